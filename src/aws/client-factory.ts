@@ -1,0 +1,97 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { FisClient } from '@aws-sdk/client-fis';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { ErrorCode, GamedayError } from '../errors/gameday-error.js';
+
+/** Where and as whom gameday talks to AWS. */
+export interface AwsTarget {
+  /** `sim` and `localstack` always get an explicit endpoint; `aws` uses the SDK's own resolution. */
+  kind: 'sim' | 'localstack' | 'aws';
+  region: string;
+  /** Overrides the endpoint of every service (the simulated region and LocalStack serve all services on one port). */
+  endpoint?: string | undefined;
+  /** Static credentials; when absent the SDK's default provider chain applies. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
+}
+
+interface ClientConfig {
+  region: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  maxAttempts: number;
+}
+
+/**
+ * The one client factory. Every AWS client gameday uses comes from here, configured for one target; SDK modules
+ * are loaded on first use so commands that never call AWS start fast.
+ */
+export class AwsClientFactory {
+  readonly target: AwsTarget;
+  readonly #clients = new Map<string, Promise<{ destroy(): void }>>();
+
+  constructor(target: AwsTarget) {
+    this.target = target;
+  }
+
+  #config(): ClientConfig {
+    if (this.target.kind !== 'aws' && this.target.endpoint === undefined) {
+      throw new GamedayError(ErrorCode.InvalidArgument, `The ${this.target.kind} environment has no endpoint; set environment.endpoint.`);
+    }
+    const config: ClientConfig = { region: this.target.region, maxAttempts: 3 };
+    if (this.target.endpoint !== undefined) config.endpoint = this.target.endpoint;
+    if (this.target.credentials !== undefined) config.credentials = this.target.credentials;
+    return config;
+  }
+
+  #get<T extends { destroy(): void }>(name: string, make: (config: ClientConfig) => Promise<T>): Promise<T> {
+    let client = this.#clients.get(name);
+    if (client === undefined) {
+      const config = this.#config();
+      client = make(config);
+      this.#clients.set(name, client);
+    }
+    return client as Promise<T>;
+  }
+
+  ec2(): Promise<EC2Client> {
+    return this.#get('ec2', async (c) => new (await import('@aws-sdk/client-ec2')).EC2Client(c));
+  }
+
+  autoScaling(): Promise<AutoScalingClient> {
+    return this.#get('autoscaling', async (c) => new (await import('@aws-sdk/client-auto-scaling')).AutoScalingClient(c));
+  }
+
+  elbv2(): Promise<ElasticLoadBalancingV2Client> {
+    return this.#get(
+      'elbv2',
+      async (c) => new (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client(c),
+    );
+  }
+
+  rds(): Promise<RDSClient> {
+    return this.#get('rds', async (c) => new (await import('@aws-sdk/client-rds')).RDSClient(c));
+  }
+
+  route53(): Promise<Route53Client> {
+    return this.#get('route53', async (c) => new (await import('@aws-sdk/client-route-53')).Route53Client(c));
+  }
+
+  fis(): Promise<FisClient> {
+    return this.#get('fis', async (c) => new (await import('@aws-sdk/client-fis')).FisClient(c));
+  }
+
+  sts(): Promise<STSClient> {
+    return this.#get('sts', async (c) => new (await import('@aws-sdk/client-sts')).STSClient(c));
+  }
+
+  /** Closes every client's sockets. */
+  async destroy(): Promise<void> {
+    const clients = await Promise.allSettled(this.#clients.values());
+    for (const c of clients) if (c.status === 'fulfilled') c.value.destroy();
+    this.#clients.clear();
+  }
+}

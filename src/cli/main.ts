@@ -1,0 +1,88 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode } from '../errors/gameday-error.js';
+import { VERSION } from '../version.js';
+import { reportError, type GlobalOptions } from './output.js';
+
+const EXIT_CODES = `
+Exit codes:
+  0  passed
+  1  an objective was missed, the system did not recover, or the steady state did not hold
+  2  invalid input (experiment file, arguments)
+  3  aborted (Ctrl-C, stop condition, halt)
+  4  error (a fault did not land, or gameday itself failed)`;
+
+/** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode: number = ExitCode.Passed;
+  const program = new Command('gameday')
+    .description('Chaos engineering for AWS high-availability architectures: inject real faults, probe the steady state, measure recovery.')
+    .version(VERSION, '-V, --version')
+    .option('--debug', 'print stack traces and debug logs', false)
+    .option('--json', 'machine-readable output', false)
+    .showHelpAfterError('(run gameday --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .addHelpText('after', `
+Examples:
+  $ gameday validate experiments/*.yaml
+  $ gameday run experiments/local-http-outage.yaml
+  $ gameday schema > experiment.schema.json
+${EXIT_CODES}`);
+
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  const action =
+    <A extends unknown[]>(load: () => Promise<(g: GlobalOptions, ...args: A) => Promise<number>>) =>
+    async (...args: A): Promise<void> => {
+      try {
+        exitCode = await (await load())(globals(), ...args);
+      } catch (error) {
+        exitCode = reportError(error, globals());
+      }
+    };
+
+  program
+    .command('validate')
+    .description('Check experiment files without running anything (no AWS call).')
+    .argument('<files...>', 'experiment files (YAML or JSON)')
+    .addHelpText('after', '\nExample:\n  $ gameday validate experiments/*.yaml\n')
+    .action(action(async () => (await import('./validate.js')).validateCommand));
+
+  program
+    .command('run')
+    .description('Run an experiment in this process and write its journal.')
+    .argument('<file>', 'experiment file (YAML or JSON)')
+    .option('--results <dir>', 'directory for the journal', 'gameday-results')
+    .option('--journal <file>', 'write the journal to this file instead')
+    .addOption(new Option('--seed <n>', 'seed of target selection (replays a pick)').argParser((v) => parseIntArg(v, '--seed')))
+    .addOption(new Option('--view <kind>', 'live view').choices(['auto', 'tty', 'plain', 'none']).default('auto'))
+    .addHelpText('after', `
+Examples:
+  $ gameday run experiments/local-http-outage.yaml
+  $ gameday run my-experiment.yaml --journal out/journal.json --json
+${EXIT_CODES}`)
+    .action(action(async () => (await import('./run.js')).runCommand));
+
+  program
+    .command('schema')
+    .description('Print the JSON Schema of experiment files (or of journals).')
+    .option('--journal', 'print the journal schema instead', false)
+    .addHelpText('after', '\nExample:\n  $ gameday schema > experiment.schema.json\n')
+    .action(action(async () => (await import('./schema.js')).schemaCommand));
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.Passed;
+      return ExitCode.InvalidInput;
+    }
+    return reportError(error, { debug: argv.includes('--debug'), json: argv.includes('--json') });
+  }
+  return exitCode;
+}
+
+function parseIntArg(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CommanderError(ExitCode.InvalidInput, 'gameday.invalidArgument', `error: ${flag} needs a whole number, got '${value}'`);
+  return n;
+}

@@ -1,0 +1,64 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { runExperiment } from '../engine/runner.js';
+import { loadExperimentFile } from '../experiment/load.js';
+import { defaultRegistry } from '../registry/default-registry.js';
+import { renderSummary } from '../report/summary.js';
+import { plainView, ttyView, type LiveView } from './live-view.js';
+import type { GlobalOptions } from './output.js';
+
+export interface RunCommandOptions {
+  results: string;
+  journal?: string;
+  seed?: number;
+  view: 'auto' | 'tty' | 'plain' | 'none';
+}
+
+/** `gameday run FILE`: validates, runs in this process, writes the journal, exits with the verdict's code. */
+export async function runCommand(globals: GlobalOptions, file: string, options: RunCommandOptions): Promise<number> {
+  const registry = defaultRegistry();
+  const loaded = await loadExperimentFile(file, { registry });
+  const origin = performance.now();
+  const kind = options.view === 'auto' ? (globals.json ? 'none' : process.stderr.isTTY ? 'tty' : 'plain') : options.view;
+  const view: LiveView | undefined =
+    kind === 'tty'
+      ? ttyView(process.stderr, origin, loaded.experiment.metadata.name, loaded.experiment.probes.map((p) => p.name))
+      : kind === 'plain'
+        ? plainView(process.stderr, origin)
+        : undefined;
+
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write(`\n${signal}: aborting; rollbacks are running (press Ctrl-C again to exit without them)\n`);
+      abort.abort();
+    } else {
+      process.stderr.write(`${signal}: exiting before rollbacks finished; check the resources named in the journal\n`);
+      process.exit(3);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const journal = await runExperiment(loaded, {
+      registry,
+      signal: abort.signal,
+      ...(view === undefined ? {} : { listener: view }),
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+    });
+    view?.close();
+    const path = options.journal ?? join(options.results, `${journal.runId}.json`);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, `${JSON.stringify(journal, null, 2)}\n`);
+    if (globals.json) process.stdout.write(`${JSON.stringify({ runId: journal.runId, journal: path, verdict: journal.verdict, measurement: journal.measurement, objectives: journal.objectives })}\n`);
+    else process.stdout.write(`${renderSummary(journal)}journal: ${path}\n`);
+    return journal.verdict.exitCode;
+  } finally {
+    view?.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import type { Bracket } from './bracket.js';
+import type { Measurement } from './measurement.js';
+import type { Sample } from './sampler.js';
+
+/** Version tag of the journal document. Readers refuse versions they do not know. */
+export const JOURNAL_SCHEMA = 'gameday.journal/v1';
+
+/** The closed set of verdicts. */
+export const VERDICTS = ['passed', 'failed-objective', 'not-recovered', 'not-steady', 'aborted', 'errored', 'invalid-fault'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+const ms = z.number().meta({ description: 'Milliseconds since the run started (monotonic clock).' });
+const bracketSchema = z
+  .object({ value: z.number(), lower: z.number(), upper: z.number() })
+  .meta({ description: 'Best estimate with the bounds the samples allow; uncertainty is half of upper − lower.' });
+const rle = <T extends z.ZodType>(item: T) =>
+  z.array(z.tuple([item, z.number().int().min(1)])).meta({ description: 'Run-length encoded: [value, repeat count] pairs.' });
+const latencySchema = z.object({ count: z.number(), p50: z.number(), p95: z.number(), p99: z.number(), max: z.number() }).nullable();
+
+const callSchema = z.object({
+  service: z.string(),
+  operation: z.string(),
+  request: z.record(z.string(), z.unknown()),
+  startedAt: ms,
+  endedAt: ms,
+  ok: z.boolean(),
+  requestId: z.string().optional(),
+  error: z.object({ name: z.string(), message: z.string(), fault: z.string().optional() }).optional(),
+});
+
+export const activitySchema = z.object({
+  kind: z.enum(['fault', 'fault-end', 'rollback', 'auto-rollback']),
+  name: z.string(),
+  action: z.string(),
+  args: z.unknown(),
+  status: z.enum(['succeeded', 'failed', 'skipped']),
+  startedAt: ms.nullable(),
+  endedAt: ms.nullable(),
+  output: z.record(z.string(), z.unknown()).optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  calls: z.array(callSchema),
+});
+
+const probeMeasurementSchema = z.object({
+  samples: z.number(),
+  failedSamples: z.number(),
+  fastSamples: z.number(),
+  sampleErrorRate: z.number().nullable(),
+  errorRate: bracketSchema.nullable(),
+  downtime: bracketSchema,
+  transitions: z.array(z.object({ to: z.enum(['ok', 'failing']), at: bracketSchema })),
+  latency: z.object({ before: latencySchema, during: latencySchema, after: latencySchema }),
+});
+
+export const objectiveResultSchema = z.object({
+  objective: z.enum(['rto', 'rpo', 'maxErrorRate', 'maxP99Latency']),
+  target: z.number(),
+  unit: z.enum(['ms', 'ratio', 'writes']),
+  measured: z.number().nullable(),
+  uncertainty: z.number().nullable(),
+  margin: z.number().nullable().meta({ description: 'target − measured; negative when missed.' }),
+  status: z.enum(['pass', 'fail']),
+  detail: z.string(),
+});
+
+/** The journal: one JSON document per run, the only input of every report. */
+export const journalSchema = z.object({
+  schema: z.literal(JOURNAL_SCHEMA),
+  runId: z.string(),
+  gameday: z.object({ version: z.string() }),
+  experiment: z.object({ file: z.string(), name: z.string(), description: z.string().optional(), tags: z.array(z.string()), spec: z.unknown() }),
+  environment: z.object({ type: z.enum(['sim', 'localstack', 'aws']), region: z.string(), endpoint: z.string().optional() }),
+  startedAt: z.string().meta({ description: 'Wall-clock start, ISO 8601; every other time is ms after it.' }),
+  endedAt: z.string(),
+  durationMs: z.number(),
+  verdict: z.object({ status: z.enum(VERDICTS), reason: z.string(), exitCode: z.number().int() }),
+  phases: z.array(z.object({ name: z.string(), startedAt: ms, endedAt: ms.nullable(), status: z.enum(['completed', 'failed', 'aborted', 'skipped']), detail: z.string().optional() })),
+  targets: z.array(
+    z.object({
+      fault: z.string(),
+      type: z.string(),
+      selection: z.string(),
+      seed: z.number(),
+      candidates: z.number(),
+      selected: z.array(z.object({ id: z.string(), arn: z.string().optional(), tags: z.record(z.string(), z.string()) })),
+    }),
+  ),
+  activities: z.array(activitySchema),
+  probes: z.array(
+    z.object({
+      name: z.string(),
+      probe: z.string(),
+      intervalMs: z.number(),
+      fastIntervalMs: z.number(),
+      tolerance: z.unknown(),
+      samples: z.object({
+        encoding: z.literal('columnar-rle/v1'),
+        count: z.number(),
+        start: z.array(z.number()).meta({ description: 'Request start of each sample, ms.' }),
+        duration: z.array(z.number()).meta({ description: 'Request duration of each sample, ms.' }),
+        latency: z.array(z.number().nullable()),
+        ok: rle(z.boolean()),
+        fast: rle(z.boolean()),
+        value: rle(z.union([z.string(), z.number(), z.boolean(), z.null()])),
+        reason: rle(z.string().nullable()),
+      }),
+    }),
+  ),
+  measurement: z.object({
+    measuredProbes: z.array(z.string()),
+    injectedAt: bracketSchema.nullable(),
+    impactAt: bracketSchema.nullable(),
+    timeToImpact: bracketSchema.nullable(),
+    recovered: z.boolean(),
+    recoveredAt: bracketSchema.nullable(),
+    timeToRecovery: bracketSchema.nullable(),
+    downtime: bracketSchema,
+    errorRate: bracketSchema.nullable(),
+    faultWindow: z.object({ start: ms, end: ms }).nullable(),
+    probes: z.record(z.string(), probeMeasurementSchema),
+  }),
+  objectives: z.array(objectiveResultSchema),
+  stopConditions: z.array(z.object({ name: z.string(), probe: z.string(), condition: z.string(), trippedAt: ms.nullable(), detail: z.string().optional() })),
+});
+
+export type Journal = z.infer<typeof journalSchema>;
+export type ActivityRecord = z.infer<typeof activitySchema>;
+export type ObjectiveResult = z.infer<typeof objectiveResultSchema>;
+export type JournalPhase = Journal['phases'][number];
+
+/** JSON Schema of the journal, published with `gameday schema --journal`. */
+export function journalJsonSchema(): Record<string, unknown> {
+  return { ...z.toJSONSchema(journalSchema, { target: 'draft-2020-12' }), $id: 'https://gameday.dev/schema/journal-v1.json', title: 'gameday journal' };
+}
+
+function runLength<T>(values: readonly T[]): [T, number][] {
+  const out: [T, number][] = [];
+  for (const v of values) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last[0] === v) last[1]++;
+    else out.push([v, 1]);
+  }
+  return out;
+}
+
+function expand<T>(runs: readonly [T, number][]): T[] {
+  return runs.flatMap(([v, n]) => Array<T>(n).fill(v));
+}
+
+const round = (n: number): number => Math.round(n * 1_000) / 1_000;
+
+/** Encodes samples relative to the run's origin (monotonic ms) for the journal. */
+export function encodeSamples(samples: readonly Sample[], origin: number): Journal['probes'][number]['samples'] {
+  return {
+    encoding: 'columnar-rle/v1',
+    count: samples.length,
+    start: samples.map((s) => round(s.start - origin)),
+    duration: samples.map((s) => round(s.end - s.start)),
+    latency: samples.map((s) => (s.latencyMs === undefined ? null : round(s.latencyMs))),
+    ok: runLength(samples.map((s) => s.ok)),
+    fast: runLength(samples.map((s) => s.fast)),
+    value: runLength(samples.map((s) => s.value ?? null)),
+    reason: runLength(samples.map((s) => s.reason ?? null)),
+  };
+}
+
+/** Decodes journal samples back into samples (times in ms since the run started). */
+export function decodeSamples(encoded: Journal['probes'][number]['samples']): Sample[] {
+  const ok = expand(encoded.ok);
+  const fast = expand(encoded.fast);
+  const value = expand(encoded.value);
+  const reason = expand(encoded.reason);
+  return encoded.start.map((start, i) => {
+    const sample: Sample = { start, end: start + (encoded.duration[i] ?? 0), ok: ok[i] ?? false, fast: fast[i] ?? false };
+    const v = value[i];
+    if (v !== null && v !== undefined) sample.value = v;
+    const l = encoded.latency[i];
+    if (l !== null && l !== undefined) sample.latencyMs = l;
+    const r = reason[i];
+    if (r !== null && r !== undefined) sample.reason = r;
+    return sample;
+  });
+}
+
+/** Shifts every time in a measurement so that `origin` becomes 0. */
+export function relativeMeasurement(m: Measurement, origin: number, measuredProbes: string[]): Journal['measurement'] {
+  const b = (x: Bracket | null): Bracket | null => (x === null ? null : { value: round(x.value - origin), lower: round(x.lower - origin), upper: round(x.upper - origin) });
+  const d = (x: Bracket): Bracket => ({ value: round(x.value), lower: round(x.lower), upper: round(x.upper) });
+  const dn = (x: Bracket | null): Bracket | null => (x === null ? null : d(x));
+  const probes: Journal['measurement']['probes'] = {};
+  for (const [name, p] of Object.entries(m.probes)) {
+    probes[name] = {
+      ...p,
+      downtime: d(p.downtime),
+      transitions: p.transitions.map((t) => ({ to: t.to, at: b(t.at) as Bracket })),
+    };
+  }
+  return {
+    measuredProbes,
+    injectedAt: b(m.injectedAt),
+    impactAt: b(m.impactAt),
+    timeToImpact: dn(m.timeToImpact),
+    recovered: m.recovered,
+    recoveredAt: b(m.recoveredAt),
+    timeToRecovery: dn(m.timeToRecovery),
+    downtime: d(m.downtime),
+    errorRate: m.errorRate,
+    faultWindow: m.faultWindow === null ? null : { start: round(m.faultWindow.start - origin), end: round(m.faultWindow.end - origin) },
+    probes,
+  };
+}

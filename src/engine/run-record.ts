@@ -1,0 +1,128 @@
+import type { ProbeSpec } from '../experiment/schema.js';
+import type { LoadedExperiment } from '../experiment/load.js';
+import { formatDuration } from '../experiment/duration.js';
+import { ExitCode } from '../errors/gameday-error.js';
+import type { Registry } from '../registry/registry.js';
+import type { ProbeSession } from '../registry/types.js';
+import { VERSION } from '../version.js';
+import { uncertainty, type Bracket } from './bracket.js';
+import { encodeSamples, JOURNAL_SCHEMA, relativeMeasurement, type ActivityRecord, type Journal, type Verdict } from './journal.js';
+import { measure } from './measurement.js';
+import { checkObjectives } from './objectives.js';
+import { defaultFastInterval, type ProbeSampler } from './sampler.js';
+import { describeCondition, type StopConditionState } from './stop-conditions.js';
+
+/** Everything a run accumulates; `buildJournal` turns it into the journal. Times are monotonic ms. */
+export interface RunRecord {
+  runId: string;
+  loaded: LoadedExperiment;
+  origin: number;
+  startedEpochMs: number;
+  endedEpochMs: number;
+  phases: { name: string; startedAt: number; endedAt: number | null; status: 'completed' | 'failed' | 'aborted' | 'skipped'; detail?: string }[];
+  targets: Journal['targets'];
+  activities: ActivityRecord[];
+  samplers: { spec: ProbeSpec; sampler: ProbeSampler; session: ProbeSession; tolerance: unknown }[];
+  injectedAt: Bracket | null;
+  lastInjectionAt: number | null;
+  windowEnd: number | null;
+  stopConditions: StopConditionState[];
+  verdict: Verdict;
+  reason: string;
+}
+
+/** Exit code of each verdict, as documented in the README. */
+export function exitCodeFor(verdict: Verdict): number {
+  switch (verdict) {
+    case 'passed':
+      return ExitCode.Passed;
+    case 'failed-objective':
+    case 'not-recovered':
+    case 'not-steady':
+      return ExitCode.Failed;
+    case 'aborted':
+      return ExitCode.Aborted;
+    case 'errored':
+    case 'invalid-fault':
+      return ExitCode.Error;
+  }
+}
+
+const round = (n: number): number => Math.round(n * 1_000) / 1_000;
+
+/** Builds the journal. The only place its shape is made. */
+export function buildJournal(r: RunRecord, _registry: Registry): Journal {
+  const e = r.loaded.experiment;
+  const measuredProbes = e.objectives.probes ?? e.probes.map((p) => p.name);
+  const m = measure({
+    probes: r.samplers.map((s) => ({ name: s.spec.name, samples: s.sampler.samples })),
+    measured: measuredProbes,
+    injectedAt: r.injectedAt,
+    lastInjectionAt: r.lastInjectionAt,
+    windowEnd: r.windowEnd,
+    stableForMs: e.recovery.stableFor,
+    observeAtLeastMs: e.recovery.observeAtLeast,
+  });
+  // Objectives are about the response to a fault: with nothing injected there is nothing to judge.
+  const objectives = r.injectedAt === null ? [] : checkObjectives(e.objectives, m, measuredProbes);
+  let verdict = r.verdict;
+  let reason = r.reason;
+  if (verdict === 'passed') {
+    const missed = objectives.filter((o) => o.status === 'fail');
+    if (!m.recovered) {
+      verdict = 'not-recovered';
+      reason = 'no stable window was observed after the injection';
+    } else if (missed.length > 0) {
+      verdict = 'failed-objective';
+      reason = `objective${missed.length > 1 ? 's' : ''} missed: ${missed.map((o) => `${o.objective} (${o.detail})`).join('; ')}`;
+    } else {
+      const ttr = m.timeToRecovery;
+      const impact = m.impactAt === null ? 'no impact observed' : `recovered in ${formatDuration(ttr?.value ?? 0)} ±${formatDuration(ttr === null ? 0 : uncertainty(ttr))}`;
+      reason = `${impact}; ${objectives.length === 0 ? 'no objectives declared' : `all ${objectives.length} objective(s) met`}`;
+    }
+  }
+  const rel = (t: number): number => round(t - r.origin);
+  return {
+    schema: JOURNAL_SCHEMA,
+    runId: r.runId,
+    gameday: { version: VERSION },
+    experiment: {
+      file: r.loaded.file,
+      name: e.metadata.name,
+      ...(e.metadata.description === undefined ? {} : { description: e.metadata.description }),
+      tags: e.metadata.tags,
+      spec: e,
+    },
+    environment: { type: e.environment.type, region: e.environment.region, ...(e.environment.endpoint === undefined ? {} : { endpoint: e.environment.endpoint }) },
+    startedAt: new Date(r.startedEpochMs).toISOString(),
+    endedAt: new Date(r.endedEpochMs).toISOString(),
+    durationMs: round(r.endedEpochMs - r.startedEpochMs),
+    verdict: { status: verdict, reason, exitCode: exitCodeFor(verdict) },
+    phases: r.phases.map((p) => ({
+      name: p.name,
+      startedAt: rel(p.startedAt),
+      endedAt: p.endedAt === null ? null : rel(p.endedAt),
+      status: p.status,
+      ...(p.detail === undefined ? {} : { detail: p.detail }),
+    })),
+    targets: r.targets,
+    activities: r.activities,
+    probes: r.samplers.map((s) => ({
+      name: s.spec.name,
+      probe: s.spec.probe,
+      intervalMs: s.spec.interval,
+      fastIntervalMs: s.spec.fastInterval ?? defaultFastInterval(s.spec.interval),
+      tolerance: s.tolerance,
+      samples: encodeSamples(s.sampler.samples, r.origin),
+    })),
+    measurement: relativeMeasurement(m, r.origin, measuredProbes),
+    objectives,
+    stopConditions: r.stopConditions.map((s) => ({
+      name: s.name,
+      probe: s.spec.probe,
+      condition: describeCondition(s.spec),
+      trippedAt: s.trippedAt === null ? null : rel(s.trippedAt),
+      ...(s.detail === undefined ? {} : { detail: s.detail }),
+    })),
+  };
+}

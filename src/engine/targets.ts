@@ -1,0 +1,43 @@
+import { formatSelection, applySelection, seededRandom } from '../experiment/selection.js';
+import type { ActivityContext, AnyActionDefinition, Resource, TargetSpec } from '../registry/types.js';
+import type { Journal } from './journal.js';
+
+/** Whether a resource matches every id, tag and filter of a target spec. */
+export function matchesTarget(r: Resource, spec: TargetSpec): boolean {
+  if (spec.ids !== undefined && !spec.ids.includes(r.id) && (r.arn === undefined || !spec.ids.includes(r.arn))) return false;
+  for (const [k, v] of Object.entries(spec.tags ?? {})) if (r.tags[k] !== v) return false;
+  for (const f of spec.filters ?? []) {
+    const value = f.path.split('.').reduce<unknown>((o, key) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[key] : undefined), r.attributes);
+    const values = Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)];
+    if (!values.some((v) => f.values.includes(v))) return false;
+  }
+  return true;
+}
+
+/**
+ * Resolves a fault's targets: lists the inventory, keeps what matches, applies the selection mode with a seeded
+ * generator so the pick can be replayed.
+ */
+export async function resolveTargets(
+  fault: string,
+  definition: AnyActionDefinition,
+  spec: TargetSpec,
+  seed: number,
+  ctx: ActivityContext,
+): Promise<{ record: Journal['targets'][number]; selected: Resource[] }> {
+  const type = spec.type ?? definition.targetType ?? 'unknown';
+  const inventory = definition.inventory === undefined ? [] : await definition.inventory(spec, ctx);
+  const candidates = inventory.filter((r) => r.type === type && matchesTarget(r, spec));
+  const selected = applySelection(spec.selection, candidates, seededRandom(seed));
+  return {
+    selected,
+    record: {
+      fault,
+      type,
+      selection: formatSelection(spec.selection),
+      seed,
+      candidates: candidates.length,
+      selected: selected.map((r) => ({ id: r.id, ...(r.arn === undefined ? {} : { arn: r.arn }), tags: r.tags })),
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { ErrorCode, GamedayError } from './gameday-error.js';
+
+/**
+ * An action ran but its fault did not land (the call was refused or the expected effect is missing).
+ * The run ends with verdict `invalid-fault`.
+ */
+export class ActionFailedError extends GamedayError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(ErrorCode.ActionFailed, message, options);
+  }
+}
+
+/**
+ * An AWS SDK call failed. Keeps the SDK's exception `name` and `$fault` so callers can branch on them.
+ */
+export class AwsCallError extends GamedayError {
+  readonly awsName: string;
+  readonly fault: 'client' | 'server' | 'unknown';
+  readonly operation: string;
+  readonly requestId: string | undefined;
+
+  constructor(operation: string, cause: unknown) {
+    const err = cause as { name?: unknown; $fault?: unknown; message?: unknown; $metadata?: { requestId?: unknown } };
+    const awsName = typeof err?.name === 'string' ? err.name : 'UnknownError';
+    const fault = err?.$fault === 'client' || err?.$fault === 'server' ? err.$fault : 'unknown';
+    const detail = typeof err?.message === 'string' && err.message !== '' ? `: ${err.message}` : '';
+    super(ErrorCode.AwsCallFailed, `AWS refused ${operation} (${awsName})${detail.replace(/\.?$/, '.')}`, { cause });
+    this.awsName = awsName;
+    this.fault = fault;
+    this.operation = operation;
+    this.requestId = typeof err?.$metadata?.requestId === 'string' ? err.$metadata.requestId : undefined;
+  }
+}

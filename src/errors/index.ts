@@ -1,0 +1,3 @@
+export * from './gameday-error.js';
+export * from './validation-error.js';
+export * from './action-error.js';

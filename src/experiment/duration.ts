@@ -1,0 +1,65 @@
+/**
+ * The one place durations are parsed. Accepted: `500ms`, `30s`, `1.5m`, `2h`, compounds such as `1m30s`,
+ * and long unit names (`5 seconds`, `2 minutes`). A bare number is refused: a duration always carries its unit.
+ */
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  millisecond: 1,
+  milliseconds: 1,
+  s: 1_000,
+  sec: 1_000,
+  secs: 1_000,
+  second: 1_000,
+  seconds: 1_000,
+  m: 60_000,
+  min: 60_000,
+  mins: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  hrs: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+};
+
+const PART = /(\d+(?:\.\d+)?)\s*([a-z]+)\s*/gy;
+
+export const DURATION_EXAMPLES = '500ms, 30s, 1m30s, 5m, 1h';
+
+/** Result of parsing: the value in milliseconds, or why the text is not a duration. */
+export type DurationParse = { ok: true; ms: number } | { ok: false; reason: string };
+
+export function parseDuration(text: string): DurationParse {
+  const input = text.trim().toLowerCase();
+  if (input === '') return { ok: false, reason: `an empty string is not a duration (use e.g. ${DURATION_EXAMPLES})` };
+  if (/^-/.test(input)) return { ok: false, reason: `'${text}' is negative; a duration must be zero or more` };
+  PART.lastIndex = 0;
+  let total = 0;
+  let consumed = 0;
+  for (let match = PART.exec(input); match !== null; match = PART.exec(input)) {
+    const [whole, amount, unit] = match;
+    const factor = unit === undefined ? undefined : UNIT_MS[unit];
+    if (factor === undefined) {
+      return { ok: false, reason: `'${text}' has an unknown unit '${unit ?? ''}' (use ms, s, m or h, e.g. ${DURATION_EXAMPLES})` };
+    }
+    total += Number(amount) * factor;
+    consumed += whole.length;
+  }
+  if (consumed !== input.length) {
+    return { ok: false, reason: `'${text}' is not a duration (use e.g. ${DURATION_EXAMPLES})` };
+  }
+  return { ok: true, ms: Math.round(total * 1000) / 1000 };
+}
+
+/** Formats milliseconds for people: `850ms`, `12.3s`, `2m05s`. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  const sign = ms < 0 ? '-' : '';
+  const abs = Math.abs(ms);
+  if (abs < 1_000) return `${sign}${Math.round(abs)}ms`;
+  if (abs < 60_000) return `${sign}${(abs / 1_000).toFixed(abs < 10_000 ? 2 : 1)}s`;
+  const minutes = Math.floor(abs / 60_000);
+  const seconds = Math.round((abs - minutes * 60_000) / 1_000);
+  return `${sign}${minutes}m${String(seconds).padStart(2, '0')}s`;
+}

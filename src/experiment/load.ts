@@ -1,0 +1,198 @@
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
+import { ExperimentValidationError, type ValidationIssue } from '../errors/validation-error.js';
+import type { Registry } from '../registry/registry.js';
+import { describe } from './fields.js';
+import { interpolateEnv } from './interpolate.js';
+import { formatPath, locate, type Path } from './locate.js';
+import { buildExperimentSchema, type Experiment } from './schema.js';
+import { checkSemantics } from './semantics.js';
+import { didYouMean } from './suggest.js';
+
+/** A validated experiment and where it came from. */
+export interface LoadedExperiment {
+  file: string;
+  experiment: Experiment;
+  /** The document as written (after `${env:…}`), whose step arguments are re-parsed after run-time interpolation. */
+  raw: { faults: { args?: unknown }[]; rollbacks?: { args?: unknown }[] };
+}
+
+export interface LoadOptions {
+  registry: Registry;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Reads and validates an experiment file; throws `ExperimentValidationError` (exit 2) listing every problem. */
+export async function loadExperimentFile(file: string, options: LoadOptions): Promise<LoadedExperiment> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code);
+    throw new GamedayError(ErrorCode.FileNotFound, `Cannot read experiment file ${file}: ${why}.`, { exitCode: ExitCode.InvalidInput });
+  }
+  return parseExperiment(text, file, options);
+}
+
+/** Validates experiment text (YAML or JSON). `file` is only used to name locations. */
+export function parseExperiment(text: string, file: string, options: LoadOptions): LoadedExperiment {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  const issue = (path: Path, message: string, key?: string): ValidationIssue => ({
+    file,
+    ...locate(doc, lines, path, key),
+    path: formatPath(key === undefined ? path : [...path, key]),
+    message,
+  });
+
+  const yamlError = doc.errors[0];
+  if (yamlError !== undefined) {
+    const pos = yamlError.linePos?.[0] ?? lines.linePos(yamlError.pos[0]);
+    const message = yamlError.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'unreadable';
+    throw new ExperimentValidationError([{ file, line: pos.line, column: pos.col, path: '', message: `broken YAML: ${message}` }]);
+  }
+  if (doc.contents === null || (isScalar(doc.contents) && (doc.contents.value === null || doc.contents.value === ''))) {
+    throw new ExperimentValidationError([{ file, path: '', message: 'the file is empty; an experiment needs at least apiVersion, metadata, probes and faults' }]);
+  }
+  if (!isMap(doc.contents)) {
+    const got = isSeq(doc.contents) ? 'a list' : 'a single value';
+    throw new ExperimentValidationError([issue([], `the document must be a map of fields (apiVersion, metadata, probes, faults…), not ${got}`)]);
+  }
+
+  const env = interpolateEnv(doc.toJS({ maxAliasCount: 100 }), options.env ?? process.env);
+  if (env.problems.length > 0) throw new ExperimentValidationError(env.problems.map((p) => issue(p.path, p.message)));
+
+  const schema = buildExperimentSchema(options.registry);
+  const parsed = schema.safeParse(env.value, { reportInput: true });
+  if (!parsed.success) {
+    throw new ExperimentValidationError(parsed.error.issues.flatMap((i) => toIssues(i, env.value, schema, issue, options.registry)));
+  }
+  const problems = checkSemantics(parsed.data, options.registry);
+  if (problems.length > 0) throw new ExperimentValidationError(problems.map((p) => issue(p.path, p.message)));
+  return { file, experiment: parsed.data, raw: env.value as LoadedExperiment['raw'] };
+}
+
+type MakeIssue = (path: Path, message: string, key?: string) => ValidationIssue;
+
+function toIssues(raw: z.core.$ZodIssue, data: unknown, schema: z.ZodType, issue: MakeIssue, registry: Registry): ValidationIssue[] {
+  const path = raw.path.filter((p): p is string | number => typeof p !== 'symbol');
+  switch (raw.code) {
+    case 'unrecognized_keys': {
+      const allowed = allowedKeys(schema, path, data);
+      return raw.keys.map((key) => issue(path, `unknown field '${key}'${didYouMean(key, allowed)}`, key));
+    }
+    case 'invalid_union': {
+      const discriminator = (raw as { discriminator?: string }).discriminator;
+      if (discriminator !== undefined) {
+        const value = valueAt(data, [...path, discriminator]);
+        const known = discriminator === 'probe' ? registry.probes.map((p) => p.id) : registry.actions.map((a) => a.id);
+        const kind = discriminator === 'probe' ? 'probe' : 'action';
+        if (value === undefined) return [issue(path, `${kind} is required (one of ${known.join(', ')})`)];
+        return [issue([...path, discriminator], `unknown ${kind} '${String(value)}'${didYouMean(String(value), known)}; known ${kind}s: ${known.join(', ')}`)];
+      }
+      return [issue(path, raw.message)];
+    }
+    case 'invalid_type': {
+      const input = valueAt(data, path);
+      if (input === undefined) return [issue(path, 'is required')];
+      return [issue(path, `expected ${article(raw.expected)}, got ${describe(input)}`)];
+    }
+    case 'invalid_value': {
+      const input = valueAt(data, path);
+      const options = raw.values.map((v) => JSON.stringify(v)).join(', ');
+      if (input === undefined) return [issue(path, `is required (${options})`)];
+      const suggestion = typeof input === 'string' ? didYouMean(input, raw.values.map(String)) : '';
+      return [issue(path, `${describe(input)} is not allowed; expected ${raw.values.length === 1 ? options : `one of ${options}`}${suggestion}`)];
+    }
+    case 'too_small':
+      if (raw.origin === 'array') return [issue(path, raw.message.startsWith('Too small') ? `needs at least ${String(raw.minimum)} item(s)` : raw.message)];
+      return [issue(path, raw.message.startsWith('Too small') ? `must be at least ${String(raw.minimum)}, got ${describe(valueAt(data, path))}` : raw.message)];
+    case 'too_big':
+      return [issue(path, raw.message.startsWith('Too big') ? `must be at most ${String(raw.maximum)}, got ${describe(valueAt(data, path))}` : raw.message)];
+    default:
+      return [issue(path, raw.message.replace(/^Invalid input: /, ''))];
+  }
+}
+
+function article(type: string): string {
+  switch (type) {
+    case 'object':
+      return 'a map';
+    case 'array':
+      return 'a list';
+    case 'int':
+      return 'a whole number';
+    default:
+      return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+  }
+}
+
+function valueAt(data: unknown, path: Path): unknown {
+  let current = data;
+  for (const part of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[part];
+  }
+  return current;
+}
+
+interface Def {
+  type: string;
+  innerType?: SchemaLike;
+  in?: SchemaLike;
+  shape?: Record<string, SchemaLike>;
+  element?: SchemaLike;
+  valueType?: SchemaLike;
+  options?: SchemaLike[];
+  discriminator?: string;
+}
+interface SchemaLike {
+  _zod: { def: Def };
+}
+
+function unwrap(schema: SchemaLike): SchemaLike {
+  let s = schema;
+  for (let i = 0; i < 20; i++) {
+    const def = s._zod.def;
+    const next = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
+    if (next === undefined) return s;
+    s = next;
+  }
+  return s;
+}
+
+/** Field names a map at `path` accepts, for "did you mean". Follows discriminated unions by the data's own tag. */
+function allowedKeys(schema: unknown, path: Path, data: unknown): string[] {
+  let s: SchemaLike | undefined = unwrap(schema as SchemaLike);
+  let value = data;
+  const step = (): void => {
+    if (s === undefined) return;
+    const def = s._zod.def;
+    if (def.type === 'union' && def.options !== undefined) {
+      const tag = def.discriminator;
+      const options = def.options.map(unwrap);
+      const pick = tag !== undefined && value !== null && typeof value === 'object'
+        ? options.find((o) => {
+            const lit = o._zod.def.shape?.[tag] as { _zod: { def: { values?: unknown[] } } } | undefined;
+            return lit?._zod.def.values?.includes((value as Record<string, unknown>)[tag]) === true;
+          })
+        : undefined;
+      s = pick ?? options[0];
+    }
+  };
+  step();
+  for (const part of path) {
+    if (s === undefined) return [];
+    const def: Def = s._zod.def;
+    const next: SchemaLike | undefined = def.shape?.[String(part)] ?? def.element ?? def.valueType;
+    s = next === undefined ? undefined : unwrap(next);
+    value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[part] : undefined;
+    step();
+  }
+  return Object.keys(s?._zod.def.shape ?? {});
+}
+
+export type { Document };

@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import type { Registry } from '../registry/registry.js';
+import { duration, fraction, selection, stepName } from './fields.js';
+
+/** The experiment format version this build reads. */
+export const API_VERSION = 'gameday/v1';
+
+const metadata = z.strictObject({
+  name: stepName().meta({ description: 'Short identifier of the experiment; used in journals and reports.' }),
+  description: z.string().optional(),
+  tags: z.array(z.string()).default([]),
+});
+
+const accountId = z.string().regex(/^\d{12}$/, { error: 'an AWS account id is 12 digits' });
+
+const environment = z
+  .strictObject({
+    type: z.enum(['sim', 'localstack', 'aws']).default('sim').meta({
+      description: 'Where faults go. `sim` (the default) is the simulated region on loopback; `aws` is a live account.',
+    }),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "expected an AWS region such as 'us-east-1'" }).default('us-east-1'),
+    allowedAccountIds: z.array(accountId).default([]),
+    endpoint: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+  })
+  .default({ type: 'sim', region: 'us-east-1', allowedAccountIds: [] });
+
+const targets = z
+  .strictObject({
+    type: z.string().optional().meta({ description: 'Resource type, FIS spelling (e.g. aws:ec2:instance); defaults to the action’s.' }),
+    ids: z.array(z.string().min(1)).min(1).optional(),
+    tags: z.record(z.string(), z.string()).optional(),
+    filters: z.array(z.strictObject({ path: z.string().min(1), values: z.array(z.string()).min(1) })).optional(),
+    selection: selection().default({ mode: 'ALL' }),
+  })
+  .refine((t) => t.ids !== undefined || t.tags !== undefined || t.filters !== undefined, {
+    error: 'targets must name ids, tags or filters; gameday never selects everything implicitly',
+  });
+
+const recovery = z
+  .strictObject({
+    stableFor: duration().default(10_000).meta({ description: 'How long every probe must stay within tolerance to count as recovered.' }),
+    timeout: duration().default(300_000).meta({ description: 'Give up waiting for recovery after this long (from the first injection).' }),
+    observeAtLeast: duration().default(0).meta({ description: 'Never declare recovery sooner than this after the last injection.' }),
+  })
+  .default({ stableFor: 10_000, timeout: 300_000, observeAtLeast: 0 });
+
+const steadyState = z
+  .strictObject({
+    samples: z.number().int().min(1).max(1_000).default(3),
+    timeout: duration().default(30_000),
+  })
+  .default({ samples: 3, timeout: 30_000 });
+
+const rpo = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => {
+    if (value === 0 || (typeof value === 'string' && /^\s*0\s*$/.test(value))) return { writes: 0 };
+    const writes = typeof value === 'string' ? /^\s*(\d+)\s*writes?\s*$/.exec(value) : null;
+    if (writes !== null) return { writes: Number(writes[1]) };
+    const d = typeof value === 'string' ? duration().safeParse(value) : undefined;
+    if (d?.success === true) return { ms: d.data };
+    ctx.addIssue({ code: 'custom', message: `'${String(value)}' is not an RPO (use a count such as '0 writes' or a duration such as 5s)`, input: value });
+    return z.NEVER;
+  })
+  .meta({ description: "Recovery point objective: lost writes ('0 writes') or a window of writes (5s)." });
+
+const objectives = z.strictObject({
+  rto: duration().optional().meta({ description: 'Recovery time objective: injection to the start of the first stable window.' }),
+  rpo: rpo.optional(),
+  maxErrorRate: fraction().optional().meta({ description: 'Largest share of time probes may be out of tolerance during the fault.' }),
+  maxP99Latency: duration().optional().meta({ description: 'Largest p99 latency allowed during the fault.' }),
+  probes: z.array(z.string()).min(1).optional().meta({ description: 'Probes the objectives are measured on; default all.' }),
+});
+
+const stopCondition = z
+  .strictObject({
+    name: stepName().optional(),
+    probe: z.string(),
+    errorRateAbove: fraction().optional(),
+    p99LatencyAbove: duration().optional(),
+    failingFor: duration().optional(),
+    window: duration().default(30_000),
+  })
+  .refine((s) => [s.errorRateAbove, s.p99LatencyAbove, s.failingFor].filter((v) => v !== undefined).length === 1, {
+    error: 'a stop condition needs exactly one of errorRateAbove, p99LatencyAbove or failingFor',
+  });
+
+const probeCommon = {
+  name: stepName(),
+  description: z.string().optional(),
+  interval: duration().default(1_000).meta({ description: 'Steady-state sampling interval.' }),
+  fastInterval: duration().optional().meta({ description: 'Interval used around state changes; default interval/40, at least 10ms.' }),
+};
+const faultCommon = {
+  name: stepName(),
+  description: z.string().optional(),
+  startAfter: duration().default(0).meta({ description: 'Offset from the start of the method phase.' }),
+  duration: duration().optional().meta({ description: 'Undo this fault (run its automatic rollback) after this long.' }),
+};
+const rollbackCommon = { name: stepName(), description: z.string().optional() };
+
+function experiment<P extends z.ZodType, F extends z.ZodType, R extends z.ZodType>(probe: P, fault: F, rollback: R) {
+  return z.strictObject({
+    $schema: z.string().optional(),
+    apiVersion: z.literal(API_VERSION, { error: `apiVersion must be '${API_VERSION}'` }),
+    kind: z.literal('Experiment').default('Experiment'),
+    metadata,
+    environment,
+    steadyState,
+    probes: z.array(probe).min(1, { error: 'at least one steady-state probe is needed to measure anything' }),
+    faults: z.array(fault).min(1, { error: 'at least one fault is needed' }),
+    recovery,
+    objectives: objectives.default({}),
+    stopConditions: z.array(stopCondition).default([]),
+    rollbacks: z.array(rollback).default([]),
+  });
+}
+
+/** The shape of every experiment, with registry-specific parts left open; gives the static types. */
+const genericExperiment = experiment(
+  z.strictObject({ ...probeCommon, probe: z.string(), args: z.unknown(), tolerance: z.unknown().optional() }),
+  z.strictObject({ ...faultCommon, action: z.string(), args: z.unknown(), targets: targets.optional() }),
+  z.strictObject({ ...rollbackCommon, action: z.string(), args: z.unknown() }),
+);
+
+export type Experiment = z.output<typeof genericExperiment>;
+export type ProbeSpec = Experiment['probes'][number];
+export type FaultSpec = Experiment['faults'][number];
+export type RollbackSpec = Experiment['rollbacks'][number];
+export type Objectives = Experiment['objectives'];
+export type StopConditionSpec = Experiment['stopConditions'][number];
+export type EnvironmentSpec = Experiment['environment'];
+
+function union(key: string, variants: z.ZodObject[]): z.ZodType {
+  const [first, ...rest] = variants;
+  if (first === undefined) return z.never();
+  return rest.length === 0 ? first : z.discriminatedUnion(key, [first, ...rest]);
+}
+
+/**
+ * Builds the experiment schema from the registry: the validator and `gameday schema` both use what this returns,
+ * so the JSON Schema an editor completes against is the one files are checked with.
+ */
+export function buildExperimentSchema(registry: Registry): z.ZodType<Experiment, unknown> {
+  const probes = registry.probes.map((p) =>
+    z.strictObject({ ...probeCommon, probe: z.literal(p.id), args: p.args, tolerance: p.tolerance.optional() }).meta({ title: p.id, description: p.summary }),
+  );
+  const faults = registry.actions.map((a) =>
+    z
+      .strictObject({ ...faultCommon, action: z.literal(a.id), args: a.args, ...(a.targetType === undefined ? {} : { targets }) })
+      .meta({ title: a.id, description: a.summary }),
+  );
+  const rollbacks = registry.actions.map((a) =>
+    z.strictObject({ ...rollbackCommon, action: z.literal(a.id), args: a.args }).meta({ title: a.id, description: a.summary }),
+  );
+  return experiment(union('probe', probes), union('action', faults), union('action', rollbacks)) as unknown as z.ZodType<Experiment, unknown>;
+}
+
+/** The JSON Schema (draft 2020-12) of the experiment file, as an editor reads it. */
+export function experimentJsonSchema(registry: Registry): Record<string, unknown> {
+  const schema = z.toJSONSchema(buildExperimentSchema(registry), { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' });
+  return { ...schema, $id: 'https://gameday.dev/schema/experiment-v1.json', title: 'gameday experiment' };
+}

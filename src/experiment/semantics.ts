@@ -1,0 +1,117 @@
+import type { Registry } from '../registry/registry.js';
+import type { Measure } from '../registry/types.js';
+import { formatDuration } from './duration.js';
+import { findRunRefs, type RefProblem } from './interpolate.js';
+import type { Path } from './locate.js';
+import type { Experiment } from './schema.js';
+import { didYouMean } from './suggest.js';
+
+/**
+ * Checks that need the whole experiment: names, references, and whether the objectives can be measured at all.
+ * Runs after the schema pass, before anything touches the world.
+ */
+export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] {
+  const problems: RefProblem[] = [];
+  const add = (path: Path, message: string): void => {
+    problems.push({ path, message });
+  };
+
+  const probeNames = new Map<string, number>();
+  e.probes.forEach((p, i) => {
+    if (probeNames.has(p.name)) add(['probes', i, 'name'], `the probe name '${p.name}' is already used by probes[${probeNames.get(p.name)}]`);
+    else probeNames.set(p.name, i);
+  });
+  const stepIndex = new Map<string, string>();
+  const steps: [string, Experiment['faults'] | Experiment['rollbacks']][] = [['faults', e.faults], ['rollbacks', e.rollbacks]];
+  for (const [section, list] of steps) {
+    list.forEach((s, i) => {
+      const other = stepIndex.get(s.name) ?? (probeNames.has(s.name) ? `probes[${probeNames.get(s.name)}]` : undefined);
+      if (other !== undefined) add([section, i, 'name'], `the name '${s.name}' is already used by ${other}`);
+      else stepIndex.set(s.name, `${section}[${i}]`);
+    });
+  }
+
+  const knownProbes = [...probeNames.keys()];
+  const probeRef = (path: Path, name: string): void => {
+    if (!probeNames.has(name)) add(path, `refers to probe '${name}', which is not declared${didYouMean(name, knownProbes)}; declared probes: ${knownProbes.join(', ')}`);
+  };
+  e.stopConditions.forEach((s, i) => probeRef(['stopConditions', i, 'probe'], s.probe));
+  e.objectives.probes?.forEach((name, i) => probeRef(['objectives', 'probes', i], name));
+
+  const measured = (e.objectives.probes ?? knownProbes)
+    .map((name) => e.probes.find((p) => p.name === name))
+    .filter((p) => p !== undefined);
+  const needs: [keyof Experiment['objectives'], Measure, string][] = [
+    ['rto', 'availability', 'recovery time'],
+    ['maxErrorRate', 'availability', 'an error rate'],
+    ['maxP99Latency', 'latency', 'latency'],
+    ['rpo', 'lost-writes', 'lost writes'],
+  ];
+  for (const [objective, measure, what] of needs) {
+    if (e.objectives[objective] === undefined) continue;
+    if (measured.some((p) => registry.probe(p.probe)?.measures.includes(measure) === true)) continue;
+    const able = registry.probes.filter((p) => p.measures.includes(measure)).map((p) => p.id);
+    const declared = measured.map((p) => `${p.name} (${p.probe})`).join(', ');
+    add(
+      ['objectives', objective],
+      `${objective} cannot be measured: it needs a probe that measures ${what}${able.length > 0 ? ` (${able.join(', ')})` : ', and no registered probe does yet'}, and the declared probes ${declared} do not`,
+    );
+  }
+  e.stopConditions.forEach((s, i) => {
+    const p = e.probes.find((q) => q.name === s.probe);
+    if (p !== undefined && s.p99LatencyAbove !== undefined && registry.probe(p.probe)?.measures.includes('latency') !== true) {
+      add(['stopConditions', i, 'p99LatencyAbove'], `probe '${s.probe}' does not measure latency`);
+    }
+  });
+
+  if (e.environment.type === 'aws' && e.environment.allowedAccountIds.length === 0) {
+    add(['environment', 'allowedAccountIds'], 'an experiment against aws must list the account ids it may touch');
+  }
+  if (e.environment.type === 'localstack' && e.environment.endpoint === undefined) {
+    add(['environment', 'endpoint'], 'a localstack environment needs its endpoint, for example http://localhost.localstack.cloud:4566');
+  }
+  if (e.recovery.stableFor > e.recovery.timeout) {
+    add(['recovery', 'stableFor'], `the stabilisation window (${formatDuration(e.recovery.stableFor)}) is longer than the recovery timeout (${formatDuration(e.recovery.timeout)})`);
+  }
+  e.faults.forEach((f, i) => {
+    if (f.startAfter >= e.recovery.timeout) {
+      add(['faults', i, 'startAfter'], `starts after ${formatDuration(f.startAfter)}, which is past the recovery timeout (${formatDuration(e.recovery.timeout)})`);
+    }
+    if (f.duration !== undefined && registry.action(f.action)?.rollback === undefined) {
+      add(['faults', i, 'duration'], `action '${f.action}' has no automatic undo, so a duration cannot end it; add an explicit rollback instead`);
+    }
+  });
+
+  // Run-time references: a fault may use what an earlier-starting fault produced; a rollback may use any fault
+  // or an earlier rollback. Probes start before any step runs, so they may not refer to steps at all.
+  const order = new Map(e.faults.map((f, i) => [f.name, { i, at: f.startAfter }]));
+  const refCheck = (path: Path, value: unknown, allowed: (step: string) => string | null): void => {
+    const found = findRunRefs(value);
+    found.problems.forEach((p) => add([...path, ...p.path], p.message));
+    for (const ref of found.refs) {
+      const why = allowed(ref.step);
+      if (why !== null) add([...path, ...ref.path], why);
+    }
+  };
+  const stepNames = [...stepIndex.keys()];
+  const unknownStep = (step: string): string =>
+    `'\${${step}…}' refers to '${step}', which is not a fault or rollback${didYouMean(step, stepNames)}`;
+  e.probes.forEach((p, i) => refCheck(['probes', i, 'args'], p.args, (s) => `probes start before any fault, so they cannot use '\${${s}…}'`));
+  e.faults.forEach((f, i) =>
+    refCheck(['faults', i, 'args'], f.args, (s) => {
+      const target = order.get(s);
+      if (target === undefined) return unknownStep(s);
+      if (target.i >= i || target.at > f.startAfter) return `fault '${f.name}' uses '\${${s}…}', but '${s}' does not run before it`;
+      return null;
+    }),
+  );
+  e.rollbacks.forEach((r, i) =>
+    refCheck(['rollbacks', i, 'args'], r.args, (s) => {
+      if (order.has(s)) return null;
+      const j = e.rollbacks.findIndex((x) => x.name === s);
+      if (j === -1) return unknownStep(s);
+      return j < i ? null : `rollback '${r.name}' uses '\${${s}…}', but '${s}' runs after it`;
+    }),
+  );
+  return problems;
+}

@@ -1,0 +1,108 @@
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import type { Dispatcher } from 'undici';
+import { Client } from 'undici';
+import { duration } from '../../experiment/fields.js';
+import type { ProbeDefinition, ProbeObservation } from '../../registry/types.js';
+import { networkErrorText } from './network-error.js';
+
+const statusClass = z.enum(['1xx', '2xx', '3xx', '4xx', '5xx']);
+const statusSpec = z.union([z.number().int().min(100).max(599), statusClass]);
+
+const args = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']).default('GET'),
+  headers: z.record(z.string(), z.string()).default({}),
+  body: z.string().optional(),
+  timeout: duration().default(2_000),
+  /** Accept self-signed certificates (test endpoints only). */
+  insecure: z.boolean().default(false),
+});
+
+const tolerance = z.strictObject({
+  status: z.union([statusSpec, z.array(statusSpec).min(1)]).default(['2xx', '3xx']),
+  /** Regular expression the response body must match. */
+  body: z
+    .string()
+    .refine((s) => isRegex(s), { error: 'body must be a valid regular expression' })
+    .optional(),
+  maxLatency: duration().optional(),
+});
+
+type Args = z.output<typeof args>;
+type Tolerance = z.output<typeof tolerance>;
+
+const MAX_BODY = 64 * 1024;
+
+/** HTTP(S) request against an endpoint; within tolerance when status, body and latency match. */
+export const httpProbe: ProbeDefinition<Args, Tolerance> = {
+  id: 'http',
+  summary: 'Sends an HTTP(S) request over a kept-alive connection and checks status, body and latency.',
+  measures: ['availability', 'latency'],
+  args,
+  tolerance,
+  defaultTolerance: { status: ['2xx', '3xx'] },
+  open(a, _ctx, tol) {
+    const url = new URL(a.url);
+    const client = new Client(url.origin, {
+      connect: { timeout: a.timeout, rejectUnauthorized: !a.insecure },
+      headersTimeout: a.timeout,
+      bodyTimeout: a.timeout,
+      keepAliveTimeout: 30_000,
+      pipelining: 1,
+    });
+    const path = `${url.pathname}${url.search}`;
+    const wantBody = tol?.body !== undefined;
+    return {
+      async sample(signal): Promise<ProbeObservation> {
+        const started = performance.now();
+        try {
+          const options: Dispatcher.RequestOptions = { path, method: a.method, headers: a.headers, signal };
+          if (a.body !== undefined) options.body = a.body;
+          const res = await client.request(options);
+          let text: string | undefined;
+          if (wantBody) text = await readLimited(res.body);
+          else await res.body.dump();
+          const observation: ProbeObservation = { value: res.statusCode, latencyMs: performance.now() - started };
+          if (text !== undefined) observation.text = text;
+          return observation;
+        } catch (error) {
+          return { error: networkErrorText(error, a.timeout), latencyMs: performance.now() - started };
+        }
+      },
+      close: () => client.close().catch(() => client.destroy()),
+    };
+  },
+  check(o, t) {
+    if (o.error !== undefined) return o.error;
+    const wanted = Array.isArray(t.status) ? t.status : [t.status];
+    const status = typeof o.value === 'number' ? o.value : NaN;
+    if (!wanted.some((w) => (typeof w === 'number' ? w === status : Math.floor(status / 100) === Number(w[0])))) {
+      return `HTTP ${status}, expected ${wanted.join(' or ')}`;
+    }
+    if (t.body !== undefined && !new RegExp(t.body).test(o.text ?? '')) return `body does not match /${t.body}/`;
+    if (t.maxLatency !== undefined && (o.latencyMs ?? 0) > t.maxLatency) {
+      return `latency ${Math.round(o.latencyMs ?? 0)}ms above ${t.maxLatency}ms`;
+    }
+    return null;
+  },
+};
+
+async function readLimited(body: AsyncIterable<Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < MAX_BODY) chunks.push(chunk);
+    size += chunk.length;
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_BODY).toString('utf8');
+}
+
+function isRegex(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,118 @@
+import type { z } from 'zod';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { AwsClientFactory } from '../aws/client-factory.js';
+
+/** A resource an action can be aimed at, after target resolution. */
+export interface Resource {
+  /** Resource type in FIS spelling, for example `aws:ec2:instance`. */
+  type: string;
+  id: string;
+  arn?: string;
+  tags: Record<string, string>;
+  /** Attributes that target filters can match (dotted paths), such as `State.Name` or `Placement.AvailabilityZone`. */
+  attributes: Record<string, unknown>;
+}
+
+/** What a fault's `targets` block says; resolved against the live inventory before anything runs. */
+export interface TargetSpec {
+  type?: string | undefined;
+  ids?: string[] | undefined;
+  tags?: Record<string, string> | undefined;
+  filters?: { path: string; values: string[] }[] | undefined;
+  selection: import('../experiment/selection.js').SelectionMode;
+}
+
+/** One outbound call an action made (AWS or otherwise); appended to the journal. */
+export interface CallRecord {
+  service: string;
+  operation: string;
+  /** Request summary with secrets already redacted. */
+  request: Record<string, unknown>;
+  startedAt: number;
+  endedAt: number;
+  ok: boolean;
+  requestId?: string | undefined;
+  error?: { name: string; message: string; fault?: string | undefined } | undefined;
+}
+
+/** Everything an action or probe may use; nothing else reaches it. */
+export interface ActivityContext {
+  runId: string;
+  signal: AbortSignal;
+  clock: Clock;
+  logger: Logger;
+  aws: AwsClientFactory;
+  /** Records an outbound call so it lands in the journal. */
+  recordCall(call: CallRecord): void;
+}
+
+export interface ActionContext extends ActivityContext {
+  /** Resolved targets when the action declares a target type; empty otherwise. */
+  targets: Resource[];
+}
+
+/** An action's result. `output` is what later steps can interpolate as `${<name>.output.…}`. */
+export interface ActionResult {
+  output: Record<string, unknown>;
+}
+
+/**
+ * A registered action: id, argument schema, `run`, and optionally its own `rollback` (the undo of what `run` changed).
+ */
+export interface ActionDefinition<Args = unknown> {
+  id: string;
+  summary: string;
+  /** Whether the action changes anything. Non-mutating actions are allowed in `plan`. */
+  mutating: boolean;
+  args: z.ZodType<Args>;
+  /** Present when the action acts on resolved resources of this type. */
+  targetType?: string;
+  /** Lists candidate resources of `targetType` for target resolution. */
+  inventory?(spec: TargetSpec, ctx: ActivityContext): Promise<Resource[]>;
+  run(args: Args, ctx: ActionContext): Promise<ActionResult>;
+  rollback?(args: Args, result: ActionResult, ctx: ActionContext): Promise<ActionResult>;
+}
+
+/** What a probe learnt from one sample, before tolerance evaluation. */
+export interface ProbeObservation {
+  /** The observed value: HTTP status, `true` for a TCP connect, a resource state… */
+  value?: string | number | boolean;
+  /** Latency of the observed operation in milliseconds, when there was one to time. */
+  latencyMs?: number;
+  /** Why the sample produced no value (connection refused, timeout…). */
+  error?: string;
+  /** Extra text a tolerance may match, such as a response body. Not stored in the journal. */
+  text?: string;
+}
+
+/** Which measurements a probe can feed; objectives are refused when no declared probe measures them. */
+export type Measure = 'availability' | 'latency' | 'lost-writes';
+
+/** A live probe: keeps its connections between samples. */
+export interface ProbeSession {
+  sample(signal: AbortSignal): Promise<ProbeObservation>;
+  close(): Promise<void>;
+}
+
+/**
+ * A registered probe: id, argument and tolerance schemas, and how one observation is judged against a tolerance.
+ */
+export interface ProbeDefinition<Args = unknown, Tolerance = unknown> {
+  id: string;
+  summary: string;
+  measures: readonly Measure[];
+  args: z.ZodType<Args>;
+  tolerance: z.ZodType<Tolerance>;
+  /** Tolerance applied when the experiment gives none. */
+  defaultTolerance: Tolerance;
+  /** Opens a session; the tolerance is given so a probe fetches only what it will be judged on. */
+  open(args: Args, ctx: ActivityContext, tolerance: Tolerance): ProbeSession;
+  /** `null` when the observation is within tolerance, otherwise the reason it is not. */
+  check(observation: ProbeObservation, tolerance: Tolerance): string | null;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry stores heterogeneous definitions
+export type AnyActionDefinition = ActionDefinition<any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyProbeDefinition = ProbeDefinition<any, any>;

@@ -1,0 +1,35 @@
+import { uncertainty, type Bracket } from '../engine/bracket.js';
+import type { Journal } from '../engine/journal.js';
+import { formatDuration } from '../experiment/duration.js';
+
+const fmt = (b: Bracket | null): string => (b === null ? '—' : `${formatDuration(b.value)} ±${formatDuration(uncertainty(b))}`);
+const pct = (b: Bracket | null): string => (b === null ? '—' : `${(b.value * 100).toFixed(2)}% (${(b.lower * 100).toFixed(2)}–${(b.upper * 100).toFixed(2)}%)`);
+
+/** A plain-text summary of a run, rendered only from its journal. */
+export function renderSummary(j: Journal): string {
+  const m = j.measurement;
+  const lines = [
+    `verdict: ${j.verdict.status.toUpperCase()} — ${j.verdict.reason}`,
+    `experiment: ${j.experiment.name} (${j.environment.type}, ${j.environment.region})  run: ${j.runId}  took ${formatDuration(j.durationMs)}`,
+    `time to impact:   ${m.impactAt === null ? 'no impact observed' : fmt(m.timeToImpact)}`,
+    `time to recovery: ${m.injectedAt === null ? '—' : m.recovered ? fmt(m.timeToRecovery) : 'not recovered'}`,
+    `downtime:         ${fmt(m.downtime)}`,
+    `error rate:       ${pct(m.errorRate)}`,
+  ];
+  for (const p of j.probes) {
+    const pm = m.probes[p.name];
+    if (pm === undefined) continue;
+    const lat = (l: { p50: number; p95: number; p99: number } | null): string =>
+      l === null ? '—' : `p50 ${formatDuration(l.p50)} p95 ${formatDuration(l.p95)} p99 ${formatDuration(l.p99)}`;
+    lines.push(
+      `probe ${p.name} (${p.probe}): ${pm.samples} samples, ${pm.failedSamples} failed, ${pm.fastSamples} fast; latency before ${lat(pm.latency.before)}; during ${lat(pm.latency.during)}; after ${lat(pm.latency.after)}`,
+    );
+  }
+  if (j.objectives.length === 0 && m.injectedAt === null) lines.push('objectives: not evaluated (nothing was injected)');
+  for (const o of j.objectives) lines.push(`objective ${o.objective}: ${o.status.toUpperCase()} — ${o.detail}`);
+  for (const s of j.stopConditions) if (s.trippedAt !== null) lines.push(`stop condition ${s.name} tripped at ${formatDuration(s.trippedAt)}: ${s.detail ?? ''}`);
+  for (const a of j.activities) {
+    if (a.status === 'failed') lines.push(`${a.kind} ${a.name} (${a.action}) failed: ${a.error?.message ?? ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

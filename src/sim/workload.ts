@@ -1,0 +1,185 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '../core/clock.js';
+import { parseDuration } from '../experiment/duration.js';
+
+/** How a workload fails: refuse connections, answer 503, or accept and never answer. */
+export type OutageMode = 'refuse' | 'error' | 'hang';
+
+export interface WorkloadTransition {
+  /** Monotonic ms of the clock the workload was given. */
+  at: number;
+  up: boolean;
+  mode?: OutageMode;
+}
+
+export interface WorkloadOptions {
+  host?: string;
+  /** 0 picks a free port. @defaultValue 0 */
+  port?: number;
+  name?: string;
+  clock?: Clock;
+}
+
+/**
+ * A small web service serving `/` and `/health` on a real socket, which can be taken down and brought back.
+ * It records the instant of every transition on its clock, so a measurement can be checked against the truth.
+ * The simulated region's instances serve this workload.
+ */
+export class Workload {
+  readonly transitions: WorkloadTransition[] = [];
+  readonly #host: string;
+  readonly #name: string;
+  readonly #clock: Clock;
+  #port: number;
+  #server: Server | undefined;
+  #mode: OutageMode | null = null;
+  #requests = 0;
+
+  constructor(options: WorkloadOptions = {}) {
+    this.#host = options.host ?? '127.0.0.1';
+    this.#port = options.port ?? 0;
+    this.#name = options.name ?? 'workload';
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  get url(): string {
+    return `http://${this.#host}:${this.#port}`;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  get host(): string {
+    return this.#host;
+  }
+
+  get isUp(): boolean {
+    return this.#mode === null && this.#server !== undefined;
+  }
+
+  get requests(): number {
+    return this.#requests;
+  }
+
+  async start(): Promise<this> {
+    await this.#listen();
+    this.transitions.push({ at: this.#clock.now(), up: true });
+    return this;
+  }
+
+  /** Takes the service down now; resolves once it no longer serves. */
+  async down(mode: OutageMode = 'refuse'): Promise<void> {
+    if (this.#mode !== null) return;
+    this.#mode = mode;
+    if (mode === 'refuse') {
+      const server = this.#server;
+      this.#server = undefined;
+      if (server !== undefined) {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        this.transitions.push({ at: this.#clock.now(), up: false, mode });
+        await closed;
+        return;
+      }
+    }
+    this.transitions.push({ at: this.#clock.now(), up: false, mode });
+  }
+
+  /** Brings the service back on the same port. */
+  async up(): Promise<void> {
+    if (this.#mode === null) return;
+    const mode = this.#mode;
+    if (mode === 'refuse') await this.#listen();
+    this.#mode = null;
+    this.transitions.push({ at: this.#clock.now(), up: true });
+  }
+
+  async close(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    if (server === undefined) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  #listen(): Promise<void> {
+    const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => this.#handle(req, res));
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.#port, this.#host, () => {
+        server.off('error', reject);
+        this.#port = (server.address() as AddressInfo).port;
+        this.#server = server;
+        resolve();
+      });
+    });
+  }
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    this.#requests++;
+    if (this.#mode === 'hang') return;
+    if (this.#mode === 'error') {
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('unavailable\n');
+      return;
+    }
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/health') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    if (path === '/') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(`{"service":"${this.#name}","status":"ok"}\n`);
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  }
+}
+
+/**
+ * An HTTP control endpoint for a workload, on its own port so it answers while the workload is down:
+ * `POST /outage?for=5s&mode=refuse`, `POST /down`, `POST /up`, `GET /transitions`.
+ */
+export async function serveWorkloadControl(workload: Workload, host = '127.0.0.1', port = 0): Promise<{ url: string; close(): Promise<void> }> {
+  const timers = new Set<NodeJS.Timeout>();
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://control');
+    const reply = (status: number, body: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    const modeParam = url.searchParams.get('mode') ?? 'refuse';
+    if (modeParam !== 'refuse' && modeParam !== 'error' && modeParam !== 'hang') return reply(400, { message: `unknown mode '${modeParam}'` });
+    const mode: OutageMode = modeParam;
+    if (req.method === 'GET' && url.pathname === '/transitions') return reply(200, { transitions: workload.transitions });
+    if (req.method !== 'POST') return reply(405, { message: 'use POST' });
+    if (url.pathname === '/down') return void workload.down(mode).then(() => reply(200, { up: false }));
+    if (url.pathname === '/up') return void workload.up().then(() => reply(200, { up: true }));
+    if (url.pathname === '/outage') {
+      const parsed = parseDuration(url.searchParams.get('for') ?? '');
+      if (!parsed.ok) return reply(400, { message: parsed.reason });
+      return void workload.down(mode).then(() => {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          void workload.up();
+        }, parsed.ms);
+        timers.add(timer);
+        reply(200, { up: false, backInMs: parsed.ms });
+      });
+    }
+    return reply(404, { message: 'not found' });
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const t of timers) clearTimeout(t);
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

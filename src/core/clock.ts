@@ -7,6 +7,8 @@ import { performance } from 'node:perf_hooks';
 export interface Clock {
   now(): number;
   epochMs(): number;
+  /** Wall-clock epoch ms of a monotonic instant. */
+  toEpochMs(monotonic: number): number;
   /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
@@ -14,6 +16,7 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => performance.now(),
   epochMs: () => performance.timeOrigin + performance.now(),
+  toEpochMs: (monotonic) => performance.timeOrigin + monotonic,
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted === true) {

@@ -72,6 +72,7 @@ export const journalSchema = z.object({
   experiment: z.object({ file: z.string(), name: z.string(), description: z.string().optional(), tags: z.array(z.string()), spec: z.unknown() }),
   environment: z.object({ type: z.enum(['sim', 'localstack', 'aws']), region: z.string(), endpoint: z.string().optional() }),
   startedAt: z.string().meta({ description: 'Wall-clock start, ISO 8601; every other time is ms after it.' }),
+  startedAtEpochMs: z.number().meta({ description: 'The same instant in epoch ms with sub-ms precision: epoch of a journal time t = startedAtEpochMs + t.' }),
   endedAt: z.string(),
   durationMs: z.number(),
   verdict: z.object({ status: z.enum(VERDICTS), reason: z.string(), exitCode: z.number().int() }),

@@ -95,6 +95,7 @@ export function buildJournal(r: RunRecord, _registry: Registry): Journal {
     },
     environment: { type: e.environment.type, region: e.environment.region, ...(e.environment.endpoint === undefined ? {} : { endpoint: e.environment.endpoint }) },
     startedAt: new Date(r.startedEpochMs).toISOString(),
+    startedAtEpochMs: r.startedEpochMs,
     endedAt: new Date(r.endedEpochMs).toISOString(),
     durationMs: round(r.endedEpochMs - r.startedEpochMs),
     verdict: { status: verdict, reason, exitCode: exitCodeFor(verdict) },

@@ -62,7 +62,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     runId,
     loaded,
     origin,
-    startedEpochMs: clock.epochMs(),
+    startedEpochMs: clock.toEpochMs(origin),
     endedEpochMs: 0,
     phases: [],
     targets: [],

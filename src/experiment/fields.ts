@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { DURATION_EXAMPLES, parseDuration } from './duration.js';
 import { parseSelection } from './selection.js';
 
+const DURATION_PATTERN = '^\\s*(\\d+(\\.\\d+)?\\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)\\s*)+$';
+
 /** A duration field: text with a unit in the file, milliseconds after parsing. */
 export const duration = () =>
   z
@@ -12,7 +14,7 @@ export const duration = () =>
       ctx.addIssue({ code: 'custom', message: parsed.reason, input: text });
       return z.NEVER;
     })
-    .meta({ description: `A duration with its unit, e.g. ${DURATION_EXAMPLES}.`, examples: ['30s', '5m'] });
+    .meta({ description: `A duration with its unit, e.g. ${DURATION_EXAMPLES}.`, examples: ['30s', '5m'], pattern: DURATION_PATTERN });
 
 /** A fraction: `5%` or `0.05`. Parsed to a number in [0, 1]. */
 export const fraction = () =>

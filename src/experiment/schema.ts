@@ -143,15 +143,15 @@ function union(key: string, variants: z.ZodObject[]): z.ZodType {
  */
 export function buildExperimentSchema(registry: Registry): z.ZodType<Experiment, unknown> {
   const probes = registry.probes.map((p) =>
-    z.strictObject({ ...probeCommon, probe: z.literal(p.id), args: p.args, tolerance: p.tolerance.optional() }).meta({ title: p.id, description: p.summary }),
+    z.strictObject({ ...probeCommon, probe: z.literal(p.id), args: p.args.prefault({}), tolerance: p.tolerance.optional() }).meta({ title: p.id, description: p.summary }),
   );
   const faults = registry.actions.map((a) =>
     z
-      .strictObject({ ...faultCommon, action: z.literal(a.id), args: a.args, ...(a.targetType === undefined ? {} : { targets }) })
+      .strictObject({ ...faultCommon, action: z.literal(a.id), args: a.args.prefault({}), ...(a.targetType === undefined ? {} : { targets }) })
       .meta({ title: a.id, description: a.summary }),
   );
   const rollbacks = registry.actions.map((a) =>
-    z.strictObject({ ...rollbackCommon, action: z.literal(a.id), args: a.args }).meta({ title: a.id, description: a.summary }),
+    z.strictObject({ ...rollbackCommon, action: z.literal(a.id), args: a.args.prefault({}) }).meta({ title: a.id, description: a.summary }),
   );
   return experiment(union('probe', probes), union('action', faults), union('action', rollbacks)) as unknown as z.ZodType<Experiment, unknown>;
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/main.js';
+if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
+const { main } = await import('../dist/cli/gameday.js');
 
 process.exitCode = await main(process.argv.slice(2));

@@ -5,7 +5,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { request } from 'undici';
 import { ActionFailedError } from '../../errors/action-error.js';
 import { duration } from '../../experiment/fields.js';
 import type { ActionDefinition } from '../../registry/types.js';
@@ -43,6 +42,7 @@ export const httpRequestAction: ActionDefinition<Args> = {
     const startedAt = performance.now();
     const call = { service: 'http', operation: `${a.method} ${a.url}`, request: redact({ headers, body }) as Record<string, unknown> };
     try {
+      const { request } = await import('undici');
       const res = await request(a.url, {
         method: a.method,
         headers,

@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import type { Dispatcher } from 'undici';
-import { Client } from 'undici';
+import type { Client, Dispatcher } from 'undici';
 import { duration } from '../../experiment/fields.js';
 import type { ProbeDefinition, ProbeObservation } from '../../registry/types.js';
 import { networkErrorText } from './network-error.js';
@@ -44,13 +43,16 @@ export const httpProbe: ProbeDefinition<Args, Tolerance> = {
   defaultTolerance: { status: ['2xx', '3xx'] },
   open(a, _ctx, tol) {
     const url = new URL(a.url);
-    const client = new Client(url.origin, {
-      connect: { timeout: a.timeout, rejectUnauthorized: !a.insecure },
-      headersTimeout: a.timeout,
-      bodyTimeout: a.timeout,
-      keepAliveTimeout: 30_000,
-      pipelining: 1,
-    });
+    // undici loads on first use, so commands that never probe (validate, schema) start fast.
+    let client: Client | undefined;
+    const connect = async (): Promise<Client> =>
+      (client ??= new (await import('undici')).Client(url.origin, {
+        connect: { timeout: a.timeout, rejectUnauthorized: !a.insecure },
+        headersTimeout: a.timeout,
+        bodyTimeout: a.timeout,
+        keepAliveTimeout: 30_000,
+        pipelining: 1,
+      }));
     const path = `${url.pathname}${url.search}`;
     const wantBody = tol?.body !== undefined;
     return {
@@ -59,7 +61,7 @@ export const httpProbe: ProbeDefinition<Args, Tolerance> = {
         try {
           const options: Dispatcher.RequestOptions = { path, method: a.method, headers: a.headers, signal };
           if (a.body !== undefined) options.body = a.body;
-          const res = await client.request(options);
+          const res = await (client ?? (await connect())).request(options);
           let text: string | undefined;
           if (wantBody) text = await readLimited(res.body);
           else await res.body.dump();
@@ -70,7 +72,11 @@ export const httpProbe: ProbeDefinition<Args, Tolerance> = {
           return { error: networkErrorText(error, a.timeout), latencyMs: performance.now() - started };
         }
       },
-      close: () => client.close().catch(() => client.destroy()),
+      close: async () => {
+        const c = client;
+        client = undefined;
+        await c?.close().catch(() => c.destroy());
+      },
     };
   },
   check(o, t) {

@@ -25,6 +25,7 @@ const callSchema = z.object({
   startedAt: ms,
   endedAt: ms,
   ok: z.boolean(),
+  response: z.record(z.string(), z.unknown()).optional(),
   requestId: z.string().optional(),
   error: z.object({ name: z.string(), message: z.string(), fault: z.string().optional() }).optional(),
 });

@@ -32,6 +32,8 @@ export interface CallRecord {
   startedAt: number;
   endedAt: number;
   ok: boolean;
+  /** Summary of what came back (status, ids, states), secrets redacted. */
+  response?: Record<string, unknown> | undefined;
   requestId?: string | undefined;
   error?: { name: string; message: string; fault?: string | undefined } | undefined;
 }

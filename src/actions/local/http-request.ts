@@ -58,6 +58,7 @@ export const httpRequestAction: ActionDefinition<Args> = {
         startedAt,
         endedAt: performance.now(),
         ok: landed,
+        response: { status: res.statusCode },
         error: landed ? undefined : { name: `HTTP ${res.statusCode}`, message: text.slice(0, 200) },
       });
       if (!landed) {

@@ -44,6 +44,7 @@ export const processExecAction: ActionDefinition<Args> = {
             startedAt,
             endedAt: performance.now(),
             ok,
+            response: { exitCode: code },
             error: ok ? undefined : { name: 'ExitCode', message: error?.message ?? `exit code ${String(code)}` },
           });
           if (!ok) {

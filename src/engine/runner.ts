@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { AwsClientFactory } from '../aws/client-factory.js';
+import { redact } from '../core/redact.js';
 import { formatDuration } from '../experiment/duration.js';
 import type { RunScope } from '../experiment/interpolate.js';
 import type { LoadedExperiment } from '../experiment/load.js';
@@ -142,6 +143,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   const resolved = new Map<string, Resource[]>();
   let methodStart = Infinity;
   let rollbackStarted = false;
+  let methodStarted = false;
   const measured = e.objectives.probes ?? e.probes.map((p) => p.name);
 
   const onSample = (sampler: ProbeSampler, sample: Sample): void => {
@@ -209,6 +211,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
 
     phase('method');
     methodStart = clock.now();
+    methodStarted = true;
     const method = new AbortController();
     const stopMethod = (): void => method.abort(run.signal.reason);
     run.signal.addEventListener('abort', stopMethod, { once: true });
@@ -232,6 +235,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
         record.activities.push(outcome.record);
         notify('activityEnd', outcome.record);
         if (outcome.result === null) {
+          // A fault cut short by an abort did not fail on its own: the abort's reason is the verdict.
+          if (run.signal.aborted) return;
           firstFailure ??= new RunStop('invalid-fault', `fault '${fault.name}' did not land: ${outcome.record.error?.message ?? 'unknown error'}`);
           method.abort(firstFailure);
           return;
@@ -323,6 +328,13 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   async function rollbacks(): Promise<void> {
     const pending = landed.filter((l) => !l.undone && l.definition.rollback !== undefined).reverse();
     if (pending.length === 0 && e.rollbacks.length === 0) return;
+    if (!methodStarted) {
+      // Nothing was attempted, so there is nothing to undo: explicit rollbacks are recorded as skipped, not called.
+      for (const r of e.rollbacks) {
+        record.activities.push({ kind: 'rollback', name: r.name, action: r.action, args: redact(r.args), status: 'skipped', startedAt: null, endedAt: null, calls: [] });
+      }
+      return;
+    }
     phase('rollback');
     for (const entry of pending) {
       entry.undone = true;

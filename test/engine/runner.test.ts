@@ -102,12 +102,18 @@ objectives: { rto: 10s, maxP99Latency: 400ms }`,
     try {
       const before = w.workload.requests;
       const journal = await run(
-        experiment(w.workload.url, w.control, `faults:\n  - name: outage\n    action: http.request\n    args: { url: "CONTROL/outage?for=1s" }`),
+        experiment(
+          w.workload.url,
+          w.control,
+          `faults:\n  - name: outage\n    action: http.request\n    args: { url: "CONTROL/outage?for=1s" }\nrollbacks:\n  - name: restore\n    action: http.request\n    args: { url: "CONTROL/up" }`,
+        ),
       );
       assert.equal(journal.verdict.status, 'not-steady');
       assert.equal(journal.verdict.exitCode, 1);
       assert.match(journal.verdict.reason, /probe 'web' HTTP 503/);
-      assert.equal(journal.activities.length, 0);
+      // Nothing was attempted, so nothing is undone: the rollback is recorded, not called.
+      assert.deepEqual(journal.activities.map((a) => [a.kind, a.name, a.status, a.calls.length]), [['rollback', 'restore', 'skipped', 0]]);
+      assert.equal(w.workload.isUp, false);
       assert.equal(journal.objectives.length, 0);
       assert.ok(w.workload.requests > before);
     } finally {

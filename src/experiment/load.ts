@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import { ExperimentValidationError, type ValidationIssue } from '../errors/validation-error.js';
@@ -50,7 +50,7 @@ export function parseExperiment(text: string, file: string, options: LoadOptions
 
   const yamlError = doc.errors[0];
   if (yamlError !== undefined) {
-    const pos = yamlError.linePos?.[0] ?? lines.linePos(yamlError.pos[0]);
+    const pos = unclosedFlow(doc, text, lines, yamlError.pos[0]) ?? yamlError.linePos?.[0] ?? lines.linePos(yamlError.pos[0]);
     const message = yamlError.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'unreadable';
     throw new ExperimentValidationError([{ file, line: pos.line, column: pos.col, path: '', message: `broken YAML: ${message}` }]);
   }
@@ -75,6 +75,24 @@ export function parseExperiment(text: string, file: string, options: LoadOptions
   return { file, experiment: parsed.data, raw: env.value as LoadedExperiment['raw'] };
 }
 
+/**
+ * The parser notices an unclosed `[` or `{` only where it gives up, often lines later; point at the opening instead.
+ */
+function unclosedFlow(doc: Document, text: string, lines: LineCounter, errorAt: number): { line: number; col: number } | undefined {
+  let found: number | undefined;
+  visit(doc, {
+    Node(_key, node) {
+      if ((isSeq(node) || isMap(node)) && node.flow === true && node.range !== undefined && node.range !== null) {
+        const [start, end] = node.range;
+        const source = text.slice(start, end).trimEnd();
+        const closer = isSeq(node) ? ']' : '}';
+        if (start <= errorAt && !source.endsWith(closer) && (found === undefined || start > found)) found = start;
+      }
+    },
+  });
+  return found === undefined ? undefined : lines.linePos(found);
+}
+
 type MakeIssue = (path: Path, message: string, key?: string) => ValidationIssue;
 
 function toIssues(raw: z.core.$ZodIssue, data: unknown, schema: z.ZodType, issue: MakeIssue, registry: Registry): ValidationIssue[] {
@@ -87,17 +105,21 @@ function toIssues(raw: z.core.$ZodIssue, data: unknown, schema: z.ZodType, issue
     case 'invalid_union': {
       const discriminator = (raw as { discriminator?: string }).discriminator;
       if (discriminator !== undefined) {
-        const value = valueAt(data, [...path, discriminator]);
+        // zod reports the issue at the tag itself (`faults[0].action`); older shapes stop at the element.
+        const tagPath = path.at(-1) === discriminator ? path : [...path, discriminator];
+        const value = valueAt(data, tagPath);
         const known = discriminator === 'probe' ? registry.probes.map((p) => p.id) : registry.actions.map((a) => a.id);
         const kind = discriminator === 'probe' ? 'probe' : 'action';
-        if (value === undefined) return [issue(path, `${kind} is required (one of ${known.join(', ')})`)];
-        return [issue([...path, discriminator], `unknown ${kind} '${String(value)}'${didYouMean(String(value), known)}; known ${kind}s: ${known.join(', ')}`)];
+        if (value === undefined) return [issue(tagPath, `${kind} is required (one of ${known.join(', ')})`)];
+        return [issue(tagPath, `unknown ${kind} '${String(value)}'${didYouMean(String(value), known)}; known ${kind}s: ${known.join(', ')}`)];
       }
       return [issue(path, raw.message)];
     }
     case 'invalid_type': {
       const input = valueAt(data, path);
       if (input === undefined) return [issue(path, 'is required')];
+      // Fields with their own wording (durations, percentages, selections) keep it.
+      if (!raw.message.startsWith('Invalid input')) return [issue(path, raw.message)];
       return [issue(path, `expected ${article(raw.expected)}, got ${describe(input)}`)];
     }
     case 'invalid_value': {

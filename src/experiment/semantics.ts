@@ -47,8 +47,10 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
     ['maxP99Latency', 'latency', 'latency'],
     ['rpo', 'lost-writes', 'lost writes'],
   ];
+  // An unknown name in objectives.probes is already reported; judging measurability without it would only mislead.
+  const objectiveProbesKnown = (e.objectives.probes ?? []).every((name) => probeNames.has(name));
   for (const [objective, measure, what] of needs) {
-    if (e.objectives[objective] === undefined) continue;
+    if (e.objectives[objective] === undefined || !objectiveProbesKnown) continue;
     if (measured.some((p) => registry.probe(p.probe)?.measures.includes(measure) === true)) continue;
     const able = registry.probes.filter((p) => p.measures.includes(measure)).map((p) => p.id);
     const declared = measured.map((p) => `${p.name} (${p.probe})`).join(', ');

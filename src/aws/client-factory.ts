@@ -6,6 +6,7 @@ import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { FisClient } from '@aws-sdk/client-fis';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { ErrorCode, GamedayError } from '../errors/gameday-error.js';
+import { sdk } from './sdk.js';
 
 /** Where and as whom gameday talks to AWS. */
 export interface AwsTarget {
@@ -58,34 +59,34 @@ export class AwsClientFactory {
   }
 
   ec2(): Promise<EC2Client> {
-    return this.#get('ec2', async (c) => new (await import('@aws-sdk/client-ec2')).EC2Client(c));
+    return this.#get('ec2', async (c) => new (await sdk.ec2()).EC2Client(c));
   }
 
   autoScaling(): Promise<AutoScalingClient> {
-    return this.#get('autoscaling', async (c) => new (await import('@aws-sdk/client-auto-scaling')).AutoScalingClient(c));
+    return this.#get('autoscaling', async (c) => new (await sdk.autoScaling()).AutoScalingClient(c));
   }
 
   elbv2(): Promise<ElasticLoadBalancingV2Client> {
     return this.#get(
       'elbv2',
-      async (c) => new (await import('@aws-sdk/client-elastic-load-balancing-v2')).ElasticLoadBalancingV2Client(c),
+      async (c) => new (await sdk.elbv2()).ElasticLoadBalancingV2Client(c),
     );
   }
 
   rds(): Promise<RDSClient> {
-    return this.#get('rds', async (c) => new (await import('@aws-sdk/client-rds')).RDSClient(c));
+    return this.#get('rds', async (c) => new (await sdk.rds()).RDSClient(c));
   }
 
   route53(): Promise<Route53Client> {
-    return this.#get('route53', async (c) => new (await import('@aws-sdk/client-route-53')).Route53Client(c));
+    return this.#get('route53', async (c) => new (await sdk.route53()).Route53Client(c));
   }
 
   fis(): Promise<FisClient> {
-    return this.#get('fis', async (c) => new (await import('@aws-sdk/client-fis')).FisClient(c));
+    return this.#get('fis', async (c) => new (await sdk.fis()).FisClient(c));
   }
 
   sts(): Promise<STSClient> {
-    return this.#get('sts', async (c) => new (await import('@aws-sdk/client-sts')).STSClient(c));
+    return this.#get('sts', async (c) => new (await sdk.sts()).STSClient(c));
   }
 
   /** Closes every client's sockets. */

@@ -55,12 +55,28 @@ ${EXIT_CODES}`);
     .option('--journal <file>', 'write the journal to this file instead')
     .addOption(new Option('--seed <n>', 'seed of target selection (replays a pick)').argParser((v) => parseIntArg(v, '--seed')))
     .addOption(new Option('--view <kind>', 'live view').choices(['auto', 'tty', 'plain', 'none']).default('auto'))
+    .addOption(new Option('--speed <n>', 'sim: run the simulated region n times faster than AWS').argParser((v) => parsePositive(v, '--speed')))
+    .option('--topology <file>', 'sim: topology of the simulated region (default: the reference architecture)')
     .addHelpText('after', `
 Examples:
   $ gameday run experiments/local-http-outage.yaml
   $ gameday run my-experiment.yaml --journal out/journal.json --json
 ${EXIT_CODES}`)
     .action(action(async () => (await import('./run.js')).runCommand));
+
+  program
+    .command('sim')
+    .description('Start a simulated AWS region on loopback and keep it running until Ctrl-C.')
+    .option('--topology <file>', 'topology YAML (default: the reference architecture: 3 AZs, an ALB, an ASG of 3)')
+    .addOption(new Option('--speed <n>', 'divide every AWS duration by n').argParser((v) => parsePositive(v, '--speed')).default(1))
+    .addOption(new Option('--port <p>', 'port of the API endpoint on 127.0.0.1 (0: any free port)').argParser((v) => parseIntArg(v, '--port')).default(4566))
+    .addHelpText('after', `
+Examples:
+  $ gameday sim --speed 10
+  $ AWS_ENDPOINT_URL=http://127.0.0.1:4566 aws ec2 describe-instances   # any SDK or CLI, any credentials
+  $ gameday run experiment.yaml   # with environment: { type: sim, endpoint: http://127.0.0.1:4566 }
+`)
+    .action(action(async () => (await import('./sim.js')).simCommand));
 
   program
     .command('schema')
@@ -79,6 +95,12 @@ ${EXIT_CODES}`)
     return reportError(error, { debug: argv.includes('--debug'), json: argv.includes('--json') });
   }
   return exitCode;
+}
+
+function parsePositive(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 1_000) throw new CommanderError(ExitCode.InvalidInput, 'gameday.invalidArgument', `error: ${flag} needs a number above 0 and at most 1000, got '${value}'`);
+  return n;
 }
 
 function parseIntArg(value: string, flag: string): number {

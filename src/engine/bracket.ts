@@ -16,9 +16,11 @@ export function exact(value: number): Bracket {
   return { value, lower: value, upper: value };
 }
 
-/** `b - a` with bounds that hold whatever the true instants were. */
+/** `b - a` with bounds that hold whatever the true instants were; never negative when `b` cannot precede `a`. */
 export function span(a: Bracket, b: Bracket): Bracket {
-  return { value: b.value - a.value, lower: Math.max(0, b.lower - a.upper), upper: b.upper - a.lower };
+  const lower = Math.max(0, b.lower - a.upper);
+  const upper = Math.max(lower, b.upper - a.lower);
+  return { value: Math.min(upper, Math.max(lower, b.value - a.value)), lower, upper };
 }
 
 export function uncertainty(b: Bracket): number {

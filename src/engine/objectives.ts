@@ -6,12 +6,15 @@ import type { Measurement } from './measurement.js';
 
 const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
 
-/** Checks each declared objective against the measurement: PASS or FAIL, with measured value and margin. */
-export function checkObjectives(objectives: Objectives, m: Measurement, measuredProbes: readonly string[]): ObjectiveResult[] {
+/**
+ * Checks each declared objective against the measurement: PASS or FAIL, with measured value and margin.
+ * Recovery times are compared in AWS time (wall time × `speed`); latency and rates are real and never scaled.
+ */
+export function checkObjectives(objectives: Objectives, m: Measurement, measuredProbes: readonly string[], speed = 1): ObjectiveResult[] {
   const out: ObjectiveResult[] = [];
   if (objectives.rto !== undefined) {
     const target = objectives.rto;
-    const ttr = m.timeToRecovery;
+    const ttr = m.timeToRecovery === null ? null : { value: m.timeToRecovery.value * speed, lower: m.timeToRecovery.lower * speed, upper: m.timeToRecovery.upper * speed };
     if (ttr === null) {
       out.push({ objective: 'rto', target, unit: 'ms', measured: null, uncertainty: null, margin: null, status: 'fail', detail: `not recovered, RTO ${formatDuration(target)}` });
     } else {

@@ -1,9 +1,10 @@
-import type { ProbeSpec } from '../experiment/schema.js';
+import type { Experiment, ProbeSpec } from '../experiment/schema.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { formatDuration } from '../experiment/duration.js';
 import { ExitCode } from '../errors/gameday-error.js';
 import type { Registry } from '../registry/registry.js';
 import type { ProbeSession } from '../registry/types.js';
+import type { AwsTarget } from '../aws/client-factory.js';
 import { VERSION } from '../version.js';
 import { uncertainty, type Bracket } from './bracket.js';
 import { encodeSamples, JOURNAL_SCHEMA, relativeMeasurement, type ActivityRecord, type Journal, type Verdict } from './journal.js';
@@ -16,7 +17,13 @@ import { describeCondition, type StopConditionState } from './stop-conditions.js
 export interface RunRecord {
   runId: string;
   loaded: LoadedExperiment;
+  /** The experiment on the wall-clock schedule the run followed (see `wallSchedule`). */
+  schedule: Experiment;
+  /** How many times faster than AWS the world ran. */
+  speed: number;
   origin: number;
+  /** Where AWS calls went. */
+  target: AwsTarget;
   startedEpochMs: number;
   endedEpochMs: number;
   phases: { name: string; startedAt: number; endedAt: number | null; status: 'completed' | 'failed' | 'aborted' | 'skipped'; detail?: string }[];
@@ -52,7 +59,8 @@ const round = (n: number): number => Math.round(n * 1_000) / 1_000;
 
 /** Builds the journal. The only place its shape is made. */
 export function buildJournal(r: RunRecord, _registry: Registry): Journal {
-  const e = r.loaded.experiment;
+  const e = r.schedule;
+  const written = r.loaded.experiment;
   const measuredProbes = e.objectives.probes ?? e.probes.map((p) => p.name);
   const m = measure({
     probes: r.samplers.map((s) => ({ name: s.spec.name, samples: s.sampler.samples })),
@@ -64,7 +72,7 @@ export function buildJournal(r: RunRecord, _registry: Registry): Journal {
     observeAtLeastMs: e.recovery.observeAtLeast,
   });
   // Objectives are about the response to a fault: with nothing injected there is nothing to judge.
-  const objectives = r.injectedAt === null ? [] : checkObjectives(e.objectives, m, measuredProbes);
+  const objectives = r.injectedAt === null ? [] : checkObjectives(e.objectives, m, measuredProbes, r.speed);
   let verdict = r.verdict;
   let reason = r.reason;
   if (verdict === 'passed') {
@@ -77,7 +85,7 @@ export function buildJournal(r: RunRecord, _registry: Registry): Journal {
       reason = `objective${missed.length > 1 ? 's' : ''} missed: ${missed.map((o) => `${o.objective} (${o.detail})`).join('; ')}`;
     } else {
       const ttr = m.timeToRecovery;
-      const impact = m.impactAt === null ? 'no impact observed' : `recovered in ${formatDuration(ttr?.value ?? 0)} ±${formatDuration(ttr === null ? 0 : uncertainty(ttr))}`;
+      const impact = m.impactAt === null ? 'no impact observed' : `recovered in ${formatDuration((ttr?.value ?? 0) * r.speed)} ±${formatDuration((ttr === null ? 0 : uncertainty(ttr)) * r.speed)}${r.speed === 1 ? '' : ' AWS-equivalent'}`;
       reason = `${impact}; ${objectives.length === 0 ? 'no objectives declared' : `all ${objectives.length} objective(s) met`}`;
     }
   }
@@ -91,9 +99,14 @@ export function buildJournal(r: RunRecord, _registry: Registry): Journal {
       name: e.metadata.name,
       ...(e.metadata.description === undefined ? {} : { description: e.metadata.description }),
       tags: e.metadata.tags,
-      spec: e,
+      spec: written,
     },
-    environment: { type: e.environment.type, region: e.environment.region, ...(e.environment.endpoint === undefined ? {} : { endpoint: e.environment.endpoint }) },
+    environment: {
+      type: e.environment.type,
+      region: r.target.region,
+      ...(r.target.endpoint === undefined ? {} : { endpoint: r.target.endpoint }),
+      speed: r.speed,
+    },
     startedAt: new Date(r.startedEpochMs).toISOString(),
     startedAtEpochMs: r.startedEpochMs,
     endedAt: new Date(r.endedEpochMs).toISOString(),

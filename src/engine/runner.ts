@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { AwsClientFactory } from '../aws/client-factory.js';
+import { awsTargetFor } from '../aws/target.js';
 import { redact } from '../core/redact.js';
 import { formatDuration } from '../experiment/duration.js';
 import type { RunScope } from '../experiment/interpolate.js';
@@ -17,6 +18,7 @@ import type { ActivityRecord, Journal, Verdict } from './journal.js';
 import { defaultFastInterval, ProbeSampler, type Sample } from './sampler.js';
 import { describeCondition, evaluateStopCondition, type StopConditionState } from './stop-conditions.js';
 import { resolveTargets } from './targets.js';
+import { speedOf, wallSchedule } from './time-scale.js';
 
 export interface RunOptions {
   registry: Registry;
@@ -55,14 +57,20 @@ export function newRunId(): string {
  * Never throws for a run-time failure: the verdict and the journal say what happened.
  */
 export async function runExperiment(loaded: LoadedExperiment, options: RunOptions): Promise<Journal> {
-  const e = loaded.experiment;
+  const speed = speedOf(loaded.experiment);
+  // Everything below runs on the wall-clock schedule; the journal keeps the experiment as written.
+  const e = wallSchedule(loaded.experiment, speed);
   const clock = options.clock ?? systemClock;
   const runId = options.runId ?? newRunId();
   const origin = clock.now();
+  const aws = options.aws ?? new AwsClientFactory(awsTargetFor(e.environment, process.env));
   const record: RunRecord = {
     runId,
     loaded,
+    schedule: e,
+    speed,
     origin,
+    target: aws.target,
     startedEpochMs: clock.toEpochMs(origin),
     endedEpochMs: 0,
     phases: [],
@@ -84,7 +92,6 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       // A broken view must never break a run.
     }
   };
-  const aws = options.aws ?? new AwsClientFactory({ kind: e.environment.type, region: e.environment.region, endpoint: e.environment.endpoint });
   const env: ActivityEnv = { runId, clock, logger: options.logger ?? silentLogger, aws, origin };
   const run = new AbortController();
   const stopWith = (stop: RunStop): void => {
@@ -228,7 +235,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
         }
         const definition = options.registry.action(fault.action) as AnyActionDefinition;
         const targets = resolved.get(fault.name) ?? [];
-        const boostUntil = clock.now() + Math.min(e.recovery.timeout, 60_000);
+        const boostUntil = clock.now() + Math.min(e.recovery.timeout, 60_000 / speed);
         for (const s of record.samplers) s.sampler.boost(boostUntil);
         notify('activityStart', 'fault', fault.name, fault.action);
         const outcome = await runActivity({ kind: 'fault', name: fault.name, definition, args: fault.args, rawArgs, scope, targets, signal: method.signal }, env);
@@ -241,7 +248,9 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
           method.abort(firstFailure);
           return;
         }
-        const call = bracket(origin + (outcome.record.startedAt ?? 0), origin + (outcome.record.endedAt ?? 0));
+        // The fault landed during its first mutating call (an action may read state before and after it).
+        const injection = outcome.record.calls.find((c) => c.mutating) ?? { startedAt: outcome.record.startedAt ?? 0, endedAt: outcome.record.endedAt ?? 0 };
+        const call = bracket(origin + injection.startedAt, origin + injection.endedAt);
         record.injectedAt ??= call;
         record.lastInjectionAt = Math.max(record.lastInjectionAt ?? -Infinity, call.upper);
         scope.steps.set(fault.name, { output: outcome.result.output, targets: targets.map((t) => t.id) });

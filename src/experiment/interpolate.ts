@@ -1,4 +1,5 @@
 import type { Path } from './locate.js';
+import { didYouMean } from './suggest.js';
 
 function scalar(text: string): string | number | boolean {
   if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
@@ -14,6 +15,7 @@ function scalar(text: string): string | number | boolean {
  * A string that is exactly one reference takes the referenced value's type (a list stays a list).
  */
 const REF = /(?<!\$)\$\{([^}]*)\}/g;
+const SIM = /^sim:([A-Za-z0-9_.-]+)$/;
 const ENV = /^env:([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s;
 const RUN_REF = /^([A-Za-z][A-Za-z0-9_-]*)\.(output|targets)((?:\.[A-Za-z0-9_-]+)*)$/;
 
@@ -40,11 +42,26 @@ function walk(value: unknown, path: Path, visit: (text: string, path: Path) => u
   return value;
 }
 
-/** Replaces `${env:…}` references; unknown variables without a fallback become problems. */
-export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv): { value: unknown; problems: RefProblem[] } {
+/**
+ * Replaces `${env:…}` references, and `${sim:…}` ones from the simulated region's outputs when there are any;
+ * unknown names become problems.
+ */
+export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, sim?: Readonly<Record<string, string>>): { value: unknown; problems: RefProblem[] } {
   const problems: RefProblem[] = [];
   const out = walk(value, [], (text, path) => {
     const replaced = text.replace(REF, (whole, inner: string) => {
+      const s = SIM.exec(inner);
+      if (s !== null) {
+        const key = s[1] ?? '';
+        if (sim === undefined) {
+          problems.push({ path, message: `'\${sim:${key}}' is only available when environment.type is sim` });
+          return whole;
+        }
+        const found = sim[key];
+        if (found !== undefined) return found;
+        problems.push({ path, message: `the simulated region has no output '${key}'${didYouMean(key, Object.keys(sim))}; it has ${Object.keys(sim).join(', ')}` });
+        return whole;
+      }
       const m = ENV.exec(inner);
       if (m === null) return whole;
       const [, name = '', fallback] = m;
@@ -55,7 +72,7 @@ export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv): { value:
       return whole;
     });
     // A field that is one whole reference reads its value as YAML would: `${env:PORT}` can fill a number field.
-    return replaced !== text && /^\$\{env:[^}]*\}$/.test(text) ? scalar(replaced) : replaced;
+    return replaced !== text && /^\$\{(env|sim):[^}]*\}$/.test(text) ? scalar(replaced) : replaced;
   });
   return { value: out, problems };
 }
@@ -67,7 +84,7 @@ export function findRunRefs(value: unknown): { refs: RunRef[]; problems: RefProb
   walk(value, [], (text, path) => {
     for (const m of text.matchAll(REF)) {
       const inner = (m[1] ?? '').trim();
-      if (ENV.test(inner) || inner === 'run.id' || inner === 'run.experiment') continue;
+      if (ENV.test(inner) || SIM.test(inner) || inner === 'run.id' || inner === 'run.experiment') continue;
       const ref = RUN_REF.exec(inner);
       if (ref === null) {
         problems.push({ path, message: `'\${${inner}}' is not a reference (use \${env:NAME}, \${STEP.output.field}, \${STEP.targets} or \${run.id})` });

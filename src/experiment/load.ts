@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, visit, type Document } from 'yaml';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { LineCounter, parse, parseDocument, isMap, isSeq, isScalar, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import { ExperimentValidationError, type ValidationIssue } from '../errors/validation-error.js';
@@ -22,7 +23,16 @@ export interface LoadedExperiment {
 export interface LoadOptions {
   registry: Registry;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Values of `${sim:…}` for an experiment on the simulated region, given the experiment's `environment.topology`
+   * (resolved against the file's folder, or undefined for the reference topology). Placeholders when validating,
+   * the running region's outputs when running.
+   */
+  simOutputs?: (topologyFile: string | undefined) => Promise<Record<string, string>>;
 }
+
+/** `${sim:…}` values a loader resolves against, already computed. */
+type Resolved = Omit<LoadOptions, 'simOutputs'> & { simOutputs?: Record<string, string> };
 
 /** Reads and validates an experiment file; throws `ExperimentValidationError` (exit 2) listing every problem. */
 export async function loadExperimentFile(file: string, options: LoadOptions): Promise<LoadedExperiment> {
@@ -34,11 +44,31 @@ export async function loadExperimentFile(file: string, options: LoadOptions): Pr
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code);
     throw new GamedayError(ErrorCode.FileNotFound, `Cannot read experiment file ${file}: ${why}.`, { exitCode: ExitCode.InvalidInput });
   }
-  return parseExperiment(text, file, options);
+  let simOutputs: Record<string, string> | undefined;
+  if (options.simOutputs !== undefined) {
+    const environment = peekEnvironment(text);
+    if (environment.type === 'sim') {
+      const topology = environment.topology === undefined ? undefined : resolvePath(dirname(file), environment.topology);
+      simOutputs = await options.simOutputs(topology);
+    }
+  }
+  return parseExperiment(text, file, { registry: options.registry, ...(options.env === undefined ? {} : { env: options.env }), ...(simOutputs === undefined ? {} : { simOutputs }) });
+}
+
+/** The environment block as written, read leniently before validation (which reports any problem in it). */
+function peekEnvironment(text: string): { type: string; topology?: string } {
+  try {
+    const raw = parse(text) as { environment?: { type?: unknown; topology?: unknown } } | null;
+    const type = typeof raw?.environment?.type === 'string' ? raw.environment.type : 'sim';
+    const topology = typeof raw?.environment?.topology === 'string' ? raw.environment.topology : undefined;
+    return topology === undefined ? { type } : { type, topology };
+  } catch {
+    return { type: 'sim' };
+  }
 }
 
 /** Validates experiment text (YAML or JSON). `file` is only used to name locations. */
-export function parseExperiment(text: string, file: string, options: LoadOptions): LoadedExperiment {
+export function parseExperiment(text: string, file: string, options: Resolved): LoadedExperiment {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
   const issue = (path: Path, message: string, key?: string): ValidationIssue => ({
@@ -62,7 +92,7 @@ export function parseExperiment(text: string, file: string, options: LoadOptions
     throw new ExperimentValidationError([issue([], `the document must be a map of fields (apiVersion, metadata, probes, faults…), not ${got}`)]);
   }
 
-  const env = interpolateEnv(doc.toJS({ maxAliasCount: 100 }), options.env ?? process.env);
+  const env = interpolateEnv(doc.toJS({ maxAliasCount: 100 }), options.env ?? process.env, options.simOutputs);
   if (env.problems.length > 0) throw new ExperimentValidationError(env.problems.map((p) => issue(p.path, p.message)));
 
   const schema = buildExperimentSchema(options.registry);

@@ -18,11 +18,20 @@ const environment = z
     type: z.enum(['sim', 'localstack', 'aws']).default('sim').meta({
       description: 'Where faults go. `sim` (the default) is the simulated region on loopback; `aws` is a live account.',
     }),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "expected an AWS region such as 'us-east-1'" }).default('us-east-1'),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "expected an AWS region such as 'us-east-1'" })
+      .optional()
+      .meta({ description: 'AWS region; default AWS_REGION, then us-east-1 (the simulated region’s).' }),
     allowedAccountIds: z.array(accountId).default([]),
-    endpoint: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+    endpoint: z
+      .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+      .optional()
+      .meta({ description: 'Endpoint of every AWS service (LocalStack, a running `gameday sim`); default: the SDK’s, or an in-process simulated region for sim.' }),
+    speed: z.number().positive().max(1_000).default(1).meta({ description: 'sim only: divides every AWS duration (60 runs a minute of AWS time per second).' }),
+    topology: z.string().optional().meta({ description: 'sim only: topology file, relative to the experiment; default the reference architecture.' }),
   })
-  .default({ type: 'sim', region: 'us-east-1', allowedAccountIds: [] });
+  .default({ type: 'sim', allowedAccountIds: [], speed: 1 });
 
 const targets = z
   .strictObject({
@@ -147,7 +156,7 @@ export function buildExperimentSchema(registry: Registry): z.ZodType<Experiment,
   );
   const faults = registry.actions.map((a) =>
     z
-      .strictObject({ ...faultCommon, action: z.literal(a.id), args: a.args.prefault({}), ...(a.targetType === undefined ? {} : { targets }) })
+      .strictObject({ ...faultCommon, action: z.literal(a.id), args: a.args.prefault({}), ...(a.targetType === undefined ? {} : { targets: targets.meta({ description: `Which ${a.targetType} resources to act on.` }) }) })
       .meta({ title: a.id, description: a.summary }),
   );
   const rollbacks = registry.actions.map((a) =>

@@ -1,7 +1,13 @@
+import { rebootInstancesAction } from '../actions/ec2/reboot-instances.js';
+import { stopInstancesAction } from '../actions/ec2/stop-instances.js';
+import { terminateInstancesAction } from '../actions/ec2/terminate-instances.js';
 import { httpRequestAction } from '../actions/local/http-request.js';
 import { processExecAction } from '../actions/local/process-exec.js';
 import { httpProbe } from '../probes/net/http.js';
 import { tcpProbe } from '../probes/net/tcp.js';
+import { asgInServiceProbe } from '../probes/aws/asg-in-service.js';
+import { instanceStateProbe } from '../probes/aws/ec2-instance-state.js';
+import { healthyTargetsProbe } from '../probes/aws/elbv2-healthy-targets.js';
 import { Registry } from './registry.js';
 
 let cached: Registry | undefined;
@@ -11,7 +17,13 @@ export function defaultRegistry(): Registry {
   cached ??= new Registry()
     .registerAction(httpRequestAction)
     .registerAction(processExecAction)
+    .registerAction(terminateInstancesAction)
+    .registerAction(stopInstancesAction)
+    .registerAction(rebootInstancesAction)
     .registerProbe(httpProbe)
-    .registerProbe(tcpProbe);
+    .registerProbe(tcpProbe)
+    .registerProbe(asgInServiceProbe)
+    .registerProbe(healthyTargetsProbe)
+    .registerProbe(instanceStateProbe);
   return cached;
 }

@@ -31,6 +31,8 @@ export interface CallRecord {
   request: Record<string, unknown>;
   startedAt: number;
   endedAt: number;
+  /** Whether the call changes anything (an injection), as opposed to reading state. */
+  mutating: boolean;
   ok: boolean;
   /** Summary of what came back (status, ids, states), secrets redacted. */
   response?: Record<string, unknown> | undefined;

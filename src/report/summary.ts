@@ -8,12 +8,18 @@ const pct = (b: Bracket | null): string => (b === null ? '—' : `${(b.value * 1
 /** A plain-text summary of a run, rendered only from its journal. */
 export function renderSummary(j: Journal): string {
   const m = j.measurement;
+  const speed = j.environment.speed;
+  // On a sped-up simulated region, durations read in AWS time first, wall time after.
+  const time = (b: Bracket | null): string => {
+    if (b === null || speed === 1) return fmt(b);
+    return `${fmt({ value: b.value * speed, lower: b.lower * speed, upper: b.upper * speed })} AWS-equivalent (${fmt(b)} wall at ${speed}×)`;
+  };
   const lines = [
     `verdict: ${j.verdict.status.toUpperCase()} — ${j.verdict.reason}`,
     `experiment: ${j.experiment.name} (${j.environment.type}, ${j.environment.region})  run: ${j.runId}  took ${formatDuration(j.durationMs)}`,
-    `time to impact:   ${m.impactAt === null ? 'no impact observed' : fmt(m.timeToImpact)}`,
-    `time to recovery: ${m.injectedAt === null ? '—' : m.recovered ? fmt(m.timeToRecovery) : 'not recovered'}`,
-    `downtime:         ${fmt(m.downtime)}`,
+    `time to impact:   ${m.impactAt === null ? 'no impact observed' : time(m.timeToImpact)}`,
+    `time to recovery: ${m.injectedAt === null ? '—' : m.recovered ? time(m.timeToRecovery) : 'not recovered'}`,
+    `downtime:         ${time(m.downtime)}`,
     `error rate:       ${pct(m.errorRate)}`,
   ];
   for (const p of j.probes) {

@@ -63,7 +63,10 @@ export class Workload {
     return this.#requests;
   }
 
+  /** Starts serving (again, after `close`). */
   async start(): Promise<this> {
+    if (this.#server !== undefined) return this;
+    this.#mode = null;
     await this.#listen();
     this.transitions.push({ at: this.#clock.now(), up: true });
     return this;
@@ -91,7 +94,7 @@ export class Workload {
   async up(): Promise<void> {
     if (this.#mode === null) return;
     const mode = this.#mode;
-    if (mode === 'refuse') await this.#listen();
+    if (mode === 'refuse' && this.#server === undefined) await this.#listen();
     this.#mode = null;
     this.transitions.push({ at: this.#clock.now(), up: true });
   }

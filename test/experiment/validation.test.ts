@@ -255,7 +255,9 @@ probes:
       const issue = issueAt(refuse(text), 'faults[0].action');
       // The field is absent, so the location is the fault that lacks it.
       assertAt(issue, where(text, 'name: outage'));
-      assert.match(issue.message, /action is required \(one of http\.request, process\.exec\)/);
+      const known = defaultRegistry().actions.map((a) => a.id).join(', ');
+      assert.equal(issue.message, `action is required (one of ${known})`);
+      assert.match(known, /http\.request, process\.exec/);
     });
   });
 

@@ -40,6 +40,7 @@ export const processExecAction: ActionDefinition<Args> = {
           ctx.recordCall({
             service: 'process',
             operation: file,
+            mutating: true,
             request: { argv: a.command },
             startedAt,
             endedAt: performance.now(),

@@ -1,0 +1,95 @@
+import type { Filter, Instance } from '@aws-sdk/client-ec2';
+import { ActionFailedError } from '../../errors/action-error.js';
+import type { ActivityContext, Resource, TargetSpec } from '../../registry/types.js';
+import { awsCall } from '../../aws/call.js';
+import { sdk } from '../../aws/sdk.js';
+
+export const EC2_INSTANCE = 'aws:ec2:instance';
+
+/** Paths of target filters that map onto DescribeInstances filters, so the listing is narrowed server-side. */
+const SERVER_FILTERS: Record<string, string> = {
+  'State.Name': 'instance-state-name',
+  'Placement.AvailabilityZone': 'availability-zone',
+  SubnetId: 'subnet-id',
+  VpcId: 'vpc-id',
+  InstanceType: 'instance-type',
+};
+
+function toResource(i: Instance, region: string, owner: string | undefined): Resource {
+  const tags: Record<string, string> = {};
+  for (const t of i.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
+  const id = i.InstanceId ?? '';
+  return {
+    type: EC2_INSTANCE,
+    id,
+    arn: `arn:aws:ec2:${region}:${owner ?? ''}:instance/${id}`,
+    tags,
+    attributes: i as unknown as Record<string, unknown>,
+  };
+}
+
+/**
+ * Lists the instances a target spec can match, page by page. Unless the spec filters on `State.Name`, only running
+ * instances are candidates: a fault on an instance that is already down proves nothing.
+ */
+export async function instanceInventory(spec: TargetSpec, ctx: ActivityContext): Promise<Resource[]> {
+  const client = await ctx.aws.ec2();
+  const filters: Filter[] = [];
+  for (const [k, v] of Object.entries(spec.tags ?? {})) filters.push({ Name: `tag:${k}`, Values: [v] });
+  for (const f of spec.filters ?? []) {
+    const name = SERVER_FILTERS[f.path];
+    if (name !== undefined) filters.push({ Name: name, Values: f.values });
+  }
+  if (!(spec.filters ?? []).some((f) => f.path === 'State.Name')) filters.push({ Name: 'instance-state-name', Values: ['running'] });
+  const ids = (spec.ids ?? []).filter((id) => id.startsWith('i-'));
+  const out: Resource[] = [];
+  let token: string | undefined;
+  const region = await client.config.region();
+  do {
+    const page = await awsCall(
+      ctx,
+      'ec2',
+      new (await sdk.ec2()).DescribeInstancesCommand({ Filters: filters, ...(ids.length > 0 ? { InstanceIds: ids } : { MaxResults: 1000 }), NextToken: token }),
+      (c, o) => client.send(c, o),
+    );
+    for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) out.push(toResource(i, region, r.OwnerId));
+    token = page.NextToken;
+  } while (token !== undefined && token !== '');
+  return out;
+}
+
+/** Current states of instances, by id. */
+export async function instanceStates(ctx: ActivityContext, ids: string[]): Promise<Map<string, string>> {
+  const client = await ctx.aws.ec2();
+  const states = new Map<string, string>();
+  const page = await awsCall(ctx, 'ec2', new (await sdk.ec2()).DescribeInstancesCommand({ InstanceIds: ids }), (c, o) => client.send(c, o));
+  for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) states.set(i.InstanceId ?? '', i.State?.Name ?? 'unknown');
+  return states;
+}
+
+/** Throws `ActionFailedError` unless every instance is in one of `expected` states: proof the fault landed. */
+export async function verifyStates(ctx: ActivityContext, ids: string[], expected: string[], what: string): Promise<Record<string, string>> {
+  const states = await instanceStates(ctx, ids);
+  const wrong = ids.filter((id) => !expected.includes(states.get(id) ?? 'missing'));
+  if (wrong.length > 0) {
+    throw new ActionFailedError(`${what} did not land: ${wrong.map((id) => `${id} is ${states.get(id) ?? 'missing'}`).join(', ')} (expected ${expected.join(' or ')}).`);
+  }
+  return Object.fromEntries(states);
+}
+
+/**
+ * Polls until every instance is in `wanted`, with backoff, bounded by `timeoutMs`; awaits a condition, never a fixed time.
+ */
+export async function waitForStates(ctx: ActivityContext, ids: string[], wanted: string[], timeoutMs: number): Promise<Record<string, string>> {
+  const deadline = ctx.clock.now() + timeoutMs;
+  let delay = 100;
+  for (;;) {
+    const states = await instanceStates(ctx, ids);
+    if (ids.every((id) => wanted.includes(states.get(id) ?? ''))) return Object.fromEntries(states);
+    if (ctx.clock.now() + delay > deadline) {
+      throw new ActionFailedError(`Instances did not reach ${wanted.join(' or ')} within ${Math.round(timeoutMs / 1000)}s: ${ids.map((id) => `${id} is ${states.get(id) ?? 'missing'}`).join(', ')}.`);
+    }
+    await ctx.clock.sleep(delay, ctx.signal);
+    delay = Math.min(2_000, delay * 1.5);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * `aws.ec2.stop-instances` — stops the selected instances (EC2 StopInstances). Undo: waits until they are stopped,
+ * starts them (StartInstances) and waits until they run again. Lands when every instance is stopping or stopped.
+ */
+import { z } from 'zod';
+import { awsCall } from '../../aws/call.js';
+import { duration } from '../../experiment/fields.js';
+import type { ActionDefinition } from '../../registry/types.js';
+import { EC2_INSTANCE, instanceInventory, verifyStates, waitForStates } from './instances.js';
+import { sdk } from '../../aws/sdk.js';
+
+const args = z.strictObject({
+  /** Stop without a graceful shutdown. */
+  force: z.boolean().default(false),
+  /** How long the undo waits for the instances to stop and then to run again (wall time). */
+  restartTimeout: duration().default(600_000),
+});
+
+export const stopInstancesAction: ActionDefinition<z.output<typeof args>> = {
+  id: 'aws.ec2.stop-instances',
+  summary: 'Stops the selected EC2 instances; the undo starts them again and waits until they run.',
+  mutating: true,
+  args,
+  targetType: EC2_INSTANCE,
+  inventory: instanceInventory,
+  async run(a, ctx) {
+    const ids = ctx.targets.map((t) => t.id);
+    const client = await ctx.aws.ec2();
+    await awsCall(ctx, 'ec2', new (await sdk.ec2()).StopInstancesCommand({ InstanceIds: ids, Force: a.force }), (c, o) => client.send(c, o), (out) => ({
+      states: (out.StoppingInstances ?? []).map((i) => `${i.InstanceId ?? ''}:${i.CurrentState?.Name ?? ''}`),
+    }));
+    const states = await verifyStates(ctx, ids, ['stopping', 'stopped'], `Stopping ${ids.join(', ')}`);
+    return { output: { instanceIds: ids, states } };
+  },
+  async rollback(a, result, ctx) {
+    const ids = (result.output.instanceIds as string[] | undefined) ?? [];
+    const client = await ctx.aws.ec2();
+    // An instance that is still stopping cannot be started; one terminated meanwhile (by its group) is left alone.
+    const settled = await waitForStates(ctx, ids, ['stopped', 'terminated', 'shutting-down', 'running', 'pending'], a.restartTimeout);
+    const toStart = ids.filter((id) => settled[id] === 'stopped');
+    if (toStart.length > 0) {
+      await awsCall(ctx, 'ec2', new (await sdk.ec2()).StartInstancesCommand({ InstanceIds: toStart }), (c, o) => client.send(c, o));
+      await waitForStates(ctx, toStart, ['running'], a.restartTimeout);
+    }
+    return { output: { started: toStart, skipped: ids.filter((id) => !toStart.includes(id)) } };
+  },
+};

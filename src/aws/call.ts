@@ -1,0 +1,50 @@
+import { performance } from 'node:perf_hooks';
+import { redact } from '../core/redact.js';
+import { AwsCallError } from '../errors/action-error.js';
+import type { ActivityContext } from '../registry/types.js';
+
+/**
+ * Sends one AWS SDK command, records it for the journal (operation, redacted input, request id, outcome) and turns
+ * a refusal into an `AwsCallError` that keeps the SDK's `name` and `$fault`.
+ */
+export async function awsCall<C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(
+  ctx: Pick<ActivityContext, 'recordCall' | 'signal'>,
+  service: string,
+  command: C,
+  send: (command: C, options: { abortSignal: AbortSignal }) => Promise<O>,
+  summarize?: (output: O) => Record<string, unknown>,
+): Promise<O> {
+  const operation = command.constructor.name.replace(/Command$/, '');
+  const mutating = !/^(Describe|Get|List)/.test(operation);
+  const request = redact(command.input) as Record<string, unknown>;
+  const startedAt = performance.now();
+  try {
+    const output = await send(command, { abortSignal: ctx.signal });
+    ctx.recordCall({
+      service,
+      operation,
+      request,
+      startedAt,
+      endedAt: performance.now(),
+      mutating,
+      ok: true,
+      requestId: output.$metadata?.requestId,
+      response: summarize === undefined ? undefined : (redact(summarize(output)) as Record<string, unknown>),
+    });
+    return output;
+  } catch (error) {
+    const wrapped = new AwsCallError(`${service}:${operation}`, error);
+    ctx.recordCall({
+      service,
+      operation,
+      request,
+      startedAt,
+      endedAt: performance.now(),
+      mutating,
+      ok: false,
+      requestId: wrapped.requestId,
+      error: { name: wrapped.awsName, message: error instanceof Error ? error.message : String(error), fault: wrapped.fault },
+    });
+    throw wrapped;
+  }
+}

@@ -1,0 +1,48 @@
+import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
+import type { SimRegion } from '../sim/server.js';
+
+/** How long a region may take to boot, in AWS time (instances pending, first health checks). */
+const BOOT_BUDGET_AWS_MS = 600_000;
+
+async function topologyOf(file: string | undefined) {
+  const { loadTopology } = await import('../sim/topology.js');
+  try {
+    return await loadTopology(file);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
+    throw new GamedayError(ErrorCode.InvalidArgument, `Cannot use topology ${file ?? '(reference)'}: ${why.replace(/\.$/, '')}.`, { exitCode: ExitCode.InvalidInput });
+  }
+}
+
+/** `${sim:…}` placeholders for validating an experiment without starting a region. */
+export async function placeholderSimOutputs(topologyFile: string | undefined): Promise<Record<string, string>> {
+  const { placeholderOutputs } = await import('../sim/topology.js');
+  return placeholderOutputs(await topologyOf(topologyFile));
+}
+
+/** Starts a simulated region in this process and waits until its groups are in service and its targets healthy. */
+export async function startSimRegion(topologyFile: string | undefined, speed: number, port = 0): Promise<SimRegion> {
+  const topology = await topologyOf(topologyFile);
+  const { SimRegion } = await import('../sim/server.js');
+  const region = await SimRegion.start({ topology, speed, port });
+  try {
+    await region.world.ready(Math.max(10_000, BOOT_BUDGET_AWS_MS / speed));
+  } catch (error) {
+    await region.stop();
+    throw new GamedayError(ErrorCode.Internal, `The simulated region did not boot: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return region;
+}
+
+/** Outputs of a region that runs elsewhere (`gameday sim`), read from its control endpoint. */
+export async function remoteSimOutputs(endpoint: string): Promise<Record<string, string>> {
+  try {
+    const res = await fetch(new URL('/_sim/outputs', endpoint));
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const body = (await res.json()) as { outputs: Record<string, string> };
+    return body.outputs;
+  } catch (error) {
+    throw new GamedayError(ErrorCode.InvalidArgument, `No simulated region answers at ${endpoint} (${error instanceof Error ? error.message : String(error)}); start one with 'gameday sim' or drop environment.endpoint.`, { exitCode: ExitCode.InvalidInput });
+  }
+}

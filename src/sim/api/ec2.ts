@@ -1,0 +1,151 @@
+import { SimApiError } from '../protocol/errors.js';
+import type { QueryParams } from '../protocol/query.js';
+import { ec2Response, type XmlReply, type XmlValue } from '../protocol/xml.js';
+import type { SimWorld } from '../region.js';
+import { STATE_CODE, type SimInstance } from '../world/instance.js';
+
+const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+
+function tagSet(tags: Record<string, string>): XmlValue {
+  return Object.entries(tags).map(([key, value]) => ({ key, value }));
+}
+
+function instanceXml(i: SimInstance): XmlValue {
+  return {
+    instanceId: i.id,
+    imageId: i.spec.imageId,
+    instanceState: { code: STATE_CODE[i.state], name: i.state },
+    privateDnsName: `ip-${i.spec.privateIp.replaceAll('.', '-')}.ec2.internal`,
+    reason: i.stateTransitionReason,
+    amiLaunchIndex: 0,
+    instanceType: i.spec.instanceType,
+    launchTime: i.launchTime.toISOString(),
+    placement: { availabilityZone: i.spec.availabilityZone, tenancy: 'default' },
+    monitoring: { state: 'disabled' },
+    subnetId: i.state === 'terminated' ? undefined : i.spec.subnetId,
+    vpcId: i.state === 'terminated' ? undefined : i.spec.vpcId,
+    privateIpAddress: i.state === 'terminated' ? undefined : i.spec.privateIp,
+    stateReason: i.stateReason,
+    architecture: 'x86_64',
+    rootDeviceType: 'ebs',
+    tagSet: tagSet(i.spec.tags),
+  };
+}
+
+function matchesFilter(i: SimInstance, name: string, values: string[]): boolean {
+  const has = (v: string | undefined): boolean => v !== undefined && values.some((pattern) => glob(pattern, v));
+  switch (name) {
+    case 'instance-id':
+      return has(i.id);
+    case 'instance-state-name':
+      return has(i.state);
+    case 'instance-state-code':
+      return has(String(STATE_CODE[i.state]));
+    case 'availability-zone':
+      return has(i.spec.availabilityZone);
+    case 'subnet-id':
+      return has(i.spec.subnetId);
+    case 'vpc-id':
+      return has(i.spec.vpcId);
+    case 'instance-type':
+      return has(i.spec.instanceType);
+    case 'private-ip-address':
+      return has(i.spec.privateIp);
+    case 'tag-key':
+      return Object.keys(i.spec.tags).some((k) => has(k));
+    default:
+      if (name.startsWith('tag:')) return has(i.spec.tags[name.slice(4)]);
+      throw new SimApiError('InvalidParameterValue', `The filter '${name}' is invalid`);
+  }
+}
+
+/** EC2's filter values accept `*` and `?` wildcards. */
+function glob(pattern: string, value: string): boolean {
+  if (!/[*?]/.test(pattern)) return pattern === value;
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`);
+  return re.test(value);
+}
+
+/** Looks up every id or fails the whole request, as EC2 does: nothing changes when one id is wrong. */
+function lookup(world: SimWorld, ids: string[]): SimInstance[] {
+  if (ids.length === 0) throw new SimApiError('MissingParameter', 'The request must contain the parameter InstanceId');
+  const malformed = ids.find((id) => !INSTANCE_ID.test(id));
+  if (malformed !== undefined) throw new SimApiError('InvalidInstanceID.Malformed', `Invalid id: "${malformed}"`);
+  const missing = ids.filter((id) => !world.instances.has(id));
+  if (missing.length > 0) {
+    throw new SimApiError('InvalidInstanceID.NotFound', `The instance ID${missing.length > 1 ? 's' : ''} '${missing.join(', ')}' ${missing.length > 1 ? 'do' : 'does'} not exist`);
+  }
+  return ids.map((id) => world.instances.get(id) as SimInstance);
+}
+
+function stateChanges(instances: SimInstance[], change: (i: SimInstance) => void): XmlValue {
+  // Check every instance first so a refused one leaves the others untouched.
+  const before = instances.map((i) => ({ i, previous: i.state }));
+  for (const { i } of before) change(i);
+  return before.map(({ i, previous }) => ({
+    instanceId: i.id,
+    currentState: { code: STATE_CODE[i.state], name: i.state },
+    previousState: { code: STATE_CODE[previous], name: previous },
+  }));
+}
+
+/** EC2 query API of the simulated region. */
+export function ec2Api(world: SimWorld, params: QueryParams): XmlReply {
+  const action = params.action;
+  switch (action) {
+    case 'DescribeInstances': {
+      const ids = params.ec2List('InstanceId');
+      let instances = ids.length > 0 ? lookup(world, ids) : [...world.instances.values()];
+      for (const f of params.ec2Filters()) instances = instances.filter((i) => matchesFilter(i, f.name, f.values));
+      const max = params.int('MaxResults');
+      if (max !== undefined && ids.length > 0) throw new SimApiError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
+      if (max !== undefined && (max < 5 || max > 1000)) throw new SimApiError('InvalidParameterValue', `Value ( ${max} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
+      const start = Number(params.get('NextToken') ?? '0');
+      const page = max === undefined ? instances.slice(start) : instances.slice(start, start + max);
+      const next = max !== undefined && start + max < instances.length ? String(start + max) : undefined;
+      return ec2Response(action, {
+        reservationSet: page.map((i) => ({ reservationId: `r-${i.id.slice(2)}`, ownerId: world.topology.accountId, groupSet: [], instancesSet: [instanceXml(i)] })),
+        nextToken: next,
+      });
+    }
+    case 'TerminateInstances': {
+      const instances = lookup(world, params.ec2List('InstanceId'));
+      return ec2Response(action, { instancesSet: stateChanges(instances, (i) => i.terminate()) });
+    }
+    case 'StopInstances': {
+      const instances = lookup(world, params.ec2List('InstanceId'));
+      const refused = instances.find((i) => i.state !== 'running' && i.state !== 'stopping' && i.state !== 'stopped');
+      if (refused !== undefined) throw new SimApiError('IncorrectInstanceState', `This instance '${refused.id}' is not in a state from which it can be stopped.`);
+      return ec2Response(action, { instancesSet: stateChanges(instances, (i) => i.stop()) });
+    }
+    case 'StartInstances': {
+      const instances = lookup(world, params.ec2List('InstanceId'));
+      const refused = instances.find((i) => i.state !== 'stopped' && i.state !== 'pending' && i.state !== 'running');
+      if (refused !== undefined) throw new SimApiError('IncorrectInstanceState', `The instance '${refused.id}' is not in a state from which it can be started.`);
+      return ec2Response(action, { instancesSet: stateChanges(instances, (i) => i.start()) });
+    }
+    case 'RebootInstances': {
+      const instances = lookup(world, params.ec2List('InstanceId'));
+      const refused = instances.find((i) => i.state !== 'running');
+      if (refused !== undefined) throw new SimApiError('IncorrectInstanceState', `The instance '${refused.id}' is not in a state from which it can be rebooted.`);
+      for (const i of instances) i.reboot();
+      return ec2Response(action, { return: true });
+    }
+    case 'DescribeAvailabilityZones':
+      return ec2Response(action, {
+        availabilityZoneInfo: world.zones.map((zone, i) => ({ zoneName: zone, zoneState: 'available', regionName: world.topology.region, zoneId: `use1-az${i + 1}`, zoneType: 'availability-zone' })),
+      });
+    case 'DescribeVpcs':
+      return ec2Response(action, { vpcSet: [{ vpcId: world.vpcId, state: 'available', cidrBlock: world.topology.vpcCidr, isDefault: false }] });
+    case 'DescribeSubnets':
+      return ec2Response(action, {
+        subnetSet: world.subnets.map((s) => ({ subnetId: s.id, state: 'available', vpcId: world.vpcId, cidrBlock: s.cidr, availabilityZone: s.zone, availableIpAddressCount: 4000 })),
+      });
+    case 'DescribeLaunchTemplates':
+      return ec2Response(action, {
+        launchTemplates: [...world.launchTemplates.values()].map((lt) => ({ launchTemplateId: lt.id, launchTemplateName: lt.name, defaultVersionNumber: 1, latestVersionNumber: 1, createTime: new Date(0).toISOString() })),
+      });
+    default:
+      throw new SimApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
+  }
+}

@@ -1,0 +1,143 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { autoScalingApi, AUTOSCALING_NS } from './api/autoscaling.js';
+import { ec2Api } from './api/ec2.js';
+import { elbv2Api, ELBV2_NS } from './api/elbv2.js';
+import { stsApi, STS_NS } from './api/sts.js';
+import { SimApiError } from './protocol/errors.js';
+import { QueryParams } from './protocol/query.js';
+import { ec2Error, queryError, type XmlReply } from './protocol/xml.js';
+import { SimWorld } from './region.js';
+import type { Topology } from './topology.js';
+
+/** One API call the region answered: the sim's request log (tests prove "no mutating call" from it). */
+export interface SimRequestRecord {
+  epochMs: number;
+  service: string;
+  action: string;
+  status: number;
+  errorCode?: string;
+}
+
+type Handler = (world: SimWorld, params: QueryParams) => XmlReply;
+
+const QUERY_SERVICES: Record<string, { handler: Handler; error: (e: SimApiError) => XmlReply }> = {
+  ec2: { handler: ec2Api, error: ec2Error },
+  autoscaling: { handler: autoScalingApi, error: (e) => queryError(AUTOSCALING_NS, e) },
+  elasticloadbalancing: { handler: elbv2Api, error: (e) => queryError(ELBV2_NS, e) },
+  sts: { handler: stsApi, error: (e) => queryError(STS_NS, e) },
+};
+
+/** The service a request is for, from its SigV4 credential scope: `Credential=AKID/date/region/<service>/aws4_request`. */
+export function serviceOf(req: IncomingMessage): string | undefined {
+  const auth = req.headers.authorization ?? '';
+  return /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(auth)?.[1];
+}
+
+export interface SimRegionOptions {
+  topology: Topology;
+  /** Divides every AWS duration. @defaultValue 1 */
+  speed?: number;
+  /** Port of the API endpoint on 127.0.0.1; 0 picks a free one. @defaultValue 0 */
+  port?: number;
+}
+
+/**
+ * A simulated AWS region on loopback: one HTTP endpoint that routes on the SigV4 credential scope and speaks each
+ * service's wire protocol, in front of a world whose instances, load balancers and groups really serve and recover.
+ * Also serves `GET /_sim/events` (ground truth), `GET /_sim/outputs` and `GET /_sim/requests`.
+ */
+export class SimRegion {
+  readonly world: SimWorld;
+  readonly requests: SimRequestRecord[] = [];
+  readonly #server: Server;
+  #endpoint = '';
+
+  private constructor(world: SimWorld) {
+    this.world = world;
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+  }
+
+  static async start(options: SimRegionOptions): Promise<SimRegion> {
+    const region = new SimRegion(new SimWorld(options.topology, options.speed ?? 1));
+    await new Promise<void>((resolve, reject) => {
+      region.#server.once('error', reject);
+      region.#server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+    region.#endpoint = `http://127.0.0.1:${(region.#server.address() as AddressInfo).port}`;
+    await region.world.start();
+    return region;
+  }
+
+  get endpoint(): string {
+    return this.#endpoint;
+  }
+
+  get speed(): number {
+    return this.world.scheduler.speed;
+  }
+
+  outputs(): Record<string, string> {
+    return this.world.outputs(this.#endpoint);
+  }
+
+  async stop(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeAllConnections();
+    await this.world.stop();
+    await closed;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    if (url.pathname.startsWith('/_sim/')) {
+      this.#control(url, res);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const service = serviceOf(req);
+    const api = service === undefined ? undefined : QUERY_SERVICES[service];
+    const params = new QueryParams(body);
+    let reply: XmlReply;
+    if (api === undefined) {
+      reply = queryError(STS_NS, new SimApiError('UnknownService', `The simulated region does not serve '${service ?? 'an unsigned request'}'.`, 400));
+    } else {
+      try {
+        reply = api.handler(this.world, params);
+      } catch (error) {
+        const e = error instanceof SimApiError ? error : new SimApiError('InternalFailure', error instanceof Error ? error.message : String(error), 500, false);
+        reply = api.error(e);
+        this.requests.push({ epochMs: Date.now(), service: service ?? '', action: params.action, status: reply.status, errorCode: e.code });
+        this.#send(res, reply);
+        return;
+      }
+    }
+    this.requests.push({ epochMs: Date.now(), service: service ?? '', action: params.action, status: reply.status });
+    this.#send(res, reply);
+  }
+
+  #send(res: ServerResponse, reply: XmlReply): void {
+    res.writeHead(reply.status, { 'content-type': reply.contentType, 'x-amzn-requestid': reply.requestId, 'content-length': Buffer.byteLength(reply.body) });
+    res.end(reply.body);
+  }
+
+  #control(url: URL, res: ServerResponse): void {
+    const json = (status: number, body: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    switch (url.pathname) {
+      case '/_sim/events':
+        return json(200, { events: this.world.truth.since(Number(url.searchParams.get('since') ?? '0')) });
+      case '/_sim/outputs':
+        return json(200, { outputs: this.outputs(), speed: this.speed, ready: this.world.isReady() });
+      case '/_sim/requests':
+        return json(200, { requests: this.requests });
+      case '/_sim/health':
+        return json(200, { ready: this.world.isReady() });
+      default:
+        return json(404, { message: `no such control path ${url.pathname}` });
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { duration } from '../experiment/fields.js';
+import { ALB_HEALTH_CHECK, AWS_TIMINGS } from './timing.js';
+
+const name = z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,31}$/, { error: 'names are letters, digits and -, at most 32' });
+
+const healthCheck = z.strictObject({
+  path: z.string().startsWith('/').default(ALB_HEALTH_CHECK.path),
+  interval: duration().default(ALB_HEALTH_CHECK.interval),
+  timeout: duration().default(ALB_HEALTH_CHECK.timeout),
+  healthyThreshold: z.number().int().min(2).max(10).default(ALB_HEALTH_CHECK.healthyThreshold),
+  unhealthyThreshold: z.number().int().min(2).max(10).default(ALB_HEALTH_CHECK.unhealthyThreshold),
+  matcher: z.string().regex(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/).default(ALB_HEALTH_CHECK.matcher),
+});
+
+const timings = z.strictObject({
+  instancePending: duration().default(AWS_TIMINGS.instancePending),
+  instanceShuttingDown: duration().default(AWS_TIMINGS.instanceShuttingDown),
+  instanceStopping: duration().default(AWS_TIMINGS.instanceStopping),
+  instanceReboot: duration().default(AWS_TIMINGS.instanceReboot),
+  terminatedVisible: duration().default(AWS_TIMINGS.terminatedVisible),
+  asgHealthCheckPeriod: duration().default(AWS_TIMINGS.asgHealthCheckPeriod),
+  deregistrationDelay: duration().default(AWS_TIMINGS.deregistrationDelay),
+});
+
+/**
+ * What the simulated region contains. The default is the reference architecture: three AZs, one ALB, an ASG of three.
+ */
+export const topologySchema = z.strictObject({
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).default('us-east-1'),
+  accountId: z.string().regex(/^\d{12}$/).default('123456789012'),
+  /** Zone suffixes (`a`, `b`, `c`) or full names. */
+  availabilityZones: z.array(z.string().min(1)).min(1).max(6).default(['a', 'b', 'c']),
+  vpcCidr: z.string().default('10.0.0.0/16'),
+  launchTemplates: z
+    .array(
+      z.strictObject({
+        name,
+        instanceType: z.string().default('t3.micro'),
+        imageId: z.string().default('ami-0gameday00000000'),
+        /** Port the workload listens on. */
+        port: z.number().int().min(1).max(65_535).default(8080),
+      }),
+    )
+    .min(1),
+  loadBalancers: z
+    .array(
+      z.strictObject({
+        name,
+        crossZone: z.boolean().default(true),
+        /** Listener port on 127.0.0.1; 0 picks a free one. */
+        port: z.number().int().min(0).max(65_535).default(0),
+        targetGroup: z.strictObject({ name, healthCheck: healthCheck.prefault({}), deregistrationDelay: duration().optional() }),
+      }),
+    )
+    .default([]),
+  autoScalingGroups: z
+    .array(
+      z.strictObject({
+        name,
+        launchTemplate: name,
+        min: z.number().int().min(0),
+        max: z.number().int().min(0),
+        desired: z.number().int().min(0),
+        availabilityZones: z.array(z.string()).optional(),
+        healthCheckType: z.enum(['EC2', 'ELB']).default('EC2'),
+        healthCheckGracePeriod: duration().default(0),
+        targetGroups: z.array(name).default([]),
+        tags: z.record(z.string(), z.string()).default({}),
+      }),
+    )
+    .default([]),
+  timings: timings.prefault({}),
+});
+
+export type Topology = z.output<typeof topologySchema>;
+
+/** The reference architecture: three AZs, an ALB with cross-zone load balancing, an ASG of three with ELB checks. */
+export const REFERENCE_TOPOLOGY = {
+  region: 'us-east-1',
+  availabilityZones: ['a', 'b', 'c'],
+  launchTemplates: [{ name: 'web-lt' }],
+  loadBalancers: [{ name: 'web-alb', crossZone: true, targetGroup: { name: 'web-tg', healthCheck: { path: '/health' } } }],
+  autoScalingGroups: [
+    {
+      name: 'web-asg',
+      launchTemplate: 'web-lt',
+      min: 3,
+      max: 6,
+      desired: 3,
+      healthCheckType: 'ELB',
+      healthCheckGracePeriod: '0s',
+      targetGroups: ['web-tg'],
+      tags: { 'gameday:allowed': 'true', Name: 'web' },
+    },
+  ],
+};
+
+export function parseTopology(value: unknown, source = 'topology'): Topology {
+  const parsed = topologySchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${source}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}.`);
+  }
+  const t = parsed.data;
+  const lts = new Set(t.launchTemplates.map((l) => l.name));
+  const tgs = new Set(t.loadBalancers.map((l) => l.targetGroup.name));
+  for (const asg of t.autoScalingGroups) {
+    if (!lts.has(asg.launchTemplate)) throw new Error(`${source}: auto scaling group '${asg.name}' uses launch template '${asg.launchTemplate}', which is not declared.`);
+    for (const tg of asg.targetGroups) if (!tgs.has(tg)) throw new Error(`${source}: auto scaling group '${asg.name}' names target group '${tg}', which is not declared.`);
+    if (!(asg.min <= asg.desired && asg.desired <= asg.max)) throw new Error(`${source}: auto scaling group '${asg.name}' needs min <= desired <= max.`);
+  }
+  return t;
+}
+
+export async function loadTopology(file: string | undefined): Promise<Topology> {
+  if (file === undefined) return parseTopology(REFERENCE_TOPOLOGY, 'reference topology');
+  const text = await readFile(file, 'utf8');
+  return parseTopology(parse(text) as unknown, file);
+}
+
+/** Full zone names of a topology: suffixes are joined to the region. */
+export function zoneNames(t: Topology): string[] {
+  return t.availabilityZones.map((z) => (/^[a-z]$/.test(z) ? `${t.region}${z}` : z));
+}
+
+/**
+ * Names the outputs of a topology offers to experiments as `${sim:…}`, with placeholder values for validation
+ * before a region is running.
+ */
+export function placeholderOutputs(t: Topology): Record<string, string> {
+  const out: Record<string, string> = { 'region.endpoint': 'http://127.0.0.1:4566', 'region.name': t.region, 'region.accountId': t.accountId };
+  for (const lb of t.loadBalancers) {
+    out[`alb.${lb.name}.url`] = 'http://127.0.0.1:80';
+    out[`alb.${lb.name}.dnsName`] = `${lb.name}.elb.sim`;
+    out[`alb.${lb.name}.arn`] = `arn:aws:elasticloadbalancing:${t.region}:${t.accountId}:loadbalancer/app/${lb.name}/0000000000000000`;
+    out[`tg.${lb.targetGroup.name}.arn`] = `arn:aws:elasticloadbalancing:${t.region}:${t.accountId}:targetgroup/${lb.targetGroup.name}/0000000000000000`;
+  }
+  for (const asg of t.autoScalingGroups) out[`asg.${asg.name}.name`] = asg.name;
+  return out;
+}

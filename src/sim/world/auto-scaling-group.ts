@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import type { GroundTruth } from '../ground-truth.js';
+import type { SimScheduler } from '../timing.js';
+import type { SimInstance } from './instance.js';
+import type { SimTargetGroup } from './target-group.js';
+
+export type LifecycleState = 'Pending' | 'InService' | 'Terminating' | 'Terminated';
+
+export interface AsgMember {
+  instance: SimInstance;
+  lifecycle: LifecycleState;
+  health: 'Healthy' | 'Unhealthy';
+  launchTemplate: { id: string; name: string; version: string };
+  /** Epoch ms the instance became InService, for the grace period. */
+  inServiceAt: number | undefined;
+}
+
+export interface ScalingActivity {
+  ActivityId: string;
+  AutoScalingGroupName: string;
+  Description: string;
+  Cause: string;
+  StartTime: Date;
+  EndTime: Date | undefined;
+  StatusCode: 'InProgress' | 'Successful' | 'Failed' | 'Cancelled';
+  Progress: number;
+}
+
+export interface AsgOptions {
+  name: string;
+  arn: string;
+  min: number;
+  max: number;
+  desired: number;
+  availabilityZones: string[];
+  subnetIds: string[];
+  healthCheckType: 'EC2' | 'ELB';
+  /** AWS ms. */
+  healthCheckGracePeriod: number;
+  healthCheckPeriod: number;
+  launchTemplate: { id: string; name: string; version: string };
+  targetGroups: SimTargetGroup[];
+  tags: Record<string, string>;
+  scheduler: SimScheduler;
+  truth: GroundTruth;
+  /** Launches an instance in a zone (the region owns instances). */
+  launch(zone: string, group: SimAutoScalingGroup): SimInstance;
+}
+
+/**
+ * An Auto Scaling group that keeps its desired capacity: on each health check it finds instances that are not
+ * running (EC2 checks) or that their target groups call unhealthy after the grace period (ELB checks), terminates
+ * and replaces them in the zone with the fewest instances, with lifecycle states and scaling activities as in AWS.
+ */
+export class SimAutoScalingGroup {
+  readonly options: AsgOptions;
+  readonly members = new Map<string, AsgMember>();
+  readonly activities: ScalingActivity[] = [];
+  readonly createdTime = new Date();
+  desired: number;
+  #stopChecks: () => void = () => undefined;
+
+  constructor(options: AsgOptions) {
+    this.options = options;
+    this.desired = options.desired;
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  start(): void {
+    this.reconcile('launch');
+    this.#stopChecks = this.options.scheduler.every(this.options.healthCheckPeriod, () => this.reconcile('check'));
+  }
+
+  stop(): void {
+    this.#stopChecks();
+  }
+
+  /** Members that count towards capacity. */
+  active(): AsgMember[] {
+    return [...this.members.values()].filter((m) => m.lifecycle === 'Pending' || m.lifecycle === 'InService');
+  }
+
+  /** Called by the region when one of the group's instances changes state. */
+  instanceChanged(instance: SimInstance): void {
+    const member = this.members.get(instance.id);
+    if (member === undefined) return;
+    if (instance.state === 'running' && member.lifecycle === 'Pending') {
+      member.lifecycle = 'InService';
+      member.inServiceAt = Date.now();
+      for (const tg of this.options.targetGroups) tg.register(instance);
+      this.#record(instance.id, 'Pending', 'InService');
+      this.#finish(instance.id, 'Launching');
+    }
+    if (instance.state === 'terminated' && member.lifecycle !== 'Terminated') {
+      const from = member.lifecycle;
+      member.lifecycle = 'Terminated';
+      this.members.delete(instance.id);
+      this.#record(instance.id, from, 'Terminated');
+      this.#finish(instance.id, 'Terminating');
+    }
+  }
+
+  setDesired(n: number): void {
+    this.desired = n;
+    this.reconcile('desired');
+  }
+
+  /** Marks an instance unhealthy (SetInstanceHealth); it is replaced at the next check. */
+  setHealth(instanceId: string, health: 'Healthy' | 'Unhealthy'): void {
+    const member = this.members.get(instanceId);
+    if (member !== undefined) member.health = health;
+  }
+
+  /** TerminateInstanceInAutoScalingGroup. */
+  terminateMember(instanceId: string, decrement: boolean): ScalingActivity {
+    const member = this.members.get(instanceId) as AsgMember;
+    if (decrement) this.desired = Math.max(this.options.min, this.desired - 1);
+    const cause = `At ${new Date().toISOString()} instance ${instanceId} was taken out of service in response to a user request${decrement ? ', shrinking the capacity from ' + (this.desired + 1) + ' to ' + this.desired : ''}.`;
+    return this.#terminate(member, cause);
+  }
+
+  reconcile(reason: 'launch' | 'check' | 'desired'): void {
+    const now = Date.now();
+    for (const m of this.members.values()) {
+      if (m.lifecycle !== 'InService') continue;
+      const state = m.instance.state;
+      if (state !== 'running') {
+        m.health = 'Unhealthy';
+        this.#terminate(m, `At ${new Date().toISOString()} an instance was taken out of service in response to an EC2 instance status check failure (instance is ${state}).`);
+        continue;
+      }
+      const graceOver = m.inServiceAt !== undefined && now - m.inServiceAt >= this.options.scheduler.wall(this.options.healthCheckGracePeriod);
+      if (this.options.healthCheckType === 'ELB' && graceOver && reason === 'check') {
+        const unhealthy = this.options.targetGroups.some((tg) => tg.targets.get(m.instance.id)?.state === 'unhealthy');
+        if (unhealthy) m.health = 'Unhealthy';
+      }
+      if (m.health === 'Unhealthy') {
+        this.#terminate(m, `At ${new Date().toISOString()} an instance was taken out of service in response to an ELB system health check failure.`);
+      }
+    }
+    const active = this.active();
+    if (active.length < this.desired) {
+      for (let i = active.length; i < this.desired; i++) this.#launchOne(reason);
+    } else if (active.length > this.desired) {
+      const extra = active.length - this.desired;
+      const byZone = [...active].sort((a, b) => this.#zoneCount(b.instance.spec.availabilityZone) - this.#zoneCount(a.instance.spec.availabilityZone));
+      for (const m of byZone.slice(0, extra)) {
+        this.#terminate(m, `At ${new Date().toISOString()} a user request explicitly set group desired capacity changing the desired capacity to ${this.desired}.`);
+      }
+    }
+  }
+
+  #zoneCount(zone: string): number {
+    return this.active().filter((m) => m.instance.spec.availabilityZone === zone).length;
+  }
+
+  #launchOne(reason: string): void {
+    const zones = this.options.availabilityZones;
+    const zone = [...zones].sort((a, b) => this.#zoneCount(a) - this.#zoneCount(b) || zones.indexOf(a) - zones.indexOf(b))[0] as string;
+    const instance = this.options.launch(zone, this);
+    this.members.set(instance.id, { instance, lifecycle: 'Pending', health: 'Healthy', launchTemplate: this.options.launchTemplate, inServiceAt: undefined });
+    const cause =
+      reason === 'launch'
+        ? `At ${new Date().toISOString()} a user request created an AutoScalingGroup changing the desired capacity from 0 to ${this.desired}.`
+        : `At ${new Date().toISOString()} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from ${this.active().length - 1} to ${this.active().length}.`;
+    this.#activity(`Launching a new EC2 instance: ${instance.id}`, cause);
+    this.#record(instance.id, undefined, 'Pending');
+  }
+
+  #terminate(member: AsgMember, cause: string): ScalingActivity {
+    const from = member.lifecycle;
+    member.lifecycle = 'Terminating';
+    for (const tg of this.options.targetGroups) tg.deregister(member.instance.id);
+    const activity = this.#activity(`Terminating EC2 instance: ${member.instance.id}`, cause);
+    this.#record(member.instance.id, from, 'Terminating');
+    member.instance.terminate();
+    if (member.instance.state === 'terminated') this.instanceChanged(member.instance);
+    return activity;
+  }
+
+  #activity(description: string, cause: string): ScalingActivity {
+    const activity: ScalingActivity = {
+      ActivityId: randomUUID(),
+      AutoScalingGroupName: this.name,
+      Description: description,
+      Cause: cause,
+      StartTime: new Date(),
+      EndTime: undefined,
+      StatusCode: 'InProgress',
+      Progress: 50,
+    };
+    this.activities.unshift(activity);
+    this.options.truth.record({ kind: 'asg-activity', resource: this.name, to: 'InProgress', detail: { description } });
+    return activity;
+  }
+
+  #finish(instanceId: string, verb: 'Launching' | 'Terminating'): void {
+    const activity = this.activities.find((a) => a.StatusCode === 'InProgress' && a.Description.startsWith(verb) && a.Description.endsWith(instanceId));
+    if (activity === undefined) return;
+    activity.StatusCode = 'Successful';
+    activity.Progress = 100;
+    activity.EndTime = new Date();
+    this.options.truth.record({ kind: 'asg-activity', resource: this.name, to: 'Successful', detail: { description: activity.Description } });
+  }
+
+  #record(instanceId: string, from: LifecycleState | undefined, to: LifecycleState): void {
+    this.options.truth.record({ kind: 'instance-state', resource: `${this.name}/${instanceId}`, from, to, detail: { lifecycle: true } });
+  }
+}

@@ -1,0 +1,190 @@
+import { request } from 'undici';
+import type { GroundTruth } from '../ground-truth.js';
+import type { SimScheduler } from '../timing.js';
+import type { SimInstance } from './instance.js';
+
+export type TargetHealthState = 'initial' | 'healthy' | 'unhealthy' | 'unused' | 'draining';
+
+export interface HealthCheckConfig {
+  path: string;
+  /** AWS ms. */
+  interval: number;
+  timeout: number;
+  healthyThreshold: number;
+  unhealthyThreshold: number;
+  /** HTTP codes, as ELBv2 writes them: `200`, `200,302`, `200-299`. */
+  matcher: string;
+}
+
+export interface TargetEntry {
+  instance: SimInstance;
+  port: number;
+  state: TargetHealthState;
+  reason: string | undefined;
+  description: string | undefined;
+  passes: number;
+  failures: number;
+  stopChecks: () => void;
+}
+
+/**
+ * An ELBv2 target group of instances, with health checks that really probe each target over HTTP and move it through
+ * initial → healthy ⇄ unhealthy, unused (not running) and draining (deregistered), with ELBv2's reasons.
+ */
+export class SimTargetGroup {
+  readonly name: string;
+  readonly arn: string;
+  readonly port: number;
+  readonly vpcId: string;
+  readonly healthCheck: HealthCheckConfig;
+  readonly deregistrationDelay: number;
+  readonly loadBalancerArns: string[] = [];
+  readonly targets = new Map<string, TargetEntry>();
+  readonly #scheduler: SimScheduler;
+  readonly #truth: GroundTruth;
+  readonly #onChange: () => void;
+
+  constructor(options: {
+    name: string;
+    arn: string;
+    port: number;
+    vpcId: string;
+    healthCheck: HealthCheckConfig;
+    deregistrationDelay: number;
+    scheduler: SimScheduler;
+    truth: GroundTruth;
+    onChange: () => void;
+  }) {
+    this.name = options.name;
+    this.arn = options.arn;
+    this.port = options.port;
+    this.vpcId = options.vpcId;
+    this.healthCheck = options.healthCheck;
+    this.deregistrationDelay = options.deregistrationDelay;
+    this.#scheduler = options.scheduler;
+    this.#truth = options.truth;
+    this.#onChange = options.onChange;
+  }
+
+  register(instance: SimInstance, port = instance.spec.port): void {
+    const existing = this.targets.get(instance.id);
+    if (existing !== undefined && existing.state !== 'draining') return;
+    existing?.stopChecks();
+    const entry: TargetEntry = { instance, port, state: 'initial', reason: 'Elb.RegistrationInProgress', description: 'Target registration is in progress', passes: 0, failures: 0, stopChecks: () => undefined };
+    this.targets.set(instance.id, entry);
+    this.#record(entry, existing?.state);
+    // The first check follows registration at once, as in ELBv2; then one per interval.
+    this.#scheduler.after(0, () => void this.#check(entry));
+    entry.stopChecks = this.#scheduler.every(this.healthCheck.interval, () => void this.#check(entry));
+  }
+
+  deregister(instanceId: string): void {
+    const entry = this.targets.get(instanceId);
+    if (entry === undefined || entry.state === 'draining') return;
+    entry.stopChecks();
+    this.#transition(entry, 'draining', 'Target.DeregistrationInProgress', 'Target deregistration is in progress');
+    this.#scheduler.after(this.deregistrationDelay, () => {
+      if (this.targets.get(instanceId) === entry && entry.state === 'draining') {
+        this.targets.delete(instanceId);
+        this.#onChange();
+      }
+    });
+  }
+
+  /** Targets that receive traffic: healthy ones, or every registered one when none is healthy (ELB fails open). */
+  routable(): TargetEntry[] {
+    const live = [...this.targets.values()].filter((t) => t.state !== 'draining' && t.state !== 'unused');
+    const healthy = live.filter((t) => t.state === 'healthy');
+    return healthy.length > 0 ? healthy : live;
+  }
+
+  healthyCount(): number {
+    let n = 0;
+    for (const t of this.targets.values()) if (t.state === 'healthy') n++;
+    return n;
+  }
+
+  stop(): void {
+    for (const t of this.targets.values()) t.stopChecks();
+  }
+
+  /** Reacts at once to an instance leaving or entering `running` (ELBv2 notices the state, not only the checks). */
+  instanceChanged(instance: SimInstance): void {
+    const entry = this.targets.get(instance.id);
+    if (entry === undefined || entry.state === 'draining') return;
+    if (instance.state === 'stopped' || instance.state === 'stopping') {
+      this.#transition(entry, 'unused', 'Target.InvalidState', 'Target is in the stopped state');
+    } else if (instance.state === 'terminated') {
+      this.deregister(instance.id);
+    } else if (instance.state === 'running' && entry.state === 'unused') {
+      entry.passes = 0;
+      entry.failures = 0;
+      this.#transition(entry, 'initial', 'Elb.InitialHealthChecking', 'Initial health checks in progress');
+    }
+  }
+
+  async #check(entry: TargetEntry): Promise<void> {
+    if (this.#stale(entry) || entry.instance.state !== 'running') return;
+    const { path, timeout } = this.healthCheck;
+    const wallTimeout = Math.max(1, this.#scheduler.wall(timeout));
+    let failure: { reason: string; description: string } | null = null;
+    try {
+      const res = await request(`http://${entry.instance.spec.privateIp}:${entry.port}${path}`, {
+        method: 'GET',
+        headersTimeout: wallTimeout,
+        bodyTimeout: wallTimeout,
+        reset: true,
+      });
+      await res.body.dump();
+      if (!matches(this.healthCheck.matcher, res.statusCode)) {
+        failure = { reason: 'Target.ResponseCodeMismatch', description: `Health checks failed with these codes: [${res.statusCode}]` };
+      }
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      failure = code.includes('TIMEOUT')
+        ? { reason: 'Target.Timeout', description: 'Request timed out' }
+        : { reason: 'Target.FailedHealthChecks', description: 'Health checks failed' };
+    }
+    // The target may have been deregistered or its instance stopped while the check was in flight.
+    if (this.#stale(entry)) return;
+    if (failure === null) {
+      entry.passes++;
+      entry.failures = 0;
+      const need = entry.state === 'initial' ? 1 : this.healthCheck.healthyThreshold;
+      if (entry.state !== 'healthy' && entry.passes >= need) this.#transition(entry, 'healthy', undefined, undefined);
+    } else {
+      entry.failures++;
+      entry.passes = 0;
+      if (entry.state !== 'unhealthy' && entry.failures >= this.healthCheck.unhealthyThreshold) {
+        this.#transition(entry, 'unhealthy', failure.reason, failure.description);
+      }
+    }
+  }
+
+  #stale(entry: TargetEntry): boolean {
+    return this.targets.get(entry.instance.id) !== entry || entry.state === 'draining' || entry.state === 'unused';
+  }
+
+  #transition(entry: TargetEntry, to: TargetHealthState, reason: string | undefined, description: string | undefined): void {
+    const from = entry.state;
+    entry.reason = reason;
+    entry.description = description;
+    if (from === to) return;
+    entry.state = to;
+    this.#record(entry, from);
+    this.#onChange();
+  }
+
+  #record(entry: TargetEntry, from: TargetHealthState | undefined): void {
+    this.#truth.record({ kind: 'target-health', resource: `${this.name}/${entry.instance.id}`, from, to: entry.state, detail: { reason: entry.reason, targetGroupArn: this.arn } });
+  }
+}
+
+/** Whether a status code matches an ELBv2 matcher such as `200`, `200,302` or `200-299`. */
+export function matches(matcher: string, status: number): boolean {
+  return matcher.split(',').some((part) => {
+    const [lo, hi] = part.trim().split('-').map(Number);
+    if (lo === undefined || Number.isNaN(lo)) return false;
+    return hi === undefined ? status === lo : status >= lo && status <= hi;
+  });
+}

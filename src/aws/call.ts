@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { redact } from '../core/redact.js';
 import { AwsCallError } from '../errors/action-error.js';
-import type { ActivityContext } from '../registry/types.js';
+import type { ActivityContext, CallRecord } from '../registry/types.js';
 
 /**
  * Sends one AWS SDK command, records it for the journal (operation, redacted input, request id, outcome) and turns
@@ -18,33 +18,15 @@ export async function awsCall<C extends { input: unknown }, O extends { $metadat
   const mutating = !/^(Describe|Get|List)/.test(operation);
   const request = redact(command.input) as Record<string, unknown>;
   const startedAt = performance.now();
+  const record = (ok: boolean, requestId: string | undefined, extra: Pick<CallRecord, 'response' | 'error'>): void =>
+    ctx.recordCall({ service, operation, request, startedAt, endedAt: performance.now(), mutating, ok, requestId, ...extra });
   try {
     const output = await send(command, { abortSignal: ctx.signal });
-    ctx.recordCall({
-      service,
-      operation,
-      request,
-      startedAt,
-      endedAt: performance.now(),
-      mutating,
-      ok: true,
-      requestId: output.$metadata?.requestId,
-      response: summarize === undefined ? undefined : (redact(summarize(output)) as Record<string, unknown>),
-    });
+    record(true, output.$metadata?.requestId, { response: summarize === undefined ? undefined : (redact(summarize(output)) as Record<string, unknown>) });
     return output;
   } catch (error) {
     const wrapped = new AwsCallError(`${service}:${operation}`, error);
-    ctx.recordCall({
-      service,
-      operation,
-      request,
-      startedAt,
-      endedAt: performance.now(),
-      mutating,
-      ok: false,
-      requestId: wrapped.requestId,
-      error: { name: wrapped.awsName, message: error instanceof Error ? error.message : String(error), fault: wrapped.fault },
-    });
+    record(false, wrapped.requestId, { error: { name: wrapped.awsName, message: error instanceof Error ? error.message : String(error), fault: wrapped.fault } });
     throw wrapped;
   }
 }

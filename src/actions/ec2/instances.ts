@@ -1,10 +1,28 @@
-import type { Filter, Instance } from '@aws-sdk/client-ec2';
+import type { DescribeInstancesCommandOutput, Filter, Instance } from '@aws-sdk/client-ec2';
 import { ActionFailedError } from '../../errors/action-error.js';
 import type { ActivityContext, Resource, TargetSpec } from '../../registry/types.js';
 import { awsCall } from '../../aws/call.js';
 import { sdk } from '../../aws/sdk.js';
 
 export const EC2_INSTANCE = 'aws:ec2:instance';
+
+/** Sends an EC2 command through the context's client, recorded for the journal. */
+export async function sendEc2<C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(
+  ctx: ActivityContext,
+  command: C,
+  summarize?: (output: O) => Record<string, unknown>,
+): Promise<O> {
+  const client = (await ctx.aws.ec2()) as unknown as { send(c: C, o: { abortSignal: AbortSignal }): Promise<O> };
+  return awsCall(ctx, 'ec2', command, (c, o) => client.send(c, o), summarize);
+}
+
+/** What every action on EC2 instances shares: its target type and how candidates are listed. */
+export const instanceTargets = { targetType: EC2_INSTANCE, inventory: instanceInventory } as const;
+
+/** `id:state` pairs of a state-change response, for the journal. */
+export function stateSummary(changes: { InstanceId?: string | undefined; CurrentState?: { Name?: string | undefined } | undefined }[] | undefined): Record<string, unknown> {
+  return { states: (changes ?? []).map((i) => `${i.InstanceId ?? ''}:${i.CurrentState?.Name ?? ''}`) };
+}
 
 /** Paths of target filters that map onto DescribeInstances filters, so the listing is narrowed server-side. */
 const SERVER_FILTERS: Record<string, string> = {
@@ -34,6 +52,7 @@ function toResource(i: Instance, region: string, owner: string | undefined): Res
  */
 export async function instanceInventory(spec: TargetSpec, ctx: ActivityContext): Promise<Resource[]> {
   const client = await ctx.aws.ec2();
+  const { DescribeInstancesCommand } = await sdk.ec2();
   const filters: Filter[] = [];
   for (const [k, v] of Object.entries(spec.tags ?? {})) filters.push({ Name: `tag:${k}`, Values: [v] });
   for (const f of spec.filters ?? []) {
@@ -46,11 +65,9 @@ export async function instanceInventory(spec: TargetSpec, ctx: ActivityContext):
   let token: string | undefined;
   const region = await client.config.region();
   do {
-    const page = await awsCall(
+    const page: DescribeInstancesCommandOutput = await sendEc2(
       ctx,
-      'ec2',
-      new (await sdk.ec2()).DescribeInstancesCommand({ Filters: filters, ...(ids.length > 0 ? { InstanceIds: ids } : { MaxResults: 1000 }), NextToken: token }),
-      (c, o) => client.send(c, o),
+      new DescribeInstancesCommand({ Filters: filters, ...(ids.length > 0 ? { InstanceIds: ids } : { MaxResults: 1000 }), NextToken: token }),
     );
     for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) out.push(toResource(i, region, r.OwnerId));
     token = page.NextToken;
@@ -60,9 +77,9 @@ export async function instanceInventory(spec: TargetSpec, ctx: ActivityContext):
 
 /** Current states of instances, by id. */
 export async function instanceStates(ctx: ActivityContext, ids: string[]): Promise<Map<string, string>> {
-  const client = await ctx.aws.ec2();
+  const { DescribeInstancesCommand } = await sdk.ec2();
   const states = new Map<string, string>();
-  const page = await awsCall(ctx, 'ec2', new (await sdk.ec2()).DescribeInstancesCommand({ InstanceIds: ids }), (c, o) => client.send(c, o));
+  const page: DescribeInstancesCommandOutput = await sendEc2(ctx, new DescribeInstancesCommand({ InstanceIds: ids }));
   for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) states.set(i.InstanceId ?? '', i.State?.Name ?? 'unknown');
   return states;
 }

@@ -3,10 +3,9 @@
  * come back by themselves. EC2 keeps them `running` throughout, so landing is the call's success.
  */
 import { z } from 'zod';
-import { awsCall } from '../../aws/call.js';
-import type { ActionDefinition } from '../../registry/types.js';
-import { EC2_INSTANCE, instanceInventory } from './instances.js';
 import { sdk } from '../../aws/sdk.js';
+import type { ActionDefinition } from '../../registry/types.js';
+import { instanceTargets, sendEc2 } from './instances.js';
 
 const args = z.strictObject({});
 
@@ -15,12 +14,11 @@ export const rebootInstancesAction: ActionDefinition<z.output<typeof args>> = {
   summary: 'Reboots the selected EC2 instances.',
   mutating: true,
   args,
-  targetType: EC2_INSTANCE,
-  inventory: instanceInventory,
+  ...instanceTargets,
   async run(_a, ctx) {
     const ids = ctx.targets.map((t) => t.id);
-    const client = await ctx.aws.ec2();
-    await awsCall(ctx, 'ec2', new (await sdk.ec2()).RebootInstancesCommand({ InstanceIds: ids }), (c, o) => client.send(c, o));
+    const { RebootInstancesCommand } = await sdk.ec2();
+    await sendEc2(ctx, new RebootInstancesCommand({ InstanceIds: ids }));
     return { output: { instanceIds: ids } };
   },
 };

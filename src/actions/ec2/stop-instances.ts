@@ -3,10 +3,10 @@
  * starts them (StartInstances) and waits until they run again. Lands when every instance is stopping or stopped.
  */
 import { z } from 'zod';
-import { awsCall } from '../../aws/call.js';
+import type { StopInstancesCommandOutput } from '@aws-sdk/client-ec2';
 import { duration } from '../../experiment/fields.js';
 import type { ActionDefinition } from '../../registry/types.js';
-import { EC2_INSTANCE, instanceInventory, verifyStates, waitForStates } from './instances.js';
+import { instanceTargets, sendEc2, stateSummary, verifyStates, waitForStates } from './instances.js';
 import { sdk } from '../../aws/sdk.js';
 
 const args = z.strictObject({
@@ -21,25 +21,22 @@ export const stopInstancesAction: ActionDefinition<z.output<typeof args>> = {
   summary: 'Stops the selected EC2 instances; the undo starts them again and waits until they run.',
   mutating: true,
   args,
-  targetType: EC2_INSTANCE,
-  inventory: instanceInventory,
+  ...instanceTargets,
   async run(a, ctx) {
     const ids = ctx.targets.map((t) => t.id);
-    const client = await ctx.aws.ec2();
-    await awsCall(ctx, 'ec2', new (await sdk.ec2()).StopInstancesCommand({ InstanceIds: ids, Force: a.force }), (c, o) => client.send(c, o), (out) => ({
-      states: (out.StoppingInstances ?? []).map((i) => `${i.InstanceId ?? ''}:${i.CurrentState?.Name ?? ''}`),
-    }));
+    const { StopInstancesCommand } = await sdk.ec2();
+    await sendEc2(ctx, new StopInstancesCommand({ InstanceIds: ids, Force: a.force }), (out: StopInstancesCommandOutput) => stateSummary(out.StoppingInstances));
     const states = await verifyStates(ctx, ids, ['stopping', 'stopped'], `Stopping ${ids.join(', ')}`);
     return { output: { instanceIds: ids, states } };
   },
   async rollback(a, result, ctx) {
     const ids = (result.output.instanceIds as string[] | undefined) ?? [];
-    const client = await ctx.aws.ec2();
     // An instance that is still stopping cannot be started; one terminated meanwhile (by its group) is left alone.
     const settled = await waitForStates(ctx, ids, ['stopped', 'terminated', 'shutting-down', 'running', 'pending'], a.restartTimeout);
     const toStart = ids.filter((id) => settled[id] === 'stopped');
     if (toStart.length > 0) {
-      await awsCall(ctx, 'ec2', new (await sdk.ec2()).StartInstancesCommand({ InstanceIds: toStart }), (c, o) => client.send(c, o));
+      const { StartInstancesCommand } = await sdk.ec2();
+      await sendEc2(ctx, new StartInstancesCommand({ InstanceIds: toStart }));
       await waitForStates(ctx, toStart, ['running'], a.restartTimeout);
     }
     return { output: { started: toStart, skipped: ids.filter((id) => !toStart.includes(id)) } };

@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -24,6 +26,7 @@ interface ClientConfig {
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   maxAttempts: number;
+  requestHandler: { httpAgent: HttpAgent; httpsAgent: HttpsAgent };
 }
 
 /**
@@ -33,6 +36,7 @@ interface ClientConfig {
 export class AwsClientFactory {
   readonly target: AwsTarget;
   readonly #clients = new Map<string, Promise<{ destroy(): void }>>();
+  #agents: { httpAgent: HttpAgent; httpsAgent: HttpsAgent } | undefined;
 
   constructor(target: AwsTarget) {
     this.target = target;
@@ -42,7 +46,9 @@ export class AwsClientFactory {
     if (this.target.kind !== 'aws' && this.target.endpoint === undefined) {
       throw new GamedayError(ErrorCode.InvalidArgument, `The ${this.target.kind} environment has no endpoint; set environment.endpoint.`);
     }
-    const config: ClientConfig = { region: this.target.region, maxAttempts: 3 };
+    // Kept-alive sockets: probes call the same endpoints many times a second.
+    this.#agents ??= { httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }), httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }) };
+    const config: ClientConfig = { region: this.target.region, maxAttempts: 3, requestHandler: this.#agents };
     if (this.target.endpoint !== undefined) config.endpoint = this.target.endpoint;
     if (this.target.credentials !== undefined) config.credentials = this.target.credentials;
     return config;
@@ -94,5 +100,8 @@ export class AwsClientFactory {
     const clients = await Promise.allSettled(this.#clients.values());
     for (const c of clients) if (c.status === 'fulfilled') c.value.destroy();
     this.#clients.clear();
+    this.#agents?.httpAgent.destroy();
+    this.#agents?.httpsAgent.destroy();
+    this.#agents = undefined;
   }
 }

@@ -160,7 +160,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     if (!rollbackStarted && sample.end >= methodStart) {
       for (const sc of record.stopConditions) {
         if (sc.trippedAt !== null || sc.spec.probe !== sampler.name) continue;
-        const why = evaluateStopCondition(sc.spec, sampler.samples, methodStart, sample.end);
+        const why = evaluateStopCondition(sc.spec, sampler.samples, methodStart, sample.end, sampler.failingSince);
         if (why === null) continue;
         sc.trippedAt = sample.end;
         sc.detail = why;

@@ -51,6 +51,7 @@ export class ProbeSampler {
   /** Bracket of the transition that started the current ok streak; `null` while failing or before any sample. */
   #okSince: Bracket | null = null;
   #wake: AbortController | undefined;
+  #failingSince: number | null = null;
 
   constructor(options: SamplerOptions) {
     this.#o = options;
@@ -77,6 +78,11 @@ export class ProbeSampler {
 
   get last(): Sample | undefined {
     return this.samples[this.samples.length - 1];
+  }
+
+  /** Start of the current failing streak (the first failing sample's start), or `null` when the probe is ok. */
+  get failingSince(): number | null {
+    return this.#failingSince;
   }
 
   /** Start of the current ok streak (bracketed), or `null` when the probe is failing or has not sampled yet. */
@@ -125,6 +131,8 @@ export class ProbeSampler {
   #record(sample: Sample): void {
     const previous = this.last;
     this.samples.push(sample);
+    if (sample.ok) this.#failingSince = null;
+    else if (previous === undefined || previous.ok) this.#failingSince = sample.start;
     if (previous === undefined) {
       this.#okSince = sample.ok ? bracket(sample.start, sample.start) : null;
     } else if (previous.ok !== sample.ok) {

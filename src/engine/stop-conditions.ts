@@ -17,23 +17,35 @@ export function describeCondition(s: StopConditionSpec): string {
   return `${s.probe} p99 latency above ${formatDuration(s.p99LatencyAbove ?? 0)} over ${formatDuration(s.window)}`;
 }
 
+/** Index of the first sample that ends at or after `t` (samples are in time order). */
+function firstEndingAfter(samples: readonly Sample[], t: number): number {
+  let lo = 0;
+  let hi = samples.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((samples[mid] as Sample).end < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
- * Evaluates a condition at `now` over the probe's samples taken since `since` (the start of the method phase).
- * Returns why it trips, or `null`.
+ * Evaluates a condition at `now` over the probe's samples since `since` (the start of the method phase).
+ * `failingSince` is when the probe's current failing streak began (the sampler tracks it), or `null` when it is ok.
+ * Only the window is read, so a long run does not make each evaluation slower. Returns why it trips, or `null`.
  */
-export function evaluateStopCondition(s: StopConditionSpec, samples: readonly Sample[], since: number, now: number): string | null {
+export function evaluateStopCondition(s: StopConditionSpec, samples: readonly Sample[], since: number, now: number, failingSince: number | null): string | null {
   if (s.failingFor !== undefined) {
-    let i = samples.length - 1;
-    if (i < 0 || (samples[i] as Sample).ok) return null;
-    while (i > 0 && !(samples[i - 1] as Sample).ok && (samples[i - 1] as Sample).start >= since) i--;
-    const from = Math.max(since, (samples[i] as Sample).start);
+    if (failingSince === null) return null;
+    const from = Math.max(since, failingSince);
     return now - from >= s.failingFor ? `${s.probe} has been failing for ${formatDuration(now - from)}` : null;
   }
   if (now - since < s.window) return null;
   const from = now - s.window;
+  const first = firstEndingAfter(samples, from);
   if (s.errorRateAbove !== undefined) {
     let failing = 0;
-    for (let i = 0; i < samples.length; i++) {
+    for (let i = Math.max(0, first - 1); i < samples.length; i++) {
       const cur = samples[i] as Sample;
       const next = samples[i + 1];
       const a = Math.max(from, cur.start);
@@ -43,7 +55,7 @@ export function evaluateStopCondition(s: StopConditionSpec, samples: readonly Sa
     const rate = failing / s.window;
     return rate > s.errorRateAbove ? `${s.probe} was out of tolerance ${(rate * 100).toFixed(1)}% of the last ${formatDuration(s.window)}` : null;
   }
-  const lat = latencyBetween(samples, from, now);
+  const lat = latencyBetween(samples.slice(first), from, now);
   if (lat === null || s.p99LatencyAbove === undefined) return null;
   return lat.p99 > s.p99LatencyAbove ? `${s.probe} p99 latency was ${formatDuration(lat.p99)} over the last ${formatDuration(s.window)}` : null;
 }

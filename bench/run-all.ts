@@ -1,0 +1,46 @@
+/**
+ * Runs every benchmark in sequence (probe throughput, measurement error, CLI start-up, simulated region) in this process and prints
+ * a compact summary table. `npm run bench` builds and runs this. Misses are reported, never turned into a failing
+ * exit code; an error in a benchmark is reported and the others still run (exit code 1 at the end).
+ */
+import { main as cliStartup } from './cli-startup.js';
+import { heading, isMain, pad, runStandalone, type BenchOutcome } from './common.js';
+import { main as measurementError } from './measurement-error.js';
+import { main as probeThroughput } from './probe-throughput.js';
+import { main as simRegion } from './sim-region.js';
+
+const BENCHMARKS: readonly { name: string; main: () => Promise<BenchOutcome> }[] = [
+  { name: 'probe-throughput', main: probeThroughput },
+  { name: 'measurement-error', main: measurementError },
+  { name: 'cli-startup', main: cliStartup },
+  { name: 'sim-region', main: simRegion },
+];
+
+export async function main(): Promise<BenchOutcome[]> {
+  const started = Date.now();
+  const outcomes: BenchOutcome[] = [];
+  const errors: { name: string; error: unknown }[] = [];
+  for (const b of BENCHMARKS) {
+    try {
+      outcomes.push(await b.main());
+    } catch (error) {
+      errors.push({ name: b.name, error });
+      console.error(`\n${b.name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+  }
+
+  heading(`summary (${((Date.now() - started) / 1_000).toFixed(0)} s)`);
+  const widths = { bench: 19, metric: 44, value: 30, target: 14 };
+  console.log(`  ${pad('benchmark', widths.bench)}${pad('metric', widths.metric)}${pad('value', widths.value)}${pad('target', widths.target)}status`);
+  console.log(`  ${'-'.repeat(widths.bench + widths.metric + widths.value + widths.target + 6)}`);
+  for (const o of outcomes) {
+    for (const r of o.rows) console.log(`  ${pad(o.name, widths.bench)}${pad(r.metric, widths.metric)}${pad(r.value, widths.value)}${pad(r.target, widths.target)}${r.status}`);
+  }
+  for (const e of errors) console.log(`  ${pad(e.name, widths.bench)}${pad('ERROR', widths.metric)}${e.error instanceof Error ? e.error.message : String(e.error)}`);
+  const misses = outcomes.flatMap((o) => o.rows).filter((r) => r.status === 'MISS').length;
+  console.log(`\n  ${misses === 0 ? 'all targets met' : `${misses} target(s) missed`}; raw results in bench/results/`);
+  if (errors.length > 0) throw new Error(`${errors.length} benchmark(s) failed: ${errors.map((e) => e.name).join(', ')}`);
+  return outcomes;
+}
+
+if (isMain(import.meta.url)) runStandalone(main);

@@ -196,7 +196,7 @@ export class SimWorld {
     return out;
   }
 
-  #instanceChanged(instance: SimInstance, from: InstanceStateName, to: InstanceStateName): void {
+  #instanceChanged(instance: SimInstance, from: InstanceStateName | undefined, to: InstanceStateName): void {
     this.truth.record({ kind: 'instance-state', resource: instance.id, from, to, detail: { zone: instance.spec.availabilityZone } });
     for (const tg of this.targetGroups.values()) tg.instanceChanged(instance);
     const group = instance.spec.tags['aws:autoscaling:groupName'];

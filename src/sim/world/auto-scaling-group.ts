@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { GroundTruth } from '../ground-truth.js';
+import { SimApiError } from '../protocol/errors.js';
 import type { SimScheduler } from '../timing.js';
 import type { SimInstance } from './instance.js';
 import type { SimTargetGroup } from './target-group.js';
@@ -117,8 +118,15 @@ export class SimAutoScalingGroup {
   /** TerminateInstanceInAutoScalingGroup. */
   terminateMember(instanceId: string, decrement: boolean): ScalingActivity {
     const member = this.members.get(instanceId) as AsgMember;
-    if (decrement) this.desired = Math.max(this.options.min, this.desired - 1);
-    const cause = `At ${new Date().toISOString()} instance ${instanceId} was taken out of service in response to a user request${decrement ? ', shrinking the capacity from ' + (this.desired + 1) + ' to ' + this.desired : ''}.`;
+    if (decrement && this.desired <= this.options.min) {
+      throw new SimApiError(
+        'ValidationError',
+        `Currently, desiredSize equals minSize (${this.options.min}). Terminating instance without replacement will violate group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower group's min size.`,
+      );
+    }
+    const before = this.desired;
+    if (decrement) this.desired -= 1;
+    const cause = `At ${new Date().toISOString()} instance ${instanceId} was taken out of service in response to a user request${decrement ? `, shrinking the capacity from ${before} to ${this.desired}` : ''}.`;
     return this.#terminate(member, cause);
   }
 
@@ -144,11 +152,14 @@ export class SimAutoScalingGroup {
     const active = this.active();
     if (active.length < this.desired) {
       for (let i = active.length; i < this.desired; i++) this.#launchOne(reason);
-    } else if (active.length > this.desired) {
-      const extra = active.length - this.desired;
-      const byZone = [...active].sort((a, b) => this.#zoneCount(b.instance.spec.availabilityZone) - this.#zoneCount(a.instance.spec.availabilityZone));
-      for (const m of byZone.slice(0, extra)) {
-        this.#terminate(m, `At ${new Date().toISOString()} a user request explicitly set group desired capacity changing the desired capacity to ${this.desired}.`);
+    } else {
+      // The default termination policy: one instance at a time from the zone that has the most, oldest first.
+      for (let extra = active.length - this.desired; extra > 0; extra--) {
+        const remaining = this.active();
+        const zone = [...this.options.availabilityZones].sort((a, b) => this.#zoneCount(b) - this.#zoneCount(a))[0];
+        const victim = remaining.filter((m) => m.instance.spec.availabilityZone === zone).sort((a, b) => a.instance.launchTime.getTime() - b.instance.launchTime.getTime())[0] ?? remaining[0];
+        if (victim === undefined) break;
+        this.#terminate(victim, `At ${new Date().toISOString()} a user request explicitly set group desired capacity changing the desired capacity to ${this.desired}.`);
       }
     }
   }

@@ -40,10 +40,11 @@ export class SimInstance {
   terminatedAt: number | undefined;
   readonly #scheduler: SimScheduler;
   readonly #timings: SimTimings;
-  readonly #onChange: (instance: SimInstance, from: InstanceStateName, to: InstanceStateName) => void;
+  readonly #onChange: (instance: SimInstance, from: InstanceStateName | undefined, to: InstanceStateName) => void;
   #pending: NodeJS.Timeout | undefined;
+  #launched = false;
 
-  constructor(spec: InstanceSpec, scheduler: SimScheduler, timings: SimTimings, onChange: (i: SimInstance, from: InstanceStateName, to: InstanceStateName) => void) {
+  constructor(spec: InstanceSpec, scheduler: SimScheduler, timings: SimTimings, onChange: (i: SimInstance, from: InstanceStateName | undefined, to: InstanceStateName) => void) {
     this.spec = spec;
     this.#scheduler = scheduler;
     this.#timings = timings;
@@ -135,8 +136,10 @@ export class SimInstance {
   }
 
   #set(to: InstanceStateName): void {
-    const from = this.state;
-    if (from === to && to !== 'pending') return;
+    // A launch is the first state, not a transition from one.
+    const from = this.#launched ? this.state : undefined;
+    this.#launched = true;
+    if (from === to) return;
     this.state = to;
     this.#onChange(this, from, to);
   }

@@ -7,11 +7,18 @@ export function matchesTarget(r: Resource, spec: TargetSpec): boolean {
   if (spec.ids !== undefined && !spec.ids.includes(r.id) && (r.arn === undefined || !spec.ids.includes(r.arn))) return false;
   for (const [k, v] of Object.entries(spec.tags ?? {})) if (r.tags[k] !== v) return false;
   for (const f of spec.filters ?? []) {
-    const value = f.path.split('.').reduce<unknown>((o, key) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[key] : undefined), r.attributes);
-    const values = Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)];
-    if (!values.some((v) => f.values.includes(v))) return false;
+    if (!valuesAt(r.attributes, f.path.split('.')).some((v) => f.values.includes(v))) return false;
   }
   return true;
+}
+
+/** Every value a dotted path reaches, stepping into each element of the lists on the way (`SecurityGroups.GroupId`). */
+function valuesAt(value: unknown, keys: readonly string[]): string[] {
+  if (Array.isArray(value)) return value.flatMap((v) => valuesAt(v, keys));
+  const [key, ...rest] = keys;
+  if (key === undefined) return value === undefined || value === null ? [] : [String(value)];
+  if (value === null || typeof value !== 'object') return [];
+  return valuesAt((value as Record<string, unknown>)[key], rest);
 }
 
 /**

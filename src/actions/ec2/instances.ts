@@ -33,6 +33,15 @@ const SERVER_FILTERS: Record<string, string> = {
   InstanceType: 'instance-type',
 };
 
+/** The ARN partition of a region. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  return 'aws';
+}
+
 function toResource(i: Instance, region: string, owner: string | undefined): Resource {
   const tags: Record<string, string> = {};
   for (const t of i.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
@@ -40,7 +49,7 @@ function toResource(i: Instance, region: string, owner: string | undefined): Res
   return {
     type: EC2_INSTANCE,
     id,
-    arn: `arn:aws:ec2:${region}:${owner ?? ''}:instance/${id}`,
+    arn: `arn:${partitionOf(region)}:ec2:${region}:${owner ?? ''}:instance/${id}`,
     tags,
     attributes: i as unknown as Record<string, unknown>,
   };
@@ -84,14 +93,20 @@ export async function instanceStates(ctx: ActivityContext, ids: string[]): Promi
   return states;
 }
 
-/** Throws `ActionFailedError` unless every instance is in one of `expected` states: proof the fault landed. */
-export async function verifyStates(ctx: ActivityContext, ids: string[], expected: string[], what: string): Promise<Record<string, string>> {
-  const states = await instanceStates(ctx, ids);
-  const wrong = ids.filter((id) => !expected.includes(states.get(id) ?? 'missing'));
-  if (wrong.length > 0) {
+/**
+ * Proof the fault landed: every instance reaches one of `expected` states. EC2 reads are eventually consistent, so a
+ * describe right after the change may still show the old state; this waits a bounded `graceMs` before it throws
+ * `ActionFailedError`.
+ */
+export async function verifyStates(ctx: ActivityContext, ids: string[], expected: string[], what: string, graceMs = 30_000): Promise<Record<string, string>> {
+  try {
+    return await waitForStates(ctx, ids, expected, graceMs);
+  } catch (error) {
+    if (!(error instanceof ActionFailedError)) throw error;
+    const states = await instanceStates(ctx, ids);
+    const wrong = ids.filter((id) => !expected.includes(states.get(id) ?? 'missing'));
     throw new ActionFailedError(`${what} did not land: ${wrong.map((id) => `${id} is ${states.get(id) ?? 'missing'}`).join(', ')} (expected ${expected.join(' or ')}).`);
   }
-  return Object.fromEntries(states);
 }
 
 /**

@@ -19,6 +19,7 @@ import { parseExperiment } from '../src/experiment/load.js';
 import { defaultRegistry } from '../src/registry/default-registry.js';
 import { serveWorkloadControl, Workload } from '../src/sim/workload.js';
 import { distribution, envInt, heading, isMain, ms, pad, padStart, passMiss, runStandalone, writeResult, type BenchOutcome, type Distribution, type SummaryRow } from './common.js';
+import { seededRandom } from '../src/experiment/selection.js';
 
 const NAME = 'measurement-error';
 const TARGET_MS = 50;
@@ -51,18 +52,6 @@ export interface RunResult {
   samples: number;
   fastSamples: number;
   comparisons: Record<Quantity, Comparison>;
-}
-
-/** Deterministic PRNG (mulberry32), so a run of the benchmark can be replayed with BENCH_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 function experimentText(url: string, control: string, outage: string): string {
@@ -141,7 +130,7 @@ function fmtSigned(n: number | null): string {
 export async function main(): Promise<BenchOutcome> {
   const runs = envInt('BENCH_RUNS', 20);
   const seed = envInt('BENCH_SEED', Date.now() % 1_000_000);
-  const random = prng(seed);
+  const random = seededRandom(seed);
   heading(`measurement error (${runs} runs of a real outage of 2–4 s, probe interval 1 s, seed ${seed})`);
   console.log(`  ${pad('run', 4)}${pad('outage', 8)}${pad('verdict', 15)}${padStart('recovery err', 13)}${padStart('TTR err', 10)}${padStart('impact err', 12)}  in bracket (rec/ttr/imp)  bracket width (rec)`);
   const results: RunResult[] = [];

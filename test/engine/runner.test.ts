@@ -16,6 +16,10 @@ import { startWorkload, toJournalTime } from '../support/workload.js';
 
 const registry = defaultRegistry();
 
+/** A fault that takes the test service down until the rollback below brings it back. */
+const DOWN = 'faults:\n  - name: outage\n    action: http.request\n    args: { url: "CONTROL/down" }\n';
+const RESTORE = 'rollbacks:\n  - name: restore\n    action: http.request\n    args: { url: "CONTROL/up" }';
+
 function experiment(url: string, control: string, body: string): string {
   return `apiVersion: gameday/v1
 metadata: { name: runner-test }
@@ -130,10 +134,7 @@ objectives: { rto: 10s, maxP99Latency: 400ms }`,
   - name: outage
     action: http.request
     args: { url: "http://127.0.0.1:1/outage", timeout: 2s }
-rollbacks:
-  - name: restore
-    action: http.request
-    args: { url: "CONTROL/up" }`,
+${RESTORE}`,
       ),
     );
     assert.equal(journal.verdict.status, 'invalid-fault');
@@ -152,15 +153,8 @@ rollbacks:
       experiment(
         w.workload.url,
         w.control,
-        `faults:
-  - name: outage
-    action: http.request
-    args: { url: "CONTROL/down" }
-recovery: { stableFor: 1s, timeout: 60s }
-rollbacks:
-  - name: restore
-    action: http.request
-    args: { url: "CONTROL/up" }`,
+        `${DOWN}recovery: { stableFor: 1s, timeout: 60s }
+${RESTORE}`,
       ),
       { signal: abort.signal, onFailing: () => abort.abort() },
     );
@@ -178,19 +172,12 @@ rollbacks:
       experiment(
         w.workload.url,
         w.control,
-        `faults:
-  - name: outage
-    action: http.request
-    args: { url: "CONTROL/down" }
-recovery: { stableFor: 1s, timeout: 60s }
+        `${DOWN}recovery: { stableFor: 1s, timeout: 60s }
 stopConditions:
   - name: web-down-too-long
     probe: web
     failingFor: 700ms
-rollbacks:
-  - name: restore
-    action: http.request
-    args: { url: "CONTROL/up" }`,
+${RESTORE}`,
       ),
     );
     assert.equal(journal.verdict.status, 'aborted');
@@ -208,11 +195,7 @@ rollbacks:
       experiment(
         w.workload.url,
         w.control,
-        `faults:
-  - name: outage
-    action: http.request
-    args: { url: "CONTROL/down" }
-recovery: { stableFor: 1s, timeout: 2s }
+        `${DOWN}recovery: { stableFor: 1s, timeout: 2s }
 objectives: { rto: 1s }
 rollbacks:
   - name: restore

@@ -102,6 +102,17 @@ export const journalSchema = z.object({
       intervalMs: z.number(),
       fastIntervalMs: z.number(),
       tolerance: z.unknown(),
+      report: z
+        .object({
+          summary: z.string(),
+          lostWrites: z
+            .object({ count: z.number(), window: bracketSchema.nullable(), acknowledged: z.number(), duplicates: z.number() })
+            .optional(),
+          error: z.string().optional(),
+          data: z.record(z.string(), z.unknown()).optional(),
+        })
+        .optional()
+        .meta({ description: 'What the probe concluded after the run (a write ledger: lost and duplicated writes).' }),
       samples: z.object({
         encoding: z.literal('columnar-rle/v1'),
         count: z.number(),

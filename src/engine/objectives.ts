@@ -3,6 +3,7 @@ import type { Objectives } from '../experiment/schema.js';
 import { uncertainty } from './bracket.js';
 import type { ObjectiveResult } from './journal.js';
 import type { Measurement } from './measurement.js';
+import type { ProbeReport } from '../registry/types.js';
 
 const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
 
@@ -10,8 +11,15 @@ const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
  * Checks each declared objective against the measurement: PASS or FAIL, with measured value and margin.
  * Recovery times are compared in AWS time (wall time × `speed`); latency and rates are real and never scaled.
  */
-export function checkObjectives(objectives: Objectives, m: Measurement, measuredProbes: readonly string[], speed = 1): ObjectiveResult[] {
+export function checkObjectives(
+  objectives: Objectives,
+  m: Measurement,
+  measuredProbes: readonly string[],
+  speed = 1,
+  reports: readonly { name: string; report: ProbeReport }[] = [],
+): ObjectiveResult[] {
   const out: ObjectiveResult[] = [];
+  if (objectives.rpo !== undefined) out.push(checkRpo(objectives.rpo, reports, speed));
   if (objectives.rto !== undefined) {
     const target = objectives.rto;
     const ttr = m.timeToRecovery === null ? null : { value: m.timeToRecovery.value * speed, lower: m.timeToRecovery.lower * speed, upper: m.timeToRecovery.upper * speed };
@@ -73,4 +81,41 @@ export function checkObjectives(objectives: Objectives, m: Measurement, measured
     }
   }
   return out;
+}
+
+/**
+ * RPO from the write ledgers' read-back: the number of acknowledged writes lost, or the span of time they covered
+ * (in AWS time). A ledger that could not read back fails the objective: an unmeasured RPO is not a met one.
+ */
+function checkRpo(rpo: { writes: number } | { ms: number }, reports: readonly { name: string; report: ProbeReport }[], speed: number): ObjectiveResult {
+  const ledgers = reports.filter((r) => r.report.lostWrites !== undefined || r.report.error !== undefined);
+  const broken = ledgers.find((r) => r.report.lostWrites === undefined);
+  const base = 'writes' in rpo ? { objective: 'rpo' as const, target: rpo.writes, unit: 'writes' as const } : { objective: 'rpo' as const, target: rpo.ms, unit: 'ms' as const };
+  if (ledgers.length === 0 || broken !== undefined) {
+    return { ...base, measured: null, uncertainty: null, margin: null, status: 'fail', detail: broken === undefined ? 'no write ledger reported' : `ledger ${broken.name} could not be read back: ${broken.report.error ?? 'no report'}` };
+  }
+  const lost = ledgers.reduce((n, r) => n + (r.report.lostWrites?.count ?? 0), 0);
+  const acknowledged = ledgers.reduce((n, r) => n + (r.report.lostWrites?.acknowledged ?? 0), 0);
+  if ('writes' in rpo) {
+    return {
+      ...base,
+      measured: lost,
+      uncertainty: 0,
+      margin: rpo.writes - lost,
+      status: lost <= rpo.writes ? 'pass' : 'fail',
+      detail: `${lost} of ${acknowledged} acknowledged writes lost, RPO ${rpo.writes} write${rpo.writes === 1 ? '' : 's'}`,
+    };
+  }
+  const windows = ledgers.map((r) => r.report.lostWrites?.window ?? null).filter((w) => w !== null);
+  const worst = windows.sort((a, b) => b.value - a.value)[0];
+  const value = (worst?.value ?? 0) * speed;
+  const u = worst === undefined ? 0 : ((worst.upper - worst.lower) / 2) * speed;
+  return {
+    ...base,
+    measured: value,
+    uncertainty: u,
+    margin: rpo.ms - value,
+    status: value <= rpo.ms ? 'pass' : 'fail',
+    detail: `${lost} acknowledged write${lost === 1 ? '' : 's'} lost, covering ${formatDuration(value)} ±${formatDuration(u)}, RPO ${formatDuration(rpo.ms)}`,
+  };
 }

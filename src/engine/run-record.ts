@@ -3,9 +3,10 @@ import type { LoadedExperiment } from '../experiment/load.js';
 import { formatDuration } from '../experiment/duration.js';
 import { ExitCode } from '../errors/gameday-error.js';
 import type { Registry } from '../registry/registry.js';
-import type { ProbeSession } from '../registry/types.js';
+import type { ProbeReport, ProbeSession } from '../registry/types.js';
 import type { AwsTarget } from '../aws/client-factory.js';
 import { VERSION } from '../version.js';
+import { redact } from '../core/redact.js';
 import { uncertainty, type Bracket } from './bracket.js';
 import { encodeSamples, JOURNAL_SCHEMA, relativeMeasurement, type ActivityRecord, type Journal, type Verdict } from './journal.js';
 import { measure } from './measurement.js';
@@ -29,7 +30,7 @@ export interface RunRecord {
   phases: { name: string; startedAt: number; endedAt: number | null; status: 'completed' | 'failed' | 'aborted' | 'skipped'; detail?: string }[];
   targets: Journal['targets'];
   activities: ActivityRecord[];
-  samplers: { spec: ProbeSpec; sampler: ProbeSampler; session: ProbeSession; tolerance: unknown }[];
+  samplers: { spec: ProbeSpec; sampler: ProbeSampler; session: ProbeSession; tolerance: unknown; report?: ProbeReport }[];
   injectedAt: Bracket | null;
   lastInjectionAt: number | null;
   windowEnd: number | null;
@@ -72,7 +73,8 @@ export function buildJournal(r: RunRecord, _registry: Registry): Journal {
     observeAtLeastMs: e.recovery.observeAtLeast,
   });
   // Objectives are about the response to a fault: with nothing injected there is nothing to judge.
-  const objectives = r.injectedAt === null ? [] : checkObjectives(e.objectives, m, measuredProbes, r.speed);
+  const reports = r.samplers.filter((s) => measuredProbes.includes(s.spec.name) && s.report !== undefined).map((s) => ({ name: s.spec.name, report: s.report as ProbeReport }));
+  const objectives = r.injectedAt === null ? [] : checkObjectives(e.objectives, m, measuredProbes, r.speed, reports);
   let verdict = r.verdict;
   let reason = r.reason;
   if (verdict === 'passed') {
@@ -99,7 +101,8 @@ export function buildJournal(r: RunRecord, _registry: Registry): Journal {
       name: e.metadata.name,
       ...(e.metadata.description === undefined ? {} : { description: e.metadata.description }),
       tags: e.metadata.tags,
-      spec: written,
+      // Probe and action arguments may carry connection URLs with passwords.
+      spec: redact(written),
     },
     environment: {
       type: e.environment.type,
@@ -127,6 +130,7 @@ export function buildJournal(r: RunRecord, _registry: Registry): Journal {
       intervalMs: s.spec.interval,
       fastIntervalMs: s.spec.fastInterval ?? defaultFastInterval(s.spec.interval),
       tolerance: s.tolerance,
+      ...(s.report === undefined ? {} : { report: s.report }),
       samples: encodeSamples(s.sampler.samples, r.origin),
     })),
     measurement: relativeMeasurement(m, r.origin, measuredProbes),

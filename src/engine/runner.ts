@@ -312,10 +312,19 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     await rollbacks();
     if (record.injectedAt !== null && record.samplers.length > 0) await steadyAfter();
     endPhase('completed');
-    await Promise.all(record.samplers.map(async (s) => {
-      await s.sampler.stop();
-      await s.session.close().catch(() => undefined);
-    }));
+    await Promise.all(record.samplers.map((s) => s.sampler.stop()));
+    // Probes that look back (a write ledger reading its rows) report once sampling has stopped.
+    await Promise.all(
+      record.samplers.map(async (s) => {
+        if (s.session.finish === undefined || record.injectedAt === null) return;
+        try {
+          s.report = await s.session.finish(AbortSignal.timeout(options.rollbackTimeoutMs ?? 300_000));
+        } catch (error) {
+          s.report = { summary: 'no report', error: error instanceof Error ? error.message : String(error) };
+        }
+      }),
+    );
+    await Promise.all(record.samplers.map((s) => s.session.close().catch(() => undefined)));
     if (options.aws === undefined) await aws.destroy();
     record.endedEpochMs = clock.epochMs();
   }

@@ -8,6 +8,8 @@ import { tcpProbe } from '../probes/net/tcp.js';
 import { asgInServiceProbe } from '../probes/aws/asg-in-service.js';
 import { instanceStateProbe } from '../probes/aws/ec2-instance-state.js';
 import { healthyTargetsProbe } from '../probes/aws/elbv2-healthy-targets.js';
+import { sqlQueryProbe } from '../probes/sql/query.js';
+import { writeLedgerProbe } from '../probes/sql/write-ledger.js';
 import { Registry } from './registry.js';
 
 let cached: Registry | undefined;
@@ -24,6 +26,8 @@ export function defaultRegistry(): Registry {
     .registerProbe(tcpProbe)
     .registerProbe(asgInServiceProbe)
     .registerProbe(healthyTargetsProbe)
-    .registerProbe(instanceStateProbe);
+    .registerProbe(instanceStateProbe)
+    .registerProbe(writeLedgerProbe)
+    .registerProbe(sqlQueryProbe);
   return cached;
 }

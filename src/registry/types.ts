@@ -96,7 +96,29 @@ export type Measure = 'availability' | 'latency' | 'lost-writes';
 /** A live probe: keeps its connections between samples. */
 export interface ProbeSession {
   sample(signal: AbortSignal): Promise<ProbeObservation>;
+  /**
+   * Called once after the run, when sampling has stopped and the system has been checked steady again: a probe that
+   * must look back at what it did (a write ledger reading its rows back) reports here.
+   */
+  finish?(signal: AbortSignal): Promise<ProbeReport>;
   close(): Promise<void>;
+}
+
+/** What a probe concluded after the run, stored in the journal with its samples. */
+export interface ProbeReport {
+  /** One sentence for people. */
+  summary: string;
+  /** Acknowledged writes that did not survive, for the RPO objective. */
+  lostWrites?: {
+    count: number;
+    /** Span of time covered by the lost writes (ms, bracketed by the write interval); `null` when none was lost. */
+    window: { value: number; lower: number; upper: number } | null;
+    acknowledged: number;
+    duplicates: number;
+  };
+  /** Why the probe could not conclude (for example the read-back failed). */
+  error?: string;
+  data?: Record<string, unknown>;
 }
 
 /**

@@ -1,0 +1,58 @@
+import type { Client, ClientConfig } from 'pg';
+import { z } from 'zod';
+import { duration } from '../../experiment/fields.js';
+
+/** How a SQL probe reaches PostgreSQL: a URL, plus an optional password kept out of it (or PGPASSWORD). */
+export const connectionArgs = {
+  url: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^/]+/, { error: 'expected a PostgreSQL URL such as postgres://user@host:5432/db' })
+    .meta({ description: 'postgres://user@host:port/database; the password may come from `password` or PGPASSWORD.' }),
+  password: z.string().optional(),
+  timeout: duration().default(2_000),
+};
+
+export interface ConnectionArgs {
+  url: string;
+  password?: string | undefined;
+  timeout: number;
+}
+
+/** Opens a new connection; pg is loaded on first use. Fails within the timeout. */
+export async function connect(a: ConnectionArgs): Promise<Client> {
+  const { default: pg } = await import('pg');
+  const config: ClientConfig = {
+    connectionString: a.url,
+    connectionTimeoutMillis: a.timeout,
+    query_timeout: a.timeout,
+    statement_timeout: a.timeout,
+  };
+  if (a.password !== undefined) config.password = a.password;
+  const client = new pg.Client(config);
+  // A server that vanishes emits 'error' on an idle client; the next query reports it instead.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    drop(client);
+    throw error;
+  }
+  return client;
+}
+
+/** Abandons a connection without waiting for a server that may be gone. */
+export function drop(client: Client | undefined): void {
+  if (client === undefined) return;
+  client.end().catch(() => undefined);
+}
+
+/** A pg or socket error as the short phrase a probe records. */
+export function sqlErrorText(error: unknown): string {
+  const e = error as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNRESET') return 'connection reset';
+  const message = typeof e?.message === 'string' ? e.message : String(error);
+  if (/timeout/i.test(message)) return `timed out (${message})`;
+  return code !== '' && /^[0-9A-Z]{5}$/.test(code) ? `${message} (SQLSTATE ${code})` : message;
+}

@@ -1,0 +1,46 @@
+import { performance } from 'node:perf_hooks';
+import type { Client } from 'pg';
+import { z } from 'zod';
+import { duration } from '../../experiment/fields.js';
+import type { ProbeDefinition } from '../../registry/types.js';
+import { connect, connectionArgs, drop, sqlErrorText, type ConnectionArgs } from './connection.js';
+
+const args = z.strictObject({ ...connectionArgs, query: z.string().min(1).default('SELECT 1') });
+const tolerance = z.strictObject({ maxLatency: duration().optional(), minRows: z.number().int().min(0).optional() });
+
+/** `sql.query`: runs a query over a kept connection; within tolerance when it succeeds in time with enough rows. */
+export const sqlQueryProbe: ProbeDefinition<z.output<typeof args>, z.output<typeof tolerance>> = {
+  id: 'sql.query',
+  summary: 'Runs a SQL query against PostgreSQL and checks success, latency and row count.',
+  measures: ['availability', 'latency'],
+  args,
+  tolerance,
+  defaultTolerance: {},
+  open(a) {
+    let client: Client | undefined;
+    return {
+      async sample() {
+        const started = performance.now();
+        try {
+          client ??= await connect(a as ConnectionArgs);
+          const result = await client.query(a.query);
+          return { value: result.rowCount ?? result.rows.length, latencyMs: performance.now() - started };
+        } catch (error) {
+          drop(client);
+          client = undefined;
+          return { error: sqlErrorText(error), latencyMs: performance.now() - started };
+        }
+      },
+      close: async () => {
+        drop(client);
+        client = undefined;
+      },
+    };
+  },
+  check(o, t) {
+    if (o.error !== undefined) return o.error;
+    if (t.maxLatency !== undefined && (o.latencyMs ?? 0) > t.maxLatency) return `query took ${Math.round(o.latencyMs ?? 0)}ms, above ${t.maxLatency}ms`;
+    if (t.minRows !== undefined && typeof o.value === 'number' && o.value < t.minRows) return `${o.value} rows, expected at least ${t.minRows}`;
+    return null;
+  },
+};

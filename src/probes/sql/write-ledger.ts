@@ -1,0 +1,145 @@
+import { performance } from 'node:perf_hooks';
+import type { Client } from 'pg';
+import { z } from 'zod';
+import { duration } from '../../experiment/fields.js';
+import type { ProbeDefinition, ProbeReport } from '../../registry/types.js';
+import { connect, connectionArgs, drop, sqlErrorText, type ConnectionArgs } from './connection.js';
+
+const args = z.strictObject({
+  ...connectionArgs,
+  /** Table the ledger writes to; created if missing, in the database of the URL. */
+  table: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'a table name is lower-case letters, digits and _' })
+    .default('gameday_write_ledger'),
+  /** Keep this run's rows after reading them back (by default they are deleted). */
+  keepRows: z.boolean().default(false),
+});
+
+const tolerance = z.strictObject({ maxLatency: duration().optional() });
+
+type Args = z.output<typeof args>;
+
+interface Write {
+  seq: number;
+  /** Monotonic ms the INSERT was acknowledged (committed), or undefined when it failed or its outcome is unknown. */
+  ackAt: number | undefined;
+}
+
+/**
+ * `sql.write-ledger`: every sample inserts the next numbered row of this run and records whether the database
+ * acknowledged it. After the run it reads the rows back: acknowledged writes missing are lost (the measured RPO, as a
+ * count and as the span of time they covered), rows present twice are duplicates, and failed writes that landed
+ * anyway are ambiguous commits.
+ */
+export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>> = {
+  id: 'sql.write-ledger',
+  summary: 'Writes a numbered row per sample to PostgreSQL and, after the run, counts acknowledged writes lost (RPO) and duplicated.',
+  measures: ['availability', 'latency', 'lost-writes'],
+  args,
+  tolerance,
+  defaultTolerance: {},
+  open(a, ctx) {
+    const writes: Write[] = [];
+    let client: Client | undefined;
+    let ready = false;
+    const insert = `INSERT INTO ${a.table} (run_id, seq) VALUES ($1, $2)`;
+    const ensureTable = async (c: Client): Promise<void> => {
+      if (ready) return;
+      await c.query(`CREATE TABLE IF NOT EXISTS ${a.table} (run_id text NOT NULL, seq bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`);
+      await c.query(`CREATE INDEX IF NOT EXISTS ${a.table}_run_id ON ${a.table} (run_id)`);
+      ready = true;
+    };
+    return {
+      async sample() {
+        const write: Write = { seq: writes.length + 1, ackAt: undefined };
+        writes.push(write);
+        const started = performance.now();
+        try {
+          client ??= await connect(a as ConnectionArgs);
+          await ensureTable(client);
+          await client.query(insert, [ctx.runId, write.seq]);
+          write.ackAt = performance.now();
+          return { value: write.seq, latencyMs: write.ackAt - started };
+        } catch (error) {
+          drop(client);
+          client = undefined;
+          return { error: sqlErrorText(error), latencyMs: performance.now() - started };
+        }
+      },
+      async finish(signal) {
+        drop(client);
+        client = undefined;
+        const reader = await connectWhenUp(a, signal);
+        try {
+          await ensureTable(reader);
+          const rows = await reader.query<{ seq: string; n: number }>(`SELECT seq, count(*)::int AS n FROM ${a.table} WHERE run_id = $1 GROUP BY seq`, [ctx.runId]);
+          if (!a.keepRows) await reader.query(`DELETE FROM ${a.table} WHERE run_id = $1`, [ctx.runId]);
+          return ledgerReport(writes, new Map(rows.rows.map((r) => [Number(r.seq), r.n])));
+        } finally {
+          drop(reader);
+        }
+      },
+      close: async () => {
+        drop(client);
+        client = undefined;
+      },
+    };
+  },
+  check(o, t) {
+    if (o.error !== undefined) return `write failed: ${o.error}`;
+    if (t.maxLatency !== undefined && (o.latencyMs ?? 0) > t.maxLatency) return `write took ${Math.round(o.latencyMs ?? 0)}ms, above ${t.maxLatency}ms`;
+    return null;
+  },
+};
+
+/** The read-back needs the database; it is steady again by now, but give a failover's DNS a moment. */
+async function connectWhenUp(a: Args, signal: AbortSignal): Promise<Client> {
+  let delay = 100;
+  for (;;) {
+    try {
+      return await connect(a);
+    } catch (error) {
+      if (signal.aborted) throw new Error(`could not read the ledger back: ${sqlErrorText(error)}`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(2_000, delay * 2);
+    }
+  }
+}
+
+/** Compares what was acknowledged with what is there. Pure, so the accounting can be tested exactly. */
+export function ledgerReport(writes: readonly { seq: number; ackAt: number | undefined }[], present: ReadonlyMap<number, number>): ProbeReport {
+  const acked = writes.filter((w) => w.ackAt !== undefined);
+  const lost = acked.filter((w) => !present.has(w.seq));
+  const duplicates = [...present.entries()].filter(([, n]) => n > 1).map(([seq]) => seq);
+  const ambiguous = writes.filter((w) => w.ackAt === undefined && present.has(w.seq)).map((w) => w.seq);
+  let window: { value: number; lower: number; upper: number } | null = null;
+  const first = lost[0];
+  const last = lost[lost.length - 1];
+  if (first !== undefined && last !== undefined) {
+    // The lost data spans at least from the first lost acknowledgement to the last one, and at most from the last
+    // surviving acknowledgement before them to the first surviving one after them.
+    const survivors = acked.filter((w) => present.has(w.seq));
+    const before = survivors.filter((w) => w.seq < first.seq).at(-1);
+    const after = survivors.find((w) => w.seq > last.seq);
+    const lower = (last.ackAt ?? 0) - (first.ackAt ?? 0);
+    const upper = Math.max(lower, (after?.ackAt ?? last.ackAt ?? 0) - (before?.ackAt ?? first.ackAt ?? 0));
+    window = { value: (lower + upper) / 2, lower, upper };
+  }
+  const summary =
+    lost.length === 0
+      ? `all ${acked.length} acknowledged writes survived${duplicates.length > 0 ? `, ${duplicates.length} duplicated` : ''}`
+      : `${lost.length} of ${acked.length} acknowledged writes lost (seq ${lost[0]?.seq}…${lost.at(-1)?.seq})${duplicates.length > 0 ? `, ${duplicates.length} duplicated` : ''}`;
+  return {
+    summary,
+    lostWrites: { count: lost.length, window, acknowledged: acked.length, duplicates: duplicates.length },
+    data: {
+      attempted: writes.length,
+      acknowledged: acked.length,
+      failed: writes.length - acked.length,
+      lost: lost.slice(0, 200).map((w) => w.seq),
+      duplicates: duplicates.slice(0, 200),
+      ambiguousCommits: ambiguous.length,
+    },
+  };
+}

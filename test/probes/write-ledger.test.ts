@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { ledgerReport } from '../../src/probes/sql/write-ledger.js';
+import { parseExperiment } from '../../src/experiment/load.js';
+import { runExperiment } from '../../src/engine/runner.js';
+import { journalSchema } from '../../src/engine/journal.js';
+import { defaultRegistry } from '../../src/registry/default-registry.js';
+
+describe('write ledger accounting', () => {
+  const writes = [1, 2, 3, 4, 5, 6, 7, 8].map((seq) => ({ seq, ackAt: seq === 4 ? undefined : seq * 100 }));
+
+  it('counts acknowledged writes that are missing, and brackets the time they covered', () => {
+    // 6 and 7 were acknowledged but are gone; 4 failed; 8 survived.
+    const present = new Map([[1, 1], [2, 1], [3, 1], [5, 1], [8, 1]]);
+    const r = ledgerReport(writes, present);
+    assert.equal(r.lostWrites?.count, 2);
+    assert.equal(r.lostWrites?.acknowledged, 7);
+    // At least from 6's ack (600) to 7's (700); at most from 5's (500) to 8's (800).
+    assert.deepEqual(r.lostWrites?.window, { value: 200, lower: 100, upper: 300 });
+    assert.deepEqual(r.data?.lost, [6, 7]);
+    assert.match(r.summary, /2 of 7 acknowledged writes lost \(seq 6…7\)/);
+  });
+
+  it('reports duplicates and failed writes that landed anyway', () => {
+    const present = new Map([[1, 1], [2, 2], [3, 1], [4, 1], [5, 1], [6, 1], [7, 1], [8, 1]]);
+    const r = ledgerReport(writes, present);
+    assert.equal(r.lostWrites?.count, 0);
+    assert.equal(r.lostWrites?.window, null);
+    assert.equal(r.lostWrites?.duplicates, 1);
+    assert.equal(r.data?.ambiguousCommits, 1);
+  });
+});
+
+/**
+ * A PostgreSQL "failover" with replication lag, on real sockets: a primary and a standby (two embedded databases),
+ * one served at a time on the same port. The failover hook stops the primary, gives the standby every row except the
+ * last `lag` ones, and serves the standby after a pause. The acknowledged writes the standby lacks are the truth.
+ */
+class LaggingFailover {
+  primary!: PGlite;
+  standby!: PGlite;
+  server!: PGLiteSocketServer;
+  port = 0;
+  lostTruth: number[] = [];
+  #hook!: Server;
+  hookUrl = '';
+
+  async start(lag: number, pauseMs: number): Promise<void> {
+    [this.primary, this.standby] = await Promise.all([PGlite.create(), PGlite.create()]);
+    this.server = new PGLiteSocketServer({ db: this.primary, host: '127.0.0.1', port: 0 });
+    await this.server.start();
+    this.port = Number(this.server.getServerConn().split(':')[1]);
+    this.#hook = createServer((_req, res) => {
+      void this.#failover(lag, pauseMs).then(() => res.writeHead(200).end('{"failedOver":true}'));
+    });
+    await new Promise<void>((resolve) => this.#hook.listen(0, '127.0.0.1', resolve));
+    this.hookUrl = `http://127.0.0.1:${(this.#hook.address() as AddressInfo).port}/failover`;
+  }
+
+  async #failover(lag: number, pauseMs: number): Promise<void> {
+    await this.server.stop();
+    const rows = await this.primary.query<{ run_id: string; seq: number }>('SELECT run_id, seq::int AS seq FROM gameday_write_ledger ORDER BY seq');
+    const kept = rows.rows.slice(0, Math.max(0, rows.rows.length - lag));
+    this.lostTruth = rows.rows.slice(kept.length).map((r) => r.seq);
+    await this.standby.exec('CREATE TABLE IF NOT EXISTS gameday_write_ledger (run_id text NOT NULL, seq bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT clock_timestamp())');
+    for (const r of kept) await this.standby.query('INSERT INTO gameday_write_ledger (run_id, seq) VALUES ($1, $2)', [r.run_id, r.seq]);
+    setTimeout(() => {
+      this.server = new PGLiteSocketServer({ db: this.standby, host: '127.0.0.1', port: this.port });
+      void this.server.start();
+    }, pauseMs);
+  }
+
+  async stop(): Promise<void> {
+    await this.server.stop().catch(() => undefined);
+    await new Promise((resolve) => this.#hook.close(resolve));
+    await Promise.all([this.primary.close(), this.standby.close()]);
+  }
+}
+
+describe('sql.write-ledger against a PostgreSQL failover that loses its last writes', () => {
+  const db = new LaggingFailover();
+  before(async () => {
+    await db.start(3, 800);
+  });
+  after(async () => {
+    await db.stop();
+  });
+
+  it('measures exactly the acknowledged writes the failover lost, and fails a zero-loss RPO', async () => {
+    const registry = defaultRegistry();
+    const text = `apiVersion: gameday/v1
+metadata: { name: ledger }
+steadyState: { samples: 3 }
+probes:
+  - name: ledger
+    probe: sql.write-ledger
+    args: { url: "postgres://postgres:s3cret@127.0.0.1:${db.port}/postgres", timeout: 1s }
+    interval: 100ms
+faults:
+  - name: failover
+    action: http.request
+    args: { url: "${db.hookUrl}" }
+recovery: { stableFor: 500ms, timeout: 20s }
+objectives: { rpo: 0 writes, rto: 10s }
+`;
+    const loaded = parseExperiment(text, 'ledger.yaml', { registry, env: {} });
+    const journal = await runExperiment(loaded, { registry });
+    journalSchema.parse(journal);
+    const report = journal.probes[0]?.report;
+    assert.ok(report?.lostWrites !== undefined, JSON.stringify(report));
+    assert.equal(db.lostTruth.length, 3);
+    assert.equal(report.lostWrites.count, db.lostTruth.length);
+    assert.deepEqual(report.data?.lost, db.lostTruth);
+    assert.equal(report.lostWrites.duplicates, 0);
+    const rpo = journal.objectives.find((o) => o.objective === 'rpo');
+    assert.equal(rpo?.status, 'fail');
+    assert.equal(rpo?.measured, 3);
+    assert.equal(journal.verdict.status, 'failed-objective');
+    assert.match(journal.verdict.reason, /rpo \(3 of \d+ acknowledged writes lost, RPO 0 writes\)/);
+    // Write downtime is the ledger's own failing stretch, bracketed like any probe's.
+    assert.ok(journal.measurement.downtime.value >= 700, JSON.stringify(journal.measurement.downtime));
+    // The password never reaches the journal.
+    assert.doesNotMatch(JSON.stringify(journal), /s3cret/);
+  });
+});

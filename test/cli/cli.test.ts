@@ -441,9 +441,10 @@ stopConditions:
       const m = journal.measurement;
       assert.ok(m.timeToRecovery !== null && m.impactAt !== null && m.recoveredAt !== null, JSON.stringify(m));
       const ttr = m.timeToRecovery;
-      assert.ok(Math.abs(ttr.value - OUTAGE_MS) <= 300, `time to recovery ${ttr.value}ms, expected ${OUTAGE_MS}±300ms`);
+      // The hook's timer decides the real outage; on a loaded machine it can fire late, so the measurement is checked
+      // against what the service recorded (below), and against the nominal duration only loosely.
+      assert.ok(Math.abs(ttr.value - OUTAGE_MS) <= 1_000, `time to recovery ${ttr.value}ms, expected about ${OUTAGE_MS}ms`);
       const slack = 100;
-      assert.ok(ttr.lower - slack <= OUTAGE_MS && OUTAGE_MS <= ttr.upper + slack, `[${ttr.lower}, ${ttr.upper}] does not hold ${OUTAGE_MS}ms`);
 
       // The truth, as the service recorded it (this process's clock, mapped onto the journal's).
       const down = sys.workload.transitions.findLast((t) => !t.up);

@@ -14,8 +14,9 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  // Loaded lazily and only when probing or calling AWS, so they stay ordinary node_modules imports.
-  external: ['@aws-sdk/*', '@smithy/*', 'bullmq', 'ioredis', 'msgpackr-extract', 'undici', 'hdr-histogram-js'],
+  // Loaded lazily and only when probing, calling AWS or serving a database (PGlite reads its own data files), so they
+  // stay ordinary node_modules imports.
+  external: ['@aws-sdk/*', '@smithy/*', 'bullmq', 'ioredis', 'msgpackr-extract', 'undici', 'hdr-histogram-js', 'pg', '@electric-sql/*'],
   // CommonJS dependencies (commander, hdr-histogram-js) call require(); give the bundle one.
   banner: { js: "import { createRequire as __gamedayRequire } from 'node:module'; const require = __gamedayRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -2,12 +2,15 @@ import { rebootInstancesAction } from '../actions/ec2/reboot-instances.js';
 import { stopInstancesAction } from '../actions/ec2/stop-instances.js';
 import { terminateInstancesAction } from '../actions/ec2/terminate-instances.js';
 import { httpRequestAction } from '../actions/local/http-request.js';
+import { rdsFailoverAction } from '../actions/rds/failover.js';
+import { rdsRebootAction } from '../actions/rds/reboot.js';
 import { processExecAction } from '../actions/local/process-exec.js';
 import { httpProbe } from '../probes/net/http.js';
 import { tcpProbe } from '../probes/net/tcp.js';
 import { asgInServiceProbe } from '../probes/aws/asg-in-service.js';
 import { instanceStateProbe } from '../probes/aws/ec2-instance-state.js';
 import { healthyTargetsProbe } from '../probes/aws/elbv2-healthy-targets.js';
+import { rdsStatusProbe } from '../probes/aws/rds-status.js';
 import { sqlQueryProbe } from '../probes/sql/query.js';
 import { writeLedgerProbe } from '../probes/sql/write-ledger.js';
 import { Registry } from './registry.js';
@@ -22,11 +25,14 @@ export function defaultRegistry(): Registry {
     .registerAction(terminateInstancesAction)
     .registerAction(stopInstancesAction)
     .registerAction(rebootInstancesAction)
+    .registerAction(rdsFailoverAction)
+    .registerAction(rdsRebootAction)
     .registerProbe(httpProbe)
     .registerProbe(tcpProbe)
     .registerProbe(asgInServiceProbe)
     .registerProbe(healthyTargetsProbe)
     .registerProbe(instanceStateProbe)
+    .registerProbe(rdsStatusProbe)
     .registerProbe(writeLedgerProbe)
     .registerProbe(sqlQueryProbe);
   return cached;

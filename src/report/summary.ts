@@ -32,6 +32,7 @@ export function renderSummary(j: Journal): string {
     );
   }
   if (j.objectives.length === 0 && m.injectedAt === null) lines.push('objectives: not evaluated (nothing was injected)');
+  for (const p of j.probes) if (p.report !== undefined) lines.push(`probe ${p.name} after the run: ${p.report.error ?? p.report.summary}`);
   for (const o of j.objectives) lines.push(`objective ${o.objective}: ${o.status.toUpperCase()} — ${o.detail}`);
   for (const s of j.stopConditions) if (s.trippedAt !== null) lines.push(`stop condition ${s.name} tripped at ${formatDuration(s.trippedAt)}: ${s.detail ?? ''}`);
   for (const a of j.activities) {

@@ -3,6 +3,7 @@ import { GroundTruth } from './ground-truth.js';
 import { SimScheduler, type SimTimings } from './timing.js';
 import { zoneNames, type Topology } from './topology.js';
 import { SimAutoScalingGroup } from './world/auto-scaling-group.js';
+import { SimDatabase } from './world/database.js';
 import { SimInstance, type InstanceStateName } from './world/instance.js';
 import { SimLoadBalancer } from './world/load-balancer.js';
 import { SimTargetGroup } from './world/target-group.js';
@@ -32,6 +33,7 @@ export class SimWorld {
   readonly targetGroups = new Map<string, SimTargetGroup>();
   readonly loadBalancers = new Map<string, SimLoadBalancer>();
   readonly autoScalingGroups = new Map<string, SimAutoScalingGroup>();
+  readonly databases = new Map<string, SimDatabase>();
   /** Second octet of this world's loopback addresses: 127.<net>.<zone>.<n>. */
   readonly #net = randomInt(20, 250);
   readonly #nextHost = new Map<string, number>();
@@ -108,6 +110,30 @@ export class SimWorld {
   }
 
   async start(): Promise<void> {
+    for (const [i, spec] of this.topology.databases.entries()) {
+      const zone = /^[a-z]$/.test(spec.availabilityZone) ? `${this.topology.region}${spec.availabilityZone}` : spec.availabilityZone;
+      const standby = this.zones[(this.zones.indexOf(zone) + 1) % this.zones.length];
+      const db = new SimDatabase({
+        id: spec.id,
+        region: this.topology.region,
+        accountId: this.topology.accountId,
+        multiAZ: spec.multiAZ,
+        instanceClass: spec.instanceClass,
+        zone,
+        secondaryZone: spec.multiAZ && standby !== zone ? standby : undefined,
+        // Its own loopback address, like an instance's: the endpoint of the current primary.
+        host: `127.${this.#net}.200.${10 + i}`,
+        port: spec.port,
+        tags: spec.tags,
+        scheduler: this.scheduler,
+        truth: this.truth,
+        timings: { failover: this.timings.dbFailover, reboot: this.timings.dbReboot },
+      });
+      this.databases.set(db.id, db);
+    }
+    const started = await Promise.allSettled([...this.databases.values()].map((db) => db.start()));
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw new Error(`A database of the simulated region did not start: ${String((failed as PromiseRejectedResult).reason)}`);
     for (const lb of this.loadBalancers.values()) await lb.start();
     for (const asg of this.autoScalingGroups.values()) asg.start();
     // Terminated instances stay listed for an hour, then disappear, as in EC2.
@@ -124,6 +150,7 @@ export class SimWorld {
     for (const tg of this.targetGroups.values()) tg.stop();
     await Promise.all([...this.loadBalancers.values()].map((lb) => lb.stop()));
     await Promise.all([...this.instances.values()].map((i) => i.dispose()));
+    await Promise.all([...this.databases.values()].map((db) => db.stop()));
   }
 
   /** Every ASG at desired capacity InService and every registered target healthy. */
@@ -135,6 +162,7 @@ export class SimWorld {
     for (const tg of this.targetGroups.values()) {
       for (const t of tg.targets.values()) if (t.state !== 'healthy' && t.state !== 'draining') return false;
     }
+    for (const db of this.databases.values()) if (db.status !== 'available') return false;
     return true;
   }
 
@@ -193,6 +221,11 @@ export class SimWorld {
       out[`tg.${lb.targetGroup.name}.arn`] = lb.targetGroup.arn;
     }
     for (const asg of this.autoScalingGroups.values()) out[`asg.${asg.name}.name`] = asg.name;
+    for (const db of this.databases.values()) {
+      out[`rds.${db.id}.url`] = db.url;
+      out[`rds.${db.id}.address`] = db.host;
+      out[`rds.${db.id}.port`] = String(db.port);
+    }
     return out;
   }
 

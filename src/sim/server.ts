@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { autoScalingApi, AUTOSCALING_NS } from './api/autoscaling.js';
 import { ec2Api } from './api/ec2.js';
 import { elbv2Api, ELBV2_NS } from './api/elbv2.js';
+import { rdsApi, RDS_NS } from './api/rds.js';
 import { stsApi, STS_NS } from './api/sts.js';
 import { SimApiError } from './protocol/errors.js';
 import { QueryParams } from './protocol/query.js';
@@ -25,6 +26,7 @@ const QUERY_SERVICES: Record<string, { handler: Handler; error: (e: SimApiError)
   ec2: { handler: ec2Api, error: ec2Error },
   autoscaling: { handler: autoScalingApi, error: (e) => queryError(AUTOSCALING_NS, e) },
   elasticloadbalancing: { handler: elbv2Api, error: (e) => queryError(ELBV2_NS, e) },
+  rds: { handler: rdsApi, error: (e) => queryError(RDS_NS, e) },
   sts: { handler: stsApi, error: (e) => queryError(STS_NS, e) },
 };
 
@@ -65,7 +67,12 @@ export class SimRegion {
       region.#server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     region.#endpoint = `http://127.0.0.1:${(region.#server.address() as AddressInfo).port}`;
-    await region.world.start();
+    try {
+      await region.world.start();
+    } catch (error) {
+      await region.stop();
+      throw error;
+    }
     return region;
   }
 

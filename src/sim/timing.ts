@@ -17,6 +17,10 @@ export interface SimTimings {
   asgHealthCheckPeriod: number;
   /** ELBv2 deregistration delay default (300 s). */
   deregistrationDelay: number;
+  /** RDS Multi-AZ instance failover ("typically 60–120 seconds"; midpoint 90 s). */
+  dbFailover: number;
+  /** RDS reboot without failover (assumption: 30 s). */
+  dbReboot: number;
 }
 
 export const AWS_TIMINGS: SimTimings = {
@@ -27,6 +31,8 @@ export const AWS_TIMINGS: SimTimings = {
   terminatedVisible: 3_600_000,
   asgHealthCheckPeriod: 10_000,
   deregistrationDelay: 300_000,
+  dbFailover: 90_000,
+  dbReboot: 30_000,
 };
 
 /** Target group health-check defaults of an Application Load Balancer. */

@@ -23,6 +23,8 @@ const timings = z.strictObject({
   terminatedVisible: duration().default(AWS_TIMINGS.terminatedVisible),
   asgHealthCheckPeriod: duration().default(AWS_TIMINGS.asgHealthCheckPeriod),
   deregistrationDelay: duration().default(AWS_TIMINGS.deregistrationDelay),
+  dbFailover: duration().default(AWS_TIMINGS.dbFailover),
+  dbReboot: duration().default(AWS_TIMINGS.dbReboot),
 });
 
 /**
@@ -68,6 +70,20 @@ export const topologySchema = z.strictObject({
         healthCheckType: z.enum(['EC2', 'ELB']).default('EC2'),
         healthCheckGracePeriod: duration().default(0),
         targetGroups: z.array(name).default([]),
+        tags: z.record(z.string(), z.string()).default({}),
+      }),
+    )
+    .default([]),
+  /** RDS for PostgreSQL instances, each a real PostgreSQL-protocol server on loopback. */
+  databases: z
+    .array(
+      z.strictObject({
+        id: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, { error: 'a DB instance identifier is lower-case letters, digits and -' }),
+        instanceClass: z.string().default('db.t3.micro'),
+        multiAZ: z.boolean().default(true),
+        /** Zone of the primary: a suffix or a full name; the standby goes to the next zone. */
+        availabilityZone: z.string().default('a'),
+        port: z.number().int().min(1).max(65_535).default(5432),
         tags: z.record(z.string(), z.string()).default({}),
       }),
     )
@@ -139,5 +155,10 @@ export function placeholderOutputs(t: Topology): Record<string, string> {
     out[`tg.${lb.targetGroup.name}.arn`] = `arn:aws:elasticloadbalancing:${t.region}:${t.accountId}:targetgroup/${lb.targetGroup.name}/0000000000000000`;
   }
   for (const asg of t.autoScalingGroups) out[`asg.${asg.name}.name`] = asg.name;
+  for (const db of t.databases) {
+    out[`rds.${db.id}.url`] = `postgres://postgres@127.0.0.1:${db.port}/postgres`;
+    out[`rds.${db.id}.address`] = '127.0.0.1';
+    out[`rds.${db.id}.port`] = String(db.port);
+  }
   return out;
 }

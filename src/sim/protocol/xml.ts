@@ -11,11 +11,20 @@ export interface XmlReply {
   requestId: string;
 }
 
+/** A list whose elements have their own name (RDS writes `<DBInstances><DBInstance>…`, not `<member>`). */
+export class XmlList {
+  constructor(
+    readonly item: string,
+    readonly values: XmlValue[],
+  ) {}
+}
+
 /** Turns `undefined` fields away and lists into repeated elements named `item` (EC2) or `member` (awsQuery). */
-export type XmlValue = string | number | boolean | null | undefined | XmlValue[] | { [k: string]: XmlValue };
+export type XmlValue = string | number | boolean | null | undefined | XmlList | XmlValue[] | { [k: string]: XmlValue };
 
 function shape(value: XmlValue, listItem: string): unknown {
   if (value === null || value === undefined) return undefined;
+  if (value instanceof XmlList) return value.values.length === 0 ? '' : { [value.item]: value.values.map((v) => shape(v, listItem)) };
   if (Array.isArray(value)) return value.length === 0 ? '' : { [listItem]: value.map((v) => shape(v, listItem)) };
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'object') {

@@ -1,0 +1,67 @@
+import type { DBInstance, DescribeDBInstancesCommandOutput } from '@aws-sdk/client-rds';
+import { awsCall } from '../../aws/call.js';
+import { sdk } from '../../aws/sdk.js';
+import { ActionFailedError } from '../../errors/action-error.js';
+import type { ActivityContext, Resource } from '../../registry/types.js';
+
+export const RDS_DB = 'aws:rds:db';
+
+/** Sends an RDS command through the context's client, recorded for the journal. */
+export async function sendRds<C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(
+  ctx: ActivityContext,
+  command: C,
+  summarize?: (output: O) => Record<string, unknown>,
+): Promise<O> {
+  const client = (await ctx.aws.rds()) as unknown as { send(c: C, o: { abortSignal: AbortSignal }): Promise<O> };
+  return awsCall(ctx, 'rds', command, (c, o) => client.send(c, o), summarize);
+}
+
+function toResource(db: DBInstance): Resource {
+  const tags: Record<string, string> = {};
+  for (const t of db.TagList ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
+  return { type: RDS_DB, id: db.DBInstanceIdentifier ?? '', ...(db.DBInstanceArn === undefined ? {} : { arn: db.DBInstanceArn }), tags, attributes: db as unknown as Record<string, unknown> };
+}
+
+/** Lists DB instances page by page (by id when the spec names ids). */
+export async function dbInventory(spec: { ids?: string[] | undefined }, ctx: ActivityContext): Promise<Resource[]> {
+  const { DescribeDBInstancesCommand } = await sdk.rds();
+  const ids = (spec.ids ?? []).filter((id) => !id.startsWith('arn:'));
+  if (ids.length === 1) {
+    const out: DescribeDBInstancesCommandOutput = await sendRds(ctx, new DescribeDBInstancesCommand({ DBInstanceIdentifier: ids[0] }));
+    return (out.DBInstances ?? []).map(toResource);
+  }
+  const all: Resource[] = [];
+  let marker: string | undefined;
+  do {
+    const out: DescribeDBInstancesCommandOutput = await sendRds(ctx, new DescribeDBInstancesCommand({ Marker: marker }));
+    all.push(...(out.DBInstances ?? []).map(toResource));
+    marker = out.Marker;
+  } while (marker !== undefined && marker !== '');
+  return all;
+}
+
+/** The current description of one DB instance. */
+export async function describeDb(ctx: ActivityContext, id: string): Promise<DBInstance> {
+  const { DescribeDBInstancesCommand } = await sdk.rds();
+  const out: DescribeDBInstancesCommandOutput = await sendRds(ctx, new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
+  const db = out.DBInstances?.[0];
+  if (db === undefined) throw new ActionFailedError(`DB instance ${id} is gone.`);
+  return db;
+}
+
+/** Polls until the instance is `available`, with backoff, bounded by `timeoutMs`. */
+export async function waitAvailable(ctx: ActivityContext, id: string, timeoutMs: number): Promise<DBInstance> {
+  const deadline = ctx.clock.now() + timeoutMs;
+  let delay = 100;
+  for (;;) {
+    const db = await describeDb(ctx, id);
+    if (db.DBInstanceStatus === 'available') return db;
+    if (ctx.clock.now() + delay > deadline) {
+      throw new ActionFailedError(`DB instance ${id} was still ${db.DBInstanceStatus ?? 'unknown'} after ${Math.round(timeoutMs / 1000)}s.`);
+    }
+    await ctx.clock.sleep(delay, ctx.signal);
+    delay = Math.min(2_000, delay * 1.5);
+  }
+}
+
+export const dbTargets = { targetType: RDS_DB, inventory: dbInventory } as const;

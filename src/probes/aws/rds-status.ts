@@ -1,0 +1,35 @@
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import { sdk } from '../../aws/sdk.js';
+import type { ProbeDefinition } from '../../registry/types.js';
+
+const args = z.strictObject({ dbInstanceIdentifier: z.string().min(1) });
+const tolerance = z.strictObject({ status: z.array(z.string()).min(1).default(['available']) });
+
+/** `aws.rds.status`: the DB instance's status (and zone); within tolerance while it is one of the expected statuses. */
+export const rdsStatusProbe: ProbeDefinition<z.output<typeof args>, z.output<typeof tolerance>> = {
+  id: 'aws.rds.status',
+  summary: 'Reads the status of an RDS DB instance (default tolerance: available).',
+  measures: ['availability'],
+  args,
+  tolerance,
+  defaultTolerance: { status: ['available'] },
+  open(a, ctx) {
+    return {
+      async sample(signal) {
+        const started = performance.now();
+        try {
+          const client = await ctx.aws.rds();
+          const { DescribeDBInstancesCommand } = await sdk.rds();
+          const out = await client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: a.dbInstanceIdentifier }), { abortSignal: signal });
+          const db = out.DBInstances?.[0];
+          return { value: db?.DBInstanceStatus ?? 'missing', latencyMs: performance.now() - started, text: db?.AvailabilityZone ?? '' };
+        } catch (error) {
+          return { error: `${(error as { name?: string }).name ?? 'Error'}: ${(error as Error).message}` };
+        }
+      },
+      close: async () => undefined,
+    };
+  },
+  check: (o, t) => (o.error !== undefined ? o.error : t.status.includes(String(o.value)) ? null : `status ${String(o.value)}, expected ${t.status.join(' or ')}`),
+};

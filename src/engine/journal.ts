@@ -52,6 +52,9 @@ const probeMeasurementSchema = z.object({
   errorRate: bracketSchema.nullable(),
   downtime: bracketSchema,
   transitions: z.array(z.object({ to: z.enum(['ok', 'failing']), at: bracketSchema })),
+  valueChanges: z
+    .array(z.object({ from: z.union([z.string(), z.number(), z.boolean()]), to: z.union([z.string(), z.number(), z.boolean()]), at: bracketSchema }))
+    .meta({ description: 'Changes of the observed value (DNS answers, a status), in tolerance or not; at most 100.' }),
   latency: z.object({ before: latencySchema, during: latencySchema, after: latencySchema }),
 });
 
@@ -213,6 +216,7 @@ export function relativeMeasurement(m: Measurement, origin: number, measuredProb
       ...p,
       downtime: d(p.downtime),
       transitions: p.transitions.map((t) => ({ to: t.to, at: b(t.at) as Bracket })),
+      valueChanges: p.valueChanges.map((c) => ({ ...c, at: b(c.at) as Bracket })),
     };
   }
   return {

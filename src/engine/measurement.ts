@@ -32,7 +32,31 @@ export interface ProbeMeasurement {
   errorRate: Bracket | null;
   downtime: Bracket;
   transitions: Transition[];
+  /** Changes of the observed value (DNS answers, a status, a zone), whether or not in tolerance; at most 100. */
+  valueChanges: ValueChange[];
   latency: { before: LatencySummary | null; during: LatencySummary | null; after: LatencySummary | null };
+}
+
+/** The observed value changed between two samples that had one. */
+export interface ValueChange {
+  from: string | number | boolean;
+  to: string | number | boolean;
+  at: Bracket;
+}
+
+/** Value changes of one probe, bracketed by the samples around each; samples without a value (errors) are skipped. */
+export function valueChanges(samples: readonly Sample[], limit = 100): ValueChange[] {
+  const out: ValueChange[] = [];
+  let previous: Sample | undefined;
+  for (const s of samples) {
+    if (s.value === undefined) continue;
+    if (previous?.value !== undefined && previous.value !== s.value) {
+      out.push({ from: previous.value, to: s.value, at: bracket(previous.start, s.end) });
+      if (out.length >= limit) break;
+    }
+    previous = s;
+  }
+  return out;
 }
 
 export interface Measurement {
@@ -186,6 +210,7 @@ export function measure(input: MeasureInput): Measurement {
       errorRate: length > 0 ? ratio(downtime, length) : null,
       downtime,
       transitions: transitions(p.samples),
+      valueChanges: valueChanges(p.samples),
       latency: {
         before: injectedAt === null ? latency(p.samples) : latency(p.samples.filter((s) => s.end < injectedAt.lower)),
         during: window === null ? null : latencyBetween(p.samples, window.start, window.end),

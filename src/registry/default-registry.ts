@@ -4,6 +4,7 @@ import { terminateInstancesAction } from '../actions/ec2/terminate-instances.js'
 import { httpRequestAction } from '../actions/local/http-request.js';
 import { rdsFailoverAction } from '../actions/rds/failover.js';
 import { rdsRebootAction } from '../actions/rds/reboot.js';
+import { failHealthCheckAction } from '../actions/route53/fail-health-check.js';
 import { processExecAction } from '../actions/local/process-exec.js';
 import { httpProbe } from '../probes/net/http.js';
 import { tcpProbe } from '../probes/net/tcp.js';
@@ -11,6 +12,8 @@ import { asgInServiceProbe } from '../probes/aws/asg-in-service.js';
 import { instanceStateProbe } from '../probes/aws/ec2-instance-state.js';
 import { healthyTargetsProbe } from '../probes/aws/elbv2-healthy-targets.js';
 import { rdsStatusProbe } from '../probes/aws/rds-status.js';
+import { healthCheckStatusProbe } from '../probes/aws/route53-health-check-status.js';
+import { dnsProbe } from '../probes/dns/dns.js';
 import { sqlQueryProbe } from '../probes/sql/query.js';
 import { writeLedgerProbe } from '../probes/sql/write-ledger.js';
 import { Registry } from './registry.js';
@@ -27,12 +30,15 @@ export function defaultRegistry(): Registry {
     .registerAction(rebootInstancesAction)
     .registerAction(rdsFailoverAction)
     .registerAction(rdsRebootAction)
+    .registerAction(failHealthCheckAction)
     .registerProbe(httpProbe)
     .registerProbe(tcpProbe)
     .registerProbe(asgInServiceProbe)
     .registerProbe(healthyTargetsProbe)
     .registerProbe(instanceStateProbe)
     .registerProbe(rdsStatusProbe)
+    .registerProbe(healthCheckStatusProbe)
+    .registerProbe(dnsProbe)
     .registerProbe(writeLedgerProbe)
     .registerProbe(sqlQueryProbe);
   return cached;

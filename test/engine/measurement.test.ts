@@ -140,3 +140,20 @@ describe('measurement', () => {
     assert.deepEqual(exact(5), { value: 5, lower: 5, upper: 5 });
   });
 });
+
+describe('value changes', () => {
+  it('brackets every change of the observed value, skipping samples without one', async () => {
+    const { valueChanges } = await import('../../src/engine/measurement.js');
+    const s: Sample[] = [
+      { start: 0, end: 1, ok: true, fast: false, value: '10.0.0.1' },
+      { start: 100, end: 101, ok: false, fast: false, reason: 'timeout' },
+      { start: 200, end: 201, ok: true, fast: false, value: '10.0.0.2' },
+      { start: 300, end: 301, ok: true, fast: false, value: '10.0.0.2' },
+      { start: 400, end: 401, ok: true, fast: false, value: '10.0.0.1' },
+    ];
+    assert.deepEqual(valueChanges(s), [
+      { from: '10.0.0.1', to: '10.0.0.2', at: { value: 100.5, lower: 0, upper: 201 } },
+      { from: '10.0.0.2', to: '10.0.0.1', at: { value: 350.5, lower: 300, upper: 401 } },
+    ]);
+  });
+});

@@ -60,7 +60,7 @@ export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>>
           await ensureTable(client);
           await client.query(insert, [ctx.runId, write.seq]);
           write.ackAt = performance.now();
-          return { value: write.seq, latencyMs: write.ackAt - started };
+          return { value: 'acknowledged', latencyMs: write.ackAt - started };
         } catch (error) {
           drop(client);
           client = undefined;

@@ -1,0 +1,58 @@
+/**
+ * `aws.route53.fail-health-check` — makes a Route 53 health check report unhealthy by setting Inverted (and clearing
+ * Disabled, which would read as healthy), under the HealthCheckVersion lock. Before the change it reads the check, so
+ * the previous configuration is in the journal; the undo restores Inverted and Disabled as they were.
+ */
+import type { GetHealthCheckCommandOutput, UpdateHealthCheckCommandOutput } from '@aws-sdk/client-route-53';
+import { z } from 'zod';
+import { awsCall } from '../../aws/call.js';
+import { sdk } from '../../aws/sdk.js';
+import { ActionFailedError } from '../../errors/action-error.js';
+import type { ActionDefinition, ActivityContext } from '../../registry/types.js';
+
+const args = z.strictObject({ healthCheckId: z.string().min(1) });
+
+async function send<C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(ctx: ActivityContext, command: C, summarize?: (o: O) => Record<string, unknown>): Promise<O> {
+  const client = (await ctx.aws.route53()) as unknown as { send(c: C, o: { abortSignal: AbortSignal }): Promise<O> };
+  return awsCall(ctx, 'route53', command, (c, o) => client.send(c, o), summarize);
+}
+
+const configSummary = (o: GetHealthCheckCommandOutput | UpdateHealthCheckCommandOutput): Record<string, unknown> => ({
+  version: o.HealthCheck?.HealthCheckVersion,
+  inverted: o.HealthCheck?.HealthCheckConfig?.Inverted,
+  disabled: o.HealthCheck?.HealthCheckConfig?.Disabled,
+});
+
+export const failHealthCheckAction: ActionDefinition<z.output<typeof args>> = {
+  id: 'aws.route53.fail-health-check',
+  summary: 'Inverts a Route 53 health check so it reports unhealthy (restored on rollback).',
+  mutating: true,
+  args,
+  async run(a, ctx) {
+    const { GetHealthCheckCommand, UpdateHealthCheckCommand } = await sdk.route53();
+    const before: GetHealthCheckCommandOutput = await send(ctx, new GetHealthCheckCommand({ HealthCheckId: a.healthCheckId }), configSummary);
+    const config = before.HealthCheck?.HealthCheckConfig;
+    const previous = { inverted: config?.Inverted === true, disabled: config?.Disabled === true };
+    const after: UpdateHealthCheckCommandOutput = await send(
+      ctx,
+      new UpdateHealthCheckCommand({ HealthCheckId: a.healthCheckId, HealthCheckVersion: before.HealthCheck?.HealthCheckVersion, Inverted: !previous.inverted, Disabled: false }),
+      configSummary,
+    );
+    if (after.HealthCheck?.HealthCheckConfig?.Inverted !== !previous.inverted) {
+      throw new ActionFailedError(`Route 53 did not apply the inversion of health check ${a.healthCheckId}.`);
+    }
+    return { output: { healthCheckId: a.healthCheckId, previous, version: after.HealthCheck?.HealthCheckVersion } };
+  },
+  async rollback(a, result, ctx) {
+    const previous = result.output.previous as { inverted: boolean; disabled: boolean };
+    const { GetHealthCheckCommand, UpdateHealthCheckCommand } = await sdk.route53();
+    // Read the current version: someone (Route 53 itself, an operator) may have changed the check meanwhile.
+    const now: GetHealthCheckCommandOutput = await send(ctx, new GetHealthCheckCommand({ HealthCheckId: a.healthCheckId }), configSummary);
+    const out: UpdateHealthCheckCommandOutput = await send(
+      ctx,
+      new UpdateHealthCheckCommand({ HealthCheckId: a.healthCheckId, HealthCheckVersion: now.HealthCheck?.HealthCheckVersion, Inverted: previous.inverted, Disabled: previous.disabled }),
+      configSummary,
+    );
+    return { output: { restored: previous, version: out.HealthCheck?.HealthCheckVersion } };
+  },
+};

@@ -1,0 +1,75 @@
+import { Resolver } from 'node:dns/promises';
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import { duration } from '../../experiment/fields.js';
+import type { ProbeDefinition } from '../../registry/types.js';
+
+const args = z.strictObject({
+  name: z.string().min(1).meta({ description: 'The name to resolve, e.g. www.example.com' }),
+  type: z.enum(['A', 'AAAA', 'CNAME', 'TXT']).default('A'),
+  /** Resolver to ask, `host:port` or `host`; default the system's. */
+  server: z.string().regex(/^[0-9a-fA-F:.[\]]+(:\d+)?$/, { error: 'a resolver is an address, optionally with :port' }).optional(),
+  timeout: duration().default(2_000),
+});
+
+const tolerance = z.strictObject({
+  /** The answer set must be exactly one of these sets (order does not matter). */
+  oneOf: z.array(z.array(z.string()).min(1)).min(1).optional(),
+  /** An empty answer (or NXDOMAIN) is out of tolerance unless this is true. */
+  allowEmpty: z.boolean().default(false),
+});
+
+/**
+ * `dns`: resolves a name against a resolver. The value is the sorted answer set, so the journal records every change
+ * of answers (a failover flip) with its bracket, whether or not the change is out of tolerance.
+ */
+export const dnsProbe: ProbeDefinition<z.output<typeof args>, z.output<typeof tolerance>> = {
+  id: 'dns',
+  summary: 'Resolves a name (A, AAAA, CNAME or TXT) against a resolver and records the answers.',
+  measures: ['availability', 'latency'],
+  args,
+  tolerance,
+  defaultTolerance: { allowEmpty: false },
+  open(a) {
+    const resolver = new Resolver({ timeout: a.timeout, tries: 1 });
+    if (a.server !== undefined) resolver.setServers([a.server]);
+    const resolve = async (): Promise<string[]> => {
+      switch (a.type) {
+        case 'A':
+          return resolver.resolve4(a.name);
+        case 'AAAA':
+          return resolver.resolve6(a.name);
+        case 'CNAME':
+          return resolver.resolveCname(a.name);
+        case 'TXT':
+          return (await resolver.resolveTxt(a.name)).map((chunks) => chunks.join(''));
+      }
+    };
+    return {
+      async sample() {
+        const started = performance.now();
+        try {
+          const answers = (await resolve()).sort();
+          return { value: answers.join(','), latencyMs: performance.now() - started };
+        } catch (error) {
+          const code = (error as { code?: string }).code ?? '';
+          if (code === 'ENOTFOUND' || code === 'ENODATA') return { value: '', latencyMs: performance.now() - started, text: code };
+          return { error: code === 'ETIMEOUT' ? `no answer within ${a.timeout}ms` : `${code} ${(error as Error).message}`.trim(), latencyMs: performance.now() - started };
+        }
+      },
+      close: async () => {
+        resolver.cancel();
+      },
+    };
+  },
+  check(o, t) {
+    if (o.error !== undefined) return o.error;
+    const answers = String(o.value ?? '');
+    if (answers === '') return t.allowEmpty ? null : `no answer (${o.text ?? 'empty'})`;
+    if (t.oneOf !== undefined) {
+      const got = answers.split(',').sort().join(',');
+      if (!t.oneOf.some((set) => [...set].sort().join(',') === got)) return `answered ${answers}, expected one of ${t.oneOf.map((s) => s.join(',')).join(' | ')}`;
+    }
+    return null;
+  },
+};

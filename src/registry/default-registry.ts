@@ -5,6 +5,7 @@ import { httpRequestAction } from '../actions/local/http-request.js';
 import { rdsFailoverAction } from '../actions/rds/failover.js';
 import { rdsRebootAction } from '../actions/rds/reboot.js';
 import { failHealthCheckAction } from '../actions/route53/fail-health-check.js';
+import { azOutageAction } from '../actions/scenario/az-outage.js';
 import { processExecAction } from '../actions/local/process-exec.js';
 import { httpProbe } from '../probes/net/http.js';
 import { tcpProbe } from '../probes/net/tcp.js';
@@ -31,6 +32,7 @@ export function defaultRegistry(): Registry {
     .registerAction(rdsFailoverAction)
     .registerAction(rdsRebootAction)
     .registerAction(failHealthCheckAction)
+    .registerAction(azOutageAction)
     .registerProbe(httpProbe)
     .registerProbe(tcpProbe)
     .registerProbe(asgInServiceProbe)

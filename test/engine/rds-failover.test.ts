@@ -47,3 +47,29 @@ describe('a Multi-AZ RDS failover with a write ledger', () => {
     }
   });
 });
+
+describe('an AZ outage', () => {
+  it('terminates the zone’s opted-in instances and fails its database primaries over at once; nothing acknowledged is lost', async () => {
+    const file = join(ROOT, 'experiments', 'az-outage.yaml');
+    const registry = defaultRegistry();
+    const region = await SimRegion.start({ topology: await loadTopology(join(ROOT, 'experiments', 'topologies', 'web-and-database.yaml')), speed: 30 });
+    const aws = new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: region.endpoint, credentials: { accessKeyId: 'A', secretAccessKey: 'b' } });
+    try {
+      await region.world.ready(60_000);
+      const before = await (await fetch(`${region.endpoint}/_sim/events`)).json() as { events: TruthEvent[] };
+      const inZone = new Set(before.events.filter((e) => e.kind === 'instance-state' && e.to === 'running' && e.detail?.zone === 'us-east-1a').map((e) => e.resource));
+      const loaded = parseExperiment(await readFile(file, 'utf8'), file, { registry, env: {}, simOutputs: region.outputs() });
+      const journal = await runExperiment(loaded, { registry, aws });
+      assert.equal(journal.verdict.status, 'passed', journal.verdict.reason);
+      const output = journal.activities[0]?.output as { instanceIds: string[]; databases: Record<string, string> };
+      assert.deepEqual(new Set(output.instanceIds), inZone);
+      assert.deepEqual(output.databases, { 'orders-db': 'us-east-1a -> us-east-1b' });
+      assert.equal(journal.probes.find((p) => p.name === 'ledger')?.report?.lostWrites?.count, 0);
+      // The instance terminations and the database failover were issued together, before any waiting.
+      assert.deepEqual(journal.activities[0]?.calls.filter((c) => c.mutating).map((c) => c.operation), ['TerminateInstances', 'RebootDBInstance']);
+    } finally {
+      await aws.destroy();
+      await region.stop();
+    }
+  });
+});

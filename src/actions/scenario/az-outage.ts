@@ -1,0 +1,68 @@
+/**
+ * `aws.scenario.az-outage` — one Availability Zone goes dark: its instances (those carrying the given tags) are
+ * terminated or stopped, and every Multi-AZ DB instance whose primary is in the zone fails over; their targets leave
+ * the load balancers as the instances go. Composed from the EC2 and RDS actions. Undo: stopped instances are started
+ * again (terminated ones are for their groups to replace; failed-over databases stay on their new primary).
+ */
+import type { StopInstancesCommandOutput, TerminateInstancesCommandOutput } from '@aws-sdk/client-ec2';
+import type { DBInstance } from '@aws-sdk/client-rds';
+import { z } from 'zod';
+import { sdk } from '../../aws/sdk.js';
+import { ActionFailedError } from '../../errors/action-error.js';
+import { duration } from '../../experiment/fields.js';
+import type { ActionDefinition, ActionResult, ActivityContext } from '../../registry/types.js';
+import { instanceInventory, sendEc2, stateSummary, verifyStates } from '../ec2/instances.js';
+import { stopInstancesAction } from '../ec2/stop-instances.js';
+import { dbInventory, sendRds, waitAvailable } from '../rds/db-instances.js';
+
+const args = z.strictObject({
+  availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { error: "expected a zone such as 'us-east-1a'" }),
+  /** Only instances with every one of these tags go dark (for example the opt-in tag); at least one is required. */
+  instanceTags: z.record(z.string(), z.string()).refine((t) => Object.keys(t).length > 0, { error: 'name at least one tag: an AZ outage never selects every instance implicitly' }),
+  instances: z.enum(['terminate', 'stop']).default('terminate'),
+  failoverDatabases: z.boolean().default(true),
+  waitTimeout: duration().default(900_000),
+});
+
+type Args = z.output<typeof args>;
+
+async function databasesIn(zone: string, ctx: ActivityContext): Promise<DBInstance[]> {
+  const all = await dbInventory({}, ctx);
+  return all.map((r) => r.attributes as unknown as DBInstance).filter((db) => db.AvailabilityZone === zone && db.MultiAZ === true && db.DBInstanceStatus === 'available');
+}
+
+export const azOutageAction: ActionDefinition<Args> = {
+  id: 'aws.scenario.az-outage',
+  summary: 'Takes one AZ dark: its tagged instances terminated or stopped, its Multi-AZ database primaries failed over.',
+  mutating: true,
+  args,
+  async run(a, ctx) {
+    const instances = await instanceInventory({ tags: a.instanceTags, filters: [{ path: 'Placement.AvailabilityZone', values: [a.availabilityZone] }], selection: { mode: 'ALL' } }, ctx);
+    const databases = a.failoverDatabases ? await databasesIn(a.availabilityZone, ctx) : [];
+    if (instances.length === 0 && databases.length === 0) {
+      throw new ActionFailedError(`Nothing runs in ${a.availabilityZone} with tags ${JSON.stringify(a.instanceTags)}: the AZ outage would not land.`);
+    }
+    const ids = instances.map((i) => i.id);
+    const { TerminateInstancesCommand, StopInstancesCommand } = await sdk.ec2();
+    const { RebootDBInstanceCommand } = await sdk.rds();
+    // Everything in the zone fails at once, as in a real outage: instances and database primaries together.
+    if (ids.length > 0) {
+      if (a.instances === 'terminate') await sendEc2(ctx, new TerminateInstancesCommand({ InstanceIds: ids }), (o: TerminateInstancesCommandOutput) => stateSummary(o.TerminatingInstances));
+      else await sendEc2(ctx, new StopInstancesCommand({ InstanceIds: ids, Force: true }), (o: StopInstancesCommandOutput) => stateSummary(o.StoppingInstances));
+    }
+    for (const db of databases) await sendRds(ctx, new RebootDBInstanceCommand({ DBInstanceIdentifier: db.DBInstanceIdentifier, ForceFailover: true }));
+    if (ids.length > 0) await verifyStates(ctx, ids, a.instances === 'terminate' ? ['shutting-down', 'terminated'] : ['stopping', 'stopped'], `The outage of ${ids.length} instance(s) in ${a.availabilityZone}`);
+    const moved: Record<string, string> = {};
+    for (const db of databases) {
+      const id = db.DBInstanceIdentifier ?? '';
+      const after = await waitAvailable(ctx, id, a.waitTimeout);
+      if (after.AvailabilityZone === a.availabilityZone) throw new ActionFailedError(`The failover of ${id} did not move its primary out of ${a.availabilityZone}.`);
+      moved[id] = `${a.availabilityZone} -> ${after.AvailabilityZone ?? '?'}`;
+    }
+    return { output: { availabilityZone: a.availabilityZone, instanceIds: ids, mode: a.instances, databases: moved } };
+  },
+  async rollback(a, result, ctx): Promise<ActionResult> {
+    if (a.instances !== 'stop' || stopInstancesAction.rollback === undefined) return { output: { restarted: [] } };
+    return stopInstancesAction.rollback({ force: true, restartTimeout: a.waitTimeout }, result, ctx);
+  },
+};

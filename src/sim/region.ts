@@ -7,6 +7,12 @@ import { SimDatabase } from './world/database.js';
 import { SimInstance, type InstanceStateName } from './world/instance.js';
 import { SimLoadBalancer } from './world/load-balancer.js';
 import { SimTargetGroup } from './world/target-group.js';
+import { SimDnsServer } from './dns/server.js';
+import { DEFAULT_CHECKER_REGIONS, SimHealthCheck, type Route53HealthCheckConfig } from './world/health-check.js';
+import { fqdn, route53Id, SimHostedZone, type AnswerContext, type DnsAnswer, type RecordSet } from './world/hosted-zone.js';
+
+/** Route 53 hosted zone ids of Application Load Balancers, for alias targets (AWS's published table, a few regions). */
+const ELB_ZONE_IDS: Record<string, string> = { 'us-east-1': 'Z35SXDOTRQ7X7K', 'us-east-2': 'Z3AADJGX6KTTL2', 'us-west-1': 'Z368ELLRRE2KJ0', 'us-west-2': 'Z1H1FL5HABSF5', 'eu-west-1': 'Z32O12XQLNTSW2', 'eu-central-1': 'Z215JYRZR1TBD5', 'ap-northeast-1': 'Z14GRHDCWA56QT' };
 
 const hex = (n: number): string => randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
 
@@ -34,6 +40,23 @@ export class SimWorld {
   readonly loadBalancers = new Map<string, SimLoadBalancer>();
   readonly autoScalingGroups = new Map<string, SimAutoScalingGroup>();
   readonly databases = new Map<string, SimDatabase>();
+  /** Route 53 hosted zones by id (`Z…`). */
+  readonly hostedZones = new Map<string, SimHostedZone>();
+  /** Route 53 health checks by id. */
+  readonly healthChecks = new Map<string, SimHealthCheck>();
+  /** Route 53 changes by id (`C…`); every change is INSYNC at once. */
+  readonly changes = new Map<string, { id: string; submittedAt: Date; comment: string | undefined }>();
+  /** The authoritative DNS server of the hosted zones, UDP on 127.0.0.1. */
+  readonly dns = new SimDnsServer((name, type) => this.dnsAnswer(name, type));
+  readonly #answerSets = new Map<string, string>();
+  readonly #answerContext: AnswerContext = {
+    healthCheckHealthy: (id) => this.healthChecks.get(id)?.healthy,
+    aliasTarget: (dnsName) => {
+      const lb = this.#loadBalancerByDnsName(dnsName);
+      return lb === undefined ? undefined : { address: lb.address, healthy: lb.targetGroup.healthyCount() > 0 };
+    },
+  };
+  #unsubscribeTruth: () => void = () => undefined;
   /** Second octet of this world's loopback addresses: 127.<net>.<zone>.<n>. */
   readonly #net = randomInt(20, 250);
   readonly #nextHost = new Map<string, number>();
@@ -80,6 +103,7 @@ export class SimWorld {
           targetGroup: tg,
           truth: this.truth,
           port: lb.port,
+          address: lb.address,
         }),
       );
     }
@@ -136,6 +160,12 @@ export class SimWorld {
     if (failed !== undefined) throw new Error(`A database of the simulated region did not start: ${String((failed as PromiseRejectedResult).reason)}`);
     for (const lb of this.loadBalancers.values()) await lb.start();
     for (const asg of this.autoScalingGroups.values()) asg.start();
+    await this.dns.start();
+    this.#declareRoute53();
+    // Alias records with EvaluateTargetHealth follow their ALB's capacity.
+    this.#unsubscribeTruth = this.truth.subscribe((e) => {
+      if (e.kind === 'alb-capacity') this.route53Changed();
+    });
     // Terminated instances stay listed for an hour, then disappear, as in EC2.
     this.#reaper = this.scheduler.every(60_000, () => {
       const cutoff = Date.now() - this.scheduler.wall(this.timings.terminatedVisible);
@@ -145,7 +175,10 @@ export class SimWorld {
 
   async stop(): Promise<void> {
     this.#reaper();
+    this.#unsubscribeTruth();
     this.scheduler.stop();
+    for (const hc of this.healthChecks.values()) hc.stop();
+    await this.dns.stop();
     for (const asg of this.autoScalingGroups.values()) asg.stop();
     for (const tg of this.targetGroups.values()) tg.stop();
     await Promise.all([...this.loadBalancers.values()].map((lb) => lb.stop()));
@@ -153,7 +186,7 @@ export class SimWorld {
     await Promise.all([...this.databases.values()].map((db) => db.stop()));
   }
 
-  /** Every ASG at desired capacity InService and every registered target healthy. */
+  /** Every ASG at desired capacity InService, every registered target healthy, every declared Route 53 check healthy. */
   isReady(): boolean {
     for (const asg of this.autoScalingGroups.values()) {
       const active = asg.active();
@@ -163,6 +196,8 @@ export class SimWorld {
       for (const t of tg.targets.values()) if (t.state !== 'healthy' && t.state !== 'draining') return false;
     }
     for (const db of this.databases.values()) if (db.status !== 'available') return false;
+    // Topology-declared Route 53 checks have seen their endpoints answer (they fail while the stack boots).
+    for (const hc of this.healthChecks.values()) if (hc.name !== undefined && !hc.config.inverted && !hc.healthy) return false;
     return true;
   }
 
@@ -226,7 +261,146 @@ export class SimWorld {
       out[`rds.${db.id}.address`] = db.host;
       out[`rds.${db.id}.port`] = String(db.port);
     }
+    out['dns.server'] = this.dns.address;
+    for (const zone of this.hostedZones.values()) if (zone.declaredName !== undefined) out[`route53.zone.${zone.declaredName}.id`] = zone.id;
+    for (const hc of this.healthChecks.values()) if (hc.name !== undefined) out[`route53.healthcheck.${hc.name}.id`] = hc.id;
     return out;
+  }
+
+  /** Creates a Route 53 health check that starts probing at once. */
+  createHealthCheck(callerReference: string, config: Route53HealthCheckConfig, name?: string): SimHealthCheck {
+    const hc = new SimHealthCheck({
+      callerReference,
+      name,
+      config,
+      scheduler: this.scheduler,
+      truth: this.truth,
+      onChange: () => this.route53Changed(),
+      resolve: (host) => this.dnsAnswer(fqdn(host), 'A').answers.find((a) => a.type === 'A')?.data,
+    });
+    this.healthChecks.set(hc.id, hc);
+    return hc;
+  }
+
+  deleteHealthCheck(id: string): void {
+    this.healthChecks.get(id)?.stop();
+    this.healthChecks.delete(id);
+    this.route53Changed();
+  }
+
+  /** Records a Route 53 change, INSYNC at once. */
+  recordChange(comment?: string): { id: string; submittedAt: Date; comment: string | undefined } {
+    const change = { id: route53Id('C', 21), submittedAt: new Date(), comment };
+    this.changes.set(change.id, change);
+    return change;
+  }
+
+  /** The alias target of an ALB of this world, by its DNS name (`dualstack.` prefix and trailing dot allowed). */
+  aliasTargetOf(lbName: string): { hostedZoneId: string; dnsName: string } | undefined {
+    const lb = this.loadBalancers.get(lbName);
+    return lb === undefined ? undefined : { hostedZoneId: ELB_ZONE_IDS[this.topology.region] ?? 'Z35SXDOTRQ7X7K', dnsName: `${lb.dnsName}.` };
+  }
+
+  /**
+   * The answer of the region's DNS to a question: the hosted zone with the longest matching name decides; an ALB's
+   * own DNS name answers its address; every other name is NXDOMAIN.
+   */
+  dnsAnswer(name: string, type: string): DnsAnswer {
+    const q = fqdn(name);
+    let zone: SimHostedZone | undefined;
+    for (const z of this.hostedZones.values()) if (z.contains(q) && (zone === undefined || z.name.length > zone.name.length)) zone = z;
+    if (zone !== undefined) return zone.answer(q, type, this.#answerContext);
+    const lb = this.#loadBalancerByDnsName(q);
+    if (lb !== undefined) return { rcode: 'NOERROR', answers: type === 'A' ? [{ name: q, type: 'A', ttl: 60, data: lb.address }] : [], authorities: [] };
+    return { rcode: 'NXDOMAIN', answers: [], authorities: [] };
+  }
+
+  /**
+   * Re-evaluates every name's answer set after a health, capacity or record change and records each change in ground
+   * truth (kind `dns-answer`, resource = the name, to = the answer values joined with `,`; '' when the name is gone).
+   */
+  route53Changed(): void {
+    const now = new Map<string, { name: string; type: string; zoneId: string; value: string }>();
+    for (const zone of this.hostedZones.values()) {
+      for (const { name, type } of zone.answerKeys()) now.set(`${name} ${type}`, { name, type, zoneId: zone.id, value: zone.answerSet(name, type, this.#answerContext).join(',') });
+    }
+    for (const [key, cur] of now) {
+      const before = this.#answerSets.get(key);
+      if (before === cur.value) continue;
+      this.#answerSets.set(key, cur.value);
+      this.truth.record({ kind: 'dns-answer', resource: cur.name, from: before, to: cur.value, detail: { type: cur.type, hostedZoneId: cur.zoneId } });
+    }
+    for (const [key, before] of this.#answerSets) {
+      if (now.has(key)) continue;
+      this.#answerSets.delete(key);
+      const [name = '', type = ''] = key.split(' ');
+      this.truth.record({ kind: 'dns-answer', resource: name, from: before, to: '', detail: { type } });
+    }
+  }
+
+  #loadBalancerByDnsName(dnsName: string): SimLoadBalancer | undefined {
+    const n = dnsName.toLowerCase().replace(/\.$/, '').replace(/^dualstack\./, '');
+    for (const lb of this.loadBalancers.values()) if (lb.dnsName.toLowerCase() === n) return lb;
+    return undefined;
+  }
+
+  /** The topology's health checks and hosted zones; ALB targets are known once the listeners are up. */
+  #declareRoute53(): void {
+    const checkIds = new Map<string, string>();
+    for (const spec of this.topology.healthChecks) {
+      let ipAddress: string;
+      let port: number;
+      if (spec.target.startsWith('alb:')) {
+        const lb = this.loadBalancers.get(spec.target.slice(4));
+        if (lb === undefined) throw new Error(`Health check '${spec.name}' targets an undeclared load balancer.`);
+        ipAddress = lb.address;
+        port = lb.port;
+      } else {
+        const i = spec.target.lastIndexOf(':');
+        ipAddress = spec.target.slice(0, i);
+        port = Number(spec.target.slice(i + 1));
+      }
+      const hc = this.createHealthCheck(
+        `gameday-sim-${spec.name}`,
+        {
+          type: spec.type,
+          ipAddress,
+          port,
+          resourcePath: spec.type === 'TCP' ? undefined : spec.resourcePath,
+          fullyQualifiedDomainName: undefined,
+          requestInterval: spec.requestInterval,
+          failureThreshold: spec.failureThreshold,
+          inverted: spec.inverted,
+          disabled: spec.disabled,
+          enableSNI: spec.type === 'HTTPS',
+          measureLatency: false,
+          regions: [...DEFAULT_CHECKER_REGIONS],
+        },
+        spec.name,
+      );
+      checkIds.set(spec.name, hc.id);
+    }
+    for (const spec of this.topology.hostedZones) {
+      const zone = new SimHostedZone({ name: spec.name, callerReference: `gameday-sim-${spec.name}`, declared: true });
+      for (const r of spec.records) {
+        const name = r.name === '@' ? zone.name : r.name.endsWith('.') ? fqdn(r.name) : zone.contains(fqdn(r.name)) ? fqdn(r.name) : fqdn(`${r.name}.${zone.name}`);
+        const target = r.alias === undefined ? undefined : this.aliasTargetOf(r.alias.slice(4));
+        const record: RecordSet = {
+          name,
+          type: r.type,
+          ttl: target === undefined ? r.ttl : undefined,
+          values: r.values ?? [],
+          alias: target === undefined ? undefined : { ...target, evaluateTargetHealth: r.evaluateTargetHealth },
+          setIdentifier: r.setIdentifier,
+          failover: r.failover,
+          weight: r.weight,
+          healthCheckId: r.healthCheck === undefined ? undefined : checkIds.get(r.healthCheck),
+        };
+        zone.records.push(record);
+      }
+      this.hostedZones.set(zone.id, zone);
+    }
+    this.route53Changed();
   }
 
   #instanceChanged(instance: SimInstance, from: InstanceStateName | undefined, to: InstanceStateName): void {

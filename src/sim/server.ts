@@ -4,6 +4,7 @@ import { autoScalingApi, AUTOSCALING_NS } from './api/autoscaling.js';
 import { ec2Api } from './api/ec2.js';
 import { elbv2Api, ELBV2_NS } from './api/elbv2.js';
 import { rdsApi, RDS_NS } from './api/rds.js';
+import { route53Api, route53Error, route53Operation, type RestXmlReply } from './api/route53.js';
 import { stsApi, STS_NS } from './api/sts.js';
 import { SimApiError } from './protocol/errors.js';
 import { QueryParams } from './protocol/query.js';
@@ -105,6 +106,10 @@ export class SimRegion {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const service = serviceOf(req);
+    if (service === 'route53') {
+      this.#route53(req.method ?? 'GET', url, body, res);
+      return;
+    }
     const api = service === undefined ? undefined : QUERY_SERVICES[service];
     const params = new QueryParams(body);
     let reply: XmlReply;
@@ -125,8 +130,24 @@ export class SimRegion {
     this.#send(res, reply);
   }
 
-  #send(res: ServerResponse, reply: XmlReply): void {
-    res.writeHead(reply.status, { 'content-type': reply.contentType, 'x-amzn-requestid': reply.requestId, 'content-length': Buffer.byteLength(reply.body) });
+  /** Route 53 speaks restXml: method and path select the operation; bodies are XML, not form-encoded. */
+  #route53(method: string, url: URL, body: string, res: ServerResponse): void {
+    const action = route53Operation(method, url.pathname);
+    let reply: RestXmlReply | XmlReply;
+    let errorCode: string | undefined;
+    try {
+      reply = route53Api(this.world, { method, path: url.pathname, query: url.searchParams, body });
+    } catch (error) {
+      const e = error instanceof SimApiError ? error : new SimApiError('InternalFailure', error instanceof Error ? error.message : String(error), 500, false);
+      errorCode = e.code;
+      reply = route53Error(e);
+    }
+    this.requests.push({ epochMs: Date.now(), service: 'route53', action, status: reply.status, ...(errorCode === undefined ? {} : { errorCode }) });
+    this.#send(res, reply);
+  }
+
+  #send(res: ServerResponse, reply: XmlReply & { headers?: Record<string, string> }): void {
+    res.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType, 'x-amzn-requestid': reply.requestId, 'content-length': Buffer.byteLength(reply.body) });
     res.end(reply.body);
   }
 

@@ -15,6 +15,42 @@ const healthCheck = z.strictObject({
   matcher: z.string().regex(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/).default(ALB_HEALTH_CHECK.matcher),
 });
 
+const loopback = z.string().regex(/^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/, { error: 'a loopback IPv4 address 127.x.y.z' });
+
+/** A Route 53 health check: `target` is `alb:<load balancer name>` or `<ipv4>:<port>`. */
+const route53HealthCheck = z.strictObject({
+  name,
+  type: z.enum(['HTTP', 'HTTPS', 'TCP']).default('HTTP'),
+  target: z.string().regex(/^(alb:[A-Za-z][A-Za-z0-9-]{0,31}|\d{1,3}(\.\d{1,3}){3}:\d{1,5})$/, { error: "a target is 'alb:<load balancer>' or '<ipv4>:<port>'" }),
+  resourcePath: z.string().startsWith('/').default('/'),
+  /** Seconds between checks: 10 (fast) or 30. */
+  requestInterval: z.union([z.literal(10), z.literal(30)]).default(30),
+  failureThreshold: z.number().int().min(1).max(10).default(3),
+  inverted: z.boolean().default(false),
+  disabled: z.boolean().default(false),
+});
+
+/** A record set of a hosted zone; `name` is relative to the zone (`www`, `@` for the apex) or absolute. */
+const route53Record = z.strictObject({
+  name: z.string().min(1),
+  type: z.enum(['A', 'AAAA', 'CNAME', 'TXT']).default('A'),
+  ttl: z.number().int().min(0).max(2_147_483_647).default(60),
+  values: z.array(z.string().min(1)).min(1).optional(),
+  /** `alb:<load balancer name>`: an alias A record to the ALB (TTL 60, as Route 53 gives aliases to ELB). */
+  alias: z.string().regex(/^alb:[A-Za-z][A-Za-z0-9-]{0,31}$/).optional(),
+  evaluateTargetHealth: z.boolean().default(false),
+  setIdentifier: z.string().min(1).max(128).optional(),
+  failover: z.enum(['PRIMARY', 'SECONDARY']).optional(),
+  weight: z.number().int().min(0).max(255).optional(),
+  /** Name of a health check of `healthChecks`. */
+  healthCheck: name.optional(),
+});
+
+const hostedZone = z.strictObject({
+  name: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}\.?$/i, { error: 'a domain name such as example.com' }),
+  records: z.array(route53Record).default([]),
+});
+
 const timings = z.strictObject({
   instancePending: duration().default(AWS_TIMINGS.instancePending),
   instanceShuttingDown: duration().default(AWS_TIMINGS.instanceShuttingDown),
@@ -54,6 +90,11 @@ export const topologySchema = z.strictObject({
         crossZone: z.boolean().default(true),
         /** Listener port on 127.0.0.1; 0 picks a free one. */
         port: z.number().int().min(0).max(65_535).default(0),
+        /**
+         * Loopback address the listener binds (default 127.0.0.1). Give each ALB of a DNS failover topology its own
+         * address so DNS answers for the primary and the secondary site differ.
+         */
+        address: loopback.optional(),
         targetGroup: z.strictObject({ name, healthCheck: healthCheck.prefault({}), deregistrationDelay: duration().optional() }),
       }),
     )
@@ -88,6 +129,10 @@ export const topologySchema = z.strictObject({
       }),
     )
     .default([]),
+  /** Route 53 hosted zones, answered by the region's DNS server. */
+  hostedZones: z.array(hostedZone).default([]),
+  /** Route 53 health checks that really probe their target. */
+  healthChecks: z.array(route53HealthCheck).default([]),
   timings: timings.prefault({}),
 });
 
@@ -128,6 +173,24 @@ export function parseTopology(value: unknown, source = 'topology'): Topology {
     for (const tg of asg.targetGroups) if (!tgs.has(tg)) throw new Error(`${source}: auto scaling group '${asg.name}' names target group '${tg}', which is not declared.`);
     if (!(asg.min <= asg.desired && asg.desired <= asg.max)) throw new Error(`${source}: auto scaling group '${asg.name}' needs min <= desired <= max.`);
   }
+  const lbs = new Set(t.loadBalancers.map((l) => l.name));
+  const checks = new Set<string>();
+  for (const hc of t.healthChecks) {
+    if (checks.has(hc.name)) throw new Error(`${source}: health check '${hc.name}' is declared twice.`);
+    checks.add(hc.name);
+    if (hc.target.startsWith('alb:') && !lbs.has(hc.target.slice(4))) throw new Error(`${source}: health check '${hc.name}' targets load balancer '${hc.target.slice(4)}', which is not declared.`);
+  }
+  for (const zone of t.hostedZones) {
+    for (const r of zone.records) {
+      const where = `${source}: record '${r.name}' of hosted zone '${zone.name}'`;
+      if ((r.values === undefined) === (r.alias === undefined)) throw new Error(`${where} needs exactly one of values and alias.`);
+      if (r.alias !== undefined && !lbs.has(r.alias.slice(4))) throw new Error(`${where} aliases load balancer '${r.alias.slice(4)}', which is not declared.`);
+      if (r.healthCheck !== undefined && !checks.has(r.healthCheck)) throw new Error(`${where} names health check '${r.healthCheck}', which is not declared.`);
+      const routed = r.failover !== undefined || r.weight !== undefined;
+      if (routed !== (r.setIdentifier !== undefined)) throw new Error(`${where} needs setIdentifier exactly when it has failover or weight.`);
+      if (r.failover !== undefined && r.weight !== undefined) throw new Error(`${where} cannot be both failover and weighted.`);
+    }
+  }
   return t;
 }
 
@@ -149,7 +212,7 @@ export function zoneNames(t: Topology): string[] {
 export function placeholderOutputs(t: Topology): Record<string, string> {
   const out: Record<string, string> = { 'region.endpoint': 'http://127.0.0.1:4566', 'region.name': t.region, 'region.accountId': t.accountId };
   for (const lb of t.loadBalancers) {
-    out[`alb.${lb.name}.url`] = 'http://127.0.0.1:80';
+    out[`alb.${lb.name}.url`] = `http://${lb.address ?? '127.0.0.1'}:80`;
     out[`alb.${lb.name}.dnsName`] = `${lb.name}.elb.sim`;
     out[`alb.${lb.name}.arn`] = `arn:aws:elasticloadbalancing:${t.region}:${t.accountId}:loadbalancer/app/${lb.name}/0000000000000000`;
     out[`tg.${lb.targetGroup.name}.arn`] = `arn:aws:elasticloadbalancing:${t.region}:${t.accountId}:targetgroup/${lb.targetGroup.name}/0000000000000000`;
@@ -160,5 +223,8 @@ export function placeholderOutputs(t: Topology): Record<string, string> {
     out[`rds.${db.id}.address`] = '127.0.0.1';
     out[`rds.${db.id}.port`] = String(db.port);
   }
+  out['dns.server'] = '127.0.0.1:53';
+  for (const zone of t.hostedZones) out[`route53.zone.${zone.name.replace(/\.$/, '').toLowerCase()}.id`] = 'Z0000000000000000000';
+  for (const hc of t.healthChecks) out[`route53.healthcheck.${hc.name}.id`] = '00000000-0000-0000-0000-000000000000';
   return out;
 }

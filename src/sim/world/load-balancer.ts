@@ -22,6 +22,8 @@ export class SimLoadBalancer {
   readonly createdTime = new Date();
   readonly #truth: GroundTruth;
   readonly #pools = new Map<string, Pool>();
+  /** Loopback address the listener binds. */
+  readonly address: string;
   #server: Server | undefined;
   #port = 0;
   #next = 0;
@@ -39,6 +41,8 @@ export class SimLoadBalancer {
     targetGroup: SimTargetGroup;
     truth: GroundTruth;
     port?: number;
+    /** @defaultValue '127.0.0.1' */
+    address?: string;
   }) {
     this.name = options.name;
     this.arn = options.arn;
@@ -50,12 +54,13 @@ export class SimLoadBalancer {
     this.targetGroup = options.targetGroup;
     this.#truth = options.truth;
     this.#port = options.port ?? 0;
+    this.address = options.address ?? '127.0.0.1';
     options.targetGroup.loadBalancerArns.push(this.arn);
   }
 
-  /** The listener's URL on loopback. */
+  /** The listener's URL on loopback (`address`, 127.0.0.1 unless the topology gives another). */
   get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
+    return `http://${this.address}:${this.#port}`;
   }
 
   get port(): number {
@@ -66,7 +71,7 @@ export class SimLoadBalancer {
     const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => this.#forward(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.#port, '127.0.0.1', () => resolve());
+      server.listen(this.#port, this.address, () => resolve());
     });
     this.#server = server;
     this.#port = (server.address() as AddressInfo).port;

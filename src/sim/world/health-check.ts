@@ -1,0 +1,263 @@
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import { Agent, request } from 'undici';
+import type { GroundTruth } from '../ground-truth.js';
+import type { SimScheduler } from '../timing.js';
+
+export type HealthCheckType = 'HTTP' | 'HTTPS' | 'TCP';
+
+/** The HealthCheckConfig of a Route 53 health check (the endpoint kinds the sim supports). */
+export interface Route53HealthCheckConfig {
+  type: HealthCheckType;
+  ipAddress: string | undefined;
+  port: number;
+  resourcePath: string | undefined;
+  fullyQualifiedDomainName: string | undefined;
+  /** Seconds: 10 or 30; fixed at creation. */
+  requestInterval: number;
+  failureThreshold: number;
+  inverted: boolean;
+  disabled: boolean;
+  enableSNI: boolean;
+  measureLatency: boolean;
+  regions: string[];
+}
+
+/** What one health checker saw the last time it probed. */
+export interface StatusReport {
+  region: string;
+  ipAddress: string;
+  status: string;
+  checkedTime: Date;
+}
+
+/** Route 53 timeouts (AWS-FACTS §4): HTTP(S) connect 4 s + first byte 2 s; TCP connect 10 s. */
+const HTTP_CONNECT_MS = 4_000;
+const HTTP_ANSWER_MS = 2_000;
+const TCP_CONNECT_MS = 10_000;
+/**
+ * Wall-clock floor of a probe timeout. At high speeds 4 s of AWS time would be a few wall milliseconds, shorter than
+ * a busy event loop's jitter; a loopback endpoint that answers at all answers well inside this.
+ */
+const MIN_WALL_TIMEOUT_MS = 100;
+
+/**
+ * Checker regions used when a check names none. Route 53 uses every checker region by default (eight); the sim
+ * uses three, which keeps the ">18 % of checkers healthy" rule meaningful (healthy while any one is healthy).
+ */
+export const DEFAULT_CHECKER_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-1'];
+const CHECKER_IPS: Record<string, string> = {
+  'us-east-1': '15.177.2.10',
+  'us-west-1': '15.177.6.10',
+  'us-west-2': '15.177.10.10',
+  'eu-west-1': '15.177.62.10',
+  'ap-southeast-1': '15.177.34.10',
+  'ap-southeast-2': '15.177.42.10',
+  'ap-northeast-1': '15.177.26.10',
+  'sa-east-1': '15.177.50.10',
+};
+
+interface Checker {
+  region: string;
+  healthy: boolean;
+  successes: number;
+  failures: number;
+  report: StatusReport | undefined;
+}
+
+const REASONS: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found', 304: 'Not Modified', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+
+/**
+ * A Route 53 health check that really probes its endpoint: every RequestInterval (AWS time, through the region's
+ * scheduler) each checker region does an HTTP(S) GET of ResourcePath or a TCP connect. A checker turns unhealthy
+ * after FailureThreshold consecutive failures and healthy again after as many successes; the check is healthy while
+ * more than 18 % of its checkers are. A new check starts healthy. Inverted applies at the next evaluation; Disabled
+ * stops probing and reports healthy. Every evaluated-status change goes to ground truth (kind `health-check`).
+ */
+export class SimHealthCheck {
+  readonly id: string;
+  readonly callerReference: string;
+  /** Topology name, when the topology declared the check. */
+  readonly name: string | undefined;
+  config: Route53HealthCheckConfig;
+  version = 1;
+  /** The evaluated status that DNS failover uses. */
+  healthy = true;
+  readonly #scheduler: SimScheduler;
+  readonly #truth: GroundTruth;
+  readonly #onChange: (check: SimHealthCheck) => void;
+  readonly #resolve: (name: string) => string | undefined;
+  #checkers: Checker[];
+  #stopTicks: () => void = () => undefined;
+  #inFlight = false;
+  #stopped = false;
+  #agent: Agent | undefined;
+
+  constructor(options: {
+    callerReference: string;
+    name?: string | undefined;
+    config: Route53HealthCheckConfig;
+    scheduler: SimScheduler;
+    truth: GroundTruth;
+    onChange: (check: SimHealthCheck) => void;
+    /** Resolves a FullyQualifiedDomainName when the check has no IPAddress. */
+    resolve: (name: string) => string | undefined;
+  }) {
+    this.id = randomUUID();
+    this.callerReference = options.callerReference;
+    this.name = options.name;
+    this.config = options.config;
+    this.#scheduler = options.scheduler;
+    this.#truth = options.truth;
+    this.#onChange = options.onChange;
+    this.#resolve = options.resolve;
+    this.#checkers = this.#freshCheckers();
+    this.#truth.record({ kind: 'health-check', resource: this.id, to: 'healthy', detail: this.#detail('created') });
+    if (!this.config.disabled) this.#startProbing();
+  }
+
+  /** The last report of each checker region that has probed. */
+  observations(): StatusReport[] {
+    return this.#checkers.flatMap((c) => (c.report === undefined ? [] : [c.report]));
+  }
+
+  /** Applies an UpdateHealthCheck (the caller checked HealthCheckVersion) and bumps the version. */
+  update(change: Partial<Omit<Route53HealthCheckConfig, 'requestInterval' | 'type'>>): void {
+    const wasDisabled = this.config.disabled;
+    this.config = { ...this.config, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) };
+    this.version++;
+    if (this.config.regions.join() !== this.#checkers.map((c) => c.region).join()) this.#checkers = this.#freshCheckers();
+    if (this.config.disabled && !wasDisabled) {
+      this.#stopTicks();
+      this.#set(true, 'disabled');
+    } else if (!this.config.disabled && wasDisabled) {
+      // Re-enabled: like a new check, healthy until enough data.
+      this.#checkers = this.#freshCheckers();
+      this.#startProbing();
+    }
+    // Inverted and FailureThreshold take effect at the next evaluation.
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#stopTicks();
+    void this.#agent?.destroy();
+    this.#agent = undefined;
+  }
+
+  #freshCheckers(): Checker[] {
+    const regions = this.config.regions.length > 0 ? this.config.regions : DEFAULT_CHECKER_REGIONS;
+    return regions.map((region) => ({ region, healthy: true, successes: 0, failures: 0, report: undefined }));
+  }
+
+  #startProbing(): void {
+    this.#stopTicks();
+    const interval = this.config.requestInterval * 1000;
+    const first = this.#scheduler.after(0, () => void this.#tick());
+    const stopEvery = this.#scheduler.every(interval, () => void this.#tick());
+    this.#stopTicks = () => {
+      this.#scheduler.cancel(first);
+      stopEvery();
+    };
+  }
+
+  async #tick(): Promise<void> {
+    // A probe still in flight (a slow endpoint near the timeout) holds the next round back, as one checker would.
+    if (this.#stopped || this.config.disabled || this.#inFlight) return;
+    this.#inFlight = true;
+    try {
+      const checkers = this.#checkers;
+      const results = await Promise.all(checkers.map(() => this.#probe()));
+      if (this.#stopped || this.config.disabled || checkers !== this.#checkers) return;
+      const threshold = this.config.failureThreshold;
+      checkers.forEach((checker, i) => {
+        const result = results[i] ?? { ok: false, status: 'Failure: internal error' };
+        checker.report = { region: checker.region, ipAddress: CHECKER_IPS[checker.region] ?? '15.177.0.10', status: result.status, checkedTime: new Date() };
+        if (result.ok) {
+          checker.successes++;
+          checker.failures = 0;
+          if (!checker.healthy && checker.successes >= threshold) checker.healthy = true;
+        } else {
+          checker.failures++;
+          checker.successes = 0;
+          if (checker.healthy && checker.failures >= threshold) checker.healthy = false;
+        }
+      });
+      const healthyShare = checkers.filter((c) => c.healthy).length / Math.max(1, checkers.length);
+      const raw = healthyShare > 0.18;
+      this.#set(this.config.inverted ? !raw : raw, results.find((r) => !r.ok)?.status ?? results[0]?.status ?? '');
+    } finally {
+      this.#inFlight = false;
+    }
+  }
+
+  #set(healthy: boolean, reason: string): void {
+    if (healthy === this.healthy) return;
+    const from = this.healthy;
+    this.healthy = healthy;
+    this.#truth.record({ kind: 'health-check', resource: this.id, from: from ? 'healthy' : 'unhealthy', to: healthy ? 'healthy' : 'unhealthy', detail: this.#detail(reason) });
+    this.#onChange(this);
+  }
+
+  #detail(reason: string): Record<string, unknown> {
+    return { name: this.name, reason, inverted: this.config.inverted, disabled: this.config.disabled, endpoint: this.#endpoint() };
+  }
+
+  #endpoint(): string {
+    const host = this.config.ipAddress ?? this.config.fullyQualifiedDomainName ?? '';
+    return `${this.config.type}://${host}:${this.config.port}${this.config.type === 'TCP' ? '' : (this.config.resourcePath ?? '/')}`;
+  }
+
+  #timeout(awsMs: number): number {
+    return Math.max(MIN_WALL_TIMEOUT_MS, this.#scheduler.wall(awsMs));
+  }
+
+  async #probe(): Promise<{ ok: boolean; status: string }> {
+    const { ipAddress, fullyQualifiedDomainName: fqdn } = this.config;
+    const host = ipAddress ?? (fqdn === undefined ? undefined : (this.#resolve(fqdn) ?? fqdn));
+    if (host === undefined) return { ok: false, status: 'Failure: The health check has no endpoint.' };
+    if (this.config.type === 'TCP') return this.#probeTcp(host);
+    this.#agent ??= new Agent({ connect: { timeout: this.#timeout(HTTP_CONNECT_MS), rejectUnauthorized: false }, pipelining: 0 });
+    const scheme = this.config.type === 'HTTPS' ? 'https' : 'http';
+    const answer = this.#timeout(HTTP_ANSWER_MS);
+    try {
+      const res = await request(`${scheme}://${host}:${this.config.port}${this.config.resourcePath ?? '/'}`, {
+        method: 'GET',
+        dispatcher: this.#agent,
+        headersTimeout: answer,
+        bodyTimeout: answer,
+        reset: true,
+        headers: { host: fqdn ?? host, 'user-agent': 'Amazon-Route53-Health-Check-Service (ref gameday-sim; report http://amzn.to/1vsZADi)' },
+      });
+      await res.body.dump();
+      const code = res.statusCode;
+      const text = `HTTP Status Code ${code}, ${REASONS[code] ?? 'Unknown'}`;
+      return code >= 200 && code < 400 ? { ok: true, status: `Success: ${text}` } : { ok: false, status: `Failure: ${text}` };
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      if (code.includes('TIMEOUT')) return { ok: false, status: 'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.' };
+      if (code === 'ECONNREFUSED') return { ok: false, status: 'Failure: Connection refused. The endpoint is not accepting connections.' };
+      return { ok: false, status: `Failure: The endpoint closed the connection or sent an invalid response (${code || 'error'}).` };
+    }
+  }
+
+  #probeTcp(host: string): Promise<{ ok: boolean; status: string }> {
+    return new Promise((resolve) => {
+      const socket = connect({ host, port: this.config.port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolve({ ok: false, status: 'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.' });
+      }, this.#timeout(TCP_CONNECT_MS));
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve({ ok: true, status: 'Success: TCP connection established' });
+      });
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve({ ok: false, status: error.code === 'ECONNREFUSED' ? 'Failure: Connection refused. The endpoint is not accepting connections.' : `Failure: ${error.code ?? 'connection error'}` });
+      });
+    });
+  }
+}

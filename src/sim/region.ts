@@ -197,24 +197,35 @@ export class SimWorld {
     }
     for (const db of this.databases.values()) if (db.status !== 'available') return false;
     // Topology-declared Route 53 checks have seen their endpoints answer (they fail while the stack boots).
-    for (const hc of this.healthChecks.values()) if (hc.name !== undefined && !hc.config.inverted && !hc.healthy) return false;
+    // A declared check is ready when healthy and every checker's latest report (what GetHealthCheckStatus shows) is a
+    // success: reports from the boot, when targets were not yet healthy, must have been overwritten.
+    for (const hc of this.healthChecks.values()) {
+      if (hc.name === undefined || hc.config.inverted) continue;
+      if (!hc.healthy || !hc.observations().every((o) => o.status.startsWith('Success'))) return false;
+    }
     return true;
   }
 
-  /** Resolves when `isReady()` holds; rejects after `timeoutMs` of wall time. */
+  /**
+   * Resolves when `isReady()` holds; rejects after `timeoutMs` of wall time. Re-evaluated on every state change, and
+   * after each Route 53 check round (a checker's report can turn to Success without any status changing).
+   */
   ready(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.isReady()) return resolve();
-      const timer = setTimeout(() => {
-        unsubscribe();
-        reject(new Error(`The simulated region was not ready after ${timeoutMs}ms.`));
-      }, timeoutMs);
-      const unsubscribe = this.truth.subscribe(() => {
-        if (!this.isReady()) return;
+      const done = (error?: Error): void => {
         clearTimeout(timer);
+        clearInterval(poll);
         unsubscribe();
-        resolve();
-      });
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const check = (): void => {
+        if (this.isReady()) done();
+      };
+      const timer = setTimeout(() => done(new Error(`The simulated region was not ready after ${timeoutMs}ms.`)), timeoutMs);
+      const poll = setInterval(check, Math.max(10, this.scheduler.wall(10_000) / 4));
+      const unsubscribe = this.truth.subscribe(check);
     });
   }
 

@@ -30,3 +30,27 @@ export async function awsCall<C extends { input: unknown }, O extends { $metadat
     throw wrapped;
   }
 }
+
+/** The services `awsSend` reaches, by the client factory's method names. */
+export type AwsService = 'ec2' | 'autoScaling' | 'elbv2' | 'rds' | 'route53' | 'fis' | 'sts';
+
+const SIGNING_NAME: Record<AwsService, string> = {
+  ec2: 'ec2',
+  autoScaling: 'autoscaling',
+  elbv2: 'elasticloadbalancing',
+  rds: 'rds',
+  route53: 'route53',
+  fis: 'fis',
+  sts: 'sts',
+};
+
+/** Sends a command through the context's client for `service`, recorded for the journal (see `awsCall`). */
+export async function awsSend<C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(
+  ctx: Pick<ActivityContext, 'recordCall' | 'signal' | 'aws'>,
+  service: AwsService,
+  command: C,
+  summarize?: (output: O) => Record<string, unknown>,
+): Promise<O> {
+  const client = (await ctx.aws[service]()) as unknown as { send(c: C, o: { abortSignal: AbortSignal }): Promise<O> };
+  return awsCall(ctx, SIGNING_NAME[service], command, (c, o) => client.send(c, o), summarize);
+}

@@ -1,19 +1,18 @@
 import type { DescribeInstancesCommandOutput, Filter, Instance } from '@aws-sdk/client-ec2';
 import { ActionFailedError } from '../../errors/action-error.js';
 import type { ActivityContext, Resource, TargetSpec } from '../../registry/types.js';
-import { awsCall } from '../../aws/call.js';
+import { awsSend } from '../../aws/call.js';
 import { sdk } from '../../aws/sdk.js';
 
 export const EC2_INSTANCE = 'aws:ec2:instance';
 
 /** Sends an EC2 command through the context's client, recorded for the journal. */
-export async function sendEc2<C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(
+export function sendEc2<C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(
   ctx: ActivityContext,
   command: C,
   summarize?: (output: O) => Record<string, unknown>,
 ): Promise<O> {
-  const client = (await ctx.aws.ec2()) as unknown as { send(c: C, o: { abortSignal: AbortSignal }): Promise<O> };
-  return awsCall(ctx, 'ec2', command, (c, o) => client.send(c, o), summarize);
+  return awsSend(ctx, 'ec2', command, summarize);
 }
 
 /** What every action on EC2 instances shares: its target type and how candidates are listed. */

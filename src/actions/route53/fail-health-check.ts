@@ -5,16 +5,15 @@
  */
 import type { GetHealthCheckCommandOutput, UpdateHealthCheckCommandOutput } from '@aws-sdk/client-route-53';
 import { z } from 'zod';
-import { awsCall } from '../../aws/call.js';
+import { awsSend } from '../../aws/call.js';
 import { sdk } from '../../aws/sdk.js';
 import { ActionFailedError } from '../../errors/action-error.js';
 import type { ActionDefinition, ActivityContext } from '../../registry/types.js';
 
 const args = z.strictObject({ healthCheckId: z.string().min(1) });
 
-async function send<C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(ctx: ActivityContext, command: C, summarize?: (o: O) => Record<string, unknown>): Promise<O> {
-  const client = (await ctx.aws.route53()) as unknown as { send(c: C, o: { abortSignal: AbortSignal }): Promise<O> };
-  return awsCall(ctx, 'route53', command, (c, o) => client.send(c, o), summarize);
+function send<C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(ctx: ActivityContext, command: C, summarize?: (o: O) => Record<string, unknown>): Promise<O> {
+  return awsSend(ctx, 'route53', command, summarize);
 }
 
 const configSummary = (o: GetHealthCheckCommandOutput | UpdateHealthCheckCommandOutput): Record<string, unknown> => ({

@@ -1,9 +1,10 @@
 /**
- * Runs every benchmark in sequence (probe throughput, measurement error, CLI start-up, simulated region) in this process and prints
+ * Runs every benchmark in sequence (probe throughput, measurement error, CLI start-up, simulated region, data tier) in this process and prints
  * a compact summary table. `npm run bench` builds and runs this. Misses are reported, never turned into a failing
  * exit code; an error in a benchmark is reported and the others still run (exit code 1 at the end).
  */
 import { main as cliStartup } from './cli-startup.js';
+import { main as dataTier } from './data-tier.js';
 import { heading, isMain, pad, runStandalone, type BenchOutcome } from './common.js';
 import { main as measurementError } from './measurement-error.js';
 import { main as probeThroughput } from './probe-throughput.js';
@@ -14,6 +15,7 @@ const BENCHMARKS: readonly { name: string; main: () => Promise<BenchOutcome> }[]
   { name: 'measurement-error', main: measurementError },
   { name: 'cli-startup', main: cliStartup },
   { name: 'sim-region', main: simRegion },
+  { name: 'data-tier', main: dataTier },
 ];
 
 export async function main(): Promise<BenchOutcome[]> {

@@ -4,6 +4,7 @@ import { SimScheduler, type SimTimings } from './timing.js';
 import { zoneNames, type Topology } from './topology.js';
 import { SimAutoScalingGroup } from './world/auto-scaling-group.js';
 import { SimDatabase } from './world/database.js';
+import { SimDbCluster } from './world/db-cluster.js';
 import { SimInstance, type InstanceStateName } from './world/instance.js';
 import { SimLoadBalancer } from './world/load-balancer.js';
 import { SimTargetGroup } from './world/target-group.js';
@@ -40,6 +41,8 @@ export class SimWorld {
   readonly loadBalancers = new Map<string, SimLoadBalancer>();
   readonly autoScalingGroups = new Map<string, SimAutoScalingGroup>();
   readonly databases = new Map<string, SimDatabase>();
+  /** RDS Multi-AZ DB clusters by identifier. */
+  readonly dbClusters = new Map<string, SimDbCluster>();
   /** Route 53 hosted zones by id (`Z…`). */
   readonly hostedZones = new Map<string, SimHostedZone>();
   /** Route 53 health checks by id. */
@@ -155,7 +158,26 @@ export class SimWorld {
       });
       this.databases.set(db.id, db);
     }
-    const started = await Promise.allSettled([...this.databases.values()].map((db) => db.start()));
+    for (const [i, spec] of this.topology.dbClusters.entries()) {
+      const zone = /^[a-z]$/.test(spec.availabilityZone) ? `${this.topology.region}${spec.availabilityZone}` : spec.availabilityZone;
+      const first = Math.max(0, this.zones.indexOf(zone));
+      const cluster = new SimDbCluster({
+        id: spec.id,
+        region: this.topology.region,
+        accountId: this.topology.accountId,
+        instanceClass: spec.instanceClass,
+        memberZones: Array.from({ length: spec.members }, (_, n) => this.zones[(first + n) % this.zones.length] ?? zone),
+        // The writer endpoint: its own loopback address, whose DNS name follows the writer.
+        host: `127.${this.#net}.201.${10 + i}`,
+        port: spec.port,
+        tags: spec.tags,
+        scheduler: this.scheduler,
+        truth: this.truth,
+        failoverMs: this.timings.dbClusterFailover,
+      });
+      this.dbClusters.set(cluster.id, cluster);
+    }
+    const started = await Promise.allSettled([...this.databases.values(), ...this.dbClusters.values()].map((db) => db.start()));
     const failed = started.find((r) => r.status === 'rejected');
     if (failed !== undefined) throw new Error(`A database of the simulated region did not start: ${String((failed as PromiseRejectedResult).reason)}`);
     for (const lb of this.loadBalancers.values()) await lb.start();
@@ -183,7 +205,7 @@ export class SimWorld {
     for (const tg of this.targetGroups.values()) tg.stop();
     await Promise.all([...this.loadBalancers.values()].map((lb) => lb.stop()));
     await Promise.all([...this.instances.values()].map((i) => i.dispose()));
-    await Promise.all([...this.databases.values()].map((db) => db.stop()));
+    await Promise.all([...this.databases.values(), ...this.dbClusters.values()].map((db) => db.stop()));
   }
 
   /** Every ASG at desired capacity InService, every registered target healthy, every declared Route 53 check healthy. */
@@ -196,6 +218,7 @@ export class SimWorld {
       for (const t of tg.targets.values()) if (t.state !== 'healthy' && t.state !== 'draining') return false;
     }
     for (const db of this.databases.values()) if (db.status !== 'available') return false;
+    for (const c of this.dbClusters.values()) if (c.status !== 'available') return false;
     // Topology-declared Route 53 checks have seen their endpoints answer (they fail while the stack boots).
     // A declared check is ready when healthy and every checker's latest report (what GetHealthCheckStatus shows) is a
     // success: reports from the boot, when targets were not yet healthy, must have been overwritten.
@@ -271,6 +294,11 @@ export class SimWorld {
       out[`rds.${db.id}.url`] = db.url;
       out[`rds.${db.id}.address`] = db.host;
       out[`rds.${db.id}.port`] = String(db.port);
+    }
+    for (const c of this.dbClusters.values()) {
+      out[`rds.${c.id}.url`] = c.url;
+      out[`rds.${c.id}.address`] = c.host;
+      out[`rds.${c.id}.port`] = String(c.port);
     }
     out['dns.server'] = this.dns.address;
     for (const zone of this.hostedZones.values()) if (zone.declaredName !== undefined) out[`route53.zone.${zone.declaredName}.id`] = zone.id;

@@ -21,6 +21,8 @@ export interface SimTimings {
   dbFailover: number;
   /** RDS reboot without failover (assumption: 30 s). */
   dbReboot: number;
+  /** RDS Multi-AZ DB cluster failover ("typically under 35 seconds"). */
+  dbClusterFailover: number;
 }
 
 export const AWS_TIMINGS: SimTimings = {
@@ -33,6 +35,7 @@ export const AWS_TIMINGS: SimTimings = {
   deregistrationDelay: 300_000,
   dbFailover: 90_000,
   dbReboot: 30_000,
+  dbClusterFailover: 35_000,
 };
 
 /** Target group health-check defaults of an Application Load Balancer. */

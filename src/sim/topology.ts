@@ -61,6 +61,7 @@ const timings = z.strictObject({
   deregistrationDelay: duration().default(AWS_TIMINGS.deregistrationDelay),
   dbFailover: duration().default(AWS_TIMINGS.dbFailover),
   dbReboot: duration().default(AWS_TIMINGS.dbReboot),
+  dbClusterFailover: duration().default(AWS_TIMINGS.dbClusterFailover),
 });
 
 /**
@@ -129,6 +130,22 @@ export const topologySchema = z.strictObject({
       }),
     )
     .default([]),
+  /**
+   * RDS Multi-AZ DB clusters (PostgreSQL): one shared store, a writer endpoint on its own loopback address, and
+   * member instances `<id>-instance-1..N` spread over the zones starting at `availabilityZone` (the first is the writer).
+   */
+  dbClusters: z
+    .array(
+      z.strictObject({
+        id: z.string().regex(/^[a-z][a-z0-9-]{0,50}$/, { error: 'a DB cluster identifier is lower-case letters, digits and -' }),
+        members: z.number().int().min(1).max(15).default(3),
+        availabilityZone: z.string().default('a'),
+        instanceClass: z.string().default('db.m5d.large'),
+        port: z.number().int().min(1).max(65_535).default(5432),
+        tags: z.record(z.string(), z.string()).default({}),
+      }),
+    )
+    .default([]),
   /** Route 53 hosted zones, answered by the region's DNS server. */
   hostedZones: z.array(hostedZone).default([]),
   /** Route 53 health checks that really probe their target. */
@@ -172,6 +189,11 @@ export function parseTopology(value: unknown, source = 'topology'): Topology {
     if (!lts.has(asg.launchTemplate)) throw new Error(`${source}: auto scaling group '${asg.name}' uses launch template '${asg.launchTemplate}', which is not declared.`);
     for (const tg of asg.targetGroups) if (!tgs.has(tg)) throw new Error(`${source}: auto scaling group '${asg.name}' names target group '${tg}', which is not declared.`);
     if (!(asg.min <= asg.desired && asg.desired <= asg.max)) throw new Error(`${source}: auto scaling group '${asg.name}' needs min <= desired <= max.`);
+  }
+  const rdsIds = new Set<string>();
+  for (const id of [...t.databases.map((d) => d.id), ...t.dbClusters.flatMap((c) => [c.id, ...Array.from({ length: c.members }, (_, i) => `${c.id}-instance-${i + 1}`)])]) {
+    if (rdsIds.has(id)) throw new Error(`${source}: RDS identifier '${id}' is declared twice.`);
+    rdsIds.add(id);
   }
   const lbs = new Set(t.loadBalancers.map((l) => l.name));
   const checks = new Set<string>();
@@ -222,6 +244,11 @@ export function placeholderOutputs(t: Topology): Record<string, string> {
     out[`rds.${db.id}.url`] = `postgres://postgres@127.0.0.1:${db.port}/postgres`;
     out[`rds.${db.id}.address`] = '127.0.0.1';
     out[`rds.${db.id}.port`] = String(db.port);
+  }
+  for (const c of t.dbClusters) {
+    out[`rds.${c.id}.url`] = `postgres://postgres@127.0.0.1:${c.port}/postgres`;
+    out[`rds.${c.id}.address`] = '127.0.0.1';
+    out[`rds.${c.id}.port`] = String(c.port);
   }
   out['dns.server'] = '127.0.0.1:53';
   for (const zone of t.hostedZones) out[`route53.zone.${zone.name.replace(/\.$/, '').toLowerCase()}.id`] = 'Z0000000000000000000';

@@ -16,7 +16,7 @@ export interface DbEvent {
   Date: Date;
   Message: string;
   SourceIdentifier: string;
-  SourceType: 'db-instance';
+  SourceType: 'db-instance' | 'db-cluster';
   EventCategories: string[];
 }
 

@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeEventsCommand, FailoverDBClusterCommand, RDSClient, type DBCluster } from '@aws-sdk/client-rds';
+import pg from 'pg';
+import { rdsFailoverAction } from '../../src/actions/rds/failover.js';
+import { AwsClientFactory } from '../../src/aws/client-factory.js';
+import { systemClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import type { ActionContext, CallRecord, Resource, TargetSpec } from '../../src/registry/types.js';
+import type { TruthEvent } from '../../src/sim/ground-truth.js';
+import { SimRegion } from '../../src/sim/server.js';
+import { parseTopology } from '../../src/sim/topology.js';
+
+const SPEED = 60;
+const CREDENTIALS = { accessKeyId: 'A', secretAccessKey: 'b' };
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Starts a region with the given DB clusters, waits until it is ready, runs `fn`, and stops everything. */
+async function withRegion(dbClusters: unknown[], speed: number, fn: (region: SimRegion, rds: RDSClient) => Promise<void>): Promise<void> {
+  const region = await SimRegion.start({ topology: parseTopology({ launchTemplates: [{ name: 'lt' }], dbClusters }), speed });
+  const rds = new RDSClient({ region: 'us-east-1', endpoint: region.endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
+  try {
+    await region.world.ready(30_000);
+    await fn(region, rds);
+  } finally {
+    rds.destroy();
+    await region.stop();
+  }
+}
+
+async function cluster(rds: RDSClient, id: string): Promise<DBCluster> {
+  const c = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters?.[0];
+  assert.ok(c !== undefined);
+  return c;
+}
+
+const writers = (c: DBCluster): Record<string, boolean | undefined> => Object.fromEntries((c.DBClusterMembers ?? []).map((m) => [m.DBInstanceIdentifier, m.IsClusterWriter]));
+
+async function truthOf(region: SimRegion, resource: string): Promise<TruthEvent[]> {
+  return ((await (await fetch(`${region.endpoint}/_sim/events`)).json()) as { events: TruthEvent[] }).events.filter((e) => e.resource === resource && e.kind === 'workload');
+}
+
+const fault = (name: string) => (e: { name: string }) => e.name === name;
+
+describe('simulated RDS Multi-AZ DB clusters through the SDK', () => {
+  it('describes the cluster, its endpoints and members, and lists the members as DB instances', async () => {
+    await withRegion([{ id: 'ledger' }], SPEED, async (region, rds) => {
+      const c = await cluster(rds, 'ledger');
+      assert.equal(c.Status, 'available');
+      assert.equal(c.MultiAZ, true);
+      assert.equal(c.Engine, 'postgres');
+      assert.equal(c.Port, 5432);
+      assert.match(c.Endpoint ?? '', /^ledger\.cluster-c[0-9a-f]+\.us-east-1\.rds\.amazonaws\.com$/);
+      assert.match(c.ReaderEndpoint ?? '', /^ledger\.cluster-ro-c[0-9a-f]+\.us-east-1\.rds\.amazonaws\.com$/);
+      assert.match(c.DBClusterArn ?? '', /^arn:aws:rds:us-east-1:123456789012:cluster:ledger$/);
+      assert.deepEqual(c.AvailabilityZones, ['us-east-1a', 'us-east-1b', 'us-east-1c']);
+      assert.deepEqual(writers(c), { 'ledger-instance-1': true, 'ledger-instance-2': false, 'ledger-instance-3': false });
+      assert.ok(c.DBClusterMembers?.every((m) => m.PromotionTier === 1));
+
+      const all = (await rds.send(new DescribeDBClustersCommand({}))).DBClusters ?? [];
+      assert.deepEqual(all.map((x) => x.DBClusterIdentifier), ['ledger']);
+
+      const instances = (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
+      assert.deepEqual(
+        instances.map((d) => [d.DBInstanceIdentifier, d.DBClusterIdentifier, d.DBInstanceStatus, d.AvailabilityZone]),
+        [
+          ['ledger-instance-1', 'ledger', 'available', 'us-east-1a'],
+          ['ledger-instance-2', 'ledger', 'available', 'us-east-1b'],
+          ['ledger-instance-3', 'ledger', 'available', 'us-east-1c'],
+        ],
+      );
+      const one = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'ledger-instance-2' }))).DBInstances?.[0];
+      assert.equal(one?.DBClusterIdentifier, 'ledger');
+
+      // The writer endpoint serves PostgreSQL on its own loopback address.
+      const url = region.outputs()['rds.ledger.url'] ?? '';
+      assert.match(url, /^postgres:\/\/postgres@127\.\d+\.201\.10:5432\/postgres$/);
+      const client = new pg.Client(url);
+      await client.connect();
+      assert.equal((await client.query('SELECT 1 AS one')).rows[0].one, 1);
+      await client.end();
+    });
+  });
+
+  it('answers with AWS’s errors: unknown cluster (404), unknown or writer target, a cluster without readers', async () => {
+    await withRegion([{ id: 'ledger' }, { id: 'solo', members: 1 }], SPEED, async (_region, rds) => {
+      await assert.rejects(rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'nope' })), (e: { name: string; $metadata: { httpStatusCode: number } }) => e.name === 'DBClusterNotFoundFault' && e.$metadata.httpStatusCode === 404);
+      await assert.rejects(rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'nope' })), (e: { name: string; $metadata: { httpStatusCode: number } }) => e.name === 'DBClusterNotFoundFault' && e.$metadata.httpStatusCode === 404);
+      await assert.rejects(rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'ledger', TargetDBInstanceIdentifier: 'other-instance-9' })), (e: { name: string }) => e.name === 'InvalidDBInstanceStateFault' || e.name === 'InvalidDBInstanceState');
+      await assert.rejects(rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'ledger', TargetDBInstanceIdentifier: 'ledger-instance-1' })), (e: { name: string }) => e.name === 'InvalidDBInstanceStateFault' || e.name === 'InvalidDBInstanceState');
+      await assert.rejects(rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'solo' })), fault('InvalidDBClusterStateFault'));
+      // Nothing changed.
+      const c = await cluster(rds, 'ledger');
+      assert.equal(c.Status, 'available');
+      assert.equal(writers(c)['ledger-instance-1'], true);
+      assert.equal((await cluster(rds, 'solo')).Status, 'available');
+    });
+  });
+
+  it('fails over: failing-over while the writer endpoint refuses, then the target is the writer and every acknowledged write is there', async () => {
+    await withRegion([{ id: 'ledger' }], SPEED, async (region, rds) => {
+      const url = region.outputs()['rds.ledger.url'] ?? '';
+      const client = new pg.Client(url);
+      client.on('error', () => undefined);
+      await client.connect();
+      await client.query('CREATE TABLE t (n int)');
+      for (let n = 1; n <= 20; n++) await client.query('INSERT INTO t VALUES ($1)', [n]);
+
+      const reply = await rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'ledger', TargetDBInstanceIdentifier: 'ledger-instance-3' }));
+      assert.equal(reply.DBCluster?.Status, 'failing-over');
+      assert.equal(reply.DBCluster?.DBClusterMembers?.length, 3);
+      await assert.rejects(client.query('SELECT 1'));
+      const refused = new pg.Client(url);
+      refused.on('error', () => undefined);
+      await assert.rejects(refused.connect());
+      await assert.rejects(rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'ledger' })), fault('InvalidDBClusterStateFault'));
+
+      const after = await until('the cluster available again', async () => {
+        const c = await cluster(rds, 'ledger');
+        return c.Status === 'available' ? c : undefined;
+      });
+      assert.deepEqual(writers(after), { 'ledger-instance-1': false, 'ledger-instance-2': false, 'ledger-instance-3': true });
+
+      const fresh = new pg.Client(url);
+      await fresh.connect();
+      assert.equal((await fresh.query('SELECT count(*)::int AS n FROM t')).rows[0].n, 20);
+      await fresh.end();
+
+      const events = await rds.send(new DescribeEventsCommand({ SourceIdentifier: 'ledger' }));
+      assert.deepEqual(events.Events?.map((e) => [e.SourceType, e.Message]), [
+        ['db-cluster', 'Started cross AZ failover to DB instance: ledger-instance-3'],
+        ['db-cluster', 'Completed failover to DB instance: ledger-instance-3'],
+      ]);
+      // Ground truth: the writer endpoint refused for the failover time, about 35 s of AWS time.
+      const truth = await truthOf(region, 'rds/ledger');
+      const down = truth.find((e) => e.to === 'refusing');
+      const up = truth.find((e) => e.to === 'serving');
+      assert.ok(down !== undefined && up !== undefined);
+      const awsSeconds = ((up.epochMs - down.epochMs) * SPEED) / 1000;
+      assert.ok(awsSeconds > 30 && awsSeconds < 90, `failover took ${awsSeconds}s of AWS time`);
+
+      // Without a target, the next reader is promoted.
+      await rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'ledger' }));
+      const again = await until('the second failover', async () => {
+        const c = await cluster(rds, 'ledger');
+        return c.Status === 'available' ? c : undefined;
+      });
+      assert.deepEqual(writers(again), { 'ledger-instance-1': true, 'ledger-instance-2': false, 'ledger-instance-3': false });
+    });
+  });
+});
+
+describe('aws.rds.failover on a Multi-AZ DB cluster', () => {
+  it('fails the cluster over through FailoverDBCluster, journals the calls, and verifies the writer moved zones', async () => {
+    await withRegion([{ id: 'ledger', availabilityZone: 'b' }], SPEED, async (region, rds) => {
+      const aws = new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: region.endpoint, credentials: CREDENTIALS });
+      try {
+        const calls: CallRecord[] = [];
+        const ctx: ActionContext = { runId: 'rds-cluster', signal: AbortSignal.timeout(30_000), clock: systemClock, logger: silentLogger, aws, targets: [], recordCall: (c) => calls.push(c) };
+        // Target resolution routes `aws:rds:cluster` to DescribeDBClusters.
+        const spec: TargetSpec = { type: 'aws:rds:cluster', ids: ['ledger'], selection: { mode: 'ALL' } };
+        const inventory = (await rdsFailoverAction.inventory?.(spec, ctx)) ?? [];
+        assert.deepEqual(inventory.map((r: Resource) => [r.type, r.id]), [['aws:rds:cluster', 'ledger']]);
+
+        const result = await rdsFailoverAction.run({ waitTimeout: 20_000 }, { ...ctx, targets: inventory });
+        assert.deepEqual(result.output.moved, { ledger: 'ledger-instance-1 (us-east-1b) -> ledger-instance-2 (us-east-1c)' });
+        assert.deepEqual(result.output.dbClusters, ['ledger']);
+        const mutating = calls.filter((c) => c.mutating);
+        assert.deepEqual(mutating.map((c) => [c.service, c.operation]), [['rds', 'FailoverDBCluster']]);
+        assert.ok(calls.some((c) => c.operation === 'DescribeDBClusters' && c.response?.status === 'failing-over'));
+        assert.equal(writers(await cluster(rds, 'ledger'))['ledger-instance-2'], true);
+
+        // A member instance as the target fails over its cluster.
+        const member: Resource = { type: 'aws:rds:db', id: 'ledger-instance-3', tags: {}, attributes: {} };
+        const second = await rdsFailoverAction.run({ waitTimeout: 20_000 }, { ...ctx, targets: [member] });
+        assert.deepEqual(second.output.moved, { ledger: 'ledger-instance-2 (us-east-1c) -> ledger-instance-3 (us-east-1a)' });
+        assert.equal((await truthOf(region, 'rds/ledger')).filter((e) => e.to === 'refusing').length, 2);
+      } finally {
+        await aws.destroy();
+      }
+    });
+  });
+});

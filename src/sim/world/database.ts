@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { PGlite } from '@electric-sql/pglite';
-import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { GroundTruth } from '../ground-truth.js';
 import { SimApiError } from '../protocol/errors.js';
 import type { SimScheduler } from '../timing.js';
+import { PostgresEndpoint } from './postgres-endpoint.js';
 
 export interface DatabaseTimings {
   /** RebootDBInstance with ForceFailover on a Multi-AZ instance (AWS: typically 60–120 s). */
@@ -31,8 +30,7 @@ export class SimDatabase {
   readonly arn: string;
   readonly multiAZ: boolean;
   readonly instanceClass: string;
-  readonly host: string;
-  readonly port: number;
+  readonly endpoint: PostgresEndpoint;
   readonly dnsName: string;
   readonly createdTime = new Date();
   readonly events: DbEvent[] = [];
@@ -43,8 +41,6 @@ export class SimDatabase {
   readonly #scheduler: SimScheduler;
   readonly #truth: GroundTruth;
   readonly #timings: DatabaseTimings;
-  #db: PGlite | undefined;
-  #server: PGLiteSocketServer | undefined;
 
   constructor(options: {
     id: string;
@@ -67,8 +63,7 @@ export class SimDatabase {
     this.instanceClass = options.instanceClass;
     this.zone = options.zone;
     this.secondaryZone = options.secondaryZone;
-    this.host = options.host;
-    this.port = options.port;
+    this.endpoint = new PostgresEndpoint(options.host, options.port);
     this.tags = options.tags;
     this.dnsName = `${options.id}.c${randomBytes(6).toString('hex')}.${options.region}.rds.amazonaws.com`;
     this.#scheduler = options.scheduler;
@@ -76,22 +71,26 @@ export class SimDatabase {
     this.#timings = options.timings;
   }
 
+  get host(): string {
+    return this.endpoint.host;
+  }
+
+  get port(): number {
+    return this.endpoint.port;
+  }
+
   /** postgres:// URL of the endpoint. */
   get url(): string {
-    return `postgres://postgres@${this.host}:${this.port}/postgres`;
+    return this.endpoint.url;
   }
 
   async start(): Promise<void> {
-    const { PGlite } = await import('@electric-sql/pglite');
-    this.#db = await PGlite.create();
-    await this.#serve();
+    await this.endpoint.start();
     this.#setStatus('available');
   }
 
   async stop(): Promise<void> {
-    await this.#server?.stop().catch(() => undefined);
-    this.#server = undefined;
-    await this.#db?.close().catch(() => undefined);
+    await this.endpoint.stop();
   }
 
   /** RebootDBInstance: a Multi-AZ failover when `forceFailover`, otherwise a restart in place. */
@@ -104,25 +103,17 @@ export class SimDatabase {
     }
     this.#setStatus('rebooting');
     this.#event(forceFailover ? 'Multi-AZ instance failover started.' : 'DB instance shutdown', ['failover']);
-    void this.#server?.stop();
-    this.#server = undefined;
+    this.endpoint.refuse();
     this.#truth.record({ kind: 'workload', resource: `rds/${this.id}`, from: 'serving', to: 'refusing', detail: { zone: this.zone } });
     this.#scheduler.after(forceFailover ? this.#timings.failover : this.#timings.reboot, () => {
       void (async () => {
         if (forceFailover && this.secondaryZone !== undefined) [this.zone, this.secondaryZone] = [this.secondaryZone, this.zone];
-        await this.#serve();
+        await this.endpoint.serve();
         this.#truth.record({ kind: 'workload', resource: `rds/${this.id}`, from: 'refusing', to: 'serving', detail: { zone: this.zone } });
         this.#event(forceFailover ? 'Multi-AZ instance failover completed.' : 'DB instance restarted', ['failover']);
         this.#setStatus('available');
       })();
     });
-  }
-
-  async #serve(): Promise<void> {
-    const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-    // PGlite is one connection; the server multiplexes clients (probes, the application, a read-back) over it.
-    this.#server = new PGLiteSocketServer({ db: this.#db as PGlite, host: this.host, port: this.port, maxConnections: 32 });
-    await this.#server.start();
   }
 
   #setStatus(to: SimDatabase['status']): void {

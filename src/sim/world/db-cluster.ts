@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { PGlite } from '@electric-sql/pglite';
-import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { GroundTruth } from '../ground-truth.js';
 import { SimApiError } from '../protocol/errors.js';
 import type { SimScheduler } from '../timing.js';
 import type { DbEvent } from './database.js';
+import { PostgresEndpoint } from './postgres-endpoint.js';
 
 /** One DB instance of a Multi-AZ DB cluster. */
 export interface SimClusterMember {
@@ -28,8 +27,7 @@ export class SimDbCluster {
   readonly arn: string;
   readonly resourceId = `cluster-${randomBytes(13).toString('hex').toUpperCase()}`;
   readonly instanceClass: string;
-  readonly host: string;
-  readonly port: number;
+  readonly endpoint: PostgresEndpoint;
   readonly dnsName: string;
   readonly readerDnsName: string;
   readonly createdTime = new Date();
@@ -40,8 +38,6 @@ export class SimDbCluster {
   readonly #scheduler: SimScheduler;
   readonly #truth: GroundTruth;
   readonly #failoverMs: number;
-  #db: PGlite | undefined;
-  #server: PGLiteSocketServer | undefined;
 
   constructor(options: {
     id: string;
@@ -60,8 +56,7 @@ export class SimDbCluster {
     this.id = options.id;
     this.arn = `arn:aws:rds:${options.region}:${options.accountId}:cluster:${options.id}`;
     this.instanceClass = options.instanceClass;
-    this.host = options.host;
-    this.port = options.port;
+    this.endpoint = new PostgresEndpoint(options.host, options.port);
     this.tags = options.tags;
     const suffix = `c${randomBytes(6).toString('hex')}.${options.region}.rds.amazonaws.com`;
     this.dnsName = `${options.id}.cluster-${suffix}`;
@@ -75,9 +70,17 @@ export class SimDbCluster {
     this.#failoverMs = options.failoverMs;
   }
 
+  get host(): string {
+    return this.endpoint.host;
+  }
+
+  get port(): number {
+    return this.endpoint.port;
+  }
+
   /** postgres:// URL of the writer endpoint. */
   get url(): string {
-    return `postgres://postgres@${this.host}:${this.port}/postgres`;
+    return this.endpoint.url;
   }
 
   get writer(): SimClusterMember | undefined {
@@ -90,18 +93,12 @@ export class SimDbCluster {
   }
 
   async start(): Promise<void> {
-    const { PGlite } = await import('@electric-sql/pglite');
-    this.#db = await PGlite.create();
-    await this.#serve();
+    await this.endpoint.start();
     this.#setStatus('available');
   }
 
   async stop(): Promise<void> {
-    await this.#server?.stop().catch(() => undefined);
-    this.#server = undefined;
-    const db = this.#db;
-    this.#db = undefined;
-    await db?.close().catch(() => undefined);
+    await this.endpoint.stop();
   }
 
   /** FailoverDBCluster: promotes `targetId` (or the next reader) after the failover time. */
@@ -123,27 +120,17 @@ export class SimDbCluster {
     const cross = current === undefined || current.zone !== promoted.zone;
     this.#setStatus('failing-over');
     this.#event(`Started ${cross ? 'cross AZ ' : ''}failover to DB instance: ${promoted.id}`, ['failover']);
-    void this.#server?.stop();
-    this.#server = undefined;
+    this.endpoint.refuse();
     this.#truth.record({ kind: 'workload', resource: `rds/${this.id}`, from: 'serving', to: 'refusing', detail: { zone: current?.zone, writer: current?.id } });
     this.#scheduler.after(this.#failoverMs, () => {
       void (async () => {
         for (const m of this.members) m.writer = m === promoted;
-        if (this.#db === undefined) return;
-        await this.#serve();
+        await this.endpoint.serve();
         this.#truth.record({ kind: 'workload', resource: `rds/${this.id}`, from: 'refusing', to: 'serving', detail: { zone: promoted.zone, writer: promoted.id } });
         this.#event(`Completed failover to DB instance: ${promoted.id}`, ['failover']);
         this.#setStatus('available');
       })();
     });
-  }
-
-  async #serve(): Promise<void> {
-    const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-    const db = this.#db;
-    if (db === undefined) return;
-    this.#server = new PGLiteSocketServer({ db, host: this.host, port: this.port, maxConnections: 32 });
-    await this.#server.start();
   }
 
   #setStatus(to: SimDbCluster['status']): void {

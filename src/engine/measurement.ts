@@ -219,7 +219,9 @@ export function measure(input: MeasureInput): Measurement {
     };
   }
   const union = unionSpans(measuredSpans);
-  const impactAt = injectedAt === null ? null : (union.find((s) => s.start.value >= injectedAt.lower)?.start ?? null);
+  // A failure whose bracket reaches past the start of the fault call may be its impact even when its midpoint falls
+  // just before (a request in flight when the fault landed): judge by what the bracket allows, not by the estimate.
+  const impactAt = injectedAt === null ? null : (union.find((s) => s.start.upper >= injectedAt.lower && (s.end === null || s.end.upper >= injectedAt.lower))?.start ?? null);
   const recoveredAt = findRecovery(union, input);
   const downtime = window === null ? exact(0) : clipDuration(union, window.start, window.end);
   const length = window === null ? 0 : window.end - window.start;

@@ -157,3 +157,18 @@ describe('value changes', () => {
     ]);
   });
 });
+
+describe('impact at the edge of the injection', () => {
+  it('counts a failure whose bracket overlaps the fault call as its impact, with a time to impact never below zero', () => {
+    // The request that failed started 5 ms before the fault call began (it was in flight when the service went down).
+    const s: Sample[] = [
+      { start: 900, end: 901, ok: true, fast: false, value: 200, latencyMs: 1 },
+      { start: 995, end: 1_003, ok: false, fast: true, reason: 'connection reset' },
+      ...range(1_010, 3_000, 10).map((start) => ({ start, end: start + 1, ok: false, fast: true, reason: 'connection refused' })),
+      ...range(3_000, 10_000, 10).map((start) => ({ start, end: start + 1, ok: true, fast: true, value: 200, latencyMs: 1 })),
+    ];
+    const m = measure(base(s));
+    assert.ok(m.impactAt !== null, 'impact observed');
+    assert.ok(m.timeToImpact !== null && m.timeToImpact.value >= 0 && m.timeToImpact.lower === 0);
+  });
+});

@@ -67,14 +67,16 @@ async function rdsRuns(n: number): Promise<RdsRun[]> {
       const present = (await client.query<{ n: number }>('SELECT count(DISTINCT seq)::int AS n FROM gameday_write_ledger WHERE run_id = $1', [journal.runId])).rows[0]?.n ?? 0;
       await client.end();
       const acknowledged = ledger.report.lostWrites.acknowledged;
-      const trueDowntime = up.epochMs - down.epochMs;
+      // Serving resumed within [since, epochMs] of the region's record; take the midpoint as the truth.
+      const upAt = typeof up.detail?.since === 'number' ? (up.detail.since + up.epochMs) / 2 : up.epochMs;
+      const trueDowntime = upAt - down.epochMs;
       runs.push({
         lost: ledger.report.lostWrites.count,
         // Rows present include failed writes that landed anyway, so this can only undercount a loss, never invent one.
         truthLost: Math.max(0, acknowledged - present),
         acknowledged,
         downtimeError: measured.value - trueDowntime,
-        inBracket: measured.lower <= trueDowntime && trueDowntime <= measured.upper,
+        inBracket: measured.lower <= up.epochMs - down.epochMs && (typeof up.detail?.since === 'number' ? up.detail.since : up.epochMs) - down.epochMs <= measured.upper,
         bracketWidth: measured.upper - measured.lower,
       });
     }

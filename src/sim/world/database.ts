@@ -108,8 +108,11 @@ export class SimDatabase {
     this.#scheduler.after(forceFailover ? this.#timings.failover : this.#timings.reboot, () => {
       void (async () => {
         if (forceFailover && this.secondaryZone !== undefined) [this.zone, this.secondaryZone] = [this.secondaryZone, this.zone];
+        // Clients may connect as soon as the socket listens, before this continuation runs: the event's instant is
+        // when serving was certain, and `since` when it may have begun.
+        const since = performance.timeOrigin + performance.now();
         await this.endpoint.serve();
-        this.#truth.record({ kind: 'workload', resource: `rds/${this.id}`, from: 'refusing', to: 'serving', detail: { zone: this.zone } });
+        this.#truth.record({ kind: 'workload', resource: `rds/${this.id}`, from: 'refusing', to: 'serving', detail: { zone: this.zone, since } });
         this.#event(forceFailover ? 'Multi-AZ instance failover completed.' : 'DB instance restarted', ['failover']);
         this.#setStatus('available');
       })();

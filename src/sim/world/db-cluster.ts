@@ -125,8 +125,11 @@ export class SimDbCluster {
     this.#scheduler.after(this.#failoverMs, () => {
       void (async () => {
         for (const m of this.members) m.writer = m === promoted;
+        // Clients may connect as soon as the socket listens, before this continuation runs: the event's instant is
+        // when serving was certain, and `since` when it may have begun.
+        const since = performance.timeOrigin + performance.now();
         await this.endpoint.serve();
-        this.#truth.record({ kind: 'workload', resource: `rds/${this.id}`, from: 'refusing', to: 'serving', detail: { zone: promoted.zone, writer: promoted.id } });
+        this.#truth.record({ kind: 'workload', resource: `rds/${this.id}`, from: 'refusing', to: 'serving', detail: { zone: promoted.zone, writer: promoted.id, since } });
         this.#event(`Completed failover to DB instance: ${promoted.id}`, ['failover']);
         this.#setStatus('available');
       })();

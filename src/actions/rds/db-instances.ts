@@ -1,5 +1,5 @@
 import type { DBInstance, DescribeDBInstancesCommandOutput } from '@aws-sdk/client-rds';
-import { awsCall } from '../../aws/call.js';
+import { awsSend } from '../../aws/call.js';
 import { sdk } from '../../aws/sdk.js';
 import { ActionFailedError } from '../../errors/action-error.js';
 import type { ActivityContext, Resource } from '../../registry/types.js';
@@ -7,13 +7,12 @@ import type { ActivityContext, Resource } from '../../registry/types.js';
 export const RDS_DB = 'aws:rds:db';
 
 /** Sends an RDS command through the context's client, recorded for the journal. */
-export async function sendRds<C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(
+export function sendRds<C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(
   ctx: ActivityContext,
   command: C,
   summarize?: (output: O) => Record<string, unknown>,
 ): Promise<O> {
-  const client = (await ctx.aws.rds()) as unknown as { send(c: C, o: { abortSignal: AbortSignal }): Promise<O> };
-  return awsCall(ctx, 'rds', command, (c, o) => client.send(c, o), summarize);
+  return awsSend(ctx, 'rds', command, summarize);
 }
 
 function toResource(db: DBInstance): Resource {

@@ -185,6 +185,7 @@ function startGameday(url: string, n: number): Running {
     clock: systemClock,
     logger: silentLogger,
     aws: new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: 'http://127.0.0.1:9' }),
+    speed: 1,
     recordCall: () => undefined,
   };
   const args = httpProbe.args.parse({ url: `${url}/health` });

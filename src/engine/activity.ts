@@ -12,6 +12,8 @@ export interface ActivityEnv {
   clock: Clock;
   logger: Logger;
   aws: AwsClientFactory;
+  /** How many times faster than AWS the world runs. */
+  speed: number;
   /** Monotonic time of the run's start; journal times are relative to it. */
   origin: number;
 }
@@ -55,6 +57,7 @@ export async function runActivity(req: ActivityRequest, env: ActivityEnv): Promi
     clock: env.clock,
     logger: env.logger,
     aws: env.aws,
+    speed: env.speed,
     targets: req.targets,
     recordCall: (c: CallRecord) => calls.push({ ...c, startedAt: rel(c.startedAt), endedAt: rel(c.endedAt) }),
   };

@@ -55,11 +55,15 @@ const probeMeasurementSchema = z.object({
   valueChanges: z
     .array(z.object({ from: z.union([z.string(), z.number(), z.boolean()]), to: z.union([z.string(), z.number(), z.boolean()]), at: bracketSchema }))
     .meta({ description: 'Changes of the observed value (DNS answers, a status), in tolerance or not; at most 100.' }),
+  endpointChanges: z
+    .array(z.object({ from: z.union([z.string(), z.number(), z.boolean()]), to: z.union([z.string(), z.number(), z.boolean()]), at: bracketSchema }))
+    .default([])
+    .meta({ description: 'Changes of the address that served a probe resolving names through a `resolver` (a DNS failover as a client saw it); at most 100.' }),
   latency: z.object({ before: latencySchema, during: latencySchema, after: latencySchema }),
 });
 
 export const objectiveResultSchema = z.object({
-  objective: z.enum(['rto', 'rpo', 'maxErrorRate', 'maxP99Latency']),
+  objective: z.enum(['rto', 'rpo', 'maxErrorRate', 'maxP99Latency', 'switchover']),
   target: z.number(),
   unit: z.enum(['ms', 'ratio', 'writes']),
   measured: z.number().nullable(),
@@ -217,6 +221,7 @@ export function relativeMeasurement(m: Measurement, origin: number, measuredProb
       downtime: d(p.downtime),
       transitions: p.transitions.map((t) => ({ to: t.to, at: b(t.at) as Bracket })),
       valueChanges: p.valueChanges.map((c) => ({ ...c, at: b(c.at) as Bracket })),
+      endpointChanges: p.endpointChanges.map((c) => ({ ...c, at: b(c.at) as Bracket })),
     };
   }
   return {

@@ -34,6 +34,8 @@ export interface ProbeMeasurement {
   transitions: Transition[];
   /** Changes of the observed value (DNS answers, a status, a zone), whether or not in tolerance; at most 100. */
   valueChanges: ValueChange[];
+  /** Changes of the address that served the probe (a DNS failover seen by a client), for probes that report one; at most 100. */
+  endpointChanges: ValueChange[];
   latency: { before: LatencySummary | null; during: LatencySummary | null; after: LatencySummary | null };
 }
 
@@ -44,16 +46,23 @@ export interface ValueChange {
   at: Bracket;
 }
 
-/** Value changes of one probe, bracketed by the samples around each; samples without a value (errors) are skipped. */
-export function valueChanges(samples: readonly Sample[], limit = 100): ValueChange[] {
+/**
+ * Changes of one field of a probe's samples, bracketed by the samples around each. A sample without a value (an error)
+ * says nothing of the value, so value changes bridge it. A sample without an endpoint says that no endpoint served it,
+ * so a change of endpoint (served from the new address) is bracketed by the sample just before the first one served.
+ */
+export function valueChanges(samples: readonly Sample[], limit = 100, field: 'value' | 'endpoint' = 'value'): ValueChange[] {
   const out: ValueChange[] = [];
+  let last: Sample | undefined;
   let previous: Sample | undefined;
   for (const s of samples) {
-    if (s.value === undefined) continue;
-    if (previous?.value !== undefined && previous.value !== s.value) {
-      out.push({ from: previous.value, to: s.value, at: bracket(previous.start, s.end) });
+    const v = s[field];
+    const before = last?.[field];
+    if (v !== undefined && last !== undefined && before !== undefined && before !== v) {
+      out.push({ from: before, to: v, at: bracket((field === 'endpoint' ? (previous ?? last) : last).start, s.end) });
       if (out.length >= limit) break;
     }
+    if (v !== undefined) last = s;
     previous = s;
   }
   return out;
@@ -211,6 +220,7 @@ export function measure(input: MeasureInput): Measurement {
       downtime,
       transitions: transitions(p.samples),
       valueChanges: valueChanges(p.samples),
+      endpointChanges: valueChanges(p.samples, 100, 'endpoint'),
       latency: {
         before: injectedAt === null ? latency(p.samples) : latency(p.samples.filter((s) => s.end < injectedAt.lower)),
         during: window === null ? null : latencyBetween(p.samples, window.start, window.end),

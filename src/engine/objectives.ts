@@ -40,6 +40,7 @@ export function checkObjectives(
       });
     }
   }
+  if (objectives.switchover !== undefined) out.push(checkSwitchover(objectives.switchover, m, speed));
   if (objectives.maxErrorRate !== undefined) {
     const target = objectives.maxErrorRate;
     const rate = m.errorRate;
@@ -117,5 +118,33 @@ function checkRpo(rpo: { writes: number } | { ms: number }, reports: readonly { 
     margin: rpo.ms - value,
     status: value <= rpo.ms ? 'pass' : 'fail',
     detail: `${lost} acknowledged write${lost === 1 ? '' : 's'} lost, covering ${formatDuration(value)} ±${formatDuration(u)}, RPO ${formatDuration(rpo.ms)}`,
+  };
+}
+
+/**
+ * Failover time as a client sees it: from the injection to the first change of the probe's serving address (a probe
+ * resolving through a `resolver`) or, for probes without one, of its observed value (a dns probe's answers), in AWS
+ * time. With `to`, only a change to that value counts.
+ */
+function checkSwitchover(o: { probe: string; within: number; to?: string | undefined }, m: Measurement, speed: number): ObjectiveResult {
+  const base = { objective: 'switchover' as const, target: o.within, unit: 'ms' as const };
+  const pm = m.probes[o.probe];
+  const injected = m.injectedAt;
+  const wanted = o.to === undefined ? '' : ` to ${o.to}`;
+  if (pm === undefined || injected === null) return { ...base, measured: null, uncertainty: null, margin: null, status: 'fail', detail: `nothing was injected, so probe ${o.probe} could not switch` };
+  const changes = pm.endpointChanges.length > 0 ? pm.endpointChanges : pm.valueChanges;
+  const change = changes.find((c) => c.at.upper >= injected.lower && (o.to === undefined || String(c.to) === o.to));
+  if (change === undefined) {
+    return { ...base, measured: null, uncertainty: null, margin: null, status: 'fail', detail: `probe ${o.probe} never switched${wanted} after the injection, limit ${formatDuration(o.within)}` };
+  }
+  const after = { value: (change.at.value - injected.value) * speed, lower: Math.max(0, change.at.lower - injected.upper) * speed, upper: (change.at.upper - injected.lower) * speed };
+  const u = uncertainty(after);
+  return {
+    ...base,
+    measured: after.value,
+    uncertainty: u,
+    margin: o.within - after.value,
+    status: after.value <= o.within ? 'pass' : 'fail',
+    detail: `probe ${o.probe} switched from ${String(change.from) || '(none)'} to ${String(change.to) || '(none)'} ${formatDuration(after.value)} ±${formatDuration(u)} after the injection, limit ${formatDuration(o.within)}`,
   };
 }

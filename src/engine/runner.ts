@@ -92,7 +92,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       // A broken view must never break a run.
     }
   };
-  const env: ActivityEnv = { runId, clock, logger: options.logger ?? silentLogger, aws, origin };
+  const env: ActivityEnv = { runId, clock, logger: options.logger ?? silentLogger, aws, speed, origin };
   const run = new AbortController();
   const stopWith = (stop: RunStop): void => {
     if (!run.signal.aborted) run.abort(stop);

@@ -10,6 +10,8 @@ export interface Sample {
   ok: boolean;
   value?: string | number | boolean | undefined;
   latencyMs?: number | undefined;
+  /** The address that served it, when the probe resolves names itself. */
+  endpoint?: string | undefined;
   /** Why the sample is out of tolerance. */
   reason?: string | undefined;
   /** Whether this sample was taken at the fast rate. */
@@ -106,6 +108,7 @@ export class ProbeSampler {
       const end = clock.now();
       const reason = definition.check(observation, tolerance);
       const sample: Sample = { start, end, ok: reason === null, value: observation.value, latencyMs: observation.latencyMs, fast };
+      if (observation.endpoint !== undefined) sample.endpoint = observation.endpoint;
       if (reason !== null) sample.reason = reason;
       this.#record(sample);
       while (!signal.aborted) {

@@ -78,6 +78,14 @@ const objectives = z.strictObject({
   rpo: rpo.optional(),
   maxErrorRate: fraction().optional().meta({ description: 'Largest share of time probes may be out of tolerance during the fault.' }),
   maxP99Latency: duration().optional().meta({ description: 'Largest p99 latency allowed during the fault.' }),
+  switchover: z
+    .strictObject({
+      probe: z.string().meta({ description: 'The probe whose answers (a dns probe) or serving address (http or sql through a resolver) must change.' }),
+      within: duration().meta({ description: 'Longest time allowed from the injection to the change.' }),
+      to: z.string().optional().meta({ description: 'The value or address it must change to; any change counts when absent.' }),
+    })
+    .optional()
+    .meta({ description: 'Failover time: how soon after the injection a probe sees the switch to the other site or primary.' }),
   probes: z.array(z.string()).min(1).optional().meta({ description: 'Probes the objectives are measured on; default all.' }),
 });
 

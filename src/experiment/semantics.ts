@@ -37,6 +37,7 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
   };
   e.stopConditions.forEach((s, i) => probeRef(['stopConditions', i, 'probe'], s.probe));
   e.objectives.probes?.forEach((name, i) => probeRef(['objectives', 'probes', i], name));
+  if (e.objectives.switchover !== undefined) probeRef(['objectives', 'switchover', 'probe'], e.objectives.switchover.probe);
 
   const measured = (e.objectives.probes ?? knownProbes)
     .map((name) => e.probes.find((p) => p.name === name))
@@ -71,6 +72,15 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
   }
   if (e.environment.type === 'localstack' && e.environment.endpoint === undefined) {
     add(['environment', 'endpoint'], 'a localstack environment needs its endpoint, for example http://localhost.localstack.cloud:4566');
+  }
+  if (e.environment.type === 'sim') {
+    // The simulated region's RDS endpoints are names only its DNS server knows, as private RDS names are in a VPC.
+    e.probes.forEach((p, i) => {
+      const a = p.args as { url?: unknown; resolver?: unknown } | undefined;
+      if (typeof a?.url !== 'string' || a.resolver !== undefined || !/^postgres(ql)?:/.test(a.url)) return;
+      if (!/\.rds\.amazonaws\.com$/i.test(hostOf(a.url))) return;
+      add(['probes', i, 'args', 'url'], 'names an RDS endpoint of the simulated region, which resolves only through its DNS: add resolver: "${sim:dns.server}"');
+    });
   }
   if (e.recovery.stableFor > e.recovery.timeout) {
     add(['recovery', 'stableFor'], `the stabilisation window (${formatDuration(e.recovery.stableFor)}) is longer than the recovery timeout (${formatDuration(e.recovery.timeout)})`);
@@ -116,4 +126,12 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
     }),
   );
   return problems;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
 }

@@ -47,6 +47,8 @@ export interface ActivityContext {
   clock: Clock;
   logger: Logger;
   aws: AwsClientFactory;
+  /** How many times faster than AWS the world runs (a simulated region's speed, else 1); AWS-time values such as DNS TTLs divide by it. */
+  speed: number;
   /** Records an outbound call so it lands in the journal. */
   recordCall(call: CallRecord): void;
 }
@@ -86,6 +88,8 @@ export interface ProbeObservation {
   latencyMs?: number;
   /** Why the sample produced no value (connection refused, timeout…). */
   error?: string;
+  /** The address that served the sample, for probes that resolve a name themselves (through a `resolver`). */
+  endpoint?: string;
   /** Extra text a tolerance may match, such as a response body. Not stored in the journal. */
   text?: string;
 }

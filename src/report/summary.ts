@@ -33,10 +33,12 @@ export function renderSummary(j: Journal): string {
   }
   if (j.objectives.length === 0 && m.injectedAt === null) lines.push('objectives: not evaluated (nothing was injected)');
   for (const p of j.probes) {
-    for (const c of m.probes[p.name]?.valueChanges.slice(0, 5) ?? []) {
+    const pm = m.probes[p.name];
+    const changes = [...(pm?.valueChanges.slice(0, 5).map((c) => ({ c, what: 'changed' })) ?? []), ...(pm?.endpointChanges.slice(0, 5).map((c) => ({ c, what: 'moved' })) ?? [])];
+    for (const { c, what } of changes) {
       if (m.injectedAt === null || c.at.upper < m.injectedAt.lower) continue;
       const after = { value: c.at.value - m.injectedAt.value, lower: Math.max(0, c.at.lower - m.injectedAt.upper), upper: c.at.upper - m.injectedAt.lower };
-      lines.push(`probe ${p.name} changed from ${String(c.from) || '(none)'} to ${String(c.to) || '(none)'} ${time(after)} after the injection`);
+      lines.push(`probe ${p.name} ${what} from ${String(c.from) || '(none)'} to ${String(c.to) || '(none)'} ${time(after)} after the injection`);
     }
   }
   for (const p of j.probes) if (p.report !== undefined) lines.push(`probe ${p.name} after the run: ${p.report.error ?? p.report.summary}`);

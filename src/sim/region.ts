@@ -15,6 +15,9 @@ import { fqdn, route53Id, SimHostedZone, type AnswerContext, type DnsAnswer, typ
 /** Route 53 hosted zone ids of Application Load Balancers, for alias targets (AWS's published table, a few regions). */
 const ELB_ZONE_IDS: Record<string, string> = { 'us-east-1': 'Z35SXDOTRQ7X7K', 'us-east-2': 'Z3AADJGX6KTTL2', 'us-west-1': 'Z368ELLRRE2KJ0', 'us-west-2': 'Z1H1FL5HABSF5', 'eu-west-1': 'Z32O12XQLNTSW2', 'eu-central-1': 'Z215JYRZR1TBD5', 'ap-northeast-1': 'Z14GRHDCWA56QT' };
 
+/** RDS endpoint records have a TTL of 5 s, so clients follow a failover quickly. */
+export const RDS_DNS_TTL = 5;
+
 const hex = (n: number): string => randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
 
 export interface SimSubnet {
@@ -148,8 +151,8 @@ export class SimWorld {
         instanceClass: spec.instanceClass,
         zone,
         secondaryZone: spec.multiAZ && standby !== zone ? standby : undefined,
-        // Its own loopback address, like an instance's: the endpoint of the current primary.
-        host: `127.${this.#net}.200.${10 + i}`,
+        // A node per zone, each on its own loopback address; the endpoint's DNS name answers the primary's.
+        hostIn: (z) => `127.${this.#net}.${200 + Math.max(0, this.zones.indexOf(z))}.${10 + i}`,
         port: spec.port,
         tags: spec.tags,
         scheduler: this.scheduler,
@@ -166,21 +169,28 @@ export class SimWorld {
         region: this.topology.region,
         accountId: this.topology.accountId,
         instanceClass: spec.instanceClass,
-        memberZones: Array.from({ length: spec.members }, (_, n) => this.zones[(first + n) % this.zones.length] ?? zone),
-        // The writer endpoint: its own loopback address, whose DNS name follows the writer.
-        host: `127.${this.#net}.201.${10 + i}`,
+        // Each member on its own loopback address; the writer endpoint's DNS name answers the writer's.
+        members: Array.from({ length: spec.members }, (_, n) => ({ zone: this.zones[(first + n) % this.zones.length] ?? zone, host: `127.${this.#net}.${210 + n}.${10 + i}` })),
         port: spec.port,
         tags: spec.tags,
         scheduler: this.scheduler,
         truth: this.truth,
         failoverMs: this.timings.dbClusterFailover,
+        rebootMs: this.timings.dbReboot,
       });
       this.dbClusters.set(cluster.id, cluster);
     }
     const started = await Promise.allSettled([...this.databases.values(), ...this.dbClusters.values()].map((db) => db.start()));
     const failed = started.find((r) => r.status === 'rejected');
     if (failed !== undefined) throw new Error(`A database of the simulated region did not start: ${String((failed as PromiseRejectedResult).reason)}`);
-    for (const lb of this.loadBalancers.values()) await lb.start();
+    // Load balancers on distinct addresses share the first one's port, as AWS ALBs all listen on 80.
+    let sharedPort = 0;
+    const bound = new Set<string>();
+    for (const lb of this.loadBalancers.values()) {
+      await lb.start(bound.has(lb.address) ? 0 : sharedPort);
+      bound.add(lb.address);
+      sharedPort ||= lb.port;
+    }
     for (const asg of this.autoScalingGroups.values()) asg.start();
     await this.dns.start();
     this.#declareRoute53();
@@ -285,20 +295,18 @@ export class SimWorld {
     const out: Record<string, string> = { 'region.endpoint': endpoint, 'region.name': this.topology.region, 'region.accountId': this.topology.accountId };
     for (const lb of this.loadBalancers.values()) {
       out[`alb.${lb.name}.url`] = lb.url;
+      out[`alb.${lb.name}.address`] = lb.address;
+      out[`alb.${lb.name}.port`] = String(lb.port);
       out[`alb.${lb.name}.dnsName`] = lb.dnsName;
       out[`alb.${lb.name}.arn`] = lb.arn;
       out[`tg.${lb.targetGroup.name}.arn`] = lb.targetGroup.arn;
     }
     for (const asg of this.autoScalingGroups.values()) out[`asg.${asg.name}.name`] = asg.name;
-    for (const db of this.databases.values()) {
+    for (const db of [...this.databases.values(), ...this.dbClusters.values()]) {
       out[`rds.${db.id}.url`] = db.url;
+      out[`rds.${db.id}.endpoint`] = db.dnsName;
       out[`rds.${db.id}.address`] = db.host;
       out[`rds.${db.id}.port`] = String(db.port);
-    }
-    for (const c of this.dbClusters.values()) {
-      out[`rds.${c.id}.url`] = c.url;
-      out[`rds.${c.id}.address`] = c.host;
-      out[`rds.${c.id}.port`] = String(c.port);
     }
     out['dns.server'] = this.dns.address;
     for (const zone of this.hostedZones.values()) if (zone.declaredName !== undefined) out[`route53.zone.${zone.declaredName}.id`] = zone.id;
@@ -351,6 +359,8 @@ export class SimWorld {
     if (zone !== undefined) return zone.answer(q, type, this.#answerContext);
     const lb = this.#loadBalancerByDnsName(q);
     if (lb !== undefined) return { rcode: 'NOERROR', answers: type === 'A' ? [{ name: q, type: 'A', ttl: 60, data: lb.address }] : [], authorities: [] };
+    const addresses = this.#rdsAddresses(q);
+    if (addresses !== undefined) return { rcode: 'NOERROR', answers: type === 'A' ? addresses.map((data) => ({ name: q, type: 'A', ttl: RDS_DNS_TTL, data })) : [], authorities: [] };
     return { rcode: 'NXDOMAIN', answers: [], authorities: [] };
   }
 
@@ -375,6 +385,17 @@ export class SimWorld {
       const [name = '', type = ''] = key.split(' ');
       this.truth.record({ kind: 'dns-answer', resource: name, from: before, to: '', detail: { type } });
     }
+  }
+
+  /** Addresses an RDS endpoint name (instance, cluster writer, reader or member) resolves to. */
+  #rdsAddresses(q: string): string[] | undefined {
+    for (const db of this.databases.values()) if (`${db.dnsName}.` === q) return [db.host];
+    for (const c of this.dbClusters.values()) {
+      if (`${c.dnsName}.` === q) return [c.host];
+      if (`${c.readerDnsName}.` === q) return c.readers.map((m) => m.host);
+      for (const m of c.members) if (`${m.dnsName}.` === q) return [m.host];
+    }
+    return undefined;
   }
 
   #loadBalancerByDnsName(dnsName: string): SimLoadBalancer | undefined {

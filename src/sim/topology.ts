@@ -235,20 +235,19 @@ export function placeholderOutputs(t: Topology): Record<string, string> {
   const out: Record<string, string> = { 'region.endpoint': 'http://127.0.0.1:4566', 'region.name': t.region, 'region.accountId': t.accountId };
   for (const lb of t.loadBalancers) {
     out[`alb.${lb.name}.url`] = `http://${lb.address ?? '127.0.0.1'}:80`;
+    out[`alb.${lb.name}.address`] = lb.address ?? '127.0.0.1';
+    out[`alb.${lb.name}.port`] = '80';
     out[`alb.${lb.name}.dnsName`] = `${lb.name}.elb.sim`;
     out[`alb.${lb.name}.arn`] = `arn:aws:elasticloadbalancing:${t.region}:${t.accountId}:loadbalancer/app/${lb.name}/0000000000000000`;
     out[`tg.${lb.targetGroup.name}.arn`] = `arn:aws:elasticloadbalancing:${t.region}:${t.accountId}:targetgroup/${lb.targetGroup.name}/0000000000000000`;
   }
   for (const asg of t.autoScalingGroups) out[`asg.${asg.name}.name`] = asg.name;
-  for (const db of t.databases) {
-    out[`rds.${db.id}.url`] = `postgres://postgres@127.0.0.1:${db.port}/postgres`;
+  for (const db of [...t.databases, ...t.dbClusters]) {
+    const endpoint = `${db.id}.c000000000000.${t.region}.rds.amazonaws.com`;
+    out[`rds.${db.id}.url`] = `postgres://postgres@${endpoint}:${db.port}/postgres`;
+    out[`rds.${db.id}.endpoint`] = endpoint;
     out[`rds.${db.id}.address`] = '127.0.0.1';
     out[`rds.${db.id}.port`] = String(db.port);
-  }
-  for (const c of t.dbClusters) {
-    out[`rds.${c.id}.url`] = `postgres://postgres@127.0.0.1:${c.port}/postgres`;
-    out[`rds.${c.id}.address`] = '127.0.0.1';
-    out[`rds.${c.id}.port`] = String(c.port);
   }
   out['dns.server'] = '127.0.0.1:53';
   for (const zone of t.hostedZones) out[`route53.zone.${zone.name.replace(/\.$/, '').toLowerCase()}.id`] = 'Z0000000000000000000';

@@ -38,7 +38,7 @@ describe('data-tier actions and probes against moto_server', { skip }, () => {
 
   const context = (targets: Resource[] = []): { ctx: ActionContext; calls: CallRecord[] } => {
     const calls: CallRecord[] = [];
-    return { calls, ctx: { runId: 'conformance', signal: AbortSignal.timeout(30_000), clock: systemClock, logger: silentLogger, aws, targets, recordCall: (c) => calls.push(c) } };
+    return { calls, ctx: { runId: 'conformance', signal: AbortSignal.timeout(30_000), clock: systemClock, logger: silentLogger, aws, speed: 1, targets, recordCall: (c) => calls.push(c) } };
   };
 
   it('inverts a Route 53 health check with the version lock, journals the previous configuration, and restores it', async () => {

@@ -66,6 +66,7 @@ function activity(aws: AwsClientFactory, calls: CallRecord[] = []): ActivityCont
     clock: systemClock,
     logger: silentLogger,
     aws,
+    speed: 1,
     recordCall: (call) => calls.push(call),
     calls,
   };

@@ -1,39 +1,37 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { AwsClientFactory } from '../../src/aws/client-factory.js';
-import { journalSchema } from '../../src/engine/journal.js';
-import { runExperiment } from '../../src/engine/runner.js';
-import { parseExperiment } from '../../src/experiment/load.js';
-import { defaultRegistry } from '../../src/registry/default-registry.js';
-import type { TruthEvent } from '../../src/sim/ground-truth.js';
-import { SimRegion } from '../../src/sim/server.js';
-import { loadTopology } from '../../src/sim/topology.js';
-import { ROOT } from '../support/cli.js';
+import { runOnSim, waitForEvent } from '../support/sim.js';
+
+const SPEED = 20;
+/** Route 53's TTL for alias records to an ALB, in AWS seconds. */
+const ALIAS_TTL_S = 60;
 
 describe('failing the primary site’s Route 53 health check', () => {
-  it('times the DNS flip to the secondary within the bracket of the region’s recorded flip, and restores the check', async () => {
-    const file = join(ROOT, 'experiments', 'route53-failover.yaml');
-    const registry = defaultRegistry();
-    const region = await SimRegion.start({ topology: await loadTopology(join(ROOT, 'experiments', 'topologies', 'two-sites.yaml')), speed: 20 });
-    const aws = new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: region.endpoint, credentials: { accessKeyId: 'A', secretAccessKey: 'b' } });
-    try {
-      await region.world.ready(60_000);
-      const loaded = parseExperiment(await readFile(file, 'utf8'), file, { registry, env: {}, simOutputs: region.outputs() });
-      const journal = await runExperiment(loaded, { registry, aws });
-      journalSchema.parse(journal);
+  it('times the DNS flip and the client’s switch to the secondary against the region’s recorded flip, and restores the check', async () => {
+    await runOnSim('route53-failover.yaml', { topology: 'two-sites.yaml', speed: SPEED }, async ({ journal, endpoint, outputs, events }) => {
       assert.equal(journal.verdict.status, 'passed', journal.verdict.reason);
+      const secondary = outputs['alb.secondary.address'] ?? '';
+      const primary = outputs['alb.primary.address'] ?? '';
 
-      const events = ((await (await fetch(`${region.endpoint}/_sim/events`)).json()) as { events: TruthEvent[] }).events;
-      const flip = events.find((e) => e.kind === 'dns-answer' && e.resource.startsWith('app.example.com') && e.to === '127.0.20.1');
+      const truth = await events();
+      const flip = truth.find((e) => e.kind === 'dns-answer' && e.resource.startsWith('app.example.com') && e.to === secondary);
       assert.ok(flip !== undefined, 'the region recorded the flip to the secondary');
       const trueFlip = flip.epochMs - journal.startedAtEpochMs;
-      const measured = journal.measurement.probes.dns?.valueChanges.find((c) => c.to === '127.0.20.1');
+      const measured = journal.measurement.probes.dns?.valueChanges.find((c) => c.to === secondary);
       assert.ok(measured !== undefined, 'the dns probe saw the flip');
       assert.ok(measured.at.lower <= trueFlip && trueFlip <= measured.at.upper, `true flip at ${trueFlip}ms, measured [${measured.at.lower}, ${measured.at.upper}]`);
       // Within one probe interval: the bracket is narrower than the dns probe's steady-state interval (5 s AWS).
-      assert.ok(measured.at.upper - measured.at.lower <= 5_000 / 20, `bracket ${measured.at.upper - measured.at.lower}ms`);
+      assert.ok(measured.at.upper - measured.at.lower <= 5_000 / SPEED, `bracket ${measured.at.upper - measured.at.lower}ms`);
+
+      // The HTTP client resolving through DNS keeps the old answer for at most the alias TTL, then is served by the
+      // secondary: its switch lies between the flip and the flip plus the TTL (and one sampling interval).
+      const moved = journal.measurement.probes.app?.endpointChanges.find((c) => c.from === primary && c.to === secondary);
+      assert.ok(moved !== undefined, 'the app probe was served by the secondary');
+      assert.ok(moved.at.upper >= trueFlip, `switched at [${moved.at.lower}, ${moved.at.upper}], before the flip at ${trueFlip}`);
+      assert.ok(moved.at.lower <= trueFlip + (ALIAS_TTL_S * 1_000) / SPEED + 5_000 / SPEED, `switched at [${moved.at.lower}, ${moved.at.upper}], later than the TTL allows after ${trueFlip}`);
+      const switchover = journal.objectives.find((o) => o.objective === 'switchover');
+      assert.equal(switchover?.status, 'pass', switchover?.detail);
+      assert.ok(Math.abs((switchover?.measured ?? NaN) / SPEED - (moved.at.value - (journal.measurement.injectedAt?.value ?? NaN))) < 1, 'the objective measures the switch in AWS time');
 
       // The fault read the previous configuration first, and the rollback restored it.
       const [fault, rollback] = journal.activities;
@@ -41,10 +39,8 @@ describe('failing the primary site’s Route 53 health check', () => {
       assert.deepEqual(fault?.output?.previous, { inverted: false, disabled: false });
       assert.equal(rollback?.kind, 'auto-rollback');
       assert.deepEqual(rollback?.output?.restored, { inverted: false, disabled: false });
-      assert.ok(events.some((e) => e.kind === 'dns-answer' && e.resource.startsWith('app.example.com') && e.to === '127.0.10.1' && e.epochMs > flip.epochMs), 'DNS answers the primary again');
-    } finally {
-      await aws.destroy();
-      await region.stop();
-    }
+      // Restored, the check is healthy again at its next evaluation and DNS answers the primary.
+      await waitForEvent(endpoint, 'DNS to answer the primary again', (e) => e.kind === 'dns-answer' && e.resource.startsWith('app.example.com') && e.to === primary && e.epochMs > flip.epochMs, (2 * 30_000) / SPEED + 5_000);
+    });
   });
 });

@@ -1,42 +1,17 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { AwsClientFactory } from '../../src/aws/client-factory.js';
-import { awsTargetFor } from '../../src/aws/target.js';
-import { journalSchema } from '../../src/engine/journal.js';
-import { runExperiment } from '../../src/engine/runner.js';
-import { parseExperiment } from '../../src/experiment/load.js';
-import { defaultRegistry } from '../../src/registry/default-registry.js';
 import type { TruthEvent } from '../../src/sim/ground-truth.js';
-import { SimRegion } from '../../src/sim/server.js';
-import { loadTopology } from '../../src/sim/topology.js';
-import { ROOT } from '../support/cli.js';
+import { requestLog, runOnSim } from '../support/sim.js';
 
 const SPEED = 20;
 
-/** The ground truth as any client sees it: over HTTP from the region's control endpoint. */
-async function events(region: SimRegion): Promise<TruthEvent[]> {
-  const res = await fetch(`${region.endpoint}/_sim/events`);
-  return ((await res.json()) as { events: TruthEvent[] }).events;
-}
-
 describe('terminating one web instance on the simulated region', () => {
   it('measures a recovery that matches what the region really did, within the reported uncertainty', async () => {
-    const region = await SimRegion.start({ topology: await loadTopology(undefined), speed: SPEED });
-    const aws = new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: region.endpoint, credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' } });
-    try {
-      await region.world.ready(30_000);
-      const file = join(ROOT, 'experiments', 'terminate-one-instance.yaml');
-      const registry = defaultRegistry();
-      const loaded = parseExperiment(await readFile(file, 'utf8'), file, { registry, env: {}, simOutputs: region.outputs() });
-      assert.deepEqual(awsTargetFor(loaded.experiment.environment, {}, { endpoint: region.endpoint, region: 'us-east-1' }).endpoint, region.endpoint);
-      const journal = await runExperiment(loaded, { registry, aws, seed: 7 });
-      journalSchema.parse(journal);
+    await runOnSim('terminate-one-instance.yaml', { speed: SPEED, seed: 7 }, async ({ journal, endpoint, events }) => {
       assert.equal(journal.verdict.status, 'passed', journal.verdict.reason);
       assert.equal(journal.environment.speed, SPEED);
 
-      const truth = await events(region);
+      const truth = await events();
       const t = (e: TruthEvent): number => e.epochMs - journal.startedAtEpochMs;
       const victim = journal.targets[0]?.selected[0]?.id;
       assert.ok(victim !== undefined);
@@ -68,10 +43,7 @@ describe('terminating one web instance on the simulated region', () => {
       // Every AWS call went to the simulated region, and the journal lists the fault's calls.
       const calls = journal.activities[0]?.calls.map((c) => `${c.operation}:${c.mutating}`);
       assert.deepEqual(calls, ['TerminateInstances:true', 'DescribeInstances:false']);
-      assert.ok(region.requests.some((r) => r.service === 'ec2' && r.action === 'TerminateInstances'));
-    } finally {
-      await aws.destroy();
-      await region.stop();
-    }
+      assert.ok((await requestLog(endpoint)).some((r) => r.service === 'ec2' && r.action === 'TerminateInstances'));
+    });
   });
 });

@@ -156,6 +156,20 @@ describe('value changes', () => {
       { from: '10.0.0.2', to: '10.0.0.1', at: { value: 350.5, lower: 300, upper: 401 } },
     ]);
   });
+
+  it('brackets a change of serving endpoint by the failed sample just before the first one the new endpoint served', async () => {
+    const { valueChanges } = await import('../../src/engine/measurement.js');
+    // A failover: served by .1, refused for a while (no endpoint served), then served by .2.
+    const s: Sample[] = [
+      { start: 0, end: 1, ok: true, fast: false, value: 'acknowledged', endpoint: '10.0.0.1' },
+      ...range(100, 1_000, 100).map((start) => ({ start, end: start + 1, ok: false, fast: true, reason: 'connection refused' })),
+      { start: 1_000, end: 1_002, ok: true, fast: true, value: 'acknowledged', endpoint: '10.0.0.2' },
+      { start: 1_100, end: 1_101, ok: true, fast: true, value: 'acknowledged', endpoint: '10.0.0.2' },
+    ];
+    assert.deepEqual(valueChanges(s, 100, 'endpoint'), [{ from: '10.0.0.1', to: '10.0.0.2', at: { value: 951, lower: 900, upper: 1_002 } }]);
+    // The value never changed.
+    assert.deepEqual(valueChanges(s), []);
+  });
 });
 
 describe('impact at the edge of the injection', () => {
@@ -170,5 +184,35 @@ describe('impact at the edge of the injection', () => {
     const m = measure(base(s));
     assert.ok(m.impactAt !== null, 'impact observed');
     assert.ok(m.timeToImpact !== null && m.timeToImpact.value >= 0 && m.timeToImpact.lower === 0);
+  });
+});
+
+describe('the switchover objective', () => {
+  const served = (endpointAfter: (start: number) => string | undefined): Sample[] =>
+    range(0, 10_000, 100).map((start) => {
+      const endpoint = endpointAfter(start);
+      return endpoint === undefined ? { start, end: start + 1, ok: false, fast: false, reason: 'connection refused' } : { start, end: start + 1, ok: true, fast: false, value: 200, endpoint };
+    });
+
+  it('passes with the time from the injection to the first sample served by the new endpoint, in AWS time', async () => {
+    const { checkObjectives } = await import('../../src/engine/objectives.js');
+    const m = measure(base(served((t) => (t < 1_000 ? 'a' : t < 3_000 ? undefined : 'b'))));
+    const [result] = checkObjectives({ switchover: { probe: 'web', within: 60_000, to: 'b' } }, m, ['web'], 20);
+    // The switch lies in [2 900, 3 001] ms of wall time: 1 950 ms ± 50.5 after the injection at 1 000, ×20.
+    assert.equal(result?.status, 'pass');
+    assert.equal(result?.measured, 39_010);
+    assert.equal(result?.uncertainty, 1_010);
+  });
+
+  it('fails, saying so, when the probe never switched or switched to another endpoint or too late', async () => {
+    const { checkObjectives } = await import('../../src/engine/objectives.js');
+    const never = measure(base(served(() => 'a')));
+    assert.match(checkObjectives({ switchover: { probe: 'web', within: 60_000 } }, never, ['web'])[0]?.detail ?? '', /never switched after the injection/);
+    const elsewhere = measure(base(served((t) => (t < 2_000 ? 'a' : 'c'))));
+    assert.equal(checkObjectives({ switchover: { probe: 'web', within: 60_000, to: 'b' } }, elsewhere, ['web'])[0]?.status, 'fail');
+    const late = measure(base(served((t) => (t < 5_000 ? 'a' : 'b'))));
+    const [result] = checkObjectives({ switchover: { probe: 'web', within: 2_000, to: 'b' } }, late, ['web']);
+    assert.equal(result?.status, 'fail');
+    assert.ok((result?.margin ?? 0) < 0);
   });
 });

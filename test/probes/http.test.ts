@@ -19,6 +19,7 @@ const ctx: ActivityContext = {
   clock: systemClock,
   logger: silentLogger,
   aws: new AwsClientFactory({ kind: 'sim', region: 'us-east-1' }),
+  speed: 1,
   recordCall: () => undefined,
 };
 

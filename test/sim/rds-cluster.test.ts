@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeEventsCommand, FailoverDBClusterCommand, RDSClient, type DBCluster } from '@aws-sdk/client-rds';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeEventsCommand, FailoverDBClusterCommand, RDSClient, RebootDBClusterCommand, type DBCluster } from '@aws-sdk/client-rds';
 import pg from 'pg';
 import { rdsFailoverAction } from '../../src/actions/rds/failover.js';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
@@ -8,6 +8,7 @@ import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { ActionContext, CallRecord, Resource, TargetSpec } from '../../src/registry/types.js';
 import type { TruthEvent } from '../../src/sim/ground-truth.js';
+import { pgUrlThrough, resolveThrough } from '../support/sim.js';
 import { SimRegion } from '../../src/sim/server.js';
 import { parseTopology } from '../../src/sim/topology.js';
 
@@ -81,10 +82,17 @@ describe('simulated RDS Multi-AZ DB clusters through the SDK', () => {
       const one = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'ledger-instance-2' }))).DBInstances?.[0];
       assert.equal(one?.DBClusterIdentifier, 'ledger');
 
-      // The writer endpoint serves PostgreSQL on its own loopback address.
-      const url = region.outputs()['rds.ledger.url'] ?? '';
-      assert.match(url, /^postgres:\/\/postgres@127\.\d+\.201\.10:5432\/postgres$/);
-      const client = new pg.Client(url);
+      // The writer endpoint is a DNS name answered with the writer's node; the reader endpoint with the readers'.
+      const outputs = region.outputs();
+      const dns = outputs['dns.server'] ?? '';
+      const url = outputs['rds.ledger.url'] ?? '';
+      assert.match(url, /^postgres:\/\/postgres@ledger\.cluster-c[0-9a-f]{12}\.us-east-1\.rds\.amazonaws\.com:5432\/postgres$/);
+      const described = await cluster(rds, 'ledger');
+      assert.deepEqual(await resolveThrough(dns, described.Endpoint ?? ''), [{ address: outputs['rds.ledger.address'], ttl: 5 }]);
+      const readers = await resolveThrough(dns, described.ReaderEndpoint ?? '');
+      assert.equal(readers.length, 2);
+      assert.ok(readers.every((r) => r.address !== outputs['rds.ledger.address']));
+      const client = new pg.Client(await pgUrlThrough(dns, url));
       await client.connect();
       assert.equal((await client.query('SELECT 1 AS one')).rows[0].one, 1);
       await client.end();
@@ -108,7 +116,9 @@ describe('simulated RDS Multi-AZ DB clusters through the SDK', () => {
 
   it('fails over: failing-over while the writer endpoint refuses, then the target is the writer and every acknowledged write is there', async () => {
     await withRegion([{ id: 'ledger' }], SPEED, async (region, rds) => {
-      const url = region.outputs()['rds.ledger.url'] ?? '';
+      const outputs = region.outputs();
+      const dns = outputs['dns.server'] ?? '';
+      const url = await pgUrlThrough(dns, outputs['rds.ledger.url'] ?? '');
       const client = new pg.Client(url);
       client.on('error', () => undefined);
       await client.connect();
@@ -130,7 +140,10 @@ describe('simulated RDS Multi-AZ DB clusters through the SDK', () => {
       });
       assert.deepEqual(writers(after), { 'ledger-instance-1': false, 'ledger-instance-2': false, 'ledger-instance-3': true });
 
-      const fresh = new pg.Client(url);
+      // The writer endpoint's name follows the writer: it answers ledger-instance-3's node now.
+      const moved = await pgUrlThrough(dns, outputs['rds.ledger.url'] ?? '');
+      assert.notEqual(moved, url);
+      const fresh = new pg.Client(moved);
       await fresh.connect();
       assert.equal((await fresh.query('SELECT count(*)::int AS n FROM t')).rows[0].n, 20);
       await fresh.end();
@@ -159,13 +172,41 @@ describe('simulated RDS Multi-AZ DB clusters through the SDK', () => {
   });
 });
 
+describe('RebootDBCluster on the simulated region', () => {
+  it('reboots in place: rebooting while the writer endpoint refuses, then available with the same writer and name', async () => {
+    await withRegion([{ id: 'ledger' }], SPEED, async (region, rds) => {
+      const outputs = region.outputs();
+      const dns = outputs['dns.server'] ?? '';
+      const url = await pgUrlThrough(dns, outputs['rds.ledger.url'] ?? '');
+      const reply = await rds.send(new RebootDBClusterCommand({ DBClusterIdentifier: 'ledger' }));
+      assert.equal(reply.DBCluster?.Status, 'rebooting');
+      const refused = new pg.Client(url);
+      refused.on('error', () => undefined);
+      await assert.rejects(refused.connect());
+      await assert.rejects(rds.send(new RebootDBClusterCommand({ DBClusterIdentifier: 'ledger' })), fault('InvalidDBClusterStateFault'));
+      const after = await until('the cluster available again', async () => {
+        const c = await cluster(rds, 'ledger');
+        return c.Status === 'available' ? c : undefined;
+      });
+      assert.equal(writers(after)['ledger-instance-1'], true);
+      assert.equal(await pgUrlThrough(dns, outputs['rds.ledger.url'] ?? ''), url, 'the writer endpoint still answers the same node');
+      const fresh = new pg.Client(url);
+      await fresh.connect();
+      await fresh.end();
+      const events = await rds.send(new DescribeEventsCommand({ SourceIdentifier: 'ledger' }));
+      assert.deepEqual(events.Events?.map((e) => e.Message), ['DB cluster reboot started', 'DB cluster reboot completed']);
+      await assert.rejects(rds.send(new RebootDBClusterCommand({ DBClusterIdentifier: 'nope' })), (e: { name: string }) => e.name === 'DBClusterNotFoundFault');
+    });
+  });
+});
+
 describe('aws.rds.failover on a Multi-AZ DB cluster', () => {
   it('fails the cluster over through FailoverDBCluster, journals the calls, and verifies the writer moved zones', async () => {
     await withRegion([{ id: 'ledger', availabilityZone: 'b' }], SPEED, async (region, rds) => {
       const aws = new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: region.endpoint, credentials: CREDENTIALS });
       try {
         const calls: CallRecord[] = [];
-        const ctx: ActionContext = { runId: 'rds-cluster', signal: AbortSignal.timeout(30_000), clock: systemClock, logger: silentLogger, aws, targets: [], recordCall: (c) => calls.push(c) };
+        const ctx: ActionContext = { runId: 'rds-cluster', signal: AbortSignal.timeout(30_000), clock: systemClock, logger: silentLogger, aws, speed: 1, targets: [], recordCall: (c) => calls.push(c) };
         // Target resolution routes `aws:rds:cluster` to DescribeDBClusters.
         const spec: TargetSpec = { type: 'aws:rds:cluster', ids: ['ledger'], selection: { mode: 'ALL' } };
         const inventory = (await rdsFailoverAction.inventory?.(spec, ctx)) ?? [];

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { SimRegion } from '../../src/sim/server.js';
 import { parseTopology } from '../../src/sim/topology.js';
 import type { TruthEvent } from '../../src/sim/ground-truth.js';
+import { pgUrlThrough, resolveThrough } from '../support/sim.js';
 
 const SPEED = 60;
 
@@ -56,7 +57,13 @@ describe('simulated RDS through the SDK and the PostgreSQL protocol', () => {
   });
 
   it('fails over: rebooting, connections dropped and refused, then the standby serves in the other zone with every acknowledged write', async () => {
-    const url = region.outputs()['rds.orders-db.url'] ?? '';
+    const outputs = region.outputs();
+    const dns = outputs['dns.server'] ?? '';
+    const name = outputs['rds.orders-db.endpoint'] ?? '';
+    // The endpoint is a DNS name the region's DNS answers with the primary's node, TTL 5 s as RDS.
+    const before = await resolveThrough(dns, name);
+    assert.deepEqual(before, [{ address: outputs['rds.orders-db.address'], ttl: 5 }]);
+    const url = await pgUrlThrough(dns, outputs['rds.orders-db.url'] ?? '');
     const client = new pg.Client(url);
     client.on('error', () => undefined);
     await client.connect();
@@ -75,7 +82,14 @@ describe('simulated RDS through the SDK and the PostgreSQL protocol', () => {
     });
     assert.equal(after.AvailabilityZone, 'us-east-1b');
     assert.equal(after.SecondaryAvailabilityZone, 'us-east-1a');
-    const fresh = new pg.Client(url);
+    // The name now answers the standby's node (in us-east-1b); the old primary's address refuses.
+    const flipped = await resolveThrough(dns, name);
+    assert.equal(flipped.length, 1);
+    assert.notEqual(flipped[0]?.address, before[0]?.address);
+    const stale = new pg.Client(url);
+    stale.on('error', () => undefined);
+    await assert.rejects(stale.connect());
+    const fresh = new pg.Client(await pgUrlThrough(dns, outputs['rds.orders-db.url'] ?? ''));
     await fresh.connect();
     assert.equal((await fresh.query('SELECT count(*)::int AS n FROM t')).rows[0].n, 20);
     await fresh.end();

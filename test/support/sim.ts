@@ -1,12 +1,21 @@
+import { Resolver } from 'node:dns/promises';
+import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, type TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { STSClient } from '@aws-sdk/client-sts';
+import { AwsClientFactory } from '../../src/aws/client-factory.js';
+import { journalSchema, type Journal } from '../../src/engine/journal.js';
+import { runExperiment } from '../../src/engine/runner.js';
+import { parseExperiment } from '../../src/experiment/load.js';
+import { defaultRegistry } from '../../src/registry/default-registry.js';
 import type { TruthEvent } from '../../src/sim/ground-truth.js';
 import type { SimRequestRecord } from '../../src/sim/server.js';
 import { SimRegion } from '../../src/sim/server.js';
 import { loadTopology, parseTopology, REFERENCE_TOPOLOGY, type Topology } from '../../src/sim/topology.js';
+import { ROOT } from './cli.js';
 
 /**
  * Helpers for tests of the simulated region. Everything here talks to the region the way a user does: through the
@@ -204,4 +213,52 @@ export async function sdkError(call: Promise<unknown>): Promise<Error & { $fault
     return error as Error & { $fault?: string; $metadata?: { httpStatusCode?: number } };
   }
   throw new Error('expected the call to fail, but it succeeded');
+}
+
+/** What `runOnSim` hands its test: the journal, the region's endpoint and its ground truth. */
+export interface SimRun {
+  journal: Journal;
+  endpoint: string;
+  outputs: Record<string, string>;
+  events(): Promise<TruthEvent[]>;
+}
+
+/**
+ * Runs a ready experiment of `experiments/` on a fresh in-process region of `topology` (a file under
+ * `experiments/topologies/`, or the built-in reference architecture) at `speed`, through the real SDK over HTTP, checks
+ * the journal against its schema, hands the run to `check`, and cleans up.
+ */
+export async function runOnSim(experiment: string, options: { topology?: string; speed: number; seed?: number }, check: (run: SimRun) => Promise<void>): Promise<void> {
+  const file = join(ROOT, 'experiments', experiment);
+  const registry = defaultRegistry();
+  const topology = await loadTopology(options.topology === undefined ? undefined : join(ROOT, 'experiments', 'topologies', options.topology));
+  const region = await SimRegion.start({ topology, speed: options.speed });
+  const aws = new AwsClientFactory({ kind: 'sim', region: topology.region, endpoint: region.endpoint, credentials: CREDENTIALS });
+  try {
+    await region.world.ready(60_000);
+    const outputs = region.outputs();
+    const loaded = parseExperiment(await readFile(file, 'utf8'), file, { registry, env: {}, simOutputs: outputs });
+    const journal = await runExperiment(loaded, { registry, aws, ...(options.seed === undefined ? {} : { seed: options.seed }) });
+    journalSchema.parse(journal);
+    await check({ journal, endpoint: region.endpoint, outputs, events: () => truth(region.endpoint) });
+  } finally {
+    await aws.destroy();
+    await region.stop();
+  }
+}
+
+/** Resolves `name` through the region's DNS server (`host:port`): its A records with their TTLs. */
+export async function resolveThrough(server: string, name: string): Promise<{ address: string; ttl: number }[]> {
+  const resolver = new Resolver({ timeout: 2_000, tries: 1 });
+  resolver.setServers([server]);
+  return resolver.resolve4(name, { ttl: true });
+}
+
+/** A postgres:// URL whose host (an RDS endpoint name) is resolved through the region's DNS, as a client would. */
+export async function pgUrlThrough(server: string, url: string): Promise<string> {
+  const u = new URL(url);
+  const [first] = await resolveThrough(server, u.hostname);
+  if (first === undefined) throw new Error(`${u.hostname} has no address at ${server}`);
+  u.hostname = first.address;
+  return u.toString();
 }

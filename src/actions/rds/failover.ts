@@ -6,47 +6,19 @@
  * undo: the old primary or writer becomes a standby or reader. Refused (invalid-fault) for a single-AZ instance, with
  * AWS's own error.
  */
-import type { FailoverDBClusterCommandOutput, RebootDBInstanceCommandOutput } from '@aws-sdk/client-rds';
+import type { RebootDBInstanceCommandOutput } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { sdk } from '../../aws/sdk.js';
 import { ActionFailedError } from '../../errors/action-error.js';
 import { duration } from '../../experiment/fields.js';
-import type { ActionDefinition, ActivityContext, Resource, TargetSpec } from '../../registry/types.js';
-import { clusterInventory, clusterWriter, describeCluster, RDS_CLUSTER, waitClusterAvailable } from './db-clusters.js';
-import { dbInventory, dbTargets, describeDb, sendRds, waitAvailable } from './db-instances.js';
+import type { ActionDefinition } from '../../registry/types.js';
+import { failoverCluster, RDS_CLUSTER, rdsInventory } from './db-clusters.js';
+import { dbTargets, describeDb, sendRds, waitAvailable } from './db-instances.js';
 
 const args = z.strictObject({
   /** How long to wait for the instance or cluster to be available again (wall time). */
   waitTimeout: duration().default(900_000),
 });
-
-/** Targets of type `aws:rds:cluster` are listed with DescribeDBClusters; anything else with DescribeDBInstances. */
-async function inventory(spec: TargetSpec, ctx: ActivityContext): Promise<Resource[]> {
-  return spec.type === RDS_CLUSTER ? clusterInventory(spec, ctx) : dbInventory(spec, ctx);
-}
-
-/** FailoverDBCluster, then waits until the cluster is available with a writer in another zone; returns "from -> to". */
-async function failoverCluster(ctx: ActivityContext, id: string, timeoutMs: number): Promise<string> {
-  const { FailoverDBClusterCommand } = await sdk.rds();
-  const before = await describeCluster(ctx, id);
-  if ((before.DBClusterMembers ?? []).length < 2) throw new ActionFailedError(`DB cluster ${id} has fewer than 2 DB instances: it has no reader to fail over to.`);
-  const oldWriter = clusterWriter(before);
-  const oldZone = oldWriter === undefined ? undefined : (await describeDb(ctx, oldWriter)).AvailabilityZone;
-  await sendRds(ctx, new FailoverDBClusterCommand({ DBClusterIdentifier: id }), (out: FailoverDBClusterCommandOutput) => ({
-    status: out.DBCluster?.Status,
-    writer: clusterWriter(out.DBCluster),
-  }));
-  const after = await waitClusterAvailable(ctx, id, timeoutMs);
-  const newWriter = clusterWriter(after);
-  if (newWriter === undefined || newWriter === oldWriter) {
-    throw new ActionFailedError(`The failover of DB cluster ${id} did not move the writer: it is still ${oldWriter ?? 'unknown'}.`);
-  }
-  const newZone = (await describeDb(ctx, newWriter)).AvailabilityZone;
-  if (newZone === oldZone) {
-    throw new ActionFailedError(`The failover of DB cluster ${id} moved the writer to ${newWriter}, but it is still in ${oldZone ?? 'an unknown zone'}.`);
-  }
-  return `${oldWriter ?? '?'} (${oldZone ?? '?'}) -> ${newWriter} (${newZone ?? '?'})`;
-}
 
 export const rdsFailoverAction: ActionDefinition<z.output<typeof args>> = {
   id: 'aws.rds.failover',
@@ -54,7 +26,7 @@ export const rdsFailoverAction: ActionDefinition<z.output<typeof args>> = {
   mutating: true,
   args,
   ...dbTargets,
-  inventory,
+  inventory: rdsInventory,
   async run(a, ctx) {
     const { RebootDBInstanceCommand } = await sdk.rds();
     const moved: Record<string, string> = {};

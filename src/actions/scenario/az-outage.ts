@@ -1,11 +1,11 @@
 /**
  * `aws.scenario.az-outage` — one Availability Zone goes dark: its instances (those carrying the given tags) are
- * terminated or stopped, and every Multi-AZ DB instance whose primary is in the zone fails over; their targets leave
- * the load balancers as the instances go. Composed from the EC2 and RDS actions. Undo: stopped instances are started
+ * terminated or stopped, every Multi-AZ DB instance whose primary is in the zone fails over, and so does every Multi-AZ
+ * DB cluster whose writer is there; their targets leave the load balancers as the instances go. Composed from the EC2 and RDS actions. Undo: stopped instances are started
  * again (terminated ones are for their groups to replace; failed-over databases stay on their new primary).
  */
 import type { StopInstancesCommandOutput, TerminateInstancesCommandOutput } from '@aws-sdk/client-ec2';
-import type { DBInstance } from '@aws-sdk/client-rds';
+import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { sdk } from '../../aws/sdk.js';
 import { ActionFailedError } from '../../errors/action-error.js';
@@ -13,6 +13,7 @@ import { duration } from '../../experiment/fields.js';
 import type { ActionDefinition, ActionResult, ActivityContext } from '../../registry/types.js';
 import { instanceInventory, sendEc2, stateSummary, verifyStates } from '../ec2/instances.js';
 import { stopInstancesAction } from '../ec2/stop-instances.js';
+import { clusterInventory, clusterWriter, confirmClusterFailover, startClusterFailover } from '../rds/db-clusters.js';
 import { dbInventory, sendRds, waitAvailable } from '../rds/db-instances.js';
 
 const args = z.strictObject({
@@ -26,9 +27,15 @@ const args = z.strictObject({
 
 type Args = z.output<typeof args>;
 
-async function databasesIn(zone: string, ctx: ActivityContext): Promise<DBInstance[]> {
-  const all = await dbInventory({}, ctx);
-  return all.map((r) => r.attributes as unknown as DBInstance).filter((db) => db.AvailabilityZone === zone && db.MultiAZ === true && db.DBInstanceStatus === 'available');
+/** Multi-AZ DB instances with their primary in `zone`, and DB clusters with their writer there. */
+async function databasesIn(zone: string, ctx: ActivityContext): Promise<{ instances: DBInstance[]; clusters: DBCluster[] }> {
+  const all = (await dbInventory({}, ctx)).map((r) => r.attributes as unknown as DBInstance);
+  const zoneOf = new Map(all.map((db) => [db.DBInstanceIdentifier, db.AvailabilityZone]));
+  const instances = all.filter((db) => db.AvailabilityZone === zone && db.MultiAZ === true && db.DBInstanceStatus === 'available');
+  const clusters = (await clusterInventory({}, ctx))
+    .map((r) => r.attributes as unknown as DBCluster)
+    .filter((c) => c.Status === 'available' && zoneOf.get(clusterWriter(c)) === zone);
+  return { instances, clusters };
 }
 
 export const azOutageAction: ActionDefinition<Args> = {
@@ -38,8 +45,8 @@ export const azOutageAction: ActionDefinition<Args> = {
   args,
   async run(a, ctx) {
     const instances = await instanceInventory({ tags: a.instanceTags, filters: [{ path: 'Placement.AvailabilityZone', values: [a.availabilityZone] }], selection: { mode: 'ALL' } }, ctx);
-    const databases = a.failoverDatabases ? await databasesIn(a.availabilityZone, ctx) : [];
-    if (instances.length === 0 && databases.length === 0) {
+    const { instances: databases, clusters } = a.failoverDatabases ? await databasesIn(a.availabilityZone, ctx) : { instances: [], clusters: [] };
+    if (instances.length === 0 && databases.length === 0 && clusters.length === 0) {
       throw new ActionFailedError(`Nothing runs in ${a.availabilityZone} with tags ${JSON.stringify(a.instanceTags)}: the AZ outage would not land.`);
     }
     const ids = instances.map((i) => i.id);
@@ -51,6 +58,8 @@ export const azOutageAction: ActionDefinition<Args> = {
       else await sendEc2(ctx, new StopInstancesCommand({ InstanceIds: ids, Force: true }), (o: StopInstancesCommandOutput) => stateSummary(o.StoppingInstances));
     }
     for (const db of databases) await sendRds(ctx, new RebootDBInstanceCommand({ DBInstanceIdentifier: db.DBInstanceIdentifier, ForceFailover: true }));
+    const failingOver = [];
+    for (const c of clusters) failingOver.push(await startClusterFailover(ctx, c.DBClusterIdentifier ?? ''));
     if (ids.length > 0) await verifyStates(ctx, ids, a.instances === 'terminate' ? ['shutting-down', 'terminated'] : ['stopping', 'stopped'], `The outage of ${ids.length} instance(s) in ${a.availabilityZone}`);
     const moved: Record<string, string> = {};
     for (const db of databases) {
@@ -59,6 +68,7 @@ export const azOutageAction: ActionDefinition<Args> = {
       if (after.AvailabilityZone === a.availabilityZone) throw new ActionFailedError(`The failover of ${id} did not move its primary out of ${a.availabilityZone}.`);
       moved[id] = `${a.availabilityZone} -> ${after.AvailabilityZone ?? '?'}`;
     }
+    for (const started of failingOver) moved[started.id] = await confirmClusterFailover(ctx, started, a.waitTimeout);
     return { output: { availabilityZone: a.availabilityZone, instanceIds: ids, mode: a.instances, databases: moved } };
   },
   async rollback(a, result, ctx): Promise<ActionResult> {

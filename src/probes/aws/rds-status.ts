@@ -3,13 +3,18 @@ import { z } from 'zod';
 import { sdk } from '../../aws/sdk.js';
 import type { ProbeDefinition } from '../../registry/types.js';
 
-const args = z.strictObject({ dbInstanceIdentifier: z.string().min(1) });
+const args = z
+  .strictObject({ dbInstanceIdentifier: z.string().min(1).optional(), dbClusterIdentifier: z.string().min(1).optional() })
+  .refine((a) => (a.dbInstanceIdentifier === undefined) !== (a.dbClusterIdentifier === undefined), { error: 'name exactly one of dbInstanceIdentifier or dbClusterIdentifier' });
 const tolerance = z.strictObject({ status: z.array(z.string()).min(1).default(['available']) });
 
-/** `aws.rds.status`: the DB instance's status (and zone); within tolerance while it is one of the expected statuses. */
+/**
+ * `aws.rds.status`: the status of a DB instance (DescribeDBInstances) or of a Multi-AZ DB cluster (DescribeDBClusters);
+ * within tolerance while it is one of the expected statuses.
+ */
 export const rdsStatusProbe: ProbeDefinition<z.output<typeof args>, z.output<typeof tolerance>> = {
   id: 'aws.rds.status',
-  summary: 'Reads the status of an RDS DB instance (default tolerance: available).',
+  summary: 'Reads the status of an RDS DB instance or DB cluster (default tolerance: available).',
   measures: ['availability'],
   args,
   tolerance,
@@ -20,7 +25,11 @@ export const rdsStatusProbe: ProbeDefinition<z.output<typeof args>, z.output<typ
         const started = performance.now();
         try {
           const client = await ctx.aws.rds();
-          const { DescribeDBInstancesCommand } = await sdk.rds();
+          const { DescribeDBInstancesCommand, DescribeDBClustersCommand } = await sdk.rds();
+          if (a.dbClusterIdentifier !== undefined) {
+            const out = await client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: a.dbClusterIdentifier }), { abortSignal: signal });
+            return { value: out.DBClusters?.[0]?.Status ?? 'missing', latencyMs: performance.now() - started };
+          }
           const out = await client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: a.dbInstanceIdentifier }), { abortSignal: signal });
           const db = out.DBInstances?.[0];
           return { value: db?.DBInstanceStatus ?? 'missing', latencyMs: performance.now() - started, text: db?.AvailabilityZone ?? '' };

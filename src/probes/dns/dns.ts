@@ -3,12 +3,13 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { duration } from '../../experiment/fields.js';
 import type { ProbeDefinition } from '../../registry/types.js';
+import { dnsServerArg } from './ttl-resolver.js';
 
 const args = z.strictObject({
   name: z.string().min(1).meta({ description: 'The name to resolve, e.g. www.example.com' }),
   type: z.enum(['A', 'AAAA', 'CNAME', 'TXT']).default('A'),
   /** Resolver to ask, `host:port` or `host`; default the system's. */
-  server: z.string().regex(/^[0-9a-fA-F:.[\]]+(:\d+)?$/, { error: 'a resolver is an address, optionally with :port' }).optional(),
+  server: dnsServerArg.optional(),
   timeout: duration().default(2_000),
 });
 

@@ -1,8 +1,10 @@
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { Client, Dispatcher } from 'undici';
 import { duration } from '../../experiment/fields.js';
 import type { ProbeDefinition, ProbeObservation } from '../../registry/types.js';
+import { TtlResolver, dnsServerArg } from '../dns/ttl-resolver.js';
 import { networkErrorText } from './network-error.js';
 
 const statusClass = z.enum(['1xx', '2xx', '3xx', '4xx', '5xx']);
@@ -16,6 +18,9 @@ const args = z.strictObject({
   timeout: duration().default(2_000),
   /** Accept self-signed certificates (test endpoints only). */
   insecure: z.boolean().default(false),
+  resolver: dnsServerArg.optional().meta({
+    description: "DNS server (host:port) to resolve the URL's host through, honouring TTLs; each sample records the address that served it.",
+  }),
 });
 
 const tolerance = z.strictObject({
@@ -41,18 +46,33 @@ export const httpProbe: ProbeDefinition<Args, Tolerance> = {
   args,
   tolerance,
   defaultTolerance: { status: ['2xx', '3xx'] },
-  open(a, _ctx, tol) {
+  open(a, ctx, tol) {
     const url = new URL(a.url);
-    // undici loads on first use, so commands that never probe (validate, schema) start fast.
+    // Through a resolver, the client connects to the address the host resolves to now (a new connection when the
+    // answer changes, as a client honouring the TTL would make), with the Host header and TLS name of the URL.
+    const dns = a.resolver === undefined ? undefined : new TtlResolver(a.resolver, { timeoutMs: a.timeout, speed: ctx.speed });
+    const headers = dns === undefined ? a.headers : { host: url.host, ...a.headers };
     let client: Client | undefined;
-    const connect = async (): Promise<Client> =>
-      (client ??= new (await import('undici')).Client(url.origin, {
-        connect: { timeout: a.timeout, rejectUnauthorized: !a.insecure },
+    let address: string | undefined;
+    // undici loads on first use, so commands that never probe (validate, schema) start fast.
+    const connect = async (): Promise<Client> => {
+      const now = dns === undefined ? undefined : await dns.address(url.hostname);
+      if (client !== undefined && now === address) return client;
+      const stale = client;
+      client = undefined;
+      void stale?.close().catch(() => stale.destroy());
+      address = now;
+      const origin = now === undefined ? url.origin : `${url.protocol}//${now}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
+      const servername = isIP(url.hostname) === 0 ? url.hostname : undefined;
+      client = new (await import('undici')).Client(origin, {
+        connect: { timeout: a.timeout, rejectUnauthorized: !a.insecure, ...(servername === undefined ? {} : { servername }) },
         headersTimeout: a.timeout,
         bodyTimeout: a.timeout,
         keepAliveTimeout: 30_000,
         pipelining: 1,
-      }));
+      });
+      return client;
+    };
     const path = `${url.pathname}${url.search}`;
     const wantBody = tol?.body !== undefined;
     // One abort listener per session rather than one per request (undici's per-request signal costs about a third
@@ -76,20 +96,22 @@ export const httpProbe: ProbeDefinition<Args, Tolerance> = {
         const started = performance.now();
         watch(signal);
         try {
-          const options: Dispatcher.RequestOptions = { path, method: a.method, headers: a.headers };
+          const options: Dispatcher.RequestOptions = { path, method: a.method, headers };
           if (a.body !== undefined) options.body = a.body;
-          const res = await (client ?? (await connect())).request(options);
+          const res = await (dns === undefined && client !== undefined ? client : await connect()).request(options);
           let text: string | undefined;
           if (wantBody) text = await readLimited(res.body);
           else await res.body.dump();
           const observation: ProbeObservation = { value: res.statusCode, latencyMs: performance.now() - started };
           if (text !== undefined) observation.text = text;
+          if (address !== undefined) observation.endpoint = address;
           return observation;
         } catch (error) {
           return { error: networkErrorText(error, a.timeout), latencyMs: performance.now() - started };
         }
       },
       close: async () => {
+        dns?.close();
         const c = client;
         client = undefined;
         await c?.close().catch(() => c.destroy());

@@ -1,6 +1,7 @@
 import type { Client, ClientConfig } from 'pg';
 import { z } from 'zod';
 import { duration } from '../../experiment/fields.js';
+import { dnsServerArg, TtlResolver } from '../dns/ttl-resolver.js';
 
 /** How a SQL probe reaches PostgreSQL: a URL, plus an optional password kept out of it (or PGPASSWORD). */
 export const connectionArgs = {
@@ -10,12 +11,40 @@ export const connectionArgs = {
     .meta({ description: 'postgres://user@host:port/database; the password may come from `password` or PGPASSWORD.' }),
   password: z.string().optional(),
   timeout: duration().default(2_000),
+  resolver: dnsServerArg.optional().meta({
+    description: "DNS server (host:port) to resolve the URL's host through, honouring TTLs (an RDS endpoint follows its primary); samples record the address that served.",
+  }),
 };
 
 export interface ConnectionArgs {
   url: string;
   password?: string | undefined;
   timeout: number;
+  resolver?: string | undefined;
+}
+
+/** A connection and the address it reached, when the host was resolved through a `resolver`. */
+export interface Connection {
+  client: Client;
+  address: string | undefined;
+}
+
+/**
+ * Opens connections for one probe. With a `resolver`, each new connection goes to the address the URL's host resolves
+ * to at that moment (kept for its TTL, scaled by the world's speed), as a client library would.
+ */
+export function connector(a: ConnectionArgs, speed = 1): { open(): Promise<Connection>; close(): void } {
+  const dns = a.resolver === undefined ? undefined : new TtlResolver(a.resolver, { timeoutMs: a.timeout, speed });
+  return {
+    async open() {
+      if (dns === undefined) return { client: await connect(a), address: undefined };
+      const url = new URL(a.url);
+      const address = await dns.address(url.hostname);
+      url.hostname = address;
+      return { client: await connect({ ...a, url: url.toString() }), address };
+    },
+    close: () => dns?.close(),
+  };
 }
 
 /** Opens a new connection; pg is loaded on first use. Fails within the timeout. */

@@ -1,9 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import type { Client } from 'pg';
 import { z } from 'zod';
 import { duration } from '../../experiment/fields.js';
 import type { ProbeDefinition } from '../../registry/types.js';
-import { connect, connectionArgs, drop, sqlErrorText, type ConnectionArgs } from './connection.js';
+import { connectionArgs, connector, drop, sqlErrorText, type Connection } from './connection.js';
 
 const args = z.strictObject({ ...connectionArgs, query: z.string().min(1).default('SELECT 1') });
 const tolerance = z.strictObject({ maxLatency: duration().optional(), minRows: z.number().int().min(0).optional() });
@@ -16,24 +15,26 @@ export const sqlQueryProbe: ProbeDefinition<z.output<typeof args>, z.output<type
   args,
   tolerance,
   defaultTolerance: {},
-  open(a) {
-    let client: Client | undefined;
+  open(a, ctx) {
+    const connections = connector(a, ctx.speed);
+    let conn: Connection | undefined;
     return {
       async sample() {
         const started = performance.now();
         try {
-          client ??= await connect(a as ConnectionArgs);
-          const result = await client.query(a.query);
-          return { value: result.rowCount ?? result.rows.length, latencyMs: performance.now() - started };
+          conn ??= await connections.open();
+          const result = await conn.client.query(a.query);
+          return { value: result.rowCount ?? result.rows.length, latencyMs: performance.now() - started, ...(conn.address === undefined ? {} : { endpoint: conn.address }) };
         } catch (error) {
-          drop(client);
-          client = undefined;
+          drop(conn?.client);
+          conn = undefined;
           return { error: sqlErrorText(error), latencyMs: performance.now() - started };
         }
       },
       close: async () => {
-        drop(client);
-        client = undefined;
+        drop(conn?.client);
+        conn = undefined;
+        connections.close();
       },
     };
   },

@@ -3,7 +3,7 @@ import type { Client } from 'pg';
 import { z } from 'zod';
 import { duration } from '../../experiment/fields.js';
 import type { ProbeDefinition, ProbeReport } from '../../registry/types.js';
-import { connect, connectionArgs, drop, sqlErrorText, type ConnectionArgs } from './connection.js';
+import { connectionArgs, connector, drop, sqlErrorText, type Connection } from './connection.js';
 
 const args = z.strictObject({
   ...connectionArgs,
@@ -41,7 +41,8 @@ export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>>
   defaultTolerance: {},
   open(a, ctx) {
     const writes: Write[] = [];
-    let client: Client | undefined;
+    const connections = connector(a, ctx.speed);
+    let conn: Connection | undefined;
     let ready = false;
     const insert = `INSERT INTO ${a.table} (run_id, seq) VALUES ($1, $2)`;
     const ensureTable = async (c: Client): Promise<void> => {
@@ -56,21 +57,21 @@ export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>>
         writes.push(write);
         const started = performance.now();
         try {
-          client ??= await connect(a as ConnectionArgs);
-          await ensureTable(client);
-          await client.query(insert, [ctx.runId, write.seq]);
+          conn ??= await connections.open();
+          await ensureTable(conn.client);
+          await conn.client.query(insert, [ctx.runId, write.seq]);
           write.ackAt = performance.now();
-          return { value: 'acknowledged', latencyMs: write.ackAt - started };
+          return { value: 'acknowledged', latencyMs: write.ackAt - started, ...(conn.address === undefined ? {} : { endpoint: conn.address }) };
         } catch (error) {
-          drop(client);
-          client = undefined;
+          drop(conn?.client);
+          conn = undefined;
           return { error: sqlErrorText(error), latencyMs: performance.now() - started };
         }
       },
       async finish(signal) {
-        drop(client);
-        client = undefined;
-        const reader = await connectWhenUp(a, signal);
+        drop(conn?.client);
+        conn = undefined;
+        const reader = await connectWhenUp(connections, signal);
         try {
           await ensureTable(reader);
           const rows = await reader.query<{ seq: string; n: number }>(`SELECT seq, count(*)::int AS n FROM ${a.table} WHERE run_id = $1 GROUP BY seq`, [ctx.runId]);
@@ -81,8 +82,9 @@ export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>>
         }
       },
       close: async () => {
-        drop(client);
-        client = undefined;
+        drop(conn?.client);
+        conn = undefined;
+        connections.close();
       },
     };
   },
@@ -94,11 +96,11 @@ export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>>
 };
 
 /** The read-back needs the database; it is steady again by now, but give a failover's DNS a moment. */
-async function connectWhenUp(a: Args, signal: AbortSignal): Promise<Client> {
+async function connectWhenUp(connections: ReturnType<typeof connector>, signal: AbortSignal): Promise<Client> {
   let delay = 100;
   for (;;) {
     try {
-      return await connect(a);
+      return (await connections.open()).client;
     } catch (error) {
       if (signal.aborted) throw new Error(`could not read the ledger back: ${sqlErrorText(error)}`);
       await new Promise((resolve) => setTimeout(resolve, delay));

@@ -122,6 +122,11 @@ export function rdsApi(world: SimWorld, params: QueryParams): XmlReply {
       cluster.failover(params.get('TargetDBInstanceIdentifier'));
       return queryResponse(RDS_NS, action, { DBCluster: clusterXml(cluster) });
     }
+    case 'RebootDBCluster': {
+      const cluster = dbCluster(world, params.get('DBClusterIdentifier'));
+      cluster.reboot();
+      return queryResponse(RDS_NS, action, { DBCluster: clusterXml(cluster) });
+    }
     case 'RebootDBInstance': {
       const db = database(world, params.get('DBInstanceIdentifier'));
       db.reboot(params.bool('ForceFailover') === true);

@@ -2,14 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { GroundTruth } from '../ground-truth.js';
 import { SimApiError } from '../protocol/errors.js';
 import type { SimScheduler } from '../timing.js';
-import type { DbEvent } from './database.js';
-import { PostgresEndpoint } from './postgres-endpoint.js';
+import { RdsResource } from './rds-resource.js';
 
 /** One DB instance of a Multi-AZ DB cluster. */
 export interface SimClusterMember {
   readonly id: string;
   readonly arn: string;
   readonly zone: string;
+  /** Loopback address of this member's node. */
+  readonly host: string;
   readonly dnsName: string;
   readonly createdTime: Date;
   readonly promotionTier: number;
@@ -18,73 +19,57 @@ export interface SimClusterMember {
 
 /**
  * An RDS Multi-AZ DB cluster for PostgreSQL: a writer and readers in different zones over one shared store (an embedded
- * PGlite), so acknowledged writes survive a failover. Only the writer endpoint is served, on its own loopback address;
- * its DNS name follows the writer, so the address stays the same. During a failover (`failing-over`, about 35 s of AWS
- * time) connections to the writer endpoint drop and new ones are refused; then another member is the writer.
+ * PGlite), so acknowledged writes survive a failover. The writer endpoint is served on the writer's node address and its
+ * DNS name follows the writer (TTL 5 s). During a failover (`failing-over`, about 35 s of AWS time) or a reboot
+ * (`rebooting`) connections to the writer drop and new ones are refused; after a failover another member is the
+ * writer, in another zone. The reader endpoint resolves to the readers, which do not serve SQL in the sim.
  */
-export class SimDbCluster {
-  readonly id: string;
+export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 'rebooting'> {
   readonly arn: string;
   readonly resourceId = `cluster-${randomBytes(13).toString('hex').toUpperCase()}`;
   readonly instanceClass: string;
-  readonly endpoint: PostgresEndpoint;
   readonly dnsName: string;
   readonly readerDnsName: string;
-  readonly createdTime = new Date();
-  readonly events: DbEvent[] = [];
-  readonly tags: Record<string, string>;
   readonly members: SimClusterMember[];
-  status: 'creating' | 'available' | 'failing-over' = 'creating';
-  readonly #scheduler: SimScheduler;
-  readonly #truth: GroundTruth;
   readonly #failoverMs: number;
+  readonly #rebootMs: number;
 
   constructor(options: {
     id: string;
     region: string;
     accountId: string;
     instanceClass: string;
-    /** Zones of the members, in order; the first member starts as the writer. */
-    memberZones: string[];
-    host: string;
+    /** Zones and node addresses of the members, in order; the first member starts as the writer. */
+    members: { zone: string; host: string }[];
     port: number;
     tags: Record<string, string>;
     scheduler: SimScheduler;
     truth: GroundTruth;
     failoverMs: number;
+    rebootMs: number;
   }) {
-    this.id = options.id;
+    const first = options.members[0];
+    if (first === undefined) throw new Error(`DB cluster ${options.id} needs at least one member.`);
+    super({ id: options.id, sourceType: 'db-cluster', host: first.host, port: options.port, tags: options.tags, scheduler: options.scheduler, truth: options.truth });
     this.arn = `arn:aws:rds:${options.region}:${options.accountId}:cluster:${options.id}`;
     this.instanceClass = options.instanceClass;
-    this.endpoint = new PostgresEndpoint(options.host, options.port);
-    this.tags = options.tags;
     const suffix = `c${randomBytes(6).toString('hex')}.${options.region}.rds.amazonaws.com`;
     this.dnsName = `${options.id}.cluster-${suffix}`;
     this.readerDnsName = `${options.id}.cluster-ro-${suffix}`;
-    this.members = options.memberZones.map((zone, i) => {
+    this.members = options.members.map(({ zone, host }, i) => {
       const id = `${options.id}-instance-${i + 1}`;
-      return { id, arn: `arn:aws:rds:${options.region}:${options.accountId}:db:${id}`, zone, dnsName: `${id}.${suffix}`, createdTime: this.createdTime, promotionTier: 1, writer: i === 0 };
+      return { id, arn: `arn:aws:rds:${options.region}:${options.accountId}:db:${id}`, zone, host, dnsName: `${id}.${suffix}`, createdTime: this.createdTime, promotionTier: 1, writer: i === 0 };
     });
-    this.#scheduler = options.scheduler;
-    this.#truth = options.truth;
     this.#failoverMs = options.failoverMs;
-  }
-
-  get host(): string {
-    return this.endpoint.host;
-  }
-
-  get port(): number {
-    return this.endpoint.port;
-  }
-
-  /** postgres:// URL of the writer endpoint. */
-  get url(): string {
-    return this.endpoint.url;
+    this.#rebootMs = options.rebootMs;
   }
 
   get writer(): SimClusterMember | undefined {
     return this.members.find((m) => m.writer);
+  }
+
+  get readers(): SimClusterMember[] {
+    return this.members.filter((m) => !m.writer);
   }
 
   /** Distinct zones of the members, in member order. */
@@ -92,18 +77,9 @@ export class SimDbCluster {
     return [...new Set(this.members.map((m) => m.zone))];
   }
 
-  async start(): Promise<void> {
-    await this.endpoint.start();
-    this.#setStatus('available');
-  }
-
-  async stop(): Promise<void> {
-    await this.endpoint.stop();
-  }
-
   /** FailoverDBCluster: promotes `targetId` (or the next reader) after the failover time. */
   failover(targetId: string | undefined): void {
-    if (this.status !== 'available') throw new SimApiError('InvalidDBClusterStateFault', `DbCluster ${this.id} is not in available state.`);
+    this.#assertAvailable();
     if (this.members.length < 2) throw new SimApiError('InvalidDBClusterStateFault', `DbCluster ${this.id} has fewer than 2 DB instances: there is no reader to fail over to.`);
     const current = this.writer;
     let target: SimClusterMember | undefined;
@@ -118,31 +94,30 @@ export class SimDbCluster {
     if (target === undefined) throw new SimApiError('InvalidDBClusterStateFault', `DbCluster ${this.id} has no reader to fail over to.`);
     const promoted = target;
     const cross = current === undefined || current.zone !== promoted.zone;
-    this.#setStatus('failing-over');
-    this.#event(`Started ${cross ? 'cross AZ ' : ''}failover to DB instance: ${promoted.id}`, ['failover']);
-    this.endpoint.refuse();
-    this.#truth.record({ kind: 'workload', resource: `rds/${this.id}`, from: 'serving', to: 'refusing', detail: { zone: current?.zone, writer: current?.id } });
-    this.#scheduler.after(this.#failoverMs, () => {
-      void (async () => {
+    this.interrupt({
+      status: 'failing-over',
+      started: `Started ${cross ? 'cross AZ ' : ''}failover to DB instance: ${promoted.id}`,
+      completed: `Completed failover to DB instance: ${promoted.id}`,
+      categories: ['failover'],
+      ms: this.#failoverMs,
+      complete: () => {
         for (const m of this.members) m.writer = m === promoted;
-        // Clients may connect as soon as the socket listens, before this continuation runs: the event's instant is
-        // when serving was certain, and `since` when it may have begun.
-        const since = performance.timeOrigin + performance.now();
-        await this.endpoint.serve();
-        this.#truth.record({ kind: 'workload', resource: `rds/${this.id}`, from: 'refusing', to: 'serving', detail: { zone: promoted.zone, writer: promoted.id, since } });
-        this.#event(`Completed failover to DB instance: ${promoted.id}`, ['failover']);
-        this.#setStatus('available');
-      })();
+        return promoted.host;
+      },
     });
   }
 
-  #setStatus(to: SimDbCluster['status']): void {
-    const from = this.status;
-    this.status = to;
-    this.#truth.record({ kind: 'instance-state', resource: `rds/${this.id}`, from, to, detail: { zone: this.writer?.zone, writer: this.writer?.id } });
+  /** RebootDBCluster: every member restarts in place; the writer stays the writer. */
+  reboot(): void {
+    this.#assertAvailable();
+    this.interrupt({ status: 'rebooting', started: 'DB cluster reboot started', completed: 'DB cluster reboot completed', categories: ['availability'], ms: this.#rebootMs, complete: () => this.host });
   }
 
-  #event(message: string, categories: string[]): void {
-    this.events.push({ Date: new Date(), Message: message, SourceIdentifier: this.id, SourceType: 'db-cluster', EventCategories: categories });
+  protected placement(): Record<string, unknown> {
+    return { zone: this.writer?.zone, writer: this.writer?.id };
+  }
+
+  #assertAvailable(): void {
+    if (this.status !== 'available') throw new SimApiError('InvalidDBClusterStateFault', `DbCluster ${this.id} is not in available state.`);
   }
 }

@@ -67,12 +67,23 @@ export class SimLoadBalancer {
     return this.#port;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts listening. `preferredPort` applies when the topology left the port free: ALBs on different addresses share
+   * one port, as every ALB of AWS listens on the same port, so a name that fails over between sites keeps its port.
+   * A preferred port that is taken falls back to a free one.
+   */
+  async start(preferredPort = 0): Promise<void> {
     const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => this.#forward(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.#port, this.address, () => resolve());
-    });
+    const listen = (port: number): Promise<void> =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, this.address, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    if (this.#port === 0 && preferredPort !== 0) await listen(preferredPort).catch(() => listen(0));
+    else await listen(this.#port);
     this.#server = server;
     this.#port = (server.address() as AddressInfo).port;
     this.capacityChanged();

@@ -1,0 +1,49 @@
+import { isIP } from 'node:net';
+import { Resolver } from 'node:dns/promises';
+import { z } from 'zod';
+
+/** A DNS server to ask, `host:port` or `host`, as the `dns` probe and the `resolver` argument of other probes take it. */
+export const dnsServerArg = z.string().regex(/^[0-9a-fA-F:.[\]]+(:\d+)?$/, { error: 'a resolver is an address, optionally with :port' });
+
+/**
+ * Resolves names through one DNS server and keeps each answer for its TTL, as a client library does, so a probe that
+ * resolves through it follows a DNS failover no sooner than a real client would. TTLs are AWS time: against a
+ * simulated region running `speed` times faster they last `ttl / speed` of wall time. IP literals pass through.
+ */
+export class TtlResolver {
+  readonly server: string;
+  readonly #resolver: Resolver;
+  readonly #speed: number;
+  readonly #cache = new Map<string, { address: string; expires: number }>();
+
+  constructor(server: string, options: { timeoutMs: number; speed?: number }) {
+    this.server = server;
+    this.#resolver = new Resolver({ timeout: options.timeoutMs, tries: 1 });
+    this.#resolver.setServers([server]);
+    this.#speed = options.speed ?? 1;
+  }
+
+  /** The first IPv4 address `name` resolves to, from the cache while its TTL lasts. */
+  async address(name: string): Promise<string> {
+    if (isIP(name) !== 0) return name;
+    const now = performance.now();
+    const cached = this.#cache.get(name);
+    if (cached !== undefined && cached.expires > now) return cached.address;
+    let answers: { address: string; ttl: number }[];
+    try {
+      answers = await this.#resolver.resolve4(name, { ttl: true });
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? 'failed';
+      throw new Error(`${name} did not resolve through ${this.server} (${code === 'ENOTFOUND' ? 'no such name' : code})`);
+    }
+    const first = answers[0];
+    if (first === undefined) throw new Error(`${name} has no address at ${this.server}`);
+    const ttl = Math.min(...answers.map((a) => a.ttl));
+    this.#cache.set(name, { address: first.address, expires: now + (ttl * 1_000) / this.#speed });
+    return first.address;
+  }
+
+  close(): void {
+    this.#resolver.cancel();
+  }
+}

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { redact } from '../core/redact.js';
+import { isMutating } from './audit.js';
 import { AwsCallError } from '../errors/action-error.js';
 import type { ActivityContext, CallRecord } from '../registry/types.js';
 
@@ -8,15 +9,25 @@ import type { ActivityContext, CallRecord } from '../registry/types.js';
  * a refusal into an `AwsCallError` that keeps the SDK's `name` and `$fault`.
  */
 export async function awsCall<C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(
-  ctx: Pick<ActivityContext, 'recordCall' | 'signal'>,
+  ctx: Pick<ActivityContext, 'recordCall' | 'signal' | 'fence'>,
   service: string,
   command: C,
   send: (command: C, options: { abortSignal: AbortSignal }) => Promise<O>,
   summarize?: (output: O) => Record<string, unknown>,
 ): Promise<O> {
   const operation = command.constructor.name.replace(/Command$/, '');
-  const mutating = !/^(Describe|Get|List)/.test(operation);
+  const mutating = isMutating(operation);
   const request = redact(command.input) as Record<string, unknown>;
+  // Outside the plan, nothing is sent: the refusal is journaled like any refused call.
+  if (mutating) {
+    try {
+      ctx.fence?.check(service, operation, command.input);
+    } catch (error) {
+      const now = performance.now();
+      ctx.recordCall({ service, operation, request, startedAt: now, endedAt: now, mutating, ok: false, requestId: undefined, error: { name: 'RefusedByGameday', message: (error as Error).message, fault: 'client' } });
+      throw error;
+    }
+  }
   const startedAt = performance.now();
   const record = (ok: boolean, requestId: string | undefined, extra: Pick<CallRecord, 'response' | 'error'>): void =>
     ctx.recordCall({ service, operation, request, startedAt, endedAt: performance.now(), mutating, ok, requestId, ...extra });
@@ -46,7 +57,7 @@ const SIGNING_NAME: Record<AwsService, string> = {
 
 /** Sends a command through the context's client for `service`, recorded for the journal (see `awsCall`). */
 export async function awsSend<C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(
-  ctx: Pick<ActivityContext, 'recordCall' | 'signal' | 'aws'>,
+  ctx: Pick<ActivityContext, 'recordCall' | 'signal' | 'aws' | 'fence'>,
   service: AwsService,
   command: C,
   summarize?: (output: O) => Record<string, unknown>,

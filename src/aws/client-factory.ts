@@ -8,6 +8,7 @@ import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { FisClient } from '@aws-sdk/client-fis';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { ErrorCode, GamedayError } from '../errors/gameday-error.js';
+import { auditClient, type AuditEntry } from './audit.js';
 import { sdk } from './sdk.js';
 
 /** Where and as whom gameday talks to AWS. */
@@ -36,6 +37,7 @@ interface ClientConfig {
 export class AwsClientFactory {
   readonly target: AwsTarget;
   readonly #clients = new Map<string, Promise<{ destroy(): void }>>();
+  readonly #listeners = new Set<(entry: AuditEntry) => void>();
   #agents: { httpAgent: HttpAgent; httpsAgent: HttpsAgent } | undefined;
 
   constructor(target: AwsTarget) {
@@ -54,11 +56,22 @@ export class AwsClientFactory {
     return config;
   }
 
-  #get<T extends { destroy(): void }>(name: string, make: (config: ClientConfig) => Promise<T>): Promise<T> {
+  /** Subscribes to every AWS call made through this factory's clients (the audit trail); returns the unsubscribe. */
+  onCall(listener: (entry: AuditEntry) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #get<T extends { destroy(): void; middlewareStack: unknown }>(name: string, make: (config: ClientConfig) => Promise<T>): Promise<T> {
     let client = this.#clients.get(name);
     if (client === undefined) {
       const config = this.#config();
-      client = make(config);
+      client = make(config).then((c) => {
+        auditClient(c, name, (entry) => {
+          for (const l of this.#listeners) l(entry);
+        });
+        return c;
+      });
       this.#clients.set(name, client);
     }
     return client as Promise<T>;

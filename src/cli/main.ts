@@ -9,7 +9,8 @@ Exit codes:
   1  an objective was missed, the system did not recover, or the steady state did not hold
   2  invalid input (experiment file, arguments)
   3  aborted (Ctrl-C, stop condition, halt)
-  4  error (a fault did not land, or gameday itself failed)`;
+  4  error (a fault did not land, or gameday itself failed)
+  5  refused by a safety guard (account, region, opt-in, caps, scope); nothing was changed`;
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -57,12 +58,27 @@ ${EXIT_CODES}`);
     .addOption(new Option('--view <kind>', 'live view').choices(['auto', 'tty', 'plain', 'none']).default('auto'))
     .addOption(new Option('--speed <n>', 'sim: run the simulated region n times faster than AWS').argParser((v) => parsePositive(v, '--speed')))
     .option('--topology <file>', 'sim: topology of the simulated region (default: the reference architecture)')
+    .option('--yes', 'aws: run the plan without asking for confirmation', false)
+    .option('--audit-log <file>', 'append every AWS call to this file (default: <results>/audit.log)')
     .addHelpText('after', `
 Examples:
   $ gameday run experiments/local-http-outage.yaml
   $ gameday run my-experiment.yaml --journal out/journal.json --json
 ${EXIT_CODES}`)
     .action(action(async () => (await import('./run.js')).runCommand));
+
+  program
+    .command('plan')
+    .description('Show what a run would touch and whether the safety guards allow it, with read-only calls only.')
+    .argument('<file>', 'experiment file (YAML or JSON)')
+    .addOption(new Option('--seed <n>', 'seed of target selection (the pick a run with this seed makes)').argParser((v) => parseIntArg(v, '--seed')))
+    .addOption(new Option('--speed <n>', 'sim: run the simulated region n times faster than AWS').argParser((v) => parsePositive(v, '--speed')))
+    .option('--topology <file>', 'sim: topology of the simulated region (default: the reference architecture)')
+    .addHelpText('after', `
+Example:
+  $ gameday plan experiments/az-outage.yaml
+${EXIT_CODES}`)
+    .action(action(async () => (await import('./plan.js')).planCommand));
 
   program
     .command('sim')

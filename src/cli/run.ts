@@ -1,16 +1,22 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { AwsClientFactory } from '../aws/client-factory.js';
-import { awsTargetFor } from '../aws/target.js';
-import type { SimRegion } from '../sim/server.js';
-import { placeholderSimOutputs, remoteSimOutputs, startSimRegion } from './sim-host.js';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { runExperiment } from '../engine/runner.js';
-import { loadExperimentFile } from '../experiment/load.js';
+import { newRunId, runExperiment } from '../engine/runner.js';
 import { defaultRegistry } from '../registry/default-registry.js';
 import { renderSummary } from '../report/summary.js';
 import { plainView, ttyView, type LiveView } from './live-view.js';
 import type { GlobalOptions } from './output.js';
+import { openWorld } from './world.js';
+import { openAuditLog, type AuditLog } from './audit-log.js';
+import type { AuditEntry } from '../aws/audit.js';
+import { makePlan, renderPlan } from './plan.js';
+import type { Plan } from '../safety/plan.js';
+import type { LoadedExperiment } from '../experiment/load.js';
+import { AwsClientFactory } from '../aws/client-factory.js';
+import { awsTargetFor } from '../aws/target.js';
+import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
+import { createInterface } from 'node:readline/promises';
+import { randomInt } from 'node:crypto';
 
 export interface RunCommandOptions {
   results: string;
@@ -21,30 +27,42 @@ export interface RunCommandOptions {
   speed?: number;
   /** Overrides environment.topology of a sim experiment. */
   topology?: string;
+  /** aws: run the plan without asking. */
+  yes?: boolean;
+  /** Append-only audit log of every AWS call; default `<results>/audit.log`. */
+  auditLog?: string;
 }
 
 /** `gameday run FILE`: validates, runs in this process, writes the journal, exits with the verdict's code. */
 export async function runCommand(globals: GlobalOptions, file: string, options: RunCommandOptions): Promise<number> {
   const registry = defaultRegistry();
-  let loaded = await loadExperimentFile(file, { registry, simOutputs: (t) => placeholderSimOutputs(options.topology ?? t) });
-  const environment = loaded.experiment.environment;
-  let region: SimRegion | undefined;
-  let aws: AwsClientFactory | undefined;
-  if (environment.type === 'sim') {
-    // The simulated region is the default world: started here unless the experiment names a running one.
-    let outputs: Record<string, string>;
-    if (environment.endpoint === undefined) {
-      const topology = options.topology ?? (environment.topology === undefined ? undefined : resolve(dirname(file), environment.topology));
-      const speed = options.speed ?? environment.speed;
+  const world = await openWorld(file, registry, {
+    topology: options.topology,
+    speed: options.speed,
+    onStart: (speed) => {
       if (kindOfView(options, globals) !== 'none') process.stderr.write(`starting the simulated region (speed ${speed}×)…\n`);
-      region = await startSimRegion(topology, speed);
-      outputs = region.outputs();
-    } else outputs = await remoteSimOutputs(environment.endpoint);
-    const endpoint = outputs['region.endpoint'] ?? environment.endpoint ?? '';
-    loaded = await loadExperimentFile(file, { registry, simOutputs: async () => outputs });
-    aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, process.env, { endpoint, region: outputs['region.name'] ?? 'us-east-1' }));
+    },
+  });
+  const { loaded, aws } = world;
+  const runId = newRunId();
+  let audit: AuditLog;
+  try {
+    audit = await openAuditLog(options.auditLog ?? join(options.results, 'audit.log'));
+  } catch (error) {
+    await world.close();
+    throw error;
   }
-  if (options.speed !== undefined) loaded.experiment.environment.speed = options.speed;
+  // Against a live account the operator sees exactly what will be touched, and says yes, before anything runs.
+  let plan: Plan | undefined;
+  if (loaded.experiment.environment.type === 'aws') {
+    try {
+      plan = await confirmPlan(loaded, options, (entry) => audit.write(runId, entry));
+    } catch (error) {
+      await world.close();
+      await audit.close();
+      throw error;
+    }
+  }
   const origin = performance.now();
   const kind = kindOfView(options, globals);
   const view: LiveView | undefined =
@@ -71,10 +89,13 @@ export async function runCommand(globals: GlobalOptions, file: string, options: 
   try {
     const journal = await runExperiment(loaded, {
       registry,
+      runId,
+      onAwsCall: (entry) => audit.write(runId, entry),
       ...(aws === undefined ? {} : { aws }),
       signal: abort.signal,
       ...(view === undefined ? {} : { listener: view }),
       ...(options.seed === undefined ? {} : { seed: options.seed }),
+      ...(plan === undefined ? {} : { plan }),
     });
     view?.close();
     const path = options.journal ?? join(options.results, `${journal.runId}.json`);
@@ -87,12 +108,33 @@ export async function runCommand(globals: GlobalOptions, file: string, options: 
     view?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await aws?.destroy();
-    await region?.stop();
+    await world.close();
+    await audit.close();
   }
 }
 
 function kindOfView(options: RunCommandOptions, globals: GlobalOptions): 'tty' | 'plain' | 'none' {
   if (options.view !== 'auto') return options.view;
   return globals.json ? 'none' : process.stderr.isTTY ? 'tty' : 'plain';
+}
+
+/** Shows the plan of a run against AWS and asks for a yes on a terminal; without one, `--yes` is required. */
+async function confirmPlan(loaded: LoadedExperiment, options: RunCommandOptions, onCall: (entry: AuditEntry) => void): Promise<Plan> {
+  const aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, process.env));
+  aws.onCall(onCall);
+  try {
+    const { plan, calls } = await makePlan(loaded, aws, options.seed ?? randomInt(2 ** 31));
+    process.stderr.write(renderPlan(loaded, plan, calls));
+    if (plan.refusal !== null || options.yes === true) return plan;
+    if (process.stdin.isTTY !== true) {
+      throw new GamedayError(ErrorCode.InvalidArgument, 'A run against aws changes a live account and there is no terminal to confirm on: review the plan above (gameday plan) and add --yes.', { exitCode: ExitCode.InvalidInput });
+    }
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await rl.question(`Run this plan against account ${plan.account ?? '?'} in ${plan.region}? [y/N] `);
+    rl.close();
+    if (!/^y(es)?$/i.test(answer.trim())) throw new GamedayError(ErrorCode.Aborted, 'Not confirmed: nothing was run.', { exitCode: ExitCode.Aborted });
+    return plan;
+  } finally {
+    await aws.destroy();
+  }
 }

@@ -4,7 +4,7 @@ import { redact } from '../core/redact.js';
 import type { AwsClientFactory } from '../aws/client-factory.js';
 import { ErrorCode, GamedayError } from '../errors/gameday-error.js';
 import { findRunRefs, interpolateRun, type RunScope } from '../experiment/interpolate.js';
-import type { ActionResult, AnyActionDefinition, CallRecord, Resource } from '../registry/types.js';
+import type { ActionResult, AnyActionDefinition, CallRecord, Fence, Resource } from '../registry/types.js';
 import type { ActivityRecord } from './journal.js';
 
 export interface ActivityEnv {
@@ -14,6 +14,8 @@ export interface ActivityEnv {
   aws: AwsClientFactory;
   /** How many times faster than AWS the world runs. */
   speed: number;
+  /** The run's scope, once its plan is known: mutating calls outside it are refused. */
+  fence?: Fence | undefined;
   /** Monotonic time of the run's start; journal times are relative to it. */
   origin: number;
 }
@@ -58,6 +60,7 @@ export async function runActivity(req: ActivityRequest, env: ActivityEnv): Promi
     logger: env.logger,
     aws: env.aws,
     speed: env.speed,
+    fence: env.fence,
     targets: req.targets,
     recordCall: (c: CallRecord) => calls.push({ ...c, startedAt: rel(c.startedAt), endedAt: rel(c.endedAt) }),
   };

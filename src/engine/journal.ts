@@ -7,7 +7,7 @@ import type { Sample } from './sampler.js';
 export const JOURNAL_SCHEMA = 'gameday.journal/v1';
 
 /** The closed set of verdicts. */
-export const VERDICTS = ['passed', 'failed-objective', 'not-recovered', 'not-steady', 'aborted', 'errored', 'invalid-fault'] as const;
+export const VERDICTS = ['passed', 'failed-objective', 'not-recovered', 'not-steady', 'aborted', 'errored', 'invalid-fault', 'refused'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 const ms = z.number().meta({ description: 'Milliseconds since the run started (monotonic clock).' });
@@ -98,9 +98,34 @@ export const journalSchema = z.object({
       selection: z.string(),
       seed: z.number(),
       candidates: z.number(),
+      withoutOptIn: z.number().optional().meta({ description: 'Matching resources left out because they lack the opt-in tags (safety.requireTags).' }),
       selected: z.array(z.object({ id: z.string(), arn: z.string().optional(), tags: z.record(z.string(), z.string()) })),
     }),
   ),
+  guards: z
+    .array(z.object({ guard: z.string(), status: z.enum(['passed', 'refused']), detail: z.string() }))
+    .default([])
+    .meta({ description: 'Safety guards checked against the plan before anything ran: account, region, opt-in, caps.' }),
+  audit: z
+    .object({
+      calls: z.array(
+        z.object({
+          at: z.number().meta({ description: 'ms since the run started (wall clock).' }),
+          durationMs: z.number(),
+          service: z.string(),
+          operation: z.string(),
+          mutating: z.boolean(),
+          ok: z.boolean(),
+          requestId: z.string().optional(),
+          attempts: z.number().optional(),
+          error: z.object({ name: z.string(), message: z.string() }).optional(),
+          request: z.unknown(),
+        }),
+      ),
+      dropped: z.number().meta({ description: 'Calls past the journal’s limit (still in the audit log file).' }),
+    })
+    .default({ calls: [], dropped: 0 })
+    .meta({ description: 'Every AWS call of the run (probes, plan, faults, rollbacks), parameters redacted.' }),
   activities: z.array(activitySchema),
   probes: z.array(
     z.object({

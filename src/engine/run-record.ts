@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../aws/audit.js';
 import type { Experiment, ProbeSpec } from '../experiment/schema.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { formatDuration } from '../experiment/duration.js';
@@ -29,6 +30,9 @@ export interface RunRecord {
   endedEpochMs: number;
   phases: { name: string; startedAt: number; endedAt: number | null; status: 'completed' | 'failed' | 'aborted' | 'skipped'; detail?: string }[];
   targets: Journal['targets'];
+  guards: Journal['guards'];
+  audit: AuditEntry[];
+  auditDropped: number;
   activities: ActivityRecord[];
   samplers: { spec: ProbeSpec; sampler: ProbeSampler; session: ProbeSession; tolerance: unknown; report?: ProbeReport }[];
   injectedAt: Bracket | null;
@@ -53,6 +57,8 @@ export function exitCodeFor(verdict: Verdict): number {
     case 'errored':
     case 'invalid-fault':
       return ExitCode.Error;
+    case 'refused':
+      return ExitCode.Refused;
   }
 }
 
@@ -123,6 +129,11 @@ export function buildJournal(r: RunRecord, _registry: Registry): Journal {
       ...(p.detail === undefined ? {} : { detail: p.detail }),
     })),
     targets: r.targets,
+    guards: r.guards,
+    audit: {
+      calls: r.audit.map(({ epochMs, ...rest }) => ({ ...rest, at: Math.round((epochMs - r.startedEpochMs) * 1_000) / 1_000, durationMs: Math.round(rest.durationMs * 1_000) / 1_000 })),
+      dropped: r.auditDropped,
+    },
     activities: r.activities,
     probes: r.samplers.map((s) => ({
       name: s.spec.name,

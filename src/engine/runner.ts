@@ -1,6 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/logger.js';
+import type { AuditEntry } from '../aws/audit.js';
 import { AwsClientFactory } from '../aws/client-factory.js';
 import { awsTargetFor } from '../aws/target.js';
 import { redact } from '../core/redact.js';
@@ -17,7 +18,9 @@ import { buildJournal, type RunRecord } from './run-record.js';
 import type { ActivityRecord, Journal, Verdict } from './journal.js';
 import { defaultFastInterval, ProbeSampler, type Sample } from './sampler.js';
 import { describeCondition, evaluateStopCondition, type StopConditionState } from './stop-conditions.js';
-import { resolveTargets } from './targets.js';
+import { GamedayError } from '../errors/gameday-error.js';
+import { PlanFence } from '../safety/fence.js';
+import { buildPlan, type Plan } from '../safety/plan.js';
 import { speedOf, wallSchedule } from './time-scale.js';
 
 export interface RunOptions {
@@ -34,7 +37,14 @@ export interface RunOptions {
   seed?: number;
   /** Limit for each rollback, which runs even after an abort. @defaultValue 300000 */
   rollbackTimeoutMs?: number;
+  /** A plan already resolved (and shown to the operator): the run touches exactly it instead of resolving again. */
+  plan?: Plan;
+  /** Every AWS call of the run, as it happens (for an append-only audit log). */
+  onAwsCall?: (entry: AuditEntry) => void;
 }
+
+/** Calls kept in the journal's audit section; the audit log file keeps them all. */
+const JOURNAL_AUDIT_LIMIT = 5_000;
 
 /** Why the run stopped early. */
 class RunStop extends Error {
@@ -75,6 +85,9 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     endedEpochMs: 0,
     phases: [],
     targets: [],
+    guards: [],
+    audit: [],
+    auditDropped: 0,
     activities: [],
     samplers: [],
     injectedAt: null,
@@ -84,6 +97,15 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     verdict: 'passed',
     reason: '',
   };
+  const stopAudit = aws.onCall((entry) => {
+    if (record.audit.length < JOURNAL_AUDIT_LIMIT) record.audit.push(entry);
+    else record.auditDropped++;
+    try {
+      options.onAwsCall?.(entry);
+    } catch {
+      // A failing audit sink is reported by its owner; it must not break the run.
+    }
+  });
   const listener = options.listener ?? {};
   const notify = <K extends keyof RunListener>(key: K, ...args: Parameters<NonNullable<RunListener[K]>>): void => {
     try {
@@ -173,16 +195,26 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
 
   try {
     phase('resolve-targets');
-    const seed = options.seed ?? randomInt(2 ** 31);
-    for (const fault of e.faults) {
-      const definition = options.registry.action(fault.action);
-      if (definition === undefined) throw new Error(`Action '${fault.action}' is not registered.`);
-      if (fault.targets === undefined) continue;
-      const { record: r, selected } = await resolveTargets(fault.name, definition, fault.targets, seed, { ...env, signal: run.signal, recordCall: () => undefined });
-      record.targets.push(r);
-      resolved.set(fault.name, selected);
-      if (selected.length === 0) throw new RunStop('invalid-fault', `fault '${fault.name}' matched no ${r.type} (of ${r.candidates} candidates)`);
+    const plan = options.plan ?? (await buildPlan(e, options.registry, { ...env, signal: run.signal, recordCall: () => undefined }, options.seed ?? randomInt(2 ** 31), loaded.raw.faults).catch((error: unknown) => {
+      // A refused read (an unknown health check, missing permissions) means the fault cannot be planned.
+      if (error instanceof GamedayError) throw new RunStop('invalid-fault', `the plan could not be made: ${error.message}`);
+      throw error;
+    }));
+    record.guards = plan.guards;
+    for (const f of plan.faults) {
+      if (f.source === 'none') continue;
+      record.targets.push({ fault: f.fault, type: f.type, selection: f.selection, seed: plan.seed, candidates: f.candidates, withoutOptIn: f.withoutOptIn, selected: f.resources.map((r) => ({ id: r.id, ...(r.arn === undefined ? {} : { arn: r.arn }), tags: r.tags })) });
+      resolved.set(f.fault, f.resources);
     }
+    if (plan.refusal !== null) throw new RunStop('refused', `refused by the ${plan.refusal.guard} guard: ${plan.refusal.message}`);
+    for (const f of plan.faults) {
+      if (f.source !== 'none' && f.resources.length === 0) {
+        const optIn = f.withoutOptIn > 0 ? `; ${f.withoutOptIn} more lack the opt-in tags` : '';
+        throw new RunStop('invalid-fault', `fault '${f.fault}' matched no ${f.type} (of ${f.candidates} candidates${optIn})`);
+      }
+    }
+    // From here on, a mutating call may only name what the plan holds.
+    env.fence = new PlanFence(plan.faults.flatMap((f) => f.resources));
 
     phase('steady-state-before');
     for (const p of e.probes) {
@@ -325,6 +357,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       }),
     );
     await Promise.all(record.samplers.map((s) => s.session.close().catch(() => undefined)));
+    stopAudit();
     if (options.aws === undefined) await aws.destroy();
     record.endedEpochMs = clock.epochMs();
   }

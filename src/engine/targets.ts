@@ -22,8 +22,8 @@ function valuesAt(value: unknown, keys: readonly string[]): string[] {
 }
 
 /**
- * Resolves a fault's targets: lists the inventory, keeps what matches, applies the selection mode with a seeded
- * generator so the pick can be replayed.
+ * Resolves a fault's targets: lists the inventory, keeps what matches and is `eligible` (carries the opt-in tags),
+ * applies the selection mode with a seeded generator so the pick can be replayed.
  */
 export async function resolveTargets(
   fault: string,
@@ -31,10 +31,12 @@ export async function resolveTargets(
   spec: TargetSpec,
   seed: number,
   ctx: ActivityContext,
+  eligible: (r: Resource) => boolean = () => true,
 ): Promise<{ record: Journal['targets'][number]; selected: Resource[] }> {
   const type = spec.type ?? definition.targetType ?? 'unknown';
   const inventory = definition.inventory === undefined ? [] : await definition.inventory(spec, ctx);
-  const candidates = inventory.filter((r) => r.type === type && matchesTarget(r, spec));
+  const matching = inventory.filter((r) => r.type === type && matchesTarget(r, spec));
+  const candidates = matching.filter(eligible);
   const selected = applySelection(spec.selection, candidates, seededRandom(seed));
   return {
     selected,
@@ -44,6 +46,7 @@ export async function resolveTargets(
       selection: formatSelection(spec.selection),
       seed,
       candidates: candidates.length,
+      withoutOptIn: matching.length - candidates.length,
       selected: selected.map((r) => ({ id: r.id, ...(r.arn === undefined ? {} : { arn: r.arn }), tags: r.tags })),
     },
   };

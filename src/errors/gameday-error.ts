@@ -8,6 +8,7 @@ export const ErrorCode = {
   ActionFailed: 'GD_ACTION_FAILED',
   AwsCallFailed: 'GD_AWS_CALL_FAILED',
   Aborted: 'GD_ABORTED',
+  Refused: 'GD_REFUSED',
   Internal: 'GD_INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -19,6 +20,7 @@ export const ExitCode = {
   InvalidInput: 2,
   Aborted: 3,
   Error: 4,
+  Refused: 5,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

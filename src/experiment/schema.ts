@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Registry } from '../registry/registry.js';
+import { safetyPolicy } from '../safety/policy.js';
 import { duration, fraction, selection, stepName } from './fields.js';
 
 /** The experiment format version this build reads. */
@@ -129,6 +130,7 @@ function experiment<P extends z.ZodType, F extends z.ZodType, R extends z.ZodTyp
     recovery,
     objectives: objectives.default({}),
     stopConditions: z.array(stopCondition).default([]),
+    safety: safetyPolicy,
     rollbacks: z.array(rollback).default([]),
   });
 }

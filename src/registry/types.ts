@@ -51,6 +51,13 @@ export interface ActivityContext {
   speed: number;
   /** Records an outbound call so it lands in the journal. */
   recordCall(call: CallRecord): void;
+  /** Refuses a mutating AWS call that names a resource outside the run's plan (throws a SafetyError). */
+  fence?: Fence | undefined;
+}
+
+/** Checked before every mutating AWS call. */
+export interface Fence {
+  check(service: string, operation: string, input: unknown): void;
 }
 
 export interface ActionContext extends ActivityContext {
@@ -76,6 +83,11 @@ export interface ActionDefinition<Args = unknown> {
   targetType?: string;
   /** Lists candidate resources of `targetType` for target resolution. */
   inventory?(spec: TargetSpec, ctx: ActivityContext): Promise<Resource[]>;
+  /**
+   * For an action that finds its own resources (no `targets`): lists, with read-only calls, exactly what `run` will
+   * touch. The plan shows them, the guards check them, and `run` receives them as `ctx.targets`.
+   */
+  plan?(args: Args, ctx: ActivityContext): Promise<Resource[]>;
   run(args: Args, ctx: ActionContext): Promise<ActionResult>;
   rollback?(args: Args, result: ActionResult, ctx: ActionContext): Promise<ActionResult>;
 }

@@ -17,6 +17,7 @@ export function renderSummary(j: Journal): string {
   const lines = [
     `verdict: ${j.verdict.status.toUpperCase()} — ${j.verdict.reason}`,
     `experiment: ${j.experiment.name} (${j.environment.type}, ${j.environment.region})  run: ${j.runId}  took ${formatDuration(j.durationMs)}`,
+    ...(j.guards.length === 0 ? [] : [`guards: ${j.guards.map((g) => `${g.guard} ${g.status === 'passed' ? 'ok' : 'REFUSED'}`).join(', ')}`]),
     `time to impact:   ${m.impactAt === null ? 'no impact observed' : time(m.timeToImpact)}`,
     `time to recovery: ${m.injectedAt === null ? '—' : m.recovered ? time(m.timeToRecovery) : 'not recovered'}`,
     `downtime:         ${time(m.downtime)}`,

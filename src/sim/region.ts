@@ -438,6 +438,7 @@ export class SimWorld {
         },
         spec.name,
       );
+      Object.assign(hc.tags, spec.tags);
       checkIds.set(spec.name, hc.id);
     }
     for (const spec of this.topology.hostedZones) {

@@ -28,6 +28,7 @@ const route53HealthCheck = z.strictObject({
   failureThreshold: z.number().int().min(1).max(10).default(3),
   inverted: z.boolean().default(false),
   disabled: z.boolean().default(false),
+  tags: z.record(z.string(), z.string()).default({}),
 });
 
 /** A record set of a hosted zone; `name` is relative to the zone (`www`, `@` for the apex) or absolute. */

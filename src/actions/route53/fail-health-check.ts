@@ -3,7 +3,7 @@
  * Disabled, which would read as healthy), under the HealthCheckVersion lock. Before the change it reads the check, so
  * the previous configuration is in the journal; the undo restores Inverted and Disabled as they were.
  */
-import type { GetHealthCheckCommandOutput, UpdateHealthCheckCommandOutput } from '@aws-sdk/client-route-53';
+import type { GetHealthCheckCommandOutput, ListTagsForResourceCommandOutput, UpdateHealthCheckCommandOutput } from '@aws-sdk/client-route-53';
 import { z } from 'zod';
 import { awsSend } from '../../aws/call.js';
 import { sdk } from '../../aws/sdk.js';
@@ -27,6 +27,15 @@ export const failHealthCheckAction: ActionDefinition<z.output<typeof args>> = {
   summary: 'Inverts a Route 53 health check so it reports unhealthy (restored on rollback).',
   mutating: true,
   args,
+  /** The check itself, read first: an unknown id is refused (NoSuchHealthCheck) before anything runs. */
+  async plan(a, ctx) {
+    const { GetHealthCheckCommand, ListTagsForResourceCommand } = await sdk.route53();
+    const out: GetHealthCheckCommandOutput = await send(ctx, new GetHealthCheckCommand({ HealthCheckId: a.healthCheckId }), configSummary);
+    const tagged: ListTagsForResourceCommandOutput = await send(ctx, new ListTagsForResourceCommand({ ResourceType: 'healthcheck', ResourceId: a.healthCheckId }));
+    const tags: Record<string, string> = {};
+    for (const t of tagged.ResourceTagSet?.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
+    return [{ type: 'aws:route53:healthcheck', id: a.healthCheckId, arn: `arn:aws:route53:::healthcheck/${a.healthCheckId}`, tags, attributes: (out.HealthCheck ?? {}) as Record<string, unknown> }];
+  },
   async run(a, ctx) {
     const { GetHealthCheckCommand, UpdateHealthCheckCommand } = await sdk.route53();
     const before: GetHealthCheckCommandOutput = await send(ctx, new GetHealthCheckCommand({ HealthCheckId: a.healthCheckId }), configSummary);

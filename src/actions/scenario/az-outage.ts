@@ -1,8 +1,10 @@
 /**
  * `aws.scenario.az-outage` — one Availability Zone goes dark: its instances (those carrying the given tags) are
  * terminated or stopped, every Multi-AZ DB instance whose primary is in the zone fails over, and so does every Multi-AZ
- * DB cluster whose writer is there; their targets leave the load balancers as the instances go. Composed from the EC2 and RDS actions. Undo: stopped instances are started
- * again (terminated ones are for their groups to replace; failed-over databases stay on their new primary).
+ * DB cluster whose writer is there; their targets leave the load balancers as the instances go. Composed from the EC2
+ * and RDS actions. What it touches is found before the run (`plan`), so the plan, the guards and the fence see it.
+ * Undo: stopped instances are started again (terminated ones are for their groups to replace; failed-over databases
+ * stay on their new primary).
  */
 import type { StopInstancesCommandOutput, TerminateInstancesCommandOutput } from '@aws-sdk/client-ec2';
 import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
@@ -10,11 +12,11 @@ import { z } from 'zod';
 import { sdk } from '../../aws/sdk.js';
 import { ActionFailedError } from '../../errors/action-error.js';
 import { duration } from '../../experiment/fields.js';
-import type { ActionDefinition, ActionResult, ActivityContext } from '../../registry/types.js';
-import { instanceInventory, sendEc2, stateSummary, verifyStates } from '../ec2/instances.js';
+import type { ActionDefinition, ActionResult, ActivityContext, Resource } from '../../registry/types.js';
+import { EC2_INSTANCE, instanceInventory, sendEc2, stateSummary, verifyStates } from '../ec2/instances.js';
 import { stopInstancesAction } from '../ec2/stop-instances.js';
-import { clusterInventory, clusterWriter, confirmClusterFailover, startClusterFailover } from '../rds/db-clusters.js';
-import { dbInventory, sendRds, waitAvailable } from '../rds/db-instances.js';
+import { clusterInventory, clusterWriter, confirmClusterFailover, RDS_CLUSTER, startClusterFailover } from '../rds/db-clusters.js';
+import { dbInventory, RDS_DB, sendRds, waitAvailable } from '../rds/db-instances.js';
 
 const args = z.strictObject({
   availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { error: "expected a zone such as 'us-east-1a'" }),
@@ -27,15 +29,24 @@ const args = z.strictObject({
 
 type Args = z.output<typeof args>;
 
-/** Multi-AZ DB instances with their primary in `zone`, and DB clusters with their writer there. */
-async function databasesIn(zone: string, ctx: ActivityContext): Promise<{ instances: DBInstance[]; clusters: DBCluster[] }> {
-  const all = (await dbInventory({}, ctx)).map((r) => r.attributes as unknown as DBInstance);
-  const zoneOf = new Map(all.map((db) => [db.DBInstanceIdentifier, db.AvailabilityZone]));
-  const instances = all.filter((db) => db.AvailabilityZone === zone && db.MultiAZ === true && db.DBInstanceStatus === 'available');
-  const clusters = (await clusterInventory({}, ctx))
-    .map((r) => r.attributes as unknown as DBCluster)
-    .filter((c) => c.Status === 'available' && zoneOf.get(clusterWriter(c)) === zone);
-  return { instances, clusters };
+/**
+ * What the outage will touch, read-only: the zone's running instances with the tags, its Multi-AZ DB instances whose
+ * primary is there and its DB clusters whose writer is there.
+ */
+async function inZone(a: Args, ctx: ActivityContext): Promise<Resource[]> {
+  const instances = await instanceInventory({ tags: a.instanceTags, filters: [{ path: 'Placement.AvailabilityZone', values: [a.availabilityZone] }], selection: { mode: 'ALL' } }, ctx);
+  if (!a.failoverDatabases) return instances;
+  const dbs = await dbInventory({}, ctx);
+  const zoneOf = new Map(dbs.map((r) => [r.id, (r.attributes as DBInstance).AvailabilityZone]));
+  const primaries = dbs.filter((r) => {
+    const db = r.attributes as DBInstance;
+    return db.AvailabilityZone === a.availabilityZone && db.MultiAZ === true && db.DBInstanceStatus === 'available';
+  });
+  const clusters = (await clusterInventory({}, ctx)).filter((r) => {
+    const c = r.attributes as DBCluster;
+    return c.Status === 'available' && zoneOf.get(clusterWriter(c) ?? '') === a.availabilityZone;
+  });
+  return [...instances, ...primaries, ...clusters];
 }
 
 export const azOutageAction: ActionDefinition<Args> = {
@@ -43,13 +54,15 @@ export const azOutageAction: ActionDefinition<Args> = {
   summary: 'Takes one AZ dark: its tagged instances terminated or stopped, its Multi-AZ database primaries failed over.',
   mutating: true,
   args,
+  plan: inZone,
   async run(a, ctx) {
-    const instances = await instanceInventory({ tags: a.instanceTags, filters: [{ path: 'Placement.AvailabilityZone', values: [a.availabilityZone] }], selection: { mode: 'ALL' } }, ctx);
-    const { instances: databases, clusters } = a.failoverDatabases ? await databasesIn(a.availabilityZone, ctx) : { instances: [], clusters: [] };
-    if (instances.length === 0 && databases.length === 0 && clusters.length === 0) {
+    // Exactly what the plan found: the zone's instances, database primaries and cluster writers.
+    const ids = ctx.targets.filter((r) => r.type === EC2_INSTANCE).map((r) => r.id);
+    const databases = ctx.targets.filter((r) => r.type === RDS_DB).map((r) => r.attributes as DBInstance);
+    const clusters = ctx.targets.filter((r) => r.type === RDS_CLUSTER).map((r) => r.attributes as DBCluster);
+    if (ctx.targets.length === 0) {
       throw new ActionFailedError(`Nothing runs in ${a.availabilityZone} with tags ${JSON.stringify(a.instanceTags)}: the AZ outage would not land.`);
     }
-    const ids = instances.map((i) => i.id);
     const { TerminateInstancesCommand, StopInstancesCommand } = await sdk.ec2();
     const { RebootDBInstanceCommand } = await sdk.rds();
     // Everything in the zone fails at once, as in a real outage: instances and database primaries together.

@@ -462,6 +462,7 @@ export function route53Operation(method: string, path: string): string {
     if (c === 'status') return 'GetHealthCheckStatus';
   }
   if (a === 'change' && parts.length === 2) return 'GetChange';
+  if (a === 'tags' && parts.length === 3) return method === 'POST' ? 'ChangeTagsForResource' : 'ListTagsForResource';
   if (a === 'healthcheckcount') return 'GetHealthCheckCount';
   if (a === 'hostedzonecount') return 'GetHostedZoneCount';
   return `${method} ${path}`;
@@ -525,6 +526,23 @@ export function route53Api(world: SimWorld, req: RestRequest): RestXmlReply {
       return reply(operation, { HealthCheckCount: world.healthChecks.size });
     case 'GetHostedZoneCount':
       return reply(operation, { HostedZoneCount: world.hostedZones.size });
+    case 'ListTagsForResource':
+    case 'ChangeTagsForResource': {
+      // Tags of health checks; the resource type is the second path segment.
+      if (parts[1] !== 'healthcheck') throw new SimApiError('InvalidInput', `The simulated Route 53 keeps tags of health checks only, not of ${parts[1] ?? '?'}.`, 400);
+      const hc = checkOf(world, parts[2] ?? '');
+      if (operation === 'ChangeTagsForResource') {
+        const change = parseBody(req.body, 'ChangeTagsForResourceRequest');
+        for (const t of list(change, 'AddTags', 'Tag')) {
+          const key = text(node(t), 'Key');
+          if (key !== undefined) hc.tags[key] = text(node(t), 'Value') ?? '';
+        }
+        for (const k of list(change, 'RemoveTagKeys', 'Key')) delete hc.tags[String(k)];
+        return reply(operation, {});
+      }
+      const tags = Object.entries(hc.tags).map(([Key, Value]) => ({ Key, Value }));
+      return reply(operation, { ResourceTagSet: { ResourceType: 'healthcheck', ResourceId: hc.id, Tags: new XmlList('Tag', tags) } });
+    }
     case 'GetChange': {
       const change = world.changes.get(id.replace(/^\/?change\//, ''));
       if (change === undefined) throw new SimApiError('NoSuchChange', `A change with the specified change ID ${id} does not exist.`, 404);

@@ -80,6 +80,8 @@ export class SimHealthCheck {
   /** Topology name, when the topology declared the check. */
   readonly name: string | undefined;
   config: Route53HealthCheckConfig;
+  /** Tags (ListTagsForResource / ChangeTagsForResource). */
+  readonly tags: Record<string, string> = {};
   version = 1;
   /** The evaluated status that DNS failover uses. */
   healthy = true;

@@ -1,0 +1,39 @@
+import { SafetyError } from '../errors/safety-error.js';
+import type { Fence, Resource } from '../registry/types.js';
+
+/** Input fields through which AWS mutating calls name the resources they change. */
+const RESOURCE_FIELDS = ['InstanceIds', 'DBInstanceIdentifier', 'DBClusterIdentifier', 'HealthCheckId', 'AutoScalingGroupName', 'TargetGroupArn', 'LoadBalancerArn', 'ResourceArns', 'experimentTemplateId', 'id'] as const;
+
+/** The resource names a mutating call's input carries, in the fields above. */
+export function namedResources(input: unknown): string[] {
+  if (input === null || typeof input !== 'object') return [];
+  const out: string[] = [];
+  for (const field of RESOURCE_FIELDS) {
+    const v = (input as Record<string, unknown>)[field];
+    if (typeof v === 'string') out.push(v);
+    else if (Array.isArray(v)) out.push(...v.filter((x): x is string => typeof x === 'string'));
+  }
+  return out;
+}
+
+/**
+ * The run's scope: only resources of the plan may be named by a mutating call. A mutating call that names anything
+ * else, or names nothing gameday can recognise, is refused before it is sent.
+ */
+export class PlanFence implements Fence {
+  readonly #allowed = new Set<string>();
+
+  constructor(resources: Iterable<Resource>) {
+    for (const r of resources) {
+      this.#allowed.add(r.id);
+      if (r.arn !== undefined) this.#allowed.add(r.arn);
+    }
+  }
+
+  check(service: string, operation: string, input: unknown): void {
+    const named = namedResources(input);
+    if (named.length === 0) throw new SafetyError('scope', `${service}:${operation} names no resource gameday can check against the plan, so it was not sent`);
+    const outside = named.filter((id) => !this.#allowed.has(id));
+    if (outside.length > 0) throw new SafetyError('scope', `${service}:${operation} would touch ${outside.join(', ')}, which ${outside.length === 1 ? 'is' : 'are'} not in the plan, so it was not sent`);
+  }
+}

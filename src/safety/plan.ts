@@ -1,0 +1,163 @@
+import type { AutoScalingGroup, DescribeAutoScalingGroupsCommandOutput } from '@aws-sdk/client-auto-scaling';
+import type { GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
+import { awsSend } from '../aws/call.js';
+import { sdk } from '../aws/sdk.js';
+import { SafetyError } from '../errors/safety-error.js';
+import { findRunRefs } from '../experiment/interpolate.js';
+import { formatSelection } from '../experiment/selection.js';
+import type { Experiment } from '../experiment/schema.js';
+import type { Registry } from '../registry/registry.js';
+import type { ActivityContext, Resource } from '../registry/types.js';
+import { resolveTargets } from '../engine/targets.js';
+import type { SafetyPolicy } from './policy.js';
+
+/** One guard's outcome, as the plan and the journal show it. */
+export interface GuardResult {
+  guard: string;
+  status: 'passed' | 'refused';
+  detail: string;
+}
+
+/** What one fault will touch and how it is undone. */
+export interface PlannedFault {
+  fault: string;
+  action: string;
+  /** How its resources were found: the fault's `targets`, or the action's own look at the inventory. */
+  source: 'targets' | 'action' | 'none';
+  type: string;
+  selection: string;
+  candidates: number;
+  /** Candidates left out because they lack the opt-in tags. */
+  withoutOptIn: number;
+  resources: Resource[];
+  /** The undo that is prepared: the action's automatic rollback, or none. */
+  rollback: string;
+}
+
+/** Everything a run will touch, resolved against the live inventory with read-only calls, and the guards' verdict. */
+export interface Plan {
+  account: string | undefined;
+  region: string;
+  seed: number;
+  faults: PlannedFault[];
+  /** Explicit `rollbacks:` of the experiment, by name and action. */
+  rollbacks: string[];
+  guards: GuardResult[];
+  /** The first refusal, when a guard refused; nothing may run then. */
+  refusal: SafetyError | null;
+}
+
+/** Zone a resource lives in, when it has one (an instance's placement, a DB instance's primary). */
+export function zoneOf(r: Resource): string | undefined {
+  const a = r.attributes as { Placement?: { AvailabilityZone?: unknown }; AvailabilityZone?: unknown };
+  const zone = a.Placement?.AvailabilityZone ?? a.AvailabilityZone;
+  return typeof zone === 'string' && zone !== '' ? zone : undefined;
+}
+
+const hasTags = (r: Resource, tags: Record<string, string> | undefined): boolean => Object.entries(tags ?? {}).every(([k, v]) => r.tags[k] === v);
+
+/** Whether an action reaches AWS (its id says so): only then is the caller's identity checked. */
+const touchesAws = (actionId: string): boolean => actionId.startsWith('aws.');
+
+/**
+ * Resolves every fault's resources with read-only calls and checks the guards: the caller's account and region
+ * against the allow-lists, the opt-in tags, and the blast-radius caps. Never throws for a refusal: the plan says it.
+ */
+export async function buildPlan(e: Experiment, registry: Registry, ctx: ActivityContext, seed: number, rawFaults: readonly { args?: unknown }[] = []): Promise<Plan> {
+  const policy: SafetyPolicy = e.safety;
+  const plan: Plan = { account: undefined, region: ctx.aws.target.region, seed, faults: [], rollbacks: e.rollbacks.map((r) => `${r.name} (${r.action})`), guards: [], refusal: null };
+  const refuse = (guard: string, detail: string): void => {
+    plan.guards.push({ guard, status: 'refused', detail });
+    plan.refusal ??= new SafetyError(guard, detail);
+  };
+  const pass = (guard: string, detail: string): void => {
+    plan.guards.push({ guard, status: 'passed', detail });
+  };
+
+  if (e.faults.some((f) => touchesAws(f.action))) {
+    const { GetCallerIdentityCommand } = await sdk.sts();
+    const identity: GetCallerIdentityCommandOutput = await awsSend(ctx, 'sts', new GetCallerIdentityCommand({}), (o: GetCallerIdentityCommandOutput) => ({ account: o.Account }));
+    plan.account = identity.Account;
+    const allowed = e.environment.allowedAccountIds;
+    if (allowed.length > 0 && (identity.Account === undefined || !allowed.includes(identity.Account))) {
+      refuse('account', `the credentials belong to account ${identity.Account ?? 'unknown'}, which is not in allowedAccountIds (${allowed.join(', ')})`);
+    } else pass('account', allowed.length > 0 ? `account ${identity.Account ?? '?'} is allowed` : `account ${identity.Account ?? '?'} (no allow-list for ${e.environment.type})`);
+    if (policy.allowedRegions.length > 0 && !policy.allowedRegions.includes(plan.region)) {
+      refuse('region', `the region is ${plan.region}, which is not in safety.allowedRegions (${policy.allowedRegions.join(', ')})`);
+    } else pass('region', `region ${plan.region}${policy.allowedRegions.length > 0 ? ' is allowed' : ''}`);
+    if (plan.refusal !== null) return plan;
+  }
+
+  for (const [i, fault] of e.faults.entries()) {
+    const definition = registry.action(fault.action);
+    if (definition === undefined) throw new Error(`Action '${fault.action}' is not registered.`);
+    const rollback = definition.rollback === undefined ? 'none (not undoable)' : 'automatic';
+    let planned: PlannedFault;
+    if (fault.targets !== undefined) {
+      const { record, selected } = await resolveTargets(fault.name, definition, fault.targets, seed, ctx, (r) => hasTags(r, policy.requireTags));
+      planned = { fault: fault.name, action: fault.action, source: 'targets', type: record.type, selection: record.selection, candidates: record.candidates, withoutOptIn: record.withoutOptIn ?? 0, resources: selected, rollback };
+    } else if (definition.plan !== undefined && findRunRefs(rawFaults[i]?.args).refs.length === 0) {
+      const found = await definition.plan(fault.args, ctx);
+      const kept = found.filter((r) => hasTags(r, policy.requireTags));
+      planned = { fault: fault.name, action: fault.action, source: 'action', type: [...new Set(found.map((r) => r.type))].join(', ') || 'none', selection: 'chosen by the action', candidates: found.length, withoutOptIn: found.length - kept.length, resources: kept, rollback };
+    } else {
+      planned = { fault: fault.name, action: fault.action, source: 'none', type: 'none', selection: formatSelection({ mode: 'ALL' }), candidates: 0, withoutOptIn: 0, resources: [], rollback };
+    }
+    plan.faults.push(planned);
+  }
+  if (policy.requireTags !== undefined) {
+    const tags = Object.entries(policy.requireTags).map(([k, v]) => `${k}=${v}`).join(', ');
+    const excluded = plan.faults.reduce((n, f) => n + f.withoutOptIn, 0);
+    pass('opt-in', `only resources tagged ${tags} are selected${excluded > 0 ? ` (${excluded} left out)` : ''}`);
+  }
+  await checkBlastRadius(plan, policy, ctx);
+  return plan;
+}
+
+/** Caps on the resolved plan: counts, share of each Auto Scaling group, a group's last healthy instance, zones. */
+async function checkBlastRadius(plan: Plan, policy: SafetyPolicy, ctx: ActivityContext): Promise<void> {
+  const refuse = (guard: string, detail: string): void => {
+    plan.guards.push({ guard, status: 'refused', detail });
+    plan.refusal ??= new SafetyError(guard, detail);
+  };
+  const all = new Map<string, Resource>();
+  for (const f of plan.faults) for (const r of f.resources) all.set(`${r.type}/${r.id}`, r);
+
+  for (const f of plan.faults) {
+    if (policy.maxTargetsPerFault !== undefined && f.resources.length > policy.maxTargetsPerFault) {
+      refuse('max-targets-per-fault', `fault '${f.fault}' would touch ${f.resources.length} resources, more than safety.maxTargetsPerFault (${policy.maxTargetsPerFault})`);
+    }
+  }
+  if (policy.maxTargets !== undefined && all.size > policy.maxTargets) refuse('max-targets', `the run would touch ${all.size} resources, more than safety.maxTargets (${policy.maxTargets})`);
+  else plan.guards.push({ guard: 'max-targets', status: 'passed', detail: `${all.size} resource(s)${policy.maxTargets === undefined ? '' : `, at most ${policy.maxTargets}`}` });
+
+  const zones = [...new Set([...all.values()].map(zoneOf).filter((z) => z !== undefined))].sort();
+  if (zones.length > policy.maxZones) refuse('max-zones', `the run would touch ${zones.length} Availability Zones (${zones.join(', ')}), more than safety.maxZones (${policy.maxZones})`);
+  else plan.guards.push({ guard: 'max-zones', status: 'passed', detail: zones.length === 0 ? 'no zonal resources' : `zones ${zones.join(', ')}, at most ${policy.maxZones}` });
+
+  // Instances of Auto Scaling groups: the share of each group, and whether its last healthy instance would go.
+  const byGroup = new Map<string, Set<string>>();
+  for (const r of all.values()) {
+    const group = r.type === 'aws:ec2:instance' ? r.tags['aws:autoscaling:groupName'] : undefined;
+    if (group === undefined) continue;
+    byGroup.set(group, (byGroup.get(group) ?? new Set()).add(r.id));
+  }
+  if (byGroup.size === 0) return;
+  const { DescribeAutoScalingGroupsCommand } = await sdk.autoScaling();
+  const out: DescribeAutoScalingGroupsCommandOutput = await awsSend(ctx, 'autoScaling', new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [...byGroup.keys()] }));
+  const groups = new Map<string, AutoScalingGroup>((out.AutoScalingGroups ?? []).map((g) => [g.AutoScalingGroupName ?? '', g]));
+  for (const [name, ids] of byGroup) {
+    const group = groups.get(name);
+    const members = group?.Instances ?? [];
+    const size = Math.max(members.length, group?.DesiredCapacity ?? 0);
+    const healthy = members.filter((m) => m.LifecycleState === 'InService' && m.HealthStatus === 'Healthy').map((m) => m.InstanceId);
+    const percent = size === 0 ? 100 : (100 * ids.size) / size;
+    if (policy.maxGroupPercent !== undefined && percent > policy.maxGroupPercent) {
+      refuse('max-group-percent', `the run would touch ${ids.size} of ${size} instances of group ${name} (${percent.toFixed(0)}%), more than safety.maxGroupPercent (${policy.maxGroupPercent}%)`);
+    } else plan.guards.push({ guard: 'max-group-percent', status: 'passed', detail: `group ${name}: ${ids.size} of ${size} (${percent.toFixed(0)}%)` });
+    const survivors = healthy.filter((id) => id !== undefined && !ids.has(id));
+    if (!policy.allowLastHealthy && survivors.length === 0) {
+      refuse('last-healthy', `the run would touch every healthy instance of group ${name} (${healthy.length}); set safety.allowLastHealthy to allow it`);
+    } else plan.guards.push({ guard: 'last-healthy', status: 'passed', detail: `group ${name} keeps ${survivors.length} healthy instance(s)${policy.allowLastHealthy ? ' (allowLastHealthy)' : ''}` });
+  }
+}

@@ -59,7 +59,7 @@ export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, sim?: Rea
         }
         const found = sim[key];
         if (found !== undefined) return found;
-        problems.push({ path, message: `the simulated region has no output '${key}'${didYouMean(key, Object.keys(sim))}; it has ${Object.keys(sim).join(', ')}` });
+        problems.push({ path, message: `the simulated region has no output '${key}'${didYouMean(key, Object.keys(sim))}; it has ${listSome(Object.keys(sim))}` });
         return whole;
       }
       const m = ENV.exec(inner);
@@ -131,4 +131,9 @@ export function interpolateRun(value: unknown, scope: RunScope): unknown {
       })
       .replaceAll('$${', '${');
   });
+}
+
+/** A list for a sentence: all of a short one, the first ten of a long one. */
+function listSome(items: readonly string[], max = 10): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more (gameday sim prints them all)`;
 }

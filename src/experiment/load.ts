@@ -141,6 +141,7 @@ function toIssues(raw: z.core.$ZodIssue, data: unknown, schema: z.ZodType, issue
         const known = discriminator === 'probe' ? registry.probes.map((p) => p.id) : registry.actions.map((a) => a.id);
         const kind = discriminator === 'probe' ? 'probe' : 'action';
         if (value === undefined) return [issue(tagPath, `${kind} is required (one of ${known.join(', ')})`)];
+        if (typeof value !== 'string') return [issue(tagPath, `expected the id of a${kind === 'action' ? 'n' : ''} ${kind} (one of ${known.join(', ')}), got ${describe(value)}`)];
         return [issue(tagPath, `unknown ${kind} '${String(value)}'${didYouMean(String(value), known)}; known ${kind}s: ${known.join(', ')}`)];
       }
       return [issue(path, raw.message)];

@@ -20,6 +20,11 @@ export interface AwsTarget {
   endpoint?: string | undefined;
   /** Static credentials; when absent the SDK's default provider chain applies. */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
+  /**
+   * Longest wait for an answer to one attempt before the SDK gives up on it (and retries it if that is safe).
+   * @defaultValue 20000
+   */
+  requestTimeoutMs?: number | undefined;
 }
 
 interface ClientConfig {
@@ -27,7 +32,7 @@ interface ClientConfig {
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   maxAttempts: number;
-  requestHandler: { httpAgent: HttpAgent; httpsAgent: HttpsAgent };
+  requestHandler: { httpAgent: HttpAgent; httpsAgent: HttpsAgent; requestTimeout: number; connectionTimeout: number };
 }
 
 /**
@@ -50,7 +55,9 @@ export class AwsClientFactory {
     }
     // Kept-alive sockets: probes call the same endpoints many times a second.
     this.#agents ??= { httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }), httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }) };
-    const config: ClientConfig = { region: this.target.region, maxAttempts: 3, requestHandler: this.#agents };
+    // A call that never answers must not hold a run (or its rollbacks) forever.
+    const requestHandler = { ...this.#agents, requestTimeout: this.target.requestTimeoutMs ?? 20_000, connectionTimeout: 5_000 };
+    const config: ClientConfig = { region: this.target.region, maxAttempts: 3, requestHandler };
     if (this.target.endpoint !== undefined) config.endpoint = this.target.endpoint;
     if (this.target.credentials !== undefined) config.credentials = this.target.credentials;
     return config;

@@ -19,6 +19,8 @@ import type { ActivityRecord, Journal, Verdict } from './journal.js';
 import { defaultFastInterval, ProbeSampler, type Sample } from './sampler.js';
 import { describeCondition, evaluateStopCondition, type StopConditionState } from './stop-conditions.js';
 import { GamedayError } from '../errors/gameday-error.js';
+import { AwsCallError } from '../errors/action-error.js';
+import { SafetyError } from '../errors/safety-error.js';
 import { PlanFence } from '../safety/fence.js';
 import { buildPlan, type Plan } from '../safety/plan.js';
 import { speedOf, wallSchedule } from './time-scale.js';
@@ -276,7 +278,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
         if (outcome.result === null) {
           // A fault cut short by an abort did not fail on its own: the abort's reason is the verdict.
           if (run.signal.aborted) return;
-          firstFailure ??= new RunStop('invalid-fault', `fault '${fault.name}' did not land: ${outcome.record.error?.message ?? 'unknown error'}`);
+          firstFailure ??= new RunStop(failureVerdict(outcome.error), `fault '${fault.name}' did not land: ${outcome.record.error?.message ?? 'unknown error'}`);
           method.abort(firstFailure);
           return;
         }
@@ -440,3 +442,17 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
 }
 
 export type { StopConditionState };
+
+/** AWS answers that say nothing about the fault itself: access, throttling and service failures that outlived retries. */
+const AWS_UNAVAILABLE = /^(AccessDenied|AccessDeniedException|UnauthorizedOperation|UnrecognizedClientException|InvalidClientTokenId|ExpiredToken|Throttling|ThrottlingException|RequestLimitExceeded|TooManyRequestsException|TimeoutError|RequestTimeout)$/;
+
+/**
+ * The verdict of a fault that did not land. `invalid-fault` when the fault itself was refused or had no effect (a
+ * failover of a single-AZ instance, nothing to stop); `errored` when AWS could not be used (denied, throttled past the
+ * retries, failing or not answering) or gameday's fence refused the call; `refused` for a guard.
+ */
+function failureVerdict(error: unknown): Verdict {
+  if (error instanceof SafetyError) return 'refused';
+  if (error instanceof AwsCallError && (error.fault === 'server' || AWS_UNAVAILABLE.test(error.awsName))) return 'errored';
+  return 'invalid-fault';
+}

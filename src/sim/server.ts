@@ -4,6 +4,7 @@ import { autoScalingApi, AUTOSCALING_NS } from './api/autoscaling.js';
 import { ec2Api } from './api/ec2.js';
 import { elbv2Api, ELBV2_NS } from './api/elbv2.js';
 import { rdsApi, RDS_NS } from './api/rds.js';
+import { ApiFaults, apiFaultSchema } from './api-faults.js';
 import { route53Api, route53Error, route53Operation, type RestXmlReply } from './api/route53.js';
 import { stsApi, STS_NS } from './api/sts.js';
 import { SimApiError } from './protocol/errors.js';
@@ -48,11 +49,14 @@ export interface SimRegionOptions {
 /**
  * A simulated AWS region on loopback: one HTTP endpoint that routes on the SigV4 credential scope and speaks each
  * service's wire protocol, in front of a world whose instances, load balancers and groups really serve and recover.
- * Also serves `GET /_sim/events` (ground truth), `GET /_sim/outputs` and `GET /_sim/requests`.
+ * Also serves `GET /_sim/events` (ground truth), `GET /_sim/outputs`, `GET /_sim/requests`, and `/_sim/faults`
+ * (POST arms throttling, errors or timeouts for matching API requests; DELETE clears them).
  */
 export class SimRegion {
   readonly world: SimWorld;
   readonly requests: SimRequestRecord[] = [];
+  /** Throttling, errors and timeouts armed through `POST /_sim/faults`. */
+  readonly apiFaults = new ApiFaults();
   readonly #server: Server;
   #endpoint = '';
 
@@ -98,20 +102,35 @@ export class SimRegion {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
-    if (url.pathname.startsWith('/_sim/')) {
-      this.#control(url, res);
-      return;
-    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
+    if (url.pathname.startsWith('/_sim/')) {
+      this.#control(req.method ?? 'GET', url, body, res);
+      return;
+    }
     const service = serviceOf(req);
+    const params = new QueryParams(body);
+    const action = service === 'route53' ? route53Operation(req.method ?? 'GET', url.pathname) : params.action;
+    const fault = this.apiFaults.take(service ?? '', action);
+    if (fault.kind === 'timeout') {
+      // Held without an answer, then dropped: the client's own timeout decides.
+      this.requests.push({ epochMs: Date.now(), service: service ?? '', action, status: 0, errorCode: 'timeout' });
+      const timer = setTimeout(() => res.destroy(), fault.delayMs);
+      res.on('close', () => clearTimeout(timer));
+      return;
+    }
+    if (fault.kind === 'error') {
+      this.requests.push({ epochMs: Date.now(), service: service ?? '', action, status: fault.error.status, errorCode: fault.error.code });
+      const api = service === undefined ? undefined : QUERY_SERVICES[service];
+      this.#send(res, service === 'route53' ? route53Error(fault.error) : (api?.error ?? ((e: SimApiError) => queryError(STS_NS, e)))(fault.error));
+      return;
+    }
     if (service === 'route53') {
       this.#route53(req.method ?? 'GET', url, body, res);
       return;
     }
     const api = service === undefined ? undefined : QUERY_SERVICES[service];
-    const params = new QueryParams(body);
     let reply: XmlReply;
     if (api === undefined) {
       reply = queryError(STS_NS, new SimApiError('UnknownService', `The simulated region does not serve '${service ?? 'an unsigned request'}'.`, 400));
@@ -151,10 +170,24 @@ export class SimRegion {
     res.end(reply.body);
   }
 
-  #control(url: URL, res: ServerResponse): void {
-    const json = (status: number, body: unknown): void => {
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  #control(method: string, url: URL, body: string, res: ServerResponse): void {
+    const json = (status: number, reply: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
     };
+    if (url.pathname === '/_sim/faults') {
+      if (method === 'DELETE') this.apiFaults.clear();
+      else if (method === 'POST') {
+        let parsed: ReturnType<typeof apiFaultSchema.safeParse>;
+        try {
+          parsed = apiFaultSchema.safeParse(JSON.parse(body));
+        } catch {
+          return json(400, { message: 'the body is not JSON' });
+        }
+        if (!parsed.success) return json(400, { message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+        this.apiFaults.arm(parsed.data);
+      }
+      return json(200, { faults: this.apiFaults.list() });
+    }
     switch (url.pathname) {
       case '/_sim/events':
         return json(200, { events: this.world.truth.since(Number(url.searchParams.get('since') ?? '0')) });

@@ -228,16 +228,31 @@ export interface SimRun {
  * `experiments/topologies/`, or the built-in reference architecture) at `speed`, through the real SDK over HTTP, checks
  * the journal against its schema, hands the run to `check`, and cleans up.
  */
-export async function runOnSim(experiment: string, options: { topology?: string; speed: number; seed?: number }, check: (run: SimRun) => Promise<void>): Promise<void> {
+export async function runOnSim(
+  experiment: string,
+  options: {
+    topology?: string;
+    speed: number;
+    seed?: number;
+    /** Changes the experiment's text before it is parsed. */
+    edit?: (text: string) => string;
+    /** Runs once the region is ready, before the experiment (to arm API faults, say). */
+    prepare?: (endpoint: string) => Promise<void>;
+    requestTimeoutMs?: number;
+  },
+  check: (run: SimRun) => Promise<void>,
+): Promise<void> {
   const file = join(ROOT, 'experiments', experiment);
   const registry = defaultRegistry();
   const topology = await loadTopology(options.topology === undefined ? undefined : join(ROOT, 'experiments', 'topologies', options.topology));
   const region = await SimRegion.start({ topology, speed: options.speed });
-  const aws = new AwsClientFactory({ kind: 'sim', region: topology.region, endpoint: region.endpoint, credentials: CREDENTIALS });
+  const aws = new AwsClientFactory({ kind: 'sim', region: topology.region, endpoint: region.endpoint, credentials: CREDENTIALS, requestTimeoutMs: options.requestTimeoutMs });
   try {
     await region.world.ready(60_000);
     const outputs = region.outputs();
-    const loaded = parseExperiment(await readFile(file, 'utf8'), file, { registry, env: {}, simOutputs: outputs });
+    const text = await readFile(file, 'utf8');
+    const loaded = parseExperiment(options.edit?.(text) ?? text, file, { registry, env: {}, simOutputs: outputs });
+    await options.prepare?.(region.endpoint);
     const journal = await runExperiment(loaded, { registry, aws, ...(options.seed === undefined ? {} : { seed: options.seed }) });
     journalSchema.parse(journal);
     await check({ journal, endpoint: region.endpoint, outputs, events: () => truth(region.endpoint) });
@@ -261,4 +276,10 @@ export async function pgUrlThrough(server: string, url: string): Promise<string>
   if (first === undefined) throw new Error(`${u.hostname} has no address at ${server}`);
   u.hostname = first.address;
   return u.toString();
+}
+
+/** Arms an API fault of the region (`POST /_sim/faults`): throttling, an error or a timeout for matching requests. */
+export async function armApiFault(endpoint: string, fault: { service: string; action?: string; error: string; count?: number; delayMs?: number }): Promise<void> {
+  const res = await fetch(`${endpoint}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+  if (res.status !== 200) throw new Error(`arming ${JSON.stringify(fault)} failed: ${res.status} ${await res.text()}`);
 }

@@ -43,7 +43,7 @@ export async function awsCall<C extends { input: unknown }, O extends { $metadat
 }
 
 /** The services `awsSend` reaches, by the client factory's method names. */
-export type AwsService = 'ec2' | 'autoScaling' | 'elbv2' | 'rds' | 'route53' | 'fis' | 'sts';
+export type AwsService = 'ec2' | 'autoScaling' | 'elbv2' | 'rds' | 'route53' | 'fis' | 'sts' | 'cloudWatch';
 
 const SIGNING_NAME: Record<AwsService, string> = {
   ec2: 'ec2',
@@ -53,6 +53,7 @@ const SIGNING_NAME: Record<AwsService, string> = {
   route53: 'route53',
   fis: 'fis',
   sts: 'sts',
+  cloudWatch: 'monitoring',
 };
 
 /** Sends a command through the context's client for `service`, recorded for the journal (see `awsCall`). */

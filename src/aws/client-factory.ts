@@ -7,6 +7,7 @@ import type { RDSClient } from '@aws-sdk/client-rds';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { FisClient } from '@aws-sdk/client-fis';
 import type { STSClient } from '@aws-sdk/client-sts';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ErrorCode, GamedayError } from '../errors/gameday-error.js';
 import { auditClient, type AuditEntry } from './audit.js';
 import { sdk } from './sdk.js';
@@ -25,12 +26,16 @@ export interface AwsTarget {
    * @defaultValue 20000
    */
   requestTimeoutMs?: number | undefined;
+  /** A role to assume (STS AssumeRole) with the credentials above; every client then acts as that role. */
+  assumeRole?: { roleArn: string; sessionName: string; externalId?: string } | undefined;
 }
+
+type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date };
 
 interface ClientConfig {
   region: string;
   endpoint?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  credentials?: Credentials | (() => Promise<Credentials>);
   maxAttempts: number;
   requestHandler: { httpAgent: HttpAgent; httpsAgent: HttpsAgent; requestTimeout: number; connectionTimeout: number };
 }
@@ -60,8 +65,46 @@ export class AwsClientFactory {
     const config: ClientConfig = { region: this.target.region, maxAttempts: 3, requestHandler };
     if (this.target.endpoint !== undefined) config.endpoint = this.target.endpoint;
     if (this.target.credentials !== undefined) config.credentials = this.target.credentials;
+    const role = this.target.assumeRole;
+    if (role !== undefined) {
+      const base = { ...config };
+      config.credentials = () => (this.#assumed ??= this.#assume(base, role)).then((c) => {
+        // Refreshed five minutes before the session expires.
+        if (c.expiration !== undefined && c.expiration.getTime() - Date.now() < 300_000) {
+          this.#assumed = undefined;
+          return (this.#assumed = this.#assume(base, role));
+        }
+        return c;
+      });
+    }
     return config;
   }
+
+  #assumed: Promise<Credentials> | undefined;
+
+  async #assume(base: ClientConfig, role: NonNullable<AwsTarget['assumeRole']>): Promise<Credentials> {
+    const { STSClient, AssumeRoleCommand } = await sdk.sts();
+    // Its own client, with the caller's credentials; kept (sharing the agents) until the factory is destroyed.
+    let sts = this.#roleSts;
+    if (sts === undefined) {
+      const client = new STSClient(base);
+      auditClient(client, 'sts', (entry) => {
+        for (const l of this.#listeners) l(entry);
+      });
+      sts = this.#roleSts = client;
+    }
+    try {
+      const out = await sts.send(new AssumeRoleCommand({ RoleArn: role.roleArn, RoleSessionName: role.sessionName, ExternalId: role.externalId, DurationSeconds: 3_600 }));
+      const c = out.Credentials;
+      if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) throw new Error('STS returned no credentials');
+      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, ...(c.SessionToken === undefined ? {} : { sessionToken: c.SessionToken }), ...(c.Expiration === undefined ? {} : { expiration: c.Expiration }) };
+    } catch (error) {
+      this.#assumed = undefined;
+      throw new GamedayError(ErrorCode.AwsCallFailed, `Cannot assume role ${role.roleArn}: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
+    }
+  }
+
+  #roleSts: { destroy(): void; send: STSClient['send'] } | undefined;
 
   /** Subscribes to every AWS call made through this factory's clients (the audit trail); returns the unsubscribe. */
   onCall(listener: (entry: AuditEntry) => void): () => void {
@@ -115,11 +158,18 @@ export class AwsClientFactory {
     return this.#get('sts', async (c) => new (await sdk.sts()).STSClient(c));
   }
 
+  cloudWatch(): Promise<CloudWatchClient> {
+    return this.#get('cloudwatch', async (c) => new (await sdk.cloudWatch()).CloudWatchClient(c));
+  }
+
   /** Closes every client's sockets. */
   async destroy(): Promise<void> {
     const clients = await Promise.allSettled(this.#clients.values());
     for (const c of clients) if (c.status === 'fulfilled') c.value.destroy();
     this.#clients.clear();
+    this.#roleSts?.destroy();
+    this.#roleSts = undefined;
+    this.#assumed = undefined;
     this.#agents?.httpAgent.destroy();
     this.#agents?.httpsAgent.destroy();
     this.#agents = undefined;

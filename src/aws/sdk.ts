@@ -7,4 +7,5 @@ export const sdk = {
   route53: () => import('@aws-sdk/client-route-53'),
   fis: () => import('@aws-sdk/client-fis'),
   sts: () => import('@aws-sdk/client-sts'),
+  cloudWatch: () => import('@aws-sdk/client-cloudwatch'),
 };

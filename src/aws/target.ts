@@ -10,7 +10,15 @@ export const SIM_CREDENTIALS = { accessKeyId: 'AKIDGAMEDAYSIM000000', secretAcce
  * (profiles, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`); sim and localstack always get an explicit endpoint
  * and static credentials, so they can never reach a live account by accident.
  */
-export function awsTargetFor(e: EnvironmentSpec, env: NodeJS.ProcessEnv, sim?: { endpoint: string; region: string }): AwsTarget {
+export function awsTargetFor(e: EnvironmentSpec, env: NodeJS.ProcessEnv, sim?: { endpoint: string; region: string }, runId?: string): AwsTarget {
+  const target = baseTarget(e, env, sim);
+  if (e.roleArn === undefined) return target;
+  // The session name is what CloudTrail shows: every change can be traced to its run.
+  const sessionName = `gameday-${runId ?? 'session'}`.slice(0, 64);
+  return { ...target, assumeRole: { roleArn: e.roleArn, sessionName, ...(e.externalId === undefined ? {} : { externalId: e.externalId }) } };
+}
+
+function baseTarget(e: EnvironmentSpec, env: NodeJS.ProcessEnv, sim?: { endpoint: string; region: string }): AwsTarget {
   const region = e.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   switch (e.type) {
     case 'sim':

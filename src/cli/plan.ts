@@ -4,11 +4,12 @@ import { awsTargetFor } from '../aws/target.js';
 import { systemClock } from '../core/clock.js';
 import { silentLogger } from '../core/logger.js';
 import { ExitCode } from '../errors/gameday-error.js';
+import { newRunId } from '../engine/runner.js';
 import { wallSchedule, speedOf } from '../engine/time-scale.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { defaultRegistry } from '../registry/default-registry.js';
 import type { CallRecord } from '../registry/types.js';
-import { zoneOf, buildPlan, type Plan } from '../safety/plan.js';
+import { zoneOf, buildPlan, operatorPolicyFrom, type Plan } from '../safety/plan.js';
 import type { GlobalOptions } from './output.js';
 import { openWorld } from './world.js';
 
@@ -31,6 +32,7 @@ export async function makePlan(loaded: LoadedExperiment, aws: AwsClientFactory, 
     { runId: 'plan', signal: AbortSignal.timeout(120_000), clock: systemClock, logger: silentLogger, aws, speed: speedOf(e), recordCall: (c) => calls.push(c) },
     seed,
     loaded.raw.faults,
+    operatorPolicyFrom(process.env),
   );
   return { plan, calls };
 }
@@ -60,8 +62,9 @@ export function renderPlan(loaded: LoadedExperiment, plan: Plan, calls: readonly
 
 /** `gameday plan FILE`: prints what a run would touch and whether the guards allow it; changes nothing. */
 export async function planCommand(globals: GlobalOptions, file: string, options: PlanCommandOptions): Promise<number> {
-  const world = await openWorld(file, defaultRegistry(), { topology: options.topology, speed: options.speed });
-  const aws = world.aws ?? new AwsClientFactory(awsTargetFor(world.loaded.experiment.environment, process.env));
+  const runId = `plan-${newRunId().slice(3)}`;
+  const world = await openWorld(file, defaultRegistry(), { topology: options.topology, speed: options.speed, runId });
+  const aws = world.aws ?? new AwsClientFactory(awsTargetFor(world.loaded.experiment.environment, process.env, undefined, runId));
   try {
     const { plan, calls } = await makePlan(world.loaded, aws, options.seed ?? randomInt(2 ** 31));
     if (globals.json) {

@@ -10,7 +10,7 @@ import { openWorld } from './world.js';
 import { openAuditLog, type AuditLog } from './audit-log.js';
 import type { AuditEntry } from '../aws/audit.js';
 import { makePlan, renderPlan } from './plan.js';
-import type { Plan } from '../safety/plan.js';
+import { operatorPolicyFrom, type Plan } from '../safety/plan.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { AwsClientFactory } from '../aws/client-factory.js';
 import { awsTargetFor } from '../aws/target.js';
@@ -36,7 +36,9 @@ export interface RunCommandOptions {
 /** `gameday run FILE`: validates, runs in this process, writes the journal, exits with the verdict's code. */
 export async function runCommand(globals: GlobalOptions, file: string, options: RunCommandOptions): Promise<number> {
   const registry = defaultRegistry();
+  const runId = newRunId();
   const world = await openWorld(file, registry, {
+    runId,
     topology: options.topology,
     speed: options.speed,
     onStart: (speed) => {
@@ -44,7 +46,6 @@ export async function runCommand(globals: GlobalOptions, file: string, options: 
     },
   });
   const { loaded, aws } = world;
-  const runId = newRunId();
   let audit: AuditLog;
   try {
     audit = await openAuditLog(options.auditLog ?? join(options.results, 'audit.log'));
@@ -56,7 +57,7 @@ export async function runCommand(globals: GlobalOptions, file: string, options: 
   let plan: Plan | undefined;
   if (loaded.experiment.environment.type === 'aws') {
     try {
-      plan = await confirmPlan(loaded, options, (entry) => audit.write(runId, entry));
+      plan = await confirmPlan(loaded, options, runId, (entry) => audit.write(runId, entry));
     } catch (error) {
       await world.close();
       await audit.close();
@@ -96,6 +97,7 @@ export async function runCommand(globals: GlobalOptions, file: string, options: 
       ...(view === undefined ? {} : { listener: view }),
       ...(options.seed === undefined ? {} : { seed: options.seed }),
       ...(plan === undefined ? {} : { plan }),
+      operator: operatorPolicyFrom(process.env),
     });
     view?.close();
     const path = options.journal ?? join(options.results, `${journal.runId}.json`);
@@ -119,8 +121,8 @@ function kindOfView(options: RunCommandOptions, globals: GlobalOptions): 'tty' |
 }
 
 /** Shows the plan of a run against AWS and asks for a yes on a terminal; without one, `--yes` is required. */
-async function confirmPlan(loaded: LoadedExperiment, options: RunCommandOptions, onCall: (entry: AuditEntry) => void): Promise<Plan> {
-  const aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, process.env));
+async function confirmPlan(loaded: LoadedExperiment, options: RunCommandOptions, runId: string, onCall: (entry: AuditEntry) => void): Promise<Plan> {
+  const aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, process.env, undefined, runId));
   aws.onCall(onCall);
   try {
     const { plan, calls } = await makePlan(loaded, aws, options.seed ?? randomInt(2 ** 31));

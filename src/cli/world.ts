@@ -21,7 +21,7 @@ export interface ExperimentWorld {
 export async function openWorld(
   file: string,
   registry: Registry,
-  options: { topology?: string | undefined; speed?: number | undefined; onStart?: (speed: number) => void },
+  options: { topology?: string | undefined; speed?: number | undefined; onStart?: (speed: number) => void; runId?: string },
 ): Promise<ExperimentWorld> {
   let loaded = await loadExperimentFile(file, { registry, simOutputs: (t) => placeholderSimOutputs(options.topology ?? t) });
   const environment = loaded.experiment.environment;
@@ -39,7 +39,7 @@ export async function openWorld(
     } else outputs = await remoteSimOutputs(environment.endpoint);
     const endpoint = outputs['region.endpoint'] ?? environment.endpoint ?? '';
     loaded = await loadExperimentFile(file, { registry, simOutputs: async () => outputs });
-    aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, process.env, { endpoint, region: outputs['region.name'] ?? 'us-east-1' }));
+    aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, process.env, { endpoint, region: outputs['region.name'] ?? 'us-east-1' }, options.runId));
   }
   if (options.speed !== undefined) loaded.experiment.environment.speed = options.speed;
   return {

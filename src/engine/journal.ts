@@ -172,7 +172,7 @@ export const journalSchema = z.object({
     probes: z.record(z.string(), probeMeasurementSchema),
   }),
   objectives: z.array(objectiveResultSchema),
-  stopConditions: z.array(z.object({ name: z.string(), probe: z.string(), condition: z.string(), trippedAt: ms.nullable(), detail: z.string().optional() })),
+  stopConditions: z.array(z.object({ name: z.string(), probe: z.string().optional(), alarm: z.string().optional(), condition: z.string(), trippedAt: ms.nullable(), detail: z.string().optional() })),
 });
 
 export type Journal = z.infer<typeof journalSchema>;

@@ -148,7 +148,8 @@ export function buildJournal(r: RunRecord, _registry: Registry): Journal {
     objectives,
     stopConditions: r.stopConditions.map((s) => ({
       name: s.name,
-      probe: s.spec.probe,
+      ...(s.spec.probe === undefined ? {} : { probe: s.spec.probe }),
+      ...(s.spec.alarm === undefined ? {} : { alarm: s.spec.alarm }),
       condition: describeCondition(s.spec),
       trippedAt: s.trippedAt === null ? null : rel(s.trippedAt),
       ...(s.detail === undefined ? {} : { detail: s.detail }),

@@ -1,7 +1,10 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/logger.js';
+import type { DescribeAlarmsCommandOutput } from '@aws-sdk/client-cloudwatch';
 import type { AuditEntry } from '../aws/audit.js';
+import { awsSend } from '../aws/call.js';
+import { sdk } from '../aws/sdk.js';
 import { AwsClientFactory } from '../aws/client-factory.js';
 import { awsTargetFor } from '../aws/target.js';
 import { redact } from '../core/redact.js';
@@ -22,7 +25,7 @@ import { GamedayError } from '../errors/gameday-error.js';
 import { AwsCallError } from '../errors/action-error.js';
 import { SafetyError } from '../errors/safety-error.js';
 import { PlanFence } from '../safety/fence.js';
-import { buildPlan, type Plan } from '../safety/plan.js';
+import { buildPlan, type OperatorPolicy, type Plan } from '../safety/plan.js';
 import { speedOf, wallSchedule } from './time-scale.js';
 
 export interface RunOptions {
@@ -41,6 +44,8 @@ export interface RunOptions {
   rollbackTimeoutMs?: number;
   /** A plan already resolved (and shown to the operator): the run touches exactly it instead of resolving again. */
   plan?: Plan;
+  /** The operator's own limits (the machine's configuration), which the experiment cannot widen. */
+  operator?: OperatorPolicy;
   /** Every AWS call of the run, as it happens (for an append-only audit log). */
   onAwsCall?: (entry: AuditEntry) => void;
 }
@@ -75,7 +80,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   const clock = options.clock ?? systemClock;
   const runId = options.runId ?? newRunId();
   const origin = clock.now();
-  const aws = options.aws ?? new AwsClientFactory(awsTargetFor(e.environment, process.env));
+  const aws = options.aws ?? new AwsClientFactory(awsTargetFor(e.environment, process.env, undefined, runId));
   const record: RunRecord = {
     runId,
     loaded,
@@ -170,6 +175,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     experiment: e.metadata.name,
     steps: new Map(),
   };
+  /** Cancels the timers that end faults with a duration once the run is over: its rollbacks undo them instead. */
+  const durationTimers = new AbortController();
   const landed: { fault: FaultSpec; definition: AnyActionDefinition; args: unknown; result: ActionResult; targets: Resource[]; undone: boolean }[] = [];
   const resolved = new Map<string, Resource[]>();
   let methodStart = Infinity;
@@ -195,9 +202,53 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     wake();
   };
 
+  const alarmConditions = record.stopConditions.filter((sc) => sc.spec.alarm !== undefined);
+  /** The first alarm stop condition in ALARM now, with CloudWatch's reason; undefined when none is. */
+  const alarmsInAlarm = async (): Promise<{ sc: StopConditionState; why: string } | undefined> => {
+    if (alarmConditions.length === 0) return undefined;
+    const { DescribeAlarmsCommand } = await sdk.cloudWatch();
+    const out: DescribeAlarmsCommandOutput = await awsSend({ ...env, signal: run.signal, recordCall: () => undefined }, 'cloudWatch', new DescribeAlarmsCommand({ AlarmNames: alarmConditions.map((sc) => sc.spec.alarm ?? '') }));
+    for (const sc of alarmConditions) {
+      const alarm = out.MetricAlarms?.find((a) => a.AlarmName === sc.spec.alarm) ?? out.CompositeAlarms?.find((a) => a.AlarmName === sc.spec.alarm);
+      if (alarm === undefined) throw new RunStop('errored', `stop condition '${sc.name}' watches CloudWatch alarm ${sc.spec.alarm ?? ''}, which does not exist`);
+      if (alarm.StateValue === 'ALARM') return { sc, why: `alarm ${sc.spec.alarm ?? ''} is in ALARM (${alarm.StateReason ?? 'no reason given'})` };
+    }
+    return undefined;
+  };
+  /** Reads the alarms every poll interval from the injection until the rollbacks start; one in ALARM aborts the run. */
+  const watchAlarms = (): void => {
+    if (alarmConditions.length === 0) return;
+    const every = Math.min(...alarmConditions.map((sc) => sc.spec.pollInterval));
+    const poll = async (): Promise<void> => {
+      while (!rollbackStarted && !run.signal.aborted) {
+        try {
+          await clock.sleep(every, run.signal);
+        } catch {
+          return;
+        }
+        if (rollbackStarted) return;
+        let hit: Awaited<ReturnType<typeof alarmsInAlarm>>;
+        try {
+          hit = await alarmsInAlarm();
+        } catch (error) {
+          // An unreadable alarm is an unwatched stop condition: stop rather than carry on blind.
+          stopWith(error instanceof RunStop ? error : new RunStop('errored', `the stop condition alarms could not be read: ${error instanceof Error ? error.message : String(error)}`));
+          return;
+        }
+        if (hit === undefined) continue;
+        hit.sc.trippedAt = clock.now();
+        hit.sc.detail = hit.why;
+        notify('stopCondition', hit.sc.name, hit.why);
+        stopWith(new RunStop('aborted', `stop condition '${hit.sc.name}' (${describeCondition(hit.sc.spec)}) tripped: ${hit.why}`));
+        return;
+      }
+    };
+    void poll();
+  };
+
   try {
     phase('resolve-targets');
-    const plan = options.plan ?? (await buildPlan(e, options.registry, { ...env, signal: run.signal, recordCall: () => undefined }, options.seed ?? randomInt(2 ** 31), loaded.raw.faults).catch((error: unknown) => {
+    const plan = options.plan ?? (await buildPlan(e, options.registry, { ...env, signal: run.signal, recordCall: () => undefined }, options.seed ?? randomInt(2 ** 31), loaded.raw.faults, options.operator).catch((error: unknown) => {
       // A refused read (an unknown health check, missing permissions) means the fault cannot be planned.
       if (error instanceof GamedayError) throw new RunStop('invalid-fault', `the plan could not be made: ${error.message}`);
       throw error;
@@ -249,6 +300,10 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
       throw new RunStop('not-steady', `the steady state did not hold before injection: probe '${failing.spec.name}' ${bad?.reason ?? 'failed'}`);
     }
     if (!steady) throw new RunStop('not-steady', `the steady state could not be established within ${formatDuration(e.steadyState.timeout)}`);
+    // An alarm stop condition already in ALARM means the system is not steady: nothing is injected.
+    const alarmed = await alarmsInAlarm();
+    if (alarmed !== undefined) throw new RunStop('not-steady', `the steady state did not hold before injection: stop condition '${alarmed.sc.name}' (${describeCondition(alarmed.sc.spec)}): ${alarmed.why}`);
+    watchAlarms();
 
     phase('method');
     methodStart = clock.now();
@@ -292,8 +347,10 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
         landed.push(entry);
         if (fault.duration !== undefined) {
           timers.push(
-            clock.sleep(fault.duration, method.signal).then(
+            clock.sleep(fault.duration, AbortSignal.any([method.signal, durationTimers.signal])).then(
               async () => {
+                // The run's rollbacks may have undone it already (after an abort during recovery).
+                if (entry.undone) return;
                 entry.undone = true;
                 await undo(entry, 'fault-end');
               },
@@ -343,6 +400,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     options.signal?.removeEventListener('abort', onOuterAbort);
     if (record.injectedAt !== null && record.windowEnd === null) record.windowEnd = clock.now();
     rollbackStarted = true;
+    durationTimers.abort();
     await rollbacks();
     if (record.injectedAt !== null && record.samplers.length > 0) await steadyAfter();
     endPhase('completed');

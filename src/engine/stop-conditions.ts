@@ -12,6 +12,7 @@ export interface StopConditionState {
 }
 
 export function describeCondition(s: StopConditionSpec): string {
+  if (s.alarm !== undefined) return `CloudWatch alarm ${s.alarm} in ALARM`;
   if (s.failingFor !== undefined) return `${s.probe} failing for ${formatDuration(s.failingFor)}`;
   if (s.errorRateAbove !== undefined) return `${s.probe} error rate above ${(s.errorRateAbove * 100).toFixed(1)}% over ${formatDuration(s.window)}`;
   return `${s.probe} p99 latency above ${formatDuration(s.p99LatencyAbove ?? 0)} over ${formatDuration(s.window)}`;

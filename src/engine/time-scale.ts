@@ -21,6 +21,6 @@ export function wallSchedule(e: Experiment, speed: number): Experiment {
     probes: e.probes.map((p) => ({ ...p, interval: w(p.interval), fastInterval: opt(p.fastInterval) })),
     faults: e.faults.map((f) => ({ ...f, startAfter: w(f.startAfter), duration: opt(f.duration) })),
     recovery: { stableFor: w(e.recovery.stableFor), timeout: w(e.recovery.timeout), observeAtLeast: w(e.recovery.observeAtLeast) },
-    stopConditions: e.stopConditions.map((s) => ({ ...s, window: w(s.window), failingFor: opt(s.failingFor) })),
+    stopConditions: e.stopConditions.map((s) => ({ ...s, window: w(s.window), failingFor: opt(s.failingFor), pollInterval: w(s.pollInterval) })),
   };
 }

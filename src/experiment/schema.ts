@@ -25,6 +25,12 @@ const environment = z
       .optional()
       .meta({ description: 'AWS region; default AWS_REGION, then us-east-1 (the simulated region’s).' }),
     allowedAccountIds: z.array(accountId).default([]),
+    roleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, { error: 'expected an IAM role ARN such as arn:aws:iam::123456789012:role/gameday' })
+      .optional()
+      .meta({ description: 'Assume this role for every call (a target account); the session is named gameday-<run id>, so CloudTrail shows the run.' }),
+    externalId: z.string().min(2).max(1224).optional().meta({ description: 'External id the role’s trust policy requires.' }),
     endpoint: z
       .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
       .optional()
@@ -93,14 +99,20 @@ const objectives = z.strictObject({
 const stopCondition = z
   .strictObject({
     name: stepName().optional(),
-    probe: z.string(),
+    probe: z.string().optional().meta({ description: 'A declared probe whose results the condition watches.' }),
     errorRateAbove: fraction().optional(),
     p99LatencyAbove: duration().optional(),
     failingFor: duration().optional(),
     window: duration().default(30_000),
+    alarm: z.string().min(1).optional().meta({ description: 'A CloudWatch alarm (DescribeAlarms): the run aborts when it is in ALARM.' }),
+    pollInterval: duration().default(10_000).meta({ description: 'How often an alarm is read.' }),
   })
-  .refine((s) => [s.errorRateAbove, s.p99LatencyAbove, s.failingFor].filter((v) => v !== undefined).length === 1, {
+  .refine((s) => (s.probe === undefined) !== (s.alarm === undefined), { error: 'a stop condition watches either a probe or an alarm' })
+  .refine((s) => s.alarm !== undefined || [s.errorRateAbove, s.p99LatencyAbove, s.failingFor].filter((v) => v !== undefined).length === 1, {
     error: 'a stop condition needs exactly one of errorRateAbove, p99LatencyAbove or failingFor',
+  })
+  .refine((s) => s.alarm === undefined || [s.errorRateAbove, s.p99LatencyAbove, s.failingFor].every((v) => v === undefined), {
+    error: 'an alarm stop condition trips on the alarm state alone: drop errorRateAbove, p99LatencyAbove and failingFor',
   });
 
 const probeCommon = {

@@ -35,7 +35,9 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
   const probeRef = (path: Path, name: string): void => {
     if (!probeNames.has(name)) add(path, `refers to probe '${name}', which is not declared${didYouMean(name, knownProbes)}; declared probes: ${knownProbes.join(', ')}`);
   };
-  e.stopConditions.forEach((s, i) => probeRef(['stopConditions', i, 'probe'], s.probe));
+  e.stopConditions.forEach((s, i) => {
+    if (s.probe !== undefined) probeRef(['stopConditions', i, 'probe'], s.probe);
+  });
   e.objectives.probes?.forEach((name, i) => probeRef(['objectives', 'probes', i], name));
   if (e.objectives.switchover !== undefined) probeRef(['objectives', 'switchover', 'probe'], e.objectives.switchover.probe);
 

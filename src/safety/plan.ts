@@ -11,6 +11,21 @@ import type { ActivityContext, Resource } from '../registry/types.js';
 import { resolveTargets } from '../engine/targets.js';
 import type { SafetyPolicy } from './policy.js';
 
+/**
+ * The operator's own limits, from the machine's configuration rather than the experiment: an experiment file cannot
+ * widen them.
+ */
+export interface OperatorPolicy {
+  /** Accounts any run from here may touch (GAMEDAY_ALLOWED_ACCOUNT_IDS), in addition to the experiment's list. */
+  allowedAccountIds?: readonly string[];
+}
+
+/** The operator policy the environment variables set. */
+export function operatorPolicyFrom(env: NodeJS.ProcessEnv): OperatorPolicy {
+  const ids = (env.GAMEDAY_ALLOWED_ACCOUNT_IDS ?? '').split(/[\s,]+/).filter((s) => s !== '');
+  return ids.length === 0 ? {} : { allowedAccountIds: ids };
+}
+
 /** One guard's outcome, as the plan and the journal show it. */
 export interface GuardResult {
   guard: string;
@@ -63,7 +78,14 @@ const touchesAws = (actionId: string): boolean => actionId.startsWith('aws.');
  * Resolves every fault's resources with read-only calls and checks the guards: the caller's account and region
  * against the allow-lists, the opt-in tags, and the blast-radius caps. Never throws for a refusal: the plan says it.
  */
-export async function buildPlan(e: Experiment, registry: Registry, ctx: ActivityContext, seed: number, rawFaults: readonly { args?: unknown }[] = []): Promise<Plan> {
+export async function buildPlan(
+  e: Experiment,
+  registry: Registry,
+  ctx: ActivityContext,
+  seed: number,
+  rawFaults: readonly { args?: unknown }[] = [],
+  operator: OperatorPolicy = {},
+): Promise<Plan> {
   const policy: SafetyPolicy = e.safety;
   const plan: Plan = { account: undefined, region: ctx.aws.target.region, seed, faults: [], rollbacks: e.rollbacks.map((r) => `${r.name} (${r.action})`), guards: [], refusal: null };
   const refuse = (guard: string, detail: string): void => {
@@ -76,12 +98,16 @@ export async function buildPlan(e: Experiment, registry: Registry, ctx: Activity
 
   if (e.faults.some((f) => touchesAws(f.action))) {
     const { GetCallerIdentityCommand } = await sdk.sts();
-    const identity: GetCallerIdentityCommandOutput = await awsSend(ctx, 'sts', new GetCallerIdentityCommand({}), (o: GetCallerIdentityCommandOutput) => ({ account: o.Account }));
+    const identity: GetCallerIdentityCommandOutput = await awsSend(ctx, 'sts', new GetCallerIdentityCommand({}), (o: GetCallerIdentityCommandOutput) => ({ account: o.Account, arn: o.Arn }));
     plan.account = identity.Account;
     const allowed = e.environment.allowedAccountIds;
-    if (allowed.length > 0 && (identity.Account === undefined || !allowed.includes(identity.Account))) {
-      refuse('account', `the credentials belong to account ${identity.Account ?? 'unknown'}, which is not in allowedAccountIds (${allowed.join(', ')})`);
-    } else pass('account', allowed.length > 0 ? `account ${identity.Account ?? '?'} is allowed` : `account ${identity.Account ?? '?'} (no allow-list for ${e.environment.type})`);
+    const as = identity.Arn === undefined ? '' : ` as ${identity.Arn}`;
+    const pinned = operator.allowedAccountIds ?? [];
+    if (pinned.length > 0 && (identity.Account === undefined || !pinned.includes(identity.Account))) {
+      refuse('account', `the credentials belong to account ${identity.Account ?? 'unknown'}${as}, which is not in the operator's allow-list GAMEDAY_ALLOWED_ACCOUNT_IDS (${pinned.join(', ')})`);
+    } else if (allowed.length > 0 && (identity.Account === undefined || !allowed.includes(identity.Account))) {
+      refuse('account', `the credentials belong to account ${identity.Account ?? 'unknown'}${as}, which is not in allowedAccountIds (${allowed.join(', ')})`);
+    } else pass('account', allowed.length > 0 ? `account ${identity.Account ?? '?'} is allowed${as}` : `account ${identity.Account ?? '?'}${as} (no allow-list for ${e.environment.type})`);
     if (policy.allowedRegions.length > 0 && !policy.allowedRegions.includes(plan.region)) {
       refuse('region', `the region is ${plan.region}, which is not in safety.allowedRegions (${policy.allowedRegions.join(', ')})`);
     } else pass('region', `region ${plan.region}${policy.allowedRegions.length > 0 ? ' is allowed' : ''}`);

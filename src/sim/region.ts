@@ -3,6 +3,7 @@ import { GroundTruth } from './ground-truth.js';
 import { SimScheduler, type SimTimings } from './timing.js';
 import { zoneNames, type Topology } from './topology.js';
 import { SimAutoScalingGroup } from './world/auto-scaling-group.js';
+import { SimAlarm } from './world/alarm.js';
 import { SimDatabase } from './world/database.js';
 import { SimDbCluster } from './world/db-cluster.js';
 import { SimInstance, type InstanceStateName } from './world/instance.js';
@@ -50,6 +51,10 @@ export class SimWorld {
   readonly hostedZones = new Map<string, SimHostedZone>();
   /** Route 53 health checks by id. */
   readonly healthChecks = new Map<string, SimHealthCheck>();
+  /** STS sessions from AssumeRole, by their access key id. */
+  readonly stsSessions = new Map<string, { arn: string; account: string; roleId: string; sessionName: string }>();
+  /** CloudWatch metric alarms by name. */
+  readonly alarms = new Map<string, SimAlarm>();
   /** Route 53 changes by id (`C…`); every change is INSYNC at once. */
   readonly changes = new Map<string, { id: string; submittedAt: Date; comment: string | undefined }>();
   /** The authoritative DNS server of the hosted zones, UDP on 127.0.0.1. */
@@ -194,6 +199,7 @@ export class SimWorld {
     for (const asg of this.autoScalingGroups.values()) asg.start();
     await this.dns.start();
     this.#declareRoute53();
+    this.#declareAlarms();
     // Alias records with EvaluateTargetHealth follow their ALB's capacity.
     this.#unsubscribeTruth = this.truth.subscribe((e) => {
       if (e.kind === 'alb-capacity') this.route53Changed();
@@ -210,6 +216,7 @@ export class SimWorld {
     this.#unsubscribeTruth();
     this.scheduler.stop();
     for (const hc of this.healthChecks.values()) hc.stop();
+    for (const alarm of this.alarms.values()) alarm.stop();
     await this.dns.stop();
     for (const asg of this.autoScalingGroups.values()) asg.stop();
     for (const tg of this.targetGroups.values()) tg.stop();
@@ -218,7 +225,7 @@ export class SimWorld {
     await Promise.all([...this.databases.values(), ...this.dbClusters.values()].map((db) => db.stop()));
   }
 
-  /** Every ASG at desired capacity InService, every registered target healthy, every declared Route 53 check healthy. */
+  /** Every ASG at desired capacity InService, every registered target healthy, every declared Route 53 check healthy, no alarm in ALARM. */
   isReady(): boolean {
     for (const asg of this.autoScalingGroups.values()) {
       const active = asg.active();
@@ -229,6 +236,8 @@ export class SimWorld {
     }
     for (const db of this.databases.values()) if (db.status !== 'available') return false;
     for (const c of this.dbClusters.values()) if (c.status !== 'available') return false;
+    // An alarm still in ALARM from the boot (too few healthy hosts then) would stop any run at once.
+    for (const a of this.alarms.values()) if (a.state === 'ALARM') return false;
     // Topology-declared Route 53 checks have seen their endpoints answer (they fail while the stack boots).
     // A declared check is ready when healthy and every checker's latest report (what GetHealthCheckStatus shows) is a
     // success: reports from the boot, when targets were not yet healthy, must have been overwritten.
@@ -402,6 +411,43 @@ export class SimWorld {
     const n = dnsName.toLowerCase().replace(/\.$/, '').replace(/^dualstack\./, '');
     for (const lb of this.loadBalancers.values()) if (lb.dnsName.toLowerCase() === n) return lb;
     return undefined;
+  }
+
+  /** The topology's CloudWatch alarms, each reading its load balancer's metric every period. */
+  #declareAlarms(): void {
+    const { region, accountId } = this.topology;
+    for (const spec of this.topology.alarms) {
+      const lb = this.loadBalancers.get(spec.loadBalancer);
+      if (lb === undefined) throw new Error(`Alarm '${spec.name}' watches an undeclared load balancer '${spec.loadBalancer}'.`);
+      const hosts = spec.metric === 'HealthyHostCount' || spec.metric === 'UnHealthyHostCount';
+      const lbDimension = { Name: 'LoadBalancer', Value: lb.arn.replace(/^.*:loadbalancer\//, '') };
+      const alarm = new SimAlarm(
+        {
+          name: spec.name,
+          namespace: 'AWS/ApplicationELB',
+          metricName: spec.metric,
+          dimensions: hosts ? [{ Name: 'TargetGroup', Value: lb.targetGroup.arn.replace(/^.*:(targetgroup\/)/, '$1') }, lbDimension] : [lbDimension],
+          statistic: spec.statistic ?? (hosts ? 'Minimum' : 'Sum'),
+          period: spec.period / 1_000,
+          evaluationPeriods: spec.evaluationPeriods,
+          threshold: spec.threshold,
+          comparison: spec.comparison,
+        },
+        `arn:aws:cloudwatch:${region}:${accountId}:alarm:${spec.name}`,
+        this.truth,
+      );
+      let last = 0;
+      alarm.start(this.scheduler, () => {
+        if (spec.metric === 'HealthyHostCount') return lb.targetGroup.healthyCount();
+        if (spec.metric === 'UnHealthyHostCount') return [...lb.targetGroup.targets.values()].filter((t) => t.state === 'unhealthy').length;
+        // Counters: the increase over the period that just ended.
+        const total = lb.metrics[spec.metric];
+        const delta = total - last;
+        last = total;
+        return delta;
+      });
+      this.alarms.set(spec.name, alarm);
+    }
   }
 
   /** The topology's health checks and hosted zones; ALB targets are known once the listeners are up. */

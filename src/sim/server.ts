@@ -5,6 +5,7 @@ import { ec2Api } from './api/ec2.js';
 import { elbv2Api, ELBV2_NS } from './api/elbv2.js';
 import { rdsApi, RDS_NS } from './api/rds.js';
 import { ApiFaults, apiFaultSchema } from './api-faults.js';
+import { cloudWatchApi, cloudWatchError, cloudWatchOperation, type JsonReply } from './api/cloudwatch.js';
 import { route53Api, route53Error, route53Operation, type RestXmlReply } from './api/route53.js';
 import { stsApi, STS_NS } from './api/sts.js';
 import { SimApiError } from './protocol/errors.js';
@@ -22,17 +23,23 @@ export interface SimRequestRecord {
   errorCode?: string;
 }
 
-type Handler = (world: SimWorld, params: QueryParams) => XmlReply;
+/** A query service's handler; `caller` is the access key id the request was signed with. */
+type Handler = (world: SimWorld, params: QueryParams, caller: string | undefined) => XmlReply;
 
 const QUERY_SERVICES: Record<string, { handler: Handler; error: (e: SimApiError) => XmlReply }> = {
   ec2: { handler: ec2Api, error: ec2Error },
   autoscaling: { handler: autoScalingApi, error: (e) => queryError(AUTOSCALING_NS, e) },
   elasticloadbalancing: { handler: elbv2Api, error: (e) => queryError(ELBV2_NS, e) },
   rds: { handler: rdsApi, error: (e) => queryError(RDS_NS, e) },
-  sts: { handler: stsApi, error: (e) => queryError(STS_NS, e) },
+  sts: { handler: (world, params, caller) => stsApi(world, params, caller), error: (e) => queryError(STS_NS, e) },
 };
 
 /** The service a request is for, from its SigV4 credential scope: `Credential=AKID/date/region/<service>/aws4_request`. */
+/** The access key id a SigV4 request was signed with. */
+function accessKeyOf(req: IncomingMessage): string | undefined {
+  return /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1];
+}
+
 export function serviceOf(req: IncomingMessage): string | undefined {
   const auth = req.headers.authorization ?? '';
   return /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(auth)?.[1];
@@ -111,7 +118,8 @@ export class SimRegion {
     }
     const service = serviceOf(req);
     const params = new QueryParams(body);
-    const action = service === 'route53' ? route53Operation(req.method ?? 'GET', url.pathname) : params.action;
+    const target = req.headers['x-amz-target'];
+    const action = service === 'route53' ? route53Operation(req.method ?? 'GET', url.pathname) : service === 'monitoring' ? cloudWatchOperation(typeof target === 'string' ? target : undefined) : params.action;
     const fault = this.apiFaults.take(service ?? '', action);
     if (fault.kind === 'timeout') {
       // Held without an answer, then dropped: the client's own timeout decides.
@@ -123,7 +131,21 @@ export class SimRegion {
     if (fault.kind === 'error') {
       this.requests.push({ epochMs: Date.now(), service: service ?? '', action, status: fault.error.status, errorCode: fault.error.code });
       const api = service === undefined ? undefined : QUERY_SERVICES[service];
-      this.#send(res, service === 'route53' ? route53Error(fault.error) : (api?.error ?? ((e: SimApiError) => queryError(STS_NS, e)))(fault.error));
+      this.#send(res, service === 'route53' ? route53Error(fault.error) : service === 'monitoring' ? cloudWatchError(fault.error) : (api?.error ?? ((e: SimApiError) => queryError(STS_NS, e)))(fault.error));
+      return;
+    }
+    if (service === 'monitoring') {
+      let answer: JsonReply;
+      let errorCode: string | undefined;
+      try {
+        answer = cloudWatchApi(this.world, action, body);
+      } catch (error) {
+        const e = error instanceof SimApiError ? error : new SimApiError('InternalFailure', error instanceof Error ? error.message : String(error), 500, false);
+        errorCode = e.code;
+        answer = cloudWatchError(e);
+      }
+      this.requests.push({ epochMs: Date.now(), service, action, status: answer.status, ...(errorCode === undefined ? {} : { errorCode }) });
+      this.#send(res, answer);
       return;
     }
     if (service === 'route53') {
@@ -136,7 +158,7 @@ export class SimRegion {
       reply = queryError(STS_NS, new SimApiError('UnknownService', `The simulated region does not serve '${service ?? 'an unsigned request'}'.`, 400));
     } else {
       try {
-        reply = api.handler(this.world, params);
+        reply = api.handler(this.world, params, accessKeyOf(req));
       } catch (error) {
         const e = error instanceof SimApiError ? error : new SimApiError('InternalFailure', error instanceof Error ? error.message : String(error), 500, false);
         reply = api.error(e);

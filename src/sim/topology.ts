@@ -151,6 +151,21 @@ export const topologySchema = z.strictObject({
   hostedZones: z.array(hostedZone).default([]),
   /** Route 53 health checks that really probe their target. */
   healthChecks: z.array(route53HealthCheck).default([]),
+  /** CloudWatch metric alarms on a load balancer's metrics (AWS/ApplicationELB), evaluated every period. */
+  alarms: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, { error: 'an alarm name is letters, digits, ., _ and -' }),
+        loadBalancer: name,
+        metric: z.enum(['RequestCount', 'HTTPCode_ELB_5XX_Count', 'HTTPCode_Target_5XX_Count', 'HealthyHostCount', 'UnHealthyHostCount']),
+        statistic: z.enum(['Sum', 'Average', 'Minimum', 'Maximum']).optional(),
+        period: duration().default(60_000),
+        evaluationPeriods: z.number().int().min(1).max(100).default(1),
+        threshold: z.number(),
+        comparison: z.enum(['GreaterThanOrEqualToThreshold', 'GreaterThanThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold']).default('GreaterThanOrEqualToThreshold'),
+      }),
+    )
+    .default([]),
   timings: timings.prefault({}),
 });
 
@@ -175,6 +190,7 @@ export const REFERENCE_TOPOLOGY = {
       tags: { 'gameday:allowed': 'true', Name: 'web' },
     },
   ],
+  alarms: [{ name: 'web-healthy-hosts', loadBalancer: 'web-alb', metric: 'HealthyHostCount', threshold: 2, comparison: 'LessThanThreshold', period: '10s' }],
 };
 
 export function parseTopology(value: unknown, source = 'topology'): Topology {
@@ -197,6 +213,13 @@ export function parseTopology(value: unknown, source = 'topology'): Topology {
     rdsIds.add(id);
   }
   const lbs = new Set(t.loadBalancers.map((l) => l.name));
+  const alarms = new Set<string>();
+  for (const a of t.alarms) {
+    if (!lbs.has(a.loadBalancer)) throw new Error(`${source}: alarm '${a.name}' watches load balancer '${a.loadBalancer}', which is not declared.`);
+    if (alarms.has(a.name)) throw new Error(`${source}: alarm '${a.name}' is declared twice.`);
+    if (a.period !== 10_000 && a.period !== 30_000 && (a.period < 60_000 || a.period % 60_000 !== 0)) throw new Error(`${source}: alarm '${a.name}' needs a period of 10 s, 30 s or a multiple of 60 s.`);
+    alarms.add(a.name);
+  }
   const checks = new Set<string>();
   for (const hc of t.healthChecks) {
     if (checks.has(hc.name)) throw new Error(`${source}: health check '${hc.name}' is declared twice.`);

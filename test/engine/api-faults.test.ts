@@ -65,3 +65,33 @@ describe('AWS API faults during a run', () => {
     );
   });
 });
+
+describe('a CloudWatch alarm stop condition', () => {
+  it('aborts the run soon after the alarm goes to ALARM, says which and when, and rolls back', async () => {
+    await runOnSim(
+      'stop-half-fleet.yaml',
+      {
+        speed: SPEED,
+        seed: 3,
+        // Stopping two of three instances leaves one healthy target: fewer than the alarm's two.
+        edit: (text) => text.replace('recovery:\n', 'stopConditions:\n  - name: fleet-too-small\n    alarm: web-healthy-hosts\n    pollInterval: 5s\nrecovery:\n'),
+      },
+      async ({ journal, events }) => {
+        assert.equal(journal.verdict.status, 'aborted', journal.verdict.reason);
+        assert.match(journal.verdict.reason, /stop condition 'fleet-too-small' \(CloudWatch alarm web-healthy-hosts in ALARM\) tripped: alarm web-healthy-hosts is in ALARM \(Threshold Crossed/);
+        const sc = journal.stopConditions[0];
+        assert.equal(sc?.alarm, 'web-healthy-hosts');
+        assert.ok(sc?.trippedAt !== null && sc?.trippedAt !== undefined);
+        // Tripped within one poll interval (5 s of AWS time) of the alarm's own change, never before it.
+        const injected = journal.startedAtEpochMs + (journal.measurement.injectedAt?.lower ?? 0);
+        const alarmed = (await events()).find((e) => e.kind === 'alarm-state' && e.to === 'ALARM' && e.epochMs >= injected);
+        assert.ok(alarmed !== undefined);
+        const alarmAt = alarmed.epochMs - journal.startedAtEpochMs;
+        assert.ok(sc.trippedAt >= alarmAt && sc.trippedAt - alarmAt <= 5_000 / SPEED + 100, `alarm at ${alarmAt}, tripped at ${sc.trippedAt}`);
+        const rollback = journal.activities.find((a) => a.kind === 'auto-rollback' && a.name === 'stop-half');
+        assert.equal(rollback?.status, 'succeeded', rollback?.error?.message);
+        assert.ok(journal.audit.calls.some((c) => c.service === 'cloudwatch' && c.operation === 'DescribeAlarms'));
+      },
+    );
+  });
+});

@@ -80,7 +80,7 @@ describe('safety guards', () => {
       const journal = await runExperiment(loaded, { registry: defaultRegistry(), aws });
       assert.equal(journal.verdict.status, 'refused');
       assert.equal(journal.verdict.exitCode, 5);
-      assert.match(journal.verdict.reason, /account 123456789012, which is not in allowedAccountIds \(111122223333\)/);
+      assert.match(journal.verdict.reason, /account 123456789012 as arn:aws:iam::123456789012:user\/gameday-sim, which is not in allowedAccountIds \(111122223333\)/);
       assert.deepEqual(journal.activities, []);
       assert.deepEqual((await requestLog(endpoint)).slice(before).filter((r) => MUTATING.test(r.action)), []);
     });

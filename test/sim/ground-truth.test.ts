@@ -8,6 +8,8 @@ import type { TruthEvent } from '../../src/sim/ground-truth.js';
 import { allInstances, requestLog, sdkError, startSim, truth, waitForEvent } from '../support/sim.js';
 
 const KINDS = ['instance-state', 'target-health', 'alb-capacity', 'asg-activity'];
+/** The reference architecture's alarm may have been evaluated by the time the region is ready. */
+const MAYBE = ['alarm-state'];
 
 function index(events: TruthEvent[], match: (e: TruthEvent) => boolean, what: string): number {
   const i = events.findIndex(match);
@@ -28,14 +30,16 @@ describe('ground truth: GET /_sim/events', () => {
         'sequence numbers count from 1',
       );
       for (const [i, e] of events.entries()) {
-        assert.ok(KINDS.includes(e.kind), e.kind);
+        assert.ok(KINDS.includes(e.kind) || MAYBE.includes(e.kind), e.kind);
         assert.equal(typeof e.epochMs, 'number');
         assert.ok(e.epochMs >= startedAt - 5 && e.epochMs <= finishedAt + 5, `event ${e.seq} at ${e.epochMs}`);
         if (i > 0) assert.ok(e.epochMs >= (events[i - 1] as TruthEvent).epochMs, 'time does not go backwards');
         assert.equal(typeof e.resource, 'string');
         assert.equal(typeof e.to, 'string');
       }
-      assert.deepEqual([...new Set(events.map((e) => e.kind))].sort(), [...KINDS].sort());
+      assert.deepEqual([...new Set(events.map((e) => e.kind))].filter((k) => !MAYBE.includes(k)).sort(), [...KINDS].sort());
+      // A boot-time ALARM (too few healthy hosts yet) is over when the region is ready.
+      assert.notEqual(events.filter((e) => e.kind === 'alarm-state').at(-1)?.to, 'ALARM');
       const ids = (await allInstances(sim.ec2)).map((i) => i.InstanceId ?? '');
       for (const id of ids) {
         const own = events.filter((e) => e.kind === 'instance-state' && e.resource === id).map((e) => e.to);
@@ -87,7 +91,8 @@ describe('ground truth: GET /_sim/events', () => {
         ['running', 'shutting-down'],
         ['shutting-down', 'terminated'],
       ]);
-      assert.ok((events[0]?.epochMs ?? 0) >= terminatedAt - 5);
+      // The victim's first change comes after the call (other events, such as alarm evaluations, may come before).
+      assert.ok((events.find((e) => e.resource === id)?.epochMs ?? 0) >= terminatedAt - 5);
       assert.deepEqual(
         events.filter((e) => e.resource === `web-asg/${id}`).map((e) => [e.from, e.to]),
         [

@@ -1,6 +1,7 @@
 /**
  * `aws.ec2.stop-instances` — stops the selected instances (EC2 StopInstances). Undo: waits until they are stopped,
- * starts them (StartInstances) and waits until they run again. Lands when every instance is stopping or stopped.
+ * starts them (StartInstances) and waits until they run again. Lands when every instance is stopping or stopped (or
+ * already being replaced by its group).
  */
 import { z } from 'zod';
 import type { StopInstancesCommandOutput } from '@aws-sdk/client-ec2';
@@ -16,6 +17,9 @@ const args = z.strictObject({
   restartTimeout: duration().default(600_000),
 });
 
+/** States that prove a stop landed. */
+export const STOPPED_OR_REPLACED = ['stopping', 'stopped', 'shutting-down', 'terminated'];
+
 export const stopInstancesAction: ActionDefinition<z.output<typeof args>> = {
   id: 'aws.ec2.stop-instances',
   summary: 'Stops the selected EC2 instances; the undo starts them again and waits until they run.',
@@ -26,7 +30,9 @@ export const stopInstancesAction: ActionDefinition<z.output<typeof args>> = {
     const ids = ctx.targets.map((t) => t.id);
     const { StopInstancesCommand } = await sdk.ec2();
     await sendEc2(ctx, new StopInstancesCommand({ InstanceIds: ids, Force: a.force }), (out: StopInstancesCommandOutput) => stateSummary(out.StoppingInstances));
-    const states = await verifyStates(ctx, ids, ['stopping', 'stopped'], `Stopping ${ids.join(', ')}`);
+    // A stopped instance of an Auto Scaling group may be replaced (terminated) before the check reads it: it left
+    // `running` all the same.
+    const states = await verifyStates(ctx, ids, STOPPED_OR_REPLACED, `Stopping ${ids.join(', ')}`);
     return { output: { instanceIds: ids, states } };
   },
   async rollback(a, result, ctx) {

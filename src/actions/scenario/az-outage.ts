@@ -14,7 +14,7 @@ import { ActionFailedError } from '../../errors/action-error.js';
 import { duration } from '../../experiment/fields.js';
 import type { ActionDefinition, ActionResult, ActivityContext, Resource } from '../../registry/types.js';
 import { EC2_INSTANCE, instanceInventory, sendEc2, stateSummary, verifyStates } from '../ec2/instances.js';
-import { stopInstancesAction } from '../ec2/stop-instances.js';
+import { STOPPED_OR_REPLACED, stopInstancesAction } from '../ec2/stop-instances.js';
 import { clusterInventory, clusterWriter, confirmClusterFailover, RDS_CLUSTER, startClusterFailover } from '../rds/db-clusters.js';
 import { dbInventory, RDS_DB, sendRds, waitAvailable } from '../rds/db-instances.js';
 
@@ -73,7 +73,7 @@ export const azOutageAction: ActionDefinition<Args> = {
     for (const db of databases) await sendRds(ctx, new RebootDBInstanceCommand({ DBInstanceIdentifier: db.DBInstanceIdentifier, ForceFailover: true }));
     const failingOver = [];
     for (const c of clusters) failingOver.push(await startClusterFailover(ctx, c.DBClusterIdentifier ?? ''));
-    if (ids.length > 0) await verifyStates(ctx, ids, a.instances === 'terminate' ? ['shutting-down', 'terminated'] : ['stopping', 'stopped'], `The outage of ${ids.length} instance(s) in ${a.availabilityZone}`);
+    if (ids.length > 0) await verifyStates(ctx, ids, a.instances === 'terminate' ? ['shutting-down', 'terminated'] : STOPPED_OR_REPLACED, `The outage of ${ids.length} instance(s) in ${a.availabilityZone}`);
     const moved: Record<string, string> = {};
     for (const db of databases) {
       const id = db.DBInstanceIdentifier ?? '';

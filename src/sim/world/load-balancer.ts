@@ -22,6 +22,8 @@ export class SimLoadBalancer {
   readonly createdTime = new Date();
   readonly #truth: GroundTruth;
   readonly #pools = new Map<string, Pool>();
+  /** CloudWatch counters (AWS/ApplicationELB), running totals since the start; alarms read their increase per period. */
+  readonly metrics = { RequestCount: 0, HTTPCode_ELB_5XX_Count: 0, HTTPCode_Target_5XX_Count: 0 };
   /** Loopback address the listener binds. */
   readonly address: string;
   #server: Server | undefined;
@@ -123,8 +125,10 @@ export class SimLoadBalancer {
   }
 
   #forward(req: IncomingMessage, res: ServerResponse): void {
+    this.metrics.RequestCount++;
     const target = this.#pick();
     if (target === undefined) {
+      this.metrics.HTTPCode_ELB_5XX_Count++;
       res.writeHead(503, { 'content-type': 'text/html' }).end('<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>\n');
       return;
     }
@@ -144,6 +148,7 @@ export class SimLoadBalancer {
       .then((upstream) => {
         const out: Record<string, string | string[]> = {};
         for (const [k, v] of Object.entries(upstream.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
+        if (upstream.statusCode >= 500) this.metrics.HTTPCode_Target_5XX_Count++;
         res.writeHead(upstream.statusCode, out);
         upstream.body.pipe(res);
         upstream.body.on('error', () => res.destroy());
@@ -154,6 +159,7 @@ export class SimLoadBalancer {
           return;
         }
         const timeout = (error.code ?? '').includes('TIMEOUT');
+        this.metrics.HTTPCode_ELB_5XX_Count++;
         res.writeHead(timeout ? 504 : 502, { 'content-type': 'text/html' }).end(timeout ? '<html><body><h1>504 Gateway Time-out</h1></body></html>\n' : '<html><body><h1>502 Bad Gateway</h1></body></html>\n');
       });
   }

@@ -81,6 +81,19 @@ ${EXIT_CODES}`)
     .action(action(async () => (await import('./plan.js')).planCommand));
 
   program
+    .command('report')
+    .description('Render stored journals: a text summary, Markdown for a CI step summary, JUnit XML, or JSON.')
+    .argument('<journals...>', 'journal files written by run')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'junit', 'json']).default('text'))
+    .option('--out <file>', 'write the report to this file instead of standard output')
+    .addHelpText('after', `
+Examples:
+  $ gameday report gameday-results/gd-*.json --format md >> "$GITHUB_STEP_SUMMARY"
+  $ gameday report gameday-results/*.json --format junit --out reports/gameday.xml
+Exit code: 0 when every run passed, 1 otherwise, 2 when a file is not a journal.`)
+    .action(action(async () => (await import('./report.js')).reportCommand));
+
+  program
     .command('sim')
     .description('Start a simulated AWS region on loopback and keep it running until Ctrl-C.')
     .option('--topology <file>', 'topology YAML (default: the reference architecture: 3 AZs, an ALB, an ASG of 3)')

@@ -1,0 +1,69 @@
+import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { journalSchema, type Journal } from '../engine/journal.js';
+import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
+import { renderJUnit } from '../report/junit.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { renderSummary } from '../report/summary.js';
+import type { GlobalOptions } from './output.js';
+
+export type ReportFormat = 'text' | 'md' | 'junit' | 'json';
+
+export interface ReportCommandOptions {
+  format: ReportFormat;
+  /** Write here instead of standard output. */
+  out?: string;
+}
+
+/** Reads and checks one journal file; a file that is not a journal is refused in one sentence. */
+export async function readJournal(file: string): Promise<Journal> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new GamedayError(ErrorCode.FileNotFound, `Cannot read journal ${file}: ${code === 'ENOENT' ? 'no such file' : String(code)}.`, { exitCode: ExitCode.InvalidInput });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new GamedayError(ErrorCode.InvalidArgument, `${file} is not a gameday journal: it is not JSON.`, { exitCode: ExitCode.InvalidInput });
+  }
+  const parsed = journalSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new GamedayError(ErrorCode.InvalidArgument, `${file} is not a gameday journal: ${issue?.path.join('.') || 'the document'} ${issue?.message ?? 'is invalid'}.`, { exitCode: ExitCode.InvalidInput });
+  }
+  return parsed.data;
+}
+
+/** The report of journals in one format: a pure function of the journals. */
+export function renderReport(journals: readonly Journal[], format: ReportFormat): string {
+  switch (format) {
+    case 'text':
+      return journals.map(renderSummary).join('\n');
+    case 'md':
+      return journals.map(renderMarkdown).join('\n');
+    case 'junit':
+      return renderJUnit(journals);
+    case 'json':
+      return `${JSON.stringify(
+        journals.map((j) => ({ runId: j.runId, experiment: j.experiment.name, verdict: j.verdict, measurement: { ...j.measurement, probes: undefined }, objectives: j.objectives })),
+        null,
+        2,
+      )}\n`;
+  }
+}
+
+/** `gameday report JOURNAL…`: renders stored journals; exits 0, or 1 when any run did not pass. */
+export async function reportCommand(_globals: GlobalOptions, files: string[], options: ReportCommandOptions): Promise<number> {
+  const journals = await Promise.all(files.map(readJournal));
+  const text = renderReport(journals, options.format);
+  if (options.out === undefined) process.stdout.write(text);
+  else {
+    await mkdir(dirname(options.out), { recursive: true });
+    await writeFile(options.out, text);
+  }
+  return journals.every((j) => j.verdict.status === 'passed') ? ExitCode.Passed : ExitCode.Failed;
+}

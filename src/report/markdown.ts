@@ -1,0 +1,80 @@
+import { uncertainty, type Bracket } from '../engine/bracket.js';
+import type { Journal, ObjectiveResult } from '../engine/journal.js';
+import { formatDuration } from '../experiment/duration.js';
+import { hypothesisChecks } from './hypothesis.js';
+
+/** Durations of a run in AWS time (wall × speed), with the uncertainty. */
+export function awsTime(j: Journal, b: Bracket | null): string {
+  if (b === null) return '—';
+  const s = j.environment.speed;
+  return `${formatDuration(b.value * s)} ±${formatDuration(uncertainty(b) * s)}`;
+}
+
+/** An objective's measured value and target in its unit. */
+export function objectiveValues(o: ObjectiveResult): { measured: string; target: string; margin: string } {
+  const fmt = (v: number | null): string => {
+    if (v === null) return '—';
+    if (o.unit === 'ms') return formatDuration(Math.abs(v));
+    if (o.unit === 'ratio') return `${(Math.abs(v) * 100).toFixed(2)}%`;
+    return `${Math.abs(v)} write${Math.abs(v) === 1 ? '' : 's'}`;
+  };
+  const u = o.uncertainty === null || o.uncertainty === 0 ? '' : ` ±${o.unit === 'ms' ? formatDuration(o.uncertainty) : String(o.uncertainty)}`;
+  return { measured: `${fmt(o.measured)}${o.measured === null ? '' : u}`, target: fmt(o.target), margin: o.margin === null ? '—' : `${o.margin < 0 ? '−' : '+'}${fmt(o.margin)}` };
+}
+
+const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** A Markdown summary of one run, fit for a CI step summary: a pure function of the journal. */
+export function renderMarkdown(j: Journal): string {
+  const m = j.measurement;
+  const icon = j.verdict.status === 'passed' ? '✅' : j.verdict.status === 'aborted' || j.verdict.status === 'refused' ? '⚠️' : '❌';
+  const lines: string[] = [
+    `## ${icon} ${j.experiment.name}: ${j.verdict.status.toUpperCase()}`,
+    '',
+    `${j.verdict.reason}`,
+    '',
+    `Run \`${j.runId}\` on ${j.environment.type} (${j.environment.region}${j.environment.speed === 1 ? '' : `, ${j.environment.speed}× faster than AWS; times below are AWS time`}), started ${j.startedAt}, took ${formatDuration(j.durationMs)}.`,
+    '',
+    '| measure | value |',
+    '|---|---|',
+    `| time to impact | ${m.impactAt === null ? 'no impact observed' : awsTime(j, m.timeToImpact)} |`,
+    `| time to recovery | ${m.injectedAt === null ? '—' : m.recovered ? awsTime(j, m.timeToRecovery) : 'not recovered'} |`,
+    `| downtime | ${awsTime(j, m.downtime)} |`,
+    `| error rate | ${m.errorRate === null ? '—' : `${(m.errorRate.value * 100).toFixed(2)}% (${(m.errorRate.lower * 100).toFixed(2)}–${(m.errorRate.upper * 100).toFixed(2)}%)`} |`,
+  ];
+  for (const p of j.probes) {
+    const lost = p.report?.lostWrites;
+    if (lost !== undefined) lines.push(`| lost writes (${cell(p.name)}) | ${lost.count} of ${lost.acknowledged} acknowledged |`);
+  }
+  if (j.objectives.length > 0) {
+    lines.push('', '### Objectives', '', '| objective | status | measured | target | margin |', '|---|---|---|---|---|');
+    for (const o of j.objectives) {
+      const v = objectiveValues(o);
+      lines.push(`| ${o.objective} | ${o.status === 'pass' ? 'PASS' : '**FAIL**'} | ${v.measured} | ${v.target} | ${v.margin} |`);
+    }
+  }
+  lines.push('', '### Probes', '', '| probe | samples | failed | p50 before | p99 during | steady before | steady after |', '|---|---|---|---|---|---|---|');
+  const checks = hypothesisChecks(j);
+  const held = (probe: string, phase: string): string => {
+    const c = checks.find((x) => x.probe === probe && x.phase === phase);
+    return c?.held === null || c === undefined ? '—' : c.held ? 'held' : `**failed** (${cell(c.reason ?? 'out of tolerance')})`;
+  };
+  for (const p of j.probes) {
+    const pm = m.probes[p.name];
+    const lat = (v: number | undefined): string => (v === undefined ? '—' : formatDuration(v));
+    lines.push(`| ${cell(p.name)} (${p.probe}) | ${pm?.samples ?? 0} | ${pm?.failedSamples ?? 0} | ${lat(pm?.latency.before?.p50)} | ${lat(pm?.latency.during?.p99)} | ${held(p.name, 'steady-state-before')} | ${held(p.name, 'steady-state-after')} |`);
+  }
+  const acts = j.activities;
+  if (acts.length > 0) {
+    lines.push('', '### Actions', '', '| step | action | status | AWS calls |', '|---|---|---|---|');
+    for (const a of acts) {
+      const calls = a.calls.map((c) => `${c.operation}${c.ok ? '' : ' ✗'}`).join(', ') || '—';
+      lines.push(`| ${a.kind} ${cell(a.name)} | ${a.action} | ${a.status}${a.error === undefined ? '' : `: ${cell(a.error.message)}`} | ${cell(calls)} |`);
+    }
+  }
+  const tripped = j.stopConditions.filter((s) => s.trippedAt !== null);
+  for (const s of tripped) lines.push('', `Stop condition **${s.name}** (${s.condition}) tripped at ${formatDuration(s.trippedAt ?? 0)}: ${s.detail ?? ''}`);
+  const refused = j.guards.filter((g) => g.status === 'refused');
+  if (j.guards.length > 0) lines.push('', `Guards: ${refused.length === 0 ? `all ${j.guards.length} passed` : refused.map((g) => `**${g.guard}** refused: ${g.detail}`).join('; ')}.`);
+  return `${lines.join('\n')}\n`;
+}

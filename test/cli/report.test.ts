@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { journalSchema } from '../../src/engine/journal.js';
+import { gameday, ROOT, tempDir } from '../support/cli.js';
+
+describe('gameday report', () => {
+  it('renders a run’s journal as Markdown and JUnit with each objective and hypothesis, the measured value in failures', async () => {
+    const tmp = await tempDir();
+    try {
+      // An RTO nobody meets: the run ends failed-objective with a measured recovery time.
+      const text = (await readFile(join(ROOT, 'experiments', 'terminate-one-instance.yaml'), 'utf8')).replace(/objectives:\n  rto: \S+/, 'objectives:\n  rto: 1s');
+      const file = await tmp.write('strict.yaml', text);
+      const journalFile = join(tmp.dir, 'journal.json');
+      const run = await gameday(['run', file, '--journal', journalFile, '--view', 'none', '--results', tmp.dir], { timeoutMs: 120_000 });
+      assert.equal(run.code, 1, run.stderr);
+      const journal = journalSchema.parse(JSON.parse(await readFile(journalFile, 'utf8')));
+      assert.equal(journal.verdict.status, 'failed-objective');
+      const rto = journal.objectives.find((o) => o.objective === 'rto');
+      assert.equal(rto?.status, 'fail');
+
+      const md = await gameday(['report', journalFile, '--format', 'md']);
+      assert.equal(md.code, 1, 'a run that did not pass makes the report exit 1');
+      assert.match(md.stdout, /^## ❌ terminate-one-web-instance: FAILED-OBJECTIVE/m);
+      assert.match(md.stdout, /\| rto \| \*\*FAIL\*\* \| \d+(\.\d+)?s ±[\d.]+m?s \| 1\.00s \| −/);
+      assert.match(md.stdout, /\| site \(http\) \| \d+ \| \d+ \|.*\| held \| held \|/);
+      assert.match(md.stdout, /\| fault terminate-one \| aws\.ec2\.terminate-instances \| succeeded \| TerminateInstances/);
+
+      const out = join(tmp.dir, 'reports', 'junit.xml');
+      const junit = await gameday(['report', journalFile, '--format', 'junit', '--out', out]);
+      assert.equal(junit.code, 1, junit.stderr);
+      const xml = await readFile(out, 'utf8');
+      assert.equal(XMLValidator.validate(xml), true);
+      const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => name === 'testcase' || name === 'testsuite' }).parse(xml) as {
+        testsuites: { testsuite: { '@_tests': string; '@_failures': string; testcase: { '@_name': string; failure?: { '@_message': string } }[] }[] };
+      };
+      const suite = doc.testsuites.testsuite[0];
+      const cases = suite?.testcase ?? [];
+      // One per objective, and per probe the steady state before and after.
+      assert.equal(cases.length, journal.objectives.length + 2 * journal.probes.length);
+      assert.equal(Number(suite?.['@_failures']), 1);
+      const failed = cases.find((c) => c['@_name'] === 'objective rto');
+      assert.match(failed?.failure?.['@_message'] ?? '', /^rto measured \d+(\.\d+)?s ±[\d.]+m?s, target 1\.00s \(margin −/);
+
+      const bad = await tmp.write('not-a-journal.json', '{"hello": 1}');
+      const refused = await gameday(['report', bad]);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /not-a-journal\.json is not a gameday journal: /);
+      assert.doesNotMatch(refused.stderr, /\n\s+at /);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+});

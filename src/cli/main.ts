@@ -82,9 +82,9 @@ ${EXIT_CODES}`)
 
   program
     .command('report')
-    .description('Render stored journals: a text summary, Markdown for a CI step summary, JUnit XML, or JSON.')
+    .description('Render stored journals: a text summary, Markdown for a CI step summary, JUnit XML, JSON, or a self-contained HTML page.')
     .argument('<journals...>', 'journal files written by run')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'junit', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'junit', 'json', 'html']).default('text'))
     .option('--out <file>', 'write the report to this file instead of standard output')
     .addHelpText('after', `
 Examples:

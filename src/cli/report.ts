@@ -2,12 +2,13 @@ import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { journalSchema, type Journal } from '../engine/journal.js';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
+import { renderHtml } from '../report/html.js';
 import { renderJUnit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderSummary } from '../report/summary.js';
 import type { GlobalOptions } from './output.js';
 
-export type ReportFormat = 'text' | 'md' | 'junit' | 'json';
+export type ReportFormat = 'text' | 'md' | 'junit' | 'json' | 'html';
 
 export interface ReportCommandOptions {
   format: ReportFormat;
@@ -47,6 +48,8 @@ export function renderReport(journals: readonly Journal[], format: ReportFormat)
       return journals.map(renderMarkdown).join('\n');
     case 'junit':
       return renderJUnit(journals);
+    case 'html':
+      return journals.map(renderHtml).join('\n');
     case 'json':
       return `${JSON.stringify(
         journals.map((j) => ({ runId: j.runId, experiment: j.experiment.name, verdict: j.verdict, measurement: { ...j.measurement, probes: undefined }, objectives: j.objectives })),
@@ -59,6 +62,9 @@ export function renderReport(journals: readonly Journal[], format: ReportFormat)
 /** `gameday report JOURNAL…`: renders stored journals; exits 0, or 1 when any run did not pass. */
 export async function reportCommand(_globals: GlobalOptions, files: string[], options: ReportCommandOptions): Promise<number> {
   const journals = await Promise.all(files.map(readJournal));
+  if (options.format === 'html' && journals.length !== 1) {
+    throw new GamedayError(ErrorCode.InvalidArgument, `An HTML report shows one run: give one journal, not ${journals.length}.`, { exitCode: ExitCode.InvalidInput });
+  }
   const text = renderReport(journals, options.format);
   if (options.out === undefined) process.stdout.write(text);
   else {

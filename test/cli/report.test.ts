@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { journalSchema } from '../../src/engine/journal.js';
+import { browserMissing, CHROMIUM } from '../support/browser.js';
 import { gameday, ROOT, tempDir } from '../support/cli.js';
 
 describe('gameday report', () => {
@@ -44,6 +45,14 @@ describe('gameday report', () => {
       const failed = cases.find((c) => c['@_name'] === 'objective rto');
       assert.match(failed?.failure?.['@_message'] ?? '', /^rto measured \d+(\.\d+)?s ±[\d.]+m?s, target 1\.00s \(margin −/);
 
+      // HTML: one self-contained file; Chromium draws the timeline without any network, and keeps a screenshot.
+      const html = join(tmp.dir, 'report.html');
+      const page = await gameday(['report', journalFile, '--format', 'html', '--out', html]);
+      assert.equal(page.code, 1, page.stderr);
+      const missing = browserMissing();
+      if (missing === undefined) await checkInBrowser(html, journal.probes.length);
+      else process.stderr.write(`# skipped the browser check: ${missing}\n`);
+
       const bad = await tmp.write('not-a-journal.json', '{"hello": 1}');
       const refused = await gameday(['report', bad]);
       assert.equal(refused.code, 2);
@@ -54,3 +63,39 @@ describe('gameday report', () => {
     }
   });
 });
+
+/** Opens the report in headless Chromium: the chart is drawn (lanes of samples, a latency line, the markers). */
+async function checkInBrowser(file: string, probes: number): Promise<void> {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(`file://${file}`);
+    const count = (selector: string): Promise<number> => page.locator(`svg#timeline ${selector}`).count();
+    const box = await page.locator('svg#timeline').boundingBox();
+    const chart = {
+      width: box?.width ?? 0,
+      height: box?.height ?? 0,
+      samples: await count('rect.ok, svg#timeline rect.bad'),
+      failing: await count('rect.bad'),
+      lines: await count('polyline.latency'),
+      markers: [await count('line.inject'), await count('line.impact'), await count('line.recover')],
+      lanes: await count('text.lane'),
+      verdict: (await page.locator('#verdict').textContent()) ?? '',
+    };
+    assert.ok(chart.width > 500 && chart.height > 100, JSON.stringify(chart));
+    assert.equal(chart.lanes, probes);
+    assert.ok(chart.samples > 20 && chart.failing > 0, JSON.stringify(chart));
+    assert.ok(chart.lines >= 1);
+    assert.deepEqual(chart.markers, [1, 1, 1]);
+    assert.match(chart.verdict, /^FAILED-OBJECTIVE/);
+    assert.deepEqual(requests.filter((u) => !u.startsWith('file://')), [], 'no network');
+    const artifacts = join(ROOT, 'test-artifacts');
+    await mkdir(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'report.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+}

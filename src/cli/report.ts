@@ -4,6 +4,7 @@ import { journalSchema, type Journal } from '../engine/journal.js';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import { renderHtml } from '../report/html.js';
 import { renderJUnit } from '../report/junit.js';
+import { renderTrials } from '../report/trials.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderSummary } from '../report/summary.js';
 import type { GlobalOptions } from './output.js';
@@ -14,6 +15,8 @@ export interface ReportCommandOptions {
   format: ReportFormat;
   /** Write here instead of standard output. */
   out?: string;
+  /** The trend of recovery times across the runs, per experiment, instead of one report per run. */
+  compare?: boolean;
 }
 
 /** Reads and checks one journal file; a file that is not a journal is refused in one sentence. */
@@ -65,7 +68,7 @@ export async function reportCommand(_globals: GlobalOptions, files: string[], op
   if (options.format === 'html' && journals.length !== 1) {
     throw new GamedayError(ErrorCode.InvalidArgument, `An HTML report shows one run: give one journal, not ${journals.length}.`, { exitCode: ExitCode.InvalidInput });
   }
-  const text = renderReport(journals, options.format);
+  const text = options.compare === true ? renderTrials(journals, { compare: true }) : renderReport(journals, options.format);
   if (options.out === undefined) process.stdout.write(text);
   else {
     await mkdir(dirname(options.out), { recursive: true });

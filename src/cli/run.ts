@@ -1,14 +1,12 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { AwsClientFactory } from '../aws/client-factory.js';
-import { awsTargetFor } from '../aws/target.js';
-import type { SimRegion } from '../sim/server.js';
-import { placeholderSimOutputs, remoteSimOutputs, startSimRegion } from './sim-host.js';
+import { join } from 'node:path';
+import { writeJournalFile } from '../report/journal-file.js';
+import { prepareRun } from './run-setup.js';
 import { performance } from 'node:perf_hooks';
 import { runExperiment } from '../engine/runner.js';
-import { loadExperimentFile } from '../experiment/load.js';
 import { defaultRegistry } from '../registry/default-registry.js';
 import { renderSummary } from '../report/summary.js';
+import type { Journal } from '../engine/journal.js';
+import type { Experiment } from '../experiment/schema.js';
 import { plainView, ttyView, type LiveView } from './live-view.js';
 import type { GlobalOptions } from './output.js';
 
@@ -21,46 +19,68 @@ export interface RunCommandOptions {
   speed?: number;
   /** Overrides environment.topology of a sim experiment. */
   topology?: string;
+  /** Enqueue the run for a worker and follow it. */
+  queue?: boolean;
+  /** Enqueue, print the run id and return. */
+  detach?: boolean;
+  /** On the queue: wait for locked resources instead of refusing the run. */
+  waitForLocks?: boolean;
+  redis?: string;
+  prefix?: string;
 }
 
-/** `gameday run FILE`: validates, runs in this process, writes the journal, exits with the verdict's code. */
+/** `gameday run FILE`: validates, runs in this process (or on the queue), writes the journal, exits with the verdict's code. */
 export async function runCommand(globals: GlobalOptions, file: string, options: RunCommandOptions): Promise<number> {
+  if (options.queue === true || options.detach === true) return (await import('./run-queued.js')).runQueued(globals, file, options);
   const registry = defaultRegistry();
-  let loaded = await loadExperimentFile(file, { registry, simOutputs: (t) => placeholderSimOutputs(options.topology ?? t) });
-  const environment = loaded.experiment.environment;
-  let region: SimRegion | undefined;
-  let aws: AwsClientFactory | undefined;
-  if (environment.type === 'sim') {
-    // The simulated region is the default world: started here unless the experiment names a running one.
-    let outputs: Record<string, string>;
-    if (environment.endpoint === undefined) {
-      const topology = options.topology ?? (environment.topology === undefined ? undefined : resolve(dirname(file), environment.topology));
-      const speed = options.speed ?? environment.speed;
-      if (kindOfView(options, globals) !== 'none') process.stderr.write(`starting the simulated region (speed ${speed}×)…\n`);
-      region = await startSimRegion(topology, speed);
-      outputs = region.outputs();
-    } else outputs = await remoteSimOutputs(environment.endpoint);
-    const endpoint = outputs['region.endpoint'] ?? environment.endpoint ?? '';
-    loaded = await loadExperimentFile(file, { registry, simOutputs: async () => outputs });
-    aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, process.env, { endpoint, region: outputs['region.name'] ?? 'us-east-1' }));
+  const prepared = await prepareRun(file, {
+    registry,
+    ...(options.topology === undefined ? {} : { topology: options.topology }),
+    ...(options.speed === undefined ? {} : { speed: options.speed }),
+    notice: (line) => {
+      if (kindOfView(options, globals) !== 'none') process.stderr.write(`${line}\n`);
+    },
+  });
+  const { loaded, aws } = prepared;
+  const view = liveViewFor(options, globals, loaded.experiment);
+  const abort = new AbortController();
+  const stopListening = onInterrupt(() => abort.abort());
+  try {
+    const journal = await runExperiment(loaded, {
+      registry,
+      aws,
+      signal: abort.signal,
+      ...(view === undefined ? {} : { listener: view }),
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+    });
+    view?.close();
+    return await reportJournal(journal, options, globals);
+  } finally {
+    view?.close();
+    stopListening();
+    await prepared.close();
   }
-  if (options.speed !== undefined) loaded.experiment.environment.speed = options.speed;
+}
+
+/** The live view the options and the terminal ask for. */
+export function liveViewFor(options: RunCommandOptions, globals: GlobalOptions, experiment: Experiment): LiveView | undefined {
   const origin = performance.now();
   const kind = kindOfView(options, globals);
-  const view: LiveView | undefined =
-    kind === 'tty'
-      ? ttyView(process.stderr, origin, loaded.experiment.metadata.name, loaded.experiment.probes.map((p) => p.name))
-      : kind === 'plain'
-        ? plainView(process.stderr, origin)
-        : undefined;
+  if (kind === 'tty') return ttyView(process.stderr, origin, experiment.metadata.name, experiment.probes.map((p) => p.name));
+  return kind === 'plain' ? plainView(process.stderr, origin) : undefined;
+}
 
-  const abort = new AbortController();
+/**
+ * The first SIGINT or SIGTERM calls `abort` (rollbacks run); the second exits at once. Returns the function that
+ * stops listening.
+ */
+export function onInterrupt(abort: () => void): () => void {
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupts++;
     if (interrupts === 1) {
       process.stderr.write(`\n${signal}: aborting; rollbacks are running (press Ctrl-C again to exit without them)\n`);
-      abort.abort();
+      abort();
     } else {
       process.stderr.write(`${signal}: exiting before rollbacks finished; check the resources named in the journal\n`);
       process.exit(3);
@@ -68,28 +88,19 @@ export async function runCommand(globals: GlobalOptions, file: string, options: 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  try {
-    const journal = await runExperiment(loaded, {
-      registry,
-      ...(aws === undefined ? {} : { aws }),
-      signal: abort.signal,
-      ...(view === undefined ? {} : { listener: view }),
-      ...(options.seed === undefined ? {} : { seed: options.seed }),
-    });
-    view?.close();
-    const path = options.journal ?? join(options.results, `${journal.runId}.json`);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, `${JSON.stringify(journal, null, 2)}\n`);
-    if (globals.json) process.stdout.write(`${JSON.stringify({ runId: journal.runId, journal: path, verdict: journal.verdict, measurement: journal.measurement, objectives: journal.objectives })}\n`);
-    else process.stdout.write(`${renderSummary(journal)}journal: ${path}\n`);
-    return journal.verdict.exitCode;
-  } finally {
-    view?.close();
+  return () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await aws?.destroy();
-    await region?.stop();
-  }
+  };
+}
+
+/** Writes the journal where the options say and prints its summary (or JSON); returns the verdict's exit code. */
+export async function reportJournal(journal: Journal, options: Pick<RunCommandOptions, 'journal' | 'results'>, globals: GlobalOptions): Promise<number> {
+  const path = options.journal ?? join(options.results, `${journal.runId}.json`);
+  await writeJournalFile(path, journal);
+  if (globals.json) process.stdout.write(`${JSON.stringify({ runId: journal.runId, journal: path, verdict: journal.verdict, measurement: journal.measurement, objectives: journal.objectives })}\n`);
+  else process.stdout.write(`${renderSummary(journal)}journal: ${path}\n`);
+  return journal.verdict.exitCode;
 }
 
 function kindOfView(options: RunCommandOptions, globals: GlobalOptions): 'tty' | 'plain' | 'none' {

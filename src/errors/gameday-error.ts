@@ -8,6 +8,9 @@ export const ErrorCode = {
   ActionFailed: 'GD_ACTION_FAILED',
   AwsCallFailed: 'GD_AWS_CALL_FAILED',
   Aborted: 'GD_ABORTED',
+  RedisUnreachable: 'GD_REDIS_UNREACHABLE',
+  Halted: 'GD_HALTED',
+  UnknownRun: 'GD_UNKNOWN_RUN',
   Internal: 'GD_INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -44,6 +44,14 @@ export async function loadExperimentFile(file: string, options: LoadOptions): Pr
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code);
     throw new GamedayError(ErrorCode.FileNotFound, `Cannot read experiment file ${file}: ${why}.`, { exitCode: ExitCode.InvalidInput });
   }
+  return loadExperimentText(text, file, options);
+}
+
+/**
+ * Validates experiment text read elsewhere (a queued run carries its file's text); `file` names locations and
+ * anchors a relative `environment.topology`.
+ */
+export async function loadExperimentText(text: string, file: string, options: LoadOptions): Promise<LoadedExperiment> {
   let simOutputs: Record<string, string> | undefined;
   if (options.simOutputs !== undefined) {
     const environment = peekEnvironment(text);

@@ -47,7 +47,8 @@ export class RunQueue {
    * following before submitting, so no event is missed.
    */
   async follow(runId: string, listener: RunListener): Promise<FollowedRun> {
-    const events = new QueueEvents(this.keys.queue, { connection: this.redis.duplicate(), prefix: this.keys.prefix });
+    const connection = this.redis.duplicate();
+    const events = new QueueEvents(this.keys.queue, { connection, prefix: this.keys.prefix });
     await events.waitUntilReady();
     let check: () => void = () => undefined;
     const finished = new Promise<RunStatus>((resolve, reject) => {
@@ -76,6 +77,7 @@ export class RunQueue {
     const stop = async (): Promise<void> => {
       clearInterval(poll);
       await events.close();
+      await connection.quit().catch(() => connection.disconnect());
     };
     void finished.finally(() => clearInterval(poll)).catch(() => undefined);
     return { finished, stop };

@@ -64,6 +64,7 @@ export class RunWorker {
   readonly #killSwitch: KillSwitch;
   readonly #active = new Map<string, AbortController>();
   #worker: Worker | undefined;
+  #connection: Redis | undefined;
   #unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(options: RunWorkerOptions) {
@@ -81,8 +82,10 @@ export class RunWorker {
   /** Subscribes to halt and abort messages, then starts taking runs. */
   async start(): Promise<void> {
     this.#unsubscribe = await subscribeControl(this.#o.redis, this.#o.keys, (m) => this.#onControl(m));
+    // BullMQ leaves a connection it was given open; this one is the worker's own and closed with it.
+    this.#connection = this.#o.redis.duplicate();
     this.#worker = new Worker<RunJob, RunOutcome>(this.#o.keys.queue, (job) => this.#process(job), {
-      connection: this.#o.redis.duplicate(),
+      connection: this.#connection,
       prefix: this.#o.keys.prefix,
       concurrency: this.#o.concurrency,
       lockDuration: this.#o.leaseMs,
@@ -99,6 +102,7 @@ export class RunWorker {
     for (const c of this.#active.values()) c.abort(new RunStop('aborted', reason));
     await this.#worker?.close();
     await this.#unsubscribe?.();
+    await this.#connection?.quit().catch(() => this.#connection?.disconnect());
   }
 
   #onControl(message: ControlMessage): void {

@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunStatus } from '../../src/orchestrator/run-store.js';
+import { ROOT, gameday, tempDir } from './cli.js';
+import { startDaemon, type Daemon } from './daemon.js';
+import type { TestRedis } from './redis.js';
+import { waitFor } from './sim.js';
+
+/** What the queue commands of one test see: its own Redis and its own key prefix. */
+export interface QueueEnv {
+  REDIS_URL: string;
+  GAMEDAY_PREFIX: string;
+}
+
+export function queueEnv(redis: TestRedis): QueueEnv {
+  return { REDIS_URL: redis.url, GAMEDAY_PREFIX: redis.prefix() };
+}
+
+/** `gameday worker` on the test's queue; resolves once it is taking runs. */
+export function startWorker(env: QueueEnv, results: string, options: { concurrency?: number; lease?: string } = {}): Promise<Daemon> {
+  return startDaemon(['worker', '--results', results, '--concurrency', String(options.concurrency ?? 1), '--lease', options.lease ?? '3s'], { ...env });
+}
+
+/** `gameday status RUN --json`. */
+export async function runStatus(env: QueueEnv, runId: string): Promise<RunStatus> {
+  const result = await gameday(['--json', 'status', runId], { env: { ...env } });
+  if (result.code !== 0) throw new Error(`gameday status ${runId} exited ${String(result.code)}: ${result.stderr}`);
+  return (JSON.parse(result.stdout) as { run: RunStatus }).run;
+}
+
+/** Polls `gameday status` until the run's status satisfies `check`. */
+export function waitForStatus(env: QueueEnv, runId: string, what: string, check: (s: RunStatus) => boolean, timeoutMs = 60_000): Promise<RunStatus> {
+  return waitFor(
+    `run ${runId} ${what}`,
+    async () => {
+      const s = await runStatus(env, runId);
+      return check(s) ? s : undefined;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
+}
+
+/** `gameday run FILE --detach`: the run id. */
+export async function submitDetached(env: QueueEnv, file: string, extra: readonly string[] = []): Promise<string> {
+  const result = await gameday(['run', file, '--detach', ...extra], { env: { ...env } });
+  if (result.code !== 0) throw new Error(`gameday run --detach exited ${String(result.code)}: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+/** One of experiments/ pointed at a running simulated region, at `speed`, with `edit` applied to its text. */
+export async function experimentAgainst(tmp: Awaited<ReturnType<typeof tempDir>>, name: string, endpoint: string, speed: number, edit: (text: string) => string = (t) => t): Promise<string> {
+  const text = (await readFile(join(ROOT, 'experiments', name), 'utf8')).replace(/^ {2}speed: \d+$/m, `  speed: ${speed}\n  endpoint: ${endpoint}`);
+  if (!text.includes(`endpoint: ${endpoint}`)) throw new Error(`${name} has no environment.speed line to replace`);
+  return tmp.write(`${name.replace(/\.yaml$/, '')}-${Math.random().toString(36).slice(2, 8)}.yaml`, edit(text));
+}

@@ -7,14 +7,14 @@ import { defaultRegistry } from '../registry/default-registry.js';
 import type { GlobalOptions } from './output.js';
 import { openQueue } from './queue-connection.js';
 import { liveViewFor, onInterrupt, reportJournal, type RunCommandOptions } from './run.js';
-import { placeholderSimOutputs } from './sim-host.js';
+import { worldOutputs } from './run-setup.js';
 
 /**
  * `gameday run FILE --queue`: validates here, enqueues the run with the file's text, and follows it with the same
  * live lines and summary as a run in this process. Ctrl-C asks the worker to abort (its rollbacks run).
  */
 export async function runQueued(globals: GlobalOptions, file: string, options: RunCommandOptions): Promise<number> {
-  const loaded = await loadExperimentFile(file, { registry: defaultRegistry(), simOutputs: (t) => placeholderSimOutputs(options.topology ?? t) });
+  const loaded = await loadExperimentFile(file, { registry: defaultRegistry(), simOutputs: (t, endpoint) => worldOutputs(options.topology ?? t, endpoint) });
   const job: RunJob = {
     runId: newRunId(),
     file: resolve(file),

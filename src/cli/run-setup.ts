@@ -31,31 +31,40 @@ export interface PrepareOptions {
 }
 
 /**
+ * `${sim:…}` values to validate against: the running region's outputs when the experiment names one, placeholders of
+ * its topology otherwise (its region starts only once the experiment is valid).
+ */
+export function worldOutputs(topology: string | undefined, endpoint: string | undefined): Promise<Record<string, string>> {
+  return endpoint === undefined ? placeholderSimOutputs(topology) : remoteSimOutputs(endpoint);
+}
+
+/**
  * Validates an experiment, then readies its world: the simulated region named by `environment.endpoint`, a new one
  * in this process for a sim experiment without one, or the AWS target its environment names.
  */
 export async function prepareRun(file: string, options: PrepareOptions): Promise<PreparedRun> {
   const load = (o: LoadOptions): Promise<LoadedExperiment> => (options.text === undefined ? loadExperimentFile(file, o) : loadExperimentText(options.text, file, o));
   const registry = options.registry;
-  let loaded = await load({ registry, simOutputs: (t) => placeholderSimOutputs(options.topology ?? t) });
+  let simOutputs = options.simOutputs;
+  let loaded = await load({ registry, simOutputs: (t, endpoint) => (simOutputs !== undefined ? Promise.resolve(simOutputs) : worldOutputs(options.topology ?? t, endpoint)) });
   const environment = loaded.experiment.environment;
   let region: SimRegion | undefined;
   let aws: AwsClientFactory;
-  let simOutputs: Record<string, string> | undefined;
   if (environment.type === 'sim') {
     // The simulated region is the default world: started here unless the experiment names a running one.
-    if (options.simOutputs !== undefined) simOutputs = options.simOutputs;
-    else if (environment.endpoint === undefined) {
-      const topology = options.topology ?? (environment.topology === undefined ? undefined : resolve(dirname(file), environment.topology));
-      const speed = options.speed ?? environment.speed;
-      options.notice?.(`starting the simulated region (speed ${speed}×)…`);
-      region = await startSimRegion(topology, speed);
-      simOutputs = region.outputs();
-    } else simOutputs = await remoteSimOutputs(environment.endpoint);
-    const outputs = simOutputs;
-    const endpoint = outputs['region.endpoint'] ?? environment.endpoint ?? '';
-    loaded = await load({ registry, simOutputs: async () => outputs });
-    aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, process.env, { endpoint, region: outputs['region.name'] ?? 'us-east-1' }));
+    if (simOutputs === undefined) {
+      if (environment.endpoint === undefined) {
+        const topology = options.topology ?? (environment.topology === undefined ? undefined : resolve(dirname(file), environment.topology));
+        const speed = options.speed ?? environment.speed;
+        options.notice?.(`starting the simulated region (speed ${speed}×)…`);
+        region = await startSimRegion(topology, speed);
+        simOutputs = region.outputs();
+      } else simOutputs = await remoteSimOutputs(environment.endpoint);
+      const outputs = simOutputs;
+      loaded = await load({ registry, simOutputs: async () => outputs });
+    }
+    const endpoint = simOutputs['region.endpoint'] ?? environment.endpoint ?? '';
+    aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, process.env, { endpoint, region: simOutputs['region.name'] ?? 'us-east-1' }));
   } else aws = new AwsClientFactory(awsTargetFor(environment, process.env));
   if (options.speed !== undefined) loaded.experiment.environment.speed = options.speed;
   const started = region;

@@ -7,14 +7,12 @@ import { GetHealthCheckCommand, Route53Client } from '@aws-sdk/client-route-53';
 import type { Journal } from '../../src/engine/journal.js';
 import { ROOT, tempDir } from '../support/cli.js';
 import { startSimProcess } from '../support/daemon.js';
-import { experimentAgainst, queueEnv, startWorker, submitDetached, waitForStatus } from '../support/queue.js';
+import { experimentAgainst, lingering, queueEnv, slowGroupTopology, startWorker, submitDetached, waitForStatus } from '../support/queue.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { allInstances, CREDENTIALS, waitFor } from '../support/sim.js';
 
 const SPEED = 40;
 
-/** Long enough that the run is still in its recovery phase when its worker is killed. */
-const lingering = (text: string): string => text.replace(/observeAtLeast: \d+m/, 'observeAtLeast: 60m').replace(/timeout: 10m/, 'timeout: 120m');
 
 describe('a worker killed mid-experiment', () => {
   let redis: TestRedis;
@@ -43,13 +41,12 @@ describe('a worker killed mid-experiment', () => {
 
   it('after it stopped instances: another worker starts them again and the journal says aborted (worker lost)', async () => {
     // The group must not replace the stopped instances on its own, or there would be nothing left to start.
-    const topology = await tmp.write('slow-group.yaml', (await readFile(join(ROOT, 'experiments', 'topologies', 'reference.yaml'), 'utf8')).replace(/asgHealthCheckPeriod: \S+/, 'asgHealthCheckPeriod: 10h'));
-    const sim = await startSimProcess({ speed: SPEED, topology });
+    const sim = await startSimProcess({ speed: SPEED, topology: await slowGroupTopology(tmp) });
     const ec2 = new EC2Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
     const env = queueEnv(redis);
     const first = await startWorker(env, join(tmp.dir, 'first'));
     try {
-      const file = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED, (t) => lingering(t).replace('duration: 2m', 'duration: 60m'));
+      const file = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED, lingering);
       const runId = await submitDetached(env, file);
       await waitForStatus(env, runId, 'to reach its recovery phase', (s) => s.phase === 'recovery');
       const stopped = (await allInstances(ec2)).filter((i) => i.State?.Name === 'stopping' || i.State?.Name === 'stopped').map((i) => i.InstanceId);
@@ -79,7 +76,7 @@ describe('a worker killed mid-experiment', () => {
     const env = queueEnv(redis);
     const first = await startWorker(env, join(tmp.dir, 'first'));
     try {
-      const file = await experimentAgainst(tmp, 'route53-failover.yaml', sim.endpoint, SPEED, (t) => lingering(t).replace(/^ {2}topology: .*\n/m, ''));
+      const file = await experimentAgainst(tmp, 'route53-failover.yaml', sim.endpoint, SPEED, lingering);
       const runId = await submitDetached(env, file);
       await waitForStatus(env, runId, 'to reach its recovery phase', (s) => s.phase === 'recovery');
       assert.equal(await inverted(), true, 'the fault inverted the check before the worker was killed');

@@ -53,3 +53,13 @@ export async function experimentAgainst(tmp: Awaited<ReturnType<typeof tempDir>>
   if (!text.includes(`endpoint: ${endpoint}`)) throw new Error(`${name} has no environment.speed line to replace`);
   return tmp.write(`${name.replace(/\.yaml$/, '')}-${Math.random().toString(36).slice(2, 8)}.yaml`, edit(text));
 }
+
+/** The reference topology whose group does not replace stopped instances within a test (its health checks are hours apart). */
+export async function slowGroupTopology(tmp: Awaited<ReturnType<typeof tempDir>>): Promise<string> {
+  const reference = await readFile(join(ROOT, 'experiments', 'topologies', 'reference.yaml'), 'utf8');
+  return tmp.write('slow-group.yaml', reference.replace(/asgHealthCheckPeriod: \S+/, 'asgHealthCheckPeriod: 10h'));
+}
+
+/** Keeps an experiment in its recovery phase for a long while (60 AWS minutes), so it can be aborted or killed there. */
+export const lingering = (text: string): string =>
+  text.replace(/observeAtLeast: \d+m/, 'observeAtLeast: 60m').replace(/timeout: 10m/, 'timeout: 120m').replace('duration: 2m', 'duration: 60m');

@@ -42,5 +42,7 @@ export async function workerCommand(globals: GlobalOptions, options: WorkerComma
   process.stderr.write(`${signal}: aborting the runs in progress; rollbacks are running\n`);
   await worker.close(`the worker was stopped (${signal})`);
   await connection.close();
+  // Every run has ended and every connection is closed; a keep-alive socket left in a pool must not keep it up.
+  setTimeout(() => process.exit(0), 1_000).unref();
   return 0;
 }

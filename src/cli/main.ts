@@ -48,19 +48,8 @@ ${EXIT_CODES}`);
     .addHelpText('after', '\nExample:\n  $ gameday validate experiments/*.yaml\n')
     .action(action(async () => (await import('./validate.js')).validateCommand));
 
-  program
-    .command('run')
-    .description('Run an experiment in this process and write its journal.')
-    .argument('<file>', 'experiment file (YAML or JSON)')
-    .option('--results <dir>', 'directory for the journal', 'gameday-results')
-    .option('--journal <file>', 'write the journal to this file instead')
-    .addOption(new Option('--seed <n>', 'seed of target selection (replays a pick)').argParser((v) => parseIntArg(v, '--seed')))
-    .addOption(new Option('--view <kind>', 'live view').choices(['auto', 'tty', 'plain', 'none']).default('auto'))
-    .addOption(new Option('--speed <n>', 'sim: run the simulated region n times faster than AWS').argParser((v) => parsePositive(v, '--speed')))
-    .option('--topology <file>', 'sim: topology of the simulated region (default: the reference architecture)')
+  runOptions(program.command('run').description('Run an experiment in this process and write its journal.'))
     .option('--queue', 'enqueue the run for a worker (gameday worker) and follow it here', false)
-    .option('--detach', 'enqueue the run, print its id and return (implies --queue)', false)
-    .option('--wait-for-locks', 'queue: wait until resources locked by another run are free, instead of refusing', false)
     .addHelpText('after', `
 Examples:
   $ gameday run experiments/local-http-outage.yaml
@@ -68,25 +57,12 @@ Examples:
   $ REDIS_URL=redis://redis.internal:6379 gameday run my-experiment.yaml --queue
 ${EXIT_CODES}`)
     .action(action(async () => (await import('./run.js')).runCommand));
-  withQueueOptions(program.commands[program.commands.length - 1] as Command);
 
-  withQueueOptions(
-    program
-      .command('submit')
-      .description('Enqueue an experiment run for a worker and follow it (gameday run --queue).')
-      .argument('<file>', 'experiment file (YAML or JSON)')
-      .option('--results <dir>', 'directory for the journal', 'gameday-results')
-      .option('--journal <file>', 'write the journal to this file instead')
-      .addOption(new Option('--seed <n>', 'seed of target selection (replays a pick)').argParser((v) => parseIntArg(v, '--seed')))
-      .addOption(new Option('--view <kind>', 'live view').choices(['auto', 'tty', 'plain', 'none']).default('auto'))
-      .addOption(new Option('--speed <n>', 'sim: run the simulated region n times faster than AWS').argParser((v) => parsePositive(v, '--speed')))
-      .option('--topology <file>', 'sim: topology of the simulated region (default: the reference architecture)')
-      .option('--detach', 'print the run id and return', false)
-      .option('--wait-for-locks', 'wait until resources locked by another run are free, instead of refusing', false)
-      .action(action(async () => {
-        const { runCommand } = await import('./run.js');
-        return (g: GlobalOptions, file: string, o: Parameters<typeof runCommand>[2]) => runCommand(g, file, { ...o, queue: true });
-      })),
+  runOptions(program.command('submit').description('Enqueue an experiment run for a worker and follow it (gameday run --queue).')).action(
+    action(async () => {
+      const { runCommand } = await import('./run.js');
+      return (g: GlobalOptions, file: string, o: Parameters<typeof runCommand>[2]) => runCommand(g, file, { ...o, queue: true });
+    }),
   );
 
   withQueueOptions(
@@ -174,6 +150,22 @@ Examples:
     return reportError(error, { debug: argv.includes('--debug'), json: argv.includes('--json') });
   }
   return exitCode;
+}
+
+/** What `run` and `submit` share: the file, where the journal goes, the run's options, and the queue's. */
+function runOptions(command: Command): Command {
+  return withQueueOptions(
+    command
+      .argument('<file>', 'experiment file (YAML or JSON)')
+      .option('--results <dir>', 'directory for the journal', 'gameday-results')
+      .option('--journal <file>', 'write the journal to this file instead')
+      .addOption(new Option('--seed <n>', 'seed of target selection (replays a pick)').argParser((v) => parseIntArg(v, '--seed')))
+      .addOption(new Option('--view <kind>', 'live view').choices(['auto', 'tty', 'plain', 'none']).default('auto'))
+      .addOption(new Option('--speed <n>', 'sim: run the simulated region n times faster than AWS').argParser((v) => parsePositive(v, '--speed')))
+      .option('--topology <file>', 'sim: topology of the simulated region (default: the reference architecture)')
+      .option('--detach', 'queue: enqueue the run, print its id and return (implies --queue)', false)
+      .option('--wait-for-locks', 'queue: wait until resources locked by another run are free, instead of refusing', false),
+  );
 }
 
 /** `--redis` and `--prefix`, shared by every command that talks to the queue. */

@@ -4,7 +4,8 @@ export class Keys {
   readonly queue = 'runs';
 
   constructor(readonly prefix: string) {
-    if (!/^[\w.-]+$/.test(prefix)) throw new Error(`The key prefix '${prefix}' may only hold letters, digits, '.', '_' and '-'.`);
+    // Braces let Redis Cluster keep every key of a deployment in one hash slot ({gameday}).
+    if (!/^[\w.{}-]+$/.test(prefix)) throw new Error(`The key prefix '${prefix}' may only hold letters, digits, '.', '_', '-', '{' and '}'.`);
   }
 
   /** Hash: state, phase, verdict and live metrics of one run. */

@@ -6,7 +6,7 @@ import type { Journal } from '../../src/engine/journal.js';
 import { ROOT, tempDir } from '../support/cli.js';
 import { startSimProcess, type Daemon } from '../support/daemon.js';
 import { queueEnv, startWorker, submitDetached, waitForStatus } from '../support/queue.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { startRedis, type TestRedis, SKIP_WITHOUT_REDIS } from '../support/redis.js';
 
 const SPEED = 100;
 const RUNS = 20;
@@ -29,7 +29,7 @@ faults:
 recovery: { stableFor: 5s, timeout: 10m, observeAtLeast: 30s }
 `;
 
-describe('one worker, many runs at once', () => {
+describe('one worker, many runs at once', { skip: SKIP_WITHOUT_REDIS }, () => {
   let redis: TestRedis;
   let sim: Daemon & { endpoint: string };
   let tmp: Awaited<ReturnType<typeof tempDir>>;

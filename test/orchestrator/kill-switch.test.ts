@@ -7,12 +7,12 @@ import type { Journal } from '../../src/engine/journal.js';
 import { gameday, tempDir } from '../support/cli.js';
 import { startSimProcess, type Daemon } from '../support/daemon.js';
 import { experimentAgainst, lingering, queueEnv, slowGroupTopology, startWorker, submitDetached, waitForStatus } from '../support/queue.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { startRedis, type TestRedis, SKIP_WITHOUT_REDIS } from '../support/redis.js';
 import { allInstances, CREDENTIALS } from '../support/sim.js';
 
 const SPEED = 40;
 
-describe('gameday halt and gameday resume', () => {
+describe('gameday halt and gameday resume', { skip: SKIP_WITHOUT_REDIS }, () => {
   let redis: TestRedis;
   let sim: Daemon & { endpoint: string };
   let tmp: Awaited<ReturnType<typeof tempDir>>;

@@ -1,39 +1,32 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
+import { SKIP_WITHOUT_REDIS } from '../support/redis.js';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { GetHealthCheckCommand, Route53Client } from '@aws-sdk/client-route-53';
 import type { Journal } from '../../src/engine/journal.js';
-import { ROOT, tempDir } from '../support/cli.js';
+import { ROOT } from '../support/cli.js';
 import { startSimProcess } from '../support/daemon.js';
-import { experimentAgainst, lingering, queueEnv, slowGroupTopology, startWorker, submitDetached, waitForStatus } from '../support/queue.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { redisForSuite, experimentAgainst, lingering, queueEnv, slowGroupTopology, startWorker, submitDetached, waitForStatus } from '../support/queue.js';
 import { allInstances, CREDENTIALS, waitFor } from '../support/sim.js';
 
 const SPEED = 40;
 
 
-describe('a worker killed mid-experiment', () => {
-  let redis: TestRedis;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
-  before(async () => {
-    [redis, tmp] = await Promise.all([startRedis(), tempDir()]);
-  });
-  after(async () => {
-    await Promise.all([redis?.stop(), tmp?.cleanup()]);
-  });
+describe('a worker killed mid-experiment', { skip: SKIP_WITHOUT_REDIS }, () => {
+  const suite = redisForSuite();
 
   /** Kills the worker running the run with SIGKILL and lets a second one take over; resolves to the journal. */
   async function killAndRecover(env: ReturnType<typeof queueEnv>, runId: string, first: Awaited<ReturnType<typeof startWorker>>): Promise<Journal> {
     await first.stop('SIGKILL');
-    const second = await startWorker(env, join(tmp.dir, 'second'));
+    const second = await startWorker(env, join(suite.tmp().dir, 'second'));
     try {
       const done = await waitForStatus(env, runId, 'to be finished by the second worker', (s) => s.state === 'finished', 120_000);
       assert.equal(done.verdict, 'aborted', done.reason);
       assert.match(done.reason ?? '', /^worker lost: /);
       assert.match(second.stderr(), new RegExp(`run ${runId} lost its worker`));
-      return JSON.parse(await readFile(join(tmp.dir, 'second', `${runId}.json`), 'utf8')) as Journal;
+      return JSON.parse(await readFile(join(suite.tmp().dir, 'second', `${runId}.json`), 'utf8')) as Journal;
     } finally {
       await second.stop();
     }
@@ -41,12 +34,12 @@ describe('a worker killed mid-experiment', () => {
 
   it('after it stopped instances: another worker starts them again and the journal says aborted (worker lost)', async () => {
     // The group must not replace the stopped instances on its own, or there would be nothing left to start.
-    const sim = await startSimProcess({ speed: SPEED, topology: await slowGroupTopology(tmp) });
+    const sim = await startSimProcess({ speed: SPEED, topology: await slowGroupTopology(suite.tmp()) });
     const ec2 = new EC2Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
-    const env = queueEnv(redis);
-    const first = await startWorker(env, join(tmp.dir, 'first'));
+    const env = queueEnv(suite.redis());
+    const first = await startWorker(env, join(suite.tmp().dir, 'first'));
     try {
-      const file = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED, lingering);
+      const file = await experimentAgainst(suite.tmp(), 'stop-half-fleet.yaml', sim.endpoint, SPEED, lingering);
       const runId = await submitDetached(env, file);
       await waitForStatus(env, runId, 'to reach its recovery phase', (s) => s.phase === 'recovery');
       const stopped = (await allInstances(ec2)).filter((i) => i.State?.Name === 'stopping' || i.State?.Name === 'stopped').map((i) => i.InstanceId);
@@ -73,10 +66,10 @@ describe('a worker killed mid-experiment', () => {
     const route53 = new Route53Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
     const healthCheckId = sim.outputs['route53.healthcheck.primary-hc.id'] ?? '';
     const inverted = async (): Promise<boolean> => (await route53.send(new GetHealthCheckCommand({ HealthCheckId: healthCheckId }))).HealthCheck?.HealthCheckConfig?.Inverted === true;
-    const env = queueEnv(redis);
-    const first = await startWorker(env, join(tmp.dir, 'first'));
+    const env = queueEnv(suite.redis());
+    const first = await startWorker(env, join(suite.tmp().dir, 'first'));
     try {
-      const file = await experimentAgainst(tmp, 'route53-failover.yaml', sim.endpoint, SPEED, lingering);
+      const file = await experimentAgainst(suite.tmp(), 'route53-failover.yaml', sim.endpoint, SPEED, lingering);
       const runId = await submitDetached(env, file);
       await waitForStatus(env, runId, 'to reach its recovery phase', (s) => s.phase === 'recovery');
       assert.equal(await inverted(), true, 'the fault inverted the check before the worker was killed');

@@ -6,9 +6,9 @@ import type { Journal } from '../../src/engine/journal.js';
 import { gameday, tempDir } from '../support/cli.js';
 import { startSimProcess, type Daemon } from '../support/daemon.js';
 import { experimentAgainst, queueEnv, runStatus, startWorker } from '../support/queue.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { startRedis, type TestRedis, SKIP_WITHOUT_REDIS } from '../support/redis.js';
 
-describe('gameday run --queue and gameday worker', () => {
+describe('gameday run --queue and gameday worker', { skip: SKIP_WITHOUT_REDIS }, () => {
   let redis: TestRedis;
   let sim: Daemon & { endpoint: string };
   let tmp: Awaited<ReturnType<typeof tempDir>>;

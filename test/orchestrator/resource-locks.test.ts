@@ -6,30 +6,23 @@ import { Redis } from 'ioredis';
 import type { Journal } from '../../src/engine/journal.js';
 import { Keys } from '../../src/orchestrator/keys.js';
 import { ResourceLockedError, ResourceLocks } from '../../src/orchestrator/resource-locks.js';
-import { gameday, tempDir } from '../support/cli.js';
+import { gameday } from '../support/cli.js';
 import { startSimProcess, type Daemon } from '../support/daemon.js';
-import { experimentAgainst, lingering, queueEnv, slowGroupTopology, startWorker, submitDetached, waitForStatus } from '../support/queue.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { redisForSuite, experimentAgainst, lingering, queueEnv, slowGroupTopology, startWorker, submitDetached, waitForStatus } from '../support/queue.js';
+import { SKIP_WITHOUT_REDIS } from '../support/redis.js';
 import { waitFor } from '../support/sim.js';
 
 const SPEED = 40;
 /** Every instance of the group, stopped or not (by default only running instances are candidates). */
 const everyInstance = (text: string): string => text.replace('selection: PERCENT(50)', 'selection: ALL\n      filters: [{ path: State.Name, values: [running, stopping, stopped] }]');
 
-describe('resource locks', () => {
-  let redis: TestRedis;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
-  before(async () => {
-    [redis, tmp] = await Promise.all([startRedis(), tempDir()]);
-  });
-  after(async () => {
-    await Promise.all([redis?.stop(), tmp?.cleanup()]);
-  });
+describe('resource locks', { skip: SKIP_WITHOUT_REDIS }, () => {
+  const suite = redisForSuite();
 
   it('a lease is refused while held, names its holder, is freed only by its holder, and expires when the holder is gone', async () => {
-    const client = new Redis(redis.url);
+    const client = new Redis(suite.redis().url);
     try {
-      const keys = new Keys(redis.prefix());
+      const keys = new Keys(suite.redis().prefix());
       const locks = new ResourceLocks(client, keys, 1_000);
       const signal = new AbortController().signal;
       const onLost = (): void => assert.fail('the lease was lost');
@@ -59,20 +52,20 @@ describe('resource locks', () => {
   describe('between queued runs', () => {
     let sim: Daemon & { endpoint: string };
     before(async () => {
-      sim = await startSimProcess({ speed: SPEED, topology: await slowGroupTopology(tmp) });
+      sim = await startSimProcess({ speed: SPEED, topology: await slowGroupTopology(suite.tmp()) });
     });
     after(async () => {
       await sim?.stop();
     });
 
     it('refuses a run whose targets another run holds, naming it; a run that waits starts once they are released', async () => {
-      const env = queueEnv(redis);
-      const worker = await startWorker(env, join(tmp.dir, 'results'), { concurrency: 3 });
+      const env = queueEnv(suite.redis());
+      const worker = await startWorker(env, join(suite.tmp().dir, 'results'), { concurrency: 3 });
       try {
-        const holder = await submitDetached(env, await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED, (t) => lingering(everyInstance(t))));
+        const holder = await submitDetached(env, await experimentAgainst(suite.tmp(), 'stop-half-fleet.yaml', sim.endpoint, SPEED, (t) => lingering(everyInstance(t))));
         await waitForStatus(env, holder, 'to reach its recovery phase', (s) => s.phase === 'recovery');
 
-        const short = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED, everyInstance);
+        const short = await experimentAgainst(suite.tmp(), 'stop-half-fleet.yaml', sim.endpoint, SPEED, everyInstance);
         const refused = await gameday(['run', short, '--queue', '--view', 'none'], { env: { ...env } });
         assert.equal(refused.code, 3, refused.stdout + refused.stderr);
         assert.match(refused.stdout, new RegExp(`^verdict: ABORTED — refused: i-[0-9a-f]+ is locked by run ${holder}$`, 'm'));
@@ -88,7 +81,7 @@ describe('resource locks', () => {
         assert.equal(second.verdict, 'passed', second.reason);
 
         // The waiting run injected only after the holder's rollback had restarted the instances.
-        const journal = async (id: string): Promise<Journal> => JSON.parse(await readFile(join(tmp.dir, 'results', `${id}.json`), 'utf8')) as Journal;
+        const journal = async (id: string): Promise<Journal> => JSON.parse(await readFile(join(suite.tmp().dir, 'results', `${id}.json`), 'utf8')) as Journal;
         const [a, b] = [await journal(holder), await journal(waiter)];
         const at = (j: Journal, kind: string, edge: 'startedAt' | 'endedAt'): number => j.startedAtEpochMs + (j.activities.find((x) => x.kind === kind)?.[edge] ?? NaN);
         assert.ok(at(b, 'fault', 'startedAt') > at(a, 'auto-rollback', 'endedAt'), 'the second run injected after the first was undone');

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { RunStatus } from '../../src/orchestrator/run-store.js';
 import { ROOT, gameday, tempDir } from './cli.js';
 import { startDaemon, type Daemon } from './daemon.js';
-import type { TestRedis } from './redis.js';
+import { after, before } from 'node:test';
+import { startRedis, type TestRedis } from './redis.js';
 import { waitFor } from './sim.js';
 
 /** What the queue commands of one test see: its own Redis and its own key prefix. */
@@ -63,3 +64,20 @@ export async function slowGroupTopology(tmp: Awaited<ReturnType<typeof tempDir>>
 /** Keeps an experiment in its recovery phase for a long while (60 AWS minutes), so it can be aborted or killed there. */
 export const lingering = (text: string): string =>
   text.replace(/observeAtLeast: \d+m/, 'observeAtLeast: 60m').replace(/timeout: 10m/, 'timeout: 120m').replace('duration: 2m', 'duration: 60m');
+
+/** Starts a Redis and a temporary folder before the suite that calls it, and removes both after it. */
+export function redisForSuite(): { redis(): TestRedis; tmp(): Awaited<ReturnType<typeof tempDir>> } {
+  let redis: TestRedis | undefined;
+  let tmp: Awaited<ReturnType<typeof tempDir>> | undefined;
+  before(async () => {
+    [redis, tmp] = await Promise.all([startRedis(), tempDir()]);
+  });
+  after(async () => {
+    await Promise.all([redis?.stop(), tmp?.cleanup()]);
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('redisForSuite() is used before its suite started');
+    return value;
+  };
+  return { redis: () => ready(redis), tmp: () => ready(tmp) };
+}

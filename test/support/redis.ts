@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
@@ -12,6 +12,9 @@ export interface TestRedis {
   prefix(): string;
   stop(): Promise<void>;
 }
+
+/** Why the Redis-backed suites are skipped, or `false`: they need `redis-server` on PATH, nothing else. */
+export const SKIP_WITHOUT_REDIS: string | false = spawnSync('redis-server', ['--version']).error === undefined ? false : 'redis-server is not installed (apt-get install redis-server)';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -6,7 +6,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import type { Journal } from '../../src/engine/journal.js';
 import { gameday, tempDir } from '../support/cli.js';
 import { startSimProcess, type Daemon } from '../support/daemon.js';
-import { experimentAgainst, lingering, queueEnv, slowGroupTopology, startWorker, submitDetached, waitForStatus } from '../support/queue.js';
+import { experimentAgainst, lingering, queueEnv, slowGroupTopology, startWorker, submitDetached, waitForRecoveryPhase, waitForStatus } from '../support/queue.js';
 import { startRedis, type TestRedis, SKIP_WITHOUT_REDIS } from '../support/redis.js';
 import { allInstances, CREDENTIALS } from '../support/sim.js';
 
@@ -32,7 +32,7 @@ describe('gameday halt and gameday resume', { skip: SKIP_WITHOUT_REDIS }, () => 
     const worker = await startWorker(env, join(tmp.dir, 'results'));
     try {
       const runId = await submitDetached(env, await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED, lingering));
-      await waitForStatus(env, runId, 'to reach its recovery phase', (s) => s.phase === 'recovery');
+      await waitForRecoveryPhase(env, runId);
       const stopped = (await allInstances(ec2)).filter((i) => i.State?.Name === 'stopping' || i.State?.Name === 'stopped').map((i) => i.InstanceId);
       assert.ok(stopped.length > 0, 'the fault stopped instances');
 

@@ -8,7 +8,7 @@ import { GetHealthCheckCommand, Route53Client } from '@aws-sdk/client-route-53';
 import type { Journal } from '../../src/engine/journal.js';
 import { ROOT } from '../support/cli.js';
 import { startSimProcess } from '../support/daemon.js';
-import { redisForSuite, experimentAgainst, lingering, queueEnv, slowGroupTopology, startWorker, submitDetached, waitForStatus } from '../support/queue.js';
+import { redisForSuite, experimentAgainst, lingering, queueEnv, slowGroupTopology, startWorker, submitDetached, waitForRecoveryPhase, waitForStatus } from '../support/queue.js';
 import { allInstances, CREDENTIALS, waitFor } from '../support/sim.js';
 
 const SPEED = 40;
@@ -41,7 +41,7 @@ describe('a worker killed mid-experiment', { skip: SKIP_WITHOUT_REDIS }, () => {
     try {
       const file = await experimentAgainst(suite.tmp(), 'stop-half-fleet.yaml', sim.endpoint, SPEED, lingering);
       const runId = await submitDetached(env, file);
-      await waitForStatus(env, runId, 'to reach its recovery phase', (s) => s.phase === 'recovery');
+      await waitForRecoveryPhase(env, runId);
       const stopped = (await allInstances(ec2)).filter((i) => i.State?.Name === 'stopping' || i.State?.Name === 'stopped').map((i) => i.InstanceId);
       assert.ok(stopped.length > 0, 'the fault stopped instances before the worker was killed');
 
@@ -62,16 +62,16 @@ describe('a worker killed mid-experiment', { skip: SKIP_WITHOUT_REDIS }, () => {
   });
 
   it('after it inverted a Route 53 health check: another worker restores the check', async () => {
-    const sim = await startSimProcess({ speed: SPEED, topology: join(ROOT, 'experiments', 'topologies', 'two-sites.yaml') });
+    const sim = await startSimProcess({ speed: 20, topology: join(ROOT, 'experiments', 'topologies', 'two-sites.yaml') });
     const route53 = new Route53Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
     const healthCheckId = sim.outputs['route53.healthcheck.primary-hc.id'] ?? '';
     const inverted = async (): Promise<boolean> => (await route53.send(new GetHealthCheckCommand({ HealthCheckId: healthCheckId }))).HealthCheck?.HealthCheckConfig?.Inverted === true;
     const env = queueEnv(suite.redis());
     const first = await startWorker(env, join(suite.tmp().dir, 'first'));
     try {
-      const file = await experimentAgainst(suite.tmp(), 'route53-failover.yaml', sim.endpoint, SPEED, lingering);
+      const file = await experimentAgainst(suite.tmp(), 'route53-failover.yaml', sim.endpoint, 20, lingering);
       const runId = await submitDetached(env, file);
-      await waitForStatus(env, runId, 'to reach its recovery phase', (s) => s.phase === 'recovery');
+      await waitForRecoveryPhase(env, runId);
       assert.equal(await inverted(), true, 'the fault inverted the check before the worker was killed');
 
       const journal = await killAndRecover(env, runId, first);

@@ -8,7 +8,7 @@ import { Keys } from '../../src/orchestrator/keys.js';
 import { ResourceLockedError, ResourceLocks } from '../../src/orchestrator/resource-locks.js';
 import { gameday } from '../support/cli.js';
 import { startSimProcess, type Daemon } from '../support/daemon.js';
-import { redisForSuite, experimentAgainst, lingering, queueEnv, slowGroupTopology, startWorker, submitDetached, waitForStatus } from '../support/queue.js';
+import { redisForSuite, experimentAgainst, lingering, queueEnv, slowGroupTopology, startWorker, submitDetached, waitForRecoveryPhase, waitForStatus } from '../support/queue.js';
 import { SKIP_WITHOUT_REDIS } from '../support/redis.js';
 import { waitFor } from '../support/sim.js';
 
@@ -63,7 +63,7 @@ describe('resource locks', { skip: SKIP_WITHOUT_REDIS }, () => {
       const worker = await startWorker(env, join(suite.tmp().dir, 'results'), { concurrency: 3 });
       try {
         const holder = await submitDetached(env, await experimentAgainst(suite.tmp(), 'stop-half-fleet.yaml', sim.endpoint, SPEED, (t) => lingering(everyInstance(t))));
-        await waitForStatus(env, holder, 'to reach its recovery phase', (s) => s.phase === 'recovery');
+        await waitForRecoveryPhase(env, holder);
 
         const short = await experimentAgainst(suite.tmp(), 'stop-half-fleet.yaml', sim.endpoint, SPEED, everyInstance);
         const refused = await gameday(['run', short, '--queue', '--view', 'none'], { env: { ...env } });

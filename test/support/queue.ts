@@ -41,6 +41,12 @@ export function waitForStatus(env: QueueEnv, runId: string, what: string, check:
   );
 }
 
+/** Waits until the run has injected and is in its recovery phase; fails with its verdict if it ended before. */
+export async function waitForRecoveryPhase(env: QueueEnv, runId: string): Promise<void> {
+  const s = await waitForStatus(env, runId, 'to reach its recovery phase', (x) => x.phase === 'recovery' || x.state === 'finished', 120_000);
+  if (s.state === 'finished') throw new Error(`run ${runId} ended before its recovery phase: ${s.verdict ?? ''} — ${s.reason ?? ''}`);
+}
+
 /** `gameday run FILE --detach`: the run id. */
 export async function submitDetached(env: QueueEnv, file: string, extra: readonly string[] = []): Promise<string> {
   const result = await gameday(['run', file, '--detach', ...extra], { env: { ...env } });

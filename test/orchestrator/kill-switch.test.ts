@@ -8,7 +8,7 @@ import { gameday, tempDir } from '../support/cli.js';
 import { startSimProcess, type Daemon } from '../support/daemon.js';
 import { experimentAgainst, lingering, queueEnv, slowGroupTopology, startWorker, submitDetached, waitForRecoveryPhase, waitForStatus } from '../support/queue.js';
 import { startRedis, type TestRedis, SKIP_WITHOUT_REDIS } from '../support/redis.js';
-import { allInstances, CREDENTIALS } from '../support/sim.js';
+import { allInstances, CREDENTIALS, waitFor } from '../support/sim.js';
 
 const SPEED = 40;
 
@@ -35,6 +35,13 @@ describe('gameday halt and gameday resume', { skip: SKIP_WITHOUT_REDIS }, () => 
       await waitForRecoveryPhase(env, runId);
       const stopped = (await allInstances(ec2)).filter((i) => i.State?.Name === 'stopping' || i.State?.Name === 'stopped').map((i) => i.InstanceId);
       assert.ok(stopped.length > 0, 'the fault stopped instances');
+
+      // While it runs, status shows its phase and each probe's live state.
+      const live = await waitFor('live probe metrics in gameday status', async () => {
+        const out = (await gameday(['status', runId], { env: { ...env } })).stdout;
+        return /^ {2}probe site: ok \(\d+ samples, 0 failed/m.test(out) && out;
+      });
+      assert.match(live, /^state: running, phase recovery, worker /m);
 
       const halted = await gameday(['halt', '--reason', 'incident INC-42'], { env: { ...env } });
       assert.equal(halted.code, 0, halted.stderr);

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Journal } from '../../src/engine/journal.js';
 import { gameday, tempDir } from '../support/cli.js';
 import { startSimProcess, type Daemon } from '../support/daemon.js';
-import { experimentAgainst, queueEnv, runStatus, startWorker } from '../support/queue.js';
+import { experimentAgainst, queueEnv, runStatus, slowGroupTopology, startWorker, waitForStatus } from '../support/queue.js';
 import { startRedis, type TestRedis, SKIP_WITHOUT_REDIS } from '../support/redis.js';
 
 describe('gameday run --queue and gameday worker', { skip: SKIP_WITHOUT_REDIS }, () => {
@@ -13,7 +13,10 @@ describe('gameday run --queue and gameday worker', { skip: SKIP_WITHOUT_REDIS },
   let sim: Daemon & { endpoint: string };
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   before(async () => {
-    [redis, sim, tmp] = await Promise.all([startRedis(), startSimProcess({ speed: 40 }), tempDir()]);
+    [redis, tmp] = await Promise.all([startRedis(), tempDir()]);
+    // Stopped instances stay stopped until the run starts them again: on a loaded machine the group would otherwise
+    // replace them before the fault could see them stop.
+    sim = await startSimProcess({ speed: 40, topology: await slowGroupTopology(tmp) });
   });
   after(async () => {
     await Promise.all([redis?.stop(), sim?.stop(), tmp?.cleanup()]);
@@ -59,7 +62,6 @@ describe('gameday run --queue and gameday worker', { skip: SKIP_WITHOUT_REDIS },
     assert.equal((await runStatus(env, runId)).state, 'queued');
     const worker = await startWorker(env, join(tmp.dir, 'detached'));
     try {
-      const { waitForStatus } = await import('../support/queue.js');
       const done = await waitForStatus(env, runId, 'to finish', (s) => s.state === 'finished', 90_000);
       assert.equal(done.verdict, 'passed');
       assert.equal(done.journalPath, join(tmp.dir, 'detached', `${runId}.json`));

@@ -15,7 +15,7 @@ const RUNS = 20;
 const stopOne = (endpoint: string): string => `apiVersion: gameday/v1
 metadata: { name: stop-one, description: Stop one instance of the group for 30 seconds. }
 environment: { type: sim, speed: ${SPEED}, endpoint: "${endpoint}" }
-steadyState: { samples: 1, timeout: 1m }
+steadyState: { samples: 1, timeout: 10m }
 probes:
   - { name: region, probe: http, args: { url: "\${sim:region.endpoint}/_sim/health" }, interval: 5s }
 faults:

@@ -71,4 +71,24 @@ describe('gameday halt and gameday resume', { skip: SKIP_WITHOUT_REDIS }, () => 
       await worker.stop();
     }
   });
+
+  it('a run queued before the halt is refused by the worker that takes it, without touching anything', async () => {
+    const env = queueEnv(redis);
+    const runId = await submitDetached(env, await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED));
+    assert.equal((await gameday(['halt', '--reason', 'maintenance'], { env: { ...env } })).code, 0);
+    const before = await allInstances(ec2);
+    const worker = await startWorker(env, join(tmp.dir, 'refused'));
+    try {
+      const done = await waitForStatus(env, runId, 'to be refused', (s) => s.state === 'finished');
+      assert.equal(done.verdict, 'aborted');
+      assert.equal(done.reason, "refused: gameday is halted (maintenance); 'gameday resume' lifts it");
+      assert.deepEqual(
+        (await allInstances(ec2)).map((i) => [i.InstanceId, i.State?.Name]),
+        before.map((i) => [i.InstanceId, i.State?.Name]),
+      );
+    } finally {
+      await gameday(['resume'], { env: { ...env } });
+      await worker.stop();
+    }
+  });
 });

@@ -56,8 +56,11 @@ export async function submitDetached(env: QueueEnv, file: string, extra: readonl
 
 /** One of experiments/ pointed at a running simulated region, at `speed`, with `edit` applied to its text. */
 export async function experimentAgainst(tmp: Awaited<ReturnType<typeof tempDir>>, name: string, endpoint: string, speed: number, edit: (text: string) => string = (t) => t): Promise<string> {
-  const text = (await readFile(join(ROOT, 'experiments', name), 'utf8')).replace(/^ {2}speed: \d+$/m, `  speed: ${speed}\n  endpoint: ${endpoint}`);
+  let text = (await readFile(join(ROOT, 'experiments', name), 'utf8')).replace(/^ {2}speed: \d+$/m, `  speed: ${speed}\n  endpoint: ${endpoint}`);
   if (!text.includes(`endpoint: ${endpoint}`)) throw new Error(`${name} has no environment.speed line to replace`);
+  if (/^steadyState:/m.test(text)) throw new Error(`${name} has its own steadyState block`);
+  // Probes start on a worker that may share the machine with other tests: give the first samples time.
+  text += '\nsteadyState:\n  timeout: 10m\n';
   return tmp.write(`${name.replace(/\.yaml$/, '')}-${Math.random().toString(36).slice(2, 8)}.yaml`, edit(text));
 }
 

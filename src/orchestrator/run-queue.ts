@@ -51,8 +51,17 @@ export class RunQueue {
     const events = new QueueEvents(this.keys.queue, { connection, prefix: this.keys.prefix });
     await events.waitUntilReady();
     let check: () => void = () => undefined;
+    let failed: (reason: string) => void = () => undefined;
     const finished = new Promise<RunStatus>((resolve, reject) => {
       let settled = false;
+      // The worker itself failed (not the run): nothing will record a verdict, so the job's failure is the end.
+      failed = (reason) => {
+        void this.store.get(runId).then((status) => {
+          if (settled || status === undefined) return;
+          settled = true;
+          resolve({ ...status, state: 'finished', verdict: 'errored', reason: `the worker failed: ${reason}`, exitCode: ExitCode.Error });
+        });
+      };
       check = () => {
         void this.store.get(runId).then(
           (status) => {
@@ -71,7 +80,7 @@ export class RunQueue {
       if (jobId === runId && typeof data === 'object' && data !== null) replayEvent(data as RunEvent, listener);
     });
     events.on('completed', ({ jobId }) => jobId === runId && check());
-    events.on('failed', ({ jobId }) => jobId === runId && check());
+    events.on('failed', ({ jobId, failedReason }) => jobId === runId && failed(failedReason));
     // Events can be missed (a reconnect); the stored state is the truth, so look at it now and then as well.
     const poll = setInterval(check, 2_000);
     const stop = async (): Promise<void> => {

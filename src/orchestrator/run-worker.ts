@@ -94,6 +94,15 @@ export class RunWorker {
       maxStalledCount: 10,
     });
     this.#worker.on('error', (error) => this.#o.log?.(`worker error: ${error.message}`));
+    // The processor records every run's end itself; a job that failed around it still gets a verdict.
+    this.#worker.on('failed', (job, error) => {
+      const runId = job?.id;
+      if (runId === undefined) return;
+      void this.#store
+        .get(runId)
+        .then((s) => (s === undefined || s.state === 'finished' ? undefined : this.#end(runId, { verdict: 'errored', reason: `the worker failed: ${error.message}`, exitCode: exitCodeFor('errored') })))
+        .catch(() => undefined);
+    });
     await this.#worker.waitUntilReady();
   }
 

@@ -3,10 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Journal } from '../../src/engine/journal.js';
+import { Keys } from '../../src/orchestrator/keys.js';
+import { connectRedis } from '../../src/orchestrator/redis-connection.js';
+import type { RunJob } from '../../src/orchestrator/run-job.js';
+import { RunQueue } from '../../src/orchestrator/run-queue.js';
 import { gameday, tempDir } from '../support/cli.js';
 import { startSimProcess, type Daemon } from '../support/daemon.js';
 import { experimentAgainst, queueEnv, runStatus, slowGroupTopology, startWorker, waitForStatus } from '../support/queue.js';
 import { startRedis, type TestRedis, SKIP_WITHOUT_REDIS } from '../support/redis.js';
+import { waitFor } from '../support/sim.js';
 
 describe('gameday run --queue and gameday worker', { skip: SKIP_WITHOUT_REDIS }, () => {
   let redis: TestRedis;
@@ -66,6 +71,29 @@ describe('gameday run --queue and gameday worker', { skip: SKIP_WITHOUT_REDIS },
       assert.equal(done.verdict, 'passed');
       assert.equal(done.journalPath, join(tmp.dir, 'detached', `${runId}.json`));
     } finally {
+      await worker.stop();
+    }
+  });
+
+  it('a follower is told when the worker itself fails on a run, instead of waiting forever', async () => {
+    const env = queueEnv(redis);
+    const worker = await startWorker(env, join(tmp.dir, 'failing'));
+    const client = await connectRedis(redis.url);
+    const queue = new RunQueue(client, new Keys(env.GAMEDAY_PREFIX));
+    try {
+      // A job no worker of this version can read (as from another version of gameday).
+      const job = { runId: 'gd-unreadable', file: '/nowhere.yaml', text: 42, experiment: 'x', waitForLocks: false, submittedAt: Date.now() } as unknown as RunJob;
+      const followed = await queue.follow(job.runId, {});
+      await queue.submit(job);
+      const status = await followed.finished;
+      await followed.stop();
+      assert.equal(status.verdict, 'errored');
+      assert.match(status.reason ?? '', /^the worker failed: /);
+      const listed = await waitFor('the failed run to be listed as errored', async () => (await gameday(['list'], { env: { ...env } })).stdout.match(/^gd-unreadable\s+finished\s+errored\s/m));
+      assert.ok(listed);
+    } finally {
+      await queue.close();
+      client.disconnect();
       await worker.stop();
     }
   });

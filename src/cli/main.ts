@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../errors/gameday-error.js';
+import { parseDuration } from '../experiment/duration.js';
 import { VERSION } from '../version.js';
 import { reportError, type GlobalOptions } from './output.js';
 
@@ -48,24 +49,76 @@ ${EXIT_CODES}`);
     .addHelpText('after', '\nExample:\n  $ gameday validate experiments/*.yaml\n')
     .action(action(async () => (await import('./validate.js')).validateCommand));
 
-  program
-    .command('run')
-    .description('Run an experiment in this process and write its journal.')
-    .argument('<file>', 'experiment file (YAML or JSON)')
-    .option('--results <dir>', 'directory for the journal', 'gameday-results')
-    .option('--journal <file>', 'write the journal to this file instead')
-    .addOption(new Option('--seed <n>', 'seed of target selection (replays a pick)').argParser((v) => parseIntArg(v, '--seed')))
-    .addOption(new Option('--view <kind>', 'live view').choices(['auto', 'tty', 'plain', 'none']).default('auto'))
-    .addOption(new Option('--speed <n>', 'sim: run the simulated region n times faster than AWS').argParser((v) => parsePositive(v, '--speed')))
-    .option('--topology <file>', 'sim: topology of the simulated region (default: the reference architecture)')
-    .option('--yes', 'aws: run the plan without asking for confirmation', false)
-    .option('--audit-log <file>', 'append every AWS call to this file (default: <results>/audit.log)')
+  runOptions(program.command('run').description('Run an experiment in this process and write its journal.'))
+    .option('--queue', 'enqueue the run for a worker (gameday worker) and follow it here', false)
     .addHelpText('after', `
 Examples:
   $ gameday run experiments/local-http-outage.yaml
   $ gameday run my-experiment.yaml --journal out/journal.json --json
+  $ REDIS_URL=redis://redis.internal:6379 gameday run my-experiment.yaml --queue
 ${EXIT_CODES}`)
     .action(action(async () => (await import('./run.js')).runCommand));
+
+  runOptions(program.command('submit').description('Enqueue an experiment run for a worker and follow it (gameday run --queue).')).action(
+    action(async () => {
+      const { runCommand } = await import('./run.js');
+      return (g: GlobalOptions, file: string, o: Parameters<typeof runCommand>[2]) => runCommand(g, file, { ...o, queue: true });
+    }),
+  );
+
+  withQueueOptions(
+    program
+      .command('worker')
+      .description('Run queued experiments until Ctrl-C (which aborts the runs in progress; rollbacks run).')
+      .addOption(new Option('--concurrency <n>', 'runs at once').argParser((v) => parsePositiveInt(v, '--concurrency')).default(1))
+      .option('--results <dir>', 'directory for journals', 'gameday-results')
+      .addOption(new Option('--lease <duration>', "how long a silent worker's runs and locks last before another worker undoes them").argParser((v) => parseDurationArg(v, '--lease')).default(30_000, '30s'))
+      .addHelpText('after', `
+Examples:
+  $ gameday worker --concurrency 4
+  $ REDIS_URL=redis://redis.internal:6379 gameday worker
+`)
+      .action(action(async () => (await import('./worker.js')).workerCommand)),
+  );
+
+  withQueueOptions(
+    program
+      .command('status')
+      .description("A queued run's state, phase, verdict and live probe metrics (the newest run by default).")
+      .argument('[run]', 'run id')
+      .action(action(async () => (await import('./status.js')).statusCommand)),
+  );
+
+  withQueueOptions(
+    program
+      .command('list')
+      .description('Queued, running and finished runs, newest first, with their verdicts.')
+      .addOption(new Option('--limit <n>', 'at most this many runs').argParser((v) => parsePositiveInt(v, '--limit')).default(50))
+      .action(action(async () => (await import('./list.js')).listCommand)),
+  );
+
+  withQueueOptions(
+    program
+      .command('abort')
+      .description('Abort a queued run; its worker runs the rollbacks.')
+      .argument('<run>', 'run id')
+      .action(action(async () => (await import('./abort.js')).abortCommand)),
+  );
+
+  withQueueOptions(
+    program
+      .command('halt')
+      .description('Kill switch: every worker aborts its runs (rollbacks run) and refuses new ones until gameday resume.')
+      .option('--reason <text>', 'why, shown to everyone who is refused', 'halted by an operator')
+      .action(action(async () => (await import('./halt.js')).haltCommand)),
+  );
+
+  withQueueOptions(
+    program
+      .command('resume')
+      .description('Lift the kill switch set by gameday halt.')
+      .action(action(async () => (await import('./resume.js')).resumeCommand)),
+  );
 
   program
     .command('plan')
@@ -126,6 +179,43 @@ Examples:
     return reportError(error, { debug: argv.includes('--debug'), json: argv.includes('--json') });
   }
   return exitCode;
+}
+
+/** What `run` and `submit` share: the file, where the journal goes, the run's options, and the queue's. */
+function runOptions(command: Command): Command {
+  return withQueueOptions(
+    command
+      .argument('<file>', 'experiment file (YAML or JSON)')
+      .option('--results <dir>', 'directory for the journal', 'gameday-results')
+      .option('--journal <file>', 'write the journal to this file instead')
+      .addOption(new Option('--seed <n>', 'seed of target selection (replays a pick)').argParser((v) => parseIntArg(v, '--seed')))
+      .addOption(new Option('--view <kind>', 'live view').choices(['auto', 'tty', 'plain', 'none']).default('auto'))
+      .addOption(new Option('--speed <n>', 'sim: run the simulated region n times faster than AWS').argParser((v) => parsePositive(v, '--speed')))
+      .option('--topology <file>', 'sim: topology of the simulated region (default: the reference architecture)')
+      .option('--detach', 'queue: enqueue the run, print its id and return (implies --queue)', false)
+      .option('--wait-for-locks', 'queue: wait until resources locked by another run are free, instead of refusing', false)
+      .option('--yes', 'aws: run the plan without asking for confirmation', false)
+      .option('--audit-log <file>', 'append every AWS call to this file (default: <results>/audit.log)'),
+  );
+}
+
+/** `--redis` and `--prefix`, shared by every command that talks to the queue. */
+function withQueueOptions(command: Command): Command {
+  return command
+    .option('--redis <url>', 'Redis of the queue (default: $REDIS_URL, else redis://127.0.0.1:6379)')
+    .option('--prefix <name>', 'key prefix of the queue in Redis (default: $GAMEDAY_PREFIX, else gameday)');
+}
+
+function parsePositiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CommanderError(ExitCode.InvalidInput, 'gameday.invalidArgument', `error: ${flag} needs a whole number of at least 1, got '${value}'`);
+  return n;
+}
+
+function parseDurationArg(value: string, flag: string): number {
+  const parsed = parseDuration(value);
+  if (!parsed.ok) throw new CommanderError(ExitCode.InvalidInput, 'gameday.invalidArgument', `error: ${flag} needs a duration such as 30s, got '${value}': ${parsed.reason}`);
+  return parsed.ms;
 }
 
 function parsePositive(value: string, flag: string): number {

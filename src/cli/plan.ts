@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { AwsClientFactory } from '../aws/client-factory.js';
-import { awsTargetFor } from '../aws/target.js';
+import type { AwsClientFactory } from '../aws/client-factory.js';
 import { systemClock } from '../core/clock.js';
 import { silentLogger } from '../core/logger.js';
 import { ExitCode } from '../errors/gameday-error.js';
@@ -11,7 +10,7 @@ import { defaultRegistry } from '../registry/default-registry.js';
 import type { CallRecord } from '../registry/types.js';
 import { zoneOf, buildPlan, operatorPolicyFrom, type Plan } from '../safety/plan.js';
 import type { GlobalOptions } from './output.js';
-import { openWorld } from './world.js';
+import { prepareRun } from './run-setup.js';
 
 export interface PlanCommandOptions {
   seed?: number;
@@ -63,10 +62,9 @@ export function renderPlan(loaded: LoadedExperiment, plan: Plan, calls: readonly
 /** `gameday plan FILE`: prints what a run would touch and whether the guards allow it; changes nothing. */
 export async function planCommand(globals: GlobalOptions, file: string, options: PlanCommandOptions): Promise<number> {
   const runId = `plan-${newRunId().slice(3)}`;
-  const world = await openWorld(file, defaultRegistry(), { topology: options.topology, speed: options.speed, runId });
-  const aws = world.aws ?? new AwsClientFactory(awsTargetFor(world.loaded.experiment.environment, process.env, undefined, runId));
+  const world = await prepareRun(file, { registry: defaultRegistry(), runId, ...(options.topology === undefined ? {} : { topology: options.topology }), ...(options.speed === undefined ? {} : { speed: options.speed }) });
   try {
-    const { plan, calls } = await makePlan(world.loaded, aws, options.seed ?? randomInt(2 ** 31));
+    const { plan, calls } = await makePlan(world.loaded, world.aws, options.seed ?? randomInt(2 ** 31));
     if (globals.json) {
       const json = {
         experiment: world.loaded.experiment.metadata.name,
@@ -83,7 +81,6 @@ export async function planCommand(globals: GlobalOptions, file: string, options:
     } else process.stdout.write(renderPlan(world.loaded, plan, calls));
     return plan.refusal === null ? ExitCode.Passed : ExitCode.Refused;
   } finally {
-    if (world.aws === undefined) await aws.destroy();
     await world.close();
   }
 }

@@ -156,3 +156,56 @@ export function buildJournal(r: RunRecord, _registry: Registry): Journal {
     })),
   };
 }
+
+/**
+ * The journal of a run whose process died before it could write one: nothing was measured, and `activities` are the
+ * undo steps another process ran for it (times in ms since `startedEpochMs`, like every journal time).
+ */
+export function buildLostRunJournal(lost: {
+  runId: string;
+  loaded: LoadedExperiment;
+  schedule: Experiment;
+  speed: number;
+  target: AwsTarget;
+  startedEpochMs: number;
+  endedEpochMs: number;
+  rollback: { startedAt: number; endedAt: number };
+  activities: ActivityRecord[];
+  reason: string;
+  registry: Registry;
+}): Journal {
+  const failed = lost.activities.filter((a) => a.status === 'failed');
+  return buildJournal(
+    {
+      runId: lost.runId,
+      loaded: lost.loaded,
+      schedule: lost.schedule,
+      speed: lost.speed,
+      origin: 0,
+      target: lost.target,
+      startedEpochMs: lost.startedEpochMs,
+      endedEpochMs: lost.endedEpochMs,
+      phases: [
+        {
+          name: 'rollback',
+          ...lost.rollback,
+          status: failed.length === 0 ? 'completed' : 'failed',
+          ...(failed.length === 0 ? {} : { detail: `${failed.length} rollback(s) failed: ${failed.map((f) => f.name).join(', ')}` }),
+        },
+      ],
+      targets: [],
+      guards: [],
+      audit: [],
+      auditDropped: 0,
+      activities: lost.activities,
+      samplers: [],
+      injectedAt: null,
+      lastInjectionAt: null,
+      windowEnd: null,
+      stopConditions: [],
+      verdict: 'aborted',
+      reason: lost.reason,
+    },
+    lost.registry,
+  );
+}

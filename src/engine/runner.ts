@@ -48,13 +48,43 @@ export interface RunOptions {
   operator?: OperatorPolicy;
   /** Every AWS call of the run, as it happens (for an append-only audit log). */
   onAwsCall?: (entry: AuditEntry) => void;
+  /**
+   * Called once every fault's targets are resolved, before the steady state is checked and before anything is
+   * injected (to claim the resources, for example). Throwing a `RunStop` ends the run with its verdict; any other
+   * error ends it as `errored`.
+   */
+  beforeInject?(targets: readonly ResolvedTargets[], signal: AbortSignal): Promise<void>;
+  /** Called before a mutating fault runs; when it throws, the fault does not run and the run ends as `errored`. */
+  beforeMutation?(step: MutationStep): Promise<void>;
+  /** Called after a mutating fault ran: with what its undo needs when it landed, with `null` when it did not. */
+  afterMutation?(step: MutationStep, landed: { args: unknown; result: ActionResult } | null): Promise<void>;
+  /** Called after the automatic undo of a landed fault ran (successfully or not). */
+  afterRollback?(step: MutationStep, record: ActivityRecord): Promise<void>;
 }
 
 /** Calls kept in the journal's audit section; the audit log file keeps them all. */
 const JOURNAL_AUDIT_LIMIT = 5_000;
 
-/** Why the run stopped early. */
-class RunStop extends Error {
+/** The resources one fault is aimed at. */
+export interface ResolvedTargets {
+  fault: string;
+  resources: Resource[];
+}
+
+/** A mutating fault about to change the world: what the hooks get to record its undo. */
+export interface MutationStep {
+  /** The fault's name, unique in its experiment. */
+  fault: string;
+  action: string;
+  /** Arguments as parsed at load time (run-time references not yet filled in). */
+  args: unknown;
+  targets: Resource[];
+  /** Whether the action has an automatic rollback. */
+  undoable: boolean;
+}
+
+/** Why the run stopped early. A hook (or the reason of the caller's abort signal) can throw one to set the verdict. */
+export class RunStop extends Error {
   constructor(
     readonly verdict: Verdict,
     readonly reason: string,
@@ -126,7 +156,10 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   const stopWith = (stop: RunStop): void => {
     if (!run.signal.aborted) run.abort(stop);
   };
-  const onOuterAbort = (): void => stopWith(new RunStop('aborted', 'the run was aborted by the operator'));
+  const onOuterAbort = (): void => {
+    const reason: unknown = options.signal?.reason;
+    stopWith(reason instanceof RunStop ? reason : new RunStop('aborted', 'the run was aborted by the operator'));
+  };
   if (options.signal?.aborted === true) onOuterAbort();
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
@@ -177,7 +210,15 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   };
   /** Cancels the timers that end faults with a duration once the run is over: its rollbacks undo them instead. */
   const durationTimers = new AbortController();
-  const landed: { fault: FaultSpec; definition: AnyActionDefinition; args: unknown; result: ActionResult; targets: Resource[]; undone: boolean }[] = [];
+  const landed: { fault: FaultSpec; step: MutationStep; definition: AnyActionDefinition; args: unknown; result: ActionResult; targets: Resource[]; undone: boolean }[] = [];
+  /** Runs an observer hook; its failure is logged and never changes the run. */
+  const hook = async (call: () => Promise<void> | undefined): Promise<void> => {
+    try {
+      await call();
+    } catch (error) {
+      env.logger.warn(`a run hook failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
   const resolved = new Map<string, Resource[]>();
   let methodStart = Infinity;
   let rollbackStarted = false;
@@ -248,6 +289,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
 
   try {
     phase('resolve-targets');
+    if (run.signal.aborted) throw run.signal.reason;
     const plan = options.plan ?? (await buildPlan(e, options.registry, { ...env, signal: run.signal, recordCall: () => undefined }, options.seed ?? randomInt(2 ** 31), loaded.raw.faults, options.operator).catch((error: unknown) => {
       // A refused read (an unknown health check, missing permissions) means the fault cannot be planned.
       if (error instanceof GamedayError) throw new RunStop('invalid-fault', `the plan could not be made: ${error.message}`);
@@ -268,6 +310,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     }
     // From here on, a mutating call may only name what the plan holds.
     env.fence = new PlanFence(plan.faults.flatMap((f) => f.resources));
+    await options.beforeInject?.([...resolved].map(([fault, resources]) => ({ fault, resources })), run.signal);
+    if (run.signal.aborted) throw run.signal.reason;
 
     phase('steady-state-before');
     for (const p of e.probes) {
@@ -326,10 +370,21 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
         const targets = resolved.get(fault.name) ?? [];
         const boostUntil = clock.now() + Math.min(e.recovery.timeout, 60_000 / speed);
         for (const s of record.samplers) s.sampler.boost(boostUntil);
+        const step: MutationStep = { fault: fault.name, action: fault.action, args: fault.args, targets, undoable: definition.rollback !== undefined };
+        if (definition.mutating && options.beforeMutation !== undefined) {
+          try {
+            await options.beforeMutation(step);
+          } catch (error) {
+            firstFailure ??= new RunStop('errored', `the undo of fault '${fault.name}' could not be recorded, so it was not injected: ${error instanceof Error ? error.message : String(error)}`);
+            method.abort(firstFailure);
+            return;
+          }
+        }
         notify('activityStart', 'fault', fault.name, fault.action);
         const outcome = await runActivity({ kind: 'fault', name: fault.name, definition, args: fault.args, rawArgs, scope, targets, signal: method.signal }, env);
         record.activities.push(outcome.record);
         notify('activityEnd', outcome.record);
+        if (definition.mutating) await hook(() => options.afterMutation?.(step, outcome.result === null ? null : { args: outcome.args, result: outcome.result }));
         if (outcome.result === null) {
           // A fault cut short by an abort did not fail on its own: the abort's reason is the verdict.
           if (run.signal.aborted) return;
@@ -343,7 +398,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
         record.injectedAt ??= call;
         record.lastInjectionAt = Math.max(record.lastInjectionAt ?? -Infinity, call.upper);
         scope.steps.set(fault.name, { output: outcome.result.output, targets: targets.map((t) => t.id) });
-        const entry = { fault, definition, args: outcome.args, result: outcome.result, targets, undone: false };
+        const entry = { fault, step, definition, args: outcome.args, result: outcome.result, targets, undone: false };
         landed.push(entry);
         if (fault.duration !== undefined) {
           timers.push(
@@ -434,6 +489,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     );
     record.activities.push(outcome.record);
     notify('activityEnd', outcome.record);
+    if (entry.definition.mutating) await hook(() => options.afterRollback?.(entry.step, outcome.record));
   }
 
   async function rollbacks(): Promise<void> {

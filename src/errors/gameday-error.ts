@@ -9,6 +9,9 @@ export const ErrorCode = {
   AwsCallFailed: 'GD_AWS_CALL_FAILED',
   Aborted: 'GD_ABORTED',
   Refused: 'GD_REFUSED',
+  RedisUnreachable: 'GD_REDIS_UNREACHABLE',
+  Halted: 'GD_HALTED',
+  UnknownRun: 'GD_UNKNOWN_RUN',
   Internal: 'GD_INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -26,9 +26,10 @@ export interface LoadOptions {
   /**
    * Values of `${sim:…}` for an experiment on the simulated region, given the experiment's `environment.topology`
    * (resolved against the file's folder, or undefined for the reference topology). Placeholders when validating,
-   * the running region's outputs when running.
+   * the running region's outputs when running. `endpoint` is `environment.endpoint` as written, when it names a
+   * running region.
    */
-  simOutputs?: (topologyFile: string | undefined) => Promise<Record<string, string>>;
+  simOutputs?: (topologyFile: string | undefined, endpoint: string | undefined) => Promise<Record<string, string>>;
 }
 
 /** `${sim:…}` values a loader resolves against, already computed. */
@@ -44,24 +45,34 @@ export async function loadExperimentFile(file: string, options: LoadOptions): Pr
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code);
     throw new GamedayError(ErrorCode.FileNotFound, `Cannot read experiment file ${file}: ${why}.`, { exitCode: ExitCode.InvalidInput });
   }
+  return loadExperimentText(text, file, options);
+}
+
+/**
+ * Validates experiment text read elsewhere (a queued run carries its file's text); `file` names locations and
+ * anchors a relative `environment.topology`.
+ */
+export async function loadExperimentText(text: string, file: string, options: LoadOptions): Promise<LoadedExperiment> {
   let simOutputs: Record<string, string> | undefined;
   if (options.simOutputs !== undefined) {
     const environment = peekEnvironment(text);
     if (environment.type === 'sim') {
       const topology = environment.topology === undefined ? undefined : resolvePath(dirname(file), environment.topology);
-      simOutputs = await options.simOutputs(topology);
+      simOutputs = await options.simOutputs(topology, environment.endpoint);
     }
   }
   return parseExperiment(text, file, { registry: options.registry, ...(options.env === undefined ? {} : { env: options.env }), ...(simOutputs === undefined ? {} : { simOutputs }) });
 }
 
 /** The environment block as written, read leniently before validation (which reports any problem in it). */
-function peekEnvironment(text: string): { type: string; topology?: string } {
+function peekEnvironment(text: string): { type: string; topology?: string; endpoint?: string } {
   try {
-    const raw = parse(text) as { environment?: { type?: unknown; topology?: unknown } } | null;
+    const raw = parse(text) as { environment?: { type?: unknown; topology?: unknown; endpoint?: unknown } } | null;
     const type = typeof raw?.environment?.type === 'string' ? raw.environment.type : 'sim';
     const topology = typeof raw?.environment?.topology === 'string' ? raw.environment.topology : undefined;
-    return topology === undefined ? { type } : { type, topology };
+    // An endpoint still holding a reference is known only after interpolation, which validation does.
+    const endpoint = typeof raw?.environment?.endpoint === 'string' && !raw.environment.endpoint.includes('${') ? raw.environment.endpoint : undefined;
+    return { type, ...(topology === undefined ? {} : { topology }), ...(endpoint === undefined ? {} : { endpoint }) };
   } catch {
     return { type: 'sim' };
   }

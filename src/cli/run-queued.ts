@@ -1,0 +1,59 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { newRunId } from '../engine/runner.js';
+import { loadExperimentFile } from '../experiment/load.js';
+import type { RunJob } from '../orchestrator/run-job.js';
+import { defaultRegistry } from '../registry/default-registry.js';
+import type { GlobalOptions } from './output.js';
+import { openQueue } from './queue-connection.js';
+import { liveViewFor, onInterrupt, reportJournal, type RunCommandOptions } from './run.js';
+import { worldOutputs } from './run-setup.js';
+
+/**
+ * `gameday run FILE --queue`: validates here, enqueues the run with the file's text, and follows it with the same
+ * live lines and summary as a run in this process. Ctrl-C asks the worker to abort (its rollbacks run).
+ */
+export async function runQueued(globals: GlobalOptions, file: string, options: RunCommandOptions): Promise<number> {
+  const loaded = await loadExperimentFile(file, { registry: defaultRegistry(), simOutputs: (t, endpoint) => worldOutputs(options.topology ?? t, endpoint) });
+  const job: RunJob = {
+    runId: newRunId(),
+    file: resolve(file),
+    text: await readFile(file, 'utf8'),
+    experiment: loaded.experiment.metadata.name,
+    ...(options.topology === undefined ? {} : { topology: resolve(options.topology) }),
+    ...(options.speed === undefined ? {} : { speed: options.speed }),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    waitForLocks: options.waitForLocks === true,
+    submittedAt: Date.now(),
+  };
+  const connection = await openQueue(options);
+  try {
+    const queue = connection.queue;
+    if (options.detach === true) {
+      await queue.submit(job);
+      process.stdout.write(globals.json ? `${JSON.stringify({ runId: job.runId })}\n` : `${job.runId}\n`);
+      return 0;
+    }
+    const view = liveViewFor(options, globals, loaded.experiment);
+    const followed = await queue.follow(job.runId, view ?? {});
+    const stopListening = onInterrupt(() => void queue.abort(job.runId).catch(() => undefined));
+    try {
+      await queue.submit(job);
+      if (view !== undefined) process.stderr.write(`queued as ${job.runId}\n`);
+      const status = await followed.finished;
+      view?.close();
+      const journal = await queue.journal(job.runId);
+      if (journal !== undefined) return await reportJournal(journal, options, globals);
+      const verdict = status.verdict ?? 'errored';
+      if (globals.json) process.stdout.write(`${JSON.stringify({ runId: job.runId, verdict: { status: verdict, reason: status.reason, exitCode: status.exitCode } })}\n`);
+      else process.stdout.write(`verdict: ${verdict.toUpperCase()} — ${status.reason ?? ''}\nrun: ${job.runId} (no journal: nothing ran)\n`);
+      return status.exitCode ?? 4;
+    } finally {
+      view?.close();
+      stopListening();
+      await followed.stop();
+    }
+  } finally {
+    await connection.close();
+  }
+}

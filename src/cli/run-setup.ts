@@ -1,0 +1,82 @@
+import { dirname, resolve } from 'node:path';
+import { AwsClientFactory } from '../aws/client-factory.js';
+import { awsTargetFor } from '../aws/target.js';
+import { loadExperimentFile, loadExperimentText, type LoadedExperiment, type LoadOptions } from '../experiment/load.js';
+import type { Registry } from '../registry/registry.js';
+import type { SimRegion } from '../sim/server.js';
+import { placeholderSimOutputs, remoteSimOutputs, startSimRegion } from './sim-host.js';
+
+/** An experiment loaded against the world it will run in, with that world's AWS clients. */
+export interface PreparedRun {
+  loaded: LoadedExperiment;
+  aws: AwsClientFactory;
+  /** Values of `${sim:…}` the experiment was loaded with, when it runs on a simulated region. */
+  simOutputs?: Record<string, string>;
+  /** Destroys the clients and stops the simulated region this process started, if any. */
+  close(): Promise<void>;
+}
+
+export interface PrepareOptions {
+  registry: Registry;
+  /** The file's text when it was read elsewhere (a queued run); read from `file` otherwise. */
+  text?: string;
+  /** Overrides environment.topology of a sim experiment. */
+  topology?: string;
+  /** Overrides environment.speed of a sim experiment. */
+  speed?: number;
+  /** Outputs of a simulated region that already runs (a run taken over from a lost worker): none is started. */
+  simOutputs?: Record<string, string>;
+  /** Told before a simulated region is started in this process. */
+  notice?(line: string): void;
+  /** The run's id: an assumed role's session is named after it. */
+  runId?: string;
+}
+
+/**
+ * `${sim:…}` values to validate against: the running region's outputs when the experiment names one, placeholders of
+ * its topology otherwise (its region starts only once the experiment is valid).
+ */
+export function worldOutputs(topology: string | undefined, endpoint: string | undefined): Promise<Record<string, string>> {
+  return endpoint === undefined ? placeholderSimOutputs(topology) : remoteSimOutputs(endpoint);
+}
+
+/**
+ * Validates an experiment, then readies its world: the simulated region named by `environment.endpoint`, a new one
+ * in this process for a sim experiment without one, or the AWS target its environment names.
+ */
+export async function prepareRun(file: string, options: PrepareOptions): Promise<PreparedRun> {
+  const load = (o: LoadOptions): Promise<LoadedExperiment> => (options.text === undefined ? loadExperimentFile(file, o) : loadExperimentText(options.text, file, o));
+  const registry = options.registry;
+  let simOutputs = options.simOutputs;
+  let loaded = await load({ registry, simOutputs: (t, endpoint) => (simOutputs !== undefined ? Promise.resolve(simOutputs) : worldOutputs(options.topology ?? t, endpoint)) });
+  const environment = loaded.experiment.environment;
+  let region: SimRegion | undefined;
+  let aws: AwsClientFactory;
+  if (environment.type === 'sim') {
+    // The simulated region is the default world: started here unless the experiment names a running one.
+    if (simOutputs === undefined) {
+      if (environment.endpoint === undefined) {
+        const topology = options.topology ?? (environment.topology === undefined ? undefined : resolve(dirname(file), environment.topology));
+        const speed = options.speed ?? environment.speed;
+        options.notice?.(`starting the simulated region (speed ${speed}×)…`);
+        region = await startSimRegion(topology, speed);
+        simOutputs = region.outputs();
+      } else simOutputs = await remoteSimOutputs(environment.endpoint);
+      const outputs = simOutputs;
+      loaded = await load({ registry, simOutputs: async () => outputs });
+    }
+    const endpoint = simOutputs['region.endpoint'] ?? environment.endpoint ?? '';
+    aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, process.env, { endpoint, region: simOutputs['region.name'] ?? 'us-east-1' }, options.runId));
+  } else aws = new AwsClientFactory(awsTargetFor(environment, process.env, undefined, options.runId));
+  if (options.speed !== undefined) loaded.experiment.environment.speed = options.speed;
+  const started = region;
+  return {
+    loaded,
+    aws,
+    ...(simOutputs === undefined ? {} : { simOutputs }),
+    close: async () => {
+      await aws.destroy();
+      await started?.stop();
+    },
+  };
+}

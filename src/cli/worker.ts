@@ -1,0 +1,49 @@
+import { RunWorker } from '../orchestrator/run-worker.js';
+import { defaultRegistry } from '../registry/default-registry.js';
+import type { GlobalOptions } from './output.js';
+import { openQueue, type QueueOptions } from './queue-connection.js';
+import { prepareRun } from './run-setup.js';
+
+export interface WorkerCommandOptions extends QueueOptions {
+  concurrency: number;
+  results: string;
+  /** Milliseconds a run outlives a worker that stopped answering. */
+  lease: number;
+}
+
+/** `gameday worker`: runs queued experiments until SIGINT or SIGTERM, which abort the runs in progress (rollbacks run). */
+export async function workerCommand(globals: GlobalOptions, options: WorkerCommandOptions): Promise<number> {
+  const connection = await openQueue(options);
+  const registry = defaultRegistry();
+  const worker = new RunWorker({
+    redis: connection.redis,
+    keys: connection.keys,
+    registry,
+    resultsDir: options.results,
+    concurrency: options.concurrency,
+    leaseMs: options.lease,
+    prepare: (job, existing) =>
+      prepareRun(job.file, {
+        registry,
+        text: job.text,
+        runId: job.runId,
+        ...(job.topology === undefined ? {} : { topology: job.topology }),
+        ...(job.speed === undefined ? {} : { speed: job.speed }),
+        ...existing,
+      }),
+    log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+  });
+  await worker.start();
+  const ready = { worker: worker.id, queue: `${connection.keys.prefix}:${connection.keys.queue}`, concurrency: options.concurrency };
+  process.stdout.write(globals.json ? `${JSON.stringify(ready)}\n` : `worker ${ready.worker} ready on queue ${ready.queue} (concurrency ${ready.concurrency}); Ctrl-C stops it after rolling back\n`);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  process.stderr.write(`${signal}: aborting the runs in progress; rollbacks are running\n`);
+  await worker.close(`the worker was stopped (${signal})`);
+  await connection.close();
+  // Every run has ended and every connection is closed; a keep-alive socket left in a pool must not keep it up.
+  setTimeout(() => process.exit(0), 1_000).unref();
+  return 0;
+}

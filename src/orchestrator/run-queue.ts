@@ -1,0 +1,135 @@
+import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { RunListener } from '../engine/events.js';
+import type { Journal } from '../engine/journal.js';
+import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
+import { publishControl } from './control-channel.js';
+import type { Keys } from './keys.js';
+import { KillSwitch, type Halt } from './kill-switch.js';
+import { replayEvent, type RunEvent } from './run-events.js';
+import type { RunJob } from './run-job.js';
+import { RunStore, type RunStatus } from './run-store.js';
+
+/** How many finished jobs BullMQ keeps (journals are kept by the run store). */
+const KEEP_JOBS = { age: 7 * 24 * 3_600, count: 1_000 };
+
+/** A run being followed: its events reach the listener until `finished` resolves. */
+export interface FollowedRun {
+  finished: Promise<RunStatus>;
+  stop(): Promise<void>;
+}
+
+/** The side of the queue that commands use: submit, follow, status, list, abort, halt and resume. */
+export class RunQueue {
+  readonly store: RunStore;
+  readonly killSwitch: KillSwitch;
+  readonly #queue: Queue;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {
+    this.store = new RunStore(redis, keys);
+    this.killSwitch = new KillSwitch(redis, keys);
+    this.#queue = new Queue(keys.queue, { connection: redis, prefix: keys.prefix });
+  }
+
+  /** Enqueues a run; refused in one sentence while gameday is halted. */
+  async submit(job: RunJob): Promise<void> {
+    const halt = await this.killSwitch.state();
+    if (halt !== null) throw haltedError(halt);
+    await this.store.create(job);
+    await this.#queue.add('run', job, { jobId: job.runId, removeOnComplete: KEEP_JOBS, removeOnFail: KEEP_JOBS });
+  }
+
+  /**
+   * Follows a run: replays its live events on `listener` and resolves `finished` with its final status. Start
+   * following before submitting, so no event is missed.
+   */
+  async follow(runId: string, listener: RunListener): Promise<FollowedRun> {
+    const connection = this.redis.duplicate();
+    const events = new QueueEvents(this.keys.queue, { connection, prefix: this.keys.prefix });
+    await events.waitUntilReady();
+    let check: () => void = () => undefined;
+    let failed: (reason: string) => void = () => undefined;
+    const finished = new Promise<RunStatus>((resolve, reject) => {
+      let settled = false;
+      // The worker itself failed (not the run): nothing will record a verdict, so the job's failure is the end.
+      failed = (reason) => {
+        void this.store.get(runId).then((status) => {
+          if (settled || status === undefined) return;
+          settled = true;
+          resolve({ ...status, state: 'finished', verdict: 'errored', reason: `the worker failed: ${reason}`, exitCode: ExitCode.Error });
+        });
+      };
+      check = () => {
+        void this.store.get(runId).then(
+          (status) => {
+            if (settled || status?.state !== 'finished') return;
+            settled = true;
+            resolve(status);
+          },
+          (error: unknown) => {
+            settled = true;
+            reject(error instanceof Error ? error : new Error(String(error)));
+          },
+        );
+      };
+    });
+    events.on('progress', ({ jobId, data }) => {
+      if (jobId === runId && typeof data === 'object' && data !== null) replayEvent(data as RunEvent, listener);
+    });
+    events.on('completed', ({ jobId }) => jobId === runId && check());
+    events.on('failed', ({ jobId, failedReason }) => jobId === runId && failed(failedReason));
+    // Events can be missed (a reconnect); the stored state is the truth, so look at it now and then as well.
+    const poll = setInterval(check, 2_000);
+    const stop = async (): Promise<void> => {
+      clearInterval(poll);
+      await events.close();
+      await connection.quit().catch(() => connection.disconnect());
+    };
+    void finished.finally(() => clearInterval(poll)).catch(() => undefined);
+    return { finished, stop };
+  }
+
+  /** A run's status; fails in one sentence for a run that is unknown (or expired). */
+  async status(runId: string): Promise<RunStatus> {
+    const status = await this.store.get(runId);
+    if (status === undefined) throw unknownRun(runId);
+    return status;
+  }
+
+  async journal(runId: string): Promise<Journal | undefined> {
+    return this.store.journal(runId);
+  }
+
+  /**
+   * Aborts a run: one still waiting is taken off the queue; one running is aborted by its worker, whose rollbacks run.
+   * Resolves to what happened.
+   */
+  async abort(runId: string): Promise<'dequeued' | 'aborting' | 'finished'> {
+    const status = await this.status(runId);
+    if (status.state === 'finished') return 'finished';
+    await this.store.update(runId, { abortRequested: true });
+    const job = await this.#queue.getJob(runId);
+    if (status.state === 'queued' && job !== undefined && (await job.getState()) === 'waiting') {
+      await job.remove();
+      await this.store.finish(runId, { verdict: 'aborted', reason: 'the run was aborted by the operator before it started (gameday abort)', exitCode: ExitCode.Aborted });
+      return 'dequeued';
+    }
+    await publishControl(this.redis, this.keys, { type: 'abort', runId });
+    return 'aborting';
+  }
+
+  async close(): Promise<void> {
+    await this.#queue.close();
+  }
+}
+
+export function haltedError(halt: Halt): GamedayError {
+  return new GamedayError(ErrorCode.Halted, `gameday is halted since ${new Date(halt.since).toISOString()} (${halt.reason}); no run starts until 'gameday resume'.`, { exitCode: ExitCode.Aborted });
+}
+
+function unknownRun(runId: string): GamedayError {
+  return new GamedayError(ErrorCode.UnknownRun, `No run '${runId}' is known to this queue (it may have expired); 'gameday list' shows the runs.`, { exitCode: ExitCode.InvalidInput });
+}

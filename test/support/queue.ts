@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunStatus } from '../../src/orchestrator/run-store.js';
+import { ROOT, gameday, tempDir } from './cli.js';
+import { startDaemon, type Daemon } from './daemon.js';
+import { after, before } from 'node:test';
+import { startRedis, type TestRedis } from './redis.js';
+import { waitFor } from './sim.js';
+
+/** What the queue commands of one test see: its own Redis and its own key prefix. */
+export interface QueueEnv {
+  REDIS_URL: string;
+  GAMEDAY_PREFIX: string;
+}
+
+export function queueEnv(redis: TestRedis): QueueEnv {
+  return { REDIS_URL: redis.url, GAMEDAY_PREFIX: redis.prefix() };
+}
+
+/** `gameday worker` on the test's queue; resolves once it is taking runs. */
+export function startWorker(env: QueueEnv, results: string, options: { concurrency?: number; lease?: string } = {}): Promise<Daemon> {
+  return startDaemon(['worker', '--results', results, '--concurrency', String(options.concurrency ?? 1), '--lease', options.lease ?? '3s'], { ...env });
+}
+
+/** `gameday status RUN --json`. */
+export async function runStatus(env: QueueEnv, runId: string): Promise<RunStatus> {
+  const result = await gameday(['--json', 'status', runId], { env: { ...env } });
+  if (result.code !== 0) throw new Error(`gameday status ${runId} exited ${String(result.code)}: ${result.stderr}`);
+  return (JSON.parse(result.stdout) as { run: RunStatus }).run;
+}
+
+/** Polls `gameday status` until the run's status satisfies `check`. */
+export function waitForStatus(env: QueueEnv, runId: string, what: string, check: (s: RunStatus) => boolean, timeoutMs = 60_000): Promise<RunStatus> {
+  return waitFor(
+    `run ${runId} ${what}`,
+    async () => {
+      const s = await runStatus(env, runId);
+      return check(s) ? s : undefined;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
+}
+
+/** Waits until the run has injected and is in its recovery phase; fails with its verdict if it ended before. */
+export async function waitForRecoveryPhase(env: QueueEnv, runId: string): Promise<void> {
+  const s = await waitForStatus(env, runId, 'to reach its recovery phase', (x) => x.phase === 'recovery' || x.state === 'finished', 120_000);
+  if (s.state === 'finished') throw new Error(`run ${runId} ended before its recovery phase: ${s.verdict ?? ''} — ${s.reason ?? ''}`);
+}
+
+/** `gameday run FILE --detach`: the run id. */
+export async function submitDetached(env: QueueEnv, file: string, extra: readonly string[] = []): Promise<string> {
+  const result = await gameday(['run', file, '--detach', ...extra], { env: { ...env } });
+  if (result.code !== 0) throw new Error(`gameday run --detach exited ${String(result.code)}: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+/** One of experiments/ pointed at a running simulated region, at `speed`, with `edit` applied to its text. */
+export async function experimentAgainst(tmp: Awaited<ReturnType<typeof tempDir>>, name: string, endpoint: string, speed: number, edit: (text: string) => string = (t) => t): Promise<string> {
+  let text = (await readFile(join(ROOT, 'experiments', name), 'utf8')).replace(/^ {2}speed: \d+$/m, `  speed: ${speed}\n  endpoint: ${endpoint}`);
+  if (!text.includes(`endpoint: ${endpoint}`)) throw new Error(`${name} has no environment.speed line to replace`);
+  if (/^steadyState:/m.test(text)) throw new Error(`${name} has its own steadyState block`);
+  // Probes start on a worker that may share the machine with other tests: give the first samples time.
+  text += '\nsteadyState:\n  timeout: 10m\n';
+  return tmp.write(`${name.replace(/\.yaml$/, '')}-${Math.random().toString(36).slice(2, 8)}.yaml`, edit(text));
+}
+
+/** The reference topology whose group does not replace stopped instances within a test (its health checks are hours apart). */
+export async function slowGroupTopology(tmp: Awaited<ReturnType<typeof tempDir>>): Promise<string> {
+  const reference = await readFile(join(ROOT, 'experiments', 'topologies', 'reference.yaml'), 'utf8');
+  return tmp.write('slow-group.yaml', reference.replace(/asgHealthCheckPeriod: \S+/, 'asgHealthCheckPeriod: 10h'));
+}
+
+/** Keeps an experiment in its recovery phase for a long while (60 AWS minutes), so it can be aborted or killed there. */
+export const lingering = (text: string): string =>
+  text.replace(/observeAtLeast: \d+m/, 'observeAtLeast: 60m').replace(/timeout: 10m/, 'timeout: 120m').replace('duration: 2m', 'duration: 60m');
+
+/** Starts a Redis and a temporary folder before the suite that calls it, and removes both after it. */
+export function redisForSuite(): { redis(): TestRedis; tmp(): Awaited<ReturnType<typeof tempDir>> } {
+  let redis: TestRedis | undefined;
+  let tmp: Awaited<ReturnType<typeof tempDir>> | undefined;
+  before(async () => {
+    [redis, tmp] = await Promise.all([startRedis(), tempDir()]);
+  });
+  after(async () => {
+    await Promise.all([redis?.stop(), tmp?.cleanup()]);
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('redisForSuite() is used before its suite started');
+    return value;
+  };
+  return { redis: () => ready(redis), tmp: () => ready(tmp) };
+}

@@ -1,5 +1,6 @@
 /**
- * Runs every benchmark in sequence (probe throughput, measurement error, CLI start-up, simulated region, data tier) in this process and prints
+ * Runs every benchmark in sequence (probe throughput, measurement error, CLI start-up, simulated region, data tier,
+ * orchestrator) in this process and prints
  * a compact summary table. `npm run bench` builds and runs this. Misses are reported, never turned into a failing
  * exit code; an error in a benchmark is reported and the others still run (exit code 1 at the end).
  */
@@ -7,6 +8,7 @@ import { main as cliStartup } from './cli-startup.js';
 import { main as dataTier } from './data-tier.js';
 import { heading, isMain, pad, runStandalone, type BenchOutcome } from './common.js';
 import { main as measurementError } from './measurement-error.js';
+import { main as orchestrator } from './orchestrator.js';
 import { main as probeThroughput } from './probe-throughput.js';
 import { main as simRegion } from './sim-region.js';
 
@@ -16,6 +18,7 @@ const BENCHMARKS: readonly { name: string; main: () => Promise<BenchOutcome> }[]
   { name: 'cli-startup', main: cliStartup },
   { name: 'sim-region', main: simRegion },
   { name: 'data-tier', main: dataTier },
+  { name: 'orchestrator', main: orchestrator },
 ];
 
 export async function main(): Promise<BenchOutcome[]> {

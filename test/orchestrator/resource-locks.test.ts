@@ -14,7 +14,11 @@ import { waitFor } from '../support/sim.js';
 
 const SPEED = 40;
 /** Every instance of the group, stopped or not (by default only running instances are candidates). */
-const everyInstance = (text: string): string => text.replace('selection: PERCENT(50)', 'selection: ALL\n      filters: [{ path: State.Name, values: [running, stopping, stopped] }]');
+/** Every instance of the group (stopped ones too), which the experiment's own caps must then allow. */
+const everyInstance = (text: string): string =>
+  text
+    .replace('selection: PERCENT(50)', 'selection: ALL\n      filters: [{ path: State.Name, values: [running, stopping, stopped] }]')
+    .replace('  maxGroupPercent: 67\n', '  maxGroupPercent: 100\n  allowLastHealthy: true\n');
 
 describe('resource locks', { skip: SKIP_WITHOUT_REDIS }, () => {
   const suite = redisForSuite();

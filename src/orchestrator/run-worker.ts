@@ -124,6 +124,8 @@ export class RunWorker {
   }
 
   async #process(bullJob: Job<RunJob, RunOutcome>): Promise<RunOutcome> {
+    // When this worker took the run: the queue's share of enqueue-to-start ends here.
+    const takenAt = Date.now();
     const job = runJobSchema.parse(bullJob.data);
     const runId = job.runId;
     const status = await this.#store.get(runId);
@@ -135,7 +137,7 @@ export class RunWorker {
     const abort = new AbortController();
     this.#active.set(runId, abort);
     const alive = this.#keepAlive(runId);
-    await this.#store.update(runId, { state: 'running', worker: this.id, startedAt: Date.now() });
+    await this.#store.update(runId, { state: 'running', worker: this.id, startedAt: takenAt });
     this.#o.log?.(`run ${runId} (${job.experiment}) started`);
     // A halt or abort published between the check above and registering the run is caught here.
     const late = await this.#refusal(runId, undefined);

@@ -195,7 +195,9 @@ function runOptions(command: Command): Command {
       .option('--detach', 'queue: enqueue the run, print its id and return (implies --queue)', false)
       .option('--wait-for-locks', 'queue: wait until resources locked by another run are free, instead of refusing', false)
       .option('--yes', 'aws: run the plan without asking for confirmation', false)
-      .option('--audit-log <file>', 'append every AWS call to this file (default: <results>/audit.log)'),
+      .option('--audit-log <file>', 'append every AWS call to this file (default: <results>/audit.log)')
+      .option('--report <dir>', 'also write each run\'s HTML, Markdown and JUnit reports into this directory')
+      .addOption(new Option('--trials <n>', 'run the experiment n times, waiting for the steady state between trials, and report recovery statistics').argParser((v) => parsePositiveInt(v, '--trials'))),
   );
 }
 

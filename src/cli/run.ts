@@ -11,6 +11,11 @@ import type { AwsClientFactory } from '../aws/client-factory.js';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import { createInterface } from 'node:readline/promises';
 import { randomInt } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { renderHtml } from '../report/html.js';
+import { renderJUnit } from '../report/junit.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { renderTrials } from '../report/trials.js';
 import { defaultRegistry } from '../registry/default-registry.js';
 import { renderSummary } from '../report/summary.js';
 import type { Journal } from '../engine/journal.js';
@@ -39,11 +44,20 @@ export interface RunCommandOptions {
   yes?: boolean;
   /** Append-only audit log of every AWS call; default `<results>/audit.log`. */
   auditLog?: string;
+  /** Also write the HTML, Markdown and JUnit reports of each run into this directory. */
+  report?: string;
+  /** Run the experiment this many times, waiting for the steady state between trials, and report the statistics. */
+  trials?: number;
 }
 
 /** `gameday run FILE`: validates, runs in this process (or on the queue), writes the journal, exits with the verdict's code. */
 export async function runCommand(globals: GlobalOptions, file: string, options: RunCommandOptions): Promise<number> {
-  if (options.queue === true || options.detach === true) return (await import('./run-queued.js')).runQueued(globals, file, options);
+  if (options.queue === true || options.detach === true) {
+    if ((options.trials ?? 1) > 1 || options.report !== undefined) {
+      throw new GamedayError(ErrorCode.InvalidArgument, '--trials and --report run in this process: leave out --queue (a queued run\'s journal can be rendered with gameday report).', { exitCode: ExitCode.InvalidInput });
+    }
+    return (await import('./run-queued.js')).runQueued(globals, file, options);
+  }
   const registry = defaultRegistry();
   const runId = newRunId();
   const prepared = await prepareRun(file, {
@@ -81,19 +95,34 @@ export async function runCommand(globals: GlobalOptions, file: string, options: 
   const abort = new AbortController();
   const stopListening = onInterrupt(() => abort.abort());
   try {
-    const journal = await runExperiment(loaded, {
-      registry,
-      aws,
-      runId,
-      onAwsCall: (entry) => audit.write(runId, entry),
-      operator: operatorPolicyFrom(process.env),
-      ...(plan === undefined ? {} : { plan }),
-      signal: abort.signal,
-      ...(view === undefined ? {} : { listener: view }),
-      ...(options.seed === undefined ? {} : { seed: options.seed }),
-    });
-    view?.close();
-    return await reportJournal(journal, options, globals);
+    const trials = options.trials ?? 1;
+    const journals: Journal[] = [];
+    let code = 0;
+    for (let trial = 1; trial <= trials && !abort.signal.aborted; trial++) {
+      const id = trials === 1 ? runId : `${runId}-t${trial}`;
+      if (trial > 1) {
+        if (kindOfView(options, globals) !== 'none') process.stderr.write(`trial ${trial} of ${trials}: waiting for the steady state…\n`);
+        await steadyBetweenTrials(prepared.simOutputs?.['region.endpoint'], abort.signal);
+      }
+      const journal = await runExperiment(loaded, {
+        registry,
+        aws,
+        runId: id,
+        onAwsCall: (entry) => audit.write(id, entry),
+        operator: operatorPolicyFrom(process.env),
+        // The confirmed plan is the first trial's; later trials plan again (replaced instances are new targets).
+        ...(plan === undefined || trial > 1 ? {} : { plan }),
+        signal: abort.signal,
+        ...(view === undefined ? {} : { listener: view }),
+        ...(options.seed === undefined ? {} : { seed: options.seed }),
+      });
+      journals.push(journal);
+      if (trial === trials) view?.close();
+      code = Math.max(code, await reportJournal(journal, options, globals));
+      if (options.report !== undefined) await writeReports(options.report, journal);
+    }
+    if (trials > 1 && !globals.json) process.stdout.write(`\n${renderTrials(journals)}`);
+    return code;
   } finally {
     view?.close();
     stopListening();
@@ -161,4 +190,23 @@ export async function reportJournal(journal: Journal, options: Pick<RunCommandOp
 function kindOfView(options: RunCommandOptions, globals: GlobalOptions): 'tty' | 'plain' | 'none' {
   if (options.view !== 'auto') return options.view;
   return globals.json ? 'none' : process.stderr.isTTY ? 'tty' : 'plain';
+}
+
+/** Between trials: a simulated region is waited for until it is whole again; elsewhere the next steady-state check decides. */
+async function steadyBetweenTrials(endpoint: string | undefined, signal: AbortSignal): Promise<void> {
+  if (endpoint === undefined) return;
+  const deadline = Date.now() + 600_000;
+  while (!signal.aborted && Date.now() < deadline) {
+    const health = (await (await fetch(`${endpoint}/_sim/health`, { signal })).json()) as { ready: boolean };
+    if (health.ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The run's HTML, Markdown and JUnit reports, next to each other in `dir`. */
+async function writeReports(dir: string, journal: Journal): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `${journal.runId}.html`), renderHtml(journal));
+  await writeFile(join(dir, `${journal.runId}.md`), renderMarkdown(journal));
+  await writeFile(join(dir, `${journal.runId}.junit.xml`), renderJUnit([journal]));
 }

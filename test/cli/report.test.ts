@@ -99,3 +99,29 @@ async function checkInBrowser(file: string, probes: number): Promise<void> {
     await browser.close();
   }
 }
+
+describe('repeated trials', () => {
+  it('runs an experiment N times, waiting for the steady state between trials, and reports recovery statistics and each run’s reports', async () => {
+    const tmp = await tempDir();
+    try {
+      const reports = join(tmp.dir, 'reports');
+      const result = await gameday(['run', join(ROOT, 'experiments', 'terminate-one-instance.yaml'), '--trials', '3', '--speed', '40', '--report', reports, '--results', tmp.dir, '--view', 'none'], { timeoutMs: 300_000 });
+      assert.equal(result.code, 0, result.stderr);
+      const runIds = [...result.stdout.matchAll(/^journal: .*\/(gd-[^/]+)\.json$/gm)].map((m) => m[1] ?? '');
+      assert.equal(runIds.length, 3);
+      assert.ok(runIds.every((id, i) => id.endsWith(`-t${i + 1}`)));
+      assert.match(result.stdout, /## terminate-one-web-instance: 3 trials/);
+      assert.match(result.stdout, /Recovered in 3 of 3 runs\. Time to recovery p50 [\d.]+m?s, p95 [\d.]+m?s, max [\d.]+m?s; the median lies in \[/);
+      // Each trial started from a whole fleet: its steady state held before the injection.
+      for (const id of runIds) {
+        const journal = journalSchema.parse(JSON.parse(await readFile(join(tmp.dir, `${id}.json`), 'utf8')));
+        assert.equal(journal.verdict.status, 'passed');
+        assert.match(await readFile(join(reports, `${id}.html`), 'utf8'), /<svg id="timeline"/);
+        assert.match(await readFile(join(reports, `${id}.md`), 'utf8'), /^## ✅ terminate-one-web-instance: PASSED/);
+        assert.equal(XMLValidator.validate(await readFile(join(reports, `${id}.junit.xml`), 'utf8')), true);
+      }
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+});

@@ -4,6 +4,7 @@ import { SimScheduler, type SimTimings } from './timing.js';
 import { zoneNames, type Topology } from './topology.js';
 import { SimAutoScalingGroup } from './world/auto-scaling-group.js';
 import { SimAlarm } from './world/alarm.js';
+import { SimFis } from './world/fis.js';
 import { SimDatabase } from './world/database.js';
 import { SimDbCluster } from './world/db-cluster.js';
 import { SimInstance, type InstanceStateName } from './world/instance.js';
@@ -53,6 +54,8 @@ export class SimWorld {
   readonly healthChecks = new Map<string, SimHealthCheck>();
   /** STS sessions from AssumeRole, by their access key id. */
   readonly stsSessions = new Map<string, { arn: string; account: string; roleId: string; sessionName: string }>();
+  /** Fault Injection Service: experiment templates and experiments. */
+  readonly fis = new SimFis(this);
   /** CloudWatch metric alarms by name. */
   readonly alarms = new Map<string, SimAlarm>();
   /** Route 53 changes by id (`C…`); every change is INSYNC at once. */

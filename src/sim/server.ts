@@ -6,6 +6,7 @@ import { elbv2Api, ELBV2_NS } from './api/elbv2.js';
 import { rdsApi, RDS_NS } from './api/rds.js';
 import { ApiFaults, apiFaultSchema } from './api-faults.js';
 import { cloudWatchApi, cloudWatchError, cloudWatchOperation, type JsonReply } from './api/cloudwatch.js';
+import { fisApi, fisError, fisOperation } from './api/fis.js';
 import { route53Api, route53Error, route53Operation, type RestXmlReply } from './api/route53.js';
 import { stsApi, STS_NS } from './api/sts.js';
 import { SimApiError } from './protocol/errors.js';
@@ -119,7 +120,14 @@ export class SimRegion {
     const service = serviceOf(req);
     const params = new QueryParams(body);
     const target = req.headers['x-amz-target'];
-    const action = service === 'route53' ? route53Operation(req.method ?? 'GET', url.pathname) : service === 'monitoring' ? cloudWatchOperation(typeof target === 'string' ? target : undefined) : params.action;
+    const action =
+      service === 'route53'
+        ? route53Operation(req.method ?? 'GET', url.pathname)
+        : service === 'monitoring'
+          ? cloudWatchOperation(typeof target === 'string' ? target : undefined)
+          : service === 'fis'
+            ? fisOperation(req.method ?? 'GET', url.pathname)
+            : params.action;
     const fault = this.apiFaults.take(service ?? '', action);
     if (fault.kind === 'timeout') {
       // Held without an answer, then dropped: the client's own timeout decides.
@@ -131,18 +139,19 @@ export class SimRegion {
     if (fault.kind === 'error') {
       this.requests.push({ epochMs: Date.now(), service: service ?? '', action, status: fault.error.status, errorCode: fault.error.code });
       const api = service === undefined ? undefined : QUERY_SERVICES[service];
-      this.#send(res, service === 'route53' ? route53Error(fault.error) : service === 'monitoring' ? cloudWatchError(fault.error) : (api?.error ?? ((e: SimApiError) => queryError(STS_NS, e)))(fault.error));
+      this.#send(res, service === 'route53' ? route53Error(fault.error) : service === 'monitoring' ? cloudWatchError(fault.error) : service === 'fis' ? fisError(fault.error) : (api?.error ?? ((e: SimApiError) => queryError(STS_NS, e)))(fault.error));
       return;
     }
-    if (service === 'monitoring') {
+    if (service === 'monitoring' || service === 'fis') {
+      // The JSON protocols: CloudWatch (awsJson1_0) and FIS (restJson1).
       let answer: JsonReply;
       let errorCode: string | undefined;
       try {
-        answer = cloudWatchApi(this.world, action, body);
+        answer = service === 'fis' ? fisApi(this.world, req.method ?? 'GET', url.pathname, body) : cloudWatchApi(this.world, action, body);
       } catch (error) {
         const e = error instanceof SimApiError ? error : new SimApiError('InternalFailure', error instanceof Error ? error.message : String(error), 500, false);
         errorCode = e.code;
-        answer = cloudWatchError(e);
+        answer = service === 'fis' ? fisError(e) : cloudWatchError(e);
       }
       this.requests.push({ epochMs: Date.now(), service, action, status: answer.status, ...(errorCode === undefined ? {} : { errorCode }) });
       this.#send(res, answer);

@@ -1,0 +1,267 @@
+import { randomBytes } from 'node:crypto';
+import { applySelection, parseSelection } from '../../experiment/selection.js';
+import { SimApiError } from '../protocol/errors.js';
+import type { SimWorld } from '../region.js';
+
+/** FIS action ids the simulated region runs. */
+export const SIM_FIS_ACTIONS = ['aws:ec2:stop-instances', 'aws:ec2:terminate-instances', 'aws:rds:reboot-db-instances', 'aws:rds:failover-db-cluster', 'aws:fis:wait'] as const;
+
+export interface FisTarget {
+  resourceType: string;
+  resourceArns?: string[];
+  resourceTags?: Record<string, string>;
+  filters?: { path: string; values: string[] }[];
+  selectionMode: string;
+}
+
+export interface FisAction {
+  actionId: string;
+  description?: string;
+  parameters?: Record<string, string>;
+  targets?: Record<string, string>;
+  startAfter?: string[];
+}
+
+export interface FisTemplate {
+  id: string;
+  arn: string;
+  description: string;
+  roleArn: string;
+  targets: Record<string, FisTarget>;
+  actions: Record<string, FisAction>;
+  stopConditions: { source: string; value?: string }[];
+  tags: Record<string, string>;
+  creationTime: Date;
+  lastUpdateTime: Date;
+}
+
+type Status = 'pending' | 'initiating' | 'running' | 'completed' | 'stopping' | 'stopped' | 'failed' | 'cancelled';
+type ActionStatus = Status | 'skipped';
+
+export interface FisExperiment {
+  id: string;
+  arn: string;
+  template: FisTemplate;
+  state: { status: Status; reason: string; error?: { code: string; location?: string } };
+  actions: Record<string, { state: { status: ActionStatus; reason: string }; startTime?: Date; endTime?: Date }>;
+  resolved: Record<string, string[]>;
+  creationTime: Date;
+  startTime: Date;
+  endTime?: Date;
+  /** Cancels timers of the running actions. */
+  cancel: (() => void)[];
+  /** Undo steps of running actions (restarting stopped instances), by action; run when it ends or the experiment stops. */
+  restore: Map<string, () => void>;
+}
+
+/** Runs `fn` after `ms` of AWS time; returns the cancel. */
+function later(world: SimWorld, ms: number, fn: () => void): () => void {
+  const timer = world.scheduler.after(ms, fn);
+  return () => clearTimeout(timer);
+}
+
+const fisId = (prefix: string): string => `${prefix}${randomBytes(9).toString('base64').replace(/[^A-Za-z0-9]/g, 'x').slice(0, 12)}`;
+
+/** ISO 8601 duration (PT5M, PT30S, PT1H) in ms. */
+export function isoDuration(value: string | undefined, where: string): number {
+  const m = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/.exec(value ?? '');
+  if (m === null || value === 'PT') throw new SimApiError('ValidationException', `${where}: '${value ?? ''}' is not an ISO 8601 duration such as PT5M.`);
+  return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1_000;
+}
+
+/** Checks a template the way CreateExperimentTemplate does. */
+export function validateTemplate(t: Pick<FisTemplate, 'targets' | 'actions' | 'stopConditions' | 'roleArn' | 'description'>): void {
+  if (t.roleArn === '' || t.description === '') throw new SimApiError('ValidationException', 'roleArn and description are required.');
+  for (const [name, target] of Object.entries(t.targets)) {
+    if (target.resourceArns === undefined && target.resourceTags === undefined) throw new SimApiError('ValidationException', `Target ${name} must have resourceArns or resourceTags.`);
+    if (!parseSelection(target.selectionMode).ok) throw new SimApiError('ValidationException', `Target ${name} has an invalid selectionMode ${target.selectionMode}.`);
+  }
+  for (const [name, action] of Object.entries(t.actions)) {
+    if (!(SIM_FIS_ACTIONS as readonly string[]).includes(action.actionId)) throw new SimApiError('ValidationException', `Action type ${action.actionId} in action ${name} is not supported.`);
+    for (const target of Object.values(action.targets ?? {})) if (t.targets[target] === undefined) throw new SimApiError('ValidationException', `Action ${name} refers to target ${target}, which is not defined.`);
+    for (const after of action.startAfter ?? []) if (t.actions[after] === undefined) throw new SimApiError('ValidationException', `Action ${name} starts after ${after}, which is not defined.`);
+    if (action.actionId === 'aws:fis:wait') isoDuration(action.parameters?.duration, `action ${name} duration`);
+  }
+  for (const sc of t.stopConditions) if (sc.source !== 'none' && sc.source !== 'aws:cloudwatch:alarm') throw new SimApiError('ValidationException', `Stop condition source ${sc.source} is not supported.`);
+}
+
+/** The simulated FIS: templates and experiments that really act on the world's instances and databases. */
+export class SimFis {
+  readonly templates = new Map<string, FisTemplate>();
+  readonly experiments = new Map<string, FisExperiment>();
+  readonly #world: SimWorld;
+
+  constructor(world: SimWorld) {
+    this.#world = world;
+  }
+
+  createTemplate(input: Omit<FisTemplate, 'id' | 'arn' | 'creationTime' | 'lastUpdateTime'>): FisTemplate {
+    validateTemplate(input);
+    const id = fisId('EXT');
+    const t: FisTemplate = { ...input, id, arn: `arn:aws:fis:${this.#world.topology.region}:${this.#world.topology.accountId}:experiment-template/${id}`, creationTime: new Date(), lastUpdateTime: new Date() };
+    this.templates.set(id, t);
+    return t;
+  }
+
+  template(id: string): FisTemplate {
+    const t = this.templates.get(id);
+    if (t === undefined) throw new SimApiError('ResourceNotFoundException', `Experiment template ${id} not found.`, 404);
+    return t;
+  }
+
+  experiment(id: string): FisExperiment {
+    const e = this.experiments.get(id);
+    if (e === undefined) throw new SimApiError('ResourceNotFoundException', `Experiment ${id} not found.`, 404);
+    return e;
+  }
+
+  /** StartExperiment: initiating (target resolution, ~2 s of AWS time), then the actions in startAfter order. */
+  start(templateId: string): FisExperiment {
+    const template = this.template(templateId);
+    const id = fisId('EXP');
+    const e: FisExperiment = {
+      id,
+      arn: `arn:aws:fis:${this.#world.topology.region}:${this.#world.topology.accountId}:experiment/${id}`,
+      template,
+      state: { status: 'initiating', reason: 'Experiment is initiating.' },
+      actions: Object.fromEntries(Object.keys(template.actions).map((name) => [name, { state: { status: 'pending' as ActionStatus, reason: 'Initial state.' } }])),
+      resolved: {},
+      creationTime: new Date(),
+      startTime: new Date(),
+      cancel: [],
+      restore: new Map(),
+    };
+    this.experiments.set(id, e);
+    e.cancel.push(later(this.#world, 2_000, () => this.#run(e)));
+    return e;
+  }
+
+  /** StopExperiment: stopping, then stopped; pending actions are cancelled. */
+  stop(id: string): FisExperiment {
+    const e = this.experiment(id);
+    if (['completed', 'stopped', 'failed', 'cancelled'].includes(e.state.status)) return e;
+    for (const c of e.cancel) c();
+    e.state = { status: 'stopping', reason: 'Stopping the experiment.' };
+    for (const a of Object.values(e.actions)) if (a.state.status === 'pending' || a.state.status === 'running') a.state = { status: a.state.status === 'pending' ? 'cancelled' : 'stopped', reason: 'Experiment stopped.' };
+    // What FIS undoes when it stops: instances it stopped with startInstancesAfterDuration start again.
+    for (const undo of e.restore.values()) undo();
+    e.restore.clear();
+    later(this.#world, 1_000, () => this.#end(e, 'stopped', 'Experiment stopped.'));
+    return e;
+  }
+
+  #end(e: FisExperiment, status: Status, reason: string, error?: { code: string; location?: string }): void {
+    if (['completed', 'stopped', 'failed'].includes(e.state.status)) return;
+    e.state = { status, reason, ...(error === undefined ? {} : { error }) };
+    e.endTime = new Date();
+    this.#world.truth.record({ kind: 'fis-experiment', resource: e.id, to: status, detail: { reason } });
+  }
+
+  #resolve(name: string, target: FisTarget): string[] {
+    const w = this.#world;
+    let candidates: { id: string; arn: string; tags: Record<string, string>; attributes: Record<string, unknown> }[];
+    if (target.resourceType === 'aws:ec2:instance') {
+      candidates = [...w.instances.values()].filter((i) => i.state === 'running').map((i) => ({ id: i.id, arn: `arn:aws:ec2:${w.topology.region}:${w.topology.accountId}:instance/${i.id}`, tags: i.spec.tags, attributes: { Placement: { AvailabilityZone: i.spec.availabilityZone }, State: { Name: i.state } } }));
+    } else if (target.resourceType === 'aws:rds:db') {
+      candidates = [...w.databases.values()].map((d) => ({ id: d.id, arn: d.arn, tags: d.tags, attributes: { AvailabilityZone: d.zone } }));
+    } else if (target.resourceType === 'aws:rds:cluster') {
+      candidates = [...w.dbClusters.values()].map((c) => ({ id: c.id, arn: c.arn, tags: c.tags, attributes: {} }));
+    } else throw new SimApiError('ValidationException', `Target ${name} has resource type ${target.resourceType}, which the simulated FIS does not resolve.`);
+    const matching = candidates.filter(
+      (c) =>
+        (target.resourceArns === undefined || target.resourceArns.includes(c.arn)) &&
+        Object.entries(target.resourceTags ?? {}).every(([k, v]) => c.tags[k] === v) &&
+        (target.filters ?? []).every((f) => f.values.includes(String(f.path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], c.attributes)))),
+    );
+    const selection = parseSelection(target.selectionMode);
+    return applySelection(selection.ok ? selection.value : { mode: 'ALL' }, matching, Math.random).map((c) => c.id);
+  }
+
+  #run(e: FisExperiment): void {
+    if (e.state.status !== 'initiating') return;
+    for (const [name, target] of Object.entries(e.template.targets)) {
+      e.resolved[name] = this.#resolve(name, target);
+      if (e.resolved[name]?.length === 0) return this.#end(e, 'failed', `Target resolution returned empty set for target ${name}.`, { code: 'TargetResolutionFailed', location: name });
+    }
+    // Stop conditions on the region's alarms: one in ALARM stops the experiment.
+    const alarms = e.template.stopConditions.filter((s) => s.source === 'aws:cloudwatch:alarm').map((s) => s.value ?? '');
+    if (alarms.length > 0) {
+      e.cancel.push(
+        this.#world.scheduler.every(1_000, () => {
+          const tripped = alarms.find((arn) => [...this.#world.alarms.values()].find((a) => a.arn === arn)?.state === 'ALARM');
+          if (tripped !== undefined && e.state.status === 'running') {
+            this.stop(e.id);
+            e.state.reason = `Stop condition ${tripped} was triggered.`;
+          }
+        }),
+      );
+    }
+    e.state = { status: 'running', reason: 'Experiment is running.' };
+    this.#advance(e);
+  }
+
+  /** Starts every pending action whose startAfter actions are done; completes the experiment when all are. */
+  #advance(e: FisExperiment): void {
+    if (e.state.status !== 'running') return;
+    const done = (n: string): boolean => e.actions[n]?.state.status === 'completed';
+    for (const [name, action] of Object.entries(e.template.actions)) {
+      const a = e.actions[name];
+      if (a === undefined || a.state.status !== 'pending' || !(action.startAfter ?? []).every(done)) continue;
+      a.state = { status: 'running', reason: 'Action is running.' };
+      a.startTime = new Date();
+      let holdMs = 0;
+      try {
+        holdMs = this.#act(e, name, action);
+      } catch (error) {
+        a.state = { status: 'failed', reason: error instanceof Error ? error.message : String(error) };
+        return this.#end(e, 'failed', `Action ${name} failed: ${a.state.reason}`, { code: 'ActionFailed', location: name });
+      }
+      e.cancel.push(
+        later(this.#world, holdMs, () => {
+          e.restore.get(name)?.();
+          e.restore.delete(name);
+          a.state = { status: 'completed', reason: 'Action was completed.' };
+          a.endTime = new Date();
+          this.#advance(e);
+        }),
+      );
+    }
+    if (Object.values(e.actions).every((a) => a.state.status === 'completed')) this.#end(e, 'completed', 'Experiment completed.');
+  }
+
+  /** Performs one action on its resolved targets; returns how long (AWS ms) it lasts. */
+  #act(e: FisExperiment, name: string, action: FisAction): number {
+    const w = this.#world;
+    const ids = Object.values(action.targets ?? {}).flatMap((t) => e.resolved[t] ?? []);
+    switch (action.actionId) {
+      case 'aws:ec2:stop-instances': {
+        for (const id of ids) w.instances.get(id)?.stop();
+        const after = action.parameters?.startInstancesAfterDuration;
+        if (after === undefined) return 0;
+        const ms = isoDuration(after, 'startInstancesAfterDuration');
+        // Each instance starts once it is stopped; one replaced (terminated) meanwhile stays as it is.
+        const restartOne = (id: string): void => {
+          const i = w.instances.get(id);
+          if (i?.state === 'stopped') i.start();
+          else if (i?.state === 'stopping') later(w, 1_000, () => restartOne(id));
+        };
+        const restart = (): void => ids.forEach(restartOne);
+        e.restore.set(name, restart);
+        return ms;
+      }
+      case 'aws:ec2:terminate-instances':
+        for (const id of ids) w.instances.get(id)?.terminate();
+        return 0;
+      case 'aws:rds:reboot-db-instances':
+        for (const id of ids) w.databases.get(id)?.reboot(action.parameters?.forceFailover === 'true');
+        return 0;
+      case 'aws:rds:failover-db-cluster':
+        for (const id of ids) w.dbClusters.get(id)?.failover(undefined);
+        return 0;
+      case 'aws:fis:wait':
+        return isoDuration(action.parameters?.duration, 'duration');
+      default:
+        throw new Error(`unsupported action ${action.actionId}`);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CreateExperimentTemplateCommand, DeleteExperimentTemplateCommand, FisClient, GetExperimentCommand, GetExperimentTemplateCommand, StartExperimentCommand, StopExperimentCommand, ListExperimentResolvedTargetsCommand, type CreateExperimentTemplateActionInput, type Experiment } from '@aws-sdk/client-fis';
+import { CREDENTIALS, referenceWith, startSim, truth, waitFor } from '../support/sim.js';
+
+const SPEED = 30;
+
+const template = (actions: Record<string, CreateExperimentTemplateActionInput>) => ({
+  description: 'stop one web instance',
+  roleArn: 'arn:aws:iam::123456789012:role/fis',
+  stopConditions: [{ source: 'none' }],
+  targets: { web: { resourceType: 'aws:ec2:instance', resourceTags: { 'aws:autoscaling:groupName': 'web-asg' }, selectionMode: 'COUNT(1)' } },
+  actions,
+});
+
+describe('the simulated Fault Injection Service through the SDK', () => {
+  it('runs a template: initiating, running, the action on the resolved instance, completed; refuses unknown actions and ids', async () => {
+    // A group that does not replace stopped instances soon, so the restart after the stop can be seen.
+    const sim = await startSim({ speed: SPEED, topology: referenceWith((t) => (t.timings = { asgHealthCheckPeriod: '10h' })) });
+    const fis = new FisClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+    const get = async (id: string): Promise<Experiment> => (await fis.send(new GetExperimentCommand({ id }))).experiment ?? {};
+    try {
+      const created = await fis.send(
+        new CreateExperimentTemplateCommand({
+          clientToken: 'a',
+          ...template({
+            stop: { actionId: 'aws:ec2:stop-instances', parameters: { startInstancesAfterDuration: 'PT1M' }, targets: { Instances: 'web' } },
+            settle: { actionId: 'aws:fis:wait', parameters: { duration: 'PT10S' }, startAfter: ['stop'] },
+          }),
+        }),
+      );
+      const templateId = created.experimentTemplate?.id ?? '';
+      assert.match(templateId, /^EXT/);
+      assert.equal((await fis.send(new GetExperimentTemplateCommand({ id: templateId }))).experimentTemplate?.actions?.settle?.startAfter?.[0], 'stop');
+
+      const started = await fis.send(new StartExperimentCommand({ clientToken: 'b', experimentTemplateId: templateId }));
+      const id = started.experiment?.id ?? '';
+      assert.equal(started.experiment?.state?.status, 'initiating');
+      const running = await waitFor('the stop action to run', async () => {
+        const e = await get(id);
+        return e.actions?.stop?.state?.status === 'running' ? e : undefined;
+      }, { timeoutMs: 10_000 });
+      assert.equal(running.state?.status, 'running');
+      assert.equal(running.actions?.settle?.state?.status, 'pending', 'startAfter holds the wait until the stop is done');
+      const done = await waitFor('the experiment to complete', async () => {
+        const e = await get(id);
+        return ['completed', 'failed', 'stopped'].includes(e.state?.status ?? '') ? e : undefined;
+      }, { timeoutMs: 20_000 });
+      assert.equal(done.state?.status, 'completed', done.state?.reason);
+      assert.deepEqual([done.actions?.stop?.state?.status, done.actions?.settle?.state?.status], ['completed', 'completed']);
+      // The resolved instance really stopped, and started again after startInstancesAfterDuration.
+      const resolved = (await fis.send(new ListExperimentResolvedTargetsCommand({ experimentId: id }))).resolvedTargets ?? [];
+      assert.equal(resolved.length, 1);
+      const victim = resolved[0]?.targetInformation?.identifier ?? '';
+      const states = await waitFor('the instance to run again', async () => {
+        const s = (await truth(sim.endpoint)).filter((e) => e.kind === 'instance-state' && e.resource === victim).map((e) => e.to);
+        return s.at(-1) === 'running' && s.includes('stopped') ? s : undefined;
+      }, { timeoutMs: 10_000 });
+      assert.deepEqual(states.slice(states.indexOf('stopping')), ['stopping', 'stopped', 'pending', 'running']);
+
+      // StopExperiment: stopping, then stopped; the stopped instance is started again.
+      const second = (await fis.send(new StartExperimentCommand({ clientToken: 'c', experimentTemplateId: templateId }))).experiment?.id ?? '';
+      await waitFor('the second stop to run', async () => ((await get(second)).actions?.stop?.state?.status === 'running' ? true : undefined), { timeoutMs: 10_000 });
+      const stopping = await fis.send(new StopExperimentCommand({ id: second }));
+      assert.equal(stopping.experiment?.state?.status, 'stopping');
+      const stopped = await waitFor('the experiment to be stopped', async () => {
+        const e = await get(second);
+        return e.state?.status === 'stopped' ? e : undefined;
+      }, { timeoutMs: 10_000 });
+      assert.equal(stopped.actions?.settle?.state?.status, 'cancelled');
+
+      await assert.rejects(fis.send(new CreateExperimentTemplateCommand({ clientToken: 'd', ...template({ x: { actionId: 'aws:ec2:explode', targets: { Instances: 'web' } } }) })), (e: { name: string; message: string }) => e.name === 'ValidationException' && /aws:ec2:explode/.test(e.message));
+      await assert.rejects(fis.send(new GetExperimentCommand({ id: 'EXPnope' })), (e: { name: string; $metadata: { httpStatusCode: number } }) => e.name === 'ResourceNotFoundException' && e.$metadata.httpStatusCode === 404);
+      await fis.send(new DeleteExperimentTemplateCommand({ id: templateId }));
+      await assert.rejects(fis.send(new GetExperimentTemplateCommand({ id: templateId })), (e: { name: string }) => e.name === 'ResourceNotFoundException');
+    } finally {
+      fis.destroy();
+      await sim.close();
+    }
+  });
+});

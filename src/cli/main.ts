@@ -246,6 +246,8 @@ Examples:
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.Passed;
+      // Thrown by our own argument parsers, which commander passes on without printing.
+      if (error.code === 'gameday.invalidArgument') process.stderr.write(`${error.message}\n`);
       return ExitCode.InvalidInput;
     }
     return reportError(error, { debug: argv.includes('--debug'), json: argv.includes('--json') });

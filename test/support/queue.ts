@@ -90,3 +90,21 @@ export function redisForSuite(): { redis(): TestRedis; tmp(): Awaited<ReturnType
   };
   return { redis: () => ready(redis), tmp: () => ready(tmp) };
 }
+
+/** `gameday list --json`: the runs, newest first. */
+export async function listRuns(env: QueueEnv): Promise<RunStatus[]> {
+  const result = await gameday(['--json', 'list'], { env: { ...env } });
+  if (result.code !== 0) throw new Error(`gameday list exited ${String(result.code)}: ${result.stderr}`);
+  return (JSON.parse(result.stdout) as { runs: RunStatus[] }).runs;
+}
+
+/**
+ * A six-field cron pattern (seconds first) that fires once a day, at `at` as a clock in `tz` reads it: a schedule that
+ * fires once within a test, and only when its time zone is honoured.
+ */
+export function cronAt(at: Date, tz: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: 'numeric', minute: 'numeric', second: 'numeric', hourCycle: 'h23' }).formatToParts(at).map((p) => [p.type, p.value]),
+  );
+  return `${Number(parts.second)} ${Number(parts.minute)} ${Number(parts.hour)} * * *`;
+}

@@ -1,28 +1,20 @@
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { browserMissing, CHROMIUM } from '../support/browser.js';
-import { gameday, ROOT, tempDir } from '../support/cli.js';
-import { startDaemon, startSimProcess, type Daemon } from '../support/daemon.js';
-import { experimentAgainst, queueEnv, slowGroupTopology, startWorker } from '../support/queue.js';
-import { startRedis, type TestRedis, SKIP_WITHOUT_REDIS } from '../support/redis.js';
+import { gameday, ROOT } from '../support/cli.js';
+import { startDaemon, type Daemon } from '../support/daemon.js';
+import { experimentAgainst, queueEnv, simQueueForSuite, startWorker } from '../support/queue.js';
+import { SKIP_WITHOUT_REDIS } from '../support/redis.js';
 
 const SPEED = 40;
 
 describe('gameday dashboard', { skip: SKIP_WITHOUT_REDIS || browserMissing() }, () => {
-  let redis: TestRedis;
-  let sim: Daemon & { endpoint: string };
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
-  before(async () => {
-    [redis, tmp] = await Promise.all([startRedis(), tempDir()]);
-    sim = await startSimProcess({ speed: SPEED, topology: await slowGroupTopology(tmp) });
-  });
-  after(async () => {
-    await Promise.all([redis?.stop(), sim?.stop(), tmp?.cleanup()]);
-  });
+  const suite = simQueueForSuite(SPEED);
 
   it('shows a queued run with its verdict and recovery time, links its report, and lists schedules and freeze windows', async () => {
+    const [redis, tmp, sim] = [suite.redis(), suite.tmp(), suite.sim()];
     const env = queueEnv(redis);
     const worker = await startWorker(env, join(tmp.dir, 'results'));
     let dashboard: Daemon | undefined;

@@ -1,32 +1,21 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { gameday, tempDir } from '../support/cli.js';
-import { startSimProcess, type Daemon } from '../support/daemon.js';
-import { cronAt, experimentAgainst, listRuns, queueEnv, slowGroupTopology, startWorker, submitDetached, waitForStatus } from '../support/queue.js';
-import { startRedis, type TestRedis, SKIP_WITHOUT_REDIS } from '../support/redis.js';
+import { gameday } from '../support/cli.js';
+import { cronAt, experimentAgainst, listRuns, queueEnv, simQueueForSuite, startWorker, submitDetached, waitForStatus } from '../support/queue.js';
+import { SKIP_WITHOUT_REDIS } from '../support/redis.js';
 import { allInstances, CREDENTIALS, waitFor } from '../support/sim.js';
 
 const SPEED = 40;
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 describe('gameday freeze', { skip: SKIP_WITHOUT_REDIS }, () => {
-  let redis: TestRedis;
-  let sim: Daemon & { endpoint: string };
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
-  let ec2: EC2Client;
-  before(async () => {
-    [redis, tmp] = await Promise.all([startRedis(), tempDir()]);
-    sim = await startSimProcess({ speed: SPEED, topology: await slowGroupTopology(tmp) });
-    ec2 = new EC2Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
-  });
-  after(async () => {
-    ec2?.destroy();
-    await Promise.all([redis?.stop(), sim?.stop(), tmp?.cleanup()]);
-  });
+  const suite = simQueueForSuite(SPEED);
 
   it('refuses every run that would start inside a window, naming it, without touching anything; runs outside it run', async () => {
+    const [redis, tmp, sim] = [suite.redis(), suite.tmp(), suite.sim()];
+    const ec2 = new EC2Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
     const env = queueEnv(redis);
     const file = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED);
     // Queued before the window is declared, taken by a worker inside it.
@@ -76,12 +65,13 @@ describe('gameday freeze', { skip: SKIP_WITHOUT_REDIS }, () => {
       assert.equal(ran.code, 0, ran.stdout + ran.stderr);
       assert.match(ran.stdout, /^verdict: PASSED/);
     } finally {
+      ec2.destroy();
       await worker.stop();
     }
   });
 
   it('says in one sentence what is wrong with a window', async () => {
-    const env = queueEnv(redis);
+    const env = queueEnv(suite.redis());
     const cases: [string[], string][] = [
       [['add', 'w', '--from', '2026-12-24', '--to', '2026-12-25T00:00Z'], "error: --from needs an ISO 8601 instant with a time zone, such as 2026-12-24T00:00Z or 2026-12-24T08:00+01:00, not '2026-12-24'.\n"],
       [['add', 'w', '--from', '2026-12-25T00:00Z', '--to', '2026-12-24T00:00Z'], "error: The freeze window 'w' must end after it starts (--to 2026-12-24T00:00:00.000Z is not after --from 2026-12-25T00:00:00.000Z).\n"],

@@ -1,31 +1,22 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ScheduleInfo } from '../../src/orchestrator/schedules.js';
-import { gameday, tempDir } from '../support/cli.js';
-import { startSimProcess, type Daemon } from '../support/daemon.js';
-import { cronAt, experimentAgainst, listRuns, queueEnv, slowGroupTopology, startWorker } from '../support/queue.js';
-import { startRedis, type TestRedis, SKIP_WITHOUT_REDIS } from '../support/redis.js';
+import { gameday } from '../support/cli.js';
+import { cronAt, experimentAgainst, listRuns, queueEnv, simQueueForSuite, startWorker } from '../support/queue.js';
+import { SKIP_WITHOUT_REDIS } from '../support/redis.js';
 import { waitFor } from '../support/sim.js';
 
 const SPEED = 40;
 const TZ = 'Europe/Berlin';
 
 describe('gameday schedule', { skip: SKIP_WITHOUT_REDIS }, () => {
-  let redis: TestRedis;
-  let sim: Daemon & { endpoint: string };
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
-  before(async () => {
-    [redis, tmp] = await Promise.all([startRedis(), tempDir()]);
-    sim = await startSimProcess({ speed: SPEED, topology: await slowGroupTopology(tmp) });
-  });
-  after(async () => {
-    await Promise.all([redis?.stop(), sim?.stop(), tmp?.cleanup()]);
-  });
+  const suite = simQueueForSuite(SPEED);
 
   it('fires a game day of two experiments in sequence at its time in its time zone, and remove stops it', async () => {
+    const [redis, tmp, sim] = [suite.redis(), suite.tmp(), suite.sim()];
     const env = queueEnv(redis);
     const first = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED);
     const second = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED, (t) => t.replace('name: stop-half-web-fleet', 'name: stop-half-again'));
@@ -80,6 +71,7 @@ describe('gameday schedule', { skip: SKIP_WITHOUT_REDIS }, () => {
   });
 
   it('validates every experiment and the pattern when a schedule is added, storing nothing for bad input', async () => {
+    const [redis, tmp, sim] = [suite.redis(), suite.tmp(), suite.sim()];
     const env = queueEnv(redis);
     const good = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED);
     const bad = await tmp.write('bad.yaml', 'apiVersion: gameday/v1\nmetadata: { name: broken }\nfaults: []\n');

@@ -2,10 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunStatus } from '../../src/orchestrator/run-store.js';
 import { ROOT, gameday, tempDir } from './cli.js';
-import { startDaemon, type Daemon } from './daemon.js';
+import { startDaemon, startSimProcess, type Daemon } from './daemon.js';
 import { after, before } from 'node:test';
 import { startRedis, type TestRedis } from './redis.js';
 import { waitFor } from './sim.js';
+
+type SimDaemon = Awaited<ReturnType<typeof startSimProcess>>;
 
 /** What the queue commands of one test see: its own Redis and its own key prefix. */
 export interface QueueEnv {
@@ -107,4 +109,26 @@ export function cronAt(at: Date, tz: string): string {
     new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: 'numeric', minute: 'numeric', second: 'numeric', hourCycle: 'h23' }).formatToParts(at).map((p) => [p.type, p.value]),
   );
   return `${Number(parts.second)} ${Number(parts.minute)} ${Number(parts.hour)} * * *`;
+}
+
+/**
+ * Before the suite that calls it: a Redis, a temporary folder, and `gameday sim` in its own process at `speed` on the
+ * reference topology whose group does not replace stopped instances within a test; all stopped after the suite.
+ */
+export function simQueueForSuite(speed: number): { redis(): TestRedis; tmp(): Awaited<ReturnType<typeof tempDir>>; sim(): SimDaemon } {
+  const suite = redisForSuite();
+  let sim: SimDaemon | undefined;
+  before(async () => {
+    sim = await startSimProcess({ speed, topology: await slowGroupTopology(suite.tmp()) });
+  });
+  after(async () => {
+    await sim?.stop();
+  });
+  return {
+    ...suite,
+    sim: () => {
+      if (sim === undefined) throw new Error('simQueueForSuite() is used before its suite started');
+      return sim;
+    },
+  };
 }

@@ -5,9 +5,8 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ScheduleInfo } from '../../src/orchestrator/schedules.js';
 import { gameday } from '../support/cli.js';
-import { cronAt, experimentAgainst, listRuns, queueEnv, simQueueForSuite, startWorker } from '../support/queue.js';
+import { cronAt, experimentAgainst, queueEnv, simQueueForSuite, startWorker, waitForFinishedRuns } from '../support/queue.js';
 import { SKIP_WITHOUT_REDIS } from '../support/redis.js';
-import { waitFor } from '../support/sim.js';
 
 const SPEED = 40;
 const TZ = 'Europe/Berlin';
@@ -35,14 +34,7 @@ describe('gameday schedule', { skip: SKIP_WITHOUT_REDIS }, () => {
       const text = await gameday(['schedule', 'list'], { env: { ...env } });
       assert.equal(text.stdout, `weekly  "${cron}" ${TZ}  next ${at.toISOString()} (+ up to 1.00s)  sequence: stop-half-web-fleet, stop-half-again\n`);
 
-      const runs = await waitFor(
-        'both runs of the game day to finish',
-        async () => {
-          const r = await listRuns(env);
-          return r.length === 2 && r.every((x) => x.state === 'finished') && r;
-        },
-        { timeoutMs: 240_000, intervalMs: 500 },
-      );
+      const runs = await waitForFinishedRuns(env, 2);
       const [one, two] = [...runs].reverse();
       assert.ok(one !== undefined && two !== undefined);
       assert.deepEqual([one.experiment, two.experiment], ['stop-half-web-fleet', 'stop-half-again']);
@@ -65,6 +57,29 @@ describe('gameday schedule', { skip: SKIP_WITHOUT_REDIS }, () => {
         await gamedays.close();
         connection.disconnect();
       }
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('with --parallel submits every experiment of the game day at once', async () => {
+    const [redis, tmp, sim] = [suite.redis(), suite.tmp(), suite.sim()];
+    const env = queueEnv(redis);
+    const first = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED);
+    const second = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED, (t) => t.replace('name: stop-half-web-fleet', 'name: stop-half-again'));
+    const worker = await startWorker(env, join(tmp.dir, 'parallel'), { concurrency: 2 });
+    try {
+      const at = new Date(Math.ceil((Date.now() + 10_000) / 1000) * 1000);
+      const added = await gameday(['schedule', 'add', 'together', '--cron', cronAt(at, 'UTC'), '--parallel', first, second], { env: { ...env } });
+      assert.equal(added.code, 0, added.stderr);
+      assert.match(added.stdout, /^schedule together: 2 experiment\(s\) in parallel, next game day /);
+      const runs = await waitForFinishedRuns(env, 2);
+      assert.deepEqual(runs.map((r) => r.experiment).sort(), ['stop-half-again', 'stop-half-web-fleet']);
+      // Both were submitted before either ended (the two share instances, so the second may be refused by their locks).
+      const firstEnd = Math.min(...runs.map((r) => r.endedAt ?? Infinity));
+      assert.ok(runs.every((r) => r.submittedAt < firstEnd), JSON.stringify(runs.map((r) => [r.submittedAt, r.endedAt, r.verdict, r.reason])));
+      assert.ok(runs.some((r) => r.verdict === 'passed'), JSON.stringify(runs.map((r) => [r.verdict, r.reason])));
+      assert.equal((await gameday(['schedule', 'remove', 'together'], { env: { ...env } })).code, 0);
     } finally {
       await worker.stop();
     }

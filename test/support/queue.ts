@@ -100,6 +100,18 @@ export async function listRuns(env: QueueEnv): Promise<RunStatus[]> {
   return (JSON.parse(result.stdout) as { runs: RunStatus[] }).runs;
 }
 
+/** Waits until the queue holds exactly `count` runs and all of them finished (a game day's runs); newest first. */
+export function waitForFinishedRuns(env: QueueEnv, count: number, timeoutMs = 240_000): Promise<RunStatus[]> {
+  return waitFor(
+    `${count} runs to finish`,
+    async () => {
+      const runs = await listRuns(env);
+      return runs.length === count && runs.every((r) => r.state === 'finished') && runs;
+    },
+    { timeoutMs, intervalMs: 500 },
+  );
+}
+
 /**
  * A six-field cron pattern (seconds first) that fires once a day, at `at` as a clock in `tz` reads it: a schedule that
  * fires once within a test, and only when its time zone is honoured.

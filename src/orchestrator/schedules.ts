@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { Queue, Worker, type Job } from 'bullmq';
+import { defaultRepeatStrategy, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { newRunId } from '../engine/runner.js';
@@ -74,13 +74,14 @@ export class Schedules {
     } catch {
       throw invalid(`'${tz}' is not a time zone (use an IANA name such as Europe/Berlin).`);
     }
-    const data = gameDaySchema.parse({ schedule: spec.schedule, experiments: spec.experiments, parallel: spec.parallel, jitterMs: spec.jitterMs });
     try {
-      await this.#queue.upsertJobScheduler(spec.schedule, { pattern: spec.cron, tz }, { name: 'gameday', data, opts: { removeOnComplete: KEEP_JOBS, removeOnFail: KEEP_JOBS } });
+      // BullMQ's own reading of the pattern, so what is accepted here is what fires.
+      defaultRepeatStrategy(Date.now(), { pattern: spec.cron, tz });
     } catch (error) {
-      // The pattern is parsed before anything is written, so a bad one leaves nothing behind.
       throw invalid(`'${spec.cron}' is not a cron pattern (${error instanceof Error ? error.message : String(error)}); five fields, e.g. "0 10 * * TUE", or six with seconds first.`);
     }
+    const data = gameDaySchema.parse({ schedule: spec.schedule, experiments: spec.experiments, parallel: spec.parallel, jitterMs: spec.jitterMs });
+    await this.#queue.upsertJobScheduler(spec.schedule, { pattern: spec.cron, tz }, { name: 'gameday', data, opts: { removeOnComplete: KEEP_JOBS, removeOnFail: KEEP_JOBS } });
   }
 
   /** Every schedule, the one firing soonest first. */

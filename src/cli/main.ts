@@ -120,6 +120,78 @@ Examples:
       .action(action(async () => (await import('./resume.js')).resumeCommand)),
   );
 
+  const schedule = program.command('schedule').description('Game days on a schedule: experiments run by the workers at cron times.');
+  withQueueOptions(
+    schedule
+      .command('add')
+      .description('Register (or replace) a schedule whose game days run these experiments, in sequence unless --parallel.')
+      .argument('<name>', 'name of the schedule')
+      .argument('<files...>', 'experiment files (validated now; their text is stored, so any worker can run them)')
+      .requiredOption('--cron <pattern>', 'cron pattern: five fields ("0 10 * * TUE"), or six with seconds first')
+      .option('--tz <zone>', 'IANA time zone of the pattern (default: UTC)')
+      .addOption(new Option('--jitter <duration>', 'start each game day after a random delay up to this').argParser((v) => parseDurationArg(v, '--jitter')).default(0, '0s'))
+      .option('--parallel', 'run the experiments at once instead of one after the other', false)
+      .addOption(new Option('--speed <n>', 'sim: run the simulated region n times faster than AWS').argParser((v) => parsePositive(v, '--speed')))
+      .option('--topology <file>', 'sim: topology of the simulated region (default: the reference architecture)')
+      .addHelpText('after', `
+Example:
+  $ gameday schedule add weekly --cron "0 10 * * TUE" --tz Europe/Berlin --jitter 10m experiments/stop-half-fleet.yaml experiments/rds-failover.yaml
+`)
+      .action(action(async () => (await import('./schedule.js')).scheduleAddCommand)),
+  );
+  withQueueOptions(
+    schedule
+      .command('list')
+      .description('Schedules with their cron pattern, time zone, next game day and experiments.')
+      .action(action(async () => (await import('./schedule.js')).scheduleListCommand)),
+  );
+  withQueueOptions(
+    schedule
+      .command('remove')
+      .description('Remove a schedule; game days already running go on.')
+      .argument('<name>', 'name of the schedule')
+      .action(action(async () => (await import('./schedule.js')).scheduleRemoveCommand)),
+  );
+
+  const freeze = program.command('freeze').description('Freeze windows: periods in which no experiment starts.');
+  withQueueOptions(
+    freeze
+      .command('add')
+      .description('Declare (or replace) a window in which every run that would start is refused.')
+      .argument('<name>', 'name of the window')
+      .requiredOption('--from <instant>', 'start, ISO 8601 with a time zone (2026-12-20T00:00Z)')
+      .requiredOption('--to <instant>', 'end, ISO 8601 with a time zone')
+      .option('--reason <text>', 'why, shown to everyone who is refused')
+      .addHelpText('after', `
+Example:
+  $ gameday freeze add holidays --from 2026-12-20T00:00Z --to 2027-01-04T00:00Z --reason "holiday freeze"
+`)
+      .action(action(async () => (await import('./freeze.js')).freezeAddCommand)),
+  );
+  withQueueOptions(
+    freeze
+      .command('list')
+      .description('Declared freeze windows and whether each is in effect.')
+      .action(action(async () => (await import('./freeze.js')).freezeListCommand)),
+  );
+  withQueueOptions(
+    freeze
+      .command('remove')
+      .description('Remove a freeze window.')
+      .argument('<name>', 'name of the window')
+      .action(action(async () => (await import('./freeze.js')).freezeRemoveCommand)),
+  );
+
+  withQueueOptions(
+    program
+      .command('dashboard')
+      .description('Serve a web page of queued, running and finished runs (with their reports), halt state, schedules and freeze windows.')
+      .addOption(new Option('--port <p>', 'port (0: any free port)').argParser((v) => parseIntArg(v, '--port')).default(8090))
+      .option('--host <address>', 'address to listen on', '127.0.0.1')
+      .addHelpText('after', '\nExample:\n  $ gameday dashboard --port 8090\n')
+      .action(action(async () => (await import('./dashboard.js')).dashboardCommand)),
+  );
+
   program
     .command('plan')
     .description('Show what a run would touch and whether the safety guards allow it, with read-only calls only.')
@@ -174,6 +246,8 @@ Examples:
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.Passed;
+      // Thrown by our own argument parsers, which commander passes on without printing.
+      if (error.code === 'gameday.invalidArgument') process.stderr.write(`${error.message}\n`);
       return ExitCode.InvalidInput;
     }
     return reportError(error, { debug: argv.includes('--debug'), json: argv.includes('--json') });

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { newRunId } from '../engine/runner.js';
-import { loadExperimentFile } from '../experiment/load.js';
+import { loadExperimentFile, type LoadedExperiment } from '../experiment/load.js';
 import type { RunJob } from '../orchestrator/run-job.js';
+import type { GameDayExperiment } from '../orchestrator/schedules.js';
 import { defaultRegistry } from '../registry/default-registry.js';
 import type { GlobalOptions } from './output.js';
 import { openQueue } from './queue-connection.js';
@@ -10,18 +11,30 @@ import { liveViewFor, onInterrupt, reportJournal, type RunCommandOptions } from 
 import { worldOutputs } from './run-setup.js';
 
 /**
- * `gameday run FILE --queue`: validates here, enqueues the run with the file's text, and follows it with the same
- * live lines and summary as a run in this process. Ctrl-C asks the worker to abort (its rollbacks run).
+ * Validates an experiment file here and returns what a queued run of it carries: its absolute path, its text (so any
+ * worker can run it), its name, and the sim options. Throws the validation error (exit 2) for a bad file.
  */
-export async function runQueued(globals: GlobalOptions, file: string, options: RunCommandOptions): Promise<number> {
+export async function experimentForQueue(file: string, options: { topology?: string; speed?: number }): Promise<GameDayExperiment & { loaded: LoadedExperiment }> {
   const loaded = await loadExperimentFile(file, { registry: defaultRegistry(), simOutputs: (t, endpoint) => worldOutputs(options.topology ?? t, endpoint) });
-  const job: RunJob = {
-    runId: newRunId(),
+  return {
+    loaded,
     file: resolve(file),
     text: await readFile(file, 'utf8'),
     experiment: loaded.experiment.metadata.name,
     ...(options.topology === undefined ? {} : { topology: resolve(options.topology) }),
     ...(options.speed === undefined ? {} : { speed: options.speed }),
+  };
+}
+
+/**
+ * `gameday run FILE --queue`: validates here, enqueues the run with the file's text, and follows it with the same
+ * live lines and summary as a run in this process. Ctrl-C asks the worker to abort (its rollbacks run).
+ */
+export async function runQueued(globals: GlobalOptions, file: string, options: RunCommandOptions): Promise<number> {
+  const { loaded, ...experiment } = await experimentForQueue(file, options);
+  const job: RunJob = {
+    runId: newRunId(),
+    ...experiment,
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     waitForLocks: options.waitForLocks === true,
     submittedAt: Date.now(),

@@ -1,4 +1,5 @@
 import { RunWorker } from '../orchestrator/run-worker.js';
+import { GameDayWorker } from '../orchestrator/schedules.js';
 import { defaultRegistry } from '../registry/default-registry.js';
 import type { GlobalOptions } from './output.js';
 import { openQueue, type QueueOptions } from './queue-connection.js';
@@ -11,10 +12,14 @@ export interface WorkerCommandOptions extends QueueOptions {
   lease: number;
 }
 
-/** `gameday worker`: runs queued experiments until SIGINT or SIGTERM, which abort the runs in progress (rollbacks run). */
+/**
+ * `gameday worker`: runs queued experiments, and fires the game days of schedules, until SIGINT or SIGTERM, which abort
+ * the runs in progress (rollbacks run).
+ */
 export async function workerCommand(globals: GlobalOptions, options: WorkerCommandOptions): Promise<number> {
   const connection = await openQueue(options);
   const registry = defaultRegistry();
+  const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   const worker = new RunWorker({
     redis: connection.redis,
     keys: connection.keys,
@@ -31,9 +36,11 @@ export async function workerCommand(globals: GlobalOptions, options: WorkerComma
         ...(job.speed === undefined ? {} : { speed: job.speed }),
         ...existing,
       }),
-    log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    log,
   });
+  const gameDays = new GameDayWorker({ redis: connection.redis, keys: connection.keys, runs: connection.queue, log });
   await worker.start();
+  await gameDays.start();
   const ready = { worker: worker.id, queue: `${connection.keys.prefix}:${connection.keys.queue}`, concurrency: options.concurrency };
   process.stdout.write(globals.json ? `${JSON.stringify(ready)}\n` : `worker ${ready.worker} ready on queue ${ready.queue} (concurrency ${ready.concurrency}); Ctrl-C stops it after rolling back\n`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -41,7 +48,7 @@ export async function workerCommand(globals: GlobalOptions, options: WorkerComma
     process.once('SIGTERM', resolve);
   });
   process.stderr.write(`${signal}: aborting the runs in progress; rollbacks are running\n`);
-  await worker.close(`the worker was stopped (${signal})`);
+  await Promise.all([gameDays.close(), worker.close(`the worker was stopped (${signal})`)]);
   await connection.close();
   // Every run has ended and every connection is closed; a keep-alive socket left in a pool must not keep it up.
   setTimeout(() => process.exit(0), 1_000).unref();

@@ -11,6 +11,8 @@ export const ErrorCode = {
   Refused: 'GD_REFUSED',
   RedisUnreachable: 'GD_REDIS_UNREACHABLE',
   Halted: 'GD_HALTED',
+  Frozen: 'GD_FROZEN',
+  UnknownSchedule: 'GD_UNKNOWN_SCHEDULE',
   UnknownRun: 'GD_UNKNOWN_RUN',
   Internal: 'GD_INTERNAL',
 } as const;

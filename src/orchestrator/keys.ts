@@ -3,6 +3,9 @@ export class Keys {
   /** Name of the BullMQ queue of experiment runs. */
   readonly queue = 'runs';
 
+  /** Name of the BullMQ queue whose job schedulers fire game days. */
+  readonly gamedays = 'gamedays';
+
   constructor(readonly prefix: string) {
     // Braces let Redis Cluster keep every key of a deployment in one hash slot ({gameday}).
     if (!/^[\w.{}-]+$/.test(prefix)) throw new Error(`The key prefix '${prefix}' may only hold letters, digits, '.', '_', '-', '{' and '}'.`);
@@ -40,6 +43,11 @@ export class Keys {
   /** The kill switch: present while gameday is halted. */
   get halt(): string {
     return `${this.prefix}:halt`;
+  }
+
+  /** Hash: the declared freeze windows, by name. */
+  get freeze(): string {
+    return `${this.prefix}:freeze`;
   }
 
   /** Pub/sub channel of halt, resume and abort messages to workers. */

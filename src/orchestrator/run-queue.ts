@@ -4,6 +4,7 @@ import type { RunListener } from '../engine/events.js';
 import type { Journal } from '../engine/journal.js';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import { publishControl } from './control-channel.js';
+import { FreezeWindows, frozenError } from './freeze-windows.js';
 import type { Keys } from './keys.js';
 import { KillSwitch, type Halt } from './kill-switch.js';
 import { replayEvent, type RunEvent } from './run-events.js';
@@ -23,6 +24,7 @@ export interface FollowedRun {
 export class RunQueue {
   readonly store: RunStore;
   readonly killSwitch: KillSwitch;
+  readonly freezeWindows: FreezeWindows;
   readonly #queue: Queue;
 
   constructor(
@@ -31,13 +33,16 @@ export class RunQueue {
   ) {
     this.store = new RunStore(redis, keys);
     this.killSwitch = new KillSwitch(redis, keys);
+    this.freezeWindows = new FreezeWindows(redis, keys);
     this.#queue = new Queue(keys.queue, { connection: redis, prefix: keys.prefix });
   }
 
-  /** Enqueues a run; refused in one sentence while gameday is halted. */
+  /** Enqueues a run; refused in one sentence while gameday is halted or inside a freeze window. */
   async submit(job: RunJob): Promise<void> {
     const halt = await this.killSwitch.state();
     if (halt !== null) throw haltedError(halt);
+    const frozen = await this.freezeWindows.active();
+    if (frozen !== null) throw frozenError(frozen);
     await this.store.create(job);
     await this.#queue.add('run', job, { jobId: job.runId, removeOnComplete: KEEP_JOBS, removeOnFail: KEEP_JOBS });
   }
@@ -119,6 +124,11 @@ export class RunQueue {
     }
     await publishControl(this.redis, this.keys, { type: 'abort', runId });
     return 'aborting';
+  }
+
+  /** The BullMQ queue, for views that count its jobs. */
+  get jobs(): Queue {
+    return this.#queue;
   }
 
   async close(): Promise<void> {

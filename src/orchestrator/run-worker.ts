@@ -11,6 +11,7 @@ import type { Sample } from '../engine/sampler.js';
 import type { Registry } from '../registry/registry.js';
 import { writeJournalFile } from '../report/journal-file.js';
 import { subscribeControl, type ControlMessage } from './control-channel.js';
+import { FreezeWindows, frozenReason } from './freeze-windows.js';
 import type { Keys } from './keys.js';
 import { KillSwitch } from './kill-switch.js';
 import { recoverLostRun } from './lost-run-recovery.js';
@@ -63,6 +64,7 @@ export class RunWorker {
   readonly #undo: UndoLog;
   readonly #locks: ResourceLocks;
   readonly #killSwitch: KillSwitch;
+  readonly #freeze: FreezeWindows;
   readonly #active = new Map<string, AbortController>();
   #worker: Worker | undefined;
   #connection: Redis | undefined;
@@ -78,6 +80,7 @@ export class RunWorker {
     this.#undo = new UndoLog(options.redis, options.keys);
     this.#locks = new ResourceLocks(options.redis, options.keys, leaseMs);
     this.#killSwitch = new KillSwitch(options.redis, options.keys);
+    this.#freeze = new FreezeWindows(options.redis, options.keys);
   }
 
   /** Subscribes to halt and abort messages, then starts taking runs. */
@@ -195,10 +198,12 @@ export class RunWorker {
     }
   }
 
-  /** Why a run must not start (gameday halted, an abort requested while it waited), or `null`. */
+  /** Why a run must not start (gameday halted, a freeze window, an abort requested while it waited), or `null`. */
   async #refusal(runId: string, status: RunStatus | undefined): Promise<string | null> {
     const halt = await this.#killSwitch.state();
     if (halt !== null) return `refused: gameday is halted (${halt.reason}); 'gameday resume' lifts it`;
+    const frozen = await this.#freeze.active();
+    if (frozen !== null) return frozenReason(frozen);
     const current = status ?? (await this.#store.get(runId));
     if (current?.abortRequested === true) return 'the run was aborted by the operator before it started (gameday abort)';
     return null;

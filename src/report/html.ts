@@ -2,7 +2,7 @@ import { uncertainty, type Bracket } from '../engine/bracket.js';
 import { decodeSamples, type Journal } from '../engine/journal.js';
 import { formatDuration } from '../experiment/duration.js';
 import { hypothesisChecks } from './hypothesis.js';
-import { awsTime, objectiveValues } from './markdown.js';
+import { awsTime, objectiveValues, recoveryTime } from './markdown.js';
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -91,7 +91,7 @@ export function renderHtml(j: Journal): string {
   );
   const measures = [
     ['time to impact', m.impactAt === null ? 'no impact observed' : awsTime(j, m.timeToImpact)],
-    ['time to recovery', m.injectedAt === null ? '—' : m.recovered ? awsTime(j, m.timeToRecovery) : 'not recovered'],
+    ['time to recovery', recoveryTime(j)],
     ['downtime', awsTime(j, m.downtime)],
     ['error rate', m.errorRate === null ? '—' : `${(m.errorRate.value * 100).toFixed(2)}%`],
     ...j.probes.filter((p) => p.report?.lostWrites !== undefined).map((p) => [`lost writes (${p.name})`, `${p.report?.lostWrites?.count ?? 0} of ${p.report?.lostWrites?.acknowledged ?? 0} acknowledged`]),

@@ -10,6 +10,12 @@ export function awsTime(j: Journal, b: Bracket | null): string {
   return `${formatDuration(b.value * s)} ±${formatDuration(uncertainty(b) * s)}`;
 }
 
+/** The measured time to recovery in AWS time, or why there is none. */
+export function recoveryTime(j: Journal): string {
+  const m = j.measurement;
+  return m.injectedAt === null ? '—' : m.recovered ? awsTime(j, m.timeToRecovery) : 'not recovered';
+}
+
 /** An objective's measured value and target in its unit. */
 export function objectiveValues(o: ObjectiveResult): { measured: string; target: string; margin: string } {
   const fmt = (v: number | null): string => {
@@ -38,7 +44,7 @@ export function renderMarkdown(j: Journal): string {
     '| measure | value |',
     '|---|---|',
     `| time to impact | ${m.impactAt === null ? 'no impact observed' : awsTime(j, m.timeToImpact)} |`,
-    `| time to recovery | ${m.injectedAt === null ? '—' : m.recovered ? awsTime(j, m.timeToRecovery) : 'not recovered'} |`,
+    `| time to recovery | ${recoveryTime(j)} |`,
     `| downtime | ${awsTime(j, m.downtime)} |`,
     `| error rate | ${m.errorRate === null ? '—' : `${(m.errorRate.value * 100).toFixed(2)}% (${(m.errorRate.lower * 100).toFixed(2)}–${(m.errorRate.upper * 100).toFixed(2)}%)`} |`,
   ];

@@ -13,12 +13,12 @@ import { SKIP_WITHOUT_REDIS } from '../support/redis.js';
 import { waitFor } from '../support/sim.js';
 
 const SPEED = 40;
-/** Every instance of the group, stopped or not (by default only running instances are candidates). */
-/** Every instance of the group (stopped ones too), which the experiment's own caps must then allow. */
+/**
+ * Every instance of the group, stopped or not (by default only running instances are candidates), with the
+ * experiment's own guards (at most 67% of a group, never its last healthy instance) widened to allow it.
+ */
 const everyInstance = (text: string): string =>
-  text
-    .replace('selection: PERCENT(50)', 'selection: ALL\n      filters: [{ path: State.Name, values: [running, stopping, stopped] }]')
-    .replace('  maxGroupPercent: 67\n', '  maxGroupPercent: 100\n  allowLastHealthy: true\n');
+  text.replace('selection: PERCENT(50)', 'selection: ALL\n      filters: [{ path: State.Name, values: [running, stopping, stopped] }]').replace('maxGroupPercent: 67', 'maxGroupPercent: 100\n  allowLastHealthy: true');
 
 describe('resource locks', { skip: SKIP_WITHOUT_REDIS }, () => {
   const suite = redisForSuite();

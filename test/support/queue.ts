@@ -2,10 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunStatus } from '../../src/orchestrator/run-store.js';
 import { ROOT, gameday, tempDir } from './cli.js';
-import { startDaemon, type Daemon } from './daemon.js';
+import { startDaemon, startSimProcess, type Daemon } from './daemon.js';
 import { after, before } from 'node:test';
 import { startRedis, type TestRedis } from './redis.js';
 import { waitFor } from './sim.js';
+
+type SimDaemon = Awaited<ReturnType<typeof startSimProcess>>;
 
 /** What the queue commands of one test see: its own Redis and its own key prefix. */
 export interface QueueEnv {
@@ -89,4 +91,56 @@ export function redisForSuite(): { redis(): TestRedis; tmp(): Awaited<ReturnType
     return value;
   };
   return { redis: () => ready(redis), tmp: () => ready(tmp) };
+}
+
+/** `gameday list --json`: the runs, newest first. */
+export async function listRuns(env: QueueEnv): Promise<RunStatus[]> {
+  const result = await gameday(['--json', 'list'], { env: { ...env } });
+  if (result.code !== 0) throw new Error(`gameday list exited ${String(result.code)}: ${result.stderr}`);
+  return (JSON.parse(result.stdout) as { runs: RunStatus[] }).runs;
+}
+
+/** Waits until the queue holds exactly `count` runs and all of them finished (a game day's runs); newest first. */
+export function waitForFinishedRuns(env: QueueEnv, count: number, timeoutMs = 240_000): Promise<RunStatus[]> {
+  return waitFor(
+    `${count} runs to finish`,
+    async () => {
+      const runs = await listRuns(env);
+      return runs.length === count && runs.every((r) => r.state === 'finished') && runs;
+    },
+    { timeoutMs, intervalMs: 500 },
+  );
+}
+
+/**
+ * A six-field cron pattern (seconds first) that fires once a day, at `at` as a clock in `tz` reads it: a schedule that
+ * fires once within a test, and only when its time zone is honoured.
+ */
+export function cronAt(at: Date, tz: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: 'numeric', minute: 'numeric', second: 'numeric', hourCycle: 'h23' }).formatToParts(at).map((p) => [p.type, p.value]),
+  );
+  return `${Number(parts.second)} ${Number(parts.minute)} ${Number(parts.hour)} * * *`;
+}
+
+/**
+ * Before the suite that calls it: a Redis, a temporary folder, and `gameday sim` in its own process at `speed` on the
+ * reference topology whose group does not replace stopped instances within a test; all stopped after the suite.
+ */
+export function simQueueForSuite(speed: number): { redis(): TestRedis; tmp(): Awaited<ReturnType<typeof tempDir>>; sim(): SimDaemon } {
+  const suite = redisForSuite();
+  let sim: SimDaemon | undefined;
+  before(async () => {
+    sim = await startSimProcess({ speed, topology: await slowGroupTopology(suite.tmp()) });
+  });
+  after(async () => {
+    await sim?.stop();
+  });
+  return {
+    ...suite,
+    sim: () => {
+      if (sim === undefined) throw new Error('simQueueForSuite() is used before its suite started');
+      return sim;
+    },
+  };
 }

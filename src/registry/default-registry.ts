@@ -6,6 +6,7 @@ import { rdsFailoverAction } from '../actions/rds/failover.js';
 import { rdsRebootAction } from '../actions/rds/reboot.js';
 import { failHealthCheckAction } from '../actions/route53/fail-health-check.js';
 import { azOutageAction } from '../actions/scenario/az-outage.js';
+import { fisExperimentAction } from '../actions/fis/experiment.js';
 import { processExecAction } from '../actions/local/process-exec.js';
 import { httpProbe } from '../probes/net/http.js';
 import { tcpProbe } from '../probes/net/tcp.js';
@@ -33,6 +34,7 @@ export function defaultRegistry(): Registry {
     .registerAction(rdsRebootAction)
     .registerAction(failHealthCheckAction)
     .registerAction(azOutageAction)
+    .registerAction(fisExperimentAction)
     .registerProbe(httpProbe)
     .registerProbe(tcpProbe)
     .registerProbe(asgInServiceProbe)

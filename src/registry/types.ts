@@ -58,6 +58,8 @@ export interface ActivityContext {
 /** Checked before every mutating AWS call. */
 export interface Fence {
   check(service: string, operation: string, input: unknown): void;
+  /** Admits a resource the run itself created (an FIS experiment), so the run may act on it (stop it). */
+  admit(id: string): void;
 }
 
 export interface ActionContext extends ActivityContext {

@@ -30,6 +30,10 @@ export class PlanFence implements Fence {
     }
   }
 
+  admit(id: string): void {
+    this.#allowed.add(id);
+  }
+
   check(service: string, operation: string, input: unknown): void {
     const named = namedResources(input);
     if (named.length === 0) throw new SafetyError('scope', `${service}:${operation} names no resource gameday can check against the plan, so it was not sent`);

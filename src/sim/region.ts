@@ -4,7 +4,7 @@ import { SimScheduler, type SimTimings } from './timing.js';
 import { zoneNames, type Topology } from './topology.js';
 import { SimAutoScalingGroup } from './world/auto-scaling-group.js';
 import { SimAlarm } from './world/alarm.js';
-import { SimFis } from './world/fis.js';
+import { SimFis, type FisTemplate } from './world/fis.js';
 import { SimDatabase } from './world/database.js';
 import { SimDbCluster } from './world/db-cluster.js';
 import { SimInstance, type InstanceStateName } from './world/instance.js';
@@ -56,6 +56,8 @@ export class SimWorld {
   readonly stsSessions = new Map<string, { arn: string; account: string; roleId: string; sessionName: string }>();
   /** Fault Injection Service: experiment templates and experiments. */
   readonly fis = new SimFis(this);
+  /** Ids of the topology's FIS templates, by name. */
+  readonly fisTemplateIds = new Map<string, string>();
   /** CloudWatch metric alarms by name. */
   readonly alarms = new Map<string, SimAlarm>();
   /** Route 53 changes by id (`C…`); every change is INSYNC at once. */
@@ -203,6 +205,10 @@ export class SimWorld {
     await this.dns.start();
     this.#declareRoute53();
     this.#declareAlarms();
+    for (const spec of this.topology.fisTemplates) {
+      const { name, ...template } = spec;
+      this.fisTemplateIds.set(name, this.fis.createTemplate({ ...template, targets: template.targets as FisTemplate['targets'], actions: template.actions as FisTemplate['actions'], tags: { Name: name } }).id);
+    }
     // Alias records with EvaluateTargetHealth follow their ALB's capacity.
     this.#unsubscribeTruth = this.truth.subscribe((e) => {
       if (e.kind === 'alb-capacity') this.route53Changed();
@@ -323,6 +329,7 @@ export class SimWorld {
     out['dns.server'] = this.dns.address;
     for (const zone of this.hostedZones.values()) if (zone.declaredName !== undefined) out[`route53.zone.${zone.declaredName}.id`] = zone.id;
     for (const hc of this.healthChecks.values()) if (hc.name !== undefined) out[`route53.healthcheck.${hc.name}.id`] = hc.id;
+    for (const [name, id] of this.fisTemplateIds) out[`fis.template.${name}.id`] = id;
     return out;
   }
 

@@ -166,6 +166,19 @@ export const topologySchema = z.strictObject({
       }),
     )
     .default([]),
+  /** AWS FIS experiment templates (FIS's own JSON shape) the region holds from the start: `${sim:fis.template.<name>.id}`. */
+  fisTemplates: z
+    .array(
+      z.strictObject({
+        name,
+        description: z.string().min(1),
+        roleArn: z.string().default('arn:aws:iam::123456789012:role/gameday-fis'),
+        targets: z.record(z.string(), z.looseObject({ resourceType: z.string(), selectionMode: z.string() })),
+        actions: z.record(z.string(), z.looseObject({ actionId: z.string() })),
+        stopConditions: z.array(z.strictObject({ source: z.string(), value: z.string().optional() })).default([{ source: 'none' }]),
+      }),
+    )
+    .default([]),
   timings: timings.prefault({}),
 });
 
@@ -276,5 +289,6 @@ export function placeholderOutputs(t: Topology): Record<string, string> {
   out['dns.server'] = '127.0.0.1:53';
   for (const zone of t.hostedZones) out[`route53.zone.${zone.name.replace(/\.$/, '').toLowerCase()}.id`] = 'Z0000000000000000000';
   for (const hc of t.healthChecks) out[`route53.healthcheck.${hc.name}.id`] = '00000000-0000-0000-0000-000000000000';
+  for (const ft of t.fisTemplates) out[`fis.template.${ft.name}.id`] = 'EXT000000000000';
   return out;
 }

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { CreateExperimentTemplateCommand, FisClient, GetExperimentCommand } from '@aws-sdk/client-fis';
+import { AwsClientFactory } from '../../src/aws/client-factory.js';
+import { runExperiment } from '../../src/engine/runner.js';
+import { parseExperiment } from '../../src/experiment/load.js';
+import { defaultRegistry } from '../../src/registry/default-registry.js';
+import { SimRegion } from '../../src/sim/server.js';
+import { loadTopology } from '../../src/sim/topology.js';
+import { ROOT } from '../support/cli.js';
+import { CREDENTIALS } from '../support/sim.js';
+
+const SPEED = 30;
+
+/** A region, a template that stops one web instance for a minute (FIS starts it again), and the experiment's text. */
+async function withFis(use: (experiment: string, fis: FisClient, aws: AwsClientFactory, outputs: Record<string, string>) => Promise<void>): Promise<void> {
+  const region = await SimRegion.start({ topology: await loadTopology(undefined), speed: SPEED });
+  const aws = new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: region.endpoint, credentials: CREDENTIALS });
+  const fis = new FisClient({ endpoint: region.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+  try {
+    await region.world.ready(60_000);
+    const created = await fis.send(
+      new CreateExperimentTemplateCommand({
+        clientToken: 't',
+        description: 'stop one web instance for a minute',
+        roleArn: 'arn:aws:iam::123456789012:role/fis',
+        stopConditions: [{ source: 'none' }],
+        targets: { web: { resourceType: 'aws:ec2:instance', resourceTags: { 'aws:autoscaling:groupName': 'web-asg' }, selectionMode: 'COUNT(1)' } },
+        actions: { stop: { actionId: 'aws:ec2:stop-instances', parameters: { startInstancesAfterDuration: 'PT1M' }, targets: { Instances: 'web' } } },
+      }),
+    );
+    const experiment = `apiVersion: gameday/v1
+metadata: { name: fis-stop-one }
+environment: { type: sim, speed: ${SPEED} }
+probes:
+  - { name: site, probe: http, args: { url: "\${sim:alb.web-alb.url}/health" }, interval: 5s }
+faults:
+  - name: fis
+    action: aws.fis.experiment
+    args: { experimentTemplateId: ${created.experimentTemplate?.id ?? ''}, pollInterval: 2s }
+# FIS chooses among every instance of its target: the plan counts them all, so the guards must allow that.
+safety: { maxZones: 3, allowLastHealthy: true }
+recovery: { stableFor: 20s, timeout: 10m }
+`;
+    await use(experiment, fis, aws, region.outputs());
+  } finally {
+    fis.destroy();
+    await aws.destroy();
+    await region.stop();
+  }
+}
+
+describe('aws.fis.experiment', () => {
+  it('starts the FIS experiment, follows it to completed, records its actions and resolved targets, and measures recovery', async () => {
+    await withFis(async (text, _fis, aws, outputs) => {
+      const registry = defaultRegistry();
+      const loaded = parseExperiment(text, join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs });
+      const journal = await runExperiment(loaded, { registry, aws });
+      assert.equal(journal.verdict.status, 'passed', journal.verdict.reason);
+      const fault = journal.activities[0];
+      const output = fault?.output as { state: string; actions: Record<string, string>; resolvedTargets: { target: string; id: string }[] };
+      assert.equal(output.state, 'completed');
+      assert.deepEqual(output.actions, { stop: 'completed' });
+      assert.equal(output.resolvedTargets.length, 1);
+      assert.match(output.resolvedTargets[0]?.id ?? '', /^i-/);
+      assert.equal(fault?.calls[0]?.operation, 'StartExperiment');
+      assert.ok(fault?.calls.some((c) => c.operation === 'GetExperiment'));
+      // The plan showed the template and the instances FIS could pick.
+      assert.deepEqual(journal.targets[0]?.selected.map((s) => (s.id.startsWith('EXT') ? 'EXT' : s.id.slice(0, 2))).sort(), ['EXT', 'i-', 'i-', 'i-']);
+      assert.ok(journal.measurement.injectedAt !== null && journal.measurement.recovered);
+    });
+  });
+
+  it('stops the FIS experiment when the run is aborted, and waits until it has stopped', async () => {
+    await withFis(async (text, fis, aws, outputs) => {
+      const registry = defaultRegistry();
+      const loaded = parseExperiment(text, join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs });
+      const abort = new AbortController();
+      const journal = await runExperiment(loaded, {
+        registry,
+        aws,
+        signal: abort.signal,
+        listener: { activityStart: (kind) => void (kind === 'fault' && setTimeout(() => abort.abort(), 500)) },
+      });
+      assert.equal(journal.verdict.status, 'aborted', journal.verdict.reason);
+      const fault = journal.activities[0];
+      assert.ok(fault?.calls.some((c) => c.operation === 'StopExperiment'), 'StopExperiment was sent');
+      const id = String(fault?.calls.find((c) => c.operation === 'StartExperiment')?.response?.id ?? '');
+      const e = await fis.send(new GetExperimentCommand({ id }));
+      assert.equal(e.experiment?.state?.status, 'stopped');
+    });
+  });
+});

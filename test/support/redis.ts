@@ -28,44 +28,63 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts redis-server and waits until it answers PING. */
-export async function startRedis(): Promise<TestRedis> {
+/** Spawns redis-server on `port` with `args` and waits until it answers PING; rejects if it exits first. */
+async function launch(port: number, args: readonly string[]): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...args], { stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const client = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await waitFor(
+      `redis-server on port ${port} to answer PING`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
+        if (client.status !== 'ready') await client.connect().catch(() => undefined);
+        return (await client.ping()) === 'PONG';
+      },
+      { timeoutMs: 10_000, intervalMs: 20 },
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  } finally {
+    client.disconnect();
+  }
+  return { child, exited };
+}
+
+/**
+ * Starts redis-server and waits until it answers PING. With `dir`, it keeps an append-only file there, so `restart`
+ * (a clean shutdown, then a new server on the same port) keeps the data, as a production Redis does.
+ */
+export async function startRedis(options: { dir?: string } = {}): Promise<TestRedis & { restart(): Promise<void> }> {
+  const args = options.dir === undefined ? ['--appendonly', 'no'] : ['--dir', options.dir, '--appendonly', 'yes', '--appendfsync', 'always'];
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     if (port === 6379) continue;
-    const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    const url = `redis://127.0.0.1:${port}`;
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    client.on('error', () => undefined);
+    let server: Awaited<ReturnType<typeof launch>>;
     try {
-      await waitFor(
-        `redis-server on port ${port} to answer PING`,
-        async () => {
-          if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-          if (client.status !== 'ready') await client.connect().catch(() => undefined);
-          return (await client.ping()) === 'PONG';
-        },
-        { timeoutMs: 10_000, intervalMs: 20 },
-      );
+      server = await launch(port, args);
     } catch (error) {
-      client.disconnect();
-      child.kill('SIGKILL');
       // The port was taken between choosing it and binding it: try another.
-      if (attempt < 3 && child.exitCode !== null) continue;
+      if (attempt < 3) continue;
       throw error;
-    } finally {
-      client.disconnect();
     }
+    const stop = async (): Promise<void> => {
+      const { child, exited } = server;
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    };
     return {
-      url,
+      url: `redis://127.0.0.1:${port}`,
       port,
       prefix: () => `gdtest-${randomBytes(4).toString('hex')}`,
-      stop: async () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          child.kill('SIGTERM');
-          await exited;
-        }
+      stop,
+      restart: async () => {
+        await stop();
+        server = await launch(port, args);
       },
     };
   }

@@ -9,7 +9,10 @@ import type { FisClient } from '@aws-sdk/client-fis';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ErrorCode, GamedayError } from '../errors/gameday-error.js';
-import { auditClient, type AuditEntry } from './audit.js';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { redact } from '../core/redact.js';
+import { auditClient, isMutating, type AuditEntry } from './audit.js';
 import { sdk } from './sdk.js';
 
 /** Where and as whom gameday talks to AWS. */
@@ -28,6 +31,30 @@ export interface AwsTarget {
   requestTimeoutMs?: number | undefined;
   /** A role to assume (STS AssumeRole) with the credentials above; every client then acts as that role. */
   assumeRole?: { roleArn: string; sessionName: string; externalId?: string } | undefined;
+}
+
+/** SHA-256 (keyed: HMAC) in the shape SigV4 signing takes, on Node's own crypto. */
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+const bytes = (d: SourceData): string | Uint8Array => (typeof d === 'string' ? d : d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+class NodeSha256 {
+  readonly #secret: string | Uint8Array | undefined;
+  #hash: Hash | Hmac;
+  constructor(secret?: SourceData) {
+    this.#secret = secret === undefined ? undefined : bytes(secret);
+    this.#hash = this.#fresh();
+  }
+  #fresh(): Hash | Hmac {
+    return this.#secret === undefined ? createHash('sha256') : createHmac('sha256', this.#secret);
+  }
+  update(data: SourceData): void {
+    this.#hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.#hash.digest());
+  }
+  reset(): void {
+    this.#hash = this.#fresh();
+  }
 }
 
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date };
@@ -160,6 +187,58 @@ export class AwsClientFactory {
 
   cloudWatch(): Promise<CloudWatchClient> {
     return this.#get('cloudwatch', async (c) => new (await sdk.cloudWatch()).CloudWatchClient(c));
+  }
+
+  /**
+   * Sends one signed restJson request for an operation the installed SDK client does not have (FIS GetSafetyLever
+   * is newer than the newest @aws-sdk/client-fis the registry serves), through the same endpoint, credentials
+   * (assumed role included), answer timeout and audit trail as the clients. A refusal throws an error shaped like
+   * the SDK's (`name`, `$fault`, `$metadata`).
+   */
+  async signedJson(service: 'fis', operation: string, request: { method: string; path: string; body?: unknown }, signal?: AbortSignal): Promise<{ body: unknown; $metadata: { requestId?: string; httpStatusCode: number } }> {
+    const client = (await this.fis()) as unknown as { config: { credentials(): Promise<Credentials> } };
+    const [{ SignatureV4 }, { HttpRequest }] = await Promise.all([import('@smithy/signature-v4'), import('@smithy/protocol-http')]);
+    const url = new URL(request.path, this.target.endpoint ?? `https://${service}.${this.target.region}.amazonaws.com`);
+    const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+    const unsigned = new HttpRequest({
+      method: request.method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port === '' ? {} : { port: Number(url.port) }),
+      path: url.pathname,
+      headers: { host: url.host, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body }),
+    });
+    const signer = new SignatureV4({ service, region: this.target.region, credentials: client.config.credentials, sha256: NodeSha256 });
+    const signed = await signer.sign(unsigned);
+    const epochMs = Date.now();
+    const started = performance.now();
+    const entry = { epochMs, service, operation, mutating: isMutating(operation), request: redact(request.body ?? {}) };
+    const emit = (e: AuditEntry): void => this.#listeners.forEach((l) => l(e));
+    let response: Response;
+    try {
+      response = await fetch(url, { method: request.method, headers: signed.headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.any([AbortSignal.timeout(this.target.requestTimeoutMs ?? 20_000), ...(signal === undefined ? [] : [signal])]) });
+    } catch (error) {
+      const name = (error as Error).name === 'TimeoutError' ? 'TimeoutError' : 'NetworkingError';
+      emit({ ...entry, durationMs: performance.now() - started, ok: false, error: { name, message: (error as Error).message } });
+      throw Object.assign(new Error(`${operation}: ${(error as Error).message}`), { name, $fault: 'server' as const, $metadata: {} });
+    }
+    const text = await response.text();
+    const requestId = response.headers.get('x-amzn-requestid') ?? undefined;
+    let json: unknown;
+    try {
+      json = text === '' ? {} : JSON.parse(text);
+    } catch {
+      json = { message: text.slice(0, 200) };
+    }
+    if (!response.ok) {
+      const name = (response.headers.get('x-amzn-errortype') ?? (response.status === 404 ? 'UnknownOperationException' : `Http${response.status}`)).split(':')[0] ?? 'Error';
+      const message = String((json as { message?: unknown; Message?: unknown }).message ?? (json as { Message?: unknown }).Message ?? `HTTP ${response.status}`);
+      emit({ ...entry, durationMs: performance.now() - started, ok: false, requestId, error: { name, message } });
+      throw Object.assign(new Error(message), { name, $fault: response.status >= 500 ? ('server' as const) : ('client' as const), $metadata: { requestId, httpStatusCode: response.status } });
+    }
+    emit({ ...entry, durationMs: performance.now() - started, ok: true, requestId, attempts: 1 });
+    return { body: json, $metadata: { ...(requestId === undefined ? {} : { requestId }), httpStatusCode: response.status } };
   }
 
   /** Closes every client's sockets. */

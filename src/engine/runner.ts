@@ -22,7 +22,7 @@ import type { ActivityRecord, Journal, Verdict } from './journal.js';
 import { defaultFastInterval, ProbeSampler, type Sample } from './sampler.js';
 import { describeCondition, evaluateStopCondition, type StopConditionState } from './stop-conditions.js';
 import { GamedayError } from '../errors/gameday-error.js';
-import { AwsCallError } from '../errors/action-error.js';
+import { AwsCallError, FaultStoppedError } from '../errors/action-error.js';
 import { SafetyError } from '../errors/safety-error.js';
 import { PlanFence } from '../safety/fence.js';
 import { buildPlan, type OperatorPolicy, type Plan } from '../safety/plan.js';
@@ -567,6 +567,7 @@ const AWS_UNAVAILABLE = /^(AccessDenied|AccessDeniedException|UnauthorizedOperat
  */
 function failureVerdict(error: unknown): Verdict {
   if (error instanceof SafetyError) return 'refused';
+  if (error instanceof FaultStoppedError) return 'aborted';
   if (error instanceof AwsCallError && (error.fault === 'server' || AWS_UNAVAILABLE.test(error.awsName))) return 'errored';
   return 'invalid-fault';
 }

@@ -11,6 +11,16 @@ export class ActionFailedError extends GamedayError {
 }
 
 /**
+ * A fault was cut short by something outside gameday's run (an FIS stop condition, the FIS safety lever, an operator
+ * stopping the FIS experiment). The run ends with verdict `aborted`, its rollbacks done.
+ */
+export class FaultStoppedError extends GamedayError {
+  constructor(message: string) {
+    super(ErrorCode.ActionFailed, message);
+  }
+}
+
+/**
  * An AWS SDK call failed. Keeps the SDK's exception `name` and `$fault` so callers can branch on them.
  */
 export class AwsCallError extends GamedayError {

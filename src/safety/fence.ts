@@ -4,10 +4,25 @@ import type { Fence, Resource } from '../registry/types.js';
 /** Input fields through which AWS mutating calls name the resources they change. */
 const RESOURCE_FIELDS = ['InstanceIds', 'DBInstanceIdentifier', 'DBClusterIdentifier', 'HealthCheckId', 'AutoScalingGroupName', 'TargetGroupArn', 'LoadBalancerArn', 'ResourceArns', 'experimentTemplateId', 'id'] as const;
 
-/** The resource names a mutating call's input carries, in the fields above. */
+/** An FIS template target as the plan and the fence name it: its ARNs, or its type, tags and filters. */
+export function fisTargetKeys(target: { resourceType?: string | undefined; resourceArns?: string[] | undefined; resourceTags?: Record<string, string> | undefined; filters?: { path?: string | undefined; values?: string[] | undefined }[] | undefined }): string[] {
+  if (target.resourceArns !== undefined) return target.resourceArns;
+  const tags = Object.entries(target.resourceTags ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
+  const filters = (target.filters ?? []).map((f) => `${f.path ?? ''} in [${(f.values ?? []).join(', ')}]`);
+  return [`${target.resourceType ?? '?'} where ${[...tags, ...filters].join(' and ') || 'anything'}`];
+}
+
+/** The resource names a mutating call's input carries, in the fields above (an FIS template: its targets). */
 export function namedResources(input: unknown): string[] {
   if (input === null || typeof input !== 'object') return [];
   const out: string[] = [];
+  const template = input as { targets?: unknown; actions?: unknown };
+  if (typeof template.targets === 'object' && template.targets !== null && typeof template.actions === 'object') {
+    for (const t of Object.values(template.targets as Record<string, Parameters<typeof fisTargetKeys>[0]>)) out.push(...fisTargetKeys(t));
+    // A template without targets (only aws:fis:wait) touches nothing.
+    if (out.length === 0) out.push('aws:fis:no-targets');
+    return out;
+  }
   for (const field of RESOURCE_FIELDS) {
     const v = (input as Record<string, unknown>)[field];
     if (typeof v === 'string') out.push(v);

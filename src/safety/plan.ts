@@ -147,11 +147,14 @@ async function checkBlastRadius(plan: Plan, policy: SafetyPolicy, ctx: ActivityC
     plan.refusal ??= new SafetyError(guard, detail);
   };
   const all = new Map<string, Resource>();
-  for (const f of plan.faults) for (const r of f.resources) all.set(`${r.type}/${r.id}`, r);
+  // FIS templates and template targets are handles the fence needs, not resources a fault touches: not counted.
+  const touched = (f: PlannedFault): Resource[] => f.resources.filter((r) => !r.type.startsWith('aws:fis:'));
+  for (const f of plan.faults) for (const r of touched(f)) all.set(`${r.type}/${r.id}`, r);
 
   for (const f of plan.faults) {
-    if (policy.maxTargetsPerFault !== undefined && f.resources.length > policy.maxTargetsPerFault) {
-      refuse('max-targets-per-fault', `fault '${f.fault}' would touch ${f.resources.length} resources, more than safety.maxTargetsPerFault (${policy.maxTargetsPerFault})`);
+    const n = touched(f).length;
+    if (policy.maxTargetsPerFault !== undefined && n > policy.maxTargetsPerFault) {
+      refuse('max-targets-per-fault', `fault '${f.fault}' would touch ${n} resources, more than safety.maxTargetsPerFault (${policy.maxTargetsPerFault})`);
     }
   }
   if (policy.maxTargets !== undefined && all.size > policy.maxTargets) refuse('max-targets', `the run would touch ${all.size} resources, more than safety.maxTargets (${policy.maxTargets})`);

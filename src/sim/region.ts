@@ -520,8 +520,32 @@ export class SimWorld {
     this.route53Changed();
   }
 
+  /** Subnets whose traffic is denied (FIS aws:network:disrupt-connectivity), with how many disruptions hold each. */
+  readonly #disrupted = new Map<string, number>();
+
+  /**
+   * Denies all traffic of a subnet, as a network ACL would: its instances, and any launched there meanwhile, stop
+   * answering (connections hang) until the returned restore runs.
+   */
+  disruptSubnet(subnetId: string): () => void {
+    this.#disrupted.set(subnetId, (this.#disrupted.get(subnetId) ?? 0) + 1);
+    this.truth.record({ kind: 'subnet-connectivity', resource: subnetId, to: 'disrupted' });
+    for (const i of this.instances.values()) if (i.spec.subnetId === subnetId && i.state === 'running') void i.workload.down('hang');
+    let restored = false;
+    return () => {
+      if (restored) return;
+      restored = true;
+      const left = (this.#disrupted.get(subnetId) ?? 1) - 1;
+      if (left > 0) return void this.#disrupted.set(subnetId, left);
+      this.#disrupted.delete(subnetId);
+      this.truth.record({ kind: 'subnet-connectivity', resource: subnetId, to: 'restored' });
+      for (const i of this.instances.values()) if (i.spec.subnetId === subnetId && i.state === 'running') void i.workload.up();
+    };
+  }
+
   #instanceChanged(instance: SimInstance, from: InstanceStateName | undefined, to: InstanceStateName): void {
     this.truth.record({ kind: 'instance-state', resource: instance.id, from, to, detail: { zone: instance.spec.availabilityZone } });
+    if (to === 'running' && this.#disrupted.has(instance.spec.subnetId)) void instance.workload.down('hang');
     for (const tg of this.targetGroups.values()) tg.instanceChanged(instance);
     const group = instance.spec.tags['aws:autoscaling:groupName'];
     if (group !== undefined) this.autoScalingGroups.get(group)?.instanceChanged(instance);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CreateExperimentTemplateCommand, FisClient, GetExperimentCommand } from '@aws-sdk/client-fis';
+import { CreateExperimentTemplateCommand, FisClient, GetExperimentCommand, ListExperimentsCommand, ListExperimentTemplatesCommand } from '@aws-sdk/client-fis';
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
 import { runExperiment } from '../../src/engine/runner.js';
 import { parseExperiment } from '../../src/experiment/load.js';
@@ -64,7 +65,9 @@ describe('aws.fis.experiment', () => {
       assert.deepEqual(output.actions, { stop: 'completed' });
       assert.equal(output.resolvedTargets.length, 1);
       assert.match(output.resolvedTargets[0]?.id ?? '', /^i-/);
-      assert.equal(fault?.calls[0]?.operation, 'StartExperiment');
+      // The account's safety lever is read first; it is disengaged, so the experiment starts.
+      assert.deepEqual(fault?.calls.slice(0, 2).map((c) => c.operation), ['GetSafetyLever', 'StartExperiment']);
+      assert.equal((fault?.output as { safetyLever: string }).safetyLever, 'disengaged');
       assert.ok(fault?.calls.some((c) => c.operation === 'GetExperiment'));
       // The plan showed the template and the instances FIS could pick.
       assert.deepEqual(journal.targets[0]?.selected.map((s) => (s.id.startsWith('EXT') ? 'EXT' : s.id.slice(0, 2))).sort(), ['EXT', 'i-', 'i-', 'i-']);
@@ -89,6 +92,76 @@ describe('aws.fis.experiment', () => {
       const id = String(fault?.calls.find((c) => c.operation === 'StartExperiment')?.response?.id ?? '');
       const e = await fis.send(new GetExperimentCommand({ id }));
       assert.equal(e.experiment?.state?.status, 'stopped');
+    });
+  });
+
+  /** The run of an experiment whose fault is an FIS experiment from the template given inline. */
+  const inline = (template: string, extra = ''): string => `apiVersion: gameday/v1
+metadata: { name: fis-inline-template }
+environment: { type: sim, speed: ${SPEED} }
+probes:
+  - { name: site, probe: http, args: { url: "\${sim:alb.web-alb.url}/health" }, interval: 5s }
+faults:
+  - name: fis
+    action: aws.fis.experiment
+    args:
+      pollInterval: 2s
+      template: ${template}
+safety: { maxZones: 3, allowLastHealthy: true${extra} }
+recovery: { stableFor: 20s, timeout: 10m }
+`;
+  const STOP_ONE = `{ description: stop one web instance, roleArn: "arn:aws:iam::123456789012:role/fis", targets: { web: { resourceType: "aws:ec2:instance", resourceTags: { "gameday:allowed": "true" }, selectionMode: "COUNT(1)" } }, actions: { stop: { actionId: "aws:ec2:stop-instances", parameters: { startInstancesAfterDuration: PT1M }, targets: { Instances: web } } }, stopConditions: [{ source: "aws:cloudwatch:alarm", value: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-healthy-hosts" }] }`;
+
+  it('creates a template of its own for the run, runs it, and deletes it afterwards; the fence admits only what the template selects', async () => {
+    await withFis(async (_text, fis, aws, outputs) => {
+      const registry = defaultRegistry();
+      const loaded = parseExperiment(inline(STOP_ONE, ', requireTags: { "gameday:allowed": "true" }'), join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs });
+      const journal = await runExperiment(loaded, { registry, aws });
+      assert.equal(journal.verdict.status, 'passed', journal.verdict.reason);
+      const fault = journal.activities[0];
+      assert.deepEqual(fault?.calls.filter((c) => c.mutating).map((c) => c.operation), ['CreateExperimentTemplate', 'StartExperiment', 'DeleteExperimentTemplate']);
+      assert.ok(fault?.calls.every((c) => c.ok), 'no call was refused');
+      // Only the template withFis made is left.
+      assert.equal((await fis.send(new ListExperimentTemplatesCommand({}))).experimentTemplates?.length, 1);
+      // The plan names the target by what it selects, with the candidate instances.
+      assert.ok(journal.targets[0]?.selected.some((s) => s.id === 'aws:ec2:instance where gameday:allowed=true'));
+    });
+  });
+
+  it('refuses to start when the account\'s FIS safety lever is engaged, with nothing started', async () => {
+    await withFis(async (text, fis, aws, outputs) => {
+      await aws.signedJson('fis', 'UpdateSafetyLeverState', { method: 'PATCH', path: '/safetyLevers/default/state', body: { state: { status: 'engaged', reason: 'incident INC-42 in progress' } } });
+      const registry = defaultRegistry();
+      const loaded = parseExperiment(text, join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs });
+      const journal = await runExperiment(loaded, { registry, aws });
+      assert.equal(journal.verdict.status, 'refused', journal.verdict.reason);
+      assert.match(journal.verdict.reason ?? '', /safety lever is engaged \(incident INC-42 in progress\)/);
+      assert.deepEqual(journal.activities[0]?.calls.map((c) => c.operation), ['GetSafetyLever']);
+      assert.equal((await fis.send(new ListExperimentsCommand({}))).experiments?.length, 0);
+    });
+  });
+
+  it('an FIS stop condition ends the run aborted, naming the alarm; a target that resolves to nothing ends it invalid-fault with FIS\'s reason', async () => {
+    await withFis(async (_text, _fis, aws, outputs) => {
+      const registry = defaultRegistry();
+      const cw = new CloudWatchClient({ endpoint: outputs['region.endpoint'], region: 'us-east-1', credentials: CREDENTIALS });
+      try {
+        const loaded = parseExperiment(inline(STOP_ONE), join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs });
+        const journal = await runExperiment(loaded, {
+          registry,
+          aws,
+          listener: { activityStart: (kind) => void (kind === 'fault' && setTimeout(() => void cw.send(new SetAlarmStateCommand({ AlarmName: 'web-healthy-hosts', StateValue: 'ALARM', StateReason: 'test' })), 300)) },
+        });
+        assert.equal(journal.verdict.status, 'aborted', journal.verdict.reason);
+        assert.match(journal.verdict.reason ?? '', /ended stopped: Stop condition arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-healthy-hosts was triggered/);
+      } finally {
+        cw.destroy();
+      }
+      const nothing = STOP_ONE.replace('"gameday:allowed": "true"', 'team: nobody');
+      const loaded = parseExperiment(inline(nothing), join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs });
+      const journal = await runExperiment(loaded, { registry, aws });
+      assert.equal(journal.verdict.status, 'invalid-fault', journal.verdict.reason);
+      assert.match(journal.verdict.reason ?? '', /ended failed: Target resolution returned empty set for target web \(TargetResolutionFailed at web\)/);
     });
   });
 });

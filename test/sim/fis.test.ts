@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CreateExperimentTemplateCommand, DeleteExperimentTemplateCommand, FisClient, GetExperimentCommand, GetExperimentTemplateCommand, StartExperimentCommand, StopExperimentCommand, ListExperimentResolvedTargetsCommand, type CreateExperimentTemplateActionInput, type Experiment } from '@aws-sdk/client-fis';
-import { CREDENTIALS, referenceWith, startSim, truth, waitFor } from '../support/sim.js';
+import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+import { AwsClientFactory } from '../../src/aws/client-factory.js';
+import { allInstances, CREDENTIALS, httpGet, referenceWith, sdkError, startSim, truth, waitFor, workloadUrl } from '../support/sim.js';
 
 const SPEED = 30;
 
@@ -75,6 +77,79 @@ describe('the simulated Fault Injection Service through the SDK', () => {
       await assert.rejects(fis.send(new GetExperimentTemplateCommand({ id: templateId })), (e: { name: string }) => e.name === 'ResourceNotFoundException');
     } finally {
       fis.destroy();
+      await sim.close();
+    }
+  });
+
+  it('aws:network:disrupt-connectivity: the subnet\'s instances stop answering for the duration, then answer again', async () => {
+    const sim = await startSim({ speed: SPEED, topology: referenceWith((t) => (t.timings = { asgHealthCheckPeriod: '10h' })) });
+    const fis = new FisClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+    try {
+      const subnet = ((await sim.ec2.send(new DescribeSubnetsCommand({}))).Subnets ?? []).find((s) => s.AvailabilityZone === 'us-east-1a');
+      const inA = (await allInstances(sim.ec2, { Filters: [{ Name: 'subnet-id', Values: [subnet?.SubnetId ?? ''] }] }))[0];
+      const inB = (await allInstances(sim.ec2, { Filters: [{ Name: 'availability-zone', Values: ['us-east-1b'] }] }))[0];
+      assert.ok(inA !== undefined && inB !== undefined);
+      // Each instance's own port (another region on this machine may hold 8080 on a colliding address).
+      const url = (i: typeof inA): string => workloadUrl(i, sim.region.world.instances.get(i.InstanceId ?? '')?.spec.port, '/health');
+      assert.equal((await httpGet(url(inA))).status, 200);
+      const created = await fis.send(
+        new CreateExperimentTemplateCommand({
+          clientToken: 'n',
+          description: 'cut us-east-1a off',
+          roleArn: 'arn:aws:iam::123456789012:role/fis',
+          stopConditions: [{ source: 'none' }],
+          targets: { subnet: { resourceType: 'aws:ec2:subnet', resourceArns: [`arn:aws:ec2:us-east-1:123456789012:subnet/${subnet?.SubnetId ?? ''}`], selectionMode: 'ALL' } },
+          actions: { cut: { actionId: 'aws:network:disrupt-connectivity', parameters: { duration: 'PT1M', scope: 'all' }, targets: { Subnets: 'subnet' } } },
+        }),
+      );
+      const id = (await fis.send(new StartExperimentCommand({ clientToken: 'o', experimentTemplateId: created.experimentTemplate?.id }))).experiment?.id ?? '';
+      // Packets are dropped: a request to the instance in the subnet gets no answer, one in another zone does.
+      await waitFor('the subnet to be cut off', async () => ((await httpGet(url(inA), 300)).error === 'ETIMEDOUT' ? true : undefined), { timeoutMs: 10_000 });
+      assert.equal((await httpGet(url(inB))).status, 200);
+      const done = await waitFor('the experiment to complete', async () => {
+        const e = (await fis.send(new GetExperimentCommand({ id }))).experiment;
+        return ['completed', 'failed', 'stopped'].includes(e?.state?.status ?? '') ? e : undefined;
+      }, { timeoutMs: 20_000 });
+      assert.equal(done.state?.status, 'completed', done.state?.reason);
+      assert.equal((await httpGet(url(inA))).status, 200, 'the subnet answers again after the duration');
+      const events = (await truth(sim.endpoint)).filter((e) => e.kind === 'subnet-connectivity').map((e) => e.to);
+      assert.deepEqual(events, ['disrupted', 'restored']);
+      // Scopes the region does not model are refused the way FIS refuses a bad parameter.
+      const bad = await sdkError(fis.send(new CreateExperimentTemplateCommand({ clientToken: 'p', description: 'x', roleArn: 'arn:aws:iam::123456789012:role/fis', stopConditions: [{ source: 'none' }], targets: created.experimentTemplate?.targets as never, actions: { cut: { actionId: 'aws:network:disrupt-connectivity', parameters: { duration: 'PT1M', scope: 's3' }, targets: { Subnets: 'subnet' } } } })));
+      assert.equal(bad.name, 'ValidationException');
+      assert.match(bad.message, /scope/);
+    } finally {
+      fis.destroy();
+      await sim.close();
+    }
+  });
+
+  it('the safety lever: engaging it stops running experiments and refuses new ones until it is disengaged', async () => {
+    const sim = await startSim({ speed: SPEED, topology: referenceWith((t) => (t.timings = { asgHealthCheckPeriod: '10h' })) });
+    const fis = new FisClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+    const aws = new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: sim.endpoint, credentials: CREDENTIALS });
+    const lever = (status?: string) =>
+      aws.signedJson('fis', status === undefined ? 'GetSafetyLever' : 'UpdateSafetyLeverState', status === undefined ? { method: 'GET', path: '/safetyLevers/default' } : { method: 'PATCH', path: '/safetyLevers/default/state', body: { state: { status, reason: 'change freeze' } } });
+    try {
+      const state = (r: { body: unknown }) => (r.body as { safetyLever: { state: { status: string; reason: string } } }).safetyLever.state;
+      assert.equal(state(await lever()).status, 'disengaged');
+      const created = await fis.send(new CreateExperimentTemplateCommand({ clientToken: 'q', ...template({ stop: { actionId: 'aws:ec2:stop-instances', parameters: { startInstancesAfterDuration: 'PT5M' }, targets: { Instances: 'web' } } }) }));
+      const id = (await fis.send(new StartExperimentCommand({ clientToken: 'r', experimentTemplateId: created.experimentTemplate?.id }))).experiment?.id ?? '';
+      await waitFor('the stop to run', async () => ((await fis.send(new GetExperimentCommand({ id }))).experiment?.actions?.stop?.state?.status === 'running' ? true : undefined), { timeoutMs: 10_000 });
+      assert.deepEqual(state(await lever('engaged')), { status: 'engaged', reason: 'change freeze' });
+      const stopped = await waitFor('the experiment to be stopped', async () => {
+        const e = (await fis.send(new GetExperimentCommand({ id }))).experiment;
+        return e?.state?.status === 'stopped' ? e : undefined;
+      }, { timeoutMs: 10_000 });
+      assert.match(stopped.state?.reason ?? '', /safety lever/);
+      const refused = await sdkError(fis.send(new StartExperimentCommand({ clientToken: 's', experimentTemplateId: created.experimentTemplate?.id })));
+      assert.equal(refused.name, 'ConflictException');
+      assert.equal(refused.$metadata?.httpStatusCode, 409);
+      assert.equal(state(await lever('disengaged')).status, 'disengaged');
+      await fis.send(new StartExperimentCommand({ clientToken: 't', experimentTemplateId: created.experimentTemplate?.id }));
+    } finally {
+      fis.destroy();
+      await aws.destroy();
       await sim.close();
     }
   });

@@ -5,23 +5,32 @@
  * gameday run stops the FIS experiment (StopExperiment) and waits until it has stopped. Lands when FIS completes it;
  * `failed`, `stopped` or `cancelled` mean it did not land, with FIS's reason.
  */
-import type { Experiment, GetExperimentCommandOutput, StopExperimentCommandOutput, ListExperimentResolvedTargetsCommandOutput, StartExperimentCommandOutput, GetExperimentTemplateCommandOutput } from '@aws-sdk/client-fis';
+import type { Experiment, GetExperimentCommandOutput, StopExperimentCommandOutput, ListExperimentResolvedTargetsCommandOutput, StartExperimentCommandOutput, GetExperimentTemplateCommandOutput, CreateExperimentTemplateCommandOutput, CreateExperimentTemplateCommandInput } from '@aws-sdk/client-fis';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { awsSend } from '../../aws/call.js';
+import { awsCall, awsSend } from '../../aws/call.js';
 import { sdk } from '../../aws/sdk.js';
-import { ActionFailedError } from '../../errors/action-error.js';
+import { ActionFailedError, AwsCallError, FaultStoppedError } from '../../errors/action-error.js';
+import { SafetyError } from '../../errors/safety-error.js';
 import { duration } from '../../experiment/fields.js';
 import type { ActionDefinition, ActivityContext, Resource } from '../../registry/types.js';
+import { fisTargetKeys } from '../../safety/fence.js';
 import { instanceInventory } from '../ec2/instances.js';
+import { clusterInventory } from '../rds/db-clusters.js';
+import { dbInventory } from '../rds/db-instances.js';
+import { arnId, fisTemplate, type FisTargetBody, type FisTemplateBody } from './template.js';
 
-const args = z.strictObject({
-  experimentTemplateId: z.string().regex(/^EXT[A-Za-z0-9]+$/, { error: 'an FIS experiment template id looks like EXT1a2b3c4d5e6f7' }),
-  /** How often the experiment is read (AWS time; divided by a simulated region's speed). */
-  pollInterval: duration().default(5_000),
-  /** Longest the experiment may run before gameday stops it (wall time). */
-  timeout: duration().default(3_600_000),
-});
+const args = z
+  .strictObject({
+    experimentTemplateId: z.string().regex(/^EXT[A-Za-z0-9]+$/, { error: 'an FIS experiment template id looks like EXT1a2b3c4d5e6f7' }).optional(),
+    /** A template gameday creates for this run (CreateExperimentTemplate body, as `gameday fis export` writes it) and deletes after it. */
+    template: fisTemplate.optional().meta({ description: 'An FIS experiment template (the CreateExperimentTemplate body, as `gameday fis export` writes it), created for the run and deleted after it.' }),
+    /** How often the experiment is read (AWS time; divided by a simulated region's speed). */
+    pollInterval: duration().default(5_000),
+    /** Longest the experiment may run before gameday stops it (wall time). */
+    timeout: duration().default(3_600_000),
+  })
+  .refine((a) => (a.experimentTemplateId === undefined) !== (a.template === undefined), { error: 'give exactly one of experimentTemplateId and template' });
 
 type Args = z.output<typeof args>;
 
@@ -33,6 +42,32 @@ const stateOf = (e: Experiment | undefined): Record<string, unknown> => ({
   status: e?.state?.status,
   actions: Object.fromEntries(Object.entries(e?.actions ?? {}).map(([name, a]) => [name, a.state?.status])),
 });
+
+/** FIS GetSafetyLever, which the installed client lacks: sent signed through the client factory (see `signedJson`). */
+class GetSafetyLeverCommand {
+  constructor(readonly input: { id: string }) {}
+}
+
+/** Answers that mean the endpoint has no safety lever to read (LocalStack, moto, older partitions). */
+const NOT_OFFERED = /^(UnknownOperationException|ResourceNotFoundException|NotFoundException|InvalidAction|Http404|Http501|NotImplemented|InternalFailure)$/;
+
+/**
+ * The account's FIS safety lever: engaged means the operator has stopped all FIS experiments, and gameday must not
+ * start one. Returns its status, or `not offered` where the endpoint has no such API.
+ */
+async function checkSafetyLever(ctx: ActivityContext): Promise<string> {
+  try {
+    const out = await awsCall(ctx, 'fis', new GetSafetyLeverCommand({ id: 'default' }), (c, o) => ctx.aws.signedJson('fis', 'GetSafetyLever', { method: 'GET', path: `/safetyLevers/${c.input.id}` }, o.abortSignal), (o) => ({ state: (o.body as { safetyLever?: { state?: unknown } }).safetyLever?.state }));
+    const state = (out.body as { safetyLever?: { state?: { status?: string; reason?: string } } }).safetyLever?.state;
+    if (state?.status !== undefined && state.status !== 'disengaged') {
+      throw new SafetyError('fis-safety-lever', `the account's FIS safety lever is ${state.status}${state.reason ? ` (${state.reason})` : ''}, so no FIS experiment was started`);
+    }
+    return state?.status ?? 'unknown';
+  } catch (error) {
+    if (error instanceof AwsCallError && NOT_OFFERED.test(error.awsName)) return 'not offered by this endpoint';
+    throw error;
+  }
+}
 
 async function describe(ctx: ActivityContext, id: string): Promise<Experiment> {
   const { GetExperimentCommand } = await sdk.fis();
@@ -50,54 +85,104 @@ async function untilFinal(ctx: ActivityContext, id: string, everyMs: number, dea
   }
 }
 
+/** The resources one template target can select: the candidates the guards must allow. */
+async function targetCandidates(target: FisTargetBody, ctx: ActivityContext): Promise<Resource[]> {
+  const ids = target.resourceArns?.map(arnId);
+  switch (target.resourceType) {
+    case 'aws:ec2:instance': {
+      const filters = (target.filters ?? []).map((f) => ({ path: f.path, values: f.values }));
+      return instanceInventory({ ...(ids === undefined ? {} : { ids }), ...(target.resourceTags === undefined ? {} : { tags: target.resourceTags }), filters, selection: { mode: 'ALL' } }, ctx);
+    }
+    case 'aws:rds:db':
+      return ids === undefined ? [] : dbInventory({ ids }, ctx);
+    case 'aws:rds:cluster':
+      return ids === undefined ? [] : clusterInventory({ ids }, ctx);
+    default:
+      return [];
+  }
+}
+
+/** What a template can touch: each target as the fence names it (with the tags it selects by), and its candidates. */
+async function templateResources(t: FisTemplateBody | NonNullable<GetExperimentTemplateCommandOutput['experimentTemplate']>, ctx: ActivityContext): Promise<Resource[]> {
+  const resources: Resource[] = [];
+  for (const target of Object.values(t.targets ?? {})) {
+    const body = { resourceType: target.resourceType ?? '', selectionMode: target.selectionMode ?? 'ALL', ...(target.resourceArns === undefined ? {} : { resourceArns: target.resourceArns }), ...(target.resourceTags === undefined ? {} : { resourceTags: target.resourceTags }), ...(target.filters === undefined ? {} : { filters: target.filters.map((f) => ({ path: f.path ?? '', values: f.values ?? [] })) }) };
+    const candidates = await targetCandidates(body, ctx);
+    resources.push(...candidates);
+    // A target by tags selects only resources with those tags: they are its opt-in. One by ARN has its resources' tags.
+    for (const key of fisTargetKeys(body)) {
+      const known = candidates.find((c) => c.arn === key || c.id === arnId(key));
+      resources.push({ type: 'aws:fis:target', id: key, tags: known?.tags ?? body.resourceTags ?? {}, attributes: {} });
+    }
+  }
+  return resources;
+}
+
 export const fisExperimentAction: ActionDefinition<Args> = {
   id: 'aws.fis.experiment',
-  summary: 'Runs an AWS FIS experiment from a template and follows it to its end (stopped when the run is aborted).',
+  summary: 'Runs an AWS FIS experiment, from a template id or a template of its own, and follows it to its end (stopped when the run is aborted).',
   mutating: true,
   args,
-  /** The template, and the instances its targets can select (FIS picks among them): what the guards must allow. */
+  /** The template, and the resources its targets can select (FIS picks among them): what the guards must allow. */
   async plan(a, ctx): Promise<Resource[]> {
+    if (a.template !== undefined) return templateResources(a.template, ctx);
     const { GetExperimentTemplateCommand } = await sdk.fis();
     const out: GetExperimentTemplateCommandOutput = await send(ctx, new GetExperimentTemplateCommand({ id: a.experimentTemplateId }));
-    const t = out.experimentTemplate;
-    const resources: Resource[] = [{ type: 'aws:fis:experiment-template', id: a.experimentTemplateId, tags: t?.tags ?? {}, attributes: {} }];
-    for (const target of Object.values(t?.targets ?? {})) {
-      if (target.resourceType !== 'aws:ec2:instance') continue;
-      const ids = target.resourceArns?.map((arn) => arn.replace(/^.*instance\//, ''));
-      const filters = (target.filters ?? []).map((f) => ({ path: f.path ?? '', values: f.values ?? [] }));
-      resources.push(...(await instanceInventory({ ...(ids === undefined ? {} : { ids }), ...(target.resourceTags === undefined ? {} : { tags: target.resourceTags }), filters, selection: { mode: 'ALL' } }, ctx)));
-    }
-    return resources;
+    const t = out.experimentTemplate ?? {};
+    return [{ type: 'aws:fis:experiment-template', id: a.experimentTemplateId ?? '', tags: t.tags ?? {}, attributes: {} }, ...(await templateResources(t, ctx)).filter((r) => r.type !== 'aws:fis:target')];
   },
   async run(a, ctx) {
-    const { StartExperimentCommand, StopExperimentCommand, ListExperimentResolvedTargetsCommand } = await sdk.fis();
-    const started: StartExperimentCommandOutput = await send(ctx, new StartExperimentCommand({ experimentTemplateId: a.experimentTemplateId, clientToken: randomUUID() }), (o: StartExperimentCommandOutput) => ({ id: o.experiment?.id, ...stateOf(o.experiment) }));
-    const id = started.experiment?.id;
-    if (id === undefined) throw new ActionFailedError('FIS started no experiment.');
-    // The run created it, so the run may stop it.
-    ctx.fence?.admit(id);
-    const every = a.pollInterval / ctx.speed;
-    let final: Experiment;
+    const { StartExperimentCommand, StopExperimentCommand, ListExperimentResolvedTargetsCommand, CreateExperimentTemplateCommand, DeleteExperimentTemplateCommand } = await sdk.fis();
+    const safetyLever = await checkSafetyLever(ctx);
+    let templateId = a.experimentTemplateId;
+    if (a.template !== undefined) {
+      const input: CreateExperimentTemplateCommandInput = { ...a.template, clientToken: randomUUID(), tags: { ...a.template.tags, 'gameday:run': ctx.runId } };
+      const created: CreateExperimentTemplateCommandOutput = await send(ctx, new CreateExperimentTemplateCommand(input), (o: CreateExperimentTemplateCommandOutput) => ({ id: o.experimentTemplate?.id }));
+      templateId = created.experimentTemplate?.id;
+      if (templateId === undefined) throw new ActionFailedError('FIS created no experiment template.');
+      ctx.fence?.admit(templateId);
+    }
+    const calm = { ...ctx, signal: AbortSignal.timeout(300_000) };
     try {
-      final = await untilFinal(ctx, id, every, ctx.clock.now() + a.timeout, ctx.signal);
-    } catch (error) {
-      // Aborted (or timed out): stop the FIS experiment and wait until it has stopped, whatever the run's signal says.
-      const calm = { ...ctx, signal: AbortSignal.timeout(300_000) };
-      await send(calm, new StopExperimentCommand({ id }), (o: StopExperimentCommandOutput) => stateOf(o.experiment));
-      await untilFinal(calm, id, every, ctx.clock.now() + 300_000, calm.signal);
-      throw error;
+      const started: StartExperimentCommandOutput = await send(ctx, new StartExperimentCommand({ experimentTemplateId: templateId, clientToken: randomUUID(), tags: { 'gameday:run': ctx.runId } }), (o: StartExperimentCommandOutput) => ({ id: o.experiment?.id, ...stateOf(o.experiment) }));
+      const id = started.experiment?.id;
+      if (id === undefined) throw new ActionFailedError('FIS started no experiment.');
+      // The run created it, so the run may stop it.
+      ctx.fence?.admit(id);
+      const every = a.pollInterval / ctx.speed;
+      let final: Experiment;
+      try {
+        final = await untilFinal(ctx, id, every, ctx.clock.now() + a.timeout, ctx.signal);
+      } catch (error) {
+        // Aborted (or timed out): stop the FIS experiment and wait until it has stopped, whatever the run's signal says.
+        await send(calm, new StopExperimentCommand({ id }), (o: StopExperimentCommandOutput) => stateOf(o.experiment));
+        await untilFinal(calm, id, every, ctx.clock.now() + 300_000, calm.signal);
+        throw error;
+      }
+      const resolved: ListExperimentResolvedTargetsCommandOutput = await send(ctx, new ListExperimentResolvedTargetsCommand({ experimentId: id }));
+      const output = {
+        experimentId: id,
+        experimentTemplateId: templateId,
+        safetyLever,
+        state: final.state?.status,
+        reason: final.state?.reason,
+        actions: stateOf(final).actions,
+        resolvedTargets: (resolved.resolvedTargets ?? []).map((r) => ({ target: r.targetName, type: r.resourceType, id: r.targetInformation?.identifier })),
+      };
+      // Newer FIS answers carry `error` and the `cancelled` status, which the installed client's types predate.
+      const state = (final.state ?? {}) as { status?: string; reason?: string; error?: { code?: string; location?: string } };
+      const status = state.status ?? 'unknown';
+      const where = state.error?.code === undefined ? '' : ` (${state.error.code}${state.error.location === undefined ? '' : ` at ${state.error.location}`})`;
+      const why = `FIS experiment ${id} ended ${status}: ${(state.reason ?? 'no reason given').replace(/\.$/, '')}${where}.`;
+      // Stopped (a stop condition, the safety lever, an operator) or cancelled: the fault was cut short, not refused.
+      if (status === 'stopped' || status === 'cancelled') throw new FaultStoppedError(why);
+      if (status !== 'completed') throw new ActionFailedError(why);
+      return { output };
+    } finally {
+      // A template made for this run goes with it.
+      if (a.template !== undefined && templateId !== undefined) {
+        await send(calm, new DeleteExperimentTemplateCommand({ id: templateId })).catch((error: unknown) => ctx.logger.warn(`The FIS template ${templateId} made for this run was not deleted: ${error instanceof Error ? error.message : String(error)}`));
+      }
     }
-    const resolved: ListExperimentResolvedTargetsCommandOutput = await send(ctx, new ListExperimentResolvedTargetsCommand({ experimentId: id }));
-    const output = {
-      experimentId: id,
-      state: final.state?.status,
-      reason: final.state?.reason,
-      actions: stateOf(final).actions,
-      resolvedTargets: (resolved.resolvedTargets ?? []).map((r) => ({ target: r.targetName, type: r.resourceType, id: r.targetInformation?.identifier })),
-    };
-    if (final.state?.status !== 'completed') {
-      throw new ActionFailedError(`FIS experiment ${id} ended ${final.state?.status ?? 'unknown'}: ${final.state?.reason ?? 'no reason given'}.`);
-    }
-    return { output };
   },
 };

@@ -53,6 +53,7 @@ export function fisOperation(method: string, path: string): string {
     if (sub === 'resolvedTargets') return 'ListExperimentResolvedTargets';
     return id === undefined ? (method === 'POST' ? 'StartExperiment' : 'ListExperiments') : method === 'DELETE' ? 'StopExperiment' : 'GetExperiment';
   }
+  if (collection === 'safetyLevers') return sub === 'state' ? 'UpdateSafetyLeverState' : 'GetSafetyLever';
   return `${method} ${path}`;
 }
 
@@ -101,6 +102,16 @@ export function fisApi(world: SimWorld, method: string, path: string, body: stri
     case 'ListExperimentResolvedTargets': {
       const e = fis.experiment(id);
       return reply({ resolvedTargets: Object.entries(e.resolved).flatMap(([targetName, ids]) => ids.map((resourceId) => ({ resourceType: e.template.targets[targetName]?.resourceType, targetName, targetInformation: { identifier: resourceId } }))) });
+    }
+    case 'GetSafetyLever':
+    case 'UpdateSafetyLeverState': {
+      if (id !== 'default') throw new SimApiError('ResourceNotFoundException', `Safety lever ${id} not found.`, 404);
+      if (operation === 'UpdateSafetyLeverState') {
+        const state = (input.state ?? {}) as { status?: unknown; reason?: unknown };
+        fis.setLever(String(state.status ?? ''), String(state.reason ?? ''));
+      }
+      const w = world.topology;
+      return reply({ safetyLever: { id, arn: `arn:aws:fis:${w.region}:${w.accountId}:safety-lever/${id}`, state: fis.lever } });
     }
     default:
       throw new SimApiError('ResourceNotFoundException', `The simulated FIS does not serve ${method} ${path}.`, 404);

@@ -4,7 +4,13 @@ import { SimApiError } from '../protocol/errors.js';
 import type { SimWorld } from '../region.js';
 
 /** FIS action ids the simulated region runs. */
-export const SIM_FIS_ACTIONS = ['aws:ec2:stop-instances', 'aws:ec2:terminate-instances', 'aws:rds:reboot-db-instances', 'aws:rds:failover-db-cluster', 'aws:fis:wait'] as const;
+export const SIM_FIS_ACTIONS = ['aws:ec2:stop-instances', 'aws:ec2:terminate-instances', 'aws:rds:reboot-db-instances', 'aws:rds:failover-db-cluster', 'aws:network:disrupt-connectivity', 'aws:fis:wait'] as const;
+
+/** The account's safety lever: while engaged, no experiment starts and running ones are stopped. */
+export interface SafetyLeverState {
+  status: 'engaged' | 'disengaged' | 'engaging' | 'disengaging';
+  reason: string;
+}
 
 export interface FisTarget {
   resourceType: string;
@@ -80,7 +86,9 @@ export function validateTemplate(t: Pick<FisTemplate, 'targets' | 'actions' | 's
     if (!(SIM_FIS_ACTIONS as readonly string[]).includes(action.actionId)) throw new SimApiError('ValidationException', `Action type ${action.actionId} in action ${name} is not supported.`);
     for (const target of Object.values(action.targets ?? {})) if (t.targets[target] === undefined) throw new SimApiError('ValidationException', `Action ${name} refers to target ${target}, which is not defined.`);
     for (const after of action.startAfter ?? []) if (t.actions[after] === undefined) throw new SimApiError('ValidationException', `Action ${name} starts after ${after}, which is not defined.`);
-    if (action.actionId === 'aws:fis:wait') isoDuration(action.parameters?.duration, `action ${name} duration`);
+    if (action.actionId === 'aws:fis:wait' || action.actionId === 'aws:network:disrupt-connectivity') isoDuration(action.parameters?.duration, `action ${name} duration`);
+    // Only the whole-subnet scope is modelled: the others block particular destinations the region does not have.
+    if (action.actionId === 'aws:network:disrupt-connectivity' && (action.parameters?.scope ?? 'all') !== 'all') throw new SimApiError('ValidationException', `Action ${name}: the simulated FIS supports scope 'all' of aws:network:disrupt-connectivity, not '${action.parameters?.scope}'.`);
   }
   for (const sc of t.stopConditions) if (sc.source !== 'none' && sc.source !== 'aws:cloudwatch:alarm') throw new SimApiError('ValidationException', `Stop condition source ${sc.source} is not supported.`);
 }
@@ -90,6 +98,7 @@ export class SimFis {
   readonly templates = new Map<string, FisTemplate>();
   readonly experiments = new Map<string, FisExperiment>();
   readonly #world: SimWorld;
+  lever: SafetyLeverState = { status: 'disengaged', reason: 'The safety lever has not been engaged.' };
 
   constructor(world: SimWorld) {
     this.#world = world;
@@ -115,9 +124,25 @@ export class SimFis {
     return e;
   }
 
+  /** UpdateSafetyLeverState: engaging stops every running experiment, then the lever is engaged. */
+  setLever(status: string, reason: string): SafetyLeverState {
+    if (status !== 'engaged' && status !== 'disengaged') throw new SimApiError('ValidationException', `Safety lever status must be engaged or disengaged, not '${status}'.`);
+    if (status === this.lever.status) throw new SimApiError('ConflictException', `The safety lever is already ${status}.`, 409);
+    if (status === 'engaged') {
+      for (const e of this.experiments.values()) {
+        if (['initiating', 'pending', 'running'].includes(e.state.status)) {
+          this.stop(e.id, `Experiment stopped by the safety lever: ${reason}`);
+        }
+      }
+    }
+    this.lever = { status, reason };
+    return this.lever;
+  }
+
   /** StartExperiment: initiating (target resolution, ~2 s of AWS time), then the actions in startAfter order. */
   start(templateId: string): FisExperiment {
     const template = this.template(templateId);
+    if (this.lever.status !== 'disengaged') throw new SimApiError('ConflictException', `The safety lever is ${this.lever.status}: ${this.lever.reason}`, 409);
     const id = fisId('EXP');
     const e: FisExperiment = {
       id,
@@ -137,16 +162,16 @@ export class SimFis {
   }
 
   /** StopExperiment: stopping, then stopped; pending actions are cancelled. */
-  stop(id: string): FisExperiment {
+  stop(id: string, reason = 'Experiment stopped.'): FisExperiment {
     const e = this.experiment(id);
     if (['completed', 'stopped', 'failed', 'cancelled'].includes(e.state.status)) return e;
     for (const c of e.cancel) c();
-    e.state = { status: 'stopping', reason: 'Stopping the experiment.' };
+    e.state = { status: 'stopping', reason };
     for (const a of Object.values(e.actions)) if (a.state.status === 'pending' || a.state.status === 'running') a.state = { status: a.state.status === 'pending' ? 'cancelled' : 'stopped', reason: 'Experiment stopped.' };
     // What FIS undoes when it stops: instances it stopped with startInstancesAfterDuration start again.
     for (const undo of e.restore.values()) undo();
     e.restore.clear();
-    later(this.#world, 1_000, () => this.#end(e, 'stopped', 'Experiment stopped.'));
+    later(this.#world, 1_000, () => this.#end(e, 'stopped', reason));
     return e;
   }
 
@@ -166,6 +191,8 @@ export class SimFis {
       candidates = [...w.databases.values()].map((d) => ({ id: d.id, arn: d.arn, tags: d.tags, attributes: { AvailabilityZone: d.zone } }));
     } else if (target.resourceType === 'aws:rds:cluster') {
       candidates = [...w.dbClusters.values()].map((c) => ({ id: c.id, arn: c.arn, tags: c.tags, attributes: {} }));
+    } else if (target.resourceType === 'aws:ec2:subnet') {
+      candidates = w.subnets.map((s) => ({ id: s.id, arn: `arn:aws:ec2:${w.topology.region}:${w.topology.accountId}:subnet/${s.id}`, tags: {}, attributes: { AvailabilityZone: s.zone, SubnetId: s.id, VpcId: w.vpcId } }));
     } else throw new SimApiError('ValidationException', `Target ${name} has resource type ${target.resourceType}, which the simulated FIS does not resolve.`);
     const matching = candidates.filter(
       (c) =>
@@ -190,8 +217,7 @@ export class SimFis {
         this.#world.scheduler.every(1_000, () => {
           const tripped = alarms.find((arn) => [...this.#world.alarms.values()].find((a) => a.arn === arn)?.state === 'ALARM');
           if (tripped !== undefined && e.state.status === 'running') {
-            this.stop(e.id);
-            e.state.reason = `Stop condition ${tripped} was triggered.`;
+            this.stop(e.id, `Stop condition ${tripped} was triggered.`);
           }
         }),
       );
@@ -258,6 +284,12 @@ export class SimFis {
       case 'aws:rds:failover-db-cluster':
         for (const id of ids) w.dbClusters.get(id)?.failover(undefined);
         return 0;
+      case 'aws:network:disrupt-connectivity': {
+        // FIS denies the subnets' traffic with a network ACL: their instances stop answering until it is removed.
+        const restore = ids.map((id) => w.disruptSubnet(id));
+        e.restore.set(name, () => restore.forEach((r) => r()));
+        return isoDuration(action.parameters?.duration, 'duration');
+      }
       case 'aws:fis:wait':
         return isoDuration(action.parameters?.duration, 'duration');
       default:

@@ -234,6 +234,33 @@ Examples:
 `)
     .action(action(async () => (await import('./sim.js')).simCommand));
 
+  const fis = program.command('fis').description('AWS Fault Injection Service: experiment templates from gameday experiments, and back.');
+  fis
+    .command('export')
+    .description('Write the FIS experiment template of an experiment\'s faults (what FIS cannot express is named on stderr).')
+    .argument('<file>', 'experiment file (YAML or JSON)')
+    .option('--role-arn <arn>', 'the FIS service role (default: environment.fisRoleArn)')
+    .option('--account <id>', 'account of resources named by id and of alarms (default: environment.allowedAccountIds when it has one)')
+    .option('--out <file>', 'write the template to this file instead of standard output')
+    .addHelpText('after', `
+Example:
+  $ gameday fis export experiments/stop-half-fleet.yaml --role-arn arn:aws:iam::123456789012:role/gameday-fis --out template.json
+  $ aws fis create-experiment-template --cli-input-json file://template.json
+`)
+    .action(action(async () => (await import('./fis.js')).fisExportCommand));
+  fis
+    .command('import')
+    .description('Write a gameday experiment with the faults of an FIS experiment template, and probes to fill in.')
+    .argument('<template>', 'template JSON (the CreateExperimentTemplate body, or aws fis get-experiment-template output)')
+    .option('--out <file>', 'write the experiment to this file instead of standard output')
+    .option('--name <name>', 'name of the experiment (default: the template\'s gameday:experiment tag)')
+    .addHelpText('after', `
+Example:
+  $ aws fis get-experiment-template --id EXT1a2b3c4d5e6f7 > template.json
+  $ gameday fis import template.json --out experiments/from-fis.yaml
+`)
+    .action(action(async () => (await import('./fis.js')).fisImportCommand));
+
   program
     .command('schema')
     .description('Print the JSON Schema of experiment files (or of journals).')
@@ -271,7 +298,9 @@ function runOptions(command: Command): Command {
       .option('--yes', 'aws: run the plan without asking for confirmation', false)
       .option('--audit-log <file>', 'append every AWS call to this file (default: <results>/audit.log)')
       .option('--report <dir>', 'also write each run\'s HTML, Markdown and JUnit reports into this directory')
-      .addOption(new Option('--trials <n>', 'run the experiment n times, waiting for the steady state between trials, and report recovery statistics').argParser((v) => parsePositiveInt(v, '--trials'))),
+      .addOption(new Option('--trials <n>', 'run the experiment n times, waiting for the steady state between trials, and report recovery statistics').argParser((v) => parsePositiveInt(v, '--trials')))
+      .option('--via-fis', 'run the faults through AWS FIS, from a template gameday writes of them (created for the run, deleted after)', false)
+      .option('--fis-role-arn <arn>', 'the FIS service role of that template (default: environment.fisRoleArn)'),
   );
 }
 

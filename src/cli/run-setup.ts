@@ -5,6 +5,7 @@ import { loadExperimentFile, loadExperimentText, type LoadedExperiment, type Loa
 import type { Registry } from '../registry/registry.js';
 import type { SimRegion } from '../sim/server.js';
 import { placeholderSimOutputs, remoteSimOutputs, startSimRegion } from './sim-host.js';
+import { delegateToFis, exportContext } from './via-fis.js';
 
 /** An experiment loaded against the world it will run in, with that world's AWS clients. */
 export interface PreparedRun {
@@ -30,6 +31,8 @@ export interface PrepareOptions {
   notice?(line: string): void;
   /** The run's id: an assumed role's session is named after it. */
   runId?: string;
+  /** Runs the faults through AWS FIS, from a template written of them (`run --via-fis`), with this role if given. */
+  viaFis?: { roleArn?: string | undefined };
 }
 
 /**
@@ -48,7 +51,10 @@ export async function prepareRun(file: string, options: PrepareOptions): Promise
   const load = (o: LoadOptions): Promise<LoadedExperiment> => (options.text === undefined ? loadExperimentFile(file, o) : loadExperimentText(options.text, file, o));
   const registry = options.registry;
   let simOutputs = options.simOutputs;
-  let loaded = await load({ registry, simOutputs: (t, endpoint) => (simOutputs !== undefined ? Promise.resolve(simOutputs) : worldOutputs(options.topology ?? t, endpoint)) });
+  let validatedWith: Record<string, string> | undefined;
+  const viaFis = (l: LoadedExperiment, outputs: Record<string, string> | undefined): LoadedExperiment => (options.viaFis === undefined ? l : delegateToFis(l, registry, exportContext(l, outputs, options.viaFis)));
+  // Converted once before any region starts, so an experiment FIS cannot express is refused with nothing started.
+  let loaded = viaFis(await load({ registry, simOutputs: async (t, endpoint) => (validatedWith = simOutputs ?? (await worldOutputs(options.topology ?? t, endpoint))) }), validatedWith);
   const environment = loaded.experiment.environment;
   let region: SimRegion | undefined;
   let aws: AwsClientFactory;
@@ -63,7 +69,7 @@ export async function prepareRun(file: string, options: PrepareOptions): Promise
         simOutputs = region.outputs();
       } else simOutputs = await remoteSimOutputs(environment.endpoint);
       const outputs = simOutputs;
-      loaded = await load({ registry, simOutputs: async () => outputs });
+      loaded = viaFis(await load({ registry, simOutputs: async () => outputs }), outputs);
     }
     const endpoint = simOutputs['region.endpoint'] ?? environment.endpoint ?? '';
     aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, process.env, { endpoint, region: simOutputs['region.name'] ?? 'us-east-1' }, options.runId));

@@ -48,13 +48,17 @@ export interface RunCommandOptions {
   report?: string;
   /** Run the experiment this many times, waiting for the steady state between trials, and report the statistics. */
   trials?: number;
+  /** Run the faults through AWS FIS, from a template gameday writes of them. */
+  viaFis?: boolean;
+  /** The FIS service role of that template. */
+  fisRoleArn?: string;
 }
 
 /** `gameday run FILE`: validates, runs in this process (or on the queue), writes the journal, exits with the verdict's code. */
 export async function runCommand(globals: GlobalOptions, file: string, options: RunCommandOptions): Promise<number> {
   if (options.queue === true || options.detach === true) {
-    if ((options.trials ?? 1) > 1 || options.report !== undefined) {
-      throw new GamedayError(ErrorCode.InvalidArgument, '--trials and --report run in this process: leave out --queue (a queued run\'s journal can be rendered with gameday report).', { exitCode: ExitCode.InvalidInput });
+    if ((options.trials ?? 1) > 1 || options.report !== undefined || options.viaFis === true) {
+      throw new GamedayError(ErrorCode.InvalidArgument, '--trials, --report and --via-fis run in this process: leave out --queue (a queued run\'s journal can be rendered with gameday report).', { exitCode: ExitCode.InvalidInput });
     }
     return (await import('./run-queued.js')).runQueued(globals, file, options);
   }
@@ -65,6 +69,7 @@ export async function runCommand(globals: GlobalOptions, file: string, options: 
     runId,
     ...(options.topology === undefined ? {} : { topology: options.topology }),
     ...(options.speed === undefined ? {} : { speed: options.speed }),
+    ...(options.viaFis === true ? { viaFis: { roleArn: options.fisRoleArn } } : {}),
     notice: (line) => {
       if (kindOfView(options, globals) !== 'none') process.stderr.write(`${line}\n`);
     },

@@ -31,6 +31,11 @@ const environment = z
       .optional()
       .meta({ description: 'Assume this role for every call (a target account); the session is named gameday-<run id>, so CloudTrail shows the run.' }),
     externalId: z.string().min(2).max(1224).optional().meta({ description: 'External id the role’s trust policy requires.' }),
+    fisRoleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, { error: 'expected an IAM role ARN such as arn:aws:iam::123456789012:role/gameday-fis' })
+      .optional()
+      .meta({ description: 'The FIS service role of templates gameday writes (fis export, run --via-fis); infra/iam/fis-service-role.yaml creates one.' }),
     endpoint: z
       .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
       .optional()

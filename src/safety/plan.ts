@@ -125,7 +125,7 @@ export async function buildPlan(
     } else if (definition.plan !== undefined && findRunRefs(rawFaults[i]?.args).refs.length === 0) {
       const found = await definition.plan(fault.args, ctx);
       const kept = found.filter((r) => hasTags(r, policy.requireTags));
-      planned = { fault: fault.name, action: fault.action, source: 'action', type: [...new Set(found.map((r) => r.type))].join(', ') || 'none', selection: 'chosen by the action', candidates: found.length, withoutOptIn: found.length - kept.length, resources: kept, rollback };
+      planned = { fault: fault.name, action: fault.action, source: 'action', type: [...new Set(found.map((r) => r.type))].join(', ') || 'resources', selection: 'chosen by the action', candidates: found.length, withoutOptIn: found.length - kept.length, resources: kept, rollback };
     } else {
       planned = { fault: fault.name, action: fault.action, source: 'none', type: 'none', selection: formatSelection({ mode: 'ALL' }), candidates: 0, withoutOptIn: 0, resources: [], rollback };
     }

@@ -123,8 +123,11 @@ recovery: { stableFor: 20s, timeout: 10m }
       assert.ok(fault?.calls.every((c) => c.ok), 'no call was refused');
       // Only the template withFis made is left.
       assert.equal((await fis.send(new ListExperimentTemplatesCommand({}))).experimentTemplates?.length, 1);
-      // The plan names the target by what it selects, with the candidate instances.
-      assert.ok(journal.targets[0]?.selected.some((s) => s.id === 'aws:ec2:instance where gameday:allowed=true'));
+      // gameday chose the one instance at plan time (after the guards), and the template it created names exactly it.
+      const chosen = journal.targets[0]?.selected ?? [];
+      assert.equal(chosen.length, 1);
+      assert.deepEqual((fault?.calls.find((c) => c.operation === 'CreateExperimentTemplate')?.request as { targets: unknown }).targets, { web: { resourceType: 'aws:ec2:instance', resourceArns: [`arn:aws:ec2:us-east-1:123456789012:instance/${chosen[0]?.id ?? ''}`], selectionMode: 'ALL' } });
+      assert.deepEqual((fault?.output as { resolvedTargets: { id: string }[] }).resolvedTargets.map((t) => t.id), [chosen[0]?.id]);
     });
   });
 
@@ -142,7 +145,7 @@ recovery: { stableFor: 20s, timeout: 10m }
   });
 
   it('an FIS stop condition ends the run aborted, naming the alarm; a target that resolves to nothing ends it invalid-fault with FIS\'s reason', async () => {
-    await withFis(async (_text, _fis, aws, outputs) => {
+    await withFis(async (_text, fis, aws, outputs) => {
       const registry = defaultRegistry();
       const cw = new CloudWatchClient({ endpoint: outputs['region.endpoint'], region: 'us-east-1', credentials: CREDENTIALS });
       try {
@@ -157,9 +160,15 @@ recovery: { stableFor: 20s, timeout: 10m }
       } finally {
         cw.destroy();
       }
+      // A template of the run's own is resolved by gameday first: a target that matches nothing is found before FIS is asked.
       const nothing = STOP_ONE.replace('"gameday:allowed": "true"', 'team: nobody');
-      const loaded = parseExperiment(inline(nothing), join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs });
-      const journal = await runExperiment(loaded, { registry, aws });
+      const own = await runExperiment(parseExperiment(inline(nothing), join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs }), { registry, aws });
+      assert.equal(own.verdict.status, 'invalid-fault', own.verdict.reason);
+      assert.match(own.verdict.reason ?? '', /fault 'fis' matched no resources \(of 0 candidates\)/);
+      // A stored template's targets are FIS's to resolve: FIS fails the experiment and gameday names FIS's reason.
+      const stored = await fis.send(new CreateExperimentTemplateCommand({ clientToken: 'nobody', description: 'nobody', roleArn: 'arn:aws:iam::123456789012:role/fis', stopConditions: [{ source: 'none' }], targets: { web: { resourceType: 'aws:ec2:instance', resourceTags: { team: 'nobody' }, selectionMode: 'ALL' } }, actions: { stop: { actionId: 'aws:ec2:stop-instances', targets: { Instances: 'web' } } } }));
+      const text = inline('{}').replace('      template: {}', `      experimentTemplateId: ${stored.experimentTemplate?.id ?? ''}`);
+      const journal = await runExperiment(parseExperiment(text, join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs }), { registry, aws });
       assert.equal(journal.verdict.status, 'invalid-fault', journal.verdict.reason);
       assert.match(journal.verdict.reason ?? '', /ended failed: Target resolution returned empty set for target web \(TargetResolutionFailed at web\)/);
     });

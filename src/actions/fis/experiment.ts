@@ -5,7 +5,7 @@
  * gameday run stops the FIS experiment (StopExperiment) and waits until it has stopped. Lands when FIS completes it;
  * `failed`, `stopped` or `cancelled` mean it did not land, with FIS's reason.
  */
-import type { Experiment, GetExperimentCommandOutput, StopExperimentCommandOutput, ListExperimentResolvedTargetsCommandOutput, StartExperimentCommandOutput, GetExperimentTemplateCommandOutput, CreateExperimentTemplateCommandOutput, CreateExperimentTemplateCommandInput } from '@aws-sdk/client-fis';
+import type { Experiment, GetExperimentCommandOutput, StopExperimentCommandOutput, ListExperimentResolvedTargetsCommandOutput, StartExperimentCommandOutput, GetExperimentTemplateCommandOutput, CreateExperimentTemplateCommandOutput, CreateExperimentTemplateCommandInput, ExperimentTemplateTarget } from '@aws-sdk/client-fis';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { awsCall, awsSend } from '../../aws/call.js';
@@ -18,6 +18,7 @@ import { fisTargetKeys } from '../../safety/fence.js';
 import { instanceInventory } from '../ec2/instances.js';
 import { clusterInventory } from '../rds/db-clusters.js';
 import { dbInventory } from '../rds/db-instances.js';
+import { applySelection, parseSelection } from '../../experiment/selection.js';
 import { arnId, fisTemplate, type FisTargetBody, type FisTemplateBody } from './template.js';
 
 const args = z
@@ -102,20 +103,61 @@ async function targetCandidates(target: FisTargetBody, ctx: ActivityContext): Pr
   }
 }
 
-/** What a template can touch: each target as the fence names it (with the tags it selects by), and its candidates. */
-async function templateResources(t: FisTemplateBody | NonNullable<GetExperimentTemplateCommandOutput['experimentTemplate']>, ctx: ActivityContext): Promise<Resource[]> {
+/** Template targets of these types gameday lists itself, so it can choose their resources at plan time. */
+const INVENTORIED = new Set(['aws:ec2:instance', 'aws:rds:db', 'aws:rds:cluster']);
+
+/** The template target a planned resource was chosen for (`pinned`), kept in its attributes. */
+const TARGET_OF = 'gameday:fisTarget';
+
+const targetBody = (target: ExperimentTemplateTarget): FisTargetBody => ({
+  resourceType: target.resourceType ?? '',
+  selectionMode: target.selectionMode ?? 'ALL',
+  ...(target.resourceArns === undefined ? {} : { resourceArns: target.resourceArns }),
+  ...(target.resourceTags === undefined ? {} : { resourceTags: target.resourceTags }),
+  ...(target.filters === undefined ? {} : { filters: target.filters.map((f) => ({ path: f.path ?? '', values: f.values ?? [] })) }),
+});
+
+/**
+ * A stored template: FIS chooses among its targets' candidates when it starts, so the plan holds every candidate
+ * (the guards must allow all of them).
+ */
+async function storedTemplateResources(t: NonNullable<GetExperimentTemplateCommandOutput['experimentTemplate']>, ctx: ActivityContext): Promise<Resource[]> {
   const resources: Resource[] = [];
-  for (const target of Object.values(t.targets ?? {})) {
-    const body = { resourceType: target.resourceType ?? '', selectionMode: target.selectionMode ?? 'ALL', ...(target.resourceArns === undefined ? {} : { resourceArns: target.resourceArns }), ...(target.resourceTags === undefined ? {} : { resourceTags: target.resourceTags }), ...(target.filters === undefined ? {} : { filters: target.filters.map((f) => ({ path: f.path ?? '', values: f.values ?? [] })) }) };
-    const candidates = await targetCandidates(body, ctx);
-    resources.push(...candidates);
-    // A target by tags selects only resources with those tags: they are its opt-in. One by ARN has its resources' tags.
-    for (const key of fisTargetKeys(body)) {
-      const known = candidates.find((c) => c.arn === key || c.id === arnId(key));
-      resources.push({ type: 'aws:fis:target', id: key, tags: known?.tags ?? body.resourceTags ?? {}, attributes: {} });
+  for (const target of Object.values(t.targets ?? {})) resources.push(...(await targetCandidates(targetBody(target), ctx)));
+  return resources;
+}
+
+/**
+ * A template of the run's own: gameday chooses each target's resources now, as for a native fault, and `pinned`
+ * names exactly those in the template it creates, so FIS acts on what the plan showed and the guards checked.
+ * Targets of types gameday does not list stay as written, named by what they select (their tags are their opt-in).
+ */
+async function ownTemplateResources(t: FisTemplateBody, ctx: ActivityContext): Promise<Resource[]> {
+  const resources: Resource[] = [];
+  for (const [name, target] of Object.entries(t.targets)) {
+    if (INVENTORIED.has(target.resourceType)) {
+      const selection = parseSelection(target.selectionMode);
+      const candidates = await targetCandidates(target, ctx);
+      const chosen = applySelection(selection.ok ? selection.value : { mode: 'ALL' }, candidates, Math.random);
+      resources.push(...chosen.map((r) => ({ ...r, attributes: { ...r.attributes, [TARGET_OF]: name } })));
+    } else {
+      for (const key of fisTargetKeys(target)) resources.push({ type: 'aws:fis:target', id: key, tags: target.resourceTags ?? {}, attributes: { [TARGET_OF]: name } });
     }
   }
   return resources;
+}
+
+/** The template with each listed target narrowed to the resources the plan chose for it (after the guards). */
+function pinned(t: FisTemplateBody, planned: readonly Resource[]): FisTemplateBody {
+  const targets = Object.fromEntries(
+    Object.entries(t.targets).map(([name, target]) => {
+      if (!INVENTORIED.has(target.resourceType)) return [name, target];
+      const arns = planned.filter((r) => r.attributes[TARGET_OF] === name).map((r) => r.arn ?? r.id);
+      if (arns.length === 0) throw new ActionFailedError(`FIS target ${name} has no resource left in the plan.`);
+      return [name, { resourceType: target.resourceType, resourceArns: arns, selectionMode: 'ALL', ...(target.parameters === undefined ? {} : { parameters: target.parameters }) }];
+    }),
+  );
+  return { ...t, targets };
 }
 
 export const fisExperimentAction: ActionDefinition<Args> = {
@@ -125,18 +167,18 @@ export const fisExperimentAction: ActionDefinition<Args> = {
   args,
   /** The template, and the resources its targets can select (FIS picks among them): what the guards must allow. */
   async plan(a, ctx): Promise<Resource[]> {
-    if (a.template !== undefined) return templateResources(a.template, ctx);
+    if (a.template !== undefined) return ownTemplateResources(a.template, ctx);
     const { GetExperimentTemplateCommand } = await sdk.fis();
     const out: GetExperimentTemplateCommandOutput = await send(ctx, new GetExperimentTemplateCommand({ id: a.experimentTemplateId }));
     const t = out.experimentTemplate ?? {};
-    return [{ type: 'aws:fis:experiment-template', id: a.experimentTemplateId ?? '', tags: t.tags ?? {}, attributes: {} }, ...(await templateResources(t, ctx)).filter((r) => r.type !== 'aws:fis:target')];
+    return [{ type: 'aws:fis:experiment-template', id: a.experimentTemplateId ?? '', tags: t.tags ?? {}, attributes: {} }, ...(await storedTemplateResources(t, ctx))];
   },
   async run(a, ctx) {
     const { StartExperimentCommand, StopExperimentCommand, ListExperimentResolvedTargetsCommand, CreateExperimentTemplateCommand, DeleteExperimentTemplateCommand } = await sdk.fis();
     const safetyLever = await checkSafetyLever(ctx);
     let templateId = a.experimentTemplateId;
     if (a.template !== undefined) {
-      const input: CreateExperimentTemplateCommandInput = { ...a.template, clientToken: randomUUID(), tags: { ...a.template.tags, 'gameday:run': ctx.runId } };
+      const input: CreateExperimentTemplateCommandInput = { ...pinned(a.template, ctx.targets), clientToken: randomUUID(), tags: { ...a.template.tags, 'gameday:run': ctx.runId } };
       const created: CreateExperimentTemplateCommandOutput = await send(ctx, new CreateExperimentTemplateCommand(input), (o: CreateExperimentTemplateCommandOutput) => ({ id: o.experimentTemplate?.id }));
       templateId = created.experimentTemplate?.id;
       if (templateId === undefined) throw new ActionFailedError('FIS created no experiment template.');
@@ -159,7 +201,11 @@ export const fisExperimentAction: ActionDefinition<Args> = {
         await untilFinal(calm, id, every, ctx.clock.now() + 300_000, calm.signal);
         throw error;
       }
-      const resolved: ListExperimentResolvedTargetsCommandOutput = await send(ctx, new ListExperimentResolvedTargetsCommand({ experimentId: id }));
+      // LocalStack has no ListExperimentResolvedTargets: the journal then says the resolved targets are unknown.
+      const resolved: Pick<ListExperimentResolvedTargetsCommandOutput, 'resolvedTargets'> | undefined = await send<InstanceType<typeof ListExperimentResolvedTargetsCommand>, ListExperimentResolvedTargetsCommandOutput>(ctx, new ListExperimentResolvedTargetsCommand({ experimentId: id })).catch((error: unknown) => {
+        if (error instanceof AwsCallError && NOT_OFFERED.test(error.awsName)) return undefined;
+        throw error;
+      });
       const output = {
         experimentId: id,
         experimentTemplateId: templateId,
@@ -167,7 +213,7 @@ export const fisExperimentAction: ActionDefinition<Args> = {
         state: final.state?.status,
         reason: final.state?.reason,
         actions: stateOf(final).actions,
-        resolvedTargets: (resolved.resolvedTargets ?? []).map((r) => ({ target: r.targetName, type: r.resourceType, id: r.targetInformation?.identifier })),
+        resolvedTargets: resolved === undefined ? 'not offered by this endpoint' : (resolved.resolvedTargets ?? []).map((r) => ({ target: r.targetName, type: r.resourceType, id: r.targetInformation?.identifier })),
       };
       // Newer FIS answers carry `error` and the `cancelled` status, which the installed client's types predate.
       const state = (final.state ?? {}) as { status?: string; reason?: string; error?: { code?: string; location?: string } };

@@ -4,7 +4,7 @@ import { SimApiError } from '../protocol/errors.js';
 import type { SimWorld } from '../region.js';
 
 /** FIS action ids the simulated region runs. */
-export const SIM_FIS_ACTIONS = ['aws:ec2:stop-instances', 'aws:ec2:terminate-instances', 'aws:rds:reboot-db-instances', 'aws:rds:failover-db-cluster', 'aws:network:disrupt-connectivity', 'aws:fis:wait'] as const;
+export const SIM_FIS_ACTIONS = ['aws:ec2:stop-instances', 'aws:ec2:terminate-instances', 'aws:ec2:reboot-instances', 'aws:rds:reboot-db-instances', 'aws:rds:failover-db-cluster', 'aws:network:disrupt-connectivity', 'aws:fis:wait'] as const;
 
 /** The account's safety lever: while engaged, no experiment starts and running ones are stopped. */
 export interface SafetyLeverState {
@@ -277,6 +277,9 @@ export class SimFis {
       }
       case 'aws:ec2:terminate-instances':
         for (const id of ids) w.instances.get(id)?.terminate();
+        return 0;
+      case 'aws:ec2:reboot-instances':
+        for (const id of ids) w.instances.get(id)?.reboot();
         return 0;
       case 'aws:rds:reboot-db-instances':
         for (const id of ids) w.databases.get(id)?.reboot(action.parameters?.forceFailover === 'true');

@@ -1,0 +1,220 @@
+/**
+ * Conversion between gameday experiments and AWS FIS experiment templates: `gameday fis export` (the faults FIS can
+ * express, as a CreateExperimentTemplate body), `gameday fis import` (a template's faults as a gameday experiment,
+ * with probes to fill in) and `run --via-fis`. What one side cannot express is reported by name, never dropped.
+ */
+import type { Experiment, FaultSpec } from '../../experiment/schema.js';
+import type { SelectionMode } from '../../experiment/selection.js';
+import { arnId, isoDuration, parseIsoDuration, type FisActionBody, type FisTargetBody, type FisTemplateBody } from './template.js';
+
+/** Something one side could not express, by the name the user gave it. */
+export interface Unexpressed {
+  /** `fault 'x' (aws.route53.fail-health-check)`, `stop condition 'y'`, `action 'z' (aws:ecs:stop-task)`. */
+  what: string;
+  reason: string;
+}
+
+export interface ExportContext {
+  region: string;
+  /** The account, for the ARNs of resources named by id and of alarms; undefined when none is known. */
+  account: string | undefined;
+  roleArn: string;
+}
+
+/** FIS's name for a gameday step name (FIS allows letters, digits, hyphens and underscores, 64 at most). */
+const fisName = (name: string): string => name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
+
+const selectionMode = (s: SelectionMode): string => (s.mode === 'ALL' ? 'ALL' : s.mode === 'COUNT' ? `COUNT(${s.count})` : `PERCENT(${s.percent})`);
+
+/** The FIS action and target key each expressible gameday action becomes, by the target's resource type. */
+function fisActionFor(fault: FaultSpec, type: string): { actionId: string; key: string; parameters?: Record<string, string> } | string {
+  const cluster = type === 'aws:rds:cluster';
+  switch (fault.action) {
+    case 'aws.ec2.stop-instances':
+      return { actionId: 'aws:ec2:stop-instances', key: 'Instances' };
+    case 'aws.ec2.terminate-instances':
+      return { actionId: 'aws:ec2:terminate-instances', key: 'Instances' };
+    case 'aws.ec2.reboot-instances':
+      return { actionId: 'aws:ec2:reboot-instances', key: 'Instances' };
+    case 'aws.rds.failover':
+      return cluster ? { actionId: 'aws:rds:failover-db-cluster', key: 'Clusters' } : { actionId: 'aws:rds:reboot-db-instances', key: 'DBInstances', parameters: { forceFailover: 'true' } };
+    case 'aws.rds.reboot':
+      return cluster ? 'FIS has no action that reboots a DB cluster' : { actionId: 'aws:rds:reboot-db-instances', key: 'DBInstances', parameters: { forceFailover: 'false' } };
+    case 'aws.route53.fail-health-check':
+      return 'FIS has no action that fails a Route 53 health check';
+    case 'aws.fis.experiment':
+      return 'it is already an FIS experiment; run its template on its own';
+    default:
+      return fault.action.startsWith('local.') ? 'it acts on the gameday host, not through AWS' : `FIS has no action equivalent to ${fault.action}`;
+  }
+}
+
+const ARN_SERVICE: Record<string, (region: string, account: string, id: string) => string> = {
+  'aws:ec2:instance': (r, a, id) => `arn:aws:ec2:${r}:${a}:instance/${id}`,
+  'aws:rds:db': (r, a, id) => `arn:aws:rds:${r}:${a}:db:${id}`,
+  'aws:rds:cluster': (r, a, id) => `arn:aws:rds:${r}:${a}:cluster:${id}`,
+};
+
+/**
+ * The FIS template for an experiment's faults: each expressible fault becomes a target and an action, a `startAfter`
+ * offset becomes an `aws:fis:wait` before it, a stop of instances with a `duration` starts them again after it, and
+ * alarm stop conditions become FIS stop conditions. Everything else is listed in `unexpressed`.
+ */
+export function toFisTemplate(e: Experiment, ctx: ExportContext): { template: FisTemplateBody; unexpressed: Unexpressed[] } {
+  const targets: Record<string, FisTargetBody> = {};
+  const actions: Record<string, FisActionBody> = {};
+  const unexpressed: Unexpressed[] = [];
+  const needAccount = (what: string): string => {
+    if (ctx.account === undefined) throw new Error(`${what} needs the account id for its ARN: pass --account or list exactly one account in environment.allowedAccountIds.`);
+    return ctx.account;
+  };
+  for (const fault of e.faults) {
+    const what = `fault '${fault.name}' (${fault.action})`;
+    const name = fisName(fault.name);
+    const args = (fault.args ?? {}) as Record<string, unknown>;
+    let target: FisTargetBody;
+    let type: string;
+    let mapped: ReturnType<typeof fisActionFor>;
+    if (fault.action === 'aws.scenario.az-outage') {
+      // The zone's instances are expressible; its databases are chosen by where their primary runs, which FIS cannot select on.
+      type = 'aws:ec2:instance';
+      target = { resourceType: type, resourceTags: args.instanceTags as Record<string, string>, filters: [{ path: 'Placement.AvailabilityZone', values: [String(args.availabilityZone)] }], selectionMode: 'ALL' };
+      mapped = args.instances === 'stop' ? { actionId: 'aws:ec2:stop-instances', key: 'Instances' } : { actionId: 'aws:ec2:terminate-instances', key: 'Instances' };
+      if (args.failoverDatabases !== false) unexpressed.push({ what: `${what}, its database failovers`, reason: 'FIS selects databases by ARN or tag, not by the zone of their primary; add an aws.rds.failover fault naming them' });
+    } else {
+      const spec = fault.targets;
+      type = spec?.type ?? (fault.action.startsWith('aws.rds.') ? 'aws:rds:db' : 'aws:ec2:instance');
+      mapped = fisActionFor(fault, type);
+      if (typeof mapped === 'string') {
+        unexpressed.push({ what, reason: mapped });
+        continue;
+      }
+      if (spec === undefined) {
+        unexpressed.push({ what, reason: 'it names no targets' });
+        continue;
+      }
+      const arn = ARN_SERVICE[type];
+      if (spec.ids !== undefined && arn === undefined) {
+        unexpressed.push({ what, reason: `FIS targets of type ${type} by id are not supported by this export` });
+        continue;
+      }
+      target = {
+        resourceType: type,
+        ...(spec.ids === undefined || arn === undefined ? {} : { resourceArns: spec.ids.map((id) => arn(ctx.region, needAccount(what), id)) }),
+        ...(spec.tags === undefined ? {} : { resourceTags: spec.tags }),
+        ...(spec.filters === undefined ? {} : { filters: spec.filters }),
+        selectionMode: selectionMode(spec.selection),
+      };
+      if (target.resourceArns === undefined && target.resourceTags === undefined) {
+        unexpressed.push({ what, reason: 'FIS needs resource ARNs or tags; this fault selects by filters alone' });
+        continue;
+      }
+      if (args.force === true) unexpressed.push({ what: `${what}, force: true`, reason: 'FIS stops instances without forcing' });
+    }
+    targets[name] = target;
+    const action: FisActionBody = { actionId: mapped.actionId, targets: { [mapped.key]: name }, ...(mapped.parameters === undefined ? {} : { parameters: { ...mapped.parameters } }) };
+    if (fault.duration !== undefined) {
+      if (mapped.actionId === 'aws:ec2:stop-instances') action.parameters = { ...action.parameters, startInstancesAfterDuration: isoDuration(fault.duration) };
+      else unexpressed.push({ what: `${what}, duration ${isoDuration(fault.duration)}`, reason: `${mapped.actionId} has nothing to undo after a duration` });
+    }
+    if (fault.startAfter > 0) {
+      actions[`${name}-wait`] = { actionId: 'aws:fis:wait', parameters: { duration: isoDuration(fault.startAfter) } };
+      action.startAfter = [`${name}-wait`];
+    }
+    actions[name] = action;
+  }
+  const stopConditions: FisTemplateBody['stopConditions'] = [];
+  for (const [i, s] of e.stopConditions.entries()) {
+    if (s.alarm !== undefined) {
+      stopConditions.push({ source: 'aws:cloudwatch:alarm', value: s.alarm.startsWith('arn:') ? s.alarm : `arn:aws:cloudwatch:${ctx.region}:${needAccount(`stop condition on alarm ${s.alarm}`)}:alarm:${s.alarm}` });
+    } else unexpressed.push({ what: `stop condition '${s.name ?? `#${i + 1}`}' (probe ${s.probe ?? '?'})`, reason: 'FIS stop conditions are CloudWatch alarms; gameday keeps watching it when the run goes through FIS' });
+  }
+  for (const r of e.rollbacks) unexpressed.push({ what: `rollback '${r.name}' (${r.action})`, reason: 'FIS undoes only what its actions define' });
+  const description = (e.metadata.description ?? e.metadata.name).slice(0, 512);
+  return {
+    template: { description, roleArn: ctx.roleArn, targets, actions, stopConditions: stopConditions.length > 0 ? stopConditions : [{ source: 'none' }], tags: { 'gameday:experiment': e.metadata.name } },
+    unexpressed,
+  };
+}
+
+/** A gameday fault as `fis import` writes it (plain data, the experiment file's spelling). */
+export interface ImportedFault {
+  name: string;
+  action: string;
+  startAfter?: string;
+  duration?: string;
+  targets?: { type?: string; ids?: string[]; tags?: Record<string, string>; filters?: { path: string; values: string[] }[]; selection: string };
+}
+
+/** Seconds as gameday writes a duration. */
+const secs = (ms: number): string => (ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 1_000)}s`);
+
+/** FIS's action ids gameday can run natively, and the gameday action each becomes. */
+const NATIVE: Record<string, string> = {
+  'aws:ec2:stop-instances': 'aws.ec2.stop-instances',
+  'aws:ec2:terminate-instances': 'aws.ec2.terminate-instances',
+  'aws:ec2:reboot-instances': 'aws.ec2.reboot-instances',
+  'aws:rds:failover-db-cluster': 'aws.rds.failover',
+  'aws:rds:reboot-db-instances': 'aws.rds.reboot',
+};
+
+/**
+ * The gameday experiment for a template's faults: each native action becomes a fault on its target, `aws:fis:wait`
+ * chains become `startAfter` offsets, `startInstancesAfterDuration` becomes the fault's `duration`, alarms become
+ * stop conditions. Actions without a gameday equivalent are listed in `unexpressed`.
+ */
+export function fromFisTemplate(t: FisTemplateBody): { faults: ImportedFault[]; alarms: string[]; unexpressed: Unexpressed[] } {
+  const unexpressed: Unexpressed[] = [];
+  // Each action's start and end offsets, following startAfter (FIS starts an action when all it follows have ended).
+  const ends = new Map<string, number>();
+  const starts = new Map<string, number>();
+  const lengthOf = (a: FisActionBody): number => parseIsoDuration(a.parameters?.duration) ?? parseIsoDuration(a.parameters?.startInstancesAfterDuration) ?? 0;
+  const visit = (name: string, seen: Set<string>): number => {
+    const known = ends.get(name);
+    if (known !== undefined) return known;
+    if (seen.has(name)) throw new Error(`actions.${name}.startAfter forms a cycle.`);
+    const a = t.actions[name];
+    if (a === undefined) throw new Error(`an action starts after '${name}', which the template does not define.`);
+    const start = Math.max(0, ...(a.startAfter ?? []).map((p) => visit(p, new Set([...seen, name]))));
+    starts.set(name, start);
+    ends.set(name, start + lengthOf(a));
+    return start + lengthOf(a);
+  };
+  const faults: ImportedFault[] = [];
+  for (const [name, a] of Object.entries(t.actions)) {
+    visit(name, new Set());
+    if (a.actionId === 'aws:fis:wait') continue;
+    const native = NATIVE[a.actionId];
+    const what = `action '${name}' (${a.actionId})`;
+    if (native === undefined) {
+      unexpressed.push({ what, reason: 'gameday has no native equivalent; keep it in FIS and run the template with aws.fis.experiment' });
+      continue;
+    }
+    const targetName = Object.values(a.targets ?? {})[0];
+    const target = targetName === undefined ? undefined : t.targets[targetName];
+    if (target === undefined) {
+      unexpressed.push({ what, reason: 'it names no target' });
+      continue;
+    }
+    const forceFailover = a.parameters?.forceFailover === 'true';
+    const action = native === 'aws.rds.reboot' && forceFailover ? 'aws.rds.failover' : native;
+    const fault: ImportedFault = {
+      name: name.replace(/[^A-Za-z0-9_-]/g, '-').replace(/^[^A-Za-z]+/, '').slice(0, 63) || 'fault',
+      action,
+      targets: {
+        ...(target.resourceType === (action.startsWith('aws.rds.') ? 'aws:rds:db' : 'aws:ec2:instance') ? {} : { type: target.resourceType }),
+        ...(target.resourceArns === undefined ? {} : { ids: target.resourceArns.map(arnId) }),
+        ...(target.resourceTags === undefined ? {} : { tags: target.resourceTags }),
+        ...(target.filters === undefined ? {} : { filters: target.filters }),
+        selection: target.selectionMode,
+      },
+    };
+    const start = starts.get(name) ?? 0;
+    if (start > 0) fault.startAfter = secs(start);
+    const restart = parseIsoDuration(a.parameters?.startInstancesAfterDuration);
+    if (restart !== undefined) fault.duration = secs(restart);
+    faults.push(fault);
+  }
+  const alarms = t.stopConditions.filter((s) => s.source === 'aws:cloudwatch:alarm' && s.value !== undefined).map((s) => arnId(s.value ?? ''));
+  return { faults, alarms, unexpressed };
+}

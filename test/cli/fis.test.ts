@@ -1,0 +1,156 @@
+/**
+ * `gameday fis export`, `gameday fis import` and `run --via-fis`, through the real binary: templates the simulated
+ * FIS accepts and runs, experiments that validate, and every fault one side cannot express named, never dropped.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CreateExperimentTemplateCommand, FisClient } from '@aws-sdk/client-fis';
+import { parse } from 'yaml';
+import { gameday, ROOT, tempDir } from '../support/cli.js';
+import { CREDENTIALS, startSim } from '../support/sim.js';
+
+const ROLE = 'arn:aws:iam::123456789012:role/gameday-fis';
+
+describe('gameday fis export / import', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  before(async () => (tmp = await tempDir()));
+  after(async () => tmp.cleanup());
+
+  it('exports an experiment\'s faults as a template the simulated FIS accepts: targets, selection, startInstancesAfterDuration, alarm stop conditions', async () => {
+    const out = join(tmp.dir, 'stop-half.json');
+    const r = await gameday(['fis', 'export', 'experiments/stop-half-fleet.yaml', '--role-arn', ROLE, '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const template = JSON.parse(await readFile(out, 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(template.targets, { 'stop-half': { resourceType: 'aws:ec2:instance', resourceTags: { 'aws:autoscaling:groupName': 'web-asg' }, selectionMode: 'PERCENT(50)' } });
+    assert.deepEqual(template.actions, { 'stop-half': { actionId: 'aws:ec2:stop-instances', targets: { Instances: 'stop-half' }, parameters: { startInstancesAfterDuration: 'PT2M' } } });
+    assert.equal(template.roleArn, ROLE);
+    assert.match(r.stderr, /create it with: aws fis create-experiment-template --cli-input-json file:\/\//);
+
+    // The alarm stop condition becomes the alarm's ARN in the experiment's account; the zone's databases are named as not expressed.
+    const az = await gameday(['fis', 'export', 'experiments/az-outage.yaml']);
+    assert.equal(az.code, 0, az.stderr);
+    const azTemplate = JSON.parse(az.stdout) as { stopConditions: unknown; actions: Record<string, { actionId: string }>; targets: Record<string, { filters: unknown }> };
+    assert.deepEqual(azTemplate.stopConditions, [{ source: 'aws:cloudwatch:alarm', value: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-healthy-hosts' }]);
+    assert.equal(azTemplate.actions['lose-us-east-1a']?.actionId, 'aws:ec2:terminate-instances');
+    assert.deepEqual(azTemplate.targets['lose-us-east-1a']?.filters, [{ path: 'Placement.AvailabilityZone', values: ['us-east-1a'] }]);
+    assert.match(az.stderr, /warning: not expressed in FIS: fault 'lose-us-east-1a' \(aws\.scenario\.az-outage\), its database failovers: FIS selects databases by ARN or tag/);
+
+    // What the export wrote is what CreateExperimentTemplate takes.
+    const sim = await startSim({ speed: 30, ready: false });
+    const fis = new FisClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+    try {
+      for (const body of [template, azTemplate]) {
+        const created = await fis.send(new CreateExperimentTemplateCommand({ ...(body as object), clientToken: String(Math.random()) } as never));
+        assert.match(created.experimentTemplate?.id ?? '', /^EXT/);
+      }
+    } finally {
+      fis.destroy();
+      await sim.close();
+    }
+  });
+
+  it('names every fault FIS cannot express, and writes nothing when it can express none', async () => {
+    const r = await gameday(['fis', 'export', 'experiments/route53-failover.yaml']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /fault 'fail-primary-check' \(aws\.route53\.fail-health-check\): FIS has no action that fails a Route 53 health check/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    const aws = await tmp.write('aws.yaml', (await readFile(join(ROOT, 'experiments', 'stop-half-fleet.yaml'), 'utf8')).replace(/environment:[\s\S]*?\nprobes:/, 'environment: { type: aws, region: eu-west-1, allowedAccountIds: ["111111111111"] }\nprobes:').replace(/url: .*/, 'url: "https://example.invalid/health" }'));
+    const noRole = await gameday(['fis', 'export', aws]);
+    assert.equal(noRole.code, 2, noRole.stderr);
+    assert.equal(noRole.stderr.trim().split('\n').length, 1);
+    assert.match(noRole.stderr, /needs the FIS service role: pass --role-arn or set environment\.fisRoleArn/);
+  });
+
+  it('imports a template: native faults with their offsets and durations, probes to fill in, and the actions it cannot import named', async () => {
+    const template = {
+      description: 'Power interruption of us-east-1a, then an ECS task stop',
+      roleArn: ROLE,
+      targets: {
+        web: { resourceType: 'aws:ec2:instance', resourceTags: { 'aws:autoscaling:groupName': 'web-asg' }, filters: [{ path: 'Placement.AvailabilityZone', values: ['us-east-1a'] }], selectionMode: 'ALL' },
+        db: { resourceType: 'aws:rds:db', resourceArns: ['arn:aws:rds:us-east-1:123456789012:db:orders-db'], selectionMode: 'ALL' },
+        tasks: { resourceType: 'aws:ecs:task', resourceTags: { app: 'web' }, selectionMode: 'COUNT(1)' },
+      },
+      actions: {
+        pause: { actionId: 'aws:fis:wait', parameters: { duration: 'PT30S' } },
+        'stop-web': { actionId: 'aws:ec2:stop-instances', parameters: { startInstancesAfterDuration: 'PT5M' }, targets: { Instances: 'web' }, startAfter: ['pause'] },
+        'failover-db': { actionId: 'aws:rds:reboot-db-instances', parameters: { forceFailover: 'true' }, targets: { DBInstances: 'db' }, startAfter: ['pause'] },
+        'stop-task': { actionId: 'aws:ecs:stop-task', targets: { Tasks: 'tasks' }, startAfter: ['stop-web'] },
+      },
+      stopConditions: [{ source: 'aws:cloudwatch:alarm', value: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-healthy-hosts' }],
+      tags: { 'gameday:experiment': 'power-interruption' },
+    };
+    // As `aws fis get-experiment-template` prints it.
+    const file = await tmp.write('template.json', JSON.stringify({ experimentTemplate: { id: 'EXT123', ...template } }));
+    const out = join(tmp.dir, 'imported.yaml');
+    const r = await gameday(['fis', 'import', file, '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /warning: action 'stop-task' \(aws:ecs:stop-task\) is not imported: gameday has no native equivalent/);
+    const text = await readFile(out, 'utf8');
+    assert.match(text, /# Fill in before running/);
+    const e = parse(text) as { metadata: { name: string }; environment: Record<string, unknown>; faults: Record<string, unknown>[]; probes: { probe: string; args: Record<string, string> }[]; stopConditions: unknown };
+    assert.equal(e.metadata.name, 'power-interruption');
+    assert.deepEqual(e.environment, { type: 'aws', region: 'us-east-1', allowedAccountIds: ['123456789012'], fisRoleArn: ROLE });
+    assert.deepEqual(e.faults, [
+      { name: 'stop-web', action: 'aws.ec2.stop-instances', targets: { tags: { 'aws:autoscaling:groupName': 'web-asg' }, filters: [{ path: 'Placement.AvailabilityZone', values: ['us-east-1a'] }], selection: 'ALL' }, startAfter: '30s', duration: '5m' },
+      { name: 'failover-db', action: 'aws.rds.failover', targets: { ids: ['orders-db'], selection: 'ALL' }, startAfter: '30s' },
+    ]);
+    assert.deepEqual(e.probes.map((p) => p.probe), ['http', 'aws.asg.in-service', 'aws.rds.status']);
+    assert.deepEqual(e.stopConditions, [{ alarm: 'web-healthy-hosts' }]);
+    // Once its probe is filled in, it is a valid experiment.
+    const valid = await gameday(['validate', out], { env: { SITE_URL: 'https://shop.example.com/health' } });
+    assert.equal(valid.code, 0, valid.stderr);
+
+    // Round trip: what export writes, import reads back as the same faults.
+    const exported = join(tmp.dir, 'exported.json');
+    assert.equal((await gameday(['fis', 'export', 'experiments/stop-half-fleet.yaml', '--out', exported])).code, 0);
+    const back = parse((await gameday(['fis', 'import', exported])).stdout) as { faults: unknown[] };
+    assert.deepEqual(back.faults, [{ name: 'stop-half', action: 'aws.ec2.stop-instances', targets: { tags: { 'aws:autoscaling:groupName': 'web-asg' }, selection: 'PERCENT(50)' }, duration: '2m' }]);
+  });
+
+  it('refuses a file that is not a template in one sentence naming the field', async () => {
+    const notJson = await tmp.write('broken.json', '{ "description": ');
+    const a = await gameday(['fis', 'import', notJson]);
+    assert.equal(a.code, 2);
+    assert.match(a.stderr, /broken\.json is not JSON/);
+    const noActions = await tmp.write('empty.json', JSON.stringify({ description: 'x', roleArn: ROLE, targets: {}, actions: {} }));
+    const b = await gameday(['fis', 'import', noActions]);
+    assert.equal(b.code, 2);
+    assert.match(b.stderr, /empty\.json: actions: a template needs at least one action/);
+    const cycle = await tmp.write('cycle.json', JSON.stringify({ description: 'x', roleArn: ROLE, actions: { a: { actionId: 'aws:fis:wait', parameters: { duration: 'PT1M' }, startAfter: ['b'] }, b: { actionId: 'aws:fis:wait', parameters: { duration: 'PT1M' }, startAfter: ['a'] } } }));
+    const c = await gameday(['fis', 'import', cycle]);
+    assert.equal(c.code, 2);
+    assert.match(c.stderr, /startAfter forms a cycle/);
+    for (const r of [a, b, c]) assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+});
+
+describe('gameday run --via-fis', () => {
+  it('runs the experiment\'s own faults through FIS from a template it writes, creates and deletes, and measures recovery as for a native run', async () => {
+    const tmp = await tempDir();
+    try {
+      const journal = join(tmp.dir, 'journal.json');
+      const r = await gameday(['run', 'experiments/stop-half-fleet.yaml', '--via-fis', '--journal', journal, '--view', 'none'], { timeoutMs: 300_000 });
+      assert.equal(r.code, 0, `${r.stderr}\n${r.stdout}`);
+      const j = JSON.parse(await readFile(journal, 'utf8')) as { verdict: { status: string }; activities: { kind: string; name: string; action?: string; calls: { operation: string; ok: boolean }[]; output?: { state?: string; resolvedTargets?: unknown[] } }[]; measurement: { recovered: boolean } };
+      assert.equal(j.verdict.status, 'passed');
+      const fault = j.activities.find((a) => a.kind === 'fault');
+      assert.equal(fault?.name, 'via-fis');
+      assert.deepEqual(fault?.calls.filter((c) => !/^(Get|List)/.test(c.operation)).map((c) => c.operation), ['CreateExperimentTemplate', 'StartExperiment', 'DeleteExperimentTemplate']);
+      assert.equal(fault?.output?.state, 'completed');
+      assert.equal(fault?.output?.resolvedTargets?.length, 2, 'PERCENT(50) of 3 instances is 2, rounded up as FIS does');
+      assert.ok(j.measurement.recovered);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+
+  it('refuses, naming the fault, an experiment FIS cannot express, before any region starts', async () => {
+    const r = await gameday(['run', 'experiments/route53-failover.yaml', '--via-fis', '--view', 'plain']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /cannot run through FIS: fault 'fail-primary-check' \(aws\.route53\.fail-health-check\) is not expressible/);
+    assert.doesNotMatch(r.stderr, /starting the simulated region/);
+  });
+});

@@ -206,6 +206,18 @@ ${EXIT_CODES}`)
     .action(action(async () => (await import('./plan.js')).planCommand));
 
   program
+    .command('policy')
+    .description('Print the least-privilege IAM policy for the given experiments (every action and probe when none is given).')
+    .argument('[files...]', 'experiment files (YAML or JSON)')
+    .option('--opt-in-tag <key=value>', 'the tag a resource must carry before gameday may change it', 'gameday:allowed=true')
+    .addHelpText('after', `
+Examples:
+  $ gameday policy > gameday-policy.json
+  $ gameday policy experiments/az-outage.yaml
+`)
+    .action(action(async () => (await import('./policy.js')).policyCommand));
+
+  program
     .command('report')
     .description('Render stored journals: a text summary, Markdown for a CI step summary, JUnit XML, JSON, or a self-contained HTML page.')
     .argument('<journals...>', 'journal files written by run')

@@ -73,6 +73,16 @@ export interface ActionResult {
 }
 
 /**
+ * The IAM actions (`service:Action`, such as `ec2:StopInstances`) a definition's AWS calls need. `read` covers what
+ * planning, inventory and probing call; `write` what injection and rollback call. Local definitions declare none.
+ * `gameday policy` builds the least-privilege policy from these lists.
+ */
+export interface Permissions {
+  read: readonly string[];
+  write: readonly string[];
+}
+
+/**
  * A registered action: id, argument schema, `run`, and optionally its own `rollback` (the undo of what `run` changed).
  */
 export interface ActionDefinition<Args = unknown> {
@@ -80,6 +90,8 @@ export interface ActionDefinition<Args = unknown> {
   summary: string;
   /** Whether the action changes anything. Non-mutating actions are allowed in `plan`. */
   mutating: boolean;
+  /** What its AWS calls need from IAM (see `Permissions`). */
+  permissions: Permissions;
   args: z.ZodType<Args>;
   /** Present when the action acts on resolved resources of this type. */
   targetType?: string;
@@ -146,6 +158,8 @@ export interface ProbeDefinition<Args = unknown, Tolerance = unknown> {
   id: string;
   summary: string;
   measures: readonly Measure[];
+  /** What its AWS calls need from IAM (see `Permissions`). */
+  permissions: Permissions;
   args: z.ZodType<Args>;
   tolerance: z.ZodType<Tolerance>;
   /** Tolerance applied when the experiment gives none. */

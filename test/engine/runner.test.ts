@@ -228,6 +228,7 @@ describe('faults with an automatic undo', () => {
       id: 'test.take-down',
       summary: 'Takes the test workload down; its rollback brings it back.',
       mutating: true,
+      permissions: { read: [], write: [] },
       args: z.strictObject({ mode: z.enum(['refuse', 'error']).default('refuse') }),
       async run(a) {
         if (!workload.isUp) throw new ActionFailedError('The workload is already down.');

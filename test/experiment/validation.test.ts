@@ -314,6 +314,7 @@ probes:
         id: 'test.stop-instances',
         summary: 'Stops instances (test double).',
         mutating: true,
+        permissions: { read: [], write: [] },
         args: z.strictObject({ force: z.boolean().default(false) }),
         targetType: 'aws:ec2:instance',
         inventory: () => {

@@ -95,6 +95,7 @@ describe('the plan fence', () => {
             id: 'test.terminate',
             summary: 'terminates (test double)',
             mutating: true,
+            permissions: { read: [], write: ['ec2:TerminateInstances'] },
             args: z.strictObject({}),
             targetType: 'aws:ec2:instance',
             inventory: () => Promise.resolve(inventory),

@@ -13,6 +13,7 @@ export const rebootInstancesAction: ActionDefinition<z.output<typeof args>> = {
   id: 'aws.ec2.reboot-instances',
   summary: 'Reboots the selected EC2 instances.',
   mutating: true,
+  permissions: { read: ['ec2:DescribeInstances'], write: ['ec2:RebootInstances'] },
   args,
   ...instanceTargets,
   async run(_a, ctx) {

@@ -24,6 +24,7 @@ export const stopInstancesAction: ActionDefinition<z.output<typeof args>> = {
   id: 'aws.ec2.stop-instances',
   summary: 'Stops the selected EC2 instances; the undo starts them again and waits until they run.',
   mutating: true,
+  permissions: { read: ['ec2:DescribeInstances'], write: ['ec2:StopInstances', 'ec2:StartInstances'] },
   args,
   ...instanceTargets,
   async run(a, ctx) {

@@ -14,6 +14,7 @@ export const terminateInstancesAction: ActionDefinition<z.output<typeof args>> =
   id: 'aws.ec2.terminate-instances',
   summary: 'Terminates the selected EC2 instances; the fault lands when they have left running.',
   mutating: true,
+  permissions: { read: ['ec2:DescribeInstances'], write: ['ec2:TerminateInstances'] },
   args,
   ...instanceTargets,
   async run(_a, ctx) {

@@ -164,6 +164,11 @@ export const fisExperimentAction: ActionDefinition<Args> = {
   id: 'aws.fis.experiment',
   summary: 'Runs an AWS FIS experiment, from a template id or a template of its own, and follows it to its end (stopped when the run is aborted).',
   mutating: true,
+  permissions: {
+    read: ['fis:GetExperimentTemplate', 'fis:GetExperiment', 'fis:ListExperimentResolvedTargets', 'fis:GetSafetyLever', 'ec2:DescribeInstances'],
+    // A template created with a roleArn needs iam:PassRole (a permission, not an API call); tags need fis:TagResource.
+    write: ['fis:StartExperiment', 'fis:StopExperiment', 'fis:CreateExperimentTemplate', 'fis:DeleteExperimentTemplate', 'fis:TagResource', 'iam:PassRole'],
+  },
   args,
   /** The template, and the resources its targets can select (FIS picks among them): what the guards must allow. */
   async plan(a, ctx): Promise<Resource[]> {

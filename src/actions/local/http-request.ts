@@ -30,6 +30,7 @@ export const httpRequestAction: ActionDefinition<Args> = {
   id: 'http.request',
   summary: 'Calls an HTTP endpoint of the system under test (a fault hook, a flag, a switch).',
   mutating: true,
+  permissions: { read: [], write: [] },
   args,
   async run(a, ctx) {
     const headers: Record<string, string> = { ...a.headers };

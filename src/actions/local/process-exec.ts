@@ -25,6 +25,7 @@ export const processExecAction: ActionDefinition<Args> = {
   id: 'process.exec',
   summary: 'Runs a local program (no shell) and checks its exit code.',
   mutating: true,
+  permissions: { read: [], write: [] },
   args,
   run(a, ctx) {
     const [file, ...rest] = a.command as [string, ...string[]];

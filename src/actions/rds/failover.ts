@@ -24,6 +24,7 @@ export const rdsFailoverAction: ActionDefinition<z.output<typeof args>> = {
   id: 'aws.rds.failover',
   summary: 'Forces a failover of the selected Multi-AZ DB instances or DB clusters and waits until each serves from another zone.',
   mutating: true,
+  permissions: { read: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'], write: ['rds:RebootDBInstance', 'rds:FailoverDBCluster'] },
   args,
   ...dbTargets,
   inventory: rdsInventory,

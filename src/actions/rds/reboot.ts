@@ -16,6 +16,7 @@ export const rdsRebootAction: ActionDefinition<z.output<typeof args>> = {
   id: 'aws.rds.reboot',
   summary: 'Reboots the selected DB instances or DB clusters in place and waits until they are available.',
   mutating: true,
+  permissions: { read: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'], write: ['rds:RebootDBInstance', 'rds:RebootDBCluster'] },
   args,
   ...dbTargets,
   inventory: rdsInventory,

@@ -26,6 +26,7 @@ export const failHealthCheckAction: ActionDefinition<z.output<typeof args>> = {
   id: 'aws.route53.fail-health-check',
   summary: 'Inverts a Route 53 health check so it reports unhealthy (restored on rollback).',
   mutating: true,
+  permissions: { read: ['route53:GetHealthCheck', 'route53:ListTagsForResource'], write: ['route53:UpdateHealthCheck'] },
   args,
   /** The check itself, read first: an unknown id is refused (NoSuchHealthCheck) before anything runs. */
   async plan(a, ctx) {

@@ -53,6 +53,10 @@ export const azOutageAction: ActionDefinition<Args> = {
   id: 'aws.scenario.az-outage',
   summary: 'Takes one AZ dark: its tagged instances terminated or stopped, its Multi-AZ database primaries failed over.',
   mutating: true,
+  permissions: {
+    read: ['ec2:DescribeInstances', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
+    write: ['ec2:TerminateInstances', 'ec2:StopInstances', 'ec2:StartInstances', 'rds:RebootDBInstance', 'rds:FailoverDBCluster'],
+  },
   args,
   plan: inZone,
   async run(a, ctx) {

@@ -11,6 +11,7 @@ export const asgInServiceProbe: ProbeDefinition<z.output<typeof args>, CountTole
   id: 'aws.asg.in-service',
   summary: 'Counts the InService and Healthy instances of an Auto Scaling group (default tolerance: at least the desired capacity).',
   measures: ['availability'],
+  permissions: { read: ['autoscaling:DescribeAutoScalingGroups'], write: [] },
   args,
   tolerance: countTolerance,
   defaultTolerance: {},

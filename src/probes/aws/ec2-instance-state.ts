@@ -15,6 +15,7 @@ export const instanceStateProbe: ProbeDefinition<z.output<typeof args>, CountTol
   id: 'aws.ec2.instance-state',
   summary: 'Counts the named EC2 instances in a state (default: running; tolerance default: all of the named ids, or at least 1 by tags).',
   measures: ['availability'],
+  permissions: { read: ['ec2:DescribeInstances'], write: [] },
   args,
   tolerance: countTolerance,
   defaultTolerance: {},

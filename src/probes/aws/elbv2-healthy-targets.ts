@@ -13,6 +13,7 @@ export const healthyTargetsProbe: ProbeDefinition<z.output<typeof args>, CountTo
   id: 'aws.elbv2.healthy-targets',
   summary: 'Counts the healthy targets of an ELBv2 target group (default tolerance: at least 1).',
   measures: ['availability'],
+  permissions: { read: ['elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth'], write: [] },
   args,
   tolerance: countTolerance,
   defaultTolerance: { atLeast: 1 },

@@ -16,6 +16,7 @@ export const rdsStatusProbe: ProbeDefinition<z.output<typeof args>, z.output<typ
   id: 'aws.rds.status',
   summary: 'Reads the status of an RDS DB instance or DB cluster (default tolerance: available).',
   measures: ['availability'],
+  permissions: { read: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'], write: [] },
   args,
   tolerance,
   defaultTolerance: { status: ['available'] },

@@ -14,6 +14,7 @@ export const healthCheckStatusProbe: ProbeDefinition<z.output<typeof args>, z.ou
   id: 'aws.route53.health-check-status',
   summary: 'Reads a Route 53 health check’s status from its checkers (healthy when more than 18% report success).',
   measures: ['availability'],
+  permissions: { read: ['route53:GetHealthCheckStatus'], write: [] },
   args,
   tolerance,
   defaultTolerance: { status: 'healthy' },

@@ -28,6 +28,7 @@ export const dnsProbe: ProbeDefinition<z.output<typeof args>, z.output<typeof to
   id: 'dns',
   summary: 'Resolves a name (A, AAAA, CNAME or TXT) against a resolver and records the answers.',
   measures: ['availability', 'latency'],
+  permissions: { read: [], write: [] },
   args,
   tolerance,
   defaultTolerance: { allowEmpty: false },

@@ -43,6 +43,7 @@ export const httpProbe: ProbeDefinition<Args, Tolerance> = {
   id: 'http',
   summary: 'Sends an HTTP(S) request over a kept-alive connection and checks status, body and latency.',
   measures: ['availability', 'latency'],
+  permissions: { read: [], write: [] },
   args,
   tolerance,
   defaultTolerance: { status: ['2xx', '3xx'] },

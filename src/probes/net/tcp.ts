@@ -21,6 +21,7 @@ export const tcpProbe: ProbeDefinition<Args, Tolerance> = {
   id: 'tcp',
   summary: 'Opens a TCP connection to host:port and times the handshake.',
   measures: ['availability', 'latency'],
+  permissions: { read: [], write: [] },
   args,
   tolerance,
   defaultTolerance: {},

@@ -12,6 +12,7 @@ export const sqlQueryProbe: ProbeDefinition<z.output<typeof args>, z.output<type
   id: 'sql.query',
   summary: 'Runs a SQL query against PostgreSQL and checks success, latency and row count.',
   measures: ['availability', 'latency'],
+  permissions: { read: [], write: [] },
   args,
   tolerance,
   defaultTolerance: {},

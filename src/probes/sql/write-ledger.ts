@@ -36,6 +36,7 @@ export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>>
   id: 'sql.write-ledger',
   summary: 'Writes a numbered row per sample to PostgreSQL and, after the run, counts acknowledged writes lost (RPO) and duplicated.',
   measures: ['availability', 'latency', 'lost-writes'],
+  permissions: { read: [], write: [] },
   args,
   tolerance,
   defaultTolerance: {},

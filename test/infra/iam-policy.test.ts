@@ -28,9 +28,15 @@ const DECLARED_NOT_SEEN: Record<string, Record<string, string>> = {
     'iam:PassRole': 'a permission checked when a template names its roleArn, not an API call',
     'fis:TagResource': 'checked when a template or an experiment is created with tags',
     'fis:GetSafetyLever': 'sent as a signed request the installed FIS client has no command for',
-    'fis:CreateExperimentTemplate': 'declared ahead of the FIS template support being integrated',
-    'fis:DeleteExperimentTemplate': 'declared ahead of the FIS template support being integrated',
   },
+};
+
+/**
+ * Requests for operations the installed SDK clients lack, sent signed through the client factory (`signedJson`):
+ * the command-shaped object each is built from, and the permission it needs (declared, listed in DECLARED_NOT_SEEN).
+ */
+const SIGNED_REQUESTS: Record<string, string> = {
+  'src/actions/fis/experiment.ts: new GetSafetyLeverCommand(…)': 'fis:GetSafetyLever',
 };
 
 /** IAM service prefix of each lazily loaded SDK module (src/aws/sdk.ts) and of each client package. */
@@ -255,7 +261,7 @@ describe('the IAM permissions gameday declares', () => {
       for (const [name, decl] of mod.declarations) if (decl.calls.size > 0 && !reached.has(`${path}#${name}`)) stray.push(`${relative(ROOT, path)}: ${name} calls ${sorted(decl.calls).join(', ')}`);
     }
     assert.deepEqual(stray, [], 'AWS calls no registered action or probe reaches');
-    assert.deepEqual([...modules.values()].flatMap((m) => m.unattributed), [], 'SDK commands whose service the scan cannot tell');
+    assert.deepEqual([...modules.values()].flatMap((m) => m.unattributed).filter((u) => !(u in SIGNED_REQUESTS)), [], 'SDK commands whose service the scan cannot tell');
   });
 
   it('cover what the engine, the safety guards and the client factory call themselves', async () => {

@@ -165,7 +165,7 @@ export const fisExperimentAction: ActionDefinition<Args> = {
   summary: 'Runs an AWS FIS experiment, from a template id or a template of its own, and follows it to its end (stopped when the run is aborted).',
   mutating: true,
   permissions: {
-    read: ['fis:GetExperimentTemplate', 'fis:GetExperiment', 'fis:ListExperimentResolvedTargets', 'fis:GetSafetyLever', 'ec2:DescribeInstances'],
+    read: ['fis:GetExperimentTemplate', 'fis:GetExperiment', 'fis:ListExperimentResolvedTargets', 'fis:GetSafetyLever', 'ec2:DescribeInstances', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
     // A template created with a roleArn needs iam:PassRole (a permission, not an API call); tags need fis:TagResource.
     write: ['fis:StartExperiment', 'fis:StopExperiment', 'fis:CreateExperimentTemplate', 'fis:DeleteExperimentTemplate', 'fis:TagResource', 'iam:PassRole'],
   },

@@ -30,6 +30,8 @@ say "deploying stack $stack from $template"
 # `cloudformation deploy` creates a change set, executes it and waits for the stack to finish.
 if ! awslocal "${args[@]}"; then
   say "the deployment of $stack failed; its failed resources:"
+  # The backticks are a JMESPath literal, not a command substitution.
+  # shellcheck disable=SC2016
   awslocal cloudformation describe-stack-events --stack-name "$stack" \
     --query 'StackEvents[?ends_with(ResourceStatus, `FAILED`)].[LogicalResourceId,ResourceType,ResourceStatusReason]' \
     --output text >&2 || true

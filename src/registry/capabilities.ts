@@ -174,7 +174,7 @@ export const CAPABILITIES: Readonly<Record<string, CapabilityRow>> = {
     support: {
       sim: yes('The region\'s DNS server answers by routing policy and health.'),
       moto: no('moto has no DNS server.'),
-      'localstack-free': partial('LocalStack\'s DNS server answers, but failover records are evaluated only by Pro.'),
+      'localstack-free': partial('LocalStack has a DNS server (port 53, not published by localstack/docker-compose.yml); whether it answers hosted-zone records is unverified, and failover records are evaluated only by Pro.'),
       'localstack-paid': partial('DNS failover on health checks on the Ultimate plan (unverified here).'),
       aws: yes(),
     },

@@ -280,6 +280,13 @@ Example:
     .addHelpText('after', '\nExample:\n  $ gameday schema > experiment.schema.json\n')
     .action(action(async () => (await import('./schema.js')).schemaCommand));
 
+  program
+    .command('capabilities')
+    .description('Show where each action and probe works: sim, moto, LocalStack free and paid, AWS (docs/capabilities.md).')
+    .addOption(new Option('--format <format>', 'output format').choices(['md', 'json']).default('md'))
+    .addHelpText('after', '\nExample:\n  $ gameday capabilities > docs/capabilities.md\n')
+    .action(action(async () => (await import('./capabilities.js')).capabilitiesCommand));
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {

@@ -16,10 +16,15 @@ export interface CliResult {
 
 /** Runs the real `gameday` binary as a user would, in a child process. */
 export function gameday(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return runProgram(process.execPath, [BIN, ...args], { ...options, env: { ...process.env, ...options.env } });
+}
+
+/** Runs a program to its end (killed after `timeoutMs`), with exactly `env` (default: this process's), collecting its output. */
+export function runProgram(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(command, [...args], {
       cwd: options.cwd ?? ROOT,
-      env: { ...process.env, ...options.env },
+      env: options.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

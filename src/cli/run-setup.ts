@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { AwsClientFactory } from '../aws/client-factory.js';
 import { awsTargetFor } from '../aws/target.js';
+import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import { loadExperimentFile, loadExperimentText, type LoadedExperiment, type LoadOptions } from '../experiment/load.js';
 import type { Registry } from '../registry/registry.js';
 import type { SimRegion } from '../sim/server.js';
@@ -30,6 +31,8 @@ export interface PrepareOptions {
   notice?(line: string): void;
   /** The run's id: an assumed role's session is named after it. */
   runId?: string;
+  /** Overrides environment.profile of an aws experiment (`--profile`). */
+  profile?: string;
 }
 
 /**
@@ -50,6 +53,12 @@ export async function prepareRun(file: string, options: PrepareOptions): Promise
   let simOutputs = options.simOutputs;
   let loaded = await load({ registry, simOutputs: (t, endpoint) => (simOutputs !== undefined ? Promise.resolve(simOutputs) : worldOutputs(options.topology ?? t, endpoint)) });
   const environment = loaded.experiment.environment;
+  if (options.profile !== undefined) {
+    if (environment.type !== 'aws') {
+      throw new GamedayError(ErrorCode.InvalidArgument, `--profile names credentials of a live account, but ${file} runs on ${environment.type} (environment.type); leave --profile out.`, { exitCode: ExitCode.InvalidInput });
+    }
+    environment.profile = options.profile;
+  }
   let region: SimRegion | undefined;
   let aws: AwsClientFactory;
   if (environment.type === 'sim') {

@@ -46,6 +46,8 @@ export interface RunCommandOptions {
   auditLog?: string;
   /** Also write the HTML, Markdown and JUnit reports of each run into this directory. */
   report?: string;
+  /** aws: named profile of the credentials, instead of environment.profile. */
+  profile?: string;
   /** Run the experiment this many times, waiting for the steady state between trials, and report the statistics. */
   trials?: number;
 }
@@ -56,6 +58,9 @@ export async function runCommand(globals: GlobalOptions, file: string, options: 
     if ((options.trials ?? 1) > 1 || options.report !== undefined) {
       throw new GamedayError(ErrorCode.InvalidArgument, '--trials and --report run in this process: leave out --queue (a queued run\'s journal can be rendered with gameday report).', { exitCode: ExitCode.InvalidInput });
     }
+    if (options.profile !== undefined) {
+      throw new GamedayError(ErrorCode.InvalidArgument, '--profile applies to runs in this process: a worker signs with its own credentials (AWS_PROFILE or environment.profile in the experiment).', { exitCode: ExitCode.InvalidInput });
+    }
     return (await import('./run-queued.js')).runQueued(globals, file, options);
   }
   const registry = defaultRegistry();
@@ -65,6 +70,7 @@ export async function runCommand(globals: GlobalOptions, file: string, options: 
     runId,
     ...(options.topology === undefined ? {} : { topology: options.topology }),
     ...(options.speed === undefined ? {} : { speed: options.speed }),
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
     notice: (line) => {
       if (kindOfView(options, globals) !== 'none') process.stderr.write(`${line}\n`);
     },

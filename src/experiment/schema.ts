@@ -31,6 +31,15 @@ const environment = z
       .optional()
       .meta({ description: 'Assume this role for every call (a target account); the session is named gameday-<run id>, so CloudTrail shows the run.' }),
     externalId: z.string().min(2).max(1224).optional().meta({ description: 'External id the role’s trust policy requires.' }),
+    profile: z
+      .string()
+      .regex(/^[\w+=,.@-]{1,128}$/, { error: 'expected a profile name of ~/.aws/config, such as prod-chaos' })
+      .optional()
+      .meta({ description: 'aws only: named profile (~/.aws/config, SSO profiles included) of the credentials; default AWS_PROFILE, then the SDK’s default chain. With roleArn, the profile’s credentials assume the role.' }),
+    retryMode: z.enum(['standard', 'adaptive']).optional().meta({
+      description: 'SDK retry mode of every AWS call; default adaptive for aws (backs off client-side when throttled, sparing the production workload’s share of the API limits), standard for sim and localstack.',
+    }),
+    maxAttempts: z.number().int().min(1).max(10).optional().meta({ description: 'Attempts per AWS call, the first included; default 3.' }),
     endpoint: z
       .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
       .optional()

@@ -8,6 +8,7 @@ import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { FisClient } from '@aws-sdk/client-fis';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { ErrorCode, GamedayError } from '../errors/gameday-error.js';
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -29,8 +30,38 @@ export interface AwsTarget {
    * @defaultValue 20000
    */
   requestTimeoutMs?: number | undefined;
+  /**
+   * Named profile of the shared config files (`~/.aws/config`, `~/.aws/credentials`; SSO profiles included) whose
+   * credentials are used when `credentials` is absent. Without it the SDK's default chain applies, which reads
+   * `AWS_PROFILE` itself.
+   */
+  profile?: string | undefined;
   /** A role to assume (STS AssumeRole) with the credentials above; every client then acts as that role. */
   assumeRole?: { roleArn: string; sessionName: string; externalId?: string } | undefined;
+  /**
+   * The SDK's retry mode. `adaptive` adds client-side rate limiting that slows down when AWS throttles.
+   * @defaultValue `adaptive` for `aws`, `standard` otherwise (see {@link defaultRetryMode})
+   */
+  retryMode?: RetryMode | undefined;
+  /**
+   * Attempts per call, the first included.
+   * @defaultValue 3
+   */
+  maxAttempts?: number | undefined;
+}
+
+/** The SDK's retry modes gameday offers (the SDK's `legacy` mode is left out). */
+export type RetryMode = 'standard' | 'adaptive';
+
+/**
+ * The retry mode of a target that does not name one. A live account shares its API rate limits with the production
+ * workload gameday tests: adaptive mode backs off client-side once AWS throttles, so probes and faults never crowd
+ * out the workload's own calls (an ASG replacing instances, a deployment). The simulated region and LocalStack have
+ * no shared limits, and their throttling is a fault under test: standard mode retries it the same way every time,
+ * without token-bucket delays that would blur the measured recovery.
+ */
+export function defaultRetryMode(kind: AwsTarget['kind']): RetryMode {
+  return kind === 'aws' ? 'adaptive' : 'standard';
 }
 
 /** SHA-256 (keyed: HMAC) in the shape SigV4 signing takes, on Node's own crypto. */
@@ -59,11 +90,20 @@ class NodeSha256 {
 
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date };
 
+/** Credentials as a client resolved them, with where they came from. */
+export interface ResolvedCredentials {
+  accessKeyId: string;
+  expiration?: Date;
+  /** Where the credentials came from, in words: "environment variables", "profile prod (SSO)", "instance role (IMDS)"… */
+  source: string;
+}
+
 interface ClientConfig {
   region: string;
   endpoint?: string;
   credentials?: Credentials | (() => Promise<Credentials>);
   maxAttempts: number;
+  retryMode: RetryMode;
   requestHandler: { httpAgent: HttpAgent; httpsAgent: HttpsAgent; requestTimeout: number; connectionTimeout: number };
 }
 
@@ -89,9 +129,14 @@ export class AwsClientFactory {
     this.#agents ??= { httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }), httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }) };
     // A call that never answers must not hold a run (or its rollbacks) forever.
     const requestHandler = { ...this.#agents, requestTimeout: this.target.requestTimeoutMs ?? 20_000, connectionTimeout: 5_000 };
-    const config: ClientConfig = { region: this.target.region, maxAttempts: 3, requestHandler };
+    const config: ClientConfig = {
+      region: this.target.region,
+      maxAttempts: this.target.maxAttempts ?? 3,
+      retryMode: this.target.retryMode ?? defaultRetryMode(this.target.kind),
+      requestHandler,
+    };
     if (this.target.endpoint !== undefined) config.endpoint = this.target.endpoint;
-    if (this.target.credentials !== undefined) config.credentials = this.target.credentials;
+    config.credentials = this.target.credentials ?? (() => this.#sourceCredentials());
     const role = this.target.assumeRole;
     if (role !== undefined) {
       const base = { ...config };
@@ -108,6 +153,33 @@ export class AwsClientFactory {
   }
 
   #assumed: Promise<Credentials> | undefined;
+  #chain: (() => Promise<Credentials>) | undefined;
+
+  /**
+   * The credentials the factory starts from: the target's static ones, else the SDK's default chain (for the
+   * target's profile, when it names one). One provider for every client, so it is resolved, cached and refreshed once.
+   */
+  async #sourceCredentials(): Promise<Credentials> {
+    if (this.target.credentials !== undefined) return this.target.credentials;
+    if (this.#chain === undefined) {
+      const { fromNodeProviderChain } = await sdk.credentials();
+      this.#chain ??= fromNodeProviderChain(this.target.profile === undefined ? {} : { profile: this.target.profile });
+    }
+    return this.#chain();
+  }
+
+  /**
+   * Resolves the credentials the clients sign with (assuming the role, when the target names one) and says where they
+   * came from, as far as the SDK records it. Fails as the clients would, with the SDK's reason.
+   */
+  async resolveCredentials(): Promise<ResolvedCredentials> {
+    const source = await this.#sourceCredentials();
+    const from = this.target.credentials === undefined ? describeSource(source, this.target.profile) : this.target.kind === 'sim' ? "the simulated region's fixed credentials" : `static credentials of the ${this.target.kind} target`;
+    if (this.target.assumeRole === undefined) return { accessKeyId: source.accessKeyId, ...(source.expiration === undefined ? {} : { expiration: source.expiration }), source: from };
+    const credentials = this.#config().credentials;
+    const assumed = typeof credentials === 'function' ? await credentials() : source;
+    return { accessKeyId: assumed.accessKeyId, ...(assumed.expiration === undefined ? {} : { expiration: assumed.expiration }), source: `role ${this.target.assumeRole.roleArn}, assumed with ${from}` };
+  }
 
   async #assume(base: ClientConfig, role: NonNullable<AwsTarget['assumeRole']>): Promise<Credentials> {
     const { STSClient, AssumeRoleCommand } = await sdk.sts();
@@ -241,6 +313,10 @@ export class AwsClientFactory {
     return { body: json, $metadata: { ...(requestId === undefined ? {} : { requestId }), httpStatusCode: response.status } };
   }
 
+  iam(): Promise<IAMClient> {
+    return this.#get('iam', async (c) => new (await sdk.iam()).IAMClient(c));
+  }
+
   /** Closes every client's sockets. */
   async destroy(): Promise<void> {
     const clients = await Promise.allSettled(this.#clients.values());
@@ -249,8 +325,32 @@ export class AwsClientFactory {
     this.#roleSts?.destroy();
     this.#roleSts = undefined;
     this.#assumed = undefined;
+    this.#chain = undefined;
     this.#agents?.httpAgent.destroy();
     this.#agents?.httpsAgent.destroy();
     this.#agents = undefined;
   }
+}
+
+/**
+ * Where the SDK says credentials came from: its credential providers mark what they return with feature ids
+ * (`$source`, the codes of its user-agent metrics), which tell environment variables, profiles, SSO, containers and
+ * instance roles apart.
+ */
+function describeSource(credentials: Credentials, profile: string | undefined): string {
+  const marks = Object.keys((credentials as { $source?: Record<string, unknown> }).$source ?? {});
+  const has = (mark: string): boolean => marks.includes(mark);
+  const named = `profile ${profile ?? (process.env.AWS_PROFILE || 'default')}`;
+  if (has('CREDENTIALS_PROFILE_SSO') || has('CREDENTIALS_PROFILE_SSO_LEGACY') || has('CREDENTIALS_SSO') || has('CREDENTIALS_SSO_LEGACY')) return `${named} (SSO)`;
+  if (has('CREDENTIALS_PROFILE_SOURCE_PROFILE') || has('CREDENTIALS_PROFILE_NAMED_PROVIDER')) return `${named} (a role assumed by the profile)`;
+  if (has('CREDENTIALS_PROFILE_PROCESS')) return `${named} (credential_process)`;
+  if (has('CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN')) return `${named} (web identity)`;
+  if (has('CREDENTIALS_PROFILE_LOGIN') || has('CREDENTIALS_LOGIN')) return `${named} (aws login)`;
+  if (has('CREDENTIALS_PROFILE')) return `${named} (shared credentials file)`;
+  if (has('CREDENTIALS_ENV_VARS_STS_WEB_ID_TOKEN')) return 'web identity token (AWS_WEB_IDENTITY_TOKEN_FILE)';
+  if (has('CREDENTIALS_ENV_VARS')) return 'environment variables (AWS_ACCESS_KEY_ID)';
+  if (has('CREDENTIALS_HTTP')) return 'container role (ECS/EKS credentials endpoint)';
+  if (has('CREDENTIALS_IMDS')) return 'instance role (EC2 instance metadata)';
+  if (has('CREDENTIALS_PROCESS')) return 'credential_process';
+  return 'the SDK default credential chain';
 }

@@ -8,4 +8,6 @@ export const sdk = {
   fis: () => import('@aws-sdk/client-fis'),
   sts: () => import('@aws-sdk/client-sts'),
   cloudWatch: () => import('@aws-sdk/client-cloudwatch'),
+  iam: () => import('@aws-sdk/client-iam'),
+  credentials: () => import('@aws-sdk/credential-providers'),
 };

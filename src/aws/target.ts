@@ -7,7 +7,7 @@ export const SIM_CREDENTIALS = { accessKeyId: 'AKIDGAMEDAYSIM000000', secretAcce
 /**
  * Where an experiment's AWS calls go, following the SDK's conventions: the experiment's region, else `AWS_REGION`,
  * else `AWS_DEFAULT_REGION`. A live account (`aws`) uses the SDK's default credential chain and endpoint resolution
- * (profiles, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`); sim and localstack always get an explicit endpoint
+ * (`environment.profile`, else `AWS_PROFILE`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`); sim and localstack always get an explicit endpoint
  * and static credentials, so they can never reach a live account by accident.
  */
 export function awsTargetFor(e: EnvironmentSpec, env: NodeJS.ProcessEnv, sim?: { endpoint: string; region: string }, runId?: string): AwsTarget {
@@ -19,6 +19,11 @@ export function awsTargetFor(e: EnvironmentSpec, env: NodeJS.ProcessEnv, sim?: {
 }
 
 function baseTarget(e: EnvironmentSpec, env: NodeJS.ProcessEnv, sim?: { endpoint: string; region: string }): AwsTarget {
+  const retries = { ...(e.retryMode === undefined ? {} : { retryMode: e.retryMode }), ...(e.maxAttempts === undefined ? {} : { maxAttempts: e.maxAttempts }) };
+  return { ...kindTarget(e, env, sim), ...retries };
+}
+
+function kindTarget(e: EnvironmentSpec, env: NodeJS.ProcessEnv, sim?: { endpoint: string; region: string }): AwsTarget {
   const region = e.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   switch (e.type) {
     case 'sim':
@@ -31,6 +36,6 @@ function baseTarget(e: EnvironmentSpec, env: NodeJS.ProcessEnv, sim?: { endpoint
         credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'test', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'test' },
       };
     case 'aws':
-      return { kind: 'aws', region, endpoint: e.endpoint };
+      return { kind: 'aws', region, endpoint: e.endpoint, profile: e.profile };
   }
 }

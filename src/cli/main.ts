@@ -199,6 +199,7 @@ Example:
     .addOption(new Option('--seed <n>', 'seed of target selection (the pick a run with this seed makes)').argParser((v) => parseIntArg(v, '--seed')))
     .addOption(new Option('--speed <n>', 'sim: run the simulated region n times faster than AWS').argParser((v) => parsePositive(v, '--speed')))
     .option('--topology <file>', 'sim: topology of the simulated region (default: the reference architecture)')
+    .option('--profile <name>', 'aws: named profile of the credentials (default: environment.profile, then $AWS_PROFILE)')
     .addHelpText('after', `
 Example:
   $ gameday plan experiments/az-outage.yaml
@@ -216,6 +217,24 @@ Examples:
   $ gameday policy experiments/az-outage.yaml
 `)
     .action(action(async () => (await import('./policy.js')).policyCommand));
+
+  program
+    .command('doctor')
+    .description('Check that gameday can work here: region, endpoint, credentials, identity, permissions, Redis. Changes nothing.')
+    .argument('[file]', 'experiment file: check the world its environment section names, and the permissions its steps need')
+    .addOption(new Option('--environment <type>', 'world to check (default: the file\'s, else sim)').choices(['sim', 'localstack', 'aws']))
+    .addOption(new Option('--endpoint <url>', 'endpoint of every AWS service (default for sim: http://127.0.0.1:4566)').argParser((v) => parseUrlArg(v, '--endpoint')))
+    .option('--region <name>', 'AWS region (default: environment.region, then $AWS_REGION)')
+    .option('--profile <name>', 'aws: named profile of the credentials (default: environment.profile, then $AWS_PROFILE)')
+    .option('--redis <url>', 'Redis of the queue to check (default: $REDIS_URL; not checked without one)')
+    .option('--strict', 'warnings fail too', false)
+    .addHelpText('after', `
+Examples:
+  $ gameday doctor                                      # a \`gameday sim\` on port 4566
+  $ gameday doctor --environment aws --profile chaos    # a live account, read-only and dry runs
+  $ gameday doctor experiments/terminate-one-instance.yaml --json
+Exit code: 0 when no check failed (warnings allowed unless --strict), 1 otherwise, 2 for invalid input.`)
+    .action(action(async () => (await import('./doctor.js')).doctorCommand));
 
   program
     .command('report')
@@ -315,6 +334,7 @@ function runOptions(command: Command): Command {
       .option('--detach', 'queue: enqueue the run, print its id and return (implies --queue)', false)
       .option('--wait-for-locks', 'queue: wait until resources locked by another run are free, instead of refusing', false)
       .option('--yes', 'aws: run the plan without asking for confirmation', false)
+      .option('--profile <name>', 'aws: named profile of the credentials (default: environment.profile, then $AWS_PROFILE)')
       .option('--audit-log <file>', 'append every AWS call to this file (default: <results>/audit.log)')
       .option('--report <dir>', 'also write each run\'s HTML, Markdown and JUnit reports into this directory')
       .addOption(new Option('--trials <n>', 'run the experiment n times, waiting for the steady state between trials, and report recovery statistics').argParser((v) => parsePositiveInt(v, '--trials')))
@@ -346,6 +366,17 @@ function parsePositive(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || n > 1_000) throw new CommanderError(ExitCode.InvalidInput, 'gameday.invalidArgument', `error: ${flag} needs a number above 0 and at most 1000, got '${value}'`);
   return n;
+}
+
+function parseUrlArg(value: string, flag: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new CommanderError(ExitCode.InvalidInput, 'gameday.invalidArgument', `error: ${flag} needs an http:// or https:// URL, got '${value}'`);
+  return value;
 }
 
 function parseIntArg(value: string, flag: string): number {

@@ -16,6 +16,7 @@ export interface PlanCommandOptions {
   seed?: number;
   speed?: number;
   topology?: string;
+  profile?: string;
 }
 
 /**
@@ -62,7 +63,7 @@ export function renderPlan(loaded: LoadedExperiment, plan: Plan, calls: readonly
 /** `gameday plan FILE`: prints what a run would touch and whether the guards allow it; changes nothing. */
 export async function planCommand(globals: GlobalOptions, file: string, options: PlanCommandOptions): Promise<number> {
   const runId = `plan-${newRunId().slice(3)}`;
-  const world = await prepareRun(file, { registry: defaultRegistry(), runId, ...(options.topology === undefined ? {} : { topology: options.topology }), ...(options.speed === undefined ? {} : { speed: options.speed }) });
+  const world = await prepareRun(file, { registry: defaultRegistry(), runId, ...(options.topology === undefined ? {} : { topology: options.topology }), ...(options.speed === undefined ? {} : { speed: options.speed }), ...(options.profile === undefined ? {} : { profile: options.profile }) });
   try {
     const { plan, calls } = await makePlan(world.loaded, world.aws, options.seed ?? randomInt(2 ** 31));
     if (globals.json) {

@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { AwsClientFactory } from '../aws/client-factory.js';
 import { awsTargetFor } from '../aws/target.js';
+import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import { loadExperimentFile, loadExperimentText, type LoadedExperiment, type LoadOptions } from '../experiment/load.js';
 import type { Registry } from '../registry/registry.js';
 import type { SimRegion } from '../sim/server.js';
@@ -33,6 +34,8 @@ export interface PrepareOptions {
   runId?: string;
   /** Runs the faults through AWS FIS, from a template written of them (`run --via-fis`), with this role if given. */
   viaFis?: { roleArn?: string | undefined };
+  /** Overrides environment.profile of an aws experiment (`--profile`). */
+  profile?: string;
 }
 
 /**
@@ -56,6 +59,12 @@ export async function prepareRun(file: string, options: PrepareOptions): Promise
   // Converted once before any region starts, so an experiment FIS cannot express is refused with nothing started.
   let loaded = viaFis(await load({ registry, simOutputs: async (t, endpoint) => (validatedWith = simOutputs ?? (await worldOutputs(options.topology ?? t, endpoint))) }), validatedWith);
   const environment = loaded.experiment.environment;
+  if (options.profile !== undefined) {
+    if (environment.type !== 'aws') {
+      throw new GamedayError(ErrorCode.InvalidArgument, `--profile names credentials of a live account, but ${file} runs on ${environment.type} (environment.type); leave --profile out.`, { exitCode: ExitCode.InvalidInput });
+    }
+    environment.profile = options.profile;
+  }
   let region: SimRegion | undefined;
   let aws: AwsClientFactory;
   if (environment.type === 'sim') {

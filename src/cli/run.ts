@@ -46,6 +46,8 @@ export interface RunCommandOptions {
   auditLog?: string;
   /** Also write the HTML, Markdown and JUnit reports of each run into this directory. */
   report?: string;
+  /** aws: named profile of the credentials, instead of environment.profile. */
+  profile?: string;
   /** Run the experiment this many times, waiting for the steady state between trials, and report the statistics. */
   trials?: number;
   /** Run the faults through AWS FIS, from a template gameday writes of them. */
@@ -60,6 +62,9 @@ export async function runCommand(globals: GlobalOptions, file: string, options: 
     if ((options.trials ?? 1) > 1 || options.report !== undefined || options.viaFis === true) {
       throw new GamedayError(ErrorCode.InvalidArgument, '--trials, --report and --via-fis run in this process: leave out --queue (a queued run\'s journal can be rendered with gameday report).', { exitCode: ExitCode.InvalidInput });
     }
+    if (options.profile !== undefined) {
+      throw new GamedayError(ErrorCode.InvalidArgument, '--profile applies to runs in this process: a worker signs with its own credentials (AWS_PROFILE or environment.profile in the experiment).', { exitCode: ExitCode.InvalidInput });
+    }
     return (await import('./run-queued.js')).runQueued(globals, file, options);
   }
   const registry = defaultRegistry();
@@ -70,6 +75,7 @@ export async function runCommand(globals: GlobalOptions, file: string, options: 
     ...(options.topology === undefined ? {} : { topology: options.topology }),
     ...(options.speed === undefined ? {} : { speed: options.speed }),
     ...(options.viaFis === true ? { viaFis: { roleArn: options.fisRoleArn } } : {}),
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
     notice: (line) => {
       if (kindOfView(options, globals) !== 'none') process.stderr.write(`${line}\n`);
     },

@@ -36,6 +36,15 @@ const environment = z
       .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, { error: 'expected an IAM role ARN such as arn:aws:iam::123456789012:role/gameday-fis' })
       .optional()
       .meta({ description: 'The FIS service role of templates gameday writes (fis export, run --via-fis); infra/iam/fis-service-role.yaml creates one.' }),
+    profile: z
+      .string()
+      .regex(/^[\w+=,.@-]{1,128}$/, { error: 'expected a profile name of ~/.aws/config, such as prod-chaos' })
+      .optional()
+      .meta({ description: 'aws only: named profile (~/.aws/config, SSO profiles included) of the credentials; default AWS_PROFILE, then the SDK’s default chain. With roleArn, the profile’s credentials assume the role.' }),
+    retryMode: z.enum(['standard', 'adaptive']).optional().meta({
+      description: 'SDK retry mode of every AWS call; default adaptive for aws (backs off client-side when throttled, sparing the production workload’s share of the API limits), standard for sim and localstack.',
+    }),
+    maxAttempts: z.number().int().min(1).max(10).optional().meta({ description: 'Attempts per AWS call, the first included; default 3.' }),
     endpoint: z
       .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
       .optional()

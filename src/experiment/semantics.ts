@@ -72,6 +72,9 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
   if (e.environment.type === 'aws' && e.environment.allowedAccountIds.length === 0) {
     add(['environment', 'allowedAccountIds'], 'an experiment against aws must list the account ids it may touch');
   }
+  if (e.environment.type !== 'aws' && e.environment.profile !== undefined) {
+    add(['environment', 'profile'], `a profile holds credentials of a live account and only an aws environment uses them, not ${e.environment.type}`);
+  }
   if (e.environment.type === 'localstack' && e.environment.endpoint === undefined) {
     add(['environment', 'endpoint'], 'a localstack environment needs its endpoint, for example http://localhost.localstack.cloud:4566');
   }

@@ -121,6 +121,13 @@ export function actionsOf(p: Permissions): string[] {
   return [...new Set([...p.read, ...p.write])];
 }
 
+/** The IAM actions the registered actions and probes `ids` declare (every one's without ids). */
+export function permissionsFor(registry: Registry, ids?: Iterable<string>): string[] {
+  const wanted = ids === undefined ? undefined : new Set(ids);
+  const definitions = [...registry.actions, ...registry.probes].filter((d) => wanted === undefined || wanted.has(d.id));
+  return [...new Set(definitions.flatMap((d) => actionsOf(d.permissions)))];
+}
+
 /** Statements for one definition: one per resource scope its IAM actions fall into, the unscoped one first. */
 function statementsFor(sid: string, p: Permissions, tag: OptInTag): PolicyStatement[] {
   const byScope = new Map<Scope, string[]>();

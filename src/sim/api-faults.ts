@@ -12,7 +12,7 @@ const ERRORS = {
 } as const;
 
 export const apiFaultSchema = z.strictObject({
-  /** Service as the request log names it: ec2, autoscaling, elasticloadbalancing, rds, route53, sts. */
+  /** Service as the request log names it: ec2, autoscaling, elasticloadbalancing, rds, route53, sts, iam. */
   service: z.string().min(1),
   /** Operation, for example TerminateInstances; `*` for any. */
   action: z.string().min(1).default('*'),

@@ -9,6 +9,7 @@ import { cloudWatchApi, cloudWatchError, cloudWatchOperation, type JsonReply } f
 import { fisApi, fisError, fisOperation } from './api/fis.js';
 import { route53Api, route53Error, route53Operation, type RestXmlReply } from './api/route53.js';
 import { stsApi, STS_NS } from './api/sts.js';
+import { iamApi, IAM_NS } from './api/iam.js';
 import { SimApiError } from './protocol/errors.js';
 import { QueryParams } from './protocol/query.js';
 import { ec2Error, queryError, type XmlReply } from './protocol/xml.js';
@@ -22,6 +23,8 @@ export interface SimRequestRecord {
   action: string;
   status: number;
   errorCode?: string;
+  /** The access key id the request was signed with (which credentials a client used). */
+  accessKeyId?: string;
 }
 
 /** A query service's handler; `caller` is the access key id the request was signed with. */
@@ -33,6 +36,7 @@ const QUERY_SERVICES: Record<string, { handler: Handler; error: (e: SimApiError)
   elasticloadbalancing: { handler: elbv2Api, error: (e) => queryError(ELBV2_NS, e) },
   rds: { handler: rdsApi, error: (e) => queryError(RDS_NS, e) },
   sts: { handler: (world, params, caller) => stsApi(world, params, caller), error: (e) => queryError(STS_NS, e) },
+  iam: { handler: iamApi, error: (e) => queryError(IAM_NS, e) },
 };
 
 /** The service a request is for, from its SigV4 credential scope: `Credential=AKID/date/region/<service>/aws4_request`. */
@@ -118,6 +122,7 @@ export class SimRegion {
       return;
     }
     const service = serviceOf(req);
+    const caller = accessKeyOf(req);
     const params = new QueryParams(body);
     const target = req.headers['x-amz-target'];
     const action =
@@ -131,13 +136,13 @@ export class SimRegion {
     const fault = this.apiFaults.take(service ?? '', action);
     if (fault.kind === 'timeout') {
       // Held without an answer, then dropped: the client's own timeout decides.
-      this.requests.push({ epochMs: Date.now(), service: service ?? '', action, status: 0, errorCode: 'timeout' });
+      this.#record({ epochMs: Date.now(), service: service ?? '', action, status: 0, errorCode: 'timeout' }, caller);
       const timer = setTimeout(() => res.destroy(), fault.delayMs);
       res.on('close', () => clearTimeout(timer));
       return;
     }
     if (fault.kind === 'error') {
-      this.requests.push({ epochMs: Date.now(), service: service ?? '', action, status: fault.error.status, errorCode: fault.error.code });
+      this.#record({ epochMs: Date.now(), service: service ?? '', action, status: fault.error.status, errorCode: fault.error.code }, caller);
       const api = service === undefined ? undefined : QUERY_SERVICES[service];
       this.#send(res, service === 'route53' ? route53Error(fault.error) : service === 'monitoring' ? cloudWatchError(fault.error) : service === 'fis' ? fisError(fault.error) : (api?.error ?? ((e: SimApiError) => queryError(STS_NS, e)))(fault.error));
       return;
@@ -153,12 +158,12 @@ export class SimRegion {
         errorCode = e.code;
         answer = service === 'fis' ? fisError(e) : cloudWatchError(e);
       }
-      this.requests.push({ epochMs: Date.now(), service, action, status: answer.status, ...(errorCode === undefined ? {} : { errorCode }) });
+      this.#record({ epochMs: Date.now(), service, action, status: answer.status, ...(errorCode === undefined ? {} : { errorCode }) }, caller);
       this.#send(res, answer);
       return;
     }
     if (service === 'route53') {
-      this.#route53(req.method ?? 'GET', url, body, res);
+      this.#route53(req.method ?? 'GET', url, body, res, caller);
       return;
     }
     const api = service === undefined ? undefined : QUERY_SERVICES[service];
@@ -167,21 +172,21 @@ export class SimRegion {
       reply = queryError(STS_NS, new SimApiError('UnknownService', `The simulated region does not serve '${service ?? 'an unsigned request'}'.`, 400));
     } else {
       try {
-        reply = api.handler(this.world, params, accessKeyOf(req));
+        reply = api.handler(this.world, params, caller);
       } catch (error) {
         const e = error instanceof SimApiError ? error : new SimApiError('InternalFailure', error instanceof Error ? error.message : String(error), 500, false);
         reply = api.error(e);
-        this.requests.push({ epochMs: Date.now(), service: service ?? '', action: params.action, status: reply.status, errorCode: e.code });
+        this.#record({ epochMs: Date.now(), service: service ?? '', action: params.action, status: reply.status, errorCode: e.code }, caller);
         this.#send(res, reply);
         return;
       }
     }
-    this.requests.push({ epochMs: Date.now(), service: service ?? '', action: params.action, status: reply.status });
+    this.#record({ epochMs: Date.now(), service: service ?? '', action: params.action, status: reply.status }, caller);
     this.#send(res, reply);
   }
 
   /** Route 53 speaks restXml: method and path select the operation; bodies are XML, not form-encoded. */
-  #route53(method: string, url: URL, body: string, res: ServerResponse): void {
+  #route53(method: string, url: URL, body: string, res: ServerResponse, caller: string | undefined): void {
     const action = route53Operation(method, url.pathname);
     let reply: RestXmlReply | XmlReply;
     let errorCode: string | undefined;
@@ -192,8 +197,12 @@ export class SimRegion {
       errorCode = e.code;
       reply = route53Error(e);
     }
-    this.requests.push({ epochMs: Date.now(), service: 'route53', action, status: reply.status, ...(errorCode === undefined ? {} : { errorCode }) });
+    this.#record({ epochMs: Date.now(), service: 'route53', action, status: reply.status, ...(errorCode === undefined ? {} : { errorCode }) }, caller);
     this.#send(res, reply);
+  }
+
+  #record(entry: Omit<SimRequestRecord, 'accessKeyId'>, caller: string | undefined): void {
+    this.requests.push(caller === undefined ? entry : { ...entry, accessKeyId: caller });
   }
 
   #send(res: ServerResponse, reply: XmlReply & { headers?: Record<string, string> }): void {

@@ -444,6 +444,16 @@ probes:
       assertAt(issue, where(text, "'1234'"));
       assert.match(issue.message, /12 digits/);
     });
+
+    it('takes a profile and retry settings for aws, and refuses a profile elsewhere', () => {
+      const aws = load(`${VALID}environment:\n  type: aws\n  allowedAccountIds: ['123456789012']\n  profile: prod-chaos\n  retryMode: standard\n  maxAttempts: 5\n`).experiment.environment;
+      assert.deepEqual([aws.profile, aws.retryMode, aws.maxAttempts], ['prod-chaos', 'standard', 5]);
+      const text = `${VALID}environment:\n  type: sim\n  profile: prod-chaos\n`;
+      const issue = issueAt(refuse(text), 'environment.profile');
+      assertAt(issue, where(text, 'prod-chaos'));
+      assert.match(issue.message, /only an aws environment uses them, not sim/);
+      assert.match(issueAt(refuse(`${VALID}environment:\n  type: sim\n  retryMode: fast\n`), 'environment.retryMode').message, /standard|adaptive/);
+    });
   });
 
   describe('apiVersion', () => {

@@ -89,6 +89,15 @@ function stateChanges(instances: SimInstance[], change: (i: SimInstance) => void
   }));
 }
 
+/**
+ * EC2's answer to a mutating request with `DryRun=true` once the request is valid: nothing changes, and the error
+ * `DryRunOperation` (HTTP 412) says the call would have succeeded. It comes after the ids are checked and before the
+ * instances' states are, since a dry run checks the caller's permission on existing resources, not their state.
+ */
+function dryRun(params: QueryParams): void {
+  if (params.bool('DryRun') === true) throw new SimApiError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
+}
+
 /** EC2 query API of the simulated region. */
 export function ec2Api(world: SimWorld, params: QueryParams): XmlReply {
   const action = params.action;
@@ -110,22 +119,26 @@ export function ec2Api(world: SimWorld, params: QueryParams): XmlReply {
     }
     case 'TerminateInstances': {
       const instances = lookup(world, params.ec2List('InstanceId'));
+      dryRun(params);
       return ec2Response(action, { instancesSet: stateChanges(instances, (i) => i.terminate()) });
     }
     case 'StopInstances': {
       const instances = lookup(world, params.ec2List('InstanceId'));
+      dryRun(params);
       const refused = instances.find((i) => i.state !== 'running' && i.state !== 'stopping' && i.state !== 'stopped');
       if (refused !== undefined) throw new SimApiError('IncorrectInstanceState', `This instance '${refused.id}' is not in a state from which it can be stopped.`);
       return ec2Response(action, { instancesSet: stateChanges(instances, (i) => i.stop()) });
     }
     case 'StartInstances': {
       const instances = lookup(world, params.ec2List('InstanceId'));
+      dryRun(params);
       const refused = instances.find((i) => i.state !== 'stopped' && i.state !== 'pending' && i.state !== 'running');
       if (refused !== undefined) throw new SimApiError('IncorrectInstanceState', `The instance '${refused.id}' is not in a state from which it can be started.`);
       return ec2Response(action, { instancesSet: stateChanges(instances, (i) => i.start()) });
     }
     case 'RebootInstances': {
       const instances = lookup(world, params.ec2List('InstanceId'));
+      dryRun(params);
       const refused = instances.find((i) => i.state !== 'running');
       if (refused !== undefined) throw new SimApiError('IncorrectInstanceState', `The instance '${refused.id}' is not in a state from which it can be rebooted.`);
       for (const i of instances) i.reboot();

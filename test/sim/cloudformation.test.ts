@@ -225,6 +225,11 @@ describe('translating a template', () => {
       { stackName: 'shop' },
     );
     assert.ok(notes.includes('AWS::IAM::Role (Role): accepted, not modelled by the simulated region.'), notes.join('\n'));
+    const zonal = translateTemplate(
+      smallTemplate((t) => ((t.Resources.Tg as Res).Properties.TargetGroupAttributes = [{ Key: 'load_balancing.cross_zone.enabled', Value: 'false' }])),
+      { stackName: 'shop' },
+    );
+    assert.equal(parseTopology(zonal.topology, 'zonal').loadBalancers[0]?.crossZone, false, 'the target group turned cross-zone off');
   });
 
   it('names the template file when loading fails', async () => {

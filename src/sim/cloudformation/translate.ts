@@ -498,7 +498,7 @@ class Translator {
     return out;
   }
 
-  #targetGroup(r: Resource): { name: string; port: number | undefined; spec: Record<string, unknown> } {
+  #targetGroup(r: Resource): { name: string; port: number | undefined; crossZone: boolean; spec: Record<string, unknown> } {
     const p = this.#props(r);
     const at = (k: string): string => `${r.path}.Properties.${k}`;
     if (p.TargetType !== undefined && p.TargetType !== 'instance') this.#note(`${at('TargetType')} is ${String(p.TargetType)}; the simulated region registers instances.`);
@@ -508,9 +508,12 @@ class Translator {
     const matcher = isMap(p.Matcher) ? p.Matcher.HttpCode : undefined;
     if (isMap(p.Matcher) && p.Matcher.GrpcCode !== undefined) this.#note(`${at('Matcher')}.GrpcCode is not modelled; the simulated target group matches HTTP codes.`);
     let deregistrationDelay: string | undefined;
+    // ALBs balance across zones; a target group may turn it off for itself.
+    let crossZone = true;
     if (Array.isArray(p.TargetGroupAttributes)) {
       for (const a of p.TargetGroupAttributes) {
         if (isMap(a) && a.Key === 'deregistration_delay.timeout_seconds') deregistrationDelay = `${this.#number(a.Value ?? undefined, at('TargetGroupAttributes'))}s`;
+        else if (isMap(a) && a.Key === 'load_balancing.cross_zone.enabled') crossZone = a.Value !== 'false' && a.Value !== false;
         else if (isMap(a)) this.#note(`${at('TargetGroupAttributes')}: ${String(a.Key)} is not modelled.`);
       }
     }
@@ -526,6 +529,7 @@ class Translator {
     return {
       name,
       port: p.Port === undefined ? undefined : this.#number(p.Port, at('Port')),
+      crossZone,
       spec: { name, healthCheck, ...(deregistrationDelay === undefined ? {} : { deregistrationDelay }) },
     };
   }
@@ -559,7 +563,7 @@ class Translator {
     r: Resource,
     zones: Zones,
     forwards: Map<string, { tg: string }>,
-    targetGroups: Map<string, { spec: Record<string, unknown> }>,
+    targetGroups: Map<string, { crossZone: boolean; spec: Record<string, unknown> }>,
   ): { spec: Record<string, unknown>; tg: string } | undefined {
     const p = this.#props(r);
     if (p.Type !== undefined && p.Type !== 'application') {
@@ -571,16 +575,15 @@ class Translator {
     const used = zones.of(p.Subnets ?? undefined, `${r.path}.Properties.Subnets`);
     if (used !== undefined && used.length !== zones.list.length) this.#note(`${r.path}.Properties.Subnets: the simulated load balancer serves from every zone of the stack (${zones.list.join(', ')}).`);
     if (p.SubnetMappings !== undefined) this.#note(`${r.path}.Properties.SubnetMappings: the simulated load balancer serves from every zone of the stack.`);
-    let crossZone = true;
     if (Array.isArray(p.LoadBalancerAttributes)) {
       for (const a of p.LoadBalancerAttributes) {
         if (!isMap(a)) continue;
-        if (a.Key === 'load_balancing.cross_zone.enabled') crossZone = this.#bool(a.Value ?? undefined, `${r.path}.Properties.LoadBalancerAttributes`, true);
+        if (a.Key === 'load_balancing.cross_zone.enabled') this.#note(`${r.path}.Properties.LoadBalancerAttributes: an Application Load Balancer always balances across zones and this cannot be changed; a target group can turn it off (TargetGroupAttributes).`);
         else this.#note(`${r.path}.Properties.LoadBalancerAttributes: ${String(a.Key)} is not modelled.`);
       }
     }
     const tg = targetGroups.get(forward.tg);
-    return { spec: { name: this.#name(r.id), crossZone, targetGroup: tg?.spec }, tg: forward.tg };
+    return { spec: { name: this.#name(r.id), crossZone: tg?.crossZone ?? true, targetGroup: tg?.spec }, tg: forward.tg };
   }
 
   #autoScalingGroup(r: Resource, zones: Zones, lbOfTg: Map<string, string>): { spec: Record<string, unknown>; launchTemplate: string; targetGroupIds: string[] } {

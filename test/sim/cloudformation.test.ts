@@ -197,6 +197,15 @@ describe('intrinsic functions', () => {
     assert.equal(notNumber, "Resources.WebAsg.Properties.MinSize: is 'three' where a number is required");
     const noDefault = refusal(smallTemplate((t) => (t.Parameters.Size = { Type: 'Number' })));
     assert.equal(noDefault, 'Parameters.Size: has no Default; give a value with --parameter Size=VALUE');
+    const dependsOn = refusal(smallTemplate((t) => ((t.Resources.WebAsg as Res & { DependsOn?: string }).DependsOn = 'Listner')));
+    assert.equal(dependsOn, "Resources.WebAsg.DependsOn: names 'Listner', which is not a resource of the template");
+    const conditional = refusal(
+      smallTemplate((t) => {
+        t.Resources.Extra = { Type: 'AWS::SNS::Topic', Condition: 'IsB', Properties: {} };
+        t.Outputs.Topic = { Value: { Ref: 'Extra' } };
+      }),
+    );
+    assert.equal(conditional, "Outputs.Topic.Value: names 'Extra', which is not created because its condition IsB is false");
     const importValue = refusal(smallTemplate((t) => (t.Outputs.Imported = { Value: { 'Fn::ImportValue': 'other-stack-vpc' } })));
     assert.equal(importValue, 'Outputs.Imported.Value: Fn::ImportValue imports an export of another stack, which the simulated region does not have');
   });

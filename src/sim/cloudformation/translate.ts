@@ -135,6 +135,10 @@ class Translator {
       if (!isMap(raw) || typeof raw.Type !== 'string') throw new TemplateError(`${path}.Type`, 'every resource needs a Type');
       this.#resources.set(id, { id, type: raw.Type, raw, path });
     }
+    for (const r of this.#resources.values()) {
+      const deps = r.raw.DependsOn === undefined ? [] : Array.isArray(r.raw.DependsOn) ? r.raw.DependsOn : [r.raw.DependsOn];
+      for (const d of deps) if (typeof d !== 'string' || !this.#resources.has(d)) throw new TemplateError(`${r.path}.DependsOn`, `names '${String(d)}', which is not a resource of the template`);
+    }
     this.#scope.parameters = this.#parameters();
     const active = [...this.#resources.values()].filter((r) => this.#isActive(r));
     const unmodelled = new Map<string, string[]>();
@@ -191,7 +195,7 @@ class Translator {
       alarms: of('AWS::CloudWatch::Alarm')
         .map((r) => this.#alarm(r, lbOfTg))
         .filter((a) => a !== undefined),
-      stack: { name: this.#stack, outputs: { ...this.#outputs(), ...this.#whereServed(of) }, notes: this.#notes },
+      stack: { name: this.#stack, outputs: { ...this.#outputs(), ...this.#whereServed(lbOfTg.values(), of) }, notes: this.#notes },
     };
     if (launchTemplates.length === 0) throw new TemplateError('Resources', 'the simulated region needs at least one AWS::EC2::LaunchTemplate');
     return { topology, notes: this.#notes };
@@ -807,9 +811,9 @@ class Translator {
    * `<LogicalId>.url` of each load balancer and database: where the simulated region serves it (its listener is on a
    * free loopback port), which no CloudFormation output can say.
    */
-  #whereServed(of: (type: string) => Resource[]): Record<string, string> {
+  #whereServed(built: Iterable<string>, of: (type: string) => Resource[]): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const r of of('AWS::ElasticLoadBalancingV2::LoadBalancer')) if (r.raw.Properties === undefined || !isMap(r.raw.Properties) || r.raw.Properties.Type === undefined || r.raw.Properties.Type === 'application') out[`${r.id}.url`] = sim(`alb.${this.#name(r.id)}.url`);
+    for (const lb of built) out[`${lb}.url`] = sim(`alb.${this.#name(lb)}.url`);
     for (const r of of('AWS::RDS::DBInstance')) out[`${r.id}.url`] = sim(`rds.${this.#name(r.id)}.url`);
     return out;
   }

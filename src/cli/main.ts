@@ -254,12 +254,15 @@ Exit code: 0 when every run passed, 1 otherwise, 2 when a file is not a journal.
   program
     .command('sim')
     .description('Start a simulated AWS region on loopback and keep it running until Ctrl-C.')
-    .option('--topology <file>', 'topology YAML (default: the reference architecture: 3 AZs, an ALB, an ASG of 3)')
+    .option('--topology <file>', 'topology YAML or CloudFormation template (default: the reference architecture: 3 AZs, an ALB, an ASG of 3)')
+    .option('--parameter <key=value>', 'CloudFormation topology: override a parameter default (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--stack-name <name>', 'CloudFormation topology: AWS::StackName (default: the template file name)')
     .addOption(new Option('--speed <n>', 'divide every AWS duration by n').argParser((v) => parsePositive(v, '--speed')).default(1))
     .addOption(new Option('--port <p>', 'port of the API endpoint on 127.0.0.1 (0: any free port)').argParser((v) => parseIntArg(v, '--port')).default(4566))
     .addHelpText('after', `
 Examples:
   $ gameday sim --speed 10
+  $ gameday sim --topology infra/reference-architecture.yaml --parameter MinSize=4   # outputs as \${sim:stack.<OutputKey>}
   $ AWS_ENDPOINT_URL=http://127.0.0.1:4566 aws ec2 describe-instances   # any SDK or CLI, any credentials
   $ gameday run experiment.yaml   # with environment: { type: sim, endpoint: http://127.0.0.1:4566 }
 `)

@@ -4,10 +4,30 @@ import type { SimRegion } from '../sim/server.js';
 /** How long a region may take to boot, in AWS time (instances pending, first health checks). */
 const BOOT_BUDGET_AWS_MS = 600_000;
 
-async function topologyOf(file: string | undefined) {
+/** How a CloudFormation template given as the topology becomes a stack (`--parameter`, `--stack-name`). */
+export interface StackArgs {
+  parameters?: string[];
+  stackName?: string;
+}
+
+function stackOptions(file: string | undefined, args: StackArgs): { parameters: Record<string, string>; stackName?: string } {
+  const parameters: Record<string, string> = {};
+  for (const pair of args.parameters ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new GamedayError(ErrorCode.InvalidArgument, `--parameter takes KEY=VALUE, not '${pair}'.`, { exitCode: ExitCode.InvalidInput });
+    parameters[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  if (file === undefined && (Object.keys(parameters).length > 0 || args.stackName !== undefined)) {
+    throw new GamedayError(ErrorCode.InvalidArgument, '--parameter and --stack-name apply to a CloudFormation template given with --topology.', { exitCode: ExitCode.InvalidInput });
+  }
+  return { parameters, ...(args.stackName === undefined ? {} : { stackName: args.stackName }) };
+}
+
+async function topologyOf(file: string | undefined, args: StackArgs = {}) {
   const { loadTopology } = await import('../sim/topology.js');
+  const options = stackOptions(file, args);
   try {
-    return await loadTopology(file);
+    return await loadTopology(file, options);
   } catch (error) {
     const code = (error as { code?: string }).code;
     const why = code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
@@ -22,8 +42,8 @@ export async function placeholderSimOutputs(topologyFile: string | undefined): P
 }
 
 /** Starts a simulated region in this process and waits until its groups are in service and its targets healthy. */
-export async function startSimRegion(topologyFile: string | undefined, speed: number, port = 0): Promise<SimRegion> {
-  const topology = await topologyOf(topologyFile);
+export async function startSimRegion(topologyFile: string | undefined, speed: number, port = 0, stack: StackArgs = {}): Promise<SimRegion> {
+  const topology = await topologyOf(topologyFile, stack);
   const { SimRegion } = await import('../sim/server.js');
   const region = await SimRegion.start({ topology, speed, port });
   try {

@@ -3,13 +3,16 @@ import type { GlobalOptions } from './output.js';
 import { startSimRegion } from './sim-host.js';
 
 /** `gameday sim`: runs a simulated region until interrupted, printing its endpoint and outputs. */
-export async function simCommand(globals: GlobalOptions, options: { topology?: string; speed: number; port: number }): Promise<number> {
+export async function simCommand(globals: GlobalOptions, options: { topology?: string; speed: number; port: number; parameter?: string[]; stackName?: string }): Promise<number> {
   const started = performance.now();
-  const region = await startSimRegion(options.topology, options.speed, options.port);
+  const region = await startSimRegion(options.topology, options.speed, options.port, { parameters: options.parameter, stackName: options.stackName });
   const outputs = region.outputs();
+  // What a CloudFormation topology says that the region does not honour.
+  const notes = region.world.topology.stack?.notes ?? [];
   if (globals.json) {
-    process.stdout.write(`${JSON.stringify({ endpoint: region.endpoint, speed: region.speed, outputs })}\n`);
+    process.stdout.write(`${JSON.stringify({ endpoint: region.endpoint, speed: region.speed, outputs, ...(notes.length > 0 ? { notes } : {}) })}\n`);
   } else {
+    if (notes.length > 0) process.stderr.write(`${notes.map((n) => `note: ${n}`).join('\n')}\n`);
     const lines = [
       `simulated region ${outputs['region.name'] ?? ''} ready in ${formatDuration(performance.now() - started)} at ${region.endpoint} (speed ${region.speed}×)`,
       ...Object.entries(outputs).map(([k, v]) => `  \${sim:${k}} = ${v}`),

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { GroundTruth } from './ground-truth.js';
 import { SimScheduler, type SimTimings } from './timing.js';
-import { zoneNames, type Topology } from './topology.js';
+import { withStackOutputs, zoneNames, type Topology } from './topology.js';
 import { SimAutoScalingGroup } from './world/auto-scaling-group.js';
 import { SimAlarm } from './world/alarm.js';
 import { SimFis, type FisTemplate } from './world/fis.js';
@@ -12,10 +12,8 @@ import { SimLoadBalancer } from './world/load-balancer.js';
 import { SimTargetGroup } from './world/target-group.js';
 import { SimDnsServer } from './dns/server.js';
 import { DEFAULT_CHECKER_REGIONS, SimHealthCheck, type Route53HealthCheckConfig } from './world/health-check.js';
+import { elbHostedZoneId } from './world/elb-hosted-zone.js';
 import { fqdn, route53Id, SimHostedZone, type AnswerContext, type DnsAnswer, type RecordSet } from './world/hosted-zone.js';
-
-/** Route 53 hosted zone ids of Application Load Balancers, for alias targets (AWS's published table, a few regions). */
-const ELB_ZONE_IDS: Record<string, string> = { 'us-east-1': 'Z35SXDOTRQ7X7K', 'us-east-2': 'Z3AADJGX6KTTL2', 'us-west-1': 'Z368ELLRRE2KJ0', 'us-west-2': 'Z1H1FL5HABSF5', 'eu-west-1': 'Z32O12XQLNTSW2', 'eu-central-1': 'Z215JYRZR1TBD5', 'ap-northeast-1': 'Z14GRHDCWA56QT' };
 
 /** RDS endpoint records have a TTL of 5 s, so clients follow a failover quickly. */
 export const RDS_DNS_TTL = 5;
@@ -317,8 +315,11 @@ export class SimWorld {
       out[`alb.${lb.name}.port`] = String(lb.port);
       out[`alb.${lb.name}.dnsName`] = lb.dnsName;
       out[`alb.${lb.name}.arn`] = lb.arn;
+      out[`alb.${lb.name}.fullName`] = lb.arn.slice(lb.arn.indexOf(':loadbalancer/') + ':loadbalancer/'.length);
       out[`tg.${lb.targetGroup.name}.arn`] = lb.targetGroup.arn;
+      out[`tg.${lb.targetGroup.name}.fullName`] = lb.targetGroup.arn.slice(lb.targetGroup.arn.lastIndexOf(':') + 1);
     }
+    for (const lt of this.launchTemplates.values()) out[`lt.${lt.name}.id`] = lt.id;
     for (const asg of this.autoScalingGroups.values()) out[`asg.${asg.name}.name`] = asg.name;
     for (const db of [...this.databases.values(), ...this.dbClusters.values()]) {
       out[`rds.${db.id}.url`] = db.url;
@@ -330,7 +331,8 @@ export class SimWorld {
     for (const zone of this.hostedZones.values()) if (zone.declaredName !== undefined) out[`route53.zone.${zone.declaredName}.id`] = zone.id;
     for (const hc of this.healthChecks.values()) if (hc.name !== undefined) out[`route53.healthcheck.${hc.name}.id`] = hc.id;
     for (const [name, id] of this.fisTemplateIds) out[`fis.template.${name}.id`] = id;
-    return out;
+    out['vpc.id'] = this.vpcId;
+    return withStackOutputs(this.topology, out);
   }
 
   /** Creates a Route 53 health check that starts probing at once. */
@@ -364,7 +366,7 @@ export class SimWorld {
   /** The alias target of an ALB of this world, by its DNS name (`dualstack.` prefix and trailing dot allowed). */
   aliasTargetOf(lbName: string): { hostedZoneId: string; dnsName: string } | undefined {
     const lb = this.loadBalancers.get(lbName);
-    return lb === undefined ? undefined : { hostedZoneId: ELB_ZONE_IDS[this.topology.region] ?? 'Z35SXDOTRQ7X7K', dnsName: `${lb.dnsName}.` };
+    return lb === undefined ? undefined : { hostedZoneId: elbHostedZoneId(this.topology.region), dnsName: `${lb.dnsName}.` };
   }
 
   /**
@@ -464,7 +466,8 @@ export class SimWorld {
   #declareRoute53(): void {
     const checkIds = new Map<string, string>();
     for (const spec of this.topology.healthChecks) {
-      let ipAddress: string;
+      let ipAddress: string | undefined;
+      let fullyQualifiedDomainName: string | undefined;
       let port: number;
       if (spec.target.startsWith('alb:')) {
         const lb = this.loadBalancers.get(spec.target.slice(4));
@@ -473,7 +476,9 @@ export class SimWorld {
         port = lb.port;
       } else {
         const i = spec.target.lastIndexOf(':');
-        ipAddress = spec.target.slice(0, i);
+        const host = spec.target.slice(0, i);
+        if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) ipAddress = host;
+        else fullyQualifiedDomainName = host;
         port = Number(spec.target.slice(i + 1));
       }
       const hc = this.createHealthCheck(
@@ -483,7 +488,7 @@ export class SimWorld {
           ipAddress,
           port,
           resourcePath: spec.type === 'TCP' ? undefined : spec.resourcePath,
-          fullyQualifiedDomainName: undefined,
+          fullyQualifiedDomainName,
           requestInterval: spec.requestInterval,
           failureThreshold: spec.failureThreshold,
           inverted: spec.inverted,
@@ -501,7 +506,12 @@ export class SimWorld {
       const zone = new SimHostedZone({ name: spec.name, callerReference: `gameday-sim-${spec.name}`, declared: true });
       for (const r of spec.records) {
         const name = r.name === '@' ? zone.name : r.name.endsWith('.') ? fqdn(r.name) : zone.contains(fqdn(r.name)) ? fqdn(r.name) : fqdn(`${r.name}.${zone.name}`);
-        const target = r.alias === undefined ? undefined : this.aliasTargetOf(r.alias.slice(4));
+        const target =
+          r.alias === undefined
+            ? undefined
+            : r.alias.startsWith('dns:')
+              ? { hostedZoneId: r.aliasHostedZoneId ?? elbHostedZoneId(this.topology.region), dnsName: fqdn(r.alias.slice(4)) }
+              : this.aliasTargetOf(r.alias.slice(4));
         const record: RecordSet = {
           name,
           type: r.type,

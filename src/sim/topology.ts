@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
+import { basename } from 'node:path';
+import { isCloudFormationTemplate, parseTemplateYaml } from './cloudformation/template-yaml.js';
+import { translateTemplate } from './cloudformation/translate.js';
 import { z } from 'zod';
 import { duration } from '../experiment/fields.js';
 import { ALB_HEALTH_CHECK, AWS_TIMINGS } from './timing.js';
@@ -17,11 +19,16 @@ const healthCheck = z.strictObject({
 
 const loopback = z.string().regex(/^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/, { error: 'a loopback IPv4 address 127.x.y.z' });
 
-/** A Route 53 health check: `target` is `alb:<load balancer name>` or `<ipv4>:<port>`. */
+/**
+ * A Route 53 health check: `target` is `alb:<load balancer name>`, `<ipv4>:<port>` or `<domain name>:<port>` (probed
+ * at what the region's DNS answers for the name).
+ */
 const route53HealthCheck = z.strictObject({
   name,
   type: z.enum(['HTTP', 'HTTPS', 'TCP']).default('HTTP'),
-  target: z.string().regex(/^(alb:[A-Za-z][A-Za-z0-9-]{0,31}|\d{1,3}(\.\d{1,3}){3}:\d{1,5})$/, { error: "a target is 'alb:<load balancer>' or '<ipv4>:<port>'" }),
+  target: z.string().regex(/^(alb:[A-Za-z][A-Za-z0-9-]{0,31}|\d{1,3}(\.\d{1,3}){3}:\d{1,5}|([A-Za-z0-9-]+\.)+[A-Za-z]{2,}\.?:\d{1,5})$/, {
+    error: "a target is 'alb:<load balancer>', '<ipv4>:<port>' or '<domain name>:<port>'",
+  }),
   resourcePath: z.string().startsWith('/').default('/'),
   /** Seconds between checks: 10 (fast) or 30. */
   requestInterval: z.union([z.literal(10), z.literal(30)]).default(30),
@@ -37,8 +44,13 @@ const route53Record = z.strictObject({
   type: z.enum(['A', 'AAAA', 'CNAME', 'TXT']).default('A'),
   ttl: z.number().int().min(0).max(2_147_483_647).default(60),
   values: z.array(z.string().min(1)).min(1).optional(),
-  /** `alb:<load balancer name>`: an alias A record to the ALB (TTL 60, as Route 53 gives aliases to ELB). */
-  alias: z.string().regex(/^alb:[A-Za-z][A-Za-z0-9-]{0,31}$/).optional(),
+  /**
+   * `alb:<load balancer name>`: an alias A record to the ALB (TTL 60, as Route 53 gives aliases to ELB);
+   * `dns:<domain name>`: an alias to a name outside the region (another stack's ALB), which the region cannot answer.
+   */
+  alias: z.string().regex(/^(alb:[A-Za-z][A-Za-z0-9-]{0,31}|dns:([A-Za-z0-9-]+\.)+[A-Za-z]{2,}\.?)$/).optional(),
+  /** Hosted zone id of a `dns:` alias target (default: the region's ALB zone). */
+  aliasHostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/).optional(),
   evaluateTargetHealth: z.boolean().default(false),
   setIdentifier: z.string().min(1).max(128).optional(),
   failover: z.enum(['PRIMARY', 'SECONDARY']).optional(),
@@ -180,6 +192,20 @@ export const topologySchema = z.strictObject({
     )
     .default([]),
   timings: timings.prefault({}),
+  /**
+   * The CloudFormation stack this topology was translated from (or describes): its outputs are offered to experiments
+   * as `${sim:stack.<OutputKey>}`. An output value may hold `${sim:…}` references to the region's own outputs, filled
+   * in when the region runs; `$${` is a literal `${`.
+   */
+  stack: z
+    .strictObject({
+      name: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, { error: 'a stack name is letters, digits and -' }),
+      /** By output key; `<LogicalId>.url` keys say where the region serves a load balancer or database. */
+      outputs: z.record(z.string().regex(/^[A-Za-z0-9]{1,255}(\.url)?$/), z.string()).default({}),
+      /** What the template says that the simulated region does not honour, one sentence each. */
+      notes: z.array(z.string()).default([]),
+    })
+    .optional(),
 });
 
 export type Topology = z.output<typeof topologySchema>;
@@ -243,20 +269,45 @@ export function parseTopology(value: unknown, source = 'topology'): Topology {
     for (const r of zone.records) {
       const where = `${source}: record '${r.name}' of hosted zone '${zone.name}'`;
       if ((r.values === undefined) === (r.alias === undefined)) throw new Error(`${where} needs exactly one of values and alias.`);
-      if (r.alias !== undefined && !lbs.has(r.alias.slice(4))) throw new Error(`${where} aliases load balancer '${r.alias.slice(4)}', which is not declared.`);
+      if (r.alias?.startsWith('alb:') === true && !lbs.has(r.alias.slice(4))) throw new Error(`${where} aliases load balancer '${r.alias.slice(4)}', which is not declared.`);
       if (r.healthCheck !== undefined && !checks.has(r.healthCheck)) throw new Error(`${where} names health check '${r.healthCheck}', which is not declared.`);
       const routed = r.failover !== undefined || r.weight !== undefined;
       if (routed !== (r.setIdentifier !== undefined)) throw new Error(`${where} needs setIdentifier exactly when it has failover or weight.`);
       if (r.failover !== undefined && r.weight !== undefined) throw new Error(`${where} cannot be both failover and weighted.`);
     }
   }
+  if (t.stack !== undefined) {
+    const known = placeholderOutputs({ ...t, stack: undefined });
+    for (const [key, value] of Object.entries(t.stack.outputs)) {
+      const missing = simReferences(value).find((ref) => known[ref] === undefined);
+      if (missing !== undefined) throw new Error(`${source}: stack output '${key}' refers to '\${sim:${missing}}', which the region does not offer.`);
+    }
+  }
   return t;
 }
 
-export async function loadTopology(file: string | undefined): Promise<Topology> {
+/** How a CloudFormation template given as a topology becomes a stack. */
+export interface StackOptions {
+  /** Overrides of the template's parameter defaults. */
+  parameters?: Record<string, string>;
+  /** `AWS::StackName`; default the template's file name without its extension. */
+  stackName?: string;
+}
+
+/**
+ * Reads a topology file: a sim topology, or a CloudFormation template (YAML or JSON, short-form intrinsics allowed)
+ * translated into one.
+ */
+export async function loadTopology(file: string | undefined, options: StackOptions = {}): Promise<Topology> {
   if (file === undefined) return parseTopology(REFERENCE_TOPOLOGY, 'reference topology');
   const text = await readFile(file, 'utf8');
-  return parseTopology(parse(text) as unknown, file);
+  const doc = parseTemplateYaml(text);
+  if (isCloudFormationTemplate(doc)) {
+    const stackName = options.stackName ?? basename(file).replace(/\.(ya?ml|json|template)$/i, '');
+    const { topology } = translateTemplate(doc, { ...options, stackName });
+    return parseTopology(topology, file);
+  }
+  return parseTopology(doc, file);
 }
 
 /** Full zone names of a topology: suffixes are joined to the region. */
@@ -276,8 +327,11 @@ export function placeholderOutputs(t: Topology): Record<string, string> {
     out[`alb.${lb.name}.port`] = '80';
     out[`alb.${lb.name}.dnsName`] = `${lb.name}.elb.sim`;
     out[`alb.${lb.name}.arn`] = `arn:aws:elasticloadbalancing:${t.region}:${t.accountId}:loadbalancer/app/${lb.name}/0000000000000000`;
+    out[`alb.${lb.name}.fullName`] = `app/${lb.name}/0000000000000000`;
     out[`tg.${lb.targetGroup.name}.arn`] = `arn:aws:elasticloadbalancing:${t.region}:${t.accountId}:targetgroup/${lb.targetGroup.name}/0000000000000000`;
+    out[`tg.${lb.targetGroup.name}.fullName`] = `targetgroup/${lb.targetGroup.name}/0000000000000000`;
   }
+  for (const lt of t.launchTemplates) out[`lt.${lt.name}.id`] = 'lt-00000000000000000';
   for (const asg of t.autoScalingGroups) out[`asg.${asg.name}.name`] = asg.name;
   for (const db of [...t.databases, ...t.dbClusters]) {
     const endpoint = `${db.id}.c000000000000.${t.region}.rds.amazonaws.com`;
@@ -290,5 +344,24 @@ export function placeholderOutputs(t: Topology): Record<string, string> {
   for (const zone of t.hostedZones) out[`route53.zone.${zone.name.replace(/\.$/, '').toLowerCase()}.id`] = 'Z0000000000000000000';
   for (const hc of t.healthChecks) out[`route53.healthcheck.${hc.name}.id`] = '00000000-0000-0000-0000-000000000000';
   for (const ft of t.fisTemplates) out[`fis.template.${ft.name}.id`] = 'EXT000000000000';
+  out['vpc.id'] = 'vpc-00000000000000000';
+  return withStackOutputs(t, out);
+}
+
+const SIM_REF = /(?<!\$)\$\{sim:([A-Za-z0-9_.-]+)\}/g;
+
+/**
+ * Adds the stack's outputs to a region's outputs as `stack.<OutputKey>`, their `${sim:…}` references filled in from
+ * `out`. A reference to an output the region lacks is left as written.
+ */
+export function withStackOutputs(t: Topology, out: Record<string, string>): Record<string, string> {
+  for (const [key, value] of Object.entries(t.stack?.outputs ?? {})) {
+    out[`stack.${key}`] = value.replace(SIM_REF, (whole, ref: string) => out[ref] ?? whole).replaceAll('$${', '${');
+  }
   return out;
+}
+
+/** The `${sim:…}` keys an output value refers to. */
+export function simReferences(value: string): string[] {
+  return [...value.matchAll(SIM_REF)].map((m) => m[1] ?? '');
 }

@@ -139,10 +139,10 @@ export const CAPABILITIES: Readonly<Record<string, CapabilityRow>> = {
     kind: 'action',
     services: ['fis'],
     support: {
-      sim: yes('Templates and experiments with the FIS lifecycle; tested against the sim only.'),
-      moto: no('moto 5.2.1 routes only /experimentTemplates and /tags: StartExperiment answers an HTML 404.'),
+      sim: yes('Templates, experiments with the FIS lifecycle, the safety lever, aws:network:disrupt-connectivity (scope all); the experiment lifecycle is tested against the sim only.'),
+      moto: no('moto 5.2.1 routes only /experimentTemplates (create, delete) and /tags, so no experiment runs: StartExperiment and GetExperimentTemplate answer an HTML 404. The templates gameday writes are created and deleted there (test/conformance/moto-fis.test.ts).'),
       'localstack-free': no('FIS is not in the community image.'),
-      'localstack-paid': no('Enterprise only, and ListExperimentResolvedTargets (which the action journals) is not implemented; selection modes are ignored and aws:rds:failover-db-cluster is not executed.'),
+      'localstack-paid': partial('Enterprise only; ListExperimentResolvedTargets is not implemented (the journal says the resolved targets are unknown), selection modes are ignored and aws:rds:failover-db-cluster is not executed.'),
       aws: yes(),
     },
   },

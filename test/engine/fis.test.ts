@@ -14,6 +14,22 @@ import { CREDENTIALS } from '../support/sim.js';
 
 const SPEED = 30;
 
+/** An experiment whose one fault is `aws.fis.experiment` with these arguments (YAML) and the site probed through the ALB. */
+const fisRun = (args: string, safety = ''): string => `apiVersion: gameday/v1
+metadata: { name: fis-run }
+environment: { type: sim, speed: ${SPEED} }
+probes:
+  - { name: site, probe: http, args: { url: "\${sim:alb.web-alb.url}/health" }, interval: 5s }
+faults:
+  - name: fis
+    action: aws.fis.experiment
+    args:
+      pollInterval: 2s
+      ${args}
+safety: { maxZones: 3, allowLastHealthy: true${safety} }
+recovery: { stableFor: 20s, timeout: 10m }
+`;
+
 /** A region, a template that stops one web instance for a minute (FIS starts it again), and the experiment's text. */
 async function withFis(use: (experiment: string, fis: FisClient, aws: AwsClientFactory, outputs: Record<string, string>) => Promise<void>): Promise<void> {
   const region = await SimRegion.start({ topology: await loadTopology(undefined), speed: SPEED });
@@ -31,19 +47,8 @@ async function withFis(use: (experiment: string, fis: FisClient, aws: AwsClientF
         actions: { stop: { actionId: 'aws:ec2:stop-instances', parameters: { startInstancesAfterDuration: 'PT1M' }, targets: { Instances: 'web' } } },
       }),
     );
-    const experiment = `apiVersion: gameday/v1
-metadata: { name: fis-stop-one }
-environment: { type: sim, speed: ${SPEED} }
-probes:
-  - { name: site, probe: http, args: { url: "\${sim:alb.web-alb.url}/health" }, interval: 5s }
-faults:
-  - name: fis
-    action: aws.fis.experiment
-    args: { experimentTemplateId: ${created.experimentTemplate?.id ?? ''}, pollInterval: 2s }
-# FIS chooses among every instance of its target: the plan counts them all, so the guards must allow that.
-safety: { maxZones: 3, allowLastHealthy: true }
-recovery: { stableFor: 20s, timeout: 10m }
-`;
+    // FIS chooses among every instance of a stored template's target: the plan counts them all, so the guards must allow that.
+    const experiment = fisRun(`experimentTemplateId: ${created.experimentTemplate?.id ?? ''}`);
     await use(experiment, fis, aws, region.outputs());
   } finally {
     fis.destroy();
@@ -96,20 +101,7 @@ describe('aws.fis.experiment', () => {
   });
 
   /** The run of an experiment whose fault is an FIS experiment from the template given inline. */
-  const inline = (template: string, extra = ''): string => `apiVersion: gameday/v1
-metadata: { name: fis-inline-template }
-environment: { type: sim, speed: ${SPEED} }
-probes:
-  - { name: site, probe: http, args: { url: "\${sim:alb.web-alb.url}/health" }, interval: 5s }
-faults:
-  - name: fis
-    action: aws.fis.experiment
-    args:
-      pollInterval: 2s
-      template: ${template}
-safety: { maxZones: 3, allowLastHealthy: true${extra} }
-recovery: { stableFor: 20s, timeout: 10m }
-`;
+  const inline = (template: string, extra = ''): string => fisRun(`template: ${template}`, extra);
   const STOP_ONE = `{ description: stop one web instance, roleArn: "arn:aws:iam::123456789012:role/fis", targets: { web: { resourceType: "aws:ec2:instance", resourceTags: { "gameday:allowed": "true" }, selectionMode: "COUNT(1)" } }, actions: { stop: { actionId: "aws:ec2:stop-instances", parameters: { startInstancesAfterDuration: PT1M }, targets: { Instances: web } } }, stopConditions: [{ source: "aws:cloudwatch:alarm", value: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-healthy-hosts" }] }`;
 
   it('creates a template of its own for the run, runs it, and deletes it afterwards; the fence admits only what the template selects', async () => {
@@ -167,7 +159,7 @@ recovery: { stableFor: 20s, timeout: 10m }
       assert.match(own.verdict.reason ?? '', /fault 'fis' matched no resources \(of 0 candidates\)/);
       // A stored template's targets are FIS's to resolve: FIS fails the experiment and gameday names FIS's reason.
       const stored = await fis.send(new CreateExperimentTemplateCommand({ clientToken: 'nobody', description: 'nobody', roleArn: 'arn:aws:iam::123456789012:role/fis', stopConditions: [{ source: 'none' }], targets: { web: { resourceType: 'aws:ec2:instance', resourceTags: { team: 'nobody' }, selectionMode: 'ALL' } }, actions: { stop: { actionId: 'aws:ec2:stop-instances', targets: { Instances: 'web' } } } }));
-      const text = inline('{}').replace('      template: {}', `      experimentTemplateId: ${stored.experimentTemplate?.id ?? ''}`);
+      const text = fisRun(`experimentTemplateId: ${stored.experimentTemplate?.id ?? ''}`);
       const journal = await runExperiment(parseExperiment(text, join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs }), { registry, aws });
       assert.equal(journal.verdict.status, 'invalid-fault', journal.verdict.reason);
       assert.match(journal.verdict.reason ?? '', /ended failed: Target resolution returned empty set for target web \(TargetResolutionFailed at web\)/);

@@ -24,11 +24,11 @@ import { distribution, envInt, heading, isMain, ms, passMiss, ROOT, runStandalon
 /** Speed of the RDS failover runs (the experiment's own). */
 const SPEED = 30;
 
-async function events(region: SimRegion, since: number): Promise<TruthEvent[]> {
+export async function events(region: SimRegion, since: number): Promise<TruthEvent[]> {
   return ((await (await fetch(`${region.endpoint}/_sim/events?since=${since}`)).json()) as { events: TruthEvent[] }).events;
 }
 
-async function onRegion<T>(topology: string, speed: number, body: (region: SimRegion, aws: AwsClientFactory) => Promise<T>): Promise<T> {
+export async function onRegion<T>(topology: string, speed: number, body: (region: SimRegion, aws: AwsClientFactory) => Promise<T>): Promise<T> {
   const region = await SimRegion.start({ topology: await loadTopology(join(ROOT, 'experiments', 'topologies', topology)), speed });
   const aws = new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: region.endpoint, credentials: { accessKeyId: 'AKID', secretAccessKey: 'bench' } });
   try {

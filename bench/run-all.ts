@@ -1,11 +1,12 @@
 /**
  * Runs every benchmark in sequence (probe throughput, measurement error, CLI start-up, simulated region, data tier,
- * orchestrator) in this process and prints
+ * orchestrator, FIS native vs delegated) in this process and prints
  * a compact summary table. `npm run bench` builds and runs this. Misses are reported, never turned into a failing
  * exit code; an error in a benchmark is reported and the others still run (exit code 1 at the end).
  */
 import { main as cliStartup } from './cli-startup.js';
 import { main as dataTier } from './data-tier.js';
+import { main as fis } from './fis.js';
 import { heading, isMain, pad, runStandalone, type BenchOutcome } from './common.js';
 import { main as measurementError } from './measurement-error.js';
 import { main as orchestrator } from './orchestrator.js';
@@ -19,6 +20,7 @@ const BENCHMARKS: readonly { name: string; main: () => Promise<BenchOutcome> }[]
   { name: 'sim-region', main: simRegion },
   { name: 'data-tier', main: dataTier },
   { name: 'orchestrator', main: orchestrator },
+  { name: 'fis', main: fis },
 ];
 
 export async function main(): Promise<BenchOutcome[]> {

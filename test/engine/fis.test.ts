@@ -142,11 +142,19 @@ describe('aws.fis.experiment', () => {
       const cw = new CloudWatchClient({ endpoint: outputs['region.endpoint'], region: 'us-east-1', credentials: CREDENTIALS });
       try {
         const loaded = parseExperiment(inline(STOP_ONE), join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs });
+        // The region re-evaluates the alarm every period; set to ALARM again and again while the fault runs, FIS sees it
+        // whatever the machine's load.
+        let alarming: NodeJS.Timeout | undefined;
         const journal = await runExperiment(loaded, {
           registry,
           aws,
-          listener: { activityStart: (kind) => void (kind === 'fault' && setTimeout(() => void cw.send(new SetAlarmStateCommand({ AlarmName: 'web-healthy-hosts', StateValue: 'ALARM', StateReason: 'test' })), 300)) },
-        });
+          listener: {
+            activityStart: (kind) => {
+              if (kind === 'fault') alarming = setInterval(() => void cw.send(new SetAlarmStateCommand({ AlarmName: 'web-healthy-hosts', StateValue: 'ALARM', StateReason: 'test' })).catch(() => undefined), 50);
+            },
+            activityEnd: (record) => void (record.kind === 'fault' && clearInterval(alarming)),
+          },
+        }).finally(() => clearInterval(alarming));
         assert.equal(journal.verdict.status, 'aborted', journal.verdict.reason);
         assert.match(journal.verdict.reason ?? '', /ended stopped: Stop condition arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-healthy-hosts was triggered/);
       } finally {

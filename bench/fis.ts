@@ -55,7 +55,7 @@ export async function main(): Promise<BenchOutcome> {
     const lag = distribution(mine.flatMap((r) => (r.injectionLag === null ? [] : [r.injectionLag])));
     const passed = mine.filter((r) => r.verdict === 'passed').length;
     const lost = mine.map((r) => r.lostWrites ?? '?').join(',');
-    console.log(`  ${mode.padEnd(6)} ${passed}/${mine.length} passed; RTO (AWS time) p50 ${ms(rto.p50 / 1_000, 1)} s, max ${ms(rto.max / 1_000, 1)} s; lost writes ${lost}; injection lag p50 ${ms(lag.p50)} max ${ms(lag.max)} wall (${ms((lag.p50 * SPEED) / 1_000, 2)} s AWS)`);
+    console.log(`  ${mode.padEnd(6)} ${passed}/${mine.length} passed; RTO (AWS time) p50 ${(rto.p50 / 1_000).toFixed(1)} s, max ${(rto.max / 1_000).toFixed(1)} s; lost writes ${lost}; injection lag p50 ${ms(lag.p50)} max ${ms(lag.max)} wall (${((lag.p50 * SPEED) / 1_000).toFixed(2)} s AWS)`);
     return { mode, passed, rto, lag, lost };
   });
   const resultFile = await writeResult('fis', { speed: SPEED, runs });

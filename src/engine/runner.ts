@@ -394,7 +394,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
         }
         // The fault landed during its first mutating call (an action may read state before and after it).
         const injection = outcome.record.calls.find((c) => c.mutating) ?? { startedAt: outcome.record.startedAt ?? 0, endedAt: outcome.record.endedAt ?? 0 };
-        const call = bracket(origin + injection.startedAt, origin + injection.endedAt);
+        // Unless the action knows better (FIS reports when its first action really started).
+        const call = outcome.result.landed ?? bracket(origin + injection.startedAt, origin + injection.endedAt);
         record.injectedAt ??= call;
         record.lastInjectionAt = Math.max(record.lastInjectionAt ?? -Infinity, call.upper);
         scope.steps.set(fault.name, { output: outcome.result.output, targets: targets.map((t) => t.id) });

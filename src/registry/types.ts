@@ -70,6 +70,11 @@ export interface ActionContext extends ActivityContext {
 /** An action's result. `output` is what later steps can interpolate as `${<name>.output.…}`. */
 export interface ActionResult {
   output: Record<string, unknown>;
+  /**
+   * When the fault really landed (monotonic ms of `ctx.clock`), for an action whose fault lands after its first
+   * mutating call, such as an FIS experiment's first action after FIS initiates it; the first mutating call otherwise.
+   */
+  landed?: { value: number; lower: number; upper: number } | undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ import { defaultRegistry } from '../../src/registry/default-registry.js';
 import { SimRegion } from '../../src/sim/server.js';
 import { loadTopology } from '../../src/sim/topology.js';
 import { ROOT } from '../support/cli.js';
-import { CREDENTIALS } from '../support/sim.js';
+import { CREDENTIALS, truth } from '../support/sim.js';
 
 const SPEED = 30;
 
@@ -77,6 +77,14 @@ describe('aws.fis.experiment', () => {
       // The plan showed the template and the instances FIS could pick.
       assert.deepEqual(journal.targets[0]?.selected.map((s) => (s.id.startsWith('EXT') ? 'EXT' : s.id.slice(0, 2))).sort(), ['EXT', 'i-', 'i-', 'i-']);
       assert.ok(journal.measurement.injectedAt !== null && journal.measurement.recovered);
+      // The injection is when FIS's stop action really began, not the StartExperiment call ~2 s (AWS) before it.
+      const injected = journal.measurement.injectedAt;
+      const stopped = (await truth(outputs['region.endpoint'] ?? '')).find((e) => e.kind === 'instance-state' && e.from === 'running' && e.epochMs > journal.startedAtEpochMs);
+      assert.ok(stopped !== undefined);
+      const at = stopped.epochMs - journal.startedAtEpochMs;
+      assert.ok(at >= injected.lower - 1 && at <= injected.upper + 1, `the stop at ${at} ms lies in [${injected.lower}, ${injected.upper}]`);
+      const startCall = fault?.calls.find((c) => c.operation === 'StartExperiment');
+      assert.ok(startCall !== undefined && injected.lower >= startCall.startedAt);
     });
   });
 

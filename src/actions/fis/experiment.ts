@@ -13,7 +13,7 @@ import { sdk } from '../../aws/sdk.js';
 import { ActionFailedError, AwsCallError, FaultStoppedError } from '../../errors/action-error.js';
 import { SafetyError } from '../../errors/safety-error.js';
 import { duration } from '../../experiment/fields.js';
-import type { ActionDefinition, ActivityContext, Resource } from '../../registry/types.js';
+import type { ActionDefinition, ActionResult, ActivityContext, Resource } from '../../registry/types.js';
 import { fisTargetKeys } from '../../safety/fence.js';
 import { instanceInventory } from '../ec2/instances.js';
 import { clusterInventory } from '../rds/db-clusters.js';
@@ -76,14 +76,53 @@ async function describe(ctx: ActivityContext, id: string): Promise<Experiment> {
   return out.experiment ?? {};
 }
 
-/** Polls until the experiment reaches a final state; `signal` ends the wait early. */
-async function untilFinal(ctx: ActivityContext, id: string, everyMs: number, deadline: number, signal: AbortSignal): Promise<Experiment> {
+/** Where the first fault action of an experiment has got to: the bounds of when it started (monotonic ms). */
+interface Landing {
+  /** The last poll that saw no fault action started began here (first: the StartExperiment call). */
+  lower: number;
+  /** The first poll that saw one started ended here. */
+  upper?: number;
+  /** FIS's own startTime of that action (epoch ms), when it gives one. */
+  reportedEpochMs?: number;
+}
+
+/** The first action that is a fault (not `aws:fis:wait`) and has started, with FIS's start time. */
+function firstFaultStarted(e: Experiment): { startTime?: Date | undefined } | undefined {
+  const started = Object.values(e.actions ?? {}).filter((a) => a.actionId !== 'aws:fis:wait' && a.state?.status !== undefined && !['pending', 'initiating'].includes(a.state.status));
+  return started.sort((a, b) => (a.startTime?.getTime() ?? Infinity) - (b.startTime?.getTime() ?? Infinity))[0];
+}
+
+/**
+ * Polls until the experiment reaches a final state; `signal` ends the wait early. Until the first fault action has
+ * started, polls at least every second of AWS time, so `landing` brackets that start closely.
+ */
+async function untilFinal(ctx: ActivityContext, id: string, everyMs: number, deadline: number, signal: AbortSignal, landing?: Landing): Promise<Experiment> {
   for (;;) {
+    const asked = ctx.clock.now();
     const e = await describe({ ...ctx, signal: AbortSignal.timeout(30_000) }, id);
+    if (landing !== undefined && landing.upper === undefined) {
+      const started = firstFaultStarted(e);
+      if (started === undefined) landing.lower = asked;
+      else {
+        landing.upper = ctx.clock.now();
+        if (started.startTime !== undefined) landing.reportedEpochMs = started.startTime.getTime();
+      }
+    }
     if (FINAL.has(e.state?.status ?? '')) return e;
     if (ctx.clock.now() > deadline) throw new ActionFailedError(`FIS experiment ${id} was still ${e.state?.status ?? 'unknown'} at the timeout.`);
-    await ctx.clock.sleep(everyMs, signal);
+    await ctx.clock.sleep(landing !== undefined && landing.upper === undefined ? Math.min(everyMs, 1_000 / ctx.speed) : everyMs, signal);
   }
+}
+
+/**
+ * When the fault landed: within the polls that saw the first fault action not yet started and started, at FIS's own
+ * start time when that falls inside (the two clocks may differ; the polls are gameday's own clock).
+ */
+function landedAt(landing: Landing, clock: ActivityContext['clock']): ActionResult['landed'] {
+  if (landing.upper === undefined) return undefined;
+  const reported = landing.reportedEpochMs === undefined ? undefined : landing.reportedEpochMs - clock.toEpochMs(0);
+  const value = reported === undefined ? (landing.lower + landing.upper) / 2 : Math.min(landing.upper, Math.max(landing.lower, reported));
+  return { value, lower: landing.lower, upper: landing.upper };
 }
 
 /** The resources one template target can select: the candidates the guards must allow. */
@@ -191,15 +230,17 @@ export const fisExperimentAction: ActionDefinition<Args> = {
     }
     const calm = { ...ctx, signal: AbortSignal.timeout(300_000) };
     try {
+      const startCalled = ctx.clock.now();
       const started: StartExperimentCommandOutput = await send(ctx, new StartExperimentCommand({ experimentTemplateId: templateId, clientToken: randomUUID(), tags: { 'gameday:run': ctx.runId } }), (o: StartExperimentCommandOutput) => ({ id: o.experiment?.id, ...stateOf(o.experiment) }));
       const id = started.experiment?.id;
       if (id === undefined) throw new ActionFailedError('FIS started no experiment.');
       // The run created it, so the run may stop it.
       ctx.fence?.admit(id);
       const every = a.pollInterval / ctx.speed;
+      const landing: Landing = { lower: startCalled };
       let final: Experiment;
       try {
-        final = await untilFinal(ctx, id, every, ctx.clock.now() + a.timeout, ctx.signal);
+        final = await untilFinal(ctx, id, every, ctx.clock.now() + a.timeout, ctx.signal, landing);
       } catch (error) {
         // Aborted (or timed out): stop the FIS experiment and wait until it has stopped, whatever the run's signal says.
         await send(calm, new StopExperimentCommand({ id }), (o: StopExperimentCommandOutput) => stateOf(o.experiment));
@@ -228,7 +269,7 @@ export const fisExperimentAction: ActionDefinition<Args> = {
       // Stopped (a stop condition, the safety lever, an operator) or cancelled: the fault was cut short, not refused.
       if (status === 'stopped' || status === 'cancelled') throw new FaultStoppedError(why);
       if (status !== 'completed') throw new ActionFailedError(why);
-      return { output };
+      return { output, landed: landedAt(landing, ctx.clock) };
     } finally {
       // A template made for this run goes with it.
       if (a.template !== undefined && templateId !== undefined) {

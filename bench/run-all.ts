@@ -1,10 +1,11 @@
 /**
  * Runs every benchmark in sequence (probe throughput, measurement error, CLI start-up, simulated region, data tier,
- * orchestrator, FIS native vs delegated) in this process and prints
+ * orchestrator, FIS native vs delegated, CloudFormation vs topology) in this process and prints
  * a compact summary table. `npm run bench` builds and runs this. Misses are reported, never turned into a failing
  * exit code; an error in a benchmark is reported and the others still run (exit code 1 at the end).
  */
 import { main as cliStartup } from './cli-startup.js';
+import { main as cloudformation } from './cloudformation.js';
 import { main as dataTier } from './data-tier.js';
 import { main as fis } from './fis.js';
 import { heading, isMain, pad, runStandalone, type BenchOutcome } from './common.js';
@@ -21,6 +22,7 @@ const BENCHMARKS: readonly { name: string; main: () => Promise<BenchOutcome> }[]
   { name: 'data-tier', main: dataTier },
   { name: 'orchestrator', main: orchestrator },
   { name: 'fis', main: fis },
+  { name: 'cloudformation', main: cloudformation },
 ];
 
 export async function main(): Promise<BenchOutcome[]> {

@@ -46,6 +46,7 @@ import {
   MOTO_CREDENTIALS,
   MOTO_REGION,
   motoAvailability,
+  motoRuns,
   motoClients,
   runInstances,
   startMoto,
@@ -162,13 +163,7 @@ function callsOf(calls: CallRecord[], operation: string): CallRecord[] {
 }
 
 describe('gameday AWS actions and probes against moto_server', () => {
-  if (availability.status !== 'run') {
-    const { reason } = availability;
-    it('needs moto_server on PATH (required when CI=true)', availability.status === 'skip' ? { skip: reason } : {}, () => {
-      assert.fail(`${reason}; CI=true, so the moto conformance suite must run.`);
-    });
-    return;
-  }
+  if (!motoRuns(availability)) return;
 
   let moto: Moto;
   let clients: MotoClients;

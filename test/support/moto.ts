@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
@@ -63,6 +65,19 @@ export function motoAvailability(env: NodeJS.ProcessEnv = process.env): { status
     return { status, reason: `${MOTO_COMMAND} on PATH (${path}) does not run: '${MOTO_COMMAND} --help' failed (${why})` };
   }
   return { status: 'run', path };
+}
+
+/**
+ * Inside a suite's `describe`: whether moto_server can run. When it cannot, one test says why (skipped, or failing
+ * under CI=true, where a missing emulator is a broken machine) and the caller leaves out the rest of the suite.
+ */
+export function motoRuns(availability: ReturnType<typeof motoAvailability>): boolean {
+  if (availability.status === 'run') return true;
+  const { reason } = availability;
+  it('needs moto_server on PATH (required when CI=true)', availability.status === 'skip' ? { skip: reason } : {}, () => {
+    assert.fail(`${reason}; CI=true, so the moto conformance suite must run.`);
+  });
+  return false;
 }
 
 async function freePort(): Promise<number> {

@@ -200,6 +200,8 @@ Example:
     .addOption(new Option('--speed <n>', 'sim: run the simulated region n times faster than AWS').argParser((v) => parsePositive(v, '--speed')))
     .option('--topology <file>', 'sim: topology of the simulated region (default: the reference architecture)')
     .option('--profile <name>', 'aws: named profile of the credentials (default: environment.profile, then $AWS_PROFILE)')
+    .option('--via-fis', 'plan the run `run --via-fis` makes: the faults as one FIS experiment, its targets pinned to what the plan chose', false)
+    .option('--fis-role-arn <arn>', 'the FIS service role of that template (default: environment.fisRoleArn)')
     .addHelpText('after', `
 Example:
   $ gameday plan experiments/az-outage.yaml

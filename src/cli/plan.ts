@@ -13,6 +13,9 @@ import type { GlobalOptions } from './output.js';
 import { prepareRun } from './run-setup.js';
 
 export interface PlanCommandOptions {
+  /** Plan the run `run --via-fis` would make: the faults as one FIS experiment from a template gameday writes. */
+  viaFis?: boolean;
+  fisRoleArn?: string;
   seed?: number;
   speed?: number;
   topology?: string;
@@ -63,7 +66,7 @@ export function renderPlan(loaded: LoadedExperiment, plan: Plan, calls: readonly
 /** `gameday plan FILE`: prints what a run would touch and whether the guards allow it; changes nothing. */
 export async function planCommand(globals: GlobalOptions, file: string, options: PlanCommandOptions): Promise<number> {
   const runId = `plan-${newRunId().slice(3)}`;
-  const world = await prepareRun(file, { registry: defaultRegistry(), runId, ...(options.topology === undefined ? {} : { topology: options.topology }), ...(options.speed === undefined ? {} : { speed: options.speed }), ...(options.profile === undefined ? {} : { profile: options.profile }) });
+  const world = await prepareRun(file, { registry: defaultRegistry(), runId, ...(options.topology === undefined ? {} : { topology: options.topology }), ...(options.speed === undefined ? {} : { speed: options.speed }), ...(options.profile === undefined ? {} : { profile: options.profile }), ...(options.viaFis === true ? { viaFis: { roleArn: options.fisRoleArn } } : {}) });
   try {
     const { plan, calls } = await makePlan(world.loaded, world.aws, options.seed ?? randomInt(2 ** 31));
     if (globals.json) {

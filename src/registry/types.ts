@@ -53,6 +53,8 @@ export interface ActivityContext {
   recordCall(call: CallRecord): void;
   /** Refuses a mutating AWS call that names a resource outside the run's plan (throws a SafetyError). */
   fence?: Fence | undefined;
+  /** While planning: the run's seeded generator, for an action that chooses among candidates itself (replayable with --seed). */
+  random?: (() => number) | undefined;
 }
 
 /** Checked before every mutating AWS call. */

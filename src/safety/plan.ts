@@ -4,7 +4,7 @@ import { awsSend } from '../aws/call.js';
 import { sdk } from '../aws/sdk.js';
 import { SafetyError } from '../errors/safety-error.js';
 import { findRunRefs } from '../experiment/interpolate.js';
-import { formatSelection } from '../experiment/selection.js';
+import { formatSelection, seededRandom } from '../experiment/selection.js';
 import type { Experiment } from '../experiment/schema.js';
 import type { Registry } from '../registry/registry.js';
 import type { ActivityContext, Resource } from '../registry/types.js';
@@ -123,7 +123,7 @@ export async function buildPlan(
       const { record, selected } = await resolveTargets(fault.name, definition, fault.targets, seed, ctx, (r) => hasTags(r, policy.requireTags));
       planned = { fault: fault.name, action: fault.action, source: 'targets', type: record.type, selection: record.selection, candidates: record.candidates, withoutOptIn: record.withoutOptIn ?? 0, resources: selected, rollback };
     } else if (definition.plan !== undefined && findRunRefs(rawFaults[i]?.args).refs.length === 0) {
-      const found = await definition.plan(fault.args, ctx);
+      const found = await definition.plan(fault.args, { ...ctx, random: seededRandom(seed + i) });
       const kept = found.filter((r) => hasTags(r, policy.requireTags));
       planned = { fault: fault.name, action: fault.action, source: 'action', type: [...new Set(found.map((r) => r.type))].join(', ') || 'resources', selection: 'chosen by the action', candidates: found.length, withoutOptIn: found.length - kept.length, resources: kept, rollback };
     } else {

@@ -147,6 +147,16 @@ describe('gameday run --via-fis', () => {
     }
   });
 
+  it('plans the FIS run with read-only calls: the template\'s instances chosen by the plan, as a run would pin them', async () => {
+    const r = await gameday(['plan', 'experiments/stop-half-fleet.yaml', '--via-fis', '--seed', '42', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const plan = JSON.parse(r.stdout) as { seed: number; faults: { action: string; resources: { type: string }[] }[]; calls: { mutating: boolean }[] };
+    assert.equal(plan.seed, 42);
+    assert.equal(plan.faults[0]?.action, 'aws.fis.experiment');
+    assert.deepEqual(plan.faults[0]?.resources.map((x) => x.type), ['aws:ec2:instance', 'aws:ec2:instance'], 'PERCENT(50) of three instances');
+    assert.ok(plan.calls.length > 0 && plan.calls.every((c) => !c.mutating));
+  });
+
   it('refuses, naming the fault, an experiment FIS cannot express, before any region starts', async () => {
     const r = await gameday(['run', 'experiments/route53-failover.yaml', '--via-fis', '--view', 'plain']);
     assert.equal(r.code, 2);

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { CreateExperimentTemplateCommand, FisClient, GetExperimentCommand, ListExperimentsCommand, ListExperimentTemplatesCommand } from '@aws-sdk/client-fis';
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
+import { makePlan } from '../../src/cli/plan.js';
 import { runExperiment } from '../../src/engine/runner.js';
 import { parseExperiment } from '../../src/experiment/load.js';
 import { defaultRegistry } from '../../src/registry/default-registry.js';
@@ -128,6 +129,18 @@ describe('aws.fis.experiment', () => {
       assert.equal(chosen.length, 1);
       assert.deepEqual((fault?.calls.find((c) => c.operation === 'CreateExperimentTemplate')?.request as { targets: unknown }).targets, { web: { resourceType: 'aws:ec2:instance', resourceArns: [`arn:aws:ec2:us-east-1:123456789012:instance/${chosen[0]?.id ?? ''}`], selectionMode: 'ALL' } });
       assert.deepEqual((fault?.output as { resolvedTargets: { id: string }[] }).resolvedTargets.map((t) => t.id), [chosen[0]?.id]);
+    });
+  });
+
+  it('chooses a template\'s own targets with the run\'s seed: the same seed, the same pick', async () => {
+    await withFis(async (_text, _fis, aws, outputs) => {
+      const registry = defaultRegistry();
+      const loaded = parseExperiment(inline(STOP_ONE), join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs });
+      const pick = async (seed: number): Promise<string[]> => (await makePlan(loaded, aws, seed)).plan.faults[0]?.resources.map((r) => r.id) ?? [];
+      assert.deepEqual(await pick(7), await pick(7));
+      const picks = new Set<string>();
+      for (let seed = 0; seed < 12; seed++) picks.add((await pick(seed)).join());
+      assert.ok(picks.size > 1, 'different seeds choose different instances');
     });
   });
 

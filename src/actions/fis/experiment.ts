@@ -167,8 +167,9 @@ async function storedTemplateResources(t: NonNullable<GetExperimentTemplateComma
 }
 
 /**
- * A template of the run's own: gameday chooses each target's resources now, as for a native fault, and `pinned`
- * names exactly those in the template it creates, so FIS acts on what the plan showed and the guards checked.
+ * A template of the run's own: gameday chooses each target's resources now, as for a native fault (with the run's
+ * seed), and `pinned` names exactly those in the template it creates, so FIS acts on what the plan showed and the
+ * guards checked.
  * Targets of types gameday does not list stay as written, named by what they select (their tags are their opt-in).
  */
 async function ownTemplateResources(t: FisTemplateBody, ctx: ActivityContext): Promise<Resource[]> {
@@ -177,7 +178,7 @@ async function ownTemplateResources(t: FisTemplateBody, ctx: ActivityContext): P
     if (INVENTORIED.has(target.resourceType)) {
       const selection = parseSelection(target.selectionMode);
       const candidates = await targetCandidates(target, ctx);
-      const chosen = applySelection(selection.ok ? selection.value : { mode: 'ALL' }, candidates, Math.random);
+      const chosen = applySelection(selection.ok ? selection.value : { mode: 'ALL' }, candidates, ctx.random ?? Math.random);
       resources.push(...chosen.map((r) => ({ ...r, attributes: { ...r.attributes, [TARGET_OF]: name } })));
     } else {
       for (const key of fisTargetKeys(target)) resources.push({ type: 'aws:fis:target', id: key, tags: target.resourceTags ?? {}, attributes: { [TARGET_OF]: name } });

@@ -264,8 +264,8 @@ export class AwsClientFactory {
   /**
    * Sends one signed restJson request for an operation the installed SDK client does not have (FIS GetSafetyLever
    * is newer than the newest @aws-sdk/client-fis the registry serves), through the same endpoint, credentials
-   * (assumed role included), answer timeout and audit trail as the clients. A refusal throws an error shaped like
-   * the SDK's (`name`, `$fault`, `$metadata`).
+   * (assumed role included), answer timeout, retries and audit trail as the clients. A refusal throws an error shaped
+   * like the SDK's (`name`, `$fault`, `$metadata`).
    */
   async signedJson(service: 'fis', operation: string, request: { method: string; path: string; body?: unknown }, signal?: AbortSignal): Promise<{ body: unknown; $metadata: { requestId?: string; httpStatusCode: number } }> {
     const client = (await this.fis()) as unknown as { config: { credentials(): Promise<Credentials> } };
@@ -282,35 +282,45 @@ export class AwsClientFactory {
       ...(body === undefined ? {} : { body }),
     });
     const signer = new SignatureV4({ service, region: this.target.region, credentials: client.config.credentials, sha256: NodeSha256 });
-    const signed = await signer.sign(unsigned);
     const epochMs = Date.now();
     const started = performance.now();
     const entry = { epochMs, service, operation, mutating: isMutating(operation), request: redact(request.body ?? {}) };
     const emit = (e: AuditEntry): void => this.#listeners.forEach((l) => l(e));
-    let response: Response;
-    try {
-      response = await fetch(url, { method: request.method, headers: signed.headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.any([AbortSignal.timeout(this.target.requestTimeoutMs ?? 20_000), ...(signal === undefined ? [] : [signal])]) });
-    } catch (error) {
-      const name = (error as Error).name === 'TimeoutError' ? 'TimeoutError' : 'NetworkingError';
-      emit({ ...entry, durationMs: performance.now() - started, ok: false, error: { name, message: (error as Error).message } });
-      throw Object.assign(new Error(`${operation}: ${(error as Error).message}`), { name, $fault: 'server' as const, $metadata: {} });
+    const maxAttempts = this.target.maxAttempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      // Signed afresh each attempt: the signature carries its time.
+      const signed = await signer.sign(unsigned);
+      let failure: Error & { name: string; $fault: 'client' | 'server'; $metadata: { requestId?: string | undefined; httpStatusCode?: number } };
+      try {
+        const response = await fetch(url, { method: request.method, headers: signed.headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.any([AbortSignal.timeout(this.target.requestTimeoutMs ?? 20_000), ...(signal === undefined ? [] : [signal])]) });
+        const text = await response.text();
+        const requestId = response.headers.get('x-amzn-requestid') ?? undefined;
+        let json: unknown;
+        try {
+          json = text === '' ? {} : JSON.parse(text);
+        } catch {
+          json = { message: text.slice(0, 200) };
+        }
+        if (response.ok) {
+          emit({ ...entry, durationMs: performance.now() - started, ok: true, requestId, attempts: attempt });
+          return { body: json, $metadata: { ...(requestId === undefined ? {} : { requestId }), httpStatusCode: response.status } };
+        }
+        const name = (response.headers.get('x-amzn-errortype') ?? (response.status === 404 ? 'UnknownOperationException' : `Http${response.status}`)).split(':')[0] ?? 'Error';
+        const message = String((json as { message?: unknown; Message?: unknown }).message ?? (json as { Message?: unknown }).Message ?? `HTTP ${response.status}`);
+        failure = Object.assign(new Error(message), { name, $fault: response.status >= 500 ? ('server' as const) : ('client' as const), $metadata: { requestId, httpStatusCode: response.status } });
+      } catch (error) {
+        if (signal?.aborted === true) throw error;
+        const name = (error as Error).name === 'TimeoutError' ? 'TimeoutError' : 'NetworkingError';
+        failure = Object.assign(new Error(`${operation}: ${(error as Error).message}`), { name, $fault: 'server' as const, $metadata: {} });
+      }
+      // As the SDK's standard mode: throttling, 5xx, timeouts and lost connections are retried with backoff.
+      const retryable = failure.$fault === 'server' || failure.$metadata.httpStatusCode === 429 || /Throttl|TooManyRequests|RequestLimitExceeded/.test(failure.name);
+      if (!retryable || attempt >= maxAttempts) {
+        emit({ ...entry, durationMs: performance.now() - started, ok: false, requestId: failure.$metadata.requestId, attempts: attempt, error: { name: failure.name, message: failure.message } });
+        throw failure;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(20_000, 100 * 2 ** attempt)));
     }
-    const text = await response.text();
-    const requestId = response.headers.get('x-amzn-requestid') ?? undefined;
-    let json: unknown;
-    try {
-      json = text === '' ? {} : JSON.parse(text);
-    } catch {
-      json = { message: text.slice(0, 200) };
-    }
-    if (!response.ok) {
-      const name = (response.headers.get('x-amzn-errortype') ?? (response.status === 404 ? 'UnknownOperationException' : `Http${response.status}`)).split(':')[0] ?? 'Error';
-      const message = String((json as { message?: unknown; Message?: unknown }).message ?? (json as { Message?: unknown }).Message ?? `HTTP ${response.status}`);
-      emit({ ...entry, durationMs: performance.now() - started, ok: false, requestId, error: { name, message } });
-      throw Object.assign(new Error(message), { name, $fault: response.status >= 500 ? ('server' as const) : ('client' as const), $metadata: { requestId, httpStatusCode: response.status } });
-    }
-    emit({ ...entry, durationMs: performance.now() - started, ok: true, requestId, attempts: 1 });
-    return { body: json, $metadata: { ...(requestId === undefined ? {} : { requestId }), httpStatusCode: response.status } };
   }
 
   iam(): Promise<IAMClient> {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { CreateExperimentTemplateCommand, DeleteExperimentTemplateCommand, FisClient, GetExperimentCommand, GetExperimentTemplateCommand, StartExperimentCommand, StopExperimentCommand, ListExperimentResolvedTargetsCommand, type CreateExperimentTemplateActionInput, type Experiment } from '@aws-sdk/client-fis';
 import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
-import { allInstances, CREDENTIALS, httpGet, referenceWith, sdkError, startSim, truth, waitFor, workloadUrl } from '../support/sim.js';
+import { allInstances, armApiFault, CREDENTIALS, httpGet, referenceWith, sdkError, startSim, truth, waitFor, workloadUrl } from '../support/sim.js';
 
 const SPEED = 30;
 
@@ -132,7 +132,13 @@ describe('the simulated Fault Injection Service through the SDK', () => {
       aws.signedJson('fis', status === undefined ? 'GetSafetyLever' : 'UpdateSafetyLeverState', status === undefined ? { method: 'GET', path: '/safetyLevers/default' } : { method: 'PATCH', path: '/safetyLevers/default/state', body: { state: { status, reason: 'change freeze' } } });
     try {
       const state = (r: { body: unknown }) => (r.body as { safetyLever: { state: { status: string; reason: string } } }).safetyLever.state;
+      // Throttled once: retried like any SDK call, and the audit trail counts both attempts.
+      await armApiFault(sim.endpoint, { service: 'fis', action: 'GetSafetyLever', error: 'Throttling', count: 1 });
+      const audit: { operation: string; attempts?: number | undefined; ok: boolean }[] = [];
+      const off = aws.onCall((e) => audit.push(e));
       assert.equal(state(await lever()).status, 'disengaged');
+      off();
+      assert.deepEqual(audit.map((e) => [e.operation, e.attempts, e.ok]), [['GetSafetyLever', 2, true]]);
       const created = await fis.send(new CreateExperimentTemplateCommand({ clientToken: 'q', ...template({ stop: { actionId: 'aws:ec2:stop-instances', parameters: { startInstancesAfterDuration: 'PT5M' }, targets: { Instances: 'web' } } }) }));
       const id = (await fis.send(new StartExperimentCommand({ clientToken: 'r', experimentTemplateId: created.experimentTemplate?.id }))).experiment?.id ?? '';
       await waitFor('the stop to run', async () => ((await fis.send(new GetExperimentCommand({ id }))).experiment?.actions?.stop?.state?.status === 'running' ? true : undefined), { timeoutMs: 10_000 });

@@ -314,7 +314,8 @@ export class AwsClientFactory {
         failure = Object.assign(new Error(`${operation}: ${(error as Error).message}`), { name, $fault: 'server' as const, $metadata: {} });
       }
       // As the SDK's standard mode: throttling, 5xx, timeouts and lost connections are retried with backoff.
-      const retryable = failure.$fault === 'server' || failure.$metadata.httpStatusCode === 429 || /Throttl|TooManyRequests|RequestLimitExceeded/.test(failure.name);
+      // 501 (not implemented: LocalStack) will not change.
+      const retryable = (failure.$fault === 'server' && failure.$metadata.httpStatusCode !== 501) || failure.$metadata.httpStatusCode === 429 || /Throttl|TooManyRequests|RequestLimitExceeded/.test(failure.name);
       if (!retryable || attempt >= maxAttempts) {
         emit({ ...entry, durationMs: performance.now() - started, ok: false, requestId: failure.$metadata.requestId, attempts: attempt, error: { name: failure.name, message: failure.message } });
         throw failure;

@@ -63,3 +63,22 @@ export function formatDuration(ms: number): string {
   const seconds = Math.round((abs - minutes * 60_000) / 1_000);
   return `${sign}${minutes}m${String(seconds).padStart(2, '0')}s`;
 }
+
+/* ISO 8601 durations, as AWS FIS spells them (PT5M, PT30S, PT1H). */
+
+/** `PT5M30S` from milliseconds (whole seconds, at least one). */
+export function isoDuration(ms: number): string {
+  let s = Math.max(1, Math.round(ms / 1_000));
+  const h = Math.floor(s / 3_600);
+  s -= h * 3_600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  return `PT${h > 0 ? `${h}H` : ''}${m > 0 ? `${m}M` : ''}${s > 0 ? `${s}S` : ''}`;
+}
+
+/** Milliseconds of an ISO 8601 duration such as PT5M; undefined when it is not one. */
+export function parseIsoDuration(text: string | undefined): number | undefined {
+  const m = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/.exec(text ?? '');
+  if (m === null || text === 'PT') return undefined;
+  return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1_000;
+}

@@ -11,7 +11,7 @@ import { defaultRegistry } from '../../src/registry/default-registry.js';
 import { SimRegion } from '../../src/sim/server.js';
 import { loadTopology } from '../../src/sim/topology.js';
 import { ROOT } from '../support/cli.js';
-import { CREDENTIALS, truth } from '../support/sim.js';
+import { armApiFault, CREDENTIALS, truth } from '../support/sim.js';
 
 const SPEED = 30;
 
@@ -152,6 +152,17 @@ describe('aws.fis.experiment', () => {
       const journal = await runExperiment(loaded, { registry, aws });
       assert.equal(journal.verdict.status, 'refused', journal.verdict.reason);
       assert.match(journal.verdict.reason ?? '', /safety lever is engaged \(incident INC-42 in progress\)/);
+      assert.deepEqual(journal.activities[0]?.calls.map((c) => c.operation), ['GetSafetyLever']);
+      assert.equal((await fis.send(new ListExperimentsCommand({}))).experiments?.length, 0);
+    });
+  });
+
+  it('does not take a lever it cannot read for a disengaged one: a failing GetSafetyLever ends the run errored, nothing started', async () => {
+    await withFis(async (text, fis, aws, outputs) => {
+      await armApiFault(outputs['region.endpoint'] ?? '', { service: 'fis', action: 'GetSafetyLever', error: 'InternalError', count: 3 });
+      const registry = defaultRegistry();
+      const journal = await runExperiment(parseExperiment(text, join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs }), { registry, aws });
+      assert.equal(journal.verdict.status, 'errored', journal.verdict.reason);
       assert.deepEqual(journal.activities[0]?.calls.map((c) => c.operation), ['GetSafetyLever']);
       assert.equal((await fis.send(new ListExperimentsCommand({}))).experiments?.length, 0);
     });

@@ -5,7 +5,8 @@
  */
 import type { Experiment, FaultSpec } from '../../experiment/schema.js';
 import type { SelectionMode } from '../../experiment/selection.js';
-import { arnId, isoDuration, parseIsoDuration, type FisActionBody, type FisTargetBody, type FisTemplateBody } from './template.js';
+import { isoDuration, parseIsoDuration } from '../../experiment/duration.js';
+import { arnId, type FisActionBody, type FisTargetBody, type FisTemplateBody } from './template.js';
 
 /** Something one side could not express, by the name the user gave it. */
 export interface Unexpressed {

@@ -49,8 +49,17 @@ class GetSafetyLeverCommand {
   constructor(readonly input: { id: string }) {}
 }
 
-/** Answers that mean the endpoint has no safety lever to read (LocalStack, moto, older partitions). */
-const NOT_OFFERED = /^(UnknownOperationException|ResourceNotFoundException|NotFoundException|InvalidAction|Http404|Http501|NotImplemented|InternalFailure)$/;
+/** Answers that mean the endpoint has no such operation (moto, LocalStack, older partitions). */
+const NOT_OFFERED = /^(UnknownOperationException|ResourceNotFoundException|NotFoundException|InvalidAction|Http404|Http501|NotImplemented)$/;
+
+/**
+ * Whether a refusal says the endpoint does not implement the operation. LocalStack answers `InternalFailure` with
+ * HTTP 501 for those; any other failure (a real AWS 500 included) is not taken for "not offered".
+ */
+function notOffered(error: unknown): boolean {
+  if (!(error instanceof AwsCallError)) return false;
+  return NOT_OFFERED.test(error.awsName) || (error.cause as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode === 501;
+}
 
 /**
  * The account's FIS safety lever: engaged means the operator has stopped all FIS experiments, and gameday must not
@@ -65,7 +74,7 @@ async function checkSafetyLever(ctx: ActivityContext): Promise<string> {
     }
     return state?.status ?? 'unknown';
   } catch (error) {
-    if (error instanceof AwsCallError && NOT_OFFERED.test(error.awsName)) return 'not offered by this endpoint';
+    if (notOffered(error)) return 'not offered by this endpoint';
     throw error;
   }
 }
@@ -250,7 +259,7 @@ export const fisExperimentAction: ActionDefinition<Args> = {
       }
       // LocalStack has no ListExperimentResolvedTargets: the journal then says the resolved targets are unknown.
       const resolved: Pick<ListExperimentResolvedTargetsCommandOutput, 'resolvedTargets'> | undefined = await send<InstanceType<typeof ListExperimentResolvedTargetsCommand>, ListExperimentResolvedTargetsCommandOutput>(ctx, new ListExperimentResolvedTargetsCommand({ experimentId: id })).catch((error: unknown) => {
-        if (error instanceof AwsCallError && NOT_OFFERED.test(error.awsName)) return undefined;
+        if (notOffered(error)) return undefined;
         throw error;
       });
       const output = {

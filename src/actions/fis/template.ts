@@ -37,23 +37,6 @@ export type FisTemplateBody = z.output<typeof fisTemplate>;
 export type FisTargetBody = z.output<typeof fisTarget>;
 export type FisActionBody = z.output<typeof fisAction>;
 
-/** `PT5M30S` from milliseconds (whole seconds, at least one). */
-export function isoDuration(ms: number): string {
-  let s = Math.max(1, Math.round(ms / 1_000));
-  const h = Math.floor(s / 3_600);
-  s -= h * 3_600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  return `PT${h > 0 ? `${h}H` : ''}${m > 0 ? `${m}M` : ''}${s > 0 ? `${s}S` : ''}`;
-}
-
-/** Milliseconds of an ISO 8601 duration such as PT5M; undefined when it is not one. */
-export function parseIsoDuration(text: string | undefined): number | undefined {
-  const m = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/.exec(text ?? '');
-  if (m === null || text === 'PT') return undefined;
-  return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1_000;
-}
-
 /** The last path segment of an ARN (`…:instance/i-1` → `i-1`, `…:db:orders` → `orders`). */
 export function arnId(arn: string): string {
   return arn.replace(/^.*[:/]/, '');

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { parseIsoDuration } from '../../experiment/duration.js';
 import { applySelection, parseSelection } from '../../experiment/selection.js';
 import { SimApiError } from '../protocol/errors.js';
 import type { SimWorld } from '../region.js';
@@ -68,11 +69,11 @@ function later(world: SimWorld, ms: number, fn: () => void): () => void {
 
 const fisId = (prefix: string): string => `${prefix}${randomBytes(9).toString('base64').replace(/[^A-Za-z0-9]/g, 'x').slice(0, 12)}`;
 
-/** ISO 8601 duration (PT5M, PT30S, PT1H) in ms. */
+/** ISO 8601 duration (PT5M, PT30S, PT1H) in ms; FIS's ValidationException when it is not one. */
 export function isoDuration(value: string | undefined, where: string): number {
-  const m = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/.exec(value ?? '');
-  if (m === null || value === 'PT') throw new SimApiError('ValidationException', `${where}: '${value ?? ''}' is not an ISO 8601 duration such as PT5M.`);
-  return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1_000;
+  const ms = parseIsoDuration(value);
+  if (ms === undefined) throw new SimApiError('ValidationException', `${where}: '${value ?? ''}' is not an ISO 8601 duration such as PT5M.`);
+  return ms;
 }
 
 /** Checks a template the way CreateExperimentTemplate does. */

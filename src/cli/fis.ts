@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Document, isSeq } from 'yaml';
-import { fromFisTemplate, toFisTemplate, type Unexpressed } from '../actions/fis/convert.js';
+import { fromFisTemplate, type Unexpressed } from '../actions/fis/convert.js';
 import { fisTemplate } from '../actions/fis/template.js';
 import { ExitCode } from '../errors/gameday-error.js';
 import { loadExperimentFile, type LoadedExperiment } from '../experiment/load.js';
@@ -8,7 +8,7 @@ import { defaultRegistry } from '../registry/default-registry.js';
 import type { Registry } from '../registry/registry.js';
 import type { GlobalOptions } from './output.js';
 import { worldOutputs } from './run-setup.js';
-import { exportContext, invalid } from './via-fis.js';
+import { exportContext, invalid, templateOf } from './via-fis.js';
 
 export interface FisExportOptions {
   roleArn?: string;
@@ -29,14 +29,7 @@ async function loadForConversion(file: string, registry: Registry): Promise<{ lo
 /** `gameday fis export FILE`: the FIS experiment template of the experiment's faults; what FIS cannot express is named. */
 export async function fisExportCommand(globals: GlobalOptions, file: string, options: FisExportOptions): Promise<number> {
   const { loaded, outputs } = await loadForConversion(file, defaultRegistry());
-  const ctx = exportContext(loaded, outputs, options);
-  let converted: ReturnType<typeof toFisTemplate>;
-  try {
-    converted = toFisTemplate(loaded.experiment, ctx);
-  } catch (error) {
-    throw invalid(`${file}: ${(error as Error).message}`);
-  }
-  const { template, unexpressed } = converted;
+  const { template, unexpressed } = templateOf(loaded, exportContext(loaded, outputs, options));
   const text = `${JSON.stringify(template, null, 2)}\n`;
   if (Object.keys(template.actions).length === 0) throw invalid(`${file}: FIS can express none of this experiment's faults: ${unexpressed.map(describeUnexpressed).join(' ')}`);
   if (options.out === undefined) process.stdout.write(text);

@@ -19,20 +19,24 @@ export function exportContext(loaded: LoadedExperiment, outputs: Record<string, 
   return { region, account, roleArn };
 }
 
+/** The experiment's faults as an FIS template; a fault that needs an ARN gameday cannot build is one sentence. */
+export function templateOf(loaded: LoadedExperiment, ctx: ExportContext): ReturnType<typeof toFisTemplate> {
+  try {
+    return toFisTemplate(loaded.experiment, ctx);
+  } catch (error) {
+    throw invalid(`${loaded.file}: ${(error as Error).message}`);
+  }
+}
+
 /**
  * `run --via-fis`: the experiment's faults become one FIS experiment, from a template gameday writes of them (created
  * for the run, deleted after it); probes, objectives and gameday's own stop conditions stay. Refused, naming them,
  * when a fault cannot be expressed in FIS.
  */
 export function delegateToFis(loaded: LoadedExperiment, registry: Registry, ctx: ExportContext): LoadedExperiment {
-  let converted: ReturnType<typeof toFisTemplate>;
-  try {
-    converted = toFisTemplate(loaded.experiment, ctx);
-  } catch (error) {
-    throw invalid(`${loaded.file}: ${(error as Error).message}`);
-  }
+  const converted = templateOf(loaded, ctx);
   // Probe stop conditions are not lost: gameday keeps watching them.
-  const blocking = converted.unexpressed.filter((u: Unexpressed) => !u.what.startsWith('stop condition'));
+  const blocking = converted.unexpressed.filter((u: Unexpressed) => u.watchedByGameday !== true);
   if (blocking.length > 0) throw invalid(`${loaded.file} cannot run through FIS: ${blocking.map((u) => `${u.what} is not expressible (${u.reason})`).join('; ')}.`);
   const definition = registry.action('aws.fis.experiment');
   if (definition === undefined) throw new Error('aws.fis.experiment is not registered.');

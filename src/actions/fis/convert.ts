@@ -13,6 +13,8 @@ export interface Unexpressed {
   /** `fault 'x' (aws.route53.fail-health-check)`, `stop condition 'y'`, `action 'z' (aws:ecs:stop-task)`. */
   what: string;
   reason: string;
+  /** A probe stop condition gameday keeps watching itself when the faults go through FIS: not lost by `--via-fis`. */
+  watchedByGameday?: true;
 }
 
 export interface ExportContext {
@@ -128,7 +130,7 @@ export function toFisTemplate(e: Experiment, ctx: ExportContext): { template: Fi
   for (const [i, s] of e.stopConditions.entries()) {
     if (s.alarm !== undefined) {
       stopConditions.push({ source: 'aws:cloudwatch:alarm', value: s.alarm.startsWith('arn:') ? s.alarm : `arn:aws:cloudwatch:${ctx.region}:${needAccount(`stop condition on alarm ${s.alarm}`)}:alarm:${s.alarm}` });
-    } else unexpressed.push({ what: `stop condition '${s.name ?? `#${i + 1}`}' (probe ${s.probe ?? '?'})`, reason: 'FIS stop conditions are CloudWatch alarms; gameday keeps watching it when the run goes through FIS' });
+    } else unexpressed.push({ what: `stop condition '${s.name ?? `#${i + 1}`}' (probe ${s.probe ?? '?'})`, reason: 'FIS stop conditions are CloudWatch alarms; gameday keeps watching it when the run goes through FIS', watchedByGameday: true });
   }
   for (const r of e.rollbacks) unexpressed.push({ what: `rollback '${r.name}' (${r.action})`, reason: 'FIS undoes only what its actions define' });
   const description = (e.metadata.description ?? e.metadata.name).slice(0, 512);

@@ -16,7 +16,7 @@ export interface FisExportOptions {
   out?: string;
 }
 
-const describeUnexpressed = (u: Unexpressed): string => `not expressed in FIS: ${u.what}: ${u.reason}.`;
+const describeUnexpressed = (u: Unexpressed): string => `not expressed in the template: ${u.what}: ${u.reason}.`;
 
 /** Loads an experiment for conversion: validated, `${sim:…}` from its topology's placeholders. */
 async function loadForConversion(file: string, registry: Registry): Promise<{ loaded: LoadedExperiment; outputs: Record<string, string> | undefined }> {

@@ -35,8 +35,8 @@ export function templateOf(loaded: LoadedExperiment, ctx: ExportContext): Return
  */
 export function delegateToFis(loaded: LoadedExperiment, registry: Registry, ctx: ExportContext): LoadedExperiment {
   const converted = templateOf(loaded, ctx);
-  // Probe stop conditions are not lost: gameday keeps watching them.
-  const blocking = converted.unexpressed.filter((u: Unexpressed) => u.watchedByGameday !== true);
+  // Probe stop conditions and safety guards are not lost: gameday keeps watching the ones and checks its plan against the others.
+  const blocking = converted.unexpressed.filter((u: Unexpressed) => u.keptByGameday !== true);
   if (blocking.length > 0) throw invalid(`${loaded.file} cannot run through FIS: ${blocking.map((u) => `${u.what} is not expressible (${u.reason})`).join('; ')}.`);
   const definition = registry.action('aws.fis.experiment');
   if (definition === undefined) throw new Error('aws.fis.experiment is not registered.');

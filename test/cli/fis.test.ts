@@ -23,7 +23,8 @@ describe('gameday fis export / import', () => {
     const r = await gameday(['fis', 'export', 'experiments/stop-half-fleet.yaml', '--role-arn', ROLE, '--out', out]);
     assert.equal(r.code, 0, r.stderr);
     const template = JSON.parse(await readFile(out, 'utf8')) as Record<string, unknown>;
-    assert.deepEqual(template.targets, { 'stop-half': { resourceType: 'aws:ec2:instance', resourceTags: { 'aws:autoscaling:groupName': 'web-asg' }, selectionMode: 'PERCENT(50)' } });
+    // The opt-in (safety.requireTags) travels as resourceTags, which FIS ANDs with the fault's own.
+    assert.deepEqual(template.targets, { 'stop-half': { resourceType: 'aws:ec2:instance', resourceTags: { 'aws:autoscaling:groupName': 'web-asg', 'gameday:allowed': 'true' }, selectionMode: 'PERCENT(50)' } });
     assert.deepEqual(template.actions, { 'stop-half': { actionId: 'aws:ec2:stop-instances', targets: { Instances: 'stop-half' }, parameters: { startInstancesAfterDuration: 'PT2M' } } });
     assert.equal(template.roleArn, ROLE);
     assert.match(r.stderr, /create it with: aws fis create-experiment-template --cli-input-json file:\/\//);
@@ -35,7 +36,7 @@ describe('gameday fis export / import', () => {
     assert.deepEqual(azTemplate.stopConditions, [{ source: 'aws:cloudwatch:alarm', value: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-healthy-hosts' }]);
     assert.equal(azTemplate.actions['lose-us-east-1a']?.actionId, 'aws:ec2:terminate-instances');
     assert.deepEqual(azTemplate.targets['lose-us-east-1a']?.filters, [{ path: 'Placement.AvailabilityZone', values: ['us-east-1a'] }]);
-    assert.match(az.stderr, /warning: not expressed in FIS: fault 'lose-us-east-1a' \(aws\.scenario\.az-outage\), its database failovers: FIS selects databases by ARN or tag/);
+    assert.match(az.stderr, /warning: not expressed in the template: fault 'lose-us-east-1a' \(aws\.scenario\.az-outage\), its database failovers: FIS selects databases by ARN or tag/);
 
     // What the export wrote is what CreateExperimentTemplate takes.
     const sim = await startSim({ speed: 30, ready: false });
@@ -49,6 +50,38 @@ describe('gameday fis export / import', () => {
       fis.destroy();
       await sim.close();
     }
+  });
+
+  it('carries each safety field into the template where FIS can hold it exactly, and names it on stderr where it cannot', async () => {
+    const base = await readFile(join(ROOT, 'experiments', 'stop-half-fleet.yaml'), 'utf8');
+    /** Exports stop-half-fleet with other targets and safety section; the template and what stderr names. */
+    const exportWith = async (name: string, targets: string, safety: string): Promise<{ targets: Record<string, Record<string, unknown>>; stderr: string }> => {
+      const file = await tmp.write(`${name}.yaml`, base.replace(/ {4}targets:\n[\s\S]*?\n {4}duration:/, `    targets: ${targets}\n    duration:`).replace(/\nsafety:[\s\S]*?\nrecovery:/, `\nsafety: ${safety}\nrecovery:`));
+      const r = await gameday(['fis', 'export', file, '--role-arn', ROLE]);
+      assert.equal(r.code, 0, r.stderr);
+      return { targets: (JSON.parse(r.stdout) as { targets: Record<string, Record<string, unknown>> }).targets, stderr: r.stderr };
+    };
+    const named = (stderr: string, field: string): boolean => new RegExp(`warning: not expressed in the template: safety\\.${field} \\(`).test(stderr);
+    const byTags = '{ tags: { "aws:autoscaling:groupName": web-asg }, selection: PERCENT(50) }';
+    const inZoneA = '{ tags: { "aws:autoscaling:groupName": web-asg }, filters: [{ path: Placement.AvailabilityZone, values: [us-east-1a] }], selection: COUNT(1) }';
+
+    const optIn = await exportWith('opt-in', byTags, '{ requireTags: { "gameday:allowed": "true", team: web }, maxZones: 3, allowLastHealthy: true }');
+    assert.deepEqual(optIn.targets['stop-half']?.resourceTags, { 'aws:autoscaling:groupName': 'web-asg', 'gameday:allowed': 'true', team: 'web' });
+    assert.ok(!named(optIn.stderr, 'requireTags'), optIn.stderr);
+    // FIS takes ARNs or tags, not both: instances named by id cannot carry the opt-in.
+    const byId = await exportWith('opt-in-ids', '{ ids: [i-0123456789abcdef0], selection: ALL }', '{ requireTags: { "gameday:allowed": "true" } }');
+    assert.equal(byId.targets['stop-half']?.resourceTags, undefined);
+    assert.match(byId.stderr, /not expressed in the template: safety\.requireTags \(gameday:allowed=true\) on fault 'stop-half' \(aws\.ec2\.stop-instances\): an FIS target takes resource ARNs or tags, not both/);
+
+    // A cap is expressed when the template's selection cannot exceed it; otherwise it is named.
+    const capped = await exportWith('capped', inZoneA, '{ maxTargets: 1, maxTargetsPerFault: 1, maxZones: 1, allowLastHealthy: true }');
+    assert.equal(capped.targets['stop-half']?.selectionMode, 'COUNT(1)');
+    for (const field of ['maxTargets', 'maxTargetsPerFault', 'maxZones']) assert.ok(!named(capped.stderr, field), `${field} is held by COUNT(1) in one zone: ${capped.stderr}`);
+    const open = await exportWith('open', byTags, '{ maxTargets: 1, maxTargetsPerFault: 1, maxGroupPercent: 34 }');
+    for (const field of ['maxTargets', 'maxTargetsPerFault', 'maxGroupPercent', 'maxZones', 'allowLastHealthy']) assert.ok(named(open.stderr, field), `${field} is not named: ${open.stderr}`);
+    const wide = await exportWith('wide', inZoneA.replace('[us-east-1a]', '[us-east-1a, us-east-1b]'), '{ maxZones: 1, allowLastHealthy: true }');
+    assert.ok(named(wide.stderr, 'maxZones'), wide.stderr);
+    assert.ok(!named(wide.stderr, 'allowLastHealthy'), wide.stderr);
   });
 
   it('names every fault FIS cannot express, and writes nothing when it can express none', async () => {
@@ -107,7 +140,7 @@ describe('gameday fis export / import', () => {
     const exported = join(tmp.dir, 'exported.json');
     assert.equal((await gameday(['fis', 'export', 'experiments/stop-half-fleet.yaml', '--out', exported])).code, 0);
     const back = parse((await gameday(['fis', 'import', exported])).stdout) as { faults: unknown[] };
-    assert.deepEqual(back.faults, [{ name: 'stop-half', action: 'aws.ec2.stop-instances', targets: { tags: { 'aws:autoscaling:groupName': 'web-asg' }, selection: 'PERCENT(50)' }, duration: '2m' }]);
+    assert.deepEqual(back.faults, [{ name: 'stop-half', action: 'aws.ec2.stop-instances', targets: { tags: { 'aws:autoscaling:groupName': 'web-asg', 'gameday:allowed': 'true' }, selection: 'PERCENT(50)' }, duration: '2m' }]);
   });
 
   it('refuses a file that is not a template in one sentence naming the field', async () => {

@@ -4,6 +4,7 @@
  * with probes to fill in) and `run --via-fis`. What one side cannot express is reported by name, never dropped.
  */
 import type { Experiment, FaultSpec } from '../../experiment/schema.js';
+import type { SafetyPolicy } from '../../safety/policy.js';
 import type { SelectionMode } from '../../experiment/selection.js';
 import { isoDuration, parseIsoDuration } from '../../experiment/duration.js';
 import { arnId, type FisActionBody, type FisTargetBody, type FisTemplateBody } from './template.js';
@@ -13,8 +14,11 @@ export interface Unexpressed {
   /** `fault 'x' (aws.route53.fail-health-check)`, `stop condition 'y'`, `action 'z' (aws:ecs:stop-task)`. */
   what: string;
   reason: string;
-  /** A probe stop condition gameday keeps watching itself when the faults go through FIS: not lost by `--via-fis`. */
-  watchedByGameday?: true;
+  /**
+   * Something gameday keeps enforcing itself when the faults go through FIS (a probe stop condition it watches, a
+   * safety guard on the plan the template is pinned to): not lost by `--via-fis`, only by a template used on its own.
+   */
+  keptByGameday?: true;
 }
 
 export interface ExportContext {
@@ -57,6 +61,63 @@ const ARN_SERVICE: Record<string, (region: string, account: string, id: string) 
   'aws:rds:db': (r, a, id) => `arn:aws:rds:${r}:${a}:db:${id}`,
   'aws:rds:cluster': (r, a, id) => `arn:aws:rds:${r}:${a}:cluster:${id}`,
 };
+
+/**
+ * Adds the experiment's opt-in tags to a target's `resourceTags`, which FIS ANDs, so the template selects among the
+ * opted-in resources only, as gameday's plan does. A target named by ARN cannot carry tags too, and a target asking
+ * for another value of an opt-in tag could select nothing: both are reported instead.
+ */
+function withOptIn(target: FisTargetBody, requireTags: Record<string, string> | undefined, what: string): { unexpressed?: Unexpressed } {
+  if (requireTags === undefined) return {};
+  const clash = Object.entries(requireTags).find(([k, v]) => target.resourceTags?.[k] !== undefined && target.resourceTags[k] !== v);
+  if (clash !== undefined) return { unexpressed: { what, reason: `its targets ask for tag ${clash[0]}=${target.resourceTags?.[clash[0]] ?? ''} where safety.requireTags requires ${clash[0]}=${clash[1]}, so nothing could be selected` } };
+  if (target.resourceArns !== undefined) {
+    const tags = Object.entries(requireTags).map(([k, v]) => `${k}=${v}`).join(', ');
+    return { unexpressed: { what: `safety.requireTags (${tags}) on ${what}`, reason: 'an FIS target takes resource ARNs or tags, not both, so the ARNs it names are not checked for the opt-in tags', keptByGameday: true } };
+  }
+  target.resourceTags = { ...target.resourceTags, ...requireTags };
+  return {};
+}
+
+/** The most resources a target can select, when the template itself bounds it (ARNs or COUNT(n)). */
+function boundOf(t: FisTargetBody): number | undefined {
+  const count = /^COUNT\((\d+)\)$/.exec(t.selectionMode)?.[1];
+  const arns = t.resourceArns?.length;
+  if (count === undefined) return arns;
+  return arns === undefined ? Number(count) : Math.min(arns, Number(count));
+}
+
+const ZONE_PATHS = new Set(['Placement.AvailabilityZone', 'AvailabilityZone']);
+
+/**
+ * The safety guards a template cannot carry. gameday refuses a plan that breaks one; FIS has no such check, so a
+ * guard counts as expressed only when the template's own targets cannot break it (ARNs or COUNT(n) within a cap,
+ * zone filters within maxZones), and is otherwise named.
+ */
+function unexpressedSafety(safety: SafetyPolicy, targets: readonly FisTargetBody[]): Unexpressed[] {
+  const out: Unexpressed[] = [];
+  const name = (what: string, reason: string): number => out.push({ what, reason, keptByGameday: true });
+  const bounds = targets.map(boundOf);
+  const { maxTargets, maxTargetsPerFault, maxGroupPercent } = safety;
+  if (maxTargetsPerFault !== undefined && !bounds.every((b) => b !== undefined && b <= maxTargetsPerFault)) {
+    name(`safety.maxTargetsPerFault (${maxTargetsPerFault})`, 'a target selected by tags with ALL or PERCENT(n) has no upper bound in FIS, which caps nothing and refuses nothing');
+  }
+  const total = bounds.reduce<number | undefined>((sum, b) => (sum === undefined || b === undefined ? undefined : sum + b), 0);
+  if (maxTargets !== undefined && (total === undefined || total > maxTargets)) {
+    name(`safety.maxTargets (${maxTargets})`, "FIS has no run-wide cap, and the targets' selection modes do not bound the total");
+  }
+  if (maxGroupPercent !== undefined) name(`safety.maxGroupPercent (${maxGroupPercent})`, 'FIS does not know the size of an Auto Scaling group, so it cannot refuse touching more than that share of one');
+  const instances = targets.some((t) => t.resourceType === 'aws:ec2:instance');
+  if (instances && !safety.allowLastHealthy) name('safety.allowLastHealthy (false)', 'FIS does not check instance health, so a template can stop every healthy instance of a group');
+  const zones = new Set<string>();
+  const confined = targets.every((t) => {
+    const filter = t.filters?.find((f) => ZONE_PATHS.has(f.path));
+    for (const z of filter?.values ?? []) zones.add(z);
+    return filter !== undefined;
+  });
+  if (!confined || zones.size > safety.maxZones) name(`safety.maxZones (${safety.maxZones})`, `the targets are not confined to ${safety.maxZones === 1 ? 'one Availability Zone' : `${safety.maxZones} Availability Zones`} by a zone filter`);
+  return out;
+}
 
 /**
  * The FIS template for an experiment's faults: each expressible fault becomes a target and an action, a `startAfter`
@@ -114,6 +175,11 @@ export function toFisTemplate(e: Experiment, ctx: ExportContext): { template: Fi
       }
       if (args.force === true) unexpressed.push({ what: `${what}, force: true`, reason: 'FIS stops instances without forcing' });
     }
+    const optIn = withOptIn(target, e.safety.requireTags, what);
+    if (optIn.unexpressed !== undefined) {
+      unexpressed.push(optIn.unexpressed);
+      if (optIn.unexpressed.keptByGameday !== true) continue;
+    }
     targets[name] = target;
     const action: FisActionBody = { actionId: mapped.actionId, targets: { [mapped.key]: name }, ...(mapped.parameters === undefined ? {} : { parameters: { ...mapped.parameters } }) };
     if (fault.duration !== undefined) {
@@ -126,11 +192,12 @@ export function toFisTemplate(e: Experiment, ctx: ExportContext): { template: Fi
     }
     actions[name] = action;
   }
+  unexpressed.push(...unexpressedSafety(e.safety, Object.values(targets)));
   const stopConditions: FisTemplateBody['stopConditions'] = [];
   for (const [i, s] of e.stopConditions.entries()) {
     if (s.alarm !== undefined) {
       stopConditions.push({ source: 'aws:cloudwatch:alarm', value: s.alarm.startsWith('arn:') ? s.alarm : `arn:aws:cloudwatch:${ctx.region}:${needAccount(`stop condition on alarm ${s.alarm}`)}:alarm:${s.alarm}` });
-    } else unexpressed.push({ what: `stop condition '${s.name ?? `#${i + 1}`}' (probe ${s.probe ?? '?'})`, reason: 'FIS stop conditions are CloudWatch alarms; gameday keeps watching it when the run goes through FIS', watchedByGameday: true });
+    } else unexpressed.push({ what: `stop condition '${s.name ?? `#${i + 1}`}' (probe ${s.probe ?? '?'})`, reason: 'FIS stop conditions are CloudWatch alarms; gameday keeps watching it when the run goes through FIS', keptByGameday: true });
   }
   for (const r of e.rollbacks) unexpressed.push({ what: `rollback '${r.name}' (${r.action})`, reason: 'FIS undoes only what its actions define' });
   const description = (e.metadata.description ?? e.metadata.name).slice(0, 512);

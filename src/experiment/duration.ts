@@ -1,6 +1,7 @@
 /**
  * The one place durations are parsed. Accepted: `500ms`, `30s`, `1.5m`, `2h`, compounds such as `1m30s`,
- * and long unit names (`5 seconds`, `2 minutes`). A bare number is refused: a duration always carries its unit.
+ * long unit names (`5 seconds`, `2 minutes`), and ISO 8601 as AWS FIS writes it (`PT5M`, `PT1H30M`, `PT0.5S`, `P1D`).
+ * A bare number is refused: a duration always carries its unit.
  */
 const UNIT_MS: Record<string, number> = {
   ms: 1,
@@ -27,6 +28,12 @@ const PART = /(\d+(?:\.\d+)?)\s*([a-z]+)\s*/gy;
 
 export const DURATION_EXAMPLES = '500ms, 30s, 1m30s, 5m, 1h';
 
+const ISO_EXAMPLES = 'PT30S, PT5M, PT1H30M or PT0.5S';
+
+const NUMBER = '(\\d+(?:\\.\\d+)?)';
+/** ISO 8601 durations of fixed length: days and time parts (years, months and weeks vary in length, so they are refused). */
+const ISO = new RegExp(`^P(?:${NUMBER}D)?(?:T(?:${NUMBER}H)?(?:${NUMBER}M)?(?:${NUMBER}S)?)?$`);
+
 /** Result of parsing: the value in milliseconds, or why the text is not a duration. */
 export type DurationParse = { ok: true; ms: number } | { ok: false; reason: string };
 
@@ -34,6 +41,7 @@ export function parseDuration(text: string): DurationParse {
   const input = text.trim().toLowerCase();
   if (input === '') return { ok: false, reason: `an empty string is not a duration (use e.g. ${DURATION_EXAMPLES})` };
   if (/^-/.test(input)) return { ok: false, reason: `'${text}' is negative; a duration must be zero or more` };
+  if (input.startsWith('p')) return parseIso(text);
   PART.lastIndex = 0;
   let total = 0;
   let consumed = 0;
@@ -47,7 +55,7 @@ export function parseDuration(text: string): DurationParse {
     consumed += whole.length;
   }
   if (consumed !== input.length) {
-    return { ok: false, reason: `'${text}' is not a duration (use e.g. ${DURATION_EXAMPLES})` };
+    return { ok: false, reason: `'${text}' is not a duration (use e.g. ${DURATION_EXAMPLES}, or ISO 8601 such as PT5M)` };
   }
   return { ok: true, ms: Math.round(total * 1000) / 1000 };
 }
@@ -76,9 +84,22 @@ export function isoDuration(ms: number): string {
   return `PT${h > 0 ? `${h}H` : ''}${m > 0 ? `${m}M` : ''}${s > 0 ? `${s}S` : ''}`;
 }
 
-/** Milliseconds of an ISO 8601 duration such as PT5M; undefined when it is not one. */
+function parseIso(text: string): DurationParse {
+  const input = text.trim().toUpperCase();
+  const m = ISO.exec(input);
+  // `P` and `PT` alone match the pattern but name no length.
+  if (m === null || /^PT?$/.test(input) || input.endsWith('T')) {
+    const why = /^P(?:\d+(?:\.\d+)?[YW]|[^T]*\d+(?:\.\d+)?M)/.test(input) ? ': years, months and weeks vary in length; use days (D) and a time part (T…H…M…S)' : '';
+    return { ok: false, reason: `'${text}' is not an ISO 8601 duration${why} (use e.g. ${ISO_EXAMPLES})` };
+  }
+  const [d, h, min, s] = [m[1], m[2], m[3], m[4]].map((x) => Number(x ?? 0));
+  const ms = (((d ?? 0) * 24 + (h ?? 0)) * 60 + (min ?? 0)) * 60_000 + (s ?? 0) * 1_000;
+  return { ok: true, ms: Math.round(ms * 1000) / 1000 };
+}
+
+/** Milliseconds of an ISO 8601 duration such as PT5M (FIS's parameters); undefined when it is not one. */
 export function parseIsoDuration(text: string | undefined): number | undefined {
-  const m = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/.exec(text ?? '');
-  if (m === null || text === 'PT') return undefined;
-  return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1_000;
+  if (text === undefined || !/^\s*p/i.test(text)) return undefined;
+  const parsed = parseIso(text);
+  return parsed.ok ? parsed.ms : undefined;
 }

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { DURATION_EXAMPLES, parseDuration } from './duration.js';
 import { parseSelection } from './selection.js';
 
-const DURATION_PATTERN = '^\\s*(\\d+(\\.\\d+)?\\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)\\s*)+$';
+const DURATION_PATTERN =
+  '^\\s*((\\d+(\\.\\d+)?\\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)\\s*)+|P(?=\\d|T\\d)(\\d+(\\.\\d+)?D)?(T(\\d+(\\.\\d+)?H)?(\\d+(\\.\\d+)?M)?(\\d+(\\.\\d+)?S)?)?\\s*)$';
 
-/** A duration field: text with a unit in the file, milliseconds after parsing. */
+/** A duration field: text with a unit (or ISO 8601, as FIS writes it) in the file, milliseconds after parsing. */
 export const duration = () =>
   z
     .string({ error: (iss) => `expected a duration such as ${DURATION_EXAMPLES}, got ${describe(iss.input)}` })
@@ -14,7 +15,7 @@ export const duration = () =>
       ctx.addIssue({ code: 'custom', message: parsed.reason, input: text });
       return z.NEVER;
     })
-    .meta({ description: `A duration with its unit, e.g. ${DURATION_EXAMPLES}.`, examples: ['30s', '5m'], pattern: DURATION_PATTERN });
+    .meta({ description: `A duration with its unit, e.g. ${DURATION_EXAMPLES}, or ISO 8601 as FIS writes it (PT5M).`, examples: ['30s', '5m', 'PT5M'], pattern: DURATION_PATTERN });
 
 /** A fraction: `5%` or `0.05`. Parsed to a number in [0, 1]. */
 export const fraction = () =>

@@ -82,6 +82,10 @@ describe('gameday freeze', { skip: SKIP_WITHOUT_REDIS }, () => {
       assert.equal(result.code, 2, result.stderr);
       assert.equal(result.stderr, message);
     }
+    // A window that already ended (a wrong year, say) is refused rather than stored as one that freezes nothing.
+    const ended = await gameday(['freeze', 'add', 'w', '--from', '2025-12-01T08:00Z', '--to', '2025-12-01T18:00Z'], { env: { ...env } });
+    assert.equal(ended.code, 2, ended.stderr);
+    assert.match(ended.stderr, /^error: The freeze window 'w' has already ended \(--to 2025-12-01T18:00:00\.000Z is before now, \d{4}-[\d-]+T[\d:.]+Z\), so it would freeze nothing\.\n$/);
     assert.equal((await gameday(['freeze', 'list'], { env: { ...env } })).stdout, 'no freeze windows on this queue\n');
   });
 });

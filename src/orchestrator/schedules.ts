@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { newRunId } from '../engine/runner.js';
 import { exitCodeFor } from '../engine/run-record.js';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
+import { cronProblem } from './cron-pattern.js';
 import type { Keys } from './keys.js';
 import type { RunJob } from './run-job.js';
 import type { RunQueue } from './run-queue.js';
@@ -74,6 +75,8 @@ export class Schedules {
     } catch {
       throw invalid(`'${tz}' is not a time zone (use an IANA name such as Europe/Berlin).`);
     }
+    const problem = cronProblem(spec.cron);
+    if (problem !== undefined) throw invalid(`schedule "${spec.schedule}": cron "${spec.cron}": ${problem}.`);
     try {
       // BullMQ's own reading of the pattern, so what is accepted here is what fires.
       defaultRepeatStrategy(Date.now(), { pattern: spec.cron, tz });

@@ -93,7 +93,13 @@ describe('gameday schedule', { skip: SKIP_WITHOUT_REDIS }, () => {
     const cases: [string[], RegExp][] = [
       [['--cron', '0 10 * * TUE', good, bad], /^error: .*bad\.yaml/m],
       [['--cron', '0 10 * * TUE', good, join(tmp.dir, 'missing.yaml')], /^error: Cannot read experiment file .*missing\.yaml: no such file\.\n$/],
-      [['--cron', '0 10 * * TUESDAY', good], /^error: '0 10 \* \* TUESDAY' is not a cron pattern \(.*\); five fields/],
+      // A wrong value is named with its field and what the field accepts, not with the cron parser's words.
+      [['--cron', '0 3 * * sda', good], /^error: schedule "broken": cron "0 3 \* \* sda": day of week "sda" is not a number 0-7 or MON-SUN\.\n$/],
+      [['--cron', '0 10 * * TUESDAY', good], /^error: schedule "broken": cron "0 10 \* \* TUESDAY": day of week "TUESDAY" is not a number 0-7 or MON-SUN\.\n$/],
+      [['--cron', '0 24 * * *', good], /^error: schedule "broken": cron "0 24 \* \* \*": hour "24" is not a number 0-23\.\n$/],
+      [['--cron', '0 3 * JANUARY *', good], /^error: schedule "broken": cron "0 3 \* JANUARY \*": month "JANUARY" is not a number 1-12 or JAN-DEC\.\n$/],
+      [['--cron', '0 3 * *', good], /^error: schedule "broken": cron "0 3 \* \*": it has 4 fields; give five/],
+      [['--cron', '0 0 15W * *', good], /^error: '0 0 15W \* \*' is not a cron pattern \(.*\); five fields/],
       [['--cron', '0 10 * * TUE', '--tz', 'Europe/Berln', good], /^error: 'Europe\/Berln' is not a time zone \(use an IANA name such as Europe\/Berlin\)\.\n$/],
       [['--cron', '0 10 * * TUE', '--jitter', 'soon', good], /--jitter needs a duration/],
     ];

@@ -165,7 +165,9 @@ export class AwsClientFactory {
       const { fromNodeProviderChain } = await sdk.credentials();
       this.#chain ??= fromNodeProviderChain(this.target.profile === undefined ? {} : { profile: this.target.profile });
     }
-    return this.#chain();
+    return this.#chain().catch((error: unknown) => {
+      throw noCredentials(error, this.target.profile ?? (process.env.AWS_PROFILE || undefined));
+    });
   }
 
   /**
@@ -364,4 +366,18 @@ function describeSource(credentials: Credentials, profile: string | undefined): 
   if (has('CREDENTIALS_IMDS')) return 'instance role (EC2 instance metadata)';
   if (has('CREDENTIALS_PROCESS')) return 'credential_process';
   return 'the SDK default credential chain';
+}
+
+/**
+ * The SDK's "Could not load credentials from any providers" says neither where it looked nor that nothing was found;
+ * a user reads it as AWS refusing them. Keeps the name CredentialsProviderError, and the SDK's reason when it is
+ * more specific than that (a profile not found, an expired SSO session).
+ */
+function noCredentials(error: unknown, profile: string | undefined): unknown {
+  if ((error as { name?: unknown } | null)?.name !== 'CredentialsProviderError') return error;
+  const files = `${process.env.AWS_CONFIG_FILE || '~/.aws/config'}, ${process.env.AWS_SHARED_CREDENTIALS_FILE || '~/.aws/credentials'}`;
+  // With a profile named, the SDK's chain skips the environment variables.
+  const places = [...(profile === undefined ? ['environment variables'] : []), `shared config/credentials files (${files})`, ...(profile === undefined ? [] : [`profile ${profile}`]), 'SSO', 'container/instance metadata'];
+  const reason = error instanceof Error && !/^Could not load credentials from any providers/.test(error.message) ? `: ${error.message.split('\n')[0]?.replace(/\.$/, '') ?? ''}` : '';
+  return Object.assign(new Error(`No AWS credentials found (looked in: ${places.join(', ')})${reason}`, { cause: error }), { name: 'CredentialsProviderError' });
 }

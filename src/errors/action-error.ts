@@ -34,7 +34,9 @@ export class AwsCallError extends GamedayError {
     const awsName = typeof err?.name === 'string' ? err.name : 'UnknownError';
     const fault = err?.$fault === 'client' || err?.$fault === 'server' ? err.$fault : 'unknown';
     const detail = typeof err?.message === 'string' && err.message !== '' ? `: ${err.message}` : '';
-    super(ErrorCode.AwsCallFailed, `AWS refused ${operation} (${awsName})${detail.replace(/\.?$/, '.')}`, { cause });
+    // Without credentials nothing reached AWS: the SDK's own sentence (where it looked) says it better than "refused".
+    const message = awsName === 'CredentialsProviderError' && typeof err.message === 'string' ? `${err.message.replace(/\.$/, '')}; ${operation} was not sent.` : `AWS refused ${operation} (${awsName})${detail.replace(/\.?$/, '.')}`;
+    super(ErrorCode.AwsCallFailed, message, { cause });
     this.awsName = awsName;
     this.fault = fault;
     this.operation = operation;

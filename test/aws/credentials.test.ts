@@ -4,7 +4,7 @@ import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { AwsClientFactory, defaultRetryMode } from '../../src/aws/client-factory.js';
 import { awsTargetFor } from '../../src/aws/target.js';
-import { tempDir } from '../support/cli.js';
+import { BIN, runProgram, tempDir } from '../support/cli.js';
 import { requestLog, startSim, type Sim } from '../support/sim.js';
 
 const base: { allowedAccountIds: string[]; speed: number } = { allowedAccountIds: [], speed: 1 };
@@ -117,6 +117,38 @@ describe('named profiles', () => {
       assert.match((await aws.resolveCredentials()).source, /^role arn:aws:iam::210987654321:role\/gameday-chaos, assumed with profile chaos/);
     } finally {
       await aws.destroy();
+    }
+  });
+});
+
+describe('no credentials at all', () => {
+  it('says no credentials were found and where it looked, not that AWS refused the call', async () => {
+    const tmp = await tempDir();
+    try {
+      const file = await tmp.write(
+        'aws.yaml',
+        `apiVersion: gameday/v1
+metadata: { name: no-credentials }
+environment: { type: aws, region: eu-west-1, endpoint: "http://127.0.0.1:9", allowedAccountIds: ["111111111111"] }
+probes:
+  - { name: site, probe: http, args: { url: "https://example.invalid/health" } }
+faults:
+  - { name: stop, action: aws.ec2.stop-instances, targets: { tags: { app: web }, selection: COUNT(1) } }
+`,
+      );
+      // Only the temporary (missing) files exist for the SDK: none of the machine's AWS settings leak in.
+      const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+      const env = { ...clean, AWS_CONFIG_FILE: `${tmp.dir}/config`, AWS_SHARED_CREDENTIALS_FILE: `${tmp.dir}/credentials`, AWS_EC2_METADATA_DISABLED: 'true' };
+      const files = `shared config/credentials files \\(${tmp.dir}/config, ${tmp.dir}/credentials\\)`;
+      const plain = await runProgram(process.execPath, [BIN, 'plan', file], { env });
+      assert.equal(plain.code, 4, plain.stderr);
+      assert.match(plain.stderr, new RegExp(`^error: No AWS credentials found \\(looked in: environment variables, ${files}, SSO, container/instance metadata\\); sts:GetCallerIdentity was not sent\\.\\n$`));
+      const named = await runProgram(process.execPath, [BIN, 'plan', file, '--profile', 'prod'], { env });
+      assert.equal(named.code, 4, named.stderr);
+      assert.match(named.stderr, new RegExp(`^error: No AWS credentials found \\(looked in: ${files}, profile prod, SSO, container/instance metadata\\)`));
+      for (const r of [plain, named]) assert.doesNotMatch(r.stderr, /AWS refused|\n\s+at /);
+    } finally {
+      await tmp.cleanup();
     }
   });
 });

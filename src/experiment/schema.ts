@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Registry } from '../registry/registry.js';
 import { safetyPolicy } from '../safety/policy.js';
-import { duration, fraction, selection, stepName } from './fields.js';
+import { describe, duration, fraction, selection, stepName } from './fields.js';
 
 /** The experiment format version this build reads. */
 export const API_VERSION = 'gameday/v1';
@@ -12,7 +12,15 @@ const metadata = z.strictObject({
   tags: z.array(z.string()).default([]),
 });
 
-const accountId = z.string().regex(/^\d{12}$/, { error: 'an AWS account id is 12 digits' });
+// Unquoted, YAML reads an account id as a number and drops its leading zeros, so a number is refused with the fix.
+const accountId = z
+  .string({
+    error: (iss) =>
+      typeof iss.input === 'number'
+        ? `an AWS account id must be quoted, as in ["123456789012"]: unquoted, YAML reads it as the number ${iss.input} (dropping any leading zero)`
+        : `expected an AWS account id (12 digits, quoted), got ${describe(iss.input)}`,
+  })
+  .regex(/^\d{12}$/, { error: 'an AWS account id is 12 digits' });
 
 const environment = z
   .strictObject({

@@ -445,6 +445,17 @@ probes:
       assert.match(issue.message, /12 digits/);
     });
 
+    it('refuses an unquoted account id, saying to quote it, at its line:column', () => {
+      // 012345678901 unquoted is the number 12345678901: its leading zero is already gone.
+      const text = `${VALID}environment:\n  type: aws\n  allowedAccountIds: [123456789012, 012345678901]\n`;
+      const issues = refuse(text);
+      assertAt(issueAt(issues, 'environment.allowedAccountIds[0]'), where(text, '123456789012'));
+      assert.deepEqual(issues.map(formatIssue), [
+        `${FILE}:${where(text, '123456789012').line}:${where(text, '123456789012').column} at environment.allowedAccountIds[0]: an AWS account id must be quoted, as in ["123456789012"]: unquoted, YAML reads it as the number 123456789012 (dropping any leading zero)`,
+        `${FILE}:${where(text, '012345678901').line}:${where(text, '012345678901').column} at environment.allowedAccountIds[1]: an AWS account id must be quoted, as in ["123456789012"]: unquoted, YAML reads it as the number 12345678901 (dropping any leading zero)`,
+      ]);
+    });
+
     it('takes a profile and retry settings for aws, and refuses a profile elsewhere', () => {
       const aws = load(`${VALID}environment:\n  type: aws\n  allowedAccountIds: ['123456789012']\n  profile: prod-chaos\n  retryMode: standard\n  maxAttempts: 5\n`).experiment.environment;
       assert.deepEqual([aws.profile, aws.retryMode, aws.maxAttempts], ['prod-chaos', 'standard', 5]);

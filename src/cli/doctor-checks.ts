@@ -85,7 +85,9 @@ export async function checkCredentials(aws: AwsClientFactory, now = Date.now()):
       profile === undefined
         ? 'set AWS_PROFILE or --profile to a profile of ~/.aws/config, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an instance or container role applies'
         : `check that profile ${profile} exists in ~/.aws/config (or AWS_CONFIG_FILE); for an SSO profile, run \`aws sso login --profile ${profile}\``;
-    return { check: 'credentials', status: 'fail', detail: `none found (${reason}): ${fix}` };
+    // The factory's own sentence already says where it looked.
+    const looked = /^No AWS credentials found (.+)$/.exec(reason)?.[1];
+    return { check: 'credentials', status: 'fail', detail: `none found ${looked ?? `(${reason})`}: ${fix}` };
   }
 }
 

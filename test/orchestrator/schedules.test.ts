@@ -110,6 +110,11 @@ describe('gameday schedule', { skip: SKIP_WITHOUT_REDIS }, () => {
       assert.doesNotMatch(result.stderr, /\n\s+at /);
     }
     assert.equal((await gameday(['schedule', 'list'], { env: { ...env } })).stdout, 'no schedules on this queue\n');
+    // A duration option takes ISO 8601 as FIS writes it, as the experiment format does.
+    const iso = await gameday(['schedule', 'add', 'nightly', '--cron', '0 3 * * *', '--jitter', 'PT10M', good], { env: { ...env } });
+    assert.equal(iso.code, 0, iso.stderr);
+    assert.match((await gameday(['schedule', 'list'], { env: { ...env } })).stdout, /^nightly {2}"0 3 \* \* \*" UTC {2}next \S+ \(\+ up to 10m00s\)/);
+    assert.equal((await gameday(['schedule', 'remove', 'nightly'], { env: { ...env } })).code, 0);
     const unknown = await gameday(['schedule', 'remove', 'nope'], { env: { ...env } });
     assert.equal(unknown.code, 2);
     assert.equal(unknown.stderr, "error: No schedule 'nope' is known to this queue; 'gameday schedule list' shows them.\n");

@@ -79,6 +79,11 @@ describe('gameday fis export / import', () => {
     for (const field of ['maxTargets', 'maxTargetsPerFault', 'maxZones']) assert.ok(!named(capped.stderr, field), `${field} is held by COUNT(1) in one zone: ${capped.stderr}`);
     const open = await exportWith('open', byTags, '{ maxTargets: 1, maxTargetsPerFault: 1, maxGroupPercent: 34 }');
     for (const field of ['maxTargets', 'maxTargetsPerFault', 'maxGroupPercent', 'maxZones', 'allowLastHealthy']) assert.ok(named(open.stderr, field), `${field} is not named: ${open.stderr}`);
+    // One instance is in one zone.
+    const one = await exportWith('one', byTags.replace('PERCENT(50)', 'COUNT(1)'), '{ maxZones: 1 }');
+    assert.ok(!named(one.stderr, 'maxZones'), one.stderr);
+    const two = await exportWith('two', byTags.replace('PERCENT(50)', 'COUNT(2)'), '{ maxZones: 1 }');
+    assert.ok(named(two.stderr, 'maxZones'), two.stderr);
     const wide = await exportWith('wide', inZoneA.replace('[us-east-1a]', '[us-east-1a, us-east-1b]'), '{ maxZones: 1, allowLastHealthy: true }');
     assert.ok(named(wide.stderr, 'maxZones'), wide.stderr);
     assert.ok(!named(wide.stderr, 'allowLastHealthy'), wide.stderr);

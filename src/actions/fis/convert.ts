@@ -96,7 +96,9 @@ const ZONE_PATHS = new Set(['Placement.AvailabilityZone', 'AvailabilityZone']);
  */
 function unexpressedSafety(safety: SafetyPolicy, targets: readonly FisTargetBody[]): Unexpressed[] {
   const out: Unexpressed[] = [];
-  const name = (what: string, reason: string): number => out.push({ what, reason, keptByGameday: true });
+  const name = (what: string, reason: string): void => {
+    out.push({ what, reason, keptByGameday: true });
+  };
   const bounds = targets.map(boundOf);
   const { maxTargets, maxTargetsPerFault, maxGroupPercent } = safety;
   if (maxTargetsPerFault !== undefined && !bounds.every((b) => b !== undefined && b <= maxTargetsPerFault)) {
@@ -109,13 +111,17 @@ function unexpressedSafety(safety: SafetyPolicy, targets: readonly FisTargetBody
   if (maxGroupPercent !== undefined) name(`safety.maxGroupPercent (${maxGroupPercent})`, 'FIS does not know the size of an Auto Scaling group, so it cannot refuse touching more than that share of one');
   const instances = targets.some((t) => t.resourceType === 'aws:ec2:instance');
   if (instances && !safety.allowLastHealthy) name('safety.allowLastHealthy (false)', 'FIS does not check instance health, so a template can stop every healthy instance of a group');
+  // The most zones the targets can span: a zone filter's values, or one per instance when their count is bounded.
   const zones = new Set<string>();
-  const confined = targets.every((t) => {
+  let spread = 0;
+  const confined = targets.every((t, i) => {
     const filter = t.filters?.find((f) => ZONE_PATHS.has(f.path));
     for (const z of filter?.values ?? []) zones.add(z);
-    return filter !== undefined;
+    const bound = bounds[i];
+    if (filter === undefined && t.resourceType === 'aws:ec2:instance' && bound !== undefined) spread += bound;
+    return filter !== undefined || (t.resourceType === 'aws:ec2:instance' && bound !== undefined);
   });
-  if (!confined || zones.size > safety.maxZones) name(`safety.maxZones (${safety.maxZones})`, `the targets are not confined to ${safety.maxZones === 1 ? 'one Availability Zone' : `${safety.maxZones} Availability Zones`} by a zone filter`);
+  if (!confined || zones.size + spread > safety.maxZones) name(`safety.maxZones (${safety.maxZones})`, `the targets are not confined to ${safety.maxZones === 1 ? 'one Availability Zone' : `${safety.maxZones} Availability Zones`} by a zone filter or a count of instances`);
   return out;
 }
 

@@ -25,21 +25,27 @@ function withoutComment(line: string): string {
   return line.trimEnd();
 }
 
-/** Lines of a shell snippet as the shell reads them: `\` at a line's end continues it. */
-function shellLines(lines: readonly string[]): string[] {
-  const out: string[] = [];
+/** Commands of a shell snippet as the shell reads them (`\` at a line's end continues it), with the index of each one's first line. */
+function shellCommands(lines: readonly string[]): { command: string; line: number }[] {
+  const out: { command: string; line: number }[] = [];
   let pending = '';
-  for (const raw of lines) {
+  let first = 0;
+  lines.forEach((raw, i) => {
     const line = withoutComment(raw);
+    if (pending === '') first = i;
     if (line.endsWith('\\')) {
       pending += `${line.slice(0, -1).trimEnd()} `;
-      continue;
+      return;
     }
     const whole = (pending + line.trim()).trim();
     pending = '';
-    if (whole !== '') out.push(whole);
-  }
+    if (whole !== '') out.push({ command: whole, line: first });
+  });
   return out;
+}
+
+function shellLines(lines: readonly string[]): string[] {
+  return shellCommands(lines).map((c) => c.command);
 }
 
 function readmeExamples(text: string): { command: string; source: string }[] {
@@ -50,7 +56,7 @@ function readmeExamples(text: string): { command: string; source: string }[] {
     const start = i + 1;
     let end = start;
     while (end < lines.length && !(lines[end] ?? '').startsWith('```')) end++;
-    for (const command of shellLines(lines.slice(start, end))) out.push({ command, source: `README.md:${start + 1}` });
+    for (const { command, line } of shellCommands(lines.slice(start, end))) out.push({ command, source: `README.md:${start + line + 1}` });
     i = end;
   }
   return out;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The README's first command: starts a small web service with a fault hook on loopback, then runs
+// `npm run demo:hook`: starts a small web service with a fault hook on loopback, then runs
 // experiments/local-http-outage.yaml against it with the real CLI and exits with the run's exit code.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

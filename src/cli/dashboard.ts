@@ -20,11 +20,13 @@ export async function dashboardCommand(globals: GlobalOptions, options: Dashboar
     const why = code === 'EADDRINUSE' ? 'it is in use' : code === 'EACCES' ? 'permission denied' : error instanceof Error ? error.message : String(error);
     throw new GamedayError(ErrorCode.InvalidArgument, `The dashboard cannot listen on ${options.host}:${options.port}: ${why}.`, { exitCode: ExitCode.InvalidInput });
   }
-  process.stdout.write(globals.json ? `${JSON.stringify({ url: dashboard.url })}\n` : `dashboard on ${dashboard.url} (Ctrl-C stops it)\n`);
-  await new Promise<void>((resolve) => {
+  // Listening before the ready line: a Ctrl-C right after it must close the connections, not kill the process.
+  const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
+  process.stdout.write(globals.json ? `${JSON.stringify({ url: dashboard.url })}\n` : `dashboard on ${dashboard.url} (Ctrl-C stops it)\n`);
+  await stopped;
   await dashboard.close();
   await connection.close();
   return 0;

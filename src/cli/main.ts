@@ -27,7 +27,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addHelpText('after', `
 Examples:
   $ gameday validate experiments/*.yaml
-  $ gameday run experiments/local-http-outage.yaml
+  $ gameday run experiments/terminate-one-instance.yaml --speed 20
   $ gameday schema > experiment.schema.json
 ${EXIT_CODES}`);
 
@@ -53,8 +53,8 @@ ${EXIT_CODES}`);
     .option('--queue', 'enqueue the run for a worker (gameday worker) and follow it here', false)
     .addHelpText('after', `
 Examples:
-  $ gameday run experiments/local-http-outage.yaml
-  $ gameday run my-experiment.yaml --journal out/journal.json --json
+  $ gameday run experiments/terminate-one-instance.yaml --speed 20
+  $ gameday run experiments/stop-half-fleet.yaml --journal out/journal.json --json
   $ REDIS_URL=redis://redis.internal:6379 gameday run my-experiment.yaml --queue
 ${EXIT_CODES}`)
     .action(action(async () => (await import('./run.js')).runCommand));
@@ -259,12 +259,12 @@ Exit code: 0 when every run passed, 1 otherwise, 2 when a file is not a journal.
     .option('--topology <file>', 'topology YAML or CloudFormation template (default: the reference architecture: 3 AZs, an ALB, an ASG of 3)')
     .option('--parameter <key=value>', 'CloudFormation topology: override a parameter default (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--stack-name <name>', 'CloudFormation topology: AWS::StackName (default: the template file name)')
-    .addOption(new Option('--speed <n>', 'divide every AWS duration by n').argParser((v) => parsePositive(v, '--speed')).default(1))
+    .addOption(new Option('--speed <n>', 'divide every AWS duration by n (default: $GAMEDAY_SPEED, else 1)').argParser((v) => parsePositive(v, '--speed')))
     .addOption(new Option('--port <p>', 'port of the API endpoint on 127.0.0.1 (0: any free port)').argParser((v) => parseIntArg(v, '--port')).default(4566))
     .addHelpText('after', `
 Examples:
   $ gameday sim --speed 10
-  $ gameday sim --topology infra/reference-architecture.yaml --parameter MinSize=4   # outputs as \${sim:stack.<OutputKey>}
+  $ gameday sim --topology infra/reference-architecture.yaml --parameter MinSize=4 --parameter DesiredCapacity=4   # outputs as \${sim:stack.<OutputKey>}
   $ AWS_ENDPOINT_URL=http://127.0.0.1:4566 aws ec2 describe-instances   # any SDK or CLI, any credentials
   $ gameday run experiment.yaml   # with environment: { type: sim, endpoint: http://127.0.0.1:4566 }
 `)

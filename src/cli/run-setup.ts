@@ -4,8 +4,9 @@ import { awsTargetFor } from '../aws/target.js';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import { loadExperimentFile, loadExperimentText, type LoadedExperiment, type LoadOptions } from '../experiment/load.js';
 import type { Registry } from '../registry/registry.js';
+import { permissionsFor } from '../safety/iam-policy.js';
 import type { SimRegion } from '../sim/server.js';
-import { placeholderSimOutputs, remoteSimOutputs, startSimRegion } from './sim-host.js';
+import { placeholderSimOutputs, remoteSimOutputs, speedFromEnvironment, startSimRegion } from './sim-host.js';
 import { delegateToFis, exportContext } from './via-fis.js';
 
 /** An experiment loaded against the world it will run in, with that world's AWS clients. */
@@ -66,13 +67,21 @@ export async function prepareRun(file: string, options: PrepareOptions): Promise
     environment.profile = options.profile;
   }
   let region: SimRegion | undefined;
+  let speedOverride = options.speed;
   let aws: AwsClientFactory;
-  if (environment.type === 'sim') {
+  if (environment.type === 'sim' && simOutputs === undefined && !needsRegion(loaded, registry, options)) {
+    // Nothing would call it: a region started anyway costs its boot time and fails nothing it could tell.
+    options.notice?.('no AWS call and no ${sim:…} value in this experiment: no simulated region is started');
+    aws = new AwsClientFactory(awsTargetFor(environment, process.env, undefined, options.runId));
+  } else if (environment.type === 'sim') {
     // The simulated region is the default world: started here unless the experiment names a running one.
     if (simOutputs === undefined) {
       if (environment.endpoint === undefined) {
+        // GAMEDAY_SPEED speeds up regions started here only: one running elsewhere has its own speed, and an
+        // experiment without a region keeps the wall-clock times it names.
+        speedOverride ??= speedFromEnvironment();
         const topology = options.topology ?? (environment.topology === undefined ? undefined : resolve(dirname(file), environment.topology));
-        const speed = options.speed ?? environment.speed;
+        const speed = speedOverride ?? environment.speed;
         options.notice?.(`starting the simulated region (speed ${speed}×)…`);
         region = await startSimRegion(topology, speed);
         simOutputs = region.outputs();
@@ -83,7 +92,7 @@ export async function prepareRun(file: string, options: PrepareOptions): Promise
     const endpoint = simOutputs['region.endpoint'] ?? environment.endpoint ?? '';
     aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, process.env, { endpoint, region: simOutputs['region.name'] ?? 'us-east-1' }, options.runId));
   } else aws = new AwsClientFactory(awsTargetFor(environment, process.env, undefined, options.runId));
-  if (options.speed !== undefined) loaded.experiment.environment.speed = options.speed;
+  if (speedOverride !== undefined) loaded.experiment.environment.speed = speedOverride;
   const started = region;
   return {
     loaded,
@@ -94,4 +103,14 @@ export async function prepareRun(file: string, options: PrepareOptions): Promise
       await started?.stop();
     },
   };
+}
+
+/**
+ * Whether a sim experiment needs its region: a step or probe that declares AWS permissions, an alarm stop condition,
+ * a `${sim:…}` value, or faults delegated to FIS.
+ */
+function needsRegion(loaded: LoadedExperiment, registry: Registry, options: PrepareOptions): boolean {
+  const e = loaded.experiment;
+  const steps = [...e.faults.map((f) => f.action), ...e.rollbacks.map((r) => r.action), ...e.probes.map((p) => p.probe)];
+  return loaded.refersToSim || options.viaFis !== undefined || e.stopConditions.some((s) => s.alarm !== undefined) || permissionsFor(registry, steps).length > 0;
 }

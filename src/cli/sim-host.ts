@@ -4,6 +4,20 @@ import type { SimRegion } from '../sim/server.js';
 /** How long a region may take to boot, in AWS time (instances pending, first health checks). */
 const BOOT_BUDGET_AWS_MS = 600_000;
 
+/**
+ * The simulated region's speed from `GAMEDAY_SPEED`, for when no `--speed` is given: it outranks environment.speed,
+ * so a CI job or a test can run every sim experiment fast without editing its files.
+ */
+export function speedFromEnvironment(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env.GAMEDAY_SPEED;
+  if (text === undefined || text === '') return undefined;
+  const speed = Number(text);
+  if (!Number.isFinite(speed) || speed <= 0) {
+    throw new GamedayError(ErrorCode.InvalidArgument, `GAMEDAY_SPEED must be a positive number, got '${text}'.`, { exitCode: ExitCode.InvalidInput });
+  }
+  return speed;
+}
+
 /** How a CloudFormation template given as the topology becomes a stack (`--parameter`, `--stack-name`). */
 export interface StackArgs {
   parameters?: string[];

@@ -41,12 +41,14 @@ export async function workerCommand(globals: GlobalOptions, options: WorkerComma
   const gameDays = new GameDayWorker({ redis: connection.redis, keys: connection.keys, runs: connection.queue, log });
   await worker.start();
   await gameDays.start();
-  const ready = { worker: worker.id, queue: `${connection.keys.prefix}:${connection.keys.queue}`, concurrency: options.concurrency };
-  process.stdout.write(globals.json ? `${JSON.stringify(ready)}\n` : `worker ${ready.worker} ready on queue ${ready.queue} (concurrency ${ready.concurrency}); Ctrl-C stops it after rolling back\n`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  // Listening before the ready line: a Ctrl-C right after it must roll back, not kill the process.
+  const stopping = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  const ready = { worker: worker.id, queue: `${connection.keys.prefix}:${connection.keys.queue}`, concurrency: options.concurrency };
+  process.stdout.write(globals.json ? `${JSON.stringify(ready)}\n` : `worker ${ready.worker} ready on queue ${ready.queue} (concurrency ${ready.concurrency}); Ctrl-C stops it after rolling back\n`);
+  const signal = await stopping;
   process.stderr.write(`${signal}: aborting the runs in progress; rollbacks are running\n`);
   await Promise.all([gameDays.close(), worker.close(`the worker was stopped (${signal})`)]);
   await connection.close();

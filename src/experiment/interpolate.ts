@@ -42,6 +42,16 @@ function walk(value: unknown, path: Path, visit: (text: string, path: Path) => u
   return value;
 }
 
+/** Whether any string in `value` names an output of the simulated region (`${sim:…}`), which then has to run. */
+export function refersToSim(value: unknown): boolean {
+  let found = false;
+  walk(value, [], (text) => {
+    for (const m of text.matchAll(REF)) if (SIM.test(m[1] ?? '')) found = true;
+    return text;
+  });
+  return found;
+}
+
 /**
  * Replaces `${env:…}` references, and `${sim:…}` ones from the simulated region's outputs when there are any;
  * unknown names become problems.

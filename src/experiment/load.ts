@@ -6,7 +6,7 @@ import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import { ExperimentValidationError, type ValidationIssue } from '../errors/validation-error.js';
 import type { Registry } from '../registry/registry.js';
 import { describe } from './fields.js';
-import { interpolateEnv } from './interpolate.js';
+import { interpolateEnv, refersToSim } from './interpolate.js';
 import { formatPath, locate, type Path } from './locate.js';
 import { buildExperimentSchema, type Experiment } from './schema.js';
 import { checkSemantics } from './semantics.js';
@@ -18,6 +18,8 @@ export interface LoadedExperiment {
   experiment: Experiment;
   /** The document as written (after `${env:…}`), whose step arguments are re-parsed after run-time interpolation. */
   raw: { faults: { args?: unknown }[]; rollbacks?: { args?: unknown }[] };
+  /** Whether the document names an output of the simulated region (`${sim:…}`), so a run needs one. */
+  refersToSim: boolean;
 }
 
 export interface LoadOptions {
@@ -103,7 +105,8 @@ export function parseExperiment(text: string, file: string, options: Resolved): 
     throw new ExperimentValidationError([issue([], `the document must be a map of fields (apiVersion, metadata, probes, faults…), not ${got}`)]);
   }
 
-  const env = interpolateEnv(doc.toJS({ maxAliasCount: 100 }), options.env ?? process.env, options.simOutputs);
+  const written: unknown = doc.toJS({ maxAliasCount: 100 });
+  const env = interpolateEnv(written, options.env ?? process.env, options.simOutputs);
   if (env.problems.length > 0) throw new ExperimentValidationError(env.problems.map((p) => issue(p.path, p.message)));
 
   const schema = buildExperimentSchema(options.registry);
@@ -113,7 +116,7 @@ export function parseExperiment(text: string, file: string, options: Resolved): 
   }
   const problems = checkSemantics(parsed.data, options.registry);
   if (problems.length > 0) throw new ExperimentValidationError(problems.map((p) => issue(p.path, p.message)));
-  return { file, experiment: parsed.data, raw: env.value as LoadedExperiment['raw'] };
+  return { file, experiment: parsed.data, raw: env.value as LoadedExperiment['raw'], refersToSim: refersToSim(written) };
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { CAPABILITIES, servicesUsed } from '../../src/registry/capabilities.js';
@@ -28,10 +28,36 @@ import {
   type LocalStackExperiment,
   type Workflow,
   type WorkflowStep,
+  WORKFLOW_FILE,
 } from '../support/localstack-setup.js';
 
 const PINNED_TAG = /^localstack\/localstack(-pro)?:\d+\.\d+\.\d+$/;
 const PINNED_ACTION = /^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[0-9a-f]{40}$/;
+
+/**
+ * The pinned commits and the release each is, with the inputs that release's action.yml declares: verified against
+ * the actions' own repositories on 2026-12-02 (`git tag --points-at <sha>`, `git show <sha>:action.yml`). A pin
+ * changed without its row here, or a comment naming another release, fails the test.
+ */
+const VERIFIED_PINS: Readonly<Record<string, { tag: string; inputs: readonly string[] }>> = {
+  'actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683': {
+    tag: 'v4.2.2',
+    inputs: ['repository', 'ref', 'token', 'ssh-key', 'ssh-known-hosts', 'ssh-strict', 'ssh-user', 'persist-credentials', 'path', 'clean', 'filter', 'sparse-checkout', 'sparse-checkout-cone-mode', 'fetch-depth', 'fetch-tags', 'show-progress', 'lfs', 'submodules', 'set-safe-directory', 'github-server-url'],
+  },
+  'actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020': {
+    tag: 'v4.4.0',
+    inputs: ['always-auth', 'node-version', 'node-version-file', 'architecture', 'check-latest', 'registry-url', 'scope', 'token', 'cache', 'cache-dependency-path', 'mirror', 'mirror-token'],
+  },
+  // v1.9.1 is 31a54ee7ebcacc03a09ea97a7e5465a47b84aea5; this commit is v2.1.1.
+  'dorny/test-reporter@dc3a92680fcc15842eef52e8c4606ea7ce6bd3f3': {
+    tag: 'v2.1.1',
+    inputs: ['artifact', 'name', 'path', 'path-replace-backslashes', 'reporter', 'list-suites', 'list-tests', 'max-annotations', 'fail-on-error', 'fail-on-empty', 'working-directory', 'only-summary', 'use-actions-summary', 'badge-title', 'token'],
+  },
+  'actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02': {
+    tag: 'v4.6.2',
+    inputs: ['name', 'path', 'if-no-files-found', 'retention-days', 'compression-level', 'overwrite', 'include-hidden-files'],
+  },
+};
 
 async function executable(path: string): Promise<boolean> {
   try {
@@ -156,6 +182,27 @@ describe('the LocalStack set-up', () => {
       assert.ok(uses.length >= 3, uses.join(', '));
       for (const u of uses) assert.match(u, PINNED_ACTION, `${u} is pinned to a commit`);
       for (const job of Object.values(workflow.jobs)) assert.doesNotMatch(job['runs-on'], /latest/);
+    });
+
+    it('names the release of every pinned action in a comment, and passes only inputs that release declares', async () => {
+      const text = await readFile(WORKFLOW_FILE, 'utf8');
+      const lines = text.split('\n').filter((l) => /^\s*(-\s+)?uses:/.test(l));
+      assert.equal(lines.length, steps.filter((s) => s.uses !== undefined).length, 'every uses: line is read');
+      for (const line of lines) {
+        const m = /uses:\s*([\w.-]+\/[\w.-]+)@([0-9a-f]{40})\s+#\s*(v\d+\.\d+\.\d+)\s*$/.exec(line);
+        assert.ok(m !== null, `'${line.trim()}' carries a '# vX.Y.Z' comment after its commit`);
+        const [, action = '', sha = '', tag = ''] = m;
+        const verified = VERIFIED_PINS[`${action}@${sha}`];
+        assert.ok(verified !== undefined, `${action}@${sha} is in the table of pins verified against the action's repository`);
+        assert.equal(tag, verified.tag, `${action}@${sha} is ${verified.tag}, not ${tag}`);
+      }
+      for (const step of steps) {
+        if (step.uses === undefined) continue;
+        const verified = VERIFIED_PINS[step.uses];
+        for (const input of Object.keys(step.with ?? {})) {
+          assert.ok(verified?.inputs.includes(input), `${step.uses} (${verified?.tag ?? '?'}) declares no input '${input}'`);
+        }
+      }
     });
 
     it('starts LocalStack from the compose files (Pro only with the token) and waits for the init hook', async () => {

@@ -117,10 +117,10 @@ export function timeline(j: Journal): string {
   const left = Math.min(240, Math.max(90, 16 + CHAR * Math.max(0, ...names.map((n) => n.length))));
   const right = WIDTH - RIGHT;
   const x = (t: number): number => left + (Math.min(Math.max(t, 0), end) / end) * (right - left);
-  const laneName = (name: string, y: number): string => {
+  const laneName = (name: string, y: number, cls: 'lane' | 'fault-lane'): string => {
     const fits = Math.floor((left - 16) / CHAR);
     const text = name.length <= fits ? name : `${name.slice(0, fits - 1)}…`;
-    return `<text x="${left - 8}" y="${y}" class="lane">${esc(text)}<title>${esc(name)}</title></text>`;
+    return `<text x="${left - 8}" y="${y}" class="${cls}">${esc(text)}<title>${esc(name)}</title></text>`;
   };
 
   const labels: Label[] = [];
@@ -171,13 +171,13 @@ export function timeline(j: Journal): string {
   let y = top;
   const windows = faultWindows(j);
   for (const f of windows) {
-    parts.push(laneName(`fault ${f.name}`, y + FAULT_LANE / 2));
+    parts.push(laneName(`fault ${f.name}`, y + FAULT_LANE / 2, 'fault-lane'));
     parts.push(`<rect x="${x(f.start).toFixed(2)}" y="${y + 6}" width="${Math.max(2, x(f.end) - x(f.start)).toFixed(2)}" height="${FAULT_LANE - 12}" class="fault" data-fault="${esc(f.name)}"><title>${esc(`${f.name} active from ${at(f.start)} to ${at(f.end)} (${f.ended})`)}</title></rect>`);
     y += FAULT_LANE;
   }
   if (windows.length > 0) legendItems.splice(3, 0, { mark: 'fault', shape: 'box', text: 'fault active' });
   for (const p of j.probes) {
-    parts.push(laneName(p.name, y + LANE / 2));
+    parts.push(laneName(p.name, y + LANE / 2, 'lane'));
     const samples = decodeSamples(p.samples);
     for (const [k, s] of samples.entries()) {
       const next = samples[k + 1];
@@ -210,7 +210,7 @@ export function timeline(j: Journal): string {
 }
 
 /** Styles of the timeline's marks, for the page that embeds it. */
-export const TIMELINE_STYLE = `svg .grid{stroke:#eaeef2}svg .tick{font-size:11px;text-anchor:middle;fill:#57606a}svg .axis-label{font-size:12px;text-anchor:middle;fill:#57606a}svg .lane{font-size:12px;text-anchor:end;dominant-baseline:middle}
+export const TIMELINE_STYLE = `svg .grid{stroke:#eaeef2}svg .tick{font-size:11px;text-anchor:middle;fill:#57606a}svg .axis-label{font-size:12px;text-anchor:middle;fill:#57606a}svg .lane,svg .fault-lane{font-size:12px;text-anchor:end;dominant-baseline:middle}
 svg .legend-text{font-size:11px;fill:#1b1f24}svg text.label{font-size:11px}svg .bracket{opacity:.18}svg .band{opacity:.25}svg .marker{stroke-width:1.5}svg polyline.latency{fill:none;stroke-width:1}
 svg line.rto{stroke-width:1.5;stroke-dasharray:5 3}
 ${Object.entries(COLOURS)

@@ -44,11 +44,13 @@ describe('HTML report timeline', { skip: browserMissing() }, () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   let passed: string;
   let aborted: string;
+  let again: string;
   before(async () => {
     tmp = await tempDir();
     // A reachable RTO (its deadline falls inside the run), and a run that a stop condition aborts, so that it rolls back.
     passed = await run(tmp, 'passed', (t) => t.replace(/rto: \S+/, 'rto: 1m'));
     aborted = await run(tmp, 'aborted', (t) => `${t}stopConditions:\n  - { name: fleet-shrank, probe: capacity, failingFor: 5s }\n`);
+    again = await run(tmp, 'again', (t) => t.replace(/rto: \S+/, 'rto: 1m'));
   });
   after(() => tmp.cleanup());
 
@@ -126,4 +128,51 @@ describe('HTML report timeline', { skip: browserMissing() }, () => {
       }
     });
   }
+  it('several journals make one page: the runs side by side, oldest first, and their recovery-time trend as a chart', async () => {
+    const journals = await Promise.all([passed, aborted, again].map(read));
+    const html = join(tmp.dir, 'runs.html');
+    // Given newest first: the page orders them by start.
+    const report = await gameday(['report', again, aborted, passed, '--format', 'html', '--out', html]);
+    assert.equal(report.code, 1, `one run did not pass: ${report.stderr}`);
+    const compared = join(tmp.dir, 'compare.html');
+    assert.equal((await gameday(['report', passed, again, aborted, '--compare', '--format', 'html', '--out', compared])).code, 1);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+      for (const file of [html, compared]) {
+        await page.goto(`file://${file}`);
+        const section = page.locator('section.experiment[data-experiment="stop-half-web-fleet"]');
+        assert.equal(await section.count(), 1);
+        assert.deepEqual(await section.locator('table.side-by-side th[data-run]').evaluateAll((ths) => ths.map((t) => t.getAttribute('data-run'))), journals.map((j) => j.runId));
+        const verdicts = await section.locator('table.side-by-side tr[data-row="verdict"] td').allTextContents();
+        assert.deepEqual(verdicts, ['PASSED', 'ABORTED', 'PASSED']);
+        const recovery = await section.locator('table.side-by-side tr[data-row="time to recovery"] td').allTextContents();
+        assert.equal(recovery[1], 'not recovered');
+        assert.match(recovery[0] ?? '', /^\d[\d.]*s ±/);
+
+        // The trend: a point per recovered run at its recovery time on the axis, a cross for the run that did not recover.
+        const chart = section.locator('svg.trend');
+        const points = await chart.locator('circle.recovered').evaluateAll((cs) => cs.map((c) => ({ run: c.getAttribute('data-run'), y: Number(c.getAttribute('cy')) })));
+        assert.deepEqual(points.map((p) => p.run), [journals[0]?.runId, journals[2]?.runId]);
+        assert.equal(await chart.locator('path.not-recovered').getAttribute('data-run'), journals[1]?.runId);
+        const ticks = await chart.locator('text.ytick').evaluateAll((ts) => ts.map((t) => ({ v: Number(t.textContent), y: Number(t.getAttribute('y')) })));
+        const [first, last] = [ticks[0], ticks.at(-1)];
+        assert.ok(first !== undefined && last !== undefined);
+        const unit = (await chart.getAttribute('data-unit')) === 'min' ? 60_000 : 1_000;
+        for (const [k, j] of [journals[0], journals[2]].entries()) {
+          const ms = (j?.measurement.timeToRecovery?.value ?? NaN) * SPEED;
+          const wanted = first.y + ((ms / unit - first.v) / (last.v - first.v)) * (last.y - first.y);
+          assert.ok(Math.abs((points[k]?.y ?? NaN) - wanted) < 1.5, `run ${k} at y ${points[k]?.y}, expected ${wanted}`);
+        }
+        assert.match((await chart.locator('text.axis-label').allTextContents()).join(' '), /time to recovery, (s|min) \(AWS time\)/);
+        assert.match((await section.locator('p.stats').textContent()) ?? '', /^Recovered in 2 of 3 runs\. Time to recovery p50 /);
+      }
+      await mkdir(join(ROOT, 'test-artifacts'), { recursive: true });
+      await page.goto(`file://${html}`);
+      await page.screenshot({ path: join(ROOT, 'test-artifacts', 'report-runs.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
 });

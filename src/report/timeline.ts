@@ -113,7 +113,8 @@ export function timeline(j: Journal): string {
   const shown = deadline !== null && deadline <= dataEnd * 1.5 ? Math.max(dataEnd, deadline) : dataEnd;
   const axis = timeAxis(shown * speed);
   const end = axis.endMs / speed;
-  const names = [...j.probes.map((p) => p.name), ...faultWindows(j).map((f) => `fault ${f.name}`)];
+  const windows = faultWindows(j);
+  const names = [...j.probes.map((p) => p.name), ...windows.map((f) => `fault ${f.name}`)];
   const left = Math.min(240, Math.max(90, 16 + CHAR * Math.max(0, ...names.map((n) => n.length))));
   const right = WIDTH - RIGHT;
   const x = (t: number): number => left + (Math.min(Math.max(t, 0), end) / end) * (right - left);
@@ -169,7 +170,6 @@ export function timeline(j: Journal): string {
   const parts: string[] = placed.map((p) => `<text x="${p.at.toFixed(2)}" y="${8 + p.row * LABEL_ROW + 11}" text-anchor="${p.anchor}" class="${p.label.cls} label">${esc(p.label.text)}</text>`);
 
   let y = top;
-  const windows = faultWindows(j);
   for (const f of windows) {
     parts.push(laneName(`fault ${f.name}`, y + FAULT_LANE / 2, 'fault-lane'));
     parts.push(`<rect x="${x(f.start).toFixed(2)}" y="${y + 6}" width="${Math.max(2, x(f.end) - x(f.start)).toFixed(2)}" height="${FAULT_LANE - 12}" class="fault" data-fault="${esc(f.name)}"><title>${esc(`${f.name} active from ${at(f.start)} to ${at(f.end)} (${f.ended})`)}</title></rect>`);

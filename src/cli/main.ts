@@ -249,6 +249,7 @@ Exit code: 0 when no check failed (warnings allowed unless --strict), 1 otherwis
 Examples:
   $ gameday report gameday-results/gd-*.json --format md >> "$GITHUB_STEP_SUMMARY"
   $ gameday report gameday-results/*.json --compare
+  $ gameday report gameday-results/*.json --format html --out runs.html   # runs side by side, recovery-time trend
   $ gameday report gameday-results/*.json --format junit --out reports/gameday.xml
 Exit code: 0 when every run passed, 1 otherwise, 2 when a file is not a journal.`)
     .action(action(async () => (await import('./report.js')).reportCommand));

@@ -244,11 +244,12 @@ Exit code: 0 when no check failed (warnings allowed unless --strict), 1 otherwis
     .argument('<journals...>', 'journal files written by run')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'junit', 'json', 'html']).default('text'))
     .option('--out <file>', 'write the report to this file instead of standard output')
-    .option('--compare', 'show how recovery times of each experiment changed across the runs (Markdown)', false)
+    .option('--compare', 'show how recovery times of each experiment changed across the runs (Markdown, or a chart with --format html)', false)
     .addHelpText('after', `
 Examples:
   $ gameday report gameday-results/gd-*.json --format md >> "$GITHUB_STEP_SUMMARY"
   $ gameday report gameday-results/*.json --compare
+  $ gameday report gameday-results/*.json --format html --out runs.html   # runs side by side, recovery-time trend
   $ gameday report gameday-results/*.json --format junit --out reports/gameday.xml
 Exit code: 0 when every run passed, 1 otherwise, 2 when a file is not a journal.`)
     .action(action(async () => (await import('./report.js')).reportCommand));

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { journalSchema, type Journal } from '../engine/journal.js';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import { renderHtml } from '../report/html.js';
+import { renderRunsHtml } from '../report/runs-html.js';
 import { renderJUnit } from '../report/junit.js';
 import { renderTrials } from '../report/trials.js';
 import { renderMarkdown } from '../report/markdown.js';
@@ -52,7 +53,7 @@ export function renderReport(journals: readonly Journal[], format: ReportFormat)
     case 'junit':
       return renderJUnit(journals);
     case 'html':
-      return journals.map(renderHtml).join('\n');
+      return journals.length === 1 && journals[0] !== undefined ? renderHtml(journals[0]) : renderRunsHtml(journals);
     case 'json':
       return `${JSON.stringify(
         journals.map((j) => ({ runId: j.runId, experiment: j.experiment.name, verdict: j.verdict, measurement: { ...j.measurement, probes: undefined }, objectives: j.objectives })),
@@ -65,10 +66,9 @@ export function renderReport(journals: readonly Journal[], format: ReportFormat)
 /** `gameday report JOURNAL…`: renders stored journals; exits 0, or 1 when any run did not pass. */
 export async function reportCommand(_globals: GlobalOptions, files: string[], options: ReportCommandOptions): Promise<number> {
   const journals = await Promise.all(files.map(readJournal));
-  if (options.format === 'html' && journals.length !== 1) {
-    throw new GamedayError(ErrorCode.InvalidArgument, `An HTML report shows one run: give one journal, not ${journals.length}.`, { exitCode: ExitCode.InvalidInput });
-  }
-  const text = options.compare === true ? renderTrials(journals, { compare: true }) : renderReport(journals, options.format);
+  // In HTML the comparison is the several-run page, drawn, even of a single run.
+  const text =
+    options.compare === true ? (options.format === 'html' ? renderRunsHtml(journals) : renderTrials(journals, { compare: true })) : renderReport(journals, options.format);
   if (options.out === undefined) process.stdout.write(text);
   else {
     await mkdir(dirname(options.out), { recursive: true });

@@ -11,6 +11,8 @@ export interface ProbeMetrics {
   samples: number;
   failedSamples: number;
   lastLatencyMs: number | null;
+  /** What the last sample observed (a status, a count, an address), when the probe reports one. */
+  lastValue?: string | number | boolean;
   reason?: string;
 }
 

@@ -284,6 +284,7 @@ function nextMetrics(previous: ProbeMetrics | undefined, sample: Sample): ProbeM
     samples: (previous?.samples ?? 0) + 1,
     failedSamples: (previous?.failedSamples ?? 0) + (sample.ok ? 0 : 1),
     lastLatencyMs: sample.latencyMs ?? null,
+    ...(sample.value === undefined ? {} : { lastValue: sample.value }),
     ...(sample.reason === undefined ? {} : { reason: sample.reason }),
   };
 }

@@ -50,10 +50,9 @@ export interface ScheduleInfo {
   experiments: string[];
 }
 
-/** How a game day ended, as its job's return value. */
-export interface GameDayOutcome {
-  runIds: string[];
-}
+/** How a game day ended, as its job's return value; while it runs, its progress holds the runs it submitted so far. */
+const gameDayOutcomeSchema = z.object({ runIds: z.array(z.string()) });
+export type GameDayOutcome = z.infer<typeof gameDayOutcomeSchema>;
 
 const KEEP_JOBS = { age: 7 * 24 * 3_600, count: 1_000 };
 const POLL_MS = 500;
@@ -102,6 +101,22 @@ export class Schedules {
         experiments: day.success ? day.data.experiments.map((e) => e.experiment) : [],
       };
     });
+  }
+
+  /**
+   * The runs each schedule's game days started, newest game day first, from the game day jobs still kept (a week, or
+   * the last thousand); a game day in progress counts the runs it submitted so far.
+   */
+  async runsBySchedule(): Promise<Map<string, string[]>> {
+    const jobs = await this.#queue.getJobs(['active', 'completed', 'failed'], 0, -1);
+    const out = new Map<string, string[]>();
+    for (const job of [...jobs].sort((a, b) => b.timestamp - a.timestamp)) {
+      const day = gameDaySchema.safeParse(job.data);
+      const outcome = gameDayOutcomeSchema.safeParse(job.returnvalue ?? job.progress);
+      if (!day.success || !outcome.success) continue;
+      out.set(day.data.schedule, [...(out.get(day.data.schedule) ?? []), ...outcome.data.runIds]);
+    }
+    return out;
   }
 
   /** Removes a schedule (its next firing with it); fails in one sentence for an unknown name. */
@@ -168,12 +183,17 @@ export class GameDayWorker {
     this.#o.log?.(`game day ${day.schedule} fired (${day.experiments.length} experiment(s), ${day.parallel ? 'in parallel' : 'in sequence'}${delay === 0 ? '' : `, starting in ${Math.round(delay / 1000)}s`})`);
     await this.#sleep(delay);
     const runIds: string[] = [];
+    const submitted = async (runId: string): Promise<void> => {
+      runIds.push(runId);
+      // Only the dashboard reads this progress: losing one update must not stop the game day.
+      await bullJob.updateProgress({ runIds }).catch(() => undefined);
+    };
     if (day.parallel) {
-      for (const e of day.experiments) runIds.push(await this.#submit(e));
+      for (const e of day.experiments) await submitted(await this.#submit(e));
     } else {
       for (const e of day.experiments) {
         const runId = await this.#submit(e);
-        runIds.push(runId);
+        await submitted(runId);
         await this.#finished(runId);
       }
     }

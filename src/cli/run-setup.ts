@@ -5,7 +5,7 @@ import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import { loadExperimentFile, loadExperimentText, type LoadedExperiment, type LoadOptions } from '../experiment/load.js';
 import type { Registry } from '../registry/registry.js';
 import type { SimRegion } from '../sim/server.js';
-import { placeholderSimOutputs, remoteSimOutputs, startSimRegion } from './sim-host.js';
+import { placeholderSimOutputs, remoteSim, remoteSimOutputs, startSimRegion } from './sim-host.js';
 import { delegateToFis, exportContext } from './via-fis.js';
 
 /** An experiment loaded against the world it will run in, with that world's AWS clients. */
@@ -67,6 +67,7 @@ export async function prepareRun(file: string, options: PrepareOptions): Promise
   }
   let region: SimRegion | undefined;
   let aws: AwsClientFactory;
+  let speed = options.speed;
   if (environment.type === 'sim') {
     // The simulated region is the default world: started here unless the experiment names a running one.
     if (simOutputs === undefined) {
@@ -76,14 +77,18 @@ export async function prepareRun(file: string, options: PrepareOptions): Promise
         options.notice?.(`starting the simulated region (speed ${speed}×)…`);
         region = await startSimRegion(topology, speed);
         simOutputs = region.outputs();
-      } else simOutputs = await remoteSimOutputs(environment.endpoint);
+      } else {
+        const remote = await remoteSim(environment.endpoint);
+        simOutputs = remote.outputs;
+        speed = followRegionSpeed(file, loaded, environment.endpoint, remote.speed, options);
+      }
       const outputs = simOutputs;
       loaded = viaFis(await load({ registry, simOutputs: async () => outputs }), outputs);
     }
     const endpoint = simOutputs['region.endpoint'] ?? environment.endpoint ?? '';
     aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, process.env, { endpoint, region: simOutputs['region.name'] ?? 'us-east-1' }, options.runId));
   } else aws = new AwsClientFactory(awsTargetFor(environment, process.env, undefined, options.runId));
-  if (options.speed !== undefined) loaded.experiment.environment.speed = options.speed;
+  if (speed !== undefined) loaded.experiment.environment.speed = speed;
   const started = region;
   return {
     loaded,
@@ -94,4 +99,22 @@ export async function prepareRun(file: string, options: PrepareOptions): Promise
       await started?.stop();
     },
   };
+}
+
+/**
+ * The speed of a run on a region that already runs: its own. Schedules and AWS-equivalent times are only true at the
+ * region's real speed, so a different one pinned by the experiment or `--speed` is refused before anything runs.
+ */
+function followRegionSpeed(file: string, loaded: LoadedExperiment, endpoint: string, regionSpeed: number, options: PrepareOptions): number {
+  const written = loaded.raw.environment?.speed;
+  const pinned = options.speed !== undefined ? { speed: options.speed, by: `--speed ${options.speed}`, fix: 'leave out --speed' } : typeof written === 'number' ? { speed: written, by: `${file} pins environment.speed: ${written}`, fix: 'remove environment.speed' } : undefined;
+  if (pinned !== undefined && pinned.speed !== regionSpeed) {
+    throw new GamedayError(
+      ErrorCode.InvalidArgument,
+      `${pinned.by}, but the simulated region at ${endpoint} runs at ${regionSpeed}×: ${pinned.fix} (the run then uses the region's speed) or restart the region with gameday sim --speed ${pinned.speed}.`,
+      { exitCode: ExitCode.InvalidInput },
+    );
+  }
+  if (pinned === undefined) options.notice?.(`simulated region at ${endpoint} runs at ${regionSpeed}×: using its speed`);
+  return regionSpeed;
 }

@@ -2,7 +2,7 @@ import { uncertainty, type Bracket } from '../engine/bracket.js';
 import { decodeSamples, type Journal } from '../engine/journal.js';
 import { formatDuration } from '../experiment/duration.js';
 import { hypothesisChecks } from './hypothesis.js';
-import { awsTime, objectiveValues, recoveryTime } from './markdown.js';
+import { awsTime, errorMeasures, objectiveValues, recoveryTime } from './markdown.js';
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -76,7 +76,7 @@ export function renderHtml(j: Journal): string {
   const rows = (cells: string[][]): string => cells.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('');
   const objectives = j.objectives.map((o) => {
     const v = objectiveValues(o);
-    return [esc(o.objective), `<span class="${o.status}">${o.status.toUpperCase()}</span>`, esc(v.measured), esc(v.target), esc(v.margin), esc(o.detail)];
+    return [esc(o.objective), `<span class="${o.status}">${o.status === 'not-evaluated' ? 'not evaluated (aborted)' : o.status.toUpperCase()}</span>`, esc(v.measured), esc(v.target), esc(v.margin), esc(o.detail)];
   });
   const checks = hypothesisChecks(j).map((h) => [esc(h.probe), esc(h.phase), h.held === null ? '—' : h.held ? '<span class="pass">held</span>' : `<span class="fail">failed</span> (${esc(h.reason ?? '')})`, String(h.samples)]);
   const actions = j.activities.flatMap((a) =>
@@ -92,8 +92,7 @@ export function renderHtml(j: Journal): string {
   const measures = [
     ['time to impact', m.impactAt === null ? 'no impact observed' : awsTime(j, m.timeToImpact)],
     ['time to recovery', recoveryTime(j)],
-    ['downtime', awsTime(j, m.downtime)],
-    ['error rate', m.errorRate === null ? '—' : `${(m.errorRate.value * 100).toFixed(2)}%`],
+    ...errorMeasures(j),
     ...j.probes.filter((p) => p.report?.lostWrites !== undefined).map((p) => [`lost writes (${p.name})`, `${p.report?.lostWrites?.count ?? 0} of ${p.report?.lostWrites?.acknowledged ?? 0} acknowledged`]),
   ].map(([k, v]) => [esc(k ?? ''), esc(v ?? '')]);
   return `<!doctype html>

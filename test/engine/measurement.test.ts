@@ -188,6 +188,7 @@ describe('impact at the edge of the injection', () => {
 });
 
 describe('the switchover objective', () => {
+  const on = (measurement: ReturnType<typeof measure>, speed = 1) => ({ measurement, samples: [], probesOf: { rto: ['web'], rpo: ['web'], maxErrorRate: ['web'], maxP99Latency: ['web'] }, speed, reports: [] });
   const served = (endpointAfter: (start: number) => string | undefined): Sample[] =>
     range(0, 10_000, 100).map((start) => {
       const endpoint = endpointAfter(start);
@@ -197,7 +198,7 @@ describe('the switchover objective', () => {
   it('passes with the time from the injection to the first sample served by the new endpoint, in AWS time', async () => {
     const { checkObjectives } = await import('../../src/engine/objectives.js');
     const m = measure(base(served((t) => (t < 1_000 ? 'a' : t < 3_000 ? undefined : 'b'))));
-    const [result] = checkObjectives({ switchover: { probe: 'web', within: 60_000, to: 'b' } }, m, ['web'], 20);
+    const [result] = checkObjectives({ switchover: { probe: 'web', within: 60_000, to: 'b' } }, on(m, 20));
     // The switch lies in [2 900, 3 001] ms of wall time: 1 950 ms ± 50.5 after the injection at 1 000, ×20.
     assert.equal(result?.status, 'pass');
     assert.equal(result?.measured, 39_010);
@@ -207,11 +208,11 @@ describe('the switchover objective', () => {
   it('fails, saying so, when the probe never switched or switched to another endpoint or too late', async () => {
     const { checkObjectives } = await import('../../src/engine/objectives.js');
     const never = measure(base(served(() => 'a')));
-    assert.match(checkObjectives({ switchover: { probe: 'web', within: 60_000 } }, never, ['web'])[0]?.detail ?? '', /never switched after the injection/);
+    assert.match(checkObjectives({ switchover: { probe: 'web', within: 60_000 } }, on(never))[0]?.detail ?? '', /never switched after the injection/);
     const elsewhere = measure(base(served((t) => (t < 2_000 ? 'a' : 'c'))));
-    assert.equal(checkObjectives({ switchover: { probe: 'web', within: 60_000, to: 'b' } }, elsewhere, ['web'])[0]?.status, 'fail');
+    assert.equal(checkObjectives({ switchover: { probe: 'web', within: 60_000, to: 'b' } }, on(elsewhere))[0]?.status, 'fail');
     const late = measure(base(served((t) => (t < 5_000 ? 'a' : 'b'))));
-    const [result] = checkObjectives({ switchover: { probe: 'web', within: 2_000, to: 'b' } }, late, ['web']);
+    const [result] = checkObjectives({ switchover: { probe: 'web', within: 2_000, to: 'b' } }, on(late));
     assert.equal(result?.status, 'fail');
     assert.ok((result?.margin ?? 0) < 0);
   });

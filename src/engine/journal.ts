@@ -19,7 +19,10 @@ const instant = (what: string) => bracketSchema.nullable().meta({ description: `
 const duration = (what: string) => bracketSchema.meta({ description: `${what}: ${TIME_BASE}.` });
 const rle = <T extends z.ZodType>(item: T) =>
   z.array(z.tuple([item, z.number().int().min(1)])).meta({ description: 'Run-length encoded: [value, repeat count] pairs.' });
-const latencySchema = z.object({ count: z.number(), p50: z.number(), p95: z.number(), p99: z.number(), max: z.number() }).nullable();
+const latencySchema = z
+  .object({ count: z.number(), p50: z.number(), p95: z.number(), p99: z.number(), max: z.number() })
+  .nullable()
+  .meta({ description: 'Response-time percentiles, wall-clock ms never scaled: a request takes what it takes at any speed.' });
 
 const callSchema = z.object({
   service: z.string(),
@@ -54,7 +57,7 @@ const probeMeasurementSchema = z.object({
   sampleErrorRate: z.number().nullable(),
   errorRate: bracketSchema.nullable(),
   downtime: duration('Time this probe was out of tolerance within the fault window'),
-  transitions: z.array(z.object({ to: z.enum(['ok', 'failing']), at: bracketSchema })),
+  transitions: z.array(z.object({ to: z.enum(['ok', 'failing']), at: bracketSchema.meta({ description: `When the probe changed state: ${TIME_BASE}, since the run started.` }) })),
   valueChanges: z
     .array(z.object({ from: z.union([z.string(), z.number(), z.boolean()]), to: z.union([z.string(), z.number(), z.boolean()]), at: bracketSchema }))
     .meta({ description: 'Changes of the observed value (DNS answers, a status), in tolerance or not; at most 100.' }),
@@ -133,8 +136,8 @@ export const journalSchema = z.object({
     .object({
       calls: z.array(
         z.object({
-          at: z.number().meta({ description: 'ms since the run started (wall clock).' }),
-          durationMs: z.number(),
+          at: z.number().meta({ description: `Instant: ${TIME_BASE}, since the run started.` }),
+          durationMs: z.number().meta({ description: 'Wall-clock ms the call took, never scaled (an API call is not sped up).' }),
           service: z.string(),
           operation: z.string(),
           mutating: z.boolean(),
@@ -154,8 +157,8 @@ export const journalSchema = z.object({
     z.object({
       name: z.string(),
       probe: z.string(),
-      intervalMs: z.number(),
-      fastIntervalMs: z.number(),
+      intervalMs: z.number().meta({ description: `Sampling interval followed: ${TIME_BASE}.` }),
+      fastIntervalMs: z.number().meta({ description: `Fast sampling interval followed: ${TIME_BASE}.` }),
       tolerance: z.unknown(),
       report: z
         .object({
@@ -171,9 +174,9 @@ export const journalSchema = z.object({
       samples: z.object({
         encoding: z.literal('columnar-rle/v1'),
         count: z.number(),
-        start: z.array(z.number()).meta({ description: 'Request start of each sample, ms.' }),
-        duration: z.array(z.number()).meta({ description: 'Request duration of each sample, ms.' }),
-        latency: z.array(z.number().nullable()),
+        start: z.array(z.number()).meta({ description: `Request start of each sample: ${TIME_BASE}, since the run started.` }),
+        duration: z.array(z.number()).meta({ description: 'Request duration of each sample, wall-clock ms, never scaled.' }),
+        latency: z.array(z.number().nullable()).meta({ description: 'Response time of each sample, wall-clock ms, never scaled.' }),
         ok: rle(z.boolean()),
         fast: rle(z.boolean()),
         value: rle(z.union([z.string(), z.number(), z.boolean(), z.null()])),

@@ -151,3 +151,19 @@ describe('the numbers a user reads, against a running gameday sim', () => {
     assert.match(run.stdout, /^objective rto: PASS — recovered in \S+ ±\S+ \(site, capacity\), RTO 3m/m);
   });
 });
+
+describe('gameday schema --journal', () => {
+  it('says which clock each time is on: wall-clock ms with the speed beside it, objectives in AWS time', async () => {
+    const result = await gameday(['schema', '--journal']);
+    assert.equal(result.code, 0, result.stderr);
+    const schema = JSON.parse(result.stdout) as { properties: Record<string, { properties?: Record<string, { description?: string; anyOf?: { description?: string }[] }>; items?: { properties: Record<string, { description?: string }> } }> };
+    const measurement = schema.properties.measurement?.properties ?? {};
+    const described = (field: { description?: string; anyOf?: { description?: string }[] } | undefined): string => [field?.description ?? '', ...(field?.anyOf ?? []).map((a) => a.description ?? '')].join(' ');
+    for (const field of ['injectedAt', 'impactAt', 'recoveredAt', 'timeToImpact', 'timeToRecovery', 'downtime']) {
+      assert.match(described(measurement[field]), /wall-clock ms; AWS-equivalent = × environment\.speed/, `measurement.${field}`);
+    }
+    const objective = schema.properties.objectives?.items?.properties ?? {};
+    assert.match(objective.timeBase?.description ?? '', /'aws' when target, measured, uncertainty and margin are AWS time/);
+    assert.match(objective.status?.description ?? '', /not-evaluated/);
+  });
+});

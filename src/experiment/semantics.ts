@@ -67,11 +67,8 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
     const measured = names.map((name) => e.probes.find((p) => p.name === name)).filter((p) => p !== undefined);
     if (measured.some((p) => registry.probe(p.probe)?.measures.includes(measure) === true)) continue;
     const able = registry.probes.filter((p) => p.measures.includes(measure)).map((p) => p.id);
-    const declared = measured.length === 0 ? 'none of its probes' : `the probes ${measured.map((p) => `${p.name} (${p.probe})`).join(', ')}`;
-    add(
-      ['objectives', objective],
-      `${objective} cannot be measured: it needs a probe that measures ${what}${able.length > 0 ? ` (${able.join(', ')})` : ', and no registered probe does yet'}, and ${declared} do${measured.length === 1 ? 'es' : ''} not`,
-    );
+    const declared = measured.length === 0 ? 'it has no probe to be measured on' : `the probes it is measured on, ${measured.map((p) => `${p.name} (${p.probe})`).join(', ')}, do not`;
+    add(['objectives', objective], `${objective} cannot be measured: it needs a probe that measures ${what}${able.length > 0 ? ` (${able.join(', ')})` : ', and no registered probe does yet'}, and ${declared}`);
   }
   e.stopConditions.forEach((s, i) => {
     const p = e.probes.find((q) => q.name === s.probe);

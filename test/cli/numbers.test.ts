@@ -78,7 +78,8 @@ describe('the numbers a user reads, against a running gameday sim', () => {
   });
 
   it('runs at the region’s speed when the experiment pins none, and gives every headline duration on both clocks', async () => {
-    const file = await experiment(undefined);
+    // The short forms: each objective takes its default probes.
+    const file = await experiment(undefined, '  rto: 3m\n  maxP99Latency: 500ms\n  maxErrorRate: 50%\n');
     const journalPath = join(tmp.dir, 'unpinned.json');
     const run = await gameday(['--json', 'run', file, '--journal', journalPath, '--view', 'plain', '--results', tmp.dir]);
     assert.equal(run.code, 0, run.stdout + run.stderr);
@@ -109,6 +110,10 @@ describe('the numbers a user reads, against a running gameday sim', () => {
     close(rtoTimes.measured.wallMs * REGION_SPEED, rtoTimes.measured.awsMs, 'rto measured');
     close(rtoTimes.measured.awsMs, (t.timeToRecovery?.awsMs ?? NaN), 'the RTO is measured on the time to recovery');
     assert.equal(t.objectives.some((o) => o.objective === 'maxP99Latency'), false, 'a latency is real time, on no AWS clock');
+    // By default latency and error rate are the site's (what users met), and recovery waits for every probe.
+    const probesOf = Object.fromEntries(journal.objectives.map((o) => [o.objective, o.probes]));
+    assert.deepEqual(probesOf, { rto: ['site', 'capacity', 'targets'], maxP99Latency: ['site'], maxErrorRate: ['site'] });
+    assert.match(journal.objectives.find((o) => o.objective === 'maxP99Latency')?.detail ?? '', /^p99 \S+ on site \(/);
 
     // The terminal summary shows the same AWS numbers, and report --format json the same times.
     const text = await gameday(['report', journalPath, '--format', 'text']);

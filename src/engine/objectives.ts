@@ -31,7 +31,10 @@ export function checkObjectives(objectives: Objectives, ctx: ObjectiveContext): 
   const { measurement: m, speed, probesOf } = ctx;
   const out: ObjectiveResult[] = [];
   const on = (o: ProbedObjective): { probes: string[] } => ({ probes: [...probesOf[o]] });
-  if (objectives.rpo !== undefined) out.push({ ...checkRpo(objectives.rpo, ctx.reports.filter((r) => probesOf.rpo.includes(r.name)), speed), ...on('rpo') });
+  if (objectives.rpo !== undefined) {
+    const rpo = { ...checkRpo(objectives.rpo, ctx.reports.filter((r) => probesOf.rpo.includes(r.name)), speed), ...on('rpo') };
+    out.push(rpo.unit === 'ms' ? awsTime(rpo, speed) : rpo);
+  }
   const rto = objectiveTarget(objectives, 'rto');
   if (rto !== undefined) {
     const target = rto.target;
@@ -113,12 +116,13 @@ export function checkObjectives(objectives: Objectives, ctx: ObjectiveContext): 
 export function notEvaluated(objectives: Objectives, probesOf: ObjectiveContext['probesOf'], reason: string): ObjectiveResult[] {
   const out: ObjectiveResult[] = [];
   const skip = (objective: ObjectiveResult['objective'], target: number, unit: ObjectiveResult['unit'], probes: readonly string[]): void => {
-    out.push({ objective, target, unit, probes: [...probes], measured: null, uncertainty: null, margin: null, status: 'not-evaluated', detail: `not evaluated (aborted): ${reason}` });
+    const timeBase = unit !== 'ms' ? {} : { timeBase: objective === 'maxP99Latency' ? ('real' as const) : ('aws' as const) };
+    out.push({ objective, target, unit, ...timeBase, probes: [...probes], measured: null, uncertainty: null, margin: null, status: 'not-evaluated', detail: `not evaluated (aborted): ${reason}` });
   };
   const rpo = objectives.rpo;
   if (rpo !== undefined) {
     if (rpo.writes !== undefined) skip('rpo', rpo.writes, 'writes', probesOf.rpo);
-    else skip('rpo', rpo.ms ?? 0, 'ms', probesOf.rpo);
+    else skip('rpo', rpo.ms, 'ms', probesOf.rpo);
   }
   const rto = objectiveTarget(objectives, 'rto');
   if (rto !== undefined) skip('rto', rto.target, 'ms', probesOf.rto);

@@ -3,7 +3,7 @@ import type { Measure } from '../registry/types.js';
 import { formatDuration } from './duration.js';
 import { findRunRefs, type RefProblem } from './interpolate.js';
 import type { Path } from './locate.js';
-import { objectiveProbes } from './objective-probes.js';
+import { objectiveProbes, requestProbes } from './objective-probes.js';
 import { objectiveTarget, type Experiment, type ProbedObjective } from './schema.js';
 import { didYouMean } from './suggest.js';
 
@@ -41,12 +41,12 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
   });
   e.objectives.probes?.forEach((name, i) => probeRef(['objectives', 'probes', i], name));
   if (e.objectives.switchover !== undefined) probeRef(['objectives', 'switchover', 'probe'], e.objectives.switchover.probe);
-  const latencyProbe = (name: string): boolean => registry.probe(e.probes.find((p) => p.name === name)?.probe ?? '')?.measures.includes('latency') === true;
+  const requests = requestProbes(e, registry);
   for (const objective of ['rto', 'maxErrorRate', 'maxP99Latency'] as const) {
     objectiveTarget(e.objectives, objective)?.probes?.forEach((name, i) => {
       const path = ['objectives', objective, 'probes', i];
       if (!probeNames.has(name)) probeRef(path, name);
-      else if (objective === 'maxP99Latency' && !latencyProbe(name)) {
+      else if (objective === 'maxP99Latency' && !requests.includes(name)) {
         const kind = e.probes.find((p) => p.name === name)?.probe ?? '';
         add(path, `probe '${name}' (${kind}) times no request, so it has no latency to hold to maxP99Latency; name request probes (${registry.probes.filter((p) => p.measures.includes('latency')).map((p) => p.id).join(', ')})`);
       }

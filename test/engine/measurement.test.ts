@@ -217,3 +217,20 @@ describe('the switchover objective', () => {
     assert.ok((result?.margin ?? 0) < 0);
   });
 });
+
+describe('error rate of requests apart from resource state', () => {
+  const failingBetween = (from: number, to: number): Sample[] => range(0, 10_000, 100).map((start) => ({ start, end: start + 1, ok: start < from || start >= to, fast: false }));
+
+  it('counts only request probes in the users’ error rate, and names the probes of each figure', () => {
+    // The site failed for 0.9 s; the group's capacity was short for 5 s (a replacement booting) without users noticing.
+    const m = measure(base([], { probes: [{ name: 'site', samples: failingBetween(1_100, 2_000) }, { name: 'capacity', samples: failingBetween(1_500, 6_500) }], measured: ['site', 'capacity'], requestProbes: ['site'] }));
+    assert.deepEqual(m.requests?.probes, ['site']);
+    assert.deepEqual(m.resourceState?.probes, ['capacity']);
+    assert.equal(m.requests?.errorRate?.value, m.probes.site?.errorRate?.value);
+    assert.equal(m.requests?.failedSamples, 9);
+    assert.ok((m.requests?.errorRate?.value ?? 1) < 0.11, `users met ~10% errors, not ${m.requests?.errorRate?.value}`);
+    assert.ok((m.resourceState?.errorRate?.value ?? 0) > 0.5);
+    // The union over every probe (the old single figure) is what mixed them.
+    assert.ok((m.errorRate?.value ?? 0) > 0.5);
+  });
+});

@@ -8,6 +8,7 @@ import { renderJUnit } from '../report/junit.js';
 import { renderTrials } from '../report/trials.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderSummary } from '../report/summary.js';
+import { headlineTimes } from '../report/times.js';
 import type { GlobalOptions } from './output.js';
 
 export type ReportFormat = 'text' | 'md' | 'junit' | 'json' | 'html';
@@ -56,7 +57,7 @@ export function renderReport(journals: readonly Journal[], format: ReportFormat)
       return journals.length === 1 && journals[0] !== undefined ? renderHtml(journals[0]) : renderRunsHtml(journals);
     case 'json':
       return `${JSON.stringify(
-        journals.map((j) => ({ runId: j.runId, experiment: j.experiment.name, verdict: j.verdict, measurement: { ...j.measurement, probes: undefined }, objectives: j.objectives })),
+        journals.map((j) => ({ runId: j.runId, experiment: j.experiment.name, verdict: j.verdict, times: headlineTimes(j), measurement: { ...j.measurement, probes: undefined }, objectives: j.objectives })),
         null,
         2,
       )}\n`;

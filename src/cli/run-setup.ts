@@ -6,7 +6,7 @@ import { loadExperimentFile, loadExperimentText, type LoadedExperiment, type Loa
 import type { Registry } from '../registry/registry.js';
 import { permissionsFor } from '../safety/iam-policy.js';
 import type { SimRegion } from '../sim/server.js';
-import { placeholderSimOutputs, remoteSimOutputs, speedFromEnvironment, startSimRegion } from './sim-host.js';
+import { placeholderSimOutputs, remoteSim, remoteSimOutputs, speedFromEnvironment, startSimRegion } from './sim-host.js';
 import { delegateToFis, exportContext } from './via-fis.js';
 
 /** An experiment loaded against the world it will run in, with that world's AWS clients. */
@@ -67,7 +67,7 @@ export async function prepareRun(file: string, options: PrepareOptions): Promise
     environment.profile = options.profile;
   }
   let region: SimRegion | undefined;
-  let speedOverride = options.speed;
+  let speed = options.speed;
   let aws: AwsClientFactory;
   if (environment.type === 'sim' && simOutputs === undefined && !needsRegion(loaded, registry, options)) {
     // Nothing would call it: a region started anyway costs its boot time and fails nothing it could tell.
@@ -79,20 +79,24 @@ export async function prepareRun(file: string, options: PrepareOptions): Promise
       if (environment.endpoint === undefined) {
         // GAMEDAY_SPEED speeds up regions started here only: one running elsewhere has its own speed, and an
         // experiment without a region keeps the wall-clock times it names.
-        speedOverride ??= speedFromEnvironment();
+        speed ??= speedFromEnvironment();
         const topology = options.topology ?? (environment.topology === undefined ? undefined : resolve(dirname(file), environment.topology));
-        const speed = speedOverride ?? environment.speed;
-        options.notice?.(`starting the simulated region (speed ${speed}×)…`);
-        region = await startSimRegion(topology, speed);
+        const regionSpeed = speed ?? environment.speed;
+        options.notice?.(`starting the simulated region (speed ${regionSpeed}×)…`);
+        region = await startSimRegion(topology, regionSpeed);
         simOutputs = region.outputs();
-      } else simOutputs = await remoteSimOutputs(environment.endpoint);
+      } else {
+        const remote = await remoteSim(environment.endpoint);
+        simOutputs = remote.outputs;
+        speed = followRegionSpeed(file, loaded, environment.endpoint, remote.speed, options);
+      }
       const outputs = simOutputs;
       loaded = viaFis(await load({ registry, simOutputs: async () => outputs }), outputs);
     }
     const endpoint = simOutputs['region.endpoint'] ?? environment.endpoint ?? '';
     aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, process.env, { endpoint, region: simOutputs['region.name'] ?? 'us-east-1' }, options.runId));
   } else aws = new AwsClientFactory(awsTargetFor(environment, process.env, undefined, options.runId));
-  if (speedOverride !== undefined) loaded.experiment.environment.speed = speedOverride;
+  if (speed !== undefined) loaded.experiment.environment.speed = speed;
   const started = region;
   return {
     loaded,
@@ -113,4 +117,22 @@ function needsRegion(loaded: LoadedExperiment, registry: Registry, options: Prep
   const e = loaded.experiment;
   const steps = [...e.faults.map((f) => f.action), ...e.rollbacks.map((r) => r.action), ...e.probes.map((p) => p.probe)];
   return loaded.refersToSim || options.viaFis !== undefined || e.stopConditions.some((s) => s.alarm !== undefined) || permissionsFor(registry, steps).length > 0;
+}
+
+/**
+ * The speed of a run on a region that already runs: its own. Schedules and AWS-equivalent times are only true at the
+ * region's real speed, so a different one pinned by the experiment or `--speed` is refused before anything runs.
+ */
+function followRegionSpeed(file: string, loaded: LoadedExperiment, endpoint: string, regionSpeed: number, options: PrepareOptions): number {
+  const written = loaded.raw.environment?.speed;
+  const pinned = options.speed !== undefined ? { speed: options.speed, by: `--speed ${options.speed}`, fix: 'leave out --speed' } : typeof written === 'number' ? { speed: written, by: `${file} pins environment.speed: ${written}`, fix: 'remove environment.speed' } : undefined;
+  if (pinned !== undefined && pinned.speed !== regionSpeed) {
+    throw new GamedayError(
+      ErrorCode.InvalidArgument,
+      `${pinned.by}, but the simulated region at ${endpoint} runs at ${regionSpeed}×: ${pinned.fix} (the run then uses the region's speed) or restart the region with gameday sim --speed ${pinned.speed}.`,
+      { exitCode: ExitCode.InvalidInput },
+    );
+  }
+  if (pinned === undefined) options.notice?.(`simulated region at ${endpoint} runs at ${regionSpeed}×: using its speed`);
+  return regionSpeed;
 }

@@ -18,6 +18,7 @@ import { renderMarkdown } from '../report/markdown.js';
 import { renderTrials } from '../report/trials.js';
 import { defaultRegistry } from '../registry/default-registry.js';
 import { renderSummary } from '../report/summary.js';
+import { headlineTimes } from '../report/times.js';
 import type { Journal } from '../engine/journal.js';
 import type { Experiment } from '../experiment/schema.js';
 import { plainView, ttyView, type LiveView } from './live-view.js';
@@ -193,7 +194,7 @@ export function onInterrupt(abort: () => void): () => void {
 export async function reportJournal(journal: Journal, options: Pick<RunCommandOptions, 'journal' | 'results'>, globals: GlobalOptions): Promise<number> {
   const path = options.journal ?? join(options.results, `${journal.runId}.json`);
   await writeJournalFile(path, journal);
-  if (globals.json) process.stdout.write(`${JSON.stringify({ runId: journal.runId, journal: path, verdict: journal.verdict, measurement: journal.measurement, objectives: journal.objectives })}\n`);
+  if (globals.json) process.stdout.write(`${JSON.stringify({ runId: journal.runId, journal: path, verdict: journal.verdict, times: headlineTimes(journal), measurement: journal.measurement, objectives: journal.objectives })}\n`);
   else process.stdout.write(`${renderSummary(journal)}journal: ${path}\n`);
   return journal.verdict.exitCode;
 }

@@ -71,11 +71,17 @@ export async function startSimRegion(topologyFile: string | undefined, speed: nu
 
 /** Outputs of a region that runs elsewhere (`gameday sim`), read from its control endpoint. */
 export async function remoteSimOutputs(endpoint: string): Promise<Record<string, string>> {
+  return (await remoteSim(endpoint)).outputs;
+}
+
+/** Outputs and speed of a region that runs elsewhere (`gameday sim`): a run must follow the speed it really runs at. */
+export async function remoteSim(endpoint: string): Promise<{ outputs: Record<string, string>; speed: number }> {
   try {
     const res = await fetch(new URL('/_sim/outputs', endpoint));
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const body = (await res.json()) as { outputs: Record<string, string> };
-    return body.outputs;
+    const body = (await res.json()) as { outputs: Record<string, string>; speed?: unknown };
+    // A region that does not say its speed is one from before it did: its speed is unknown, taken as the default 1.
+    return { outputs: body.outputs, speed: typeof body.speed === 'number' && body.speed > 0 ? body.speed : 1 };
   } catch (error) {
     throw new GamedayError(ErrorCode.InvalidArgument, `No simulated region answers at ${endpoint} (${error instanceof Error ? error.message : String(error)}); start one with 'gameday sim' or drop environment.endpoint.`, { exitCode: ExitCode.InvalidInput });
   }

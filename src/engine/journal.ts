@@ -10,13 +10,19 @@ export const JOURNAL_SCHEMA = 'gameday.journal/v1';
 export const VERDICTS = ['passed', 'failed-objective', 'not-recovered', 'not-steady', 'aborted', 'errored', 'invalid-fault', 'refused'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
-const ms = z.number().meta({ description: 'Milliseconds since the run started (monotonic clock).' });
+const TIME_BASE = 'wall-clock ms; AWS-equivalent = × environment.speed';
+const ms = z.number().meta({ description: `Instant: ${TIME_BASE}, since the run started (monotonic clock).` });
 const bracketSchema = z
   .object({ value: z.number(), lower: z.number(), upper: z.number() })
   .meta({ description: 'Best estimate with the bounds the samples allow; uncertainty is half of upper − lower.' });
+const instant = (what: string) => bracketSchema.nullable().meta({ description: `${what}: ${TIME_BASE}, since the run started.` });
+const duration = (what: string) => bracketSchema.meta({ description: `${what}: ${TIME_BASE}.` });
 const rle = <T extends z.ZodType>(item: T) =>
   z.array(z.tuple([item, z.number().int().min(1)])).meta({ description: 'Run-length encoded: [value, repeat count] pairs.' });
-const latencySchema = z.object({ count: z.number(), p50: z.number(), p95: z.number(), p99: z.number(), max: z.number() }).nullable();
+const latencySchema = z
+  .object({ count: z.number(), p50: z.number(), p95: z.number(), p99: z.number(), max: z.number() })
+  .nullable()
+  .meta({ description: 'Response-time percentiles, wall-clock ms never scaled: a request takes what it takes at any speed.' });
 
 const callSchema = z.object({
   service: z.string(),
@@ -50,8 +56,8 @@ const probeMeasurementSchema = z.object({
   fastSamples: z.number(),
   sampleErrorRate: z.number().nullable(),
   errorRate: bracketSchema.nullable(),
-  downtime: bracketSchema,
-  transitions: z.array(z.object({ to: z.enum(['ok', 'failing']), at: bracketSchema })),
+  downtime: duration('Time this probe was out of tolerance within the fault window'),
+  transitions: z.array(z.object({ to: z.enum(['ok', 'failing']), at: bracketSchema.meta({ description: `When the probe changed state: ${TIME_BASE}, since the run started.` }) })),
   valueChanges: z
     .array(z.object({ from: z.union([z.string(), z.number(), z.boolean()]), to: z.union([z.string(), z.number(), z.boolean()]), at: bracketSchema }))
     .meta({ description: 'Changes of the observed value (DNS answers, a status), in tolerance or not; at most 100.' }),
@@ -62,15 +68,35 @@ const probeMeasurementSchema = z.object({
   latency: z.object({ before: latencySchema, during: latencySchema, after: latencySchema }),
 });
 
+/** Objective outcomes: `not-evaluated` when the run was aborted before the objective could be judged. */
+export const OBJECTIVE_STATUSES = ['pass', 'fail', 'not-evaluated'] as const;
+
 export const objectiveResultSchema = z.object({
   objective: z.enum(['rto', 'rpo', 'maxErrorRate', 'maxP99Latency', 'switchover']),
   target: z.number(),
   unit: z.enum(['ms', 'ratio', 'writes']),
+  timeBase: z
+    .enum(['aws', 'real'])
+    .optional()
+    .meta({ description: "For unit ms: 'aws' when target, measured, uncertainty and margin are AWS time as declared in the experiment (wall-clock ms × environment.speed; see `wall`), 'real' for latencies, which are never scaled." }),
+  wall: z
+    .object({ target: z.number(), measured: z.number().nullable() })
+    .optional()
+    .meta({ description: "For timeBase 'aws': target and measured in wall-clock ms (AWS time ÷ environment.speed)." }),
+  probes: z.array(z.string()).optional().meta({ description: 'The probes this objective was measured on.' }),
   measured: z.number().nullable(),
   uncertainty: z.number().nullable(),
   margin: z.number().nullable().meta({ description: 'target − measured; negative when missed.' }),
-  status: z.enum(['pass', 'fail']),
+  status: z.enum(OBJECTIVE_STATUSES).meta({ description: 'pass, fail, or not-evaluated (the run was aborted by the operator or a stop condition before the objective could be judged).' }),
   detail: z.string(),
+});
+
+const errorShareSchema = z.object({
+  probes: z.array(z.string()).meta({ description: 'The probes this figure covers.' }),
+  downtime: duration('Time at least one of these probes was out of tolerance within the fault window'),
+  errorRate: bracketSchema.nullable().meta({ description: 'Share of the fault window at least one of these probes was out of tolerance.' }),
+  samples: z.number().meta({ description: 'Samples of these probes within the fault window.' }),
+  failedSamples: z.number().meta({ description: 'Of those, the samples out of tolerance.' }),
 });
 
 /** The journal: one JSON document per run, the only input of every report. */
@@ -88,7 +114,7 @@ export const journalSchema = z.object({
   startedAt: z.string().meta({ description: 'Wall-clock start, ISO 8601; every other time is ms after it.' }),
   startedAtEpochMs: z.number().meta({ description: 'The same instant in epoch ms with sub-ms precision: epoch of a journal time t = startedAtEpochMs + t.' }),
   endedAt: z.string(),
-  durationMs: z.number(),
+  durationMs: z.number().meta({ description: 'Wall-clock ms the run took.' }),
   verdict: z.object({ status: z.enum(VERDICTS), reason: z.string(), exitCode: z.number().int() }),
   phases: z.array(z.object({ name: z.string(), startedAt: ms, endedAt: ms.nullable(), status: z.enum(['completed', 'failed', 'aborted', 'skipped']), detail: z.string().optional() })),
   targets: z.array(
@@ -110,8 +136,8 @@ export const journalSchema = z.object({
     .object({
       calls: z.array(
         z.object({
-          at: z.number().meta({ description: 'ms since the run started (wall clock).' }),
-          durationMs: z.number(),
+          at: z.number().meta({ description: `Instant: ${TIME_BASE}, since the run started.` }),
+          durationMs: z.number().meta({ description: 'Wall-clock ms the call took, never scaled (an API call is not sped up).' }),
           service: z.string(),
           operation: z.string(),
           mutating: z.boolean(),
@@ -131,8 +157,8 @@ export const journalSchema = z.object({
     z.object({
       name: z.string(),
       probe: z.string(),
-      intervalMs: z.number(),
-      fastIntervalMs: z.number(),
+      intervalMs: z.number().meta({ description: `Sampling interval followed: ${TIME_BASE}.` }),
+      fastIntervalMs: z.number().meta({ description: `Fast sampling interval followed: ${TIME_BASE}.` }),
       tolerance: z.unknown(),
       report: z
         .object({
@@ -148,9 +174,9 @@ export const journalSchema = z.object({
       samples: z.object({
         encoding: z.literal('columnar-rle/v1'),
         count: z.number(),
-        start: z.array(z.number()).meta({ description: 'Request start of each sample, ms.' }),
-        duration: z.array(z.number()).meta({ description: 'Request duration of each sample, ms.' }),
-        latency: z.array(z.number().nullable()),
+        start: z.array(z.number()).meta({ description: `Request start of each sample: ${TIME_BASE}, since the run started.` }),
+        duration: z.array(z.number()).meta({ description: 'Request duration of each sample, wall-clock ms, never scaled.' }),
+        latency: z.array(z.number().nullable()).meta({ description: 'Response time of each sample, wall-clock ms, never scaled.' }),
         ok: rle(z.boolean()),
         fast: rle(z.boolean()),
         value: rle(z.union([z.string(), z.number(), z.boolean(), z.null()])),
@@ -160,14 +186,22 @@ export const journalSchema = z.object({
   ),
   measurement: z.object({
     measuredProbes: z.array(z.string()),
-    injectedAt: bracketSchema.nullable(),
-    impactAt: bracketSchema.nullable(),
-    timeToImpact: bracketSchema.nullable(),
+    injectedAt: instant('The first injection'),
+    impactAt: instant('The first failure of a measured probe after the injection'),
+    timeToImpact: duration('From the injection to the impact').nullable(),
     recovered: z.boolean(),
-    recoveredAt: bracketSchema.nullable(),
-    timeToRecovery: bracketSchema.nullable(),
-    downtime: bracketSchema,
-    errorRate: bracketSchema.nullable(),
+    recoveredAt: instant('Start of the first stable window after the injection'),
+    timeToRecovery: duration('From the injection to the start of the first stable window').nullable(),
+    downtime: duration('Time at least one measured probe was out of tolerance within the fault window'),
+    errorRate: bracketSchema.nullable().meta({ description: 'Share of the fault window at least one measured probe was out of tolerance.' }),
+    requests: errorShareSchema
+      .nullable()
+      .optional()
+      .meta({ description: 'The error rate users met: request probes (http, tcp, dns, sql: those that time a request) out of tolerance; null without such probes.' }),
+    resourceState: errorShareSchema
+      .nullable()
+      .optional()
+      .meta({ description: 'Resource-state deviation: AWS-state probes (capacity, target health, statuses) out of tolerance; null without such probes.' }),
     faultWindow: z.object({ start: ms, end: ms }).nullable(),
     probes: z.record(z.string(), probeMeasurementSchema),
   }),
@@ -260,6 +294,8 @@ export function relativeMeasurement(m: Measurement, origin: number, measuredProb
     downtime: d(m.downtime),
     errorRate: m.errorRate,
     faultWindow: m.faultWindow === null ? null : { start: round(m.faultWindow.start - origin), end: round(m.faultWindow.end - origin) },
+    requests: m.requests === null ? null : { ...m.requests, downtime: d(m.requests.downtime) },
+    resourceState: m.resourceState === null ? null : { ...m.resourceState, downtime: d(m.resourceState.downtime) },
     probes,
   };
 }

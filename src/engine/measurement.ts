@@ -83,7 +83,31 @@ export interface Measurement {
   errorRate: Bracket | null;
   /** From the first injection to the moment recovery was confirmed (or the timeout). */
   faultWindow: { start: number; end: number } | null;
+  /** The error rate users met: request probes out of tolerance; null without request probes. */
+  requests: ErrorShare | null;
+  /** Resource-state probes (AWS state) out of tolerance; null without such probes. */
+  resourceState: ErrorShare | null;
   probes: Record<string, ProbeMeasurement>;
+}
+
+/** How much of the fault window a set of probes spent out of tolerance, naming the probes so a figure says what it covers. */
+export interface ErrorShare {
+  probes: string[];
+  downtime: Bracket;
+  errorRate: Bracket | null;
+  /** Samples of these probes within the fault window, and how many of them failed. */
+  samples: number;
+  failedSamples: number;
+}
+
+/** The share of `window` during which at least one of the named probes was out of tolerance. */
+export function errorShare(probes: MeasureInput['probes'], names: readonly string[], window: { start: number; end: number } | null): ErrorShare {
+  const chosen = probes.filter((p) => names.includes(p.name));
+  const union = unionSpans(chosen.flatMap((p) => failingSpans(p.samples)));
+  const downtime = window === null ? exact(0) : clipDuration(union, window.start, window.end);
+  const length = window === null ? 0 : window.end - window.start;
+  const inWindow = window === null ? [] : chosen.flatMap((p) => p.samples.filter((s) => s.end >= window.start && s.start < window.end));
+  return { probes: chosen.map((p) => p.name), downtime, errorRate: length > 0 ? ratio(downtime, length) : null, samples: inWindow.length, failedSamples: inWindow.filter((s) => !s.ok).length };
 }
 
 export interface MeasureInput {
@@ -91,6 +115,8 @@ export interface MeasureInput {
   probes: { name: string; samples: readonly Sample[] }[];
   /** Probes whose state defines impact and recovery (the objective probes). */
   measured: readonly string[];
+  /** Probes that time a request (http, tcp, dns, sql): what users meet, as opposed to the state of resources. */
+  requestProbes?: readonly string[];
   injectedAt: Bracket | null;
   /** Monotonic time of the last injection. */
   lastInjectionAt: number | null;
@@ -245,7 +271,17 @@ export function measure(input: MeasureInput): Measurement {
     downtime,
     errorRate: length > 0 ? ratio(downtime, length) : null,
     faultWindow: window,
+    ...shares(input, window),
     probes,
+  };
+}
+
+function shares(input: MeasureInput, window: { start: number; end: number } | null): Pick<Measurement, 'requests' | 'resourceState'> {
+  const requests = input.requestProbes ?? [];
+  const state = input.probes.map((p) => p.name).filter((name) => !requests.includes(name));
+  return {
+    requests: requests.length === 0 ? null : errorShare(input.probes, requests, window),
+    resourceState: state.length === 0 ? null : errorShare(input.probes, state, window),
   };
 }
 

@@ -1,78 +1,103 @@
 import { formatDuration } from '../experiment/duration.js';
-import type { Objectives } from '../experiment/schema.js';
+import { objectiveTarget, type Objectives, type ProbedObjective } from '../experiment/schema.js';
 import { uncertainty } from './bracket.js';
 import type { ObjectiveResult } from './journal.js';
-import type { Measurement } from './measurement.js';
+import { errorShare, type MeasureInput, type Measurement } from './measurement.js';
 import type { ProbeReport } from '../registry/types.js';
 
 const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
 
+/** What objectives are judged on: the measurement, the samples behind it and the probes each objective covers. */
+export interface ObjectiveContext {
+  measurement: Measurement;
+  /** Samples per probe, in the measurement's time base: an objective over its own probes measures them again. */
+  samples: MeasureInput['probes'];
+  probesOf: Record<ProbedObjective, readonly string[]>;
+  /** How many times faster than AWS the world ran: durations are declared, and compared, in AWS time. */
+  speed: number;
+  reports: readonly { name: string; report: ProbeReport }[];
+}
+
+/** An AWS-time result with its wall-clock equivalent, so a reader never has to guess which clock a number is on. */
+function awsTime(r: Omit<ObjectiveResult, 'timeBase' | 'wall'>, speed: number): ObjectiveResult {
+  return { ...r, timeBase: 'aws', wall: { target: r.target / speed, measured: r.measured === null ? null : r.measured / speed } };
+}
+
 /**
- * Checks each declared objective against the measurement: PASS or FAIL, with measured value and margin.
- * Recovery times are compared in AWS time (wall time × `speed`); latency and rates are real and never scaled.
+ * Checks each declared objective against the measurement of its own probes: PASS or FAIL, with measured value and
+ * margin. Recovery times are compared in AWS time (wall time × `speed`); latency and rates are real and never scaled.
  */
-export function checkObjectives(
-  objectives: Objectives,
-  m: Measurement,
-  measuredProbes: readonly string[],
-  speed = 1,
-  reports: readonly { name: string; report: ProbeReport }[] = [],
-): ObjectiveResult[] {
+export function checkObjectives(objectives: Objectives, ctx: ObjectiveContext): ObjectiveResult[] {
+  const { measurement: m, speed, probesOf } = ctx;
   const out: ObjectiveResult[] = [];
-  if (objectives.rpo !== undefined) out.push(checkRpo(objectives.rpo, reports, speed));
-  if (objectives.rto !== undefined) {
-    const target = objectives.rto;
+  const on = (o: ProbedObjective): { probes: string[] } => ({ probes: [...probesOf[o]] });
+  if (objectives.rpo !== undefined) {
+    const rpo = { ...checkRpo(objectives.rpo, ctx.reports.filter((r) => probesOf.rpo.includes(r.name)), speed), ...on('rpo') };
+    out.push(rpo.unit === 'ms' ? awsTime(rpo, speed) : rpo);
+  }
+  const rto = objectiveTarget(objectives, 'rto');
+  if (rto !== undefined) {
+    const target = rto.target;
     const ttr = m.timeToRecovery === null ? null : { value: m.timeToRecovery.value * speed, lower: m.timeToRecovery.lower * speed, upper: m.timeToRecovery.upper * speed };
+    const covers = ` (${probesOf.rto.join(', ')})`;
     if (ttr === null) {
-      out.push({ objective: 'rto', target, unit: 'ms', measured: null, uncertainty: null, margin: null, status: 'fail', detail: `not recovered, RTO ${formatDuration(target)}` });
+      out.push(awsTime({ objective: 'rto', target, unit: 'ms', ...on('rto'), measured: null, uncertainty: null, margin: null, status: 'fail', detail: `not recovered${covers}, RTO ${formatDuration(target)}` }, speed));
     } else {
-      const pass = ttr.value <= target;
       const u = uncertainty(ttr);
-      out.push({
-        objective: 'rto',
-        target,
-        unit: 'ms',
-        measured: ttr.value,
-        uncertainty: u,
-        margin: target - ttr.value,
-        status: pass ? 'pass' : 'fail',
-        detail: `recovered in ${formatDuration(ttr.value)} ±${formatDuration(u)}, RTO ${formatDuration(target)}`,
-      });
+      out.push(
+        awsTime(
+          {
+            objective: 'rto',
+            target,
+            unit: 'ms',
+            ...on('rto'),
+            measured: ttr.value,
+            uncertainty: u,
+            margin: target - ttr.value,
+            status: ttr.value <= target ? 'pass' : 'fail',
+            detail: `recovered in ${formatDuration(ttr.value)} ±${formatDuration(u)}${covers}, RTO ${formatDuration(target)}`,
+          },
+          speed,
+        ),
+      );
     }
   }
-  if (objectives.switchover !== undefined) out.push(checkSwitchover(objectives.switchover, m, speed));
-  if (objectives.maxErrorRate !== undefined) {
-    const target = objectives.maxErrorRate;
-    const rate = m.errorRate;
+  if (objectives.switchover !== undefined) out.push(awsTime(checkSwitchover(objectives.switchover, m, speed), speed));
+  const maxErrorRate = objectiveTarget(objectives, 'maxErrorRate');
+  if (maxErrorRate !== undefined) {
+    const target = maxErrorRate.target;
+    const share = errorShare(ctx.samples, probesOf.maxErrorRate, m.faultWindow);
+    const rate = share.errorRate;
     out.push(
       rate === null
-        ? { objective: 'maxErrorRate', target, unit: 'ratio', measured: null, uncertainty: null, margin: null, status: 'fail', detail: 'no fault window to measure an error rate over' }
+        ? { objective: 'maxErrorRate', target, unit: 'ratio', ...on('maxErrorRate'), measured: null, uncertainty: null, margin: null, status: 'fail', detail: 'no fault window to measure an error rate over' }
         : {
             objective: 'maxErrorRate',
             target,
             unit: 'ratio',
+            ...on('maxErrorRate'),
             measured: rate.value,
             uncertainty: uncertainty(rate),
             margin: target - rate.value,
             status: rate.value <= target ? 'pass' : 'fail',
-            detail: `out of tolerance ${pct(rate.value)} of the fault window, limit ${pct(target)}`,
+            detail: `${share.probes.join(', ')} out of tolerance ${pct(rate.value)} of the fault window (${share.failedSamples} of ${share.samples} samples failed), limit ${pct(target)}`,
           },
     );
   }
-  if (objectives.maxP99Latency !== undefined) {
-    const target = objectives.maxP99Latency;
-    const worst = measuredProbes
+  const maxP99 = objectiveTarget(objectives, 'maxP99Latency');
+  if (maxP99 !== undefined) {
+    const target = maxP99.target;
+    const worst = probesOf.maxP99Latency
       .map((name) => ({ name, during: m.probes[name]?.latency.during ?? null }))
       .filter((p) => p.during !== null)
       .sort((a, b) => (b.during?.p99 ?? 0) - (a.during?.p99 ?? 0))[0];
+    const base = { objective: 'maxP99Latency' as const, target, unit: 'ms' as const, timeBase: 'real' as const, ...on('maxP99Latency') };
     if (worst === undefined || worst.during === null) {
-      out.push({ objective: 'maxP99Latency', target, unit: 'ms', measured: null, uncertainty: null, margin: null, status: 'fail', detail: 'no response was timed during the fault window' });
+      out.push({ ...base, measured: null, uncertainty: null, margin: null, status: 'fail', detail: 'no response was timed during the fault window' });
     } else {
       const p99 = worst.during.p99;
       out.push({
-        objective: 'maxP99Latency',
-        target,
-        unit: 'ms',
+        ...base,
         measured: p99,
         uncertainty: null,
         margin: target - p99,
@@ -81,6 +106,31 @@ export function checkObjectives(
       });
     }
   }
+  return out;
+}
+
+/**
+ * The objectives of a run stopped before they could be judged (an operator's abort or halt, Ctrl-C, a stop condition):
+ * neither met nor missed, so they are reported as not evaluated rather than failed.
+ */
+export function notEvaluated(objectives: Objectives, probesOf: ObjectiveContext['probesOf'], reason: string): ObjectiveResult[] {
+  const out: ObjectiveResult[] = [];
+  const skip = (objective: ObjectiveResult['objective'], target: number, unit: ObjectiveResult['unit'], probes: readonly string[]): void => {
+    const timeBase = unit !== 'ms' ? {} : { timeBase: objective === 'maxP99Latency' ? ('real' as const) : ('aws' as const) };
+    out.push({ objective, target, unit, ...timeBase, probes: [...probes], measured: null, uncertainty: null, margin: null, status: 'not-evaluated', detail: `not evaluated (aborted): ${reason}` });
+  };
+  const rpo = objectives.rpo;
+  if (rpo !== undefined) {
+    if (rpo.writes !== undefined) skip('rpo', rpo.writes, 'writes', probesOf.rpo);
+    else skip('rpo', rpo.ms, 'ms', probesOf.rpo);
+  }
+  const rto = objectiveTarget(objectives, 'rto');
+  if (rto !== undefined) skip('rto', rto.target, 'ms', probesOf.rto);
+  if (objectives.switchover !== undefined) skip('switchover', objectives.switchover.within, 'ms', [objectives.switchover.probe]);
+  const rate = objectiveTarget(objectives, 'maxErrorRate');
+  if (rate !== undefined) skip('maxErrorRate', rate.target, 'ratio', probesOf.maxErrorRate);
+  const p99 = objectiveTarget(objectives, 'maxP99Latency');
+  if (p99 !== undefined) skip('maxP99Latency', p99.target, 'ms', probesOf.maxP99Latency);
   return out;
 }
 

@@ -11,7 +11,8 @@ import { redact } from '../core/redact.js';
 import { uncertainty, type Bracket } from './bracket.js';
 import { encodeSamples, JOURNAL_SCHEMA, relativeMeasurement, type ActivityRecord, type Journal, type Verdict } from './journal.js';
 import { measure } from './measurement.js';
-import { checkObjectives } from './objectives.js';
+import { checkObjectives, notEvaluated } from './objectives.js';
+import { objectiveProbes, requestProbes } from '../experiment/objective-probes.js';
 import { defaultFastInterval, type ProbeSampler } from './sampler.js';
 import { describeCondition, type StopConditionState } from './stop-conditions.js';
 
@@ -65,22 +66,28 @@ export function exitCodeFor(verdict: Verdict): number {
 const round = (n: number): number => Math.round(n * 1_000) / 1_000;
 
 /** Builds the journal. The only place its shape is made. */
-export function buildJournal(r: RunRecord, _registry: Registry): Journal {
+export function buildJournal(r: RunRecord, registry: Registry): Journal {
   const e = r.schedule;
   const written = r.loaded.experiment;
-  const measuredProbes = e.objectives.probes ?? e.probes.map((p) => p.name);
+  const probesOf = objectiveProbes(e, registry);
+  // Impact and recovery are those of the RTO's probes (every probe unless narrowed).
+  const measuredProbes = probesOf.rto;
+  const samples = r.samplers.map((s) => ({ name: s.spec.name, samples: s.sampler.samples }));
   const m = measure({
-    probes: r.samplers.map((s) => ({ name: s.spec.name, samples: s.sampler.samples })),
+    probes: samples,
     measured: measuredProbes,
+    requestProbes: requestProbes(e, registry),
     injectedAt: r.injectedAt,
     lastInjectionAt: r.lastInjectionAt,
     windowEnd: r.windowEnd,
     stableForMs: e.recovery.stableFor,
     observeAtLeastMs: e.recovery.observeAtLeast,
   });
-  // Objectives are about the response to a fault: with nothing injected there is nothing to judge.
-  const reports = r.samplers.filter((s) => measuredProbes.includes(s.spec.name) && s.report !== undefined).map((s) => ({ name: s.spec.name, report: s.report as ProbeReport }));
-  const objectives = r.injectedAt === null ? [] : checkObjectives(e.objectives, m, measuredProbes, r.speed, reports);
+  const reports = r.samplers.filter((s) => s.report !== undefined).map((s) => ({ name: s.spec.name, report: s.report as ProbeReport }));
+  // Objectives are about the response to a fault: with nothing injected there is nothing to judge, and a run stopped
+  // before the end (an operator, a stop condition) is neither a met nor a missed objective.
+  const objectives =
+    r.injectedAt === null ? [] : r.verdict === 'aborted' ? notEvaluated(e.objectives, probesOf, r.reason) : checkObjectives(e.objectives, { measurement: m, samples, probesOf, speed: r.speed, reports });
   let verdict = r.verdict;
   let reason = r.reason;
   if (verdict === 'passed') {

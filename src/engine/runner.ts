@@ -27,6 +27,7 @@ import { SafetyError } from '../errors/safety-error.js';
 import { PlanFence } from '../safety/fence.js';
 import { buildPlan, type OperatorPolicy, type Plan } from '../safety/plan.js';
 import { speedOf, wallSchedule } from './time-scale.js';
+import { objectiveProbes } from '../experiment/objective-probes.js';
 
 export interface RunOptions {
   registry: Registry;
@@ -223,7 +224,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
   let methodStart = Infinity;
   let rollbackStarted = false;
   let methodStarted = false;
-  const measured = e.objectives.probes ?? e.probes.map((p) => p.name);
+  // Recovery is awaited on the RTO's probes, the ones the journal measures impact and recovery on.
+  const measured = objectiveProbes(e, options.registry).rto;
 
   const onSample = (sampler: ProbeSampler, sample: Sample): void => {
     notify('sample', sampler.name, sample);

@@ -17,7 +17,7 @@ export interface LoadedExperiment {
   file: string;
   experiment: Experiment;
   /** The document as written (after `${env:…}`), whose step arguments are re-parsed after run-time interpolation. */
-  raw: { faults: { args?: unknown }[]; rollbacks?: { args?: unknown }[] };
+  raw: { environment?: { speed?: unknown }; faults: { args?: unknown }[]; rollbacks?: { args?: unknown }[] };
   /** Whether the document names an output of the simulated region (`${sim:…}`), so a run needs one. */
   refersToSim: boolean;
 }
@@ -158,6 +158,11 @@ function toIssues(raw: z.core.$ZodIssue, data: unknown, schema: z.ZodType, issue
         if (typeof value !== 'string') return [issue(tagPath, `expected the id of a${kind === 'action' ? 'n' : ''} ${kind} (one of ${known.join(', ')}), got ${describe(value)}`)];
         return [issue(tagPath, `unknown ${kind} '${String(value)}'${didYouMean(String(value), known)}; known ${kind}s: ${known.join(', ')}`)];
       }
+      // A value that may be written two ways (3m, or { within: 3m, probes }): report what the form it is written in lacks.
+      const input = valueAt(data, path);
+      const isMapInput = typeof input === 'object' && input !== null && !Array.isArray(input);
+      const branch = raw.errors.find((issues) => issues.some((i) => i.path.length > 0 || i.code === 'unrecognized_keys') === isMapInput);
+      if (branch !== undefined && branch.length > 0) return branch.flatMap((i) => toIssues({ ...i, path: [...path, ...i.path] } as z.core.$ZodIssue, data, schema, issue, registry));
       return [issue(path, raw.message)];
     }
     case 'invalid_type': {

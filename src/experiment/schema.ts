@@ -102,11 +102,25 @@ const rpo = z
   })
   .meta({ description: "Recovery point objective: lost writes ('0 writes') or a window of writes (5s)." });
 
+const objectiveProbes = z
+  .array(z.string())
+  .min(1)
+  .meta({ description: 'Probes this objective is measured on; default objectives.probes, else every probe (rto, rpo) or the request probes: http, tcp, dns, sql (maxErrorRate, maxP99Latency).' });
+
 const objectives = z.strictObject({
-  rto: duration().optional().meta({ description: 'Recovery time objective: injection to the start of the first stable window.' }),
+  rto: z
+    .union([duration(), z.strictObject({ within: duration(), probes: objectiveProbes.optional() })])
+    .optional()
+    .meta({ description: 'Recovery time objective: injection to the start of the first stable window of its probes (3m, or { within: 3m, probes: [...] }).' }),
   rpo: rpo.optional(),
-  maxErrorRate: fraction().optional().meta({ description: 'Largest share of time probes may be out of tolerance during the fault.' }),
-  maxP99Latency: duration().optional().meta({ description: 'Largest p99 latency allowed during the fault.' }),
+  maxErrorRate: z
+    .union([fraction(), z.strictObject({ max: fraction(), probes: objectiveProbes.optional() })])
+    .optional()
+    .meta({ description: 'Largest share of the fault window its probes (default: the request probes) may be out of tolerance (1%, or { max: 1%, probes: [...] }).' }),
+  maxP99Latency: z
+    .union([duration(), z.strictObject({ max: duration(), probes: objectiveProbes.optional() })])
+    .optional()
+    .meta({ description: 'Largest p99 request latency allowed during the fault, on request probes only (500ms, or { max: 500ms, probes: [...] }).' }),
   switchover: z
     .strictObject({
       probe: z.string().meta({ description: 'The probe whose answers (a dns probe) or serving address (http or sql through a resolver) must change.' }),
@@ -115,7 +129,11 @@ const objectives = z.strictObject({
     })
     .optional()
     .meta({ description: 'Failover time: how soon after the injection a probe sees the switch to the other site or primary.' }),
-  probes: z.array(z.string()).min(1).optional().meta({ description: 'Probes the objectives are measured on; default all.' }),
+  probes: z
+    .array(z.string())
+    .min(1)
+    .optional()
+    .meta({ description: 'Default probes of the objectives that do not name their own (a latency objective keeps only the request probes among them); default: see each objective.' }),
 });
 
 const stopCondition = z
@@ -183,6 +201,19 @@ export type RollbackSpec = Experiment['rollbacks'][number];
 export type Objectives = Experiment['objectives'];
 export type StopConditionSpec = Experiment['stopConditions'][number];
 export type EnvironmentSpec = Experiment['environment'];
+
+/** The objectives that may name their own probes. */
+export const PROBED_OBJECTIVES = ['rto', 'rpo', 'maxErrorRate', 'maxP99Latency'] as const;
+export type ProbedObjective = (typeof PROBED_OBJECTIVES)[number];
+
+/** An objective's target (AWS time for durations) and the probes it named, whichever way it was written. */
+export function objectiveTarget(o: Objectives, objective: Exclude<ProbedObjective, 'rpo'>): { target: number; probes?: string[] } | undefined {
+  const v = o[objective];
+  if (v === undefined) return undefined;
+  if (typeof v === 'number') return { target: v };
+  const target = 'within' in v ? v.within : v.max;
+  return v.probes === undefined ? { target } : { target, probes: v.probes };
+}
 
 function union(key: string, variants: z.ZodObject[]): z.ZodType {
   const [first, ...rest] = variants;

@@ -3,7 +3,8 @@ import type { Measure } from '../registry/types.js';
 import { formatDuration } from './duration.js';
 import { findRunRefs, type RefProblem } from './interpolate.js';
 import type { Path } from './locate.js';
-import type { Experiment } from './schema.js';
+import { objectiveProbes, requestProbes } from './objective-probes.js';
+import { objectiveTarget, type Experiment, type ProbedObjective } from './schema.js';
 import { didYouMean } from './suggest.js';
 
 /**
@@ -40,27 +41,34 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
   });
   e.objectives.probes?.forEach((name, i) => probeRef(['objectives', 'probes', i], name));
   if (e.objectives.switchover !== undefined) probeRef(['objectives', 'switchover', 'probe'], e.objectives.switchover.probe);
+  const requests = requestProbes(e, registry);
+  for (const objective of ['rto', 'maxErrorRate', 'maxP99Latency'] as const) {
+    objectiveTarget(e.objectives, objective)?.probes?.forEach((name, i) => {
+      const path = ['objectives', objective, 'probes', i];
+      if (!probeNames.has(name)) probeRef(path, name);
+      else if (objective === 'maxP99Latency' && !requests.includes(name)) {
+        const kind = e.probes.find((p) => p.name === name)?.probe ?? '';
+        add(path, `probe '${name}' (${kind}) times no request, so it has no latency to hold to maxP99Latency; name request probes (${registry.probes.filter((p) => p.measures.includes('latency')).map((p) => p.id).join(', ')})`);
+      }
+    });
+  }
 
-  const measured = (e.objectives.probes ?? knownProbes)
-    .map((name) => e.probes.find((p) => p.name === name))
-    .filter((p) => p !== undefined);
-  const needs: [keyof Experiment['objectives'], Measure, string][] = [
+  const probesOf = objectiveProbes(e, registry);
+  const needs: [ProbedObjective, Measure, string][] = [
     ['rto', 'availability', 'recovery time'],
     ['maxErrorRate', 'availability', 'an error rate'],
     ['maxP99Latency', 'latency', 'latency'],
     ['rpo', 'lost-writes', 'lost writes'],
   ];
-  // An unknown name in objectives.probes is already reported; judging measurability without it would only mislead.
-  const objectiveProbesKnown = (e.objectives.probes ?? []).every((name) => probeNames.has(name));
   for (const [objective, measure, what] of needs) {
-    if (e.objectives[objective] === undefined || !objectiveProbesKnown) continue;
+    const names = probesOf[objective];
+    // An unknown probe name is already reported; judging measurability without it would only mislead.
+    if (e.objectives[objective] === undefined || !names.every((name) => probeNames.has(name))) continue;
+    const measured = names.map((name) => e.probes.find((p) => p.name === name)).filter((p) => p !== undefined);
     if (measured.some((p) => registry.probe(p.probe)?.measures.includes(measure) === true)) continue;
     const able = registry.probes.filter((p) => p.measures.includes(measure)).map((p) => p.id);
-    const declared = measured.map((p) => `${p.name} (${p.probe})`).join(', ');
-    add(
-      ['objectives', objective],
-      `${objective} cannot be measured: it needs a probe that measures ${what}${able.length > 0 ? ` (${able.join(', ')})` : ', and no registered probe does yet'}, and the declared probes ${declared} do not`,
-    );
+    const declared = measured.length === 0 ? 'it has no probe to be measured on' : `the probes it is measured on, ${measured.map((p) => `${p.name} (${p.probe})`).join(', ')}, do not`;
+    add(['objectives', objective], `${objective} cannot be measured: it needs a probe that measures ${what}${able.length > 0 ? ` (${able.join(', ')})` : ', and no registered probe does yet'}, and ${declared}`);
   }
   e.stopConditions.forEach((s, i) => {
     const p = e.probes.find((q) => q.name === s.probe);

@@ -2,7 +2,7 @@ import type { Journal } from '../engine/journal.js';
 import { formatDuration } from '../experiment/duration.js';
 import { esc } from './escape.js';
 import { hypothesisChecks } from './hypothesis.js';
-import { awsTime, objectiveValues, recoveryTime } from './markdown.js';
+import { awsTime, errorMeasures, objectiveValues, recoveryTime } from './markdown.js';
 import { callResources } from './resources.js';
 import { timeline, TIMELINE_STYLE } from './timeline.js';
 
@@ -15,7 +15,8 @@ ${TIMELINE_STYLE}`;
 /** An objective's status as a coloured word; statuses other than pass and fail (not evaluated…) are shown as they are. */
 export function objectiveStatus(status: string): string {
   const cls = status === 'pass' ? 'pass' : status === 'fail' ? 'fail' : 'status';
-  return `<span class="${cls}">${esc(status.toUpperCase())}</span>`;
+  // Only an aborted run leaves its objectives unjudged: the fault never had its whole window.
+  return `<span class="${cls}">${esc(status === 'not-evaluated' ? 'not evaluated (aborted)' : status.toUpperCase())}</span>`;
 }
 
 /**
@@ -45,8 +46,7 @@ export function renderHtml(j: Journal): string {
   const measures = [
     ['time to impact', m.impactAt === null ? 'no impact observed' : awsTime(j, m.timeToImpact)],
     ['time to recovery', recoveryTime(j)],
-    ['downtime', awsTime(j, m.downtime)],
-    ['error rate', m.errorRate === null ? '—' : `${(m.errorRate.value * 100).toFixed(2)}%`],
+    ...errorMeasures(j),
     ...j.probes.filter((p) => p.report?.lostWrites !== undefined).map((p) => [`lost writes (${p.name})`, `${p.report?.lostWrites?.count ?? 0} of ${p.report?.lostWrites?.acknowledged ?? 0} acknowledged`]),
   ].map(([k, v]) => [esc(k ?? ''), esc(v ?? '')]);
   return `<!doctype html>

@@ -26,7 +26,8 @@ export function renderJUnit(journals: readonly Journal[]): string {
     for (const o of j.objectives) {
       const v = objectiveValues(o);
       const name = `objective ${o.objective}`;
-      cases.push(o.status === 'pass' ? { classname: `${cls}.objectives`, name } : { classname: `${cls}.objectives`, name, failure: { type: 'objective', message: `${o.objective} measured ${v.measured}, target ${v.target} (margin ${v.margin})`, body: o.detail } });
+      if (o.status === 'not-evaluated') cases.push({ classname: `${cls}.objectives`, name, skipped: o.detail });
+      else cases.push(o.status === 'pass' ? { classname: `${cls}.objectives`, name } : { classname: `${cls}.objectives`, name, failure: { type: 'objective', message: `${o.objective} measured ${v.measured}, target ${v.target} (margin ${v.margin})`, body: o.detail } });
     }
     for (const h of hypothesisChecks(j)) {
       const name = `probe ${h.probe} within tolerance (${h.phase})`;

@@ -16,6 +16,25 @@ export function recoveryTime(j: Journal): string {
   return m.injectedAt === null ? '—' : m.recovered ? awsTime(j, m.timeToRecovery) : 'not recovered';
 }
 
+/**
+ * Downtime and error rate as [measure, value] rows, naming the probes each covers: what users met (request probes)
+ * apart from resource-state deviation (AWS-state probes); one figure for a journal from before the split.
+ */
+export function errorMeasures(j: Journal): [string, string][] {
+  const m = j.measurement;
+  const pct = (b: Bracket | null): string => (b === null ? '—' : `${(b.value * 100).toFixed(2)}% (${(b.lower * 100).toFixed(2)}–${(b.upper * 100).toFixed(2)}%)`);
+  if (m.requests === undefined && m.resourceState === undefined) return [['downtime', awsTime(j, m.downtime)], ['error rate', pct(m.errorRate)]];
+  const rows: [string, string][] = [];
+  if (m.requests !== null && m.requests !== undefined) {
+    const covers = m.requests.probes.join(', ');
+    rows.push([`downtime (requests: ${covers})`, awsTime(j, m.requests.downtime)], [`error rate (requests: ${covers})`, `${pct(m.requests.errorRate)}; ${m.requests.failedSamples} of ${m.requests.samples} samples failed`]);
+  }
+  if (m.resourceState !== null && m.resourceState !== undefined) {
+    rows.push([`resource state out of tolerance (${m.resourceState.probes.join(', ')})`, `${pct(m.resourceState.errorRate)}, ${awsTime(j, m.resourceState.downtime)}`]);
+  }
+  return rows;
+}
+
 /** An objective's measured value and target in its unit. */
 export function objectiveValues(o: ObjectiveResult): { measured: string; target: string; margin: string } {
   const fmt = (v: number | null): string => {
@@ -45,8 +64,7 @@ export function renderMarkdown(j: Journal): string {
     '|---|---|',
     `| time to impact | ${m.impactAt === null ? 'no impact observed' : awsTime(j, m.timeToImpact)} |`,
     `| time to recovery | ${recoveryTime(j)} |`,
-    `| downtime | ${awsTime(j, m.downtime)} |`,
-    `| error rate | ${m.errorRate === null ? '—' : `${(m.errorRate.value * 100).toFixed(2)}% (${(m.errorRate.lower * 100).toFixed(2)}–${(m.errorRate.upper * 100).toFixed(2)}%)`} |`,
+    ...errorMeasures(j).map(([k, v]) => `| ${cell(k)} | ${cell(v)} |`),
   ];
   for (const p of j.probes) {
     const lost = p.report?.lostWrites;
@@ -56,7 +74,7 @@ export function renderMarkdown(j: Journal): string {
     lines.push('', '### Objectives', '', '| objective | status | measured | target | margin |', '|---|---|---|---|---|');
     for (const o of j.objectives) {
       const v = objectiveValues(o);
-      lines.push(`| ${o.objective} | ${o.status === 'pass' ? 'PASS' : '**FAIL**'} | ${v.measured} | ${v.target} | ${v.margin} |`);
+      lines.push(`| ${o.objective} | ${o.status === 'pass' ? 'PASS' : o.status === 'not-evaluated' ? 'not evaluated (aborted)' : '**FAIL**'} | ${v.measured} | ${v.target} | ${v.margin} |`);
     }
   }
   lines.push('', '### Probes', '', '| probe | samples | failed | p50 before | p99 during | steady before | steady after |', '|---|---|---|---|---|---|---|');

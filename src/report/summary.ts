@@ -20,8 +20,7 @@ export function renderSummary(j: Journal): string {
     ...(j.guards.length === 0 ? [] : [`guards: ${j.guards.map((g) => `${g.guard} ${g.status === 'passed' ? 'ok' : 'REFUSED'}`).join(', ')}`]),
     `time to impact:   ${m.impactAt === null ? 'no impact observed' : time(m.timeToImpact)}`,
     `time to recovery: ${m.injectedAt === null ? '—' : m.recovered ? time(m.timeToRecovery) : 'not recovered'}`,
-    `downtime:         ${time(m.downtime)}`,
-    `error rate:       ${pct(m.errorRate)}`,
+    ...errorLines(m, time),
   ];
   for (const p of j.probes) {
     const pm = m.probes[p.name];
@@ -43,10 +42,27 @@ export function renderSummary(j: Journal): string {
     }
   }
   for (const p of j.probes) if (p.report !== undefined) lines.push(`probe ${p.name} after the run: ${p.report.error ?? p.report.summary}`);
-  for (const o of j.objectives) lines.push(`objective ${o.objective}: ${o.status.toUpperCase()} — ${o.detail}`);
+  for (const o of j.objectives) lines.push(`objective ${o.objective}: ${o.status === 'not-evaluated' ? 'not evaluated (aborted)' : o.status.toUpperCase()} — ${o.detail}`);
   for (const s of j.stopConditions) if (s.trippedAt !== null) lines.push(`stop condition ${s.name} tripped at ${formatDuration(s.trippedAt)}: ${s.detail ?? ''}`);
   for (const a of j.activities) {
     if (a.status === 'failed') lines.push(`${a.kind} ${a.name} (${a.action}) failed: ${a.error?.message ?? ''}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Downtime and error rate, naming the probes each covers: what users met (request probes) apart from how far
+ * resources strayed (AWS-state probes). A journal from before the split has one figure over the measured probes.
+ */
+function errorLines(m: Journal['measurement'], time: (b: Bracket | null) => string): string[] {
+  if (m.requests === undefined && m.resourceState === undefined) return [`downtime:         ${time(m.downtime)}`, `error rate:       ${pct(m.errorRate)}`];
+  const lines: string[] = [];
+  const r = m.requests;
+  if (r !== null && r !== undefined) {
+    lines.push(`downtime:         ${time(r.downtime)} on requests (${r.probes.join(', ')})`);
+    lines.push(`error rate:       ${pct(r.errorRate)} of the fault window on requests (${r.probes.join(', ')}); ${r.failedSamples} of ${r.samples} samples failed`);
+  } else lines.push('error rate:       — (no request probe: http, tcp, dns or sql)');
+  const s = m.resourceState;
+  if (s !== null && s !== undefined) lines.push(`resource state:   out of tolerance ${pct(s.errorRate)} of the fault window, ${time(s.downtime)} (${s.probes.join(', ')})`);
+  return lines;
 }

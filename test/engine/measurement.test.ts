@@ -188,6 +188,7 @@ describe('impact at the edge of the injection', () => {
 });
 
 describe('the switchover objective', () => {
+  const on = (measurement: ReturnType<typeof measure>, speed = 1) => ({ measurement, samples: [], probesOf: { rto: ['web'], rpo: ['web'], maxErrorRate: ['web'], maxP99Latency: ['web'] }, speed, reports: [] });
   const served = (endpointAfter: (start: number) => string | undefined): Sample[] =>
     range(0, 10_000, 100).map((start) => {
       const endpoint = endpointAfter(start);
@@ -197,7 +198,7 @@ describe('the switchover objective', () => {
   it('passes with the time from the injection to the first sample served by the new endpoint, in AWS time', async () => {
     const { checkObjectives } = await import('../../src/engine/objectives.js');
     const m = measure(base(served((t) => (t < 1_000 ? 'a' : t < 3_000 ? undefined : 'b'))));
-    const [result] = checkObjectives({ switchover: { probe: 'web', within: 60_000, to: 'b' } }, m, ['web'], 20);
+    const [result] = checkObjectives({ switchover: { probe: 'web', within: 60_000, to: 'b' } }, on(m, 20));
     // The switch lies in [2 900, 3 001] ms of wall time: 1 950 ms ± 50.5 after the injection at 1 000, ×20.
     assert.equal(result?.status, 'pass');
     assert.equal(result?.measured, 39_010);
@@ -207,12 +208,29 @@ describe('the switchover objective', () => {
   it('fails, saying so, when the probe never switched or switched to another endpoint or too late', async () => {
     const { checkObjectives } = await import('../../src/engine/objectives.js');
     const never = measure(base(served(() => 'a')));
-    assert.match(checkObjectives({ switchover: { probe: 'web', within: 60_000 } }, never, ['web'])[0]?.detail ?? '', /never switched after the injection/);
+    assert.match(checkObjectives({ switchover: { probe: 'web', within: 60_000 } }, on(never))[0]?.detail ?? '', /never switched after the injection/);
     const elsewhere = measure(base(served((t) => (t < 2_000 ? 'a' : 'c'))));
-    assert.equal(checkObjectives({ switchover: { probe: 'web', within: 60_000, to: 'b' } }, elsewhere, ['web'])[0]?.status, 'fail');
+    assert.equal(checkObjectives({ switchover: { probe: 'web', within: 60_000, to: 'b' } }, on(elsewhere))[0]?.status, 'fail');
     const late = measure(base(served((t) => (t < 5_000 ? 'a' : 'b'))));
-    const [result] = checkObjectives({ switchover: { probe: 'web', within: 2_000, to: 'b' } }, late, ['web']);
+    const [result] = checkObjectives({ switchover: { probe: 'web', within: 2_000, to: 'b' } }, on(late));
     assert.equal(result?.status, 'fail');
     assert.ok((result?.margin ?? 0) < 0);
+  });
+});
+
+describe('error rate of requests apart from resource state', () => {
+  const failingBetween = (from: number, to: number): Sample[] => range(0, 10_000, 100).map((start) => ({ start, end: start + 1, ok: start < from || start >= to, fast: false }));
+
+  it('counts only request probes in the users’ error rate, and names the probes of each figure', () => {
+    // The site failed for 0.9 s; the group's capacity was short for 5 s (a replacement booting) without users noticing.
+    const m = measure(base([], { probes: [{ name: 'site', samples: failingBetween(1_100, 2_000) }, { name: 'capacity', samples: failingBetween(1_500, 6_500) }], measured: ['site', 'capacity'], requestProbes: ['site'] }));
+    assert.deepEqual(m.requests?.probes, ['site']);
+    assert.deepEqual(m.resourceState?.probes, ['capacity']);
+    assert.equal(m.requests?.errorRate?.value, m.probes.site?.errorRate?.value);
+    assert.equal(m.requests?.failedSamples, 9);
+    assert.ok((m.requests?.errorRate?.value ?? 1) < 0.11, `users met ~10% errors, not ${m.requests?.errorRate?.value}`);
+    assert.ok((m.resourceState?.errorRate?.value ?? 0) > 0.5);
+    // The union over every probe (the old single figure) is what mixed them.
+    assert.ok((m.errorRate?.value ?? 0) > 0.5);
   });
 });

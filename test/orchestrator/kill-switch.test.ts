@@ -50,6 +50,8 @@ describe('gameday halt and gameday resume', { skip: SKIP_WITHOUT_REDIS }, () => 
       assert.equal(done.verdict, 'aborted');
       assert.equal(done.reason, 'gameday was halted: incident INC-42');
       const journal = JSON.parse(await readFile(join(tmp.dir, 'results', `${runId}.json`), 'utf8')) as Journal;
+      // A halted run judged no objective: its RTO is not evaluated, not failed.
+      assert.deepEqual(journal.objectives.map((o) => [o.objective, o.status]), [['rto', 'not-evaluated']]);
       const undo = journal.activities.find((a) => a.kind === 'auto-rollback');
       assert.equal(undo?.status, 'succeeded', JSON.stringify(undo));
       const states = new Map((await allInstances(ec2)).map((i) => [i.InstanceId, i.State?.Name]));

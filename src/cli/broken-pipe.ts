@@ -12,10 +12,9 @@ export function quietOnBrokenPipes(): void {
   installed = true;
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+      // The stream is destroyed by then: later writes go nowhere without raising another error.
+      if (error.code !== 'EPIPE') throw error;
       if (stream === process.stdout) stdoutClosed = true;
-      // Later writes go nowhere rather than failing again.
-      stream.write = (() => true) as typeof stream.write;
     });
   }
 }

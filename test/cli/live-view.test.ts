@@ -40,7 +40,8 @@ rollbacks:
 `,
     );
 
-  for (const columns of [160, 250]) {
+  // 160 and 250 as reported; 60 is narrower than a probe's line, which must not wrap onto rows a redraw misses.
+  for (const columns of [160, 250, 60]) {
     it(`leaves the whole summary on screen at ${columns} columns: every objective line and the journal line`, async () => {
       const name = `tty-${columns}`;
       const file = await tmp.write(`${name}.yaml`, experiment(name, '/outage?for=1s&mode=refuse'));

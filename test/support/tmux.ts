@@ -1,6 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from './sim.js';
@@ -16,7 +16,7 @@ export interface Terminal {
   screen(): Promise<string>;
   /** Types keys as tmux names them (`C-c`). */
   keys(...keys: string[]): Promise<void>;
-  /** Resolves to the program's exit status once it has ended; the screen stays readable. */
+  /** Resolves to the program's exit status once it has ended; the screen stays readable (remain-on-exit). */
   exited(timeoutMs?: number): Promise<number>;
   close(): Promise<void>;
 }
@@ -28,20 +28,25 @@ export async function openTerminal(argv: readonly string[], options: { columns: 
   const config = join(options.dir, `${socket}.conf`);
   await writeFile(config, 'set -g remain-on-exit on\nset -g history-limit 5000\n');
   const tmux = async (...args: string[]): Promise<string> => (await run('tmux', ['-L', socket, '-f', config, ...args])).stdout;
-  await tmux('new-session', '-d', '-s', 'gd', '-x', String(options.columns), '-y', String(options.rows), '-c', options.cwd, '--', ...argv);
+  // A tmux server started from a test runner may never reap its pane's program (its exit status stays empty): a shell
+  // records the status in a file instead. The shell waits out a Ctrl-C that the program handles itself.
+  const statusFile = join(options.dir, `${socket}.status`);
+  await tmux('new-session', '-d', '-s', 'gd', '-x', String(options.columns), '-y', String(options.rows), '-c', options.cwd, '--', 'bash', '--norc', '--noprofile', '-c', `"$@"; echo $? > '${statusFile}'`, 'bash', ...argv);
+  const screen = (): Promise<string> => tmux('capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', 'gd');
   return {
-    screen: () => tmux('capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', 'gd'),
+    screen,
     keys: async (...keys) => void (await tmux('send-keys', '-t', 'gd', ...keys)),
     exited: (timeoutMs = 60_000) =>
       waitFor(
         'the program in the terminal to exit',
         async () => {
-          // tmux marks the pane dead a moment before it has collected the exit status.
-          const [dead, status] = (await tmux('display-message', '-p', '-t', 'gd', '#{pane_dead} #{pane_dead_status}')).trim().split(' ');
-          return dead === '1' && status !== undefined && /^\d+$/.test(status) ? Number(status) : undefined;
+          const status = await readFile(statusFile, 'utf8').catch(() => '');
+          return /^\d+\n$/.test(status) ? Number(status) : undefined;
         },
         { timeoutMs, intervalMs: 100 },
-      ),
+      ).catch(async (error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}; the terminal shows:\n${await screen()}`);
+      }),
     close: async () => {
       await tmux('kill-server').catch(() => undefined);
     },

@@ -14,6 +14,8 @@ export interface LiveView extends RunListener {
    * rest of the run (the rollbacks) as plain lines, so no stale frame is left above or below the notice.
    */
   interrupt(): void;
+  /** A line of gameday's own (`queued as …`): printed as is, or kept in the frame, so that it never breaks a redraw. */
+  notice(line: string): void;
 }
 
 const clock = (ms: number): string => `[${(ms / 1000).toFixed(3).padStart(8)}s]`;
@@ -31,6 +33,7 @@ export function plainView(out: NodeJS.WritableStream, origin: number): LiveView 
     recovered: () => out.write(`${t()} recovered\n`),
     close: () => undefined,
     interrupt: () => undefined,
+    notice: (line) => out.write(`${line}\n`),
   };
 }
 
@@ -95,6 +98,7 @@ export function ttyView(out: NodeJS.WriteStream, origin: number, experiment: str
     activityEnd: on((r) => note(`${r.kind} ${r.name} ${r.status}${r.error === undefined ? '' : `: ${r.error.message}`}`), plain.activityEnd),
     stopCondition: on((name: string, detail: string) => note(`stop condition ${name} tripped: ${detail}`), plain.stopCondition),
     recovered: on(() => note('recovered'), plain.recovered),
+    notice: on(note, plain.notice),
     close: () => {
       clearInterval(timer);
       draw();

@@ -3,6 +3,7 @@ import { ExitCode } from '../errors/gameday-error.js';
 import { parseDuration } from '../experiment/duration.js';
 import { VERSION } from '../version.js';
 import { reportError, type GlobalOptions } from './output.js';
+import { exitCodeAfterBrokenPipe, quietOnBrokenPipes } from './broken-pipe.js';
 
 const EXIT_CODES = `
 Exit codes:
@@ -15,6 +16,11 @@ Exit codes:
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  quietOnBrokenPipes();
+  return exitCodeAfterBrokenPipe(await command(argv));
+}
+
+async function command(argv: readonly string[]): Promise<number> {
   let exitCode: number = ExitCode.Passed;
   const program = new Command('gameday')
     .description('Chaos engineering for AWS high-availability architectures: inject real faults, probe the steady state, measure recovery.')

@@ -49,10 +49,10 @@ export async function runQueued(globals: GlobalOptions, file: string, options: R
     }
     const view = liveViewFor(options, globals, loaded.experiment);
     const followed = await queue.follow(job.runId, view ?? {});
-    const stopListening = onInterrupt(() => void queue.abort(job.runId).catch(() => undefined));
+    const stopListening = onInterrupt(() => void queue.abort(job.runId).catch(() => undefined), () => view);
     try {
       await queue.submit(job);
-      if (view !== undefined) process.stderr.write(`queued as ${job.runId}\n`);
+      view?.notice(`queued as ${job.runId}`);
       const status = await followed.finished;
       view?.close();
       const journal = await queue.journal(job.runId);

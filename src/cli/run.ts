@@ -103,9 +103,10 @@ export async function runCommand(globals: GlobalOptions, file: string, options: 
       stopAudit();
     }
   }
-  const view = liveViewFor(options, globals, loaded.experiment);
+  // One view per trial, closed before its summary is printed: a live frame redrawn after it would erase its end.
+  let view: LiveView | undefined;
   const abort = new AbortController();
-  const stopListening = onInterrupt(() => abort.abort());
+  const stopListening = onInterrupt(() => abort.abort(), () => view);
   try {
     const trials = options.trials ?? 1;
     const journals: Journal[] = [];
@@ -116,6 +117,7 @@ export async function runCommand(globals: GlobalOptions, file: string, options: 
         if (kindOfView(options, globals) !== 'none') process.stderr.write(`trial ${trial} of ${trials}: waiting for the steady state…\n`);
         await steadyBetweenTrials(prepared.simOutputs?.['region.endpoint'], abort.signal);
       }
+      view = liveViewFor(options, globals, loaded.experiment);
       const journal = await runExperiment(loaded, {
         registry,
         aws,
@@ -129,9 +131,9 @@ export async function runCommand(globals: GlobalOptions, file: string, options: 
         ...(options.seed === undefined ? {} : { seed: options.seed }),
       });
       journals.push(journal);
-      if (trial === trials) view?.close();
-      code = Math.max(code, await reportJournal(journal, options, globals));
-      if (options.report !== undefined) await writeReports(options.report, journal);
+      view?.close();
+      const reports = options.report === undefined ? [] : await writeReports(options.report, journal);
+      code = Math.max(code, await reportJournal(journal, options, globals, reports));
     }
     if (trials > 1 && !globals.json) process.stdout.write(`\n${renderTrials(journals)}`);
     return code;
@@ -167,14 +169,15 @@ export function liveViewFor(options: RunCommandOptions, globals: GlobalOptions, 
 }
 
 /**
- * The first SIGINT or SIGTERM calls `abort` (rollbacks run); the second exits at once. Returns the function that
- * stops listening.
+ * The first SIGINT or SIGTERM calls `abort` (rollbacks run); the second exits at once. The live view in use then, if
+ * any, is cleared before the notice so that no stale frame stays on screen. Returns the function that stops listening.
  */
-export function onInterrupt(abort: () => void): () => void {
+export function onInterrupt(abort: () => void, view: () => LiveView | undefined = () => undefined): () => void {
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupts++;
     if (interrupts === 1) {
+      view()?.interrupt();
       process.stderr.write(`\n${signal}: aborting; rollbacks are running (press Ctrl-C again to exit without them)\n`);
       abort();
     } else {
@@ -190,12 +193,18 @@ export function onInterrupt(abort: () => void): () => void {
   };
 }
 
-/** Writes the journal where the options say and prints its summary (or JSON); returns the verdict's exit code. */
-export async function reportJournal(journal: Journal, options: Pick<RunCommandOptions, 'journal' | 'results'>, globals: GlobalOptions): Promise<number> {
+/**
+ * Writes the journal where the options say and prints its summary (or JSON), ending with where the journal and any
+ * `reports` were written; returns the verdict's exit code.
+ */
+export async function reportJournal(journal: Journal, options: Pick<RunCommandOptions, 'journal' | 'results'>, globals: GlobalOptions, reports: readonly string[] = []): Promise<number> {
   const path = options.journal ?? join(options.results, `${journal.runId}.json`);
   await writeJournalFile(path, journal);
-  if (globals.json) process.stdout.write(`${JSON.stringify({ runId: journal.runId, journal: path, verdict: journal.verdict, times: headlineTimes(journal), measurement: journal.measurement, objectives: journal.objectives })}\n`);
-  else process.stdout.write(`${renderSummary(journal)}journal: ${path}\n`);
+  if (globals.json) process.stdout.write(`${JSON.stringify({ runId: journal.runId, journal: path, ...(reports.length === 0 ? {} : { reports }), verdict: journal.verdict, times: headlineTimes(journal), measurement: journal.measurement, objectives: journal.objectives })}
+`);
+  else process.stdout.write(`${renderSummary(journal)}journal: ${path}
+${reports.map((r) => `report: ${r}
+`).join('')}`);
   return journal.verdict.exitCode;
 }
 
@@ -215,10 +224,14 @@ async function steadyBetweenTrials(endpoint: string | undefined, signal: AbortSi
   }
 }
 
-/** The run's HTML, Markdown and JUnit reports, next to each other in `dir`. */
-async function writeReports(dir: string, journal: Journal): Promise<void> {
+/** The run's HTML, Markdown and JUnit reports, next to each other in `dir`; returns their paths. */
+async function writeReports(dir: string, journal: Journal): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, `${journal.runId}.html`), renderHtml(journal));
-  await writeFile(join(dir, `${journal.runId}.md`), renderMarkdown(journal));
-  await writeFile(join(dir, `${journal.runId}.junit.xml`), renderJUnit([journal]));
+  const reports: [string, string][] = [
+    [join(dir, `${journal.runId}.html`), renderHtml(journal)],
+    [join(dir, `${journal.runId}.md`), renderMarkdown(journal)],
+    [join(dir, `${journal.runId}.junit.xml`), renderJUnit([journal])],
+  ];
+  for (const [path, text] of reports) await writeFile(path, text);
+  return reports.map(([path]) => path);
 }

@@ -20,7 +20,10 @@ export async function statusCommand(globals: GlobalOptions, runId: string | unde
 
 function describeRun(s: RunStatus): string {
   const lines = [`run ${s.runId}: ${s.experiment} (${s.file})`, `state: ${s.state}${s.phase === undefined || s.state === 'finished' ? '' : `, phase ${s.phase}`}${s.worker === undefined ? '' : `, worker ${s.worker}`}`];
-  if (s.startedAt !== undefined) lines.push(`running for: ${formatDuration((s.endedAt ?? Date.now()) - s.startedAt)}`);
+  if (s.startedAt !== undefined) {
+    const took = formatDuration((s.endedAt ?? Date.now()) - s.startedAt);
+    lines.push(s.state === 'finished' ? `finished ${s.verdict === undefined ? '' : `${s.verdict.toUpperCase()} `}after ${took}` : `running for: ${took}`);
+  }
   if (s.verdict !== undefined) lines.push(`verdict: ${s.verdict.toUpperCase()} — ${s.reason ?? ''}`);
   if (s.abortRequested === true && s.state !== 'finished') lines.push('abort requested');
   for (const [probe, m] of Object.entries(s.metrics ?? {})) {

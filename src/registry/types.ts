@@ -111,6 +111,11 @@ export interface ActionDefinition<Args = unknown> {
   plan?(args: Args, ctx: ActivityContext): Promise<Resource[]>;
   run(args: Args, ctx: ActionContext): Promise<ActionResult>;
   rollback?(args: Args, result: ActionResult, ctx: ActionContext): Promise<ActionResult>;
+  /**
+   * What undoes the action on these resources, as the plan tells the operator ("none — terminated instances cannot
+   * be restored"). Without it the plan says "automatic" when there is a `rollback`, and "none (not undoable)" otherwise.
+   */
+  undo?(args: Args, resources: readonly Resource[]): string;
 }
 
 /** What a probe learnt from one sample, before tolerance evaluation. */

@@ -2,6 +2,8 @@ import { uncertainty, type Bracket } from '../engine/bracket.js';
 import type { Journal } from '../engine/journal.js';
 import { formatDuration } from '../experiment/duration.js';
 
+/** Changes of each kind listed per probe; the journal keeps them all. */
+const SHOWN_CHANGES = 5;
 const fmt = (b: Bracket | null): string => (b === null ? '—' : `${formatDuration(b.value)} ±${formatDuration(uncertainty(b))}`);
 const pct = (b: Bracket | null): string => (b === null ? '—' : `${(b.value * 100).toFixed(2)}% (${(b.lower * 100).toFixed(2)}–${(b.upper * 100).toFixed(2)}%)`);
 
@@ -32,13 +34,18 @@ export function renderSummary(j: Journal): string {
     );
   }
   if (j.objectives.length === 0 && m.injectedAt === null) lines.push('objectives: not evaluated (nothing was injected)');
+  const injectedAt = m.injectedAt;
   for (const p of j.probes) {
     const pm = m.probes[p.name];
-    const changes = [...(pm?.valueChanges.slice(0, 5).map((c) => ({ c, what: 'changed' })) ?? []), ...(pm?.endpointChanges.slice(0, 5).map((c) => ({ c, what: 'moved' })) ?? [])];
-    for (const { c, what } of changes) {
-      if (m.injectedAt === null || c.at.upper < m.injectedAt.lower) continue;
-      const after = { value: c.at.value - m.injectedAt.value, lower: Math.max(0, c.at.lower - m.injectedAt.upper), upper: c.at.upper - m.injectedAt.lower };
-      lines.push(`probe ${p.name} ${what} from ${String(c.from) || '(none)'} to ${String(c.to) || '(none)'} ${time(after)} after the injection`);
+    if (pm === undefined || injectedAt === null) continue;
+    for (const [changes, what, noun] of [[pm.valueChanges, 'changed', 'value changes'], [pm.endpointChanges, 'moved', 'address changes']] as const) {
+      const since = changes.filter((c) => c.at.upper >= injectedAt.lower);
+      for (const c of since.slice(0, SHOWN_CHANGES)) {
+        const after = { value: c.at.value - injectedAt.value, lower: Math.max(0, c.at.lower - injectedAt.upper), upper: c.at.upper - injectedAt.lower };
+        lines.push(`probe ${p.name} ${what} from ${String(c.from) || '(none)'} to ${String(c.to) || '(none)'} ${time(after)} after the injection`);
+      }
+      // A summary that silently drops changes reads as if there were no more.
+      if (since.length > SHOWN_CHANGES) lines.push(`probe ${p.name}: … and ${since.length - SHOWN_CHANGES} more ${noun} (see the journal)`);
     }
   }
   for (const p of j.probes) if (p.report !== undefined) lines.push(`probe ${p.name} after the run: ${p.report.error ?? p.report.summary}`);

@@ -45,7 +45,7 @@ export interface PlannedFault {
   /** Candidates left out because they lack the opt-in tags. */
   withoutOptIn: number;
   resources: Resource[];
-  /** The undo that is prepared: the action's automatic rollback, or none. */
+  /** What undoes the fault: the action's own words (ActionDefinition.undo), else its automatic rollback, or none. */
   rollback: string;
 }
 
@@ -117,17 +117,18 @@ export async function buildPlan(
   for (const [i, fault] of e.faults.entries()) {
     const definition = registry.action(fault.action);
     if (definition === undefined) throw new Error(`Action '${fault.action}' is not registered.`);
-    const rollback = definition.rollback === undefined ? 'none (not undoable)' : 'automatic';
+    const fallback = definition.rollback === undefined ? 'none (not undoable)' : 'automatic';
+    const undo = (resources: readonly Resource[]): string => definition.undo?.(fault.args, resources) ?? fallback;
     let planned: PlannedFault;
     if (fault.targets !== undefined) {
       const { record, selected } = await resolveTargets(fault.name, definition, fault.targets, seed, ctx, (r) => hasTags(r, policy.requireTags));
-      planned = { fault: fault.name, action: fault.action, source: 'targets', type: record.type, selection: record.selection, candidates: record.candidates, withoutOptIn: record.withoutOptIn ?? 0, resources: selected, rollback };
+      planned = { fault: fault.name, action: fault.action, source: 'targets', type: record.type, selection: record.selection, candidates: record.candidates, withoutOptIn: record.withoutOptIn ?? 0, resources: selected, rollback: undo(selected) };
     } else if (definition.plan !== undefined && findRunRefs(rawFaults[i]?.args).refs.length === 0) {
       const found = await definition.plan(fault.args, { ...ctx, random: seededRandom(seed + i) });
       const kept = found.filter((r) => hasTags(r, policy.requireTags));
-      planned = { fault: fault.name, action: fault.action, source: 'action', type: [...new Set(found.map((r) => r.type))].join(', ') || 'resources', selection: 'chosen by the action', candidates: found.length, withoutOptIn: found.length - kept.length, resources: kept, rollback };
+      planned = { fault: fault.name, action: fault.action, source: 'action', type: [...new Set(found.map((r) => r.type))].join(', ') || 'resources', selection: 'chosen by the action', candidates: found.length, withoutOptIn: found.length - kept.length, resources: kept, rollback: undo(kept) };
     } else {
-      planned = { fault: fault.name, action: fault.action, source: 'none', type: 'none', selection: formatSelection({ mode: 'ALL' }), candidates: 0, withoutOptIn: 0, resources: [], rollback };
+      planned = { fault: fault.name, action: fault.action, source: 'none', type: 'none', selection: formatSelection({ mode: 'ALL' }), candidates: 0, withoutOptIn: 0, resources: [], rollback: undo([]) };
     }
     plan.faults.push(planned);
   }

@@ -20,3 +20,21 @@ export async function startWorkload(): Promise<{ workload: Workload; control: st
 export function toJournalTime(journal: Journal, monotonic: number): number {
   return performance.timeOrigin + monotonic - journal.startedAtEpochMs;
 }
+
+/**
+ * An experiment whose one probe, `web`, checks the workload's /health every `interval` of AWS time, followed by `rest`
+ * (faults, recovery…). At speed 100 the in-process simulated region, which it does not use, starts at once; its
+ * durations are AWS time, so 25s is 250 ms of wall time.
+ */
+export function workloadExperiment(w: { workload: Workload }, name: string, rest: string, interval = '25s'): string {
+  return `apiVersion: gameday/v1
+metadata: { name: ${name} }
+environment: { type: sim, speed: 100 }
+steadyState: { samples: 1 }
+probes:
+  - name: web
+    probe: http
+    args: { url: "${w.workload.url}/health", timeout: 1s }
+    interval: ${interval}
+${rest}`;
+}

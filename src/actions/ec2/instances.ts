@@ -15,6 +15,18 @@ export function sendEc2<C extends { input: unknown }, O extends { $metadata?: { 
   return awsSend(ctx, 'ec2', command, summarize);
 }
 
+/**
+ * What stands in for an undo after instances are terminated, as the plan says it: nothing brings a terminated instance
+ * back, but an Auto Scaling group replaces its own.
+ */
+export function terminationUndo(resources: readonly Resource[]): string {
+  const groups = [...new Set(resources.filter((r) => r.type === EC2_INSTANCE).map((r) => r.tags['aws:autoscaling:groupName']).filter((g) => g !== undefined))];
+  const outside = resources.some((r) => r.type === EC2_INSTANCE && r.tags['aws:autoscaling:groupName'] === undefined);
+  if (groups.length === 0) return 'none — terminated instances cannot be restored';
+  const replaced = `none — ${groups.length === 1 ? `the Auto Scaling group's replacement restores capacity (${groups.join('')})` : `the Auto Scaling groups' replacements restore capacity (${groups.join(', ')})`}`;
+  return outside ? `${replaced}; instances outside a group cannot be restored` : replaced;
+}
+
 /** What every action on EC2 instances shares: its target type and how candidates are listed. */
 export const instanceTargets = { targetType: EC2_INSTANCE, inventory: instanceInventory } as const;
 

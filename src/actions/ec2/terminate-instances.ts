@@ -6,7 +6,7 @@ import type { TerminateInstancesCommandOutput } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { sdk } from '../../aws/sdk.js';
 import type { ActionDefinition } from '../../registry/types.js';
-import { instanceTargets, sendEc2, stateSummary, verifyStates } from './instances.js';
+import { instanceTargets, sendEc2, stateSummary, terminationUndo, verifyStates } from './instances.js';
 
 const args = z.strictObject({});
 
@@ -17,6 +17,7 @@ export const terminateInstancesAction: ActionDefinition<z.output<typeof args>> =
   permissions: { read: ['ec2:DescribeInstances'], write: ['ec2:TerminateInstances'] },
   args,
   ...instanceTargets,
+  undo: (_a, resources) => terminationUndo(resources),
   async run(_a, ctx) {
     const ids = ctx.targets.map((t) => t.id);
     const { TerminateInstancesCommand } = await sdk.ec2();

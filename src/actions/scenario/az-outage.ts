@@ -13,7 +13,7 @@ import { sdk } from '../../aws/sdk.js';
 import { ActionFailedError } from '../../errors/action-error.js';
 import { duration } from '../../experiment/fields.js';
 import type { ActionDefinition, ActionResult, ActivityContext, Resource } from '../../registry/types.js';
-import { EC2_INSTANCE, instanceInventory, sendEc2, stateSummary, verifyStates } from '../ec2/instances.js';
+import { EC2_INSTANCE, instanceInventory, sendEc2, stateSummary, terminationUndo, verifyStates } from '../ec2/instances.js';
 import { STOPPED_OR_REPLACED, stopInstancesAction } from '../ec2/stop-instances.js';
 import { clusterInventory, clusterWriter, confirmClusterFailover, RDS_CLUSTER, startClusterFailover } from '../rds/db-clusters.js';
 import { dbInventory, RDS_DB, sendRds, waitAvailable } from '../rds/db-instances.js';
@@ -88,6 +88,8 @@ export const azOutageAction: ActionDefinition<Args> = {
     for (const started of failingOver) moved[started.id] = await confirmClusterFailover(ctx, started, a.waitTimeout);
     return { output: { availabilityZone: a.availabilityZone, instanceIds: ids, mode: a.instances, databases: moved } };
   },
+  undo: (a, resources) =>
+    `${a.instances === 'stop' ? 'automatic — the stopped instances are started again' : terminationUndo(resources)}${a.failoverDatabases ? '; failed-over databases stay on their new primary' : ''}`,
   async rollback(a, result, ctx): Promise<ActionResult> {
     if (a.instances !== 'stop' || stopInstancesAction.rollback === undefined) return { output: { restarted: [] } };
     return stopInstancesAction.rollback({ force: true, restartTimeout: a.waitTimeout }, result, ctx);

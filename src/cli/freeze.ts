@@ -1,4 +1,5 @@
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
+import { parseDuration } from '../experiment/duration.js';
 import type { GlobalOptions } from './output.js';
 import { withQueue, type QueueOptions } from './queue-connection.js';
 
@@ -8,9 +9,14 @@ export interface FreezeAddOptions extends QueueOptions {
   reason?: string;
 }
 
-/** `gameday freeze add NAME --from ISO --to ISO`: no experiment starts inside the window. */
+/**
+ * `gameday freeze add NAME --from ISO|now --to ISO|DURATION`: no experiment starts inside the window. `--to` may be a
+ * duration after `--from` (`10h`, `PT10H`), so a freeze starting now needs no clock arithmetic.
+ */
 export async function freezeAddCommand(globals: GlobalOptions, name: string, options: FreezeAddOptions): Promise<number> {
-  const window = { name, from: instant(options.from, '--from'), to: instant(options.to, '--to'), ...(options.reason === undefined ? {} : { reason: options.reason }) };
+  const from = options.from === 'now' ? Date.now() : instant(options.from, '--from');
+  const to = /^\d{4}-/.test(options.to) ? instant(options.to, '--to') : from + length(options.to);
+  const window = { name, from, to, ...(options.reason === undefined ? {} : { reason: options.reason }) };
   return withQueue(options, async ({ queue }) => {
     await queue.freezeWindows.add(window);
     process.stdout.write(
@@ -56,6 +62,12 @@ function instant(text: string, flag: string): number {
     throw new GamedayError(ErrorCode.InvalidArgument, `${flag} needs an ISO 8601 instant with a time zone, such as 2026-12-24T00:00Z or 2026-12-24T08:00+01:00, not '${text}'.`, { exitCode: ExitCode.InvalidInput });
   }
   return ms;
+}
+
+function length(text: string): number {
+  const parsed = parseDuration(text);
+  if (parsed.ok) return parsed.ms;
+  throw new GamedayError(ErrorCode.InvalidArgument, `--to needs an ISO 8601 instant with a time zone (2026-12-24T00:00Z) or a duration after --from (10h, P14D): '${text}' is neither (${parsed.reason}).`, { exitCode: ExitCode.InvalidInput });
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();

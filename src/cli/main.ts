@@ -3,7 +3,7 @@ import { ExitCode } from '../errors/gameday-error.js';
 import { parseDuration } from '../experiment/duration.js';
 import { VERSION } from '../version.js';
 import { reportError, type GlobalOptions } from './output.js';
-import { exitCodeAfterBrokenPipe, quietOnBrokenPipes } from './broken-pipe.js';
+import { quietOnBrokenPipes } from './broken-pipe.js';
 
 const EXIT_CODES = `
 Exit codes:
@@ -17,7 +17,7 @@ Exit codes:
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   quietOnBrokenPipes();
-  return exitCodeAfterBrokenPipe(await command(argv));
+  return command(argv);
 }
 
 async function command(argv: readonly string[]): Promise<number> {
@@ -165,12 +165,12 @@ Example:
       .command('add')
       .description('Declare (or replace) a window in which every run that would start is refused.')
       .argument('<name>', 'name of the window')
-      .requiredOption('--from <instant>', 'start, ISO 8601 with a time zone (2026-12-20T00:00Z)')
-      .requiredOption('--to <instant>', 'end, ISO 8601 with a time zone')
+      .requiredOption('--from <instant>', 'start: ISO 8601 with a time zone (2026-12-20T00:00Z), or now')
+      .requiredOption('--to <instant>', 'end: ISO 8601 with a time zone, or a duration after --from (10h, PT10H)')
       .option('--reason <text>', 'why, shown to everyone who is refused')
       .addHelpText('after', `
 Example:
-  $ gameday freeze add holidays --from 2026-12-20T00:00Z --to 2027-01-04T00:00Z --reason "holiday freeze"
+  $ gameday freeze add holidays --from now --to P14D --reason "holiday freeze"
 `)
       .action(action(async () => (await import('./freeze.js')).freezeAddCommand)),
   );

@@ -87,5 +87,19 @@ describe('gameday freeze', { skip: SKIP_WITHOUT_REDIS }, () => {
     assert.equal(ended.code, 2, ended.stderr);
     assert.match(ended.stderr, /^error: The freeze window 'w' has already ended \(--to 2025-12-01T18:00:00\.000Z is before now, \d{4}-[\d-]+T[\d:.]+Z\), so it would freeze nothing\.\n$/);
     assert.equal((await gameday(['freeze', 'list'], { env: { ...env } })).stdout, 'no freeze windows on this queue\n');
+    const bad = await gameday(['freeze', 'add', 'w', '--from', 'now', '--to', 'tomorrow'], { env: { ...env } });
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /^error: --to needs an ISO 8601 instant with a time zone \(2026-12-24T00:00Z\) or a duration after --from \(10h, P14D\): 'tomorrow' is neither/);
+  });
+
+  it('takes --from now and --to as a duration after --from, as the README example does', async () => {
+    const env = queueEnv(suite.redis());
+    const before = Date.now();
+    const add = await gameday(['freeze', 'add', 'now-10h', '--from', 'now', '--to', '10h', '--json'], { env: { ...env } });
+    assert.equal(add.code, 0, add.stderr);
+    const { window } = JSON.parse(add.stdout) as { window: { from: number; to: number } };
+    assert.ok(window.from >= before && window.from <= Date.now(), `from ${window.from} is when the command ran`);
+    assert.equal(window.to - window.from, 10 * 3_600_000);
+    assert.equal((await gameday(['freeze', 'remove', 'now-10h'], { env: { ...env } })).code, 0);
   });
 });

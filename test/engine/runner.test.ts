@@ -5,6 +5,8 @@ import { ActionFailedError } from '../../src/errors/action-error.js';
 import { parseExperiment } from '../../src/experiment/load.js';
 import { journalSchema, type Journal } from '../../src/engine/journal.js';
 import { runExperiment } from '../../src/engine/runner.js';
+import { AwsClientFactory } from '../../src/aws/client-factory.js';
+import { awsTargetFor } from '../../src/aws/target.js';
 import { Registry } from '../../src/registry/registry.js';
 import { defaultRegistry } from '../../src/registry/default-registry.js';
 import { httpProbe } from '../../src/probes/net/http.js';
@@ -35,11 +37,14 @@ ${body.replaceAll('CONTROL', control)}`;
 async function run(text: string, options: { signal?: AbortSignal; registry?: Registry; onFailing?: () => void } = {}): Promise<Journal> {
   const reg = options.registry ?? registry;
   const loaded = parseExperiment(text, 'test.yaml', { registry: reg, env: {} });
+  // These runs make no AWS call; the engine is given its clients all the same.
+  const aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, {}));
   const journal = await runExperiment(loaded, {
     registry: reg,
+    aws,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     listener: { probeState: (_p, ok) => (ok ? undefined : options.onFailing?.()) },
-  });
+  }).finally(() => aws.destroy());
   journalSchema.parse(journal);
   return journal;
 }

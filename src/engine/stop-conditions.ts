@@ -65,6 +65,7 @@ export function evaluateStopCondition(s: StopConditionSpec, samples: readonly Sa
   return lat.p99 > s.p99LatencyAbove ? `${s.probe} p99 latency was ${formatDuration(lat.p99)} over the last ${formatDuration(s.window)}` : null;
 }
 
+/** What a watch needs from its run: the conditions it marks, the clock it polls on, where alarms are read, whom to tell. */
 export interface StopConditionWatchOptions {
   conditions: StopConditionState[];
   clock: Clock;

@@ -9,6 +9,7 @@ import type { RunListener } from '../events.js';
 import type { ActivityRecord } from '../journal.js';
 import type { AlarmStateReader } from '../../probes/aws/cloudwatch-alarms.js';
 
+/** What a caller gives one run: its registry and clients, and the hooks that let it claim, record and watch. */
 export interface RunOptions {
   registry: Registry;
   clock?: Clock;

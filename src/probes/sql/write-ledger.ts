@@ -43,7 +43,7 @@ export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>>
   defaultTolerance: {},
   open(a, ctx) {
     const writes: Write[] = [];
-    const connections = connector(a, ctx.speed);
+    const connections = connector(a, ctx.speed, ctx.clock);
     let conn: Connection | undefined;
     let ready = false;
     const insert = `INSERT INTO ${a.table} (run_id, seq) VALUES ($1, $2)`;

@@ -15,6 +15,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Journal } from '../src/engine/journal.js';
 import { runExperiment } from '../src/engine/runner.js';
+import { AwsClientFactory } from '../src/aws/client-factory.js';
+import { awsTargetFor } from '../src/aws/target.js';
 import { parseExperiment } from '../src/experiment/load.js';
 import { defaultRegistry } from '../src/registry/default-registry.js';
 import { serveWorkloadControl, Workload } from '../src/sim/workload.js';
@@ -89,7 +91,13 @@ async function runOnce(run: number, outageMs: number): Promise<RunResult> {
   let journal: Journal;
   try {
     const loaded = parseExperiment(experimentText(workload.url, control.url, outage), 'bench/measurement-error.yaml', { registry, env: {} });
-    journal = await runExperiment(loaded, { registry });
+    // The run makes no AWS call; the engine is still given its clients, as every caller gives them.
+    const aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, process.env));
+    try {
+      journal = await runExperiment(loaded, { registry, aws });
+    } finally {
+      await aws.destroy();
+    }
   } finally {
     await control.close();
     await workload.close();

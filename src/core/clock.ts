@@ -34,3 +34,17 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };
+
+/**
+ * A signal that aborts after `ms` on `clock`, so limits (a rollback's) follow the same time as the rest of the run;
+ * `AbortSignal.timeout` would tick on the wall clock even under a test's virtual one. Aborting `cancel` drops the
+ * timer (a pending one would keep the process alive).
+ */
+export function clockTimeout(clock: Clock, ms: number, cancel?: AbortSignal): AbortSignal {
+  const timeout = new AbortController();
+  clock.sleep(ms, cancel === undefined ? timeout.signal : AbortSignal.any([timeout.signal, cancel])).then(
+    () => timeout.abort(new DOMException(`The operation timed out after ${ms}ms.`, 'TimeoutError')),
+    () => undefined,
+  );
+  return timeout.signal;
+}

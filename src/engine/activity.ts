@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { redact } from '../core/redact.js';
-import type { AwsClientFactory } from '../aws/client-factory.js';
+import type { AwsClients } from '../aws/clients.js';
 import { ErrorCode, GamedayError } from '../errors/gameday-error.js';
 import { findRunRefs, interpolateRun, type RunScope } from '../experiment/interpolate.js';
 import type { ActionResult, AnyActionDefinition, CallRecord, Fence, Resource } from '../registry/types.js';
@@ -11,7 +11,7 @@ export interface ActivityEnv {
   runId: string;
   clock: Clock;
   logger: Logger;
-  aws: AwsClientFactory;
+  aws: AwsClients;
   /** How many times faster than AWS the world runs. */
   speed: number;
   /** The run's scope, once its plan is known: mutating calls outside it are refused. */

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { AwsClientFactory } from '../aws/client-factory.js';
+import type { AwsClients } from '../aws/clients.js';
 
 /** A resource an action can be aimed at, after target resolution. */
 export interface Resource {
@@ -46,7 +46,7 @@ export interface ActivityContext {
   signal: AbortSignal;
   clock: Clock;
   logger: Logger;
-  aws: AwsClientFactory;
+  aws: AwsClients;
   /** How many times faster than AWS the world runs (a simulated region's speed, else 1); AWS-time values such as DNS TTLs divide by it. */
   speed: number;
   /** Records an outbound call so it lands in the journal. */

@@ -7,6 +7,8 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { ledgerReport } from '../../src/probes/sql/write-ledger.js';
 import { parseExperiment } from '../../src/experiment/load.js';
 import { runExperiment } from '../../src/engine/runner.js';
+import { AwsClientFactory } from '../../src/aws/client-factory.js';
+import { awsTargetFor } from '../../src/aws/target.js';
 import { journalSchema } from '../../src/engine/journal.js';
 import { defaultRegistry } from '../../src/registry/default-registry.js';
 
@@ -108,7 +110,8 @@ recovery: { stableFor: 500ms, timeout: 20s }
 objectives: { rpo: 0 writes, rto: 10s }
 `;
     const loaded = parseExperiment(text, 'ledger.yaml', { registry, env: {} });
-    const journal = await runExperiment(loaded, { registry });
+    const aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, {}));
+    const journal = await runExperiment(loaded, { registry, aws }).finally(() => aws.destroy());
     journalSchema.parse(journal);
     const report = journal.probes[0]?.report;
     assert.ok(report?.lostWrites !== undefined, JSON.stringify(report));

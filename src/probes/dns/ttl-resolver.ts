@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { Resolver } from 'node:dns/promises';
 import { z } from 'zod';
+import { systemClock, type Clock } from '../../core/clock.js';
 
 /** A DNS server to ask, `host:port` or `host`, as the `dns` probe and the `resolver` argument of other probes take it. */
 export const dnsServerArg = z.string().regex(/^[0-9a-fA-F:.[\]]+(:\d+)?$/, { error: 'a resolver is an address, optionally with :port' });
@@ -8,25 +9,28 @@ export const dnsServerArg = z.string().regex(/^[0-9a-fA-F:.[\]]+(:\d+)?$/, { err
 /**
  * Resolves names through one DNS server and keeps each answer for its TTL, as a client library does, so a probe that
  * resolves through it follows a DNS failover no sooner than a real client would. TTLs are AWS time: against a
- * simulated region running `speed` times faster they last `ttl / speed` of wall time. IP literals pass through.
+ * simulated region running `speed` times faster they last `ttl / speed` of wall time, counted on the run's clock.
+ * IP literals pass through.
  */
 export class TtlResolver {
   readonly server: string;
   readonly #resolver: Resolver;
   readonly #speed: number;
+  readonly #clock: Clock;
   readonly #cache = new Map<string, { address: string; expires: number }>();
 
-  constructor(server: string, options: { timeoutMs: number; speed?: number }) {
+  constructor(server: string, options: { timeoutMs: number; speed?: number; clock?: Clock }) {
     this.server = server;
     this.#resolver = new Resolver({ timeout: options.timeoutMs, tries: 1 });
     this.#resolver.setServers([server]);
     this.#speed = options.speed ?? 1;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** The first IPv4 address `name` resolves to, from the cache while its TTL lasts. */
   async address(name: string): Promise<string> {
     if (isIP(name) !== 0) return name;
-    const now = performance.now();
+    const now = this.#clock.now();
     const cached = this.#cache.get(name);
     if (cached !== undefined && cached.expires > now) return cached.address;
     let answers: { address: string; ttl: number }[];

@@ -51,7 +51,7 @@ export const httpProbe: ProbeDefinition<Args, Tolerance> = {
     const url = new URL(a.url);
     // Through a resolver, the client connects to the address the host resolves to now (a new connection when the
     // answer changes, as a client honouring the TTL would make), with the Host header and TLS name of the URL.
-    const dns = a.resolver === undefined ? undefined : new TtlResolver(a.resolver, { timeoutMs: a.timeout, speed: ctx.speed });
+    const dns = a.resolver === undefined ? undefined : new TtlResolver(a.resolver, { timeoutMs: a.timeout, speed: ctx.speed, clock: ctx.clock });
     const headers = dns === undefined ? a.headers : { host: url.host, ...a.headers };
     let client: Client | undefined;
     let address: string | undefined;

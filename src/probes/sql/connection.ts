@@ -1,5 +1,6 @@
 import type { Client, ClientConfig } from 'pg';
 import { z } from 'zod';
+import type { Clock } from '../../core/clock.js';
 import { duration } from '../../experiment/fields.js';
 import { dnsServerArg, TtlResolver } from '../dns/ttl-resolver.js';
 
@@ -31,10 +32,10 @@ export interface Connection {
 
 /**
  * Opens connections for one probe. With a `resolver`, each new connection goes to the address the URL's host resolves
- * to at that moment (kept for its TTL, scaled by the world's speed), as a client library would.
+ * to at that moment (kept for its TTL, scaled by the world's speed, on `clock`), as a client library would.
  */
-export function connector(a: ConnectionArgs, speed = 1): { open(): Promise<Connection>; close(): void } {
-  const dns = a.resolver === undefined ? undefined : new TtlResolver(a.resolver, { timeoutMs: a.timeout, speed });
+export function connector(a: ConnectionArgs, speed = 1, clock?: Clock): { open(): Promise<Connection>; close(): void } {
+  const dns = a.resolver === undefined ? undefined : new TtlResolver(a.resolver, { timeoutMs: a.timeout, speed, ...(clock === undefined ? {} : { clock }) });
   return {
     async open() {
       if (dns === undefined) return { client: await connect(a), address: undefined };

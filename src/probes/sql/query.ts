@@ -17,7 +17,7 @@ export const sqlQueryProbe: ProbeDefinition<z.output<typeof args>, z.output<type
   tolerance,
   defaultTolerance: {},
   open(a, ctx) {
-    const connections = connector(a, ctx.speed);
+    const connections = connector(a, ctx.speed, ctx.clock);
     let conn: Connection | undefined;
     return {
       async sample() {

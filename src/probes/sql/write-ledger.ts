@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Client } from 'pg';
+import type { Clock } from '../../core/clock.js';
 import { z } from 'zod';
 import { duration } from '../../experiment/fields.js';
 import type { ProbeDefinition, ProbeReport } from '../../registry/types.js';
@@ -42,7 +43,7 @@ export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>>
   defaultTolerance: {},
   open(a, ctx) {
     const writes: Write[] = [];
-    const connections = connector(a, ctx.speed);
+    const connections = connector(a, ctx.speed, ctx.clock);
     let conn: Connection | undefined;
     let ready = false;
     const insert = `INSERT INTO ${a.table} (run_id, seq) VALUES ($1, $2)`;
@@ -72,7 +73,7 @@ export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>>
       async finish(signal) {
         drop(conn?.client);
         conn = undefined;
-        const reader = await connectWhenUp(connections, signal);
+        const reader = await connectWhenUp(connections, signal, ctx.clock);
         try {
           await ensureTable(reader);
           const rows = await reader.query<{ seq: string; n: number }>(`SELECT seq, count(*)::int AS n FROM ${a.table} WHERE run_id = $1 GROUP BY seq`, [ctx.runId]);
@@ -97,14 +98,14 @@ export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>>
 };
 
 /** The read-back needs the database; it is steady again by now, but give a failover's DNS a moment. */
-async function connectWhenUp(connections: ReturnType<typeof connector>, signal: AbortSignal): Promise<Client> {
+async function connectWhenUp(connections: ReturnType<typeof connector>, signal: AbortSignal, clock: Clock): Promise<Client> {
   let delay = 100;
   for (;;) {
     try {
       return (await connections.open()).client;
     } catch (error) {
       if (signal.aborted) throw new Error(`could not read the ledger back: ${sqlErrorText(error)}`);
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await clock.sleep(delay);
       delay = Math.min(2_000, delay * 2);
     }
   }

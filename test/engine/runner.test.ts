@@ -144,6 +144,34 @@ recovery: { stableFor: 1s, timeout: 20s }`),
   });
 });
 
+describe('the steady state before injection', () => {
+  const body = `faults:
+  - name: outage
+    action: virtual.outage
+    args: { for: 1s }
+recovery: { stableFor: 1s, timeout: 20s }`;
+
+  it('gives up with not-steady when the required samples do not come within the timeout, injecting nothing', async () => {
+    const clock = new ManualClock();
+    const service = new VirtualService(clock);
+    const journal = await run(virtualExperiment(body).replace('steadyState: { samples: 2 }', 'steadyState: { samples: 3, timeout: 1500ms }'), { registry: virtualRegistry(service), clock });
+    assert.equal(journal.verdict.status, 'not-steady');
+    assert.equal(journal.verdict.reason, 'the steady state could not be established within 1.50s');
+    assert.equal(journal.measurement.injectedAt, null);
+    assert.deepEqual(service.transitions.map((t) => t.up), [true]);
+  });
+
+  it("does not count a probe's cold start (its first answer) against the timeout", async () => {
+    const clock = new ManualClock();
+    const service = new VirtualService(clock);
+    service.coldStartMs = 8_000;
+    const journal = await run(virtualExperiment(body).replace('steadyState: { samples: 2 }', 'steadyState: { samples: 2, timeout: 5s }'), { registry: virtualRegistry(service), clock });
+    assert.equal(journal.verdict.status, 'passed', journal.verdict.reason);
+    const web = journal.probes[0];
+    assert.ok(web !== undefined && (web.samples.duration[0] ?? 0) >= 8_000, 'the first sample took the cold start');
+  });
+});
+
 describe('runExperiment against a real HTTP service', () => {
   // Real sockets take real time: these tests wait on what the service and the run report, never on fixed sleeps.
   let w: Awaited<ReturnType<typeof startWorkload>>;

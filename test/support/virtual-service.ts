@@ -14,6 +14,8 @@ export const REQUEST_MS = 4;
  */
 export class VirtualService {
   readonly transitions: { at: number; up: boolean }[] = [];
+  /** Extra time the first request takes, as a probe's first connection and client loading do. */
+  coldStartMs = 0;
   #up = true;
 
   constructor(readonly clock: Clock) {
@@ -56,7 +58,9 @@ export function virtualRegistry(service: VirtualService): Registry {
     defaultTolerance: {},
     open: (_args, ctx) => ({
       async sample(signal) {
-        await ctx.clock.sleep(REQUEST_MS, signal);
+        const cold = service.coldStartMs;
+        service.coldStartMs = 0;
+        await ctx.clock.sleep(REQUEST_MS + cold, signal);
         return { value: service.isUp ? 200 : 503, latencyMs: REQUEST_MS };
       },
       close: async () => undefined,

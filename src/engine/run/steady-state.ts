@@ -4,6 +4,9 @@ import type { RunContext } from './context.js';
 import { startProbes } from './probes.js';
 import { RunStop } from './run-stop.js';
 
+/** How long, in wall time, probes may take to give their first answer before the steady-state timeout starts. */
+const PROBE_WARM_UP_MS = 30_000;
+
 /**
  * Phase `steady-state-before`: every probe samples until each has the required run of samples within tolerance; one
  * out of tolerance, or an alarm stop condition already in ALARM, means the system is not steady and nothing is
@@ -16,6 +19,9 @@ export async function steadyStateBefore(ctx: RunContext): Promise<void> {
   startProbes(ctx);
   const need = e.steadyState.samples;
   const failingEarly = (): (typeof record.samplers)[number] | undefined => record.samplers.find((s) => s.sampler.samples.slice(0, need).some((x) => !x.ok));
+  // The timeout counts from every probe's first answer: loading a probe's client and opening its first connection take
+  // wall time that a sped-up region would otherwise turn into minutes of AWS time (a cold start is not an unsteady system).
+  await ctx.until(() => record.samplers.every((s) => s.sampler.samples.length > 0), clock.now() + e.steadyState.timeout + PROBE_WARM_UP_MS, ctx.signal);
   const steady = await ctx.until(() => record.samplers.every((s) => s.sampler.samples.length >= need) || failingEarly() !== undefined, clock.now() + e.steadyState.timeout, ctx.signal);
   const failing = failingEarly();
   if (failing !== undefined) {

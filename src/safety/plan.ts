@@ -8,8 +8,8 @@ import { formatSelection, seededRandom } from '../experiment/selection.js';
 import type { Experiment } from '../experiment/schema.js';
 import type { Registry } from '../registry/registry.js';
 import type { ActivityContext, Resource } from '../registry/types.js';
-import { resolveTargets } from '../engine/targets.js';
-import type { SafetyPolicy } from './policy.js';
+import type { SafetyPolicy } from '../experiment/safety-policy.js';
+import { resolveTargets } from './targets.js';
 
 /**
  * The operator's own limits, from the machine's configuration rather than the experiment: an experiment file cannot

@@ -4,7 +4,7 @@
  * with probes to fill in) and `run --via-fis`. What one side cannot express is reported by name, never dropped.
  */
 import type { Experiment, FaultSpec } from '../../experiment/schema.js';
-import type { SafetyPolicy } from '../../safety/policy.js';
+import type { SafetyPolicy } from '../../experiment/safety-policy.js';
 import type { SelectionMode } from '../../experiment/selection.js';
 import { isoDuration, parseIsoDuration } from '../../experiment/duration.js';
 import { arnId, type FisActionBody, type FisTargetBody, type FisTemplateBody } from './template.js';

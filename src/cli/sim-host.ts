@@ -78,6 +78,7 @@ export async function remoteSimOutputs(endpoint: string): Promise<Record<string,
 export async function remoteSim(endpoint: string): Promise<{ outputs: Record<string, string>; speed: number }> {
   try {
     const res = await fetch(new URL('/_sim/outputs', endpoint));
+    // Caught below: its text becomes part of the sentence the operator sees.
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const body = (await res.json()) as { outputs: Record<string, string>; speed?: unknown };
     // A region that does not say its speed is one from before it did: its speed is unknown, taken as the default 1.

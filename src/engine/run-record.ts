@@ -45,7 +45,7 @@ export interface RunRecord {
 }
 
 /** Exit code of each verdict, as documented in the README. */
-export function exitCodeFor(verdict: Verdict): number {
+export function exitCodeFor(verdict: Verdict): ExitCode {
   switch (verdict) {
     case 'passed':
       return ExitCode.Passed;

@@ -27,6 +27,7 @@ import { SafetyError } from '../errors/safety-error.js';
 import { PlanFence } from '../safety/fence.js';
 import { buildPlan, type OperatorPolicy, type Plan } from '../safety/plan.js';
 import { speedOf, wallSchedule } from './time-scale.js';
+import { RunStop } from './run-stop.js';
 import { objectiveProbes } from '../experiment/objective-probes.js';
 
 export interface RunOptions {
@@ -84,15 +85,7 @@ export interface MutationStep {
   undoable: boolean;
 }
 
-/** Why the run stopped early. A hook (or the reason of the caller's abort signal) can throw one to set the verdict. */
-export class RunStop extends Error {
-  constructor(
-    readonly verdict: Verdict,
-    readonly reason: string,
-  ) {
-    super(reason);
-  }
-}
+export { RunStop } from './run-stop.js';
 
 export function newRunId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');

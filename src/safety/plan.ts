@@ -116,6 +116,7 @@ export async function buildPlan(
 
   for (const [i, fault] of e.faults.entries()) {
     const definition = registry.action(fault.action);
+    // Invariant, never seen by a user: loading refuses an experiment that names an unregistered action.
     if (definition === undefined) throw new Error(`Action '${fault.action}' is not registered.`);
     const fallback = definition.rollback === undefined ? 'none (not undoable)' : 'automatic';
     const undo = (resources: readonly Resource[]): string => definition.undo?.(fault.args, resources) ?? fallback;

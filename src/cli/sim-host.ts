@@ -59,7 +59,10 @@ export async function placeholderSimOutputs(topologyFile: string | undefined): P
 export async function startSimRegion(topologyFile: string | undefined, speed: number, port = 0, stack: StackArgs = {}): Promise<SimRegion> {
   const topology = await topologyOf(topologyFile, stack);
   const { SimRegion } = await import('../sim/server.js');
-  const region = await SimRegion.start({ topology, speed, port });
+  // The sim speaks plain errors (it imports nothing of gameday's); at this boundary one becomes a sentence with a code.
+  const region = await SimRegion.start({ topology, speed, port }).catch((error: unknown) => {
+    throw new GamedayError(ErrorCode.Internal, `The simulated region did not start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  });
   try {
     await region.world.ready(Math.max(10_000, BOOT_BUDGET_AWS_MS / speed));
   } catch (error) {

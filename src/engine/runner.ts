@@ -85,8 +85,6 @@ export interface MutationStep {
   undoable: boolean;
 }
 
-export { RunStop } from './run-stop.js';
-
 export function newRunId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `gd-${stamp}-${randomBytes(3).toString('hex')}`;

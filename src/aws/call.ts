@@ -2,14 +2,24 @@ import { performance } from 'node:perf_hooks';
 import { redact } from '../core/redact.js';
 import { isMutating } from './audit.js';
 import { AwsCallError } from '../errors/action-error.js';
-import type { ActivityContext, CallRecord } from '../registry/types.js';
+import type { CallRecord } from '../core/call-record.js';
+import type { AwsClients } from './clients.js';
+
+/** What a call needs of an activity's context (an action's or probe's context is one): the AWS layer knows no registry. */
+export interface AwsCallContext {
+  signal: AbortSignal;
+  aws: AwsClients;
+  recordCall(call: CallRecord): void;
+  /** Refuses a mutating call outside the run's plan by throwing. */
+  fence?: { check(service: string, operation: string, input: unknown): void } | undefined;
+}
 
 /**
  * Sends one AWS SDK command, records it for the journal (operation, redacted input, request id, outcome) and turns
  * a refusal into an `AwsCallError` that keeps the SDK's `name` and `$fault`.
  */
 export async function awsCall<C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(
-  ctx: Pick<ActivityContext, 'recordCall' | 'signal' | 'fence'>,
+  ctx: Pick<AwsCallContext, 'recordCall' | 'signal' | 'fence'>,
   service: string,
   command: C,
   send: (command: C, options: { abortSignal: AbortSignal }) => Promise<O>,
@@ -58,7 +68,7 @@ const SIGNING_NAME: Record<AwsService, string> = {
 
 /** Sends a command through the context's client for `service`, recorded for the journal (see `awsCall`). */
 export async function awsSend<C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(
-  ctx: Pick<ActivityContext, 'recordCall' | 'signal' | 'aws' | 'fence'>,
+  ctx: AwsCallContext,
   service: AwsService,
   command: C,
   summarize?: (output: O) => Record<string, unknown>,

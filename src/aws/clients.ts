@@ -7,7 +7,7 @@ import type { FisClient } from '@aws-sdk/client-fis';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { AuditEntry } from './audit.js';
-import type { AwsTarget } from './client-factory.js';
+import type { AwsTarget } from './client-config.js';
 
 /**
  * The AWS surface a run, its actions and its probes use. Definitions and the engine see this, not the factory that

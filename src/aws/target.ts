@@ -1,5 +1,5 @@
 import type { EnvironmentSpec } from '../experiment/schema.js';
-import type { AwsTarget } from './client-factory.js';
+import type { AwsTarget } from './client-config.js';
 
 /** Credentials the simulated region accepts; static, so the machine's own credential chain is never consulted. */
 export const SIM_CREDENTIALS = { accessKeyId: 'AKIDGAMEDAYSIM000000', secretAccessKey: 'gameday-simulated-region' };

@@ -1,6 +1,7 @@
-import { AwsClientFactory, defaultRetryMode } from '../aws/client-factory.js';
+import { AwsClientFactory } from '../aws/client-factory.js';
 import { permissionChecks, runPermissionChecks } from '../aws/permissions-check.js';
 import { permissionsFor } from '../safety/iam-policy.js';
+import { defaultRetryMode } from '../aws/client-config.js';
 import { awsTargetFor } from '../aws/target.js';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import { loadExperimentFile } from '../experiment/load.js';

@@ -6,8 +6,8 @@ import type { RunJob } from '../orchestrator/run-job.js';
 import type { GameDayExperiment } from '../orchestrator/schedules.js';
 import { defaultRegistry } from '../registry/default-registry.js';
 import type { GlobalOptions } from './output.js';
-import { openQueue } from './queue-connection.js';
-import { liveViewFor, onInterrupt, reportJournal, type RunCommandOptions } from './run.js';
+import { openQueue, type QueueOptions } from './queue-connection.js';
+import { liveViewFor, onInterrupt, reportJournal, type RunOutputOptions } from './run-output.js';
 import { worldOutputs } from './run-setup.js';
 
 /**
@@ -26,11 +26,22 @@ export async function experimentForQueue(file: string, options: { topology?: str
   };
 }
 
+/** What `gameday run --queue` reads of the run command's options. */
+export interface QueuedRunOptions extends RunOutputOptions, QueueOptions {
+  seed?: number;
+  topology?: string;
+  speed?: number;
+  /** Enqueue, print the run id and return. */
+  detach?: boolean;
+  /** Wait for locked resources instead of refusing the run. */
+  waitForLocks?: boolean;
+}
+
 /**
  * `gameday run FILE --queue`: validates here, enqueues the run with the file's text, and follows it with the same
  * live lines and summary as a run in this process. Ctrl-C asks the worker to abort (its rollbacks run).
  */
-export async function runQueued(globals: GlobalOptions, file: string, options: RunCommandOptions): Promise<number> {
+export async function runQueued(globals: GlobalOptions, file: string, options: QueuedRunOptions): Promise<number> {
   const { loaded, ...experiment } = await experimentForQueue(file, options);
   const job: RunJob = {
     runId: newRunId(),

@@ -3,21 +3,12 @@ import { AwsClientFactory } from '../aws/client-factory.js';
 import { awsTargetFor } from '../aws/target.js';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import { loadExperimentFile, loadExperimentText, type LoadedExperiment, type LoadOptions } from '../experiment/load.js';
+import type { RunWorld } from '../orchestrator/run-world.js';
 import type { Registry } from '../registry/registry.js';
 import { permissionsFor } from '../safety/iam-policy.js';
 import type { SimRegion } from '../sim/server.js';
 import { placeholderSimOutputs, remoteSim, remoteSimOutputs, speedFromEnvironment, startSimRegion } from './sim-host.js';
 import { delegateToFis, exportContext } from './via-fis.js';
-
-/** An experiment loaded against the world it will run in, with that world's AWS clients. */
-export interface PreparedRun {
-  loaded: LoadedExperiment;
-  aws: AwsClientFactory;
-  /** Values of `${sim:…}` the experiment was loaded with, when it runs on a simulated region. */
-  simOutputs?: Record<string, string>;
-  /** Destroys the clients and stops the simulated region this process started, if any. */
-  close(): Promise<void>;
-}
 
 export interface PrepareOptions {
   registry: Registry;
@@ -51,7 +42,7 @@ export function worldOutputs(topology: string | undefined, endpoint: string | un
  * Validates an experiment, then readies its world: the simulated region named by `environment.endpoint`, a new one
  * in this process for a sim experiment without one, or the AWS target its environment names.
  */
-export async function prepareRun(file: string, options: PrepareOptions): Promise<PreparedRun> {
+export async function prepareRun(file: string, options: PrepareOptions): Promise<RunWorld> {
   const load = (o: LoadOptions): Promise<LoadedExperiment> => (options.text === undefined ? loadExperimentFile(file, o) : loadExperimentText(options.text, file, o));
   const registry = options.registry;
   let simOutputs = options.simOutputs;

@@ -1,7 +1,5 @@
 import { join } from 'node:path';
-import { writeJournalFile } from '../report/journal-file.js';
 import { prepareRun } from './run-setup.js';
-import { performance } from 'node:perf_hooks';
 import { newRunId, runExperiment } from '../engine/runner.js';
 import { openAuditLog, type AuditLog } from './audit-log.js';
 import { makePlan, renderPlan } from './plan.js';
@@ -17,18 +15,13 @@ import { renderJUnit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderTrials } from '../report/trials.js';
 import { defaultRegistry } from '../registry/default-registry.js';
-import { renderSummary } from '../report/summary.js';
-import { headlineTimes } from '../report/times.js';
 import type { Journal } from '../engine/journal.js';
-import type { Experiment } from '../experiment/schema.js';
-import { plainView, ttyView, type LiveView } from './live-view.js';
+import type { LiveView } from './live-view.js';
+import { kindOfView, liveViewFor, onInterrupt, reportJournal, type RunOutputOptions } from './run-output.js';
 import type { GlobalOptions } from './output.js';
 
-export interface RunCommandOptions {
-  results: string;
-  journal?: string;
+export interface RunCommandOptions extends RunOutputOptions {
   seed?: number;
-  view: 'auto' | 'tty' | 'plain' | 'none';
   /** Overrides environment.speed of a sim experiment. */
   speed?: number;
   /** Overrides environment.topology of a sim experiment. */
@@ -158,59 +151,6 @@ async function confirmPlan(loaded: LoadedExperiment, aws: AwsClientFactory, opti
   rl.close();
   if (!/^y(es)?$/i.test(answer.trim())) throw new GamedayError(ErrorCode.Aborted, 'Not confirmed: nothing was run.', { exitCode: ExitCode.Aborted });
   return plan;
-}
-
-/** The live view the options and the terminal ask for. */
-export function liveViewFor(options: RunCommandOptions, globals: GlobalOptions, experiment: Experiment): LiveView | undefined {
-  const origin = performance.now();
-  const kind = kindOfView(options, globals);
-  if (kind === 'tty') return ttyView(process.stderr, origin, experiment.metadata.name, experiment.probes.map((p) => p.name));
-  return kind === 'plain' ? plainView(process.stderr, origin) : undefined;
-}
-
-/**
- * The first SIGINT or SIGTERM calls `abort` (rollbacks run); the second exits at once. The live view in use then, if
- * any, is cleared before the notice so that no stale frame stays on screen. Returns the function that stops listening.
- */
-export function onInterrupt(abort: () => void, view: () => LiveView | undefined = () => undefined): () => void {
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    interrupts++;
-    if (interrupts === 1) {
-      view()?.interrupt();
-      process.stderr.write(`\n${signal}: aborting; rollbacks are running (press Ctrl-C again to exit without them)\n`);
-      abort();
-    } else {
-      process.stderr.write(`${signal}: exiting before rollbacks finished; check the resources named in the journal\n`);
-      process.exit(3);
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
-}
-
-/**
- * Writes the journal where the options say and prints its summary (or JSON), ending with where the journal and any
- * `reports` were written; returns the verdict's exit code.
- */
-export async function reportJournal(journal: Journal, options: Pick<RunCommandOptions, 'journal' | 'results'>, globals: GlobalOptions, reports: readonly string[] = []): Promise<number> {
-  const path = options.journal ?? join(options.results, `${journal.runId}.json`);
-  await writeJournalFile(path, journal);
-  if (globals.json) process.stdout.write(`${JSON.stringify({ runId: journal.runId, journal: path, ...(reports.length === 0 ? {} : { reports }), verdict: journal.verdict, times: headlineTimes(journal), measurement: journal.measurement, objectives: journal.objectives })}
-`);
-  else process.stdout.write(`${renderSummary(journal)}journal: ${path}
-${reports.map((r) => `report: ${r}
-`).join('')}`);
-  return journal.verdict.exitCode;
-}
-
-function kindOfView(options: RunCommandOptions, globals: GlobalOptions): 'tty' | 'plain' | 'none' {
-  if (options.view !== 'auto') return options.view;
-  return globals.json ? 'none' : process.stderr.isTTY ? 'tty' : 'plain';
 }
 
 /** Between trials: a simulated region is waited for until it is whole again; elsewhere the next steady-state check decides. */

@@ -59,7 +59,10 @@ export async function placeholderSimOutputs(topologyFile: string | undefined): P
 export async function startSimRegion(topologyFile: string | undefined, speed: number, port = 0, stack: StackArgs = {}): Promise<SimRegion> {
   const topology = await topologyOf(topologyFile, stack);
   const { SimRegion } = await import('../sim/server.js');
-  const region = await SimRegion.start({ topology, speed, port });
+  // The sim speaks plain errors (it imports nothing of gameday's); at this boundary one becomes a sentence with a code.
+  const region = await SimRegion.start({ topology, speed, port }).catch((error: unknown) => {
+    throw new GamedayError(ErrorCode.Internal, `The simulated region did not start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  });
   try {
     await region.world.ready(Math.max(10_000, BOOT_BUDGET_AWS_MS / speed));
   } catch (error) {
@@ -78,6 +81,7 @@ export async function remoteSimOutputs(endpoint: string): Promise<Record<string,
 export async function remoteSim(endpoint: string): Promise<{ outputs: Record<string, string>; speed: number }> {
   try {
     const res = await fetch(new URL('/_sim/outputs', endpoint));
+    // Caught below: its text becomes part of the sentence the operator sees.
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const body = (await res.json()) as { outputs: Record<string, string>; speed?: unknown };
     // A region that does not say its speed is one from before it did: its speed is unknown, taken as the default 1.

@@ -39,6 +39,7 @@ export function delegateToFis(loaded: LoadedExperiment, registry: Registry, ctx:
   const blocking = converted.unexpressed.filter((u: Unexpressed) => u.keptByGameday !== true);
   if (blocking.length > 0) throw invalid(`${loaded.file} cannot run through FIS: ${blocking.map((u) => `${u.what} is not expressible (${u.reason})`).join('; ')}.`);
   const definition = registry.action('aws.fis.experiment');
+  // Invariant, never seen by a user: the default registry, the only one the CLI runs with, holds it.
   if (definition === undefined) throw new Error('aws.fis.experiment is not registered.');
   const raw = { template: converted.template, pollInterval: '5s' };
   const fault = { name: 'via-fis', description: `the faults of ${loaded.experiment.metadata.name}, run by AWS FIS`, action: 'aws.fis.experiment', args: definition.args.parse(raw), startAfter: 0 };

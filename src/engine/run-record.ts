@@ -5,7 +5,7 @@ import { formatDuration } from '../experiment/duration.js';
 import { ExitCode } from '../errors/gameday-error.js';
 import type { Registry } from '../registry/registry.js';
 import type { ProbeReport, ProbeSession } from '../registry/types.js';
-import type { AwsTarget } from '../aws/client-factory.js';
+import type { AwsTarget } from '../aws/client-config.js';
 import { VERSION } from '../version.js';
 import { redact } from '../core/redact.js';
 import { uncertainty, type Bracket } from './bracket.js';
@@ -45,7 +45,7 @@ export interface RunRecord {
 }
 
 /** Exit code of each verdict, as documented in the README. */
-export function exitCodeFor(verdict: Verdict): number {
+export function exitCodeFor(verdict: Verdict): ExitCode {
   switch (verdict) {
     case 'passed':
       return ExitCode.Passed;

@@ -14,6 +14,16 @@ export const ErrorCode = {
   Frozen: 'GD_FROZEN',
   UnknownSchedule: 'GD_UNKNOWN_SCHEDULE',
   UnknownRun: 'GD_UNKNOWN_RUN',
+  /** A run ended early with a verdict (a stop condition, a refusal, an abort): the journal says which. */
+  RunStopped: 'GD_RUN_STOPPED',
+  /** Another run holds a resource this one would touch. */
+  ResourceLocked: 'GD_RESOURCE_LOCKED',
+  /** A probe could not take its measurement (a name that does not resolve, a store that does not answer). */
+  ProbeFailed: 'GD_PROBE_FAILED',
+  /** A `${steps.…}` reference has no value when its step runs. */
+  UnresolvedReference: 'GD_UNRESOLVED_REFERENCE',
+  /** An FIS experiment template that cannot be read as gameday faults, or written from them. */
+  InvalidFisTemplate: 'GD_INVALID_FIS_TEMPLATE',
   Internal: 'GD_INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

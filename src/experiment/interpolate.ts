@@ -1,5 +1,6 @@
 import type { Path } from './locate.js';
 import { didYouMean } from './suggest.js';
+import { ErrorCode, GamedayError } from '../errors/gameday-error.js';
 
 function scalar(text: string): string | number | boolean {
   if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
@@ -121,15 +122,15 @@ export function interpolateRun(value: unknown, scope: RunScope): unknown {
       if (trimmed === 'run.id') return scope.runId;
       if (trimmed === 'run.experiment') return scope.experiment;
       const m = RUN_REF.exec(trimmed);
-      if (m === null) throw new Error(`'\${${trimmed}}' is not a reference.`);
+      if (m === null) throw new GamedayError(ErrorCode.UnresolvedReference, `'\${${trimmed}}' is not a reference.`);
       const [, step = '', kind, rest = ''] = m;
       const record = scope.steps.get(step);
-      if (record === undefined) throw new Error(`'\${${trimmed}}' refers to step '${step}', which has not run.`);
+      if (record === undefined) throw new GamedayError(ErrorCode.UnresolvedReference, `'\${${trimmed}}' refers to step '${step}', which has not run.`);
       let current: unknown = kind === 'targets' ? record.targets : record.output;
       for (const key of rest.split('.').filter((k) => k !== '')) {
         current = current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined;
       }
-      if (current === undefined) throw new Error(`'\${${trimmed}}' has no value: step '${step}' produced no such field.`);
+      if (current === undefined) throw new GamedayError(ErrorCode.UnresolvedReference, `'\${${trimmed}}' has no value: step '${step}' produced no such field.`);
       return current;
     };
     const whole = /^\$\{([^}]*)\}$/.exec(text);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Registry } from '../registry/registry.js';
-import { safetyPolicy } from '../safety/policy.js';
+import { safetyPolicy } from './safety-policy.js';
 import { describe, duration, fraction, selection, stepName } from './fields.js';
 
 /** The experiment format version this build reads. */

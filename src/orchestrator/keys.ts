@@ -1,3 +1,5 @@
+import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
+
 /** Names of everything gameday keeps in Redis under one prefix (one deployment per prefix). */
 export class Keys {
   /** Name of the BullMQ queue of experiment runs. */
@@ -8,7 +10,7 @@ export class Keys {
 
   constructor(readonly prefix: string) {
     // Braces let Redis Cluster keep every key of a deployment in one hash slot ({gameday}).
-    if (!/^[\w.{}-]+$/.test(prefix)) throw new Error(`The key prefix '${prefix}' may only hold letters, digits, '.', '_', '-', '{' and '}'.`);
+    if (!/^[\w.{}-]+$/.test(prefix)) throw new GamedayError(ErrorCode.InvalidArgument, `The key prefix '${prefix}' may only hold letters, digits, '.', '_', '-', '{' and '}'.`, { exitCode: ExitCode.InvalidInput });
   }
 
   /** Hash: state, phase, verdict and live metrics of one run. */

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { Keys } from './keys.js';
+import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 
 /** Extends the lease only while the key still names its holder. */
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
@@ -7,13 +9,12 @@ const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /** A resource another run holds. */
-export class ResourceLockedError extends Error {
+export class ResourceLockedError extends GamedayError {
   constructor(
     readonly resource: string,
     readonly holder: string,
   ) {
-    super(`${resource} is locked by run ${holder}`);
-    this.name = 'ResourceLockedError';
+    super(ErrorCode.ResourceLocked, `${resource} is locked by run ${holder}`, { exitCode: ExitCode.Refused });
   }
 }
 
@@ -57,6 +58,8 @@ export class ResourceLocks {
     private readonly keys: Keys,
     /** How long a lease lives without renewal. */
     readonly leaseMs: number,
+    /** Paces the retries of a run that waits for its resources. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -83,7 +86,7 @@ export class ResourceLocks {
       if (conflict === undefined) return new LockLease(this.redis, taken, owner, this.leaseMs, (key) => options.onLost(keyOf.get(key) ?? key));
       await Promise.all(taken.map((key) => this.redis.eval(RELEASE, 1, key, owner)));
       if (!options.wait) throw conflict;
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
+      await this.clock.sleep(options.pollMs ?? 250, options.signal);
     }
   }
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Journal, Verdict } from '../engine/journal.js';
-import { RunStop, runExperiment } from '../engine/runner.js';
+import { runExperiment } from '../engine/runner.js';
+import { RunStop } from '../engine/run/run-stop.js';
 import { exitCodeFor } from '../engine/run-record.js';
 import type { Sample } from '../engine/sampler.js';
 import type { Registry } from '../registry/registry.js';
@@ -21,6 +22,8 @@ import { runJobSchema, type RunJob } from './run-job.js';
 import type { PrepareWorld, RunWorld } from './run-world.js';
 import { RunStore, type ProbeMetrics, type RunStatus } from './run-store.js';
 import { UndoLog } from './undo-log.js';
+import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
+import { systemClock, type Clock } from '../core/clock.js';
 
 export interface RunWorkerOptions {
   redis: Redis;
@@ -40,6 +43,8 @@ export interface RunWorkerOptions {
   rollbackTimeoutMs?: number;
   /** Told one line per run that starts or ends. */
   log?(line: string): void;
+  /** Paces the worker's own waits (for locks, for a lost run's lease). @defaultValue the system clock */
+  clock?: Clock;
 }
 
 /** How a queued run ended, as the job's return value. */
@@ -72,13 +77,13 @@ export class RunWorker {
 
   constructor(options: RunWorkerOptions) {
     const concurrency = options.concurrency ?? 1;
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`A worker's concurrency must be a whole number of at least 1, not ${concurrency}.`);
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new GamedayError(ErrorCode.InvalidArgument, `A worker's concurrency must be a whole number of at least 1, not ${concurrency}.`, { exitCode: ExitCode.InvalidInput });
     const leaseMs = options.leaseMs ?? 30_000;
-    if (!(leaseMs >= 1_000)) throw new Error(`A worker's lease must be at least 1s, not ${leaseMs}ms.`);
-    this.#o = { concurrency, leaseMs, rollbackTimeoutMs: 300_000, ...options };
+    if (!(leaseMs >= 1_000)) throw new GamedayError(ErrorCode.InvalidArgument, `A worker's lease must be at least 1s, not ${leaseMs}ms.`, { exitCode: ExitCode.InvalidInput });
+    this.#o = { concurrency, leaseMs, rollbackTimeoutMs: 300_000, ...options, clock: options.clock ?? systemClock };
     this.#store = new RunStore(options.redis, options.keys);
     this.#undo = new UndoLog(options.redis, options.keys);
-    this.#locks = new ResourceLocks(options.redis, options.keys, leaseMs);
+    this.#locks = new ResourceLocks(options.redis, options.keys, leaseMs, this.#o.clock);
     this.#killSwitch = new KillSwitch(options.redis, options.keys);
     this.#freeze = new FreezeWindows(options.redis, options.keys);
   }
@@ -220,7 +225,7 @@ export class RunWorker {
       const current = await this.#store.get(runId);
       if (current?.state === 'finished') return outcomeOf(current);
       if ((await redis.exists(this.#o.keys.alive(runId))) === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, this.#o.leaseMs / 4)));
+      await this.#o.clock.sleep(Math.min(1_000, this.#o.leaseMs / 4));
     }
     const alive = this.#keepAlive(runId);
     try {

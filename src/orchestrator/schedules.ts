@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { newRunId } from '../engine/runner.js';
 import { exitCodeFor } from '../engine/run-record.js';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { cronProblem } from './cron-pattern.js';
 import type { Keys } from './keys.js';
 import type { RunJob } from './run-job.js';
@@ -140,6 +141,8 @@ export interface GameDayWorkerOptions {
   log?(line: string): void;
   /** Picks the jitter delay in [0, max). @defaultValue a uniform random integer */
   jitter?(maxMs: number): number;
+  /** Paces the jitter and the wait between a sequence's runs. @defaultValue the system clock */
+  clock?: Clock;
 }
 
 /**
@@ -219,18 +222,8 @@ export class GameDayWorker {
   }
 
   #sleep(ms: number): Promise<void> {
-    const signal = this.#stop.signal;
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(new Error('the worker was stopped during the game day'));
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', stop);
-        resolve();
-      }, ms);
-      const stop = (): void => {
-        clearTimeout(timer);
-        reject(new Error('the worker was stopped during the game day'));
-      };
-      signal.addEventListener('abort', stop, { once: true });
+    return (this.#o.clock ?? systemClock).sleep(ms, this.#stop.signal).catch(() => {
+      throw new GamedayError(ErrorCode.Aborted, 'the worker was stopped during the game day', { exitCode: ExitCode.Aborted });
     });
   }
 }

@@ -23,22 +23,8 @@ export interface TargetSpec {
   selection: import('../experiment/selection.js').SelectionMode;
 }
 
-/** One outbound call an action made (AWS or otherwise); appended to the journal. */
-export interface CallRecord {
-  service: string;
-  operation: string;
-  /** Request summary with secrets already redacted. */
-  request: Record<string, unknown>;
-  startedAt: number;
-  endedAt: number;
-  /** Whether the call changes anything (an injection), as opposed to reading state. */
-  mutating: boolean;
-  ok: boolean;
-  /** Summary of what came back (status, ids, states), secrets redacted. */
-  response?: Record<string, unknown> | undefined;
-  requestId?: string | undefined;
-  error?: { name: string; message: string; fault?: string | undefined } | undefined;
-}
+export type { CallRecord } from '../core/call-record.js';
+import type { CallRecord } from '../core/call-record.js';
 
 /** Everything an action or probe may use; nothing else reaches it. */
 export interface ActivityContext {

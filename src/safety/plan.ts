@@ -8,8 +8,8 @@ import { formatSelection, seededRandom } from '../experiment/selection.js';
 import type { Experiment } from '../experiment/schema.js';
 import type { Registry } from '../registry/registry.js';
 import type { ActivityContext, Resource } from '../registry/types.js';
-import { resolveTargets } from '../engine/targets.js';
-import type { SafetyPolicy } from './policy.js';
+import type { SafetyPolicy } from '../experiment/safety-policy.js';
+import { resolveTargets } from './targets.js';
 
 /**
  * The operator's own limits, from the machine's configuration rather than the experiment: an experiment file cannot
@@ -116,6 +116,7 @@ export async function buildPlan(
 
   for (const [i, fault] of e.faults.entries()) {
     const definition = registry.action(fault.action);
+    // Invariant, never seen by a user: loading refuses an experiment that names an unregistered action.
     if (definition === undefined) throw new Error(`Action '${fault.action}' is not registered.`);
     const fallback = definition.rollback === undefined ? 'none (not undoable)' : 'automatic';
     const undo = (resources: readonly Resource[]): string => definition.undo?.(fault.args, resources) ?? fallback;

@@ -26,7 +26,7 @@ import { terminateInstancesAction } from '../../src/actions/ec2/terminate-instan
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { resolveTargets } from '../../src/engine/targets.js';
+import { resolveTargets } from '../../src/safety/targets.js';
 import { ActionFailedError, AwsCallError } from '../../src/errors/action-error.js';
 import type { SelectionMode } from '../../src/experiment/selection.js';
 import { asgInServiceProbe } from '../../src/probes/aws/asg-in-service.js';

@@ -34,8 +34,13 @@ describe('resource locks', { skip: SKIP_WITHOUT_REDIS }, () => {
       await assert.rejects(locks.acquire('run-b', 'sim', ['i-3', 'i-2'], { wait: false, signal, onLost }), (e: unknown) => e instanceof ResourceLockedError && e.resource === 'i-2' && e.holder === 'run-a');
       // All or none: the refused run kept nothing.
       assert.equal(await client.exists(keys.lock('sim', 'i-3')), 0);
-      // Renewed past its first lease.
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // Renewed past its first lease: still run-a's once Redis's own clock is past the expiry it was set with.
+      const redisNow = async (): Promise<number> => {
+        const [seconds, micros] = await client.time();
+        return Number(seconds) * 1_000 + Number(micros) / 1_000;
+      };
+      const firstExpiry = (await redisNow()) + (await client.pttl(keys.lock('sim', 'i-1')));
+      await waitFor('the lease to outlive its first expiry', async () => (await redisNow()) > firstExpiry, { timeoutMs: 5_000, intervalMs: 50 });
       assert.equal(await client.get(keys.lock('sim', 'i-1')), 'run-a');
       await a.release();
       assert.equal(await client.exists(keys.lock('sim', 'i-1')), 0);

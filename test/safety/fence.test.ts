@@ -12,7 +12,7 @@ import { Registry } from '../../src/registry/registry.js';
 import type { ActionDefinition, ActivityContext, CallRecord, Resource } from '../../src/registry/types.js';
 import { PlanFence } from '../../src/safety/fence.js';
 import { buildPlan } from '../../src/safety/plan.js';
-import { safetyPolicy } from '../../src/safety/policy.js';
+import { safetyPolicy } from '../../src/experiment/safety-policy.js';
 
 /** A mutating SDK command, as the SDK spells one: its class name is the operation. */
 class TerminateInstancesCommand {

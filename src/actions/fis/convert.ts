@@ -4,10 +4,11 @@
  * with probes to fill in) and `run --via-fis`. What one side cannot express is reported by name, never dropped.
  */
 import type { Experiment, FaultSpec } from '../../experiment/schema.js';
-import type { SafetyPolicy } from '../../safety/policy.js';
+import type { SafetyPolicy } from '../../experiment/safety-policy.js';
 import type { SelectionMode } from '../../experiment/selection.js';
 import { isoDuration, parseIsoDuration } from '../../experiment/duration.js';
 import { arnId, type FisActionBody, type FisTargetBody, type FisTemplateBody } from './template.js';
+import { ErrorCode, ExitCode, GamedayError } from '../../errors/gameday-error.js';
 
 /** Something one side could not express, by the name the user gave it. */
 export interface Unexpressed {
@@ -135,7 +136,7 @@ export function toFisTemplate(e: Experiment, ctx: ExportContext): { template: Fi
   const actions: Record<string, FisActionBody> = {};
   const unexpressed: Unexpressed[] = [];
   const needAccount = (what: string): string => {
-    if (ctx.account === undefined) throw new Error(`${what} needs the account id for its ARN: pass --account or list exactly one account in environment.allowedAccountIds.`);
+    if (ctx.account === undefined) throw new GamedayError(ErrorCode.InvalidArgument, `${what} needs the account id for its ARN: pass --account or list exactly one account in environment.allowedAccountIds.`, { exitCode: ExitCode.InvalidInput });
     return ctx.account;
   };
   for (const fault of e.faults) {
@@ -248,9 +249,9 @@ export function fromFisTemplate(t: FisTemplateBody): { faults: ImportedFault[]; 
   const visit = (name: string, seen: Set<string>): number => {
     const known = ends.get(name);
     if (known !== undefined) return known;
-    if (seen.has(name)) throw new Error(`actions.${name}.startAfter forms a cycle.`);
+    if (seen.has(name)) throw new GamedayError(ErrorCode.InvalidFisTemplate, `actions.${name}.startAfter forms a cycle.`, { exitCode: ExitCode.InvalidInput });
     const a = t.actions[name];
-    if (a === undefined) throw new Error(`an action starts after '${name}', which the template does not define.`);
+    if (a === undefined) throw new GamedayError(ErrorCode.InvalidFisTemplate, `An action starts after '${name}', which the template does not define.`, { exitCode: ExitCode.InvalidInput });
     const start = Math.max(0, ...(a.startAfter ?? []).map((p) => visit(p, new Set([...seen, name]))));
     starts.set(name, start);
     ends.set(name, start + lengthOf(a));

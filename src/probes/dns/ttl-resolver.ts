@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { Resolver } from 'node:dns/promises';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../../core/clock.js';
+import { ErrorCode, GamedayError } from '../../errors/gameday-error.js';
 
 /** A DNS server to ask, `host:port` or `host`, as the `dns` probe and the `resolver` argument of other probes take it. */
 export const dnsServerArg = z.string().regex(/^[0-9a-fA-F:.[\]]+(:\d+)?$/, { error: 'a resolver is an address, optionally with :port' });
@@ -38,10 +39,10 @@ export class TtlResolver {
       answers = await this.#resolver.resolve4(name, { ttl: true });
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'failed';
-      throw new Error(`${name} did not resolve through ${this.server} (${code === 'ENOTFOUND' ? 'no such name' : code})`);
+      throw new GamedayError(ErrorCode.ProbeFailed, `${name} did not resolve through ${this.server} (${code === 'ENOTFOUND' ? 'no such name' : code})`);
     }
     const first = answers[0];
-    if (first === undefined) throw new Error(`${name} has no address at ${this.server}`);
+    if (first === undefined) throw new GamedayError(ErrorCode.ProbeFailed, `${name} has no address at ${this.server}`);
     const ttl = Math.min(...answers.map((a) => a.ttl));
     this.#cache.set(name, { address: first.address, expires: now + (ttl * 1_000) / this.#speed });
     return first.address;

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { duration } from '../../experiment/fields.js';
 import type { ProbeDefinition, ProbeReport } from '../../registry/types.js';
 import { connectionArgs, connector, drop, sqlErrorText, type Connection } from './connection.js';
+import { ErrorCode, GamedayError } from '../../errors/gameday-error.js';
 
 const args = z.strictObject({
   ...connectionArgs,
@@ -104,7 +105,7 @@ async function connectWhenUp(connections: ReturnType<typeof connector>, signal: 
     try {
       return (await connections.open()).client;
     } catch (error) {
-      if (signal.aborted) throw new Error(`could not read the ledger back: ${sqlErrorText(error)}`);
+      if (signal.aborted) throw new GamedayError(ErrorCode.ProbeFailed, `could not read the ledger back: ${sqlErrorText(error)}`);
       await clock.sleep(delay);
       delay = Math.min(2_000, delay * 2);
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { matchesTarget } from '../../src/engine/targets.js';
+import { matchesTarget } from '../../src/safety/targets.js';
 import { partitionOf } from '../../src/actions/ec2/instances.js';
 import type { Resource } from '../../src/registry/types.js';
 

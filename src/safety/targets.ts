@@ -1,6 +1,16 @@
 import { formatSelection, applySelection, seededRandom } from '../experiment/selection.js';
 import type { ActivityContext, AnyActionDefinition, Resource, TargetSpec } from '../registry/types.js';
-import type { Journal } from './journal.js';
+
+/** How one fault's targets were picked, as the plan and the journal record it (so the pick can be replayed). */
+export interface TargetRecord {
+  fault: string;
+  type: string;
+  selection: string;
+  seed: number;
+  candidates: number;
+  withoutOptIn: number;
+  selected: { id: string; arn?: string; tags: Record<string, string> }[];
+}
 
 /** Whether a resource matches every id, tag and filter of a target spec. */
 export function matchesTarget(r: Resource, spec: TargetSpec): boolean {
@@ -32,7 +42,7 @@ export async function resolveTargets(
   seed: number,
   ctx: ActivityContext,
   eligible: (r: Resource) => boolean = () => true,
-): Promise<{ record: Journal['targets'][number]; selected: Resource[] }> {
+): Promise<{ record: TargetRecord; selected: Resource[] }> {
   const type = spec.type ?? definition.targetType ?? 'unknown';
   const inventory = definition.inventory === undefined ? [] : await definition.inventory(spec, ctx);
   const matching = inventory.filter((r) => r.type === type && matchesTarget(r, spec));

@@ -1,0 +1,54 @@
+// Import rules of gameday's layers (docs/architecture.md): cli → orchestrator → engine → actions/probes → aws, and the
+// simulated region as a world of its own. test/architecture/imports.test.ts checks src against these on every test run.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Files that import each other cannot be understood, tested or moved one at a time.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'cli-imported-by-nothing',
+      severity: 'error',
+      comment: 'The CLI is the top layer: what another layer needs from it belongs in that layer.',
+      from: { path: '^src/', pathNot: '^src/cli/' },
+      to: { path: '^src/cli/' },
+    },
+    {
+      name: 'orchestrator-above-engine',
+      severity: 'error',
+      comment: 'The queue and its workers drive runs; nothing a run is made of may reach back up to them.',
+      from: { path: '^src/(engine|actions|probes|aws|registry|safety|experiment|report|core|errors)/' },
+      to: { path: '^src/orchestrator/' },
+    },
+    {
+      name: 'engine-above-definitions',
+      severity: 'error',
+      comment: 'Actions and probes are run by the engine, never the other way round.',
+      from: { path: '^src/(actions|probes|aws|registry|safety|experiment|core|errors)/' },
+      to: { path: '^src/engine/' },
+    },
+    {
+      name: 'definitions-above-aws',
+      severity: 'error',
+      comment: 'The AWS client layer serves actions and probes and knows none of them.',
+      from: { path: '^src/(aws|core|errors)/' },
+      to: { path: '^src/(actions|probes|registry|engine|safety)/' },
+    },
+    {
+      name: 'sim-reached-only-by-cli-hosting',
+      severity: 'error',
+      comment: 'The simulated region is reached over HTTP through the AWS SDK; only the CLI, which hosts it, imports it.',
+      from: { path: '^src/', pathNot: '^src/(sim|cli)/' },
+      to: { path: '^src/sim/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+  },
+};

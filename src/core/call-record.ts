@@ -1,0 +1,16 @@
+/** One outbound call an action made (AWS or otherwise); appended to the journal. */
+export interface CallRecord {
+  service: string;
+  operation: string;
+  /** Request summary with secrets already redacted. */
+  request: Record<string, unknown>;
+  startedAt: number;
+  endedAt: number;
+  /** Whether the call changes anything (an injection), as opposed to reading state. */
+  mutating: boolean;
+  ok: boolean;
+  /** Summary of what came back (status, ids, states), secrets redacted. */
+  response?: Record<string, unknown> | undefined;
+  requestId?: string | undefined;
+  error?: { name: string; message: string; fault?: string | undefined } | undefined;
+}

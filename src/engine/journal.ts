@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ExitCode } from '../errors/gameday-error.js';
 import type { Bracket } from './bracket.js';
 import type { Measurement } from './measurement.js';
 import type { Sample } from './sampler.js';
@@ -9,6 +10,25 @@ export const JOURNAL_SCHEMA = 'gameday.journal/v1';
 /** The closed set of verdicts. */
 export const VERDICTS = ['passed', 'failed-objective', 'not-recovered', 'not-steady', 'aborted', 'errored', 'invalid-fault', 'refused'] as const;
 export type Verdict = (typeof VERDICTS)[number];
+
+/** Exit code of each verdict, as documented in the README. */
+export function exitCodeFor(verdict: Verdict): ExitCode {
+  switch (verdict) {
+    case 'passed':
+      return ExitCode.Passed;
+    case 'failed-objective':
+    case 'not-recovered':
+    case 'not-steady':
+      return ExitCode.Failed;
+    case 'aborted':
+      return ExitCode.Aborted;
+    case 'errored':
+    case 'invalid-fault':
+      return ExitCode.Error;
+    case 'refused':
+      return ExitCode.Refused;
+  }
+}
 
 const TIME_BASE = 'wall-clock ms; AWS-equivalent = × environment.speed';
 const ms = z.number().meta({ description: `Instant: ${TIME_BASE}, since the run started (monotonic clock).` });

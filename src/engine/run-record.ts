@@ -2,14 +2,13 @@ import type { AuditEntry } from '../aws/audit.js';
 import type { Experiment, ProbeSpec } from '../experiment/schema.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { formatDuration } from '../experiment/duration.js';
-import { ExitCode } from '../errors/gameday-error.js';
 import type { Registry } from '../registry/registry.js';
 import type { ProbeReport, ProbeSession } from '../registry/types.js';
 import type { AwsTarget } from '../aws/client-config.js';
 import { VERSION } from '../version.js';
 import { redact } from '../core/redact.js';
 import { uncertainty, type Bracket } from './bracket.js';
-import { encodeSamples, JOURNAL_SCHEMA, relativeMeasurement, type ActivityRecord, type Journal, type Verdict } from './journal.js';
+import { encodeSamples, exitCodeFor, JOURNAL_SCHEMA, relativeMeasurement, type ActivityRecord, type Journal, type Verdict } from './journal.js';
 import { measure } from './measurement.js';
 import { checkObjectives, notEvaluated } from './objectives.js';
 import { objectiveProbes, requestProbes } from '../experiment/objective-probes.js';
@@ -44,24 +43,6 @@ export interface RunRecord {
   reason: string;
 }
 
-/** Exit code of each verdict, as documented in the README. */
-export function exitCodeFor(verdict: Verdict): ExitCode {
-  switch (verdict) {
-    case 'passed':
-      return ExitCode.Passed;
-    case 'failed-objective':
-    case 'not-recovered':
-    case 'not-steady':
-      return ExitCode.Failed;
-    case 'aborted':
-      return ExitCode.Aborted;
-    case 'errored':
-    case 'invalid-fault':
-      return ExitCode.Error;
-    case 'refused':
-      return ExitCode.Refused;
-  }
-}
 
 const round = (n: number): number => Math.round(n * 1_000) / 1_000;
 

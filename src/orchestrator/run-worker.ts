@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Journal, Verdict } from '../engine/journal.js';
 import { runExperiment } from '../engine/runner.js';
 import { RunStop } from '../engine/run/run-stop.js';
-import { exitCodeFor } from '../engine/run-record.js';
+import { exitCodeFor } from '../engine/journal.js';
 import type { Sample } from '../engine/sampler.js';
 import type { Registry } from '../registry/registry.js';
 import { writeJournalFile } from '../report/journal-file.js';

@@ -3,7 +3,7 @@ import { defaultRepeatStrategy, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { newRunId } from '../engine/runner.js';
-import { exitCodeFor } from '../engine/run-record.js';
+import { exitCodeFor } from '../engine/journal.js';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { cronProblem } from './cron-pattern.js';

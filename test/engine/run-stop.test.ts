@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { exitCodeFor } from '../../src/engine/run-record.js';
+import { exitCodeFor } from '../../src/engine/journal.js';
 import { RunStop } from '../../src/engine/run/run-stop.js';
 import { ErrorCode, ExitCode, GamedayError } from '../../src/errors/gameday-error.js';
 import { VERDICTS } from '../../src/engine/journal.js';

@@ -1,6 +1,5 @@
 import { ErrorCode, GamedayError } from '../../errors/gameday-error.js';
-import type { Verdict } from '../journal.js';
-import { exitCodeFor } from '../run-record.js';
+import { exitCodeFor, type Verdict } from '../journal.js';
 
 /**
  * Why the run stopped early. A hook (or the reason of the caller's abort signal) can throw one to set the verdict; its

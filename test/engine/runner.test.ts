@@ -5,6 +5,7 @@ import { ActionFailedError } from '../../src/errors/action-error.js';
 import { parseExperiment } from '../../src/experiment/load.js';
 import { journalSchema, type Journal } from '../../src/engine/journal.js';
 import { runExperiment } from '../../src/engine/runner.js';
+import { NO_AWS_CALL } from '../../src/registry/capabilities.js';
 import { Registry } from '../../src/registry/registry.js';
 import { defaultRegistry } from '../../src/registry/default-registry.js';
 import { httpProbe } from '../../src/probes/net/http.js';
@@ -229,6 +230,7 @@ describe('faults with an automatic undo', () => {
       summary: 'Takes the test workload down; its rollback brings it back.',
       mutating: true,
       permissions: { read: [], write: [] },
+      capabilities: NO_AWS_CALL,
       args: z.strictObject({ mode: z.enum(['refuse', 'error']).default('refuse') }),
       async run(a) {
         if (!workload.isUp) throw new ActionFailedError('The workload is already down.');

@@ -1,3 +1,4 @@
+import type { DescribeInstancesCommandOutput } from '@aws-sdk/client-ec2';
 import type { AwsClientFactory } from './client-factory.js';
 import { sdk } from './sdk.js';
 
@@ -29,65 +30,56 @@ interface CheckContext {
 
 type Call = (aws: AwsClientFactory, ctx: CheckContext) => Promise<void>;
 
+/** The services whose calls prove a permission, by the client factory's and `sdk`'s shared names. */
+type CheckedService = 'ec2' | 'autoScaling' | 'elbv2' | 'rds' | 'route53' | 'fis' | 'cloudWatch';
+
+/**
+ * One check as data: the service, the command it sends (built from the service's SDK module and what the checks
+ * learnt so far) and, optionally, what the answer teaches the later checks.
+ */
+const call =
+  <S extends CheckedService, O = unknown>(
+    service: S,
+    make: (module: Awaited<ReturnType<(typeof sdk)[S]>>, ctx: CheckContext) => { input: unknown },
+    learn?: (output: O, ctx: CheckContext) => void,
+  ): Call =>
+  async (aws, ctx) => {
+    // Each command is typed for its own output; a check only needs the answer, or the error.
+    const client = (await aws[service]()) as unknown as { send(command: { input: unknown }): Promise<O> };
+    const output = await client.send(make((await sdk[service]()) as Awaited<ReturnType<(typeof sdk)[S]>>, ctx));
+    learn?.(output, ctx);
+  };
+
+/** The first instance that is not terminated: the one the dry runs name. */
+function rememberInstance(out: DescribeInstancesCommandOutput, ctx: CheckContext): void {
+  const live = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).find((i) => i.State?.Name !== 'terminated' && i.InstanceId !== undefined);
+  if (live?.InstanceId !== undefined) ctx.instanceId = live.InstanceId;
+}
+
 /** Read-only calls that need no resource name, so making them proves the permission. */
 const READS: Readonly<Record<string, Call>> = {
-  'ec2:DescribeInstances': async (aws, ctx) => {
-    const { DescribeInstancesCommand } = await sdk.ec2();
-    const out = await (await aws.ec2()).send(new DescribeInstancesCommand({ MaxResults: 20 }));
-    const live = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).find((i) => i.State?.Name !== 'terminated' && i.InstanceId !== undefined);
-    if (live?.InstanceId !== undefined) ctx.instanceId = live.InstanceId;
-  },
-  'autoscaling:DescribeAutoScalingGroups': async (aws) => {
-    const { DescribeAutoScalingGroupsCommand } = await sdk.autoScaling();
-    await (await aws.autoScaling()).send(new DescribeAutoScalingGroupsCommand({ MaxRecords: 1 }));
-  },
-  'elasticloadbalancing:DescribeTargetGroups': async (aws) => {
-    const { DescribeTargetGroupsCommand } = await sdk.elbv2();
-    await (await aws.elbv2()).send(new DescribeTargetGroupsCommand({ PageSize: 1 }));
-  },
-  'rds:DescribeDBInstances': async (aws) => {
-    const { DescribeDBInstancesCommand } = await sdk.rds();
-    await (await aws.rds()).send(new DescribeDBInstancesCommand({ MaxRecords: 20 }));
-  },
-  'rds:DescribeDBClusters': async (aws) => {
-    const { DescribeDBClustersCommand } = await sdk.rds();
-    await (await aws.rds()).send(new DescribeDBClustersCommand({ MaxRecords: 20 }));
-  },
-  'route53:ListHealthChecks': async (aws) => {
-    const { ListHealthChecksCommand } = await sdk.route53();
-    await (await aws.route53()).send(new ListHealthChecksCommand({ MaxItems: 1 }));
-  },
-  'fis:ListExperimentTemplates': async (aws) => {
-    const { ListExperimentTemplatesCommand } = await sdk.fis();
-    await (await aws.fis()).send(new ListExperimentTemplatesCommand({ maxResults: 1 }));
-  },
-  'cloudwatch:DescribeAlarms': async (aws) => {
-    const { DescribeAlarmsCommand } = await sdk.cloudWatch();
-    await (await aws.cloudWatch()).send(new DescribeAlarmsCommand({ MaxRecords: 1 }));
-  },
+  'ec2:DescribeInstances': call('ec2', (m) => new m.DescribeInstancesCommand({ MaxResults: 20 }), rememberInstance),
+  'autoscaling:DescribeAutoScalingGroups': call('autoScaling', (m) => new m.DescribeAutoScalingGroupsCommand({ MaxRecords: 1 })),
+  'elasticloadbalancing:DescribeTargetGroups': call('elbv2', (m) => new m.DescribeTargetGroupsCommand({ PageSize: 1 })),
+  'rds:DescribeDBInstances': call('rds', (m) => new m.DescribeDBInstancesCommand({ MaxRecords: 20 })),
+  'rds:DescribeDBClusters': call('rds', (m) => new m.DescribeDBClustersCommand({ MaxRecords: 20 })),
+  'route53:ListHealthChecks': call('route53', (m) => new m.ListHealthChecksCommand({ MaxItems: 1 })),
+  'fis:ListExperimentTemplates': call('fis', (m) => new m.ListExperimentTemplatesCommand({ maxResults: 1 })),
+  'cloudwatch:DescribeAlarms': call('cloudWatch', (m) => new m.DescribeAlarmsCommand({ MaxRecords: 1 })),
 };
 
 /** An id in EC2's format that names no instance, for dry runs when the account has none to name. */
 const PLACEHOLDER_INSTANCE = 'i-0000000000000000f';
 
-type Ec2Sdk = Awaited<ReturnType<typeof sdk.ec2>>;
-
-/** A mutating EC2 call with `DryRun=true`, naming the instance the reads found (it then changes nothing). */
-const ec2DryRun =
-  (make: (ec2: Ec2Sdk, input: { InstanceIds: string[]; DryRun: true }) => { input: unknown }): Call =>
-  async (aws, ctx) => {
-    const input = { InstanceIds: [ctx.instanceId ?? PLACEHOLDER_INSTANCE], DryRun: true as const };
-    // Each command is typed for its own output; only the error matters here.
-    const client = (await aws.ec2()) as unknown as { send(command: { input: unknown }): Promise<unknown> };
-    await client.send(make(await sdk.ec2(), input));
-  };
+/** A mutating EC2 call's input with `DryRun=true`, naming the instance the reads found (it then changes nothing). */
+const dryRun = (ctx: CheckContext): { InstanceIds: string[]; DryRun: true } => ({ InstanceIds: [ctx.instanceId ?? PLACEHOLDER_INSTANCE], DryRun: true });
 
 /** EC2's mutating calls gameday makes. */
 const DRY_RUNS: Readonly<Record<string, Call>> = {
-  'ec2:TerminateInstances': ec2DryRun((ec2, input) => new ec2.TerminateInstancesCommand(input)),
-  'ec2:StopInstances': ec2DryRun((ec2, input) => new ec2.StopInstancesCommand(input)),
-  'ec2:StartInstances': ec2DryRun((ec2, input) => new ec2.StartInstancesCommand(input)),
-  'ec2:RebootInstances': ec2DryRun((ec2, input) => new ec2.RebootInstancesCommand(input)),
+  'ec2:TerminateInstances': call('ec2', (m, ctx) => new m.TerminateInstancesCommand(dryRun(ctx))),
+  'ec2:StopInstances': call('ec2', (m, ctx) => new m.StopInstancesCommand(dryRun(ctx))),
+  'ec2:StartInstances': call('ec2', (m, ctx) => new m.StartInstancesCommand(dryRun(ctx))),
+  'ec2:RebootInstances': call('ec2', (m, ctx) => new m.RebootInstancesCommand(dryRun(ctx))),
 };
 
 /** How `iamAction` is checked: by making the call (read), by a dry run, or by asking IAM. */

@@ -1,5 +1,6 @@
-import { capabilitiesJson, renderCapabilitiesMarkdown } from '../registry/capabilities.js';
+import { capabilitiesJson } from '../registry/capability-matrix.js';
 import { defaultRegistry } from '../registry/default-registry.js';
+import { renderCapabilitiesMarkdown } from '../report/capabilities-md.js';
 import type { GlobalOptions } from './output.js';
 
 /**

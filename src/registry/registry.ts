@@ -1,3 +1,4 @@
+import { CAPABILITY_ENVIRONMENTS, LOCALSTACK_SERVICES } from './capabilities.js';
 import type { AnyActionDefinition, AnyProbeDefinition } from './types.js';
 
 
@@ -15,6 +16,7 @@ export class Registry {
   registerAction(definition: AnyActionDefinition): this {
     Registry.#checkId('action', definition.id, this.#actions);
     Registry.#checkPermissions('action', definition.id, definition.permissions);
+    Registry.#checkCapabilities('action', definition.id, definition.capabilities);
     if (definition.targetType !== undefined && definition.inventory === undefined) {
       throw new TypeError(`Action '${definition.id}' declares target type '${definition.targetType}' but no inventory to resolve it.`);
     }
@@ -25,6 +27,7 @@ export class Registry {
   registerProbe(definition: AnyProbeDefinition): this {
     Registry.#checkId('probe', definition.id, this.#probes);
     Registry.#checkPermissions('probe', definition.id, definition.permissions);
+    Registry.#checkCapabilities('probe', definition.id, definition.capabilities);
     if (definition.measures.length === 0) {
       throw new TypeError(`Probe '${definition.id}' must declare at least one measure.`);
     }
@@ -57,6 +60,29 @@ export class Registry {
     for (const action of [...(p.read as unknown[]), ...(p.write as unknown[])]) {
       if (typeof action !== 'string' || !IAM_ACTION.test(action)) {
         throw new TypeError(`The ${kind} '${id}' declares '${String(action)}' as a permission; expected an IAM action such as 'ec2:DescribeInstances'.`);
+      }
+    }
+  }
+
+  // docs/capabilities.md and the LocalStack service lists are built from these rows: a definition without one would
+  // be missing from the matrix, and a bare `partial` or `no` would leave its user guessing why.
+  static #checkCapabilities(kind: string, id: string, capabilities: unknown): void {
+    const c = capabilities as { services?: unknown; support?: Record<string, unknown> } | undefined;
+    if (c === undefined || c === null || !Array.isArray(c.services) || typeof c.support !== 'object' || c.support === null) {
+      throw new TypeError(`The ${kind} '${id}' must declare its capabilities as { services: [...], support: { ${CAPABILITY_ENVIRONMENTS.join(', ')} } }.`);
+    }
+    for (const service of c.services as unknown[]) {
+      if (!(LOCALSTACK_SERVICES as readonly unknown[]).includes(service)) {
+        throw new TypeError(`The ${kind} '${id}' declares '${String(service)}' as a service; expected one of ${LOCALSTACK_SERVICES.join(', ')}.`);
+      }
+    }
+    for (const environment of CAPABILITY_ENVIRONMENTS) {
+      const capability = c.support[environment] as { support?: unknown; note?: unknown } | undefined;
+      if (capability === undefined || !['yes', 'partial', 'no'].includes(String(capability.support))) {
+        throw new TypeError(`The ${kind} '${id}' must say whether it works on ${environment}: yes, partial or no.`);
+      }
+      if (capability.support !== 'yes' && (typeof capability.note !== 'string' || capability.note.trim() === '')) {
+        throw new TypeError(`The ${kind} '${id}' is ${String(capability.support)} on ${environment} and must say why in a note.`);
       }
     }
   }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Capabilities } from './capabilities.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { AwsClients } from '../aws/clients.js';
@@ -85,6 +86,8 @@ export interface ActionDefinition<Args = unknown> {
   mutating: boolean;
   /** What its AWS calls need from IAM (see `Permissions`). */
   permissions: Permissions;
+  /** Where it works (sim, moto, LocalStack free and paid, AWS): its row of docs/capabilities.md. */
+  capabilities: Capabilities;
   args: z.ZodType<Args>;
   /** Present when the action acts on resolved resources of this type. */
   targetType?: string;
@@ -158,6 +161,8 @@ export interface ProbeDefinition<Args = unknown, Tolerance = unknown> {
   measures: readonly Measure[];
   /** What its AWS calls need from IAM (see `Permissions`). */
   permissions: Permissions;
+  /** Where it works (sim, moto, LocalStack free and paid, AWS): its row of docs/capabilities.md. */
+  capabilities: Capabilities;
   args: z.ZodType<Args>;
   tolerance: z.ZodType<Tolerance>;
   /** Tolerance applied when the experiment gives none. */

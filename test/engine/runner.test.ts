@@ -8,6 +8,7 @@ import { runExperiment } from '../../src/engine/runner.js';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
 import { awsTargetFor } from '../../src/aws/target.js';
 import { ManualClock } from '../../src/core/manual-clock.js';
+import { NO_AWS_CALL } from '../../src/registry/capabilities.js';
 import { Registry } from '../../src/registry/registry.js';
 import { defaultRegistry } from '../../src/registry/default-registry.js';
 import { httpProbe } from '../../src/probes/net/http.js';
@@ -347,6 +348,7 @@ describe('faults with an automatic undo', () => {
       summary: 'Takes the test workload down; its rollback brings it back.',
       mutating: true,
       permissions: { read: [], write: [] },
+      capabilities: NO_AWS_CALL,
       args: z.strictObject({ mode: z.enum(['refuse', 'error']).default('refuse') }),
       async run(a) {
         if (!workload.isUp) throw new ActionFailedError('The workload is already down.');

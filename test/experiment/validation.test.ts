@@ -9,6 +9,7 @@ import { parseSelection } from '../../src/experiment/selection.js';
 import { httpProbe } from '../../src/probes/net/http.js';
 import { tcpProbe } from '../../src/probes/net/tcp.js';
 import { defaultRegistry } from '../../src/registry/default-registry.js';
+import { NO_AWS_CALL } from '../../src/registry/capabilities.js';
 import { Registry } from '../../src/registry/registry.js';
 import type { ActionDefinition } from '../../src/registry/types.js';
 import { ROOT } from '../support/cli.js';
@@ -315,6 +316,7 @@ probes:
         summary: 'Stops instances (test double).',
         mutating: true,
         permissions: { read: [], write: [] },
+        capabilities: NO_AWS_CALL,
         args: z.strictObject({ force: z.boolean().default(false) }),
         targetType: 'aws:ec2:instance',
         inventory: () => {

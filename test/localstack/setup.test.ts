@@ -10,7 +10,8 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { CAPABILITIES, servicesUsed } from '../../src/registry/capabilities.js';
+import { capabilityMatrix, servicesUsed } from '../../src/registry/capability-matrix.js';
+import { defaultRegistry } from '../../src/registry/default-registry.js';
 import { gameday, ROOT } from '../support/cli.js';
 import {
   COMMUNITY_SERVICES,
@@ -140,7 +141,7 @@ describe('the LocalStack set-up', () => {
       }
       for (const e of experiments) {
         const listed = e.tier === 'free' ? free : paid;
-        for (const s of servicesUsed(e.ids, { alarms: e.alarms })) assert.ok(listed.includes(s), `${e.file} calls ${s}, which the ${e.tier} tier's SERVICES leaves out`);
+        for (const s of servicesUsed(defaultRegistry(), e.ids, { alarms: e.alarms })) assert.ok(listed.includes(s), `${e.file} calls ${s}, which the ${e.tier} tier's SERVICES leaves out`);
       }
       // Everything the brief's reference architecture needs is in the paid list.
       for (const s of ['ec2', 'autoscaling', 'elbv2', 'rds', 'route53', 'fis', 'sts', 'cloudwatch']) assert.ok(paid.includes(s), `paid lists ${s}`);
@@ -161,7 +162,7 @@ describe('the LocalStack set-up', () => {
       for (const e of experiments) {
         const column = e.tier === 'free' ? 'localstack-free' : 'localstack-paid';
         for (const id of e.ids) {
-          const row = CAPABILITIES[id];
+          const row = capabilityMatrix(defaultRegistry()).find((r) => r.id === id);
           assert.ok(row !== undefined, `${e.file}: ${id} is in the matrix`);
           assert.notEqual(row.support[column].support, 'no', `${e.file} uses ${id}, which ${column} cannot serve: ${row.support[column].note ?? ''}`);
           assert.ok(row.services.length > 0, `${e.file} uses ${id}, which probes a workload; LocalStack runs none`);

@@ -1,34 +1,52 @@
 /**
- * The capability matrix: a row for every registered action and probe and none for anything else, moto claims that
- * name a conformance test which exists, and docs/capabilities.md exactly what `gameday capabilities` prints.
+ * The capability matrix: every registered action and probe declares its row, a definition without a complete one is
+ * refused when it registers, moto claims name a conformance test which exists, and docs/capabilities.md is exactly
+ * what `gameday capabilities` prints.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CAPABILITIES, CAPABILITY_ENVIRONMENTS, capabilityProblems, renderCapabilitiesMarkdown, servicesUsed, type CapabilityRow } from '../../src/registry/capabilities.js';
+import { CAPABILITY_ENVIRONMENTS, type Capabilities } from '../../src/registry/capabilities.js';
+import { capabilityMatrix, servicesUsed, type CapabilityMatrixRow } from '../../src/registry/capability-matrix.js';
 import { defaultRegistry } from '../../src/registry/default-registry.js';
+import { Registry } from '../../src/registry/registry.js';
+import type { AnyActionDefinition, AnyProbeDefinition } from '../../src/registry/types.js';
+import { renderCapabilitiesMarkdown } from '../../src/report/capabilities-md.js';
 import { gameday, ROOT } from '../support/cli.js';
 
 const registry = defaultRegistry();
+const CAPABILITIES: Readonly<Record<string, CapabilityMatrixRow>> = Object.fromEntries(capabilityMatrix(registry).map((row) => [row.id, row]));
 
 describe('the capability matrix', () => {
   it('has exactly one row per registered action and probe, of the right kind', () => {
-    assert.deepEqual(capabilityProblems(registry), []);
+    const matrix = capabilityMatrix(registry);
+    assert.deepEqual(matrix.map((r) => [r.id, r.kind]), [...registry.actions.map((a) => [a.id, 'action']), ...registry.probes.map((p) => [p.id, 'probe'])]);
     const ids = [...registry.actions.map((a) => a.id), ...registry.probes.map((p) => p.id)].sort();
     assert.deepEqual(Object.keys(CAPABILITIES).sort(), ids);
   });
 
-  it('names what is missing, unregistered or of the wrong kind, one sentence each', () => {
-    const { 'aws.rds.failover': removed, ...rest } = CAPABILITIES;
-    assert.ok(removed !== undefined);
-    const extra: CapabilityRow = { ...removed, kind: 'action' };
-    const table = { ...rest, 'aws.ec2.melt-instances': extra, 'aws.rds.status': { ...(CAPABILITIES['aws.rds.status'] as CapabilityRow), kind: 'action' as const } };
-    assert.deepEqual(capabilityProblems(registry, table).sort(), [
-      'The action aws.rds.failover has no row in the capability matrix (src/registry/capabilities.ts).',
-      'The capability matrix calls aws.rds.status an action, but it is registered as a probe.',
-      'The capability matrix has a row for aws.ec2.melt-instances, which is not a registered action or probe.',
-    ].sort());
+  it('refuses a definition without a complete row when it registers, one sentence each', () => {
+    const action = registry.action('aws.rds.failover') as AnyActionDefinition;
+    const probe = registry.probe('aws.rds.status') as AnyProbeDefinition;
+    const without = { ...action, id: 'test.no-capabilities' } as Partial<AnyActionDefinition>;
+    delete without.capabilities;
+    assert.throws(() => new Registry().registerAction(without as AnyActionDefinition), {
+      message: "The action 'test.no-capabilities' must declare its capabilities as { services: [...], support: { sim, moto, localstack-free, localstack-paid, aws } }.",
+    });
+    const { moto: _moto, ...noMoto } = probe.capabilities.support;
+    const missing = { ...probe.capabilities, support: noMoto } as unknown as Capabilities;
+    assert.throws(() => new Registry().registerProbe({ ...probe, id: 'test.no-moto', capabilities: missing }), {
+      message: "The probe 'test.no-moto' must say whether it works on moto: yes, partial or no.",
+    });
+    const unexplained: Capabilities = { ...action.capabilities, support: { ...action.capabilities.support, aws: { support: 'partial' } } };
+    assert.throws(() => new Registry().registerAction({ ...action, id: 'test.unexplained', capabilities: unexplained }), {
+      message: "The action 'test.unexplained' is partial on aws and must say why in a note.",
+    });
+    const unknown = { ...action.capabilities, services: ['rds', 'lambda'] } as unknown as Capabilities;
+    assert.throws(() => new Registry().registerAction({ ...action, id: 'test.lambda', capabilities: unknown }), {
+      message: "The action 'test.lambda' declares 'lambda' as a service; expected one of ec2, autoscaling, elbv2, rds, route53, fis, sts, cloudwatch.",
+    });
   });
 
   it('says something for every environment, and explains every partial or missing support', () => {
@@ -71,9 +89,9 @@ describe('the capability matrix', () => {
   });
 
   it('lists the services an experiment calls, with STS for the account guard and CloudWatch for alarms', () => {
-    assert.deepEqual(servicesUsed(['aws.ec2.stop-instances', 'aws.ec2.instance-state']), ['ec2', 'sts']);
-    assert.deepEqual(servicesUsed(['aws.ec2.terminate-instances', 'aws.asg.in-service'], { alarms: true }), ['autoscaling', 'cloudwatch', 'ec2', 'sts']);
-    assert.deepEqual(servicesUsed(['http', 'http.request']), []);
+    assert.deepEqual(servicesUsed(registry, ['aws.ec2.stop-instances', 'aws.ec2.instance-state']), ['ec2', 'sts']);
+    assert.deepEqual(servicesUsed(registry, ['aws.ec2.terminate-instances', 'aws.asg.in-service'], { alarms: true }), ['autoscaling', 'cloudwatch', 'ec2', 'sts']);
+    assert.deepEqual(servicesUsed(registry, ['http', 'http.request']), []);
   });
 });
 

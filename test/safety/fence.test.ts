@@ -8,6 +8,7 @@ import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { SafetyError } from '../../src/errors/safety-error.js';
 import type { Experiment } from '../../src/experiment/schema.js';
+import { NO_AWS_CALL } from '../../src/registry/capabilities.js';
 import { Registry } from '../../src/registry/registry.js';
 import type { ActionDefinition, ActivityContext, CallRecord, Resource } from '../../src/registry/types.js';
 import { PlanFence } from '../../src/safety/fence.js';
@@ -96,6 +97,7 @@ describe('the plan fence', () => {
             summary: 'terminates (test double)',
             mutating: true,
             permissions: { read: [], write: ['ec2:TerminateInstances'] },
+            capabilities: NO_AWS_CALL,
             args: z.strictObject({}),
             targetType: 'aws:ec2:instance',
             inventory: () => Promise.resolve(inventory),

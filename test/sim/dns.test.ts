@@ -7,21 +7,12 @@ import { ChangeResourceRecordSetsCommand, CreateHealthCheckCommand, CreateHosted
 import type { TruthEvent } from '../../src/sim/ground-truth.js';
 import { SimRegion } from '../../src/sim/server.js';
 import { parseTopology } from '../../src/sim/topology.js';
+import { waitFor } from '../support/sim.js';
 
 const SPEED = 100;
 const credentials = { accessKeyId: 'A', secretAccessKey: 'b' };
 const PRIMARY = '127.1.0.1';
 const SECONDARY = '127.2.0.1';
-
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Two sites, each an ALB on its own loopback address in front of its own ASG, and a hosted zone answering for both. */
 function twoSites(records: Record<string, unknown>[]) {
@@ -63,7 +54,7 @@ async function start(records: Record<string, unknown>[] = FAILOVER): Promise<Env
   dns.setServers([region.outputs()['dns.server'] ?? '']);
   const asg = new AutoScalingClient({ region: 'us-east-1', endpoint: region.endpoint, credentials, maxAttempts: 1 });
   const r53 = new Route53Client({ region: 'us-east-1', endpoint: region.endpoint, credentials, maxAttempts: 1 });
-  await until('a ready region', () => region.world.isReady() || undefined);
+  await waitFor('a ready region', () => region.world.isReady() || undefined, { timeoutMs: 20_000 });
   return {
     region,
     dns,
@@ -109,7 +100,7 @@ describe('the region’s DNS server answers hosted zones by routing policy and h
       const now = (): number => performance.timeOrigin + performance.now(); // ground truth's clock
       const t0 = now();
       await asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'primary-asg', DesiredCapacity: 0 }));
-      await until('the SECONDARY answer', async () => ((await a(dns, 'app.example.com')).join() === SECONDARY ? true : undefined));
+      await waitFor('the SECONDARY answer', async () => ((await a(dns, 'app.example.com')).join() === SECONDARY ? true : undefined), { timeoutMs: 20_000 });
       const measured = now();
       const flip = (await events(region)).find((e) => e.kind === 'dns-answer' && e.resource === 'app.example.com.' && e.to === SECONDARY && e.epochMs >= t0);
       assert.ok(flip !== undefined, `ground truth has the answer change: ${JSON.stringify((await events(region)).filter((e) => e.kind === 'dns-answer'))}`);
@@ -119,7 +110,7 @@ describe('the region’s DNS server answers hosted zones by routing policy and h
       assert.ok(unhealthy !== undefined && unhealthy.seq < flip.seq, `the answer follows the check: ${JSON.stringify((await events(region)).filter((e) => e.kind === 'dns-answer' || e.kind === 'health-check').map((e) => [e.seq, e.kind, e.resource, e.from, e.to, Math.round(e.epochMs - t0)]))}`);
 
       await asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'primary-asg', DesiredCapacity: 1 }));
-      await until('the PRIMARY answer again', async () => ((await a(dns, 'app.example.com')).join() === PRIMARY ? true : undefined));
+      await waitFor('the PRIMARY answer again', async () => ((await a(dns, 'app.example.com')).join() === PRIMARY ? true : undefined), { timeoutMs: 20_000 });
       assert.ok((await events(region)).some((e) => e.kind === 'dns-answer' && e.resource === 'app.example.com.' && e.from === SECONDARY && e.to === PRIMARY));
     } finally {
       await env.stop();
@@ -134,11 +125,11 @@ describe('the region’s DNS server answers hosted zones by routing policy and h
       const primary = out['route53.healthcheck.primary-hc.id'] ?? '';
       const secondary = out['route53.healthcheck.secondary-hc.id'] ?? '';
       await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: primary, HealthCheckVersion: 1, Inverted: true }));
-      await until('SECONDARY while the primary check is inverted', async () => ((await a(dns, 'app.example.com')).join() === SECONDARY ? true : undefined));
+      await waitFor('SECONDARY while the primary check is inverted', async () => ((await a(dns, 'app.example.com')).join() === SECONDARY ? true : undefined), { timeoutMs: 20_000 });
       await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: secondary, HealthCheckVersion: 1, Inverted: true }));
-      await until('PRIMARY when every check is unhealthy', async () => ((await a(dns, 'app.example.com')).join() === PRIMARY ? true : undefined));
+      await waitFor('PRIMARY when every check is unhealthy', async () => ((await a(dns, 'app.example.com')).join() === PRIMARY ? true : undefined), { timeoutMs: 20_000 });
       await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: secondary, HealthCheckVersion: 2, Inverted: false }));
-      await until('SECONDARY again', async () => ((await a(dns, 'app.example.com')).join() === SECONDARY ? true : undefined));
+      await waitFor('SECONDARY again', async () => ((await a(dns, 'app.example.com')).join() === SECONDARY ? true : undefined), { timeoutMs: 20_000 });
     } finally {
       await env.stop();
     }
@@ -207,7 +198,7 @@ describe('the region’s DNS server answers hosted zones by routing policy and h
       );
       assert.deepEqual(await dns.resolve4('www.shop.test', { ttl: true }), [{ address: PRIMARY, ttl: 10 }]);
       await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: primaryCheck, HealthCheckVersion: 1, Port: 1 }));
-      await until('SECONDARY through the alias', async () => ((await a(dns, 'www.shop.test')).join() === SECONDARY ? true : undefined));
+      await waitFor('SECONDARY through the alias', async () => ((await a(dns, 'www.shop.test')).join() === SECONDARY ? true : undefined), { timeoutMs: 20_000 });
       const flip = (await events(region)).find((e) => e.kind === 'dns-answer' && e.resource === 'www.shop.test.' && e.to === SECONDARY);
       assert.equal(flip?.from, PRIMARY);
     } finally {

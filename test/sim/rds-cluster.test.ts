@@ -8,22 +8,12 @@ import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { ActionContext, CallRecord, Resource, TargetSpec } from '../../src/registry/types.js';
 import type { TruthEvent } from '../../src/sim/ground-truth.js';
-import { pgUrlThrough, resolveThrough } from '../support/sim.js';
+import { pgUrlThrough, resolveThrough, waitFor } from '../support/sim.js';
 import { SimRegion } from '../../src/sim/server.js';
 import { parseTopology } from '../../src/sim/topology.js';
 
 const SPEED = 60;
 const CREDENTIALS = { accessKeyId: 'A', secretAccessKey: 'b' };
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Starts a region with the given DB clusters, waits until it is ready, runs `fn`, and stops everything. */
 async function withRegion(dbClusters: unknown[], speed: number, fn: (region: SimRegion, rds: RDSClient) => Promise<void>): Promise<void> {
@@ -134,10 +124,10 @@ describe('simulated RDS Multi-AZ DB clusters through the SDK', () => {
       await assert.rejects(refused.connect());
       await assert.rejects(rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'ledger' })), fault('InvalidDBClusterStateFault'));
 
-      const after = await until('the cluster available again', async () => {
+      const after = await waitFor('the cluster available again', async () => {
         const c = await cluster(rds, 'ledger');
         return c.Status === 'available' ? c : undefined;
-      });
+      }, { timeoutMs: 20_000 });
       assert.deepEqual(writers(after), { 'ledger-instance-1': false, 'ledger-instance-2': false, 'ledger-instance-3': true });
 
       // The writer endpoint's name follows the writer: it answers ledger-instance-3's node now.
@@ -163,10 +153,10 @@ describe('simulated RDS Multi-AZ DB clusters through the SDK', () => {
 
       // Without a target, the next reader is promoted.
       await rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'ledger' }));
-      const again = await until('the second failover', async () => {
+      const again = await waitFor('the second failover', async () => {
         const c = await cluster(rds, 'ledger');
         return c.Status === 'available' ? c : undefined;
-      });
+      }, { timeoutMs: 20_000 });
       assert.deepEqual(writers(again), { 'ledger-instance-1': true, 'ledger-instance-2': false, 'ledger-instance-3': false });
     });
   });
@@ -184,10 +174,10 @@ describe('RebootDBCluster on the simulated region', () => {
       refused.on('error', () => undefined);
       await assert.rejects(refused.connect());
       await assert.rejects(rds.send(new RebootDBClusterCommand({ DBClusterIdentifier: 'ledger' })), fault('InvalidDBClusterStateFault'));
-      const after = await until('the cluster available again', async () => {
+      const after = await waitFor('the cluster available again', async () => {
         const c = await cluster(rds, 'ledger');
         return c.Status === 'available' ? c : undefined;
-      });
+      }, { timeoutMs: 20_000 });
       assert.equal(writers(after)['ledger-instance-1'], true);
       assert.equal(await pgUrlThrough(dns, outputs['rds.ledger.url'] ?? ''), url, 'the writer endpoint still answers the same node');
       const fresh = new pg.Client(url);

@@ -5,19 +5,9 @@ import pg from 'pg';
 import { SimRegion } from '../../src/sim/server.js';
 import { parseTopology } from '../../src/sim/topology.js';
 import type { TruthEvent } from '../../src/sim/ground-truth.js';
-import { pgUrlThrough, resolveThrough } from '../support/sim.js';
+import { pgUrlThrough, resolveThrough, waitFor } from '../support/sim.js';
 
 const SPEED = 60;
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('simulated RDS through the SDK and the PostgreSQL protocol', () => {
   let region: SimRegion;
@@ -28,7 +18,7 @@ describe('simulated RDS through the SDK and the PostgreSQL protocol', () => {
       speed: SPEED,
     });
     rds = new RDSClient({ region: 'us-east-1', endpoint: region.endpoint, credentials: { accessKeyId: 'A', secretAccessKey: 'b' }, maxAttempts: 1 });
-    await until('available databases', async () => ((await (await fetch(`${region.endpoint}/_sim/health`)).json()) as { ready: boolean }).ready || undefined);
+    await waitFor('available databases', async () => ((await (await fetch(`${region.endpoint}/_sim/health`)).json()) as { ready: boolean }).ready || undefined, { timeoutMs: 20_000 });
   });
   after(async () => {
     rds.destroy();
@@ -76,10 +66,10 @@ describe('simulated RDS through the SDK and the PostgreSQL protocol', () => {
     refused.on('error', () => undefined);
     await assert.rejects(refused.connect());
     await assert.rejects(rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: 'orders-db' })), (e: { name: string }) => e.name === 'InvalidDBInstanceStateFault' || e.name === 'InvalidDBInstanceState');
-    const after = await until('available again', async () => {
+    const after = await waitFor('available again', async () => {
       const d = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders-db' }))).DBInstances?.[0];
       return d?.DBInstanceStatus === 'available' ? d : undefined;
-    });
+    }, { timeoutMs: 20_000 });
     assert.equal(after.AvailabilityZone, 'us-east-1b');
     assert.equal(after.SecondaryAvailabilityZone, 'us-east-1a');
     // The name now answers the standby's node (in us-east-1b); the old primary's address refuses.

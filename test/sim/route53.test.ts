@@ -19,19 +19,10 @@ import {
 import type { TruthEvent } from '../../src/sim/ground-truth.js';
 import { SimRegion } from '../../src/sim/server.js';
 import { parseTopology } from '../../src/sim/topology.js';
+import { waitFor } from '../support/sim.js';
 
 const SPEED = 100;
 const credentials = { accessKeyId: 'A', secretAccessKey: 'b' };
-
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 interface Env {
   region: SimRegion;
@@ -53,7 +44,7 @@ async function start(extra: Record<string, unknown> = {}): Promise<Env> {
   });
   const r53 = new Route53Client({ region: 'us-east-1', endpoint: region.endpoint, credentials, maxAttempts: 1 });
   const asg = new AutoScalingClient({ region: 'us-east-1', endpoint: region.endpoint, credentials, maxAttempts: 1 });
-  await until('a ready region', () => region.world.isReady() || undefined);
+  await waitFor('a ready region', () => region.world.isReady() || undefined, { timeoutMs: 20_000 });
   return {
     region,
     r53,
@@ -238,10 +229,10 @@ describe('simulated Route 53 through the SDK (restXml)', () => {
       );
       const id = created.HealthCheck?.Id ?? '';
       const status = async (): Promise<string[]> => ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? []).map((o) => o.StatusReport?.Status ?? '');
-      const ok = await until('three Success observations', async () => {
+      const ok = await waitFor('three Success observations', async () => {
         const s = await status();
         return s.length === 3 && s.every((x) => x === 'Success: HTTP Status Code 200, OK') ? s : undefined;
-      });
+      }, { timeoutMs: 20_000 });
       assert.equal(ok.length, 3);
       const first = (await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations?.[0];
       assert.ok(first?.Region !== undefined && first.IPAddress !== undefined && first.StatusReport?.CheckedTime instanceof Date);
@@ -249,13 +240,13 @@ describe('simulated Route 53 through the SDK (restXml)', () => {
       const closed = await closedPort();
       await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: id, HealthCheckVersion: 1, Port: closed }));
       const changedAt = Date.now();
-      await until('Failure observations', async () => ((await status()).every((s) => s.startsWith('Failure: Connection refused')) ? true : undefined));
-      const down = await until('the check unhealthy in ground truth', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'unhealthy'));
+      await waitFor('Failure observations', async () => ((await status()).every((s) => s.startsWith('Failure: Connection refused')) ? true : undefined), { timeoutMs: 20_000 });
+      const down = await waitFor('the check unhealthy in ground truth', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'unhealthy'), { timeoutMs: 20_000 });
       // Three failed rounds of 10 s (at speed 100: 100 ms each) before the flip; the first comes at most one interval after the change.
       assert.ok(down.epochMs - changedAt >= 2 * (10_000 / SPEED) - 30, `flipped after ${down.epochMs - changedAt} ms`);
 
       await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: id, HealthCheckVersion: 2, Port: port }));
-      const up = await until('healthy again', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'healthy' && e.from === 'unhealthy'));
+      const up = await waitFor('healthy again', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'healthy' && e.from === 'unhealthy'), { timeoutMs: 20_000 });
       assert.ok(up.seq > down.seq);
     } finally {
       await env.stop();
@@ -268,15 +259,15 @@ describe('simulated Route 53 through the SDK (restXml)', () => {
       const { r53, region, asg } = env;
       const id = region.outputs()['route53.healthcheck.web-hc.id'] ?? '';
       assert.match(id, /^[0-9a-f-]{36}$/);
-      await until('a Success observation', async () => ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? []).some((o) => o.StatusReport?.Status?.startsWith('Success')) || undefined);
+      await waitFor('a Success observation', async () => ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? []).some((o) => o.StatusReport?.Status?.startsWith('Success')) || undefined, { timeoutMs: 20_000 });
       await asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 0 }));
-      await until('503 observations', async () => {
+      await waitFor('503 observations', async () => {
         const obs = (await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? [];
         return obs.length > 0 && obs.every((o) => o.StatusReport?.Status === 'Failure: HTTP Status Code 503, Service Unavailable') ? true : undefined;
-      });
-      await until('unhealthy', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'unhealthy'));
+      }, { timeoutMs: 20_000 });
+      await waitFor('unhealthy', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'unhealthy'), { timeoutMs: 20_000 });
       await asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 1 }));
-      await until('healthy again', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.from === 'unhealthy' && e.to === 'healthy'));
+      await waitFor('healthy again', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.from === 'unhealthy' && e.to === 'healthy'), { timeoutMs: 20_000 });
     } finally {
       await env.stop();
     }
@@ -291,20 +282,30 @@ describe('simulated Route 53 through the SDK (restXml)', () => {
         new CreateHealthCheckCommand({ CallerReference: 'inv', HealthCheckConfig: { Type: 'HTTP', IPAddress: '127.0.0.1', Port: port, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 3 } }),
       );
       const id = created.HealthCheck?.Id ?? '';
-      await until('a first observation', async () => ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations?.length ?? 0) > 0 || undefined);
+      await waitFor('a first observation', async () => ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations?.length ?? 0) > 0 || undefined, { timeoutMs: 20_000 });
       const invertedAt = Date.now();
       await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: id, HealthCheckVersion: 1, Inverted: true }));
-      const down = await until('unhealthy', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'unhealthy'));
+      const down = await waitFor('unhealthy', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'unhealthy'), { timeoutMs: 20_000 });
       assert.ok(down.epochMs - invertedAt < 2 * (10_000 / SPEED) + 200, 'at the next evaluation, not after a failure threshold');
       const obs = (await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? [];
       assert.ok(obs.every((o) => o.StatusReport?.Status?.startsWith('Success')), 'checkers still see the endpoint answer');
 
       // Disabled: healthy at once, whatever the endpoint and Inverted say, and no more probing.
       await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: id, HealthCheckVersion: 2, Disabled: true, Port: await closedPort() }));
-      const up = await until('healthy while disabled', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'healthy' && e.seq > down.seq));
+      const up = await waitFor('healthy while disabled', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'healthy' && e.seq > down.seq), { timeoutMs: 20_000 });
       assert.equal(up.detail?.disabled, true);
       const before = ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? []).map((o) => o.StatusReport?.CheckedTime?.getTime());
-      await new Promise((r) => setTimeout(r, 5 * (10_000 / SPEED)));
+      // Time passes in the region's terms: an enabled check beside it completes five rounds of probing, each a new
+      // CheckedTime, while the disabled one must complete none.
+      const control = await r53.send(
+        new CreateHealthCheckCommand({ CallerReference: 'inv-control', HealthCheckConfig: { Type: 'HTTP', IPAddress: '127.0.0.1', Port: port, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 3 } }),
+      );
+      const rounds = new Set<number>();
+      await waitFor('five rounds of an enabled check', async () => {
+        const times = ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: control.HealthCheck?.Id ?? '' }))).HealthCheckObservations ?? []).map((o) => o.StatusReport?.CheckedTime?.getTime() ?? 0);
+        if (times.length > 0) rounds.add(Math.max(...times));
+        return rounds.size >= 5 || undefined;
+      }, { timeoutMs: 20_000 });
       const later = ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? []).map((o) => o.StatusReport?.CheckedTime?.getTime());
       assert.deepEqual(later, before, 'no checker probed while disabled');
       assert.equal((await events(region)).filter((e) => e.kind === 'health-check' && e.resource === id && e.seq > up.seq).length, 0);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../../src/core/clock.js';
 import { duration } from '../../src/experiment/fields.js';
 import { ActionFailedError } from '../../src/errors/action-error.js';
+import { NO_AWS_CALL } from '../../src/registry/capabilities.js';
 import { Registry } from '../../src/registry/registry.js';
 import type { ActionContext, ActionDefinition, ProbeDefinition } from '../../src/registry/types.js';
 
@@ -53,6 +54,7 @@ export function virtualRegistry(service: VirtualService): Registry {
     summary: 'Asks the virtual service whether it is up.',
     measures: ['availability', 'latency'],
     permissions: { read: [], write: [] },
+    capabilities: NO_AWS_CALL,
     args: z.strictObject({}),
     tolerance: z.strictObject({}),
     defaultTolerance: {},
@@ -72,6 +74,7 @@ export function virtualRegistry(service: VirtualService): Registry {
     summary: 'Takes the virtual service down for a while.',
     mutating: true,
     permissions: { read: [], write: [] },
+    capabilities: NO_AWS_CALL,
     args: z.strictObject({ for: duration() }),
     async run(a, ctx) {
       recordChange(ctx, 'outage', () => service.down());
@@ -84,6 +87,7 @@ export function virtualRegistry(service: VirtualService): Registry {
     summary: 'Takes the virtual service down; its rollback brings it back.',
     mutating: true,
     permissions: { read: [], write: [] },
+    capabilities: NO_AWS_CALL,
     args: z.strictObject({}),
     async run(_a, ctx) {
       if (!service.isUp) throw new ActionFailedError('The service is already down.');

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { sdk } from '../../aws/sdk.js';
+import { MOTO_TEST, partial, yes } from '../../registry/capabilities.js';
 import type { ActionDefinition } from '../../registry/types.js';
 import { instanceTargets, sendEc2 } from './instances.js';
 
@@ -14,6 +15,16 @@ export const rebootInstancesAction: ActionDefinition<z.output<typeof args>> = {
   summary: 'Reboots the selected EC2 instances.',
   mutating: true,
   permissions: { read: ['ec2:DescribeInstances'], write: ['ec2:RebootInstances'] },
+  capabilities: {
+    services: ['ec2'],
+    support: {
+      sim: yes(),
+      moto: partial(`Accepted, nothing reboots; the instances stay running (${MOTO_TEST}: "aws.ec2.reboot-instances").`),
+      'localstack-free': partial('RebootInstances is implemented in community EC2 (moto): nothing reboots.'),
+      'localstack-paid': partial('Mock VM manager: nothing reboots; the Docker VM manager restarts the container.'),
+      aws: yes(),
+    },
+  },
   args,
   ...instanceTargets,
   async run(_a, ctx) {

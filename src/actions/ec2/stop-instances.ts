@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { StopInstancesCommandOutput } from '@aws-sdk/client-ec2';
 import { duration } from '../../experiment/fields.js';
+import { MOTO_TEST, partial, yes } from '../../registry/capabilities.js';
 import type { ActionDefinition } from '../../registry/types.js';
 import { instanceTargets, sendEc2, stateSummary, verifyStates, waitForStates } from './instances.js';
 import { sdk } from '../../aws/sdk.js';
@@ -25,6 +26,16 @@ export const stopInstancesAction: ActionDefinition<z.output<typeof args>> = {
   summary: 'Stops the selected EC2 instances; the undo starts them again and waits until they run.',
   mutating: true,
   permissions: { read: ['ec2:DescribeInstances'], write: ['ec2:StopInstances', 'ec2:StartInstances'] },
+  capabilities: {
+    services: ['ec2'],
+    support: {
+      sim: yes('stopping → stopped in 30 s of AWS time; the rollback starts the instances and waits until running.'),
+      moto: partial(`Stopped and started at once, no stopping/pending states (${MOTO_TEST}: "aws.ec2.stop-instances").`),
+      'localstack-free': partial('Community EC2 (moto semantics): stopped and started at once.'),
+      'localstack-paid': partial('Mock VM manager: as free; the Docker VM manager stops the instance\'s container.'),
+      aws: yes(),
+    },
+  },
   args,
   ...instanceTargets,
   async run(a, ctx) {

@@ -5,6 +5,7 @@
 import type { TerminateInstancesCommandOutput } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { sdk } from '../../aws/sdk.js';
+import { MOTO_TEST, partial, yes } from '../../registry/capabilities.js';
 import type { ActionDefinition } from '../../registry/types.js';
 import { instanceTargets, sendEc2, stateSummary, terminationUndo, verifyStates } from './instances.js';
 
@@ -15,6 +16,16 @@ export const terminateInstancesAction: ActionDefinition<z.output<typeof args>> =
   summary: 'Terminates the selected EC2 instances; the fault lands when they have left running.',
   mutating: true,
   permissions: { read: ['ec2:DescribeInstances'], write: ['ec2:TerminateInstances'] },
+  capabilities: {
+    services: ['ec2'],
+    support: {
+      sim: yes('running → shutting-down → terminated with AWS timings; the group replaces the instance after its health check.'),
+      moto: partial(`Terminated at once (the answer still says shutting-down); an Auto Scaling group relaunches inside the same call (${MOTO_TEST}: "aws.ec2.terminate-instances").`),
+      'localstack-free': partial('Community EC2 falls through to moto: terminated at once. Without Auto Scaling (not in community) nothing replaces it.'),
+      'localstack-paid': partial('Same mock semantics; an Auto Scaling group (mock VM manager only) probably relaunches synchronously as in moto (unverified).'),
+      aws: yes(),
+    },
+  },
   args,
   ...instanceTargets,
   undo: (_a, resources) => terminationUndo(resources),

@@ -13,6 +13,7 @@ import { sdk } from '../../aws/sdk.js';
 import { ActionFailedError, AwsCallError, FaultStoppedError } from '../../errors/action-error.js';
 import { SafetyError } from '../../errors/safety-error.js';
 import { duration } from '../../experiment/fields.js';
+import { no, partial, yes } from '../../registry/capabilities.js';
 import type { ActionDefinition, ActionResult, ActivityContext, Resource } from '../../registry/types.js';
 import { fisTargetKeys } from '../../safety/fence.js';
 import { instanceInventory } from '../ec2/instances.js';
@@ -217,6 +218,16 @@ export const fisExperimentAction: ActionDefinition<Args> = {
     read: ['fis:GetExperimentTemplate', 'fis:GetExperiment', 'fis:ListExperimentResolvedTargets', 'fis:GetSafetyLever', 'ec2:DescribeInstances', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
     // A template created with a roleArn needs iam:PassRole (a permission, not an API call); tags need fis:TagResource.
     write: ['fis:StartExperiment', 'fis:StopExperiment', 'fis:CreateExperimentTemplate', 'fis:DeleteExperimentTemplate', 'fis:TagResource', 'iam:PassRole'],
+  },
+  capabilities: {
+    services: ['fis'],
+    support: {
+      sim: yes('Templates, experiments with the FIS lifecycle, the safety lever, aws:network:disrupt-connectivity (scope all); the experiment lifecycle is tested against the sim only.'),
+      moto: no('moto 5.2.1 routes only /experimentTemplates (create, delete) and /tags, so no experiment runs: StartExperiment and GetExperimentTemplate answer an HTML 404. The templates gameday writes are created and deleted there (test/conformance/moto-fis.test.ts).'),
+      'localstack-free': no('FIS is not in the community image.'),
+      'localstack-paid': partial('Enterprise only; ListExperimentResolvedTargets is not implemented (the journal says the resolved targets are unknown), selection modes are ignored and aws:rds:failover-db-cluster is not executed.'),
+      aws: yes(),
+    },
   },
   args,
   /** The template, and the resources its targets can select (FIS picks among them): what the guards must allow. */

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { ActionFailedError } from '../../errors/action-error.js';
 import { duration } from '../../experiment/fields.js';
+import { NO_AWS_CALL } from '../../registry/capabilities.js';
 import type { ActionDefinition } from '../../registry/types.js';
 import { networkErrorText } from '../../probes/net/network-error.js';
 import { redact } from '../../core/redact.js';
@@ -31,6 +32,7 @@ export const httpRequestAction: ActionDefinition<Args> = {
   summary: 'Calls an HTTP endpoint of the system under test (a fault hook, a flag, a switch).',
   mutating: true,
   permissions: { read: [], write: [] },
+  capabilities: NO_AWS_CALL,
   args,
   async run(a, ctx) {
     const headers: Record<string, string> = { ...a.headers };

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { ActionFailedError } from '../../errors/action-error.js';
 import { duration } from '../../experiment/fields.js';
+import { NO_AWS_CALL } from '../../registry/capabilities.js';
 import type { ActionDefinition } from '../../registry/types.js';
 
 const args = z.strictObject({
@@ -26,6 +27,7 @@ export const processExecAction: ActionDefinition<Args> = {
   summary: 'Runs a local program (no shell) and checks its exit code.',
   mutating: true,
   permissions: { read: [], write: [] },
+  capabilities: NO_AWS_CALL,
   args,
   run(a, ctx) {
     const [file, ...rest] = a.command as [string, ...string[]];

@@ -3,31 +3,19 @@ import { sdk } from '../../aws/sdk.js';
 import { ActionFailedError } from '../../errors/action-error.js';
 import type { ActivityContext, Resource, TargetSpec } from '../../registry/types.js';
 import { dbInventory, describeDb, sendRds } from './db-instances.js';
+import { listRds, rdsResource } from './listing.js';
 
 export const RDS_CLUSTER = 'aws:rds:cluster';
-
-function toResource(c: DBCluster): Resource {
-  const tags: Record<string, string> = {};
-  for (const t of c.TagList ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
-  return { type: RDS_CLUSTER, id: c.DBClusterIdentifier ?? '', ...(c.DBClusterArn === undefined ? {} : { arn: c.DBClusterArn }), tags, attributes: c as unknown as Record<string, unknown> };
-}
 
 /** Lists DB clusters page by page (by id when the spec names one id). */
 export async function clusterInventory(spec: { ids?: string[] | undefined }, ctx: ActivityContext): Promise<Resource[]> {
   const { DescribeDBClustersCommand } = await sdk.rds();
-  const ids = (spec.ids ?? []).filter((id) => !id.startsWith('arn:'));
-  if (ids.length === 1 && spec.ids?.length === 1) {
-    const out: DescribeDBClustersCommandOutput = await sendRds(ctx, new DescribeDBClustersCommand({ DBClusterIdentifier: ids[0] }));
-    return (out.DBClusters ?? []).map(toResource);
-  }
-  const all: Resource[] = [];
-  let marker: string | undefined;
-  do {
-    const out: DescribeDBClustersCommandOutput = await sendRds(ctx, new DescribeDBClustersCommand({ Marker: marker }));
-    all.push(...(out.DBClusters ?? []).map(toResource));
-    marker = out.Marker;
-  } while (marker !== undefined && marker !== '');
-  return all;
+  return listRds(ctx, spec, {
+    byId: (id) => new DescribeDBClustersCommand({ DBClusterIdentifier: id }),
+    page: (marker) => new DescribeDBClustersCommand({ Marker: marker }),
+    items: (out: DescribeDBClustersCommandOutput) => out.DBClusters,
+    toResource: (c: DBCluster) => rdsResource(RDS_CLUSTER, c.DBClusterIdentifier, c.DBClusterArn, c.TagList, c),
+  });
 }
 
 /** Targets of type `aws:rds:cluster` are listed with DescribeDBClusters; anything else with DescribeDBInstances. */

@@ -3,6 +3,7 @@ import { awsSend } from '../../aws/call.js';
 import { sdk } from '../../aws/sdk.js';
 import { ActionFailedError } from '../../errors/action-error.js';
 import type { ActivityContext, Resource } from '../../registry/types.js';
+import { listRds, rdsResource } from './listing.js';
 
 export const RDS_DB = 'aws:rds:db';
 
@@ -15,28 +16,15 @@ export function sendRds<C extends { input: unknown }, O extends { $metadata?: { 
   return awsSend(ctx, 'rds', command, summarize);
 }
 
-function toResource(db: DBInstance): Resource {
-  const tags: Record<string, string> = {};
-  for (const t of db.TagList ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
-  return { type: RDS_DB, id: db.DBInstanceIdentifier ?? '', ...(db.DBInstanceArn === undefined ? {} : { arn: db.DBInstanceArn }), tags, attributes: db as unknown as Record<string, unknown> };
-}
-
-/** Lists DB instances page by page (by id when the spec names ids). */
+/** Lists DB instances page by page (by id when the spec names one id). */
 export async function dbInventory(spec: { ids?: string[] | undefined }, ctx: ActivityContext): Promise<Resource[]> {
   const { DescribeDBInstancesCommand } = await sdk.rds();
-  const ids = (spec.ids ?? []).filter((id) => !id.startsWith('arn:'));
-  if (ids.length === 1) {
-    const out: DescribeDBInstancesCommandOutput = await sendRds(ctx, new DescribeDBInstancesCommand({ DBInstanceIdentifier: ids[0] }));
-    return (out.DBInstances ?? []).map(toResource);
-  }
-  const all: Resource[] = [];
-  let marker: string | undefined;
-  do {
-    const out: DescribeDBInstancesCommandOutput = await sendRds(ctx, new DescribeDBInstancesCommand({ Marker: marker }));
-    all.push(...(out.DBInstances ?? []).map(toResource));
-    marker = out.Marker;
-  } while (marker !== undefined && marker !== '');
-  return all;
+  return listRds(ctx, spec, {
+    byId: (id) => new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
+    page: (marker) => new DescribeDBInstancesCommand({ Marker: marker }),
+    items: (out: DescribeDBInstancesCommandOutput) => out.DBInstances,
+    toResource: (db: DBInstance) => rdsResource(RDS_DB, db.DBInstanceIdentifier, db.DBInstanceArn, db.TagList, db),
+  });
 }
 
 /** The current description of one DB instance. */

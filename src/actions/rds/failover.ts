@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { sdk } from '../../aws/sdk.js';
 import { ActionFailedError } from '../../errors/action-error.js';
 import { duration } from '../../experiment/fields.js';
+import { MOTO_DATA_TEST, no, partial, yes } from '../../registry/capabilities.js';
 import type { ActionDefinition } from '../../registry/types.js';
 import { failoverCluster, RDS_CLUSTER, rdsInventory } from './db-clusters.js';
 import { dbTargets, describeDb, sendRds, waitAvailable } from './db-instances.js';
@@ -25,6 +26,16 @@ export const rdsFailoverAction: ActionDefinition<z.output<typeof args>> = {
   summary: 'Forces a failover of the selected Multi-AZ DB instances or DB clusters and waits until each serves from another zone.',
   mutating: true,
   permissions: { read: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'], write: ['rds:RebootDBInstance', 'rds:FailoverDBCluster'] },
+  capabilities: {
+    services: ['rds'],
+    support: {
+      sim: yes('Multi-AZ instances fail over in 90 s of AWS time, DB clusters in about 35 s; the endpoint name follows the primary.'),
+      moto: partial(`RebootDBInstance ignores ForceFailover, so gameday reports the failover as not landed (${MOTO_DATA_TEST}: "reports a failover that did not move the primary"); FailoverDBCluster swaps the writer at once (not covered by a test).`),
+      'localstack-free': no('RDS is not in the community image.'),
+      'localstack-paid': no('FailoverDBCluster is not implemented; RebootDBInstance exists but nothing shows ForceFailover moving the primary, so the action ends not landed.'),
+      aws: yes(),
+    },
+  },
   args,
   ...dbTargets,
   inventory: rdsInventory,

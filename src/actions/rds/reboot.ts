@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { sdk } from '../../aws/sdk.js';
 import { duration } from '../../experiment/fields.js';
+import { no, partial, yes } from '../../registry/capabilities.js';
 import type { ActionDefinition } from '../../registry/types.js';
 import { RDS_CLUSTER, rdsInventory, waitClusterAvailable } from './db-clusters.js';
 import { dbTargets, sendRds, waitAvailable } from './db-instances.js';
@@ -17,6 +18,16 @@ export const rdsRebootAction: ActionDefinition<z.output<typeof args>> = {
   summary: 'Reboots the selected DB instances or DB clusters in place and waits until they are available.',
   mutating: true,
   permissions: { read: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'], write: ['rds:RebootDBInstance', 'rds:RebootDBCluster'] },
+  capabilities: {
+    services: ['rds'],
+    support: {
+      sim: yes(),
+      moto: partial('RebootDBInstance answers with the instance still available: nothing reboots (AWS-FACTS §2.2); RebootDBCluster is not checked against moto.'),
+      'localstack-free': no('RDS is not in the community image.'),
+      'localstack-paid': partial('RebootDBInstance is implemented (aws_validated); RebootDBCluster is not implemented.'),
+      aws: yes(),
+    },
+  },
   args,
   ...dbTargets,
   inventory: rdsInventory,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { awsSend } from '../../aws/call.js';
 import { sdk } from '../../aws/sdk.js';
 import { ActionFailedError } from '../../errors/action-error.js';
+import { MOTO_DATA_TEST, partial, yes } from '../../registry/capabilities.js';
 import type { ActionDefinition, ActivityContext } from '../../registry/types.js';
 
 const args = z.strictObject({ healthCheckId: z.string().min(1) });
@@ -27,6 +28,16 @@ export const failHealthCheckAction: ActionDefinition<z.output<typeof args>> = {
   summary: 'Inverts a Route 53 health check so it reports unhealthy (restored on rollback).',
   mutating: true,
   permissions: { read: ['route53:GetHealthCheck', 'route53:ListTagsForResource'], write: ['route53:UpdateHealthCheck'] },
+  capabilities: {
+    services: ['route53'],
+    support: {
+      sim: yes('The inverted check fails at its next evaluation and DNS fails over.'),
+      moto: partial(`Inverted is stored and restored (${MOTO_DATA_TEST}: "inverts a Route 53 health check"), but HealthCheckVersion is never bumped and the status never changes.`),
+      'localstack-free': partial('Community Route 53 is moto\'s: Inverted is stored, the status stays a static success, no DNS failover.'),
+      'localstack-paid': partial('Health checks probe and DNS fails over only on the Ultimate plan (unverified here).'),
+      aws: yes(),
+    },
+  },
   args,
   /** The check itself, read first: an unknown id is refused (NoSuchHealthCheck) before anything runs. */
   async plan(a, ctx) {

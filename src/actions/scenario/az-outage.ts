@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { sdk } from '../../aws/sdk.js';
 import { ActionFailedError } from '../../errors/action-error.js';
 import { duration } from '../../experiment/fields.js';
+import { no, partial, yes } from '../../registry/capabilities.js';
 import type { ActionDefinition, ActionResult, ActivityContext, Resource } from '../../registry/types.js';
 import { EC2_INSTANCE, instanceInventory, sendEc2, stateSummary, terminationUndo, verifyStates } from '../ec2/instances.js';
 import { STOPPED_OR_REPLACED, stopInstancesAction } from '../ec2/stop-instances.js';
@@ -56,6 +57,16 @@ export const azOutageAction: ActionDefinition<Args> = {
   permissions: {
     read: ['ec2:DescribeInstances', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
     write: ['ec2:TerminateInstances', 'ec2:StopInstances', 'ec2:StartInstances', 'rds:RebootDBInstance', 'rds:FailoverDBCluster'],
+  },
+  capabilities: {
+    services: ['ec2', 'rds'],
+    support: {
+      sim: yes(),
+      moto: partial('The zone\'s instances go at once; a Multi-AZ primary never moves (RebootDBInstance ignores ForceFailover), so a zone with one ends not landed.'),
+      'localstack-free': no('The plan lists the zone\'s databases, and RDS is not in the community image.'),
+      'localstack-paid': partial('Instances only: a zone holding a Multi-AZ primary or a DB cluster writer ends not landed (no ForceFailover evidence, no FailoverDBCluster).'),
+      aws: yes(),
+    },
   },
   args,
   plan: inZone,

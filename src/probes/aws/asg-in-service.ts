@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
+import { MOTO_TEST, no, partial, yes } from '../../registry/capabilities.js';
 import type { ProbeDefinition } from '../../registry/types.js';
 import { checkCount, countTolerance, type CountTolerance } from './count-tolerance.js';
 import { sdk } from '../../aws/sdk.js';
@@ -12,6 +13,16 @@ export const asgInServiceProbe: ProbeDefinition<z.output<typeof args>, CountTole
   summary: 'Counts the InService and Healthy instances of an Auto Scaling group (default tolerance: at least the desired capacity).',
   measures: ['availability'],
   permissions: { read: ['autoscaling:DescribeAutoScalingGroups'], write: [] },
+  capabilities: {
+    services: ['autoscaling'],
+    support: {
+      sim: yes('Pending → InService after launch and grace period; unhealthy instances are replaced.'),
+      moto: partial(`Replacement is instant and health never changes by itself (${MOTO_TEST}: "aws.asg.in-service reports an unknown group", "terminates one group instance").`),
+      'localstack-free': no('Auto Scaling is not in the community image.'),
+      'localstack-paid': partial('Mock VM manager only; replacement probably as instant as moto\'s (unverified).'),
+      aws: yes(),
+    },
+  },
   args,
   tolerance: countTolerance,
   defaultTolerance: {},

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
+import { MOTO_TEST, yes } from '../../registry/capabilities.js';
 import type { ProbeDefinition } from '../../registry/types.js';
 import { checkCount, countTolerance, type CountTolerance } from './count-tolerance.js';
 import { sdk } from '../../aws/sdk.js';
@@ -16,6 +17,16 @@ export const instanceStateProbe: ProbeDefinition<z.output<typeof args>, CountTol
   summary: 'Counts the named EC2 instances in a state (default: running; tolerance default: all of the named ids, or at least 1 by tags).',
   measures: ['availability'],
   permissions: { read: ['ec2:DescribeInstances'], write: [] },
+  capabilities: {
+    services: ['ec2'],
+    support: {
+      sim: yes(),
+      moto: yes(`Instant states (${MOTO_TEST}: "aws.ec2.instance-state counts instances in a state").`),
+      'localstack-free': yes('Community EC2 (moto semantics: instant states).'),
+      'localstack-paid': yes(),
+      aws: yes(),
+    },
+  },
   args,
   tolerance: countTolerance,
   defaultTolerance: {},

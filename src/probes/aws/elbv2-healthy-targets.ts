@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
+import { MOTO_TEST, no, partial, yes } from '../../registry/capabilities.js';
 import type { ProbeDefinition } from '../../registry/types.js';
 import { checkCount, countTolerance, type CountTolerance } from './count-tolerance.js';
 import { sdk } from '../../aws/sdk.js';
@@ -14,6 +15,16 @@ export const healthyTargetsProbe: ProbeDefinition<z.output<typeof args>, CountTo
   summary: 'Counts the healthy targets of an ELBv2 target group (default tolerance: at least 1).',
   measures: ['availability'],
   permissions: { read: ['elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth'], write: [] },
+  capabilities: {
+    services: ['elbv2'],
+    support: {
+      sim: yes('Targets are health-checked over HTTP with ELBv2\'s thresholds and states.'),
+      moto: partial(`Static health: a registered running instance is healthy at once, never unhealthy (${MOTO_TEST}: "aws.elbv2.healthy-targets counts healthy targets").`),
+      'localstack-free': no('ELBv2 is not in the community image.'),
+      'localstack-paid': partial('No evidence of real target health checks: assume static states as in moto (unverified).'),
+      aws: yes(),
+    },
+  },
   args,
   tolerance: countTolerance,
   defaultTolerance: { atLeast: 1 },

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { sdk } from '../../aws/sdk.js';
+import { MOTO_DATA_TEST, no, partial, yes } from '../../registry/capabilities.js';
 import type { ProbeDefinition } from '../../registry/types.js';
 
 const args = z
@@ -17,6 +18,16 @@ export const rdsStatusProbe: ProbeDefinition<z.output<typeof args>, z.output<typ
   summary: 'Reads the status of an RDS DB instance or DB cluster (default tolerance: available).',
   measures: ['availability'],
   permissions: { read: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'], write: [] },
+  capabilities: {
+    services: ['rds'],
+    support: {
+      sim: yes('rebooting, failing-over, available as RDS reports them.'),
+      moto: partial(`Always available: moto has no rebooting or failing-over status (${MOTO_DATA_TEST}: "reports a failover that did not move the primary").`),
+      'localstack-free': no('RDS is not in the community image.'),
+      'localstack-paid': partial('The native RDS provider describes instances and clusters; transitional statuses are unverified.'),
+      aws: yes(),
+    },
+  },
   args,
   tolerance,
   defaultTolerance: { status: ['available'] },

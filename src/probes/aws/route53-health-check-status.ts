@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { sdk } from '../../aws/sdk.js';
+import { MOTO_DATA_TEST, partial, yes } from '../../registry/capabilities.js';
 import type { ProbeDefinition } from '../../registry/types.js';
 
 const args = z.strictObject({ healthCheckId: z.string().min(1) });
@@ -15,6 +16,16 @@ export const healthCheckStatusProbe: ProbeDefinition<z.output<typeof args>, z.ou
   summary: 'Reads a Route 53 health check’s status from its checkers (healthy when more than 18% report success).',
   measures: ['availability'],
   permissions: { read: ['route53:GetHealthCheckStatus'], write: [] },
+  capabilities: {
+    services: ['route53'],
+    support: {
+      sim: yes('Three checker regions probe the endpoint; Inverted and Disabled apply.'),
+      moto: partial(`A static success whatever the endpoint, Inverted or Disabled (${MOTO_DATA_TEST}: "inverts a Route 53 health check").`),
+      'localstack-free': partial('Community Route 53 is moto\'s: a static success, no probing.'),
+      'localstack-paid': partial('Real probing on the Ultimate plan (unverified here).'),
+      aws: yes(),
+    },
+  },
   args,
   tolerance,
   defaultTolerance: { status: 'healthy' },

@@ -2,6 +2,7 @@ import { Resolver } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { duration } from '../../experiment/fields.js';
+import { no, partial, yes } from '../../registry/capabilities.js';
 import type { ProbeDefinition } from '../../registry/types.js';
 import { dnsServerArg } from './ttl-resolver.js';
 
@@ -29,6 +30,16 @@ export const dnsProbe: ProbeDefinition<z.output<typeof args>, z.output<typeof to
   summary: 'Resolves a name (A, AAAA, CNAME or TXT) against a resolver and records the answers.',
   measures: ['availability', 'latency'],
   permissions: { read: [], write: [] },
+  capabilities: {
+    services: [],
+    support: {
+      sim: yes('The region\'s DNS server answers by routing policy and health.'),
+      moto: no('moto has no DNS server.'),
+      'localstack-free': partial('LocalStack has a DNS server (port 53, not published by localstack/docker-compose.yml); whether it answers hosted-zone records is unverified, and failover records are evaluated only by Pro.'),
+      'localstack-paid': partial('DNS failover on health checks on the Ultimate plan (unverified here).'),
+      aws: yes(),
+    },
+  },
   args,
   tolerance,
   defaultTolerance: { allowEmpty: false },

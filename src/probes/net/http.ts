@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { Client, Dispatcher } from 'undici';
 import { duration } from '../../experiment/fields.js';
+import { NO_WORKLOAD_FREE, NO_WORKLOAD_MOTO, no, partial, yes } from '../../registry/capabilities.js';
 import type { ProbeDefinition, ProbeObservation } from '../../registry/types.js';
 import { TtlResolver, dnsServerArg } from '../dns/ttl-resolver.js';
 import { networkErrorText } from './network-error.js';
@@ -44,6 +45,16 @@ export const httpProbe: ProbeDefinition<Args, Tolerance> = {
   summary: 'Sends an HTTP(S) request over a kept-alive connection and checks status, body and latency.',
   measures: ['availability', 'latency'],
   permissions: { read: [], write: [] },
+  capabilities: {
+    services: [],
+    support: {
+      sim: yes('Instances and ALBs really serve HTTP.'),
+      moto: no(NO_WORKLOAD_MOTO),
+      'localstack-free': no(NO_WORKLOAD_FREE),
+      'localstack-paid': partial('The Docker VM manager runs instances as containers and the ALB forwards, but Auto Scaling only works with the mock VM manager.'),
+      aws: yes(),
+    },
+  },
   args,
   tolerance,
   defaultTolerance: { status: ['2xx', '3xx'] },

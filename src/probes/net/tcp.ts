@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { duration } from '../../experiment/fields.js';
+import { NO_WORKLOAD_FREE, NO_WORKLOAD_MOTO, no, partial, yes } from '../../registry/capabilities.js';
 import type { ProbeDefinition, ProbeObservation } from '../../registry/types.js';
 import { networkErrorText } from './network-error.js';
 
@@ -22,6 +23,16 @@ export const tcpProbe: ProbeDefinition<Args, Tolerance> = {
   summary: 'Opens a TCP connection to host:port and times the handshake.',
   measures: ['availability', 'latency'],
   permissions: { read: [], write: [] },
+  capabilities: {
+    services: [],
+    support: {
+      sim: yes(),
+      moto: no(NO_WORKLOAD_MOTO),
+      'localstack-free': no(NO_WORKLOAD_FREE),
+      'localstack-paid': partial('As http: containers of the Docker VM manager and RDS database ports (4510-4559) answer.'),
+      aws: yes(),
+    },
+  },
   args,
   tolerance,
   defaultTolerance: {},

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { duration } from '../../experiment/fields.js';
+import { NO_WORKLOAD_MOTO, no, partial, yes } from '../../registry/capabilities.js';
 import type { ProbeDefinition } from '../../registry/types.js';
 import { connectionArgs, connector, drop, sqlErrorText, type Connection } from './connection.js';
 
@@ -13,6 +14,16 @@ export const sqlQueryProbe: ProbeDefinition<z.output<typeof args>, z.output<type
   summary: 'Runs a SQL query against PostgreSQL and checks success, latency and row count.',
   measures: ['availability', 'latency'],
   permissions: { read: [], write: [] },
+  capabilities: {
+    services: [],
+    support: {
+      sim: yes('PostgreSQL served by PGlite behind the instance endpoint.'),
+      moto: no(NO_WORKLOAD_MOTO),
+      'localstack-free': no('RDS is not in the community image.'),
+      'localstack-paid': partial('One real database process per instance; Multi-AZ is stored, not served, so a failover never moves it.'),
+      aws: yes(),
+    },
+  },
   args,
   tolerance,
   defaultTolerance: {},

@@ -3,6 +3,7 @@ import type { Client } from 'pg';
 import type { Clock } from '../../core/clock.js';
 import { z } from 'zod';
 import { duration } from '../../experiment/fields.js';
+import { NO_WORKLOAD_MOTO, no, partial, yes } from '../../registry/capabilities.js';
 import type { ProbeDefinition, ProbeReport } from '../../registry/types.js';
 import { connectionArgs, connector, drop, sqlErrorText, type Connection } from './connection.js';
 import { ErrorCode, GamedayError } from '../../errors/gameday-error.js';
@@ -39,6 +40,16 @@ export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>>
   summary: 'Writes a numbered row per sample to PostgreSQL and, after the run, counts acknowledged writes lost (RPO) and duplicated.',
   measures: ['availability', 'latency', 'lost-writes'],
   permissions: { read: [], write: [] },
+  capabilities: {
+    services: [],
+    support: {
+      sim: yes('A Multi-AZ failover keeps every acknowledged write, as RDS does.'),
+      moto: no(NO_WORKLOAD_MOTO),
+      'localstack-free': no('RDS is not in the community image.'),
+      'localstack-paid': partial('Writes go to the one local database process; with no failover there are no lost writes to measure.'),
+      aws: yes(),
+    },
+  },
   args,
   tolerance,
   defaultTolerance: {},

@@ -3,20 +3,23 @@ import { GroundTruth } from './ground-truth.js';
 import { SimScheduler, type SimTimings } from './timing.js';
 import { withStackOutputs, zoneNames, type Topology } from './topology.js';
 import { SimAutoScalingGroup } from './world/auto-scaling-group.js';
-import { SimAlarm } from './world/alarm.js';
+import type { SimAlarm } from './world/alarm.js';
 import { SimFis, type FisTemplate } from './world/fis.js';
 import { SimDatabase } from './world/database.js';
 import { SimDbCluster } from './world/db-cluster.js';
 import { SimInstance, type InstanceStateName } from './world/instance.js';
 import { SimLoadBalancer } from './world/load-balancer.js';
 import { SimTargetGroup } from './world/target-group.js';
-import { SimDnsServer } from './dns/server.js';
-import { DEFAULT_CHECKER_REGIONS, SimHealthCheck, type Route53HealthCheckConfig } from './world/health-check.js';
+import { declareAlarms } from './build/alarms.js';
+import { declareRoute53 } from './build/route53.js';
+import { RegionDns } from './dns/answers.js';
+import type { SimDnsServer } from './dns/server.js';
+import { NetworkFaults } from './network-faults.js';
+import { SimHealthCheck, type Route53HealthCheckConfig } from './world/health-check.js';
 import { elbHostedZoneId } from './world/elb-hosted-zone.js';
-import { fqdn, route53Id, SimHostedZone, type AnswerContext, type DnsAnswer, type RecordSet } from './world/hosted-zone.js';
+import { fqdn, route53Id, type DnsAnswer, type SimHostedZone } from './world/hosted-zone.js';
 
-/** RDS endpoint records have a TTL of 5 s, so clients follow a failover quickly. */
-export const RDS_DNS_TTL = 5;
+export { RDS_DNS_TTL } from './dns/answers.js';
 
 const hex = (n: number): string => randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
 
@@ -60,16 +63,12 @@ export class SimWorld {
   readonly alarms = new Map<string, SimAlarm>();
   /** Route 53 changes by id (`C…`); every change is INSYNC at once. */
   readonly changes = new Map<string, { id: string; submittedAt: Date; comment: string | undefined }>();
+  /** DNS answers of the hosted zones and endpoints, and the ground truth of their changes. */
+  readonly #answers = new RegionDns(this);
   /** The authoritative DNS server of the hosted zones, UDP on 127.0.0.1. */
-  readonly dns = new SimDnsServer((name, type) => this.dnsAnswer(name, type));
-  readonly #answerSets = new Map<string, string>();
-  readonly #answerContext: AnswerContext = {
-    healthCheckHealthy: (id) => this.healthChecks.get(id)?.healthy,
-    aliasTarget: (dnsName) => {
-      const lb = this.#loadBalancerByDnsName(dnsName);
-      return lb === undefined ? undefined : { address: lb.address, healthy: lb.targetGroup.healthyCount() > 0 };
-    },
-  };
+  readonly dns: SimDnsServer = this.#answers.server;
+  /** Subnets whose traffic FIS denies. */
+  readonly #network = new NetworkFaults(this.instances, this.truth);
   #unsubscribeTruth: () => void = () => undefined;
   /** Second octet of this world's loopback addresses: 127.<net>.<zone>.<n>. */
   readonly #net = randomInt(20, 250);
@@ -201,8 +200,9 @@ export class SimWorld {
     }
     for (const asg of this.autoScalingGroups.values()) asg.start();
     await this.dns.start();
-    this.#declareRoute53();
-    this.#declareAlarms();
+    declareRoute53(this);
+    this.route53Changed();
+    for (const [name, alarm] of declareAlarms(this.topology, this.loadBalancers, this.scheduler, this.truth)) this.alarms.set(name, alarm);
     for (const spec of this.topology.fisTemplates) {
       const { name, ...template } = spec;
       this.fisTemplateIds.set(name, this.fis.createTemplate({ ...template, targets: template.targets as FisTemplate['targets'], actions: template.actions as FisTemplate['actions'], tags: { Name: name } }).id);
@@ -369,193 +369,24 @@ export class SimWorld {
     return lb === undefined ? undefined : { hostedZoneId: elbHostedZoneId(this.topology.region), dnsName: `${lb.dnsName}.` };
   }
 
-  /**
-   * The answer of the region's DNS to a question: the hosted zone with the longest matching name decides; an ALB's
-   * own DNS name answers its address; every other name is NXDOMAIN.
-   */
+  /** The answer of the region's DNS to a question. */
   dnsAnswer(name: string, type: string): DnsAnswer {
-    const q = fqdn(name);
-    let zone: SimHostedZone | undefined;
-    for (const z of this.hostedZones.values()) if (z.contains(q) && (zone === undefined || z.name.length > zone.name.length)) zone = z;
-    if (zone !== undefined) return zone.answer(q, type, this.#answerContext);
-    const lb = this.#loadBalancerByDnsName(q);
-    if (lb !== undefined) return { rcode: 'NOERROR', answers: type === 'A' ? [{ name: q, type: 'A', ttl: 60, data: lb.address }] : [], authorities: [] };
-    const addresses = this.#rdsAddresses(q);
-    if (addresses !== undefined) return { rcode: 'NOERROR', answers: type === 'A' ? addresses.map((data) => ({ name: q, type: 'A', ttl: RDS_DNS_TTL, data })) : [], authorities: [] };
-    return { rcode: 'NXDOMAIN', answers: [], authorities: [] };
+    return this.#answers.answer(name, type);
   }
 
-  /**
-   * Re-evaluates every name's answer set after a health, capacity or record change and records each change in ground
-   * truth (kind `dns-answer`, resource = the name, to = the answer values joined with `,`; '' when the name is gone).
-   */
+  /** Re-evaluates every DNS answer after a health, capacity or record change, recording each change in ground truth. */
   route53Changed(): void {
-    const now = new Map<string, { name: string; type: string; zoneId: string; value: string }>();
-    for (const zone of this.hostedZones.values()) {
-      for (const { name, type } of zone.answerKeys()) now.set(`${name} ${type}`, { name, type, zoneId: zone.id, value: zone.answerSet(name, type, this.#answerContext).join(',') });
-    }
-    for (const [key, cur] of now) {
-      const before = this.#answerSets.get(key);
-      if (before === cur.value) continue;
-      this.#answerSets.set(key, cur.value);
-      this.truth.record({ kind: 'dns-answer', resource: cur.name, from: before, to: cur.value, detail: { type: cur.type, hostedZoneId: cur.zoneId } });
-    }
-    for (const [key, before] of this.#answerSets) {
-      if (now.has(key)) continue;
-      this.#answerSets.delete(key);
-      const [name = '', type = ''] = key.split(' ');
-      this.truth.record({ kind: 'dns-answer', resource: name, from: before, to: '', detail: { type } });
-    }
+    this.#answers.changed();
   }
 
-  /** Addresses an RDS endpoint name (instance, cluster writer, reader or member) resolves to. */
-  #rdsAddresses(q: string): string[] | undefined {
-    for (const db of this.databases.values()) if (`${db.dnsName}.` === q) return [db.host];
-    for (const c of this.dbClusters.values()) {
-      if (`${c.dnsName}.` === q) return [c.host];
-      if (`${c.readerDnsName}.` === q) return c.readers.map((m) => m.host);
-      for (const m of c.members) if (`${m.dnsName}.` === q) return [m.host];
-    }
-    return undefined;
-  }
-
-  #loadBalancerByDnsName(dnsName: string): SimLoadBalancer | undefined {
-    const n = dnsName.toLowerCase().replace(/\.$/, '').replace(/^dualstack\./, '');
-    for (const lb of this.loadBalancers.values()) if (lb.dnsName.toLowerCase() === n) return lb;
-    return undefined;
-  }
-
-  /** The topology's CloudWatch alarms, each reading its load balancer's metric every period. */
-  #declareAlarms(): void {
-    const { region, accountId } = this.topology;
-    for (const spec of this.topology.alarms) {
-      const lb = this.loadBalancers.get(spec.loadBalancer);
-      if (lb === undefined) throw new Error(`Alarm '${spec.name}' watches an undeclared load balancer '${spec.loadBalancer}'.`);
-      const hosts = spec.metric === 'HealthyHostCount' || spec.metric === 'UnHealthyHostCount';
-      const lbDimension = { Name: 'LoadBalancer', Value: lb.arn.replace(/^.*:loadbalancer\//, '') };
-      const alarm = new SimAlarm(
-        {
-          name: spec.name,
-          namespace: 'AWS/ApplicationELB',
-          metricName: spec.metric,
-          dimensions: hosts ? [{ Name: 'TargetGroup', Value: lb.targetGroup.arn.replace(/^.*:(targetgroup\/)/, '$1') }, lbDimension] : [lbDimension],
-          statistic: spec.statistic ?? (hosts ? 'Minimum' : 'Sum'),
-          period: spec.period / 1_000,
-          evaluationPeriods: spec.evaluationPeriods,
-          threshold: spec.threshold,
-          comparison: spec.comparison,
-        },
-        `arn:aws:cloudwatch:${region}:${accountId}:alarm:${spec.name}`,
-        this.truth,
-      );
-      let last = 0;
-      alarm.start(this.scheduler, () => {
-        if (spec.metric === 'HealthyHostCount') return lb.targetGroup.healthyCount();
-        if (spec.metric === 'UnHealthyHostCount') return [...lb.targetGroup.targets.values()].filter((t) => t.state === 'unhealthy').length;
-        // Counters: the increase over the period that just ended.
-        const total = lb.metrics[spec.metric];
-        const delta = total - last;
-        last = total;
-        return delta;
-      });
-      this.alarms.set(spec.name, alarm);
-    }
-  }
-
-  /** The topology's health checks and hosted zones; ALB targets are known once the listeners are up. */
-  #declareRoute53(): void {
-    const checkIds = new Map<string, string>();
-    for (const spec of this.topology.healthChecks) {
-      let ipAddress: string | undefined;
-      let fullyQualifiedDomainName: string | undefined;
-      let port: number;
-      if (spec.target.startsWith('alb:')) {
-        const lb = this.loadBalancers.get(spec.target.slice(4));
-        if (lb === undefined) throw new Error(`Health check '${spec.name}' targets an undeclared load balancer.`);
-        ipAddress = lb.address;
-        port = lb.port;
-      } else {
-        const i = spec.target.lastIndexOf(':');
-        const host = spec.target.slice(0, i);
-        if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) ipAddress = host;
-        else fullyQualifiedDomainName = host;
-        port = Number(spec.target.slice(i + 1));
-      }
-      const hc = this.createHealthCheck(
-        `gameday-sim-${spec.name}`,
-        {
-          type: spec.type,
-          ipAddress,
-          port,
-          resourcePath: spec.type === 'TCP' ? undefined : spec.resourcePath,
-          fullyQualifiedDomainName,
-          requestInterval: spec.requestInterval,
-          failureThreshold: spec.failureThreshold,
-          inverted: spec.inverted,
-          disabled: spec.disabled,
-          enableSNI: spec.type === 'HTTPS',
-          measureLatency: false,
-          regions: [...DEFAULT_CHECKER_REGIONS],
-        },
-        spec.name,
-      );
-      Object.assign(hc.tags, spec.tags);
-      checkIds.set(spec.name, hc.id);
-    }
-    for (const spec of this.topology.hostedZones) {
-      const zone = new SimHostedZone({ name: spec.name, callerReference: `gameday-sim-${spec.name}`, declared: true });
-      for (const r of spec.records) {
-        const name = r.name === '@' ? zone.name : r.name.endsWith('.') ? fqdn(r.name) : zone.contains(fqdn(r.name)) ? fqdn(r.name) : fqdn(`${r.name}.${zone.name}`);
-        const target =
-          r.alias === undefined
-            ? undefined
-            : r.alias.startsWith('dns:')
-              ? { hostedZoneId: r.aliasHostedZoneId ?? elbHostedZoneId(this.topology.region), dnsName: fqdn(r.alias.slice(4)) }
-              : this.aliasTargetOf(r.alias.slice(4));
-        const record: RecordSet = {
-          name,
-          type: r.type,
-          ttl: target === undefined ? r.ttl : undefined,
-          values: r.values ?? [],
-          alias: target === undefined ? undefined : { ...target, evaluateTargetHealth: r.evaluateTargetHealth },
-          setIdentifier: r.setIdentifier,
-          failover: r.failover,
-          weight: r.weight,
-          healthCheckId: r.healthCheck === undefined ? undefined : checkIds.get(r.healthCheck),
-        };
-        zone.records.push(record);
-      }
-      this.hostedZones.set(zone.id, zone);
-    }
-    this.route53Changed();
-  }
-
-  /** Subnets whose traffic is denied (FIS aws:network:disrupt-connectivity), with how many disruptions hold each. */
-  readonly #disrupted = new Map<string, number>();
-
-  /**
-   * Denies all traffic of a subnet, as a network ACL would: its instances, and any launched there meanwhile, stop
-   * answering (connections hang) until the returned restore runs.
-   */
+  /** Denies all traffic of a subnet (FIS aws:network:disrupt-connectivity) until the returned restore runs. */
   disruptSubnet(subnetId: string): () => void {
-    this.#disrupted.set(subnetId, (this.#disrupted.get(subnetId) ?? 0) + 1);
-    this.truth.record({ kind: 'subnet-connectivity', resource: subnetId, to: 'disrupted' });
-    for (const i of this.instances.values()) if (i.spec.subnetId === subnetId && i.state === 'running') void i.workload.down('hang');
-    let restored = false;
-    return () => {
-      if (restored) return;
-      restored = true;
-      const left = (this.#disrupted.get(subnetId) ?? 1) - 1;
-      if (left > 0) return void this.#disrupted.set(subnetId, left);
-      this.#disrupted.delete(subnetId);
-      this.truth.record({ kind: 'subnet-connectivity', resource: subnetId, to: 'restored' });
-      for (const i of this.instances.values()) if (i.spec.subnetId === subnetId && i.state === 'running') void i.workload.up();
-    };
+    return this.#network.disruptSubnet(subnetId);
   }
 
   #instanceChanged(instance: SimInstance, from: InstanceStateName | undefined, to: InstanceStateName): void {
     this.truth.record({ kind: 'instance-state', resource: instance.id, from, to, detail: { zone: instance.spec.availabilityZone } });
-    if (to === 'running' && this.#disrupted.has(instance.spec.subnetId)) void instance.workload.down('hang');
+    if (to === 'running') this.#network.instanceRunning(instance);
     for (const tg of this.targetGroups.values()) tg.instanceChanged(instance);
     const group = instance.spec.tags['aws:autoscaling:groupName'];
     if (group !== undefined) this.autoScalingGroups.get(group)?.instanceChanged(instance);

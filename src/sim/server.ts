@@ -1,18 +1,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { autoScalingApi, AUTOSCALING_NS } from './api/autoscaling.js';
-import { ec2Api } from './api/ec2.js';
-import { elbv2Api, ELBV2_NS } from './api/elbv2.js';
-import { rdsApi, RDS_NS } from './api/rds.js';
+import { autoScalingService } from './api/autoscaling.js';
+import { cloudWatchService } from './api/cloudwatch.js';
+import { ec2Service } from './api/ec2.js';
+import { elbv2Service } from './api/elbv2.js';
+import { fisService } from './api/fis.js';
+import { iamService } from './api/iam.js';
+import { rdsService } from './api/rds.js';
+import { route53Service } from './api/route53.js';
+import { stsService } from './api/sts.js';
 import { ApiFaults, apiFaultSchema } from './api-faults.js';
-import { cloudWatchApi, cloudWatchError, cloudWatchOperation, type JsonReply } from './api/cloudwatch.js';
-import { fisApi, fisError, fisOperation } from './api/fis.js';
-import { route53Api, route53Error, route53Operation, type RestXmlReply } from './api/route53.js';
-import { stsApi, STS_NS } from './api/sts.js';
-import { iamApi, IAM_NS } from './api/iam.js';
 import { SimApiError } from './protocol/errors.js';
 import { QueryParams } from './protocol/query.js';
-import { ec2Error, queryError, type XmlReply } from './protocol/xml.js';
+import type { SimRequest, SimRoute, SimService, WireReply } from './protocol/reply.js';
 import { SimWorld } from './region.js';
 import type { Topology } from './topology.js';
 
@@ -27,16 +27,17 @@ export interface SimRequestRecord {
   accessKeyId?: string;
 }
 
-/** A query service's handler; `caller` is the access key id the request was signed with. */
-type Handler = (world: SimWorld, params: QueryParams, caller: string | undefined) => XmlReply;
-
-const QUERY_SERVICES: Record<string, { handler: Handler; error: (e: SimApiError) => XmlReply }> = {
-  ec2: { handler: ec2Api, error: ec2Error },
-  autoscaling: { handler: autoScalingApi, error: (e) => queryError(AUTOSCALING_NS, e) },
-  elasticloadbalancing: { handler: elbv2Api, error: (e) => queryError(ELBV2_NS, e) },
-  rds: { handler: rdsApi, error: (e) => queryError(RDS_NS, e) },
-  sts: { handler: (world, params, caller) => stsApi(world, params, caller), error: (e) => queryError(STS_NS, e) },
-  iam: { handler: iamApi, error: (e) => queryError(IAM_NS, e) },
+/** The services of the region by their SigV4 signing name; each protocol reads its own requests. */
+const SERVICES: Readonly<Record<string, SimService<SimWorld>>> = {
+  ec2: ec2Service,
+  autoscaling: autoScalingService,
+  elasticloadbalancing: elbv2Service,
+  rds: rdsService,
+  sts: stsService,
+  iam: iamService,
+  monitoring: cloudWatchService,
+  fis: fisService,
+  route53: route53Service,
 };
 
 /** The service a request is for, from its SigV4 credential scope: `Credential=AKID/date/region/<service>/aws4_request`. */
@@ -122,82 +123,41 @@ export class SimRegion {
       return;
     }
     const service = serviceOf(req);
-    const caller = accessKeyOf(req);
-    const params = new QueryParams(body);
     const target = req.headers['x-amz-target'];
-    const action =
-      service === 'route53'
-        ? route53Operation(req.method ?? 'GET', url.pathname)
-        : service === 'monitoring'
-          ? cloudWatchOperation(typeof target === 'string' ? target : undefined)
-          : service === 'fis'
-            ? fisOperation(req.method ?? 'GET', url.pathname)
-            : params.action;
-    const fault = this.apiFaults.take(service ?? '', action);
-    if (fault.kind === 'timeout') {
-      // Held without an answer, then dropped: the client's own timeout decides.
-      this.#record({ epochMs: Date.now(), service: service ?? '', action, status: 0, errorCode: 'timeout' }, caller);
-      const timer = setTimeout(() => res.destroy(), fault.delayMs);
-      res.on('close', () => clearTimeout(timer));
-      return;
-    }
-    if (fault.kind === 'error') {
-      this.#record({ epochMs: Date.now(), service: service ?? '', action, status: fault.error.status, errorCode: fault.error.code }, caller);
-      const api = service === undefined ? undefined : QUERY_SERVICES[service];
-      this.#send(res, service === 'route53' ? route53Error(fault.error) : service === 'monitoring' ? cloudWatchError(fault.error) : service === 'fis' ? fisError(fault.error) : (api?.error ?? ((e: SimApiError) => queryError(STS_NS, e)))(fault.error));
-      return;
-    }
-    if (service === 'monitoring' || service === 'fis') {
-      // The JSON protocols: CloudWatch (awsJson1_0) and FIS (restJson1).
-      let answer: JsonReply;
-      let errorCode: string | undefined;
-      try {
-        answer = service === 'fis' ? fisApi(this.world, req.method ?? 'GET', url.pathname, body) : cloudWatchApi(this.world, action, body);
-      } catch (error) {
-        const e = error instanceof SimApiError ? error : new SimApiError('InternalFailure', error instanceof Error ? error.message : String(error), 500, false);
-        errorCode = e.code;
-        answer = service === 'fis' ? fisError(e) : cloudWatchError(e);
-      }
-      this.#record({ epochMs: Date.now(), service, action, status: answer.status, ...(errorCode === undefined ? {} : { errorCode }) }, caller);
-      this.#send(res, answer);
-      return;
-    }
-    if (service === 'route53') {
-      this.#route53(req.method ?? 'GET', url, body, res, caller);
-      return;
-    }
-    const api = service === undefined ? undefined : QUERY_SERVICES[service];
-    let reply: XmlReply;
-    if (api === undefined) {
-      reply = queryError(STS_NS, new SimApiError('UnknownService', `The simulated region does not serve '${service ?? 'an unsigned request'}'.`, 400));
-    } else {
-      try {
-        reply = api.handler(this.world, params, caller);
-      } catch (error) {
-        const e = error instanceof SimApiError ? error : new SimApiError('InternalFailure', error instanceof Error ? error.message : String(error), 500, false);
-        reply = api.error(e);
-        this.#record({ epochMs: Date.now(), service: service ?? '', action: params.action, status: reply.status, errorCode: e.code }, caller);
-        this.#send(res, reply);
-        return;
-      }
-    }
-    this.#record({ epochMs: Date.now(), service: service ?? '', action: params.action, status: reply.status }, caller);
-    this.#send(res, reply);
-  }
-
-  /** Route 53 speaks restXml: method and path select the operation; bodies are XML, not form-encoded. */
-  #route53(method: string, url: URL, body: string, res: ServerResponse, caller: string | undefined): void {
-    const action = route53Operation(method, url.pathname);
-    let reply: RestXmlReply | XmlReply;
+    const request: SimRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      body,
+      params: new QueryParams(body),
+      target: typeof target === 'string' ? target : undefined,
+      caller: accessKeyOf(req),
+    };
+    const api = service === undefined ? undefined : SERVICES[service];
+    // An unknown service still answers in a query protocol's shape, which every SDK client can read.
+    const writeError = api?.error ?? stsService.error;
+    let route: SimRoute = { operation: request.params.action, path: [] };
+    let reply: WireReply;
     let errorCode: string | undefined;
     try {
-      reply = route53Api(this.world, { method, path: url.pathname, query: url.searchParams, body });
+      if (api === undefined) throw new SimApiError('UnknownService', `The simulated region does not serve '${service ?? 'an unsigned request'}'.`, 400);
+      route = api.route(request);
+      const fault = this.apiFaults.take(service ?? '', route.operation);
+      if (fault.kind === 'timeout') {
+        // Held without an answer, then dropped: the client's own timeout decides.
+        this.#record({ epochMs: Date.now(), service: service ?? '', action: route.operation, status: 0, errorCode: 'timeout' }, request.caller);
+        const timer = setTimeout(() => res.destroy(), fault.delayMs);
+        res.on('close', () => clearTimeout(timer));
+        return;
+      }
+      if (fault.kind === 'error') throw fault.error;
+      reply = api.handle(this.world, request, route);
     } catch (error) {
       const e = error instanceof SimApiError ? error : new SimApiError('InternalFailure', error instanceof Error ? error.message : String(error), 500, false);
       errorCode = e.code;
-      reply = route53Error(e);
+      reply = writeError(e);
     }
-    this.#record({ epochMs: Date.now(), service: 'route53', action, status: reply.status, ...(errorCode === undefined ? {} : { errorCode }) }, caller);
+    this.#record({ epochMs: Date.now(), service: service ?? '', action: route.operation, status: reply.status, ...(errorCode === undefined ? {} : { errorCode }) }, request.caller);
     this.#send(res, reply);
   }
 
@@ -205,7 +165,7 @@ export class SimRegion {
     this.requests.push(caller === undefined ? entry : { ...entry, accessKeyId: caller });
   }
 
-  #send(res: ServerResponse, reply: XmlReply & { headers?: Record<string, string> }): void {
+  #send(res: ServerResponse, reply: WireReply): void {
     res.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType, 'x-amzn-requestid': reply.requestId, 'content-length': Buffer.byteLength(reply.body) });
     res.end(reply.body);
   }

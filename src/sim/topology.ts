@@ -3,15 +3,15 @@ import { basename } from 'node:path';
 import { isCloudFormationTemplate, parseTemplateYaml } from './cloudformation/template-yaml.js';
 import { translateTemplate } from './cloudformation/translate.js';
 import { z } from 'zod';
-import { duration } from '../experiment/fields.js';
+import { simDuration } from './duration.js';
 import { ALB_HEALTH_CHECK, AWS_TIMINGS } from './timing.js';
 
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,31}$/, { error: 'names are letters, digits and -, at most 32' });
 
 const healthCheck = z.strictObject({
   path: z.string().startsWith('/').default(ALB_HEALTH_CHECK.path),
-  interval: duration().default(ALB_HEALTH_CHECK.interval),
-  timeout: duration().default(ALB_HEALTH_CHECK.timeout),
+  interval: simDuration().default(ALB_HEALTH_CHECK.interval),
+  timeout: simDuration().default(ALB_HEALTH_CHECK.timeout),
   healthyThreshold: z.number().int().min(2).max(10).default(ALB_HEALTH_CHECK.healthyThreshold),
   unhealthyThreshold: z.number().int().min(2).max(10).default(ALB_HEALTH_CHECK.unhealthyThreshold),
   matcher: z.string().regex(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/).default(ALB_HEALTH_CHECK.matcher),
@@ -65,16 +65,16 @@ const hostedZone = z.strictObject({
 });
 
 const timings = z.strictObject({
-  instancePending: duration().default(AWS_TIMINGS.instancePending),
-  instanceShuttingDown: duration().default(AWS_TIMINGS.instanceShuttingDown),
-  instanceStopping: duration().default(AWS_TIMINGS.instanceStopping),
-  instanceReboot: duration().default(AWS_TIMINGS.instanceReboot),
-  terminatedVisible: duration().default(AWS_TIMINGS.terminatedVisible),
-  asgHealthCheckPeriod: duration().default(AWS_TIMINGS.asgHealthCheckPeriod),
-  deregistrationDelay: duration().default(AWS_TIMINGS.deregistrationDelay),
-  dbFailover: duration().default(AWS_TIMINGS.dbFailover),
-  dbReboot: duration().default(AWS_TIMINGS.dbReboot),
-  dbClusterFailover: duration().default(AWS_TIMINGS.dbClusterFailover),
+  instancePending: simDuration().default(AWS_TIMINGS.instancePending),
+  instanceShuttingDown: simDuration().default(AWS_TIMINGS.instanceShuttingDown),
+  instanceStopping: simDuration().default(AWS_TIMINGS.instanceStopping),
+  instanceReboot: simDuration().default(AWS_TIMINGS.instanceReboot),
+  terminatedVisible: simDuration().default(AWS_TIMINGS.terminatedVisible),
+  asgHealthCheckPeriod: simDuration().default(AWS_TIMINGS.asgHealthCheckPeriod),
+  deregistrationDelay: simDuration().default(AWS_TIMINGS.deregistrationDelay),
+  dbFailover: simDuration().default(AWS_TIMINGS.dbFailover),
+  dbReboot: simDuration().default(AWS_TIMINGS.dbReboot),
+  dbClusterFailover: simDuration().default(AWS_TIMINGS.dbClusterFailover),
 });
 
 /**
@@ -109,7 +109,7 @@ export const topologySchema = z.strictObject({
          * address so DNS answers for the primary and the secondary site differ.
          */
         address: loopback.optional(),
-        targetGroup: z.strictObject({ name, healthCheck: healthCheck.prefault({}), deregistrationDelay: duration().optional() }),
+        targetGroup: z.strictObject({ name, healthCheck: healthCheck.prefault({}), deregistrationDelay: simDuration().optional() }),
       }),
     )
     .default([]),
@@ -123,7 +123,7 @@ export const topologySchema = z.strictObject({
         desired: z.number().int().min(0),
         availabilityZones: z.array(z.string()).optional(),
         healthCheckType: z.enum(['EC2', 'ELB']).default('EC2'),
-        healthCheckGracePeriod: duration().default(0),
+        healthCheckGracePeriod: simDuration().default(0),
         targetGroups: z.array(name).default([]),
         tags: z.record(z.string(), z.string()).default({}),
       }),
@@ -171,7 +171,7 @@ export const topologySchema = z.strictObject({
         loadBalancer: name,
         metric: z.enum(['RequestCount', 'HTTPCode_ELB_5XX_Count', 'HTTPCode_Target_5XX_Count', 'HealthyHostCount', 'UnHealthyHostCount']),
         statistic: z.enum(['Sum', 'Average', 'Minimum', 'Maximum']).optional(),
-        period: duration().default(60_000),
+        period: simDuration().default(60_000),
         evaluationPeriods: z.number().int().min(1).max(100).default(1),
         threshold: z.number(),
         comparison: z.enum(['GreaterThanOrEqualToThreshold', 'GreaterThanThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold']).default('GreaterThanOrEqualToThreshold'),

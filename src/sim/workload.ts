@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../core/clock.js';
-import { parseDuration } from '../experiment/duration.js';
+import { simDurationMs } from './duration.js';
 
 /** How a workload fails: refuse connections, answer 503, or accept and never answer. */
 export type OutageMode = 'refuse' | 'error' | 'hang';
@@ -161,8 +161,8 @@ export async function serveWorkloadControl(workload: Workload, host = '127.0.0.1
     if (url.pathname === '/down') return void workload.down(mode).then(() => reply(200, { up: false }));
     if (url.pathname === '/up') return void workload.up().then(() => reply(200, { up: true }));
     if (url.pathname === '/outage') {
-      const parsed = parseDuration(url.searchParams.get('for') ?? '');
-      if (!parsed.ok) return reply(400, { message: parsed.reason });
+      const parsed = simDurationMs(url.searchParams.get('for') ?? '');
+      if (!('ms' in parsed)) return reply(400, { message: parsed.reason });
       return void workload.down(mode).then(() => {
         const timer = setTimeout(() => {
           timers.delete(timer);

@@ -124,6 +124,37 @@ describe('the simulated Fault Injection Service through the SDK', () => {
     }
   });
 
+  it('resolves PERCENT(n) targets as the FIS User Guide says: rounded down, and a share below one instance fails the experiment', async () => {
+    const sim = await startSim({ speed: SPEED, topology: referenceWith((t) => (t.timings = { asgHealthCheckPeriod: '10h' })) });
+    const fis = new FisClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+    try {
+      const web = (await allInstances(sim.ec2)).filter((i) => i.Tags?.some((t) => t.Key === 'aws:autoscaling:groupName' && t.Value === 'web-asg') && i.State?.Name === 'running');
+      assert.equal(web.length, 3, 'the reference group runs three instances');
+      const run = async (selectionMode: string, token: string): Promise<{ experiment: Experiment; resolved: number }> => {
+        const reboot = template({ reboot: { actionId: 'aws:ec2:reboot-instances', targets: { Instances: 'web' } } });
+        const created = await fis.send(new CreateExperimentTemplateCommand({ clientToken: token, ...reboot, targets: { web: { ...reboot.targets.web, selectionMode } } }));
+        const id = (await fis.send(new StartExperimentCommand({ clientToken: `${token}-run`, experimentTemplateId: created.experimentTemplate?.id }))).experiment?.id ?? '';
+        const experiment = await waitFor(`the ${selectionMode} experiment to end`, async () => {
+          const e = (await fis.send(new GetExperimentCommand({ id }))).experiment;
+          return ['completed', 'failed', 'stopped'].includes(e?.state?.status ?? '') ? e : undefined;
+        }, { timeoutMs: 10_000 });
+        const resolved = (await fis.send(new ListExperimentResolvedTargetsCommand({ experimentId: id }))).resolvedTargets ?? [];
+        return { experiment, resolved: resolved.length };
+      };
+      const half = await run('PERCENT(50)', 'half');
+      assert.equal(half.experiment.state?.status, 'completed', half.experiment.state?.reason);
+      assert.equal(half.resolved, 1, '50% of three instances is one: FIS rounds down');
+      const tiny = await run('PERCENT(5)', 'tiny');
+      assert.equal(tiny.experiment.state?.status, 'failed');
+      assert.match(tiny.experiment.state?.reason ?? '', /Target resolution returned empty set/);
+      const many = await run('COUNT(10)', 'many');
+      assert.equal(many.resolved, 3, 'COUNT(n) beyond the pool takes the whole pool');
+    } finally {
+      fis.destroy();
+      await sim.close();
+    }
+  });
+
   it('the safety lever: engaging it stops running experiments and refuses new ones until it is disengaged', async () => {
     const sim = await startSim({ speed: SPEED, topology: referenceWith((t) => (t.timings = { asgHealthCheckPeriod: '10h' })) });
     const fis = new FisClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });

@@ -1,10 +1,11 @@
 import { SimApiError } from '../protocol/errors.js';
 import type { QueryParams } from '../protocol/query.js';
-import { queryResponse, type XmlReply, type XmlValue } from '../protocol/xml.js';
+import { awsQueryService, type QueryResult } from '../protocol/aws-query.js';
+import type { XmlValue } from '../protocol/xml.js';
 import type { SimWorld } from '../region.js';
 import type { AsgMember, ScalingActivity, SimAutoScalingGroup } from '../world/auto-scaling-group.js';
 
-export const AUTOSCALING_NS = 'http://autoscaling.amazonaws.com/doc/2011-01-01/';
+const AUTOSCALING_NS = 'http://autoscaling.amazonaws.com/doc/2011-01-01/';
 
 function memberXml(m: AsgMember): Record<string, XmlValue> {
   return {
@@ -69,14 +70,14 @@ function page<T>(items: T[], params: QueryParams, maxName: string): { items: T[]
 }
 
 /** Auto Scaling (awsQuery) API of the simulated region. */
-export function autoScalingApi(world: SimWorld, params: QueryParams): XmlReply {
+function autoScalingApi(world: SimWorld, params: QueryParams): QueryResult {
   const action = params.action;
   switch (action) {
     case 'DescribeAutoScalingGroups': {
       const names = params.memberList('AutoScalingGroupNames');
       const groups = [...world.autoScalingGroups.values()].filter((g) => names.length === 0 || names.includes(g.name));
       const { items, next } = page(groups, params, 'MaxRecords');
-      return queryResponse(AUTOSCALING_NS, action, { AutoScalingGroups: items.map(groupXml), NextToken: next });
+      return { AutoScalingGroups: items.map(groupXml), NextToken: next };
     }
     case 'DescribeAutoScalingInstances': {
       const ids = params.memberList('InstanceIds');
@@ -84,13 +85,13 @@ export function autoScalingApi(world: SimWorld, params: QueryParams): XmlReply {
         [...g.members.values()].filter((m) => ids.length === 0 || ids.includes(m.instance.id)).map((m) => ({ ...memberXml(m), AutoScalingGroupName: g.name })),
       );
       const { items, next } = page(members, params, 'MaxRecords');
-      return queryResponse(AUTOSCALING_NS, action, { AutoScalingInstances: items, NextToken: next });
+      return { AutoScalingInstances: items, NextToken: next };
     }
     case 'DescribeScalingActivities': {
       const name = params.get('AutoScalingGroupName');
       const activities = name === undefined ? [...world.autoScalingGroups.values()].flatMap((g) => g.activities) : (world.autoScalingGroups.get(name)?.activities ?? []);
       const { items, next } = page(activities, params, 'MaxRecords');
-      return queryResponse(AUTOSCALING_NS, action, { Activities: items.map(activityXml), NextToken: next });
+      return { Activities: items.map(activityXml), NextToken: next };
     }
     case 'SetDesiredCapacity': {
       const g = group(world, params.get('AutoScalingGroupName'));
@@ -99,7 +100,7 @@ export function autoScalingApi(world: SimWorld, params: QueryParams): XmlReply {
         throw new SimApiError('ValidationError', `New SetDesiredCapacity value ${n ?? 'null'} is ${n !== undefined && n > g.options.max ? 'above max value ' + g.options.max : 'below min value ' + g.options.min} for the AutoScalingGroup.`);
       }
       g.setDesired(n);
-      return queryResponse(AUTOSCALING_NS, action, null);
+      return null;
     }
     case 'SetInstanceHealth': {
       const id = params.get('InstanceId') ?? '';
@@ -108,16 +109,19 @@ export function autoScalingApi(world: SimWorld, params: QueryParams): XmlReply {
       if (g === undefined) throw new SimApiError('ValidationError', `Instance Id not found - No managed instance found for instance ID: ${id}`);
       if (health !== 'Healthy' && health !== 'Unhealthy') throw new SimApiError('ValidationError', `Valid health status values are Healthy and Unhealthy, got ${health ?? 'null'}`);
       g.setHealth(id, health);
-      return queryResponse(AUTOSCALING_NS, action, null);
+      return null;
     }
     case 'TerminateInstanceInAutoScalingGroup': {
       const id = params.get('InstanceId') ?? '';
       const g = [...world.autoScalingGroups.values()].find((x) => x.members.has(id));
       if (g === undefined) throw new SimApiError('ValidationError', `Instance Id not found - No managed instance found for instance ID: ${id}`);
       const activity = g.terminateMember(id, params.bool('ShouldDecrementDesiredCapacity') === true);
-      return queryResponse(AUTOSCALING_NS, action, { Activity: activityXml(activity) });
+      return { Activity: activityXml(activity) };
     }
     default:
       throw new SimApiError('InvalidAction', `Could not find operation ${action} for version 2011-01-01`);
   }
 }
+
+/** Auto Scaling as the server serves it: awsQuery. */
+export const autoScalingService = awsQueryService<SimWorld>(AUTOSCALING_NS, autoScalingApi);

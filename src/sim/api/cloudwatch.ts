@@ -1,29 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { awsJsonReply as reply, awsJsonService } from '../protocol/aws-json.js';
 import { SimApiError } from '../protocol/errors.js';
+import type { WireReply } from '../protocol/reply.js';
 import type { SimWorld } from '../region.js';
 import type { SimAlarm } from '../world/alarm.js';
 
 /** The X-Amz-Target prefix of CloudWatch's awsJson1_0 protocol. */
-export const CLOUDWATCH_TARGET = 'GraniteServiceVersion20100801';
-
-export interface JsonReply {
-  status: number;
-  body: string;
-  contentType: string;
-  requestId: string;
-  headers?: Record<string, string>;
-}
-
-function reply(body: unknown, status = 200): JsonReply {
-  return { status, body: JSON.stringify(body), contentType: 'application/x-amz-json-1.0', requestId: randomUUID() };
-}
-
-/** A CloudWatch error: `__type` for JSON clients, and the awsQuery-compatible code header the SDK reads. */
-export function cloudWatchError(e: SimApiError): JsonReply {
-  const r = reply({ __type: e.code, message: e.message }, e.status);
-  r.headers = { 'x-amzn-query-error': `${e.code};${e.sender ? 'Sender' : 'Receiver'}` };
-  return r;
-}
+const CLOUDWATCH_TARGET = 'GraniteServiceVersion20100801';
 
 function alarmJson(a: SimAlarm): Record<string, unknown> {
   return {
@@ -46,19 +28,8 @@ function alarmJson(a: SimAlarm): Record<string, unknown> {
   };
 }
 
-/** The operation a CloudWatch request names (its X-Amz-Target), for the request log. */
-export function cloudWatchOperation(target: string | undefined): string {
-  return (target ?? '').replace(`${CLOUDWATCH_TARGET}.`, '') || 'Unknown';
-}
-
 /** CloudWatch (awsJson1_0) of the simulated region: DescribeAlarms and SetAlarmState on the topology's metric alarms. */
-export function cloudWatchApi(world: SimWorld, operation: string, body: string): JsonReply {
-  let input: Record<string, unknown>;
-  try {
-    input = body === '' ? {} : (JSON.parse(body) as Record<string, unknown>);
-  } catch {
-    throw new SimApiError('SerializationException', 'The request body is not valid JSON.');
-  }
+function cloudWatchApi(world: SimWorld, operation: string, input: Record<string, unknown>): WireReply {
   switch (operation) {
     case 'DescribeAlarms': {
       const names = Array.isArray(input.AlarmNames) ? (input.AlarmNames as unknown[]).map(String) : undefined;
@@ -79,3 +50,6 @@ export function cloudWatchApi(world: SimWorld, operation: string, body: string):
       throw new SimApiError('UnknownOperationException', `The simulated CloudWatch does not serve ${operation}.`);
   }
 }
+
+/** CloudWatch as the server serves it: awsJson1_0. */
+export const cloudWatchService = awsJsonService<SimWorld>(CLOUDWATCH_TARGET, cloudWatchApi);

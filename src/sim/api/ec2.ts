@@ -1,6 +1,7 @@
 import { SimApiError } from '../protocol/errors.js';
 import type { QueryParams } from '../protocol/query.js';
-import { ec2Response, type XmlReply, type XmlValue } from '../protocol/xml.js';
+import { ec2QueryService, type Ec2Result } from '../protocol/ec2-query.js';
+import type { XmlValue } from '../protocol/xml.js';
 import type { SimWorld } from '../region.js';
 import { STATE_CODE, type SimInstance } from '../world/instance.js';
 
@@ -99,7 +100,7 @@ function dryRun(params: QueryParams): void {
 }
 
 /** EC2 query API of the simulated region. */
-export function ec2Api(world: SimWorld, params: QueryParams): XmlReply {
+function ec2Api(world: SimWorld, params: QueryParams): Ec2Result {
   const action = params.action;
   switch (action) {
     case 'DescribeInstances': {
@@ -112,29 +113,29 @@ export function ec2Api(world: SimWorld, params: QueryParams): XmlReply {
       const start = Number(params.get('NextToken') ?? '0');
       const page = max === undefined ? instances.slice(start) : instances.slice(start, start + max);
       const next = max !== undefined && start + max < instances.length ? String(start + max) : undefined;
-      return ec2Response(action, {
+      return {
         reservationSet: page.map((i) => ({ reservationId: `r-${i.id.slice(2)}`, ownerId: world.topology.accountId, groupSet: [], instancesSet: [instanceXml(i)] })),
         nextToken: next,
-      });
+      };
     }
     case 'TerminateInstances': {
       const instances = lookup(world, params.ec2List('InstanceId'));
       dryRun(params);
-      return ec2Response(action, { instancesSet: stateChanges(instances, (i) => i.terminate()) });
+      return { instancesSet: stateChanges(instances, (i) => i.terminate()) };
     }
     case 'StopInstances': {
       const instances = lookup(world, params.ec2List('InstanceId'));
       dryRun(params);
       const refused = instances.find((i) => i.state !== 'running' && i.state !== 'stopping' && i.state !== 'stopped');
       if (refused !== undefined) throw new SimApiError('IncorrectInstanceState', `This instance '${refused.id}' is not in a state from which it can be stopped.`);
-      return ec2Response(action, { instancesSet: stateChanges(instances, (i) => i.stop()) });
+      return { instancesSet: stateChanges(instances, (i) => i.stop()) };
     }
     case 'StartInstances': {
       const instances = lookup(world, params.ec2List('InstanceId'));
       dryRun(params);
       const refused = instances.find((i) => i.state !== 'stopped' && i.state !== 'pending' && i.state !== 'running');
       if (refused !== undefined) throw new SimApiError('IncorrectInstanceState', `The instance '${refused.id}' is not in a state from which it can be started.`);
-      return ec2Response(action, { instancesSet: stateChanges(instances, (i) => i.start()) });
+      return { instancesSet: stateChanges(instances, (i) => i.start()) };
     }
     case 'RebootInstances': {
       const instances = lookup(world, params.ec2List('InstanceId'));
@@ -142,23 +143,26 @@ export function ec2Api(world: SimWorld, params: QueryParams): XmlReply {
       const refused = instances.find((i) => i.state !== 'running');
       if (refused !== undefined) throw new SimApiError('IncorrectInstanceState', `The instance '${refused.id}' is not in a state from which it can be rebooted.`);
       for (const i of instances) i.reboot();
-      return ec2Response(action, { return: true });
+      return { return: true };
     }
     case 'DescribeAvailabilityZones':
-      return ec2Response(action, {
+      return {
         availabilityZoneInfo: world.zones.map((zone, i) => ({ zoneName: zone, zoneState: 'available', regionName: world.topology.region, zoneId: `use1-az${i + 1}`, zoneType: 'availability-zone' })),
-      });
+      };
     case 'DescribeVpcs':
-      return ec2Response(action, { vpcSet: [{ vpcId: world.vpcId, state: 'available', cidrBlock: world.topology.vpcCidr, isDefault: false }] });
+      return { vpcSet: [{ vpcId: world.vpcId, state: 'available', cidrBlock: world.topology.vpcCidr, isDefault: false }] };
     case 'DescribeSubnets':
-      return ec2Response(action, {
+      return {
         subnetSet: world.subnets.map((s) => ({ subnetId: s.id, state: 'available', vpcId: world.vpcId, cidrBlock: s.cidr, availabilityZone: s.zone, availableIpAddressCount: 4000 })),
-      });
+      };
     case 'DescribeLaunchTemplates':
-      return ec2Response(action, {
+      return {
         launchTemplates: [...world.launchTemplates.values()].map((lt) => ({ launchTemplateId: lt.id, launchTemplateName: lt.name, defaultVersionNumber: 1, latestVersionNumber: 1, createTime: new Date(0).toISOString() })),
-      });
+      };
     default:
       throw new SimApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
   }
 }
+
+/** EC2 as the server serves it: EC2 query. */
+export const ec2Service = ec2QueryService<SimWorld>(ec2Api);

@@ -1,11 +1,12 @@
 import { SimApiError } from '../protocol/errors.js';
 import type { QueryParams } from '../protocol/query.js';
-import { queryResponse, type XmlReply, type XmlValue } from '../protocol/xml.js';
+import { awsQueryService, type QueryResult } from '../protocol/aws-query.js';
+import type { XmlValue } from '../protocol/xml.js';
 import type { SimWorld } from '../region.js';
 import type { SimLoadBalancer } from '../world/load-balancer.js';
 import type { SimTargetGroup } from '../world/target-group.js';
 
-export const ELBV2_NS = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
+const ELBV2_NS = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
 
 function lbXml(lb: SimLoadBalancer): XmlValue {
   return {
@@ -54,7 +55,7 @@ function targetGroup(world: SimWorld, arn: string | undefined): SimTargetGroup {
 }
 
 /** Elastic Load Balancing v2 (awsQuery) API of the simulated region. */
-export function elbv2Api(world: SimWorld, params: QueryParams): XmlReply {
+function elbv2Api(world: SimWorld, params: QueryParams): QueryResult {
   const action = params.action;
   switch (action) {
     case 'DescribeLoadBalancers': {
@@ -64,7 +65,7 @@ export function elbv2Api(world: SimWorld, params: QueryParams): XmlReply {
       for (const a of arns) if (!all.some((lb) => lb.arn === a)) throw new SimApiError('LoadBalancerNotFound', `Load balancers '[${a}]' not found`);
       for (const n of names) if (!all.some((lb) => lb.name === n)) throw new SimApiError('LoadBalancerNotFound', `Load balancers '[${n}]' not found`);
       const lbs = all.filter((lb) => (arns.length === 0 || arns.includes(lb.arn)) && (names.length === 0 || names.includes(lb.name)));
-      return queryResponse(ELBV2_NS, action, { LoadBalancers: lbs.map(lbXml) });
+      return { LoadBalancers: lbs.map(lbXml) };
     }
     case 'DescribeTargetGroups': {
       const arns = params.memberList('TargetGroupArns');
@@ -75,13 +76,13 @@ export function elbv2Api(world: SimWorld, params: QueryParams): XmlReply {
       for (const n of names) if (!all.some((t) => t.name === n)) throw new SimApiError('TargetGroupNotFound', `One or more target groups not found`);
       if (lbArn !== undefined && ![...world.loadBalancers.values()].some((lb) => lb.arn === lbArn)) throw new SimApiError('LoadBalancerNotFound', `Load balancers '[${lbArn}]' not found`);
       const tgs = all.filter((t) => (arns.length === 0 || arns.includes(t.arn)) && (names.length === 0 || names.includes(t.name)) && (lbArn === undefined || t.loadBalancerArns.includes(lbArn)));
-      return queryResponse(ELBV2_NS, action, { TargetGroups: tgs.map(tgXml) });
+      return { TargetGroups: tgs.map(tgXml) };
     }
     case 'DescribeTargetHealth': {
       const tg = targetGroup(world, params.get('TargetGroupArn'));
       const wanted = params.memberStructs('Targets').map((t) => t.Id ?? '');
       const entries = wanted.length > 0 ? wanted.map((id) => ({ id, entry: tg.targets.get(id) })) : [...tg.targets.values()].map((entry) => ({ id: entry.instance.id, entry }));
-      return queryResponse(ELBV2_NS, action, {
+      return {
         TargetHealthDescriptions: entries.map(({ id, entry }) =>
           entry === undefined
             ? { Target: { Id: id, Port: tg.port }, TargetHealth: { State: 'unused', Reason: 'Target.NotRegistered', Description: 'Target is not registered to the target group' } }
@@ -91,7 +92,7 @@ export function elbv2Api(world: SimWorld, params: QueryParams): XmlReply {
                 TargetHealth: { State: entry.state, Reason: entry.reason, Description: entry.description },
               },
         ),
-      });
+      };
     }
     case 'RegisterTargets': {
       const tg = targetGroup(world, params.get('TargetGroupArn'));
@@ -103,7 +104,7 @@ export function elbv2Api(world: SimWorld, params: QueryParams): XmlReply {
         }
       }
       for (const t of targets) tg.register(world.instances.get(t.Id ?? '') as never, t.Port === undefined ? undefined : Number(t.Port));
-      return queryResponse(ELBV2_NS, action, {});
+      return {};
     }
     case 'DeregisterTargets': {
       const tg = targetGroup(world, params.get('TargetGroupArn'));
@@ -111,13 +112,13 @@ export function elbv2Api(world: SimWorld, params: QueryParams): XmlReply {
         if (!tg.targets.has(t.Id ?? '')) throw new SimApiError('InvalidTarget', `The target '${t.Id ?? ''}' is not registered with the target group`);
       }
       for (const t of params.memberStructs('Targets')) tg.deregister(t.Id ?? '');
-      return queryResponse(ELBV2_NS, action, {});
+      return {};
     }
     case 'DescribeListeners': {
       const lbArn = params.get('LoadBalancerArn');
       const lbs = [...world.loadBalancers.values()].filter((lb) => lbArn === undefined || lb.arn === lbArn);
       if (lbArn !== undefined && lbs.length === 0) throw new SimApiError('LoadBalancerNotFound', `Load balancers '[${lbArn}]' not found`);
-      return queryResponse(ELBV2_NS, action, {
+      return {
         Listeners: lbs.map((lb) => ({
           ListenerArn: lb.arn.replace(':loadbalancer/', ':listener/') + '/0000000000000001',
           LoadBalancerArn: lb.arn,
@@ -125,9 +126,12 @@ export function elbv2Api(world: SimWorld, params: QueryParams): XmlReply {
           Protocol: 'HTTP',
           DefaultActions: [{ Type: 'forward', TargetGroupArn: lb.targetGroup.arn }],
         })),
-      });
+      };
     }
     default:
       throw new SimApiError('InvalidAction', `Could not find operation ${action} for version 2015-12-01`);
   }
 }
+
+/** Elastic Load Balancing v2 as the server serves it: awsQuery. */
+export const elbv2Service = awsQueryService<SimWorld>(ELBV2_NS, elbv2Api);

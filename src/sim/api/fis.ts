@@ -1,21 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { SimApiError } from '../protocol/errors.js';
+import type { SimRoute, WireReply } from '../protocol/reply.js';
+import { restJsonError, restJsonReply as reply, restJsonService } from '../protocol/rest-json.js';
 import type { SimWorld } from '../region.js';
 import type { FisExperiment, FisTemplate } from '../world/fis.js';
-import type { JsonReply } from './cloudwatch.js';
 
 const secs = (d: Date | undefined): number | undefined => (d === undefined ? undefined : d.getTime() / 1_000);
 
-function reply(body: unknown, status = 200): JsonReply {
-  return { status, body: JSON.stringify(body), contentType: 'application/json', requestId: randomUUID() };
-}
-
-/** A restJson1 error: the code in `x-amzn-ErrorType`, the message in the body. */
-export function fisError(e: SimApiError): JsonReply {
-  const r = reply({ message: e.message }, e.code === 'ValidationException' ? 400 : e.status);
-  r.headers = { 'x-amzn-errortype': e.code };
-  return r;
-}
+/** FIS answers every ValidationException with 400, whatever raised it. */
+const fisError = (e: SimApiError): WireReply => restJsonError(e, e.code === 'ValidationException' ? 400 : e.status);
 
 function templateJson(t: FisTemplate): Record<string, unknown> {
   return { id: t.id, arn: t.arn, description: t.description, roleArn: t.roleArn, targets: t.targets, actions: t.actions, stopConditions: t.stopConditions, tags: t.tags, creationTime: secs(t.creationTime), lastUpdateTime: secs(t.lastUpdateTime) };
@@ -45,30 +37,20 @@ function experimentJson(e: FisExperiment): Record<string, unknown> {
   };
 }
 
-/** The operation a FIS request names, from its method and path, for the request log. */
-export function fisOperation(method: string, path: string): string {
-  const [collection, id, sub] = path.split('/').filter((s) => s !== '');
+/** The operation a FIS request names, from its method and path. */
+function fisOperation(method: string, [collection, id, sub]: string[]): string | undefined {
   if (collection === 'experimentTemplates') return id === undefined ? (method === 'POST' ? 'CreateExperimentTemplate' : 'ListExperimentTemplates') : method === 'DELETE' ? 'DeleteExperimentTemplate' : method === 'PATCH' ? 'UpdateExperimentTemplate' : 'GetExperimentTemplate';
   if (collection === 'experiments') {
     if (sub === 'resolvedTargets') return 'ListExperimentResolvedTargets';
     return id === undefined ? (method === 'POST' ? 'StartExperiment' : 'ListExperiments') : method === 'DELETE' ? 'StopExperiment' : 'GetExperiment';
   }
   if (collection === 'safetyLevers') return sub === 'state' ? 'UpdateSafetyLeverState' : 'GetSafetyLever';
-  return `${method} ${path}`;
+  return undefined;
 }
 
 /** FIS (restJson1) of the simulated region: experiment templates and experiments that act on the world. */
-export function fisApi(world: SimWorld, method: string, path: string, body: string): JsonReply {
-  const operation = fisOperation(method, path);
-  const id = decodeURIComponent(path.split('/').filter((s) => s !== '')[1] ?? '');
-  let input: Record<string, unknown> = {};
-  if (body !== '') {
-    try {
-      input = JSON.parse(body) as Record<string, unknown>;
-    } catch {
-      throw new SimApiError('ValidationException', 'The request body is not valid JSON.');
-    }
-  }
+function fisApi(world: SimWorld, { operation, path }: SimRoute, input: Record<string, unknown>): WireReply {
+  const id = path[1] ?? '';
   const fis = world.fis;
   switch (operation) {
     case 'CreateExperimentTemplate': {
@@ -114,6 +96,9 @@ export function fisApi(world: SimWorld, method: string, path: string, body: stri
       return reply({ safetyLever: { id, arn: `arn:aws:fis:${w.region}:${w.accountId}:safety-lever/${id}`, state: fis.lever } });
     }
     default:
-      throw new SimApiError('ResourceNotFoundException', `The simulated FIS does not serve ${method} ${path}.`, 404);
+      throw new SimApiError('ResourceNotFoundException', `The simulated FIS does not serve ${operation}.`, 404);
   }
 }
+
+/** FIS as the server serves it: restJson1. */
+export const fisService = restJsonService<SimWorld>({ route: fisOperation, operations: fisApi, error: fisError, malformed: 'ValidationException' });

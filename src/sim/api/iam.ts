@@ -1,9 +1,9 @@
 import { SimApiError } from '../protocol/errors.js';
 import type { QueryParams } from '../protocol/query.js';
-import { queryResponse, type XmlReply } from '../protocol/xml.js';
+import { awsQueryService, type QueryResult } from '../protocol/aws-query.js';
 import type { SimWorld } from '../region.js';
 
-export const IAM_NS = 'https://iam.amazonaws.com/doc/2010-05-08/';
+const IAM_NS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 
 const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(user|role|group)\/[\w+=,.@/-]+$/;
 
@@ -12,7 +12,7 @@ const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(user|role|group)\/[\w+=,.@/-
  * permissions it cannot check with a DryRun. The region has no policies, so every action is `allowed`; a denied
  * simulation is armed as an API fault (`POST /_sim/faults` with service `iam`).
  */
-export function iamApi(_world: SimWorld, params: QueryParams): XmlReply {
+function iamApi(_world: SimWorld, params: QueryParams): QueryResult {
   switch (params.action) {
     case 'SimulatePrincipalPolicy': {
       const source = params.get('PolicySourceArn') ?? '';
@@ -20,14 +20,17 @@ export function iamApi(_world: SimWorld, params: QueryParams): XmlReply {
       const actions = params.memberList('ActionNames');
       if (actions.length === 0) throw new SimApiError('ValidationError', "1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null");
       const resources = params.memberList('ResourceArns');
-      return queryResponse(IAM_NS, 'SimulatePrincipalPolicy', {
+      return {
         IsTruncated: false,
         EvaluationResults: actions.flatMap((action) =>
           (resources.length === 0 ? ['*'] : resources).map((resource) => ({ EvalActionName: action, EvalResourceName: resource, EvalDecision: 'allowed', MatchedStatements: [], MissingContextValues: [] })),
         ),
-      });
+      };
     }
     default:
       throw new SimApiError('InvalidAction', `Could not find operation ${params.action} for version 2010-05-08`);
   }
 }
+
+/** IAM as the server serves it: awsQuery. */
+export const iamService = awsQueryService<SimWorld>(IAM_NS, iamApi);

@@ -1,53 +1,63 @@
 import { SimApiError } from '../protocol/errors.js';
 import type { QueryParams } from '../protocol/query.js';
-import { queryResponse, XmlList, type XmlReply, type XmlValue } from '../protocol/xml.js';
+import { awsQueryService, type QueryResult } from '../protocol/aws-query.js';
+import { tagList, XmlList, type XmlValue } from '../protocol/xml.js';
 import type { SimWorld } from '../region.js';
 import type { SimDatabase } from '../world/database.js';
 import type { SimClusterMember, SimDbCluster } from '../world/db-cluster.js';
 
-export const RDS_NS = 'http://rds.amazonaws.com/doc/2014-10-31/';
+const RDS_NS = 'http://rds.amazonaws.com/doc/2014-10-31/';
+
+/** What every DB instance shows, standalone or a cluster member. */
+interface InstanceFields {
+  id: string;
+  instanceClass: string;
+  status: string;
+  address: string;
+  port: number;
+  createdTime: Date;
+  zone: string;
+}
+
+function instanceXml(i: InstanceFields, extra: Record<string, XmlValue>): Record<string, XmlValue> {
+  return {
+    DBInstanceIdentifier: i.id,
+    ...extra,
+    DBInstanceClass: i.instanceClass,
+    Engine: 'postgres',
+    EngineVersion: '17.5',
+    DBInstanceStatus: i.status,
+    MasterUsername: 'postgres',
+    Endpoint: { Address: i.address, Port: i.port, HostedZoneId: 'Z2R2ITUGPM61AM' },
+    InstanceCreateTime: i.createdTime.toISOString(),
+    AvailabilityZone: i.zone,
+  };
+}
 
 function dbXml(db: SimDatabase): XmlValue {
   return {
-    DBInstanceIdentifier: db.id,
-    DBInstanceClass: db.instanceClass,
-    Engine: 'postgres',
-    EngineVersion: '17.5',
-    DBInstanceStatus: db.status,
-    MasterUsername: 'postgres',
-    Endpoint: { Address: db.dnsName, Port: db.port, HostedZoneId: 'Z2R2ITUGPM61AM' },
-    InstanceCreateTime: db.createdTime.toISOString(),
-    AvailabilityZone: db.zone,
+    ...instanceXml({ id: db.id, instanceClass: db.instanceClass, status: db.status, address: db.dnsName, port: db.port, createdTime: db.createdTime, zone: db.zone }, {}),
     SecondaryAvailabilityZone: db.secondaryZone,
     MultiAZ: db.multiAZ,
     PubliclyAccessible: false,
     StorageType: 'gp3',
     AllocatedStorage: 20,
     DBInstanceArn: db.arn,
-    TagList: new XmlList('Tag', Object.entries(db.tags).map(([Key, Value]) => ({ Key, Value }))),
+    TagList: tagList(db.tags),
   };
 }
 
 /** A member of a Multi-AZ DB cluster as DescribeDBInstances shows it. */
 function memberXml(cluster: SimDbCluster, m: SimClusterMember): XmlValue {
   return {
-    DBInstanceIdentifier: m.id,
-    DBClusterIdentifier: cluster.id,
-    DBInstanceClass: cluster.instanceClass,
-    Engine: 'postgres',
-    EngineVersion: '17.5',
-    DBInstanceStatus: 'available',
-    MasterUsername: 'postgres',
-    Endpoint: { Address: m.dnsName, Port: cluster.port, HostedZoneId: 'Z2R2ITUGPM61AM' },
-    InstanceCreateTime: m.createdTime.toISOString(),
-    AvailabilityZone: m.zone,
+    ...instanceXml({ id: m.id, instanceClass: cluster.instanceClass, status: 'available', address: m.dnsName, port: cluster.port, createdTime: m.createdTime, zone: m.zone }, { DBClusterIdentifier: cluster.id }),
     MultiAZ: false,
     PromotionTier: m.promotionTier,
     PubliclyAccessible: false,
     StorageType: 'io1',
     AllocatedStorage: 100,
     DBInstanceArn: m.arn,
-    TagList: new XmlList('Tag', Object.entries(cluster.tags).map(([Key, Value]) => ({ Key, Value }))),
+    TagList: tagList(cluster.tags),
   };
 }
 
@@ -74,7 +84,7 @@ function clusterXml(c: SimDbCluster): XmlValue {
       'DBClusterMember',
       c.members.map((m) => ({ DBInstanceIdentifier: m.id, IsClusterWriter: m.writer, DBClusterParameterGroupStatus: 'in-sync', PromotionTier: m.promotionTier })),
     ),
-    TagList: new XmlList('Tag', Object.entries(c.tags).map(([Key, Value]) => ({ Key, Value }))),
+    TagList: tagList(c.tags),
   };
 }
 
@@ -106,31 +116,31 @@ function database(world: SimWorld, id: string | undefined): SimDatabase {
 }
 
 /** RDS (awsQuery) API of the simulated region: DB instances and Multi-AZ DB clusters, reboot and failover, events. */
-export function rdsApi(world: SimWorld, params: QueryParams): XmlReply {
+function rdsApi(world: SimWorld, params: QueryParams): QueryResult {
   const action = params.action;
   switch (action) {
     case 'DescribeDBInstances': {
-      return queryResponse(RDS_NS, action, { DBInstances: new XmlList('DBInstance', instancesXml(world, params.get('DBInstanceIdentifier'))) });
+      return { DBInstances: new XmlList('DBInstance', instancesXml(world, params.get('DBInstanceIdentifier'))) };
     }
     case 'DescribeDBClusters': {
       const id = params.get('DBClusterIdentifier');
       const clusters = id === undefined ? [...world.dbClusters.values()] : [dbCluster(world, id)];
-      return queryResponse(RDS_NS, action, { DBClusters: new XmlList('DBCluster', clusters.map(clusterXml)) });
+      return { DBClusters: new XmlList('DBCluster', clusters.map(clusterXml)) };
     }
     case 'FailoverDBCluster': {
       const cluster = dbCluster(world, params.get('DBClusterIdentifier'));
       cluster.failover(params.get('TargetDBInstanceIdentifier'));
-      return queryResponse(RDS_NS, action, { DBCluster: clusterXml(cluster) });
+      return { DBCluster: clusterXml(cluster) };
     }
     case 'RebootDBCluster': {
       const cluster = dbCluster(world, params.get('DBClusterIdentifier'));
       cluster.reboot();
-      return queryResponse(RDS_NS, action, { DBCluster: clusterXml(cluster) });
+      return { DBCluster: clusterXml(cluster) };
     }
     case 'RebootDBInstance': {
       const db = database(world, params.get('DBInstanceIdentifier'));
       db.reboot(params.bool('ForceFailover') === true);
-      return queryResponse(RDS_NS, action, { DBInstance: dbXml(db) });
+      return { DBInstance: dbXml(db) };
     }
     case 'DescribeEvents': {
       const id = params.get('SourceIdentifier');
@@ -140,14 +150,17 @@ export function rdsApi(world: SimWorld, params: QueryParams): XmlReply {
         .flatMap((db) => db.events)
         .filter((e) => id === undefined || e.SourceIdentifier === id)
         .sort((a, b) => a.Date.getTime() - b.Date.getTime());
-      return queryResponse(RDS_NS, action, {
+      return {
         Events: new XmlList(
           'Event',
           events.map((e) => ({ SourceIdentifier: e.SourceIdentifier, SourceType: e.SourceType, Message: e.Message, Date: e.Date.toISOString(), EventCategories: new XmlList('EventCategory', e.EventCategories), SourceArn: arns.get(e.SourceIdentifier) })),
         ),
-      });
+      };
     }
     default:
       throw new SimApiError('InvalidAction', `Could not find operation ${action} for version 2014-10-31`);
   }
 }
+
+/** RDS as the server serves it: awsQuery. */
+export const rdsService = awsQueryService<SimWorld>(RDS_NS, rdsApi);

@@ -1,117 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
-import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { SimApiError } from '../protocol/errors.js';
-import { XmlList, type XmlReply, type XmlValue } from '../protocol/xml.js';
+import type { SimRequest, SimRoute, WireReply } from '../protocol/reply.js';
+import { restXmlService, xmlNode as node, type XmlNode as Node } from '../protocol/rest-xml.js';
+import { tagList, XmlList, type XmlValue } from '../protocol/xml.js';
 import type { SimWorld } from '../region.js';
-import { DEFAULT_CHECKER_REGIONS, type HealthCheckType, type Route53HealthCheckConfig, type SimHealthCheck } from '../world/health-check.js';
 import { fqdn, SimHostedZone, type RecordSet } from '../world/hosted-zone.js';
+import { checkOf, createHealthCheck, healthCheckStatus, healthCheckXml, updateHealthCheck } from './route53-health-checks.js';
+import { bool, int, invalid, reply, ROUTE53_NS, list, parseBody, text } from './route53-xml.js';
 
-export const ROUTE53_NS = 'https://route53.amazonaws.com/doc/2013-04-01/';
-
-/** A restXml request: the operation is chosen by method and path; the body, if any, is XML. */
-export interface RestRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  body: string;
-}
-
-/** A restXml reply; `headers` carries e.g. `Location` of a 201. */
-export interface RestXmlReply extends XmlReply {
-  headers?: Record<string, string>;
-  operation: string;
-}
-
-const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: false, processEntities: true });
-const LIST_ELEMENTS = new Set(['Change', 'ResourceRecord', 'Region', 'ChildHealthCheck', 'ResettableElementName']);
-const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, removeNSPrefix: true, isArray: (tag) => LIST_ELEMENTS.has(tag) });
-
-const CHECKER_REGIONS = new Set(['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1']);
 const RECORD_TYPES = new Set(['A', 'AAAA', 'CAA', 'CNAME', 'DS', 'MX', 'NAPTR', 'NS', 'PTR', 'SOA', 'SPF', 'SRV', 'TXT']);
-
-function shape(value: XmlValue): unknown {
-  if (value === null || value === undefined) return undefined;
-  if (value instanceof XmlList) return value.values.length === 0 ? '' : { [value.item]: value.values.map(shape) };
-  if (Array.isArray(value)) return value.map(shape);
-  if (typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      const s = shape(v);
-      if (s !== undefined) out[k] = s;
-    }
-    return out;
-  }
-  return value;
-}
-
-function reply(operation: string, content: Record<string, XmlValue>, status = 200, headers?: Record<string, string>): RestXmlReply {
-  const requestId = randomUUID();
-  const body = builder.build({ [`${operation}Response`]: { '@_xmlns': ROUTE53_NS, ...(shape(content) as object) } }) as string;
-  return { status, contentType: 'application/xml', body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}`, requestId, operation, ...(headers === undefined ? {} : { headers }) };
-}
-
-/** A restXml error: `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>`. */
-export function route53Error(error: SimApiError): XmlReply {
-  const requestId = randomUUID();
-  const body = builder.build({
-    ErrorResponse: { '@_xmlns': ROUTE53_NS, Error: { Type: error.sender ? 'Sender' : 'Receiver', Code: error.code, Message: error.message }, RequestId: requestId },
-  }) as string;
-  return { status: error.status, contentType: 'application/xml', body: `<?xml version="1.0"?>\n${body}`, requestId };
-}
-
-// ---- reading request bodies -------------------------------------------------------------------------------------
-
-type Node = Record<string, unknown>;
-
-function node(v: unknown): Node | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Node) : undefined;
-}
-
-function text(n: Node | undefined, key: string): string | undefined {
-  const v = n?.[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  throw invalid(`${key} must be a value.`);
-}
-
-function int(n: Node | undefined, key: string, min: number, max: number): number | undefined {
-  const v = text(n, key);
-  if (v === undefined) return undefined;
-  const i = Number(v);
-  if (!Number.isInteger(i) || i < min || i > max) throw invalid(`Invalid ${key}: ${v}; it must be an integer from ${min} to ${max}.`);
-  return i;
-}
-
-function bool(n: Node | undefined, key: string): boolean | undefined {
-  const v = text(n, key);
-  if (v === undefined) return undefined;
-  if (v !== 'true' && v !== 'false') throw invalid(`Invalid ${key}: ${v}.`);
-  return v === 'true';
-}
-
-function list(n: Node | undefined, outer: string, inner: string): unknown[] {
-  const o = node(n?.[outer]);
-  const v = o?.[inner];
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
-}
-
-function invalid(message: string): SimApiError {
-  return new SimApiError('InvalidInput', message, 400);
-}
-
-function parseBody(body: string, root: string): Node {
-  let doc: unknown;
-  try {
-    doc = parser.parse(body, true);
-  } catch (error) {
-    throw invalid(`The XML document is malformed: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const r = node(node(doc)?.[root]);
-  if (r === undefined) throw invalid(`Expected a ${root} document.`);
-  return r;
-}
 
 // ---- lookups and XML of resources ---------------------------------------------------------------------------------
 
@@ -119,12 +16,6 @@ function zoneOf(world: SimWorld, id: string): SimHostedZone {
   const zone = world.hostedZones.get(id.replace(/^\/?hostedzone\//, ''));
   if (zone === undefined) throw new SimApiError('NoSuchHostedZone', `No hosted zone found with ID: ${id}`, 404);
   return zone;
-}
-
-function checkOf(world: SimWorld, id: string): SimHealthCheck {
-  const hc = world.healthChecks.get(id);
-  if (hc === undefined) throw new SimApiError('NoSuchHealthCheck', `A health check with id ${id} does not exist.`, 404);
-  return hc;
 }
 
 function zoneXml(zone: SimHostedZone): XmlValue {
@@ -145,29 +36,6 @@ function changeXml(change: { id: string; submittedAt: Date; comment: string | un
   return { Id: `/change/${change.id}`, Status: 'INSYNC', SubmittedAt: change.submittedAt.toISOString(), Comment: change.comment };
 }
 
-function healthCheckXml(hc: SimHealthCheck): XmlValue {
-  const c = hc.config;
-  return {
-    Id: hc.id,
-    CallerReference: hc.callerReference,
-    HealthCheckConfig: {
-      IPAddress: c.ipAddress,
-      Port: c.port,
-      Type: c.type,
-      ResourcePath: c.resourcePath,
-      FullyQualifiedDomainName: c.fullyQualifiedDomainName,
-      RequestInterval: c.requestInterval,
-      FailureThreshold: c.failureThreshold,
-      MeasureLatency: c.measureLatency,
-      Inverted: c.inverted,
-      Disabled: c.disabled,
-      EnableSNI: c.enableSNI,
-      Regions: c.regions.length > 0 ? new XmlList('Region', c.regions) : undefined,
-    },
-    HealthCheckVersion: hc.version,
-  };
-}
-
 function recordXml(r: RecordSet): XmlValue {
   return {
     Name: r.name,
@@ -182,114 +50,9 @@ function recordXml(r: RecordSet): XmlValue {
   };
 }
 
-// ---- health checks ------------------------------------------------------------------------------------------------
-
-function readHealthCheckConfig(c: Node): Route53HealthCheckConfig {
-  const type = text(c, 'Type');
-  if (type !== 'HTTP' && type !== 'HTTPS' && type !== 'TCP') {
-    if (type === 'HTTP_STR_MATCH' || type === 'HTTPS_STR_MATCH' || type === 'CALCULATED' || type === 'CLOUDWATCH_METRIC' || type === 'RECOVERY_CONTROL') {
-      throw invalid(`The simulated region does not support health checks of type ${type}.`);
-    }
-    throw invalid(`Invalid Type: ${type ?? '(missing)'}.`);
-  }
-  const ipAddress = text(c, 'IPAddress');
-  if (ipAddress !== undefined && !isIPv4(ipAddress) && !isIPv6(ipAddress)) throw invalid(`Invalid IP address: ${ipAddress}.`);
-  const fullyQualifiedDomainName = text(c, 'FullyQualifiedDomainName');
-  if (ipAddress === undefined && fullyQualifiedDomainName === undefined) throw invalid('A health check needs an IPAddress or a FullyQualifiedDomainName.');
-  const port = int(c, 'Port', 1, 65_535) ?? (type === 'HTTPS' ? 443 : type === 'HTTP' ? 80 : undefined);
-  if (port === undefined) throw invalid('A TCP health check needs a Port.');
-  const requestInterval = int(c, 'RequestInterval', 10, 30) ?? 30;
-  if (requestInterval !== 10 && requestInterval !== 30) throw invalid(`Invalid RequestInterval: ${requestInterval}; it must be 10 or 30.`);
-  const resourcePath = text(c, 'ResourcePath');
-  if (resourcePath !== undefined && type === 'TCP') throw invalid('A TCP health check cannot have a ResourcePath.');
-  const regions = readRegions(c);
-  return {
-    type: type satisfies HealthCheckType,
-    ipAddress,
-    port,
-    resourcePath: type === 'TCP' ? undefined : (resourcePath ?? '/'),
-    fullyQualifiedDomainName,
-    requestInterval,
-    failureThreshold: int(c, 'FailureThreshold', 1, 10) ?? 3,
-    inverted: bool(c, 'Inverted') ?? false,
-    disabled: bool(c, 'Disabled') ?? false,
-    enableSNI: bool(c, 'EnableSNI') ?? type === 'HTTPS',
-    measureLatency: bool(c, 'MeasureLatency') ?? false,
-    regions: regions ?? [...DEFAULT_CHECKER_REGIONS],
-  };
-}
-
-function readRegions(c: Node): string[] | undefined {
-  if (c.Regions === undefined) return undefined;
-  const regions = list(c, 'Regions', 'Region').map((r) => String(r));
-  for (const r of regions) if (!CHECKER_REGIONS.has(r)) throw invalid(`Invalid health checker region: ${r}.`);
-  if (regions.length < 3) throw invalid('A health check needs at least three Regions.');
-  return regions;
-}
-
-function createHealthCheck(world: SimWorld, body: string): RestXmlReply {
-  const req = parseBody(body, 'CreateHealthCheckRequest');
-  const callerReference = text(req, 'CallerReference');
-  if (callerReference === undefined || callerReference === '') throw invalid('CallerReference is required.');
-  const c = node(req.HealthCheckConfig);
-  if (c === undefined) throw invalid('HealthCheckConfig is required.');
-  const config = readHealthCheckConfig(c);
-  const existing = [...world.healthChecks.values()].find((h) => h.callerReference === callerReference);
-  if (existing !== undefined) {
-    // Idempotent retry with the same settings; a different config reuses a caller reference.
-    if (JSON.stringify(existing.config) !== JSON.stringify({ ...config, inverted: existing.config.inverted, disabled: existing.config.disabled }) || existing.version !== 1) {
-      throw new SimApiError('HealthCheckAlreadyExists', `A health check with CallerReference ${callerReference} already exists with different settings.`, 409);
-    }
-    return reply('CreateHealthCheck', { HealthCheck: healthCheckXml(existing) }, 201, { location: `https://route53.amazonaws.com/2013-04-01/healthcheck/${existing.id}` });
-  }
-  const hc = world.createHealthCheck(callerReference, config);
-  return reply('CreateHealthCheck', { HealthCheck: healthCheckXml(hc) }, 201, { location: `https://route53.amazonaws.com/2013-04-01/healthcheck/${hc.id}` });
-}
-
-function updateHealthCheck(world: SimWorld, id: string, body: string): RestXmlReply {
-  const hc = checkOf(world, id);
-  const req = parseBody(body, 'UpdateHealthCheckRequest');
-  const version = int(req, 'HealthCheckVersion', 1, Number.MAX_SAFE_INTEGER);
-  if (version !== undefined && version !== hc.version) {
-    throw new SimApiError('HealthCheckVersionMismatch', `The value of HealthCheckVersion in the request (${version}) doesn't match the value of HealthCheckVersion in the health check (${hc.version}).`, 409);
-  }
-  if (req.RequestInterval !== undefined) throw invalid('RequestInterval cannot be updated.');
-  const ipAddress = text(req, 'IPAddress');
-  if (ipAddress !== undefined && !isIPv4(ipAddress) && !isIPv6(ipAddress)) throw invalid(`Invalid IP address: ${ipAddress}.`);
-  const resourcePath = text(req, 'ResourcePath');
-  if (resourcePath !== undefined && hc.config.type === 'TCP') throw invalid('A TCP health check cannot have a ResourcePath.');
-  const reset = new Set(list(req, 'ResetElements', 'ResettableElementName').map(String));
-  const change: Partial<Route53HealthCheckConfig> = {
-    ipAddress,
-    port: int(req, 'Port', 1, 65_535),
-    resourcePath: reset.has('ResourcePath') ? '/' : resourcePath,
-    fullyQualifiedDomainName: reset.has('FullyQualifiedDomainName') ? undefined : text(req, 'FullyQualifiedDomainName'),
-    failureThreshold: int(req, 'FailureThreshold', 1, 10),
-    inverted: bool(req, 'Inverted'),
-    disabled: bool(req, 'Disabled'),
-    enableSNI: bool(req, 'EnableSNI'),
-    regions: reset.has('Regions') ? [...DEFAULT_CHECKER_REGIONS] : readRegions(req),
-  };
-  if (reset.has('FullyQualifiedDomainName')) {
-    hc.config = { ...hc.config, fullyQualifiedDomainName: undefined };
-    delete change.fullyQualifiedDomainName;
-  }
-  hc.update(change);
-  return reply('UpdateHealthCheck', { HealthCheck: healthCheckXml(hc) });
-}
-
-function healthCheckStatus(hc: SimHealthCheck): RestXmlReply {
-  return reply('GetHealthCheckStatus', {
-    HealthCheckObservations: new XmlList(
-      'HealthCheckObservation',
-      hc.observations().map((o) => ({ Region: o.region, IPAddress: o.ipAddress, StatusReport: { Status: o.status, CheckedTime: o.checkedTime.toISOString() } })),
-    ),
-  });
-}
-
 // ---- hosted zones and record sets ------------------------------------------------------------------------------
 
-function createHostedZone(world: SimWorld, body: string): RestXmlReply {
+function createHostedZone(world: SimWorld, body: string): WireReply {
   const req = parseBody(body, 'CreateHostedZoneRequest');
   const name = text(req, 'Name');
   const callerReference = text(req, 'CallerReference');
@@ -375,7 +138,7 @@ function conflicts(records: RecordSet[], r: RecordSet, zone: SimHostedZone): str
   return undefined;
 }
 
-function changeRecords(world: SimWorld, zone: SimHostedZone, body: string): RestXmlReply {
+function changeRecords(world: SimWorld, zone: SimHostedZone, body: string): WireReply {
   const req = parseBody(body, 'ChangeResourceRecordSetsRequest');
   const batch = node(req.ChangeBatch);
   const changes = list(batch, 'Changes', 'Change').map(node);
@@ -422,7 +185,7 @@ function changeRecords(world: SimWorld, zone: SimHostedZone, body: string): Rest
   return reply('ChangeResourceRecordSets', { ChangeInfo: changeXml(change) });
 }
 
-function listRecords(zone: SimHostedZone, query: URLSearchParams): RestXmlReply {
+function listRecords(zone: SimHostedZone, query: URLSearchParams): WireReply {
   const max = Math.min(300, Math.max(1, Number(query.get('maxitems') ?? '300') || 300));
   let sets = zone.sorted();
   const startName = query.get('name');
@@ -446,10 +209,8 @@ function listRecords(zone: SimHostedZone, query: URLSearchParams): RestXmlReply 
 
 // ---- routing ------------------------------------------------------------------------------------------------------
 
-/** The operation a restXml request names, for the request log even when it fails. */
-export function route53Operation(method: string, path: string): string {
-  const p = path.replace(/^\/2013-04-01/, '').replace(/\/$/, '');
-  const parts = p.split('/').filter((s) => s !== '');
+/** The operation a Route 53 request names, from its method and path after `/2013-04-01`. */
+function route53Operation(method: string, parts: string[]): string | undefined {
   const [a, , c] = parts;
   if (a === 'hostedzone') {
     if (parts.length === 1) return method === 'POST' ? 'CreateHostedZone' : 'ListHostedZones';
@@ -465,7 +226,7 @@ export function route53Operation(method: string, path: string): string {
   if (a === 'tags' && parts.length === 3) return method === 'POST' ? 'ChangeTagsForResource' : 'ListTagsForResource';
   if (a === 'healthcheckcount') return 'GetHealthCheckCount';
   if (a === 'hostedzonecount') return 'GetHostedZoneCount';
-  return `${method} ${path}`;
+  return undefined;
 }
 
 /**
@@ -473,13 +234,7 @@ export function route53Operation(method: string, path: string): string {
  * weighted, alias to an ALB), health checks that really probe with the HealthCheckVersion optimistic lock, and
  * changes (INSYNC at once).
  */
-export function route53Api(world: SimWorld, req: RestRequest): RestXmlReply {
-  const operation = route53Operation(req.method, req.path);
-  const parts = req.path
-    .replace(/^\/2013-04-01/, '')
-    .split('/')
-    .filter((s) => s !== '')
-    .map((s) => decodeURIComponent(s));
+function route53Api(world: SimWorld, { operation, path: parts }: SimRoute, req: SimRequest): WireReply {
   const id = parts[1] ?? '';
   switch (operation) {
     case 'CreateHostedZone':
@@ -540,8 +295,7 @@ export function route53Api(world: SimWorld, req: RestRequest): RestXmlReply {
         for (const k of list(change, 'RemoveTagKeys', 'Key')) delete hc.tags[String(k)];
         return reply(operation, {});
       }
-      const tags = Object.entries(hc.tags).map(([Key, Value]) => ({ Key, Value }));
-      return reply(operation, { ResourceTagSet: { ResourceType: 'healthcheck', ResourceId: hc.id, Tags: new XmlList('Tag', tags) } });
+      return reply(operation, { ResourceTagSet: { ResourceType: 'healthcheck', ResourceId: hc.id, Tags: tagList(hc.tags) } });
     }
     case 'GetChange': {
       const change = world.changes.get(id.replace(/^\/?change\//, ''));
@@ -552,3 +306,6 @@ export function route53Api(world: SimWorld, req: RestRequest): RestXmlReply {
       throw new SimApiError('InvalidAction', `The simulated Route 53 does not serve ${req.method} ${req.path}.`, 400);
   }
 }
+
+/** Route 53 as the server serves it: restXml, API version 2013-04-01. */
+export const route53Service = restXmlService<SimWorld>({ namespace: ROUTE53_NS, versionPrefix: '/2013-04-01', route: route53Operation, operations: route53Api });

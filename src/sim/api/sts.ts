@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { SimApiError } from '../protocol/errors.js';
 import type { QueryParams } from '../protocol/query.js';
-import { queryResponse, type XmlReply } from '../protocol/xml.js';
+import { awsQueryService, type QueryResult } from '../protocol/aws-query.js';
 import type { SimWorld } from '../region.js';
 
-export const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
@@ -14,13 +14,13 @@ const id = (prefix: string, n: number): string => `${prefix}${randomBytes(n).toS
  * STS (awsQuery) of the simulated region: who the caller is, and AssumeRole. Sessions are remembered by their access
  * key id, so GetCallerIdentity signed with assumed credentials names the assumed role, in the role's account.
  */
-export function stsApi(world: SimWorld, params: QueryParams, callerAccessKey: string | undefined): XmlReply {
+function stsApi(world: SimWorld, params: QueryParams, callerAccessKey: string | undefined): QueryResult {
   switch (params.action) {
     case 'GetCallerIdentity': {
       const session = callerAccessKey === undefined ? undefined : world.stsSessions.get(callerAccessKey);
-      if (session !== undefined) return queryResponse(STS_NS, 'GetCallerIdentity', { UserId: `${session.roleId}:${session.sessionName}`, Account: session.account, Arn: session.arn });
+      if (session !== undefined) return { UserId: `${session.roleId}:${session.sessionName}`, Account: session.account, Arn: session.arn };
       const account = world.topology.accountId;
-      return queryResponse(STS_NS, 'GetCallerIdentity', { UserId: 'AIDASIMULATEDGAMEDAY', Account: account, Arn: `arn:aws:iam::${account}:user/gameday-sim` });
+      return { UserId: 'AIDASIMULATEDGAMEDAY', Account: account, Arn: `arn:aws:iam::${account}:user/gameday-sim` };
     }
     case 'AssumeRole': {
       const roleArn = params.get('RoleArn') ?? '';
@@ -34,12 +34,15 @@ export function stsApi(world: SimWorld, params: QueryParams, callerAccessKey: st
       const roleId = id('AROA', 17);
       const arn = `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`;
       world.stsSessions.set(accessKeyId, { arn, account, roleId, sessionName });
-      return queryResponse(STS_NS, 'AssumeRole', {
+      return {
         Credentials: { AccessKeyId: accessKeyId, SecretAccessKey: randomBytes(30).toString('base64'), SessionToken: randomBytes(60).toString('base64'), Expiration: new Date(Date.now() + duration * 1_000).toISOString() },
         AssumedRoleUser: { AssumedRoleId: `${roleId}:${sessionName}`, Arn: arn },
-      });
+      };
     }
     default:
       throw new SimApiError('InvalidAction', `Could not find operation ${params.action} for version 2011-06-15`);
   }
 }
+
+/** STS as the server serves it: awsQuery. */
+export const stsService = awsQueryService<SimWorld>(STS_NS, stsApi);

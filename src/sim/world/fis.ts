@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { parseIsoDuration } from '../../experiment/duration.js';
-import { applySelection, parseSelection } from '../../experiment/selection.js';
+import type { GroundTruth } from '../ground-truth.js';
+import { isoDurationMs } from '../iso-duration.js';
 import { SimApiError } from '../protocol/errors.js';
-import type { SimWorld } from '../region.js';
+import type { SimScheduler } from '../timing.js';
+import type { SimAlarm } from './alarm.js';
+import type { SimDatabase } from './database.js';
+import type { SimDbCluster } from './db-cluster.js';
+import { readFisSelection, selectFisTargets } from './fis-selection.js';
+import type { SimInstance } from './instance.js';
 
 /** FIS action ids the simulated region runs. */
 export const SIM_FIS_ACTIONS = ['aws:ec2:stop-instances', 'aws:ec2:terminate-instances', 'aws:ec2:reboot-instances', 'aws:rds:reboot-db-instances', 'aws:rds:failover-db-cluster', 'aws:network:disrupt-connectivity', 'aws:fis:wait'] as const;
@@ -61,8 +66,26 @@ export interface FisExperiment {
   restore: Map<string, () => void>;
 }
 
+/**
+ * What the simulated FIS reaches in its region: the resources it resolves targets among and acts on, the clock and
+ * the record of ground truth. Narrow, so FIS does not depend on how the region is built.
+ */
+export interface FisWorld {
+  readonly topology: { readonly region: string; readonly accountId: string };
+  readonly scheduler: Pick<SimScheduler, 'after' | 'every'>;
+  readonly truth: Pick<GroundTruth, 'record'>;
+  readonly instances: ReadonlyMap<string, SimInstance>;
+  readonly databases: ReadonlyMap<string, SimDatabase>;
+  readonly dbClusters: ReadonlyMap<string, SimDbCluster>;
+  readonly alarms: ReadonlyMap<string, Pick<SimAlarm, 'arn' | 'state'>>;
+  readonly subnets: readonly { readonly id: string; readonly zone: string }[];
+  readonly vpcId: string;
+  /** Denies a subnet's traffic until the returned restore runs (aws:network:disrupt-connectivity). */
+  disruptSubnet(subnetId: string): () => void;
+}
+
 /** Runs `fn` after `ms` of AWS time; returns the cancel. */
-function later(world: SimWorld, ms: number, fn: () => void): () => void {
+function later(world: FisWorld, ms: number, fn: () => void): () => void {
   const timer = world.scheduler.after(ms, fn);
   return () => clearTimeout(timer);
 }
@@ -71,7 +94,7 @@ const fisId = (prefix: string): string => `${prefix}${randomBytes(9).toString('b
 
 /** ISO 8601 duration (PT5M, PT30S, PT1H) in ms; FIS's ValidationException when it is not one. */
 export function isoDuration(value: string | undefined, where: string): number {
-  const ms = parseIsoDuration(value);
+  const ms = isoDurationMs(value);
   if (ms === undefined) throw new SimApiError('ValidationException', `${where}: '${value ?? ''}' is not an ISO 8601 duration such as PT5M.`);
   return ms;
 }
@@ -81,7 +104,7 @@ export function validateTemplate(t: Pick<FisTemplate, 'targets' | 'actions' | 's
   if (t.roleArn === '' || t.description === '') throw new SimApiError('ValidationException', 'roleArn and description are required.');
   for (const [name, target] of Object.entries(t.targets)) {
     if (target.resourceArns === undefined && target.resourceTags === undefined) throw new SimApiError('ValidationException', `Target ${name} must have resourceArns or resourceTags.`);
-    if (!parseSelection(target.selectionMode).ok) throw new SimApiError('ValidationException', `Target ${name} has an invalid selectionMode ${target.selectionMode}.`);
+    if (readFisSelection(target.selectionMode) === undefined) throw new SimApiError('ValidationException', `Target ${name} has an invalid selectionMode ${target.selectionMode}.`);
   }
   for (const [name, action] of Object.entries(t.actions)) {
     if (!(SIM_FIS_ACTIONS as readonly string[]).includes(action.actionId)) throw new SimApiError('ValidationException', `Action type ${action.actionId} in action ${name} is not supported.`);
@@ -98,10 +121,10 @@ export function validateTemplate(t: Pick<FisTemplate, 'targets' | 'actions' | 's
 export class SimFis {
   readonly templates = new Map<string, FisTemplate>();
   readonly experiments = new Map<string, FisExperiment>();
-  readonly #world: SimWorld;
+  readonly #world: FisWorld;
   lever: SafetyLeverState = { status: 'disengaged', reason: 'The safety lever has not been engaged.' };
 
-  constructor(world: SimWorld) {
+  constructor(world: FisWorld) {
     this.#world = world;
   }
 
@@ -201,8 +224,7 @@ export class SimFis {
         Object.entries(target.resourceTags ?? {}).every(([k, v]) => c.tags[k] === v) &&
         (target.filters ?? []).every((f) => f.values.includes(String(f.path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], c.attributes)))),
     );
-    const selection = parseSelection(target.selectionMode);
-    return applySelection(selection.ok ? selection.value : { mode: 'ALL' }, matching, Math.random).map((c) => c.id);
+    return selectFisTargets(readFisSelection(target.selectionMode) ?? { kind: 'ALL' }, matching).map((c) => c.id);
   }
 
   #run(e: FisExperiment): void {

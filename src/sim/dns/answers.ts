@@ -1,0 +1,100 @@
+import type { GroundTruth } from '../ground-truth.js';
+import type { SimDatabase } from '../world/database.js';
+import type { SimDbCluster } from '../world/db-cluster.js';
+import type { SimHealthCheck } from '../world/health-check.js';
+import { fqdn, type AnswerContext, type DnsAnswer, type SimHostedZone } from '../world/hosted-zone.js';
+import type { SimLoadBalancer } from '../world/load-balancer.js';
+import { SimDnsServer } from './server.js';
+
+/** RDS endpoint records have a TTL of 5 s, so clients follow a failover quickly. */
+export const RDS_DNS_TTL = 5;
+
+/** What the region's DNS answers from: the hosted zones, what their records' health depends on, and the endpoints it names. */
+export interface DnsSources {
+  readonly hostedZones: ReadonlyMap<string, SimHostedZone>;
+  readonly healthChecks: ReadonlyMap<string, Pick<SimHealthCheck, 'healthy'>>;
+  readonly loadBalancers: ReadonlyMap<string, SimLoadBalancer>;
+  readonly databases: ReadonlyMap<string, SimDatabase>;
+  readonly dbClusters: ReadonlyMap<string, SimDbCluster>;
+  readonly truth: Pick<GroundTruth, 'record'>;
+}
+
+/**
+ * The region's DNS: the answer to each question, the UDP server that gives it, and the ground truth of every change
+ * of an answer (what a client resolving the name would see change).
+ */
+export class RegionDns {
+  /** The authoritative DNS server of the hosted zones, UDP on 127.0.0.1. */
+  readonly server = new SimDnsServer((name, type) => this.answer(name, type));
+  readonly #sources: DnsSources;
+  readonly #answerSets = new Map<string, string>();
+  readonly #answerContext: AnswerContext;
+
+  constructor(sources: DnsSources) {
+    this.#sources = sources;
+    this.#answerContext = {
+      healthCheckHealthy: (id) => sources.healthChecks.get(id)?.healthy,
+      aliasTarget: (dnsName) => {
+        const lb = this.loadBalancerByDnsName(dnsName);
+        return lb === undefined ? undefined : { address: lb.address, healthy: lb.targetGroup.healthyCount() > 0 };
+      },
+    };
+  }
+
+  /**
+   * The answer to a question: the hosted zone with the longest matching name decides; an ALB's or an RDS endpoint's
+   * own DNS name answers its address; every other name is NXDOMAIN.
+   */
+  answer(name: string, type: string): DnsAnswer {
+    const q = fqdn(name);
+    let zone: SimHostedZone | undefined;
+    for (const z of this.#sources.hostedZones.values()) if (z.contains(q) && (zone === undefined || z.name.length > zone.name.length)) zone = z;
+    if (zone !== undefined) return zone.answer(q, type, this.#answerContext);
+    const lb = this.loadBalancerByDnsName(q);
+    if (lb !== undefined) return { rcode: 'NOERROR', answers: type === 'A' ? [{ name: q, type: 'A', ttl: 60, data: lb.address }] : [], authorities: [] };
+    const addresses = this.#rdsAddresses(q);
+    if (addresses !== undefined) return { rcode: 'NOERROR', answers: type === 'A' ? addresses.map((data) => ({ name: q, type: 'A', ttl: RDS_DNS_TTL, data })) : [], authorities: [] };
+    return { rcode: 'NXDOMAIN', answers: [], authorities: [] };
+  }
+
+  /**
+   * Re-evaluates every name's answer set after a health, capacity or record change and records each change in ground
+   * truth (kind `dns-answer`, resource = the name, to = the answer values joined with `,`; '' when the name is gone).
+   */
+  changed(): void {
+    const now = new Map<string, { name: string; type: string; zoneId: string; value: string }>();
+    for (const zone of this.#sources.hostedZones.values()) {
+      for (const { name, type } of zone.answerKeys()) now.set(`${name} ${type}`, { name, type, zoneId: zone.id, value: zone.answerSet(name, type, this.#answerContext).join(',') });
+    }
+    for (const [key, cur] of now) {
+      const before = this.#answerSets.get(key);
+      if (before === cur.value) continue;
+      this.#answerSets.set(key, cur.value);
+      this.#sources.truth.record({ kind: 'dns-answer', resource: cur.name, from: before, to: cur.value, detail: { type: cur.type, hostedZoneId: cur.zoneId } });
+    }
+    for (const [key, before] of this.#answerSets) {
+      if (now.has(key)) continue;
+      this.#answerSets.delete(key);
+      const [name = '', type = ''] = key.split(' ');
+      this.#sources.truth.record({ kind: 'dns-answer', resource: name, from: before, to: '', detail: { type } });
+    }
+  }
+
+  /** The ALB a DNS name belongs to (`dualstack.` prefix and trailing dot allowed). */
+  loadBalancerByDnsName(dnsName: string): SimLoadBalancer | undefined {
+    const n = dnsName.toLowerCase().replace(/\.$/, '').replace(/^dualstack\./, '');
+    for (const lb of this.#sources.loadBalancers.values()) if (lb.dnsName.toLowerCase() === n) return lb;
+    return undefined;
+  }
+
+  /** Addresses an RDS endpoint name (instance, cluster writer, reader or member) resolves to. */
+  #rdsAddresses(q: string): string[] | undefined {
+    for (const db of this.#sources.databases.values()) if (`${db.dnsName}.` === q) return [db.host];
+    for (const c of this.#sources.dbClusters.values()) {
+      if (`${c.dnsName}.` === q) return [c.host];
+      if (`${c.readerDnsName}.` === q) return c.readers.map((m) => m.host);
+      for (const m of c.members) if (`${m.dnsName}.` === q) return [m.host];
+    }
+    return undefined;
+  }
+}

@@ -190,7 +190,8 @@ export async function main(): Promise<BenchOutcome> {
       { metric: `${LABEL[q]}: truth within bracket`, value: `${s.inBracket}/${runs} (${((s.inBracket / runs) * 100).toFixed(0)}%)`, target: 'all', status: 'INFO' },
     );
   }
-  const verdicts = results.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.verdict]: (acc[r.verdict] ?? 0) + 1 }), {});
+  const verdicts: Record<string, number> = {};
+  for (const r of results) verdicts[r.verdict] = (verdicts[r.verdict] ?? 0) + 1;
   console.log(`  verdicts: ${Object.entries(verdicts).map(([v, n]) => `${v} ×${n}`).join(', ')}; mean run length ${(results.reduce((s, r) => s + r.durationMs, 0) / runs / 1_000).toFixed(1)} s`);
 
   const resultFile = await writeResult(NAME, {

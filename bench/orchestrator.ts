@@ -69,7 +69,13 @@ function watchRss(pid: number): { stop(): number } {
   };
   const timer = setInterval(read, 100);
   read();
-  return { stop: () => (clearInterval(timer), read(), peak) };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      read();
+      return peak;
+    },
+  };
 }
 
 export async function main(): Promise<BenchOutcome> {

@@ -36,13 +36,14 @@ export class CredentialSource {
     const role = this.target.assumeRole;
     if (role === undefined) return source;
     const withSource = { ...base, credentials: source };
+    const assume = (): Promise<Credentials> => {
+      this.#assumed = this.#assume(withSource, role);
+      return this.#assumed;
+    };
     return () =>
-      (this.#assumed ??= this.#assume(withSource, role)).then((c) => {
+      (this.#assumed ?? assume()).then((c) => {
         // Refreshed five minutes before the session expires.
-        if (c.expiration !== undefined && c.expiration.getTime() - Date.now() < 300_000) {
-          this.#assumed = undefined;
-          return (this.#assumed = this.#assume(withSource, role));
-        }
+        if (c.expiration !== undefined && c.expiration.getTime() - Date.now() < 300_000) return assume();
         return c;
       });
   }

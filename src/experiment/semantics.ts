@@ -39,7 +39,7 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
   e.stopConditions.forEach((s, i) => {
     if (s.probe !== undefined) probeRef(['stopConditions', i, 'probe'], s.probe);
   });
-  e.objectives.probes?.forEach((name, i) => probeRef(['objectives', 'probes', i], name));
+  for (const [i, name] of (e.objectives.probes ?? []).entries()) probeRef(['objectives', 'probes', i], name);
   if (e.objectives.switchover !== undefined) probeRef(['objectives', 'switchover', 'probe'], e.objectives.switchover.probe);
   const requests = requestProbes(e, registry);
   for (const objective of ['rto', 'maxErrorRate', 'maxP99Latency'] as const) {
@@ -112,7 +112,7 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
   const order = new Map(e.faults.map((f, i) => [f.name, { i, at: f.startAfter }]));
   const refCheck = (path: Path, value: unknown, allowed: (step: string) => string | null): void => {
     const found = findRunRefs(value);
-    found.problems.forEach((p) => add([...path, ...p.path], p.message));
+    for (const p of found.problems) add([...path, ...p.path], p.message);
     for (const ref of found.refs) {
       const why = allowed(ref.step);
       if (why !== null) add([...path, ...ref.path], why);
@@ -121,23 +121,23 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
   const stepNames = [...stepIndex.keys()];
   const unknownStep = (step: string): string =>
     `'\${${step}…}' refers to '${step}', which is not a fault or rollback${didYouMean(step, stepNames)}`;
-  e.probes.forEach((p, i) => refCheck(['probes', i, 'args'], p.args, (s) => `probes start before any fault, so they cannot use '\${${s}…}'`));
-  e.faults.forEach((f, i) =>
+  for (const [i, p] of e.probes.entries()) refCheck(['probes', i, 'args'], p.args, (s) => `probes start before any fault, so they cannot use '\${${s}…}'`);
+  for (const [i, f] of e.faults.entries()) {
     refCheck(['faults', i, 'args'], f.args, (s) => {
       const target = order.get(s);
       if (target === undefined) return unknownStep(s);
       if (target.i >= i || target.at > f.startAfter) return `fault '${f.name}' uses '\${${s}…}', but '${s}' does not run before it`;
       return null;
-    }),
-  );
-  e.rollbacks.forEach((r, i) =>
+    });
+  }
+  for (const [i, r] of e.rollbacks.entries()) {
     refCheck(['rollbacks', i, 'args'], r.args, (s) => {
       if (order.has(s)) return null;
       const j = e.rollbacks.findIndex((x) => x.name === s);
       if (j === -1) return unknownStep(s);
       return j < i ? null : `rollback '${r.name}' uses '\${${s}…}', but '${s}' runs after it`;
-    }),
-  );
+    });
+  }
   return problems;
 }
 

@@ -28,13 +28,16 @@ export function publishingListener(publish: (event: RunEvent) => void): RunListe
 export function replayEvent(event: RunEvent, listener: RunListener): void {
   switch (event.type) {
     case 'phase':
-      return listener.phase?.(event.name, event.at);
+      listener.phase?.(event.name, event.at);
+      return;
     case 'probeState':
-      return listener.probeState?.(event.probe, event.ok, event.reason, event.at);
+      listener.probeState?.(event.probe, event.ok, event.reason, event.at);
+      return;
     case 'activityStart':
-      return listener.activityStart?.(event.kind, event.name, event.action);
+      listener.activityStart?.(event.kind, event.name, event.action);
+      return;
     case 'activityEnd':
-      return listener.activityEnd?.({
+      listener.activityEnd?.({
         kind: event.kind,
         name: event.name,
         action: event.action,
@@ -45,11 +48,15 @@ export function replayEvent(event: RunEvent, listener: RunListener): void {
         calls: [],
         ...(event.error === undefined ? {} : { error: event.error }),
       });
+      return;
     case 'stopCondition':
-      return listener.stopCondition?.(event.name, event.detail);
+      listener.stopCondition?.(event.name, event.detail);
+      return;
     case 'recovered':
-      return listener.recovered?.(event.at);
+      listener.recovered?.(event.at);
+      return;
     case 'verdict':
-      return listener.verdict?.(event.verdict, event.reason);
+      listener.verdict?.(event.verdict, event.reason);
+      return;
   }
 }

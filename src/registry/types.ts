@@ -173,7 +173,7 @@ export interface ProbeDefinition<Args = unknown, Tolerance = unknown> {
   check(observation: ProbeObservation, tolerance: Tolerance): string | null;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry stores heterogeneous definitions
+// biome-ignore lint/suspicious/noExplicitAny: the registry stores definitions of every argument type
 export type AnyActionDefinition = ActionDefinition<any>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: likewise, every argument and observation type
 export type AnyProbeDefinition = ProbeDefinition<any, any>;

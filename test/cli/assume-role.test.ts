@@ -7,7 +7,7 @@ import { gameday, ROOT, tempDir } from '../support/cli.js';
 /** terminate-one-instance.yaml acting through a role, with the given account allow-list. */
 async function withRole(roleArn: string, allowed: string): Promise<string> {
   const text = await readFile(join(ROOT, 'experiments', 'terminate-one-instance.yaml'), 'utf8');
-  const out = text.replace(/environment:\n  type: sim\n/, `environment:\n  type: sim\n  roleArn: ${roleArn}\n  allowedAccountIds: ["${allowed}"]\n`);
+  const out = text.replace(/environment:\n {2}type: sim\n/, `environment:\n  type: sim\n  roleArn: ${roleArn}\n  allowedAccountIds: ["${allowed}"]\n`);
   assert.notEqual(out, text, 'test setup: environment block not found');
   return out;
 }

@@ -57,7 +57,7 @@ const MALFORMED = [
   malformed('bad-url.yaml', edit(VALID, 'url: http://127.0.0.1:9/outage?for=5s', 'url: not-a-url'), 'not-a-url', 'faults[0].args.url', /http:\/\/ or https:\/\/ URL/),
 ];
 
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** What a user must never see without --debug: stack frames or an error class dumped by name. */
 function assertNoStackTrace(r: CliResult): void {
@@ -117,7 +117,7 @@ describe('gameday validate', () => {
         assertNoStackTrace(r);
         const errors = lines(r.stderr);
         assert.ok(errors.length >= 1, bad.name);
-        for (const line of errors) assert.match(line, new RegExp(`^error: ${escape(file)}:\\d+:\\d+ at [\\w.\\[\\]-]+: \\S.*$`), `${bad.name}: ${line}`);
+        for (const line of errors) assert.match(line, new RegExp(`^error: ${escapeRegex(file)}:\\d+:\\d+ at [\\w.\\[\\]-]+: \\S.*$`), `${bad.name}: ${line}`);
         const first = errors[0] ?? '';
         assert.ok(first.startsWith(`error: ${file}:${bad.line}:${bad.column} at ${bad.path}: `), `${bad.name}: ${first}`);
         assert.match(first, bad.message, bad.name);
@@ -136,7 +136,7 @@ describe('gameday validate', () => {
       assertNoStackTrace(r);
       const [only, ...rest] = lines(r.stderr);
       assert.equal(rest.length, 0, r.stderr);
-      assert.match(only ?? '', new RegExp(`^error: ${escape(file)}:4:\\d+: broken YAML: \\S`));
+      assert.match(only ?? '', new RegExp(`^error: ${escapeRegex(file)}:4:\\d+: broken YAML: \\S`));
     } finally {
       await tmp.cleanup();
     }

@@ -80,7 +80,7 @@ describe('gameday doctor against a simulated region', () => {
     const tmp = await tempDir();
     try {
       const text = await readFile(join(ROOT, 'experiments', 'terminate-one-instance.yaml'), 'utf8');
-      const edited = text.replace(/environment:\n  type: sim\n/, `environment:\n  type: sim\n  endpoint: ${sim.endpoint}\n  allowedAccountIds: ["210987654321"]\n`);
+      const edited = text.replace(/environment:\n {2}type: sim\n/, `environment:\n  type: sim\n  endpoint: ${sim.endpoint}\n  allowedAccountIds: ["210987654321"]\n`);
       assert.notEqual(edited, text, 'test setup: environment block not found');
       const file = await tmp.write('exp.yaml', edited);
       const res = await gameday(['doctor', file], { env: NO_AWS });

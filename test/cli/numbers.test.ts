@@ -50,7 +50,7 @@ describe('the numbers a user reads, against a running gameday sim', () => {
     let n = 0;
     experiment = async (speed, objectives) => {
       let text = demo.replace('  speed: 20\n', `${speed === undefined ? '' : `  speed: ${speed}\n`}  endpoint: ${endpoint}\n`);
-      if (objectives !== undefined) text = text.replace(/^objectives:\n(  .*\n)+/m, `objectives:\n${objectives}`);
+      if (objectives !== undefined) text = text.replace(/^objectives:\n( {2}.*\n)+/m, `objectives:\n${objectives}`);
       return tmp.write(`experiment-${++n}.yaml`, text);
     };
   });

@@ -12,7 +12,7 @@ describe('gameday report', () => {
     const tmp = await tempDir();
     try {
       // An RTO nobody meets: the run ends failed-objective with a measured recovery time.
-      const text = (await readFile(join(ROOT, 'experiments', 'terminate-one-instance.yaml'), 'utf8')).replace(/objectives:\n  rto: \S+/, 'objectives:\n  rto: 1s');
+      const text = (await readFile(join(ROOT, 'experiments', 'terminate-one-instance.yaml'), 'utf8')).replace(/objectives:\n {2}rto: \S+/, 'objectives:\n  rto: 1s');
       const file = await tmp.write('strict.yaml', text);
       const journalFile = join(tmp.dir, 'journal.json');
       const run = await gameday(['run', file, '--journal', journalFile, '--view', 'none', '--results', tmp.dir], { timeoutMs: 120_000 });

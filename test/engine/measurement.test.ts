@@ -114,7 +114,10 @@ describe('measurement', () => {
           // A square wave of true states: changes at cumulative `gaps`, starting up.
           const changes: number[] = [];
           let t = 0;
-          for (const g of gaps) changes.push((t += g));
+          for (const g of gaps) {
+            t += g;
+            changes.push(t);
+          }
           const upAt = (x: number): boolean => changes.filter((c) => c <= x).length % 2 === 0;
           // Each sample observes the truth at some instant inside its own request window.
           const samples: Sample[] = [];

@@ -28,7 +28,9 @@ type Tree = unknown;
 /** Every path (list of keys/indices) to a node of a parsed document. */
 function paths(node: Tree, at: (string | number)[] = []): (string | number)[][] {
   const out: (string | number)[][] = [at];
-  if (Array.isArray(node)) node.forEach((v, i) => out.push(...paths(v, [...at, i])));
+  if (Array.isArray(node)) {
+    for (const [i, v] of node.entries()) out.push(...paths(v, [...at, i]));
+  }
   else if (node !== null && typeof node === 'object') for (const [k, v] of Object.entries(node)) out.push(...paths(v, [...at, k]));
   return out;
 }
@@ -59,10 +61,21 @@ describe('mutated experiment files', () => {
         touched.push(a.id);
         throw new Error('an action ran during validation');
       };
-      if (a.inventory !== undefined) a.inventory = () => (touched.push(`${a.id} inventory`), Promise.reject(new Error('inventory during validation')));
-      if (a.plan !== undefined) a.plan = () => (touched.push(`${a.id} plan`), Promise.reject(new Error('plan during validation')));
+      if (a.inventory !== undefined) a.inventory = () => {
+        touched.push(`${a.id} inventory`);
+        return Promise.reject(new Error('inventory during validation'));
+      };
+      if (a.plan !== undefined) a.plan = () => {
+        touched.push(`${a.id} plan`);
+        return Promise.reject(new Error('plan during validation'));
+      };
     }
-    for (const p of registry.probes) p.open = () => (touched.push(p.id), Promise.reject(new Error('a probe opened during validation')) as never);
+    for (const p of registry.probes) {
+      p.open = () => {
+        touched.push(p.id);
+        return Promise.reject(new Error('a probe opened during validation')) as never;
+      };
+    }
     // The outputs of every shipped topology, so that each experiment's own ${sim:…} references resolve.
     const topologies = await Promise.all((await readdir(join(dir, 'topologies'))).map((f) => loadTopology(join(dir, 'topologies', f))));
     const simOutputs = Object.assign({}, placeholderOutputs(parseTopology(REFERENCE_TOPOLOGY, 'reference')), ...topologies.map(placeholderOutputs)) as Record<string, string>;

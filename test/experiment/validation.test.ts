@@ -63,7 +63,7 @@ function where(text: string, needle: string, skip = 0): { line: number; column: 
 }
 
 /** Where the value of `key: value` starts. */
-const valueOf = (text: string, keyAndValue: string): { line: number; column: number } => where(text, keyAndValue, keyAndValue.indexOf(':') + 2);
+const valueAt = (text: string, keyAndValue: string): { line: number; column: number } => where(text, keyAndValue, keyAndValue.indexOf(':') + 2);
 
 function load(text: string, options: { env?: NodeJS.ProcessEnv; registry?: Registry; file?: string } = {}): LoadedExperiment {
   return parseExperiment(text, options.file ?? FILE, { registry: options.registry ?? defaultRegistry(), env: options.env ?? {} });
@@ -173,7 +173,7 @@ probes:
   it('refuses a list where a map field belongs (metadata: [a, b])', () => {
     const text = edit(VALID, 'metadata:\n  name: checkout-outage\n  description: The checkout service refuses connections for 5s.\n', 'metadata: [a, b]\n');
     const issue = issueAt(refuse(text), 'metadata');
-    assertAt(issue, valueOf(text, 'metadata: [a, b]'));
+    assertAt(issue, valueAt(text, 'metadata: [a, b]'));
     assert.match(issue.message, /expected a map, got a list/);
     assert.equal(formatIssue(issue), `${FILE}:2:11 at metadata: expected a map, got a list`);
   });
@@ -205,7 +205,7 @@ probes:
     it('says a duration field needs a duration with a unit (interval: 5)', () => {
       const text = edit(VALID, 'interval: 1s', 'interval: 5');
       const issue = issueAt(refuse(text), 'probes[0].interval');
-      assertAt(issue, valueOf(text, 'interval: 5'));
+      assertAt(issue, valueAt(text, 'interval: 5'));
       assert.match(issue.message, /got number 5/);
       // "expected a string" is true of YAML but useless: the user needs to hear that a unit is missing.
       assert.match(issue.message, /duration/, `names the kind of value expected: ${formatIssue(issue)}`);
@@ -215,7 +215,7 @@ probes:
     it('says a port must be a number (port: "abc")', () => {
       const text = edit(VALID, 'port: 8080', 'port: "abc"');
       const issue = issueAt(refuse(text), 'probes[1].args.port');
-      assertAt(issue, valueOf(text, 'port: "abc"'));
+      assertAt(issue, valueAt(text, 'port: "abc"'));
       assert.match(issue.message, /expected a number, got 'abc'/);
     });
   });
@@ -224,7 +224,7 @@ probes:
     it("suggests the action a typo meant (http.requst → http.request)", () => {
       const text = edit(VALID, 'action: http.request', 'action: http.requst');
       const issue = issueAt(refuse(text), 'faults[0].action');
-      assertAt(issue, valueOf(text, 'action: http.requst'));
+      assertAt(issue, valueAt(text, 'action: http.requst'));
       assert.match(issue.message, /unknown action 'http\.requst'/, formatIssue(issue));
       assert.match(issue.message, /did you mean 'http\.request'\?/, formatIssue(issue));
       assert.doesNotMatch(issue.message, /required/, 'the action is present, only unknown');
@@ -233,7 +233,7 @@ probes:
     it('lists the known actions for an id that resembles none', () => {
       const text = edit(VALID, 'action: http.request', 'action: nuke.everything');
       const issue = issueAt(refuse(text), 'faults[0].action');
-      assertAt(issue, valueOf(text, 'action: nuke.everything'));
+      assertAt(issue, valueAt(text, 'action: nuke.everything'));
       assert.match(issue.message, /unknown action 'nuke\.everything'/, formatIssue(issue));
       assert.match(issue.message, /http\.request/);
       assert.match(issue.message, /process\.exec/);
@@ -243,7 +243,7 @@ probes:
     it('names an unknown probe id and the known ones (icmp; htp → http)', () => {
       const text = edit(VALID, 'probe: http', 'probe: icmp');
       const issue = issueAt(refuse(text), 'probes[0].probe');
-      assertAt(issue, valueOf(text, 'probe: icmp'));
+      assertAt(issue, valueAt(text, 'probe: icmp'));
       assert.match(issue.message, /unknown probe 'icmp'/, formatIssue(issue));
       assert.match(issue.message, /http/);
       assert.match(issue.message, /tcp/);
@@ -266,14 +266,14 @@ probes:
     it('http.request url: not-a-url', () => {
       const text = edit(VALID, 'url: http://127.0.0.1:8081/outage?for=5s', 'url: not-a-url');
       const issue = issueAt(refuse(text), 'faults[0].args.url');
-      assertAt(issue, valueOf(text, 'url: not-a-url'));
+      assertAt(issue, valueAt(text, 'url: not-a-url'));
       assert.match(issue.message, /http:\/\/ or https:\/\/ URL/);
     });
 
     it('process.exec command: []', () => {
       const text = edit(VALID, '    action: http.request\n    args:\n      url: http://127.0.0.1:8081/outage?for=5s\n      expectStatus: [200]\n', '    action: process.exec\n    args:\n      command: []\n');
       const issue = issueAt(refuse(text), 'faults[0].args.command');
-      assertAt(issue, valueOf(text, 'command: []'));
+      assertAt(issue, valueAt(text, 'command: []'));
       assert.match(issue.message, /command needs at least the program to run/);
     });
 
@@ -289,7 +289,7 @@ probes:
   it('refuses a duration with an unknown unit (5 parsecs), naming the unit and the ones it knows', () => {
     const text = edit(VALID, 'interval: 1s', 'interval: 5 parsecs');
     const issue = issueAt(refuse(text), 'probes[0].interval');
-    assertAt(issue, valueOf(text, 'interval: 5 parsecs'));
+    assertAt(issue, valueAt(text, 'interval: 5 parsecs'));
     assert.match(issue.message, /unknown unit 'parsecs'/);
     assert.match(issue.message, /ms, s, m or h/);
   });
@@ -349,7 +349,7 @@ probes:
       const touched: string[] = [];
       const text = withTargets('COUNT(-1)');
       const issue = issueAt(refuse(text, { registry: targetRegistry(touched) }), 'faults[0].targets.selection');
-      assertAt(issue, valueOf(text, 'selection: COUNT(-1)'));
+      assertAt(issue, valueAt(text, 'selection: COUNT(-1)'));
       assert.match(issue.message, /COUNT\(-1\) needs a whole number of at least 1/);
       assert.deepEqual(touched, [], 'nothing ran');
     });
@@ -358,7 +358,7 @@ probes:
       const touched: string[] = [];
       const text = withTargets('PERCENT(150)');
       const issue = issueAt(refuse(text, { registry: targetRegistry(touched) }), 'faults[0].targets.selection');
-      assertAt(issue, valueOf(text, 'selection: PERCENT(150)'));
+      assertAt(issue, valueAt(text, 'selection: PERCENT(150)'));
       assert.match(issue.message, /PERCENT\(150\) must be more than 0 and at most 100/);
       assert.deepEqual(touched, []);
     });
@@ -374,7 +374,7 @@ probes:
   it('refuses an objective the declared probes cannot measure (rpo: 0 writes with http probes only)', () => {
     const text = edit(VALID, 'objectives:\n  rto: 10s\n', 'objectives:\n  rpo: 0 writes\n');
     const issue = issueAt(refuse(text), 'objectives.rpo');
-    assertAt(issue, valueOf(text, 'rpo: 0 writes'));
+    assertAt(issue, valueAt(text, 'rpo: 0 writes'));
     assert.match(issue.message, /^rpo cannot be measured/);
     assert.match(issue.message, /lost writes/, 'says what the probe would have to measure');
     assert.match(issue.message, /web \(http\)/, 'names the probes that were declared');
@@ -385,7 +385,7 @@ probes:
       const text = `${VALID}stopConditions:\n  - probe: nope\n    failingFor: 30s\n  - probe: wbe\n    failingFor: 30s\n`;
       const issues = refuse(text);
       const nope = issueAt(issues, 'stopConditions[0].probe');
-      assertAt(nope, valueOf(text, 'probe: nope'));
+      assertAt(nope, valueAt(text, 'probe: nope'));
       assert.match(nope.message, /probe 'nope', which is not declared/);
       assert.match(nope.message, /declared probes: web, port/);
       const typo = issueAt(issues, 'stopConditions[1].probe');
@@ -409,14 +409,14 @@ probes:
     it('refuses ${nope.output.x} when no fault or rollback is called nope', () => {
       const text = edit(VALID, 'url: http://127.0.0.1:8081/outage?for=5s', 'url: http://127.0.0.1:8081/outage?for=${nope.output.x}');
       const issue = issueAt(refuse(text), 'faults[0].args.url');
-      assertAt(issue, valueOf(text, 'url: http://127.0.0.1:8081/outage?for=${nope'));
+      assertAt(issue, valueAt(text, 'url: http://127.0.0.1:8081/outage?for=${nope'));
       assert.match(issue.message, /refers to 'nope', which is not a fault or rollback/);
     });
 
     it('refuses ${env:UNSET_VAR} without a fallback, and says how to give one', () => {
       const text = edit(VALID, 'url: http://127.0.0.1:8080/health', 'url: ${env:UNSET_VAR}/health');
       const issue = issueAt(refuse(text, { env: {} }), 'probes[0].args.url');
-      assertAt(issue, valueOf(text, 'url: ${env:UNSET_VAR}'));
+      assertAt(issue, valueAt(text, 'url: ${env:UNSET_VAR}'));
       assert.match(issue.message, /environment variable UNSET_VAR is not set/);
       assert.match(issue.message, /\$\{env:UNSET_VAR:-value\}/);
       const withFallback = edit(VALID, 'url: http://127.0.0.1:8080/health', 'url: ${env:UNSET_VAR:-http://127.0.0.1:9}/health');

@@ -167,7 +167,7 @@ function parseModule(path: string, text: string): Module {
       if (ts.isNewExpression(n)) {
         const callee = n.expression;
         const named = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
-        if (named !== undefined && named.endsWith('Command') && !(ts.isIdentifier(callee) && (sdkImports.has(named) || bound(n, named))) && !(ts.isPropertyAccessExpression(callee) && sdkService(callee.expression) !== undefined)) {
+        if (named?.endsWith('Command') && !(ts.isIdentifier(callee) && (sdkImports.has(named) || bound(n, named))) && !(ts.isPropertyAccessExpression(callee) && sdkService(callee.expression) !== undefined)) {
           mod.unattributed.push(`${rel}: new ${named}(…)`);
         }
       }

@@ -97,7 +97,7 @@ function autoScalingApi(world: SimWorld, params: QueryParams): QueryResult {
       const g = group(world, params.get('AutoScalingGroupName'));
       const n = params.int('DesiredCapacity');
       if (n === undefined || n < g.options.min || n > g.options.max) {
-        throw new SimApiError('ValidationError', `New SetDesiredCapacity value ${n ?? 'null'} is ${n !== undefined && n > g.options.max ? 'above max value ' + g.options.max : 'below min value ' + g.options.min} for the AutoScalingGroup.`);
+        throw new SimApiError('ValidationError', `New SetDesiredCapacity value ${n ?? 'null'} is ${n !== undefined && n > g.options.max ? `above max value ${g.options.max}` : `below min value ${g.options.min}`} for the AutoScalingGroup.`);
       }
       g.setDesired(n);
       return null;

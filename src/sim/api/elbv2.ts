@@ -120,7 +120,7 @@ function elbv2Api(world: SimWorld, params: QueryParams): QueryResult {
       if (lbArn !== undefined && lbs.length === 0) throw new SimApiError('LoadBalancerNotFound', `Load balancers '[${lbArn}]' not found`);
       return {
         Listeners: lbs.map((lb) => ({
-          ListenerArn: lb.arn.replace(':loadbalancer/', ':listener/') + '/0000000000000001',
+          ListenerArn: `${lb.arn.replace(':loadbalancer/', ':listener/')}/0000000000000001`,
           LoadBalancerArn: lb.arn,
           Port: 80,
           Protocol: 'HTTP',

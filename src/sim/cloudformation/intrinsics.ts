@@ -165,11 +165,11 @@ function sub(raw: unknown, path: string, scope: EvaluationScope): string {
     vars = v as Record<string, unknown>;
   }
   if (typeof template !== 'string') throw new TemplateError(path, 'Fn::Sub substitutes into a string');
-  const escape = (s: string): string => (scope.escapeLiterals === true ? s.replaceAll('${', '$${') : s);
+  const escapeLiteral = (s: string): string => (scope.escapeLiterals === true ? s.replaceAll('${', '$${') : s);
   let out = '';
   let last = 0;
   for (const m of template.matchAll(/\$\{([^}]*)\}/g)) {
-    out += escape(template.slice(last, m.index));
+    out += escapeLiteral(template.slice(last, m.index));
     last = m.index + m[0].length;
     const name = (m[1] ?? '').trim();
     if (name.startsWith('!')) {
@@ -183,7 +183,7 @@ function sub(raw: unknown, path: string, scope: EvaluationScope): string {
     if (v === NO_VALUE) throw new TemplateError(path, `Fn::Sub cannot substitute AWS::NoValue for \${${name}}`);
     out += text('Fn::Sub', v, path);
   }
-  return out + escape(template.slice(last));
+  return out + escapeLiteral(template.slice(last));
 }
 
 function cidr(raw: unknown, path: string, scope: EvaluationScope): string[] {

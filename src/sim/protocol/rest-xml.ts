@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
-import { SimApiError } from './errors.js';
+import type { SimApiError } from './errors.js';
 import type { SimRequest, SimRoute, SimService, WireReply } from './reply.js';
 import { buildXml, xmlTree, type XmlValue } from './xml.js';
 

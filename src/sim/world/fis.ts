@@ -313,7 +313,9 @@ export class SimFis {
       case 'aws:network:disrupt-connectivity': {
         // FIS denies the subnets' traffic with a network ACL: their instances stop answering until it is removed.
         const restore = ids.map((id) => w.disruptSubnet(id));
-        e.restore.set(name, () => restore.forEach((r) => r()));
+        e.restore.set(name, () => {
+          for (const r of restore) r();
+        });
         return isoDuration(action.parameters?.duration, 'duration');
       }
       case 'aws:fis:wait':

@@ -185,7 +185,11 @@ export class SimHostedZone {
     if (eligible.length <= 1 || eligible.every((r) => r.weight === undefined)) return eligible.flatMap((r) => this.#data(r, ctx));
     const total = eligible.reduce((s, r) => s + (r.weight ?? 0), 0);
     let pick = total > 0 ? Math.random() * total : 0;
-    const chosen = total > 0 ? (eligible.find((r) => (pick -= r.weight ?? 0) < 0) ?? eligible[eligible.length - 1]) : eligible[randomInt(0, eligible.length)];
+    const heavier = (r: (typeof eligible)[number]): boolean => {
+      pick -= r.weight ?? 0;
+      return pick < 0;
+    };
+    const chosen = total > 0 ? (eligible.find(heavier) ?? eligible[eligible.length - 1]) : eligible[randomInt(0, eligible.length)];
     return chosen === undefined ? [] : this.#data(chosen, ctx);
   }
 

@@ -1,6 +1,6 @@
 
 import { bool, number, tags } from './values.js';
-import { type Resource, type TranslationContext, type Zones } from './context.js';
+import type { Resource, TranslationContext, Zones } from './context.js';
 
 /* RDS for PostgreSQL DB instances. */
 

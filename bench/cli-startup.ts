@@ -9,7 +9,20 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { distribution, envInt, heading, isMain, pad, passMiss, ROOT, runStandalone, writeResult, type BenchOutcome, type Distribution, type SummaryRow } from './common.js';
+import {
+  distribution,
+  envInt,
+  heading,
+  isMain,
+  pad,
+  passMiss,
+  ROOT,
+  runStandalone,
+  writeResult,
+  type BenchOutcome,
+  type Distribution,
+  type SummaryRow,
+} from './common.js';
 
 const NAME = 'cli-startup';
 const TARGET_MS = 500;
@@ -71,10 +84,17 @@ export async function main(): Promise<BenchOutcome> {
   console.log(line(`node -e '' (baseline)`, b));
   console.log(`  gameday's own share (p50 − baseline p50): ${(g.p50 - b.p50).toFixed(0)} ms`);
   const ok = g.p50 < TARGET_MS;
-  console.log(`  ${passMiss(ok)}  p50 < ${TARGET_MS} ms: ${g.p50.toFixed(0)} ms (max ${g.max.toFixed(0)} ms${g.max < TARGET_MS ? ', also under' : ', over'} the target)`);
+  console.log(
+    `  ${passMiss(ok)}  p50 < ${TARGET_MS} ms: ${g.p50.toFixed(0)} ms (max ${g.max.toFixed(0)} ms${g.max < TARGET_MS ? ', also under' : ', over'} the target)`,
+  );
 
   const rows: SummaryRow[] = [
-    { metric: 'validate: min / p50 / max', value: `${g.min.toFixed(0)} / ${g.p50.toFixed(0)} / ${g.max.toFixed(0)} ms`, target: `p50 < ${TARGET_MS} ms`, status: passMiss(ok) },
+    {
+      metric: 'validate: min / p50 / max',
+      value: `${g.min.toFixed(0)} / ${g.p50.toFixed(0)} / ${g.max.toFixed(0)} ms`,
+      target: `p50 < ${TARGET_MS} ms`,
+      status: passMiss(ok),
+    },
     { metric: "node -e '': min / p50 / max", value: `${b.min.toFixed(0)} / ${b.p50.toFixed(0)} / ${b.max.toFixed(0)} ms`, target: 'baseline', status: 'INFO' },
   ];
   const resultFile = await writeResult(NAME, {

@@ -10,7 +10,10 @@ import { SimRegion } from '../src/sim/server.js';
 import { loadTopology } from '../src/sim/topology.js';
 import { distribution, envInt, heading, isMain, ROOT, runStandalone, writeResult, type BenchOutcome, type Distribution } from './common.js';
 
-const FILES = { cloudformation: join(ROOT, 'infra', 'reference-architecture.yaml'), topology: join(ROOT, 'experiments', 'topologies', 'reference.yaml') } as const;
+const FILES = {
+  cloudformation: join(ROOT, 'infra', 'reference-architecture.yaml'),
+  topology: join(ROOT, 'experiments', 'topologies', 'reference.yaml'),
+} as const;
 type Kind = keyof typeof FILES;
 
 export async function main(): Promise<BenchOutcome> {
@@ -39,7 +42,8 @@ export async function main(): Promise<BenchOutcome> {
     }
   }
   const d = (v: number[]): Distribution => distribution(v);
-  const line = (what: string, a: Distribution, b: Distribution): string => `  ${what}: CloudFormation p50 ${a.p50.toFixed(1)} ms, topology YAML p50 ${b.p50.toFixed(1)} ms, ratio ${(a.p50 / b.p50).toFixed(2)}`;
+  const line = (what: string, a: Distribution, b: Distribution): string =>
+    `  ${what}: CloudFormation p50 ${a.p50.toFixed(1)} ms, topology YAML p50 ${b.p50.toFixed(1)} ms, ratio ${(a.p50 / b.p50).toFixed(2)}`;
   console.log(line(`load (${loadsN} each)`, d(loads.cloudformation), d(loads.topology)));
   console.log(line(`boot to ready at 60× (${boots.topology.length} each)`, d(boots.cloudformation), d(boots.topology)));
   const resultFile = await writeResult('cloudformation', { loads, boots });
@@ -47,8 +51,18 @@ export async function main(): Promise<BenchOutcome> {
     name: 'cloudformation',
     resultFile,
     rows: [
-      { metric: 'load: CloudFormation / topology p50', value: `${d(loads.cloudformation).p50.toFixed(1)} / ${d(loads.topology).p50.toFixed(1)} ms`, target: 'info', status: 'INFO' },
-      { metric: 'boot to ready: CloudFormation / topology', value: `${d(boots.cloudformation).p50.toFixed(0)} / ${d(boots.topology).p50.toFixed(0)} ms`, target: 'info', status: 'INFO' },
+      {
+        metric: 'load: CloudFormation / topology p50',
+        value: `${d(loads.cloudformation).p50.toFixed(1)} / ${d(loads.topology).p50.toFixed(1)} ms`,
+        target: 'info',
+        status: 'INFO',
+      },
+      {
+        metric: 'boot to ready: CloudFormation / topology',
+        value: `${d(boots.cloudformation).p50.toFixed(0)} / ${d(boots.topology).p50.toFixed(0)} ms`,
+        target: 'info',
+        status: 'INFO',
+      },
     ],
   };
 }

@@ -30,7 +30,12 @@ export async function events(region: SimRegion, since: number): Promise<TruthEve
 
 export async function onRegion<T>(topology: string, speed: number, body: (region: SimRegion, aws: AwsClientFactory) => Promise<T>): Promise<T> {
   const region = await SimRegion.start({ topology: await loadTopology(join(ROOT, 'experiments', 'topologies', topology)), speed });
-  const aws = new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: region.endpoint, credentials: { accessKeyId: 'AKID', secretAccessKey: 'bench' } });
+  const aws = new AwsClientFactory({
+    kind: 'sim',
+    region: 'us-east-1',
+    endpoint: region.endpoint,
+    credentials: { accessKeyId: 'AKID', secretAccessKey: 'bench' },
+  });
   try {
     await region.world.ready(60_000);
     return await body(region, aws);
@@ -66,7 +71,8 @@ async function rdsRuns(n: number): Promise<RdsRun[]> {
       const down = truth.find((e) => e.resource === 'rds/orders-db' && e.to === 'refusing');
       const up = truth.find((e) => e.resource === 'rds/orders-db' && e.to === 'serving');
       const measured = journal.measurement.probes.ledger?.downtime;
-      if (ledger?.report?.lostWrites === undefined || down === undefined || up === undefined || measured === undefined) throw new Error(`run ${i + 1}: ${journal.verdict.reason}`);
+      if (ledger?.report?.lostWrites === undefined || down === undefined || up === undefined || measured === undefined)
+        throw new Error(`run ${i + 1}: ${journal.verdict.reason}`);
       const { default: pg } = await import('pg');
       const outputs = region.outputs();
       const reader = new TtlResolver(outputs['dns.server'] ?? '', { timeoutMs: 2_000 });
@@ -75,7 +81,9 @@ async function rdsRuns(n: number): Promise<RdsRun[]> {
       reader.close();
       const client = new pg.Client(url.toString());
       await client.connect();
-      const present = (await client.query<{ n: number }>('SELECT count(DISTINCT seq)::int AS n FROM gameday_write_ledger WHERE run_id = $1', [journal.runId])).rows[0]?.n ?? 0;
+      const present =
+        (await client.query<{ n: number }>('SELECT count(DISTINCT seq)::int AS n FROM gameday_write_ledger WHERE run_id = $1', [journal.runId])).rows[0]?.n ??
+        0;
       await client.end();
       const acknowledged = ledger.report.lostWrites.acknowledged;
       // Serving resumed within [since, epochMs] of the region's record; take the midpoint as the truth. A client that
@@ -90,7 +98,9 @@ async function rdsRuns(n: number): Promise<RdsRun[]> {
         truthLost: Math.max(0, acknowledged - present),
         acknowledged,
         downtimeError: measured.value - trueDowntime,
-        inBracket: measured.lower <= up.epochMs - down.epochMs + ttl && (typeof up.detail?.since === 'number' ? up.detail.since : up.epochMs) - down.epochMs <= measured.upper,
+        inBracket:
+          measured.lower <= up.epochMs - down.epochMs + ttl &&
+          (typeof up.detail?.since === 'number' ? up.detail.since : up.epochMs) - down.epochMs <= measured.upper,
         bracketWidth: measured.upper - measured.lower,
       });
     }
@@ -115,11 +125,18 @@ async function dnsRuns(n: number): Promise<DnsRun[]> {
       const since = region.world.truth.events.length;
       const loaded = parseExperiment(await readFile(file, 'utf8'), file, { registry, env: {}, simOutputs: region.outputs() });
       const journal = await runExperiment(loaded, { registry, aws });
-      const flip = (await events(region, since)).find((e) => e.kind === 'dns-answer' && e.resource.startsWith('app.example.com') && e.to === '127.0.20.1' && e.epochMs > journal.startedAtEpochMs);
+      const flip = (await events(region, since)).find(
+        (e) => e.kind === 'dns-answer' && e.resource.startsWith('app.example.com') && e.to === '127.0.20.1' && e.epochMs > journal.startedAtEpochMs,
+      );
       const measured = journal.measurement.probes.dns?.valueChanges.find((c) => c.to === '127.0.20.1');
       if (flip === undefined || measured === undefined) throw new Error(`run ${i + 1}: no flip (${journal.verdict.reason})`);
       const truth = flip.epochMs - journal.startedAtEpochMs;
-      runs.push({ error: measured.at.value - truth, inBracket: measured.at.lower <= truth && truth <= measured.at.upper, bracketWidth: measured.at.upper - measured.at.lower, interval: 5_000 / speed });
+      runs.push({
+        error: measured.at.value - truth,
+        inBracket: measured.at.lower <= truth && truth <= measured.at.upper,
+        bracketWidth: measured.at.upper - measured.at.lower,
+        interval: 5_000 / speed,
+      });
       await region.world.ready(60_000);
     }
     return runs;
@@ -131,20 +148,36 @@ export async function main(): Promise<BenchOutcome> {
   const rds = await rdsRuns(envInt('BENCH_RDS_RUNS', 8));
   const exact = rds.filter((r) => r.lost === r.truthLost).length;
   const downErr = distribution(rds.map((r) => Math.abs(r.downtimeError)));
-  console.log(`  RDS failover, ${rds.length} runs: lost writes exact in ${exact}/${rds.length} (lost ${rds.map((r) => r.lost).join(',')}; acknowledged ${rds.map((r) => r.acknowledged).join(',')})`);
-  console.log(`  write downtime |error| vs serving resumed p50 ${ms(downErr.p50)} max ${ms(downErr.max)} (a client keeps the old address up to the 5 s TTL, ${ms((RDS_DNS_TTL * 1_000) / SPEED)} wall); truth inside the bracket ${rds.filter((r) => r.inBracket).length}/${rds.length}; bracket width p50 ${ms(distribution(rds.map((r) => r.bracketWidth)).p50)}`);
+  console.log(
+    `  RDS failover, ${rds.length} runs: lost writes exact in ${exact}/${rds.length} (lost ${rds.map((r) => r.lost).join(',')}; acknowledged ${rds.map((r) => r.acknowledged).join(',')})`,
+  );
+  console.log(
+    `  write downtime |error| vs serving resumed p50 ${ms(downErr.p50)} max ${ms(downErr.max)} (a client keeps the old address up to the 5 s TTL, ${ms((RDS_DNS_TTL * 1_000) / SPEED)} wall); truth inside the bracket ${rds.filter((r) => r.inBracket).length}/${rds.length}; bracket width p50 ${ms(distribution(rds.map((r) => r.bracketWidth)).p50)}`,
+  );
   const dns = await dnsRuns(envInt('BENCH_DNS_RUNS', 5));
   const dnsErr = distribution(dns.map((r) => Math.abs(r.error)));
   const withinInterval = dns.filter((r) => r.inBracket && r.bracketWidth <= r.interval).length;
-  console.log(`  DNS failover, ${dns.length} runs: |error| p50 ${ms(dnsErr.p50)} max ${ms(dnsErr.max)} (wall); truth in bracket and bracket within one probe interval (${ms(dns[0]?.interval ?? 0, 0)}) ${withinInterval}/${dns.length}`);
+  console.log(
+    `  DNS failover, ${dns.length} runs: |error| p50 ${ms(dnsErr.p50)} max ${ms(dnsErr.max)} (wall); truth in bracket and bracket within one probe interval (${ms(dns[0]?.interval ?? 0, 0)}) ${withinInterval}/${dns.length}`,
+  );
   const resultFile = await writeResult('data-tier', { rds, dns });
   return {
     name: 'data-tier',
     resultFile,
     rows: [
       { metric: 'RDS failover: lost-write count exact', value: `${exact}/${rds.length}`, target: 'all', status: passMiss(exact === rds.length) },
-      { metric: 'write downtime: truth within bracket', value: `${rds.filter((r) => r.inBracket).length}/${rds.length} (|err| max ${ms(downErr.max)})`, target: 'all', status: passMiss(rds.every((r) => r.inBracket)) },
-      { metric: 'DNS flip within one probe interval', value: `${withinInterval}/${dns.length} (|err| max ${ms(dnsErr.max)})`, target: 'all', status: passMiss(withinInterval === dns.length) },
+      {
+        metric: 'write downtime: truth within bracket',
+        value: `${rds.filter((r) => r.inBracket).length}/${rds.length} (|err| max ${ms(downErr.max)})`,
+        target: 'all',
+        status: passMiss(rds.every((r) => r.inBracket)),
+      },
+      {
+        metric: 'DNS flip within one probe interval',
+        value: `${withinInterval}/${dns.length} (|err| max ${ms(dnsErr.max)})`,
+        target: 'all',
+        status: passMiss(withinInterval === dns.length),
+      },
     ],
   };
 }

@@ -47,7 +47,11 @@ async function runOnce(mode: Run['mode']): Promise<Run> {
       injectionLag: left === undefined || injected === null ? null : left.epochMs - injected,
       injectionWidth: m.injectedAt === null ? null : m.injectedAt.upper - m.injectedAt.lower,
       // The truth is recorded a moment after the call that caused it: allow a millisecond.
-      inBracket: left !== undefined && m.injectedAt !== null && left.epochMs >= journal.startedAtEpochMs + m.injectedAt.lower - 1 && left.epochMs <= journal.startedAtEpochMs + m.injectedAt.upper + 1,
+      inBracket:
+        left !== undefined &&
+        m.injectedAt !== null &&
+        left.epochMs >= journal.startedAtEpochMs + m.injectedAt.lower - 1 &&
+        left.epochMs <= journal.startedAtEpochMs + m.injectedAt.upper + 1,
     };
   });
 }
@@ -65,7 +69,9 @@ export async function main(): Promise<BenchOutcome> {
     const lost = mine.map((r) => r.lostWrites ?? '?').join(',');
     const width = distribution(mine.flatMap((r) => (r.injectionWidth === null ? [] : [r.injectionWidth])));
     const inBracket = mine.filter((r) => r.inBracket).length;
-    console.log(`  ${mode.padEnd(6)} ${passed}/${mine.length} passed; RTO (AWS time) p50 ${(rto.p50 / 1_000).toFixed(1)} s, max ${(rto.max / 1_000).toFixed(1)} s; lost writes ${lost}; injection lag p50 ${ms(lag.p50)} max ${ms(lag.max)} wall (${((lag.p50 * SPEED) / 1_000).toFixed(2)} s AWS); injection bracket width p50 ${ms(width.p50)}, truth inside ${inBracket}/${mine.length}`);
+    console.log(
+      `  ${mode.padEnd(6)} ${passed}/${mine.length} passed; RTO (AWS time) p50 ${(rto.p50 / 1_000).toFixed(1)} s, max ${(rto.max / 1_000).toFixed(1)} s; lost writes ${lost}; injection lag p50 ${ms(lag.p50)} max ${ms(lag.max)} wall (${((lag.p50 * SPEED) / 1_000).toFixed(2)} s AWS); injection bracket width p50 ${ms(width.p50)}, truth inside ${inBracket}/${mine.length}`,
+    );
     return { mode, passed, rto, lag, lost, inBracket };
   });
   const resultFile = await writeResult('fis', { speed: SPEED, runs });
@@ -73,7 +79,12 @@ export async function main(): Promise<BenchOutcome> {
     name: 'fis',
     resultFile,
     rows: rows.flatMap((r) => [
-      { metric: `${r.mode}: passed, RTO p50 (AWS time)`, value: `${r.passed}/${n}, ${(r.rto.p50 / 1_000).toFixed(1)} s`, target: 'info', status: 'INFO' as const },
+      {
+        metric: `${r.mode}: passed, RTO p50 (AWS time)`,
+        value: `${r.passed}/${n}, ${(r.rto.p50 / 1_000).toFixed(1)} s`,
+        target: 'info',
+        status: 'INFO' as const,
+      },
       { metric: `${r.mode}: injection lag p50 (wall)`, value: `${r.lag.p50.toFixed(1)} ms`, target: 'info', status: 'INFO' as const },
       { metric: `${r.mode}: truth inside injection bracket`, value: `${r.inBracket}/${n}`, target: 'all', status: passMiss(r.inBracket === n) },
     ]),

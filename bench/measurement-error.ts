@@ -20,7 +20,21 @@ import { awsTargetFor } from '../src/aws/target.js';
 import { parseExperiment } from '../src/experiment/load.js';
 import { defaultRegistry } from '../src/registry/default-registry.js';
 import { serveWorkloadControl, Workload } from '../src/sim/workload.js';
-import { distribution, envInt, heading, isMain, ms, pad, padStart, passMiss, runStandalone, writeResult, type BenchOutcome, type Distribution, type SummaryRow } from './common.js';
+import {
+  distribution,
+  envInt,
+  heading,
+  isMain,
+  ms,
+  pad,
+  padStart,
+  passMiss,
+  runStandalone,
+  writeResult,
+  type BenchOutcome,
+  type Distribution,
+  type SummaryRow,
+} from './common.js';
 import { seededRandom } from '../src/experiment/selection.js';
 
 const NAME = 'measurement-error';
@@ -106,7 +120,9 @@ async function runOnce(run: number, outageMs: number): Promise<RunResult> {
   const down = workload.transitions.findLast((t) => !t.up);
   const up = workload.transitions.findLast((t) => t.up);
   if (down === undefined || up === undefined || up.at <= down.at) {
-    throw new Error(`run ${run}: the workload did not go down and come back (transitions ${JSON.stringify(workload.transitions)}); verdict ${journal.verdict.status}: ${journal.verdict.reason}`);
+    throw new Error(
+      `run ${run}: the workload did not go down and come back (transitions ${JSON.stringify(workload.transitions)}); verdict ${journal.verdict.status}: ${journal.verdict.reason}`,
+    );
   }
   const rel = (at: number): number => performance.timeOrigin + at - journal.startedAtEpochMs;
   const trueDown = rel(down.at);
@@ -140,7 +156,9 @@ export async function main(): Promise<BenchOutcome> {
   const seed = envInt('BENCH_SEED', Date.now() % 1_000_000);
   const random = seededRandom(seed);
   heading(`measurement error (${runs} runs of a real outage of 2–4 s, probe interval 1 s, seed ${seed})`);
-  console.log(`  ${pad('run', 4)}${pad('outage', 8)}${pad('verdict', 15)}${padStart('recovery err', 13)}${padStart('TTR err', 10)}${padStart('impact err', 12)}  in bracket (rec/ttr/imp)  bracket width (rec)`);
+  console.log(
+    `  ${pad('run', 4)}${pad('outage', 8)}${pad('verdict', 15)}${padStart('recovery err', 13)}${padStart('TTR err', 10)}${padStart('impact err', 12)}  in bracket (rec/ttr/imp)  bracket width (rec)`,
+  );
   const results: RunResult[] = [];
   for (let i = 1; i <= runs; i++) {
     // 2.00 s … 3.99 s in 10 ms steps: the outage ends at a random phase of the probe's fast sampling.
@@ -186,13 +204,27 @@ export async function main(): Promise<BenchOutcome> {
         `${padStart(fmtSigned(s.signedError.mean), 12)}${padStart(`${s.inBracket}/${runs}`, 12)}${padStart(s.bracketWidth.p50.toFixed(1), 18)}   ${passMiss(ok)} (max ≤ ${TARGET_MS} ms)`,
     );
     rows.push(
-      { metric: `${LABEL[q]}: |error| p50 / p95 / max`, value: `${a.p50.toFixed(1)} / ${a.p95.toFixed(1)} / ${a.max.toFixed(1)} ms`, target: `≤ ${TARGET_MS} ms`, status: passMiss(ok) },
-      { metric: `${LABEL[q]}: truth within bracket`, value: `${s.inBracket}/${runs} (${((s.inBracket / runs) * 100).toFixed(0)}%)`, target: 'all', status: 'INFO' },
+      {
+        metric: `${LABEL[q]}: |error| p50 / p95 / max`,
+        value: `${a.p50.toFixed(1)} / ${a.p95.toFixed(1)} / ${a.max.toFixed(1)} ms`,
+        target: `≤ ${TARGET_MS} ms`,
+        status: passMiss(ok),
+      },
+      {
+        metric: `${LABEL[q]}: truth within bracket`,
+        value: `${s.inBracket}/${runs} (${((s.inBracket / runs) * 100).toFixed(0)}%)`,
+        target: 'all',
+        status: 'INFO',
+      },
     );
   }
   const verdicts: Record<string, number> = {};
   for (const r of results) verdicts[r.verdict] = (verdicts[r.verdict] ?? 0) + 1;
-  console.log(`  verdicts: ${Object.entries(verdicts).map(([v, n]) => `${v} ×${n}`).join(', ')}; mean run length ${(results.reduce((s, r) => s + r.durationMs, 0) / runs / 1_000).toFixed(1)} s`);
+  console.log(
+    `  verdicts: ${Object.entries(verdicts)
+      .map(([v, n]) => `${v} ×${n}`)
+      .join(', ')}; mean run length ${(results.reduce((s, r) => s + r.durationMs, 0) / runs / 1_000).toFixed(1)} s`,
+  );
 
   const resultFile = await writeResult(NAME, {
     config: { runs, seed, probeInterval: '1s', outage: '2.00s–3.99s', stableFor: '2s', targetMs: TARGET_MS, errorSign: 'measured − truth, ms' },

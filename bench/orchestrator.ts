@@ -51,10 +51,14 @@ async function submit(queue: RunQueue, text: string, name: string): Promise<stri
 }
 
 const finished = (queue: RunQueue, runId: string, timeoutMs = 180_000): Promise<RunStatus> =>
-  waitUntil(`run ${runId} to finish`, async () => {
-    const s = await queue.store.get(runId);
-    return s?.state === 'finished' ? s : undefined;
-  }, timeoutMs);
+  waitUntil(
+    `run ${runId} to finish`,
+    async () => {
+      const s = await queue.store.get(runId);
+      return s?.state === 'finished' ? s : undefined;
+    },
+    timeoutMs,
+  );
 
 /** Peak VmRSS (MB) of a process, sampled every 100 ms until `stop` is called. */
 function watchRss(pid: number): { stop(): number } {
@@ -128,17 +132,25 @@ export async function main(): Promise<BenchOutcome> {
     await worker.stop();
     const b = distribution(bare);
     const g = distribution(gd);
-    const p99 = (values: number[]): number => percentile([...values].sort((x, y) => x - y), 99);
+    const p99 = (values: number[]): number =>
+      percentile(
+        [...values].sort((x, y) => x - y),
+        99,
+      );
     const ratio = g.p50 / Math.max(b.p50, 0.001);
     const v = distribution(begun);
-    console.log(`  enqueue-to-start, ${samples} each: bare BullMQ p50 ${ms(b.p50)} p99 ${ms(p99(bare))}; gameday run taken by a worker p50 ${ms(g.p50)} p99 ${ms(p99(gd))}; p50 ratio ${ratio.toFixed(2)}`);
+    console.log(
+      `  enqueue-to-start, ${samples} each: bare BullMQ p50 ${ms(b.p50)} p99 ${ms(p99(bare))}; gameday run taken by a worker p50 ${ms(g.p50)} p99 ${ms(p99(gd))}; p50 ratio ${ratio.toFixed(2)}`,
+    );
     console.log(`  enqueue to the run's flow beginning (after validating the experiment against the region): p50 ${ms(v.p50)} p99 ${ms(p99(begun))}`);
 
     // 50 experiments at once on one worker: peak RSS.
     const big = await startDaemon(['worker', '--results', results, '--concurrency', '50'], env);
     daemons.push(big);
     const rss = watchRss(big.child.pid ?? 0);
-    const fifty = await Promise.all(Array.from({ length: 50 }, (_, i) => submit(q, quickExperiment(sim.endpoint, `fifty-${i}`, READ_ONLY_FAULT, '60s'), `fifty-${i}`)));
+    const fifty = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => submit(q, quickExperiment(sim.endpoint, `fifty-${i}`, READ_ONLY_FAULT, '60s'), `fifty-${i}`)),
+    );
     const ends = await Promise.all(fifty.map((id) => finished(q, id, 600_000)));
     const peak = rss.stop();
     const passed = ends.filter((s) => s.verdict === 'passed').length;
@@ -151,11 +163,15 @@ export async function main(): Promise<BenchOutcome> {
     for (let round = 0; round < rounds; round++) {
       const stop = `  - name: stop\n    action: aws.ec2.stop-instances\n    targets: { tags: { "aws:autoscaling:groupName": web-asg }, selection: COUNT(1) }\n`;
       const id = await submit(q, quickExperiment(sim.endpoint, `halt-${round}`, stop, '10m'), `halt-${round}`);
-      await waitUntil(`run ${id} to inject`, async () => {
-        const st = await q.store.get(id);
-        if (st?.state === 'finished') throw new Error(`run ${id} ended before it injected: ${st.verdict ?? ''} — ${st.reason ?? ''}`);
-        return st?.phase === 'recovery' ? true : undefined;
-      }, 120_000);
+      await waitUntil(
+        `run ${id} to inject`,
+        async () => {
+          const st = await q.store.get(id);
+          if (st?.state === 'finished') throw new Error(`run ${id} ended before it injected: ${st.verdict ?? ''} — ${st.reason ?? ''}`);
+          return st?.phase === 'recovery' ? true : undefined;
+        },
+        120_000,
+      );
       const t0 = Date.now();
       await q.killSwitch.halt('benchmark');
       const ended = await finished(q, id, 60_000);
@@ -164,22 +180,49 @@ export async function main(): Promise<BenchOutcome> {
       if (ended.verdict === 'aborted' && j?.activities.some((a) => a.kind === 'auto-rollback' && a.status === 'succeeded') === true) rolledBack++;
       await q.killSwitch.resume();
       // The next round starts from a whole fleet again.
-      await waitUntil('the region to be ready', async () => ((await (await fetch(`${sim.endpoint}/_sim/health`)).json()) as { ready: boolean }).ready || undefined, 120_000);
+      await waitUntil(
+        'the region to be ready',
+        async () => ((await (await fetch(`${sim.endpoint}/_sim/health`)).json()) as { ready: boolean }).ready || undefined,
+        120_000,
+      );
     }
     const h = distribution(halts);
     console.log(`  halt → the run rolled back and finished, ${rounds} rounds: p50 ${ms(h.p50)} max ${ms(h.max)}; rolled back ${rolledBack}/${rounds}`);
 
-    const data = { samples, bare: { ...b, p99: p99(bare) }, gameday: { ...g, p99: p99(gd) }, flowBegins: { ...v, p99: p99(begun) }, ratio, concurrency50: { passed, peakRssMb: peak }, halt: { ...h, rolledBack, runs: rounds } };
+    const data = {
+      samples,
+      bare: { ...b, p99: p99(bare) },
+      gameday: { ...g, p99: p99(gd) },
+      flowBegins: { ...v, p99: p99(begun) },
+      ratio,
+      concurrency50: { passed, peakRssMb: peak },
+      halt: { ...h, rolledBack, runs: rounds },
+    };
     const resultFile = await writeResult('orchestrator', data);
     return {
       name: 'orchestrator',
       resultFile,
       rows: [
-        { metric: 'enqueue-to-start p50 vs bare BullMQ', value: `${ms(g.p50)} vs ${ms(b.p50)} (×${ratio.toFixed(2)})`, target: '≤ ×1.5', status: passMiss(ratio <= 1.5) },
+        {
+          metric: 'enqueue-to-start p50 vs bare BullMQ',
+          value: `${ms(g.p50)} vs ${ms(b.p50)} (×${ratio.toFixed(2)})`,
+          target: '≤ ×1.5',
+          status: passMiss(ratio <= 1.5),
+        },
         { metric: 'enqueue-to-start p99', value: `${ms(p99(gd))} vs ${ms(p99(bare))}`, target: 'info', status: 'INFO' },
         { metric: 'enqueue to the run flow beginning p50', value: `${ms(v.p50)} (validation included)`, target: 'info', status: 'INFO' },
-        { metric: 'worker RSS, 50 runs at concurrency 50', value: `${peak.toFixed(0)} MB (${passed}/50 passed)`, target: '< 500 MB', status: passMiss(peak < 500 && passed === 50) },
-        { metric: 'halt to all rollbacks done', value: `max ${ms(h.max)} (${rolledBack}/${rounds} rolled back)`, target: '≤ 2 s', status: passMiss(h.max <= 2_000 && rolledBack === rounds) },
+        {
+          metric: 'worker RSS, 50 runs at concurrency 50',
+          value: `${peak.toFixed(0)} MB (${passed}/50 passed)`,
+          target: '< 500 MB',
+          status: passMiss(peak < 500 && passed === 50),
+        },
+        {
+          metric: 'halt to all rollbacks done',
+          value: `max ${ms(h.max)} (${rolledBack}/${rounds} rolled back)`,
+          target: '≤ 2 s',
+          status: passMiss(h.max <= 2_000 && rolledBack === rounds),
+        },
       ],
     };
   } finally {

@@ -28,7 +28,21 @@ import { ProbeSampler } from '../src/engine/sampler.js';
 import { httpProbe } from '../src/probes/net/http.js';
 import type { ActivityContext, ProbeSession } from '../src/registry/types.js';
 import type { TargetReady, TargetStats } from './target-server.js';
-import { envInt, heading, int, isMain, median, pad, padStart, passMiss, runStandalone, sleep, writeResult, type BenchOutcome, type SummaryRow } from './common.js';
+import {
+  envInt,
+  heading,
+  int,
+  isMain,
+  median,
+  pad,
+  padStart,
+  passMiss,
+  runStandalone,
+  sleep,
+  writeResult,
+  type BenchOutcome,
+  type SummaryRow,
+} from './common.js';
 
 const NAME = 'probe-throughput';
 const TARGET_RATE = 5_000;
@@ -277,7 +291,10 @@ export async function main(): Promise<BenchOutcome> {
   const rounds = envInt('BENCH_ROUNDS', 3);
   const windowMs = envInt('BENCH_WINDOW_MS', 3_000);
   const warmupMs = envInt('BENCH_WARMUP_MS', 500);
-  const ns = (process.env['BENCH_NS'] ?? '16,1').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  const ns = (process.env['BENCH_NS'] ?? '16,1')
+    .split(',')
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
   heading(`probe throughput (loopback HTTP, ${rounds} rounds × ${windowMs / 1_000} s per contender, N = ${ns.join(', ')})`);
   const { target, ready } = await Target.start();
   const url = ready.url;
@@ -338,7 +355,12 @@ export async function main(): Promise<BenchOutcome> {
     if (r.failed.raw + r.failed.gameday > 0) console.log(`         note: failed probes within the windows: raw ${r.failed.raw}, gameday ${r.failed.gameday}`);
     rows.push(
       { metric: `N=${r.n} raw undici loop`, value: `${int(r.rawProbesPerSec)} probes/s`, target: 'ceiling', status: 'INFO' },
-      { metric: `N=${r.n} gameday sampler`, value: `${int(r.gamedayProbesPerSec)} probes/s`, target: `≥ ${int(TARGET_RATE)}/s`, status: passMiss(r.rateTarget) },
+      {
+        metric: `N=${r.n} gameday sampler`,
+        value: `${int(r.gamedayProbesPerSec)} probes/s`,
+        target: `≥ ${int(TARGET_RATE)}/s`,
+        status: passMiss(r.rateTarget),
+      },
       { metric: `N=${r.n} gameday/raw`, value: r.ratio.toFixed(3), target: `≥ ${TARGET_RATIO}`, status: passMiss(r.ratioTarget) },
     );
   }

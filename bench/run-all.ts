@@ -43,9 +43,11 @@ export async function main(): Promise<BenchOutcome[]> {
   console.log(`  ${pad('benchmark', widths.bench)}${pad('metric', widths.metric)}${pad('value', widths.value)}${pad('target', widths.target)}status`);
   console.log(`  ${'-'.repeat(widths.bench + widths.metric + widths.value + widths.target + 6)}`);
   for (const o of outcomes) {
-    for (const r of o.rows) console.log(`  ${pad(o.name, widths.bench)}${pad(r.metric, widths.metric)}${pad(r.value, widths.value)}${pad(r.target, widths.target)}${r.status}`);
+    for (const r of o.rows)
+      console.log(`  ${pad(o.name, widths.bench)}${pad(r.metric, widths.metric)}${pad(r.value, widths.value)}${pad(r.target, widths.target)}${r.status}`);
   }
-  for (const e of errors) console.log(`  ${pad(e.name, widths.bench)}${pad('ERROR', widths.metric)}${e.error instanceof Error ? e.error.message : String(e.error)}`);
+  for (const e of errors)
+    console.log(`  ${pad(e.name, widths.bench)}${pad('ERROR', widths.metric)}${e.error instanceof Error ? e.error.message : String(e.error)}`);
   const misses = outcomes.flatMap((o) => o.rows).filter((r) => r.status === 'MISS').length;
   console.log(`\n  ${misses === 0 ? 'all targets met' : `${misses} target(s) missed`}; raw results in bench/results/`);
   if (errors.length > 0) throw new Error(`${errors.length} benchmark(s) failed: ${errors.map((e) => e.name).join(', ')}`);

@@ -11,7 +11,9 @@ const started = performance.now();
 const topology = parseTopology({
   launchTemplates: [{ name: 'web-lt' }],
   loadBalancers: [{ name: 'web-alb', targetGroup: { name: 'web-tg', healthCheck: { path: '/health' } } }],
-  autoScalingGroups: [{ name: 'web-asg', launchTemplate: 'web-lt', min: instances, max: instances, desired: instances, healthCheckType: 'ELB', targetGroups: ['web-tg'] }],
+  autoScalingGroups: [
+    { name: 'web-asg', launchTemplate: 'web-lt', min: instances, max: instances, desired: instances, healthCheckType: 'ELB', targetGroups: ['web-tg'] },
+  ],
 });
 const region = await SimRegion.start({ topology, speed });
 await region.world.ready(60_000);

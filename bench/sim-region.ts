@@ -71,7 +71,9 @@ async function albOverhead(): Promise<{ direct: LatencyStats; alb: LatencyStats;
 /** Starts `gameday sim` in its own process, as a user serving SDK clients would, and resolves its endpoint and outputs. */
 function startSimProcess(): Promise<{ endpoint: string; outputs: Record<string, string>; stop(): void }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'gameday.js'), 'sim', '--port', '0', '--speed', '60', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'gameday.js'), 'sim', '--port', '0', '--speed', '60', '--json'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.on('error', reject);
     child.stdout.on('data', (d: Buffer) => {
@@ -86,7 +88,12 @@ function startSimProcess(): Promise<{ endpoint: string; outputs: Record<string, 
 async function apiThroughput(): Promise<{ callsPerSec: number; calls: number; errors: number; perOperation: Record<string, number> }> {
   const sim = await startSimProcess();
   // The same client factory gameday's actions and probes use.
-  const aws = new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: sim.endpoint, credentials: { accessKeyId: 'AKID', secretAccessKey: 'bench' } });
+  const aws = new AwsClientFactory({
+    kind: 'sim',
+    region: 'us-east-1',
+    endpoint: sim.endpoint,
+    credentials: { accessKeyId: 'AKID', secretAccessKey: 'bench' },
+  });
   try {
     const [ec2, asg, elb] = await Promise.all([aws.ec2(), aws.autoScaling(), aws.elbv2()]);
     const tg = sim.outputs['tg.web-tg.arn'] ?? '';
@@ -129,7 +136,9 @@ async function apiThroughput(): Promise<{ callsPerSec: number; calls: number; er
 
 function boot(instances: number, speed: number): Promise<{ bootMs: number; rssMb: number; instances: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', join(ROOT, 'dist', 'bench', 'sim-boot-child.js'), String(instances), String(speed)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', join(ROOT, 'dist', 'bench', 'sim-boot-child.js'), String(instances), String(speed)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
@@ -150,7 +159,9 @@ export async function main(): Promise<BenchOutcome> {
   console.log(`  SDK calls against the sim: ${int(api.callsPerSec)}/s (${int(api.calls)} calls, ${api.errors} errors; target: at least 1,000/s)`);
   for (const [op, rate] of Object.entries(api.perOperation)) console.log(`    ${op}: ${int(rate)}/s`);
   const b = await boot(100, 60);
-  console.log(`  100-instance boot at speed 60: ${ms(b.bootMs, 0)} to all InService and healthy, RSS ${b.rssMb.toFixed(0)} MB (targets: under 5 s, under 300 MB)`);
+  console.log(
+    `  100-instance boot at speed 60: ${ms(b.bootMs, 0)} to all InService and healthy, RSS ${b.rssMb.toFixed(0)} MB (targets: under 5 s, under 300 MB)`,
+  );
   const resultFile = await writeResult('sim-region', { overhead, api, boot: b });
   return {
     name: 'sim-region',

@@ -40,7 +40,13 @@ export function auditClient(client: { middlewareStack: unknown }, service: strin
       const base = { epochMs, service, operation, mutating: isMutating(operation), request: redact(args.input) };
       try {
         const result = await next(args);
-        emit({ ...base, durationMs: performance.now() - started, ok: true, requestId: result.output.$metadata?.requestId, attempts: result.output.$metadata?.attempts });
+        emit({
+          ...base,
+          durationMs: performance.now() - started,
+          ok: true,
+          requestId: result.output.$metadata?.requestId,
+          attempts: result.output.$metadata?.attempts,
+        });
         return result;
       } catch (error) {
         const e = error as { name?: unknown; message?: unknown; $metadata?: { requestId?: string; attempts?: number } };

@@ -34,7 +34,17 @@ export async function awsCall<C extends { input: unknown }, O extends { $metadat
       ctx.fence?.check(service, operation, command.input);
     } catch (error) {
       const now = performance.now();
-      ctx.recordCall({ service, operation, request, startedAt: now, endedAt: now, mutating, ok: false, requestId: undefined, error: { name: 'RefusedByGameday', message: (error as Error).message, fault: 'client' } });
+      ctx.recordCall({
+        service,
+        operation,
+        request,
+        startedAt: now,
+        endedAt: now,
+        mutating,
+        ok: false,
+        requestId: undefined,
+        error: { name: 'RefusedByGameday', message: (error as Error).message, fault: 'client' },
+      });
       throw error;
     }
   }
@@ -47,7 +57,9 @@ export async function awsCall<C extends { input: unknown }, O extends { $metadat
     return output;
   } catch (error) {
     const wrapped = new AwsCallError(`${service}:${operation}`, error);
-    record(false, wrapped.requestId, { error: { name: wrapped.awsName, message: error instanceof Error ? error.message : String(error), fault: wrapped.fault } });
+    record(false, wrapped.requestId, {
+      error: { name: wrapped.awsName, message: error instanceof Error ? error.message : String(error), fault: wrapped.fault },
+    });
     throw wrapped;
   }
 }

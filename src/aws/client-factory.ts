@@ -81,10 +81,7 @@ export class AwsClientFactory implements AwsClients {
   }
 
   elbv2(): Promise<ElasticLoadBalancingV2Client> {
-    return this.#get(
-      'elbv2',
-      async (c) => new (await sdk.elbv2()).ElasticLoadBalancingV2Client(c),
-    );
+    return this.#get('elbv2', async (c) => new (await sdk.elbv2()).ElasticLoadBalancingV2Client(c));
   }
 
   rds(): Promise<RDSClient> {
@@ -113,7 +110,12 @@ export class AwsClientFactory implements AwsClients {
    * (assumed role included), answer timeout, retries and audit trail as the clients. A refusal throws an error shaped
    * like the SDK's (`name`, `$fault`, `$metadata`).
    */
-  async signedJson(service: 'fis', operation: string, request: { method: string; path: string; body?: unknown }, signal?: AbortSignal): Promise<SignedJsonResponse> {
+  async signedJson(
+    service: 'fis',
+    operation: string,
+    request: { method: string; path: string; body?: unknown },
+    signal?: AbortSignal,
+  ): Promise<SignedJsonResponse> {
     const client = (await this.fis()) as unknown as { config: { credentials(): Promise<Credentials> } };
     return signedJsonRequest(this.target, client.config.credentials, (entry) => this.#emit(entry), service, operation, request, signal);
   }

@@ -25,7 +25,12 @@ export interface AwsClients {
   sts(): Promise<STSClient>;
   cloudWatch(): Promise<CloudWatchClient>;
   /** One signed restJson request for an operation the installed SDK client lacks, with the clients' retries and audit. */
-  signedJson(service: 'fis', operation: string, request: { method: string; path: string; body?: unknown }, signal?: AbortSignal): Promise<{ body: unknown; $metadata: { requestId?: string; httpStatusCode: number } }>;
+  signedJson(
+    service: 'fis',
+    operation: string,
+    request: { method: string; path: string; body?: unknown },
+    signal?: AbortSignal,
+  ): Promise<{ body: unknown; $metadata: { requestId?: string; httpStatusCode: number } }>;
   /** Subscribes to every AWS call made through these clients (the audit trail); returns the unsubscribe. */
   onCall(listener: (entry: AuditEntry) => void): () => void;
 }

@@ -54,11 +54,21 @@ export class CredentialSource {
    */
   async resolve(base: () => ClientConfig): Promise<ResolvedCredentials> {
     const source = await this.#source();
-    const from = this.target.credentials === undefined ? describeSource(source, this.target.profile) : this.target.kind === 'sim' ? "the simulated region's fixed credentials" : `static credentials of the ${this.target.kind} target`;
-    if (this.target.assumeRole === undefined) return { accessKeyId: source.accessKeyId, ...(source.expiration === undefined ? {} : { expiration: source.expiration }), source: from };
+    const from =
+      this.target.credentials === undefined
+        ? describeSource(source, this.target.profile)
+        : this.target.kind === 'sim'
+          ? "the simulated region's fixed credentials"
+          : `static credentials of the ${this.target.kind} target`;
+    if (this.target.assumeRole === undefined)
+      return { accessKeyId: source.accessKeyId, ...(source.expiration === undefined ? {} : { expiration: source.expiration }), source: from };
     const credentials = this.provider(base());
     const assumed = typeof credentials === 'function' ? await credentials() : source;
-    return { accessKeyId: assumed.accessKeyId, ...(assumed.expiration === undefined ? {} : { expiration: assumed.expiration }), source: `role ${this.target.assumeRole.roleArn}, assumed with ${from}` };
+    return {
+      accessKeyId: assumed.accessKeyId,
+      ...(assumed.expiration === undefined ? {} : { expiration: assumed.expiration }),
+      source: `role ${this.target.assumeRole.roleArn}, assumed with ${from}`,
+    };
   }
 
   /** Forgets every cached credential and closes the role's STS client. */
@@ -94,14 +104,23 @@ export class CredentialSource {
       sts = this.#roleSts = client;
     }
     try {
-      const out = await sts.send(new AssumeRoleCommand({ RoleArn: role.roleArn, RoleSessionName: role.sessionName, ExternalId: role.externalId, DurationSeconds: 3_600 }));
+      const out = await sts.send(
+        new AssumeRoleCommand({ RoleArn: role.roleArn, RoleSessionName: role.sessionName, ExternalId: role.externalId, DurationSeconds: 3_600 }),
+      );
       const c = out.Credentials;
       // Caught below, and said to the operator as the reason the role could not be assumed.
       if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) throw new Error('STS returned no credentials');
-      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, ...(c.SessionToken === undefined ? {} : { sessionToken: c.SessionToken }), ...(c.Expiration === undefined ? {} : { expiration: c.Expiration }) };
+      return {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        ...(c.SessionToken === undefined ? {} : { sessionToken: c.SessionToken }),
+        ...(c.Expiration === undefined ? {} : { expiration: c.Expiration }),
+      };
     } catch (error) {
       this.#assumed = undefined;
-      throw new GamedayError(ErrorCode.AwsCallFailed, `Cannot assume role ${role.roleArn}: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
+      throw new GamedayError(ErrorCode.AwsCallFailed, `Cannot assume role ${role.roleArn}: ${error instanceof Error ? error.message : String(error)}.`, {
+        cause: error,
+      });
     }
   }
 }
@@ -115,7 +134,8 @@ function describeSource(credentials: Credentials, profile: string | undefined): 
   const marks = Object.keys((credentials as { $source?: Record<string, unknown> }).$source ?? {});
   const has = (mark: string): boolean => marks.includes(mark);
   const named = `profile ${profile ?? (process.env.AWS_PROFILE || 'default')}`;
-  if (has('CREDENTIALS_PROFILE_SSO') || has('CREDENTIALS_PROFILE_SSO_LEGACY') || has('CREDENTIALS_SSO') || has('CREDENTIALS_SSO_LEGACY')) return `${named} (SSO)`;
+  if (has('CREDENTIALS_PROFILE_SSO') || has('CREDENTIALS_PROFILE_SSO_LEGACY') || has('CREDENTIALS_SSO') || has('CREDENTIALS_SSO_LEGACY'))
+    return `${named} (SSO)`;
   if (has('CREDENTIALS_PROFILE_SOURCE_PROFILE') || has('CREDENTIALS_PROFILE_NAMED_PROVIDER')) return `${named} (a role assumed by the profile)`;
   if (has('CREDENTIALS_PROFILE_PROCESS')) return `${named} (credential_process)`;
   if (has('CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN')) return `${named} (web identity)`;
@@ -138,7 +158,18 @@ function noCredentials(error: unknown, profile: string | undefined): unknown {
   if ((error as { name?: unknown } | null)?.name !== 'CredentialsProviderError') return error;
   const files = `${process.env.AWS_CONFIG_FILE || '~/.aws/config'}, ${process.env.AWS_SHARED_CREDENTIALS_FILE || '~/.aws/credentials'}`;
   // With a profile named, the SDK's chain skips the environment variables.
-  const places = [...(profile === undefined ? ['environment variables'] : []), `shared config/credentials files (${files})`, ...(profile === undefined ? [] : [`profile ${profile}`]), 'SSO', 'container/instance metadata'];
-  const reason = error instanceof Error && !/^Could not load credentials from any providers/.test(error.message) ? `: ${error.message.split('\n')[0]?.replace(/\.$/, '') ?? ''}` : '';
-  return Object.assign(new Error(`No AWS credentials found (looked in: ${places.join(', ')})${reason}`, { cause: error }), { name: 'CredentialsProviderError' });
+  const places = [
+    ...(profile === undefined ? ['environment variables'] : []),
+    `shared config/credentials files (${files})`,
+    ...(profile === undefined ? [] : [`profile ${profile}`]),
+    'SSO',
+    'container/instance metadata',
+  ];
+  const reason =
+    error instanceof Error && !/^Could not load credentials from any providers/.test(error.message)
+      ? `: ${error.message.split('\n')[0]?.replace(/\.$/, '') ?? ''}`
+      : '';
+  return Object.assign(new Error(`No AWS credentials found (looked in: ${places.join(', ')})${reason}`, { cause: error }), {
+    name: 'CredentialsProviderError',
+  });
 }

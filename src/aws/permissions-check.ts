@@ -22,7 +22,6 @@ export interface PermissionResult extends PermissionCheck {
   detail: string;
 }
 
-
 /** What the checks learn on the way: the dry runs need an instance id to name. */
 interface CheckContext {
   instanceId?: string;
@@ -92,9 +91,10 @@ export function checkMethodFor(iamAction: string): PermissionMethod {
 /** The checks for a set of IAM actions, reads first (a dry run names an instance the reads found). */
 export function permissionChecks(iamActions: Iterable<string>): PermissionCheck[] {
   const order: Record<PermissionMethod, number> = { read: 0, 'dry-run': 1, simulate: 2 };
-  return [...new Set(iamActions)].map((iamAction) => ({ iamAction, how: checkMethodFor(iamAction) })).sort((a, b) => order[a.how] - order[b.how] || a.iamAction.localeCompare(b.iamAction));
+  return [...new Set(iamActions)]
+    .map((iamAction) => ({ iamAction, how: checkMethodFor(iamAction) }))
+    .sort((a, b) => order[a.how] - order[b.how] || a.iamAction.localeCompare(b.iamAction));
 }
-
 
 interface SdkError {
   name?: string;
@@ -122,7 +122,11 @@ const DENIED = /^(AccessDenied|AccessDeniedException|UnauthorizedOperation|Autho
  * Runs `checks` against the target of `aws` as the caller `callerArn` (from GetCallerIdentity). Never throws: a check
  * that cannot tell says so as a warning.
  */
-export async function runPermissionChecks(aws: AwsClientFactory, checks: readonly PermissionCheck[], callerArn: string | undefined): Promise<PermissionResult[]> {
+export async function runPermissionChecks(
+  aws: AwsClientFactory,
+  checks: readonly PermissionCheck[],
+  callerArn: string | undefined,
+): Promise<PermissionResult[]> {
   const ctx: CheckContext = {};
   const results: PermissionResult[] = [];
   for (const check of checks.filter((c) => c.how === 'read')) {
@@ -132,9 +136,11 @@ export async function runPermissionChecks(aws: AwsClientFactory, checks: readonl
       await call(aws, ctx);
       results.push({ ...check, status: 'ok', detail: 'the read-only call succeeded' });
     } catch (error) {
-      results.push(DENIED.test(errorName(error))
-        ? { ...check, status: 'fail', detail: `denied (${errorName(error)}): grant ${check.iamAction} to the caller` }
-        : { ...check, status: 'warn', detail: `could not be checked: ${errorMessage(error)} (${errorName(error)})` });
+      results.push(
+        DENIED.test(errorName(error))
+          ? { ...check, status: 'fail', detail: `denied (${errorName(error)}): grant ${check.iamAction} to the caller` }
+          : { ...check, status: 'warn', detail: `could not be checked: ${errorMessage(error)} (${errorName(error)})` },
+      );
     }
   }
   for (const check of checks.filter((c) => c.how === 'dry-run')) {
@@ -143,12 +149,18 @@ export async function runPermissionChecks(aws: AwsClientFactory, checks: readonl
     try {
       await call(aws, ctx);
       // A dry run never succeeds: EC2 answers DryRunOperation. Success means the flag was ignored and the call ran.
-      results.push({ ...check, status: 'fail', detail: `the dry run was carried out (the endpoint ignored DryRun) on ${ctx.instanceId ?? PLACEHOLDER_INSTANCE}` });
+      results.push({
+        ...check,
+        status: 'fail',
+        detail: `the dry run was carried out (the endpoint ignored DryRun) on ${ctx.instanceId ?? PLACEHOLDER_INSTANCE}`,
+      });
     } catch (error) {
       const name = errorName(error);
       if (name === 'DryRunOperation') results.push({ ...check, status: 'ok', detail: 'allowed (DryRun answered DryRunOperation)' });
-      else if (DENIED.test(name)) results.push({ ...check, status: 'fail', detail: `denied (DryRun answered ${name}): grant ${check.iamAction} to the caller` });
-      else if (name.startsWith('InvalidInstanceID')) results.push({ ...check, status: 'warn', detail: 'could not be checked: the account has no instance to name in a dry run' });
+      else if (DENIED.test(name))
+        results.push({ ...check, status: 'fail', detail: `denied (DryRun answered ${name}): grant ${check.iamAction} to the caller` });
+      else if (name.startsWith('InvalidInstanceID'))
+        results.push({ ...check, status: 'warn', detail: 'could not be checked: the account has no instance to name in a dry run' });
       else results.push({ ...check, status: 'warn', detail: `could not be checked: the dry run failed: ${errorMessage(error)} (${name})` });
     }
   }
@@ -172,7 +184,8 @@ export function principalOf(callerArn: string): string | undefined {
 async function simulate(aws: AwsClientFactory, checks: readonly PermissionCheck[], callerArn: string | undefined): Promise<PermissionResult[]> {
   const cannot = (why: string): PermissionResult[] => checks.map((c) => ({ ...c, status: 'warn', detail: `could not be checked: ${why}` }));
   if (callerArn === undefined) return cannot('the caller is unknown (GetCallerIdentity failed)');
-  if (/:root$/.test(callerArn)) return checks.map((c) => ({ ...c, status: 'warn', detail: 'allowed: the caller is the account root user, which may do anything (use a role instead)' }));
+  if (/:root$/.test(callerArn))
+    return checks.map((c) => ({ ...c, status: 'warn', detail: 'allowed: the caller is the account root user, which may do anything (use a role instead)' }));
   const principal = principalOf(callerArn);
   if (principal === undefined) return cannot(`IAM cannot simulate the policies of ${callerArn}`);
   const { SimulatePrincipalPolicyCommand } = await sdk.iam();
@@ -181,18 +194,29 @@ async function simulate(aws: AwsClientFactory, checks: readonly PermissionCheck[
     const iam = await aws.iam();
     let marker: string | undefined;
     do {
-      const out = await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: principal, ActionNames: checks.map((c) => c.iamAction), Marker: marker }));
-      for (const r of out.EvaluationResults ?? []) if (r.EvalActionName !== undefined && r.EvalDecision !== undefined) decisions.set(r.EvalActionName, r.EvalDecision);
+      const out = await iam.send(
+        new SimulatePrincipalPolicyCommand({ PolicySourceArn: principal, ActionNames: checks.map((c) => c.iamAction), Marker: marker }),
+      );
+      for (const r of out.EvaluationResults ?? [])
+        if (r.EvalActionName !== undefined && r.EvalDecision !== undefined) decisions.set(r.EvalActionName, r.EvalDecision);
       marker = out.IsTruncated === true ? out.Marker : undefined;
     } while (marker !== undefined);
   } catch (error) {
     const name = errorName(error);
-    return cannot(DENIED.test(name) ? `the caller may not call iam:SimulatePrincipalPolicy (${name}); grant it, or trust the first run to tell` : `iam:SimulatePrincipalPolicy failed: ${errorMessage(error)} (${name})`);
+    return cannot(
+      DENIED.test(name)
+        ? `the caller may not call iam:SimulatePrincipalPolicy (${name}); grant it, or trust the first run to tell`
+        : `iam:SimulatePrincipalPolicy failed: ${errorMessage(error)} (${name})`,
+    );
   }
   return checks.map((c): PermissionResult => {
     const decision = decisions.get(c.iamAction);
     if (decision === 'allowed') return { ...c, status: 'ok', detail: `allowed by the policies of ${principal} (IAM policy simulation)` };
     if (decision === undefined) return { ...c, status: 'warn', detail: 'could not be checked: the policy simulation did not answer for it' };
-    return { ...c, status: 'fail', detail: `${decision === 'explicitDeny' ? 'denied explicitly' : 'not allowed'} by the policies of ${principal} (IAM policy simulation): grant ${c.iamAction}` };
+    return {
+      ...c,
+      status: 'fail',
+      detail: `${decision === 'explicitDeny' ? 'denied explicitly' : 'not allowed'} by the policies of ${principal} (IAM policy simulation): grant ${c.iamAction}`,
+    };
   });
 }

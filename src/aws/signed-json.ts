@@ -7,7 +7,8 @@ import type { AwsTarget, Credentials } from './client-config.js';
 
 /** SHA-256 (keyed: HMAC) in the shape SigV4 signing takes, on Node's own crypto. */
 type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytes = (d: SourceData): string | Uint8Array => (typeof d === 'string' ? d : d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+const bytes = (d: SourceData): string | Uint8Array =>
+  typeof d === 'string' ? d : d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 class NodeSha256 {
   readonly #secret: string | Uint8Array | undefined;
   #hash: Hash | Hmac;
@@ -70,7 +71,12 @@ export async function signedJsonRequest(
     const signed = await signer.sign(unsigned);
     let failure: Error & { name: string; $fault: 'client' | 'server'; $metadata: { requestId?: string | undefined; httpStatusCode?: number } };
     try {
-      const response = await fetch(url, { method: request.method, headers: signed.headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.any([AbortSignal.timeout(target.requestTimeoutMs ?? 20_000), ...(signal === undefined ? [] : [signal])]) });
+      const response = await fetch(url, {
+        method: request.method,
+        headers: signed.headers,
+        ...(body === undefined ? {} : { body }),
+        signal: AbortSignal.any([AbortSignal.timeout(target.requestTimeoutMs ?? 20_000), ...(signal === undefined ? [] : [signal])]),
+      });
       const text = await response.text();
       const requestId = response.headers.get('x-amzn-requestid') ?? undefined;
       let json: unknown;
@@ -83,9 +89,17 @@ export async function signedJsonRequest(
         emit({ ...entry, durationMs: performance.now() - started, ok: true, requestId, attempts: attempt });
         return { body: json, $metadata: { ...(requestId === undefined ? {} : { requestId }), httpStatusCode: response.status } };
       }
-      const name = (response.headers.get('x-amzn-errortype') ?? (response.status === 404 ? 'UnknownOperationException' : `Http${response.status}`)).split(':')[0] ?? 'Error';
-      const message = String((json as { message?: unknown; Message?: unknown }).message ?? (json as { Message?: unknown }).Message ?? `HTTP ${response.status}`);
-      failure = Object.assign(new Error(message), { name, $fault: response.status >= 500 ? ('server' as const) : ('client' as const), $metadata: { requestId, httpStatusCode: response.status } });
+      const name =
+        (response.headers.get('x-amzn-errortype') ?? (response.status === 404 ? 'UnknownOperationException' : `Http${response.status}`)).split(':')[0] ??
+        'Error';
+      const message = String(
+        (json as { message?: unknown; Message?: unknown }).message ?? (json as { Message?: unknown }).Message ?? `HTTP ${response.status}`,
+      );
+      failure = Object.assign(new Error(message), {
+        name,
+        $fault: response.status >= 500 ? ('server' as const) : ('client' as const),
+        $metadata: { requestId, httpStatusCode: response.status },
+      });
     } catch (error) {
       if (signal?.aborted === true) throw error;
       const name = (error as Error).name === 'TimeoutError' ? 'TimeoutError' : 'NetworkingError';
@@ -93,9 +107,19 @@ export async function signedJsonRequest(
     }
     // As the SDK's standard mode: throttling, 5xx, timeouts and lost connections are retried with backoff.
     // 501 (not implemented: LocalStack) will not change.
-    const retryable = (failure.$fault === 'server' && failure.$metadata.httpStatusCode !== 501) || failure.$metadata.httpStatusCode === 429 || /Throttl|TooManyRequests|RequestLimitExceeded/.test(failure.name);
+    const retryable =
+      (failure.$fault === 'server' && failure.$metadata.httpStatusCode !== 501) ||
+      failure.$metadata.httpStatusCode === 429 ||
+      /Throttl|TooManyRequests|RequestLimitExceeded/.test(failure.name);
     if (!retryable || attempt >= maxAttempts) {
-      emit({ ...entry, durationMs: performance.now() - started, ok: false, requestId: failure.$metadata.requestId, attempts: attempt, error: { name: failure.name, message: failure.message } });
+      emit({
+        ...entry,
+        durationMs: performance.now() - started,
+        ok: false,
+        requestId: failure.$metadata.requestId,
+        attempts: attempt,
+        error: { name: failure.name, message: failure.message },
+      });
       throw failure;
     }
     await systemClock.sleep(Math.random() * Math.min(20_000, 100 * 2 ** attempt));

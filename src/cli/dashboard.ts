@@ -18,7 +18,9 @@ export async function dashboardCommand(globals: GlobalOptions, options: Dashboar
     await connection.close();
     const code = (error as { code?: string }).code;
     const why = code === 'EADDRINUSE' ? 'it is in use' : code === 'EACCES' ? 'permission denied' : error instanceof Error ? error.message : String(error);
-    throw new GamedayError(ErrorCode.InvalidArgument, `The dashboard cannot listen on ${options.host}:${options.port}: ${why}.`, { exitCode: ExitCode.InvalidInput });
+    throw new GamedayError(ErrorCode.InvalidArgument, `The dashboard cannot listen on ${options.host}:${options.port}: ${why}.`, {
+      exitCode: ExitCode.InvalidInput,
+    });
   }
   // Listening before the ready line: a Ctrl-C right after it must close the connections, not kill the process.
   const stopped = new Promise<void>((resolve) => {

@@ -14,9 +14,18 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /** Whether a region is set (not just gameday's fallback) and looks like one. */
 export function checkRegion(region: string, origin: string | undefined, kind: string): CheckResult {
-  if (!REGION.test(region)) return { check: 'region', status: 'fail', detail: `'${region}' (from ${origin ?? 'the default'}) is not an AWS region name such as us-east-1: fix --region, environment.region or AWS_REGION` };
+  if (!REGION.test(region))
+    return {
+      check: 'region',
+      status: 'fail',
+      detail: `'${region}' (from ${origin ?? 'the default'}) is not an AWS region name such as us-east-1: fix --region, environment.region or AWS_REGION`,
+    };
   if (origin === undefined && kind === 'aws') {
-    return { check: 'region', status: 'warn', detail: `no region is set, so gameday uses ${region}: set environment.region, --region or AWS_REGION (gameday does not read the profile's region)` };
+    return {
+      check: 'region',
+      status: 'warn',
+      detail: `no region is set, so gameday uses ${region}: set environment.region, --region or AWS_REGION (gameday does not read the profile's region)`,
+    };
   }
   return { check: 'region', status: 'ok', detail: `${region}${origin === undefined ? ' (the default)' : ` (from ${origin})`}` };
 }
@@ -45,23 +54,46 @@ export async function checkEndpoint(endpoint: string, kind: 'sim' | 'localstack'
     await get(`${base}/`, 3_000);
   } catch (error) {
     const start = kind === 'sim' ? 'start one with `gameday sim --port <port>`, or' : kind === 'localstack' ? 'start LocalStack, or' : '';
-    return { check: 'endpoint', status: 'fail', detail: `nothing answers at ${base} (${networkReason(error)}): ${start} fix --endpoint or environment.endpoint` };
+    return {
+      check: 'endpoint',
+      status: 'fail',
+      detail: `nothing answers at ${base} (${networkReason(error)}): ${start} fix --endpoint or environment.endpoint`,
+    };
   }
   if (kind === 'sim') {
     const health = await get(`${base}/_sim/health`, 3_000).catch(() => undefined);
-    if (health?.status !== 200) return { check: 'endpoint', status: 'warn', detail: `${base} answers, but not as a simulated region (GET /_sim/health: ${health?.status ?? 'no answer'}): is it a \`gameday sim\`?` };
+    if (health?.status !== 200)
+      return {
+        check: 'endpoint',
+        status: 'warn',
+        detail: `${base} answers, but not as a simulated region (GET /_sim/health: ${health?.status ?? 'no answer'}): is it a \`gameday sim\`?`,
+      };
     const ready = (JSON.parse(health.body) as { ready?: boolean }).ready === true;
-    return { check: 'endpoint', status: 'ok', detail: `${base} answers: a simulated region, ${ready ? 'ready' : 'still starting (its groups are not yet at capacity)'}` };
+    return {
+      check: 'endpoint',
+      status: 'ok',
+      detail: `${base} answers: a simulated region, ${ready ? 'ready' : 'still starting (its groups are not yet at capacity)'}`,
+    };
   }
   if (kind === 'localstack') {
     const health = await get(`${base}/_localstack/health`, 3_000).catch(() => undefined);
-    if (health?.status !== 200) return { check: 'endpoint', status: 'warn', detail: `${base} answers, but not as LocalStack (GET /_localstack/health: ${health?.status ?? 'no answer'})` };
+    if (health?.status !== 200)
+      return {
+        check: 'endpoint',
+        status: 'warn',
+        detail: `${base} answers, but not as LocalStack (GET /_localstack/health: ${health?.status ?? 'no answer'})`,
+      };
     const services = (JSON.parse(health.body) as { services?: Record<string, string> }).services ?? {};
-    const up = Object.entries(services).filter(([, state]) => state === 'running' || state === 'available').map(([name]) => name).sort();
+    const up = Object.entries(services)
+      .filter(([, state]) => state === 'running' || state === 'available')
+      .map(([name]) => name)
+      .sort();
     const needed = ['ec2', 'sts', 'iam', 'autoscaling', 'elbv2', 'rds', 'route53', 'cloudwatch'];
     const missing = needed.filter((s) => !up.includes(s));
     const detail = `${base} answers: LocalStack with ${up.length === 0 ? 'no service available' : up.join(', ')} available`;
-    return missing.length === 0 ? { check: 'endpoint', status: 'ok', detail } : { check: 'endpoint', status: 'warn', detail: `${detail}; not available: ${missing.join(', ')} (faults and probes on them will fail)` };
+    return missing.length === 0
+      ? { check: 'endpoint', status: 'ok', detail }
+      : { check: 'endpoint', status: 'warn', detail: `${detail}; not available: ${missing.join(', ')} (faults and probes on them will fail)` };
   }
   return { check: 'endpoint', status: 'ok', detail: `${base} answers HTTP` };
 }
@@ -77,7 +109,12 @@ export async function checkCredentials(aws: AwsClientFactory, now = Date.now()):
     const who = `${c.source}, access key ${masked(c.accessKeyId)}`;
     if (c.expiration === undefined) return { check: 'credentials', status: 'ok', detail: who };
     const left = c.expiration.getTime() - now;
-    if (left <= 0) return { check: 'credentials', status: 'fail', detail: `${who}, expired at ${c.expiration.toISOString()}: ${profile === undefined ? 'renew them' : `run \`aws sso login --profile ${profile}\` (or renew the profile's credentials)`}` };
+    if (left <= 0)
+      return {
+        check: 'credentials',
+        status: 'fail',
+        detail: `${who}, expired at ${c.expiration.toISOString()}: ${profile === undefined ? 'renew them' : `run \`aws sso login --profile ${profile}\` (or renew the profile's credentials)`}`,
+      };
     return { check: 'credentials', status: 'ok', detail: `${who}, valid for ${Math.floor(left / 60_000)} more minutes` };
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.replace(/\.$/, '') ?? '';
@@ -106,35 +143,65 @@ export async function checkIdentity(
   } catch (error) {
     const name = (error as { name?: string }).name ?? 'Error';
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
-    const fix = /InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken|UnrecognizedClient/.test(name) ? 'the credentials are not accepted: renew them or pick another profile' : 'check the region, the endpoint and the network';
+    const fix = /InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken|UnrecognizedClient/.test(name)
+      ? 'the credentials are not accepted: renew them or pick another profile'
+      : 'check the region, the endpoint and the network';
     return { result: { check: 'identity', status: 'fail', detail: `sts:GetCallerIdentity failed (${name}: ${reason}): ${fix}` } };
   }
   const who = `account ${account ?? 'unknown'} as ${arn ?? 'an unknown principal'}`;
   const found = { ...(arn === undefined ? {} : { arn }), ...(account === undefined ? {} : { account }) };
   const { operator, experiment } = allowLists;
   if (operator.length > 0 && (account === undefined || !operator.includes(account))) {
-    return { result: { check: 'identity', status: 'fail', detail: `${who}, which is not in GAMEDAY_ALLOWED_ACCOUNT_IDS (${operator.join(', ')}): use credentials of an allowed account, or add it there` }, ...found };
+    return {
+      result: {
+        check: 'identity',
+        status: 'fail',
+        detail: `${who}, which is not in GAMEDAY_ALLOWED_ACCOUNT_IDS (${operator.join(', ')}): use credentials of an allowed account, or add it there`,
+      },
+      ...found,
+    };
   }
   if (experiment !== undefined && experiment.length > 0 && (account === undefined || !experiment.includes(account))) {
-    return { result: { check: 'identity', status: 'fail', detail: `${who}, which is not in the experiment's allowedAccountIds (${experiment.join(', ')}): use credentials of an allowed account, or fix the list` }, ...found };
+    return {
+      result: {
+        check: 'identity',
+        status: 'fail',
+        detail: `${who}, which is not in the experiment's allowedAccountIds (${experiment.join(', ')}): use credentials of an allowed account, or fix the list`,
+      },
+      ...found,
+    };
   }
-  const lists = [operator.length > 0 ? 'GAMEDAY_ALLOWED_ACCOUNT_IDS' : '', experiment !== undefined && experiment.length > 0 ? 'allowedAccountIds' : ''].filter((s) => s !== '');
+  const lists = [operator.length > 0 ? 'GAMEDAY_ALLOWED_ACCOUNT_IDS' : '', experiment !== undefined && experiment.length > 0 ? 'allowedAccountIds' : ''].filter(
+    (s) => s !== '',
+  );
   if (lists.length > 0) return { result: { check: 'identity', status: 'ok', detail: `${who}, allowed by ${lists.join(' and ')}` }, ...found };
   if (aws.target.kind === 'aws') {
-    return { result: { check: 'identity', status: 'warn', detail: `${who}; no allow-list names it: a run against aws needs it in environment.allowedAccountIds (or GAMEDAY_ALLOWED_ACCOUNT_IDS)` }, ...found };
+    return {
+      result: {
+        check: 'identity',
+        status: 'warn',
+        detail: `${who}; no allow-list names it: a run against aws needs it in environment.allowedAccountIds (or GAMEDAY_ALLOWED_ACCOUNT_IDS)`,
+      },
+      ...found,
+    };
   }
   return { result: { check: 'identity', status: 'ok', detail: who }, ...found };
 }
 
 /** Whether the queue's Redis answers; skipped when none is configured, since the queue is optional. */
 export async function checkRedis(url: string | undefined): Promise<CheckResult> {
-  if (url === undefined || url === '') return { check: 'redis', status: 'skip', detail: 'not configured (the queue is optional): give --redis or REDIS_URL to check it' };
+  if (url === undefined || url === '')
+    return { check: 'redis', status: 'skip', detail: 'not configured (the queue is optional): give --redis or REDIS_URL to check it' };
   try {
     const redis = await connectRedis(url, 3_000);
     const version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1];
     await redis.quit().catch(() => redis.disconnect());
     return { check: 'redis', status: 'ok', detail: `${displayUrl(url)} answers${version === undefined ? '' : ` (Redis ${version})`}` };
   } catch (error) {
-    return { check: 'redis', status: 'fail', detail: `${error instanceof Error ? error.message.replace(/\.$/, '') : String(error)}: start it, or fix --redis / REDIS_URL` };
+    return {
+      check: 'redis',
+      status: 'fail',
+      detail: `${error instanceof Error ? error.message.replace(/\.$/, '') : String(error)}: start it, or fix --redis / REDIS_URL`,
+    };
   }
 }

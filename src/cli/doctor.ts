@@ -26,7 +26,10 @@ export interface DoctorCommandOptions {
 const SIM_DEFAULT_ENDPOINT = 'http://127.0.0.1:4566';
 
 /** The environment to check: the experiment's, with the command line's choices on top. */
-async function environmentOf(file: string | undefined, o: DoctorCommandOptions): Promise<{ spec: EnvironmentSpec; actionIds?: string[]; regionOrigin?: string }> {
+async function environmentOf(
+  file: string | undefined,
+  o: DoctorCommandOptions,
+): Promise<{ spec: EnvironmentSpec; actionIds?: string[]; regionOrigin?: string }> {
   let spec: EnvironmentSpec = { type: 'sim', allowedAccountIds: [], speed: 1 };
   let actionIds: string[] | undefined;
   if (file !== undefined) {
@@ -43,12 +46,23 @@ async function environmentOf(file: string | undefined, o: DoctorCommandOptions):
   if (o.endpoint !== undefined) spec.endpoint = o.endpoint;
   if (o.region !== undefined) spec.region = o.region;
   if (o.profile !== undefined) {
-    if (spec.type !== 'aws') throw new GamedayError(ErrorCode.InvalidArgument, `--profile names credentials of a live account; it applies to --environment aws, not ${spec.type}.`, { exitCode: ExitCode.InvalidInput });
+    if (spec.type !== 'aws')
+      throw new GamedayError(ErrorCode.InvalidArgument, `--profile names credentials of a live account; it applies to --environment aws, not ${spec.type}.`, {
+        exitCode: ExitCode.InvalidInput,
+      });
     spec.profile = o.profile;
   }
   if (spec.type === 'sim' && spec.endpoint === undefined && file === undefined) spec.endpoint = SIM_DEFAULT_ENDPOINT;
   const regionOrigin =
-    o.region !== undefined ? '--region' : spec.region !== undefined ? 'environment.region' : process.env.AWS_REGION !== undefined ? 'AWS_REGION' : process.env.AWS_DEFAULT_REGION !== undefined ? 'AWS_DEFAULT_REGION' : undefined;
+    o.region !== undefined
+      ? '--region'
+      : spec.region !== undefined
+        ? 'environment.region'
+        : process.env.AWS_REGION !== undefined
+          ? 'AWS_REGION'
+          : process.env.AWS_DEFAULT_REGION !== undefined
+            ? 'AWS_DEFAULT_REGION'
+            : undefined;
   return { spec, ...(actionIds === undefined ? {} : { actionIds }), ...(regionOrigin === undefined ? {} : { regionOrigin }) };
 }
 
@@ -72,10 +86,15 @@ export async function doctorCommand(globals: GlobalOptions, file: string | undef
       reachable = endpoint.status !== 'fail';
     } else if (spec.type === 'sim') {
       reachable = false;
-      results.push({ check: 'endpoint', status: 'skip', detail: 'the experiment names no running region: run starts its own; give --endpoint to check a `gameday sim`' });
+      results.push({
+        check: 'endpoint',
+        status: 'skip',
+        detail: 'the experiment names no running region: run starts its own; give --endpoint to check a `gameday sim`',
+      });
     }
     if (!reachable) {
-      for (const check of ['credentials', 'identity', 'permissions']) skip(check, target.endpoint === undefined ? 'no endpoint to check against' : 'the endpoint does not answer');
+      for (const check of ['credentials', 'identity', 'permissions'])
+        skip(check, target.endpoint === undefined ? 'no endpoint to check against' : 'the endpoint does not answer');
     } else {
       const credentials = await checkCredentials(aws);
       results.push(credentials);
@@ -83,7 +102,10 @@ export async function doctorCommand(globals: GlobalOptions, file: string | undef
         skip('identity', 'no usable credentials');
         skip('permissions', 'no usable credentials');
       } else {
-        const identity = await checkIdentity(aws, { operator: operatorPolicyFrom(process.env).allowedAccountIds ?? [], experiment: file === undefined ? undefined : spec.allowedAccountIds });
+        const identity = await checkIdentity(aws, {
+          operator: operatorPolicyFrom(process.env).allowedAccountIds ?? [],
+          experiment: file === undefined ? undefined : spec.allowedAccountIds,
+        });
         results.push(identity.result);
         const iamActions = permissionsFor(defaultRegistry(), actionIds);
         if (iamActions.length === 0) skip('permissions', 'the experiment calls no AWS action');

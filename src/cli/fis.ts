@@ -31,11 +31,15 @@ export async function fisExportCommand(globals: GlobalOptions, file: string, opt
   const { loaded, outputs } = await loadForConversion(file, defaultRegistry());
   const { template, unexpressed } = templateOf(loaded, exportContext(loaded, outputs, options));
   const text = `${JSON.stringify(template, null, 2)}\n`;
-  if (Object.keys(template.actions).length === 0) throw invalid(`${file}: FIS can express none of this experiment's faults: ${unexpressed.map(describeUnexpressed).join(' ')}`);
+  if (Object.keys(template.actions).length === 0)
+    throw invalid(`${file}: FIS can express none of this experiment's faults: ${unexpressed.map(describeUnexpressed).join(' ')}`);
   if (options.out === undefined) process.stdout.write(text);
   else await writeFile(options.out, text);
   for (const u of unexpressed) process.stderr.write(`warning: ${describeUnexpressed(u)}\n`);
-  if (options.out !== undefined && !globals.json) process.stderr.write(`wrote ${options.out}: ${Object.keys(template.targets).length} target(s), ${Object.keys(template.actions).length} action(s); create it with: aws fis create-experiment-template --cli-input-json file://${options.out}\n`);
+  if (options.out !== undefined && !globals.json)
+    process.stderr.write(
+      `wrote ${options.out}: ${Object.keys(template.targets).length} target(s), ${Object.keys(template.actions).length} action(s); create it with: aws fis create-experiment-template --cli-input-json file://${options.out}\n`,
+    );
   return ExitCode.Passed;
 }
 
@@ -62,13 +66,22 @@ export async function fisImportCommand(globals: GlobalOptions, file: string, opt
     throw invalid(`${file}: ${(error as Error).message}`);
   }
   const { faults, alarms, unexpressed } = converted;
-  if (faults.length === 0) throw invalid(`${file}: none of the template's actions has a gameday equivalent: ${unexpressed.map((u) => `${u.what}: ${u.reason}.`).join(' ')}`);
+  if (faults.length === 0)
+    throw invalid(`${file}: none of the template's actions has a gameday equivalent: ${unexpressed.map((u) => `${u.what}: ${u.reason}.`).join(' ')}`);
   const t = parsed.data;
   const account = /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(t.roleArn)?.[1];
-  const region = [...Object.values(t.targets).flatMap((x) => x.resourceArns ?? []), ...t.stopConditions.map((s) => s.value ?? '')].map((arn) => /^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]+):/.exec(arn)?.[1]).find((r) => r !== undefined && r !== '');
-  const groups = [...new Set(faults.flatMap((f) => (f.targets?.tags?.['aws:autoscaling:groupName'] === undefined ? [] : [f.targets.tags['aws:autoscaling:groupName']])))];
-  const databases = [...new Set(faults.filter((f) => f.action.startsWith('aws.rds.') && f.targets?.type !== 'aws:rds:cluster').flatMap((f) => f.targets?.ids ?? []))];
-  const name = (options.name ?? t.tags?.['gameday:experiment'] ?? (t.tags?.Name ?? 'imported-fis-template')).replace(/[^A-Za-z0-9_-]/g, '-').replace(/^[^A-Za-z]+/, '') || 'imported-fis-template';
+  const region = [...Object.values(t.targets).flatMap((x) => x.resourceArns ?? []), ...t.stopConditions.map((s) => s.value ?? '')]
+    .map((arn) => /^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]+):/.exec(arn)?.[1])
+    .find((r) => r !== undefined && r !== '');
+  const groups = [
+    ...new Set(faults.flatMap((f) => (f.targets?.tags?.['aws:autoscaling:groupName'] === undefined ? [] : [f.targets.tags['aws:autoscaling:groupName']]))),
+  ];
+  const databases = [
+    ...new Set(faults.filter((f) => f.action.startsWith('aws.rds.') && f.targets?.type !== 'aws:rds:cluster').flatMap((f) => f.targets?.ids ?? [])),
+  ];
+  const name =
+    (options.name ?? t.tags?.['gameday:experiment'] ?? t.tags?.Name ?? 'imported-fis-template').replace(/[^A-Za-z0-9_-]/g, '-').replace(/^[^A-Za-z]+/, '') ||
+    'imported-fis-template';
   const experiment = {
     apiVersion: 'gameday/v1',
     metadata: { name, description: t.description, tags: ['fis-import'] },
@@ -94,6 +107,7 @@ export async function fisImportCommand(globals: GlobalOptions, file: string, opt
   if (options.out === undefined) process.stdout.write(text);
   else await writeFile(options.out, text);
   for (const u of unexpressed) process.stderr.write(`warning: ${u.what} is not imported: ${u.reason}.\n`);
-  if (options.out !== undefined && !globals.json) process.stderr.write(`wrote ${options.out}: ${faults.length} fault(s); fill in its probes and objectives, then: gameday plan ${options.out}\n`);
+  if (options.out !== undefined && !globals.json)
+    process.stderr.write(`wrote ${options.out}: ${faults.length} fault(s); fill in its probes and objectives, then: gameday plan ${options.out}\n`);
   return ExitCode.Passed;
 }

@@ -48,7 +48,9 @@ export async function freezeListCommand(globals: GlobalOptions, options: QueueOp
 export async function freezeRemoveCommand(globals: GlobalOptions, name: string, options: QueueOptions): Promise<number> {
   return withQueue(options, async ({ queue }) => {
     if (!(await queue.freezeWindows.remove(name))) {
-      throw new GamedayError(ErrorCode.InvalidArgument, `No freeze window '${name}' is declared on this queue; 'gameday freeze list' shows them.`, { exitCode: ExitCode.InvalidInput });
+      throw new GamedayError(ErrorCode.InvalidArgument, `No freeze window '${name}' is declared on this queue; 'gameday freeze list' shows them.`, {
+        exitCode: ExitCode.InvalidInput,
+      });
     }
     process.stdout.write(globals.json ? `${JSON.stringify({ removed: name })}\n` : `freeze window ${name} removed\n`);
     return 0;
@@ -59,7 +61,11 @@ export async function freezeRemoveCommand(globals: GlobalOptions, name: string, 
 function instant(text: string, flag: string): number {
   const ms = Date.parse(text);
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text) || Number.isNaN(ms)) {
-    throw new GamedayError(ErrorCode.InvalidArgument, `${flag} needs an ISO 8601 instant with a time zone, such as 2026-12-24T00:00Z or 2026-12-24T08:00+01:00, not '${text}'.`, { exitCode: ExitCode.InvalidInput });
+    throw new GamedayError(
+      ErrorCode.InvalidArgument,
+      `${flag} needs an ISO 8601 instant with a time zone, such as 2026-12-24T00:00Z or 2026-12-24T08:00+01:00, not '${text}'.`,
+      { exitCode: ExitCode.InvalidInput },
+    );
   }
   return ms;
 }
@@ -67,7 +73,11 @@ function instant(text: string, flag: string): number {
 function length(text: string): number {
   const parsed = parseDuration(text);
   if (parsed.ok) return parsed.ms;
-  throw new GamedayError(ErrorCode.InvalidArgument, `--to needs an ISO 8601 instant with a time zone (2026-12-24T00:00Z) or a duration after --from (10h, P14D): '${text}' is neither (${parsed.reason}).`, { exitCode: ExitCode.InvalidInput });
+  throw new GamedayError(
+    ErrorCode.InvalidArgument,
+    `--to needs an ISO 8601 instant with a time zone (2026-12-24T00:00Z) or a duration after --from (10h, P14D): '${text}' is neither (${parsed.reason}).`,
+    { exitCode: ExitCode.InvalidInput },
+  );
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();

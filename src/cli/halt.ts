@@ -7,7 +7,9 @@ export async function haltCommand(globals: GlobalOptions, options: QueueOptions 
     const halt = await queue.killSwitch.halt(options.reason);
     const running = (await queue.store.list(200)).filter((r) => r.state === 'running').length;
     process.stdout.write(
-      globals.json ? `${JSON.stringify({ halted: halt, running })}\n` : `halted: ${running} running run(s) are aborting and rolling back; no run starts until 'gameday resume'\n`,
+      globals.json
+        ? `${JSON.stringify({ halted: halt, running })}\n`
+        : `halted: ${running} running run(s) are aborting and rolling back; no run starts until 'gameday resume'\n`,
     );
     return 0;
   });

@@ -27,8 +27,7 @@ export function plainView(out: NodeJS.WritableStream, origin: number): LiveView 
     phase: (name) => out.write(`${t()} phase ${name}\n`),
     probeState: (probe, ok, reason) => out.write(`${t()} probe ${probe} ${ok ? 'ok' : `failing: ${reason ?? ''}`}\n`),
     activityStart: (kind, name, action) => out.write(`${t()} ${kind} ${name} (${action}) started\n`),
-    activityEnd: (r) =>
-      out.write(`${t()} ${r.kind} ${r.name} ${r.status}${r.error === undefined ? '' : `: ${r.error.message}`}\n`),
+    activityEnd: (r) => out.write(`${t()} ${r.kind} ${r.name} ${r.status}${r.error === undefined ? '' : `: ${r.error.message}`}\n`),
     stopCondition: (name, detail) => out.write(`${t()} stop condition ${name} tripped: ${detail}\n`),
     recovered: () => out.write(`${t()} recovered\n`),
     close: () => undefined,
@@ -59,7 +58,9 @@ export function ttyView(out: NodeJS.WriteStream, origin: number, experiment: str
       const sample = s.sample;
       const mark = sample === undefined ? '…' : sample.ok ? '\u001b[32m●\u001b[0m' : '\u001b[31m✗\u001b[0m';
       const detail = sample === undefined ? 'waiting' : sample.ok ? `ok ${formatDuration(sample.latencyMs ?? 0)}` : (sample.reason ?? 'failing');
-      lines.push(`  ${mark}${fit(` ${name.padEnd(16)} ${detail.padEnd(40).slice(0, 40)} for ${formatDuration(performance.now() - s.since)}  (${s.count} samples${sample?.fast === true ? ', fast' : ''})`, width - 3)}`);
+      lines.push(
+        `  ${mark}${fit(` ${name.padEnd(16)} ${detail.padEnd(40).slice(0, 40)} for ${formatDuration(performance.now() - s.since)}  (${s.count} samples${sample?.fast === true ? ', fast' : ''})`, width - 3)}`,
+      );
     }
     for (const l of log.slice(-4)) lines.push(fit(`  ${l}`, width));
     const text = lines.join('\n');

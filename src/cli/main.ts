@@ -30,12 +30,15 @@ async function command(argv: readonly string[]): Promise<number> {
     .showHelpAfterError('(run gameday --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ gameday validate experiments/*.yaml
   $ gameday run experiments/terminate-one-instance.yaml --speed 20
   $ gameday schema > experiment.schema.json
-${EXIT_CODES}`);
+${EXIT_CODES}`,
+    );
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   const action =
@@ -57,12 +60,15 @@ ${EXIT_CODES}`);
 
   runOptions(program.command('run').description('Run an experiment in this process and write its journal.'))
     .option('--queue', 'enqueue the run for a worker (gameday worker) and follow it here', false)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ gameday run experiments/terminate-one-instance.yaml --speed 20
   $ gameday run experiments/stop-half-fleet.yaml --journal out/journal.json --json
   $ REDIS_URL=redis://redis.internal:6379 gameday run my-experiment.yaml --queue
-${EXIT_CODES}`)
+${EXIT_CODES}`,
+    )
     .action(action(async () => (await import('./run.js')).runCommand));
 
   runOptions(program.command('submit').description('Enqueue an experiment run for a worker and follow it (gameday run --queue).')).action(
@@ -78,12 +84,19 @@ ${EXIT_CODES}`)
       .description('Run queued experiments until Ctrl-C (which aborts the runs in progress; rollbacks run).')
       .addOption(new Option('--concurrency <n>', 'runs at once').argParser((v) => parsePositiveInt(v, '--concurrency')).default(1))
       .option('--results <dir>', 'directory for journals', 'gameday-results')
-      .addOption(new Option('--lease <duration>', "how long a silent worker's runs and locks last before another worker undoes them").argParser((v) => parseDurationArg(v, '--lease')).default(30_000, '30s'))
-      .addHelpText('after', `
+      .addOption(
+        new Option('--lease <duration>', "how long a silent worker's runs and locks last before another worker undoes them")
+          .argParser((v) => parseDurationArg(v, '--lease'))
+          .default(30_000, '30s'),
+      )
+      .addHelpText(
+        'after',
+        `
 Examples:
   $ gameday worker --concurrency 4
   $ REDIS_URL=redis://redis.internal:6379 gameday worker
-`)
+`,
+      )
       .action(action(async () => (await import('./worker.js')).workerCommand)),
   );
 
@@ -135,14 +148,21 @@ Examples:
       .argument('<files...>', 'experiment files (validated now; their text is stored, so any worker can run them)')
       .requiredOption('--cron <pattern>', 'cron pattern: five fields ("0 10 * * TUE"), or six with seconds first')
       .option('--tz <zone>', 'IANA time zone of the pattern (default: UTC)')
-      .addOption(new Option('--jitter <duration>', 'start each game day after a random delay up to this').argParser((v) => parseDurationArg(v, '--jitter')).default(0, '0s'))
+      .addOption(
+        new Option('--jitter <duration>', 'start each game day after a random delay up to this')
+          .argParser((v) => parseDurationArg(v, '--jitter'))
+          .default(0, '0s'),
+      )
       .option('--parallel', 'run the experiments at once instead of one after the other', false)
       .addOption(new Option('--speed <n>', 'sim: run the simulated region n times faster than AWS').argParser((v) => parsePositive(v, '--speed')))
       .option('--topology <file>', 'sim: topology of the simulated region (default: the reference architecture)')
-      .addHelpText('after', `
+      .addHelpText(
+        'after',
+        `
 Example:
   $ gameday schedule add weekly --cron "0 10 * * TUE" --tz Europe/Berlin --jitter 10m experiments/stop-half-fleet.yaml experiments/rds-failover.yaml
-`)
+`,
+      )
       .action(action(async () => (await import('./schedule.js')).scheduleAddCommand)),
   );
   withQueueOptions(
@@ -168,10 +188,13 @@ Example:
       .requiredOption('--from <instant>', 'start: ISO 8601 with a time zone (2026-12-20T00:00Z), or now')
       .requiredOption('--to <instant>', 'end: ISO 8601 with a time zone, or a duration after --from (10h, PT10H)')
       .option('--reason <text>', 'why, shown to everyone who is refused')
-      .addHelpText('after', `
+      .addHelpText(
+        'after',
+        `
 Example:
   $ gameday freeze add holidays --from now --to P14D --reason "holiday freeze"
-`)
+`,
+      )
       .action(action(async () => (await import('./freeze.js')).freezeAddCommand)),
   );
   withQueueOptions(
@@ -208,10 +231,13 @@ Example:
     .option('--profile <name>', 'aws: named profile of the credentials (default: environment.profile, then $AWS_PROFILE)')
     .option('--via-fis', 'plan the run `run --via-fis` makes: the faults as one FIS experiment, its targets pinned to what the plan chose', false)
     .option('--fis-role-arn <arn>', 'the FIS service role of that template (default: environment.fisRoleArn)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Example:
   $ gameday plan experiments/az-outage.yaml
-${EXIT_CODES}`)
+${EXIT_CODES}`,
+    )
     .action(action(async () => (await import('./plan.js')).planCommand));
 
   program
@@ -219,29 +245,37 @@ ${EXIT_CODES}`)
     .description('Print the least-privilege IAM policy for the given experiments (every action and probe when none is given).')
     .argument('[files...]', 'experiment files (YAML or JSON)')
     .option('--opt-in-tag <key=value>', 'the tag a resource must carry before gameday may change it', 'gameday:allowed=true')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ gameday policy > gameday-policy.json
   $ gameday policy experiments/az-outage.yaml
-`)
+`,
+    )
     .action(action(async () => (await import('./policy.js')).policyCommand));
 
   program
     .command('doctor')
     .description('Check that gameday can work here: region, endpoint, credentials, identity, permissions, Redis. Changes nothing.')
     .argument('[file]', 'experiment file: check the world its environment section names, and the permissions its steps need')
-    .addOption(new Option('--environment <type>', 'world to check (default: the file\'s, else sim)').choices(['sim', 'localstack', 'aws']))
-    .addOption(new Option('--endpoint <url>', 'endpoint of every AWS service (default for sim: http://127.0.0.1:4566)').argParser((v) => parseUrlArg(v, '--endpoint')))
+    .addOption(new Option('--environment <type>', "world to check (default: the file's, else sim)").choices(['sim', 'localstack', 'aws']))
+    .addOption(
+      new Option('--endpoint <url>', 'endpoint of every AWS service (default for sim: http://127.0.0.1:4566)').argParser((v) => parseUrlArg(v, '--endpoint')),
+    )
     .option('--region <name>', 'AWS region (default: environment.region, then $AWS_REGION)')
     .option('--profile <name>', 'aws: named profile of the credentials (default: environment.profile, then $AWS_PROFILE)')
     .option('--redis <url>', 'Redis of the queue to check (default: $REDIS_URL; not checked without one)')
     .option('--strict', 'warnings fail too', false)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ gameday doctor                                      # a \`gameday sim\` on port 4566
   $ gameday doctor --environment aws --profile chaos    # a live account, read-only and dry runs
   $ gameday doctor experiments/terminate-one-instance.yaml --json
-Exit code: 0 when no check failed (warnings allowed unless --strict), 1 otherwise, 2 for invalid input.`)
+Exit code: 0 when no check failed (warnings allowed unless --strict), 1 otherwise, 2 for invalid input.`,
+    )
     .action(action(async () => (await import('./doctor.js')).doctorCommand));
 
   program
@@ -251,57 +285,74 @@ Exit code: 0 when no check failed (warnings allowed unless --strict), 1 otherwis
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'junit', 'json', 'html']).default('text'))
     .option('--out <file>', 'write the report to this file instead of standard output')
     .option('--compare', 'show how recovery times of each experiment changed across the runs (Markdown, or a chart with --format html)', false)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ gameday report gameday-results/gd-*.json --format md >> "$GITHUB_STEP_SUMMARY"
   $ gameday report gameday-results/*.json --compare
   $ gameday report gameday-results/*.json --format html --out runs.html   # runs side by side, recovery-time trend
   $ gameday report gameday-results/*.json --format junit --out reports/gameday.xml
-Exit code: 0 when every run passed, 1 otherwise, 2 when a file is not a journal.`)
+Exit code: 0 when every run passed, 1 otherwise, 2 when a file is not a journal.`,
+    )
     .action(action(async () => (await import('./report.js')).reportCommand));
 
   program
     .command('sim')
     .description('Start a simulated AWS region on loopback and keep it running until Ctrl-C.')
     .option('--topology <file>', 'topology YAML or CloudFormation template (default: the reference architecture: 3 AZs, an ALB, an ASG of 3)')
-    .option('--parameter <key=value>', 'CloudFormation topology: override a parameter default (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option(
+      '--parameter <key=value>',
+      'CloudFormation topology: override a parameter default (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option('--stack-name <name>', 'CloudFormation topology: AWS::StackName (default: the template file name)')
     .addOption(new Option('--speed <n>', 'divide every AWS duration by n (default: $GAMEDAY_SPEED, else 1)').argParser((v) => parsePositive(v, '--speed')))
     .addOption(new Option('--port <p>', 'port of the API endpoint on 127.0.0.1 (0: any free port)').argParser((v) => parseIntArg(v, '--port')).default(4566))
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ gameday sim --speed 10
   $ gameday sim --topology infra/reference-architecture.yaml --parameter MinSize=4 --parameter DesiredCapacity=4   # outputs as \${sim:stack.<OutputKey>}
   $ AWS_ENDPOINT_URL=http://127.0.0.1:4566 aws ec2 describe-instances   # any SDK or CLI, any credentials
   $ gameday run experiment.yaml   # with environment: { type: sim, endpoint: http://127.0.0.1:4566 }
-`)
+`,
+    )
     .action(action(async () => (await import('./sim.js')).simCommand));
 
   const fis = program.command('fis').description('AWS Fault Injection Service: experiment templates from gameday experiments, and back.');
   fis
     .command('export')
-    .description('Write the FIS experiment template of an experiment\'s faults (what FIS cannot express is named on stderr).')
+    .description("Write the FIS experiment template of an experiment's faults (what FIS cannot express is named on stderr).")
     .argument('<file>', 'experiment file (YAML or JSON)')
     .option('--role-arn <arn>', 'the FIS service role (default: environment.fisRoleArn)')
     .option('--account <id>', 'account of resources named by id and of alarms (default: environment.allowedAccountIds when it has one)')
     .option('--out <file>', 'write the template to this file instead of standard output')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Example:
   $ gameday fis export experiments/stop-half-fleet.yaml --role-arn arn:aws:iam::123456789012:role/gameday-fis --out template.json
   $ aws fis create-experiment-template --cli-input-json file://template.json
-`)
+`,
+    )
     .action(action(async () => (await import('./fis.js')).fisExportCommand));
   fis
     .command('import')
     .description('Write a gameday experiment with the faults of an FIS experiment template, and probes to fill in.')
     .argument('<template>', 'template JSON (the CreateExperimentTemplate body, or aws fis get-experiment-template output)')
     .option('--out <file>', 'write the experiment to this file instead of standard output')
-    .option('--name <name>', 'name of the experiment (default: the template\'s gameday:experiment tag)')
-    .addHelpText('after', `
+    .option('--name <name>', "name of the experiment (default: the template's gameday:experiment tag)")
+    .addHelpText(
+      'after',
+      `
 Example:
   $ aws fis get-experiment-template --id EXT1a2b3c4d5e6f7 > template.json
   $ gameday fis import template.json --out experiments/from-fis.yaml
-`)
+`,
+    )
     .action(action(async () => (await import('./fis.js')).fisImportCommand));
 
   program
@@ -348,8 +399,12 @@ function runOptions(command: Command): Command {
       .option('--yes', 'aws: run the plan without asking for confirmation', false)
       .option('--profile <name>', 'aws: named profile of the credentials (default: environment.profile, then $AWS_PROFILE)')
       .option('--audit-log <file>', 'append every AWS call to this file (default: <results>/audit.log)')
-      .option('--report <dir>', 'also write each run\'s HTML, Markdown and JUnit reports into this directory')
-      .addOption(new Option('--trials <n>', 'run the experiment n times, waiting for the steady state between trials, and report recovery statistics').argParser((v) => parsePositiveInt(v, '--trials')))
+      .option('--report <dir>', "also write each run's HTML, Markdown and JUnit reports into this directory")
+      .addOption(
+        new Option('--trials <n>', 'run the experiment n times, waiting for the steady state between trials, and report recovery statistics').argParser((v) =>
+          parsePositiveInt(v, '--trials'),
+        ),
+      )
       .option('--via-fis', 'run the faults through AWS FIS, from a template gameday writes of them (created for the run, deleted after)', false)
       .option('--fis-role-arn <arn>', 'the FIS service role of that template (default: environment.fisRoleArn)'),
   );
@@ -364,19 +419,22 @@ function withQueueOptions(command: Command): Command {
 
 function parsePositiveInt(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new CommanderError(ExitCode.InvalidInput, 'gameday.invalidArgument', `error: ${flag} needs a whole number of at least 1, got '${value}'`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CommanderError(ExitCode.InvalidInput, 'gameday.invalidArgument', `error: ${flag} needs a whole number of at least 1, got '${value}'`);
   return n;
 }
 
 function parseDurationArg(value: string, flag: string): number {
   const parsed = parseDuration(value);
-  if (!parsed.ok) throw new CommanderError(ExitCode.InvalidInput, 'gameday.invalidArgument', `error: ${flag} needs a duration such as 30s, got '${value}': ${parsed.reason}`);
+  if (!parsed.ok)
+    throw new CommanderError(ExitCode.InvalidInput, 'gameday.invalidArgument', `error: ${flag} needs a duration such as 30s, got '${value}': ${parsed.reason}`);
   return parsed.ms;
 }
 
 function parsePositive(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 1_000) throw new CommanderError(ExitCode.InvalidInput, 'gameday.invalidArgument', `error: ${flag} needs a number above 0 and at most 1000, got '${value}'`);
+  if (!Number.isFinite(n) || n <= 0 || n > 1_000)
+    throw new CommanderError(ExitCode.InvalidInput, 'gameday.invalidArgument', `error: ${flag} needs a number above 0 and at most 1000, got '${value}'`);
   return n;
 }
 
@@ -387,12 +445,14 @@ function parseUrlArg(value: string, flag: string): string {
   } catch {
     url = undefined;
   }
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new CommanderError(ExitCode.InvalidInput, 'gameday.invalidArgument', `error: ${flag} needs an http:// or https:// URL, got '${value}'`);
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new CommanderError(ExitCode.InvalidInput, 'gameday.invalidArgument', `error: ${flag} needs an http:// or https:// URL, got '${value}'`);
   return value;
 }
 
 function parseIntArg(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new CommanderError(ExitCode.InvalidInput, 'gameday.invalidArgument', `error: ${flag} needs a whole number, got '${value}'`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new CommanderError(ExitCode.InvalidInput, 'gameday.invalidArgument', `error: ${flag} needs a whole number, got '${value}'`);
   return n;
 }

@@ -23,6 +23,8 @@ export function reportError(error: unknown, options: GlobalOptions, stderr: Node
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  stderr.write(options.json ? `${JSON.stringify({ error: 'GD_INTERNAL', message })}\n` : `error: ${message}${options.debug ? '' : ' (run with --debug for details)'}\n`);
+  stderr.write(
+    options.json ? `${JSON.stringify({ error: 'GD_INTERNAL', message })}\n` : `error: ${message}${options.debug ? '' : ' (run with --debug for details)'}\n`,
+  );
   return ExitCode.Error;
 }

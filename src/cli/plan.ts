@@ -43,13 +43,17 @@ export async function makePlan(loaded: LoadedExperiment, aws: AwsClientFactory, 
 /** The plan as the operator reads it before saying yes. */
 export function renderPlan(loaded: LoadedExperiment, plan: Plan, calls: readonly CallRecord[]): string {
   const e = loaded.experiment;
-  const lines = [`plan: ${e.metadata.name} (${e.environment.type}, ${plan.region}${plan.account === undefined ? '' : `, account ${plan.account}`}), seed ${plan.seed}`];
+  const lines = [
+    `plan: ${e.metadata.name} (${e.environment.type}, ${plan.region}${plan.account === undefined ? '' : `, account ${plan.account}`}), seed ${plan.seed}`,
+  ];
   for (const f of plan.faults) {
     const optIn = f.withoutOptIn > 0 ? `, ${f.withoutOptIn} left out without the opt-in tags` : '';
     const what = f.source === 'none' ? 'no AWS resources' : `${f.resources.length} of ${f.candidates} ${f.type} (${f.selection}${optIn})`;
     lines.push(`fault ${f.fault} (${f.action}): ${what}`);
     for (const r of f.resources) {
-      const tags = Object.entries(r.tags).map(([k, v]) => `${k}=${v}`).join(', ');
+      const tags = Object.entries(r.tags)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ');
       lines.push(`  ${r.type} ${r.id}${zoneOf(r) === undefined ? '' : `  ${zoneOf(r) ?? ''}`}${tags === '' ? '' : `  [${tags}]`}`);
     }
     lines.push(`  undo: ${f.rollback}`);
@@ -66,7 +70,14 @@ export function renderPlan(loaded: LoadedExperiment, plan: Plan, calls: readonly
 /** `gameday plan FILE`: prints what a run would touch and whether the guards allow it; changes nothing. */
 export async function planCommand(globals: GlobalOptions, file: string, options: PlanCommandOptions): Promise<number> {
   const runId = `plan-${newRunId().slice(3)}`;
-  const world = await prepareRun(file, { registry: defaultRegistry(), runId, ...(options.topology === undefined ? {} : { topology: options.topology }), ...(options.speed === undefined ? {} : { speed: options.speed }), ...(options.profile === undefined ? {} : { profile: options.profile }), ...(options.viaFis === true ? { viaFis: { roleArn: options.fisRoleArn } } : {}) });
+  const world = await prepareRun(file, {
+    registry: defaultRegistry(),
+    runId,
+    ...(options.topology === undefined ? {} : { topology: options.topology }),
+    ...(options.speed === undefined ? {} : { speed: options.speed }),
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+    ...(options.viaFis === true ? { viaFis: { roleArn: options.fisRoleArn } } : {}),
+  });
   try {
     const { plan, calls } = await makePlan(world.loaded, world.aws, options.seed ?? randomInt(2 ** 31));
     if (globals.json) {

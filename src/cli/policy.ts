@@ -16,7 +16,10 @@ export interface PolicyCommandOptions {
 export function parseOptInTag(text: string | undefined): OptInTag {
   if (text === undefined) return DEFAULT_OPT_IN_TAG;
   const at = text.indexOf('=');
-  if (at <= 0) throw new GamedayError(ErrorCode.InvalidArgument, `--opt-in-tag '${text}' is not key=value (for example gameday:allowed=true).`, { exitCode: ExitCode.InvalidInput });
+  if (at <= 0)
+    throw new GamedayError(ErrorCode.InvalidArgument, `--opt-in-tag '${text}' is not key=value (for example gameday:allowed=true).`, {
+      exitCode: ExitCode.InvalidInput,
+    });
   return { key: text.slice(0, at), value: text.slice(at + 1) };
 }
 

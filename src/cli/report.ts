@@ -28,7 +28,9 @@ export async function readJournal(file: string): Promise<Journal> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as { code?: string }).code;
-    throw new GamedayError(ErrorCode.FileNotFound, `Cannot read journal ${file}: ${code === 'ENOENT' ? 'no such file' : String(code)}.`, { exitCode: ExitCode.InvalidInput });
+    throw new GamedayError(ErrorCode.FileNotFound, `Cannot read journal ${file}: ${code === 'ENOENT' ? 'no such file' : String(code)}.`, {
+      exitCode: ExitCode.InvalidInput,
+    });
   }
   let data: unknown;
   try {
@@ -39,7 +41,11 @@ export async function readJournal(file: string): Promise<Journal> {
   const parsed = journalSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new GamedayError(ErrorCode.InvalidArgument, `${file} is not a gameday journal: ${issue?.path.join('.') || 'the document'} ${issue?.message ?? 'is invalid'}.`, { exitCode: ExitCode.InvalidInput });
+    throw new GamedayError(
+      ErrorCode.InvalidArgument,
+      `${file} is not a gameday journal: ${issue?.path.join('.') || 'the document'} ${issue?.message ?? 'is invalid'}.`,
+      { exitCode: ExitCode.InvalidInput },
+    );
   }
   return parsed.data;
 }
@@ -57,7 +63,14 @@ export function renderReport(journals: readonly Journal[], format: ReportFormat)
       return journals.length === 1 && journals[0] !== undefined ? renderHtml(journals[0]) : renderRunsHtml(journals);
     case 'json':
       return `${JSON.stringify(
-        journals.map((j) => ({ runId: j.runId, experiment: j.experiment.name, verdict: j.verdict, times: headlineTimes(j), measurement: { ...j.measurement, probes: undefined }, objectives: j.objectives })),
+        journals.map((j) => ({
+          runId: j.runId,
+          experiment: j.experiment.name,
+          verdict: j.verdict,
+          times: headlineTimes(j),
+          measurement: { ...j.measurement, probes: undefined },
+          objectives: j.objectives,
+        })),
         null,
         2,
       )}\n`;
@@ -69,7 +82,11 @@ export async function reportCommand(_globals: GlobalOptions, files: string[], op
   const journals = await Promise.all(files.map(readJournal));
   // In HTML the comparison is the several-run page, drawn, even of a single run.
   const text =
-    options.compare === true ? (options.format === 'html' ? renderRunsHtml(journals) : renderTrials(journals, { compare: true })) : renderReport(journals, options.format);
+    options.compare === true
+      ? options.format === 'html'
+        ? renderRunsHtml(journals)
+        : renderTrials(journals, { compare: true })
+      : renderReport(journals, options.format);
   if (options.out === undefined) process.stdout.write(text);
   else {
     await mkdir(dirname(options.out), { recursive: true });

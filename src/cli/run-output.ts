@@ -19,7 +19,13 @@ export interface RunOutputOptions {
 export function liveViewFor(options: Pick<RunOutputOptions, 'view'>, globals: GlobalOptions, experiment: Experiment): LiveView | undefined {
   const origin = performance.now();
   const kind = kindOfView(options, globals);
-  if (kind === 'tty') return ttyView(process.stderr, origin, experiment.metadata.name, experiment.probes.map((p) => p.name));
+  if (kind === 'tty')
+    return ttyView(
+      process.stderr,
+      origin,
+      experiment.metadata.name,
+      experiment.probes.map((p) => p.name),
+    );
   return kind === 'plain' ? plainView(process.stderr, origin) : undefined;
 }
 
@@ -52,14 +58,25 @@ export function onInterrupt(abort: () => void, view: () => LiveView | undefined 
  * Writes the journal where the options say and prints its summary (or JSON), ending with where the journal and any
  * `reports` were written; returns the verdict's exit code.
  */
-export async function reportJournal(journal: Journal, options: Pick<RunOutputOptions, 'journal' | 'results'>, globals: GlobalOptions, reports: readonly string[] = []): Promise<number> {
+export async function reportJournal(
+  journal: Journal,
+  options: Pick<RunOutputOptions, 'journal' | 'results'>,
+  globals: GlobalOptions,
+  reports: readonly string[] = [],
+): Promise<number> {
   const path = options.journal ?? join(options.results, `${journal.runId}.json`);
   await writeJournalFile(path, journal);
-  if (globals.json) process.stdout.write(`${JSON.stringify({ runId: journal.runId, journal: path, ...(reports.length === 0 ? {} : { reports }), verdict: journal.verdict, times: headlineTimes(journal), measurement: journal.measurement, objectives: journal.objectives })}
+  if (globals.json)
+    process.stdout.write(`${JSON.stringify({ runId: journal.runId, journal: path, ...(reports.length === 0 ? {} : { reports }), verdict: journal.verdict, times: headlineTimes(journal), measurement: journal.measurement, objectives: journal.objectives })}
 `);
-  else process.stdout.write(`${renderSummary(journal)}journal: ${path}
-${reports.map((r) => `report: ${r}
-`).join('')}`);
+  else
+    process.stdout.write(`${renderSummary(journal)}journal: ${path}
+${reports
+  .map(
+    (r) => `report: ${r}
+`,
+  )
+  .join('')}`);
   return journal.verdict.exitCode;
 }
 

@@ -14,7 +14,10 @@ import { worldOutputs } from './run-setup.js';
  * Validates an experiment file here and returns what a queued run of it carries: its absolute path, its text (so any
  * worker can run it), its name, and the sim options. Throws the validation error (exit 2) for a bad file.
  */
-export async function experimentForQueue(file: string, options: { topology?: string; speed?: number }): Promise<GameDayExperiment & { loaded: LoadedExperiment }> {
+export async function experimentForQueue(
+  file: string,
+  options: { topology?: string; speed?: number },
+): Promise<GameDayExperiment & { loaded: LoadedExperiment }> {
   const loaded = await loadExperimentFile(file, { registry: defaultRegistry(), simOutputs: (t, endpoint) => worldOutputs(options.topology ?? t, endpoint) });
   return {
     loaded,
@@ -60,7 +63,10 @@ export async function runQueued(globals: GlobalOptions, file: string, options: Q
     }
     const view = liveViewFor(options, globals, loaded.experiment);
     const followed = await queue.follow(job.runId, view ?? {});
-    const stopListening = onInterrupt(() => void queue.abort(job.runId).catch(() => undefined), () => view);
+    const stopListening = onInterrupt(
+      () => void queue.abort(job.runId).catch(() => undefined),
+      () => view,
+    );
     try {
       await queue.submit(job);
       view?.notice(`queued as ${job.runId}`);
@@ -69,7 +75,8 @@ export async function runQueued(globals: GlobalOptions, file: string, options: Q
       const journal = await queue.journal(job.runId);
       if (journal !== undefined) return await reportJournal(journal, options, globals);
       const verdict = status.verdict ?? 'errored';
-      if (globals.json) process.stdout.write(`${JSON.stringify({ runId: job.runId, verdict: { status: verdict, reason: status.reason, exitCode: status.exitCode } })}\n`);
+      if (globals.json)
+        process.stdout.write(`${JSON.stringify({ runId: job.runId, verdict: { status: verdict, reason: status.reason, exitCode: status.exitCode } })}\n`);
       else process.stdout.write(`verdict: ${verdict.toUpperCase()} — ${status.reason ?? ''}\nrun: ${job.runId} (no journal: nothing ran)\n`);
       return status.exitCode ?? 4;
     } finally {

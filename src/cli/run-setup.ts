@@ -43,17 +43,26 @@ export function worldOutputs(topology: string | undefined, endpoint: string | un
  * in this process for a sim experiment without one, or the AWS target its environment names.
  */
 export async function prepareRun(file: string, options: PrepareOptions): Promise<RunWorld> {
-  const load = (o: LoadOptions): Promise<LoadedExperiment> => (options.text === undefined ? loadExperimentFile(file, o) : loadExperimentText(options.text, file, o));
+  const load = (o: LoadOptions): Promise<LoadedExperiment> =>
+    options.text === undefined ? loadExperimentFile(file, o) : loadExperimentText(options.text, file, o);
   const registry = options.registry;
   let simOutputs = options.simOutputs;
   let validatedWith: Record<string, string> | undefined;
-  const viaFis = (l: LoadedExperiment, outputs: Record<string, string> | undefined): LoadedExperiment => (options.viaFis === undefined ? l : delegateToFis(l, registry, exportContext(l, outputs, options.viaFis)));
+  const viaFis = (l: LoadedExperiment, outputs: Record<string, string> | undefined): LoadedExperiment =>
+    options.viaFis === undefined ? l : delegateToFis(l, registry, exportContext(l, outputs, options.viaFis));
   // Converted once before any region starts, so an experiment FIS cannot express is refused with nothing started.
-  let loaded = viaFis(await load({ registry, simOutputs: async (t, endpoint) => (validatedWith = simOutputs ?? (await worldOutputs(options.topology ?? t, endpoint))) }), validatedWith);
+  let loaded = viaFis(
+    await load({ registry, simOutputs: async (t, endpoint) => (validatedWith = simOutputs ?? (await worldOutputs(options.topology ?? t, endpoint))) }),
+    validatedWith,
+  );
   const environment = loaded.experiment.environment;
   if (options.profile !== undefined) {
     if (environment.type !== 'aws') {
-      throw new GamedayError(ErrorCode.InvalidArgument, `--profile names credentials of a live account, but ${file} runs on ${environment.type} (environment.type); leave --profile out.`, { exitCode: ExitCode.InvalidInput });
+      throw new GamedayError(
+        ErrorCode.InvalidArgument,
+        `--profile names credentials of a live account, but ${file} runs on ${environment.type} (environment.type); leave --profile out.`,
+        { exitCode: ExitCode.InvalidInput },
+      );
     }
     environment.profile = options.profile;
   }
@@ -85,7 +94,9 @@ export async function prepareRun(file: string, options: PrepareOptions): Promise
       loaded = viaFis(await load({ registry, simOutputs: async () => outputs }), outputs);
     }
     const endpoint = simOutputs['region.endpoint'] ?? environment.endpoint ?? '';
-    aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, process.env, { endpoint, region: simOutputs['region.name'] ?? 'us-east-1' }, options.runId));
+    aws = new AwsClientFactory(
+      awsTargetFor(loaded.experiment.environment, process.env, { endpoint, region: simOutputs['region.name'] ?? 'us-east-1' }, options.runId),
+    );
   } else aws = new AwsClientFactory(awsTargetFor(environment, process.env, undefined, options.runId));
   if (speed !== undefined) loaded.experiment.environment.speed = speed;
   const started = region;
@@ -107,7 +118,9 @@ export async function prepareRun(file: string, options: PrepareOptions): Promise
 function needsRegion(loaded: LoadedExperiment, registry: Registry, options: PrepareOptions): boolean {
   const e = loaded.experiment;
   const steps = [...e.faults.map((f) => f.action), ...e.rollbacks.map((r) => r.action), ...e.probes.map((p) => p.probe)];
-  return loaded.refersToSim || options.viaFis !== undefined || e.stopConditions.some((s) => s.alarm !== undefined) || permissionsFor(registry, steps).length > 0;
+  return (
+    loaded.refersToSim || options.viaFis !== undefined || e.stopConditions.some((s) => s.alarm !== undefined) || permissionsFor(registry, steps).length > 0
+  );
 }
 
 /**
@@ -116,7 +129,12 @@ function needsRegion(loaded: LoadedExperiment, registry: Registry, options: Prep
  */
 function followRegionSpeed(file: string, loaded: LoadedExperiment, endpoint: string, regionSpeed: number, options: PrepareOptions): number {
   const written = loaded.raw.environment?.speed;
-  const pinned = options.speed !== undefined ? { speed: options.speed, by: `--speed ${options.speed}`, fix: 'leave out --speed' } : typeof written === 'number' ? { speed: written, by: `${file} pins environment.speed: ${written}`, fix: 'remove environment.speed' } : undefined;
+  const pinned =
+    options.speed !== undefined
+      ? { speed: options.speed, by: `--speed ${options.speed}`, fix: 'leave out --speed' }
+      : typeof written === 'number'
+        ? { speed: written, by: `${file} pins environment.speed: ${written}`, fix: 'remove environment.speed' }
+        : undefined;
   if (pinned !== undefined && pinned.speed !== regionSpeed) {
     throw new GamedayError(
       ErrorCode.InvalidArgument,

@@ -54,10 +54,18 @@ export interface RunCommandOptions extends RunOutputOptions {
 export async function runCommand(globals: GlobalOptions, file: string, options: RunCommandOptions): Promise<number> {
   if (options.queue === true || options.detach === true) {
     if ((options.trials ?? 1) > 1 || options.report !== undefined || options.viaFis === true) {
-      throw new GamedayError(ErrorCode.InvalidArgument, '--trials, --report and --via-fis run in this process: leave out --queue (a queued run\'s journal can be rendered with gameday report).', { exitCode: ExitCode.InvalidInput });
+      throw new GamedayError(
+        ErrorCode.InvalidArgument,
+        "--trials, --report and --via-fis run in this process: leave out --queue (a queued run's journal can be rendered with gameday report).",
+        { exitCode: ExitCode.InvalidInput },
+      );
     }
     if (options.profile !== undefined) {
-      throw new GamedayError(ErrorCode.InvalidArgument, '--profile applies to runs in this process: a worker signs with its own credentials (AWS_PROFILE or environment.profile in the experiment).', { exitCode: ExitCode.InvalidInput });
+      throw new GamedayError(
+        ErrorCode.InvalidArgument,
+        '--profile applies to runs in this process: a worker signs with its own credentials (AWS_PROFILE or environment.profile in the experiment).',
+        { exitCode: ExitCode.InvalidInput },
+      );
     }
     return (await import('./run-queued.js')).runQueued(globals, file, options);
   }
@@ -99,7 +107,10 @@ export async function runCommand(globals: GlobalOptions, file: string, options: 
   // One view per trial, closed before its summary is printed: a live frame redrawn after it would erase its end.
   let view: LiveView | undefined;
   const abort = new AbortController();
-  const stopListening = onInterrupt(() => abort.abort(), () => view);
+  const stopListening = onInterrupt(
+    () => abort.abort(),
+    () => view,
+  );
   try {
     const trials = options.trials ?? 1;
     const journals: Journal[] = [];
@@ -144,7 +155,11 @@ async function confirmPlan(loaded: LoadedExperiment, aws: AwsClientFactory, opti
   process.stderr.write(renderPlan(loaded, plan, calls));
   if (plan.refusal !== null || options.yes === true) return plan;
   if (process.stdin.isTTY !== true) {
-    throw new GamedayError(ErrorCode.InvalidArgument, 'A run against aws changes a live account and there is no terminal to confirm on: review the plan above (gameday plan) and add --yes.', { exitCode: ExitCode.InvalidInput });
+    throw new GamedayError(
+      ErrorCode.InvalidArgument,
+      'A run against aws changes a live account and there is no terminal to confirm on: review the plan above (gameday plan) and add --yes.',
+      { exitCode: ExitCode.InvalidInput },
+    );
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   const answer = await rl.question(`Run this plan against account ${plan.account ?? '?'} in ${plan.region}? [y/N] `);

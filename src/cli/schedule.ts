@@ -22,11 +22,20 @@ export async function scheduleAddCommand(globals: GlobalOptions, name: string, f
     experiments.push(experiment);
   }
   return withSchedules(options, async (schedules) => {
-    await schedules.add({ schedule: name, cron: options.cron, ...(options.tz === undefined ? {} : { tz: options.tz }), jitterMs: options.jitter, parallel: options.parallel, experiments });
+    await schedules.add({
+      schedule: name,
+      cron: options.cron,
+      ...(options.tz === undefined ? {} : { tz: options.tz }),
+      jitterMs: options.jitter,
+      parallel: options.parallel,
+      experiments,
+    });
     const added = (await schedules.list()).find((s) => s.name === name);
     const next = added?.next == null ? 'never' : new Date(added.next).toISOString();
     process.stdout.write(
-      globals.json ? `${JSON.stringify({ schedule: added })}\n` : `schedule ${name}: ${experiments.length} experiment(s) ${options.parallel ? 'in parallel' : 'in sequence'}, next game day ${next}\n`,
+      globals.json
+        ? `${JSON.stringify({ schedule: added })}\n`
+        : `schedule ${name}: ${experiments.length} experiment(s) ${options.parallel ? 'in parallel' : 'in sequence'}, next game day ${next}\n`,
     );
     return 0;
   });

@@ -32,7 +32,9 @@ function stackOptions(file: string | undefined, args: StackArgs): { parameters: 
     parameters[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   if (file === undefined && (Object.keys(parameters).length > 0 || args.stackName !== undefined)) {
-    throw new GamedayError(ErrorCode.InvalidArgument, '--parameter and --stack-name apply to a CloudFormation template given with --topology.', { exitCode: ExitCode.InvalidInput });
+    throw new GamedayError(ErrorCode.InvalidArgument, '--parameter and --stack-name apply to a CloudFormation template given with --topology.', {
+      exitCode: ExitCode.InvalidInput,
+    });
   }
   return { parameters, ...(args.stackName === undefined ? {} : { stackName: args.stackName }) };
 }
@@ -45,7 +47,9 @@ async function topologyOf(file: string | undefined, args: StackArgs = {}) {
   } catch (error) {
     const code = (error as { code?: string }).code;
     const why = code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
-    throw new GamedayError(ErrorCode.InvalidArgument, `Cannot use topology ${file ?? '(reference)'}: ${why.replace(/\.$/, '')}.`, { exitCode: ExitCode.InvalidInput });
+    throw new GamedayError(ErrorCode.InvalidArgument, `Cannot use topology ${file ?? '(reference)'}: ${why.replace(/\.$/, '')}.`, {
+      exitCode: ExitCode.InvalidInput,
+    });
   }
 }
 
@@ -61,7 +65,9 @@ export async function startSimRegion(topologyFile: string | undefined, speed: nu
   const { SimRegion } = await import('../sim/server.js');
   // The sim speaks plain errors (it imports nothing of gameday's); at this boundary one becomes a sentence with a code.
   const region = await SimRegion.start({ topology, speed, port }).catch((error: unknown) => {
-    throw new GamedayError(ErrorCode.Internal, `The simulated region did not start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new GamedayError(ErrorCode.Internal, `The simulated region did not start: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   });
   try {
     await region.world.ready(Math.max(10_000, BOOT_BUDGET_AWS_MS / speed));
@@ -87,6 +93,10 @@ export async function remoteSim(endpoint: string): Promise<{ outputs: Record<str
     // A region that does not say its speed is one from before it did: its speed is unknown, taken as the default 1.
     return { outputs: body.outputs, speed: typeof body.speed === 'number' && body.speed > 0 ? body.speed : 1 };
   } catch (error) {
-    throw new GamedayError(ErrorCode.InvalidArgument, `No simulated region answers at ${endpoint} (${error instanceof Error ? error.message : String(error)}); start one with 'gameday sim' or drop environment.endpoint.`, { exitCode: ExitCode.InvalidInput });
+    throw new GamedayError(
+      ErrorCode.InvalidArgument,
+      `No simulated region answers at ${endpoint} (${error instanceof Error ? error.message : String(error)}); start one with 'gameday sim' or drop environment.endpoint.`,
+      { exitCode: ExitCode.InvalidInput },
+    );
   }
 }

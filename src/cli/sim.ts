@@ -3,9 +3,15 @@ import type { GlobalOptions } from './output.js';
 import { speedFromEnvironment, startSimRegion } from './sim-host.js';
 
 /** `gameday sim`: runs a simulated region until interrupted, printing its endpoint and outputs. */
-export async function simCommand(globals: GlobalOptions, options: { topology?: string; speed?: number; port: number; parameter?: string[]; stackName?: string }): Promise<number> {
+export async function simCommand(
+  globals: GlobalOptions,
+  options: { topology?: string; speed?: number; port: number; parameter?: string[]; stackName?: string },
+): Promise<number> {
   const started = performance.now();
-  const region = await startSimRegion(options.topology, options.speed ?? speedFromEnvironment() ?? 1, options.port, { parameters: options.parameter, stackName: options.stackName });
+  const region = await startSimRegion(options.topology, options.speed ?? speedFromEnvironment() ?? 1, options.port, {
+    parameters: options.parameter,
+    stackName: options.stackName,
+  });
   // Listening before the ready line: a Ctrl-C right after it must stop the region, not kill the process.
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());

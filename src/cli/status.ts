@@ -19,7 +19,10 @@ export async function statusCommand(globals: GlobalOptions, runId: string | unde
 }
 
 function describeRun(s: RunStatus): string {
-  const lines = [`run ${s.runId}: ${s.experiment} (${s.file})`, `state: ${s.state}${s.phase === undefined || s.state === 'finished' ? '' : `, phase ${s.phase}`}${s.worker === undefined ? '' : `, worker ${s.worker}`}`];
+  const lines = [
+    `run ${s.runId}: ${s.experiment} (${s.file})`,
+    `state: ${s.state}${s.phase === undefined || s.state === 'finished' ? '' : `, phase ${s.phase}`}${s.worker === undefined ? '' : `, worker ${s.worker}`}`,
+  ];
   if (s.startedAt !== undefined) {
     const took = formatDuration((s.endedAt ?? Date.now()) - s.startedAt);
     lines.push(s.state === 'finished' ? `finished ${s.verdict === undefined ? '' : `${s.verdict.toUpperCase()} `}after ${took}` : `running for: ${took}`);

@@ -14,7 +14,10 @@ export async function validateCommand(globals: GlobalOptions, files: string[]): 
     try {
       const { experiment } = await loadExperimentFile(file, { registry, simOutputs: placeholderSimOutputs });
       if (globals.json) results.push({ file, valid: true, name: experiment.metadata.name });
-      else process.stdout.write(`ok: ${file}: experiment '${experiment.metadata.name}' is valid (${experiment.probes.length} probe(s), ${experiment.faults.length} fault(s))\n`);
+      else
+        process.stdout.write(
+          `ok: ${file}: experiment '${experiment.metadata.name}' is valid (${experiment.probes.length} probe(s), ${experiment.faults.length} fault(s))\n`,
+        );
     } catch (error) {
       if (globals.json && error instanceof ExperimentValidationError) results.push({ file, valid: false, issues: error.issues });
       else exitCode = Math.max(exitCode, reportError(error, { ...globals, json: false }));

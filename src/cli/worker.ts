@@ -47,7 +47,11 @@ export async function workerCommand(globals: GlobalOptions, options: WorkerComma
     process.once('SIGTERM', resolve);
   });
   const ready = { worker: worker.id, queue: `${connection.keys.prefix}:${connection.keys.queue}`, concurrency: options.concurrency };
-  process.stdout.write(globals.json ? `${JSON.stringify(ready)}\n` : `worker ${ready.worker} ready on queue ${ready.queue} (concurrency ${ready.concurrency}); Ctrl-C stops it after rolling back\n`);
+  process.stdout.write(
+    globals.json
+      ? `${JSON.stringify(ready)}\n`
+      : `worker ${ready.worker} ready on queue ${ready.queue} (concurrency ${ready.concurrency}); Ctrl-C stops it after rolling back\n`,
+  );
   const signal = await stopping;
   process.stderr.write(`${signal}: aborting the runs in progress; rollbacks are running\n`);
   await Promise.all([gameDays.close(), worker.close(`the worker was stopped (${signal})`)]);

@@ -93,7 +93,8 @@ export class ManualClock implements Clock {
     await settle();
     while (!done) {
       const next = this.#next();
-      if (next === undefined || next.at > end) throw new Error(`The work did not finish within ${limitMs}ms of virtual time (${this.#timers.length} sleeps pending).`);
+      if (next === undefined || next.at > end)
+        throw new Error(`The work did not finish within ${limitMs}ms of virtual time (${this.#timers.length} sleeps pending).`);
       await this.advance(next.at - this.#now);
     }
     return result;

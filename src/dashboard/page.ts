@@ -25,7 +25,8 @@ export interface DashboardState {
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 /** A time the page shows in the viewer's time zone (see LOCAL_TIMES), with the UTC instant on hover. */
-const time = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '—' : `<time datetime="${iso(ms)}" title="${iso(ms)}">${iso(ms)}</time>`);
+const time = (ms: number | null | undefined): string =>
+  ms === null || ms === undefined ? '—' : `<time datetime="${iso(ms)}" title="${iso(ms)}">${iso(ms)}</time>`;
 
 /** Rewrites each time into the viewer's zone and locale; without script the UTC instant stays readable. */
 const LOCAL_TIMES = `<script>for(const t of document.querySelectorAll('time[datetime]'))t.textContent=new Date(t.dateTime).toLocaleString(undefined,{year:'numeric',month:'short',day:'numeric',hour:'2-digit',minute:'2-digit',second:'2-digit',hourCycle:'h23',timeZoneName:'short'});</script>`;
@@ -40,7 +41,10 @@ function probeStates(metrics: Record<string, ProbeMetrics> | undefined): string 
   if (entries.length === 0) return '';
   const items = entries.map(([name, m]) => {
     const state = m.ok === null ? 'unknown' : m.ok ? 'ok' : 'failing';
-    const last = [m.lastValue === undefined ? undefined : `last value ${String(m.lastValue)}`, m.lastLatencyMs === null ? undefined : formatDuration(m.lastLatencyMs)].filter((x) => x !== undefined);
+    const last = [
+      m.lastValue === undefined ? undefined : `last value ${String(m.lastValue)}`,
+      m.lastLatencyMs === null ? undefined : formatDuration(m.lastLatencyMs),
+    ].filter((x) => x !== undefined);
     return `<li class="probe ${state}" data-probe="${esc(name)}"${m.reason === undefined ? '' : ` title="${esc(m.reason)}"`}>${esc(name)}: <span class="state">${state}</span>${last.length === 0 ? '' : ` <span class="last">(${esc(last.join(', '))})</span>`}</li>`;
   });
   return `<ul class="probes">${items.join('')}</ul>`;
@@ -60,12 +64,22 @@ function runsTable(runs: readonly DashboardRun[], empty: string): string {
     td(esc(r.experiment)),
     td(esc(r.state === 'finished' || r.phase === undefined ? r.state : `${r.state} (${r.phase})`)),
     td(r.state === 'finished' ? '' : probeStates(r.metrics)),
-    td(r.verdict === undefined ? '' : `<span class="verdict ${r.verdict === 'passed' ? 'passed' : 'bad'}">${esc(r.verdict)}</span>${r.reason === undefined ? '' : ` — ${esc(r.reason)}`}`),
+    td(
+      r.verdict === undefined
+        ? ''
+        : `<span class="verdict ${r.verdict === 'passed' ? 'passed' : 'bad'}">${esc(r.verdict)}</span>${r.reason === undefined ? '' : ` — ${esc(r.reason)}`}`,
+    ),
     td(`<span class="recovery">${esc(r.recovery ?? '')}</span>`),
     td(time(r.startedAt ?? r.submittedAt), 'nowrap started'),
     td(r.hasReport ? `<a class="report" href="/runs/${encodeURIComponent(r.runId)}/report">report</a>` : ''),
   ]);
-  return table('runs', ['run', 'experiment', 'state', 'probes', 'verdict', 'time to recovery', 'started', ''], rows, empty, (i) => ` data-run="${esc(runs[i]?.runId ?? '')}"`);
+  return table(
+    'runs',
+    ['run', 'experiment', 'state', 'probes', 'verdict', 'time to recovery', 'started', ''],
+    rows,
+    empty,
+    (i) => ` data-run="${esc(runs[i]?.runId ?? '')}"`,
+  );
 }
 
 const page = (title: string, body: string): string => `<!doctype html>
@@ -95,8 +109,17 @@ export function renderDashboard(s: DashboardState): string {
       td(`<a class="schedule-runs" href="/schedules/${encodeURIComponent(x.name)}">${started} run${started === 1 ? '' : 's'}</a>`),
     ];
   });
-  const windows = s.freezeWindows.map((w) => [td(esc(w.name)), td(time(w.from), 'nowrap'), td(time(w.to), 'nowrap'), td(esc(w.from <= now && now < w.to ? 'in effect' : w.to <= now ? 'ended' : 'upcoming')), td(esc(w.reason ?? ''))]);
-  const halt = s.halt === null ? '<p id="halt" class="running">Runs start normally (not halted).</p>' : `<p id="halt" class="halted">HALTED since ${time(s.halt.since)}: ${esc(s.halt.reason)}</p>`;
+  const windows = s.freezeWindows.map((w) => [
+    td(esc(w.name)),
+    td(time(w.from), 'nowrap'),
+    td(time(w.to), 'nowrap'),
+    td(esc(w.from <= now && now < w.to ? 'in effect' : w.to <= now ? 'ended' : 'upcoming')),
+    td(esc(w.reason ?? '')),
+  ]);
+  const halt =
+    s.halt === null
+      ? '<p id="halt" class="running">Runs start normally (not halted).</p>'
+      : `<p id="halt" class="halted">HALTED since ${time(s.halt.since)}: ${esc(s.halt.reason)}</p>`;
   return page(
     'gameday dashboard',
     `<h1>gameday</h1>

@@ -46,7 +46,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       schedules.runsBySchedule(),
       options.runs.freezeWindows.list(),
     ]);
-    return { at: Date.now(), halt, runs: await Promise.all(statuses.map(withJournal)), schedules: scheduleList, scheduleRuns: Object.fromEntries(scheduleRuns), freezeWindows };
+    return {
+      at: Date.now(),
+      halt,
+      runs: await Promise.all(statuses.map(withJournal)),
+      schedules: scheduleList,
+      scheduleRuns: Object.fromEntries(scheduleRuns),
+      freezeWindows,
+    };
   };
   const scheduleRuns = async (name: string): Promise<DashboardRun[] | undefined> => {
     const [known, byName] = await Promise.all([schedules.list(), schedules.runsBySchedule()]);
@@ -76,12 +83,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       if (schedule?.[1] !== undefined) {
         const name = decodeURIComponent(schedule[1]);
         const runs = await scheduleRuns(name);
-        if (runs === undefined) return send(res, 404, 'text/plain', `No schedule '${name}' is known to this queue, and no kept run was started by one of that name.\n`);
+        if (runs === undefined)
+          return send(res, 404, 'text/plain', `No schedule '${name}' is known to this queue, and no kept run was started by one of that name.\n`);
         return send(res, 200, 'text/html', renderScheduleRuns(name, runs));
       }
       send(res, 404, 'text/plain', 'Not found.\n');
     };
-    handle().catch((error: unknown) => send(res, 500, 'text/plain', `The dashboard could not read the queue: ${error instanceof Error ? error.message : String(error)}\n`));
+    handle().catch((error: unknown) =>
+      send(res, 500, 'text/plain', `The dashboard could not read the queue: ${error instanceof Error ? error.message : String(error)}\n`),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -77,7 +77,9 @@ const probeMeasurementSchema = z.object({
   sampleErrorRate: z.number().nullable(),
   errorRate: bracketSchema.nullable(),
   downtime: duration('Time this probe was out of tolerance within the fault window'),
-  transitions: z.array(z.object({ to: z.enum(['ok', 'failing']), at: bracketSchema.meta({ description: `When the probe changed state: ${TIME_BASE}, since the run started.` }) })),
+  transitions: z.array(
+    z.object({ to: z.enum(['ok', 'failing']), at: bracketSchema.meta({ description: `When the probe changed state: ${TIME_BASE}, since the run started.` }) }),
+  ),
   valueChanges: z
     .array(z.object({ from: z.union([z.string(), z.number(), z.boolean()]), to: z.union([z.string(), z.number(), z.boolean()]), at: bracketSchema }))
     .meta({ description: 'Changes of the observed value (DNS answers, a status), in tolerance or not; at most 100.' }),
@@ -95,10 +97,10 @@ export const objectiveResultSchema = z.object({
   objective: z.enum(['rto', 'rpo', 'maxErrorRate', 'maxP99Latency', 'switchover']),
   target: z.number(),
   unit: z.enum(['ms', 'ratio', 'writes']),
-  timeBase: z
-    .enum(['aws', 'real'])
-    .optional()
-    .meta({ description: "For unit ms: 'aws' when target, measured, uncertainty and margin are AWS time as declared in the experiment (wall-clock ms × environment.speed; see `wall`), 'real' for latencies, which are never scaled." }),
+  timeBase: z.enum(['aws', 'real']).optional().meta({
+    description:
+      "For unit ms: 'aws' when target, measured, uncertainty and margin are AWS time as declared in the experiment (wall-clock ms × environment.speed; see `wall`), 'real' for latencies, which are never scaled.",
+  }),
   wall: z
     .object({ target: z.number(), measured: z.number().nullable() })
     .optional()
@@ -107,7 +109,9 @@ export const objectiveResultSchema = z.object({
   measured: z.number().nullable(),
   uncertainty: z.number().nullable(),
   margin: z.number().nullable().meta({ description: 'target − measured; negative when missed.' }),
-  status: z.enum(OBJECTIVE_STATUSES).meta({ description: 'pass, fail, or not-evaluated (the run was aborted by the operator or a stop condition before the objective could be judged).' }),
+  status: z
+    .enum(OBJECTIVE_STATUSES)
+    .meta({ description: 'pass, fail, or not-evaluated (the run was aborted by the operator or a stop condition before the objective could be judged).' }),
   detail: z.string(),
 });
 
@@ -136,7 +140,15 @@ export const journalSchema = z.object({
   endedAt: z.string(),
   durationMs: z.number().meta({ description: 'Wall-clock ms the run took.' }),
   verdict: z.object({ status: z.enum(VERDICTS), reason: z.string(), exitCode: z.number().int() }),
-  phases: z.array(z.object({ name: z.string(), startedAt: ms, endedAt: ms.nullable(), status: z.enum(['completed', 'failed', 'aborted', 'skipped']), detail: z.string().optional() })),
+  phases: z.array(
+    z.object({
+      name: z.string(),
+      startedAt: ms,
+      endedAt: ms.nullable(),
+      status: z.enum(['completed', 'failed', 'aborted', 'skipped']),
+      detail: z.string().optional(),
+    }),
+  ),
   targets: z.array(
     z.object({
       fault: z.string(),
@@ -183,9 +195,7 @@ export const journalSchema = z.object({
       report: z
         .object({
           summary: z.string(),
-          lostWrites: z
-            .object({ count: z.number(), window: bracketSchema.nullable(), acknowledged: z.number(), duplicates: z.number() })
-            .optional(),
+          lostWrites: z.object({ count: z.number(), window: bracketSchema.nullable(), acknowledged: z.number(), duplicates: z.number() }).optional(),
           error: z.string().optional(),
           data: z.record(z.string(), z.unknown()).optional(),
         })
@@ -214,10 +224,9 @@ export const journalSchema = z.object({
     timeToRecovery: duration('From the injection to the start of the first stable window').nullable(),
     downtime: duration('Time at least one measured probe was out of tolerance within the fault window'),
     errorRate: bracketSchema.nullable().meta({ description: 'Share of the fault window at least one measured probe was out of tolerance.' }),
-    requests: errorShareSchema
-      .nullable()
-      .optional()
-      .meta({ description: 'The error rate users met: request probes (http, tcp, dns, sql: those that time a request) out of tolerance; null without such probes.' }),
+    requests: errorShareSchema.nullable().optional().meta({
+      description: 'The error rate users met: request probes (http, tcp, dns, sql: those that time a request) out of tolerance; null without such probes.',
+    }),
     resourceState: errorShareSchema
       .nullable()
       .optional()
@@ -226,7 +235,16 @@ export const journalSchema = z.object({
     probes: z.record(z.string(), probeMeasurementSchema),
   }),
   objectives: z.array(objectiveResultSchema),
-  stopConditions: z.array(z.object({ name: z.string(), probe: z.string().optional(), alarm: z.string().optional(), condition: z.string(), trippedAt: ms.nullable(), detail: z.string().optional() })),
+  stopConditions: z.array(
+    z.object({
+      name: z.string(),
+      probe: z.string().optional(),
+      alarm: z.string().optional(),
+      condition: z.string(),
+      trippedAt: ms.nullable(),
+      detail: z.string().optional(),
+    }),
+  ),
 });
 
 export type Journal = z.infer<typeof journalSchema>;
@@ -290,7 +308,8 @@ export function decodeSamples(encoded: Journal['probes'][number]['samples']): Sa
 
 /** Shifts every time in a measurement so that `origin` becomes 0. */
 export function relativeMeasurement(m: Measurement, origin: number, measuredProbes: string[]): Journal['measurement'] {
-  const b = (x: Bracket | null): Bracket | null => (x === null ? null : { value: round(x.value - origin), lower: round(x.lower - origin), upper: round(x.upper - origin) });
+  const b = (x: Bracket | null): Bracket | null =>
+    x === null ? null : { value: round(x.value - origin), lower: round(x.lower - origin), upper: round(x.upper - origin) };
   const d = (x: Bracket): Bracket => ({ value: round(x.value), lower: round(x.lower), upper: round(x.upper) });
   const dn = (x: Bracket | null): Bracket | null => (x === null ? null : d(x));
   const probes: Journal['measurement']['probes'] = {};

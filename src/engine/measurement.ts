@@ -107,7 +107,13 @@ export function errorShare(probes: MeasureInput['probes'], names: readonly strin
   const downtime = window === null ? exact(0) : clipDuration(union, window.start, window.end);
   const length = window === null ? 0 : window.end - window.start;
   const inWindow = window === null ? [] : chosen.flatMap((p) => p.samples.filter((s) => s.end >= window.start && s.start < window.end));
-  return { probes: chosen.map((p) => p.name), downtime, errorRate: length > 0 ? ratio(downtime, length) : null, samples: inWindow.length, failedSamples: inWindow.filter((s) => !s.ok).length };
+  return {
+    probes: chosen.map((p) => p.name),
+    downtime,
+    errorRate: length > 0 ? ratio(downtime, length) : null,
+    samples: inWindow.length,
+    failedSamples: inWindow.filter((s) => !s.ok).length,
+  };
 }
 
 export interface MeasureInput {
@@ -257,7 +263,8 @@ export function measure(input: MeasureInput): Measurement {
   const union = unionSpans(measuredSpans);
   // A failure whose bracket reaches past the start of the fault call may be its impact even when its midpoint falls
   // just before (a request in flight when the fault landed): judge by what the bracket allows, not by the estimate.
-  const impactAt = injectedAt === null ? null : (union.find((s) => s.start.upper >= injectedAt.lower && (s.end === null || s.end.upper >= injectedAt.lower))?.start ?? null);
+  const impactAt =
+    injectedAt === null ? null : (union.find((s) => s.start.upper >= injectedAt.lower && (s.end === null || s.end.upper >= injectedAt.lower))?.start ?? null);
   const recoveredAt = findRecovery(union, input);
   const downtime = window === null ? exact(0) : clipDuration(union, window.start, window.end);
   const length = window === null ? 0 : window.end - window.start;

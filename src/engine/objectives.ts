@@ -32,16 +32,41 @@ export function checkObjectives(objectives: Objectives, ctx: ObjectiveContext): 
   const out: ObjectiveResult[] = [];
   const on = (o: ProbedObjective): { probes: string[] } => ({ probes: [...probesOf[o]] });
   if (objectives.rpo !== undefined) {
-    const rpo = { ...checkRpo(objectives.rpo, ctx.reports.filter((r) => probesOf.rpo.includes(r.name)), speed), ...on('rpo') };
+    const rpo = {
+      ...checkRpo(
+        objectives.rpo,
+        ctx.reports.filter((r) => probesOf.rpo.includes(r.name)),
+        speed,
+      ),
+      ...on('rpo'),
+    };
     out.push(rpo.unit === 'ms' ? awsTime(rpo, speed) : rpo);
   }
   const rto = objectiveTarget(objectives, 'rto');
   if (rto !== undefined) {
     const target = rto.target;
-    const ttr = m.timeToRecovery === null ? null : { value: m.timeToRecovery.value * speed, lower: m.timeToRecovery.lower * speed, upper: m.timeToRecovery.upper * speed };
+    const ttr =
+      m.timeToRecovery === null
+        ? null
+        : { value: m.timeToRecovery.value * speed, lower: m.timeToRecovery.lower * speed, upper: m.timeToRecovery.upper * speed };
     const covers = ` (${probesOf.rto.join(', ')})`;
     if (ttr === null) {
-      out.push(awsTime({ objective: 'rto', target, unit: 'ms', ...on('rto'), measured: null, uncertainty: null, margin: null, status: 'fail', detail: `not recovered${covers}, RTO ${formatDuration(target)}` }, speed));
+      out.push(
+        awsTime(
+          {
+            objective: 'rto',
+            target,
+            unit: 'ms',
+            ...on('rto'),
+            measured: null,
+            uncertainty: null,
+            margin: null,
+            status: 'fail',
+            detail: `not recovered${covers}, RTO ${formatDuration(target)}`,
+          },
+          speed,
+        ),
+      );
     } else {
       const u = uncertainty(ttr);
       out.push(
@@ -70,7 +95,17 @@ export function checkObjectives(objectives: Objectives, ctx: ObjectiveContext): 
     const rate = share.errorRate;
     out.push(
       rate === null
-        ? { objective: 'maxErrorRate', target, unit: 'ratio', ...on('maxErrorRate'), measured: null, uncertainty: null, margin: null, status: 'fail', detail: 'no fault window to measure an error rate over' }
+        ? {
+            objective: 'maxErrorRate',
+            target,
+            unit: 'ratio',
+            ...on('maxErrorRate'),
+            measured: null,
+            uncertainty: null,
+            margin: null,
+            status: 'fail',
+            detail: 'no fault window to measure an error rate over',
+          }
         : {
             objective: 'maxErrorRate',
             target,
@@ -117,7 +152,18 @@ export function notEvaluated(objectives: Objectives, probesOf: ObjectiveContext[
   const out: ObjectiveResult[] = [];
   const skip = (objective: ObjectiveResult['objective'], target: number, unit: ObjectiveResult['unit'], probes: readonly string[]): void => {
     const timeBase = unit !== 'ms' ? {} : { timeBase: objective === 'maxP99Latency' ? ('real' as const) : ('aws' as const) };
-    out.push({ objective, target, unit, ...timeBase, probes: [...probes], measured: null, uncertainty: null, margin: null, status: 'not-evaluated', detail: `not evaluated (aborted): ${reason}` });
+    out.push({
+      objective,
+      target,
+      unit,
+      ...timeBase,
+      probes: [...probes],
+      measured: null,
+      uncertainty: null,
+      margin: null,
+      status: 'not-evaluated',
+      detail: `not evaluated (aborted): ${reason}`,
+    });
   };
   const rpo = objectives.rpo;
   if (rpo !== undefined) {
@@ -141,9 +187,19 @@ export function notEvaluated(objectives: Objectives, probesOf: ObjectiveContext[
 function checkRpo(rpo: { writes: number } | { ms: number }, reports: readonly { name: string; report: ProbeReport }[], speed: number): ObjectiveResult {
   const ledgers = reports.filter((r) => r.report.lostWrites !== undefined || r.report.error !== undefined);
   const broken = ledgers.find((r) => r.report.lostWrites === undefined);
-  const base = 'writes' in rpo ? { objective: 'rpo' as const, target: rpo.writes, unit: 'writes' as const } : { objective: 'rpo' as const, target: rpo.ms, unit: 'ms' as const };
+  const base =
+    'writes' in rpo
+      ? { objective: 'rpo' as const, target: rpo.writes, unit: 'writes' as const }
+      : { objective: 'rpo' as const, target: rpo.ms, unit: 'ms' as const };
   if (ledgers.length === 0 || broken !== undefined) {
-    return { ...base, measured: null, uncertainty: null, margin: null, status: 'fail', detail: broken === undefined ? 'no write ledger reported' : `ledger ${broken.name} could not be read back: ${broken.report.error ?? 'no report'}` };
+    return {
+      ...base,
+      measured: null,
+      uncertainty: null,
+      margin: null,
+      status: 'fail',
+      detail: broken === undefined ? 'no write ledger reported' : `ledger ${broken.name} could not be read back: ${broken.report.error ?? 'no report'}`,
+    };
   }
   const lost = ledgers.reduce((n, r) => n + (r.report.lostWrites?.count ?? 0), 0);
   const acknowledged = ledgers.reduce((n, r) => n + (r.report.lostWrites?.acknowledged ?? 0), 0);
@@ -181,13 +237,25 @@ function checkSwitchover(o: { probe: string; within: number; to?: string | undef
   const pm = m.probes[o.probe];
   const injected = m.injectedAt;
   const wanted = o.to === undefined ? '' : ` to ${o.to}`;
-  if (pm === undefined || injected === null) return { ...base, measured: null, uncertainty: null, margin: null, status: 'fail', detail: `nothing was injected, so probe ${o.probe} could not switch` };
+  if (pm === undefined || injected === null)
+    return { ...base, measured: null, uncertainty: null, margin: null, status: 'fail', detail: `nothing was injected, so probe ${o.probe} could not switch` };
   const changes = pm.endpointChanges.length > 0 ? pm.endpointChanges : pm.valueChanges;
   const change = changes.find((c) => c.at.upper >= injected.lower && (o.to === undefined || String(c.to) === o.to));
   if (change === undefined) {
-    return { ...base, measured: null, uncertainty: null, margin: null, status: 'fail', detail: `probe ${o.probe} never switched${wanted} after the injection, limit ${formatDuration(o.within)}` };
+    return {
+      ...base,
+      measured: null,
+      uncertainty: null,
+      margin: null,
+      status: 'fail',
+      detail: `probe ${o.probe} never switched${wanted} after the injection, limit ${formatDuration(o.within)}`,
+    };
   }
-  const after = { value: (change.at.value - injected.value) * speed, lower: Math.max(0, change.at.lower - injected.upper) * speed, upper: (change.at.upper - injected.lower) * speed };
+  const after = {
+    value: (change.at.value - injected.value) * speed,
+    lower: Math.max(0, change.at.lower - injected.upper) * speed,
+    upper: (change.at.upper - injected.lower) * speed,
+  };
   const u = uncertainty(after);
   return {
     ...base,

@@ -43,7 +43,6 @@ export interface RunRecord {
   reason: string;
 }
 
-
 const round = (n: number): number => Math.round(n * 1_000) / 1_000;
 
 /** Builds the journal. The only place its shape is made. */
@@ -68,7 +67,11 @@ export function buildJournal(r: RunRecord, registry: Registry): Journal {
   // Objectives are about the response to a fault: with nothing injected there is nothing to judge, and a run stopped
   // before the end (an operator, a stop condition) is neither a met nor a missed objective.
   const objectives =
-    r.injectedAt === null ? [] : r.verdict === 'aborted' ? notEvaluated(e.objectives, probesOf, r.reason) : checkObjectives(e.objectives, { measurement: m, samples, probesOf, speed: r.speed, reports });
+    r.injectedAt === null
+      ? []
+      : r.verdict === 'aborted'
+        ? notEvaluated(e.objectives, probesOf, r.reason)
+        : checkObjectives(e.objectives, { measurement: m, samples, probesOf, speed: r.speed, reports });
   let verdict = r.verdict;
   let reason = r.reason;
   if (verdict === 'passed') {
@@ -81,7 +84,10 @@ export function buildJournal(r: RunRecord, registry: Registry): Journal {
       reason = `objective${missed.length > 1 ? 's' : ''} missed: ${missed.map((o) => `${o.objective} (${o.detail})`).join('; ')}`;
     } else {
       const ttr = m.timeToRecovery;
-      const impact = m.impactAt === null ? 'no impact observed' : `recovered in ${formatDuration((ttr?.value ?? 0) * r.speed)} ±${formatDuration((ttr === null ? 0 : uncertainty(ttr)) * r.speed)}${r.speed === 1 ? '' : ' AWS-equivalent'}`;
+      const impact =
+        m.impactAt === null
+          ? 'no impact observed'
+          : `recovered in ${formatDuration((ttr?.value ?? 0) * r.speed)} ±${formatDuration((ttr === null ? 0 : uncertainty(ttr)) * r.speed)}${r.speed === 1 ? '' : ' AWS-equivalent'}`;
       reason = `${impact}; ${objectives.length === 0 ? 'no objectives declared' : `all ${objectives.length} objective(s) met`}`;
     }
   }
@@ -119,7 +125,11 @@ export function buildJournal(r: RunRecord, registry: Registry): Journal {
     targets: r.targets,
     guards: r.guards,
     audit: {
-      calls: r.audit.map(({ epochMs, ...rest }) => ({ ...rest, at: Math.round((epochMs - r.startedEpochMs) * 1_000) / 1_000, durationMs: Math.round(rest.durationMs * 1_000) / 1_000 })),
+      calls: r.audit.map(({ epochMs, ...rest }) => ({
+        ...rest,
+        at: Math.round((epochMs - r.startedEpochMs) * 1_000) / 1_000,
+        durationMs: Math.round(rest.durationMs * 1_000) / 1_000,
+      })),
       dropped: r.auditDropped,
     },
     activities: r.activities,

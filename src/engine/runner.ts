@@ -18,7 +18,10 @@ export type { StopConditionState } from './stop-conditions.js';
 
 /** A run id that sorts by start time and names the run in logs, locks and CloudTrail session names. */
 export function newRunId(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `gd-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 

@@ -39,7 +39,13 @@ function firstEndingAfter(samples: readonly Sample[], t: number): number {
  * `failingSince` is when the probe's current failing streak began (the sampler tracks it), or `null` when it is ok.
  * Only the window is read, so a long run does not make each evaluation slower. Returns why it trips, or `null`.
  */
-export function evaluateStopCondition(s: StopConditionSpec, samples: readonly Sample[], since: number, now: number, failingSince: number | null): string | null {
+export function evaluateStopCondition(
+  s: StopConditionSpec,
+  samples: readonly Sample[],
+  since: number,
+  now: number,
+  failingSince: number | null,
+): string | null {
   if (s.failingFor !== undefined) {
     if (failingSince === null) return null;
     const from = Math.max(since, failingSince);
@@ -107,7 +113,8 @@ export class StopConditionWatch {
     );
     for (const sc of this.#alarmConditions) {
       const alarm = states.get(sc.spec.alarm ?? '');
-      if (alarm === undefined) throw new RunStop('errored', `stop condition '${sc.name}' watches CloudWatch alarm ${sc.spec.alarm ?? ''}, which does not exist`);
+      if (alarm === undefined)
+        throw new RunStop('errored', `stop condition '${sc.name}' watches CloudWatch alarm ${sc.spec.alarm ?? ''}, which does not exist`);
       if (alarm.state === 'ALARM') return { sc, why: `alarm ${sc.spec.alarm ?? ''} is in ALARM (${alarm.reason ?? 'no reason given'})` };
     }
     return undefined;
@@ -130,7 +137,11 @@ export class StopConditionWatch {
           hit = await this.firstInAlarm(signal);
         } catch (error) {
           // An unreadable alarm is an unwatched stop condition: stop rather than carry on blind.
-          this.#o.onFailure(error instanceof RunStop ? error : new RunStop('errored', `the stop condition alarms could not be read: ${error instanceof Error ? error.message : String(error)}`));
+          this.#o.onFailure(
+            error instanceof RunStop
+              ? error
+              : new RunStop('errored', `the stop condition alarms could not be read: ${error instanceof Error ? error.message : String(error)}`),
+          );
           return;
         }
         if (hit === undefined) continue;

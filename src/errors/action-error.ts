@@ -35,7 +35,10 @@ export class AwsCallError extends GamedayError {
     const fault = err?.$fault === 'client' || err?.$fault === 'server' ? err.$fault : 'unknown';
     const detail = typeof err?.message === 'string' && err.message !== '' ? `: ${err.message}` : '';
     // Without credentials nothing reached AWS: the SDK's own sentence (where it looked) says it better than "refused".
-    const message = awsName === 'CredentialsProviderError' && typeof err.message === 'string' ? `${err.message.replace(/\.$/, '')}; ${operation} was not sent.` : `AWS refused ${operation} (${awsName})${detail.replace(/\.?$/, '.')}`;
+    const message =
+      awsName === 'CredentialsProviderError' && typeof err.message === 'string'
+        ? `${err.message.replace(/\.$/, '')}; ${operation} was not sent.`
+        : `AWS refused ${operation} (${awsName})${detail.replace(/\.?$/, '.')}`;
     super(ErrorCode.AwsCallFailed, message, { cause });
     this.awsName = awsName;
     this.fault = fault;

@@ -89,7 +89,9 @@ function parseIso(text: string): DurationParse {
   const m = ISO.exec(input);
   // `P` and `PT` alone match the pattern but name no length.
   if (m === null || /^PT?$/.test(input) || input.endsWith('T')) {
-    const why = /^P(?:\d+(?:\.\d+)?[YW]|[^T]*\d+(?:\.\d+)?M)/.test(input) ? ': years, months and weeks vary in length; use days (D) and a time part (T…H…M…S)' : '';
+    const why = /^P(?:\d+(?:\.\d+)?[YW]|[^T]*\d+(?:\.\d+)?M)/.test(input)
+      ? ': years, months and weeks vary in length; use days (D) and a time part (T…H…M…S)'
+      : '';
     return { ok: false, reason: `'${text}' is not an ISO 8601 duration${why} (use e.g. ${ISO_EXAMPLES})` };
   }
   const [d, h, min, s] = [m[1], m[2], m[3], m[4]].map((x) => Number(x ?? 0));

@@ -15,7 +15,11 @@ export const duration = () =>
       ctx.addIssue({ code: 'custom', message: parsed.reason, input: text });
       return z.NEVER;
     })
-    .meta({ description: `A duration with its unit, e.g. ${DURATION_EXAMPLES}, or ISO 8601 as FIS writes it (PT5M).`, examples: ['30s', '5m', 'PT5M'], pattern: DURATION_PATTERN });
+    .meta({
+      description: `A duration with its unit, e.g. ${DURATION_EXAMPLES}, or ISO 8601 as FIS writes it (PT5M).`,
+      examples: ['30s', '5m', 'PT5M'],
+      pattern: DURATION_PATTERN,
+    });
 
 /** A fraction: `5%` or `0.05`. Parsed to a number in [0, 1]. */
 export const fraction = () =>
@@ -43,9 +47,7 @@ export const selection = () =>
 
 /** Names of probes, faults and rollbacks: referenced elsewhere, so kept simple. */
 export const stepName = () =>
-  z
-    .string()
-    .regex(/^[A-Za-z][A-Za-z0-9_-]{0,62}$/, { error: 'a name must start with a letter and hold only letters, digits, - and _ (at most 63)' });
+  z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,62}$/, { error: 'a name must start with a letter and hold only letters, digits, - and _ (at most 63)' });
 
 /** Describes a value's type the way a YAML author thinks of it. */
 export function describe(value: unknown): string {

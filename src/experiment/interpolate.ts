@@ -70,7 +70,10 @@ export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, sim?: Rea
         }
         const found = sim[key];
         if (found !== undefined) return found;
-        problems.push({ path, message: `the simulated region has no output '${key}'${didYouMean(key, Object.keys(sim))}; it has ${listSome(Object.keys(sim))}` });
+        problems.push({
+          path,
+          message: `the simulated region has no output '${key}'${didYouMean(key, Object.keys(sim))}; it has ${listSome(Object.keys(sim))}`,
+        });
         return whole;
       }
       const m = ENV.exec(inner);

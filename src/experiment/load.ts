@@ -63,7 +63,11 @@ export async function loadExperimentText(text: string, file: string, options: Lo
       simOutputs = await options.simOutputs(topology, environment.endpoint);
     }
   }
-  return parseExperiment(text, file, { registry: options.registry, ...(options.env === undefined ? {} : { env: options.env }), ...(simOutputs === undefined ? {} : { simOutputs }) });
+  return parseExperiment(text, file, {
+    registry: options.registry,
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(simOutputs === undefined ? {} : { simOutputs }),
+  });
 }
 
 /** The environment block as written, read leniently before validation (which reports any problem in it). */
@@ -98,7 +102,9 @@ export function parseExperiment(text: string, file: string, options: Resolved): 
     throw new ExperimentValidationError([{ file, line: pos.line, column: pos.col, path: '', message: `broken YAML: ${message}` }]);
   }
   if (doc.contents === null || (isScalar(doc.contents) && (doc.contents.value === null || doc.contents.value === ''))) {
-    throw new ExperimentValidationError([{ file, path: '', message: 'the file is empty; an experiment needs at least apiVersion, metadata, probes and faults' }]);
+    throw new ExperimentValidationError([
+      { file, path: '', message: 'the file is empty; an experiment needs at least apiVersion, metadata, probes and faults' },
+    ]);
   }
   if (!isMap(doc.contents)) {
     const got = isSeq(doc.contents) ? 'a list' : 'a single value';
@@ -155,14 +161,16 @@ function toIssues(raw: z.core.$ZodIssue, data: unknown, schema: z.ZodType, issue
         const known = discriminator === 'probe' ? registry.probes.map((p) => p.id) : registry.actions.map((a) => a.id);
         const kind = discriminator === 'probe' ? 'probe' : 'action';
         if (value === undefined) return [issue(tagPath, `${kind} is required (one of ${known.join(', ')})`)];
-        if (typeof value !== 'string') return [issue(tagPath, `expected the id of a${kind === 'action' ? 'n' : ''} ${kind} (one of ${known.join(', ')}), got ${describe(value)}`)];
+        if (typeof value !== 'string')
+          return [issue(tagPath, `expected the id of a${kind === 'action' ? 'n' : ''} ${kind} (one of ${known.join(', ')}), got ${describe(value)}`)];
         return [issue(tagPath, `unknown ${kind} '${String(value)}'${didYouMean(String(value), known)}; known ${kind}s: ${known.join(', ')}`)];
       }
       // A value that may be written two ways (3m, or { within: 3m, probes }): report what the form it is written in lacks.
       const input = valueAt(data, path);
       const isMapInput = typeof input === 'object' && input !== null && !Array.isArray(input);
       const branch = raw.errors.find((issues) => issues.some((i) => i.path.length > 0 || i.code === 'unrecognized_keys') === isMapInput);
-      if (branch !== undefined && branch.length > 0) return branch.flatMap((i) => toIssues({ ...i, path: [...path, ...i.path] } as z.core.$ZodIssue, data, schema, issue, registry));
+      if (branch !== undefined && branch.length > 0)
+        return branch.flatMap((i) => toIssues({ ...i, path: [...path, ...i.path] } as z.core.$ZodIssue, data, schema, issue, registry));
       return [issue(path, raw.message)];
     }
     case 'invalid_type': {
@@ -246,12 +254,13 @@ function allowedKeys(schema: unknown, path: Path, data: unknown): string[] {
     if (def.type === 'union' && def.options !== undefined) {
       const tag = def.discriminator;
       const options = def.options.map(unwrap);
-      const pick = tag !== undefined && value !== null && typeof value === 'object'
-        ? options.find((o) => {
-            const lit = o._zod.def.shape?.[tag] as { _zod: { def: { values?: unknown[] } } } | undefined;
-            return lit?._zod.def.values?.includes((value as Record<string, unknown>)[tag]) === true;
-          })
-        : undefined;
+      const pick =
+        tag !== undefined && value !== null && typeof value === 'object'
+          ? options.find((o) => {
+              const lit = o._zod.def.shape?.[tag] as { _zod: { def: { values?: unknown[] } } } | undefined;
+              return lit?._zod.def.values?.includes((value as Record<string, unknown>)[tag]) === true;
+            })
+          : undefined;
       s = pick ?? options[0];
     }
   };

@@ -10,10 +10,9 @@ export const safetyPolicy = z
       .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "expected an AWS region such as 'us-east-1'" }))
       .default([])
       .meta({ description: 'Regions the run may act in; empty allows the environment’s region.' }),
-    requireTags: z
-      .record(z.string(), z.string())
-      .optional()
-      .meta({ description: 'Opt-in: only resources carrying every one of these tags can be selected, whatever the targets say (for example gameday:allowed: "true").' }),
+    requireTags: z.record(z.string(), z.string()).optional().meta({
+      description: 'Opt-in: only resources carrying every one of these tags can be selected, whatever the targets say (for example gameday:allowed: "true").',
+    }),
     maxTargets: z.number().int().min(1).optional().meta({ description: 'Most resources the whole run may touch.' }),
     maxTargetsPerFault: z.number().int().min(1).optional().meta({ description: 'Most resources one fault may touch.' }),
     maxGroupPercent: z.number().min(0).max(100).optional().meta({ description: 'Largest share (%) of an Auto Scaling group’s instances one run may touch.' }),

@@ -48,15 +48,21 @@ const environment = z
       .string()
       .regex(/^[\w+=,.@-]{1,128}$/, { error: 'expected a profile name of ~/.aws/config, such as prod-chaos' })
       .optional()
-      .meta({ description: 'aws only: named profile (~/.aws/config, SSO profiles included) of the credentials; default AWS_PROFILE, then the SDK’s default chain. With roleArn, the profile’s credentials assume the role.' }),
+      .meta({
+        description:
+          'aws only: named profile (~/.aws/config, SSO profiles included) of the credentials; default AWS_PROFILE, then the SDK’s default chain. With roleArn, the profile’s credentials assume the role.',
+      }),
     retryMode: z.enum(['standard', 'adaptive']).optional().meta({
-      description: 'SDK retry mode of every AWS call; default adaptive for aws (backs off client-side when throttled, sparing the production workload’s share of the API limits), standard for sim and localstack.',
+      description:
+        'SDK retry mode of every AWS call; default adaptive for aws (backs off client-side when throttled, sparing the production workload’s share of the API limits), standard for sim and localstack.',
     }),
     maxAttempts: z.number().int().min(1).max(10).optional().meta({ description: 'Attempts per AWS call, the first included; default 3.' }),
     endpoint: z
       .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
       .optional()
-      .meta({ description: 'Endpoint of every AWS service (LocalStack, a running `gameday sim`); default: the SDK’s, or an in-process simulated region for sim.' }),
+      .meta({
+        description: 'Endpoint of every AWS service (LocalStack, a running `gameday sim`); default: the SDK’s, or an in-process simulated region for sim.',
+      }),
     speed: z.number().positive().max(1_000).default(1).meta({ description: 'sim only: divides every AWS duration (60 runs a minute of AWS time per second).' }),
     topology: z.string().optional().meta({ description: 'sim only: topology file, relative to the experiment; default the reference architecture.' }),
   })
@@ -102,10 +108,10 @@ const rpo = z
   })
   .meta({ description: "Recovery point objective: lost writes ('0 writes') or a window of writes (5s)." });
 
-const objectiveProbes = z
-  .array(z.string())
-  .min(1)
-  .meta({ description: 'Probes this objective is measured on; default objectives.probes, else every probe (rto, rpo) or the request probes: http, tcp, dns, sql (maxErrorRate, maxP99Latency).' });
+const objectiveProbes = z.array(z.string()).min(1).meta({
+  description:
+    'Probes this objective is measured on; default objectives.probes, else every probe (rto, rpo) or the request probes: http, tcp, dns, sql (maxErrorRate, maxP99Latency).',
+});
 
 const objectives = z.strictObject({
   rto: z
@@ -116,7 +122,9 @@ const objectives = z.strictObject({
   maxErrorRate: z
     .union([fraction(), z.strictObject({ max: fraction(), probes: objectiveProbes.optional() })])
     .optional()
-    .meta({ description: 'Largest share of the fault window its probes (default: the request probes) may be out of tolerance (1%, or { max: 1%, probes: [...] }).' }),
+    .meta({
+      description: 'Largest share of the fault window its probes (default: the request probes) may be out of tolerance (1%, or { max: 1%, probes: [...] }).',
+    }),
   maxP99Latency: z
     .union([duration(), z.strictObject({ max: duration(), probes: objectiveProbes.optional() })])
     .optional()
@@ -129,11 +137,10 @@ const objectives = z.strictObject({
     })
     .optional()
     .meta({ description: 'Failover time: how soon after the injection a probe sees the switch to the other site or primary.' }),
-  probes: z
-    .array(z.string())
-    .min(1)
-    .optional()
-    .meta({ description: 'Default probes of the objectives that do not name their own (a latency objective keeps only the request probes among them); default: see each objective.' }),
+  probes: z.array(z.string()).min(1).optional().meta({
+    description:
+      'Default probes of the objectives that do not name their own (a latency objective keeps only the request probes among them); default: see each objective.',
+  }),
 });
 
 const stopCondition = z
@@ -227,11 +234,18 @@ function union(key: string, variants: z.ZodObject[]): z.ZodType {
  */
 export function buildExperimentSchema(registry: Registry): z.ZodType<Experiment, unknown> {
   const probes = registry.probes.map((p) =>
-    z.strictObject({ ...probeCommon, probe: z.literal(p.id), args: p.args.prefault({}), tolerance: p.tolerance.optional() }).meta({ title: p.id, description: p.summary }),
+    z
+      .strictObject({ ...probeCommon, probe: z.literal(p.id), args: p.args.prefault({}), tolerance: p.tolerance.optional() })
+      .meta({ title: p.id, description: p.summary }),
   );
   const faults = registry.actions.map((a) =>
     z
-      .strictObject({ ...faultCommon, action: z.literal(a.id), args: a.args.prefault({}), ...(a.targetType === undefined ? {} : { targets: targets.meta({ description: `Which ${a.targetType} resources to act on.` }) }) })
+      .strictObject({
+        ...faultCommon,
+        action: z.literal(a.id),
+        args: a.args.prefault({}),
+        ...(a.targetType === undefined ? {} : { targets: targets.meta({ description: `Which ${a.targetType} resources to act on.` }) }),
+      })
       .meta({ title: a.id, description: a.summary }),
   );
   const rollbacks = registry.actions.map((a) =>

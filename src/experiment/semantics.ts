@@ -23,7 +23,10 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
     else probeNames.set(p.name, i);
   });
   const stepIndex = new Map<string, string>();
-  const steps: [string, Experiment['faults'] | Experiment['rollbacks']][] = [['faults', e.faults], ['rollbacks', e.rollbacks]];
+  const steps: [string, Experiment['faults'] | Experiment['rollbacks']][] = [
+    ['faults', e.faults],
+    ['rollbacks', e.rollbacks],
+  ];
   for (const [section, list] of steps) {
     list.forEach((s, i) => {
       const other = stepIndex.get(s.name) ?? (probeNames.has(s.name) ? `probes[${probeNames.get(s.name)}]` : undefined);
@@ -34,7 +37,8 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
 
   const knownProbes = [...probeNames.keys()];
   const probeRef = (path: Path, name: string): void => {
-    if (!probeNames.has(name)) add(path, `refers to probe '${name}', which is not declared${didYouMean(name, knownProbes)}; declared probes: ${knownProbes.join(', ')}`);
+    if (!probeNames.has(name))
+      add(path, `refers to probe '${name}', which is not declared${didYouMean(name, knownProbes)}; declared probes: ${knownProbes.join(', ')}`);
   };
   e.stopConditions.forEach((s, i) => {
     if (s.probe !== undefined) probeRef(['stopConditions', i, 'probe'], s.probe);
@@ -48,7 +52,13 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
       if (!probeNames.has(name)) probeRef(path, name);
       else if (objective === 'maxP99Latency' && !requests.includes(name)) {
         const kind = e.probes.find((p) => p.name === name)?.probe ?? '';
-        add(path, `probe '${name}' (${kind}) times no request, so it has no latency to hold to maxP99Latency; name request probes (${registry.probes.filter((p) => p.measures.includes('latency')).map((p) => p.id).join(', ')})`);
+        add(
+          path,
+          `probe '${name}' (${kind}) times no request, so it has no latency to hold to maxP99Latency; name request probes (${registry.probes
+            .filter((p) => p.measures.includes('latency'))
+            .map((p) => p.id)
+            .join(', ')})`,
+        );
       }
     });
   }
@@ -67,8 +77,14 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
     const measured = names.map((name) => e.probes.find((p) => p.name === name)).filter((p) => p !== undefined);
     if (measured.some((p) => registry.probe(p.probe)?.measures.includes(measure) === true)) continue;
     const able = registry.probes.filter((p) => p.measures.includes(measure)).map((p) => p.id);
-    const declared = measured.length === 0 ? 'it has no probe to be measured on' : `the probes it is measured on, ${measured.map((p) => `${p.name} (${p.probe})`).join(', ')}, do not`;
-    add(['objectives', objective], `${objective} cannot be measured: it needs a probe that measures ${what}${able.length > 0 ? ` (${able.join(', ')})` : ', and no registered probe does yet'}, and ${declared}`);
+    const declared =
+      measured.length === 0
+        ? 'it has no probe to be measured on'
+        : `the probes it is measured on, ${measured.map((p) => `${p.name} (${p.probe})`).join(', ')}, do not`;
+    add(
+      ['objectives', objective],
+      `${objective} cannot be measured: it needs a probe that measures ${what}${able.length > 0 ? ` (${able.join(', ')})` : ', and no registered probe does yet'}, and ${declared}`,
+    );
   }
   e.stopConditions.forEach((s, i) => {
     const p = e.probes.find((q) => q.name === s.probe);
@@ -92,15 +108,24 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
       const a = p.args as { url?: unknown; resolver?: unknown } | undefined;
       if (typeof a?.url !== 'string' || a.resolver !== undefined || !/^postgres(ql)?:/.test(a.url)) return;
       if (!/\.rds\.amazonaws\.com$/i.test(hostOf(a.url))) return;
-      add(['probes', i, 'args', 'url'], 'names an RDS endpoint of the simulated region, which resolves only through its DNS: add resolver: "${sim:dns.server}"');
+      add(
+        ['probes', i, 'args', 'url'],
+        'names an RDS endpoint of the simulated region, which resolves only through its DNS: add resolver: "${sim:dns.server}"',
+      );
     });
   }
   if (e.recovery.stableFor > e.recovery.timeout) {
-    add(['recovery', 'stableFor'], `the stabilisation window (${formatDuration(e.recovery.stableFor)}) is longer than the recovery timeout (${formatDuration(e.recovery.timeout)})`);
+    add(
+      ['recovery', 'stableFor'],
+      `the stabilisation window (${formatDuration(e.recovery.stableFor)}) is longer than the recovery timeout (${formatDuration(e.recovery.timeout)})`,
+    );
   }
   e.faults.forEach((f, i) => {
     if (f.startAfter >= e.recovery.timeout) {
-      add(['faults', i, 'startAfter'], `starts after ${formatDuration(f.startAfter)}, which is past the recovery timeout (${formatDuration(e.recovery.timeout)})`);
+      add(
+        ['faults', i, 'startAfter'],
+        `starts after ${formatDuration(f.startAfter)}, which is past the recovery timeout (${formatDuration(e.recovery.timeout)})`,
+      );
     }
     if (f.duration !== undefined && registry.action(f.action)?.rollback === undefined) {
       add(['faults', i, 'duration'], `action '${f.action}' has no automatic undo, so a duration cannot end it; add an explicit rollback instead`);
@@ -119,8 +144,7 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
     }
   };
   const stepNames = [...stepIndex.keys()];
-  const unknownStep = (step: string): string =>
-    `'\${${step}…}' refers to '${step}', which is not a fault or rollback${didYouMean(step, stepNames)}`;
+  const unknownStep = (step: string): string => `'\${${step}…}' refers to '${step}', which is not a fault or rollback${didYouMean(step, stepNames)}`;
   for (const [i, p] of e.probes.entries()) refCheck(['probes', i, 'args'], p.args, (s) => `probes start before any fault, so they cannot use '\${${s}…}'`);
   for (const [i, f] of e.faults.entries()) {
     refCheck(['faults', i, 'args'], f.args, (s) => {

@@ -43,7 +43,8 @@ function valueProblem(field: CronField, value: string): string | undefined {
 export function cronProblem(pattern: string): string | undefined {
   const parts = pattern.trim().split(/\s+/);
   const fields = parts.length === 6 ? [SECOND, ...FIVE] : parts.length === 5 ? FIVE : undefined;
-  if (fields === undefined) return `it has ${parts.length} field${parts.length === 1 ? '' : 's'}; give five (minute hour day-of-month month day-of-week, e.g. "0 10 * * TUE"), or six with seconds first`;
+  if (fields === undefined)
+    return `it has ${parts.length} field${parts.length === 1 ? '' : 's'}; give five (minute hour day-of-month month day-of-week, e.g. "0 10 * * TUE"), or six with seconds first`;
   for (const [i, field] of fields.entries()) {
     for (const item of (parts[i] ?? '').split(',')) {
       const [range = '', step] = item.split('/');

@@ -29,9 +29,11 @@ export class FreezeWindows {
   /** Declares (or replaces) a window; fails in one sentence when it ends before it starts, or has already ended. */
   async add(window: FreezeWindow, now = Date.now()): Promise<void> {
     if (!/^[\w.-]+$/.test(window.name)) throw invalid(`A freeze window's name may only hold letters, digits, '.', '_' and '-', not '${window.name}'.`);
-    if (!(window.to > window.from)) throw invalid(`The freeze window '${window.name}' must end after it starts (--to ${iso(window.to)} is not after --from ${iso(window.from)}).`);
+    if (!(window.to > window.from))
+      throw invalid(`The freeze window '${window.name}' must end after it starts (--to ${iso(window.to)} is not after --from ${iso(window.from)}).`);
     // A typo in a date (the wrong year) would otherwise be accepted as a window that quietly freezes nothing.
-    if (window.to <= now) throw invalid(`The freeze window '${window.name}' has already ended (--to ${iso(window.to)} is before now, ${iso(now)}), so it would freeze nothing.`);
+    if (window.to <= now)
+      throw invalid(`The freeze window '${window.name}' has already ended (--to ${iso(window.to)} is before now, ${iso(now)}), so it would freeze nothing.`);
     await this.redis.hset(this.keys.freeze, window.name, JSON.stringify(window));
   }
 

@@ -10,7 +10,10 @@ export class Keys {
 
   constructor(readonly prefix: string) {
     // Braces let Redis Cluster keep every key of a deployment in one hash slot ({gameday}).
-    if (!/^[\w.{}-]+$/.test(prefix)) throw new GamedayError(ErrorCode.InvalidArgument, `The key prefix '${prefix}' may only hold letters, digits, '.', '_', '-', '{' and '}'.`, { exitCode: ExitCode.InvalidInput });
+    if (!/^[\w.{}-]+$/.test(prefix))
+      throw new GamedayError(ErrorCode.InvalidArgument, `The key prefix '${prefix}' may only hold letters, digits, '.', '_', '-', '{' and '}'.`, {
+        exitCode: ExitCode.InvalidInput,
+      });
   }
 
   /** Hash: state, phase, verdict and live metrics of one run. */

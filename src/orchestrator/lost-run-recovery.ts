@@ -36,7 +36,15 @@ export async function recoverLostRun(lost: {
     const origin = performance.now() - (Date.now() - context.startedEpochMs);
     // The undo steps may only touch what the lost run's faults were aimed at.
     const fence = new PlanFence(steps.flatMap((s) => s.targets));
-    const env: ActivityEnv = { runId: job.runId, clock: systemClock, logger: silentLogger, aws: world.aws, speed: world.loaded.experiment.environment.type === 'sim' ? world.loaded.experiment.environment.speed : 1, origin, fence };
+    const env: ActivityEnv = {
+      runId: job.runId,
+      clock: systemClock,
+      logger: silentLogger,
+      aws: world.aws,
+      speed: world.loaded.experiment.environment.type === 'sim' ? world.loaded.experiment.environment.speed : 1,
+      origin,
+      fence,
+    };
     const rel = (): number => Math.round((performance.now() - origin) * 1_000) / 1_000;
     const activities: ActivityRecord[] = steps.map((s) => ({
       kind: 'fault',
@@ -58,7 +66,17 @@ export async function recoverLostRun(lost: {
           definition === undefined
             ? `action '${step.action}' is not registered in this worker`
             : `the worker was lost while injecting it, so whether it landed is unknown; check ${step.targets.map((t) => t.id).join(', ') || JSON.stringify(redact(step.args))}`;
-        activities.push({ kind: 'auto-rollback', name: step.fault, action: step.action, args: redact(step.args), status: 'failed', startedAt: rel(), endedAt: rel(), error: { code: ErrorCode.Aborted, message: `Not undone: ${why}.` }, calls: [] });
+        activities.push({
+          kind: 'auto-rollback',
+          name: step.fault,
+          action: step.action,
+          args: redact(step.args),
+          status: 'failed',
+          startedAt: rel(),
+          endedAt: rel(),
+          error: { code: ErrorCode.Aborted, message: `Not undone: ${why}.` },
+          calls: [],
+        });
         await lost.undoLog.afterRollback(job.runId, step.fault, false);
         continue;
       }

@@ -32,7 +32,9 @@ export async function connectRedis(url: string, connectTimeoutMs = 5_000): Promi
     throw new GamedayError(ErrorCode.InvalidArgument, `'${url}' is not a Redis URL (expected redis://host:port).`, { exitCode: ExitCode.InvalidInput });
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new GamedayError(ErrorCode.InvalidArgument, `'${displayUrl(url)}' is not a Redis URL (expected redis://host:port).`, { exitCode: ExitCode.InvalidInput });
+    throw new GamedayError(ErrorCode.InvalidArgument, `'${displayUrl(url)}' is not a Redis URL (expected redis://host:port).`, {
+      exitCode: ExitCode.InvalidInput,
+    });
   }
   let first = true;
   const redis = new Redis(url, {

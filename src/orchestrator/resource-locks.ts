@@ -30,14 +30,17 @@ export class LockLease {
     leaseMs: number,
     onLost: (key: string) => void,
   ) {
-    this.#timer = setInterval(() => {
-      void Promise.all(
-        keys.map(async (key) => {
-          const kept = await redis.eval(RENEW, 1, key, owner, leaseMs).catch(() => 0);
-          if (kept !== 1 && !this.#released) onLost(key);
-        }),
-      );
-    }, Math.max(50, Math.floor(leaseMs / 3)));
+    this.#timer = setInterval(
+      () => {
+        void Promise.all(
+          keys.map(async (key) => {
+            const kept = await redis.eval(RENEW, 1, key, owner, leaseMs).catch(() => 0);
+            if (kept !== 1 && !this.#released) onLost(key);
+          }),
+        );
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
     this.#timer.unref();
   }
 
@@ -66,7 +69,12 @@ export class ResourceLocks {
    * Locks every resource for `owner` (all or none). A held resource refuses with `ResourceLockedError` naming its
    * holder, or, with `wait`, is waited for until it is free or `signal` aborts.
    */
-  async acquire(owner: string, scope: string, resourceIds: readonly string[], options: { wait: boolean; signal: AbortSignal; onLost: (resource: string) => void; pollMs?: number }): Promise<LockLease> {
+  async acquire(
+    owner: string,
+    scope: string,
+    resourceIds: readonly string[],
+    options: { wait: boolean; signal: AbortSignal; onLost: (resource: string) => void; pollMs?: number },
+  ): Promise<LockLease> {
     // A fixed order, so two waiting runs never hold one resource each of what the other needs.
     const ids = [...new Set(resourceIds)].sort();
     const keyOf = new Map(ids.map((id) => [this.keys.lock(scope, id), id]));

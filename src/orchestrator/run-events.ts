@@ -17,7 +17,8 @@ export function publishingListener(publish: (event: RunEvent) => void): RunListe
     phase: (name, at) => publish({ type: 'phase', name, at }),
     probeState: (probe, ok, reason, at) => publish({ type: 'probeState', probe, ok, ...(reason === undefined ? {} : { reason }), at }),
     activityStart: (kind, name, action) => publish({ type: 'activityStart', kind, name, action }),
-    activityEnd: (r) => publish({ type: 'activityEnd', kind: r.kind, name: r.name, action: r.action, status: r.status, ...(r.error === undefined ? {} : { error: r.error }) }),
+    activityEnd: (r) =>
+      publish({ type: 'activityEnd', kind: r.kind, name: r.name, action: r.action, status: r.status, ...(r.error === undefined ? {} : { error: r.error }) }),
     stopCondition: (name, detail) => publish({ type: 'stopCondition', name, detail }),
     recovered: (at) => publish({ type: 'recovered', at }),
     verdict: (verdict, reason) => publish({ type: 'verdict', verdict, reason }),

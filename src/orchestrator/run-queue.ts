@@ -119,7 +119,11 @@ export class RunQueue {
     const job = await this.#queue.getJob(runId);
     if (status.state === 'queued' && job !== undefined && (await job.getState()) === 'waiting') {
       await job.remove();
-      await this.store.finish(runId, { verdict: 'aborted', reason: 'the run was aborted by the operator before it started (gameday abort)', exitCode: ExitCode.Aborted });
+      await this.store.finish(runId, {
+        verdict: 'aborted',
+        reason: 'the run was aborted by the operator before it started (gameday abort)',
+        exitCode: ExitCode.Aborted,
+      });
       return 'dequeued';
     }
     await publishControl(this.redis, this.keys, { type: 'abort', runId });
@@ -137,9 +141,15 @@ export class RunQueue {
 }
 
 export function haltedError(halt: Halt): GamedayError {
-  return new GamedayError(ErrorCode.Halted, `gameday is halted since ${new Date(halt.since).toISOString()} (${halt.reason}); no run starts until 'gameday resume'.`, { exitCode: ExitCode.Aborted });
+  return new GamedayError(
+    ErrorCode.Halted,
+    `gameday is halted since ${new Date(halt.since).toISOString()} (${halt.reason}); no run starts until 'gameday resume'.`,
+    { exitCode: ExitCode.Aborted },
+  );
 }
 
 function unknownRun(runId: string): GamedayError {
-  return new GamedayError(ErrorCode.UnknownRun, `No run '${runId}' is known to this queue (it may have expired); 'gameday list' shows the runs.`, { exitCode: ExitCode.InvalidInput });
+  return new GamedayError(ErrorCode.UnknownRun, `No run '${runId}' is known to this queue (it may have expired); 'gameday list' shows the runs.`, {
+    exitCode: ExitCode.InvalidInput,
+  });
 }

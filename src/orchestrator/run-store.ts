@@ -71,7 +71,11 @@ export class RunStore {
   async finish(runId: string, end: { verdict: Verdict; reason: string; exitCode: number; journal?: Journal; journalPath?: string }): Promise<void> {
     const fields: Partial<RunStatus> = { state: 'finished', verdict: end.verdict, reason: end.reason, exitCode: end.exitCode, endedAt: Date.now() };
     if (end.journalPath !== undefined) fields.journalPath = end.journalPath;
-    const tx = this.redis.multi().hset(this.keys.run(runId), encode(fields)).hdel(this.keys.run(runId), 'metrics').pexpire(this.keys.run(runId), this.retentionMs);
+    const tx = this.redis
+      .multi()
+      .hset(this.keys.run(runId), encode(fields))
+      .hdel(this.keys.run(runId), 'metrics')
+      .pexpire(this.keys.run(runId), this.retentionMs);
     if (end.journal !== undefined) tx.set(this.keys.journal(runId), JSON.stringify(end.journal), 'PX', this.retentionMs);
     await tx.exec();
   }
@@ -87,7 +91,10 @@ export class RunStore {
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.keys.run(id));
     const results = (await pipeline.exec()) ?? [];
-    return results.map(([, raw]) => raw as Record<string, string>).filter((raw) => raw.runId !== undefined).map(decode);
+    return results
+      .map(([, raw]) => raw as Record<string, string>)
+      .filter((raw) => raw.runId !== undefined)
+      .map(decode);
   }
 
   async journal(runId: string): Promise<Journal | undefined> {

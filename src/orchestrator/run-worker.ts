@@ -77,9 +77,13 @@ export class RunWorker {
 
   constructor(options: RunWorkerOptions) {
     const concurrency = options.concurrency ?? 1;
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new GamedayError(ErrorCode.InvalidArgument, `A worker's concurrency must be a whole number of at least 1, not ${concurrency}.`, { exitCode: ExitCode.InvalidInput });
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new GamedayError(ErrorCode.InvalidArgument, `A worker's concurrency must be a whole number of at least 1, not ${concurrency}.`, {
+        exitCode: ExitCode.InvalidInput,
+      });
     const leaseMs = options.leaseMs ?? 30_000;
-    if (!(leaseMs >= 1_000)) throw new GamedayError(ErrorCode.InvalidArgument, `A worker's lease must be at least 1s, not ${leaseMs}ms.`, { exitCode: ExitCode.InvalidInput });
+    if (!(leaseMs >= 1_000))
+      throw new GamedayError(ErrorCode.InvalidArgument, `A worker's lease must be at least 1s, not ${leaseMs}ms.`, { exitCode: ExitCode.InvalidInput });
     this.#o = { concurrency, leaseMs, rollbackTimeoutMs: 300_000, ...options, clock: options.clock ?? systemClock };
     this.#store = new RunStore(options.redis, options.keys);
     this.#undo = new UndoLog(options.redis, options.keys);
@@ -109,7 +113,11 @@ export class RunWorker {
       if (runId === undefined) return;
       void this.#store
         .get(runId)
-        .then((s) => (s === undefined || s.state === 'finished' ? undefined : this.#end(runId, { verdict: 'errored', reason: `the worker failed: ${error.message}`, exitCode: exitCodeFor('errored') })))
+        .then((s) =>
+          s === undefined || s.state === 'finished'
+            ? undefined
+            : this.#end(runId, { verdict: 'errored', reason: `the worker failed: ${error.message}`, exitCode: exitCodeFor('errored') }),
+        )
         .catch(() => undefined);
     });
     await this.#worker.waitUntilReady();
@@ -234,9 +242,22 @@ export class RunWorker {
       const steps = await this.#undo.steps(runId);
       const context = status.context;
       if (context === undefined || steps.length === 0) {
-        return await this.#end(runId, { verdict: 'aborted', reason: `worker lost: its worker ${status.worker ?? ''} stopped answering before it injected anything; nothing to undo`, exitCode: exitCodeFor('aborted') });
+        return await this.#end(runId, {
+          verdict: 'aborted',
+          reason: `worker lost: its worker ${status.worker ?? ''} stopped answering before it injected anything; nothing to undo`,
+          exitCode: exitCodeFor('aborted'),
+        });
       }
-      const journal = await recoverLostRun({ job, context, steps, undoLog: this.#undo, registry: this.#o.registry, prepare: this.#o.prepare, recoveredBy: `worker ${this.id}`, rollbackTimeoutMs: this.#o.rollbackTimeoutMs });
+      const journal = await recoverLostRun({
+        job,
+        context,
+        steps,
+        undoLog: this.#undo,
+        registry: this.#o.registry,
+        prepare: this.#o.prepare,
+        recoveredBy: `worker ${this.id}`,
+        rollbackTimeoutMs: this.#o.rollbackTimeoutMs,
+      });
       return await this.#endWithJournal(runId, journal);
     } catch (error) {
       const reason = `worker lost, and its undo could not be completed: ${error instanceof Error ? error.message : String(error)}`;
@@ -280,7 +301,12 @@ export class RunWorker {
 
 function outcomeOf(status: RunStatus): RunOutcome {
   const verdict = status.verdict ?? 'errored';
-  return { verdict, reason: status.reason ?? '', exitCode: status.exitCode ?? exitCodeFor(verdict), ...(status.journalPath === undefined ? {} : { journalPath: status.journalPath }) };
+  return {
+    verdict,
+    reason: status.reason ?? '',
+    exitCode: status.exitCode ?? exitCodeFor(verdict),
+    ...(status.journalPath === undefined ? {} : { journalPath: status.journalPath }),
+  };
 }
 
 function nextMetrics(previous: ProbeMetrics | undefined, sample: Sample): ProbeMetrics {

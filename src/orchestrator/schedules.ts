@@ -81,10 +81,16 @@ export class Schedules {
       // BullMQ's own reading of the pattern, so what is accepted here is what fires.
       defaultRepeatStrategy(Date.now(), { pattern: spec.cron, tz });
     } catch (error) {
-      throw invalid(`'${spec.cron}' is not a cron pattern (${error instanceof Error ? error.message : String(error)}); five fields, e.g. "0 10 * * TUE", or six with seconds first.`);
+      throw invalid(
+        `'${spec.cron}' is not a cron pattern (${error instanceof Error ? error.message : String(error)}); five fields, e.g. "0 10 * * TUE", or six with seconds first.`,
+      );
     }
     const data = gameDaySchema.parse({ schedule: spec.schedule, experiments: spec.experiments, parallel: spec.parallel, jitterMs: spec.jitterMs });
-    await this.#queue.upsertJobScheduler(spec.schedule, { pattern: spec.cron, tz }, { name: 'gameday', data, opts: { removeOnComplete: KEEP_JOBS, removeOnFail: KEEP_JOBS } });
+    await this.#queue.upsertJobScheduler(
+      spec.schedule,
+      { pattern: spec.cron, tz },
+      { name: 'gameday', data, opts: { removeOnComplete: KEEP_JOBS, removeOnFail: KEEP_JOBS } },
+    );
   }
 
   /** Every schedule, the one firing soonest first. */
@@ -123,7 +129,9 @@ export class Schedules {
   /** Removes a schedule (its next firing with it); fails in one sentence for an unknown name. */
   async remove(name: string): Promise<void> {
     if (!(await this.#queue.removeJobScheduler(name))) {
-      throw new GamedayError(ErrorCode.UnknownSchedule, `No schedule '${name}' is known to this queue; 'gameday schedule list' shows them.`, { exitCode: ExitCode.InvalidInput });
+      throw new GamedayError(ErrorCode.UnknownSchedule, `No schedule '${name}' is known to this queue; 'gameday schedule list' shows them.`, {
+        exitCode: ExitCode.InvalidInput,
+      });
     }
   }
 
@@ -183,7 +191,9 @@ export class GameDayWorker {
   async #fire(bullJob: Job<GameDay, GameDayOutcome>): Promise<GameDayOutcome> {
     const day = gameDaySchema.parse(bullJob.data);
     const delay = day.jitterMs === 0 ? 0 : (this.#o.jitter ?? randomInt)(day.jitterMs);
-    this.#o.log?.(`game day ${day.schedule} fired (${day.experiments.length} experiment(s), ${day.parallel ? 'in parallel' : 'in sequence'}${delay === 0 ? '' : `, starting in ${Math.round(delay / 1000)}s`})`);
+    this.#o.log?.(
+      `game day ${day.schedule} fired (${day.experiments.length} experiment(s), ${day.parallel ? 'in parallel' : 'in sequence'}${delay === 0 ? '' : `, starting in ${Math.round(delay / 1000)}s`})`,
+    );
     await this.#sleep(delay);
     const runIds: string[] = [];
     const submitted = async (runId: string): Promise<void> => {

@@ -42,11 +42,22 @@ export class UndoLog {
     const seq = await this.redis.hlen(key);
     // Attributes can be large and no rollback needs them; ids, ARNs and tags name the resource.
     const targets = step.targets.map((t) => ({ type: t.type, id: t.id, ...(t.arn === undefined ? {} : { arn: t.arn }), tags: t.tags, attributes: {} }));
-    await this.#write(runId, { seq, fault: step.fault, action: step.action, args: step.args, targets, undoable: step.undoable, state: 'injecting', at: Date.now() });
+    await this.#write(runId, {
+      seq,
+      fault: step.fault,
+      action: step.action,
+      args: step.args,
+      targets,
+      undoable: step.undoable,
+      state: 'injecting',
+      at: Date.now(),
+    });
   }
 
   async afterMutation(runId: string, fault: string, landed: { args: unknown; result: ActionResult } | null): Promise<void> {
-    await this.#change(runId, fault, (s) => (landed === null ? { ...s, state: 'not-landed' } : { ...s, state: 'landed', args: landed.args, result: landed.result }));
+    await this.#change(runId, fault, (s) =>
+      landed === null ? { ...s, state: 'not-landed' } : { ...s, state: 'landed', args: landed.args, result: landed.result },
+    );
   }
 
   async afterRollback(runId: string, fault: string, succeeded: boolean): Promise<void> {

@@ -1,7 +1,6 @@
 import { CAPABILITY_ENVIRONMENTS, LOCALSTACK_SERVICES } from './capabilities.js';
 import type { AnyActionDefinition, AnyProbeDefinition } from './types.js';
 
-
 const ID = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*$/;
 /** An IAM action: service prefix, colon, action name (`ec2:StopInstances`). */
 const IAM_ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;

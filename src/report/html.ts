@@ -31,14 +31,23 @@ export function renderHtml(j: Journal): string {
     const v = objectiveValues(o);
     return [esc(o.objective), objectiveStatus(o.status), esc(v.measured), esc(v.target), esc(v.margin), esc(o.detail)];
   });
-  const checks = hypothesisChecks(j).map((h) => [esc(h.probe), esc(h.phase), h.held === null ? '—' : h.held ? '<span class="pass">held</span>' : `<span class="fail">failed</span> (${esc(h.reason ?? '')})`, String(h.samples)]);
+  const checks = hypothesisChecks(j).map((h) => [
+    esc(h.probe),
+    esc(h.phase),
+    h.held === null ? '—' : h.held ? '<span class="pass">held</span>' : `<span class="fail">failed</span> (${esc(h.reason ?? '')})`,
+    String(h.samples),
+  ]);
   const actions = j.activities.flatMap((a) =>
     (a.calls.length === 0 ? [undefined] : a.calls).map((c, i) => [
       i === 0 ? `${esc(a.kind)} ${esc(a.name)}` : '',
       i === 0 ? esc(a.action) : '',
       i === 0 ? esc(a.status) + (a.error === undefined ? '' : `: ${esc(a.error.message)}`) : '',
       c === undefined ? '—' : `${esc(c.service)}:${esc(c.operation)}${c.mutating ? ' (mutating)' : ''}`,
-      c === undefined ? '' : callResources(c.request).map((r) => `<code>${esc(r)}</code>`).join(''),
+      c === undefined
+        ? ''
+        : callResources(c.request)
+            .map((r) => `<code>${esc(r)}</code>`)
+            .join(''),
       c === undefined ? '' : c.ok ? 'ok' : `<span class="fail">${esc(c.error?.name ?? 'failed')}</span>`,
       c?.requestId === undefined ? '' : `<code>${esc(c.requestId)}</code>`,
     ]),
@@ -47,7 +56,9 @@ export function renderHtml(j: Journal): string {
     ['time to impact', m.impactAt === null ? 'no impact observed' : awsTime(j, m.timeToImpact)],
     ['time to recovery', recoveryTime(j)],
     ...errorMeasures(j),
-    ...j.probes.filter((p) => p.report?.lostWrites !== undefined).map((p) => [`lost writes (${p.name})`, `${p.report?.lostWrites?.count ?? 0} of ${p.report?.lostWrites?.acknowledged ?? 0} acknowledged`]),
+    ...j.probes
+      .filter((p) => p.report?.lostWrites !== undefined)
+      .map((p) => [`lost writes (${p.name})`, `${p.report?.lostWrites?.count ?? 0} of ${p.report?.lostWrites?.acknowledged ?? 0} acknowledged`]),
   ].map(([k, v]) => [esc(k ?? ''), esc(v ?? '')]);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(`${j.experiment.name}: ${j.verdict.status}`)}</title><style>${REPORT_STYLE}</style></head>

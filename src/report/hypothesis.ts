@@ -25,7 +25,14 @@ export function hypothesisChecks(j: Journal): HypothesisCheck[] {
       const end = phase.endedAt ?? Infinity;
       const inPhase = decodeSamples(p.samples).filter((s) => s.end >= phase.startedAt && s.start <= end);
       const failed = inPhase.filter((s) => !s.ok);
-      out.push({ probe: p.name, phase: phaseName, held: inPhase.length === 0 ? null : failed.length === 0, samples: inPhase.length, failed: failed.length, reason: failed[0]?.reason });
+      out.push({
+        probe: p.name,
+        phase: phaseName,
+        held: inPhase.length === 0 ? null : failed.length === 0,
+        samples: inPhase.length,
+        failed: failed.length,
+        reason: failed[0]?.reason,
+      });
     }
   }
   return out;

@@ -21,26 +21,49 @@ export function renderJUnit(journals: readonly Journal[]): string {
     const cases: TestCase[] = [];
     const cls = `gameday.${j.experiment.name}`;
     if (j.verdict.status !== 'passed' && j.verdict.status !== 'failed-objective') {
-      cases.push({ classname: cls, name: 'run', failure: { type: j.verdict.status, message: `${j.verdict.status}: ${j.verdict.reason}`, body: j.verdict.reason } });
+      cases.push({
+        classname: cls,
+        name: 'run',
+        failure: { type: j.verdict.status, message: `${j.verdict.status}: ${j.verdict.reason}`, body: j.verdict.reason },
+      });
     }
     for (const o of j.objectives) {
       const v = objectiveValues(o);
       const name = `objective ${o.objective}`;
       if (o.status === 'not-evaluated') cases.push({ classname: `${cls}.objectives`, name, skipped: o.detail });
-      else cases.push(o.status === 'pass' ? { classname: `${cls}.objectives`, name } : { classname: `${cls}.objectives`, name, failure: { type: 'objective', message: `${o.objective} measured ${v.measured}, target ${v.target} (margin ${v.margin})`, body: o.detail } });
+      else
+        cases.push(
+          o.status === 'pass'
+            ? { classname: `${cls}.objectives`, name }
+            : {
+                classname: `${cls}.objectives`,
+                name,
+                failure: { type: 'objective', message: `${o.objective} measured ${v.measured}, target ${v.target} (margin ${v.margin})`, body: o.detail },
+              },
+        );
     }
     for (const h of hypothesisChecks(j)) {
       const name = `probe ${h.probe} within tolerance (${h.phase})`;
       if (h.held === null) cases.push({ classname: `${cls}.hypothesis`, name, skipped: 'the phase did not run' });
       else if (h.held) cases.push({ classname: `${cls}.hypothesis`, name });
-      else cases.push({ classname: `${cls}.hypothesis`, name, failure: { type: 'hypothesis', message: `${h.failed} of ${h.samples} samples out of tolerance: ${h.reason ?? 'failed'}`, body: `${h.failed} of ${h.samples} samples of ${h.probe} were out of tolerance during ${h.phase}; first: ${h.reason ?? 'failed'}` } });
+      else
+        cases.push({
+          classname: `${cls}.hypothesis`,
+          name,
+          failure: {
+            type: 'hypothesis',
+            message: `${h.failed} of ${h.samples} samples out of tolerance: ${h.reason ?? 'failed'}`,
+            body: `${h.failed} of ${h.samples} samples of ${h.probe} were out of tolerance during ${h.phase}; first: ${h.reason ?? 'failed'}`,
+          },
+        });
     }
     const failures = cases.filter((c) => c.failure !== undefined).length;
     const skipped = cases.filter((c) => c.skipped !== undefined).length;
     const body = cases
       .map((c) => {
         const open = `    <testcase classname="${esc(c.classname)}" name="${esc(c.name)}" time="0"`;
-        if (c.failure !== undefined) return `${open}>\n      <failure type="${esc(c.failure.type)}" message="${esc(c.failure.message)}">${esc(c.failure.body)}</failure>\n    </testcase>`;
+        if (c.failure !== undefined)
+          return `${open}>\n      <failure type="${esc(c.failure.type)}" message="${esc(c.failure.message)}">${esc(c.failure.body)}</failure>\n    </testcase>`;
         if (c.skipped !== undefined) return `${open}>\n      <skipped message="${esc(c.skipped)}"/>\n    </testcase>`;
         return `${open}/>`;
       })

@@ -22,15 +22,26 @@ export function recoveryTime(j: Journal): string {
  */
 export function errorMeasures(j: Journal): [string, string][] {
   const m = j.measurement;
-  const pct = (b: Bracket | null): string => (b === null ? '—' : `${(b.value * 100).toFixed(2)}% (${(b.lower * 100).toFixed(2)}–${(b.upper * 100).toFixed(2)}%)`);
-  if (m.requests === undefined && m.resourceState === undefined) return [['downtime', awsTime(j, m.downtime)], ['error rate', pct(m.errorRate)]];
+  const pct = (b: Bracket | null): string =>
+    b === null ? '—' : `${(b.value * 100).toFixed(2)}% (${(b.lower * 100).toFixed(2)}–${(b.upper * 100).toFixed(2)}%)`;
+  if (m.requests === undefined && m.resourceState === undefined)
+    return [
+      ['downtime', awsTime(j, m.downtime)],
+      ['error rate', pct(m.errorRate)],
+    ];
   const rows: [string, string][] = [];
   if (m.requests !== null && m.requests !== undefined) {
     const covers = m.requests.probes.join(', ');
-    rows.push([`downtime (requests: ${covers})`, awsTime(j, m.requests.downtime)], [`error rate (requests: ${covers})`, `${pct(m.requests.errorRate)}; ${m.requests.failedSamples} of ${m.requests.samples} samples failed`]);
+    rows.push(
+      [`downtime (requests: ${covers})`, awsTime(j, m.requests.downtime)],
+      [`error rate (requests: ${covers})`, `${pct(m.requests.errorRate)}; ${m.requests.failedSamples} of ${m.requests.samples} samples failed`],
+    );
   }
   if (m.resourceState !== null && m.resourceState !== undefined) {
-    rows.push([`resource state out of tolerance (${m.resourceState.probes.join(', ')})`, `${pct(m.resourceState.errorRate)}, ${awsTime(j, m.resourceState.downtime)}`]);
+    rows.push([
+      `resource state out of tolerance (${m.resourceState.probes.join(', ')})`,
+      `${pct(m.resourceState.errorRate)}, ${awsTime(j, m.resourceState.downtime)}`,
+    ]);
   }
   return rows;
 }
@@ -44,7 +55,11 @@ export function objectiveValues(o: ObjectiveResult): { measured: string; target:
     return `${Math.abs(v)} write${Math.abs(v) === 1 ? '' : 's'}`;
   };
   const u = o.uncertainty === null || o.uncertainty === 0 ? '' : ` ±${o.unit === 'ms' ? formatDuration(o.uncertainty) : String(o.uncertainty)}`;
-  return { measured: `${fmt(o.measured)}${o.measured === null ? '' : u}`, target: fmt(o.target), margin: o.margin === null ? '—' : `${o.margin < 0 ? '−' : '+'}${fmt(o.margin)}` };
+  return {
+    measured: `${fmt(o.measured)}${o.measured === null ? '' : u}`,
+    target: fmt(o.target),
+    margin: o.margin === null ? '—' : `${o.margin < 0 ? '−' : '+'}${fmt(o.margin)}`,
+  };
 }
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -74,7 +89,9 @@ export function renderMarkdown(j: Journal): string {
     lines.push('', '### Objectives', '', '| objective | status | measured | target | margin |', '|---|---|---|---|---|');
     for (const o of j.objectives) {
       const v = objectiveValues(o);
-      lines.push(`| ${o.objective} | ${o.status === 'pass' ? 'PASS' : o.status === 'not-evaluated' ? 'not evaluated (aborted)' : '**FAIL**'} | ${v.measured} | ${v.target} | ${v.margin} |`);
+      lines.push(
+        `| ${o.objective} | ${o.status === 'pass' ? 'PASS' : o.status === 'not-evaluated' ? 'not evaluated (aborted)' : '**FAIL**'} | ${v.measured} | ${v.target} | ${v.margin} |`,
+      );
     }
   }
   lines.push('', '### Probes', '', '| probe | samples | failed | p50 before | p99 during | steady before | steady after |', '|---|---|---|---|---|---|---|');
@@ -86,7 +103,9 @@ export function renderMarkdown(j: Journal): string {
   for (const p of j.probes) {
     const pm = m.probes[p.name];
     const lat = (v: number | undefined): string => (v === undefined ? '—' : formatDuration(v));
-    lines.push(`| ${cell(p.name)} (${p.probe}) | ${pm?.samples ?? 0} | ${pm?.failedSamples ?? 0} | ${lat(pm?.latency.before?.p50)} | ${lat(pm?.latency.during?.p99)} | ${held(p.name, 'steady-state-before')} | ${held(p.name, 'steady-state-after')} |`);
+    lines.push(
+      `| ${cell(p.name)} (${p.probe}) | ${pm?.samples ?? 0} | ${pm?.failedSamples ?? 0} | ${lat(pm?.latency.before?.p50)} | ${lat(pm?.latency.during?.p99)} | ${held(p.name, 'steady-state-before')} | ${held(p.name, 'steady-state-after')} |`,
+    );
   }
   const acts = j.activities;
   if (acts.length > 0) {
@@ -99,6 +118,7 @@ export function renderMarkdown(j: Journal): string {
   const tripped = j.stopConditions.filter((s) => s.trippedAt !== null);
   for (const s of tripped) lines.push('', `Stop condition **${s.name}** (${s.condition}) tripped at ${formatDuration(s.trippedAt ?? 0)}: ${s.detail ?? ''}`);
   const refused = j.guards.filter((g) => g.status === 'refused');
-  if (j.guards.length > 0) lines.push('', `Guards: ${refused.length === 0 ? `all ${j.guards.length} passed` : refused.map((g) => `**${g.guard}** refused: ${g.detail}`).join('; ')}.`);
+  if (j.guards.length > 0)
+    lines.push('', `Guards: ${refused.length === 0 ? `all ${j.guards.length} passed` : refused.map((g) => `**${g.guard}** refused: ${g.detail}`).join('; ')}.`);
   return `${lines.join('\n')}\n`;
 }

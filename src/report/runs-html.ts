@@ -14,7 +14,8 @@ const TOP = 36;
 const BOTTOM = 50;
 
 /** A run's time to recovery in AWS ms, or null when it did not recover. */
-const recoveryMs = (j: Journal): number | null => (j.measurement.recovered && j.measurement.timeToRecovery !== null ? j.measurement.timeToRecovery.value * j.environment.speed : null);
+const recoveryMs = (j: Journal): number | null =>
+  j.measurement.recovered && j.measurement.timeToRecovery !== null ? j.measurement.timeToRecovery.value * j.environment.speed : null;
 
 /**
  * The recovery-time trend of one experiment's runs, in run order: a point per run that recovered (a line joins
@@ -34,10 +35,14 @@ function trendChart(runs: readonly Journal[]): string {
   const parts: string[] = [];
   for (const t of axis.ticks) {
     const ty = y(t * axis.unitMs).toFixed(2);
-    parts.push(`<line x1="${LEFT}" y1="${ty}" x2="${WIDTH - RIGHT}" y2="${ty}" class="grid"/><text x="${LEFT - 6}" y="${ty}" class="ytick" data-value="${t}">${t}</text>`);
+    parts.push(
+      `<line x1="${LEFT}" y1="${ty}" x2="${WIDTH - RIGHT}" y2="${ty}" class="grid"/><text x="${LEFT - 6}" y="${ty}" class="ytick" data-value="${t}">${t}</text>`,
+    );
   }
   if (rto !== undefined && rto <= axis.endMs) {
-    parts.push(`<line x1="${LEFT}" y1="${y(rto).toFixed(2)}" x2="${WIDTH - RIGHT}" y2="${y(rto).toFixed(2)}" class="rto"><title>${esc(`RTO ${formatDuration(rto)}`)}</title></line>`);
+    parts.push(
+      `<line x1="${LEFT}" y1="${y(rto).toFixed(2)}" x2="${WIDTH - RIGHT}" y2="${y(rto).toFixed(2)}" class="rto"><title>${esc(`RTO ${formatDuration(rto)}`)}</title></line>`,
+    );
     parts.push(`<text x="${WIDTH - RIGHT}" y="${(y(rto) - 4).toFixed(2)}" class="rto-label">${esc(`RTO ${formatDuration(rto)}`)}</text>`);
   }
   const line = times.flatMap((t, i) => (t === null ? [] : [`${x(i).toFixed(2)},${y(t).toFixed(2)}`]));
@@ -49,12 +54,17 @@ function trendChart(runs: readonly Journal[]): string {
       const cx = x(i);
       // Above the plot, where no recovery time is: a run that did not recover has none.
       parts.push(`<path d="M${cx - 5},${TOP - 24}l10,10m0,-10l-10,10" class="not-recovered" data-run="${esc(j.runId)}"><title>${esc(title)}</title></path>`);
-    } else parts.push(`<circle cx="${x(i).toFixed(2)}" cy="${y(t).toFixed(2)}" r="4.5" class="recovered" data-run="${esc(j.runId)}" data-ms="${t.toFixed(0)}"><title>${esc(title)}</title></circle>`);
+    } else
+      parts.push(
+        `<circle cx="${x(i).toFixed(2)}" cy="${y(t).toFixed(2)}" r="4.5" class="recovered" data-run="${esc(j.runId)}" data-ms="${t.toFixed(0)}"><title>${esc(title)}</title></circle>`,
+      );
     if (i % every === 0) parts.push(`<text x="${x(i).toFixed(2)}" y="${HEIGHT - BOTTOM + 16}" class="xtick">#${i + 1}</text>`);
   });
   parts.push(`<text x="${(LEFT + WIDTH - RIGHT) / 2}" y="${HEIGHT - 10}" class="axis-label">run, oldest first</text>`);
   if (times.includes(null)) parts.push(`<text x="${WIDTH - RIGHT}" y="${TOP - 15}" class="not-recovered-key">× did not recover</text>`);
-  parts.push(`<text x="14" y="${TOP + plotH / 2}" transform="rotate(-90 14 ${TOP + plotH / 2})" class="axis-label">${esc(`time to recovery, ${axis.unit} (AWS time)`)}</text>`);
+  parts.push(
+    `<text x="14" y="${TOP + plotH / 2}" transform="rotate(-90 14 ${TOP + plotH / 2})" class="axis-label">${esc(`time to recovery, ${axis.unit} (AWS time)`)}</text>`,
+  );
   return `<svg class="trend" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="recovery time across runs" data-unit="${axis.unit}">${parts.join('')}</svg>`;
 }
 
@@ -81,13 +91,18 @@ function sideBySide(runs: readonly Journal[]): string {
     ['downtime', (j) => esc(awsTime(j, j.measurement.downtime))],
     ['error rate', (j) => (j.measurement.errorRate === null ? '—' : `${(j.measurement.errorRate.value * 100).toFixed(2)}%`)],
     ['lost writes', (j) => esc(lost(j))],
-    ...objectives.map((name): [string, (j: Journal) => string] => [`objective ${name}`, (j) => {
-      const o = j.objectives.find((x) => x.objective === name);
-      return o === undefined ? '—' : objectiveStatus(o.status);
-    }]),
+    ...objectives.map((name): [string, (j: Journal) => string] => [
+      `objective ${name}`,
+      (j) => {
+        const o = j.objectives.find((x) => x.objective === name);
+        return o === undefined ? '—' : objectiveStatus(o.status);
+      },
+    ]),
   ];
   const head = `<tr><th></th>${runs.map((j, i) => `<th data-run="${esc(j.runId)}">#${i + 1}<br><code>${esc(j.runId)}</code></th>`).join('')}</tr>`;
-  const body = rows.map(([name, cell]) => `<tr data-row="${esc(name)}"><th>${esc(name)}</th>${runs.map((j, i) => `<td>${cell(j, i)}</td>`).join('')}</tr>`).join('');
+  const body = rows
+    .map(([name, cell]) => `<tr data-row="${esc(name)}"><th>${esc(name)}</th>${runs.map((j, i) => `<td>${cell(j, i)}</td>`).join('')}</tr>`)
+    .join('');
   return `<div class="scroll"><table class="side-by-side">${head}${body}</table></div>`;
 }
 
@@ -101,14 +116,17 @@ svg .trend-line{fill:none;stroke:#0969da;stroke-width:1.5}svg .recovered{fill:#0
  */
 export function renderRunsHtml(journals: readonly Journal[]): string {
   const byExperiment = new Map<string, Journal[]>();
-  for (const j of [...journals].sort((a, b) => a.startedAtEpochMs - b.startedAtEpochMs)) byExperiment.set(j.experiment.name, [...(byExperiment.get(j.experiment.name) ?? []), j]);
+  for (const j of [...journals].sort((a, b) => a.startedAtEpochMs - b.startedAtEpochMs))
+    byExperiment.set(j.experiment.name, [...(byExperiment.get(j.experiment.name) ?? []), j]);
   const t = (ms: number | null): string => (ms === null ? '—' : formatDuration(ms));
   const sections = [...byExperiment].map(([name, runs]) => {
     const stats = trialStats(runs);
     const ci = stats.medianInterval;
     const summary =
       `Recovered in ${stats.recovered} of ${stats.runs} runs. Time to recovery p50 ${t(stats.p50)}, p95 ${t(stats.p95)}, max ${t(stats.max)}` +
-      (ci === null ? '.' : `; the median lies in [${t(ci.lower)}, ${t(ci.upper)}] with ${(ci.level * 100).toFixed(1)}% confidence${ci.level < 0.95 ? ' (too few runs for 95%)' : ''}.`);
+      (ci === null
+        ? '.'
+        : `; the median lies in [${t(ci.lower)}, ${t(ci.upper)}] with ${(ci.level * 100).toFixed(1)}% confidence${ci.level < 0.95 ? ' (too few runs for 95%)' : ''}.`);
     return `<section class="experiment" data-experiment="${esc(name)}">
 <h2>${esc(name)}: ${runs.length} run${runs.length === 1 ? '' : 's'}</h2>
 <h3>Recovery time across runs</h3>

@@ -38,7 +38,10 @@ export function renderSummary(j: Journal): string {
   for (const p of j.probes) {
     const pm = m.probes[p.name];
     if (pm === undefined || injectedAt === null) continue;
-    for (const [changes, what, noun] of [[pm.valueChanges, 'changed', 'value changes'], [pm.endpointChanges, 'moved', 'address changes']] as const) {
+    for (const [changes, what, noun] of [
+      [pm.valueChanges, 'changed', 'value changes'],
+      [pm.endpointChanges, 'moved', 'address changes'],
+    ] as const) {
       const since = changes.filter((c) => c.at.upper >= injectedAt.lower);
       for (const c of since.slice(0, SHOWN_CHANGES)) {
         const after = { value: c.at.value - injectedAt.value, lower: Math.max(0, c.at.lower - injectedAt.upper), upper: c.at.upper - injectedAt.lower };
@@ -49,8 +52,10 @@ export function renderSummary(j: Journal): string {
     }
   }
   for (const p of j.probes) if (p.report !== undefined) lines.push(`probe ${p.name} after the run: ${p.report.error ?? p.report.summary}`);
-  for (const o of j.objectives) lines.push(`objective ${o.objective}: ${o.status === 'not-evaluated' ? 'not evaluated (aborted)' : o.status.toUpperCase()} — ${o.detail}`);
-  for (const s of j.stopConditions) if (s.trippedAt !== null) lines.push(`stop condition ${s.name} tripped at ${formatDuration(s.trippedAt)}: ${s.detail ?? ''}`);
+  for (const o of j.objectives)
+    lines.push(`objective ${o.objective}: ${o.status === 'not-evaluated' ? 'not evaluated (aborted)' : o.status.toUpperCase()} — ${o.detail}`);
+  for (const s of j.stopConditions)
+    if (s.trippedAt !== null) lines.push(`stop condition ${s.name} tripped at ${formatDuration(s.trippedAt)}: ${s.detail ?? ''}`);
   for (const a of j.activities) {
     if (a.status === 'failed') lines.push(`${a.kind} ${a.name} (${a.action}) failed: ${a.error?.message ?? ''}`);
   }
@@ -67,9 +72,12 @@ function errorLines(m: Journal['measurement'], time: (b: Bracket | null) => stri
   const r = m.requests;
   if (r !== null && r !== undefined) {
     lines.push(`downtime:         ${time(r.downtime)} on requests (${r.probes.join(', ')})`);
-    lines.push(`error rate:       ${pct(r.errorRate)} of the fault window on requests (${r.probes.join(', ')}); ${r.failedSamples} of ${r.samples} samples failed`);
+    lines.push(
+      `error rate:       ${pct(r.errorRate)} of the fault window on requests (${r.probes.join(', ')}); ${r.failedSamples} of ${r.samples} samples failed`,
+    );
   } else lines.push('error rate:       — (no request probe: http, tcp, dns or sql)');
   const s = m.resourceState;
-  if (s !== null && s !== undefined) lines.push(`resource state:   out of tolerance ${pct(s.errorRate)} of the fault window, ${time(s.downtime)} (${s.probes.join(', ')})`);
+  if (s !== null && s !== undefined)
+    lines.push(`resource state:   out of tolerance ${pct(s.errorRate)} of the fault window, ${time(s.downtime)} (${s.probes.join(', ')})`);
   return lines;
 }

@@ -61,7 +61,17 @@ function faultWindows(j: Journal): { name: string; start: number; end: number; e
 }
 
 /** The colour of each kind of mark; the chart's styles and the legend's swatches both come from it. */
-const COLOURS = { ok: '#2da44e', bad: '#cf222e', latency: '#0969da', fault: '#bf8700', inject: '#8250df', impact: '#cf222e', recover: '#1a7f37', rollback: '#9a6700', rto: '#cf222e' } as const;
+const COLOURS = {
+  ok: '#2da44e',
+  bad: '#cf222e',
+  latency: '#0969da',
+  fault: '#bf8700',
+  inject: '#8250df',
+  impact: '#cf222e',
+  recover: '#1a7f37',
+  rollback: '#9a6700',
+  rto: '#cf222e',
+} as const;
 type Mark = keyof typeof COLOURS;
 
 /** One entry of the legend: the kind of mark, how its swatch is drawn, and its name. */
@@ -159,7 +169,10 @@ export function timeline(j: Journal): string {
   }
   if (deadline !== null) {
     const text = deadline <= end ? 'RTO deadline' : `RTO deadline at ${at(deadline)} →`;
-    marks.push((top, bottom) => `<line x1="${x(deadline).toFixed(2)}" y1="${top}" x2="${x(deadline).toFixed(2)}" y2="${bottom}" class="rto" data-at="${(deadline * speed).toFixed(0)}"><title>${esc(`RTO deadline: ${at(deadline)} (injection + ${formatDuration(rto?.target ?? 0)})`)}</title></line>`);
+    marks.push(
+      (top, bottom) =>
+        `<line x1="${x(deadline).toFixed(2)}" y1="${top}" x2="${x(deadline).toFixed(2)}" y2="${bottom}" class="rto" data-at="${(deadline * speed).toFixed(0)}"><title>${esc(`RTO deadline: ${at(deadline)} (injection + ${formatDuration(rto?.target ?? 0)})`)}</title></line>`,
+    );
     labels.push({ x: x(deadline), text, cls: 'rto' });
     legendItems.push({ mark: 'rto', shape: 'dashed', text: 'RTO deadline' });
   }
@@ -167,12 +180,16 @@ export function timeline(j: Journal): string {
   const placed = placeLabels(labels, right);
   const rows = Math.max(1, ...placed.map((p) => p.row + 1));
   const top = 8 + rows * LABEL_ROW + 8;
-  const parts: string[] = placed.map((p) => `<text x="${p.at.toFixed(2)}" y="${8 + p.row * LABEL_ROW + 11}" text-anchor="${p.anchor}" class="${p.label.cls} label">${esc(p.label.text)}</text>`);
+  const parts: string[] = placed.map(
+    (p) => `<text x="${p.at.toFixed(2)}" y="${8 + p.row * LABEL_ROW + 11}" text-anchor="${p.anchor}" class="${p.label.cls} label">${esc(p.label.text)}</text>`,
+  );
 
   let y = top;
   for (const f of windows) {
     parts.push(laneName(`fault ${f.name}`, y + FAULT_LANE / 2, 'fault-lane'));
-    parts.push(`<rect x="${x(f.start).toFixed(2)}" y="${y + 6}" width="${Math.max(2, x(f.end) - x(f.start)).toFixed(2)}" height="${FAULT_LANE - 12}" class="fault" data-fault="${esc(f.name)}"><title>${esc(`${f.name} active from ${at(f.start)} to ${at(f.end)} (${f.ended})`)}</title></rect>`);
+    parts.push(
+      `<rect x="${x(f.start).toFixed(2)}" y="${y + 6}" width="${Math.max(2, x(f.end) - x(f.start)).toFixed(2)}" height="${FAULT_LANE - 12}" class="fault" data-fault="${esc(f.name)}"><title>${esc(`${f.name} active from ${at(f.start)} to ${at(f.end)} (${f.ended})`)}</title></rect>`,
+    );
     y += FAULT_LANE;
   }
   if (windows.length > 0) legendItems.splice(3, 0, { mark: 'fault', shape: 'box', text: 'fault active' });
@@ -183,13 +200,17 @@ export function timeline(j: Journal): string {
       const next = samples[k + 1];
       const w = Math.max(0.5, x(next?.start ?? s.end) - x(s.start));
       const what = s.ok ? 'in tolerance' : `out of tolerance: ${s.reason ?? 'failed'}`;
-      parts.push(`<rect x="${x(s.start).toFixed(2)}" y="${y + LANE - 14}" width="${w.toFixed(2)}" height="10" class="${s.ok ? 'ok' : 'bad'}"><title>${esc(`${at(s.start)}: ${what}${s.latencyMs === undefined ? '' : `, latency ${formatDuration(s.latencyMs)}`}`)}</title></rect>`);
+      parts.push(
+        `<rect x="${x(s.start).toFixed(2)}" y="${y + LANE - 14}" width="${w.toFixed(2)}" height="10" class="${s.ok ? 'ok' : 'bad'}"><title>${esc(`${at(s.start)}: ${what}${s.latencyMs === undefined ? '' : `, latency ${formatDuration(s.latencyMs)}`}`)}</title></rect>`,
+      );
     }
     const timed = samples.filter((s) => s.latencyMs !== undefined);
     const max = Math.max(1, ...timed.map((s) => s.latencyMs ?? 0));
     if (timed.length > 1) {
       const points = timed.map((s) => `${x(s.start).toFixed(1)},${(y + LANE - 18 - ((s.latencyMs ?? 0) / max) * (LANE - 24)).toFixed(1)}`).join(' ');
-      parts.push(`<polyline points="${points}" class="latency"><title>${esc(`${p.name} latency (as measured), max ${formatDuration(max)}`)}</title></polyline>`);
+      parts.push(
+        `<polyline points="${points}" class="latency"><title>${esc(`${p.name} latency (as measured), max ${formatDuration(max)}`)}</title></polyline>`,
+      );
     }
     y += LANE;
   }
@@ -201,7 +222,9 @@ export function timeline(j: Journal): string {
     parts.push(`<text x="${tx}" y="${bottom + 14}" class="tick" data-value="${t}">${t}</text>`);
   }
   const speedNote = speed === 1 ? '' : ` (the simulated region ran ${speed}× faster than AWS)`;
-  parts.push(`<text x="${((left + right) / 2).toFixed(0)}" y="${bottom + 32}" class="axis-label">${esc(`${base} since the run started, ${axis.unit}${speedNote}`)}</text>`);
+  parts.push(
+    `<text x="${((left + right) / 2).toFixed(0)}" y="${bottom + 32}" class="axis-label">${esc(`${base} since the run started, ${axis.unit}${speedNote}`)}</text>`,
+  );
   const key = legend(legendItems, left, bottom + 44);
   parts.push(key.svg);
   const height = bottom + 44 + key.height + 6;
@@ -215,5 +238,8 @@ svg .legend-text{font-size:11px;fill:#1b1f24}svg text.label{font-size:11px}svg .
 svg line.rto{stroke-width:1.5;stroke-dasharray:5 3}
 ${Object.entries(COLOURS)
   // Samples and fault windows are filled areas, latency a line, the markers both (a band and its line).
-  .map(([mark, colour]) => `svg .${mark}{${mark === 'latency' ? '' : `fill:${colour};`}${['ok', 'bad', 'fault'].includes(mark) ? '' : `stroke:${colour}`}}svg text.${mark}{stroke:none}`)
+  .map(
+    ([mark, colour]) =>
+      `svg .${mark}{${mark === 'latency' ? '' : `fill:${colour};`}${['ok', 'bad', 'fault'].includes(mark) ? '' : `stroke:${colour}`}}svg text.${mark}{stroke:none}`,
+  )
   .join('')}`;

@@ -48,7 +48,9 @@ function medianInterval(sorted: readonly number[]): TrialStats['medianInterval']
 
 /** Statistics of the recovery times of journals of one experiment. */
 export function trialStats(journals: readonly Journal[]): TrialStats {
-  const times = journals.filter((j) => j.measurement.recovered && j.measurement.timeToRecovery !== null).map((j) => (j.measurement.timeToRecovery?.value ?? 0) * j.environment.speed);
+  const times = journals
+    .filter((j) => j.measurement.recovered && j.measurement.timeToRecovery !== null)
+    .map((j) => (j.measurement.timeToRecovery?.value ?? 0) * j.environment.speed);
   const sorted = [...times].sort((a, b) => a - b);
   return {
     experiment: journals[0]?.experiment.name ?? '',
@@ -71,7 +73,8 @@ const t = (ms: number | null | undefined): string => (ms === null || ms === unde
  */
 export function renderTrials(journals: readonly Journal[], options: { compare?: boolean } = {}): string {
   const byExperiment = new Map<string, Journal[]>();
-  for (const j of [...journals].sort((a, b) => a.startedAtEpochMs - b.startedAtEpochMs)) byExperiment.set(j.experiment.name, [...(byExperiment.get(j.experiment.name) ?? []), j]);
+  for (const j of [...journals].sort((a, b) => a.startedAtEpochMs - b.startedAtEpochMs))
+    byExperiment.set(j.experiment.name, [...(byExperiment.get(j.experiment.name) ?? []), j]);
   const out: string[] = [];
   for (const [name, runs] of byExperiment) {
     const stats = trialStats(runs);
@@ -83,14 +86,18 @@ export function renderTrials(journals: readonly Journal[], options: { compare?: 
       const ttr = j.measurement.recovered && j.measurement.timeToRecovery !== null ? j.measurement.timeToRecovery.value * s : null;
       const change = ttr === null || previous === null ? '—' : `${ttr >= previous ? '+' : '−'}${formatDuration(Math.abs(ttr - previous))}`;
       const lost = j.probes.map((p) => p.report?.lostWrites?.count).filter((c) => c !== undefined);
-      out.push(`| ${i + 1} | \`${j.runId}\` | ${j.startedAt} | ${j.verdict.status} | ${ttr === null ? 'not recovered' : t(ttr)} | ${change} | ${t(j.measurement.downtime.value * s)} | ${lost.length === 0 ? '—' : lost.reduce((a, b) => a + b, 0)} |`);
+      out.push(
+        `| ${i + 1} | \`${j.runId}\` | ${j.startedAt} | ${j.verdict.status} | ${ttr === null ? 'not recovered' : t(ttr)} | ${change} | ${t(j.measurement.downtime.value * s)} | ${lost.length === 0 ? '—' : lost.reduce((a, b) => a + b, 0)} |`,
+      );
       if (ttr !== null) previous = ttr;
     });
     const ci = stats.medianInterval;
     out.push(
       '',
       `Recovered in ${stats.recovered} of ${stats.runs} runs. Time to recovery p50 ${t(stats.p50)}, p95 ${t(stats.p95)}, max ${t(stats.max)}` +
-        (ci === null ? '.' : `; the median lies in [${t(ci.lower)}, ${t(ci.upper)}] with ${(ci.level * 100).toFixed(1)}% confidence (order statistics${ci.level < 0.95 ? ', too few runs for 95%' : ''}).`),
+        (ci === null
+          ? '.'
+          : `; the median lies in [${t(ci.lower)}, ${t(ci.upper)}] with ${(ci.level * 100).toFixed(1)}% confidence (order statistics${ci.level < 0.95 ? ', too few runs for 95%' : ''}).`),
       '',
     );
   }

@@ -2,12 +2,30 @@ import { SafetyError } from '../errors/safety-error.js';
 import type { Fence, Resource } from '../registry/types.js';
 
 /** Input fields through which AWS mutating calls name the resources they change. */
-const RESOURCE_FIELDS = ['InstanceIds', 'DBInstanceIdentifier', 'DBClusterIdentifier', 'HealthCheckId', 'AutoScalingGroupName', 'TargetGroupArn', 'LoadBalancerArn', 'ResourceArns', 'experimentTemplateId', 'id'] as const;
+const RESOURCE_FIELDS = [
+  'InstanceIds',
+  'DBInstanceIdentifier',
+  'DBClusterIdentifier',
+  'HealthCheckId',
+  'AutoScalingGroupName',
+  'TargetGroupArn',
+  'LoadBalancerArn',
+  'ResourceArns',
+  'experimentTemplateId',
+  'id',
+] as const;
 
 /** An FIS template target as the plan and the fence name it: its ARNs, or its type, tags and filters. */
-export function fisTargetKeys(target: { resourceType?: string | undefined; resourceArns?: string[] | undefined; resourceTags?: Record<string, string> | undefined; filters?: { path?: string | undefined; values?: string[] | undefined }[] | undefined }): string[] {
+export function fisTargetKeys(target: {
+  resourceType?: string | undefined;
+  resourceArns?: string[] | undefined;
+  resourceTags?: Record<string, string> | undefined;
+  filters?: { path?: string | undefined; values?: string[] | undefined }[] | undefined;
+}): string[] {
   if (target.resourceArns !== undefined) return target.resourceArns;
-  const tags = Object.entries(target.resourceTags ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
+  const tags = Object.entries(target.resourceTags ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`);
   const filters = (target.filters ?? []).map((f) => `${f.path ?? ''} in [${(f.values ?? []).join(', ')}]`);
   return [`${target.resourceType ?? '?'} where ${[...tags, ...filters].join(' and ') || 'anything'}`];
 }
@@ -53,6 +71,10 @@ export class PlanFence implements Fence {
     const named = namedResources(input);
     if (named.length === 0) throw new SafetyError('scope', `${service}:${operation} names no resource gameday can check against the plan, so it was not sent`);
     const outside = named.filter((id) => !this.#allowed.has(id));
-    if (outside.length > 0) throw new SafetyError('scope', `${service}:${operation} would touch ${outside.join(', ')}, which ${outside.length === 1 ? 'is' : 'are'} not in the plan, so it was not sent`);
+    if (outside.length > 0)
+      throw new SafetyError(
+        'scope',
+        `${service}:${operation} would touch ${outside.join(', ')}, which ${outside.length === 1 ? 'is' : 'are'} not in the plan, so it was not sent`,
+      );
   }
 }

@@ -137,7 +137,12 @@ function statementsFor(sid: string, p: Permissions, tag: OptInTag): PolicyStatem
   }
   const scopes = [...byScope.keys()].sort((a, b) => a.suffix.localeCompare(b.suffix));
   return scopes.map((scope) => {
-    const statement: PolicyStatement = { Sid: scopes.length === 1 ? sid : sid + scope.suffix, Effect: 'Allow', Action: (byScope.get(scope) ?? []).sort(), Resource: scope.resource(tag) };
+    const statement: PolicyStatement = {
+      Sid: scopes.length === 1 ? sid : sid + scope.suffix,
+      Effect: 'Allow',
+      Action: (byScope.get(scope) ?? []).sort(),
+      Resource: scope.resource(tag),
+    };
     if (scope.condition !== undefined) statement.Condition = scope.condition(tag);
     return statement;
   });

@@ -87,7 +87,15 @@ export async function buildPlan(
   operator: OperatorPolicy = {},
 ): Promise<Plan> {
   const policy: SafetyPolicy = e.safety;
-  const plan: Plan = { account: undefined, region: ctx.aws.target.region, seed, faults: [], rollbacks: e.rollbacks.map((r) => `${r.name} (${r.action})`), guards: [], refusal: null };
+  const plan: Plan = {
+    account: undefined,
+    region: ctx.aws.target.region,
+    seed,
+    faults: [],
+    rollbacks: e.rollbacks.map((r) => `${r.name} (${r.action})`),
+    guards: [],
+    refusal: null,
+  };
   const refuse = (guard: string, detail: string): void => {
     plan.guards.push({ guard, status: 'refused', detail });
     plan.refusal ??= new SafetyError(guard, detail);
@@ -98,16 +106,28 @@ export async function buildPlan(
 
   if (e.faults.some((f) => touchesAws(f.action))) {
     const { GetCallerIdentityCommand } = await sdk.sts();
-    const identity: GetCallerIdentityCommandOutput = await awsSend(ctx, 'sts', new GetCallerIdentityCommand({}), (o: GetCallerIdentityCommandOutput) => ({ account: o.Account, arn: o.Arn }));
+    const identity: GetCallerIdentityCommandOutput = await awsSend(ctx, 'sts', new GetCallerIdentityCommand({}), (o: GetCallerIdentityCommandOutput) => ({
+      account: o.Account,
+      arn: o.Arn,
+    }));
     plan.account = identity.Account;
     const allowed = e.environment.allowedAccountIds;
     const as = identity.Arn === undefined ? '' : ` as ${identity.Arn}`;
     const pinned = operator.allowedAccountIds ?? [];
     if (pinned.length > 0 && (identity.Account === undefined || !pinned.includes(identity.Account))) {
-      refuse('account', `the credentials belong to account ${identity.Account ?? 'unknown'}${as}, which is not in the operator's allow-list GAMEDAY_ALLOWED_ACCOUNT_IDS (${pinned.join(', ')})`);
+      refuse(
+        'account',
+        `the credentials belong to account ${identity.Account ?? 'unknown'}${as}, which is not in the operator's allow-list GAMEDAY_ALLOWED_ACCOUNT_IDS (${pinned.join(', ')})`,
+      );
     } else if (allowed.length > 0 && (identity.Account === undefined || !allowed.includes(identity.Account))) {
       refuse('account', `the credentials belong to account ${identity.Account ?? 'unknown'}${as}, which is not in allowedAccountIds (${allowed.join(', ')})`);
-    } else pass('account', allowed.length > 0 ? `account ${identity.Account ?? '?'} is allowed${as}` : `account ${identity.Account ?? '?'}${as} (no allow-list for ${e.environment.type})`);
+    } else
+      pass(
+        'account',
+        allowed.length > 0
+          ? `account ${identity.Account ?? '?'} is allowed${as}`
+          : `account ${identity.Account ?? '?'}${as} (no allow-list for ${e.environment.type})`,
+      );
     if (policy.allowedRegions.length > 0 && !policy.allowedRegions.includes(plan.region)) {
       refuse('region', `the region is ${plan.region}, which is not in safety.allowedRegions (${policy.allowedRegions.join(', ')})`);
     } else pass('region', `region ${plan.region}${policy.allowedRegions.length > 0 ? ' is allowed' : ''}`);
@@ -123,18 +143,50 @@ export async function buildPlan(
     let planned: PlannedFault;
     if (fault.targets !== undefined) {
       const { record, selected } = await resolveTargets(fault.name, definition, fault.targets, seed, ctx, (r) => hasTags(r, policy.requireTags));
-      planned = { fault: fault.name, action: fault.action, source: 'targets', type: record.type, selection: record.selection, candidates: record.candidates, withoutOptIn: record.withoutOptIn ?? 0, resources: selected, rollback: undo(selected) };
+      planned = {
+        fault: fault.name,
+        action: fault.action,
+        source: 'targets',
+        type: record.type,
+        selection: record.selection,
+        candidates: record.candidates,
+        withoutOptIn: record.withoutOptIn ?? 0,
+        resources: selected,
+        rollback: undo(selected),
+      };
     } else if (definition.plan !== undefined && findRunRefs(rawFaults[i]?.args).refs.length === 0) {
       const found = await definition.plan(fault.args, { ...ctx, random: seededRandom(seed + i) });
       const kept = found.filter((r) => hasTags(r, policy.requireTags));
-      planned = { fault: fault.name, action: fault.action, source: 'action', type: [...new Set(found.map((r) => r.type))].join(', ') || 'resources', selection: 'chosen by the action', candidates: found.length, withoutOptIn: found.length - kept.length, resources: kept, rollback: undo(kept) };
+      planned = {
+        fault: fault.name,
+        action: fault.action,
+        source: 'action',
+        type: [...new Set(found.map((r) => r.type))].join(', ') || 'resources',
+        selection: 'chosen by the action',
+        candidates: found.length,
+        withoutOptIn: found.length - kept.length,
+        resources: kept,
+        rollback: undo(kept),
+      };
     } else {
-      planned = { fault: fault.name, action: fault.action, source: 'none', type: 'none', selection: formatSelection({ mode: 'ALL' }), candidates: 0, withoutOptIn: 0, resources: [], rollback: undo([]) };
+      planned = {
+        fault: fault.name,
+        action: fault.action,
+        source: 'none',
+        type: 'none',
+        selection: formatSelection({ mode: 'ALL' }),
+        candidates: 0,
+        withoutOptIn: 0,
+        resources: [],
+        rollback: undo([]),
+      };
     }
     plan.faults.push(planned);
   }
   if (policy.requireTags !== undefined) {
-    const tags = Object.entries(policy.requireTags).map(([k, v]) => `${k}=${v}`).join(', ');
+    const tags = Object.entries(policy.requireTags)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
     const excluded = plan.faults.reduce((n, f) => n + f.withoutOptIn, 0);
     pass('opt-in', `only resources tagged ${tags} are selected${excluded > 0 ? ` (${excluded} left out)` : ''}`);
   }
@@ -159,12 +211,24 @@ async function checkBlastRadius(plan: Plan, policy: SafetyPolicy, ctx: ActivityC
       refuse('max-targets-per-fault', `fault '${f.fault}' would touch ${n} resources, more than safety.maxTargetsPerFault (${policy.maxTargetsPerFault})`);
     }
   }
-  if (policy.maxTargets !== undefined && all.size > policy.maxTargets) refuse('max-targets', `the run would touch ${all.size} resources, more than safety.maxTargets (${policy.maxTargets})`);
-  else plan.guards.push({ guard: 'max-targets', status: 'passed', detail: `${all.size} resource(s)${policy.maxTargets === undefined ? '' : `, at most ${policy.maxTargets}`}` });
+  if (policy.maxTargets !== undefined && all.size > policy.maxTargets)
+    refuse('max-targets', `the run would touch ${all.size} resources, more than safety.maxTargets (${policy.maxTargets})`);
+  else
+    plan.guards.push({
+      guard: 'max-targets',
+      status: 'passed',
+      detail: `${all.size} resource(s)${policy.maxTargets === undefined ? '' : `, at most ${policy.maxTargets}`}`,
+    });
 
   const zones = [...new Set([...all.values()].map(zoneOf).filter((z) => z !== undefined))].sort();
-  if (zones.length > policy.maxZones) refuse('max-zones', `the run would touch ${zones.length} Availability Zones (${zones.join(', ')}), more than safety.maxZones (${policy.maxZones})`);
-  else plan.guards.push({ guard: 'max-zones', status: 'passed', detail: zones.length === 0 ? 'no zonal resources' : `zones ${zones.join(', ')}, at most ${policy.maxZones}` });
+  if (zones.length > policy.maxZones)
+    refuse('max-zones', `the run would touch ${zones.length} Availability Zones (${zones.join(', ')}), more than safety.maxZones (${policy.maxZones})`);
+  else
+    plan.guards.push({
+      guard: 'max-zones',
+      status: 'passed',
+      detail: zones.length === 0 ? 'no zonal resources' : `zones ${zones.join(', ')}, at most ${policy.maxZones}`,
+    });
 
   // Instances of Auto Scaling groups: the share of each group, and whether its last healthy instance would go.
   const byGroup = new Map<string, Set<string>>();
@@ -175,7 +239,11 @@ async function checkBlastRadius(plan: Plan, policy: SafetyPolicy, ctx: ActivityC
   }
   if (byGroup.size === 0) return;
   const { DescribeAutoScalingGroupsCommand } = await sdk.autoScaling();
-  const out: DescribeAutoScalingGroupsCommandOutput = await awsSend(ctx, 'autoScaling', new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [...byGroup.keys()] }));
+  const out: DescribeAutoScalingGroupsCommandOutput = await awsSend(
+    ctx,
+    'autoScaling',
+    new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [...byGroup.keys()] }),
+  );
   const groups = new Map<string, AutoScalingGroup>((out.AutoScalingGroups ?? []).map((g) => [g.AutoScalingGroupName ?? '', g]));
   for (const [name, ids] of byGroup) {
     const group = groups.get(name);
@@ -184,11 +252,19 @@ async function checkBlastRadius(plan: Plan, policy: SafetyPolicy, ctx: ActivityC
     const healthy = members.filter((m) => m.LifecycleState === 'InService' && m.HealthStatus === 'Healthy').map((m) => m.InstanceId);
     const percent = size === 0 ? 100 : (100 * ids.size) / size;
     if (policy.maxGroupPercent !== undefined && percent > policy.maxGroupPercent) {
-      refuse('max-group-percent', `the run would touch ${ids.size} of ${size} instances of group ${name} (${percent.toFixed(0)}%), more than safety.maxGroupPercent (${policy.maxGroupPercent}%)`);
+      refuse(
+        'max-group-percent',
+        `the run would touch ${ids.size} of ${size} instances of group ${name} (${percent.toFixed(0)}%), more than safety.maxGroupPercent (${policy.maxGroupPercent}%)`,
+      );
     } else plan.guards.push({ guard: 'max-group-percent', status: 'passed', detail: `group ${name}: ${ids.size} of ${size} (${percent.toFixed(0)}%)` });
     const survivors = healthy.filter((id) => id !== undefined && !ids.has(id));
     if (!policy.allowLastHealthy && survivors.length === 0) {
       refuse('last-healthy', `the run would touch every healthy instance of group ${name} (${healthy.length}); set safety.allowLastHealthy to allow it`);
-    } else plan.guards.push({ guard: 'last-healthy', status: 'passed', detail: `group ${name} keeps ${survivors.length} healthy instance(s)${policy.allowLastHealthy ? ' (allowLastHealthy)' : ''}` });
+    } else
+      plan.guards.push({
+        guard: 'last-healthy',
+        status: 'passed',
+        detail: `group ${name} keeps ${survivors.length} healthy instance(s)${policy.allowLastHealthy ? ' (allowLastHealthy)' : ''}`,
+      });
   }
 }

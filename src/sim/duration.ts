@@ -7,10 +7,24 @@ import { isoDurationMs } from './iso-duration.js';
  * with its own parser so that it depends on nothing of gameday's experiment code.
  */
 const UNIT_MS: Readonly<Record<string, number>> = {
-  ms: 1, millisecond: 1, milliseconds: 1,
-  s: 1_000, sec: 1_000, secs: 1_000, second: 1_000, seconds: 1_000,
-  m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000,
-  h: 3_600_000, hr: 3_600_000, hrs: 3_600_000, hour: 3_600_000, hours: 3_600_000,
+  ms: 1,
+  millisecond: 1,
+  milliseconds: 1,
+  s: 1_000,
+  sec: 1_000,
+  secs: 1_000,
+  second: 1_000,
+  seconds: 1_000,
+  m: 60_000,
+  min: 60_000,
+  mins: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  hrs: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
 };
 
 const EXAMPLES = '500ms, 30s, 1m30s, 5m, 1h or PT5M';
@@ -35,9 +49,11 @@ export function simDurationMs(text: string): { ms: number } | { reason: string }
 
 /** A zod field for a duration in a topology file: text with its unit in the file, milliseconds after parsing. */
 export const simDuration = () =>
-  z.string({ error: (iss) => `expected a duration such as ${EXAMPLES}, got ${typeof iss.input === 'string' ? `'${iss.input}'` : typeof iss.input}` }).transform((text, ctx) => {
-    const parsed = simDurationMs(text);
-    if ('ms' in parsed) return parsed.ms;
-    ctx.addIssue({ code: 'custom', message: parsed.reason, input: text });
-    return z.NEVER;
-  });
+  z
+    .string({ error: (iss) => `expected a duration such as ${EXAMPLES}, got ${typeof iss.input === 'string' ? `'${iss.input}'` : typeof iss.input}` })
+    .transform((text, ctx) => {
+      const parsed = simDurationMs(text);
+      if ('ms' in parsed) return parsed.ms;
+      ctx.addIssue({ code: 'custom', message: parsed.reason, input: text });
+      return z.NEVER;
+    });

@@ -6,7 +6,17 @@ export interface TruthEvent {
   seq: number;
   /** Wall-clock epoch ms with sub-ms precision, comparable with a journal's `startedAtEpochMs + t`. */
   epochMs: number;
-  kind: 'instance-state' | 'target-health' | 'alb-capacity' | 'asg-activity' | 'workload' | 'health-check' | 'dns-answer' | 'alarm-state' | 'fis-experiment' | 'subnet-connectivity';
+  kind:
+    | 'instance-state'
+    | 'target-health'
+    | 'alb-capacity'
+    | 'asg-activity'
+    | 'workload'
+    | 'health-check'
+    | 'dns-answer'
+    | 'alarm-state'
+    | 'fis-experiment'
+    | 'subnet-connectivity';
   resource: string;
   from?: string | undefined;
   to: string;

@@ -21,7 +21,10 @@ import { fqdn, route53Id, type DnsAnswer, type SimHostedZone } from './world/hos
 
 export { RDS_DNS_TTL } from './dns/answers.js';
 
-const hex = (n: number): string => randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
+const hex = (n: number): string =>
+  randomBytes(Math.ceil(n / 2))
+    .toString('hex')
+    .slice(0, n);
 
 export interface SimSubnet {
   id: string;
@@ -82,7 +85,14 @@ export class SimWorld {
     this.zones = zoneNames(topology);
     this.subnets = this.zones.map((zone, i) => ({ id: `subnet-${hex(17)}`, zone, cidr: `10.0.${i * 16}.0/20` }));
     for (const lt of topology.launchTemplates) {
-      this.launchTemplates.set(lt.name, { id: `lt-${hex(17)}`, name: lt.name, version: '1', instanceType: lt.instanceType, imageId: lt.imageId, port: lt.port });
+      this.launchTemplates.set(lt.name, {
+        id: `lt-${hex(17)}`,
+        name: lt.name,
+        version: '1',
+        instanceType: lt.instanceType,
+        imageId: lt.imageId,
+        port: lt.port,
+      });
     }
     const { region, accountId } = topology;
     for (const lb of topology.loadBalancers) {
@@ -177,7 +187,10 @@ export class SimWorld {
         accountId: this.topology.accountId,
         instanceClass: spec.instanceClass,
         // Each member on its own loopback address; the writer endpoint's DNS name answers the writer's.
-        members: Array.from({ length: spec.members }, (_, n) => ({ zone: this.zones[(first + n) % this.zones.length] ?? zone, host: `127.${this.#net}.${210 + n}.${10 + i}` })),
+        members: Array.from({ length: spec.members }, (_, n) => ({
+          zone: this.zones[(first + n) % this.zones.length] ?? zone,
+          host: `127.${this.#net}.${210 + n}.${10 + i}`,
+        })),
         port: spec.port,
         tags: spec.tags,
         scheduler: this.scheduler,
@@ -205,7 +218,15 @@ export class SimWorld {
     for (const [name, alarm] of declareAlarms(this.topology, this.loadBalancers, this.scheduler, this.truth)) this.alarms.set(name, alarm);
     for (const spec of this.topology.fisTemplates) {
       const { name, ...template } = spec;
-      this.fisTemplateIds.set(name, this.fis.createTemplate({ ...template, targets: template.targets as FisTemplate['targets'], actions: template.actions as FisTemplate['actions'], tags: { Name: name } }).id);
+      this.fisTemplateIds.set(
+        name,
+        this.fis.createTemplate({
+          ...template,
+          targets: template.targets as FisTemplate['targets'],
+          actions: template.actions as FisTemplate['actions'],
+          tags: { Name: name },
+        }).id,
+      );
     }
     // Alias records with EvaluateTargetHealth follow their ALB's capacity.
     this.#unsubscribeTruth = this.truth.subscribe((e) => {

@@ -157,7 +157,10 @@ export class SimRegion {
       errorCode = e.code;
       reply = writeError(e);
     }
-    this.#record({ epochMs: Date.now(), service: service ?? '', action: route.operation, status: reply.status, ...(errorCode === undefined ? {} : { errorCode }) }, request.caller);
+    this.#record(
+      { epochMs: Date.now(), service: service ?? '', action: route.operation, status: reply.status, ...(errorCode === undefined ? {} : { errorCode }) },
+      request.caller,
+    );
     this.#send(res, reply);
   }
 
@@ -166,7 +169,12 @@ export class SimRegion {
   }
 
   #send(res: ServerResponse, reply: WireReply): void {
-    res.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType, 'x-amzn-requestid': reply.requestId, 'content-length': Buffer.byteLength(reply.body) });
+    res.writeHead(reply.status, {
+      ...reply.headers,
+      'content-type': reply.contentType,
+      'x-amzn-requestid': reply.requestId,
+      'content-length': Buffer.byteLength(reply.body),
+    });
     res.end(reply.body);
   }
 

@@ -14,10 +14,15 @@ const healthCheck = z.strictObject({
   timeout: simDuration().default(ALB_HEALTH_CHECK.timeout),
   healthyThreshold: z.number().int().min(2).max(10).default(ALB_HEALTH_CHECK.healthyThreshold),
   unhealthyThreshold: z.number().int().min(2).max(10).default(ALB_HEALTH_CHECK.unhealthyThreshold),
-  matcher: z.string().regex(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/).default(ALB_HEALTH_CHECK.matcher),
+  matcher: z
+    .string()
+    .regex(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/)
+    .default(ALB_HEALTH_CHECK.matcher),
 });
 
-const loopback = z.string().regex(/^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/, { error: 'a loopback IPv4 address 127.x.y.z' });
+const loopback = z
+  .string()
+  .regex(/^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/, { error: 'a loopback IPv4 address 127.x.y.z' });
 
 /**
  * A Route 53 health check: `target` is `alb:<load balancer name>`, `<ipv4>:<port>` or `<domain name>:<port>` (probed
@@ -48,9 +53,15 @@ const route53Record = z.strictObject({
    * `alb:<load balancer name>`: an alias A record to the ALB (TTL 60, as Route 53 gives aliases to ELB);
    * `dns:<domain name>`: an alias to a name outside the region (another stack's ALB), which the region cannot answer.
    */
-  alias: z.string().regex(/^(alb:[A-Za-z][A-Za-z0-9-]{0,31}|dns:([A-Za-z0-9-]+\.)+[A-Za-z]{2,}\.?)$/).optional(),
+  alias: z
+    .string()
+    .regex(/^(alb:[A-Za-z][A-Za-z0-9-]{0,31}|dns:([A-Za-z0-9-]+\.)+[A-Za-z]{2,}\.?)$/)
+    .optional(),
   /** Hosted zone id of a `dns:` alias target (default: the region's ALB zone). */
-  aliasHostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/).optional(),
+  aliasHostedZoneId: z
+    .string()
+    .regex(/^Z[A-Z0-9]{1,31}$/)
+    .optional(),
   evaluateTargetHealth: z.boolean().default(false),
   setIdentifier: z.string().min(1).max(128).optional(),
   failover: z.enum(['PRIMARY', 'SECONDARY']).optional(),
@@ -81,8 +92,14 @@ const timings = z.strictObject({
  * What the simulated region contains. The default is the reference architecture: three AZs, one ALB, an ASG of three.
  */
 export const topologySchema = z.strictObject({
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).default('us-east-1'),
-  accountId: z.string().regex(/^\d{12}$/).default('123456789012'),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/)
+    .default('us-east-1'),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/)
+    .default('123456789012'),
   /** Zone suffixes (`a`, `b`, `c`) or full names. */
   availabilityZones: z.array(z.string().min(1)).min(1).max(6).default(['a', 'b', 'c']),
   vpcCidr: z.string().default('10.0.0.0/16'),
@@ -174,7 +191,9 @@ export const topologySchema = z.strictObject({
         period: simDuration().default(60_000),
         evaluationPeriods: z.number().int().min(1).max(100).default(1),
         threshold: z.number(),
-        comparison: z.enum(['GreaterThanOrEqualToThreshold', 'GreaterThanThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold']).default('GreaterThanOrEqualToThreshold'),
+        comparison: z
+          .enum(['GreaterThanOrEqualToThreshold', 'GreaterThanThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'])
+          .default('GreaterThanOrEqualToThreshold'),
       }),
     )
     .default([]),
@@ -242,12 +261,17 @@ export function parseTopology(value: unknown, source = 'topology'): Topology {
   const lts = new Set(t.launchTemplates.map((l) => l.name));
   const tgs = new Set(t.loadBalancers.map((l) => l.targetGroup.name));
   for (const asg of t.autoScalingGroups) {
-    if (!lts.has(asg.launchTemplate)) throw new Error(`${source}: auto scaling group '${asg.name}' uses launch template '${asg.launchTemplate}', which is not declared.`);
-    for (const tg of asg.targetGroups) if (!tgs.has(tg)) throw new Error(`${source}: auto scaling group '${asg.name}' names target group '${tg}', which is not declared.`);
+    if (!lts.has(asg.launchTemplate))
+      throw new Error(`${source}: auto scaling group '${asg.name}' uses launch template '${asg.launchTemplate}', which is not declared.`);
+    for (const tg of asg.targetGroups)
+      if (!tgs.has(tg)) throw new Error(`${source}: auto scaling group '${asg.name}' names target group '${tg}', which is not declared.`);
     if (!(asg.min <= asg.desired && asg.desired <= asg.max)) throw new Error(`${source}: auto scaling group '${asg.name}' needs min <= desired <= max.`);
   }
   const rdsIds = new Set<string>();
-  for (const id of [...t.databases.map((d) => d.id), ...t.dbClusters.flatMap((c) => [c.id, ...Array.from({ length: c.members }, (_, i) => `${c.id}-instance-${i + 1}`)])]) {
+  for (const id of [
+    ...t.databases.map((d) => d.id),
+    ...t.dbClusters.flatMap((c) => [c.id, ...Array.from({ length: c.members }, (_, i) => `${c.id}-instance-${i + 1}`)]),
+  ]) {
     if (rdsIds.has(id)) throw new Error(`${source}: RDS identifier '${id}' is declared twice.`);
     rdsIds.add(id);
   }
@@ -256,20 +280,23 @@ export function parseTopology(value: unknown, source = 'topology'): Topology {
   for (const a of t.alarms) {
     if (!lbs.has(a.loadBalancer)) throw new Error(`${source}: alarm '${a.name}' watches load balancer '${a.loadBalancer}', which is not declared.`);
     if (alarms.has(a.name)) throw new Error(`${source}: alarm '${a.name}' is declared twice.`);
-    if (a.period !== 10_000 && a.period !== 30_000 && (a.period < 60_000 || a.period % 60_000 !== 0)) throw new Error(`${source}: alarm '${a.name}' needs a period of 10 s, 30 s or a multiple of 60 s.`);
+    if (a.period !== 10_000 && a.period !== 30_000 && (a.period < 60_000 || a.period % 60_000 !== 0))
+      throw new Error(`${source}: alarm '${a.name}' needs a period of 10 s, 30 s or a multiple of 60 s.`);
     alarms.add(a.name);
   }
   const checks = new Set<string>();
   for (const hc of t.healthChecks) {
     if (checks.has(hc.name)) throw new Error(`${source}: health check '${hc.name}' is declared twice.`);
     checks.add(hc.name);
-    if (hc.target.startsWith('alb:') && !lbs.has(hc.target.slice(4))) throw new Error(`${source}: health check '${hc.name}' targets load balancer '${hc.target.slice(4)}', which is not declared.`);
+    if (hc.target.startsWith('alb:') && !lbs.has(hc.target.slice(4)))
+      throw new Error(`${source}: health check '${hc.name}' targets load balancer '${hc.target.slice(4)}', which is not declared.`);
   }
   for (const zone of t.hostedZones) {
     for (const r of zone.records) {
       const where = `${source}: record '${r.name}' of hosted zone '${zone.name}'`;
       if ((r.values === undefined) === (r.alias === undefined)) throw new Error(`${where} needs exactly one of values and alias.`);
-      if (r.alias?.startsWith('alb:') === true && !lbs.has(r.alias.slice(4))) throw new Error(`${where} aliases load balancer '${r.alias.slice(4)}', which is not declared.`);
+      if (r.alias?.startsWith('alb:') === true && !lbs.has(r.alias.slice(4)))
+        throw new Error(`${where} aliases load balancer '${r.alias.slice(4)}', which is not declared.`);
       if (r.healthCheck !== undefined && !checks.has(r.healthCheck)) throw new Error(`${where} names health check '${r.healthCheck}', which is not declared.`);
       const routed = r.failover !== undefined || r.weight !== undefined;
       if (routed !== (r.setIdentifier !== undefined)) throw new Error(`${where} needs setIdentifier exactly when it has failover or weight.`);

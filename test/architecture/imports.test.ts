@@ -29,7 +29,9 @@ describe('imports', () => {
     }
     assert.ok(result.summary.totalCruised > 100, `only ${result.summary.totalCruised} modules were cruised: is src/ where the test expects it?`);
     const violations = result.summary.violations.filter((v) => v.rule.severity !== 'ignore');
-    const lines = violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}${v.cycle === undefined ? '' : ` (cycle: ${v.cycle.map((c) => c.name).join(' → ')})`}`);
+    const lines = violations.map(
+      (v) => `${v.rule.name}: ${v.from} → ${v.to}${v.cycle === undefined ? '' : ` (cycle: ${v.cycle.map((c) => c.name).join(' → ')})`}`,
+    );
     assert.deepEqual(lines, [], `import rules broken:\n${lines.join('\n')}`);
   });
 });

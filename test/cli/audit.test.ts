@@ -5,7 +5,12 @@ import { describe, it } from 'node:test';
 import { journalSchema } from '../../src/engine/journal.js';
 import { gameday, ROOT, tempDir } from '../support/cli.js';
 
-const SECRETS = { password: 'pw-Zq81-never-logged', urlPassword: 'url-Kx7-never-logged', bearer: 'tok-Pm4-never-logged', simSecret: 'gameday-simulated-region' };
+const SECRETS = {
+  password: 'pw-Zq81-never-logged',
+  urlPassword: 'url-Kx7-never-logged',
+  bearer: 'tok-Pm4-never-logged',
+  simSecret: 'gameday-simulated-region',
+};
 
 describe('the audit trail', () => {
   it('appends every AWS call of a run to the audit log and the journal, and no secret appears in them or the output', async () => {
@@ -14,8 +19,14 @@ describe('the audit trail', () => {
       const source = await readFile(join(ROOT, 'experiments', 'rds-failover.yaml'), 'utf8');
       const text = source
         .replace('topologies/', `${join(ROOT, 'experiments', 'topologies')}/`)
-        .replace('args: { url: "${sim:rds.orders-db.url}", resolver', `args: { url: "postgres://postgres:${SECRETS.urlPassword}@\${sim:rds.orders-db.endpoint}:5432/postgres", password: "${SECRETS.password}", resolver`)
-        .replace('probes:\n', `probes:\n  - name: site\n    probe: http\n    args: { url: "\${sim:alb.web-alb.url}/health", headers: { authorization: "Bearer ${SECRETS.bearer}" } }\n    interval: 5s\n`);
+        .replace(
+          'args: { url: "${sim:rds.orders-db.url}", resolver',
+          `args: { url: "postgres://postgres:${SECRETS.urlPassword}@\${sim:rds.orders-db.endpoint}:5432/postgres", password: "${SECRETS.password}", resolver`,
+        )
+        .replace(
+          'probes:\n',
+          `probes:\n  - name: site\n    probe: http\n    args: { url: "\${sim:alb.web-alb.url}/health", headers: { authorization: "Bearer ${SECRETS.bearer}" } }\n    interval: 5s\n`,
+        );
       assert.notEqual(text, source);
       const file = await tmp.write('secrets.yaml', text);
       const log = join(tmp.dir, 'audit', 'audit.log');
@@ -29,7 +40,19 @@ describe('the audit trail', () => {
       const journal = journalSchema.parse(JSON.parse(await readFile(journalFile, 'utf8')));
       const lines = (await readFile(log, 'utf8')).trim().split('\n');
       assert.equal(lines[0], '{"earlier":"line"}');
-      const entries = lines.slice(1).map((l) => JSON.parse(l) as { runId: string; service: string; operation: string; mutating: boolean; ok: boolean; requestId?: string; time: string; request: unknown });
+      const entries = lines.slice(1).map(
+        (l) =>
+          JSON.parse(l) as {
+            runId: string;
+            service: string;
+            operation: string;
+            mutating: boolean;
+            ok: boolean;
+            requestId?: string;
+            time: string;
+            request: unknown;
+          },
+      );
       assert.ok(entries.every((e) => e.runId === journal.runId && typeof e.time === 'string'));
       // Every call: the identity check, the plan's reads, the probes' reads, the fault's calls.
       const ops = new Set(entries.map((e) => `${e.service}:${e.operation}`));
@@ -40,7 +63,10 @@ describe('the audit trail', () => {
       );
       assert.ok(entries.filter((e) => e.mutating).every((e) => e.ok && typeof e.requestId === 'string' && e.requestId !== ''));
       assert.equal(journal.audit.calls.length + journal.audit.dropped, entries.length);
-      assert.deepEqual(journal.audit.calls.find((c) => c.operation === 'RebootDBInstance')?.request, { DBInstanceIdentifier: 'orders-db', ForceFailover: true });
+      assert.deepEqual(journal.audit.calls.find((c) => c.operation === 'RebootDBInstance')?.request, {
+        DBInstanceIdentifier: 'orders-db',
+        ForceFailover: true,
+      });
 
       const everything = [await readFile(log, 'utf8'), await readFile(journalFile, 'utf8'), result.stdout, result.stderr].join('\n');
       for (const [what, secret] of Object.entries(SECRETS)) assert.ok(!everything.includes(secret), `${what} leaked`);

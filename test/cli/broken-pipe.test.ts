@@ -14,7 +14,9 @@ import { startWorkload, workloadExperiment } from '../support/workload.js';
  * is larger than a pipe's buffer, so gameday is still writing when head has gone.
  */
 async function piped(args: string, lines: number, env: NodeJS.ProcessEnv = {}): Promise<{ status: number; stderr: string; head: string }> {
-  const out = await runProgram('bash', ['-c', `"${process.execPath}" "${BIN}" ${args} | head -${lines}; echo "status=\${PIPESTATUS[0]}"`], { env: { ...process.env, ...env } });
+  const out = await runProgram('bash', ['-c', `"${process.execPath}" "${BIN}" ${args} | head -${lines}; echo "status=\${PIPESTATUS[0]}"`], {
+    env: { ...process.env, ...env },
+  });
   const match = /status=(\d+)\n$/.exec(out.stdout);
   assert.ok(match?.[1] !== undefined, out.stdout);
   return { status: Number(match[1]), stderr: out.stderr, head: out.stdout.slice(0, match.index) };
@@ -77,7 +79,18 @@ recovery: { stableFor: 1200s, timeout: 100m }
       try {
         // Enough runs that the list outgrows a pipe's buffer.
         const now = Date.now();
-        await Promise.all(Array.from({ length: 1500 }, (_, i) => queue.store.create({ runId: `gd-pipe-${String(i).padStart(5, '0')}`, file: '/x.yaml', text: '', experiment: 'an-experiment-with-a-rather-long-name', waitForLocks: false, submittedAt: now - i })));
+        await Promise.all(
+          Array.from({ length: 1500 }, (_, i) =>
+            queue.store.create({
+              runId: `gd-pipe-${String(i).padStart(5, '0')}`,
+              file: '/x.yaml',
+              text: '',
+              experiment: 'an-experiment-with-a-rather-long-name',
+              waitForLocks: false,
+              submittedAt: now - i,
+            }),
+          ),
+        );
       } finally {
         await queue.close();
         client.disconnect();

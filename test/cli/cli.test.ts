@@ -52,9 +52,21 @@ function malformed(name: string, text: string, needle: string, path: string, mes
 
 const MALFORMED = [
   malformed('metadata-list.yaml', edit(VALID, 'metadata:\n  name: cli-valid', 'metadata: [a, b]'), '[a, b]', 'metadata', /expected a map, got a list/),
-  malformed('typo.yaml', edit(VALID, '      timeout: 1s', '      timout: 1s'), 'timout', 'probes[0].args.timout', /unknown field 'timout' \(did you mean 'timeout'\?\)/),
+  malformed(
+    'typo.yaml',
+    edit(VALID, '      timeout: 1s', '      timout: 1s'),
+    'timout',
+    'probes[0].args.timout',
+    /unknown field 'timout' \(did you mean 'timeout'\?\)/,
+  ),
   malformed('parsecs.yaml', edit(VALID, 'interval: 1s', 'interval: 5 parsecs'), '5 parsecs', 'probes[0].interval', /unknown unit 'parsecs'/),
-  malformed('bad-url.yaml', edit(VALID, 'url: http://127.0.0.1:9/outage?for=5s', 'url: not-a-url'), 'not-a-url', 'faults[0].args.url', /http:\/\/ or https:\/\/ URL/),
+  malformed(
+    'bad-url.yaml',
+    edit(VALID, 'url: http://127.0.0.1:9/outage?for=5s', 'url: not-a-url'),
+    'not-a-url',
+    'faults[0].args.url',
+    /http:\/\/ or https:\/\/ URL/,
+  ),
 ];
 
 const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -148,7 +160,10 @@ describe('gameday validate', () => {
       const bad = MALFORMED[0];
       assert.ok(bad !== undefined);
       const file = await tmp.write(bad.name, bad.text);
-      for (const args of [['--debug', 'validate', file], ['validate', '--debug', file]]) {
+      for (const args of [
+        ['--debug', 'validate', file],
+        ['validate', '--debug', file],
+      ]) {
         const r = await gameday(args);
         assert.equal(r.code, 2, args.join(' '));
         assert.match(r.stderr, /^ {4}at /m, `${args.join(' ')}: a stack trace is allowed with --debug`);
@@ -186,8 +201,14 @@ describe('gameday validate', () => {
       assertNoStackTrace(r);
       assert.equal(r.stdout, `ok: ${good}: experiment 'cli-valid' is valid (1 probe(s), 1 fault(s))\n`);
       const errors = lines(r.stderr);
-      assert.ok(errors.some((l) => l.startsWith(`error: ${badFile}:${bad.line}:${bad.column} at ${bad.path}: `)), r.stderr);
-      assert.ok(errors.some((l) => l === `error: Cannot read experiment file ${missing}: no such file.`), r.stderr);
+      assert.ok(
+        errors.some((l) => l.startsWith(`error: ${badFile}:${bad.line}:${bad.column} at ${bad.path}: `)),
+        r.stderr,
+      );
+      assert.ok(
+        errors.some((l) => l === `error: Cannot read experiment file ${missing}: no such file.`),
+        r.stderr,
+      );
       assert.ok(!r.stderr.includes(good), 'the good file is not reported as an error');
     } finally {
       await tmp.cleanup();
@@ -203,7 +224,12 @@ describe('gameday validate', () => {
       const badFile = await tmp.write(bad.name, bad.text);
       const r = await gameday(['--json', 'validate', good, badFile]);
       assert.equal(r.code, 2);
-      const results = JSON.parse(r.stdout) as { file: string; valid: boolean; name?: string; issues?: { file: string; line: number; column: number; path: string; message: string }[] }[];
+      const results = JSON.parse(r.stdout) as {
+        file: string;
+        valid: boolean;
+        name?: string;
+        issues?: { file: string; line: number; column: number; path: string; message: string }[];
+      }[];
       assert.equal(results.length, 2);
       assert.deepEqual(results[0], { file: good, valid: true, name: 'cli-valid' });
       assert.equal(results[1]?.file, badFile);
@@ -335,7 +361,11 @@ describe('help and usage errors', () => {
   });
 
   it('refuses an unknown option with exit 2 and no stack trace', async () => {
-    for (const args of [['validate', '--frob', 'x.yaml'], ['--frob', 'schema'], ['run', 'x.yaml', '--view', 'fancy']]) {
+    for (const args of [
+      ['validate', '--frob', 'x.yaml'],
+      ['--frob', 'schema'],
+      ['run', 'x.yaml', '--view', 'fancy'],
+    ]) {
       const r = await gameday(args);
       assert.equal(r.code, 2, args.join(' '));
       assertNoStackTrace(r);
@@ -453,10 +483,19 @@ stopConditions:
       const toJournal = (at: number): number => performance.timeOrigin + at - journal.startedAtEpochMs;
       const trueDown = toJournal(down.at);
       const trueUp = toJournal(up.at);
-      assert.ok(m.impactAt.lower - slack <= trueDown && trueDown <= m.impactAt.upper + slack, `down at ${trueDown}, impact [${m.impactAt.lower}, ${m.impactAt.upper}]`);
-      assert.ok(m.recoveredAt.lower - slack <= trueUp && trueUp <= m.recoveredAt.upper + slack, `up at ${trueUp}, recovered [${m.recoveredAt.lower}, ${m.recoveredAt.upper}]`);
+      assert.ok(
+        m.impactAt.lower - slack <= trueDown && trueDown <= m.impactAt.upper + slack,
+        `down at ${trueDown}, impact [${m.impactAt.lower}, ${m.impactAt.upper}]`,
+      );
+      assert.ok(
+        m.recoveredAt.lower - slack <= trueUp && trueUp <= m.recoveredAt.upper + slack,
+        `up at ${trueUp}, recovered [${m.recoveredAt.lower}, ${m.recoveredAt.upper}]`,
+      );
       const trueOutage = up.at - down.at;
-      assert.ok(ttr.lower - slack <= trueOutage && trueOutage <= ttr.upper + slack, `true outage ${trueOutage}ms, time to recovery [${ttr.lower}, ${ttr.upper}]`);
+      assert.ok(
+        ttr.lower - slack <= trueOutage && trueOutage <= ttr.upper + slack,
+        `true outage ${trueOutage}ms, time to recovery [${ttr.lower}, ${ttr.upper}]`,
+      );
 
       // The plain live view: one timestamped line per event, phases in order.
       const phases = [...r.stderr.matchAll(/^\[\s*\d+\.\d{3}s\] phase (\S+)$/gm)].map((p) => p[1]);
@@ -512,7 +551,10 @@ stopConditions:
       assert.equal(journal.verdict.status, 'invalid-fault', journal.verdict.reason);
       assert.equal(journal.verdict.exitCode, 4);
       assert.match(journal.verdict.reason, /connection refused/);
-      assert.deepEqual(journal.activities.map((a) => [a.kind, a.name, a.status]), [['fault', 'outage', 'failed']]);
+      assert.deepEqual(
+        journal.activities.map((a) => [a.kind, a.name, a.status]),
+        [['fault', 'outage', 'failed']],
+      );
       assert.equal(journal.measurement.injectedAt, null);
       assert.equal(sys.workload.transitions.length, 1, 'the service never went down');
     } finally {

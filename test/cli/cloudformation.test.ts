@@ -12,7 +12,9 @@ describe('a CloudFormation template as the simulated region’s topology', () =>
     const tmp = await tempDir();
     try {
       const journalPath = join(tmp.dir, 'journal.json');
-      const result = await gameday(['run', join('experiments', 'stack-terminate-one-instance.yaml'), '--journal', journalPath, '--view', 'plain'], { timeoutMs: 180_000 });
+      const result = await gameday(['run', join('experiments', 'stack-terminate-one-instance.yaml'), '--journal', journalPath, '--view', 'plain'], {
+        timeoutMs: 180_000,
+      });
       assert.equal(result.code, 0, result.stdout + result.stderr);
       const journal = JSON.parse(await readFile(journalPath, 'utf8')) as Journal;
       assert.equal(journal.verdict.status, 'passed');
@@ -27,7 +29,25 @@ describe('a CloudFormation template as the simulated region’s topology', () =>
   });
 
   it('prints the stack outputs and the notes of what the region does not honour', async () => {
-    const child = spawn(process.execPath, [BIN, 'sim', '--topology', join('infra', 'reference-architecture.yaml'), '--stack-name', 'gd-ci', '--parameter', 'DesiredCapacity=4', '--port', '0', '--speed', '40', '--json'], { cwd: ROOT });
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'sim',
+        '--topology',
+        join('infra', 'reference-architecture.yaml'),
+        '--stack-name',
+        'gd-ci',
+        '--parameter',
+        'DesiredCapacity=4',
+        '--port',
+        '0',
+        '--speed',
+        '40',
+        '--json',
+      ],
+      { cwd: ROOT },
+    );
     try {
       const info = await new Promise<{ outputs: Record<string, string>; notes: string[] }>((resolve, reject) => {
         let out = '';
@@ -39,12 +59,21 @@ describe('a CloudFormation template as the simulated region’s topology', () =>
       });
       assert.match(info.outputs['stack.WebAsgName'] ?? '', /^gd-ci-WebAutoScalingGroup-[0-9A-F]{6}$/);
       assert.equal(info.outputs['stack.HealthyHostsAlarmName'], 'gd-ci-healthy-hosts');
-      assert.ok(info.notes.some((n) => n.startsWith('Resources.WebAutoScalingGroup.CreationPolicy is not modelled')), info.notes.join('\n'));
+      assert.ok(
+        info.notes.some((n) => n.startsWith('Resources.WebAutoScalingGroup.CreationPolicy is not modelled')),
+        info.notes.join('\n'),
+      );
       const res = await fetch(`${info.outputs['stack.WebLoadBalancer.url'] ?? ''}/health`);
       assert.equal(res.status, 200);
-      const asg = new AutoScalingClient({ region: 'us-east-1', endpoint: info.outputs['region.endpoint'], credentials: { accessKeyId: 'A', secretAccessKey: 'b' } });
+      const asg = new AutoScalingClient({
+        region: 'us-east-1',
+        endpoint: info.outputs['region.endpoint'],
+        credentials: { accessKeyId: 'A', secretAccessKey: 'b' },
+      });
       try {
-        const { AutoScalingGroups: [group] = [] } = await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [info.outputs['stack.WebAsgName'] ?? ''] }));
+        const { AutoScalingGroups: [group] = [] } = await asg.send(
+          new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [info.outputs['stack.WebAsgName'] ?? ''] }),
+        );
         assert.equal(group?.DesiredCapacity, 4, 'the --parameter override reached the group');
       } finally {
         asg.destroy();
@@ -64,7 +93,10 @@ describe('a CloudFormation template as the simulated region’s topology', () =>
       const file = await tmp.write('typo-stack.yaml', text);
       const result = await gameday(['sim', '--topology', file, '--port', '0']);
       assert.equal(result.code, 2, result.stderr);
-      assert.equal(result.stderr.trim(), `error: Cannot use topology ${file}: Resources.WebAutoScalingGroup.Properties.MinSize: Ref names 'MinimumSize', which is neither a parameter nor a resource of the template.`);
+      assert.equal(
+        result.stderr.trim(),
+        `error: Cannot use topology ${file}: Resources.WebAutoScalingGroup.Properties.MinSize: Ref names 'MinimumSize', which is neither a parameter nor a resource of the template.`,
+      );
       const bad = await gameday(['sim', '--topology', join('infra', 'reference-architecture.yaml'), '--parameter', 'MinSize=2', '--port', '0']);
       assert.equal(bad.code, 2, bad.stderr);
       assert.equal(bad.stderr.trim(), "error: Cannot use topology infra/reference-architecture.yaml: Parameters.MinSize: '2' is below its MinValue 3.");

@@ -10,7 +10,17 @@ import { checkCredentials, checkEndpoint, checkRegion } from '../../src/cli/doct
 
 describe('doctor checks', () => {
   it('reads LocalStack’s health and names the services it lacks', async () => {
-    const services = { ec2: 'running', sts: 'available', iam: 'available', autoscaling: 'available', elbv2: 'running', rds: 'disabled', route53: 'available', cloudwatch: 'available', s3: 'available' };
+    const services = {
+      ec2: 'running',
+      sts: 'available',
+      iam: 'available',
+      autoscaling: 'available',
+      elbv2: 'running',
+      rds: 'disabled',
+      route53: 'available',
+      cloudwatch: 'available',
+      s3: 'available',
+    };
     const server = createServer((req, res) => {
       if (req.url === '/_localstack/health') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ services, edition: 'community' }));
       else res.writeHead(404).end();
@@ -24,7 +34,10 @@ describe('doctor checks', () => {
         detail: `${endpoint} answers: LocalStack with autoscaling, cloudwatch, ec2, elbv2, iam, route53, s3, sts available; not available: rds (faults and probes on them will fail)`,
       });
       // The same server is no simulated region.
-      assert.equal((await checkEndpoint(endpoint, 'sim')).detail, `${endpoint} answers, but not as a simulated region (GET /_sim/health: 404): is it a \`gameday sim\`?`);
+      assert.equal(
+        (await checkEndpoint(endpoint, 'sim')).detail,
+        `${endpoint} answers, but not as a simulated region (GET /_sim/health: 404): is it a \`gameday sim\`?`,
+      );
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -19,7 +19,17 @@ async function deadPort(): Promise<number> {
 }
 
 /** The machine's AWS configuration kept out of the child: no profile, keys, files or instance metadata. */
-const NO_AWS = { AWS_PROFILE: '', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SESSION_TOKEN: '', AWS_CONFIG_FILE: '/nonexistent/gameday-config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/gameday-credentials', AWS_EC2_METADATA_DISABLED: 'true', REDIS_URL: '', GAMEDAY_ALLOWED_ACCOUNT_IDS: '' };
+const NO_AWS = {
+  AWS_PROFILE: '',
+  AWS_ACCESS_KEY_ID: '',
+  AWS_SECRET_ACCESS_KEY: '',
+  AWS_SESSION_TOKEN: '',
+  AWS_CONFIG_FILE: '/nonexistent/gameday-config',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/gameday-credentials',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  REDIS_URL: '',
+  GAMEDAY_ALLOWED_ACCOUNT_IDS: '',
+};
 
 interface DoctorJson {
   ready: boolean;
@@ -56,8 +66,14 @@ describe('gameday doctor against a simulated region', () => {
     // Dry runs only: every mutating EC2 call was answered DryRunOperation, and every instance is as it was.
     const mutating = (await requestLog(sim.endpoint)).filter((r) => r.service === 'ec2' && /^(Terminate|Stop|Start|Reboot)Instances$/.test(r.action));
     assert.deepEqual([...new Set(mutating.map((r) => r.action))].sort(), ['RebootInstances', 'StartInstances', 'StopInstances', 'TerminateInstances']);
-    assert.ok(mutating.every((r) => r.errorCode === 'DryRunOperation'), JSON.stringify(mutating));
-    assert.deepEqual((await allInstances(sim.ec2)).map((i) => [i.InstanceId, i.State?.Name]), before.map((i) => [i.InstanceId, i.State?.Name]));
+    assert.ok(
+      mutating.every((r) => r.errorCode === 'DryRunOperation'),
+      JSON.stringify(mutating),
+    );
+    assert.deepEqual(
+      (await allInstances(sim.ec2)).map((i) => [i.InstanceId, i.State?.Name]),
+      before.map((i) => [i.InstanceId, i.State?.Name]),
+    );
   });
 
   it('says which permissions are denied and which could not be checked (--json)', async () => {
@@ -69,25 +85,48 @@ describe('gameday doctor against a simulated region', () => {
     assert.equal(out.ready, false);
     assert.deepEqual(out.environment, { type: 'sim', region: 'us-east-1', endpoint: sim.endpoint, profile: null, retryMode: 'standard', maxAttempts: 3 });
     const stop = out.checks.find((c) => c.check === 'permission ec2:StopInstances');
-    assert.deepEqual(stop, { check: 'permission ec2:StopInstances', status: 'fail', detail: 'dry-run: denied (DryRun answered UnauthorizedOperation): grant ec2:StopInstances to the caller' });
+    assert.deepEqual(stop, {
+      check: 'permission ec2:StopInstances',
+      status: 'fail',
+      detail: 'dry-run: denied (DryRun answered UnauthorizedOperation): grant ec2:StopInstances to the caller',
+    });
     const simulated = out.checks.filter((c) => c.detail.startsWith('simulate:'));
     assert.ok(simulated.length > 0);
-    for (const c of simulated) assert.deepEqual([c.status, c.detail], ['warn', 'simulate: could not be checked: the caller may not call iam:SimulatePrincipalPolicy (AccessDenied); grant it, or trust the first run to tell']);
-    assert.deepEqual(out.checks.filter((c) => c.status === 'fail').map((c) => c.check), ['permission ec2:StopInstances']);
+    for (const c of simulated)
+      assert.deepEqual(
+        [c.status, c.detail],
+        [
+          'warn',
+          'simulate: could not be checked: the caller may not call iam:SimulatePrincipalPolicy (AccessDenied); grant it, or trust the first run to tell',
+        ],
+      );
+    assert.deepEqual(
+      out.checks.filter((c) => c.status === 'fail').map((c) => c.check),
+      ['permission ec2:StopInstances'],
+    );
   });
 
   it('checks the world and the permissions an experiment file names, and its account allow-list', async () => {
     const tmp = await tempDir();
     try {
       const text = await readFile(join(ROOT, 'experiments', 'terminate-one-instance.yaml'), 'utf8');
-      const edited = text.replace(/environment:\n {2}type: sim\n/, `environment:\n  type: sim\n  endpoint: ${sim.endpoint}\n  allowedAccountIds: ["210987654321"]\n`);
+      const edited = text.replace(
+        /environment:\n {2}type: sim\n/,
+        `environment:\n  type: sim\n  endpoint: ${sim.endpoint}\n  allowedAccountIds: ["210987654321"]\n`,
+      );
       assert.notEqual(edited, text, 'test setup: environment block not found');
       const file = await tmp.write('exp.yaml', edited);
       const res = await gameday(['doctor', file], { env: NO_AWS });
       assert.equal(res.code, 1, res.stdout + res.stderr);
-      assert.match(res.stdout, /^fail +identity +account 123456789012 as arn:aws:iam::123456789012:user\/gameday-sim, which is not in the experiment's allowedAccountIds \(210987654321\): use credentials of an allowed account, or fix the list$/m);
+      assert.match(
+        res.stdout,
+        /^fail +identity +account 123456789012 as arn:aws:iam::123456789012:user\/gameday-sim, which is not in the experiment's allowedAccountIds \(210987654321\): use credentials of an allowed account, or fix the list$/m,
+      );
       // Only what terminate-one-instance calls: EC2, and the probes' services.
-      const checked = res.stdout.split('\n').filter((l) => / permission /.test(` ${l}`)).map((l) => /permission (\S+)/.exec(l)?.[1]);
+      const checked = res.stdout
+        .split('\n')
+        .filter((l) => / permission /.test(` ${l}`))
+        .map((l) => /permission (\S+)/.exec(l)?.[1]);
       assert.ok(checked.includes('ec2:TerminateInstances'), res.stdout);
       assert.ok(!checked.includes('rds:FailoverDBCluster'), res.stdout);
       assert.ok(!checked.includes('fis:StartExperiment'), res.stdout);
@@ -101,7 +140,9 @@ describe('gameday doctor against a simulated region', () => {
     const res = await gameday(['doctor', '--endpoint', sim.endpoint, '--redis', `redis://127.0.0.1:${port}`], { env: NO_AWS });
     assert.equal(res.code, 1, res.stdout + res.stderr);
     assert.equal(res.stderr, '');
-    assert.deepEqual(lines(res.stdout, 'fail'), [`fail  redis                                                 Cannot reach Redis at redis://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}: start it, or fix --redis / REDIS_URL`]);
+    assert.deepEqual(lines(res.stdout, 'fail'), [
+      `fail  redis                                                 Cannot reach Redis at redis://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}: start it, or fix --redis / REDIS_URL`,
+    ]);
   });
 
   it('finds a running Redis', { skip: SKIP_WITHOUT_REDIS }, async () => {
@@ -127,7 +168,10 @@ describe('gameday doctor with nothing at the endpoint', () => {
     assert.deepEqual(lines(res.stdout, 'fail'), [
       `fail  endpoint     nothing answers at http://127.0.0.1:${port} (connection refused: nothing listens there): start one with \`gameday sim --port <port>\`, or fix --endpoint or environment.endpoint`,
     ]);
-    assert.deepEqual(lines(res.stdout, 'skip').map((l) => l.split(/ +/)[1]), ['credentials', 'identity', 'permissions', 'redis']);
+    assert.deepEqual(
+      lines(res.stdout, 'skip').map((l) => l.split(/ +/)[1]),
+      ['credentials', 'identity', 'permissions', 'redis'],
+    );
     assert.doesNotMatch(res.stdout, /\n\s+at /);
     assert.match(res.stdout, /^not ready: 1 ok, 0 warnings, 1 failed, 4 skipped$/m);
   });
@@ -155,8 +199,14 @@ describe('gameday doctor with nothing at the endpoint', () => {
       const res = await gameday(['doctor', '--environment', 'aws', '--endpoint', `http://127.0.0.1:${port}`, '--profile', 'chaos'], { env: NO_AWS });
       assert.equal(res.code, 1, res.stdout + res.stderr);
       assert.match(res.stdout, /^warn +region +no region is set, so gameday uses us-east-1/m);
-      assert.match(res.stdout, /^fail +credentials +none found \(.+\): check that profile chaos exists in ~\/\.aws\/config \(or AWS_CONFIG_FILE\); for an SSO profile, run `aws sso login --profile chaos`$/m);
-      assert.deepEqual(lines(res.stdout, 'skip').map((l) => l.split(/ +/)[1]), ['identity', 'permissions', 'redis']);
+      assert.match(
+        res.stdout,
+        /^fail +credentials +none found \(.+\): check that profile chaos exists in ~\/\.aws\/config \(or AWS_CONFIG_FILE\); for an SSO profile, run `aws sso login --profile chaos`$/m,
+      );
+      assert.deepEqual(
+        lines(res.stdout, 'skip').map((l) => l.split(/ +/)[1]),
+        ['identity', 'permissions', 'redis'],
+      );
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

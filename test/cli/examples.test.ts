@@ -17,9 +17,11 @@ import { waitFor } from '../support/sim.js';
 
 /** Examples that need what this machine does not have, and why; each must still be shown somewhere. */
 const CANNOT_RUN_HERE: Readonly<Record<string, string>> = {
-  'npm ci && npm run demo': 'npm ci reinstalls the node_modules this test runs from; npm run demo is `gameday run experiments/terminate-one-instance.yaml`, run from its own example',
+  'npm ci && npm run demo':
+    'npm ci reinstalls the node_modules this test runs from; npm run demo is `gameday run experiments/terminate-one-instance.yaml`, run from its own example',
   'npm test': 'the whole suite, of which this test is part',
-  'REDIS_URL=redis://redis.internal:6379 gameday run my-experiment.yaml --queue': "the reader's own Redis host and experiment; the README's --queue example runs the same on the test's Redis",
+  'REDIS_URL=redis://redis.internal:6379 gameday run my-experiment.yaml --queue':
+    "the reader's own Redis host and experiment; the README's --queue example runs the same on the test's Redis",
   'REDIS_URL=redis://redis.internal:6379 gameday worker': "the reader's own Redis host; `gameday worker --concurrency 4` runs on the test's Redis",
   'gameday doctor --environment aws --profile chaos': 'a live AWS account and a profile of it',
   'gameday run experiment.yaml': "experiment.yaml stands for the reader's file with environment.endpoint; the other gameday sim examples run",
@@ -28,8 +30,10 @@ const CANNOT_RUN_HERE: Readonly<Record<string, string>> = {
   'aws fis get-experiment-template --id EXT1a2b3c4d5e6f7 > template.json': 'reads an FIS template of a live AWS account',
   'docker compose -f localstack/docker-compose.yml up -d && localstack/wait-ready.sh': 'LocalStack needs Docker (the localstack workflow runs it)',
   'gameday run experiments/localstack/stop-one-instance.yaml': 'LocalStack (free tier), which needs Docker; its workflow runs it',
-  'LOCALSTACK_AUTH_TOKEN=... docker compose -f localstack/docker-compose.yml -f localstack/docker-compose.pro.yml up -d': 'LocalStack Pro needs Docker and an auth token',
-  'localstack/wait-ready.sh && GAMEDAY_ASG_NAME=... gameday run experiments/localstack/terminate-group-instance.yaml': 'LocalStack Pro needs Docker and an auth token',
+  'LOCALSTACK_AUTH_TOKEN=... docker compose -f localstack/docker-compose.yml -f localstack/docker-compose.pro.yml up -d':
+    'LocalStack Pro needs Docker and an auth token',
+  'localstack/wait-ready.sh && GAMEDAY_ASG_NAME=... gameday run experiments/localstack/terminate-group-instance.yaml':
+    'LocalStack Pro needs Docker and an auth token',
 };
 
 /** Commands that serve until Ctrl-C: started, awaited until they say they are ready, then interrupted. */
@@ -76,7 +80,10 @@ describe('the examples gameday shows', () => {
     const killer = setTimeout(() => started.child.pid !== undefined && process.kill(-started.child.pid, 'SIGKILL'), timeoutMs);
     try {
       if (SERVES.test(command)) {
-        await waitFor(`'${command}' to say it is ready`, () => /\bready\b|dashboard on /.test(started.output()) || started.child.exitCode !== null, { timeoutMs: 60_000, intervalMs: 50 });
+        await waitFor(`'${command}' to say it is ready`, () => /\bready\b|dashboard on /.test(started.output()) || started.child.exitCode !== null, {
+          timeoutMs: 60_000,
+          intervalMs: 50,
+        });
         interrupt(started.child);
       }
       const outcome = await started.done;
@@ -157,7 +164,10 @@ describe('the examples gameday shows', () => {
     let sim: ReturnType<typeof start> | undefined;
     before(async () => {
       sim = start('gameday sim --port 4566');
-      await waitFor('the simulated region on port 4566', () => /\bready\b/.test(sim?.output() ?? '') || sim?.child.exitCode !== null, { timeoutMs: 60_000, intervalMs: 50 });
+      await waitFor('the simulated region on port 4566', () => /\bready\b/.test(sim?.output() ?? '') || sim?.child.exitCode !== null, {
+        timeoutMs: 60_000,
+        intervalMs: 50,
+      });
       assert.match(sim.output(), /\bready\b/, sim.output());
     });
     after(async () => {

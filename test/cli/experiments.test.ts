@@ -10,13 +10,21 @@ describe('the ready experiments', () => {
     assert.ok(files.length >= 7, files.join(', '));
     const result = await gameday(['validate', ...files]);
     assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stdout.trim().split('\n').filter((l) => l.startsWith('ok: ')).length, files.length);
+    assert.equal(
+      result.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('ok: ')).length,
+      files.length,
+    );
   });
 });
 
 describe('an SQL probe on a simulated RDS endpoint without the region’s DNS', () => {
   it('is refused at validation with one sentence naming the fix, before anything starts', async () => {
-    const text = (await readFile(join(ROOT, 'experiments', 'rds-failover.yaml'), 'utf8')).replace(', resolver: "${sim:dns.server}"', '').replace('topologies/', `${join(ROOT, 'experiments', 'topologies')}/`);
+    const text = (await readFile(join(ROOT, 'experiments', 'rds-failover.yaml'), 'utf8'))
+      .replace(', resolver: "${sim:dns.server}"', '')
+      .replace('topologies/', `${join(ROOT, 'experiments', 'topologies')}/`);
     const tmp = await tempDir();
     try {
       const file = await tmp.write('no-resolver.yaml', text);

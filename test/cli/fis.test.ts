@@ -18,25 +18,42 @@ describe('gameday fis export / import', () => {
   before(async () => (tmp = await tempDir()));
   after(async () => tmp.cleanup());
 
-  it('exports an experiment\'s faults as a template the simulated FIS accepts: targets, selection, startInstancesAfterDuration, alarm stop conditions', async () => {
+  it("exports an experiment's faults as a template the simulated FIS accepts: targets, selection, startInstancesAfterDuration, alarm stop conditions", async () => {
     const out = join(tmp.dir, 'stop-half.json');
     const r = await gameday(['fis', 'export', 'experiments/stop-half-fleet.yaml', '--role-arn', ROLE, '--out', out]);
     assert.equal(r.code, 0, r.stderr);
     const template = JSON.parse(await readFile(out, 'utf8')) as Record<string, unknown>;
     // The opt-in (safety.requireTags) travels as resourceTags, which FIS ANDs with the fault's own.
-    assert.deepEqual(template.targets, { 'stop-half': { resourceType: 'aws:ec2:instance', resourceTags: { 'aws:autoscaling:groupName': 'web-asg', 'gameday:allowed': 'true' }, selectionMode: 'PERCENT(50)' } });
-    assert.deepEqual(template.actions, { 'stop-half': { actionId: 'aws:ec2:stop-instances', targets: { Instances: 'stop-half' }, parameters: { startInstancesAfterDuration: 'PT2M' } } });
+    assert.deepEqual(template.targets, {
+      'stop-half': {
+        resourceType: 'aws:ec2:instance',
+        resourceTags: { 'aws:autoscaling:groupName': 'web-asg', 'gameday:allowed': 'true' },
+        selectionMode: 'PERCENT(50)',
+      },
+    });
+    assert.deepEqual(template.actions, {
+      'stop-half': { actionId: 'aws:ec2:stop-instances', targets: { Instances: 'stop-half' }, parameters: { startInstancesAfterDuration: 'PT2M' } },
+    });
     assert.equal(template.roleArn, ROLE);
     assert.match(r.stderr, /create it with: aws fis create-experiment-template --cli-input-json file:\/\//);
 
     // The alarm stop condition becomes the alarm's ARN in the experiment's account; the zone's databases are named as not expressed.
     const az = await gameday(['fis', 'export', 'experiments/az-outage.yaml']);
     assert.equal(az.code, 0, az.stderr);
-    const azTemplate = JSON.parse(az.stdout) as { stopConditions: unknown; actions: Record<string, { actionId: string }>; targets: Record<string, { filters: unknown }> };
-    assert.deepEqual(azTemplate.stopConditions, [{ source: 'aws:cloudwatch:alarm', value: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-healthy-hosts' }]);
+    const azTemplate = JSON.parse(az.stdout) as {
+      stopConditions: unknown;
+      actions: Record<string, { actionId: string }>;
+      targets: Record<string, { filters: unknown }>;
+    };
+    assert.deepEqual(azTemplate.stopConditions, [
+      { source: 'aws:cloudwatch:alarm', value: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-healthy-hosts' },
+    ]);
     assert.equal(azTemplate.actions['lose-us-east-1a']?.actionId, 'aws:ec2:terminate-instances');
     assert.deepEqual(azTemplate.targets['lose-us-east-1a']?.filters, [{ path: 'Placement.AvailabilityZone', values: ['us-east-1a'] }]);
-    assert.match(az.stderr, /warning: not expressed in the template: fault 'lose-us-east-1a' \(aws\.scenario\.az-outage\), its database failovers: FIS selects databases by ARN or tag/);
+    assert.match(
+      az.stderr,
+      /warning: not expressed in the template: fault 'lose-us-east-1a' \(aws\.scenario\.az-outage\), its database failovers: FIS selects databases by ARN or tag/,
+    );
 
     // What the export wrote is what CreateExperimentTemplate takes.
     const sim = await startSim({ speed: 30, ready: false });
@@ -56,14 +73,20 @@ describe('gameday fis export / import', () => {
     const base = await readFile(join(ROOT, 'experiments', 'stop-half-fleet.yaml'), 'utf8');
     /** Exports stop-half-fleet with other targets and safety section; the template and what stderr names. */
     const exportWith = async (name: string, targets: string, safety: string): Promise<{ targets: Record<string, Record<string, unknown>>; stderr: string }> => {
-      const file = await tmp.write(`${name}.yaml`, base.replace(/ {4}targets:\n[\s\S]*?\n {4}duration:/, `    targets: ${targets}\n    duration:`).replace(/\nsafety:[\s\S]*?\nrecovery:/, `\nsafety: ${safety}\nrecovery:`));
+      const file = await tmp.write(
+        `${name}.yaml`,
+        base
+          .replace(/ {4}targets:\n[\s\S]*?\n {4}duration:/, `    targets: ${targets}\n    duration:`)
+          .replace(/\nsafety:[\s\S]*?\nrecovery:/, `\nsafety: ${safety}\nrecovery:`),
+      );
       const r = await gameday(['fis', 'export', file, '--role-arn', ROLE]);
       assert.equal(r.code, 0, r.stderr);
       return { targets: (JSON.parse(r.stdout) as { targets: Record<string, Record<string, unknown>> }).targets, stderr: r.stderr };
     };
     const named = (stderr: string, field: string): boolean => new RegExp(`warning: not expressed in the template: safety\\.${field} \\(`).test(stderr);
     const byTags = '{ tags: { "aws:autoscaling:groupName": web-asg }, selection: PERCENT(50) }';
-    const inZoneA = '{ tags: { "aws:autoscaling:groupName": web-asg }, filters: [{ path: Placement.AvailabilityZone, values: [us-east-1a] }], selection: COUNT(1) }';
+    const inZoneA =
+      '{ tags: { "aws:autoscaling:groupName": web-asg }, filters: [{ path: Placement.AvailabilityZone, values: [us-east-1a] }], selection: COUNT(1) }';
 
     const optIn = await exportWith('opt-in', byTags, '{ requireTags: { "gameday:allowed": "true", team: web }, maxZones: 3, allowLastHealthy: true }');
     assert.deepEqual(optIn.targets['stop-half']?.resourceTags, { 'aws:autoscaling:groupName': 'web-asg', 'gameday:allowed': 'true', team: 'web' });
@@ -71,14 +94,19 @@ describe('gameday fis export / import', () => {
     // FIS takes ARNs or tags, not both: instances named by id cannot carry the opt-in.
     const byId = await exportWith('opt-in-ids', '{ ids: [i-0123456789abcdef0], selection: ALL }', '{ requireTags: { "gameday:allowed": "true" } }');
     assert.equal(byId.targets['stop-half']?.resourceTags, undefined);
-    assert.match(byId.stderr, /not expressed in the template: safety\.requireTags \(gameday:allowed=true\) on fault 'stop-half' \(aws\.ec2\.stop-instances\): an FIS target takes resource ARNs or tags, not both/);
+    assert.match(
+      byId.stderr,
+      /not expressed in the template: safety\.requireTags \(gameday:allowed=true\) on fault 'stop-half' \(aws\.ec2\.stop-instances\): an FIS target takes resource ARNs or tags, not both/,
+    );
 
     // A cap is expressed when the template's selection cannot exceed it; otherwise it is named.
     const capped = await exportWith('capped', inZoneA, '{ maxTargets: 1, maxTargetsPerFault: 1, maxZones: 1, allowLastHealthy: true }');
     assert.equal(capped.targets['stop-half']?.selectionMode, 'COUNT(1)');
-    for (const field of ['maxTargets', 'maxTargetsPerFault', 'maxZones']) assert.ok(!named(capped.stderr, field), `${field} is held by COUNT(1) in one zone: ${capped.stderr}`);
+    for (const field of ['maxTargets', 'maxTargetsPerFault', 'maxZones'])
+      assert.ok(!named(capped.stderr, field), `${field} is held by COUNT(1) in one zone: ${capped.stderr}`);
     const open = await exportWith('open', byTags, '{ maxTargets: 1, maxTargetsPerFault: 1, maxGroupPercent: 34 }');
-    for (const field of ['maxTargets', 'maxTargetsPerFault', 'maxGroupPercent', 'maxZones', 'allowLastHealthy']) assert.ok(named(open.stderr, field), `${field} is not named: ${open.stderr}`);
+    for (const field of ['maxTargets', 'maxTargetsPerFault', 'maxGroupPercent', 'maxZones', 'allowLastHealthy'])
+      assert.ok(named(open.stderr, field), `${field} is not named: ${open.stderr}`);
     // One instance is in one zone.
     const one = await exportWith('one', byTags.replace('PERCENT(50)', 'COUNT(1)'), '{ maxZones: 1 }');
     assert.ok(!named(one.stderr, 'maxZones'), one.stderr);
@@ -95,7 +123,12 @@ describe('gameday fis export / import', () => {
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /fault 'fail-primary-check' \(aws\.route53\.fail-health-check\): FIS has no action that fails a Route 53 health check/);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-    const aws = await tmp.write('aws.yaml', (await readFile(join(ROOT, 'experiments', 'stop-half-fleet.yaml'), 'utf8')).replace(/environment:[\s\S]*?\nprobes:/, 'environment: { type: aws, region: eu-west-1, allowedAccountIds: ["111111111111"] }\nprobes:').replace(/url: .*/, 'url: "https://example.invalid/health" }'));
+    const aws = await tmp.write(
+      'aws.yaml',
+      (await readFile(join(ROOT, 'experiments', 'stop-half-fleet.yaml'), 'utf8'))
+        .replace(/environment:[\s\S]*?\nprobes:/, 'environment: { type: aws, region: eu-west-1, allowedAccountIds: ["111111111111"] }\nprobes:')
+        .replace(/url: .*/, 'url: "https://example.invalid/health" }'),
+    );
     const noRole = await gameday(['fis', 'export', aws]);
     assert.equal(noRole.code, 2, noRole.stderr);
     assert.equal(noRole.stderr.trim().split('\n').length, 1);
@@ -107,14 +140,29 @@ describe('gameday fis export / import', () => {
       description: 'Power interruption of us-east-1a, then an ECS task stop',
       roleArn: ROLE,
       targets: {
-        web: { resourceType: 'aws:ec2:instance', resourceTags: { 'aws:autoscaling:groupName': 'web-asg' }, filters: [{ path: 'Placement.AvailabilityZone', values: ['us-east-1a'] }], selectionMode: 'ALL' },
+        web: {
+          resourceType: 'aws:ec2:instance',
+          resourceTags: { 'aws:autoscaling:groupName': 'web-asg' },
+          filters: [{ path: 'Placement.AvailabilityZone', values: ['us-east-1a'] }],
+          selectionMode: 'ALL',
+        },
         db: { resourceType: 'aws:rds:db', resourceArns: ['arn:aws:rds:us-east-1:123456789012:db:orders-db'], selectionMode: 'ALL' },
         tasks: { resourceType: 'aws:ecs:task', resourceTags: { app: 'web' }, selectionMode: 'COUNT(1)' },
       },
       actions: {
         pause: { actionId: 'aws:fis:wait', parameters: { duration: 'PT30S' } },
-        'stop-web': { actionId: 'aws:ec2:stop-instances', parameters: { startInstancesAfterDuration: 'PT5M' }, targets: { Instances: 'web' }, startAfter: ['pause'] },
-        'failover-db': { actionId: 'aws:rds:reboot-db-instances', parameters: { forceFailover: 'true' }, targets: { DBInstances: 'db' }, startAfter: ['pause'] },
+        'stop-web': {
+          actionId: 'aws:ec2:stop-instances',
+          parameters: { startInstancesAfterDuration: 'PT5M' },
+          targets: { Instances: 'web' },
+          startAfter: ['pause'],
+        },
+        'failover-db': {
+          actionId: 'aws:rds:reboot-db-instances',
+          parameters: { forceFailover: 'true' },
+          targets: { DBInstances: 'db' },
+          startAfter: ['pause'],
+        },
         'stop-task': { actionId: 'aws:ecs:stop-task', targets: { Tasks: 'tasks' }, startAfter: ['stop-web'] },
       },
       stopConditions: [{ source: 'aws:cloudwatch:alarm', value: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-healthy-hosts' }],
@@ -128,14 +176,33 @@ describe('gameday fis export / import', () => {
     assert.match(r.stderr, /warning: action 'stop-task' \(aws:ecs:stop-task\) is not imported: gameday has no native equivalent/);
     const text = await readFile(out, 'utf8');
     assert.match(text, /# Fill in before running/);
-    const e = parse(text) as { metadata: { name: string }; environment: Record<string, unknown>; faults: Record<string, unknown>[]; probes: { probe: string; args: Record<string, string> }[]; stopConditions: unknown };
+    const e = parse(text) as {
+      metadata: { name: string };
+      environment: Record<string, unknown>;
+      faults: Record<string, unknown>[];
+      probes: { probe: string; args: Record<string, string> }[];
+      stopConditions: unknown;
+    };
     assert.equal(e.metadata.name, 'power-interruption');
     assert.deepEqual(e.environment, { type: 'aws', region: 'us-east-1', allowedAccountIds: ['123456789012'], fisRoleArn: ROLE });
     assert.deepEqual(e.faults, [
-      { name: 'stop-web', action: 'aws.ec2.stop-instances', targets: { tags: { 'aws:autoscaling:groupName': 'web-asg' }, filters: [{ path: 'Placement.AvailabilityZone', values: ['us-east-1a'] }], selection: 'ALL' }, startAfter: '30s', duration: '5m' },
+      {
+        name: 'stop-web',
+        action: 'aws.ec2.stop-instances',
+        targets: {
+          tags: { 'aws:autoscaling:groupName': 'web-asg' },
+          filters: [{ path: 'Placement.AvailabilityZone', values: ['us-east-1a'] }],
+          selection: 'ALL',
+        },
+        startAfter: '30s',
+        duration: '5m',
+      },
       { name: 'failover-db', action: 'aws.rds.failover', targets: { ids: ['orders-db'], selection: 'ALL' }, startAfter: '30s' },
     ]);
-    assert.deepEqual(e.probes.map((p) => p.probe), ['http', 'aws.asg.in-service', 'aws.rds.status']);
+    assert.deepEqual(
+      e.probes.map((p) => p.probe),
+      ['http', 'aws.asg.in-service', 'aws.rds.status'],
+    );
     assert.deepEqual(e.stopConditions, [{ alarm: 'web-healthy-hosts' }]);
     // Once its probe is filled in, it is a valid experiment.
     const valid = await gameday(['validate', out], { env: { SITE_URL: 'https://shop.example.com/health' } });
@@ -145,7 +212,14 @@ describe('gameday fis export / import', () => {
     const exported = join(tmp.dir, 'exported.json');
     assert.equal((await gameday(['fis', 'export', 'experiments/stop-half-fleet.yaml', '--out', exported])).code, 0);
     const back = parse((await gameday(['fis', 'import', exported])).stdout) as { faults: unknown[] };
-    assert.deepEqual(back.faults, [{ name: 'stop-half', action: 'aws.ec2.stop-instances', targets: { tags: { 'aws:autoscaling:groupName': 'web-asg', 'gameday:allowed': 'true' }, selection: 'PERCENT(50)' }, duration: '2m' }]);
+    assert.deepEqual(back.faults, [
+      {
+        name: 'stop-half',
+        action: 'aws.ec2.stop-instances',
+        targets: { tags: { 'aws:autoscaling:groupName': 'web-asg', 'gameday:allowed': 'true' }, selection: 'PERCENT(50)' },
+        duration: '2m',
+      },
+    ]);
   });
 
   it('refuses a file that is not a template in one sentence naming the field', async () => {
@@ -157,7 +231,17 @@ describe('gameday fis export / import', () => {
     const b = await gameday(['fis', 'import', noActions]);
     assert.equal(b.code, 2);
     assert.match(b.stderr, /empty\.json: actions: a template needs at least one action/);
-    const cycle = await tmp.write('cycle.json', JSON.stringify({ description: 'x', roleArn: ROLE, actions: { a: { actionId: 'aws:fis:wait', parameters: { duration: 'PT1M' }, startAfter: ['b'] }, b: { actionId: 'aws:fis:wait', parameters: { duration: 'PT1M' }, startAfter: ['a'] } } }));
+    const cycle = await tmp.write(
+      'cycle.json',
+      JSON.stringify({
+        description: 'x',
+        roleArn: ROLE,
+        actions: {
+          a: { actionId: 'aws:fis:wait', parameters: { duration: 'PT1M' }, startAfter: ['b'] },
+          b: { actionId: 'aws:fis:wait', parameters: { duration: 'PT1M' }, startAfter: ['a'] },
+        },
+      }),
+    );
     const c = await gameday(['fis', 'import', cycle]);
     assert.equal(c.code, 2);
     assert.match(c.stderr, /startAfter forms a cycle/);
@@ -166,17 +250,30 @@ describe('gameday fis export / import', () => {
 });
 
 describe('gameday run --via-fis', () => {
-  it('runs the experiment\'s own faults through FIS from a template it writes, creates and deletes, and measures recovery as for a native run', async () => {
+  it("runs the experiment's own faults through FIS from a template it writes, creates and deletes, and measures recovery as for a native run", async () => {
     const tmp = await tempDir();
     try {
       const journal = join(tmp.dir, 'journal.json');
       const r = await gameday(['run', 'experiments/stop-half-fleet.yaml', '--via-fis', '--journal', journal, '--view', 'none'], { timeoutMs: 300_000 });
       assert.equal(r.code, 0, `${r.stderr}\n${r.stdout}`);
-      const j = JSON.parse(await readFile(journal, 'utf8')) as { verdict: { status: string }; activities: { kind: string; name: string; action?: string; calls: { operation: string; ok: boolean }[]; output?: { state?: string; resolvedTargets?: unknown[] } }[]; measurement: { recovered: boolean } };
+      const j = JSON.parse(await readFile(journal, 'utf8')) as {
+        verdict: { status: string };
+        activities: {
+          kind: string;
+          name: string;
+          action?: string;
+          calls: { operation: string; ok: boolean }[];
+          output?: { state?: string; resolvedTargets?: unknown[] };
+        }[];
+        measurement: { recovered: boolean };
+      };
       assert.equal(j.verdict.status, 'passed');
       const fault = j.activities.find((a) => a.kind === 'fault');
       assert.equal(fault?.name, 'via-fis');
-      assert.deepEqual(fault?.calls.filter((c) => !/^(Get|List)/.test(c.operation)).map((c) => c.operation), ['CreateExperimentTemplate', 'StartExperiment', 'DeleteExperimentTemplate']);
+      assert.deepEqual(
+        fault?.calls.filter((c) => !/^(Get|List)/.test(c.operation)).map((c) => c.operation),
+        ['CreateExperimentTemplate', 'StartExperiment', 'DeleteExperimentTemplate'],
+      );
       assert.equal(fault?.output?.state, 'completed');
       assert.equal(fault?.output?.resolvedTargets?.length, 2, 'PERCENT(50) of 3 instances is 2, rounded up as FIS does');
       assert.ok(j.measurement.recovered);
@@ -185,13 +282,17 @@ describe('gameday run --via-fis', () => {
     }
   });
 
-  it('plans the FIS run with read-only calls: the template\'s instances chosen by the plan, as a run would pin them', async () => {
+  it("plans the FIS run with read-only calls: the template's instances chosen by the plan, as a run would pin them", async () => {
     const r = await gameday(['plan', 'experiments/stop-half-fleet.yaml', '--via-fis', '--seed', '42', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const plan = JSON.parse(r.stdout) as { seed: number; faults: { action: string; resources: { type: string }[] }[]; calls: { mutating: boolean }[] };
     assert.equal(plan.seed, 42);
     assert.equal(plan.faults[0]?.action, 'aws.fis.experiment');
-    assert.deepEqual(plan.faults[0]?.resources.map((x) => x.type), ['aws:ec2:instance', 'aws:ec2:instance'], 'PERCENT(50) of three instances');
+    assert.deepEqual(
+      plan.faults[0]?.resources.map((x) => x.type),
+      ['aws:ec2:instance', 'aws:ec2:instance'],
+      'PERCENT(50) of three instances',
+    );
     assert.ok(plan.calls.length > 0 && plan.calls.every((c) => !c.mutating));
   });
 

@@ -53,7 +53,8 @@ rollbacks:
         assert.equal(status, 0, screen);
         const journal = JSON.parse(await readFile(journalPath, 'utf8')) as Journal;
         assert.ok(journal.objectives.length >= 2, JSON.stringify(journal.objectives));
-        for (const o of journal.objectives) assert.ok(screen.includes(`objective ${o.objective}: ${o.status.toUpperCase()} — `), `objective ${o.objective} missing from the screen:\n${screen}`);
+        for (const o of journal.objectives)
+          assert.ok(screen.includes(`objective ${o.objective}: ${o.status.toUpperCase()} — `), `objective ${o.objective} missing from the screen:\n${screen}`);
         assert.match(screen, new RegExp(`^journal: ${journalPath}$`, 'm'));
         assert.match(screen, /^verdict: PASSED — /m);
         // The last frame stays above the summary, once: nothing was redrawn over or under it.

@@ -67,7 +67,13 @@ describe('the numbers a user reads, against a running gameday sim', () => {
     const file = await experiment(20);
     const result = await gameday(['run', file, '--view', 'plain', '--results', tmp.dir]);
     assert.equal(result.code, 2, result.stdout + result.stderr);
-    assert.match(result.stderr, new RegExp(`^error: .*pins environment\\.speed: 20, but the simulated region at ${endpoint.replace(/[.:/]/g, '\\$&')} runs at ${REGION_SPEED}×: remove environment\\.speed .* gameday sim --speed 20\\.$`, 'm'));
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `^error: .*pins environment\\.speed: 20, but the simulated region at ${endpoint.replace(/[.:/]/g, '\\$&')} runs at ${REGION_SPEED}×: remove environment\\.speed .* gameday sim --speed 20\\.$`,
+        'm',
+      ),
+    );
     assert.doesNotMatch(result.stderr, /\n\s+at /);
     assert.equal(await terminations(), before, 'nothing was terminated');
 
@@ -108,8 +114,12 @@ describe('the numbers a user reads, against a running gameday sim', () => {
     assert.equal(rtoTimes.target.awsMs, 180_000, 'the RTO is declared as 3m of AWS time');
     close(rtoTimes.target.wallMs * REGION_SPEED, rtoTimes.target.awsMs, 'rto target');
     close(rtoTimes.measured.wallMs * REGION_SPEED, rtoTimes.measured.awsMs, 'rto measured');
-    close(rtoTimes.measured.awsMs, (t.timeToRecovery?.awsMs ?? NaN), 'the RTO is measured on the time to recovery');
-    assert.equal(t.objectives.some((o) => o.objective === 'maxP99Latency'), false, 'a latency is real time, on no AWS clock');
+    close(rtoTimes.measured.awsMs, t.timeToRecovery?.awsMs ?? NaN, 'the RTO is measured on the time to recovery');
+    assert.equal(
+      t.objectives.some((o) => o.objective === 'maxP99Latency'),
+      false,
+      'a latency is real time, on no AWS clock',
+    );
     // By default latency and error rate are the site's (what users met), and recovery waits for every probe.
     const probesOf = Object.fromEntries(journal.objectives.map((o) => [o.objective, o.probes]));
     assert.deepEqual(probesOf, { rto: ['site', 'capacity', 'targets'], maxP99Latency: ['site'], maxErrorRate: ['site'] });
@@ -118,7 +128,13 @@ describe('the numbers a user reads, against a running gameday sim', () => {
     // The terminal summary shows the same AWS numbers, and report --format json the same times.
     const text = await gameday(['report', journalPath, '--format', 'text']);
     const aws = (ms: number): string => formatDuration(ms);
-    assert.match(text.stdout, new RegExp(`^time to recovery: ${aws(t.timeToRecovery?.awsMs ?? NaN)} ±\\S+ AWS-equivalent \\(${formatDuration(t.timeToRecovery?.wallMs ?? NaN)} ±\\S+ wall at ${REGION_SPEED}×\\)$`, 'm'));
+    assert.match(
+      text.stdout,
+      new RegExp(
+        `^time to recovery: ${aws(t.timeToRecovery?.awsMs ?? NaN)} ±\\S+ AWS-equivalent \\(${formatDuration(t.timeToRecovery?.wallMs ?? NaN)} ±\\S+ wall at ${REGION_SPEED}×\\)$`,
+        'm',
+      ),
+    );
     assert.match(text.stdout, new RegExp(`^time to impact:   ${aws(t.timeToImpact?.awsMs ?? NaN)} ±`, 'm'));
     assert.match(text.stdout, new RegExp(`^objective rto: PASS — recovered in ${aws(rtoTimes.measured.awsMs)} ±`, 'm'));
     const reported = JSON.parse((await gameday(['report', journalPath, '--format', 'json'])).stdout) as { times: HeadlineTimes }[];
@@ -132,13 +148,22 @@ describe('the numbers a user reads, against a running gameday sim', () => {
     assert.ok(site !== undefined);
     const rate = out.measurement.requests?.errorRate;
     assert.ok(rate !== null && rate !== undefined);
-    assert.match(text.stdout, new RegExp(`^error rate: +${(rate.value * 100).toFixed(2)}% \\S+ of the fault window on requests \\(site\\); ${out.measurement.requests?.failedSamples} of ${out.measurement.requests?.samples} samples failed$`, 'm'));
+    assert.match(
+      text.stdout,
+      new RegExp(
+        `^error rate: +${(rate.value * 100).toFixed(2)}% \\S+ of the fault window on requests \\(site\\); ${out.measurement.requests?.failedSamples} of ${out.measurement.requests?.samples} samples failed$`,
+        'm',
+      ),
+    );
     assert.match(text.stdout, /^resource state: +out of tolerance [\d.]+% .* \(capacity, targets\)$/m);
   });
 
   it('measures each objective on its own probes: latency on requests, recovery on every probe unless narrowed', async () => {
     // The shared list narrows to the site; the RTO names its own probes, which include the group's capacity.
-    const file = await experiment(undefined, '  probes: [site]\n  rto: { within: 3m, probes: [site, capacity] }\n  maxP99Latency: 500ms\n  maxErrorRate: 50%\n');
+    const file = await experiment(
+      undefined,
+      '  probes: [site]\n  rto: { within: 3m, probes: [site, capacity] }\n  maxP99Latency: 500ms\n  maxErrorRate: 50%\n',
+    );
     const journalPath = join(tmp.dir, 'per-objective.json');
     const run = await gameday(['run', file, '--journal', journalPath, '--view', 'none', '--results', tmp.dir]);
     assert.equal(run.code, 0, run.stdout + run.stderr);
@@ -161,9 +186,18 @@ describe('gameday schema --journal', () => {
   it('says which clock each time is on: wall-clock ms with the speed beside it, objectives in AWS time', async () => {
     const result = await gameday(['schema', '--journal']);
     assert.equal(result.code, 0, result.stderr);
-    const schema = JSON.parse(result.stdout) as { properties: Record<string, { properties?: Record<string, { description?: string; anyOf?: { description?: string }[] }>; items?: { properties: Record<string, { description?: string }> } }> };
+    const schema = JSON.parse(result.stdout) as {
+      properties: Record<
+        string,
+        {
+          properties?: Record<string, { description?: string; anyOf?: { description?: string }[] }>;
+          items?: { properties: Record<string, { description?: string }> };
+        }
+      >;
+    };
     const measurement = schema.properties.measurement?.properties ?? {};
-    const described = (field: { description?: string; anyOf?: { description?: string }[] } | undefined): string => [field?.description ?? '', ...(field?.anyOf ?? []).map((a) => a.description ?? '')].join(' ');
+    const described = (field: { description?: string; anyOf?: { description?: string }[] } | undefined): string =>
+      [field?.description ?? '', ...(field?.anyOf ?? []).map((a) => a.description ?? '')].join(' ');
     for (const field of ['injectedAt', 'impactAt', 'recoveredAt', 'timeToImpact', 'timeToRecovery', 'downtime']) {
       assert.match(described(measurement[field]), /wall-clock ms; AWS-equivalent = × environment\.speed/, `measurement.${field}`);
     }

@@ -20,7 +20,8 @@ describe('what gameday status and gameday list print', { skip: SKIP_WITHOUT_REDI
     const queue = new RunQueue(client, new Keys(env.GAMEDAY_PREFIX));
     try {
       const now = Date.now();
-      for (const runId of [finished, running]) await queue.store.create({ runId, file: '/x/web.yaml', text: '', experiment: 'web-outage', waitForLocks: false, submittedAt: now - 100_000 });
+      for (const runId of [finished, running])
+        await queue.store.create({ runId, file: '/x/web.yaml', text: '', experiment: 'web-outage', waitForLocks: false, submittedAt: now - 100_000 });
       await queue.store.update(finished, { state: 'running', phase: 'recovery', startedAt: now - 90_000 });
       await queue.store.finish(finished, { verdict: 'failed-objective', reason: 'rto missed', exitCode: 1 });
       await queue.store.update(running, { state: 'running', phase: 'method', startedAt: now - 5_000 });
@@ -51,7 +52,10 @@ describe('what gameday status and gameday list print', { skip: SKIP_WITHOUT_REDI
     assert.match(header, /^RUN\s+STATE\s+VERDICT\/PHASE\s+EXPERIMENT$/);
     assert.equal(rows.length, 2, r.stdout);
     const column = (name: string): number => header.indexOf(name);
-    for (const [row, state, where] of [[rows.find((l) => l.startsWith(finished)), 'finished', 'failed-objective'], [rows.find((l) => l.startsWith(running)), 'running', 'method']] as const) {
+    for (const [row, state, where] of [
+      [rows.find((l) => l.startsWith(finished)), 'finished', 'failed-objective'],
+      [rows.find((l) => l.startsWith(running)), 'running', 'method'],
+    ] as const) {
       assert.ok(row !== undefined, r.stdout);
       assert.equal(row.indexOf(state), column('STATE'), r.stdout);
       assert.equal(row.indexOf(where), column('VERDICT/PHASE'), r.stdout);

@@ -12,7 +12,10 @@ describe('gameday report', () => {
     const tmp = await tempDir();
     try {
       // An RTO nobody meets: the run ends failed-objective with a measured recovery time.
-      const text = (await readFile(join(ROOT, 'experiments', 'terminate-one-instance.yaml'), 'utf8')).replace(/objectives:\n {2}rto: \S+/, 'objectives:\n  rto: 1s');
+      const text = (await readFile(join(ROOT, 'experiments', 'terminate-one-instance.yaml'), 'utf8')).replace(
+        /objectives:\n {2}rto: \S+/,
+        'objectives:\n  rto: 1s',
+      );
       const file = await tmp.write('strict.yaml', text);
       const journalFile = join(tmp.dir, 'journal.json');
       const run = await gameday(['run', file, '--journal', journalFile, '--view', 'none', '--results', tmp.dir], { timeoutMs: 120_000 });
@@ -91,7 +94,11 @@ async function checkInBrowser(file: string, probes: number): Promise<void> {
     assert.ok(chart.lines >= 1);
     assert.deepEqual(chart.markers, [1, 1, 1]);
     assert.match(chart.verdict, /^FAILED-OBJECTIVE/);
-    assert.deepEqual(requests.filter((u) => !u.startsWith('file://')), [], 'no network');
+    assert.deepEqual(
+      requests.filter((u) => !u.startsWith('file://')),
+      [],
+      'no network',
+    );
     const artifacts = join(ROOT, 'test-artifacts');
     await mkdir(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'report.png'), fullPage: true });
@@ -105,7 +112,23 @@ describe('repeated trials', () => {
     const tmp = await tempDir();
     try {
       const reports = join(tmp.dir, 'reports');
-      const result = await gameday(['run', join(ROOT, 'experiments', 'terminate-one-instance.yaml'), '--trials', '3', '--speed', '40', '--report', reports, '--results', tmp.dir, '--view', 'none'], { timeoutMs: 300_000 });
+      const result = await gameday(
+        [
+          'run',
+          join(ROOT, 'experiments', 'terminate-one-instance.yaml'),
+          '--trials',
+          '3',
+          '--speed',
+          '40',
+          '--report',
+          reports,
+          '--results',
+          tmp.dir,
+          '--view',
+          'none',
+        ],
+        { timeoutMs: 300_000 },
+      );
       assert.equal(result.code, 0, result.stderr);
       const runIds = [...result.stdout.matchAll(/^journal: .*\/(gd-[^/]+)\.json$/gm)].map((m) => m[1] ?? '');
       assert.equal(runIds.length, 3);

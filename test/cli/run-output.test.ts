@@ -16,10 +16,12 @@ describe('what gameday run prints at the end', () => {
   before(async () => {
     [w, tmp] = await Promise.all([startWorkload(), tempDir()]);
     // Four short outages 1.5 s apart: the probe's answer changes about eight times, more than the summary lists.
-    const outages = [0, 1, 2, 3].map((i) => `  - name: outage-${i}
+    const outages = [0, 1, 2, 3].map(
+      (i) => `  - name: outage-${i}
     action: http.request
     startAfter: ${i * 150}s
-    args: { url: "${w.control}/outage?for=600ms&mode=error" }`);
+    args: { url: "${w.control}/outage?for=600ms&mode=error" }`,
+    );
     const file = await tmp.write(
       'flapping.yaml',
       workloadExperiment(

@@ -58,7 +58,13 @@ rollbacks:
     assert.match(stdout, /verdict: ABORTED — the run was aborted by the operator/);
     const journal = JSON.parse(await readFile(journalPath, 'utf8')) as Journal;
     assert.equal(journal.verdict.status, 'aborted');
-    assert.deepEqual(journal.activities.map((a) => [a.kind, a.name, a.status]), [['fault', 'outage', 'succeeded'], ['rollback', 'restore', 'succeeded']]);
+    assert.deepEqual(
+      journal.activities.map((a) => [a.kind, a.name, a.status]),
+      [
+        ['fault', 'outage', 'succeeded'],
+        ['rollback', 'restore', 'succeeded'],
+      ],
+    );
     assert.equal(w.workload.isUp, true);
   });
 });

@@ -51,7 +51,10 @@ describe('gameday sim, and a run against it', () => {
   });
 
   it('runs an experiment against the running region named by environment.endpoint', async () => {
-    const text = (await readFile(join(ROOT, 'experiments', 'terminate-one-instance.yaml'), 'utf8')).replace('  speed: 20', `  speed: 40\n  endpoint: ${info.endpoint}`);
+    const text = (await readFile(join(ROOT, 'experiments', 'terminate-one-instance.yaml'), 'utf8')).replace(
+      '  speed: 20',
+      `  speed: 40\n  endpoint: ${info.endpoint}`,
+    );
     const file = await tmp.write('against-running-sim.yaml', text);
     const journalPath = join(tmp.dir, 'journal.json');
     const result = await gameday(['run', file, '--journal', journalPath, '--view', 'plain']);
@@ -66,7 +69,10 @@ describe('gameday sim, and a run against it', () => {
   });
 
   it('refuses an endpoint where no region answers, in one sentence, before anything runs', async () => {
-    const text = (await readFile(join(ROOT, 'experiments', 'terminate-one-instance.yaml'), 'utf8')).replace('  speed: 20', '  speed: 40\n  endpoint: http://127.0.0.1:1');
+    const text = (await readFile(join(ROOT, 'experiments', 'terminate-one-instance.yaml'), 'utf8')).replace(
+      '  speed: 20',
+      '  speed: 40\n  endpoint: http://127.0.0.1:1',
+    );
     const file = await tmp.write('no-sim.yaml', text);
     const result = await gameday(['run', file, '--view', 'plain']);
     assert.equal(result.code, 2);

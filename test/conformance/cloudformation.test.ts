@@ -78,8 +78,21 @@ describe('infra/reference-architecture.yaml created by CloudFormation in moto_se
     const resources = (await cfn.send(new DescribeStackResourcesCommand({ StackName: stack.StackName }))).StackResources ?? [];
     const failed = resources.filter((r) => r.ResourceStatus !== 'CREATE_COMPLETE').map((r) => `${String(r.LogicalResourceId)} ${String(r.ResourceStatus)}`);
     assert.deepEqual(failed, []);
-    for (const id of ['WebAutoScalingGroup', 'WebLoadBalancer', 'WebTargetGroup', 'WebListener', 'Database', 'PrimaryHealthCheck', 'SecondaryHealthCheck', 'PrimaryRecord', 'SecondaryRecord']) {
-      assert.ok(resources.some((r) => r.LogicalResourceId === id), `${id} is in the stack`);
+    for (const id of [
+      'WebAutoScalingGroup',
+      'WebLoadBalancer',
+      'WebTargetGroup',
+      'WebListener',
+      'Database',
+      'PrimaryHealthCheck',
+      'SecondaryHealthCheck',
+      'PrimaryRecord',
+      'SecondaryRecord',
+    ]) {
+      assert.ok(
+        resources.some((r) => r.LogicalResourceId === id),
+        `${id} is in the stack`,
+      );
     }
     t.diagnostic(`outputs moto cannot give: ${[...MOTO_GAPS].join(', ')}`);
   });
@@ -105,14 +118,20 @@ describe('infra/reference-architecture.yaml created by CloudFormation in moto_se
   it('has the target group the output names, checking /health', async () => {
     const elb = client((c) => new ElasticLoadBalancingV2Client(c));
     const { TargetGroups: [tg] = [] } = await elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [out.WebTargetGroupArn ?? ''] }));
-    assert.deepEqual([tg?.HealthCheckPath, tg?.HealthCheckIntervalSeconds, tg?.HealthyThresholdCount, tg?.UnhealthyThresholdCount, tg?.Port], ['/health', 10, 3, 2, 8080]);
+    assert.deepEqual(
+      [tg?.HealthCheckPath, tg?.HealthCheckIntervalSeconds, tg?.HealthyThresholdCount, tg?.UnhealthyThresholdCount, tg?.Port],
+      ['/health', 10, 3, 2, 8080],
+    );
     assert.deepEqual(tg?.LoadBalancerArns, [out.LoadBalancerArn]);
   });
 
   it('has the Multi-AZ PostgreSQL instance the outputs name', async () => {
     const rds = client((c) => new RDSClient(c));
     const { DBInstances: [db] = [] } = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: out.DBInstanceIdentifier }));
-    assert.deepEqual([db?.Engine, db?.MultiAZ, db?.Endpoint?.Address, String(db?.Endpoint?.Port)], ['postgres', true, out.DBEndpointAddress, out.DBEndpointPort]);
+    assert.deepEqual(
+      [db?.Engine, db?.MultiAZ, db?.Endpoint?.Address, String(db?.Endpoint?.Port)],
+      ['postgres', true, out.DBEndpointAddress, out.DBEndpointPort],
+    );
   });
 
   it('has the health checks and the failover pair the outputs name', async () => {

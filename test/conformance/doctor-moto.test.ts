@@ -55,7 +55,10 @@ describe('gameday doctor against moto_server', () => {
       return c === undefined ? undefined : { status: c.status, detail: c.detail };
     };
     assert.deepEqual(check('credentials'), { status: 'ok', detail: 'environment variables (AWS_ACCESS_KEY_ID), access key AKID…0001' });
-    assert.deepEqual(check('identity'), { status: 'ok', detail: 'account 123456789012 as arn:aws:sts::123456789012:user/moto, allowed by GAMEDAY_ALLOWED_ACCOUNT_IDS' });
+    assert.deepEqual(check('identity'), {
+      status: 'ok',
+      detail: 'account 123456789012 as arn:aws:sts::123456789012:user/moto, allowed by GAMEDAY_ALLOWED_ACCOUNT_IDS',
+    });
     for (const action of ['TerminateInstances', 'StopInstances', 'StartInstances', 'RebootInstances']) {
       assert.deepEqual(check(`permission ec2:${action}`), { status: 'ok', detail: 'dry-run: allowed (DryRun answered DryRunOperation)' }, action);
     }
@@ -65,9 +68,15 @@ describe('gameday doctor against moto_server', () => {
     assert.ok(simulated.length > 0);
     for (const c of simulated) {
       assert.equal(c.status, 'warn');
-      assert.match(c.detail, /^simulate: could not be checked: iam:SimulatePrincipalPolicy failed: the endpoint answered HTTP 500 with something other than an AWS response/);
+      assert.match(
+        c.detail,
+        /^simulate: could not be checked: iam:SimulatePrincipalPolicy failed: the endpoint answered HTTP 500 with something other than an AWS response/,
+      );
     }
-    assert.deepEqual(out.checks.filter((c) => c.status === 'fail'), []);
+    assert.deepEqual(
+      out.checks.filter((c) => c.status === 'fail'),
+      [],
+    );
 
     const state = await clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
     assert.equal(state.Reservations?.[0]?.Instances?.[0]?.State?.Name, 'running');

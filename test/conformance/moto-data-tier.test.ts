@@ -38,21 +38,42 @@ describe('data-tier actions and probes against moto_server', { skip }, () => {
 
   const context = (targets: Resource[] = []): { ctx: ActionContext; calls: CallRecord[] } => {
     const calls: CallRecord[] = [];
-    return { calls, ctx: { runId: 'conformance', signal: AbortSignal.timeout(30_000), clock: systemClock, logger: silentLogger, aws, speed: 1, targets, recordCall: (c) => calls.push(c) } };
+    return {
+      calls,
+      ctx: {
+        runId: 'conformance',
+        signal: AbortSignal.timeout(30_000),
+        clock: systemClock,
+        logger: silentLogger,
+        aws,
+        speed: 1,
+        targets,
+        recordCall: (c) => calls.push(c),
+      },
+    };
   };
 
   it('inverts a Route 53 health check with the version lock, journals the previous configuration, and restores it', async () => {
     const r53 = new Route53Client({ region: MOTO_REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
     try {
       const created = await r53.send(
-        new CreateHealthCheckCommand({ CallerReference: `c-${Date.now()}`, HealthCheckConfig: { Type: 'HTTP', IPAddress: '192.0.2.10', Port: 80, ResourcePath: '/health', RequestInterval: 30, FailureThreshold: 3 } }),
+        new CreateHealthCheckCommand({
+          CallerReference: `c-${Date.now()}`,
+          HealthCheckConfig: { Type: 'HTTP', IPAddress: '192.0.2.10', Port: 80, ResourcePath: '/health', RequestInterval: 30, FailureThreshold: 3 },
+        }),
       );
       const id = created.HealthCheck?.Id ?? '';
       const { ctx, calls } = context();
       const result = await failHealthCheckAction.run({ healthCheckId: id }, ctx);
       assert.deepEqual(result.output.previous, { inverted: false, disabled: false });
       // The read of the previous configuration is journaled before the change.
-      assert.deepEqual(calls.map((c) => [c.operation, c.mutating]), [['GetHealthCheck', false], ['UpdateHealthCheck', true]]);
+      assert.deepEqual(
+        calls.map((c) => [c.operation, c.mutating]),
+        [
+          ['GetHealthCheck', false],
+          ['UpdateHealthCheck', true],
+        ],
+      );
       assert.equal(calls[0]?.response?.inverted, false);
       assert.equal((await r53.send(new GetHealthCheckCommand({ HealthCheckId: id }))).HealthCheck?.HealthCheckConfig?.Inverted, true);
       await failHealthCheckAction.rollback?.({ healthCheckId: id }, result, context().ctx);
@@ -74,11 +95,24 @@ describe('data-tier actions and probes against moto_server', { skip }, () => {
   it('reports a failover that did not move the primary as not landed (moto ignores ForceFailover)', async () => {
     const rds = new RDSClient({ region: MOTO_REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
     try {
-      await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: 'orders-db', Engine: 'postgres', DBInstanceClass: 'db.t3.micro', MultiAZ: true, AllocatedStorage: 20, MasterUsername: 'postgres', MasterUserPassword: 'not-a-secret-1' }));
+      await rds.send(
+        new CreateDBInstanceCommand({
+          DBInstanceIdentifier: 'orders-db',
+          Engine: 'postgres',
+          DBInstanceClass: 'db.t3.micro',
+          MultiAZ: true,
+          AllocatedStorage: 20,
+          MasterUsername: 'postgres',
+          MasterUserPassword: 'not-a-secret-1',
+        }),
+      );
       const { ctx } = context([{ type: 'aws:rds:db', id: 'orders-db', tags: {}, attributes: {} }]);
       const status = rdsStatusProbe.open({ dbInstanceIdentifier: 'orders-db' }, ctx, { status: ['available'] });
       assert.equal(rdsStatusProbe.check(await status.sample(ctx.signal), { status: ['available'] }), null);
-      await assert.rejects(rdsFailoverAction.run({ waitTimeout: 10_000 }, ctx), (e: unknown) => e instanceof ActionFailedError && /did not move the primary/.test(e.message));
+      await assert.rejects(
+        rdsFailoverAction.run({ waitTimeout: 10_000 }, ctx),
+        (e: unknown) => e instanceof ActionFailedError && /did not move the primary/.test(e.message),
+      );
     } finally {
       rds.destroy();
     }

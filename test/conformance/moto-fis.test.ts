@@ -7,7 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateExperimentTemplateCommand, DeleteExperimentTemplateCommand, FisClient, GetExperimentTemplateCommand, StartExperimentCommand } from '@aws-sdk/client-fis';
+import {
+  CreateExperimentTemplateCommand,
+  DeleteExperimentTemplateCommand,
+  FisClient,
+  GetExperimentTemplateCommand,
+  StartExperimentCommand,
+} from '@aws-sdk/client-fis';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
 import { gameday } from '../support/cli.js';
 import { MOTO_CREDENTIALS, MOTO_REGION, motoAvailability, startMoto, type Moto } from '../support/moto.js';

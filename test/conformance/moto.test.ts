@@ -11,13 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import {
-  DescribeInstancesCommand,
-  StopInstancesCommand,
-  TerminateInstancesCommand,
-  type Filter,
-  type Instance,
-} from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, StopInstancesCommand, TerminateInstancesCommand, type Filter, type Instance } from '@aws-sdk/client-ec2';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { instanceInventory, verifyStates, waitForStates } from '../../src/actions/ec2/instances.js';
 import { rebootInstancesAction } from '../../src/actions/ec2/reboot-instances.js';
@@ -32,14 +26,7 @@ import type { SelectionMode } from '../../src/experiment/selection.js';
 import { asgInServiceProbe } from '../../src/probes/aws/asg-in-service.js';
 import { instanceStateProbe } from '../../src/probes/aws/ec2-instance-state.js';
 import { healthyTargetsProbe } from '../../src/probes/aws/elbv2-healthy-targets.js';
-import type {
-  ActionContext,
-  ActivityContext,
-  AnyProbeDefinition,
-  CallRecord,
-  Resource,
-  TargetSpec,
-} from '../../src/registry/types.js';
+import type { ActionContext, ActivityContext, AnyProbeDefinition, CallRecord, Resource, TargetSpec } from '../../src/registry/types.js';
 import {
   ALLOWED_TAG,
   buildFixture,
@@ -194,10 +181,17 @@ describe('gameday AWS actions and probes against moto_server', () => {
       assert.equal(g.Instances?.length, 3);
       const { instances } = await describeAll(clients, [{ Name: `tag:${GROUP_TAG}`, Values: [fx.asgName] }]);
       assert.deepEqual(sorted(instances.map((i) => i.InstanceId ?? '')), sorted(fx.asgInstanceIds));
-      for (const i of instances) assert.ok(i.Tags?.some((t) => t.Key === ALLOWED_TAG.Key && t.Value === ALLOWED_TAG.Value), `${i.InstanceId} carries the propagated tag`);
+      for (const i of instances)
+        assert.ok(
+          i.Tags?.some((t) => t.Key === ALLOWED_TAG.Key && t.Value === ALLOWED_TAG.Value),
+          `${i.InstanceId} carries the propagated tag`,
+        );
       const health = await clients.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: fx.targetGroupArn }));
       // moto: a registered running instance is `healthy` at once (AWS starts at `initial` until health checks pass).
-      assert.deepEqual(sorted((health.TargetHealthDescriptions ?? []).map((d) => `${d.Target?.Id}:${d.TargetHealth?.State}`)), sorted(fx.asgInstanceIds.map((id) => `${id}:healthy`)));
+      assert.deepEqual(
+        sorted((health.TargetHealthDescriptions ?? []).map((d) => `${d.Target?.Id}:${d.TargetHealth?.State}`)),
+        sorted(fx.asgInstanceIds.map((id) => `${id}:healthy`)),
+      );
     });
   });
 
@@ -251,15 +245,30 @@ describe('gameday AWS actions and probes against moto_server', () => {
       try {
         for (const az of ['us-east-1a', 'us-east-1b', 'us-east-1c']) {
           const ctx = activity(zoneAws);
-          const { selected, record } = await resolveTargets('zone', terminateInstancesAction, spec(ALL, { filters: [{ path: 'Placement.AvailabilityZone', values: [az] }] }), 1, ctx);
+          const { selected, record } = await resolveTargets(
+            'zone',
+            terminateInstancesAction,
+            spec(ALL, { filters: [{ path: 'Placement.AvailabilityZone', values: [az] }] }),
+            1,
+            ctx,
+          );
           assert.deepEqual(sorted(selected.map((r) => r.id)), inZone(az), az);
           assert.equal(record.candidates, inZone(az).length);
           for (const r of selected) assert.equal((r.attributes.Placement as { AvailabilityZone?: string }).AvailabilityZone, az);
           // The filter was offered to EC2 for server-side narrowing (as the AWS filter name).
           if (!filterBroken) assert.ok(callsOf(ctx.calls, 'DescribeInstances').some((c) => JSON.stringify(c.request).includes('availability-zone')));
         }
-        const a = await resolveTargets('zone', terminateInstancesAction, spec(ALL, { filters: [{ path: 'Placement.AvailabilityZone', values: ['us-east-1a'] }] }), 1, activity(zoneAws));
-        assert.ok(a.selected.some((r) => r.id === fx.standaloneIds[0]), 'the db instance in us-east-1a is selected');
+        const a = await resolveTargets(
+          'zone',
+          terminateInstancesAction,
+          spec(ALL, { filters: [{ path: 'Placement.AvailabilityZone', values: ['us-east-1a'] }] }),
+          1,
+          activity(zoneAws),
+        );
+        assert.ok(
+          a.selected.some((r) => r.id === fx.standaloneIds[0]),
+          'the db instance in us-east-1a is selected',
+        );
         assert.ok(!a.selected.some((r) => r.id === fx.standaloneIds[1]), 'the cache instance in us-east-1b is not');
         // Tags and filters combine: allowed instances in us-east-1b are just the cache instance.
         const b = await resolveTargets(
@@ -269,25 +278,46 @@ describe('gameday AWS actions and probes against moto_server', () => {
           1,
           activity(zoneAws),
         );
-        assert.deepEqual(b.selected.map((r) => r.id), [fx.standaloneIds[1]]);
+        assert.deepEqual(
+          b.selected.map((r) => r.id),
+          [fx.standaloneIds[1]],
+        );
       } finally {
         if (zoneAws !== aws) await zoneAws.destroy();
       }
     });
 
     it('by a subnet filter (narrowed server-side) selects the instances of that subnet', async () => {
-      const { selected } = await resolveTargets('subnet', terminateInstancesAction, spec(ALL, { filters: [{ path: 'SubnetId', values: [fx.subnets['us-east-1b']] }] }), 1, activity(aws));
-      assert.deepEqual(selected.map((r) => r.id), [fx.standaloneIds[1]]);
+      const { selected } = await resolveTargets(
+        'subnet',
+        terminateInstancesAction,
+        spec(ALL, { filters: [{ path: 'SubnetId', values: [fx.subnets['us-east-1b']] }] }),
+        1,
+        activity(aws),
+      );
+      assert.deepEqual(
+        selected.map((r) => r.id),
+        [fx.standaloneIds[1]],
+      );
     });
 
     it('by ids selects those instances, whether named by instance id or by ARN', async () => {
-      const byId = await resolveTargets('ids', terminateInstancesAction, spec(ALL, { ids: [fx.standaloneIds[0] ?? '', fx.asgInstanceIds[0] ?? ''] }), 7, activity(aws));
+      const byId = await resolveTargets(
+        'ids',
+        terminateInstancesAction,
+        spec(ALL, { ids: [fx.standaloneIds[0] ?? '', fx.asgInstanceIds[0] ?? ''] }),
+        7,
+        activity(aws),
+      );
       assert.deepEqual(sorted(byId.selected.map((r) => r.id)), sorted([fx.standaloneIds[0] ?? '', fx.asgInstanceIds[0] ?? '']));
       assert.equal(byId.record.candidates, 2);
       const arn = byId.selected.find((r) => r.id === fx.standaloneIds[0])?.arn;
       assert.ok(arn !== undefined);
       const byArn = await resolveTargets('arn', terminateInstancesAction, spec(ALL, { ids: [arn] }), 7, activity(aws));
-      assert.deepEqual(byArn.selected.map((r) => r.id), [fx.standaloneIds[0]]);
+      assert.deepEqual(
+        byArn.selected.map((r) => r.id),
+        [fx.standaloneIds[0]],
+      );
       assert.deepEqual(byArn.record.selected[0]?.arn, arn);
     });
 
@@ -295,7 +325,8 @@ describe('gameday AWS actions and probes against moto_server', () => {
       // Allowed: the group's three instances (tag propagated) and the cache instance: four candidates.
       const allowed = { tags: { [ALLOWED_TAG.Key]: ALLOWED_TAG.Value } };
       const pool = sorted([...fx.asgInstanceIds, fx.standaloneIds[1] ?? '']);
-      const pick = async (selection: SelectionMode, seed: number) => resolveTargets('pick', terminateInstancesAction, spec(selection, allowed), seed, activity(aws));
+      const pick = async (selection: SelectionMode, seed: number) =>
+        resolveTargets('pick', terminateInstancesAction, spec(selection, allowed), seed, activity(aws));
       const cases: [SelectionMode, string, number][] = [
         [{ mode: 'COUNT', count: 1 }, 'COUNT(1)', 1],
         [{ mode: 'COUNT', count: 2 }, 'COUNT(2)', 2],
@@ -314,7 +345,11 @@ describe('gameday AWS actions and probes against moto_server', () => {
         assert.equal(new Set(first.selected.map((r) => r.id)).size, n, `${text} picks distinct instances`);
         for (const r of first.selected) assert.ok(pool.includes(r.id), `${text} picks a candidate`);
         const again = await pick(selection, 1234);
-        assert.deepEqual(again.selected.map((r) => r.id), first.selected.map((r) => r.id), `${text}: same seed, same pick`);
+        assert.deepEqual(
+          again.selected.map((r) => r.id),
+          first.selected.map((r) => r.id),
+          `${text}: same seed, same pick`,
+        );
       }
       // Different seeds do spread the pick (COUNT(1) over 4 candidates with 20 seeds hits more than one instance).
       const picks = new Set<string>();
@@ -331,12 +366,30 @@ describe('gameday AWS actions and probes against moto_server', () => {
       const dbRole = await resolveTargets('db', terminateInstancesAction, spec(ALL, { tags: { role: 'db' } }), 1, activity(aws));
       assert.equal(dbRole.record.candidates, 0);
       assert.deepEqual(dbRole.selected, []);
-      const allowed = await resolveTargets('allowed', terminateInstancesAction, spec(ALL, { tags: { [ALLOWED_TAG.Key]: ALLOWED_TAG.Value } }), 1, activity(aws));
+      const allowed = await resolveTargets(
+        'allowed',
+        terminateInstancesAction,
+        spec(ALL, { tags: { [ALLOWED_TAG.Key]: ALLOWED_TAG.Value } }),
+        1,
+        activity(aws),
+      );
       assert.deepEqual(sorted(allowed.selected.map((r) => r.id)), sorted(fx.asgInstanceIds));
       const byIds = await resolveTargets('ids', terminateInstancesAction, spec(ALL, { ids: [db, cache, fx.asgInstanceIds[0] ?? ''] }), 1, activity(aws));
-      assert.deepEqual(byIds.selected.map((r) => r.id), [fx.asgInstanceIds[0]]);
-      const stopped = await resolveTargets('stopped', stopInstancesAction, spec(ALL, { filters: [{ path: 'State.Name', values: ['stopped'] }] }), 1, activity(aws));
-      assert.deepEqual(stopped.selected.map((r) => r.id), [db]);
+      assert.deepEqual(
+        byIds.selected.map((r) => r.id),
+        [fx.asgInstanceIds[0]],
+      );
+      const stopped = await resolveTargets(
+        'stopped',
+        stopInstancesAction,
+        spec(ALL, { filters: [{ path: 'State.Name', values: ['stopped'] }] }),
+        1,
+        activity(aws),
+      );
+      assert.deepEqual(
+        stopped.selected.map((r) => r.id),
+        [db],
+      );
       const anyState = await resolveTargets(
         'any',
         terminateInstancesAction,
@@ -344,7 +397,10 @@ describe('gameday AWS actions and probes against moto_server', () => {
         1,
         activity(aws),
       );
-      assert.deepEqual(anyState.selected.map((r) => r.id), [cache]);
+      assert.deepEqual(
+        anyState.selected.map((r) => r.id),
+        [cache],
+      );
     });
   });
 
@@ -355,7 +411,13 @@ describe('gameday AWS actions and probes against moto_server', () => {
       assert.equal(before.value, 3);
       assert.equal(before.verdict, null);
 
-      const { selected } = await resolveTargets('kill-one', terminateInstancesAction, spec({ mode: 'COUNT', count: 1 }, { tags: { [GROUP_TAG]: fx.asgName } }), 99, activity(aws));
+      const { selected } = await resolveTargets(
+        'kill-one',
+        terminateInstancesAction,
+        spec({ mode: 'COUNT', count: 1 }, { tags: { [GROUP_TAG]: fx.asgName } }),
+        99,
+        activity(aws),
+      );
       assert.equal(selected.length, 1);
       const victim = selected[0]?.id ?? '';
       assert.ok(fx.asgInstanceIds.includes(victim));
@@ -401,7 +463,10 @@ describe('gameday AWS actions and probes against moto_server', () => {
       assert.ok(healthy.value === 2 || healthy.value === 3, `healthy targets: ${String(healthy.value)}`);
       assert.equal(healthy.verdict, null);
       const targets = await clients.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: fx.targetGroupArn }));
-      assert.ok(!(targets.TargetHealthDescriptions ?? []).some((d) => d.Target?.Id === victim && d.TargetHealth?.State === 'healthy'), 'the victim is not a healthy target');
+      assert.ok(
+        !(targets.TargetHealthDescriptions ?? []).some((d) => d.Target?.Id === victim && d.TargetHealth?.State === 'healthy'),
+        'the victim is not a healthy target',
+      );
       // The replacement is a candidate for the next fault; the victim is not.
       const again = await resolveTargets('kill-one', terminateInstancesAction, spec(ALL, { tags: { [GROUP_TAG]: fx.asgName } }), 99, activity(aws));
       assert.deepEqual(sorted(again.selected.map((r) => r.id)), sorted(members));
@@ -437,7 +502,10 @@ describe('gameday AWS actions and probes against moto_server', () => {
     it('stops the instance, and its rollback starts it again', async () => {
       const { selected } = await resolveTargets('stop-db', stopInstancesAction, spec(ALL, { tags: { role: 'db' } }), 5, activity(aws));
       const db = fx.standaloneIds[0] ?? '';
-      assert.deepEqual(selected.map((r) => r.id), [db]);
+      assert.deepEqual(
+        selected.map((r) => r.id),
+        [db],
+      );
       const args = stopInstancesAction.args.parse({ restartTimeout: '20s' });
       const ctx = actionContext(aws, selected);
       const result = await stopInstancesAction.run(args, ctx);
@@ -484,7 +552,10 @@ describe('gameday AWS actions and probes against moto_server', () => {
 
     it('an unknown instance id fails with InvalidInstanceID.NotFound', async () => {
       const ctx = actionContext(aws, [{ type: 'aws:ec2:instance', id: UNKNOWN_INSTANCE, tags: {}, attributes: {} }]);
-      await assert.rejects(stopInstancesAction.run(stopInstancesAction.args.parse({}), ctx), (e: unknown) => e instanceof AwsCallError && e.awsName === 'InvalidInstanceID.NotFound');
+      await assert.rejects(
+        stopInstancesAction.run(stopInstancesAction.args.parse({}), ctx),
+        (e: unknown) => e instanceof AwsCallError && e.awsName === 'InvalidInstanceID.NotFound',
+      );
       assert.equal(ctx.calls[0]?.ok, false);
     });
   });
@@ -543,11 +614,23 @@ describe('gameday AWS actions and probes against moto_server', () => {
         assert.equal(o.verdict, null, 'default tolerance: at least one');
       }
       const byName = await probe(healthyTargetsProbe, ctx, { targetGroupName: fx.targetGroupName }, undefined, 2);
-      assert.deepEqual(byName.map((o) => o.value), [3, 3]);
-      assert.deepEqual(byName.map((o) => o.verdict), [null, null]);
+      assert.deepEqual(
+        byName.map((o) => o.value),
+        [3, 3],
+      );
+      assert.deepEqual(
+        byName.map((o) => o.verdict),
+        [null, null],
+      );
       assert.equal((await probeOnce(healthyTargetsProbe, ctx, { targetGroupArn: fx.targetGroupArn }, { atLeast: 3 })).verdict, null);
-      assert.equal((await probeOnce(healthyTargetsProbe, ctx, { targetGroupArn: fx.targetGroupArn }, { atLeast: 4 })).verdict, '3 healthy targets, expected at least 4');
-      assert.equal((await probeOnce(healthyTargetsProbe, ctx, { targetGroupName: fx.targetGroupName }, { atMost: 2 })).verdict, '3 healthy targets, expected at most 2');
+      assert.equal(
+        (await probeOnce(healthyTargetsProbe, ctx, { targetGroupArn: fx.targetGroupArn }, { atLeast: 4 })).verdict,
+        '3 healthy targets, expected at least 4',
+      );
+      assert.equal(
+        (await probeOnce(healthyTargetsProbe, ctx, { targetGroupName: fx.targetGroupName }, { atMost: 2 })).verdict,
+        '3 healthy targets, expected at most 2',
+      );
 
       // A stopped target stops counting. moto: it is `unused`/Target.InvalidState at once and health never changes by
       // itself otherwise (AWS would go through `unhealthy` after the threshold of failed checks).
@@ -578,7 +661,10 @@ describe('gameday AWS actions and probes against moto_server', () => {
       const byTag = await probeOnce(instanceStateProbe, ctx, { tags: { [ALLOWED_TAG.Key]: ALLOWED_TAG.Value } });
       assert.equal(byTag.value, 4);
       assert.equal(byTag.verdict, null, 'default by tags: at least one');
-      assert.equal((await probeOnce(instanceStateProbe, ctx, { tags: { [GROUP_TAG]: fx.asgName } }, { atMost: 2 })).verdict, '3 instances in the state, expected at most 2');
+      assert.equal(
+        (await probeOnce(instanceStateProbe, ctx, { tags: { [GROUP_TAG]: fx.asgName } }, { atMost: 2 })).verdict,
+        '3 instances in the state, expected at most 2',
+      );
 
       await clients.ec2.send(new StopInstancesCommand({ InstanceIds: [cache] }));
       const one = await probeOnce(instanceStateProbe, ctx, { instanceIds: [db, cache] });
@@ -622,7 +708,13 @@ describe('gameday AWS actions and probes against moto_server', () => {
       const allRunning = await describeAll(clients, [{ Name: 'instance-state-name', Values: ['running'] }], 5);
       assert.equal(allRunning.instances.length, 3 + 2 + 12);
       assert.deepEqual(sorted(everything.map((r) => r.id)), sorted(allRunning.instances.map((i) => i.InstanceId ?? '')));
-      const resolved = await resolveTargets('batch', terminateInstancesAction, spec({ mode: 'PERCENT', percent: 25 }, { tags: { batch: 'paging' } }), 8, activity(aws));
+      const resolved = await resolveTargets(
+        'batch',
+        terminateInstancesAction,
+        spec({ mode: 'PERCENT', percent: 25 }, { tags: { batch: 'paging' } }),
+        8,
+        activity(aws),
+      );
       assert.equal(resolved.record.candidates, 12);
       assert.equal(resolved.selected.length, 3);
     });

@@ -13,7 +13,10 @@ describe('ManualClock', () => {
     assert.deepEqual(fired, []);
     assert.equal(clock.now(), 110);
     await clock.advance(100);
-    assert.deepEqual(fired, [['a', 120], ['b', 150]]);
+    assert.deepEqual(fired, [
+      ['a', 120],
+      ['b', 150],
+    ]);
     assert.equal(clock.now(), 210);
     assert.equal(clock.toEpochMs(210) - clock.toEpochMs(110), 100);
   });

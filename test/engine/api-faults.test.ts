@@ -23,7 +23,10 @@ describe('AWS API faults during a run', () => {
         assert.equal(terminate?.ok, true);
         assert.equal(terminate?.attempts, 3, 'throttled, timed out, then answered');
         const attempts = (await requestLog(endpoint)).filter((r) => r.action === 'TerminateInstances');
-        assert.deepEqual(attempts.map((r) => r.errorCode ?? 'ok'), ['Throttling', 'timeout', 'ok']);
+        assert.deepEqual(
+          attempts.map((r) => r.errorCode ?? 'ok'),
+          ['Throttling', 'timeout', 'ok'],
+        );
       },
     );
   });
@@ -74,11 +77,15 @@ describe('a CloudWatch alarm stop condition', () => {
         speed: SPEED,
         seed: 3,
         // Stopping two of three instances leaves one healthy target: fewer than the alarm's two.
-        edit: (text) => text.replace('recovery:\n', 'stopConditions:\n  - name: fleet-too-small\n    alarm: web-healthy-hosts\n    pollInterval: 5s\nrecovery:\n'),
+        edit: (text) =>
+          text.replace('recovery:\n', 'stopConditions:\n  - name: fleet-too-small\n    alarm: web-healthy-hosts\n    pollInterval: 5s\nrecovery:\n'),
       },
       async ({ journal, events }) => {
         assert.equal(journal.verdict.status, 'aborted', journal.verdict.reason);
-        assert.match(journal.verdict.reason, /stop condition 'fleet-too-small' \(CloudWatch alarm web-healthy-hosts in ALARM\) tripped: alarm web-healthy-hosts is in ALARM \(Threshold Crossed/);
+        assert.match(
+          journal.verdict.reason,
+          /stop condition 'fleet-too-small' \(CloudWatch alarm web-healthy-hosts in ALARM\) tripped: alarm web-healthy-hosts is in ALARM \(Threshold Crossed/,
+        );
         const sc = journal.stopConditions[0];
         assert.equal(sc?.alarm, 'web-healthy-hosts');
         assert.ok(sc?.trippedAt !== null && sc?.trippedAt !== undefined);

@@ -19,7 +19,10 @@ describe('failing the primary site’s Route 53 health check', () => {
       const trueFlip = flip.epochMs - journal.startedAtEpochMs;
       const measured = journal.measurement.probes.dns?.valueChanges.find((c) => c.to === secondary);
       assert.ok(measured !== undefined, 'the dns probe saw the flip');
-      assert.ok(measured.at.lower <= trueFlip && trueFlip <= measured.at.upper, `true flip at ${trueFlip}ms, measured [${measured.at.lower}, ${measured.at.upper}]`);
+      assert.ok(
+        measured.at.lower <= trueFlip && trueFlip <= measured.at.upper,
+        `true flip at ${trueFlip}ms, measured [${measured.at.lower}, ${measured.at.upper}]`,
+      );
       // Within one probe interval: the bracket is narrower than the dns probe's steady-state interval (5 s AWS).
       assert.ok(measured.at.upper - measured.at.lower <= 5_000 / SPEED, `bracket ${measured.at.upper - measured.at.lower}ms`);
 
@@ -28,19 +31,33 @@ describe('failing the primary site’s Route 53 health check', () => {
       const moved = journal.measurement.probes.app?.endpointChanges.find((c) => c.from === primary && c.to === secondary);
       assert.ok(moved !== undefined, 'the app probe was served by the secondary');
       assert.ok(moved.at.upper >= trueFlip, `switched at [${moved.at.lower}, ${moved.at.upper}], before the flip at ${trueFlip}`);
-      assert.ok(moved.at.lower <= trueFlip + (ALIAS_TTL_S * 1_000) / SPEED + 5_000 / SPEED, `switched at [${moved.at.lower}, ${moved.at.upper}], later than the TTL allows after ${trueFlip}`);
+      assert.ok(
+        moved.at.lower <= trueFlip + (ALIAS_TTL_S * 1_000) / SPEED + 5_000 / SPEED,
+        `switched at [${moved.at.lower}, ${moved.at.upper}], later than the TTL allows after ${trueFlip}`,
+      );
       const switchover = journal.objectives.find((o) => o.objective === 'switchover');
       assert.equal(switchover?.status, 'pass', switchover?.detail);
-      assert.ok(Math.abs((switchover?.measured ?? NaN) / SPEED - (moved.at.value - (journal.measurement.injectedAt?.value ?? NaN))) < 1, 'the objective measures the switch in AWS time');
+      assert.ok(
+        Math.abs((switchover?.measured ?? NaN) / SPEED - (moved.at.value - (journal.measurement.injectedAt?.value ?? NaN))) < 1,
+        'the objective measures the switch in AWS time',
+      );
 
       // The fault read the previous configuration first, and the rollback restored it.
       const [fault, rollback] = journal.activities;
-      assert.deepEqual(fault?.calls.map((c) => c.operation), ['GetHealthCheck', 'UpdateHealthCheck']);
+      assert.deepEqual(
+        fault?.calls.map((c) => c.operation),
+        ['GetHealthCheck', 'UpdateHealthCheck'],
+      );
       assert.deepEqual(fault?.output?.previous, { inverted: false, disabled: false });
       assert.equal(rollback?.kind, 'auto-rollback');
       assert.deepEqual(rollback?.output?.restored, { inverted: false, disabled: false });
       // Restored, the check is healthy again at its next evaluation and DNS answers the primary.
-      await waitForEvent(endpoint, 'DNS to answer the primary again', (e) => e.kind === 'dns-answer' && e.resource.startsWith('app.example.com') && e.to === primary && e.epochMs > flip.epochMs, (2 * 30_000) / SPEED + 5_000);
+      await waitForEvent(
+        endpoint,
+        'DNS to answer the primary again',
+        (e) => e.kind === 'dns-answer' && e.resource.startsWith('app.example.com') && e.to === primary && e.epochMs > flip.epochMs,
+        (2 * 30_000) / SPEED + 5_000,
+      );
     });
   });
 });

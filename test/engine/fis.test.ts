@@ -72,7 +72,10 @@ describe('aws.fis.experiment', () => {
       assert.equal(output.resolvedTargets.length, 1);
       assert.match(output.resolvedTargets[0]?.id ?? '', /^i-/);
       // The account's safety lever is read first; it is disengaged, so the experiment starts.
-      assert.deepEqual(fault?.calls.slice(0, 2).map((c) => c.operation), ['GetSafetyLever', 'StartExperiment']);
+      assert.deepEqual(
+        fault?.calls.slice(0, 2).map((c) => c.operation),
+        ['GetSafetyLever', 'StartExperiment'],
+      );
       assert.equal((fault?.output as { safetyLever: string }).safetyLever, 'disengaged');
       assert.ok(fault?.calls.some((c) => c.operation === 'GetExperiment'));
       // The plan showed the template and the instances FIS could pick.
@@ -80,7 +83,9 @@ describe('aws.fis.experiment', () => {
       assert.ok(journal.measurement.injectedAt !== null && journal.measurement.recovered);
       // The injection is when FIS's stop action really began, not the StartExperiment call ~2 s (AWS) before it.
       const injected = journal.measurement.injectedAt;
-      const stopped = (await truth(outputs['region.endpoint'] ?? '')).find((e) => e.kind === 'instance-state' && e.from === 'running' && e.epochMs > journal.startedAtEpochMs);
+      const stopped = (await truth(outputs['region.endpoint'] ?? '')).find(
+        (e) => e.kind === 'instance-state' && e.from === 'running' && e.epochMs > journal.startedAtEpochMs,
+      );
       assert.ok(stopped !== undefined);
       const at = stopped.epochMs - journal.startedAtEpochMs;
       assert.ok(at >= injected.lower - 1 && at <= injected.upper + 1, `the stop at ${at} ms lies in [${injected.lower}, ${injected.upper}]`);
@@ -102,7 +107,10 @@ describe('aws.fis.experiment', () => {
       });
       assert.equal(journal.verdict.status, 'aborted', journal.verdict.reason);
       const fault = journal.activities[0];
-      assert.ok(fault?.calls.some((c) => c.operation === 'StopExperiment'), 'StopExperiment was sent');
+      assert.ok(
+        fault?.calls.some((c) => c.operation === 'StopExperiment'),
+        'StopExperiment was sent',
+      );
       const id = String(fault?.calls.find((c) => c.operation === 'StartExperiment')?.response?.id ?? '');
       const e = await fis.send(new GetExperimentCommand({ id }));
       assert.equal(e.experiment?.state?.status, 'stopped');
@@ -116,23 +124,38 @@ describe('aws.fis.experiment', () => {
   it('creates a template of its own for the run, runs it, and deletes it afterwards; the fence admits only what the template selects', async () => {
     await withFis(async (_text, fis, aws, outputs) => {
       const registry = defaultRegistry();
-      const loaded = parseExperiment(inline(STOP_ONE, ', requireTags: { "gameday:allowed": "true" }'), join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs });
+      const loaded = parseExperiment(inline(STOP_ONE, ', requireTags: { "gameday:allowed": "true" }'), join(ROOT, 'experiments', 'fis-inline.yaml'), {
+        registry,
+        env: {},
+        simOutputs: outputs,
+      });
       const journal = await runExperiment(loaded, { registry, aws });
       assert.equal(journal.verdict.status, 'passed', journal.verdict.reason);
       const fault = journal.activities[0];
-      assert.deepEqual(fault?.calls.filter((c) => c.mutating).map((c) => c.operation), ['CreateExperimentTemplate', 'StartExperiment', 'DeleteExperimentTemplate']);
-      assert.ok(fault?.calls.every((c) => c.ok), 'no call was refused');
+      assert.deepEqual(
+        fault?.calls.filter((c) => c.mutating).map((c) => c.operation),
+        ['CreateExperimentTemplate', 'StartExperiment', 'DeleteExperimentTemplate'],
+      );
+      assert.ok(
+        fault?.calls.every((c) => c.ok),
+        'no call was refused',
+      );
       // Only the template withFis made is left.
       assert.equal((await fis.send(new ListExperimentTemplatesCommand({}))).experimentTemplates?.length, 1);
       // gameday chose the one instance at plan time (after the guards), and the template it created names exactly it.
       const chosen = journal.targets[0]?.selected ?? [];
       assert.equal(chosen.length, 1);
-      assert.deepEqual((fault?.calls.find((c) => c.operation === 'CreateExperimentTemplate')?.request as { targets: unknown }).targets, { web: { resourceType: 'aws:ec2:instance', resourceArns: [`arn:aws:ec2:us-east-1:123456789012:instance/${chosen[0]?.id ?? ''}`], selectionMode: 'ALL' } });
-      assert.deepEqual((fault?.output as { resolvedTargets: { id: string }[] }).resolvedTargets.map((t) => t.id), [chosen[0]?.id]);
+      assert.deepEqual((fault?.calls.find((c) => c.operation === 'CreateExperimentTemplate')?.request as { targets: unknown }).targets, {
+        web: { resourceType: 'aws:ec2:instance', resourceArns: [`arn:aws:ec2:us-east-1:123456789012:instance/${chosen[0]?.id ?? ''}`], selectionMode: 'ALL' },
+      });
+      assert.deepEqual(
+        (fault?.output as { resolvedTargets: { id: string }[] }).resolvedTargets.map((t) => t.id),
+        [chosen[0]?.id],
+      );
     });
   });
 
-  it('chooses a template\'s own targets with the run\'s seed: the same seed, the same pick', async () => {
+  it("chooses a template's own targets with the run's seed: the same seed, the same pick", async () => {
     await withFis(async (_text, _fis, aws, outputs) => {
       const registry = defaultRegistry();
       const loaded = parseExperiment(inline(STOP_ONE), join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs });
@@ -144,15 +167,22 @@ describe('aws.fis.experiment', () => {
     });
   });
 
-  it('refuses to start when the account\'s FIS safety lever is engaged, with nothing started', async () => {
+  it("refuses to start when the account's FIS safety lever is engaged, with nothing started", async () => {
     await withFis(async (text, fis, aws, outputs) => {
-      await aws.signedJson('fis', 'UpdateSafetyLeverState', { method: 'PATCH', path: '/safetyLevers/default/state', body: { state: { status: 'engaged', reason: 'incident INC-42 in progress' } } });
+      await aws.signedJson('fis', 'UpdateSafetyLeverState', {
+        method: 'PATCH',
+        path: '/safetyLevers/default/state',
+        body: { state: { status: 'engaged', reason: 'incident INC-42 in progress' } },
+      });
       const registry = defaultRegistry();
       const loaded = parseExperiment(text, join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs });
       const journal = await runExperiment(loaded, { registry, aws });
       assert.equal(journal.verdict.status, 'refused', journal.verdict.reason);
       assert.match(journal.verdict.reason ?? '', /safety lever is engaged \(incident INC-42 in progress\)/);
-      assert.deepEqual(journal.activities[0]?.calls.map((c) => c.operation), ['GetSafetyLever']);
+      assert.deepEqual(
+        journal.activities[0]?.calls.map((c) => c.operation),
+        ['GetSafetyLever'],
+      );
       assert.equal((await fis.send(new ListExperimentsCommand({}))).experiments?.length, 0);
     });
   });
@@ -161,14 +191,20 @@ describe('aws.fis.experiment', () => {
     await withFis(async (text, fis, aws, outputs) => {
       await armApiFault(outputs['region.endpoint'] ?? '', { service: 'fis', action: 'GetSafetyLever', error: 'InternalError', count: 3 });
       const registry = defaultRegistry();
-      const journal = await runExperiment(parseExperiment(text, join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs }), { registry, aws });
+      const journal = await runExperiment(parseExperiment(text, join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs }), {
+        registry,
+        aws,
+      });
       assert.equal(journal.verdict.status, 'errored', journal.verdict.reason);
-      assert.deepEqual(journal.activities[0]?.calls.map((c) => c.operation), ['GetSafetyLever']);
+      assert.deepEqual(
+        journal.activities[0]?.calls.map((c) => c.operation),
+        ['GetSafetyLever'],
+      );
       assert.equal((await fis.send(new ListExperimentsCommand({}))).experiments?.length, 0);
     });
   });
 
-  it('an FIS stop condition ends the run aborted, naming the alarm; a target that resolves to nothing ends it invalid-fault with FIS\'s reason', async () => {
+  it("an FIS stop condition ends the run aborted, naming the alarm; a target that resolves to nothing ends it invalid-fault with FIS's reason", async () => {
     await withFis(async (_text, fis, aws, outputs) => {
       const registry = defaultRegistry();
       const cw = new CloudWatchClient({ endpoint: outputs['region.endpoint'], region: 'us-east-1', credentials: CREDENTIALS });
@@ -182,25 +218,48 @@ describe('aws.fis.experiment', () => {
           aws,
           listener: {
             activityStart: (kind) => {
-              if (kind === 'fault') alarming = setInterval(() => void cw.send(new SetAlarmStateCommand({ AlarmName: 'web-healthy-hosts', StateValue: 'ALARM', StateReason: 'test' })).catch(() => undefined), 50);
+              if (kind === 'fault')
+                alarming = setInterval(
+                  () =>
+                    void cw.send(new SetAlarmStateCommand({ AlarmName: 'web-healthy-hosts', StateValue: 'ALARM', StateReason: 'test' })).catch(() => undefined),
+                  50,
+                );
             },
             activityEnd: (record) => void (record.kind === 'fault' && clearInterval(alarming)),
           },
         }).finally(() => clearInterval(alarming));
         assert.equal(journal.verdict.status, 'aborted', journal.verdict.reason);
-        assert.match(journal.verdict.reason ?? '', /ended stopped: Stop condition arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-healthy-hosts was triggered/);
+        assert.match(
+          journal.verdict.reason ?? '',
+          /ended stopped: Stop condition arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-healthy-hosts was triggered/,
+        );
       } finally {
         cw.destroy();
       }
       // A template of the run's own is resolved by gameday first: a target that matches nothing is found before FIS is asked.
       const nothing = STOP_ONE.replace('"gameday:allowed": "true"', 'team: nobody');
-      const own = await runExperiment(parseExperiment(inline(nothing), join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs }), { registry, aws });
+      const own = await runExperiment(
+        parseExperiment(inline(nothing), join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs }),
+        { registry, aws },
+      );
       assert.equal(own.verdict.status, 'invalid-fault', own.verdict.reason);
       assert.match(own.verdict.reason ?? '', /fault 'fis' matched no resources \(of 0 candidates\)/);
       // A stored template's targets are FIS's to resolve: FIS fails the experiment and gameday names FIS's reason.
-      const stored = await fis.send(new CreateExperimentTemplateCommand({ clientToken: 'nobody', description: 'nobody', roleArn: 'arn:aws:iam::123456789012:role/fis', stopConditions: [{ source: 'none' }], targets: { web: { resourceType: 'aws:ec2:instance', resourceTags: { team: 'nobody' }, selectionMode: 'ALL' } }, actions: { stop: { actionId: 'aws:ec2:stop-instances', targets: { Instances: 'web' } } } }));
+      const stored = await fis.send(
+        new CreateExperimentTemplateCommand({
+          clientToken: 'nobody',
+          description: 'nobody',
+          roleArn: 'arn:aws:iam::123456789012:role/fis',
+          stopConditions: [{ source: 'none' }],
+          targets: { web: { resourceType: 'aws:ec2:instance', resourceTags: { team: 'nobody' }, selectionMode: 'ALL' } },
+          actions: { stop: { actionId: 'aws:ec2:stop-instances', targets: { Instances: 'web' } } },
+        }),
+      );
       const text = fisRun(`experimentTemplateId: ${stored.experimentTemplate?.id ?? ''}`);
-      const journal = await runExperiment(parseExperiment(text, join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs }), { registry, aws });
+      const journal = await runExperiment(parseExperiment(text, join(ROOT, 'experiments', 'fis-inline.yaml'), { registry, env: {}, simOutputs: outputs }), {
+        registry,
+        aws,
+      });
       assert.equal(journal.verdict.status, 'invalid-fault', journal.verdict.reason);
       assert.match(journal.verdict.reason ?? '', /ended failed: Target resolution returned empty set for target web \(TargetResolutionFailed at web\)/);
     });

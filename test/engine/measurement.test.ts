@@ -62,13 +62,19 @@ describe('measurement', () => {
 
   it('does not count a window broken by a flap as stable', () => {
     // Down 2–3 s, back, flaps 4–4.5 s (inside the 2 s window), then stable from 4.5 s.
-    const s = samplesAt(range(0, 10_000, 10), [[2_000, 3_000], [4_000, 4_500]]);
+    const s = samplesAt(range(0, 10_000, 10), [
+      [2_000, 3_000],
+      [4_000, 4_500],
+    ]);
     const m = measure(base(s));
     assert.ok(m.timeToRecovery !== null && Math.abs(m.timeToRecovery.value - 3_500) <= 10, JSON.stringify(m.timeToRecovery));
   });
 
   it('honours observeAtLeast: a late second outage moves the recovery', () => {
-    const s = samplesAt(range(0, 12_000, 10), [[2_000, 3_000], [6_000, 7_000]]);
+    const s = samplesAt(range(0, 12_000, 10), [
+      [2_000, 3_000],
+      [6_000, 7_000],
+    ]);
     const early = measure(base(s, { windowEnd: 12_000 }));
     const late = measure(base(s, { windowEnd: 12_000, observeAtLeastMs: 8_000 }));
     assert.ok(early.timeToRecovery !== null && Math.abs(early.timeToRecovery.value - 2_000) <= 10);
@@ -86,10 +92,24 @@ describe('measurement', () => {
   it('treats the system as down while any measured probe is down', () => {
     const a = samplesAt(range(0, 10_000, 10), [[2_000, 3_000]]);
     const b = samplesAt(range(0, 10_000, 10), [[2_500, 4_000]]);
-    const m = measure({ ...base(a), probes: [{ name: 'a', samples: a }, { name: 'b', samples: b }], measured: ['a', 'b'] });
+    const m = measure({
+      ...base(a),
+      probes: [
+        { name: 'a', samples: a },
+        { name: 'b', samples: b },
+      ],
+      measured: ['a', 'b'],
+    });
     assert.ok(m.timeToRecovery !== null && Math.abs(m.timeToRecovery.value - 3_000) <= 10);
     assert.ok(Math.abs(m.downtime.value - 2_000) <= 10);
-    const onlyA = measure({ ...base(a), probes: [{ name: 'a', samples: a }, { name: 'b', samples: b }], measured: ['a'] });
+    const onlyA = measure({
+      ...base(a),
+      probes: [
+        { name: 'a', samples: a },
+        { name: 'b', samples: b },
+      ],
+      measured: ['a'],
+    });
     assert.ok(onlyA.timeToRecovery !== null && Math.abs(onlyA.timeToRecovery.value - 2_000) <= 10);
   });
 
@@ -98,7 +118,8 @@ describe('measurement', () => {
     const m = measure(base(s, { windowEnd: 8_000 }));
     const lat = m.probes.web?.latency;
     // HDR histograms keep three significant digits.
-    const near = (actual: number | undefined, expected: number): void => assert.ok(actual !== undefined && Math.abs(actual - expected) <= expected * 0.001, `${actual} ≉ ${expected}`);
+    const near = (actual: number | undefined, expected: number): void =>
+      assert.ok(actual !== undefined && Math.abs(actual - expected) <= expected * 0.001, `${actual} ≉ ${expected}`);
     near(lat?.before?.p99, 5);
     near(lat?.during?.p99, 50);
     near(lat?.after?.p50, 50);
@@ -191,11 +212,19 @@ describe('impact at the edge of the injection', () => {
 });
 
 describe('the switchover objective', () => {
-  const on = (measurement: ReturnType<typeof measure>, speed = 1) => ({ measurement, samples: [], probesOf: { rto: ['web'], rpo: ['web'], maxErrorRate: ['web'], maxP99Latency: ['web'] }, speed, reports: [] });
+  const on = (measurement: ReturnType<typeof measure>, speed = 1) => ({
+    measurement,
+    samples: [],
+    probesOf: { rto: ['web'], rpo: ['web'], maxErrorRate: ['web'], maxP99Latency: ['web'] },
+    speed,
+    reports: [],
+  });
   const served = (endpointAfter: (start: number) => string | undefined): Sample[] =>
     range(0, 10_000, 100).map((start) => {
       const endpoint = endpointAfter(start);
-      return endpoint === undefined ? { start, end: start + 1, ok: false, fast: false, reason: 'connection refused' } : { start, end: start + 1, ok: true, fast: false, value: 200, endpoint };
+      return endpoint === undefined
+        ? { start, end: start + 1, ok: false, fast: false, reason: 'connection refused' }
+        : { start, end: start + 1, ok: true, fast: false, value: 200, endpoint };
     });
 
   it('passes with the time from the injection to the first sample served by the new endpoint, in AWS time', async () => {
@@ -222,11 +251,21 @@ describe('the switchover objective', () => {
 });
 
 describe('error rate of requests apart from resource state', () => {
-  const failingBetween = (from: number, to: number): Sample[] => range(0, 10_000, 100).map((start) => ({ start, end: start + 1, ok: start < from || start >= to, fast: false }));
+  const failingBetween = (from: number, to: number): Sample[] =>
+    range(0, 10_000, 100).map((start) => ({ start, end: start + 1, ok: start < from || start >= to, fast: false }));
 
   it('counts only request probes in the users’ error rate, and names the probes of each figure', () => {
     // The site failed for 0.9 s; the group's capacity was short for 5 s (a replacement booting) without users noticing.
-    const m = measure(base([], { probes: [{ name: 'site', samples: failingBetween(1_100, 2_000) }, { name: 'capacity', samples: failingBetween(1_500, 6_500) }], measured: ['site', 'capacity'], requestProbes: ['site'] }));
+    const m = measure(
+      base([], {
+        probes: [
+          { name: 'site', samples: failingBetween(1_100, 2_000) },
+          { name: 'capacity', samples: failingBetween(1_500, 6_500) },
+        ],
+        measured: ['site', 'capacity'],
+        requestProbes: ['site'],
+      }),
+    );
     assert.deepEqual(m.requests?.probes, ['site']);
     assert.deepEqual(m.resourceState?.probes, ['capacity']);
     assert.equal(m.requests?.errorRate?.value, m.probes.site?.errorRate?.value);

@@ -137,7 +137,10 @@ recovery: { stableFor: 1s, timeout: 20s }`),
       { registry: virtualRegistry(service), clock },
     );
     assert.equal(journal.verdict.status, 'passed', journal.verdict.reason);
-    assert.deepEqual(journal.activities.map((a) => a.kind), ['fault', 'fault-end']);
+    assert.deepEqual(
+      journal.activities.map((a) => a.kind),
+      ['fault', 'fault-end'],
+    );
     const ttr = journal.measurement.timeToRecovery;
     // The service came back exactly 1.5 s after the fault landed; recovery is seen within one fast sample of it.
     assert.ok(ttr !== null && ttr.lower <= 1_500 && 1_500 <= ttr.upper && ttr.upper - ttr.lower <= 2 * (FAST_MS + REQUEST_MS), JSON.stringify(ttr));
@@ -155,18 +158,27 @@ recovery: { stableFor: 1s, timeout: 20s }`;
   it('gives up with not-steady when the required samples do not come within the timeout, injecting nothing', async () => {
     const clock = new ManualClock();
     const service = new VirtualService(clock);
-    const journal = await run(virtualExperiment(body).replace('steadyState: { samples: 2 }', 'steadyState: { samples: 3, timeout: 1500ms }'), { registry: virtualRegistry(service), clock });
+    const journal = await run(virtualExperiment(body).replace('steadyState: { samples: 2 }', 'steadyState: { samples: 3, timeout: 1500ms }'), {
+      registry: virtualRegistry(service),
+      clock,
+    });
     assert.equal(journal.verdict.status, 'not-steady');
     assert.equal(journal.verdict.reason, 'the steady state could not be established within 1.50s');
     assert.equal(journal.measurement.injectedAt, null);
-    assert.deepEqual(service.transitions.map((t) => t.up), [true]);
+    assert.deepEqual(
+      service.transitions.map((t) => t.up),
+      [true],
+    );
   });
 
   it("does not count a probe's cold start (its first answer) against the timeout", async () => {
     const clock = new ManualClock();
     const service = new VirtualService(clock);
     service.coldStartMs = 8_000;
-    const journal = await run(virtualExperiment(body).replace('steadyState: { samples: 2 }', 'steadyState: { samples: 2, timeout: 5s }'), { registry: virtualRegistry(service), clock });
+    const journal = await run(virtualExperiment(body).replace('steadyState: { samples: 2 }', 'steadyState: { samples: 2, timeout: 5s }'), {
+      registry: virtualRegistry(service),
+      clock,
+    });
     assert.equal(journal.verdict.status, 'passed', journal.verdict.reason);
     const web = journal.probes[0];
     assert.ok(web !== undefined && (web.samples.duration[0] ?? 0) >= 8_000, 'the first sample took the cold start');
@@ -235,7 +247,10 @@ objectives: { rto: 10s, maxP99Latency: 400ms }`,
       assert.equal(journal.verdict.exitCode, 1);
       assert.match(journal.verdict.reason, /probe 'web' HTTP 503/);
       // Nothing was attempted, so nothing is undone: the rollback is recorded, not called.
-      assert.deepEqual(journal.activities.map((a) => [a.kind, a.name, a.status, a.calls.length]), [['rollback', 'restore', 'skipped', 0]]);
+      assert.deepEqual(
+        journal.activities.map((a) => [a.kind, a.name, a.status, a.calls.length]),
+        [['rollback', 'restore', 'skipped', 0]],
+      );
       assert.equal(w.workload.isUp, false);
       assert.equal(journal.objectives.length, 0);
       assert.ok(w.workload.requests > before);
@@ -261,7 +276,10 @@ ${RESTORE}`,
     assert.match(journal.verdict.reason, /fault 'outage' did not land: .*connection refused/);
     assert.deepEqual(
       journal.activities.map((a) => [a.kind, a.name, a.status]),
-      [['fault', 'outage', 'failed'], ['rollback', 'restore', 'succeeded']],
+      [
+        ['fault', 'outage', 'failed'],
+        ['rollback', 'restore', 'succeeded'],
+      ],
     );
     assert.equal(journal.measurement.injectedAt, null);
   });
@@ -280,7 +298,10 @@ ${RESTORE}`,
     assert.equal(journal.verdict.status, 'aborted');
     assert.equal(journal.verdict.exitCode, 3);
     assert.match(journal.verdict.reason, /aborted by the operator/);
-    assert.deepEqual(journal.activities.map((a) => a.kind), ['fault', 'rollback']);
+    assert.deepEqual(
+      journal.activities.map((a) => a.kind),
+      ['fault', 'rollback'],
+    );
     assert.equal(journal.activities[1]?.status, 'succeeded');
     assert.equal(w.workload.isUp, true);
     assert.equal(journal.phases.find((p) => p.name === 'recovery')?.status, 'aborted');
@@ -370,7 +391,13 @@ describe('faults with an automatic undo', () => {
       { registry: reg, signal: abort.signal, onFailing: () => abort.abort() },
     );
     assert.equal(journal.verdict.status, 'aborted');
-    assert.deepEqual(journal.activities.map((a) => [a.kind, a.status]), [['fault', 'succeeded'], ['auto-rollback', 'succeeded']]);
+    assert.deepEqual(
+      journal.activities.map((a) => [a.kind, a.status]),
+      [
+        ['fault', 'succeeded'],
+        ['auto-rollback', 'succeeded'],
+      ],
+    );
     assert.equal(w.workload.isUp, true);
   });
 });

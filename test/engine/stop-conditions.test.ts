@@ -6,7 +6,11 @@ import type { AlarmState, AlarmStateReader } from '../../src/probes/aws/cloudwat
 import type { RunStop } from '../../src/engine/run/run-stop.js';
 import { StopConditionWatch, type StopConditionState } from '../../src/engine/stop-conditions.js';
 
-const alarm = (name: string, pollInterval: number): StopConditionState => ({ name, spec: { alarm: name, pollInterval, window: 30_000 } as StopConditionSpec, trippedAt: null });
+const alarm = (name: string, pollInterval: number): StopConditionState => ({
+  name,
+  spec: { alarm: name, pollInterval, window: 30_000 } as StopConditionSpec,
+  trippedAt: null,
+});
 
 /** Alarms whose states the test sets; it counts the reads. */
 function alarms(states: Map<string, AlarmState>): AlarmStateReader & { reads: number } {
@@ -29,7 +33,13 @@ describe('StopConditionWatch', () => {
     const reader = alarms(states);
     const trips: { name: string; at: number; stop: RunStop }[] = [];
     const conditions = [alarm('slow', 10_000), alarm('fast', 5_000)];
-    const watch = new StopConditionWatch({ conditions, clock, alarms: reader, onTrip: (sc, _why, stop) => trips.push({ name: sc.name, at: clock.now(), stop }), onFailure: () => assert.fail('no failure expected') });
+    const watch = new StopConditionWatch({
+      conditions,
+      clock,
+      alarms: reader,
+      onTrip: (sc, _why, stop) => trips.push({ name: sc.name, at: clock.now(), stop }),
+      onFailure: () => assert.fail('no failure expected'),
+    });
     const run = new AbortController();
     watch.watchAlarms(run.signal, () => false);
     await clock.advance(12_000);
@@ -49,13 +59,25 @@ describe('StopConditionWatch', () => {
     const clock = new ManualClock();
     const reader = alarms(new Map());
     const failures: RunStop[] = [];
-    const watch = new StopConditionWatch({ conditions: [alarm('gone', 1_000)], clock, alarms: reader, onTrip: () => assert.fail('no trip expected'), onFailure: (stop) => failures.push(stop) });
+    const watch = new StopConditionWatch({
+      conditions: [alarm('gone', 1_000)],
+      clock,
+      alarms: reader,
+      onTrip: () => assert.fail('no trip expected'),
+      onFailure: (stop) => failures.push(stop),
+    });
     await assert.rejects(watch.firstInAlarm(new AbortController().signal), /watches CloudWatch alarm gone, which does not exist/);
     let over = false;
     watch.watchAlarms(new AbortController().signal, () => over);
     await clock.advance(1_000);
     assert.equal(failures[0]?.verdict, 'errored');
-    const quiet = new StopConditionWatch({ conditions: [alarm('gone', 1_000)], clock, alarms: reader, onTrip: () => undefined, onFailure: () => assert.fail('no failure expected') });
+    const quiet = new StopConditionWatch({
+      conditions: [alarm('gone', 1_000)],
+      clock,
+      alarms: reader,
+      onTrip: () => undefined,
+      onFailure: () => assert.fail('no failure expected'),
+    });
     const before = reader.reads;
     over = false;
     quiet.watchAlarms(new AbortController().signal, () => over);

@@ -95,13 +95,30 @@ describe('parseDuration', () => {
         const [outage, stop] = e.faults;
         const [failing, latency, alarm] = e.stopConditions;
         const fields = [
-          e.steadyState.timeout, web?.interval, web?.fastInterval, (web?.args as { timeout: number }).timeout, (web?.tolerance as { maxLatency: number }).maxLatency,
-          outage?.startAfter, (outage?.args as { timeout: number }).timeout, stop?.duration, (stop?.args as { restartTimeout: number }).restartTimeout,
-          e.recovery.stableFor, e.recovery.observeAtLeast,
-          e.objectives.rto, e.objectives.rpo?.ms, e.objectives.maxP99Latency, e.objectives.switchover?.within,
-          failing?.failingFor, latency?.p99LatencyAbove, latency?.window, alarm?.pollInterval,
+          e.steadyState.timeout,
+          web?.interval,
+          web?.fastInterval,
+          (web?.args as { timeout: number }).timeout,
+          (web?.tolerance as { maxLatency: number }).maxLatency,
+          outage?.startAfter,
+          (outage?.args as { timeout: number }).timeout,
+          stop?.duration,
+          (stop?.args as { restartTimeout: number }).restartTimeout,
+          e.recovery.stableFor,
+          e.recovery.observeAtLeast,
+          e.objectives.rto,
+          e.objectives.rpo?.ms,
+          e.objectives.maxP99Latency,
+          e.objectives.switchover?.within,
+          failing?.failingFor,
+          latency?.p99LatencyAbove,
+          latency?.window,
+          alarm?.pollInterval,
         ];
-        assert.deepEqual(fields, fields.map(() => d.ms));
+        assert.deepEqual(
+          fields,
+          fields.map(() => d.ms),
+        );
       }),
       { numRuns: 40 },
     );
@@ -110,12 +127,17 @@ describe('parseDuration', () => {
   it('a malformed ISO 8601 duration in an experiment is one sentence at its file, line:column and field', () => {
     let caught: unknown;
     try {
-      parseExperiment(everyDurationField('PT30S', 'PT1H').replace('stableFor: PT30S', 'stableFor: PT30X'), 'iso.yaml', { registry: defaultRegistry(), env: {} });
+      parseExperiment(everyDurationField('PT30S', 'PT1H').replace('stableFor: PT30S', 'stableFor: PT30X'), 'iso.yaml', {
+        registry: defaultRegistry(),
+        env: {},
+      });
     } catch (error) {
       caught = error;
     }
     assert.ok(caught instanceof ExperimentValidationError);
-    assert.deepEqual(caught.issues.map(formatIssue), [`iso.yaml:10:24 at recovery.stableFor: 'PT30X' is not an ISO 8601 duration (use e.g. PT30S, PT5M, PT1H30M or PT0.5S)`]);
+    assert.deepEqual(caught.issues.map(formatIssue), [
+      `iso.yaml:10:24 at recovery.stableFor: 'PT30X' is not an ISO 8601 duration (use e.g. PT30S, PT5M, PT1H30M or PT0.5S)`,
+    ]);
   });
 
   it('CLI duration options take ISO 8601 too, and refuse a malformed one in one sentence (exit 2)', async () => {
@@ -127,7 +149,10 @@ describe('parseDuration', () => {
       // Refused while the options are read, before any connection to Redis.
       const bad = await gameday(['schedule', 'add', 'nightly', '--cron', '0 3 * * *', '--jitter', 'PT10X', file, '--redis', 'redis://127.0.0.1:1']);
       assert.equal(bad.code, 2);
-      assert.equal(bad.stderr.trim(), `error: --jitter needs a duration such as 30s, got 'PT10X': 'PT10X' is not an ISO 8601 duration (use e.g. PT30S, PT5M, PT1H30M or PT0.5S)`);
+      assert.equal(
+        bad.stderr.trim(),
+        `error: --jitter needs a duration such as 30s, got 'PT10X': 'PT10X' is not an ISO 8601 duration (use e.g. PT30S, PT5M, PT1H30M or PT0.5S)`,
+      );
     } finally {
       await tmp.cleanup();
     }

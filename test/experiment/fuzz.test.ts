@@ -20,7 +20,19 @@ const junk = fc.oneof(
   fc.integer({ min: -1e9, max: 1e9 }),
   fc.double({ noNaN: false }),
   fc.string({ maxLength: 40 }),
-  fc.constantFrom('COUNT(-1)', 'PERCENT(1000)', '5 parsecs', '${nope.output.x}', '${env:UNSET_FOR_FUZZ}', '${sim:nope}', 'http://', '../../etc/passwd', 'i-', '__proto__', 'constructor'),
+  fc.constantFrom(
+    'COUNT(-1)',
+    'PERCENT(1000)',
+    '5 parsecs',
+    '${nope.output.x}',
+    '${env:UNSET_FOR_FUZZ}',
+    '${sim:nope}',
+    'http://',
+    '../../etc/passwd',
+    'i-',
+    '__proto__',
+    'constructor',
+  ),
 );
 
 type Tree = unknown;
@@ -30,8 +42,7 @@ function paths(node: Tree, at: (string | number)[] = []): (string | number)[][] 
   const out: (string | number)[][] = [at];
   if (Array.isArray(node)) {
     for (const [i, v] of node.entries()) out.push(...paths(v, [...at, i]));
-  }
-  else if (node !== null && typeof node === 'object') for (const [k, v] of Object.entries(node)) out.push(...paths(v, [...at, k]));
+  } else if (node !== null && typeof node === 'object') for (const [k, v] of Object.entries(node)) out.push(...paths(v, [...at, k]));
   return out;
 }
 
@@ -52,7 +63,9 @@ function mutate(doc: Tree, path: (string | number)[], kind: 'replace' | 'delete'
 describe('mutated experiment files', () => {
   it('are each either valid or refused with located one-sentence issues: never a crash, a stack trace or an action', async () => {
     const dir = join(ROOT, 'experiments');
-    const docs = await Promise.all((await readdir(dir)).filter((f) => f.endsWith('.yaml')).map(async (f) => parse(await readFile(join(dir, f), 'utf8')) as Tree));
+    const docs = await Promise.all(
+      (await readdir(dir)).filter((f) => f.endsWith('.yaml')).map(async (f) => parse(await readFile(join(dir, f), 'utf8')) as Tree),
+    );
     const registry = defaultRegistry();
     // Any action or probe that ran would be a failure of validation: make each one throw.
     const touched: string[] = [];
@@ -61,14 +74,16 @@ describe('mutated experiment files', () => {
         touched.push(a.id);
         throw new Error('an action ran during validation');
       };
-      if (a.inventory !== undefined) a.inventory = () => {
-        touched.push(`${a.id} inventory`);
-        return Promise.reject(new Error('inventory during validation'));
-      };
-      if (a.plan !== undefined) a.plan = () => {
-        touched.push(`${a.id} plan`);
-        return Promise.reject(new Error('plan during validation'));
-      };
+      if (a.inventory !== undefined)
+        a.inventory = () => {
+          touched.push(`${a.id} inventory`);
+          return Promise.reject(new Error('inventory during validation'));
+        };
+      if (a.plan !== undefined)
+        a.plan = () => {
+          touched.push(`${a.id} plan`);
+          return Promise.reject(new Error('plan during validation'));
+        };
     }
     for (const p of registry.probes) {
       p.open = () => {
@@ -78,7 +93,10 @@ describe('mutated experiment files', () => {
     }
     // The outputs of every shipped topology, so that each experiment's own ${sim:…} references resolve.
     const topologies = await Promise.all((await readdir(join(dir, 'topologies'))).map((f) => loadTopology(join(dir, 'topologies', f))));
-    const simOutputs = Object.assign({}, placeholderOutputs(parseTopology(REFERENCE_TOPOLOGY, 'reference')), ...topologies.map(placeholderOutputs)) as Record<string, string>;
+    const simOutputs = Object.assign({}, placeholderOutputs(parseTopology(REFERENCE_TOPOLOGY, 'reference')), ...topologies.map(placeholderOutputs)) as Record<
+      string,
+      string
+    >;
     let valid = 0;
     let refused = 0;
     await fc.assert(
@@ -98,7 +116,10 @@ describe('mutated experiment files', () => {
             parseExperiment(text, 'fuzz.yaml', { registry, env: {}, simOutputs });
             valid++;
           } catch (error) {
-            assert.ok(error instanceof ExperimentValidationError, `not a validation error: ${error instanceof Error ? error.stack : String(error)}\n---\n${text}`);
+            assert.ok(
+              error instanceof ExperimentValidationError,
+              `not a validation error: ${error instanceof Error ? error.stack : String(error)}\n---\n${text}`,
+            );
             refused++;
             assert.ok(error.issues.length > 0);
             for (const issue of error.issues) {

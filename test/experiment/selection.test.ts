@@ -20,18 +20,24 @@ describe('selection modes', () => {
 
   it('never picks more than asked or than exist, and picks reproducibly from a seed (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 100 }), fc.integer(), (n, count, percent, seed) => {
-        const items = Array.from({ length: n }, (_, i) => `i-${i}`);
-        for (const mode of [{ mode: 'ALL' as const }, { mode: 'COUNT' as const, count }, { mode: 'PERCENT' as const, percent }]) {
-          const a = applySelection(mode, items, seededRandom(seed));
-          const b = applySelection(mode, items, seededRandom(seed));
-          if (a.length !== selectionSize(mode, n) || a.length > n) return false;
-          if (new Set(a).size !== a.length || !a.every((x) => items.includes(x))) return false;
-          if (JSON.stringify(a) !== JSON.stringify(b)) return false;
-          if (mode.mode === 'PERCENT' && n > 0 && a.length < 1) return false;
-        }
-        return true;
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 50 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 1, max: 100 }),
+        fc.integer(),
+        (n, count, percent, seed) => {
+          const items = Array.from({ length: n }, (_, i) => `i-${i}`);
+          for (const mode of [{ mode: 'ALL' as const }, { mode: 'COUNT' as const, count }, { mode: 'PERCENT' as const, percent }]) {
+            const a = applySelection(mode, items, seededRandom(seed));
+            const b = applySelection(mode, items, seededRandom(seed));
+            if (a.length !== selectionSize(mode, n) || a.length > n) return false;
+            if (new Set(a).size !== a.length || !a.every((x) => items.includes(x))) return false;
+            if (JSON.stringify(a) !== JSON.stringify(b)) return false;
+            if (mode.mode === 'PERCENT' && n > 0 && a.length < 1) return false;
+          }
+          return true;
+        },
+      ),
     );
   });
 });

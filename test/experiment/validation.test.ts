@@ -80,7 +80,10 @@ function refuse(text: string, options: { env?: NodeJS.ProcessEnv; registry?: Reg
   } catch (error) {
     caught = error;
   }
-  assert.ok(caught instanceof ExperimentValidationError, `expected an ExperimentValidationError, got ${caught instanceof Error ? caught.stack : String(caught)}`);
+  assert.ok(
+    caught instanceof ExperimentValidationError,
+    `expected an ExperimentValidationError, got ${caught instanceof Error ? caught.stack : String(caught)}`,
+  );
   assert.ok(caught.issues.length > 0, 'a refusal lists at least one problem');
   assert.equal(caught.exitCode, 2);
   for (const issue of caught.issues) {
@@ -221,7 +224,7 @@ probes:
   });
 
   describe('unknown action and probe ids', () => {
-    it("suggests the action a typo meant (http.requst → http.request)", () => {
+    it('suggests the action a typo meant (http.requst → http.request)', () => {
       const text = edit(VALID, 'action: http.request', 'action: http.requst');
       const issue = issueAt(refuse(text), 'faults[0].action');
       assertAt(issue, valueAt(text, 'action: http.requst'));
@@ -256,7 +259,9 @@ probes:
       const issue = issueAt(refuse(text), 'faults[0].action');
       // The field is absent, so the location is the fault that lacks it.
       assertAt(issue, where(text, 'name: outage'));
-      const known = defaultRegistry().actions.map((a) => a.id).join(', ');
+      const known = defaultRegistry()
+        .actions.map((a) => a.id)
+        .join(', ');
       assert.equal(issue.message, `action is required (one of ${known})`);
       assert.match(known, /http\.request, process\.exec/);
     });
@@ -271,14 +276,22 @@ probes:
     });
 
     it('process.exec command: []', () => {
-      const text = edit(VALID, '    action: http.request\n    args:\n      url: http://127.0.0.1:8081/outage?for=5s\n      expectStatus: [200]\n', '    action: process.exec\n    args:\n      command: []\n');
+      const text = edit(
+        VALID,
+        '    action: http.request\n    args:\n      url: http://127.0.0.1:8081/outage?for=5s\n      expectStatus: [200]\n',
+        '    action: process.exec\n    args:\n      command: []\n',
+      );
       const issue = issueAt(refuse(text), 'faults[0].args.command');
       assertAt(issue, valueAt(text, 'command: []'));
       assert.match(issue.message, /command needs at least the program to run/);
     });
 
     it('process.exec without its required command', () => {
-      const text = edit(VALID, '    action: http.request\n    args:\n      url: http://127.0.0.1:8081/outage?for=5s\n      expectStatus: [200]\n', '    action: process.exec\n    args:\n      timeout: 5s\n');
+      const text = edit(
+        VALID,
+        '    action: http.request\n    args:\n      url: http://127.0.0.1:8081/outage?for=5s\n      expectStatus: [200]\n',
+        '    action: process.exec\n    args:\n      timeout: 5s\n',
+      );
       const issue = issueAt(refuse(text), 'faults[0].args.command');
       // The field is absent, so the location is the args map that lacks it.
       assertAt(issue, where(text, 'timeout: 5s'));
@@ -459,7 +472,9 @@ probes:
     });
 
     it('takes a profile and retry settings for aws, and refuses a profile elsewhere', () => {
-      const aws = load(`${VALID}environment:\n  type: aws\n  allowedAccountIds: ['123456789012']\n  profile: prod-chaos\n  retryMode: standard\n  maxAttempts: 5\n`).experiment.environment;
+      const aws = load(
+        `${VALID}environment:\n  type: aws\n  allowedAccountIds: ['123456789012']\n  profile: prod-chaos\n  retryMode: standard\n  maxAttempts: 5\n`,
+      ).experiment.environment;
       assert.deepEqual([aws.profile, aws.retryMode, aws.maxAttempts], ['prod-chaos', 'standard', 5]);
       const text = `${VALID}environment:\n  type: sim\n  profile: prod-chaos\n`;
       const issue = issueAt(refuse(text), 'environment.profile');
@@ -499,7 +514,13 @@ describe('experiment validation: valid files', () => {
     const text = await readFile(join(ROOT, 'experiments', 'local-http-outage.yaml'), 'utf8');
     const { experiment } = load(text, { file: 'experiments/local-http-outage.yaml' });
     assert.equal(experiment.metadata.name, 'local-http-outage');
-    assert.deepEqual(experiment.probes.map((p) => [p.name, p.probe]), [['web', 'http'], ['port', 'tcp']]);
+    assert.deepEqual(
+      experiment.probes.map((p) => [p.name, p.probe]),
+      [
+        ['web', 'http'],
+        ['port', 'tcp'],
+      ],
+    );
     assert.equal(experiment.faults[0]?.action, 'http.request');
     assert.equal(experiment.objectives.rto, 10_000);
     assert.equal(experiment.recovery.stableFor, 3_000);

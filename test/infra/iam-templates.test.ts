@@ -61,7 +61,12 @@ describe('infra/iam/gameday-role.yaml', () => {
     const role = Object.values(t.Resources).find((r) => r.Type === 'AWS::IAM::Role');
     const trust = (role?.Properties.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement;
     assert.deepEqual(trust, [
-      { Effect: 'Allow', Principal: { AWS: { Ref: 'OperatorPrincipalArn' } }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } } },
+      {
+        Effect: 'Allow',
+        Principal: { AWS: { Ref: 'OperatorPrincipalArn' } },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } },
+      },
     ]);
     assert.equal(t.Parameters?.OperatorPrincipalArn?.Type, 'String');
     assert.equal(t.Parameters?.ExternalId?.Type, 'String');
@@ -105,10 +110,16 @@ describe('infra/iam/fis-service-role.yaml', () => {
   it('grants what each FIS action gameday uses needs, changes to instances and databases only on tagged ones', async () => {
     const t = await template('fis-service-role.yaml');
     const role = Object.values(t.Resources).find((r) => r.Type === 'AWS::IAM::Role');
-    const statements = ((role?.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[] | undefined) ?? []).flatMap((p) => p.PolicyDocument.Statement);
+    const statements = ((role?.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[] | undefined) ?? []).flatMap(
+      (p) => p.PolicyDocument.Statement,
+    );
     const granted = new Set(statements.flatMap(actions));
     for (const [fisAction, needed] of Object.entries(NEEDED)) {
-      assert.deepEqual(needed.filter((a) => !granted.has(a)), [], `${fisAction} lacks permissions`);
+      assert.deepEqual(
+        needed.filter((a) => !granted.has(a)),
+        [],
+        `${fisAction} lacks permissions`,
+      );
     }
     const extra = [...granted].filter((a) => !Object.values(NEEDED).flat().includes(a) && a !== 'kms:CreateGrant');
     assert.deepEqual(extra, [], 'permissions no FIS action gameday uses needs');
@@ -116,7 +127,10 @@ describe('infra/iam/fis-service-role.yaml', () => {
       const changes = actions(s).filter((a) => /^(ec2:(Stop|Start|Terminate)Instances|rds:(FailoverDBCluster|RebootDBInstance))$/.test(a));
       if (changes.length === 0) continue;
       const conditions = Object.keys(s.Condition?.StringEquals ?? {});
-      assert.ok(conditions.some((k) => /^(aws:ResourceTag|rds:db-tag|rds:cluster-tag)\/gameday:allowed$/.test(k)), `${s.Sid ?? '?'}: ${changes.join(', ')} not limited to tagged resources`);
+      assert.ok(
+        conditions.some((k) => /^(aws:ResourceTag|rds:db-tag|rds:cluster-tag)\/gameday:allowed$/.test(k)),
+        `${s.Sid ?? '?'}: ${changes.join(', ')} not limited to tagged resources`,
+      );
     }
   });
 });

@@ -50,7 +50,7 @@ interface Journal {
   audit: { calls: { service: string; operation: string; ok: boolean }[] };
 }
 
-describe('the LocalStack workflow\'s commands against moto_server', { skip }, () => {
+describe("the LocalStack workflow's commands against moto_server", { skip }, () => {
   let server: Moto;
   let tiers: { free: ComposeService; paid: ComposeService };
   let workflow: Workflow;
@@ -84,7 +84,10 @@ describe('the LocalStack workflow\'s commands against moto_server', { skip }, ()
   }
 
   /** Runs a workflow step's gameday command in a fresh folder (its relative --results/--report land there). */
-  async function runStep(run: ExperimentStep, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string; dir: string; journal: Journal; junit: { path: string; text: string } }> {
+  async function runStep(
+    run: ExperimentStep,
+    env: NodeJS.ProcessEnv,
+  ): Promise<{ code: number | null; stderr: string; dir: string; journal: Journal; junit: { path: string; text: string } }> {
     const work = await tempDir('gameday-localstack-run-');
     const args = run.args.map((a, i) => (i === 1 ? join(ROOT, a) : a));
     const result = await gameday(args, { cwd: work.dir, env, timeoutMs: 180_000 });
@@ -133,7 +136,14 @@ describe('the LocalStack workflow\'s commands against moto_server', { skip }, ()
     try {
       const stack = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
       assert.equal(stack?.StackStatus, 'CREATE_COMPLETE');
-      const fleet = await clients.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:gameday:fleet', Values: ['web'] }, { Name: 'tag:gameday:allowed', Values: ['true'] }] }));
+      const fleet = await clients.ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            { Name: 'tag:gameday:fleet', Values: ['web'] },
+            { Name: 'tag:gameday:allowed', Values: ['true'] },
+          ],
+        }),
+      );
       const instances = (fleet.Reservations ?? []).flatMap((r) => r.Instances ?? []);
       assert.equal(instances.length, 3);
       assert.deepEqual(instances.map((i) => i.Placement?.AvailabilityZone).sort(), ['us-east-1a', 'us-east-1b', 'us-east-1c']);
@@ -153,7 +163,14 @@ describe('the LocalStack workflow\'s commands against moto_server', { skip }, ()
         }
       }
       // The stop's undo started the instance again: the fleet is whole for the next experiment.
-      const whole = await clients.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:gameday:fleet', Values: ['web'] }, { Name: 'instance-state-name', Values: ['running'] }] }));
+      const whole = await clients.ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            { Name: 'tag:gameday:fleet', Values: ['web'] },
+            { Name: 'instance-state-name', Values: ['running'] },
+          ],
+        }),
+      );
       assert.equal((whole.Reservations ?? []).flatMap((r) => r.Instances ?? []).length, 3);
     } finally {
       cfn.destroy();

@@ -70,10 +70,18 @@ describe('the LocalStack shell scripts', () => {
 
   describe('wait-ready.sh', () => {
     const wait = (url: string, timeout = 20): Promise<{ code: number | null; stderr: string }> =>
-      runProgram(WAIT_READY, [], { env: { ...process.env, LOCALSTACK_ENDPOINT: url, WAIT_TIMEOUT_SECONDS: String(timeout), WAIT_INTERVAL_SECONDS: '0.1' }, timeoutMs: 60_000 });
+      runProgram(WAIT_READY, [], {
+        env: { ...process.env, LOCALSTACK_ENDPOINT: url, WAIT_TIMEOUT_SECONDS: String(timeout), WAIT_INTERVAL_SECONDS: '0.1' },
+        timeoutMs: 60_000,
+      });
 
     it('waits through a gateway that is not up yet and hooks still running, and succeeds once they completed', async () => {
-      const endpoint = await initEndpoint([503, { completed: false, scripts: [script('deploy-reference.sh', 'RUNNING')] }, { completed: false, scripts: [script('deploy-reference.sh', 'RUNNING')] }, { completed: true, scripts: [script('deploy-reference.sh', 'SUCCESSFUL')] }]);
+      const endpoint = await initEndpoint([
+        503,
+        { completed: false, scripts: [script('deploy-reference.sh', 'RUNNING')] },
+        { completed: false, scripts: [script('deploy-reference.sh', 'RUNNING')] },
+        { completed: true, scripts: [script('deploy-reference.sh', 'SUCCESSFUL')] },
+      ]);
       cleanups.push(endpoint.close);
       const result = await wait(endpoint.url);
       assert.equal(result.code, 0, result.stderr);
@@ -113,7 +121,10 @@ describe('the LocalStack shell scripts', () => {
       const missing = join(ROOT, 'infra', 'no-such-template.yaml');
       const result = await runProgram(HOOK, [], { env: { ...process.env, PATH: `${shims.dir}:${process.env.PATH ?? ''}`, GAMEDAY_STACK_TEMPLATE: missing } });
       assert.equal(result.code, 1);
-      assert.match(result.stderr, new RegExp(`the template ${missing.replace(/[.]/g, '\\.')} does not exist or is not readable \\(GAMEDAY_STACK_TEMPLATE\\); nothing deployed`));
+      assert.match(
+        result.stderr,
+        new RegExp(`the template ${missing.replace(/[.]/g, '\\.')} does not exist or is not readable \\(GAMEDAY_STACK_TEMPLATE\\); nothing deployed`),
+      );
       await assert.rejects(stat(calls), 'awslocal was never called');
     });
 
@@ -122,16 +133,28 @@ describe('the LocalStack shell scripts', () => {
       cleanups.push(shims.cleanup);
       const calls = join(shims.dir, 'calls');
       // An awslocal whose deployment "succeeds" but whose stack then reads ROLLBACK_COMPLETE.
-      await shims.write('awslocal', `#!/usr/bin/env bash\nprintf '%s\\n' "$*" >> '${calls}'\nif [[ "$2" == describe-stacks && "$*" == *StackStatus* ]]; then echo ROLLBACK_COMPLETE; fi\n`);
+      await shims.write(
+        'awslocal',
+        `#!/usr/bin/env bash\nprintf '%s\\n' "$*" >> '${calls}'\nif [[ "$2" == describe-stacks && "$*" == *StackStatus* ]]; then echo ROLLBACK_COMPLETE; fi\n`,
+      );
       await runProgram('chmod', ['+x', join(shims.dir, 'awslocal')]);
       const template = join(LOCALSTACK_DIR, 'templates', 'ec2-fleet.yaml');
       const result = await runProgram(HOOK, [], {
-        env: { ...process.env, PATH: `${shims.dir}:${process.env.PATH ?? ''}`, GAMEDAY_STACK_NAME: 'gd-test', GAMEDAY_STACK_TEMPLATE: template, GAMEDAY_STACK_PARAMETERS: 'FleetName=api InstanceType=t3.small' },
+        env: {
+          ...process.env,
+          PATH: `${shims.dir}:${process.env.PATH ?? ''}`,
+          GAMEDAY_STACK_NAME: 'gd-test',
+          GAMEDAY_STACK_TEMPLATE: template,
+          GAMEDAY_STACK_PARAMETERS: 'FleetName=api InstanceType=t3.small',
+        },
       });
       assert.equal(result.code, 1);
       assert.match(result.stderr, /stack gd-test ended ROLLBACK_COMPLETE, not complete/);
       const lines = (await readFile(calls, 'utf8')).trim().split('\n');
-      assert.equal(lines[0], `cloudformation deploy --stack-name gd-test --template-file ${template} --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM --no-fail-on-empty-changeset --parameter-overrides FleetName=api InstanceType=t3.small`);
+      assert.equal(
+        lines[0],
+        `cloudformation deploy --stack-name gd-test --template-file ${template} --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM --no-fail-on-empty-changeset --parameter-overrides FleetName=api InstanceType=t3.small`,
+      );
       assert.match(lines[1] ?? '', /^cloudformation describe-stacks --stack-name gd-test --query Stacks\[0\]\.StackStatus/);
     });
   });

@@ -43,16 +43,66 @@ const PINNED_ACTION = /^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[0-9a-f]{40}$/;
 const VERIFIED_PINS: Readonly<Record<string, { tag: string; inputs: readonly string[] }>> = {
   'actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683': {
     tag: 'v4.2.2',
-    inputs: ['repository', 'ref', 'token', 'ssh-key', 'ssh-known-hosts', 'ssh-strict', 'ssh-user', 'persist-credentials', 'path', 'clean', 'filter', 'sparse-checkout', 'sparse-checkout-cone-mode', 'fetch-depth', 'fetch-tags', 'show-progress', 'lfs', 'submodules', 'set-safe-directory', 'github-server-url'],
+    inputs: [
+      'repository',
+      'ref',
+      'token',
+      'ssh-key',
+      'ssh-known-hosts',
+      'ssh-strict',
+      'ssh-user',
+      'persist-credentials',
+      'path',
+      'clean',
+      'filter',
+      'sparse-checkout',
+      'sparse-checkout-cone-mode',
+      'fetch-depth',
+      'fetch-tags',
+      'show-progress',
+      'lfs',
+      'submodules',
+      'set-safe-directory',
+      'github-server-url',
+    ],
   },
   'actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020': {
     tag: 'v4.4.0',
-    inputs: ['always-auth', 'node-version', 'node-version-file', 'architecture', 'check-latest', 'registry-url', 'scope', 'token', 'cache', 'cache-dependency-path', 'mirror', 'mirror-token'],
+    inputs: [
+      'always-auth',
+      'node-version',
+      'node-version-file',
+      'architecture',
+      'check-latest',
+      'registry-url',
+      'scope',
+      'token',
+      'cache',
+      'cache-dependency-path',
+      'mirror',
+      'mirror-token',
+    ],
   },
   // v1.9.1 is 31a54ee7ebcacc03a09ea97a7e5465a47b84aea5; this commit is v2.1.1.
   'dorny/test-reporter@dc3a92680fcc15842eef52e8c4606ea7ce6bd3f3': {
     tag: 'v2.1.1',
-    inputs: ['artifact', 'name', 'path', 'path-replace-backslashes', 'reporter', 'list-suites', 'list-tests', 'max-annotations', 'fail-on-error', 'fail-on-empty', 'working-directory', 'only-summary', 'use-actions-summary', 'badge-title', 'token'],
+    inputs: [
+      'artifact',
+      'name',
+      'path',
+      'path-replace-backslashes',
+      'reporter',
+      'list-suites',
+      'list-tests',
+      'max-annotations',
+      'fail-on-error',
+      'fail-on-empty',
+      'working-directory',
+      'only-summary',
+      'use-actions-summary',
+      'badge-title',
+      'token',
+    ],
   },
   'actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02': {
     tag: 'v4.6.2',
@@ -110,11 +160,17 @@ describe('the LocalStack set-up', () => {
     });
 
     it('publish the gateway on port 4566 (and the RDS ports for Pro)', () => {
-      assert.ok(tiers.free.ports.some((p) => /(^|:)4566:4566$/.test(p)), tiers.free.ports.join(', '));
-      assert.ok(tiers.paid.ports.some((p) => p.endsWith('4510-4559:4510-4559')), tiers.paid.ports.join(', '));
+      assert.ok(
+        tiers.free.ports.some((p) => /(^|:)4566:4566$/.test(p)),
+        tiers.free.ports.join(', '),
+      );
+      assert.ok(
+        tiers.paid.ports.some((p) => p.endsWith('4510-4559:4510-4559')),
+        tiers.paid.ports.join(', '),
+      );
     });
 
-    it('mount the ready.d hook, and each tier\'s template resolves to a mounted host path', async () => {
+    it("mount the ready.d hook, and each tier's template resolves to a mounted host path", async () => {
       for (const [tier, service] of Object.entries(tiers)) {
         const hook = hostPathOf(service, '/etc/localstack/init/ready.d/deploy-reference.sh');
         assert.equal(hook, join(ROOT, 'localstack', 'init', 'ready.d', 'deploy-reference.sh'), tier);
@@ -141,7 +197,8 @@ describe('the LocalStack set-up', () => {
       }
       for (const e of experiments) {
         const listed = e.tier === 'free' ? free : paid;
-        for (const s of servicesUsed(defaultRegistry(), e.ids, { alarms: e.alarms })) assert.ok(listed.includes(s), `${e.file} calls ${s}, which the ${e.tier} tier's SERVICES leaves out`);
+        for (const s of servicesUsed(defaultRegistry(), e.ids, { alarms: e.alarms }))
+          assert.ok(listed.includes(s), `${e.file} calls ${s}, which the ${e.tier} tier's SERVICES leaves out`);
       }
       // Everything the brief's reference architecture needs is in the paid list.
       for (const s of ['ec2', 'autoscaling', 'elbv2', 'rds', 'route53', 'fis', 'sts', 'cloudwatch']) assert.ok(paid.includes(s), `paid lists ${s}`);
@@ -150,7 +207,10 @@ describe('the LocalStack set-up', () => {
 
   describe('experiments/localstack/', () => {
     it('has experiments, each for one tier, against LocalStack at AWS_ENDPOINT_URL', () => {
-      assert.ok(experiments.some((e) => e.tier === 'free'), 'at least one runs on the free tier');
+      assert.ok(
+        experiments.some((e) => e.tier === 'free'),
+        'at least one runs on the free tier',
+      );
       for (const e of experiments) {
         assert.ok(e.tier !== undefined, `${e.file} is tagged localstack-free or localstack-paid`);
         assert.equal(e.environment.type, 'localstack', e.file);
@@ -173,7 +233,13 @@ describe('the LocalStack set-up', () => {
     it('validate', async () => {
       const result = await gameday(['validate', ...experiments.map((e) => e.file)], { env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' } });
       assert.equal(result.code, 0, result.stderr);
-      assert.equal(result.stdout.trim().split('\n').filter((l) => l.startsWith('ok: ')).length, experiments.length);
+      assert.equal(
+        result.stdout
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('ok: ')).length,
+        experiments.length,
+      );
     });
   });
 
@@ -218,10 +284,13 @@ describe('the LocalStack set-up', () => {
       const firstRun = order(/node bin\/gameday\.js run /);
       assert.ok(up >= 0 && wait > up && firstRun > wait, `compose up (${up}), then wait-ready (${wait}), then the experiments (${firstRun})`);
       assert.ok(await executable(join(ROOT, 'localstack', 'wait-ready.sh')));
-      assert.ok(steps.some((s) => s.if === '${{ always() }}' && /docker compose down/.test(s.run ?? '')), 'LocalStack is stopped whatever happened');
+      assert.ok(
+        steps.some((s) => s.if === '${{ always() }}' && /docker compose down/.test(s.run ?? '')),
+        'LocalStack is stopped whatever happened',
+      );
     });
 
-    it('points gameday at the published gateway with a region and LocalStack\'s test credentials', () => {
+    it("points gameday at the published gateway with a region and LocalStack's test credentials", () => {
       const env = Object.values(workflow.jobs)[0]?.env ?? {};
       assert.equal(env.AWS_ENDPOINT_URL, 'http://127.0.0.1:4566');
       assert.ok(tiers.free.ports.includes('127.0.0.1:4566:4566'), 'the gateway is published on 127.0.0.1:4566');
@@ -264,7 +333,13 @@ describe('the LocalStack set-up', () => {
       assert.ok(matchesGlob(glob, `${dir}/gd-20261130T025013Z-8f9967.junit.xml`), `${glob} matches what --report ${dir} writes`);
       assert.ok(!matchesGlob(glob, `${dir}/gd-20261130T025013Z-8f9967.md`));
       const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
-      assert.ok(String(upload?.with?.path).split('\n').map((l) => l.trim().replace(/\/$/, '')).includes(dir), 'the report folder is uploaded');
+      assert.ok(
+        String(upload?.with?.path)
+          .split('\n')
+          .map((l) => l.trim().replace(/\/$/, ''))
+          .includes(dir),
+        'the report folder is uploaded',
+      );
       const results = new Set(runs.map((r) => flagValue(r.args, '--results')));
       assert.equal(results.size, 1);
       assert.ok(String(upload?.with?.path).includes(`${[...results][0] ?? '?'}/`), 'the journals are uploaded');

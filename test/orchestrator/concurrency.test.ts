@@ -38,7 +38,11 @@ describe('one worker, many runs at once', { skip: SKIP_WITHOUT_REDIS }, () => {
     const reference = await readFile(join(ROOT, 'experiments', 'topologies', 'reference.yaml'), 'utf8');
     const topology = await tmp.write(
       'ten.yaml',
-      reference.replace(/min: 3/, 'min: 10').replace(/max: 6/, 'max: 10').replace(/desired: 3/, 'desired: 10').replace(/asgHealthCheckPeriod: \S+/, 'asgHealthCheckPeriod: 10h'),
+      reference
+        .replace(/min: 3/, 'min: 10')
+        .replace(/max: 6/, 'max: 10')
+        .replace(/desired: 3/, 'desired: 10')
+        .replace(/asgHealthCheckPeriod: \S+/, 'asgHealthCheckPeriod: 10h'),
     );
     sim = await startSimProcess({ speed: SPEED, topology });
   });
@@ -64,7 +68,11 @@ describe('one worker, many runs at once', { skip: SKIP_WITHOUT_REDIS }, () => {
         const fault = j.activities.find((a) => a.kind === 'fault');
         const undo = j.activities.find((a) => a.kind === 'fault-end');
         assert.equal(undo?.status, 'succeeded');
-        return { id: (fault?.output?.instanceIds as string[] | undefined)?.[0] ?? '', from: j.startedAtEpochMs + (fault?.startedAt ?? NaN), to: j.startedAtEpochMs + (undo?.endedAt ?? NaN) };
+        return {
+          id: (fault?.output?.instanceIds as string[] | undefined)?.[0] ?? '',
+          from: j.startedAtEpochMs + (fault?.startedAt ?? NaN),
+          to: j.startedAtEpochMs + (undo?.endedAt ?? NaN),
+        };
       });
       assert.ok(new Set(holds.map((h) => h.id)).size < RUNS, 'some runs competed for the same instance');
       for (const a of holds) {

@@ -6,7 +6,18 @@ import type { Browser } from 'playwright-core';
 import { browserMissing, CHROMIUM } from '../support/browser.js';
 import { gameday, ROOT } from '../support/cli.js';
 import { startDaemon, type Daemon } from '../support/daemon.js';
-import { cronAt, experimentAgainst, listRuns, queueEnv, type QueueEnv, runStatus, simQueueForSuite, startWorker, submitDetached, waitForFinishedRuns } from '../support/queue.js';
+import {
+  cronAt,
+  experimentAgainst,
+  listRuns,
+  queueEnv,
+  type QueueEnv,
+  runStatus,
+  simQueueForSuite,
+  startWorker,
+  submitDetached,
+  waitForFinishedRuns,
+} from '../support/queue.js';
 import { SKIP_WITHOUT_REDIS } from '../support/redis.js';
 import { waitFor } from '../support/sim.js';
 
@@ -16,7 +27,15 @@ describe('gameday dashboard', { skip: SKIP_WITHOUT_REDIS || browserMissing() }, 
   const suite = simQueueForSuite(SPEED);
 
   /** A worker on a fresh queue and a browser for one test; `dashboard()` starts `gameday dashboard` and gives its URL. All stop after `body`. */
-  async function withQueue(body: (w: { env: QueueEnv; tmp: ReturnType<typeof suite.tmp>; sim: ReturnType<typeof suite.sim>; browser: Browser; dashboard(): Promise<string> }) => Promise<void>): Promise<void> {
+  async function withQueue(
+    body: (w: {
+      env: QueueEnv;
+      tmp: ReturnType<typeof suite.tmp>;
+      sim: ReturnType<typeof suite.sim>;
+      browser: Browser;
+      dashboard(): Promise<string>;
+    }) => Promise<void>,
+  ): Promise<void> {
     const [redis, tmp, sim] = [suite.redis(), suite.tmp(), suite.sim()];
     const env = queueEnv(redis);
     const worker = await startWorker(env, join(tmp.dir, 'results'));
@@ -44,7 +63,11 @@ describe('gameday dashboard', { skip: SKIP_WITHOUT_REDIS || browserMissing() }, 
       const journal = JSON.parse(ran.stdout) as { runId: string; measurement: { recovered: boolean } };
       assert.equal(journal.measurement.recovered, true);
       assert.equal((await gameday(['schedule', 'add', 'weekly', '--cron', '0 10 * * TUE', '--tz', 'Europe/Berlin', file], { env: { ...env } })).code, 0);
-      assert.equal((await gameday(['freeze', 'add', 'xmas', '--from', '2099-12-20T00:00Z', '--to', '2099-12-27T00:00Z', '--reason', 'holidays'], { env: { ...env } })).code, 0);
+      assert.equal(
+        (await gameday(['freeze', 'add', 'xmas', '--from', '2099-12-20T00:00Z', '--to', '2099-12-27T00:00Z', '--reason', 'holidays'], { env: { ...env } }))
+          .code,
+        0,
+      );
 
       const url = await dashboard();
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
@@ -76,8 +99,11 @@ describe('gameday dashboard', { skip: SKIP_WITHOUT_REDIS || browserMissing() }, 
   it('shows a running run’s probes as their states change, run ids on one line, and times in the viewer’s zone with UTC on hover', () =>
     withQueue(async ({ env, tmp, sim, browser, dashboard }) => {
       // Stopped for 8 AWS minutes (12 s here): the load balancer's healthy targets drop to one, then come back.
-      const targets = 'probes:\n  - name: targets\n    probe: aws.elbv2.healthy-targets\n    args: { targetGroupName: web-tg }\n    tolerance: { atLeast: 3 }\n    interval: 5s\n';
-      const file = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED, (t) => t.replace('duration: 2m', 'duration: 8m').replace('probes:\n', targets));
+      const targets =
+        'probes:\n  - name: targets\n    probe: aws.elbv2.healthy-targets\n    args: { targetGroupName: web-tg }\n    tolerance: { atLeast: 3 }\n    interval: 5s\n';
+      const file = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED, (t) =>
+        t.replace('duration: 2m', 'duration: 8m').replace('probes:\n', targets),
+      );
       const runId = await submitDetached(env, file);
       const url = await dashboard();
       // A narrow window in India (UTC+5:30): long cells would wrap, and local time differs from UTC by a half hour.
@@ -113,7 +139,9 @@ describe('gameday dashboard', { skip: SKIP_WITHOUT_REDIS || browserMissing() }, 
       const utc = new Date(started).toISOString().replace(/\.\d+Z$/, 'Z');
       const cell = page.locator(`#runs tr[data-run="${runId}"] td.started time`);
       assert.equal(await cell.getAttribute('title'), utc);
-      const kolkata = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Kolkata', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(started));
+      const kolkata = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Kolkata', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
+        new Date(started),
+      );
       const shown = (await cell.textContent()) ?? '';
       assert.ok(shown.includes(kolkata) && shown.includes('GMT+5:30'), `'${shown}' is ${utc} in Kolkata (${kolkata})`);
 

@@ -44,7 +44,10 @@ describe('gameday freeze', { skip: SKIP_WITHOUT_REDIS }, () => {
       const at = new Date(Math.ceil((Date.now() + 8_000) / 1000) * 1000);
       const added = await gameday(['schedule', 'add', 'daily', '--cron', cronAt(at, 'UTC'), file], { env: { ...env } });
       assert.equal(added.code, 0, added.stderr);
-      const fired = await waitFor('the game day to fire', async () => (await listRuns(env)).find((r) => r.runId !== queued), { timeoutMs: 60_000, intervalMs: 250 });
+      const fired = await waitFor('the game day to fire', async () => (await listRuns(env)).find((r) => r.runId !== queued), {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+      });
       assert.equal(fired.state, 'finished');
       assert.equal(fired.verdict, 'aborted');
       assert.equal(fired.reason, `refused: ${window}`);
@@ -73,8 +76,14 @@ describe('gameday freeze', { skip: SKIP_WITHOUT_REDIS }, () => {
   it('says in one sentence what is wrong with a window', async () => {
     const env = queueEnv(suite.redis());
     const cases: [string[], string][] = [
-      [['add', 'w', '--from', '2026-12-24', '--to', '2026-12-25T00:00Z'], "error: --from needs an ISO 8601 instant with a time zone, such as 2026-12-24T00:00Z or 2026-12-24T08:00+01:00, not '2026-12-24'.\n"],
-      [['add', 'w', '--from', '2026-12-25T00:00Z', '--to', '2026-12-24T00:00Z'], "error: The freeze window 'w' must end after it starts (--to 2026-12-24T00:00:00.000Z is not after --from 2026-12-25T00:00:00.000Z).\n"],
+      [
+        ['add', 'w', '--from', '2026-12-24', '--to', '2026-12-25T00:00Z'],
+        "error: --from needs an ISO 8601 instant with a time zone, such as 2026-12-24T00:00Z or 2026-12-24T08:00+01:00, not '2026-12-24'.\n",
+      ],
+      [
+        ['add', 'w', '--from', '2026-12-25T00:00Z', '--to', '2026-12-24T00:00Z'],
+        "error: The freeze window 'w' must end after it starts (--to 2026-12-24T00:00:00.000Z is not after --from 2026-12-25T00:00:00.000Z).\n",
+      ],
       [['remove', 'w'], "error: No freeze window 'w' is declared on this queue; 'gameday freeze list' shows them.\n"],
     ];
     for (const [args, message] of cases) {
@@ -85,11 +94,17 @@ describe('gameday freeze', { skip: SKIP_WITHOUT_REDIS }, () => {
     // A window that already ended (a wrong year, say) is refused rather than stored as one that freezes nothing.
     const ended = await gameday(['freeze', 'add', 'w', '--from', '2025-12-01T08:00Z', '--to', '2025-12-01T18:00Z'], { env: { ...env } });
     assert.equal(ended.code, 2, ended.stderr);
-    assert.match(ended.stderr, /^error: The freeze window 'w' has already ended \(--to 2025-12-01T18:00:00\.000Z is before now, \d{4}-[\d-]+T[\d:.]+Z\), so it would freeze nothing\.\n$/);
+    assert.match(
+      ended.stderr,
+      /^error: The freeze window 'w' has already ended \(--to 2025-12-01T18:00:00\.000Z is before now, \d{4}-[\d-]+T[\d:.]+Z\), so it would freeze nothing\.\n$/,
+    );
     assert.equal((await gameday(['freeze', 'list'], { env: { ...env } })).stdout, 'no freeze windows on this queue\n');
     const bad = await gameday(['freeze', 'add', 'w', '--from', 'now', '--to', 'tomorrow'], { env: { ...env } });
     assert.equal(bad.code, 2, bad.stderr);
-    assert.match(bad.stderr, /^error: --to needs an ISO 8601 instant with a time zone \(2026-12-24T00:00Z\) or a duration after --from \(10h, P14D\): 'tomorrow' is neither/);
+    assert.match(
+      bad.stderr,
+      /^error: --to needs an ISO 8601 instant with a time zone \(2026-12-24T00:00Z\) or a duration after --from \(10h, P14D\): 'tomorrow' is neither/,
+    );
   });
 
   it('takes --from now and --to as a duration after --from, as the README example does', async () => {

@@ -6,7 +6,16 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import type { Journal } from '../../src/engine/journal.js';
 import { gameday, tempDir } from '../support/cli.js';
 import { startSimProcess, type Daemon } from '../support/daemon.js';
-import { experimentAgainst, lingering, queueEnv, slowGroupTopology, startWorker, submitDetached, waitForRecoveryPhase, waitForStatus } from '../support/queue.js';
+import {
+  experimentAgainst,
+  lingering,
+  queueEnv,
+  slowGroupTopology,
+  startWorker,
+  submitDetached,
+  waitForRecoveryPhase,
+  waitForStatus,
+} from '../support/queue.js';
 import { startRedis, type TestRedis, SKIP_WITHOUT_REDIS } from '../support/redis.js';
 import { allInstances, CREDENTIALS, waitFor } from '../support/sim.js';
 
@@ -51,7 +60,10 @@ describe('gameday halt and gameday resume', { skip: SKIP_WITHOUT_REDIS }, () => 
       assert.equal(done.reason, 'gameday was halted: incident INC-42');
       const journal = JSON.parse(await readFile(join(tmp.dir, 'results', `${runId}.json`), 'utf8')) as Journal;
       // A halted run judged no objective: its RTO is not evaluated, not failed.
-      assert.deepEqual(journal.objectives.map((o) => [o.objective, o.status]), [['rto', 'not-evaluated']]);
+      assert.deepEqual(
+        journal.objectives.map((o) => [o.objective, o.status]),
+        [['rto', 'not-evaluated']],
+      );
       const undo = journal.activities.find((a) => a.kind === 'auto-rollback');
       assert.equal(undo?.status, 'succeeded', JSON.stringify(undo));
       const states = new Map((await allInstances(ec2)).map((i) => [i.InstanceId, i.State?.Name]));

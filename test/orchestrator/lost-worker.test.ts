@@ -8,11 +8,20 @@ import { GetHealthCheckCommand, Route53Client } from '@aws-sdk/client-route-53';
 import type { Journal } from '../../src/engine/journal.js';
 import { ROOT } from '../support/cli.js';
 import { startSimProcess } from '../support/daemon.js';
-import { redisForSuite, experimentAgainst, lingering, queueEnv, slowGroupTopology, startWorker, submitDetached, waitForRecoveryPhase, waitForStatus } from '../support/queue.js';
+import {
+  redisForSuite,
+  experimentAgainst,
+  lingering,
+  queueEnv,
+  slowGroupTopology,
+  startWorker,
+  submitDetached,
+  waitForRecoveryPhase,
+  waitForStatus,
+} from '../support/queue.js';
 import { allInstances, CREDENTIALS, waitFor } from '../support/sim.js';
 
 const SPEED = 40;
-
 
 describe('a worker killed mid-experiment', { skip: SKIP_WITHOUT_REDIS }, () => {
   const suite = redisForSuite();
@@ -65,7 +74,8 @@ describe('a worker killed mid-experiment', { skip: SKIP_WITHOUT_REDIS }, () => {
     const sim = await startSimProcess({ speed: 20, topology: join(ROOT, 'experiments', 'topologies', 'two-sites.yaml') });
     const route53 = new Route53Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
     const healthCheckId = sim.outputs['route53.healthcheck.primary-hc.id'] ?? '';
-    const inverted = async (): Promise<boolean> => (await route53.send(new GetHealthCheckCommand({ HealthCheckId: healthCheckId }))).HealthCheck?.HealthCheckConfig?.Inverted === true;
+    const inverted = async (): Promise<boolean> =>
+      (await route53.send(new GetHealthCheckCommand({ HealthCheckId: healthCheckId }))).HealthCheck?.HealthCheckConfig?.Inverted === true;
     const env = queueEnv(suite.redis());
     const first = await startWorker(env, join(suite.tmp().dir, 'first'));
     try {

@@ -36,7 +36,10 @@ describe('gameday run --queue and gameday worker', { skip: SKIP_WITHOUT_REDIS },
       assert.equal(result.code, 0, result.stdout + result.stderr);
       // The live lines come from the worker's run, in order.
       assert.match(result.stderr, /queued as gd-/);
-      assert.match(result.stderr, /phase resolve-targets[\s\S]*phase method[\s\S]*fault stop-half \(aws\.ec2\.stop-instances\) started[\s\S]*fault stop-half succeeded[\s\S]*fault-end stop-half succeeded/);
+      assert.match(
+        result.stderr,
+        /phase resolve-targets[\s\S]*phase method[\s\S]*fault stop-half \(aws\.ec2\.stop-instances\) started[\s\S]*fault stop-half succeeded[\s\S]*fault-end stop-half succeeded/,
+      );
       assert.match(result.stdout, /^verdict: PASSED — /);
       const runId = /run: (gd-\S+)/.exec(result.stdout)?.[1] ?? '';
       const localPath = /journal: (.+)$/m.exec(result.stdout)?.[1] ?? '';
@@ -82,14 +85,23 @@ describe('gameday run --queue and gameday worker', { skip: SKIP_WITHOUT_REDIS },
     const queue = new RunQueue(client, new Keys(env.GAMEDAY_PREFIX));
     try {
       // A job no worker of this version can read (as from another version of gameday).
-      const job = { runId: 'gd-unreadable', file: '/nowhere.yaml', text: 42, experiment: 'x', waitForLocks: false, submittedAt: Date.now() } as unknown as RunJob;
+      const job = {
+        runId: 'gd-unreadable',
+        file: '/nowhere.yaml',
+        text: 42,
+        experiment: 'x',
+        waitForLocks: false,
+        submittedAt: Date.now(),
+      } as unknown as RunJob;
       const followed = await queue.follow(job.runId, {});
       await queue.submit(job);
       const status = await followed.finished;
       await followed.stop();
       assert.equal(status.verdict, 'errored');
       assert.match(status.reason ?? '', /^the worker failed: /);
-      const listed = await waitFor('the failed run to be listed as errored', async () => (await gameday(['list'], { env: { ...env } })).stdout.match(/^gd-unreadable\s+finished\s+errored\s/m));
+      const listed = await waitFor('the failed run to be listed as errored', async () =>
+        (await gameday(['list'], { env: { ...env } })).stdout.match(/^gd-unreadable\s+finished\s+errored\s/m),
+      );
       assert.ok(listed);
     } finally {
       await queue.close();

@@ -36,7 +36,9 @@ describe('a Redis restart in the middle of a run', { skip: SKIP_WITHOUT_REDIS },
     const worker = await startWorker(env, results);
     try {
       // Stopped instances for a while (the fault's duration), so there is something to undo across the restart.
-      const file = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED, (t) => t.replace('observeAtLeast: 2m', 'observeAtLeast: 4m').replace('duration: 2m', 'duration: 3m'));
+      const file = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED, (t) =>
+        t.replace('observeAtLeast: 2m', 'observeAtLeast: 4m').replace('duration: 2m', 'duration: 3m'),
+      );
       const runId = await submitDetached(env, file);
       await waitForRecoveryPhase(env, runId);
       await redis.restart();
@@ -47,10 +49,14 @@ describe('a Redis restart in the middle of a run', { skip: SKIP_WITHOUT_REDIS },
       // The stop was undone either way: by its duration or by the rollbacks. None of its instances is left stopped.
       const stopped = journal.targets.find((t) => t.fault === 'stop-half')?.selected.map((s) => s.id) ?? [];
       assert.ok(stopped.length > 0);
-      const states = await waitFor('the stopped instances to run again', async () => {
-        const all = new Map((await allInstances(ec2)).map((i) => [i.InstanceId, i.State?.Name]));
-        return stopped.every((id) => all.get(id) === 'running') ? all : undefined;
-      }, { timeoutMs: 60_000 });
+      const states = await waitFor(
+        'the stopped instances to run again',
+        async () => {
+          const all = new Map((await allInstances(ec2)).map((i) => [i.InstanceId, i.State?.Name]));
+          return stopped.every((id) => all.get(id) === 'running') ? all : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
       assert.ok(states.size > 0);
       // The worker survived the restart and takes the next run.
       assert.equal(worker.child.exitCode, null, worker.stderr());

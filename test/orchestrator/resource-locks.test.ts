@@ -8,7 +8,17 @@ import { Keys } from '../../src/orchestrator/keys.js';
 import { ResourceLockedError, ResourceLocks } from '../../src/orchestrator/resource-locks.js';
 import { gameday } from '../support/cli.js';
 import { startSimProcess, type Daemon } from '../support/daemon.js';
-import { redisForSuite, experimentAgainst, lingering, queueEnv, slowGroupTopology, startWorker, submitDetached, waitForRecoveryPhase, waitForStatus } from '../support/queue.js';
+import {
+  redisForSuite,
+  experimentAgainst,
+  lingering,
+  queueEnv,
+  slowGroupTopology,
+  startWorker,
+  submitDetached,
+  waitForRecoveryPhase,
+  waitForStatus,
+} from '../support/queue.js';
 import { SKIP_WITHOUT_REDIS } from '../support/redis.js';
 import { waitFor } from '../support/sim.js';
 
@@ -18,7 +28,9 @@ const SPEED = 40;
  * experiment's own guards (at most 67% of a group, never its last healthy instance) widened to allow it.
  */
 const everyInstance = (text: string): string =>
-  text.replace('selection: PERCENT(50)', 'selection: ALL\n      filters: [{ path: State.Name, values: [running, stopping, stopped] }]').replace('maxGroupPercent: 67', 'maxGroupPercent: 100\n  allowLastHealthy: true');
+  text
+    .replace('selection: PERCENT(50)', 'selection: ALL\n      filters: [{ path: State.Name, values: [running, stopping, stopped] }]')
+    .replace('maxGroupPercent: 67', 'maxGroupPercent: 100\n  allowLastHealthy: true');
 
 describe('resource locks', { skip: SKIP_WITHOUT_REDIS }, () => {
   const suite = redisForSuite();
@@ -31,7 +43,10 @@ describe('resource locks', { skip: SKIP_WITHOUT_REDIS }, () => {
       const signal = new AbortController().signal;
       const onLost = (): void => assert.fail('the lease was lost');
       const a = await locks.acquire('run-a', 'sim', ['i-1', 'i-2'], { wait: false, signal, onLost });
-      await assert.rejects(locks.acquire('run-b', 'sim', ['i-3', 'i-2'], { wait: false, signal, onLost }), (e: unknown) => e instanceof ResourceLockedError && e.resource === 'i-2' && e.holder === 'run-a');
+      await assert.rejects(
+        locks.acquire('run-b', 'sim', ['i-3', 'i-2'], { wait: false, signal, onLost }),
+        (e: unknown) => e instanceof ResourceLockedError && e.resource === 'i-2' && e.holder === 'run-a',
+      );
       // All or none: the refused run kept nothing.
       assert.equal(await client.exists(keys.lock('sim', 'i-3')), 0);
       // Renewed past its first lease: still run-a's once Redis's own clock is past the expiry it was set with.
@@ -51,7 +66,11 @@ describe('resource locks', { skip: SKIP_WITHOUT_REDIS }, () => {
       await other.release();
       assert.equal(await client.get(keys.lock('sim', 'i-9')), 'dead-run');
       await assert.rejects(locks.acquire('run-d', 'sim', ['i-9'], { wait: false, signal, onLost }), /locked by run dead-run/);
-      const d = await waitFor('the dead holder\'s lease to expire', () => locks.acquire('run-d', 'sim', ['i-9'], { wait: false, signal, onLost }).catch(() => undefined), { timeoutMs: 5_000, intervalMs: 50 });
+      const d = await waitFor(
+        "the dead holder's lease to expire",
+        () => locks.acquire('run-d', 'sim', ['i-9'], { wait: false, signal, onLost }).catch(() => undefined),
+        { timeoutMs: 5_000, intervalMs: 50 },
+      );
       await d.release();
     } finally {
       client.disconnect();
@@ -71,7 +90,10 @@ describe('resource locks', { skip: SKIP_WITHOUT_REDIS }, () => {
       const env = queueEnv(suite.redis());
       const worker = await startWorker(env, join(suite.tmp().dir, 'results'), { concurrency: 3 });
       try {
-        const holder = await submitDetached(env, await experimentAgainst(suite.tmp(), 'stop-half-fleet.yaml', sim.endpoint, SPEED, (t) => lingering(everyInstance(t))));
+        const holder = await submitDetached(
+          env,
+          await experimentAgainst(suite.tmp(), 'stop-half-fleet.yaml', sim.endpoint, SPEED, (t) => lingering(everyInstance(t))),
+        );
         await waitForRecoveryPhase(env, holder);
 
         const short = await experimentAgainst(suite.tmp(), 'stop-half-fleet.yaml', sim.endpoint, SPEED, everyInstance);
@@ -92,7 +114,8 @@ describe('resource locks', { skip: SKIP_WITHOUT_REDIS }, () => {
         // The waiting run injected only after the holder's rollback had restarted the instances.
         const journal = async (id: string): Promise<Journal> => JSON.parse(await readFile(join(suite.tmp().dir, 'results', `${id}.json`), 'utf8')) as Journal;
         const [a, b] = [await journal(holder), await journal(waiter)];
-        const at = (j: Journal, kind: string, edge: 'startedAt' | 'endedAt'): number => j.startedAtEpochMs + (j.activities.find((x) => x.kind === kind)?.[edge] ?? NaN);
+        const at = (j: Journal, kind: string, edge: 'startedAt' | 'endedAt'): number =>
+          j.startedAtEpochMs + (j.activities.find((x) => x.kind === kind)?.[edge] ?? NaN);
         assert.ok(at(b, 'fault', 'startedAt') > at(a, 'auto-rollback', 'endedAt'), 'the second run injected after the first was undone');
       } finally {
         await worker.stop();

@@ -18,7 +18,9 @@ describe('gameday schedule', { skip: SKIP_WITHOUT_REDIS }, () => {
     const [redis, tmp, sim] = [suite.redis(), suite.tmp(), suite.sim()];
     const env = queueEnv(redis);
     const first = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED);
-    const second = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED, (t) => t.replace('name: stop-half-web-fleet', 'name: stop-half-again'));
+    const second = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED, (t) =>
+      t.replace('name: stop-half-web-fleet', 'name: stop-half-again'),
+    );
     const worker = await startWorker(env, join(tmp.dir, 'results'));
     try {
       // A clock time in Berlin 20 s from now: it fires within the test only if the time zone is honoured.
@@ -30,7 +32,9 @@ describe('gameday schedule', { skip: SKIP_WITHOUT_REDIS }, () => {
 
       const listed = await gameday(['--json', 'schedule', 'list'], { env: { ...env } });
       const schedules = (JSON.parse(listed.stdout) as { schedules: ScheduleInfo[] }).schedules;
-      assert.deepEqual(schedules, [{ name: 'weekly', cron, tz: TZ, next: at.getTime(), parallel: false, jitterMs: 1_000, experiments: ['stop-half-web-fleet', 'stop-half-again'] }]);
+      assert.deepEqual(schedules, [
+        { name: 'weekly', cron, tz: TZ, next: at.getTime(), parallel: false, jitterMs: 1_000, experiments: ['stop-half-web-fleet', 'stop-half-again'] },
+      ]);
       const text = await gameday(['schedule', 'list'], { env: { ...env } });
       assert.equal(text.stdout, `weekly  "${cron}" ${TZ}  next ${at.toISOString()} (+ up to 1.00s)  sequence: stop-half-web-fleet, stop-half-again\n`);
 
@@ -66,7 +70,9 @@ describe('gameday schedule', { skip: SKIP_WITHOUT_REDIS }, () => {
     const [redis, tmp, sim] = [suite.redis(), suite.tmp(), suite.sim()];
     const env = queueEnv(redis);
     const first = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED);
-    const second = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED, (t) => t.replace('name: stop-half-web-fleet', 'name: stop-half-again'));
+    const second = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED, (t) =>
+      t.replace('name: stop-half-web-fleet', 'name: stop-half-again'),
+    );
     const worker = await startWorker(env, join(tmp.dir, 'parallel'), { concurrency: 2 });
     try {
       const at = new Date(Math.ceil((Date.now() + 10_000) / 1000) * 1000);
@@ -77,8 +83,14 @@ describe('gameday schedule', { skip: SKIP_WITHOUT_REDIS }, () => {
       assert.deepEqual(runs.map((r) => r.experiment).sort(), ['stop-half-again', 'stop-half-web-fleet']);
       // Both were submitted before either ended (the two share instances, so the second may be refused by their locks).
       const firstEnd = Math.min(...runs.map((r) => r.endedAt ?? Infinity));
-      assert.ok(runs.every((r) => r.submittedAt < firstEnd), JSON.stringify(runs.map((r) => [r.submittedAt, r.endedAt, r.verdict, r.reason])));
-      assert.ok(runs.some((r) => r.verdict === 'passed'), JSON.stringify(runs.map((r) => [r.verdict, r.reason])));
+      assert.ok(
+        runs.every((r) => r.submittedAt < firstEnd),
+        JSON.stringify(runs.map((r) => [r.submittedAt, r.endedAt, r.verdict, r.reason])),
+      );
+      assert.ok(
+        runs.some((r) => r.verdict === 'passed'),
+        JSON.stringify(runs.map((r) => [r.verdict, r.reason])),
+      );
       assert.equal((await gameday(['schedule', 'remove', 'together'], { env: { ...env } })).code, 0);
     } finally {
       await worker.stop();

@@ -40,7 +40,11 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
 }
 
 /** Opens a session, takes `n` samples, closes, and returns the observations with their tolerance verdicts. */
-async function probe(args: Record<string, unknown>, tolerance: Record<string, unknown> = {}, n = 1): Promise<{ reasons: (string | null)[]; values: unknown[] }> {
+async function probe(
+  args: Record<string, unknown>,
+  tolerance: Record<string, unknown> = {},
+  n = 1,
+): Promise<{ reasons: (string | null)[]; values: unknown[] }> {
   const a = httpProbe.args.parse(args);
   const t = httpProbe.tolerance.parse(tolerance);
   const session = httpProbe.open(a, ctx, t);

@@ -17,7 +17,13 @@ describe('write ledger accounting', () => {
 
   it('counts acknowledged writes that are missing, and brackets the time they covered', () => {
     // 6 and 7 were acknowledged but are gone; 4 failed; 8 survived.
-    const present = new Map([[1, 1], [2, 1], [3, 1], [5, 1], [8, 1]]);
+    const present = new Map([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [5, 1],
+      [8, 1],
+    ]);
     const r = ledgerReport(writes, present);
     assert.equal(r.lostWrites?.count, 2);
     assert.equal(r.lostWrites?.acknowledged, 7);
@@ -28,7 +34,16 @@ describe('write ledger accounting', () => {
   });
 
   it('reports duplicates and failed writes that landed anyway', () => {
-    const present = new Map([[1, 1], [2, 2], [3, 1], [4, 1], [5, 1], [6, 1], [7, 1], [8, 1]]);
+    const present = new Map([
+      [1, 1],
+      [2, 2],
+      [3, 1],
+      [4, 1],
+      [5, 1],
+      [6, 1],
+      [7, 1],
+      [8, 1],
+    ]);
     const r = ledgerReport(writes, present);
     assert.equal(r.lostWrites?.count, 0);
     assert.equal(r.lostWrites?.window, null);
@@ -68,7 +83,9 @@ class LaggingFailover {
     const rows = await this.primary.query<{ run_id: string; seq: number }>('SELECT run_id, seq::int AS seq FROM gameday_write_ledger ORDER BY seq');
     const kept = rows.rows.slice(0, Math.max(0, rows.rows.length - lag));
     this.lostTruth = rows.rows.slice(kept.length).map((r) => r.seq);
-    await this.standby.exec('CREATE TABLE IF NOT EXISTS gameday_write_ledger (run_id text NOT NULL, seq bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT clock_timestamp())');
+    await this.standby.exec(
+      'CREATE TABLE IF NOT EXISTS gameday_write_ledger (run_id text NOT NULL, seq bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT clock_timestamp())',
+    );
     for (const r of kept) await this.standby.query('INSERT INTO gameday_write_ledger (run_id, seq) VALUES ($1, $2)', [r.run_id, r.seq]);
     setTimeout(() => {
       this.server = new PGLiteSocketServer({ db: this.standby, host: '127.0.0.1', port: this.port });

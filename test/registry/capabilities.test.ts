@@ -21,7 +21,10 @@ const CAPABILITIES: Readonly<Record<string, CapabilityMatrixRow>> = Object.fromE
 describe('the capability matrix', () => {
   it('has exactly one row per registered action and probe, of the right kind', () => {
     const matrix = capabilityMatrix(registry);
-    assert.deepEqual(matrix.map((r) => [r.id, r.kind]), [...registry.actions.map((a) => [a.id, 'action']), ...registry.probes.map((p) => [p.id, 'probe'])]);
+    assert.deepEqual(
+      matrix.map((r) => [r.id, r.kind]),
+      [...registry.actions.map((a) => [a.id, 'action']), ...registry.probes.map((p) => [p.id, 'probe'])],
+    );
     const ids = [...registry.actions.map((a) => a.id), ...registry.probes.map((p) => p.id)].sort();
     assert.deepEqual(Object.keys(CAPABILITIES).sort(), ids);
   });
@@ -32,7 +35,8 @@ describe('the capability matrix', () => {
     const without = { ...action, id: 'test.no-capabilities' } as Partial<AnyActionDefinition>;
     delete without.capabilities;
     assert.throws(() => new Registry().registerAction(without as AnyActionDefinition), {
-      message: "The action 'test.no-capabilities' must declare its capabilities as { services: [...], support: { sim, moto, localstack-free, localstack-paid, aws } }.",
+      message:
+        "The action 'test.no-capabilities' must declare its capabilities as { services: [...], support: { sim, moto, localstack-free, localstack-paid, aws } }.",
     });
     const { moto: _moto, ...noMoto } = probe.capabilities.support;
     const missing = { ...probe.capabilities, support: noMoto } as unknown as Capabilities;
@@ -63,7 +67,8 @@ describe('the capability matrix', () => {
     const support = (id: string, e: (typeof CAPABILITY_ENVIRONMENTS)[number]): string => CAPABILITIES[id]?.support[e].support ?? '?';
     // moto 5.2.1's FIS has no experiments; LocalStack free has no FIS, Auto Scaling, ELBv2 or RDS.
     assert.equal(support('aws.fis.experiment', 'moto'), 'no');
-    for (const id of ['aws.fis.experiment', 'aws.asg.in-service', 'aws.elbv2.healthy-targets', 'aws.rds.status', 'aws.rds.failover']) assert.equal(support(id, 'localstack-free'), 'no', id);
+    for (const id of ['aws.fis.experiment', 'aws.asg.in-service', 'aws.elbv2.healthy-targets', 'aws.rds.status', 'aws.rds.failover'])
+      assert.equal(support(id, 'localstack-free'), 'no', id);
     // LocalStack does not implement FailoverDBCluster.
     assert.equal(support('aws.rds.failover', 'localstack-paid'), 'no');
     // moto: ForceFailover is a no-op; health checks never change; relaunch is instant.
@@ -90,7 +95,12 @@ describe('the capability matrix', () => {
 
   it('lists the services an experiment calls, with STS for the account guard and CloudWatch for alarms', () => {
     assert.deepEqual(servicesUsed(registry, ['aws.ec2.stop-instances', 'aws.ec2.instance-state']), ['ec2', 'sts']);
-    assert.deepEqual(servicesUsed(registry, ['aws.ec2.terminate-instances', 'aws.asg.in-service'], { alarms: true }), ['autoscaling', 'cloudwatch', 'ec2', 'sts']);
+    assert.deepEqual(servicesUsed(registry, ['aws.ec2.terminate-instances', 'aws.asg.in-service'], { alarms: true }), [
+      'autoscaling',
+      'cloudwatch',
+      'ec2',
+      'sts',
+    ]);
     assert.deepEqual(servicesUsed(registry, ['http', 'http.request']), []);
   });
 });
@@ -111,7 +121,10 @@ describe('gameday capabilities', () => {
     assert.equal(result.code, 0, result.stderr);
     const data = JSON.parse(result.stdout) as { environments: string[]; rows: { id: string; kind: string; support: Record<string, { support: string }> }[] };
     assert.deepEqual(data.environments, ['sim', 'moto', 'localstack-free', 'localstack-paid', 'aws']);
-    assert.deepEqual(data.rows.map((r) => r.id), [...registry.actions.map((a) => a.id), ...registry.probes.map((p) => p.id)]);
+    assert.deepEqual(
+      data.rows.map((r) => r.id),
+      [...registry.actions.map((a) => a.id), ...registry.probes.map((p) => p.id)],
+    );
     assert.equal(data.rows.find((r) => r.id === 'aws.fis.experiment')?.support.moto?.support, 'no');
   });
 

@@ -33,7 +33,9 @@ async function texts(page: Page): Promise<{ text: string; cls: string; x: number
 
 /** The axis as the reader sees it: each tick's number and its x, to place a time by interpolation. */
 async function axisScale(page: Page): Promise<(value: number) => number> {
-  const ticks = await page.locator('svg#timeline text.tick').evaluateAll((nodes) => nodes.map((n) => ({ v: Number(n.textContent), x: Number(n.getAttribute('x')) })));
+  const ticks = await page
+    .locator('svg#timeline text.tick')
+    .evaluateAll((nodes) => nodes.map((n) => ({ v: Number(n.textContent), x: Number(n.getAttribute('x')) })));
   const first = ticks[0];
   const last = ticks.at(-1);
   assert.ok(first !== undefined && last !== undefined && last.v > first.v);
@@ -72,13 +74,21 @@ describe('HTML report timeline', { skip: browserMissing() }, () => {
         assert.ok(svg !== null);
         const all = await texts(page);
         const legend = await page.locator('svg#timeline #legend .legend-text').allTextContents();
-        for (const item of ['sample in tolerance', 'sample out of tolerance', 'fault active', 'injection', 'RTO deadline']) assert.ok(legend.includes(item), `legend has '${item}': ${JSON.stringify(legend)}`);
+        for (const item of ['sample in tolerance', 'sample out of tolerance', 'fault active', 'injection', 'RTO deadline'])
+          assert.ok(legend.includes(item), `legend has '${item}': ${JSON.stringify(legend)}`);
         if (which === 'aborted') assert.ok(legend.includes('rollback'), JSON.stringify(legend));
         const labels = all.filter((t) => t.cls.includes('label'));
         const expected = which === 'passed' ? ['injection', 'impact', 'recovered', 'RTO deadline'] : ['injection', 'impact', 'rollback'];
-        for (const l of expected) assert.ok(labels.some((t) => t.text.startsWith(l)), `label '${l}' among ${JSON.stringify(labels.map((t) => t.text))}`);
+        for (const l of expected)
+          assert.ok(
+            labels.some((t) => t.text.startsWith(l)),
+            `label '${l}' among ${JSON.stringify(labels.map((t) => t.text))}`,
+          );
         for (const t of all) {
-          assert.ok(t.x >= svg.x - 0.5 && t.right <= svg.x + svg.width + 0.5 && t.y >= svg.y - 0.5 && t.bottom <= svg.y + svg.height + 0.5, `'${t.text}' stays inside the chart: ${JSON.stringify({ t, svg })}`);
+          assert.ok(
+            t.x >= svg.x - 0.5 && t.right <= svg.x + svg.width + 0.5 && t.y >= svg.y - 0.5 && t.bottom <= svg.y + svg.height + 0.5,
+            `'${t.text}' stays inside the chart: ${JSON.stringify({ t, svg })}`,
+          );
         }
         for (const [i, a] of all.entries()) {
           for (const b of all.slice(i + 1)) {
@@ -96,7 +106,8 @@ describe('HTML report timeline', { skip: browserMissing() }, () => {
         const unit = axisLabel.includes(', min') ? 60_000 : 1_000;
         const scale = await axisScale(page);
         const at = (wallMs: number): number => scale((wallMs * SPEED) / unit);
-        const near = (actual: number, wanted: number, what: string): void => assert.ok(Math.abs(actual - wanted) < 1.5, `${what} at x ${actual}, expected ${wanted}`);
+        const near = (actual: number, wanted: number, what: string): void =>
+          assert.ok(Math.abs(actual - wanted) < 1.5, `${what} at x ${actual}, expected ${wanted}`);
 
         // The fault's active window runs from its injection to its end (its duration, or its rollback when aborted).
         const fault = page.locator('svg#timeline rect.fault[data-fault="stop-half"]');
@@ -144,7 +155,10 @@ describe('HTML report timeline', { skip: browserMissing() }, () => {
         await page.goto(`file://${file}`);
         const section = page.locator('section.experiment[data-experiment="stop-half-web-fleet"]');
         assert.equal(await section.count(), 1);
-        assert.deepEqual(await section.locator('table.side-by-side th[data-run]').evaluateAll((ths) => ths.map((t) => t.getAttribute('data-run'))), journals.map((j) => j.runId));
+        assert.deepEqual(
+          await section.locator('table.side-by-side th[data-run]').evaluateAll((ths) => ths.map((t) => t.getAttribute('data-run'))),
+          journals.map((j) => j.runId),
+        );
         const verdicts = await section.locator('table.side-by-side tr[data-row="verdict"] td').allTextContents();
         assert.deepEqual(verdicts, ['PASSED', 'ABORTED', 'PASSED']);
         const recovery = await section.locator('table.side-by-side tr[data-row="time to recovery"] td').allTextContents();
@@ -153,8 +167,13 @@ describe('HTML report timeline', { skip: browserMissing() }, () => {
 
         // The trend: a point per recovered run at its recovery time on the axis, a cross for the run that did not recover.
         const chart = section.locator('svg.trend');
-        const points = await chart.locator('circle.recovered').evaluateAll((cs) => cs.map((c) => ({ run: c.getAttribute('data-run'), y: Number(c.getAttribute('cy')) })));
-        assert.deepEqual(points.map((p) => p.run), [journals[0]?.runId, journals[2]?.runId]);
+        const points = await chart
+          .locator('circle.recovered')
+          .evaluateAll((cs) => cs.map((c) => ({ run: c.getAttribute('data-run'), y: Number(c.getAttribute('cy')) })));
+        assert.deepEqual(
+          points.map((p) => p.run),
+          [journals[0]?.runId, journals[2]?.runId],
+        );
         assert.equal(await chart.locator('path.not-recovered').getAttribute('data-run'), journals[1]?.runId);
         const ticks = await chart.locator('text.ytick').evaluateAll((ts) => ts.map((t) => ({ v: Number(t.textContent), y: Number(t.getAttribute('y')) })));
         const [first, last] = [ticks[0], ticks.at(-1)];

@@ -44,6 +44,9 @@ describe('repeated trials', () => {
     assert.match(rows[0] ?? '', /`gd-1` .* \| passed \| 30.0s \| — \|/);
     assert.match(rows[1] ?? '', /`gd-2` .* \| passed \| 40.0s \| \+10.0s \|/);
     assert.match(rows[2] ?? '', /`gd-3` .* \| not-recovered \| not recovered \| — \|/);
-    assert.match(text, /Recovered in 2 of 3 runs\. Time to recovery p50 30\.0s, p95 40\.0s, max 40\.0s; the median lies in \[30\.0s, 40\.0s\] with 50\.0% confidence \(order statistics, too few runs for 95%\)\./);
+    assert.match(
+      text,
+      /Recovered in 2 of 3 runs\. Time to recovery p50 30\.0s, p95 40\.0s, max 40\.0s; the median lies in \[30\.0s, 40\.0s\] with 50\.0% confidence \(order statistics, too few runs for 95%\)\./,
+    );
   });
 });

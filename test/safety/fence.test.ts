@@ -55,7 +55,10 @@ function ctx(calls: CallRecord[], fence?: PlanFence): ActivityContext {
 }
 
 /** An experiment of one `test.terminate` fault with these targets and safety policy (no AWS identity: a test action). */
-function experiment(spec: { team: string; selection: Experiment['faults'][number]['targets'] extends infer T ? T extends { selection: infer S } ? S : never : never }, safety: unknown): Experiment {
+function experiment(
+  spec: { team: string; selection: Experiment['faults'][number]['targets'] extends infer T ? (T extends { selection: infer S } ? S : never) : never },
+  safety: unknown,
+): Experiment {
   return {
     apiVersion: 'gameday/v1',
     kind: 'Experiment',
@@ -76,7 +79,10 @@ describe('the plan fence', () => {
   it('refuses a mutating call naming a resource outside the plan, or naming none, before sending it', async () => {
     const fence = new PlanFence(resources([{ n: 1, zone: 'us-east-1a', team: 'web', optIn: true }]));
     assert.doesNotThrow(() => fence.check('ec2', 'TerminateInstances', { InstanceIds: ['i-00000000000000001'] }));
-    assert.throws(() => fence.check('ec2', 'TerminateInstances', { InstanceIds: ['i-00000000000000001', 'i-00000000000000002'] }), (e: SafetyError) => e instanceof SafetyError && /i-00000000000000002, which is not in the plan/.test(e.message));
+    assert.throws(
+      () => fence.check('ec2', 'TerminateInstances', { InstanceIds: ['i-00000000000000001', 'i-00000000000000002'] }),
+      (e: SafetyError) => e instanceof SafetyError && /i-00000000000000002, which is not in the plan/.test(e.message),
+    );
     assert.throws(() => fence.check('ec2', 'CreateTags', { Resources: ['x'] }), /names no resource gameday can check against the plan/);
   });
 
@@ -85,7 +91,11 @@ describe('the plan fence', () => {
       fc.asyncProperty(
         inventoryArb,
         fc.constantFrom('web', 'api', 'batch'),
-        fc.oneof(fc.constant({ mode: 'ALL' as const }), fc.integer({ min: 1, max: 40 }).map((count) => ({ mode: 'COUNT' as const, count })), fc.integer({ min: 1, max: 100 }).map((percent) => ({ mode: 'PERCENT' as const, percent }))),
+        fc.oneof(
+          fc.constant({ mode: 'ALL' as const }),
+          fc.integer({ min: 1, max: 40 }).map((count) => ({ mode: 'COUNT' as const, count })),
+          fc.integer({ min: 1, max: 100 }).map((percent) => ({ mode: 'PERCENT' as const, percent })),
+        ),
         fc.boolean(),
         fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
         fc.array(fc.integer({ min: 0, max: 10_000 }), { maxLength: 5 }),

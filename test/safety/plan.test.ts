@@ -15,13 +15,23 @@ import { CREDENTIALS, requestLog } from '../support/sim.js';
 const MUTATING = /^(?!Describe|Get|List)/;
 
 /** A region of `topology`, ready, with clients; `use` gets a loader of experiment text against its outputs. */
-async function onRegion(topology: string | undefined, use: (load: (text: string) => LoadedExperiment, aws: AwsClientFactory, endpoint: string) => Promise<void>): Promise<void> {
-  const region = await SimRegion.start({ topology: await loadTopology(topology === undefined ? undefined : join(ROOT, 'experiments', 'topologies', topology)), speed: 30 });
+async function onRegion(
+  topology: string | undefined,
+  use: (load: (text: string) => LoadedExperiment, aws: AwsClientFactory, endpoint: string) => Promise<void>,
+): Promise<void> {
+  const region = await SimRegion.start({
+    topology: await loadTopology(topology === undefined ? undefined : join(ROOT, 'experiments', 'topologies', topology)),
+    speed: 30,
+  });
   const aws = new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: region.endpoint, credentials: CREDENTIALS });
   try {
     await region.world.ready(60_000);
     const registry = defaultRegistry();
-    await use((text) => parseExperiment(text, join(ROOT, 'experiments', 'inline.yaml'), { registry, env: {}, simOutputs: region.outputs() }), aws, region.endpoint);
+    await use(
+      (text) => parseExperiment(text, join(ROOT, 'experiments', 'inline.yaml'), { registry, env: {}, simOutputs: region.outputs() }),
+      aws,
+      region.endpoint,
+    );
   } finally {
     await aws.destroy();
     await region.stop();
@@ -49,25 +59,38 @@ describe('gameday plan', () => {
   it('lists exactly what an AZ outage would touch, with the guards, using read-only calls only (the sim’s request log)', async () => {
     await onRegion('web-and-database.yaml', async (load, aws, endpoint) => {
       const before = (await requestLog(endpoint)).length;
-      const loaded = load((await readFile(join(ROOT, 'experiments', 'az-outage.yaml'), 'utf8')).replace('topologies/', `${join(ROOT, 'experiments', 'topologies')}/`));
+      const loaded = load(
+        (await readFile(join(ROOT, 'experiments', 'az-outage.yaml'), 'utf8')).replace('topologies/', `${join(ROOT, 'experiments', 'topologies')}/`),
+      );
       const { plan, calls } = await makePlan(loaded, aws, 1);
       const requests = (await requestLog(endpoint)).slice(before);
       assert.ok(requests.length > 0);
-      assert.deepEqual(requests.filter((r) => MUTATING.test(r.action)).map((r) => r.action), [], 'no mutating call reached the region');
+      assert.deepEqual(
+        requests.filter((r) => MUTATING.test(r.action)).map((r) => r.action),
+        [],
+        'no mutating call reached the region',
+      );
       assert.equal(calls.filter((c) => c.mutating).length, 0);
       assert.equal(plan.refusal, null);
       const [fault] = plan.faults;
       const types = fault?.resources.map((r) => r.type).sort();
       assert.deepEqual(types, ['aws:ec2:instance', 'aws:rds:cluster', 'aws:rds:db']);
-      assert.ok(fault?.resources.every((r) => r.type !== 'aws:ec2:instance' || (r.attributes as { Placement?: { AvailabilityZone?: string } }).Placement?.AvailabilityZone === 'us-east-1a'));
-      assert.deepEqual(plan.guards.map((g) => [g.guard, g.status]), [
-        ['account', 'passed'],
-        ['region', 'passed'],
-        ['max-targets', 'passed'],
-        ['max-zones', 'passed'],
-        ['max-group-percent', 'passed'],
-        ['last-healthy', 'passed'],
-      ]);
+      assert.ok(
+        fault?.resources.every(
+          (r) => r.type !== 'aws:ec2:instance' || (r.attributes as { Placement?: { AvailabilityZone?: string } }).Placement?.AvailabilityZone === 'us-east-1a',
+        ),
+      );
+      assert.deepEqual(
+        plan.guards.map((g) => [g.guard, g.status]),
+        [
+          ['account', 'passed'],
+          ['region', 'passed'],
+          ['max-targets', 'passed'],
+          ['max-zones', 'passed'],
+          ['max-group-percent', 'passed'],
+          ['last-healthy', 'passed'],
+        ],
+      );
     });
   });
 });
@@ -75,27 +98,51 @@ describe('gameday plan', () => {
 describe('safety guards', () => {
   it('refuse a run whose credentials are of another account, naming both, and change nothing', async () => {
     await onRegion(undefined, async (load, aws, endpoint) => {
-      const loaded = load(experiment(TERMINATE('COUNT(1)')).replace('environment: { type: sim, speed: 30 }', 'environment: { type: sim, speed: 30, allowedAccountIds: ["111122223333"] }'));
+      const loaded = load(
+        experiment(TERMINATE('COUNT(1)')).replace(
+          'environment: { type: sim, speed: 30 }',
+          'environment: { type: sim, speed: 30, allowedAccountIds: ["111122223333"] }',
+        ),
+      );
       const before = (await requestLog(endpoint)).length;
       const journal = await runExperiment(loaded, { registry: defaultRegistry(), aws });
       assert.equal(journal.verdict.status, 'refused');
       assert.equal(journal.verdict.exitCode, 5);
-      assert.match(journal.verdict.reason, /account 123456789012 as arn:aws:iam::123456789012:user\/gameday-sim, which is not in allowedAccountIds \(111122223333\)/);
+      assert.match(
+        journal.verdict.reason,
+        /account 123456789012 as arn:aws:iam::123456789012:user\/gameday-sim, which is not in allowedAccountIds \(111122223333\)/,
+      );
       assert.deepEqual(journal.activities, []);
-      assert.deepEqual((await requestLog(endpoint)).slice(before).filter((r) => MUTATING.test(r.action)), []);
+      assert.deepEqual(
+        (await requestLog(endpoint)).slice(before).filter((r) => MUTATING.test(r.action)),
+        [],
+      );
     });
   });
 
   it('refuse a region outside safety.allowedRegions, and caps on targets, zones and a group’s last healthy instance', async () => {
     await onRegion(undefined, async (load, aws) => {
-      const refusal = async (fault: string, safety: string): Promise<string> => (await makePlan(load(experiment(fault, `safety: ${safety}`)), aws, 7)).plan.refusal?.message ?? 'not refused';
-      assert.match(await refusal(TERMINATE('COUNT(1)'), '{ allowedRegions: [eu-west-1] }'), /the region is us-east-1, which is not in safety.allowedRegions \(eu-west-1\)/);
+      const refusal = async (fault: string, safety: string): Promise<string> =>
+        (await makePlan(load(experiment(fault, `safety: ${safety}`)), aws, 7)).plan.refusal?.message ?? 'not refused';
+      assert.match(
+        await refusal(TERMINATE('COUNT(1)'), '{ allowedRegions: [eu-west-1] }'),
+        /the region is us-east-1, which is not in safety.allowedRegions \(eu-west-1\)/,
+      );
       assert.match(await refusal(TERMINATE('COUNT(2)'), '{ maxTargets: 1, maxZones: 3 }'), /would touch 2 resources, more than safety.maxTargets \(1\)/);
-      assert.match(await refusal(TERMINATE('COUNT(2)'), '{ maxTargetsPerFault: 1, maxZones: 3 }'), /fault 'kill' would touch 2 resources, more than safety.maxTargetsPerFault \(1\)/);
+      assert.match(
+        await refusal(TERMINATE('COUNT(2)'), '{ maxTargetsPerFault: 1, maxZones: 3 }'),
+        /fault 'kill' would touch 2 resources, more than safety.maxTargetsPerFault \(1\)/,
+      );
       // One instance per zone: two instances are two zones, more than the default of one.
-      assert.match(await refusal(TERMINATE('COUNT(2)'), '{}'), /would touch 2 Availability Zones \(us-east-1\w, us-east-1\w\), more than safety.maxZones \(1\)/);
+      assert.match(
+        await refusal(TERMINATE('COUNT(2)'), '{}'),
+        /would touch 2 Availability Zones \(us-east-1\w, us-east-1\w\), more than safety.maxZones \(1\)/,
+      );
       assert.match(await refusal(TERMINATE('ALL'), '{ maxZones: 3 }'), /every healthy instance of group web-asg \(3\); set safety.allowLastHealthy/);
-      assert.match(await refusal(TERMINATE('COUNT(2)'), '{ maxZones: 3, maxGroupPercent: 50 }'), /2 of 3 instances of group web-asg \(67%\), more than safety.maxGroupPercent \(50%\)/);
+      assert.match(
+        await refusal(TERMINATE('COUNT(2)'), '{ maxZones: 3, maxGroupPercent: 50 }'),
+        /2 of 3 instances of group web-asg \(67%\), more than safety.maxGroupPercent \(50%\)/,
+      );
       assert.equal(await refusal(TERMINATE('ALL'), '{ maxZones: 3, allowLastHealthy: true }'), 'not refused');
     });
   });
@@ -106,7 +153,12 @@ describe('safety guards', () => {
       const fault = `  - name: kill
     action: aws.ec2.terminate-instances
     targets: { tags: { "aws:autoscaling:groupName": secondary-asg }, selection: ALL }`;
-      const loaded = load(experiment(fault, 'safety: { requireTags: { "gameday:allowed": "true" }, maxZones: 3, allowLastHealthy: true }').replace('alb.web-alb.url', 'alb.primary.url'));
+      const loaded = load(
+        experiment(fault, 'safety: { requireTags: { "gameday:allowed": "true" }, maxZones: 3, allowLastHealthy: true }').replace(
+          'alb.web-alb.url',
+          'alb.primary.url',
+        ),
+      );
       const { plan } = await makePlan(loaded, aws, 1);
       assert.deepEqual(plan.faults[0]?.resources, []);
       assert.equal(plan.faults[0]?.withoutOptIn, 2);

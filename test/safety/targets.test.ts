@@ -31,7 +31,10 @@ describe('target matching', () => {
   it('follows filter paths through lists, as FIS does', () => {
     const sel = { mode: 'ALL' } as const;
     assert.equal(matchesTarget(instance, { filters: [{ path: 'SecurityGroups.GroupId', values: ['sg-2'] }], selection: sel }), true);
-    assert.equal(matchesTarget(instance, { filters: [{ path: 'NetworkInterfaces.PrivateIpAddresses.PrivateIpAddress', values: ['10.0.0.5'] }], selection: sel }), true);
+    assert.equal(
+      matchesTarget(instance, { filters: [{ path: 'NetworkInterfaces.PrivateIpAddresses.PrivateIpAddress', values: ['10.0.0.5'] }], selection: sel }),
+      true,
+    );
     assert.equal(matchesTarget(instance, { filters: [{ path: 'SecurityGroups.GroupId', values: ['sg-9'] }], selection: sel }), false);
     assert.equal(matchesTarget(instance, { filters: [{ path: 'No.Such.Path', values: ['x'] }], selection: sel }), false);
   });

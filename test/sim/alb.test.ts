@@ -46,7 +46,10 @@ describe('the ALB listener', () => {
     try {
       const ids = (await allInstances(sim.ec2)).map((i) => i.InstanceId ?? '').sort();
       const results = await hits(sim, 30);
-      assert.ok(results.every((r) => r.status === 200), JSON.stringify(results.filter((r) => r.status !== 200)));
+      assert.ok(
+        results.every((r) => r.status === 200),
+        JSON.stringify(results.filter((r) => r.status !== 200)),
+      );
       const counts = tally(results);
       assert.deepEqual([...counts.keys()].sort(), ids, 'every instance answered, and only instances');
       assert.deepEqual([...counts.values()], [10, 10, 10]);
@@ -70,7 +73,8 @@ describe('the ALB listener', () => {
         for (const i of g.Instances ?? []) perZone.set(i.AvailabilityZone ?? '', (perZone.get(i.AvailabilityZone ?? '') ?? 0) + 1);
         assert.deepEqual([...perZone.values()].sort(), [1, 1, 2], 'two instances in one zone, one in each other');
       }
-      const zoneOf = async (sim: Sim): Promise<Map<string, string>> => new Map((await allInstances(sim.ec2)).map((i) => [i.InstanceId ?? '', i.Placement?.AvailabilityZone ?? '']));
+      const zoneOf = async (sim: Sim): Promise<Map<string, string>> =>
+        new Map((await allInstances(sim.ec2)).map((i) => [i.InstanceId ?? '', i.Placement?.AvailabilityZone ?? '']));
       const N = 120;
       const onCounts = tally(await hits(on, N));
       const offCounts = tally(await hits(off, N));
@@ -115,9 +119,15 @@ describe('the ALB listener', () => {
       assert.ok(!results.some((r) => servedBy(r) === id));
       // Its target still looks healthy to ELBv2 right now: the checks have not failed twice yet.
       assert.equal((await targetHealth(sim.elb, sim.outputs['tg.web-tg.arn'] ?? '')).find((t) => t.Target?.Id === id)?.TargetHealth?.State, 'healthy');
-      await waitFor('the dead target to be unhealthy', async () => (await targetHealth(sim.elb, sim.outputs['tg.web-tg.arn'] ?? '')).find((t) => t.Target?.Id === id)?.TargetHealth?.State === 'unhealthy');
+      await waitFor(
+        'the dead target to be unhealthy',
+        async () => (await targetHealth(sim.elb, sim.outputs['tg.web-tg.arn'] ?? '')).find((t) => t.Target?.Id === id)?.TargetHealth?.State === 'unhealthy',
+      );
       const after = await hits(sim, 12);
-      assert.ok(after.every((r) => r.status === 200), JSON.stringify(after.filter((r) => r.status !== 200)));
+      assert.ok(
+        after.every((r) => r.status === 200),
+        JSON.stringify(after.filter((r) => r.status !== 200)),
+      );
       assert.equal(tally(after).size, 2);
       assert.ok(!after.some((r) => servedBy(r) === id));
       const capacity = (await truth(sim.endpoint)).filter((e) => e.kind === 'alb-capacity').map((e) => e.to);
@@ -148,11 +158,11 @@ describe('the ALB listener', () => {
         assert.match(t.TargetHealth?.Description ?? '', /\[404\]/);
       }
       const results = await hits(sim, 30);
-      assert.ok(results.every((r) => r.status === 200), JSON.stringify(results.filter((r) => r.status !== 200)));
-      assert.deepEqual(
-        [...tally(results).keys()].sort(),
-        targets.map((t) => t.Target?.Id).sort(),
+      assert.ok(
+        results.every((r) => r.status === 200),
+        JSON.stringify(results.filter((r) => r.status !== 200)),
       );
+      assert.deepEqual([...tally(results).keys()].sort(), targets.map((t) => t.Target?.Id).sort());
       const capacity = (await truth(sim.endpoint)).filter((e) => e.kind === 'alb-capacity').map((e) => e.to);
       assert.deepEqual(capacity, ['0'], 'no target was ever healthy');
       const health = (await (await fetch(`${sim.endpoint}/_sim/health`)).json()) as { ready: boolean };
@@ -175,7 +185,10 @@ describe('the ALB listener', () => {
       assert.equal(empty.status, 503);
       assert.match(empty.body ?? '', /503 Service Temporarily Unavailable/);
       await sim.asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 1 }));
-      const id = await waitFor('a healthy target', async () => (await targetHealth(sim.elb, sim.outputs['tg.web-tg.arn'] ?? '')).find((t) => t.TargetHealth?.State === 'healthy')?.Target?.Id);
+      const id = await waitFor(
+        'a healthy target',
+        async () => (await targetHealth(sim.elb, sim.outputs['tg.web-tg.arn'] ?? '')).find((t) => t.TargetHealth?.State === 'healthy')?.Target?.Id,
+      );
       assert.equal(servedBy(await httpGet(albUrl(sim))), id);
       // Scaling back to zero drains the only target: no routable target, 503 again.
       await sim.asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 0 }));

@@ -26,7 +26,8 @@ const elastic = referenceWith((t) => {
 
 function zoneCounts(g: AutoScalingGroup, states = ['Pending', 'InService']): number[] {
   const counts = new Map<string, number>(ZONES.map((z) => [z, 0]));
-  for (const i of g.Instances ?? []) if (states.includes(i.LifecycleState ?? '')) counts.set(i.AvailabilityZone ?? '', (counts.get(i.AvailabilityZone ?? '') ?? 0) + 1);
+  for (const i of g.Instances ?? [])
+    if (states.includes(i.LifecycleState ?? '')) counts.set(i.AvailabilityZone ?? '', (counts.get(i.AvailabilityZone ?? '') ?? 0) + 1);
   return [...counts.values()];
 }
 
@@ -39,7 +40,12 @@ async function activities(sim: Sim): Promise<Activity[]> {
 }
 
 /** Polls the group, remembering every lifecycle state each instance was seen in, until `done` holds. */
-async function watchGroup(sim: Sim, what: string, done: (g: AutoScalingGroup) => boolean, timeoutMs = 10_000): Promise<{ group: AutoScalingGroup; seen: Map<string, Set<string>> }> {
+async function watchGroup(
+  sim: Sim,
+  what: string,
+  done: (g: AutoScalingGroup) => boolean,
+  timeoutMs = 10_000,
+): Promise<{ group: AutoScalingGroup; seen: Map<string, Set<string>> }> {
   const seen = new Map<string, Set<string>>();
   const g = await waitFor(
     what,
@@ -158,7 +164,12 @@ describe('Auto Scaling replacement', () => {
         assert.ok(a?.StartTime instanceof Date && a.EndTime instanceof Date && a.EndTime >= a.StartTime);
       }
       // The replacement serves behind the load balancer.
-      await waitFor('the replacement target to be healthy', async () => (await targetHealth(sim.elb, sim.outputs['tg.web-tg.arn'] ?? '')).find((t) => t.Target?.Id === replacement.InstanceId)?.TargetHealth?.State === 'healthy');
+      await waitFor(
+        'the replacement target to be healthy',
+        async () =>
+          (await targetHealth(sim.elb, sim.outputs['tg.web-tg.arn'] ?? '')).find((t) => t.Target?.Id === replacement.InstanceId)?.TargetHealth?.State ===
+          'healthy',
+      );
     } finally {
       await sim.close();
     }
@@ -174,7 +185,12 @@ describe('Auto Scaling replacement', () => {
       const victim = before.Instances?.[0]?.InstanceId ?? '';
       // A reboot that never ends: the instance stays `running` for EC2, but its workload does not answer.
       await sim.ec2.send(new RebootInstancesCommand({ InstanceIds: [victim] }));
-      const { group: after, seen } = await watchGroup(sim, 'the unhealthy instance to be replaced', (g) => !(g.Instances ?? []).some((i) => i.InstanceId === victim) && inService(g).length === 3, 15_000);
+      const { group: after, seen } = await watchGroup(
+        sim,
+        'the unhealthy instance to be replaced',
+        (g) => !(g.Instances ?? []).some((i) => i.InstanceId === victim) && inService(g).length === 3,
+        15_000,
+      );
       assert.ok(seen.get(victim)?.has('Terminating'));
       assert.deepEqual(zoneCounts(after), [1, 1, 1]);
       const acts = await activities(sim);
@@ -192,7 +208,11 @@ describe('Auto Scaling replacement', () => {
       const victim = before.Instances?.[1];
       assert.ok(victim?.InstanceId !== undefined);
       await sim.asg.send(new SetInstanceHealthCommand({ InstanceId: victim.InstanceId, HealthStatus: 'Unhealthy' }));
-      const { group: after, seen } = await watchGroup(sim, 'the instance marked unhealthy to be replaced', (g) => !(g.Instances ?? []).some((i) => i.InstanceId === victim.InstanceId) && inService(g).length === 3);
+      const { group: after, seen } = await watchGroup(
+        sim,
+        'the instance marked unhealthy to be replaced',
+        (g) => !(g.Instances ?? []).some((i) => i.InstanceId === victim.InstanceId) && inService(g).length === 3,
+      );
       assert.ok(seen.get(victim.InstanceId)?.has('Terminating'));
       const replacement = (after.Instances ?? []).find((i) => !(before.Instances ?? []).some((b) => b.InstanceId === i.InstanceId));
       assert.equal(replacement?.AvailabilityZone, victim.AvailabilityZone);
@@ -255,7 +275,8 @@ describe('Auto Scaling capacity', () => {
       for (const zone of ['us-east-1b', 'us-east-1c']) {
         const victim = g.Instances?.find((i) => i.AvailabilityZone === zone)?.InstanceId ?? '';
         await sim.asg.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: victim, ShouldDecrementDesiredCapacity: false }));
-        g = (await watchGroup(sim, `the ${zone} replacement`, (x) => !(x.Instances ?? []).some((i) => i.InstanceId === victim) && inService(x).length === 6)).group;
+        g = (await watchGroup(sim, `the ${zone} replacement`, (x) => !(x.Instances ?? []).some((i) => i.InstanceId === victim) && inService(x).length === 6))
+          .group;
         assert.deepEqual(zoneCounts(g), [2, 2, 2]);
       }
       await sim.asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 3 }));
@@ -282,7 +303,11 @@ describe('Auto Scaling capacity', () => {
       assert.equal(right.DesiredCapacity, 3);
       assert.equal(right.Instances?.find((i) => i.InstanceId === victim.InstanceId)?.LifecycleState, 'Terminating');
       assert.equal((await instance(sim.ec2, victim.InstanceId)).State?.Name, 'shutting-down');
-      const { group: after, seen } = await watchGroup(sim, 'a replacement', (g) => !(g.Instances ?? []).some((i) => i.InstanceId === victim.InstanceId) && inService(g).length === 3);
+      const { group: after, seen } = await watchGroup(
+        sim,
+        'a replacement',
+        (g) => !(g.Instances ?? []).some((i) => i.InstanceId === victim.InstanceId) && inService(g).length === 3,
+      );
       const replacement = (after.Instances ?? []).find((i) => !(before.Instances ?? []).some((b) => b.InstanceId === i.InstanceId));
       assert.ok(replacement?.InstanceId !== undefined);
       assert.ok(seen.get(replacement.InstanceId)?.has('Pending'));
@@ -342,8 +367,16 @@ describe('Auto Scaling capacity', () => {
         ['unknown group', sim.asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'nope', DesiredCapacity: 3 })), /nope/],
         ['above max', sim.asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 7 })), /above max value 6/],
         ['below min', sim.asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 2 })), /below min value 3/],
-        ['terminate unknown', sim.asg.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: 'i-0123456789abcdef0', ShouldDecrementDesiredCapacity: false })), /i-0123456789abcdef0/],
-        ['health of unknown', sim.asg.send(new SetInstanceHealthCommand({ InstanceId: 'i-0123456789abcdef0', HealthStatus: 'Unhealthy' })), /i-0123456789abcdef0/],
+        [
+          'terminate unknown',
+          sim.asg.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: 'i-0123456789abcdef0', ShouldDecrementDesiredCapacity: false })),
+          /i-0123456789abcdef0/,
+        ],
+        [
+          'health of unknown',
+          sim.asg.send(new SetInstanceHealthCommand({ InstanceId: 'i-0123456789abcdef0', HealthStatus: 'Unhealthy' })),
+          /i-0123456789abcdef0/,
+        ],
       ];
       for (const [label, call, message] of cases) {
         const e = await sdkError(call);

@@ -19,7 +19,9 @@ const TEMPLATE = join(ROOT, 'infra', 'reference-architecture.yaml');
 type Doc = Record<string, unknown>;
 type Res = { Type: string; Properties: Record<string, unknown>; Condition?: string; UpdatePolicy?: Record<string, unknown> };
 
-async function referenceTemplate(): Promise<{ Parameters: Record<string, { Default?: unknown }>; Resources: Record<string, Res>; Outputs: Record<string, { Value: unknown }> } & Doc> {
+async function referenceTemplate(): Promise<
+  { Parameters: Record<string, { Default?: unknown }>; Resources: Record<string, Res>; Outputs: Record<string, { Value: unknown }> } & Doc
+> {
   return parseTemplateYaml(await readFile(TEMPLATE, 'utf8')) as never;
 }
 
@@ -52,9 +54,15 @@ function smallTemplate(edit: (t: { Parameters: Doc; Resources: Record<string, Re
     Conditions: { IsB: { 'Fn::Equals': [{ Ref: 'Mode' }, 'b'] } },
     Resources: {
       Lt: { Type: 'AWS::EC2::LaunchTemplate', Properties: { LaunchTemplateData: { InstanceType: 't3.small', ImageId: 'ami-0123456789abcdef0' } } },
-      Tg: { Type: 'AWS::ElasticLoadBalancingV2::TargetGroup', Properties: { Port: 9000, Protocol: 'HTTP', HealthCheckPath: '/ping', Matcher: { HttpCode: '200-299' } } },
+      Tg: {
+        Type: 'AWS::ElasticLoadBalancingV2::TargetGroup',
+        Properties: { Port: 9000, Protocol: 'HTTP', HealthCheckPath: '/ping', Matcher: { HttpCode: '200-299' } },
+      },
       Lb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', Properties: { Name: 'shop-alb' } },
-      Listener: { Type: 'AWS::ElasticLoadBalancingV2::Listener', Properties: { LoadBalancerArn: { Ref: 'Lb' }, Port: 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: { Ref: 'Tg' } }] } },
+      Listener: {
+        Type: 'AWS::ElasticLoadBalancingV2::Listener',
+        Properties: { LoadBalancerArn: { Ref: 'Lb' }, Port: 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: { Ref: 'Tg' } }] },
+      },
       WebAsg: {
         Type: 'AWS::AutoScaling::AutoScalingGroup',
         Properties: {
@@ -89,7 +97,10 @@ describe('infra/reference-architecture.yaml', () => {
     const subnets = types('AWS::EC2::Subnet');
     assert.equal(subnets.length, 6);
     // Three zones, by Fn::Select over Fn::GetAZs.
-    assert.deepEqual([...new Set(subnets.map(([, r]) => JSON.stringify(r.Properties.AvailabilityZone)))].sort(), [0, 1, 2].map((i) => JSON.stringify({ 'Fn::Select': [i, { 'Fn::GetAZs': '' }] })));
+    assert.deepEqual(
+      [...new Set(subnets.map(([, r]) => JSON.stringify(r.Properties.AvailabilityZone)))].sort(),
+      [0, 1, 2].map((i) => JSON.stringify({ 'Fn::Select': [i, { 'Fn::GetAZs': '' }] })),
+    );
     const [[, asg] = ['', undefined as never]] = types('AWS::AutoScaling::AutoScalingGroup');
     assert.deepEqual(asg.Properties.MinSize, { Ref: 'MinSize' });
     assert.equal(t.Parameters.MinSize?.Default, 3);
@@ -107,11 +118,28 @@ describe('infra/reference-architecture.yaml', () => {
     const [[, db] = ['', undefined as never]] = types('AWS::RDS::DBInstance');
     assert.equal(db.Properties.Engine, 'postgres');
     assert.equal(db.Properties.MultiAZ, true);
-    assert.deepEqual(types('AWS::Route53::RecordSet').map(([, r]) => r.Properties.Failover).sort(), ['PRIMARY', 'SECONDARY']);
+    assert.deepEqual(
+      types('AWS::Route53::RecordSet')
+        .map(([, r]) => r.Properties.Failover)
+        .sort(),
+      ['PRIMARY', 'SECONDARY'],
+    );
     assert.equal(types('AWS::Route53::HealthCheck').length, 2);
     const [[, alarm] = ['', undefined as never]] = types('AWS::CloudWatch::Alarm');
     assert.equal(alarm.Properties.MetricName, 'HealthyHostCount');
-    for (const key of ['WebAsgName', 'WebTargetGroupArn', 'LoadBalancerDNSName', 'DBInstanceIdentifier', 'DBEndpointAddress', 'DBEndpointPort', 'PrimaryHealthCheckId', 'SecondaryHealthCheckId', 'HostedZoneId', 'RecordName', 'HealthyHostsAlarmName']) {
+    for (const key of [
+      'WebAsgName',
+      'WebTargetGroupArn',
+      'LoadBalancerDNSName',
+      'DBInstanceIdentifier',
+      'DBEndpointAddress',
+      'DBEndpointPort',
+      'PrimaryHealthCheckId',
+      'SecondaryHealthCheckId',
+      'HostedZoneId',
+      'RecordName',
+      'HealthyHostsAlarmName',
+    ]) {
       assert.ok(t.Outputs[key] !== undefined, `output ${key}`);
     }
   });
@@ -127,10 +155,19 @@ describe('infra/reference-architecture.yaml', () => {
     assert.equal(asg.tags.Name, 'gd-ref-web');
     assert.equal(t.launchTemplates[0]?.port, 8080);
     assert.equal(t.loadBalancers[0]?.targetGroup.healthCheck.path, '/health');
-    assert.deepEqual(t.databases.map((d) => [d.multiAZ, d.tags['gameday:allowed']]), [[true, 'true']]);
-    assert.deepEqual(t.hostedZones[0]?.records.map((r) => r.failover), ['PRIMARY', 'SECONDARY']);
+    assert.deepEqual(
+      t.databases.map((d) => [d.multiAZ, d.tags['gameday:allowed']]),
+      [[true, 'true']],
+    );
+    assert.deepEqual(
+      t.hostedZones[0]?.records.map((r) => r.failover),
+      ['PRIMARY', 'SECONDARY'],
+    );
     const notes = t.stack?.notes ?? [];
-    assert.ok(notes.some((n) => n.startsWith('AWS::EC2::SecurityGroup (LoadBalancerSecurityGroup, WebSecurityGroup, DatabaseSecurityGroup): accepted, not modelled')), notes.join('\n'));
+    assert.ok(
+      notes.some((n) => n.startsWith('AWS::EC2::SecurityGroup (LoadBalancerSecurityGroup, WebSecurityGroup, DatabaseSecurityGroup): accepted, not modelled')),
+      notes.join('\n'),
+    );
     assert.ok(notes.some((n) => n.startsWith('Resources.WebAutoScalingGroup.UpdatePolicy is not modelled')));
     assert.ok(notes.some((n) => n.startsWith('Resources.SecondaryHealthCheck probes secondary-alb.us-west-2.elb.amazonaws.com, outside this stack')));
     // Every output names something the region offers.
@@ -141,14 +178,24 @@ describe('infra/reference-architecture.yaml', () => {
   });
 
   it('takes parameter overrides, checked against the template, and its conditions follow them', async () => {
-    const t = await loadTopology(TEMPLATE, { stackName: 'gd-ref', parameters: { MinSize: '4', DesiredCapacity: '4', HostedZoneId: 'Z0EXISTING1234', DomainName: 'shop.example.org' } });
+    const t = await loadTopology(TEMPLATE, {
+      stackName: 'gd-ref',
+      parameters: { MinSize: '4', DesiredCapacity: '4', HostedZoneId: 'Z0EXISTING1234', DomainName: 'shop.example.org' },
+    });
     assert.deepEqual([t.autoScalingGroups[0]?.min, t.autoScalingGroups[0]?.desired], [4, 4]);
     // An existing zone (HostedZoneId given): the HostedZone resource is not created, the records go to that zone.
-    assert.deepEqual(t.hostedZones.map((z) => z.name), ['shop.example.org']);
+    assert.deepEqual(
+      t.hostedZones.map((z) => z.name),
+      ['shop.example.org'],
+    );
     assert.equal(t.stack?.outputs.HostedZoneId, 'Z0EXISTING1234');
     await assert.rejects(loadTopology(TEMPLATE, { parameters: { MinSize: '2' } }), { message: "Parameters.MinSize: '2' is below its MinValue 3" });
-    await assert.rejects(loadTopology(TEMPLATE, { parameters: { UpdateStrategy: 'BlueGreen' } }), { message: "Parameters.UpdateStrategy: 'BlueGreen' is not one of its AllowedValues (Rolling, Immutable)" });
-    await assert.rejects(loadTopology(TEMPLATE, { parameters: { Colour: 'red' } }), { message: 'Parameters.Colour: the template has no parameter Colour to override' });
+    await assert.rejects(loadTopology(TEMPLATE, { parameters: { UpdateStrategy: 'BlueGreen' } }), {
+      message: "Parameters.UpdateStrategy: 'BlueGreen' is not one of its AllowedValues (Rolling, Immutable)",
+    });
+    await assert.rejects(loadTopology(TEMPLATE, { parameters: { Colour: 'red' } }), {
+      message: 'Parameters.Colour: the template has no parameter Colour to override',
+    });
   });
 });
 
@@ -164,7 +211,10 @@ describe('intrinsic functions', () => {
   it('Fn::Sub substitutes in both forms, keeps ${!literals}, and resolves Res.Attr through GetAtt', () => {
     const resources = { has: (id: string) => id === 'Db', ref: () => 'db-1', getAtt: (_id: string, attr: string) => `att:${attr}` };
     assert.equal(evaluate({ 'Fn::Sub': '${AWS::StackName}-${Env}-${!Literal}' }, 'p', scope()), 'shop-prod-${Literal}');
-    assert.equal(evaluate({ 'Fn::Sub': ['${Host}:${Db.Endpoint.Port}/${Db}', { Host: { 'Fn::Join': ['.', ['db', { Ref: 'Env' }]] } }] }, 'p', scope({ resources })), 'db.prod:att:Endpoint.Port/db-1');
+    assert.equal(
+      evaluate({ 'Fn::Sub': ['${Host}:${Db.Endpoint.Port}/${Db}', { Host: { 'Fn::Join': ['.', ['db', { Ref: 'Env' }]] } }] }, 'p', scope({ resources })),
+      'db.prod:att:Endpoint.Port/db-1',
+    );
   });
 
   it('Fn::Select, Fn::GetAZs, Fn::Join, Fn::Split, Fn::If, Fn::FindInMap, Fn::Cidr and the condition functions', () => {
@@ -188,7 +238,10 @@ describe('intrinsic functions', () => {
     const att = refusal(smallTemplate((t) => ((t.Resources.WebAsg as Res).Properties.TargetGroupARNs = [{ 'Fn::GetAtt': ['Tgg', 'TargetGroupArn'] }])));
     assert.equal(att, "Resources.WebAsg.Properties.TargetGroupARNs[0]: Fn::GetAtt names 'Tgg', which is not a resource of the template");
     const attr = refusal(smallTemplate((t) => (t.Outputs.Dns = { Value: { 'Fn::GetAtt': ['Lb', 'DnsName'] } })));
-    assert.equal(attr, "Outputs.Dns.Value: Fn::GetAtt asks Lb (AWS::ElasticLoadBalancingV2::LoadBalancer) for 'DnsName', an attribute the simulated region does not know");
+    assert.equal(
+      attr,
+      "Outputs.Dns.Value: Fn::GetAtt asks Lb (AWS::ElasticLoadBalancingV2::LoadBalancer) for 'DnsName', an attribute the simulated region does not know",
+    );
     const select = refusal(smallTemplate((t) => ((t.Resources.WebAsg as Res).Properties.MinSize = { 'Fn::Select': [7, { 'Fn::GetAZs': '' }] })));
     assert.equal(select, 'Resources.WebAsg.Properties.MinSize: Fn::Select asks for item 7 of a list of 6');
     const condition = refusal(smallTemplate((t) => ((t.Resources.WebAsg as Res).Properties.MaxSize = { 'Fn::If': ['IsC', 1, 2] })));
@@ -215,20 +268,30 @@ describe('translating a template', () => {
   it('maps the modelled types onto the topology, following Ref and Fn::GetAtt between resources', () => {
     const { topology, notes } = translateTemplate(smallTemplate(), { stackName: 'shop', parameters: { Mode: 'b' } });
     const t = parseTopology(topology, 'small template');
-    assert.deepEqual(t.launchTemplates.map((l) => [l.instanceType, l.imageId, l.port]), [['t3.small', 'ami-0123456789abcdef0', 9000]]);
+    assert.deepEqual(
+      t.launchTemplates.map((l) => [l.instanceType, l.imageId, l.port]),
+      [['t3.small', 'ami-0123456789abcdef0', 9000]],
+    );
     assert.equal(t.loadBalancers[0]?.name, 'shop-alb');
     assert.equal(t.loadBalancers[0]?.targetGroup.healthCheck.matcher, '200-299');
     const [asg] = t.autoScalingGroups;
     assert.deepEqual([asg?.min, asg?.max, asg?.launchTemplate, asg?.targetGroups], [3, 9, t.launchTemplates[0]?.name, [t.loadBalancers[0]?.targetGroup.name]]);
     assert.match(asg?.name ?? '', /^shop-WebAsg-[0-9A-F]{6}$/);
-    assert.deepEqual(t.stack?.outputs, { Group: asg?.name, Arn: `tg=\${sim:tg.${t.loadBalancers[0]?.targetGroup.name}.arn} literal=$\${Keep}`, 'Lb.url': '${sim:alb.shop-alb.url}' });
+    assert.deepEqual(t.stack?.outputs, {
+      Group: asg?.name,
+      Arn: `tg=\${sim:tg.${t.loadBalancers[0]?.targetGroup.name}.arn} literal=$\${Keep}`,
+      'Lb.url': '${sim:alb.shop-alb.url}',
+    });
     assert.equal(placeholderOutputs(t)['stack.Arn'], `tg=${placeholderOutputs(t)[`tg.${t.loadBalancers[0]?.targetGroup.name}.arn`]} literal=\${Keep}`);
     assert.ok(notes.some((n) => n.startsWith('Resources.Listener: port 80 is served on a free loopback port')));
   });
 
   it('refuses a load balancer that forwards to nothing, and accepts unmodelled types with a note', () => {
     const lonely = refusal(smallTemplate((t) => delete t.Resources.Listener));
-    assert.equal(lonely, 'Resources.Lb: the simulated region needs every load balancer to forward to a target group through a listener (AWS::ElasticLoadBalancingV2::Listener)');
+    assert.equal(
+      lonely,
+      'Resources.Lb: the simulated region needs every load balancer to forward to a target group through a listener (AWS::ElasticLoadBalancingV2::Listener)',
+    );
     const { notes } = translateTemplate(
       smallTemplate((t) => (t.Resources.Role = { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: {} } })),
       { stackName: 'shop' },
@@ -244,8 +307,13 @@ describe('translating a template', () => {
   it('names the template file when loading fails', async () => {
     const tmp = await tempDir();
     try {
-      const file = await tmp.write('bad-stack.yaml', 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Lt:\n    Type: AWS::EC2::LaunchTemplate\n    Properties:\n      LaunchTemplateData:\n        InstanceType: !FindInMap [Types, !Ref Env, Web]\n');
-      await assert.rejects(loadTopology(file), { message: "Resources.Lt.Properties.LaunchTemplateData.InstanceType: Ref names 'Env', which is neither a parameter nor a resource of the template" });
+      const file = await tmp.write(
+        'bad-stack.yaml',
+        'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Lt:\n    Type: AWS::EC2::LaunchTemplate\n    Properties:\n      LaunchTemplateData:\n        InstanceType: !FindInMap [Types, !Ref Env, Web]\n',
+      );
+      await assert.rejects(loadTopology(file), {
+        message: "Resources.Lt.Properties.LaunchTemplateData.InstanceType: Ref names 'Env', which is neither a parameter nor a resource of the template",
+      });
     } finally {
       await tmp.cleanup();
     }
@@ -275,7 +343,21 @@ describe('a simulated region built from infra/reference-architecture.yaml', () =
   });
 
   it('offers every output of the stack as stack.<OutputKey>, naming real resources', () => {
-    for (const key of ['WebAsgName', 'WebTargetGroupArn', 'LoadBalancerArn', 'LoadBalancerDNSName', 'DBInstanceIdentifier', 'DBEndpointAddress', 'DBEndpointPort', 'PrimaryHealthCheckId', 'SecondaryHealthCheckId', 'HostedZoneId', 'RecordName', 'HealthyHostsAlarmName', 'WebLoadBalancer.url']) {
+    for (const key of [
+      'WebAsgName',
+      'WebTargetGroupArn',
+      'LoadBalancerArn',
+      'LoadBalancerDNSName',
+      'DBInstanceIdentifier',
+      'DBEndpointAddress',
+      'DBEndpointPort',
+      'PrimaryHealthCheckId',
+      'SecondaryHealthCheckId',
+      'HostedZoneId',
+      'RecordName',
+      'HealthyHostsAlarmName',
+      'WebLoadBalancer.url',
+    ]) {
       const value = out[`stack.${key}`];
       assert.ok(value !== undefined && value !== '' && !value.includes('${'), `stack.${key} = ${String(value)}`);
     }
@@ -284,7 +366,9 @@ describe('a simulated region built from infra/reference-architecture.yaml', () =
   });
 
   it('has the Auto Scaling group the output names: MinSize 3, ELB health checks, tagged for gameday, in three zones', async () => {
-    const { AutoScalingGroups: [group] = [] } = await sim.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [out['stack.WebAsgName'] as string] }));
+    const { AutoScalingGroups: [group] = [] } = await sim.asg.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [out['stack.WebAsgName'] as string] }),
+    );
     assert.ok(group !== undefined);
     assert.equal(group.MinSize, 3);
     assert.equal(group.HealthCheckType, 'ELB');
@@ -298,7 +382,10 @@ describe('a simulated region built from infra/reference-architecture.yaml', () =
   it('has the target group and the internet-facing ALB the outputs name, with the template health check', async () => {
     const { TargetGroups: [tg] = [] } = await sim.elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [out['stack.WebTargetGroupArn'] as string] }));
     assert.ok(tg !== undefined);
-    assert.deepEqual([tg.HealthCheckPath, tg.HealthCheckIntervalSeconds, tg.HealthyThresholdCount, tg.UnhealthyThresholdCount, tg.Matcher?.HttpCode], ['/health', 10, 3, 2, '200']);
+    assert.deepEqual(
+      [tg.HealthCheckPath, tg.HealthCheckIntervalSeconds, tg.HealthyThresholdCount, tg.UnhealthyThresholdCount, tg.Matcher?.HttpCode],
+      ['/health', 10, 3, 2, '200'],
+    );
     const health = await sim.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg.TargetGroupArn }));
     assert.equal(health.TargetHealthDescriptions?.filter((d) => d.TargetHealth?.State === 'healthy').length, 3);
     const { LoadBalancers: [lb] = [] } = await sim.elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [out['stack.LoadBalancerArn'] as string] }));

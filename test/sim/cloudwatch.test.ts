@@ -11,7 +11,14 @@ describe('simulated CloudWatch alarms through the SDK', () => {
     const topology = referenceWith((t) => {
       t.alarms = [
         { name: 'web-healthy-hosts', loadBalancer: 'web-alb', metric: 'HealthyHostCount', threshold: 3, comparison: 'LessThanThreshold', period: '10s' },
-        { name: 'web-5xx', loadBalancer: 'web-alb', metric: 'HTTPCode_ELB_5XX_Count', threshold: 1, comparison: 'GreaterThanOrEqualToThreshold', period: '60s' },
+        {
+          name: 'web-5xx',
+          loadBalancer: 'web-alb',
+          metric: 'HTTPCode_ELB_5XX_Count',
+          threshold: 1,
+          comparison: 'GreaterThanOrEqualToThreshold',
+          period: '60s',
+        },
       ];
     });
     const sim = await startSim({ topology, speed: SPEED });
@@ -22,13 +29,18 @@ describe('simulated CloudWatch alarms through the SDK', () => {
       return out.MetricAlarms?.[0] ?? {};
     };
     try {
-      const healthy = await waitFor('the host alarm to be OK', async () => ((await alarm('web-healthy-hosts')).StateValue === 'OK' ? true : undefined), { timeoutMs: 10_000 });
+      const healthy = await waitFor('the host alarm to be OK', async () => ((await alarm('web-healthy-hosts')).StateValue === 'OK' ? true : undefined), {
+        timeoutMs: 10_000,
+      });
       assert.ok(healthy);
       const described = await alarm('web-healthy-hosts');
       assert.equal(described.Namespace, 'AWS/ApplicationELB');
       assert.equal(described.MetricName, 'HealthyHostCount');
       assert.equal(described.ComparisonOperator, 'LessThanThreshold');
-      assert.deepEqual(described.Dimensions?.map((d) => d.Name), ['TargetGroup', 'LoadBalancer']);
+      assert.deepEqual(
+        described.Dimensions?.map((d) => d.Name),
+        ['TargetGroup', 'LoadBalancer'],
+      );
       assert.ok(described.StateUpdatedTimestamp instanceof Date);
       assert.equal((await cw.send(new DescribeAlarmsCommand({ StateValue: 'ALARM' }))).MetricAlarms?.length, 0);
 
@@ -37,18 +49,27 @@ describe('simulated CloudWatch alarms through the SDK', () => {
       const forced = await alarm('web-healthy-hosts');
       assert.equal(forced.StateValue, 'ALARM');
       assert.equal(forced.StateReason, 'testing the stop condition');
-      await waitFor('the next evaluation to set it OK again', async () => ((await alarm('web-healthy-hosts')).StateValue === 'OK' ? true : undefined), { timeoutMs: 5_000 });
+      await waitFor('the next evaluation to set it OK again', async () => ((await alarm('web-healthy-hosts')).StateValue === 'OK' ? true : undefined), {
+        timeoutMs: 5_000,
+      });
 
       // A real breach: one instance gone leaves two healthy hosts, fewer than three.
       const [victim] = await allInstances(sim.ec2, { Filters: [{ Name: 'instance-state-name', Values: ['running'] }] });
       await sim.ec2.send(new TerminateInstancesCommand({ InstanceIds: [victim?.InstanceId ?? ''] }));
-      const breached = await waitFor('the host alarm to go to ALARM', async () => {
-        const a = await alarm('web-healthy-hosts');
-        return a.StateValue === 'ALARM' ? a : undefined;
-      }, { timeoutMs: 20_000 });
+      const breached = await waitFor(
+        'the host alarm to go to ALARM',
+        async () => {
+          const a = await alarm('web-healthy-hosts');
+          return a.StateValue === 'ALARM' ? a : undefined;
+        },
+        { timeoutMs: 20_000 },
+      );
       assert.match(breached.StateReason ?? '', /Threshold Crossed: 1 datapoint \[2\] were less than the threshold \(3\)/);
 
-      await assert.rejects(cw.send(new SetAlarmStateCommand({ AlarmName: 'nope', StateValue: 'ALARM', StateReason: 'x' })), (e: { name: string }) => e.name === 'ResourceNotFound');
+      await assert.rejects(
+        cw.send(new SetAlarmStateCommand({ AlarmName: 'nope', StateValue: 'ALARM', StateReason: 'x' })),
+        (e: { name: string }) => e.name === 'ResourceNotFound',
+      );
     } finally {
       cw.destroy();
       await sim.close();

@@ -3,7 +3,13 @@ import { Resolver } from 'node:dns/promises';
 import { describe, it } from 'node:test';
 import { performance } from 'node:perf_hooks';
 import { AutoScalingClient, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
-import { ChangeResourceRecordSetsCommand, CreateHealthCheckCommand, CreateHostedZoneCommand, Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  CreateHealthCheckCommand,
+  CreateHostedZoneCommand,
+  Route53Client,
+  UpdateHealthCheckCommand,
+} from '@aws-sdk/client-route-53';
 import type { TruthEvent } from '../../src/sim/ground-truth.js';
 import { SimRegion } from '../../src/sim/server.js';
 import { parseTopology } from '../../src/sim/topology.js';
@@ -16,8 +22,20 @@ const SECONDARY = '127.2.0.1';
 
 /** Two sites, each an ALB on its own loopback address in front of its own ASG, and a hosted zone answering for both. */
 function twoSites(records: Record<string, unknown>[]) {
-  const site = (name: string, address: string) => ({ name, address, targetGroup: { name: `${name}-tg`, healthCheck: { path: '/health', interval: '10s', healthyThreshold: 2 } } });
-  const group = (name: string) => ({ name: `${name}-asg`, launchTemplate: 'lt', min: 0, max: 2, desired: 1, healthCheckType: 'ELB', targetGroups: [`${name}-tg`] });
+  const site = (name: string, address: string) => ({
+    name,
+    address,
+    targetGroup: { name: `${name}-tg`, healthCheck: { path: '/health', interval: '10s', healthyThreshold: 2 } },
+  });
+  const group = (name: string) => ({
+    name: `${name}-asg`,
+    launchTemplate: 'lt',
+    min: 0,
+    max: 2,
+    desired: 1,
+    healthCheckType: 'ELB',
+    targetGroups: [`${name}-tg`],
+  });
   return parseTopology({
     launchTemplates: [{ name: 'lt' }],
     loadBalancers: [site('primary', PRIMARY), site('secondary', SECONDARY)],
@@ -106,8 +124,13 @@ describe('the region’s DNS server answers hosted zones by routing policy and h
       assert.ok(flip !== undefined, `ground truth has the answer change: ${JSON.stringify((await events(region)).filter((e) => e.kind === 'dns-answer'))}`);
       assert.equal(flip.from, PRIMARY);
       assert.ok(flip.epochMs >= t0 && flip.epochMs <= measured, 'the truth flip lies between the fault and the measured flip');
-      const unhealthy = (await events(region)).find((e) => e.kind === 'health-check' && e.to === 'unhealthy' && e.epochMs >= t0 && e.resource === region.outputs()['route53.healthcheck.primary-hc.id']);
-      assert.ok(unhealthy !== undefined && unhealthy.seq < flip.seq, `the answer follows the check: ${JSON.stringify((await events(region)).filter((e) => e.kind === 'dns-answer' || e.kind === 'health-check').map((e) => [e.seq, e.kind, e.resource, e.from, e.to, Math.round(e.epochMs - t0)]))}`);
+      const unhealthy = (await events(region)).find(
+        (e) => e.kind === 'health-check' && e.to === 'unhealthy' && e.epochMs >= t0 && e.resource === region.outputs()['route53.healthcheck.primary-hc.id'],
+      );
+      assert.ok(
+        unhealthy !== undefined && unhealthy.seq < flip.seq,
+        `the answer follows the check: ${JSON.stringify((await events(region)).filter((e) => e.kind === 'dns-answer' || e.kind === 'health-check').map((e) => [e.seq, e.kind, e.resource, e.from, e.to, Math.round(e.epochMs - t0)]))}`,
+      );
 
       await asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'primary-asg', DesiredCapacity: 1 }));
       await waitFor('the PRIMARY answer again', async () => ((await a(dns, 'app.example.com')).join() === PRIMARY ? true : undefined), { timeoutMs: 20_000 });
@@ -125,9 +148,13 @@ describe('the region’s DNS server answers hosted zones by routing policy and h
       const primary = out['route53.healthcheck.primary-hc.id'] ?? '';
       const secondary = out['route53.healthcheck.secondary-hc.id'] ?? '';
       await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: primary, HealthCheckVersion: 1, Inverted: true }));
-      await waitFor('SECONDARY while the primary check is inverted', async () => ((await a(dns, 'app.example.com')).join() === SECONDARY ? true : undefined), { timeoutMs: 20_000 });
+      await waitFor('SECONDARY while the primary check is inverted', async () => ((await a(dns, 'app.example.com')).join() === SECONDARY ? true : undefined), {
+        timeoutMs: 20_000,
+      });
       await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: secondary, HealthCheckVersion: 1, Inverted: true }));
-      await waitFor('PRIMARY when every check is unhealthy', async () => ((await a(dns, 'app.example.com')).join() === PRIMARY ? true : undefined), { timeoutMs: 20_000 });
+      await waitFor('PRIMARY when every check is unhealthy', async () => ((await a(dns, 'app.example.com')).join() === PRIMARY ? true : undefined), {
+        timeoutMs: 20_000,
+      });
       await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: secondary, HealthCheckVersion: 2, Inverted: false }));
       await waitFor('SECONDARY again', async () => ((await a(dns, 'app.example.com')).join() === SECONDARY ? true : undefined), { timeoutMs: 20_000 });
     } finally {
@@ -182,7 +209,14 @@ describe('the region’s DNS server answers hosted zones by routing policy and h
       const zoneId = zone.HostedZone?.Id ?? '';
       const portOf = (lb: string): number => Number(new URL(region.outputs()[`alb.${lb}.url`] ?? '').port);
       const check = async (ref: string, ip: string, port: number): Promise<string> =>
-        (await r53.send(new CreateHealthCheckCommand({ CallerReference: ref, HealthCheckConfig: { Type: 'HTTP', IPAddress: ip, Port: port, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 2 } }))).HealthCheck?.Id ?? '';
+        (
+          await r53.send(
+            new CreateHealthCheckCommand({
+              CallerReference: ref,
+              HealthCheckConfig: { Type: 'HTTP', IPAddress: ip, Port: port, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 2 },
+            }),
+          )
+        ).HealthCheck?.Id ?? '';
       const primaryCheck = await check('p', PRIMARY, portOf('primary'));
       const albDns = region.outputs()['alb.secondary.dnsName'] ?? '';
       await r53.send(
@@ -190,15 +224,37 @@ describe('the region’s DNS server answers hosted zones by routing policy and h
           HostedZoneId: zoneId,
           ChangeBatch: {
             Changes: [
-              { Action: 'CREATE', ResourceRecordSet: { Name: 'www.shop.test', Type: 'A', SetIdentifier: 'one', Failover: 'PRIMARY', TTL: 10, ResourceRecords: [{ Value: PRIMARY }], HealthCheckId: primaryCheck } },
-              { Action: 'CREATE', ResourceRecordSet: { Name: 'www.shop.test', Type: 'A', SetIdentifier: 'two', Failover: 'SECONDARY', AliasTarget: { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: `dualstack.${albDns}`, EvaluateTargetHealth: true } } },
+              {
+                Action: 'CREATE',
+                ResourceRecordSet: {
+                  Name: 'www.shop.test',
+                  Type: 'A',
+                  SetIdentifier: 'one',
+                  Failover: 'PRIMARY',
+                  TTL: 10,
+                  ResourceRecords: [{ Value: PRIMARY }],
+                  HealthCheckId: primaryCheck,
+                },
+              },
+              {
+                Action: 'CREATE',
+                ResourceRecordSet: {
+                  Name: 'www.shop.test',
+                  Type: 'A',
+                  SetIdentifier: 'two',
+                  Failover: 'SECONDARY',
+                  AliasTarget: { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: `dualstack.${albDns}`, EvaluateTargetHealth: true },
+                },
+              },
             ],
           },
         }),
       );
       assert.deepEqual(await dns.resolve4('www.shop.test', { ttl: true }), [{ address: PRIMARY, ttl: 10 }]);
       await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: primaryCheck, HealthCheckVersion: 1, Port: 1 }));
-      await waitFor('SECONDARY through the alias', async () => ((await a(dns, 'www.shop.test')).join() === SECONDARY ? true : undefined), { timeoutMs: 20_000 });
+      await waitFor('SECONDARY through the alias', async () => ((await a(dns, 'www.shop.test')).join() === SECONDARY ? true : undefined), {
+        timeoutMs: 20_000,
+      });
       const flip = (await events(region)).find((e) => e.kind === 'dns-answer' && e.resource === 'www.shop.test.' && e.to === SECONDARY);
       assert.equal(flip?.from, PRIMARY);
     } finally {
@@ -214,7 +270,8 @@ describe('Route 53 in the topology', () => {
     assert.deepEqual([reference.hostedZones, reference.healthChecks], [[], []]);
     assert.equal(reference.loadBalancers[0]?.address, undefined);
     const out = placeholderOutputs(twoSites(FAILOVER));
-    for (const key of ['dns.server', 'route53.zone.example.com.id', 'route53.healthcheck.primary-hc.id', 'route53.healthcheck.secondary-hc.id']) assert.ok(key in out, key);
+    for (const key of ['dns.server', 'route53.zone.example.com.id', 'route53.healthcheck.primary-hc.id', 'route53.healthcheck.secondary-hc.id'])
+      assert.ok(key in out, key);
     assert.equal(out['alb.primary.url'], `http://${PRIMARY}:80`);
     assert.throws(() => twoSites([{ name: 'x', alias: 'alb:nope' }]), /aliases load balancer 'nope'/);
     assert.throws(() => twoSites([{ name: 'x', values: ['192.0.2.1'], failover: 'PRIMARY' }]), /setIdentifier/);

@@ -26,15 +26,24 @@ describe('EC2 DryRun on the simulated region', () => {
         assert.equal(e.message, 'Request would have succeeded, but DryRun flag is set.');
       }
       // An id that does not exist is still refused as such.
-      assert.equal((await sdkError(sim.ec2.send(new StopInstancesCommand({ InstanceIds: ['i-0123456789abcdef0'], DryRun: true })))).name, 'InvalidInstanceID.NotFound');
+      assert.equal(
+        (await sdkError(sim.ec2.send(new StopInstancesCommand({ InstanceIds: ['i-0123456789abcdef0'], DryRun: true })))).name,
+        'InvalidInstanceID.NotFound',
+      );
 
       const after = await allInstances(sim.ec2);
-      assert.deepEqual(after.map((i) => [i.InstanceId, i.State?.Name]), before.map((i) => [i.InstanceId, i.State?.Name]));
+      assert.deepEqual(
+        after.map((i) => [i.InstanceId, i.State?.Name]),
+        before.map((i) => [i.InstanceId, i.State?.Name]),
+      );
       const touched = (await truth(sim.endpoint, since)).filter((e) => e.kind === 'instance-state' && ids.includes(e.resource));
       assert.deepEqual(touched, [], 'no instance changed state');
       const dry = (await requestLog(sim.endpoint)).filter((r) => r.service === 'ec2' && r.action !== 'DescribeInstances');
       assert.deepEqual([...new Set(dry.map((r) => r.errorCode))], ['DryRunOperation', 'InvalidInstanceID.NotFound']);
-      assert.ok(dry.every((r) => r.accessKeyId === CREDENTIALS.accessKeyId), 'the request log names the signing key');
+      assert.ok(
+        dry.every((r) => r.accessKeyId === CREDENTIALS.accessKeyId),
+        'the request log names the signing key',
+      );
     } finally {
       await sim.close();
     }
@@ -47,13 +56,21 @@ describe('IAM SimulatePrincipalPolicy on the simulated region', () => {
     const iam = new IAMClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
     try {
       const principal = 'arn:aws:iam::123456789012:user/gameday-sim';
-      const out = await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: principal, ActionNames: ['ec2:StopInstances', 'rds:FailoverDBCluster'] }));
-      assert.deepEqual(out.EvaluationResults?.map((r) => [r.EvalActionName, r.EvalResourceName, r.EvalDecision]), [
-        ['ec2:StopInstances', '*', 'allowed'],
-        ['rds:FailoverDBCluster', '*', 'allowed'],
-      ]);
+      const out = await iam.send(
+        new SimulatePrincipalPolicyCommand({ PolicySourceArn: principal, ActionNames: ['ec2:StopInstances', 'rds:FailoverDBCluster'] }),
+      );
+      assert.deepEqual(
+        out.EvaluationResults?.map((r) => [r.EvalActionName, r.EvalResourceName, r.EvalDecision]),
+        [
+          ['ec2:StopInstances', '*', 'allowed'],
+          ['rds:FailoverDBCluster', '*', 'allowed'],
+        ],
+      );
       assert.equal(out.IsTruncated, false);
-      assert.equal((await sdkError(iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: 'not-an-arn', ActionNames: ['ec2:StopInstances'] })))).name, 'InvalidInputException');
+      assert.equal(
+        (await sdkError(iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: 'not-an-arn', ActionNames: ['ec2:StopInstances'] })))).name,
+        'InvalidInputException',
+      );
 
       await armApiFault(sim.endpoint, { service: 'iam', action: 'SimulatePrincipalPolicy', error: 'AccessDenied' });
       const denied = await sdkError(iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: principal, ActionNames: ['ec2:StopInstances'] })));

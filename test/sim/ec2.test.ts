@@ -174,7 +174,10 @@ describe('EC2 DescribeInstances on the reference architecture', () => {
       assert.equal((all.Reservations ?? []).flatMap((r) => r.Instances ?? []).length, 12);
       // Paging with a filter pages the filtered list: four per zone.
       const inA: string[] = [];
-      for await (const page of paginateDescribeInstances({ client: sim.ec2, pageSize: 5 }, { Filters: [{ Name: 'availability-zone', Values: ['us-east-1a'] }] })) {
+      for await (const page of paginateDescribeInstances(
+        { client: sim.ec2, pageSize: 5 },
+        { Filters: [{ Name: 'availability-zone', Values: ['us-east-1a'] }] },
+      )) {
         inA.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId ?? ''));
       }
       assert.equal(inA.length, 4);
@@ -198,7 +201,9 @@ describe('EC2 instance lifecycle', () => {
       const id = victim.InstanceId;
       const url = await urlOf(sim, victim);
       const res = await sim.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
-      assert.deepEqual(res.TerminatingInstances, [{ InstanceId: id, CurrentState: { Code: 32, Name: 'shutting-down' }, PreviousState: { Code: 16, Name: 'running' } }]);
+      assert.deepEqual(res.TerminatingInstances, [
+        { InstanceId: id, CurrentState: { Code: 32, Name: 'shutting-down' }, PreviousState: { Code: 16, Name: 'running' } },
+      ]);
       const shuttingDown = await instance(sim.ec2, id);
       // Shutting down takes AWS tens of seconds; at this speed it cannot be over within the next call.
       assert.deepEqual(shuttingDown.State, { Code: 32, Name: 'shutting-down' });
@@ -262,7 +267,9 @@ describe('EC2 instance lifecycle', () => {
       const url = await urlOf(sim, victim);
       assert.equal(servedBy(await httpGet(url)), id);
       const stop = await sim.ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
-      assert.deepEqual(stop.StoppingInstances, [{ InstanceId: id, CurrentState: { Code: 64, Name: 'stopping' }, PreviousState: { Code: 16, Name: 'running' } }]);
+      assert.deepEqual(stop.StoppingInstances, [
+        { InstanceId: id, CurrentState: { Code: 64, Name: 'stopping' }, PreviousState: { Code: 16, Name: 'running' } },
+      ]);
       assert.deepEqual((await instance(sim.ec2, id)).State, { Code: 64, Name: 'stopping' });
       assert.equal((await httpGet(url, 500)).error, 'ECONNREFUSED');
       const stopped = await waitFor('the instance to be stopped', async () => {
@@ -416,10 +423,18 @@ describe('EC2 errors, as the SDK surfaces them', () => {
       assert.equal(e.$metadata?.httpStatusCode, 400);
       // A hand-made query with a nonsense action, and one with no signature at all.
       const scope = 'AWS4-HMAC-SHA256 Credential=AKIDSIMTEST/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=00';
-      const bogus = await fetch(sim.endpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: scope }, body: 'Action=Nope&Version=2016-11-15' });
+      const bogus = await fetch(sim.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: scope },
+        body: 'Action=Nope&Version=2016-11-15',
+      });
       assert.equal(bogus.status, 400);
       assert.match(await bogus.text(), /<Code>InvalidAction<\/Code>/);
-      const unsigned = await fetch(sim.endpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=DescribeInstances&Version=2016-11-15' });
+      const unsigned = await fetch(sim.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'Action=DescribeInstances&Version=2016-11-15',
+      });
       // AWS refuses an unsigned request (the exact code differs per service); the point is a client error, not a crash.
       assert.ok(unsigned.status >= 400 && unsigned.status < 500, `unsigned request answered ${unsigned.status}`);
       await unsigned.text();

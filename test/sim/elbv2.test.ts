@@ -11,7 +11,21 @@ import {
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { TruthEvent } from '../../src/sim/ground-truth.js';
-import { allInstances, group, httpGet, instance, referenceWith, sdkError, startSim, targetHealth, targetOf, truth, waitFor, workloadUrl, type Sim } from '../support/sim.js';
+import {
+  allInstances,
+  group,
+  httpGet,
+  instance,
+  referenceWith,
+  sdkError,
+  startSim,
+  targetHealth,
+  targetOf,
+  truth,
+  waitFor,
+  workloadUrl,
+  type Sim,
+} from '../support/sim.js';
 
 const SPEED = 100;
 const FAKE_TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/nope/0123456789abcdef';
@@ -29,7 +43,13 @@ function tgArn(sim: Sim): string {
 }
 
 /** Polls one target's health, remembering every (state, reason) seen, until `done`. */
-async function watchTarget(sim: Sim, id: string, what: string, done: (t: TargetHealthDescription | undefined) => boolean, timeoutMs = 10_000): Promise<{ last: TargetHealthDescription | undefined; seen: string[] }> {
+async function watchTarget(
+  sim: Sim,
+  id: string,
+  what: string,
+  done: (t: TargetHealthDescription | undefined) => boolean,
+  timeoutMs = 10_000,
+): Promise<{ last: TargetHealthDescription | undefined; seen: string[] }> {
   const seen: string[] = [];
   const last = await waitFor(
     what,
@@ -66,7 +86,10 @@ describe('ELBv2 describe calls', () => {
       assert.equal(lb.State?.Code, 'active');
       assert.equal(lb.IpAddressType, 'ipv4');
       assert.ok(lb.CreatedTime instanceof Date);
-      assert.deepEqual(lb.AvailabilityZones?.map((z) => z.ZoneName), ['us-east-1a', 'us-east-1b', 'us-east-1c']);
+      assert.deepEqual(
+        lb.AvailabilityZones?.map((z) => z.ZoneName),
+        ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+      );
       const instances = await allInstances(sim.ec2);
       assert.equal(lb.VpcId, instances[0]?.VpcId);
       // Each zone of the load balancer is in the subnet of that zone's instance.
@@ -104,7 +127,10 @@ describe('ELBv2 describe calls', () => {
       const listeners = (await sim.elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).Listeners ?? [];
       assert.equal(listeners.length, 1);
       assert.equal(listeners[0]?.Protocol, 'HTTP');
-      assert.deepEqual(listeners[0]?.DefaultActions?.map((a) => [a.Type, a.TargetGroupArn]), [['forward', tg.TargetGroupArn]]);
+      assert.deepEqual(
+        listeners[0]?.DefaultActions?.map((a) => [a.Type, a.TargetGroupArn]),
+        [['forward', tg.TargetGroupArn]],
+      );
 
       const health = await targetHealth(sim.elb, tgArn(sim));
       assert.equal(health.length, 3);
@@ -134,7 +160,10 @@ describe('ELBv2 target health', () => {
       const before = new Set((await group(sim.asg)).Instances?.map((i) => i.InstanceId));
       const [victim] = await allInstances(sim.ec2);
       await sim.ec2.send(new TerminateInstancesCommand({ InstanceIds: [victim?.InstanceId ?? ''] }));
-      const fresh = await waitFor('a replacement in the group', async () => (await group(sim.asg)).Instances?.find((i) => !before.has(i.InstanceId))?.InstanceId);
+      const fresh = await waitFor(
+        'a replacement in the group',
+        async () => (await group(sim.asg)).Instances?.find((i) => !before.has(i.InstanceId))?.InstanceId,
+      );
       const { last } = await watchTarget(sim, fresh, 'the new target to be healthy', (t) => t?.TargetHealth?.State === 'healthy');
       assert.equal(last?.Target?.AvailabilityZone, victim?.Placement?.AvailabilityZone);
       // The region's ground truth: registered as initial (Elb.RegistrationInProgress), then healthy, nothing between.
@@ -237,7 +266,9 @@ describe('ELBv2 target health', () => {
       assert.deepEqual(down.seen, ['healthy/-', 'unhealthy/Target.FailedHealthChecks']);
       // The instance is still running for EC2; only its workload is down.
       assert.equal((await instance(sim.ec2, id)).State?.Name, 'running');
-      const upAt = await waitFor('the workload to answer after the reboot', async () => ((await httpGet(url, 500)).status === 200 ? Date.now() : undefined), { intervalMs: 5 });
+      const upAt = await waitFor('the workload to answer after the reboot', async () => ((await httpGet(url, 500)).status === 200 ? Date.now() : undefined), {
+        intervalMs: 5,
+      });
       const up = await watchTarget(sim, id, 'the target to be healthy again', (t) => t?.TargetHealth?.State === 'healthy');
       assert.deepEqual(up.seen, ['unhealthy/Target.FailedHealthChecks', 'healthy/-']);
 
@@ -255,7 +286,10 @@ describe('ELBv2 target health', () => {
       assert.ok(detect >= 0.8 * interval && detect <= 3 * interval + 300, `unhealthy ${detect.toFixed(0)}ms after the reboot (interval ${interval}ms)`);
       // Three passing checks: at least two intervals after the workload came back.
       const recover = healthy.epochMs - upAt;
-      assert.ok(recover >= 0.8 * 2 * interval && recover <= 4 * interval + 300, `healthy ${recover.toFixed(0)}ms after the workload came back (interval ${interval}ms)`);
+      assert.ok(
+        recover >= 0.8 * 2 * interval && recover <= 4 * interval + 300,
+        `healthy ${recover.toFixed(0)}ms after the workload came back (interval ${interval}ms)`,
+      );
       // The load balancer's capacity dipped to 2 and came back to 3.
       const capacity = (await truth(sim.endpoint, since)).filter((e) => e.kind === 'alb-capacity').map((e) => e.to);
       assert.deepEqual(capacity, ['2', '3']);
@@ -299,7 +333,11 @@ describe('ELBv2 errors', () => {
         ['tg by name', sim.elb.send(new DescribeTargetGroupsCommand({ Names: ['nope'] })), 'TargetGroupNotFoundException'],
         ['tg by arn', sim.elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [FAKE_TG] })), 'TargetGroupNotFoundException'],
         ['health of unknown tg', sim.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: FAKE_TG })), 'TargetGroupNotFoundException'],
-        ['register in unknown tg', sim.elb.send(new RegisterTargetsCommand({ TargetGroupArn: FAKE_TG, Targets: [{ Id: 'i-0123456789abcdef0' }] })), 'TargetGroupNotFoundException'],
+        [
+          'register in unknown tg',
+          sim.elb.send(new RegisterTargetsCommand({ TargetGroupArn: FAKE_TG, Targets: [{ Id: 'i-0123456789abcdef0' }] })),
+          'TargetGroupNotFoundException',
+        ],
       ];
       for (const [label, call, name] of cases) {
         const e = await sdkError(call);

@@ -53,7 +53,8 @@ describe('the simulated FIS selects targets as the FIS User Guide documents', ()
   });
 
   it('refuses what CreateExperimentTemplate refuses', () => {
-    for (const bad of ['all', 'COUNT(0)', 'COUNT(1.5)', 'PERCENT(0)', 'PERCENT(150)', 'COUNT()', 'SOME(1)', ' ALL']) assert.equal(readFisSelection(bad), undefined, bad);
+    for (const bad of ['all', 'COUNT(0)', 'COUNT(1.5)', 'PERCENT(0)', 'PERCENT(150)', 'COUNT()', 'SOME(1)', ' ALL'])
+      assert.equal(readFisSelection(bad), undefined, bad);
   });
 });
 

@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CreateExperimentTemplateCommand, DeleteExperimentTemplateCommand, FisClient, GetExperimentCommand, GetExperimentTemplateCommand, StartExperimentCommand, StopExperimentCommand, ListExperimentResolvedTargetsCommand, type CreateExperimentTemplateActionInput, type Experiment } from '@aws-sdk/client-fis';
+import {
+  CreateExperimentTemplateCommand,
+  DeleteExperimentTemplateCommand,
+  FisClient,
+  GetExperimentCommand,
+  GetExperimentTemplateCommand,
+  StartExperimentCommand,
+  StopExperimentCommand,
+  ListExperimentResolvedTargetsCommand,
+  type CreateExperimentTemplateActionInput,
+  type Experiment,
+} from '@aws-sdk/client-fis';
 import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
 import { allInstances, armApiFault, CREDENTIALS, httpGet, referenceWith, sdkError, startSim, truth, waitFor, workloadUrl } from '../support/sim.js';
@@ -38,41 +49,65 @@ describe('the simulated Fault Injection Service through the SDK', () => {
       const started = await fis.send(new StartExperimentCommand({ clientToken: 'b', experimentTemplateId: templateId }));
       const id = started.experiment?.id ?? '';
       assert.equal(started.experiment?.state?.status, 'initiating');
-      const running = await waitFor('the stop action to run', async () => {
-        const e = await get(id);
-        return e.actions?.stop?.state?.status === 'running' ? e : undefined;
-      }, { timeoutMs: 10_000 });
+      const running = await waitFor(
+        'the stop action to run',
+        async () => {
+          const e = await get(id);
+          return e.actions?.stop?.state?.status === 'running' ? e : undefined;
+        },
+        { timeoutMs: 10_000 },
+      );
       assert.equal(running.state?.status, 'running');
       assert.equal(running.actions?.settle?.state?.status, 'pending', 'startAfter holds the wait until the stop is done');
-      const done = await waitFor('the experiment to complete', async () => {
-        const e = await get(id);
-        return ['completed', 'failed', 'stopped'].includes(e.state?.status ?? '') ? e : undefined;
-      }, { timeoutMs: 20_000 });
+      const done = await waitFor(
+        'the experiment to complete',
+        async () => {
+          const e = await get(id);
+          return ['completed', 'failed', 'stopped'].includes(e.state?.status ?? '') ? e : undefined;
+        },
+        { timeoutMs: 20_000 },
+      );
       assert.equal(done.state?.status, 'completed', done.state?.reason);
       assert.deepEqual([done.actions?.stop?.state?.status, done.actions?.settle?.state?.status], ['completed', 'completed']);
       // The resolved instance really stopped, and started again after startInstancesAfterDuration.
       const resolved = (await fis.send(new ListExperimentResolvedTargetsCommand({ experimentId: id }))).resolvedTargets ?? [];
       assert.equal(resolved.length, 1);
       const victim = resolved[0]?.targetInformation?.identifier ?? '';
-      const states = await waitFor('the instance to run again', async () => {
-        const s = (await truth(sim.endpoint)).filter((e) => e.kind === 'instance-state' && e.resource === victim).map((e) => e.to);
-        return s.at(-1) === 'running' && s.includes('stopped') ? s : undefined;
-      }, { timeoutMs: 10_000 });
+      const states = await waitFor(
+        'the instance to run again',
+        async () => {
+          const s = (await truth(sim.endpoint)).filter((e) => e.kind === 'instance-state' && e.resource === victim).map((e) => e.to);
+          return s.at(-1) === 'running' && s.includes('stopped') ? s : undefined;
+        },
+        { timeoutMs: 10_000 },
+      );
       assert.deepEqual(states.slice(states.indexOf('stopping')), ['stopping', 'stopped', 'pending', 'running']);
 
       // StopExperiment: stopping, then stopped; the stopped instance is started again.
       const second = (await fis.send(new StartExperimentCommand({ clientToken: 'c', experimentTemplateId: templateId }))).experiment?.id ?? '';
-      await waitFor('the second stop to run', async () => ((await get(second)).actions?.stop?.state?.status === 'running' ? true : undefined), { timeoutMs: 10_000 });
+      await waitFor('the second stop to run', async () => ((await get(second)).actions?.stop?.state?.status === 'running' ? true : undefined), {
+        timeoutMs: 10_000,
+      });
       const stopping = await fis.send(new StopExperimentCommand({ id: second }));
       assert.equal(stopping.experiment?.state?.status, 'stopping');
-      const stopped = await waitFor('the experiment to be stopped', async () => {
-        const e = await get(second);
-        return e.state?.status === 'stopped' ? e : undefined;
-      }, { timeoutMs: 10_000 });
+      const stopped = await waitFor(
+        'the experiment to be stopped',
+        async () => {
+          const e = await get(second);
+          return e.state?.status === 'stopped' ? e : undefined;
+        },
+        { timeoutMs: 10_000 },
+      );
       assert.equal(stopped.actions?.settle?.state?.status, 'cancelled');
 
-      await assert.rejects(fis.send(new CreateExperimentTemplateCommand({ clientToken: 'd', ...template({ x: { actionId: 'aws:ec2:explode', targets: { Instances: 'web' } } }) })), (e: { name: string; message: string }) => e.name === 'ValidationException' && /aws:ec2:explode/.test(e.message));
-      await assert.rejects(fis.send(new GetExperimentCommand({ id: 'EXPnope' })), (e: { name: string; $metadata: { httpStatusCode: number } }) => e.name === 'ResourceNotFoundException' && e.$metadata.httpStatusCode === 404);
+      await assert.rejects(
+        fis.send(new CreateExperimentTemplateCommand({ clientToken: 'd', ...template({ x: { actionId: 'aws:ec2:explode', targets: { Instances: 'web' } } }) })),
+        (e: { name: string; message: string }) => e.name === 'ValidationException' && /aws:ec2:explode/.test(e.message),
+      );
+      await assert.rejects(
+        fis.send(new GetExperimentCommand({ id: 'EXPnope' })),
+        (e: { name: string; $metadata: { httpStatusCode: number } }) => e.name === 'ResourceNotFoundException' && e.$metadata.httpStatusCode === 404,
+      );
       await fis.send(new DeleteExperimentTemplateCommand({ id: templateId }));
       await assert.rejects(fis.send(new GetExperimentTemplateCommand({ id: templateId })), (e: { name: string }) => e.name === 'ResourceNotFoundException');
     } finally {
@@ -81,7 +116,7 @@ describe('the simulated Fault Injection Service through the SDK', () => {
     }
   });
 
-  it('aws:network:disrupt-connectivity: the subnet\'s instances stop answering for the duration, then answer again', async () => {
+  it("aws:network:disrupt-connectivity: the subnet's instances stop answering for the duration, then answer again", async () => {
     const sim = await startSim({ speed: SPEED, topology: referenceWith((t) => (t.timings = { asgHealthCheckPeriod: '10h' })) });
     const fis = new FisClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
     try {
@@ -98,7 +133,13 @@ describe('the simulated Fault Injection Service through the SDK', () => {
           description: 'cut us-east-1a off',
           roleArn: 'arn:aws:iam::123456789012:role/fis',
           stopConditions: [{ source: 'none' }],
-          targets: { subnet: { resourceType: 'aws:ec2:subnet', resourceArns: [`arn:aws:ec2:us-east-1:123456789012:subnet/${subnet?.SubnetId ?? ''}`], selectionMode: 'ALL' } },
+          targets: {
+            subnet: {
+              resourceType: 'aws:ec2:subnet',
+              resourceArns: [`arn:aws:ec2:us-east-1:123456789012:subnet/${subnet?.SubnetId ?? ''}`],
+              selectionMode: 'ALL',
+            },
+          },
           actions: { cut: { actionId: 'aws:network:disrupt-connectivity', parameters: { duration: 'PT1M', scope: 'all' }, targets: { Subnets: 'subnet' } } },
         }),
       );
@@ -106,16 +147,31 @@ describe('the simulated Fault Injection Service through the SDK', () => {
       // Packets are dropped: a request to the instance in the subnet gets no answer, one in another zone does.
       await waitFor('the subnet to be cut off', async () => ((await httpGet(url(inA), 300)).error === 'ETIMEDOUT' ? true : undefined), { timeoutMs: 10_000 });
       assert.equal((await httpGet(url(inB))).status, 200);
-      const done = await waitFor('the experiment to complete', async () => {
-        const e = (await fis.send(new GetExperimentCommand({ id }))).experiment;
-        return ['completed', 'failed', 'stopped'].includes(e?.state?.status ?? '') ? e : undefined;
-      }, { timeoutMs: 20_000 });
+      const done = await waitFor(
+        'the experiment to complete',
+        async () => {
+          const e = (await fis.send(new GetExperimentCommand({ id }))).experiment;
+          return ['completed', 'failed', 'stopped'].includes(e?.state?.status ?? '') ? e : undefined;
+        },
+        { timeoutMs: 20_000 },
+      );
       assert.equal(done.state?.status, 'completed', done.state?.reason);
       assert.equal((await httpGet(url(inA))).status, 200, 'the subnet answers again after the duration');
       const events = (await truth(sim.endpoint)).filter((e) => e.kind === 'subnet-connectivity').map((e) => e.to);
       assert.deepEqual(events, ['disrupted', 'restored']);
       // Scopes the region does not model are refused the way FIS refuses a bad parameter.
-      const bad = await sdkError(fis.send(new CreateExperimentTemplateCommand({ clientToken: 'p', description: 'x', roleArn: 'arn:aws:iam::123456789012:role/fis', stopConditions: [{ source: 'none' }], targets: created.experimentTemplate?.targets as never, actions: { cut: { actionId: 'aws:network:disrupt-connectivity', parameters: { duration: 'PT1M', scope: 's3' }, targets: { Subnets: 'subnet' } } } })));
+      const bad = await sdkError(
+        fis.send(
+          new CreateExperimentTemplateCommand({
+            clientToken: 'p',
+            description: 'x',
+            roleArn: 'arn:aws:iam::123456789012:role/fis',
+            stopConditions: [{ source: 'none' }],
+            targets: created.experimentTemplate?.targets as never,
+            actions: { cut: { actionId: 'aws:network:disrupt-connectivity', parameters: { duration: 'PT1M', scope: 's3' }, targets: { Subnets: 'subnet' } } },
+          }),
+        ),
+      );
       assert.equal(bad.name, 'ValidationException');
       assert.match(bad.message, /scope/);
     } finally {
@@ -128,16 +184,26 @@ describe('the simulated Fault Injection Service through the SDK', () => {
     const sim = await startSim({ speed: SPEED, topology: referenceWith((t) => (t.timings = { asgHealthCheckPeriod: '10h' })) });
     const fis = new FisClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
     try {
-      const web = (await allInstances(sim.ec2)).filter((i) => i.Tags?.some((t) => t.Key === 'aws:autoscaling:groupName' && t.Value === 'web-asg') && i.State?.Name === 'running');
+      const web = (await allInstances(sim.ec2)).filter(
+        (i) => i.Tags?.some((t) => t.Key === 'aws:autoscaling:groupName' && t.Value === 'web-asg') && i.State?.Name === 'running',
+      );
       assert.equal(web.length, 3, 'the reference group runs three instances');
       const run = async (selectionMode: string, token: string): Promise<{ experiment: Experiment; resolved: number }> => {
         const reboot = template({ reboot: { actionId: 'aws:ec2:reboot-instances', targets: { Instances: 'web' } } });
-        const created = await fis.send(new CreateExperimentTemplateCommand({ clientToken: token, ...reboot, targets: { web: { ...reboot.targets.web, selectionMode } } }));
-        const id = (await fis.send(new StartExperimentCommand({ clientToken: `${token}-run`, experimentTemplateId: created.experimentTemplate?.id }))).experiment?.id ?? '';
-        const experiment = await waitFor(`the ${selectionMode} experiment to end`, async () => {
-          const e = (await fis.send(new GetExperimentCommand({ id }))).experiment;
-          return ['completed', 'failed', 'stopped'].includes(e?.state?.status ?? '') ? e : undefined;
-        }, { timeoutMs: 10_000 });
+        const created = await fis.send(
+          new CreateExperimentTemplateCommand({ clientToken: token, ...reboot, targets: { web: { ...reboot.targets.web, selectionMode } } }),
+        );
+        const id =
+          (await fis.send(new StartExperimentCommand({ clientToken: `${token}-run`, experimentTemplateId: created.experimentTemplate?.id }))).experiment?.id ??
+          '';
+        const experiment = await waitFor(
+          `the ${selectionMode} experiment to end`,
+          async () => {
+            const e = (await fis.send(new GetExperimentCommand({ id }))).experiment;
+            return ['completed', 'failed', 'stopped'].includes(e?.state?.status ?? '') ? e : undefined;
+          },
+          { timeoutMs: 10_000 },
+        );
         const resolved = (await fis.send(new ListExperimentResolvedTargetsCommand({ experimentId: id }))).resolvedTargets ?? [];
         return { experiment, resolved: resolved.length };
       };
@@ -160,7 +226,13 @@ describe('the simulated Fault Injection Service through the SDK', () => {
     const fis = new FisClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
     const aws = new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: sim.endpoint, credentials: CREDENTIALS });
     const lever = (status?: string) =>
-      aws.signedJson('fis', status === undefined ? 'GetSafetyLever' : 'UpdateSafetyLeverState', status === undefined ? { method: 'GET', path: '/safetyLevers/default' } : { method: 'PATCH', path: '/safetyLevers/default/state', body: { state: { status, reason: 'change freeze' } } });
+      aws.signedJson(
+        'fis',
+        status === undefined ? 'GetSafetyLever' : 'UpdateSafetyLeverState',
+        status === undefined
+          ? { method: 'GET', path: '/safetyLevers/default' }
+          : { method: 'PATCH', path: '/safetyLevers/default/state', body: { state: { status, reason: 'change freeze' } } },
+      );
     try {
       const state = (r: { body: unknown }) => (r.body as { safetyLever: { state: { status: string; reason: string } } }).safetyLever.state;
       // Throttled once: retried like any SDK call, and the audit trail counts both attempts.
@@ -169,15 +241,31 @@ describe('the simulated Fault Injection Service through the SDK', () => {
       const off = aws.onCall((e) => audit.push(e));
       assert.equal(state(await lever()).status, 'disengaged');
       off();
-      assert.deepEqual(audit.map((e) => [e.operation, e.attempts, e.ok]), [['GetSafetyLever', 2, true]]);
-      const created = await fis.send(new CreateExperimentTemplateCommand({ clientToken: 'q', ...template({ stop: { actionId: 'aws:ec2:stop-instances', parameters: { startInstancesAfterDuration: 'PT5M' }, targets: { Instances: 'web' } } }) }));
+      assert.deepEqual(
+        audit.map((e) => [e.operation, e.attempts, e.ok]),
+        [['GetSafetyLever', 2, true]],
+      );
+      const created = await fis.send(
+        new CreateExperimentTemplateCommand({
+          clientToken: 'q',
+          ...template({ stop: { actionId: 'aws:ec2:stop-instances', parameters: { startInstancesAfterDuration: 'PT5M' }, targets: { Instances: 'web' } } }),
+        }),
+      );
       const id = (await fis.send(new StartExperimentCommand({ clientToken: 'r', experimentTemplateId: created.experimentTemplate?.id }))).experiment?.id ?? '';
-      await waitFor('the stop to run', async () => ((await fis.send(new GetExperimentCommand({ id }))).experiment?.actions?.stop?.state?.status === 'running' ? true : undefined), { timeoutMs: 10_000 });
+      await waitFor(
+        'the stop to run',
+        async () => ((await fis.send(new GetExperimentCommand({ id }))).experiment?.actions?.stop?.state?.status === 'running' ? true : undefined),
+        { timeoutMs: 10_000 },
+      );
       assert.deepEqual(state(await lever('engaged')), { status: 'engaged', reason: 'change freeze' });
-      const stopped = await waitFor('the experiment to be stopped', async () => {
-        const e = (await fis.send(new GetExperimentCommand({ id }))).experiment;
-        return e?.state?.status === 'stopped' ? e : undefined;
-      }, { timeoutMs: 10_000 });
+      const stopped = await waitFor(
+        'the experiment to be stopped',
+        async () => {
+          const e = (await fis.send(new GetExperimentCommand({ id }))).experiment;
+          return e?.state?.status === 'stopped' ? e : undefined;
+        },
+        { timeoutMs: 10_000 },
+      );
       assert.match(stopped.state?.reason ?? '', /safety lever/);
       const refused = await sdkError(fis.send(new StartExperimentCommand({ clientToken: 's', experimentTemplateId: created.experimentTemplate?.id })));
       assert.equal(refused.name, 'ConflictException');

@@ -119,7 +119,9 @@ describe('ground truth: GET /_sim/events', () => {
         healthy: index(events, (e) => e.resource === `web-tg/${fresh}` && e.to === 'healthy', 'healthy'),
         capacity3: index(events, (e) => e.kind === 'alb-capacity' && e.to === '3', 'capacity 3'),
       };
-      const order = Object.entries(at).sort((a, b) => a[1] - b[1]).map(([k]) => k);
+      const order = Object.entries(at)
+        .sort((a, b) => a[1] - b[1])
+        .map(([k]) => k);
       assert.deepEqual(order, ['shuttingDown', 'capacity2', 'pending', 'running', 'inService', 'healthy', 'capacity3']);
       // The group's activities are in the record too.
       const activities = events.filter((e) => e.kind === 'asg-activity').map((e) => `${String(e.detail?.description)}:${e.to}`);

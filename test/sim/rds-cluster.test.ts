@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeEventsCommand, FailoverDBClusterCommand, RDSClient, RebootDBClusterCommand, type DBCluster } from '@aws-sdk/client-rds';
+import {
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeEventsCommand,
+  FailoverDBClusterCommand,
+  RDSClient,
+  RebootDBClusterCommand,
+  type DBCluster,
+} from '@aws-sdk/client-rds';
 import pg from 'pg';
 import { rdsFailoverAction } from '../../src/actions/rds/failover.js';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
@@ -34,10 +42,13 @@ async function cluster(rds: RDSClient, id: string): Promise<DBCluster> {
   return c;
 }
 
-const writers = (c: DBCluster): Record<string, boolean | undefined> => Object.fromEntries((c.DBClusterMembers ?? []).map((m) => [m.DBInstanceIdentifier, m.IsClusterWriter]));
+const writers = (c: DBCluster): Record<string, boolean | undefined> =>
+  Object.fromEntries((c.DBClusterMembers ?? []).map((m) => [m.DBInstanceIdentifier, m.IsClusterWriter]));
 
 async function truthOf(region: SimRegion, resource: string): Promise<TruthEvent[]> {
-  return ((await (await fetch(`${region.endpoint}/_sim/events`)).json()) as { events: TruthEvent[] }).events.filter((e) => e.resource === resource && e.kind === 'workload');
+  return ((await (await fetch(`${region.endpoint}/_sim/events`)).json()) as { events: TruthEvent[] }).events.filter(
+    (e) => e.resource === resource && e.kind === 'workload',
+  );
 }
 
 const fault = (name: string) => (e: { name: string }) => e.name === name;
@@ -58,7 +69,10 @@ describe('simulated RDS Multi-AZ DB clusters through the SDK', () => {
       assert.ok(c.DBClusterMembers?.every((m) => m.PromotionTier === 1));
 
       const all = (await rds.send(new DescribeDBClustersCommand({}))).DBClusters ?? [];
-      assert.deepEqual(all.map((x) => x.DBClusterIdentifier), ['ledger']);
+      assert.deepEqual(
+        all.map((x) => x.DBClusterIdentifier),
+        ['ledger'],
+      );
 
       const instances = (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
       assert.deepEqual(
@@ -91,10 +105,22 @@ describe('simulated RDS Multi-AZ DB clusters through the SDK', () => {
 
   it('answers with AWS’s errors: unknown cluster (404), unknown or writer target, a cluster without readers', async () => {
     await withRegion([{ id: 'ledger' }, { id: 'solo', members: 1 }], SPEED, async (_region, rds) => {
-      await assert.rejects(rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'nope' })), (e: { name: string; $metadata: { httpStatusCode: number } }) => e.name === 'DBClusterNotFoundFault' && e.$metadata.httpStatusCode === 404);
-      await assert.rejects(rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'nope' })), (e: { name: string; $metadata: { httpStatusCode: number } }) => e.name === 'DBClusterNotFoundFault' && e.$metadata.httpStatusCode === 404);
-      await assert.rejects(rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'ledger', TargetDBInstanceIdentifier: 'other-instance-9' })), (e: { name: string }) => e.name === 'InvalidDBInstanceStateFault' || e.name === 'InvalidDBInstanceState');
-      await assert.rejects(rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'ledger', TargetDBInstanceIdentifier: 'ledger-instance-1' })), (e: { name: string }) => e.name === 'InvalidDBInstanceStateFault' || e.name === 'InvalidDBInstanceState');
+      await assert.rejects(
+        rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'nope' })),
+        (e: { name: string; $metadata: { httpStatusCode: number } }) => e.name === 'DBClusterNotFoundFault' && e.$metadata.httpStatusCode === 404,
+      );
+      await assert.rejects(
+        rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'nope' })),
+        (e: { name: string; $metadata: { httpStatusCode: number } }) => e.name === 'DBClusterNotFoundFault' && e.$metadata.httpStatusCode === 404,
+      );
+      await assert.rejects(
+        rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'ledger', TargetDBInstanceIdentifier: 'other-instance-9' })),
+        (e: { name: string }) => e.name === 'InvalidDBInstanceStateFault' || e.name === 'InvalidDBInstanceState',
+      );
+      await assert.rejects(
+        rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'ledger', TargetDBInstanceIdentifier: 'ledger-instance-1' })),
+        (e: { name: string }) => e.name === 'InvalidDBInstanceStateFault' || e.name === 'InvalidDBInstanceState',
+      );
       await assert.rejects(rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'solo' })), fault('InvalidDBClusterStateFault'));
       // Nothing changed.
       const c = await cluster(rds, 'ledger');
@@ -124,10 +150,14 @@ describe('simulated RDS Multi-AZ DB clusters through the SDK', () => {
       await assert.rejects(refused.connect());
       await assert.rejects(rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'ledger' })), fault('InvalidDBClusterStateFault'));
 
-      const after = await waitFor('the cluster available again', async () => {
-        const c = await cluster(rds, 'ledger');
-        return c.Status === 'available' ? c : undefined;
-      }, { timeoutMs: 20_000 });
+      const after = await waitFor(
+        'the cluster available again',
+        async () => {
+          const c = await cluster(rds, 'ledger');
+          return c.Status === 'available' ? c : undefined;
+        },
+        { timeoutMs: 20_000 },
+      );
       assert.deepEqual(writers(after), { 'ledger-instance-1': false, 'ledger-instance-2': false, 'ledger-instance-3': true });
 
       // The writer endpoint's name follows the writer: it answers ledger-instance-3's node now.
@@ -139,10 +169,13 @@ describe('simulated RDS Multi-AZ DB clusters through the SDK', () => {
       await fresh.end();
 
       const events = await rds.send(new DescribeEventsCommand({ SourceIdentifier: 'ledger' }));
-      assert.deepEqual(events.Events?.map((e) => [e.SourceType, e.Message]), [
-        ['db-cluster', 'Started cross AZ failover to DB instance: ledger-instance-3'],
-        ['db-cluster', 'Completed failover to DB instance: ledger-instance-3'],
-      ]);
+      assert.deepEqual(
+        events.Events?.map((e) => [e.SourceType, e.Message]),
+        [
+          ['db-cluster', 'Started cross AZ failover to DB instance: ledger-instance-3'],
+          ['db-cluster', 'Completed failover to DB instance: ledger-instance-3'],
+        ],
+      );
       // Ground truth: the writer endpoint refused for the failover time, about 35 s of AWS time.
       const truth = await truthOf(region, 'rds/ledger');
       const down = truth.find((e) => e.to === 'refusing');
@@ -153,10 +186,14 @@ describe('simulated RDS Multi-AZ DB clusters through the SDK', () => {
 
       // Without a target, the next reader is promoted.
       await rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'ledger' }));
-      const again = await waitFor('the second failover', async () => {
-        const c = await cluster(rds, 'ledger');
-        return c.Status === 'available' ? c : undefined;
-      }, { timeoutMs: 20_000 });
+      const again = await waitFor(
+        'the second failover',
+        async () => {
+          const c = await cluster(rds, 'ledger');
+          return c.Status === 'available' ? c : undefined;
+        },
+        { timeoutMs: 20_000 },
+      );
       assert.deepEqual(writers(again), { 'ledger-instance-1': true, 'ledger-instance-2': false, 'ledger-instance-3': false });
     });
   });
@@ -174,17 +211,24 @@ describe('RebootDBCluster on the simulated region', () => {
       refused.on('error', () => undefined);
       await assert.rejects(refused.connect());
       await assert.rejects(rds.send(new RebootDBClusterCommand({ DBClusterIdentifier: 'ledger' })), fault('InvalidDBClusterStateFault'));
-      const after = await waitFor('the cluster available again', async () => {
-        const c = await cluster(rds, 'ledger');
-        return c.Status === 'available' ? c : undefined;
-      }, { timeoutMs: 20_000 });
+      const after = await waitFor(
+        'the cluster available again',
+        async () => {
+          const c = await cluster(rds, 'ledger');
+          return c.Status === 'available' ? c : undefined;
+        },
+        { timeoutMs: 20_000 },
+      );
       assert.equal(writers(after)['ledger-instance-1'], true);
       assert.equal(await pgUrlThrough(dns, outputs['rds.ledger.url'] ?? ''), url, 'the writer endpoint still answers the same node');
       const fresh = new pg.Client(url);
       await fresh.connect();
       await fresh.end();
       const events = await rds.send(new DescribeEventsCommand({ SourceIdentifier: 'ledger' }));
-      assert.deepEqual(events.Events?.map((e) => e.Message), ['DB cluster reboot started', 'DB cluster reboot completed']);
+      assert.deepEqual(
+        events.Events?.map((e) => e.Message),
+        ['DB cluster reboot started', 'DB cluster reboot completed'],
+      );
       await assert.rejects(rds.send(new RebootDBClusterCommand({ DBClusterIdentifier: 'nope' })), (e: { name: string }) => e.name === 'DBClusterNotFoundFault');
     });
   });
@@ -196,17 +240,32 @@ describe('aws.rds.failover on a Multi-AZ DB cluster', () => {
       const aws = new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: region.endpoint, credentials: CREDENTIALS });
       try {
         const calls: CallRecord[] = [];
-        const ctx: ActionContext = { runId: 'rds-cluster', signal: AbortSignal.timeout(30_000), clock: systemClock, logger: silentLogger, aws, speed: 1, targets: [], recordCall: (c) => calls.push(c) };
+        const ctx: ActionContext = {
+          runId: 'rds-cluster',
+          signal: AbortSignal.timeout(30_000),
+          clock: systemClock,
+          logger: silentLogger,
+          aws,
+          speed: 1,
+          targets: [],
+          recordCall: (c) => calls.push(c),
+        };
         // Target resolution routes `aws:rds:cluster` to DescribeDBClusters.
         const spec: TargetSpec = { type: 'aws:rds:cluster', ids: ['ledger'], selection: { mode: 'ALL' } };
         const inventory = (await rdsFailoverAction.inventory?.(spec, ctx)) ?? [];
-        assert.deepEqual(inventory.map((r: Resource) => [r.type, r.id]), [['aws:rds:cluster', 'ledger']]);
+        assert.deepEqual(
+          inventory.map((r: Resource) => [r.type, r.id]),
+          [['aws:rds:cluster', 'ledger']],
+        );
 
         const result = await rdsFailoverAction.run({ waitTimeout: 20_000 }, { ...ctx, targets: inventory });
         assert.deepEqual(result.output.moved, { ledger: 'ledger-instance-1 (us-east-1b) -> ledger-instance-2 (us-east-1c)' });
         assert.deepEqual(result.output.dbClusters, ['ledger']);
         const mutating = calls.filter((c) => c.mutating);
-        assert.deepEqual(mutating.map((c) => [c.service, c.operation]), [['rds', 'FailoverDBCluster']]);
+        assert.deepEqual(
+          mutating.map((c) => [c.service, c.operation]),
+          [['rds', 'FailoverDBCluster']],
+        );
         assert.ok(calls.some((c) => c.operation === 'DescribeDBClusters' && c.response?.status === 'failing-over'));
         assert.equal(writers(await cluster(rds, 'ledger'))['ledger-instance-2'], true);
 

@@ -14,11 +14,18 @@ describe('simulated RDS through the SDK and the PostgreSQL protocol', () => {
   let rds: RDSClient;
   before(async () => {
     region = await SimRegion.start({
-      topology: parseTopology({ launchTemplates: [{ name: 'lt' }], databases: [{ id: 'orders-db' }, { id: 'single-db', multiAZ: false, availabilityZone: 'c' }] }),
+      topology: parseTopology({
+        launchTemplates: [{ name: 'lt' }],
+        databases: [{ id: 'orders-db' }, { id: 'single-db', multiAZ: false, availabilityZone: 'c' }],
+      }),
       speed: SPEED,
     });
     rds = new RDSClient({ region: 'us-east-1', endpoint: region.endpoint, credentials: { accessKeyId: 'A', secretAccessKey: 'b' }, maxAttempts: 1 });
-    await waitFor('available databases', async () => ((await (await fetch(`${region.endpoint}/_sim/health`)).json()) as { ready: boolean }).ready || undefined, { timeoutMs: 20_000 });
+    await waitFor(
+      'available databases',
+      async () => ((await (await fetch(`${region.endpoint}/_sim/health`)).json()) as { ready: boolean }).ready || undefined,
+      { timeoutMs: 20_000 },
+    );
   });
   after(async () => {
     rds.destroy();
@@ -40,8 +47,14 @@ describe('simulated RDS through the SDK and the PostgreSQL protocol', () => {
   });
 
   it('refuses unknown instances and a failover of a single-AZ instance with AWS’s errors, changing nothing', async () => {
-    await assert.rejects(rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'nope' })), (e: { name: string; $metadata: { httpStatusCode: number } }) => e.name === 'DBInstanceNotFoundFault' && e.$metadata.httpStatusCode === 404);
-    await assert.rejects(rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: 'single-db', ForceFailover: true })), (e: { name: string }) => e.name === 'InvalidParameterCombination');
+    await assert.rejects(
+      rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'nope' })),
+      (e: { name: string; $metadata: { httpStatusCode: number } }) => e.name === 'DBInstanceNotFoundFault' && e.$metadata.httpStatusCode === 404,
+    );
+    await assert.rejects(
+      rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: 'single-db', ForceFailover: true })),
+      (e: { name: string }) => e.name === 'InvalidParameterCombination',
+    );
     const single = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'single-db' }));
     assert.equal(single.DBInstances?.[0]?.DBInstanceStatus, 'available');
   });
@@ -65,11 +78,18 @@ describe('simulated RDS through the SDK and the PostgreSQL protocol', () => {
     const refused = new pg.Client(url);
     refused.on('error', () => undefined);
     await assert.rejects(refused.connect());
-    await assert.rejects(rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: 'orders-db' })), (e: { name: string }) => e.name === 'InvalidDBInstanceStateFault' || e.name === 'InvalidDBInstanceState');
-    const after = await waitFor('available again', async () => {
-      const d = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders-db' }))).DBInstances?.[0];
-      return d?.DBInstanceStatus === 'available' ? d : undefined;
-    }, { timeoutMs: 20_000 });
+    await assert.rejects(
+      rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: 'orders-db' })),
+      (e: { name: string }) => e.name === 'InvalidDBInstanceStateFault' || e.name === 'InvalidDBInstanceState',
+    );
+    const after = await waitFor(
+      'available again',
+      async () => {
+        const d = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders-db' }))).DBInstances?.[0];
+        return d?.DBInstanceStatus === 'available' ? d : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
     assert.equal(after.AvailabilityZone, 'us-east-1b');
     assert.equal(after.SecondaryAvailabilityZone, 'us-east-1a');
     // The name now answers the standby's node (in us-east-1b); the old primary's address refuses.
@@ -84,9 +104,14 @@ describe('simulated RDS through the SDK and the PostgreSQL protocol', () => {
     assert.equal((await fresh.query('SELECT count(*)::int AS n FROM t')).rows[0].n, 20);
     await fresh.end();
     const events = await rds.send(new DescribeEventsCommand({ SourceIdentifier: 'orders-db' }));
-    assert.deepEqual(events.Events?.map((e) => e.Message), ['Multi-AZ instance failover started.', 'Multi-AZ instance failover completed.']);
+    assert.deepEqual(
+      events.Events?.map((e) => e.Message),
+      ['Multi-AZ instance failover started.', 'Multi-AZ instance failover completed.'],
+    );
     // Ground truth: the endpoint refused for the failover time, about 90 s of AWS time.
-    const truth = ((await (await fetch(`${region.endpoint}/_sim/events`)).json()) as { events: TruthEvent[] }).events.filter((e) => e.resource === 'rds/orders-db' && e.kind === 'workload');
+    const truth = ((await (await fetch(`${region.endpoint}/_sim/events`)).json()) as { events: TruthEvent[] }).events.filter(
+      (e) => e.resource === 'rds/orders-db' && e.kind === 'workload',
+    );
     const down = truth.find((e) => e.to === 'refusing');
     const up = truth.find((e) => e.to === 'serving');
     assert.ok(down !== undefined && up !== undefined);

@@ -86,7 +86,9 @@ describe('simulated Route 53 through the SDK (restXml)', () => {
     const env = await start();
     try {
       const { r53 } = env;
-      const created = await r53.send(new CreateHostedZoneCommand({ Name: 'example.com', CallerReference: 'ref-1', HostedZoneConfig: { Comment: 'test zone' } }));
+      const created = await r53.send(
+        new CreateHostedZoneCommand({ Name: 'example.com', CallerReference: 'ref-1', HostedZoneConfig: { Comment: 'test zone' } }),
+      );
       assert.equal(created.$metadata.httpStatusCode, 201);
       assert.match(created.HostedZone?.Id ?? '', /^\/hostedzone\/Z[A-Z0-9]{13,}$/);
       assert.match(created.Location ?? '', /\/2013-04-01\/hostedzone\/Z[A-Z0-9]+$/);
@@ -100,7 +102,10 @@ describe('simulated Route 53 through the SDK (restXml)', () => {
       assert.equal(got.HostedZone?.Config?.Comment, 'test zone');
       assert.equal(got.HostedZone?.ResourceRecordSetCount, 2);
       const listed = await r53.send(new ListHostedZonesCommand({}));
-      assert.deepEqual(listed.HostedZones?.map((z) => z.Name), ['example.com.']);
+      assert.deepEqual(
+        listed.HostedZones?.map((z) => z.Name),
+        ['example.com.'],
+      );
 
       const change = await r53.send(
         new ChangeResourceRecordSetsCommand({
@@ -108,7 +113,10 @@ describe('simulated Route 53 through the SDK (restXml)', () => {
           ChangeBatch: {
             Comment: 'first',
             Changes: [
-              { Action: 'CREATE', ResourceRecordSet: { Name: 'www.example.com', Type: 'A', TTL: 30, ResourceRecords: [{ Value: '192.0.2.1' }, { Value: '192.0.2.2' }] } },
+              {
+                Action: 'CREATE',
+                ResourceRecordSet: { Name: 'www.example.com', Type: 'A', TTL: 30, ResourceRecords: [{ Value: '192.0.2.1' }, { Value: '192.0.2.2' }] },
+              },
               { Action: 'CREATE', ResourceRecordSet: { Name: 'alias.example.com', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'www.example.com' }] } },
             ],
           },
@@ -120,8 +128,14 @@ describe('simulated Route 53 through the SDK (restXml)', () => {
       assert.equal(changed.ChangeInfo?.Status, 'INSYNC');
 
       let sets = (await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: id }))).ResourceRecordSets ?? [];
-      assert.deepEqual(sets.map((s) => `${s.Name} ${s.Type}`), ['example.com. NS', 'example.com. SOA', 'alias.example.com. CNAME', 'www.example.com. A']);
-      assert.deepEqual(sets.find((s) => s.Type === 'A')?.ResourceRecords?.map((r) => r.Value), ['192.0.2.1', '192.0.2.2']);
+      assert.deepEqual(
+        sets.map((s) => `${s.Name} ${s.Type}`),
+        ['example.com. NS', 'example.com. SOA', 'alias.example.com. CNAME', 'www.example.com. A'],
+      );
+      assert.deepEqual(
+        sets.find((s) => s.Type === 'A')?.ResourceRecords?.map((r) => r.Value),
+        ['192.0.2.1', '192.0.2.2'],
+      );
       assert.equal(sets.find((s) => s.Type === 'A')?.TTL, 30);
 
       // A batch with one bad change changes nothing.
@@ -140,7 +154,10 @@ describe('simulated Route 53 through the SDK (restXml)', () => {
         errorIs('InvalidChangeBatch', 400),
       );
       sets = (await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: id }))).ResourceRecordSets ?? [];
-      assert.deepEqual(sets.find((s) => s.Type === 'A')?.ResourceRecords?.map((r) => r.Value), ['192.0.2.1', '192.0.2.2']);
+      assert.deepEqual(
+        sets.find((s) => s.Type === 'A')?.ResourceRecords?.map((r) => r.Value),
+        ['192.0.2.1', '192.0.2.2'],
+      );
 
       await r53.send(
         new ChangeResourceRecordSetsCommand({
@@ -154,12 +171,21 @@ describe('simulated Route 53 through the SDK (restXml)', () => {
         }),
       );
       sets = (await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: id }))).ResourceRecordSets ?? [];
-      assert.deepEqual(sets.map((s) => `${s.Name} ${s.Type} ${s.ResourceRecords?.map((r) => r.Value).join('+') ?? ''}`).slice(2), ['www.example.com. A 192.0.2.9']);
+      assert.deepEqual(sets.map((s) => `${s.Name} ${s.Type} ${s.ResourceRecords?.map((r) => r.Value).join('+') ?? ''}`).slice(2), [
+        'www.example.com. A 192.0.2.9',
+      ]);
 
       await assert.rejects(r53.send(new GetHostedZoneCommand({ Id: 'Z0000000000000NOPE' })), errorIs('NoSuchHostedZone', 404));
       await assert.rejects(r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: '/hostedzone/Z0000000000000NOPE' })), errorIs('NoSuchHostedZone', 404));
       await assert.rejects(
-        r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: id, ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'www.other.org', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] } }] } })),
+        r53.send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: id,
+            ChangeBatch: {
+              Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'www.other.org', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] } }],
+            },
+          }),
+        ),
         errorIs('InvalidChangeBatch', 400),
       );
       const log = env.region.requests.filter((r) => r.service === 'route53').map((r) => r.action);
@@ -175,7 +201,10 @@ describe('simulated Route 53 through the SDK (restXml)', () => {
       const { r53 } = env;
       const port = portOf(env.region.outputs()['alb.web.url']);
       const created = await r53.send(
-        new CreateHealthCheckCommand({ CallerReference: 'hc-1', HealthCheckConfig: { Type: 'HTTP', IPAddress: '127.0.0.1', Port: port, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 2 } }),
+        new CreateHealthCheckCommand({
+          CallerReference: 'hc-1',
+          HealthCheckConfig: { Type: 'HTTP', IPAddress: '127.0.0.1', Port: port, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 2 },
+        }),
       );
       assert.equal(created.$metadata.httpStatusCode, 201);
       const id = created.HealthCheck?.Id ?? '';
@@ -183,13 +212,30 @@ describe('simulated Route 53 through the SDK (restXml)', () => {
       assert.equal(created.HealthCheck?.HealthCheckVersion, 1);
       assert.deepEqual(
         { ...created.HealthCheck?.HealthCheckConfig, Regions: undefined },
-        { Type: 'HTTP', IPAddress: '127.0.0.1', Port: port, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 2, MeasureLatency: false, Inverted: false, Disabled: false, EnableSNI: false, Regions: undefined },
+        {
+          Type: 'HTTP',
+          IPAddress: '127.0.0.1',
+          Port: port,
+          ResourcePath: '/health',
+          RequestInterval: 10,
+          FailureThreshold: 2,
+          MeasureLatency: false,
+          Inverted: false,
+          Disabled: false,
+          EnableSNI: false,
+          Regions: undefined,
+        },
       );
       const again = await r53.send(
-        new CreateHealthCheckCommand({ CallerReference: 'hc-1', HealthCheckConfig: { Type: 'HTTP', IPAddress: '127.0.0.1', Port: port, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 2 } }),
+        new CreateHealthCheckCommand({
+          CallerReference: 'hc-1',
+          HealthCheckConfig: { Type: 'HTTP', IPAddress: '127.0.0.1', Port: port, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 2 },
+        }),
       );
       assert.equal(again.HealthCheck?.Id, id, 'a retry with the same caller reference returns the same check');
-      const defaults = await r53.send(new CreateHealthCheckCommand({ CallerReference: 'hc-2', HealthCheckConfig: { Type: 'TCP', IPAddress: '127.0.0.1', Port: port } }));
+      const defaults = await r53.send(
+        new CreateHealthCheckCommand({ CallerReference: 'hc-2', HealthCheckConfig: { Type: 'TCP', IPAddress: '127.0.0.1', Port: port } }),
+      );
       assert.equal(defaults.HealthCheck?.HealthCheckConfig?.RequestInterval, 30);
       assert.equal(defaults.HealthCheck?.HealthCheckConfig?.FailureThreshold, 3);
 
@@ -202,17 +248,34 @@ describe('simulated Route 53 through the SDK (restXml)', () => {
       assert.equal(updated.HealthCheck?.HealthCheckConfig?.FailureThreshold, 3);
       assert.equal(updated.HealthCheck?.HealthCheckConfig?.ResourcePath, '/');
       assert.equal(updated.HealthCheck?.HealthCheckConfig?.RequestInterval, 10);
-      await assert.rejects(r53.send(new UpdateHealthCheckCommand({ HealthCheckId: id, HealthCheckVersion: 1, Inverted: true })), errorIs('HealthCheckVersionMismatch', 409));
+      await assert.rejects(
+        r53.send(new UpdateHealthCheckCommand({ HealthCheckId: id, HealthCheckVersion: 1, Inverted: true })),
+        errorIs('HealthCheckVersionMismatch', 409),
+      );
       const after = await r53.send(new GetHealthCheckCommand({ HealthCheckId: id }));
       assert.equal(after.HealthCheck?.HealthCheckConfig?.Inverted, false, 'the refused update changed nothing');
       assert.equal(after.HealthCheck?.HealthCheckVersion, 2);
-      assert.equal((await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: id, HealthCheckVersion: 2, Disabled: true }))).HealthCheck?.HealthCheckVersion, 3);
+      assert.equal(
+        (await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: id, HealthCheckVersion: 2, Disabled: true }))).HealthCheck?.HealthCheckVersion,
+        3,
+      );
 
-      await assert.rejects(r53.send(new CreateHealthCheckCommand({ CallerReference: 'bad', HealthCheckConfig: { Type: 'HTTP', IPAddress: 'not-an-ip', Port: 80 } })), errorIs('InvalidInput', 400));
-      await assert.rejects(r53.send(new CreateHealthCheckCommand({ CallerReference: 'bad2', HealthCheckConfig: { Type: 'HTTP', IPAddress: '127.0.0.1', Port: 80, RequestInterval: 20 } })), errorIs('InvalidInput', 400));
+      await assert.rejects(
+        r53.send(new CreateHealthCheckCommand({ CallerReference: 'bad', HealthCheckConfig: { Type: 'HTTP', IPAddress: 'not-an-ip', Port: 80 } })),
+        errorIs('InvalidInput', 400),
+      );
+      await assert.rejects(
+        r53.send(
+          new CreateHealthCheckCommand({ CallerReference: 'bad2', HealthCheckConfig: { Type: 'HTTP', IPAddress: '127.0.0.1', Port: 80, RequestInterval: 20 } }),
+        ),
+        errorIs('InvalidInput', 400),
+      );
       await r53.send(new DeleteHealthCheckCommand({ HealthCheckId: id }));
       await assert.rejects(r53.send(new GetHealthCheckCommand({ HealthCheckId: id })), errorIs('NoSuchHealthCheck', 404));
-      await assert.rejects(r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: 'f0000000-0000-0000-0000-000000000000' })), errorIs('NoSuchHealthCheck', 404));
+      await assert.rejects(
+        r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: 'f0000000-0000-0000-0000-000000000000' })),
+        errorIs('NoSuchHealthCheck', 404),
+      );
       await assert.rejects(r53.send(new UpdateHealthCheckCommand({ HealthCheckId: id, HealthCheckVersion: 1 })), errorIs('NoSuchHealthCheck', 404));
     } finally {
       await env.stop();
@@ -225,14 +288,22 @@ describe('simulated Route 53 through the SDK (restXml)', () => {
       const { r53, region } = env;
       const port = portOf(region.outputs()['alb.web.url']);
       const created = await r53.send(
-        new CreateHealthCheckCommand({ CallerReference: 'probe', HealthCheckConfig: { Type: 'HTTP', IPAddress: '127.0.0.1', Port: port, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 3 } }),
+        new CreateHealthCheckCommand({
+          CallerReference: 'probe',
+          HealthCheckConfig: { Type: 'HTTP', IPAddress: '127.0.0.1', Port: port, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 3 },
+        }),
       );
       const id = created.HealthCheck?.Id ?? '';
-      const status = async (): Promise<string[]> => ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? []).map((o) => o.StatusReport?.Status ?? '');
-      const ok = await waitFor('three Success observations', async () => {
-        const s = await status();
-        return s.length === 3 && s.every((x) => x === 'Success: HTTP Status Code 200, OK') ? s : undefined;
-      }, { timeoutMs: 20_000 });
+      const status = async (): Promise<string[]> =>
+        ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? []).map((o) => o.StatusReport?.Status ?? '');
+      const ok = await waitFor(
+        'three Success observations',
+        async () => {
+          const s = await status();
+          return s.length === 3 && s.every((x) => x === 'Success: HTTP Status Code 200, OK') ? s : undefined;
+        },
+        { timeoutMs: 20_000 },
+      );
       assert.equal(ok.length, 3);
       const first = (await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations?.[0];
       assert.ok(first?.Region !== undefined && first.IPAddress !== undefined && first.StatusReport?.CheckedTime instanceof Date);
@@ -240,13 +311,23 @@ describe('simulated Route 53 through the SDK (restXml)', () => {
       const closed = await closedPort();
       await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: id, HealthCheckVersion: 1, Port: closed }));
       const changedAt = Date.now();
-      await waitFor('Failure observations', async () => ((await status()).every((s) => s.startsWith('Failure: Connection refused')) ? true : undefined), { timeoutMs: 20_000 });
-      const down = await waitFor('the check unhealthy in ground truth', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'unhealthy'), { timeoutMs: 20_000 });
+      await waitFor('Failure observations', async () => ((await status()).every((s) => s.startsWith('Failure: Connection refused')) ? true : undefined), {
+        timeoutMs: 20_000,
+      });
+      const down = await waitFor(
+        'the check unhealthy in ground truth',
+        async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'unhealthy'),
+        { timeoutMs: 20_000 },
+      );
       // Three failed rounds of 10 s (at speed 100: 100 ms each) before the flip; the first comes at most one interval after the change.
       assert.ok(down.epochMs - changedAt >= 2 * (10_000 / SPEED) - 30, `flipped after ${down.epochMs - changedAt} ms`);
 
       await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: id, HealthCheckVersion: 2, Port: port }));
-      const up = await waitFor('healthy again', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'healthy' && e.from === 'unhealthy'), { timeoutMs: 20_000 });
+      const up = await waitFor(
+        'healthy again',
+        async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'healthy' && e.from === 'unhealthy'),
+        { timeoutMs: 20_000 },
+      );
       assert.ok(up.seq > down.seq);
     } finally {
       await env.stop();
@@ -259,15 +340,32 @@ describe('simulated Route 53 through the SDK (restXml)', () => {
       const { r53, region, asg } = env;
       const id = region.outputs()['route53.healthcheck.web-hc.id'] ?? '';
       assert.match(id, /^[0-9a-f-]{36}$/);
-      await waitFor('a Success observation', async () => ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? []).some((o) => o.StatusReport?.Status?.startsWith('Success')) || undefined, { timeoutMs: 20_000 });
+      await waitFor(
+        'a Success observation',
+        async () =>
+          ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? []).some((o) =>
+            o.StatusReport?.Status?.startsWith('Success'),
+          ) || undefined,
+        { timeoutMs: 20_000 },
+      );
       await asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 0 }));
-      await waitFor('503 observations', async () => {
-        const obs = (await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? [];
-        return obs.length > 0 && obs.every((o) => o.StatusReport?.Status === 'Failure: HTTP Status Code 503, Service Unavailable') ? true : undefined;
-      }, { timeoutMs: 20_000 });
-      await waitFor('unhealthy', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'unhealthy'), { timeoutMs: 20_000 });
+      await waitFor(
+        '503 observations',
+        async () => {
+          const obs = (await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? [];
+          return obs.length > 0 && obs.every((o) => o.StatusReport?.Status === 'Failure: HTTP Status Code 503, Service Unavailable') ? true : undefined;
+        },
+        { timeoutMs: 20_000 },
+      );
+      await waitFor('unhealthy', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'unhealthy'), {
+        timeoutMs: 20_000,
+      });
       await asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 1 }));
-      await waitFor('healthy again', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.from === 'unhealthy' && e.to === 'healthy'), { timeoutMs: 20_000 });
+      await waitFor(
+        'healthy again',
+        async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.from === 'unhealthy' && e.to === 'healthy'),
+        { timeoutMs: 20_000 },
+      );
     } finally {
       await env.stop();
     }
@@ -279,34 +377,65 @@ describe('simulated Route 53 through the SDK (restXml)', () => {
       const { r53, region } = env;
       const port = portOf(region.outputs()['alb.web.url']);
       const created = await r53.send(
-        new CreateHealthCheckCommand({ CallerReference: 'inv', HealthCheckConfig: { Type: 'HTTP', IPAddress: '127.0.0.1', Port: port, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 3 } }),
+        new CreateHealthCheckCommand({
+          CallerReference: 'inv',
+          HealthCheckConfig: { Type: 'HTTP', IPAddress: '127.0.0.1', Port: port, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 3 },
+        }),
       );
       const id = created.HealthCheck?.Id ?? '';
-      await waitFor('a first observation', async () => ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations?.length ?? 0) > 0 || undefined, { timeoutMs: 20_000 });
+      await waitFor(
+        'a first observation',
+        async () => ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations?.length ?? 0) > 0 || undefined,
+        { timeoutMs: 20_000 },
+      );
       const invertedAt = Date.now();
       await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: id, HealthCheckVersion: 1, Inverted: true }));
-      const down = await waitFor('unhealthy', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'unhealthy'), { timeoutMs: 20_000 });
+      const down = await waitFor(
+        'unhealthy',
+        async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'unhealthy'),
+        { timeoutMs: 20_000 },
+      );
       assert.ok(down.epochMs - invertedAt < 2 * (10_000 / SPEED) + 200, 'at the next evaluation, not after a failure threshold');
       const obs = (await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? [];
-      assert.ok(obs.every((o) => o.StatusReport?.Status?.startsWith('Success')), 'checkers still see the endpoint answer');
+      assert.ok(
+        obs.every((o) => o.StatusReport?.Status?.startsWith('Success')),
+        'checkers still see the endpoint answer',
+      );
 
       // Disabled: healthy at once, whatever the endpoint and Inverted say, and no more probing.
       await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: id, HealthCheckVersion: 2, Disabled: true, Port: await closedPort() }));
-      const up = await waitFor('healthy while disabled', async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'healthy' && e.seq > down.seq), { timeoutMs: 20_000 });
+      const up = await waitFor(
+        'healthy while disabled',
+        async () => (await events(region)).find((e) => e.kind === 'health-check' && e.resource === id && e.to === 'healthy' && e.seq > down.seq),
+        { timeoutMs: 20_000 },
+      );
       assert.equal(up.detail?.disabled, true);
-      const before = ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? []).map((o) => o.StatusReport?.CheckedTime?.getTime());
+      const before = ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? []).map((o) =>
+        o.StatusReport?.CheckedTime?.getTime(),
+      );
       // Time passes in the region's terms: an enabled check beside it completes five rounds of probing, each a new
       // CheckedTime, while the disabled one must complete none.
       const control = await r53.send(
-        new CreateHealthCheckCommand({ CallerReference: 'inv-control', HealthCheckConfig: { Type: 'HTTP', IPAddress: '127.0.0.1', Port: port, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 3 } }),
+        new CreateHealthCheckCommand({
+          CallerReference: 'inv-control',
+          HealthCheckConfig: { Type: 'HTTP', IPAddress: '127.0.0.1', Port: port, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 3 },
+        }),
       );
       const rounds = new Set<number>();
-      await waitFor('five rounds of an enabled check', async () => {
-        const times = ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: control.HealthCheck?.Id ?? '' }))).HealthCheckObservations ?? []).map((o) => o.StatusReport?.CheckedTime?.getTime() ?? 0);
-        if (times.length > 0) rounds.add(Math.max(...times));
-        return rounds.size >= 5 || undefined;
-      }, { timeoutMs: 20_000 });
-      const later = ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? []).map((o) => o.StatusReport?.CheckedTime?.getTime());
+      await waitFor(
+        'five rounds of an enabled check',
+        async () => {
+          const times = ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: control.HealthCheck?.Id ?? '' }))).HealthCheckObservations ?? []).map(
+            (o) => o.StatusReport?.CheckedTime?.getTime() ?? 0,
+          );
+          if (times.length > 0) rounds.add(Math.max(...times));
+          return rounds.size >= 5 || undefined;
+        },
+        { timeoutMs: 20_000 },
+      );
+      const later = ((await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? []).map((o) =>
+        o.StatusReport?.CheckedTime?.getTime(),
+      );
       assert.deepEqual(later, before, 'no checker probed while disabled');
       assert.equal((await events(region)).filter((e) => e.kind === 'health-check' && e.resource === id && e.seq > up.seq).length, 0);
     } finally {

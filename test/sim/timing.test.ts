@@ -12,7 +12,12 @@ async function replacementWallMs(speed: number): Promise<number> {
     const [victim] = await allInstances(sim.ec2);
     const id = victim?.InstanceId ?? '';
     await sim.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
-    const inService = await waitForEvent(sim.endpoint, 'the replacement InService', (e) => e.seq > since && e.kind === 'instance-state' && e.resource.startsWith('web-asg/') && e.to === 'InService', 20_000);
+    const inService = await waitForEvent(
+      sim.endpoint,
+      'the replacement InService',
+      (e) => e.seq > since && e.kind === 'instance-state' && e.resource.startsWith('web-asg/') && e.to === 'InService',
+      20_000,
+    );
     const events = await truth(sim.endpoint, since);
     const down = events.find((e) => e.resource === id && e.to === 'shutting-down');
     assert.ok(down !== undefined);
@@ -37,7 +42,10 @@ describe('timings scale with speed', () => {
     ] as const) {
       const aws = ms * speed;
       // Order of magnitude, not a benchmark: the AWS-equivalent time lies within [lo/2, 3·hi].
-      assert.ok(aws >= lo / 2 && aws <= 3 * hi, `speed ${speed}: ${ms.toFixed(0)}ms wall = ${(aws / 1000).toFixed(1)}s AWS, expected ${lo / 1000}–${hi / 1000}s`);
+      assert.ok(
+        aws >= lo / 2 && aws <= 3 * hi,
+        `speed ${speed}: ${ms.toFixed(0)}ms wall = ${(aws / 1000).toFixed(1)}s AWS, expected ${lo / 1000}–${hi / 1000}s`,
+      );
     }
     // Four times the speed: clearly faster in wall time.
     assert.ok(slowMs > 1.5 * fastMs, `speed ${slow}: ${slowMs.toFixed(0)}ms, speed ${fast}: ${fastMs.toFixed(0)}ms`);

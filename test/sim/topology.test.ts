@@ -10,9 +10,22 @@ describe('topologies', () => {
   });
 
   it('refuses a group that names an undeclared launch template or target group, or impossible sizes, in one sentence', () => {
-    assert.throws(() => parseTopology({ launchTemplates: [{ name: 'lt' }], autoScalingGroups: [{ name: 'g', launchTemplate: 'nope', min: 1, max: 1, desired: 1 }] }), /launch template 'nope', which is not declared/);
-    assert.throws(() => parseTopology({ launchTemplates: [{ name: 'lt' }], autoScalingGroups: [{ name: 'g', launchTemplate: 'lt', min: 1, max: 1, desired: 1, targetGroups: ['tg'] }] }), /target group 'tg', which is not declared/);
-    assert.throws(() => parseTopology({ launchTemplates: [{ name: 'lt' }], autoScalingGroups: [{ name: 'g', launchTemplate: 'lt', min: 2, max: 3, desired: 1 }] }), /min <= desired <= max/);
+    assert.throws(
+      () => parseTopology({ launchTemplates: [{ name: 'lt' }], autoScalingGroups: [{ name: 'g', launchTemplate: 'nope', min: 1, max: 1, desired: 1 }] }),
+      /launch template 'nope', which is not declared/,
+    );
+    assert.throws(
+      () =>
+        parseTopology({
+          launchTemplates: [{ name: 'lt' }],
+          autoScalingGroups: [{ name: 'g', launchTemplate: 'lt', min: 1, max: 1, desired: 1, targetGroups: ['tg'] }],
+        }),
+      /target group 'tg', which is not declared/,
+    );
+    assert.throws(
+      () => parseTopology({ launchTemplates: [{ name: 'lt' }], autoScalingGroups: [{ name: 'g', launchTemplate: 'lt', min: 2, max: 3, desired: 1 }] }),
+      /min <= desired <= max/,
+    );
     assert.throws(() => parseTopology({ launchTemplates: [{ name: 'lt' }], timings: { instancePending: '5 parsecs' } }), /timings\.instancePending/);
   });
 
@@ -20,7 +33,10 @@ describe('topologies', () => {
     const outputs = placeholderOutputs(
       parseTopology({
         launchTemplates: [{ name: 'lt' }],
-        loadBalancers: [{ name: 'a', targetGroup: { name: 'ta' } }, { name: 'b', targetGroup: { name: 'tb' } }],
+        loadBalancers: [
+          { name: 'a', targetGroup: { name: 'ta' } },
+          { name: 'b', targetGroup: { name: 'tb' } },
+        ],
         autoScalingGroups: [{ name: 'ga', launchTemplate: 'lt', min: 1, max: 2, desired: 1, targetGroups: ['ta'] }],
       }),
     );

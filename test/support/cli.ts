@@ -20,7 +20,11 @@ export function gameday(args: readonly string[], options: { env?: NodeJS.Process
 }
 
 /** Runs a program to its end (killed after `timeoutMs`), with exactly `env` (default: this process's), collecting its output. */
-export function runProgram(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runProgram(
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...args], {
       cwd: options.cwd ?? ROOT,
@@ -41,7 +45,9 @@ export function runProgram(command: string, args: readonly string[], options: { 
 }
 
 /** A temporary directory removed by `cleanup`. */
-export async function tempDir(prefix = 'gameday-test-'): Promise<{ dir: string; write(name: string, text: string): Promise<string>; cleanup(): Promise<void> }> {
+export async function tempDir(
+  prefix = 'gameday-test-',
+): Promise<{ dir: string; write(name: string, text: string): Promise<string>; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return {
     dir,

@@ -77,13 +77,18 @@ async function helpTexts(path: readonly string[] = []): Promise<{ path: readonly
 
 function helpExamples(texts: readonly { path: readonly string[]; text: string }[]): { command: string; source: string }[] {
   return texts.flatMap(({ path, text }) =>
-    shellLines(text.split('\n').flatMap((l) => /^\s+\$ (.*)$/.exec(l)?.[1] ?? [])).map((command) => ({ command, source: `gameday ${[...path, '--help'].join(' ')}` })),
+    shellLines(text.split('\n').flatMap((l) => /^\s+\$ (.*)$/.exec(l)?.[1] ?? [])).map((command) => ({
+      command,
+      source: `gameday ${[...path, '--help'].join(' ')}`,
+    })),
   );
 }
 
 async function yamlFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? yamlFiles(join(dir, e.name)) : Promise.resolve(/\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : []))));
+  const nested = await Promise.all(
+    entries.map((e) => (e.isDirectory() ? yamlFiles(join(dir, e.name)) : Promise.resolve(/\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : []))),
+  );
   return nested.flat().sort();
 }
 

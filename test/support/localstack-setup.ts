@@ -48,7 +48,12 @@ export async function readComposeService(file: string, projectDir = LOCALSTACK_D
     const [host = '', container = '', mode] = v.split(':');
     return { host: host.startsWith('.') ? resolve(projectDir, host) : host, container, mode };
   });
-  return { image: typeof service.image === 'string' ? composeValue(service.image) : undefined, environment, ports: ((service.ports ?? []) as string[]).map(String), volumes };
+  return {
+    image: typeof service.image === 'string' ? composeValue(service.image) : undefined,
+    environment,
+    ports: ((service.ports ?? []) as string[]).map(String),
+    volumes,
+  };
 }
 
 /** Both tiers as docker compose merges them: the free file alone, and the free file with the Pro override. */
@@ -76,7 +81,10 @@ export function hostPathOf(service: ComposeService, containerPath: string): stri
 
 /** The services list of a tier (its `SERVICES` default). */
 export function servicesOf(service: ComposeService): string[] {
-  return (service.environment.SERVICES?.default ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return (service.environment.SERVICES?.default ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 export interface WorkflowStep {
@@ -170,7 +178,10 @@ export async function localStackExperiments(): Promise<LocalStackExperiment[]> {
 
 /** A GitHub Actions `path` glob with one `*` in the file name as a test on a file's path relative to the workspace. */
 export function matchesGlob(glob: string, path: string): boolean {
-  const pattern = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*');
+  const pattern = glob
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('[^/]*');
   return new RegExp(`^${pattern}$`).test(path);
 }
 
@@ -185,8 +196,33 @@ export const SIGNING_TO_LOCALSTACK: Readonly<Record<string, string>> = { elastic
  * ../shared/AWS-FACTS.md §1.1): the free tier's ceiling. No autoscaling, elbv2, rds or fis.
  */
 export const COMMUNITY_SERVICES: readonly string[] = [
-  'acm', 'apigateway', 'cloudformation', 'config', 'cloudwatch', 'dynamodb', 'dynamodbstreams', 'ec2', 'es', 'firehose', 'iam', 'sts',
-  'kinesis', 'kms', 'lambda', 'logs', 'opensearch', 'redshift', 'route53', 'route53resolver', 's3', 's3control', 'scheduler',
-  'secretsmanager', 'ses', 'sns', 'sqs', 'ssm', 'stepfunctions',
+  'acm',
+  'apigateway',
+  'cloudformation',
+  'config',
+  'cloudwatch',
+  'dynamodb',
+  'dynamodbstreams',
+  'ec2',
+  'es',
+  'firehose',
+  'iam',
+  'sts',
+  'kinesis',
+  'kms',
+  'lambda',
+  'logs',
+  'opensearch',
+  'redshift',
+  'route53',
+  'route53resolver',
+  's3',
+  's3control',
+  'scheduler',
+  'secretsmanager',
+  'ses',
+  'sns',
+  'sqs',
+  'ssm',
+  'stepfunctions',
 ];
-

@@ -4,24 +4,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
-import {
-  AutoScalingClient,
-  CreateAutoScalingGroupCommand,
-  DescribeAutoScalingGroupsCommand,
-} from '@aws-sdk/client-auto-scaling';
-import {
-  CreateLaunchTemplateCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  EC2Client,
-  RunInstancesCommand,
-  type Tag,
-} from '@aws-sdk/client-ec2';
-import {
-  CreateTargetGroupCommand,
-  ElasticLoadBalancingV2Client,
-  RegisterTargetsCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchTemplateCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client, RunInstancesCommand, type Tag } from '@aws-sdk/client-ec2';
+import { CreateTargetGroupCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 
 /**
  * moto_server (moto 5.2.1) as a child process, for conformance tests of gameday's AWS actions and probes.
@@ -290,7 +275,10 @@ export async function buildFixture(c: MotoClients, capacity = 3): Promise<Fixtur
   // whether the emulator registers a group's instances with its TargetGroupARNs.
   await c.elb.send(new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: asgInstanceIds.map((Id) => ({ Id, Port: 80 })) }));
   const standaloneIds = [
-    await runOne(c.ec2, subnets['us-east-1a'], [{ Key: 'role', Value: 'db' }, { Key: 'Name', Value: 'db-1' }]),
+    await runOne(c.ec2, subnets['us-east-1a'], [
+      { Key: 'role', Value: 'db' },
+      { Key: 'Name', Value: 'db-1' },
+    ]),
     await runOne(c.ec2, subnets['us-east-1b'], [{ Key: 'role', Value: 'cache' }, { Key: 'Name', Value: 'cache-1' }, { ...ALLOWED_TAG }]),
   ];
   return { vpcId, subnets, launchTemplateId, asgName: ASG_NAME, asgInstanceIds, targetGroupArn, targetGroupName: TARGET_GROUP_NAME, standaloneIds };

@@ -57,7 +57,13 @@ export async function submitDetached(env: QueueEnv, file: string, extra: readonl
 }
 
 /** One of experiments/ pointed at a running simulated region, at `speed`, with `edit` applied to its text. */
-export async function experimentAgainst(tmp: Awaited<ReturnType<typeof tempDir>>, name: string, endpoint: string, speed: number, edit: (text: string) => string = (t) => t): Promise<string> {
+export async function experimentAgainst(
+  tmp: Awaited<ReturnType<typeof tempDir>>,
+  name: string,
+  endpoint: string,
+  speed: number,
+  edit: (text: string) => string = (t) => t,
+): Promise<string> {
   let text = (await readFile(join(ROOT, 'experiments', name), 'utf8')).replace(/^ {2}speed: \d+$/m, `  speed: ${speed}\n  endpoint: ${endpoint}`);
   if (!text.includes(`endpoint: ${endpoint}`)) throw new Error(`${name} has no environment.speed line to replace`);
   if (/^steadyState:/m.test(text)) throw new Error(`${name} has its own steadyState block`);
@@ -74,7 +80,10 @@ export async function slowGroupTopology(tmp: Awaited<ReturnType<typeof tempDir>>
 
 /** Keeps an experiment in its recovery phase for a long while (60 AWS minutes), so it can be aborted or killed there. */
 export const lingering = (text: string): string =>
-  text.replace(/observeAtLeast: \d+m/, 'observeAtLeast: 60m').replace(/timeout: 10m/, 'timeout: 120m').replace('duration: 2m', 'duration: 60m');
+  text
+    .replace(/observeAtLeast: \d+m/, 'observeAtLeast: 60m')
+    .replace(/timeout: 10m/, 'timeout: 120m')
+    .replace('duration: 2m', 'duration: 60m');
 
 /** Starts a Redis and a temporary folder before the suite that calls it, and removes both after it. */
 export function redisForSuite(): { redis(): TestRedis; tmp(): Awaited<ReturnType<typeof tempDir>> } {
@@ -118,7 +127,9 @@ export function waitForFinishedRuns(env: QueueEnv, count: number, timeoutMs = 24
  */
 export function cronAt(at: Date, tz: string): string {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: 'numeric', minute: 'numeric', second: 'numeric', hourCycle: 'h23' }).formatToParts(at).map((p) => [p.type, p.value]),
+    new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: 'numeric', minute: 'numeric', second: 'numeric', hourCycle: 'h23' })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
   );
   return `${Number(parts.second)} ${Number(parts.minute)} ${Number(parts.hour)} * * *`;
 }

@@ -14,7 +14,8 @@ export interface TestRedis {
 }
 
 /** Why the Redis-backed suites are skipped, or `false`: they need `redis-server` on PATH, nothing else. */
-export const SKIP_WITHOUT_REDIS: string | false = spawnSync('redis-server', ['--version']).error === undefined ? false : 'redis-server is not installed (apt-get install redis-server)';
+export const SKIP_WITHOUT_REDIS: string | false =
+  spawnSync('redis-server', ['--version']).error === undefined ? false : 'redis-server is not installed (apt-get install redis-server)';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -83,7 +83,11 @@ export async function startSim(options: { topology?: Topology; speed: number; re
 }
 
 /** Polls `probe` until it returns something other than `undefined`/`false`, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   const interval = options.intervalMs ?? 10;
   let lastError: unknown;
@@ -246,7 +250,13 @@ export async function runOnSim(
   const registry = defaultRegistry();
   const topology = await loadTopology(options.topology === undefined ? undefined : join(ROOT, 'experiments', 'topologies', options.topology));
   const region = await SimRegion.start({ topology, speed: options.speed });
-  const aws = new AwsClientFactory({ kind: 'sim', region: topology.region, endpoint: region.endpoint, credentials: CREDENTIALS, requestTimeoutMs: options.requestTimeoutMs });
+  const aws = new AwsClientFactory({
+    kind: 'sim',
+    region: topology.region,
+    endpoint: region.endpoint,
+    credentials: CREDENTIALS,
+    requestTimeoutMs: options.requestTimeoutMs,
+  });
   try {
     await region.world.ready(60_000);
     const outputs = region.outputs();
@@ -279,7 +289,10 @@ export async function pgUrlThrough(server: string, url: string): Promise<string>
 }
 
 /** Arms an API fault of the region (`POST /_sim/faults`): throttling, an error or a timeout for matching requests. */
-export async function armApiFault(endpoint: string, fault: { service: string; action?: string; error: string; count?: number; delayMs?: number }): Promise<void> {
+export async function armApiFault(
+  endpoint: string,
+  fault: { service: string; action?: string; error: string; count?: number; delayMs?: number },
+): Promise<void> {
   const res = await fetch(`${endpoint}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
   if (res.status !== 200) throw new Error(`arming ${JSON.stringify(fault)} failed: ${res.status} ${await res.text()}`);
 }

@@ -31,7 +31,26 @@ export async function openTerminal(argv: readonly string[], options: { columns: 
   // A tmux server started from a test runner may never reap its pane's program (its exit status stays empty): a shell
   // records the status in a file instead. The shell waits out a Ctrl-C that the program handles itself.
   const statusFile = join(options.dir, `${socket}.status`);
-  await tmux('new-session', '-d', '-s', 'gd', '-x', String(options.columns), '-y', String(options.rows), '-c', options.cwd, '--', 'bash', '--norc', '--noprofile', '-c', `"$@"; echo $? > '${statusFile}'`, 'bash', ...argv);
+  await tmux(
+    'new-session',
+    '-d',
+    '-s',
+    'gd',
+    '-x',
+    String(options.columns),
+    '-y',
+    String(options.rows),
+    '-c',
+    options.cwd,
+    '--',
+    'bash',
+    '--norc',
+    '--noprofile',
+    '-c',
+    `"$@"; echo $? > '${statusFile}'`,
+    'bash',
+    ...argv,
+  );
   const screen = (): Promise<string> => tmux('capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', 'gd');
   return {
     screen,

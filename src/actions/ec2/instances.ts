@@ -20,7 +20,14 @@ export function sendEc2<C extends { input: unknown }, O extends { $metadata?: { 
  * back, but an Auto Scaling group replaces its own.
  */
 export function terminationUndo(resources: readonly Resource[]): string {
-  const groups = [...new Set(resources.filter((r) => r.type === EC2_INSTANCE).map((r) => r.tags['aws:autoscaling:groupName']).filter((g) => g !== undefined))];
+  const groups = [
+    ...new Set(
+      resources
+        .filter((r) => r.type === EC2_INSTANCE)
+        .map((r) => r.tags['aws:autoscaling:groupName'])
+        .filter((g) => g !== undefined),
+    ),
+  ];
   const outside = resources.some((r) => r.type === EC2_INSTANCE && r.tags['aws:autoscaling:groupName'] === undefined);
   if (groups.length === 0) return 'none — terminated instances cannot be restored';
   const replaced = `none — ${groups.length === 1 ? `the Auto Scaling group's replacement restores capacity (${groups.join('')})` : `the Auto Scaling groups' replacements restore capacity (${groups.join(', ')})`}`;
@@ -31,7 +38,9 @@ export function terminationUndo(resources: readonly Resource[]): string {
 export const instanceTargets = { targetType: EC2_INSTANCE, inventory: instanceInventory } as const;
 
 /** `id:state` pairs of a state-change response, for the journal. */
-export function stateSummary(changes: { InstanceId?: string | undefined; CurrentState?: { Name?: string | undefined } | undefined }[] | undefined): Record<string, unknown> {
+export function stateSummary(
+  changes: { InstanceId?: string | undefined; CurrentState?: { Name?: string | undefined } | undefined }[] | undefined,
+): Record<string, unknown> {
   return { states: (changes ?? []).map((i) => `${i.InstanceId ?? ''}:${i.CurrentState?.Name ?? ''}`) };
 }
 
@@ -116,7 +125,9 @@ export async function verifyStates(ctx: ActivityContext, ids: string[], expected
     if (!(error instanceof ActionFailedError)) throw error;
     const states = await instanceStates(ctx, ids);
     const wrong = ids.filter((id) => !expected.includes(states.get(id) ?? 'missing'));
-    throw new ActionFailedError(`${what} did not land: ${wrong.map((id) => `${id} is ${states.get(id) ?? 'missing'}`).join(', ')} (expected ${expected.join(' or ')}).`);
+    throw new ActionFailedError(
+      `${what} did not land: ${wrong.map((id) => `${id} is ${states.get(id) ?? 'missing'}`).join(', ')} (expected ${expected.join(' or ')}).`,
+    );
   }
 }
 
@@ -130,7 +141,9 @@ export async function waitForStates(ctx: ActivityContext, ids: string[], wanted:
     const states = await instanceStates(ctx, ids);
     if (ids.every((id) => wanted.includes(states.get(id) ?? ''))) return Object.fromEntries(states);
     if (ctx.clock.now() + delay > deadline) {
-      throw new ActionFailedError(`Instances did not reach ${wanted.join(' or ')} within ${Math.round(timeoutMs / 1000)}s: ${ids.map((id) => `${id} is ${states.get(id) ?? 'missing'}`).join(', ')}.`);
+      throw new ActionFailedError(
+        `Instances did not reach ${wanted.join(' or ')} within ${Math.round(timeoutMs / 1000)}s: ${ids.map((id) => `${id} is ${states.get(id) ?? 'missing'}`).join(', ')}.`,
+      );
     }
     await ctx.clock.sleep(delay, ctx.signal);
     delay = Math.min(2_000, delay * 1.5);

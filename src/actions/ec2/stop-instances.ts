@@ -32,7 +32,7 @@ export const stopInstancesAction: ActionDefinition<z.output<typeof args>> = {
       sim: yes('stopping → stopped in 30 s of AWS time; the rollback starts the instances and waits until running.'),
       moto: partial(`Stopped and started at once, no stopping/pending states (${MOTO_TEST}: "aws.ec2.stop-instances").`),
       'localstack-free': partial('Community EC2 (moto semantics): stopped and started at once.'),
-      'localstack-paid': partial('Mock VM manager: as free; the Docker VM manager stops the instance\'s container.'),
+      'localstack-paid': partial("Mock VM manager: as free; the Docker VM manager stops the instance's container."),
       aws: yes(),
     },
   },
@@ -41,7 +41,9 @@ export const stopInstancesAction: ActionDefinition<z.output<typeof args>> = {
   async run(a, ctx) {
     const ids = ctx.targets.map((t) => t.id);
     const { StopInstancesCommand } = await sdk.ec2();
-    await sendEc2(ctx, new StopInstancesCommand({ InstanceIds: ids, Force: a.force }), (out: StopInstancesCommandOutput) => stateSummary(out.StoppingInstances));
+    await sendEc2(ctx, new StopInstancesCommand({ InstanceIds: ids, Force: a.force }), (out: StopInstancesCommandOutput) =>
+      stateSummary(out.StoppingInstances),
+    );
     // A stopped instance of an Auto Scaling group may be replaced (terminated) before the check reads it: it left
     // `running` all the same.
     const states = await verifyStates(ctx, ids, STOPPED_OR_REPLACED, `Stopping ${ids.join(', ')}`);

@@ -20,9 +20,13 @@ export const terminateInstancesAction: ActionDefinition<z.output<typeof args>> =
     services: ['ec2'],
     support: {
       sim: yes('running → shutting-down → terminated with AWS timings; the group replaces the instance after its health check.'),
-      moto: partial(`Terminated at once (the answer still says shutting-down); an Auto Scaling group relaunches inside the same call (${MOTO_TEST}: "aws.ec2.terminate-instances").`),
+      moto: partial(
+        `Terminated at once (the answer still says shutting-down); an Auto Scaling group relaunches inside the same call (${MOTO_TEST}: "aws.ec2.terminate-instances").`,
+      ),
       'localstack-free': partial('Community EC2 falls through to moto: terminated at once. Without Auto Scaling (not in community) nothing replaces it.'),
-      'localstack-paid': partial('Same mock semantics; an Auto Scaling group (mock VM manager only) probably relaunches synchronously as in moto (unverified).'),
+      'localstack-paid': partial(
+        'Same mock semantics; an Auto Scaling group (mock VM manager only) probably relaunches synchronously as in moto (unverified).',
+      ),
       aws: yes(),
     },
   },

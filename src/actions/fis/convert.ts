@@ -45,9 +45,13 @@ function fisActionFor(fault: FaultSpec, type: string): { actionId: string; key: 
     case 'aws.ec2.reboot-instances':
       return { actionId: 'aws:ec2:reboot-instances', key: 'Instances' };
     case 'aws.rds.failover':
-      return cluster ? { actionId: 'aws:rds:failover-db-cluster', key: 'Clusters' } : { actionId: 'aws:rds:reboot-db-instances', key: 'DBInstances', parameters: { forceFailover: 'true' } };
+      return cluster
+        ? { actionId: 'aws:rds:failover-db-cluster', key: 'Clusters' }
+        : { actionId: 'aws:rds:reboot-db-instances', key: 'DBInstances', parameters: { forceFailover: 'true' } };
     case 'aws.rds.reboot':
-      return cluster ? 'FIS has no action that reboots a DB cluster' : { actionId: 'aws:rds:reboot-db-instances', key: 'DBInstances', parameters: { forceFailover: 'false' } };
+      return cluster
+        ? 'FIS has no action that reboots a DB cluster'
+        : { actionId: 'aws:rds:reboot-db-instances', key: 'DBInstances', parameters: { forceFailover: 'false' } };
     case 'aws.route53.fail-health-check':
       return 'FIS has no action that fails a Route 53 health check';
     case 'aws.fis.experiment':
@@ -71,10 +75,24 @@ const ARN_SERVICE: Record<string, (region: string, account: string, id: string) 
 function withOptIn(target: FisTargetBody, requireTags: Record<string, string> | undefined, what: string): { unexpressed?: Unexpressed } {
   if (requireTags === undefined) return {};
   const clash = Object.entries(requireTags).find(([k, v]) => target.resourceTags?.[k] !== undefined && target.resourceTags[k] !== v);
-  if (clash !== undefined) return { unexpressed: { what, reason: `its targets ask for tag ${clash[0]}=${target.resourceTags?.[clash[0]] ?? ''} where safety.requireTags requires ${clash[0]}=${clash[1]}, so nothing could be selected` } };
+  if (clash !== undefined)
+    return {
+      unexpressed: {
+        what,
+        reason: `its targets ask for tag ${clash[0]}=${target.resourceTags?.[clash[0]] ?? ''} where safety.requireTags requires ${clash[0]}=${clash[1]}, so nothing could be selected`,
+      },
+    };
   if (target.resourceArns !== undefined) {
-    const tags = Object.entries(requireTags).map(([k, v]) => `${k}=${v}`).join(', ');
-    return { unexpressed: { what: `safety.requireTags (${tags}) on ${what}`, reason: 'an FIS target takes resource ARNs or tags, not both, so the ARNs it names are not checked for the opt-in tags', keptByGameday: true } };
+    const tags = Object.entries(requireTags)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    return {
+      unexpressed: {
+        what: `safety.requireTags (${tags}) on ${what}`,
+        reason: 'an FIS target takes resource ARNs or tags, not both, so the ARNs it names are not checked for the opt-in tags',
+        keptByGameday: true,
+      },
+    };
   }
   target.resourceTags = { ...target.resourceTags, ...requireTags };
   return {};
@@ -103,15 +121,23 @@ function unexpressedSafety(safety: SafetyPolicy, targets: readonly FisTargetBody
   const bounds = targets.map(boundOf);
   const { maxTargets, maxTargetsPerFault, maxGroupPercent } = safety;
   if (maxTargetsPerFault !== undefined && !bounds.every((b) => b !== undefined && b <= maxTargetsPerFault)) {
-    name(`safety.maxTargetsPerFault (${maxTargetsPerFault})`, 'a target selected by tags with ALL or PERCENT(n) has no upper bound in FIS, which caps nothing and refuses nothing');
+    name(
+      `safety.maxTargetsPerFault (${maxTargetsPerFault})`,
+      'a target selected by tags with ALL or PERCENT(n) has no upper bound in FIS, which caps nothing and refuses nothing',
+    );
   }
   const total = bounds.reduce<number | undefined>((sum, b) => (sum === undefined || b === undefined ? undefined : sum + b), 0);
   if (maxTargets !== undefined && (total === undefined || total > maxTargets)) {
     name(`safety.maxTargets (${maxTargets})`, "FIS has no run-wide cap, and the targets' selection modes do not bound the total");
   }
-  if (maxGroupPercent !== undefined) name(`safety.maxGroupPercent (${maxGroupPercent})`, 'FIS does not know the size of an Auto Scaling group, so it cannot refuse touching more than that share of one');
+  if (maxGroupPercent !== undefined)
+    name(
+      `safety.maxGroupPercent (${maxGroupPercent})`,
+      'FIS does not know the size of an Auto Scaling group, so it cannot refuse touching more than that share of one',
+    );
   const instances = targets.some((t) => t.resourceType === 'aws:ec2:instance');
-  if (instances && !safety.allowLastHealthy) name('safety.allowLastHealthy (false)', 'FIS does not check instance health, so a template can stop every healthy instance of a group');
+  if (instances && !safety.allowLastHealthy)
+    name('safety.allowLastHealthy (false)', 'FIS does not check instance health, so a template can stop every healthy instance of a group');
   // The most zones the targets can span: a zone filter's values, or one per instance when their count is bounded.
   const zones = new Set<string>();
   let spread = 0;
@@ -122,7 +148,11 @@ function unexpressedSafety(safety: SafetyPolicy, targets: readonly FisTargetBody
     if (filter === undefined && t.resourceType === 'aws:ec2:instance' && bound !== undefined) spread += bound;
     return filter !== undefined || (t.resourceType === 'aws:ec2:instance' && bound !== undefined);
   });
-  if (!confined || zones.size + spread > safety.maxZones) name(`safety.maxZones (${safety.maxZones})`, `the targets are not confined to ${safety.maxZones === 1 ? 'one Availability Zone' : `${safety.maxZones} Availability Zones`} by a zone filter or a count of instances`);
+  if (!confined || zones.size + spread > safety.maxZones)
+    name(
+      `safety.maxZones (${safety.maxZones})`,
+      `the targets are not confined to ${safety.maxZones === 1 ? 'one Availability Zone' : `${safety.maxZones} Availability Zones`} by a zone filter or a count of instances`,
+    );
   return out;
 }
 
@@ -136,7 +166,12 @@ export function toFisTemplate(e: Experiment, ctx: ExportContext): { template: Fi
   const actions: Record<string, FisActionBody> = {};
   const unexpressed: Unexpressed[] = [];
   const needAccount = (what: string): string => {
-    if (ctx.account === undefined) throw new GamedayError(ErrorCode.InvalidArgument, `${what} needs the account id for its ARN: pass --account or list exactly one account in environment.allowedAccountIds.`, { exitCode: ExitCode.InvalidInput });
+    if (ctx.account === undefined)
+      throw new GamedayError(
+        ErrorCode.InvalidArgument,
+        `${what} needs the account id for its ARN: pass --account or list exactly one account in environment.allowedAccountIds.`,
+        { exitCode: ExitCode.InvalidInput },
+      );
     return ctx.account;
   };
   for (const fault of e.faults) {
@@ -149,9 +184,19 @@ export function toFisTemplate(e: Experiment, ctx: ExportContext): { template: Fi
     if (fault.action === 'aws.scenario.az-outage') {
       // The zone's instances are expressible; its databases are chosen by where their primary runs, which FIS cannot select on.
       type = 'aws:ec2:instance';
-      target = { resourceType: type, resourceTags: args.instanceTags as Record<string, string>, filters: [{ path: 'Placement.AvailabilityZone', values: [String(args.availabilityZone)] }], selectionMode: 'ALL' };
-      mapped = args.instances === 'stop' ? { actionId: 'aws:ec2:stop-instances', key: 'Instances' } : { actionId: 'aws:ec2:terminate-instances', key: 'Instances' };
-      if (args.failoverDatabases !== false) unexpressed.push({ what: `${what}, its database failovers`, reason: 'FIS selects databases by ARN or tag, not by the zone of their primary; add an aws.rds.failover fault naming them' });
+      target = {
+        resourceType: type,
+        resourceTags: args.instanceTags as Record<string, string>,
+        filters: [{ path: 'Placement.AvailabilityZone', values: [String(args.availabilityZone)] }],
+        selectionMode: 'ALL',
+      };
+      mapped =
+        args.instances === 'stop' ? { actionId: 'aws:ec2:stop-instances', key: 'Instances' } : { actionId: 'aws:ec2:terminate-instances', key: 'Instances' };
+      if (args.failoverDatabases !== false)
+        unexpressed.push({
+          what: `${what}, its database failovers`,
+          reason: 'FIS selects databases by ARN or tag, not by the zone of their primary; add an aws.rds.failover fault naming them',
+        });
     } else {
       const spec = fault.targets;
       type = spec?.type ?? (fault.action.startsWith('aws.rds.') ? 'aws:rds:db' : 'aws:ec2:instance');
@@ -188,7 +233,11 @@ export function toFisTemplate(e: Experiment, ctx: ExportContext): { template: Fi
       if (optIn.unexpressed.keptByGameday !== true) continue;
     }
     targets[name] = target;
-    const action: FisActionBody = { actionId: mapped.actionId, targets: { [mapped.key]: name }, ...(mapped.parameters === undefined ? {} : { parameters: { ...mapped.parameters } }) };
+    const action: FisActionBody = {
+      actionId: mapped.actionId,
+      targets: { [mapped.key]: name },
+      ...(mapped.parameters === undefined ? {} : { parameters: { ...mapped.parameters } }),
+    };
     if (fault.duration !== undefined) {
       if (mapped.actionId === 'aws:ec2:stop-instances') action.parameters = { ...action.parameters, startInstancesAfterDuration: isoDuration(fault.duration) };
       else unexpressed.push({ what: `${what}, duration ${isoDuration(fault.duration)}`, reason: `${mapped.actionId} has nothing to undo after a duration` });
@@ -203,13 +252,28 @@ export function toFisTemplate(e: Experiment, ctx: ExportContext): { template: Fi
   const stopConditions: FisTemplateBody['stopConditions'] = [];
   for (const [i, s] of e.stopConditions.entries()) {
     if (s.alarm !== undefined) {
-      stopConditions.push({ source: 'aws:cloudwatch:alarm', value: s.alarm.startsWith('arn:') ? s.alarm : `arn:aws:cloudwatch:${ctx.region}:${needAccount(`stop condition on alarm ${s.alarm}`)}:alarm:${s.alarm}` });
-    } else unexpressed.push({ what: `stop condition '${s.name ?? `#${i + 1}`}' (probe ${s.probe ?? '?'})`, reason: 'FIS stop conditions are CloudWatch alarms; gameday keeps watching it when the run goes through FIS', keptByGameday: true });
+      stopConditions.push({
+        source: 'aws:cloudwatch:alarm',
+        value: s.alarm.startsWith('arn:') ? s.alarm : `arn:aws:cloudwatch:${ctx.region}:${needAccount(`stop condition on alarm ${s.alarm}`)}:alarm:${s.alarm}`,
+      });
+    } else
+      unexpressed.push({
+        what: `stop condition '${s.name ?? `#${i + 1}`}' (probe ${s.probe ?? '?'})`,
+        reason: 'FIS stop conditions are CloudWatch alarms; gameday keeps watching it when the run goes through FIS',
+        keptByGameday: true,
+      });
   }
   for (const r of e.rollbacks) unexpressed.push({ what: `rollback '${r.name}' (${r.action})`, reason: 'FIS undoes only what its actions define' });
   const description = (e.metadata.description ?? e.metadata.name).slice(0, 512);
   return {
-    template: { description, roleArn: ctx.roleArn, targets, actions, stopConditions: stopConditions.length > 0 ? stopConditions : [{ source: 'none' }], tags: { 'gameday:experiment': e.metadata.name } },
+    template: {
+      description,
+      roleArn: ctx.roleArn,
+      targets,
+      actions,
+      stopConditions: stopConditions.length > 0 ? stopConditions : [{ source: 'none' }],
+      tags: { 'gameday:experiment': e.metadata.name },
+    },
     unexpressed,
   };
 }
@@ -251,7 +315,10 @@ export function fromFisTemplate(t: FisTemplateBody): { faults: ImportedFault[]; 
     if (known !== undefined) return known;
     if (seen.has(name)) throw new GamedayError(ErrorCode.InvalidFisTemplate, `actions.${name}.startAfter forms a cycle.`, { exitCode: ExitCode.InvalidInput });
     const a = t.actions[name];
-    if (a === undefined) throw new GamedayError(ErrorCode.InvalidFisTemplate, `An action starts after '${name}', which the template does not define.`, { exitCode: ExitCode.InvalidInput });
+    if (a === undefined)
+      throw new GamedayError(ErrorCode.InvalidFisTemplate, `An action starts after '${name}', which the template does not define.`, {
+        exitCode: ExitCode.InvalidInput,
+      });
     const start = Math.max(0, ...(a.startAfter ?? []).map((p) => visit(p, new Set([...seen, name]))));
     starts.set(name, start);
     ends.set(name, start + lengthOf(a));
@@ -276,7 +343,11 @@ export function fromFisTemplate(t: FisTemplateBody): { faults: ImportedFault[]; 
     const forceFailover = a.parameters?.forceFailover === 'true';
     const action = native === 'aws.rds.reboot' && forceFailover ? 'aws.rds.failover' : native;
     const fault: ImportedFault = {
-      name: name.replace(/[^A-Za-z0-9_-]/g, '-').replace(/^[^A-Za-z]+/, '').slice(0, 63) || 'fault',
+      name:
+        name
+          .replace(/[^A-Za-z0-9_-]/g, '-')
+          .replace(/^[^A-Za-z]+/, '')
+          .slice(0, 63) || 'fault',
       action,
       targets: {
         ...(target.resourceType === (action.startsWith('aws.rds.') ? 'aws:rds:db' : 'aws:ec2:instance') ? {} : { type: target.resourceType }),

@@ -5,7 +5,17 @@
  * gameday run stops the FIS experiment (StopExperiment) and waits until it has stopped. Lands when FIS completes it;
  * `failed`, `stopped` or `cancelled` mean it did not land, with FIS's reason.
  */
-import type { Experiment, GetExperimentCommandOutput, StopExperimentCommandOutput, ListExperimentResolvedTargetsCommandOutput, StartExperimentCommandOutput, GetExperimentTemplateCommandOutput, CreateExperimentTemplateCommandOutput, CreateExperimentTemplateCommandInput, ExperimentTemplateTarget } from '@aws-sdk/client-fis';
+import type {
+  Experiment,
+  GetExperimentCommandOutput,
+  StopExperimentCommandOutput,
+  ListExperimentResolvedTargetsCommandOutput,
+  StartExperimentCommandOutput,
+  GetExperimentTemplateCommandOutput,
+  CreateExperimentTemplateCommandOutput,
+  CreateExperimentTemplateCommandInput,
+  ExperimentTemplateTarget,
+} from '@aws-sdk/client-fis';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { awsCall, awsSend } from '../../aws/call.js';
@@ -24,9 +34,15 @@ import { arnId, fisTemplate, type FisTargetBody, type FisTemplateBody } from './
 
 const args = z
   .strictObject({
-    experimentTemplateId: z.string().regex(/^EXT[A-Za-z0-9]+$/, { error: 'an FIS experiment template id looks like EXT1a2b3c4d5e6f7' }).optional(),
+    experimentTemplateId: z
+      .string()
+      .regex(/^EXT[A-Za-z0-9]+$/, { error: 'an FIS experiment template id looks like EXT1a2b3c4d5e6f7' })
+      .optional(),
     /** A template gameday creates for this run (CreateExperimentTemplate body, as `gameday fis export` writes it) and deletes after it. */
-    template: fisTemplate.optional().meta({ description: 'An FIS experiment template (the CreateExperimentTemplate body, as `gameday fis export` writes it), created for the run and deleted after it.' }),
+    template: fisTemplate.optional().meta({
+      description:
+        'An FIS experiment template (the CreateExperimentTemplate body, as `gameday fis export` writes it), created for the run and deleted after it.',
+    }),
     /** How often the experiment is read (AWS time; divided by a simulated region's speed). */
     pollInterval: duration().default(5_000),
     /** Longest the experiment may run before gameday stops it (wall time). */
@@ -38,7 +54,11 @@ type Args = z.output<typeof args>;
 
 const FINAL = new Set(['completed', 'stopped', 'failed', 'cancelled']);
 
-const send = <C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(ctx: ActivityContext, command: C, summarize?: (o: O) => Record<string, unknown>): Promise<O> => awsSend(ctx, 'fis', command, summarize);
+const send = <C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(
+  ctx: ActivityContext,
+  command: C,
+  summarize?: (o: O) => Record<string, unknown>,
+): Promise<O> => awsSend(ctx, 'fis', command, summarize);
 
 const stateOf = (e: Experiment | undefined): Record<string, unknown> => ({
   status: e?.state?.status,
@@ -68,10 +88,19 @@ function notOffered(error: unknown): boolean {
  */
 async function checkSafetyLever(ctx: ActivityContext): Promise<string> {
   try {
-    const out = await awsCall(ctx, 'fis', new GetSafetyLeverCommand({ id: 'default' }), (c, o) => ctx.aws.signedJson('fis', 'GetSafetyLever', { method: 'GET', path: `/safetyLevers/${c.input.id}` }, o.abortSignal), (o) => ({ state: (o.body as { safetyLever?: { state?: unknown } }).safetyLever?.state }));
+    const out = await awsCall(
+      ctx,
+      'fis',
+      new GetSafetyLeverCommand({ id: 'default' }),
+      (c, o) => ctx.aws.signedJson('fis', 'GetSafetyLever', { method: 'GET', path: `/safetyLevers/${c.input.id}` }, o.abortSignal),
+      (o) => ({ state: (o.body as { safetyLever?: { state?: unknown } }).safetyLever?.state }),
+    );
     const state = (out.body as { safetyLever?: { state?: { status?: string; reason?: string } } }).safetyLever?.state;
     if (state?.status !== undefined && state.status !== 'disengaged') {
-      throw new SafetyError('fis-safety-lever', `the account's FIS safety lever is ${state.status}${state.reason ? ` (${state.reason})` : ''}, so no FIS experiment was started`);
+      throw new SafetyError(
+        'fis-safety-lever',
+        `the account's FIS safety lever is ${state.status}${state.reason ? ` (${state.reason})` : ''}, so no FIS experiment was started`,
+      );
     }
     return state?.status ?? 'unknown';
   } catch (error) {
@@ -98,7 +127,9 @@ interface Landing {
 
 /** The first action that is a fault (not `aws:fis:wait`) and has started, with FIS's start time. */
 function firstFaultStarted(e: Experiment): { startTime?: Date | undefined } | undefined {
-  const started = Object.values(e.actions ?? {}).filter((a) => a.actionId !== 'aws:fis:wait' && a.state?.status !== undefined && !['pending', 'initiating'].includes(a.state.status));
+  const started = Object.values(e.actions ?? {}).filter(
+    (a) => a.actionId !== 'aws:fis:wait' && a.state?.status !== undefined && !['pending', 'initiating'].includes(a.state.status),
+  );
   return started.sort((a, b) => (a.startTime?.getTime() ?? Infinity) - (b.startTime?.getTime() ?? Infinity))[0];
 }
 
@@ -141,7 +172,15 @@ async function targetCandidates(target: FisTargetBody, ctx: ActivityContext): Pr
   switch (target.resourceType) {
     case 'aws:ec2:instance': {
       const filters = (target.filters ?? []).map((f) => ({ path: f.path, values: f.values }));
-      return instanceInventory({ ...(ids === undefined ? {} : { ids }), ...(target.resourceTags === undefined ? {} : { tags: target.resourceTags }), filters, selection: { mode: 'ALL' } }, ctx);
+      return instanceInventory(
+        {
+          ...(ids === undefined ? {} : { ids }),
+          ...(target.resourceTags === undefined ? {} : { tags: target.resourceTags }),
+          filters,
+          selection: { mode: 'ALL' },
+        },
+        ctx,
+      );
     }
     case 'aws:rds:db':
       return ids === undefined ? [] : dbInventory({ ids }, ctx);
@@ -191,7 +230,8 @@ async function ownTemplateResources(t: FisTemplateBody, ctx: ActivityContext): P
       const chosen = applySelection(selection.ok ? selection.value : { mode: 'ALL' }, candidates, ctx.random ?? Math.random);
       resources.push(...chosen.map((r) => ({ ...r, attributes: { ...r.attributes, [TARGET_OF]: name } })));
     } else {
-      for (const key of fisTargetKeys(target)) resources.push({ type: 'aws:fis:target', id: key, tags: target.resourceTags ?? {}, attributes: { [TARGET_OF]: name } });
+      for (const key of fisTargetKeys(target))
+        resources.push({ type: 'aws:fis:target', id: key, tags: target.resourceTags ?? {}, attributes: { [TARGET_OF]: name } });
     }
   }
   return resources;
@@ -204,7 +244,15 @@ function pinned(t: FisTemplateBody, planned: readonly Resource[]): FisTemplateBo
       if (!INVENTORIED.has(target.resourceType)) return [name, target];
       const arns = planned.filter((r) => r.attributes[TARGET_OF] === name).map((r) => r.arn ?? r.id);
       if (arns.length === 0) throw new ActionFailedError(`FIS target ${name} has no resource left in the plan.`);
-      return [name, { resourceType: target.resourceType, resourceArns: arns, selectionMode: 'ALL', ...(target.parameters === undefined ? {} : { parameters: target.parameters }) }];
+      return [
+        name,
+        {
+          resourceType: target.resourceType,
+          resourceArns: arns,
+          selectionMode: 'ALL',
+          ...(target.parameters === undefined ? {} : { parameters: target.parameters }),
+        },
+      ];
     }),
   );
   return { ...t, targets };
@@ -215,17 +263,31 @@ export const fisExperimentAction: ActionDefinition<Args> = {
   summary: 'Runs an AWS FIS experiment, from a template id or a template of its own, and follows it to its end (stopped when the run is aborted).',
   mutating: true,
   permissions: {
-    read: ['fis:GetExperimentTemplate', 'fis:GetExperiment', 'fis:ListExperimentResolvedTargets', 'fis:GetSafetyLever', 'ec2:DescribeInstances', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
+    read: [
+      'fis:GetExperimentTemplate',
+      'fis:GetExperiment',
+      'fis:ListExperimentResolvedTargets',
+      'fis:GetSafetyLever',
+      'ec2:DescribeInstances',
+      'rds:DescribeDBInstances',
+      'rds:DescribeDBClusters',
+    ],
     // A template created with a roleArn needs iam:PassRole (a permission, not an API call); tags need fis:TagResource.
     write: ['fis:StartExperiment', 'fis:StopExperiment', 'fis:CreateExperimentTemplate', 'fis:DeleteExperimentTemplate', 'fis:TagResource', 'iam:PassRole'],
   },
   capabilities: {
     services: ['fis'],
     support: {
-      sim: yes('Templates, experiments with the FIS lifecycle, the safety lever, aws:network:disrupt-connectivity (scope all); the experiment lifecycle is tested against the sim only.'),
-      moto: no('moto 5.2.1 routes only /experimentTemplates (create, delete) and /tags, so no experiment runs: StartExperiment and GetExperimentTemplate answer an HTML 404. The templates gameday writes are created and deleted there (test/conformance/moto-fis.test.ts).'),
+      sim: yes(
+        'Templates, experiments with the FIS lifecycle, the safety lever, aws:network:disrupt-connectivity (scope all); the experiment lifecycle is tested against the sim only.',
+      ),
+      moto: no(
+        'moto 5.2.1 routes only /experimentTemplates (create, delete) and /tags, so no experiment runs: StartExperiment and GetExperimentTemplate answer an HTML 404. The templates gameday writes are created and deleted there (test/conformance/moto-fis.test.ts).',
+      ),
       'localstack-free': no('FIS is not in the community image.'),
-      'localstack-paid': partial('Enterprise only; ListExperimentResolvedTargets is not implemented (the journal says the resolved targets are unknown), selection modes are ignored and aws:rds:failover-db-cluster is not executed.'),
+      'localstack-paid': partial(
+        'Enterprise only; ListExperimentResolvedTargets is not implemented (the journal says the resolved targets are unknown), selection modes are ignored and aws:rds:failover-db-cluster is not executed.',
+      ),
       aws: yes(),
     },
   },
@@ -236,15 +298,32 @@ export const fisExperimentAction: ActionDefinition<Args> = {
     const { GetExperimentTemplateCommand } = await sdk.fis();
     const out: GetExperimentTemplateCommandOutput = await send(ctx, new GetExperimentTemplateCommand({ id: a.experimentTemplateId }));
     const t = out.experimentTemplate ?? {};
-    return [{ type: 'aws:fis:experiment-template', id: a.experimentTemplateId ?? '', tags: t.tags ?? {}, attributes: {} }, ...(await storedTemplateResources(t, ctx))];
+    return [
+      { type: 'aws:fis:experiment-template', id: a.experimentTemplateId ?? '', tags: t.tags ?? {}, attributes: {} },
+      ...(await storedTemplateResources(t, ctx)),
+    ];
   },
   async run(a, ctx) {
-    const { StartExperimentCommand, StopExperimentCommand, ListExperimentResolvedTargetsCommand, CreateExperimentTemplateCommand, DeleteExperimentTemplateCommand } = await sdk.fis();
+    const {
+      StartExperimentCommand,
+      StopExperimentCommand,
+      ListExperimentResolvedTargetsCommand,
+      CreateExperimentTemplateCommand,
+      DeleteExperimentTemplateCommand,
+    } = await sdk.fis();
     const safetyLever = await checkSafetyLever(ctx);
     let templateId = a.experimentTemplateId;
     if (a.template !== undefined) {
-      const input: CreateExperimentTemplateCommandInput = { ...pinned(a.template, ctx.targets), clientToken: randomUUID(), tags: { ...a.template.tags, 'gameday:run': ctx.runId } };
-      const created: CreateExperimentTemplateCommandOutput = await send(ctx, new CreateExperimentTemplateCommand(input), (o: CreateExperimentTemplateCommandOutput) => ({ id: o.experimentTemplate?.id }));
+      const input: CreateExperimentTemplateCommandInput = {
+        ...pinned(a.template, ctx.targets),
+        clientToken: randomUUID(),
+        tags: { ...a.template.tags, 'gameday:run': ctx.runId },
+      };
+      const created: CreateExperimentTemplateCommandOutput = await send(
+        ctx,
+        new CreateExperimentTemplateCommand(input),
+        (o: CreateExperimentTemplateCommandOutput) => ({ id: o.experimentTemplate?.id }),
+      );
       templateId = created.experimentTemplate?.id;
       if (templateId === undefined) throw new ActionFailedError('FIS created no experiment template.');
       ctx.fence?.admit(templateId);
@@ -252,7 +331,11 @@ export const fisExperimentAction: ActionDefinition<Args> = {
     const calm = { ...ctx, signal: AbortSignal.timeout(300_000) };
     try {
       const startCalled = ctx.clock.now();
-      const started: StartExperimentCommandOutput = await send(ctx, new StartExperimentCommand({ experimentTemplateId: templateId, clientToken: randomUUID(), tags: { 'gameday:run': ctx.runId } }), (o: StartExperimentCommandOutput) => ({ id: o.experiment?.id, ...stateOf(o.experiment) }));
+      const started: StartExperimentCommandOutput = await send(
+        ctx,
+        new StartExperimentCommand({ experimentTemplateId: templateId, clientToken: randomUUID(), tags: { 'gameday:run': ctx.runId } }),
+        (o: StartExperimentCommandOutput) => ({ id: o.experiment?.id, ...stateOf(o.experiment) }),
+      );
       const id = started.experiment?.id;
       if (id === undefined) throw new ActionFailedError('FIS started no experiment.');
       // The run created it, so the run may stop it.
@@ -269,7 +352,10 @@ export const fisExperimentAction: ActionDefinition<Args> = {
         throw error;
       }
       // LocalStack has no ListExperimentResolvedTargets: the journal then says the resolved targets are unknown.
-      const resolved: Pick<ListExperimentResolvedTargetsCommandOutput, 'resolvedTargets'> | undefined = await send<InstanceType<typeof ListExperimentResolvedTargetsCommand>, ListExperimentResolvedTargetsCommandOutput>(ctx, new ListExperimentResolvedTargetsCommand({ experimentId: id })).catch((error: unknown) => {
+      const resolved: Pick<ListExperimentResolvedTargetsCommandOutput, 'resolvedTargets'> | undefined = await send<
+        InstanceType<typeof ListExperimentResolvedTargetsCommand>,
+        ListExperimentResolvedTargetsCommandOutput
+      >(ctx, new ListExperimentResolvedTargetsCommand({ experimentId: id })).catch((error: unknown) => {
         if (notOffered(error)) return undefined;
         throw error;
       });
@@ -280,7 +366,10 @@ export const fisExperimentAction: ActionDefinition<Args> = {
         state: final.state?.status,
         reason: final.state?.reason,
         actions: stateOf(final).actions,
-        resolvedTargets: resolved === undefined ? 'not offered by this endpoint' : (resolved.resolvedTargets ?? []).map((r) => ({ target: r.targetName, type: r.resourceType, id: r.targetInformation?.identifier })),
+        resolvedTargets:
+          resolved === undefined
+            ? 'not offered by this endpoint'
+            : (resolved.resolvedTargets ?? []).map((r) => ({ target: r.targetName, type: r.resourceType, id: r.targetInformation?.identifier })),
       };
       // Newer FIS answers carry `error` and the `cancelled` status, which the installed client's types predate.
       const state = (final.state ?? {}) as { status?: string; reason?: string; error?: { code?: string; location?: string } };
@@ -294,7 +383,9 @@ export const fisExperimentAction: ActionDefinition<Args> = {
     } finally {
       // A template made for this run goes with it.
       if (a.template !== undefined && templateId !== undefined) {
-        await send(calm, new DeleteExperimentTemplateCommand({ id: templateId })).catch((error: unknown) => ctx.logger.warn(`The FIS template ${templateId} made for this run was not deleted: ${error instanceof Error ? error.message : String(error)}`));
+        await send(calm, new DeleteExperimentTemplateCommand({ id: templateId })).catch((error: unknown) =>
+          ctx.logger.warn(`The FIS template ${templateId} made for this run was not deleted: ${error instanceof Error ? error.message : String(error)}`),
+        );
       }
     }
   },

@@ -26,7 +26,9 @@ export const fisAction = z.object({
 /** The CreateExperimentTemplate body (without clientToken). */
 export const fisTemplate = z.object({
   description: z.string().min(1),
-  roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { error: 'roleArn is the ARN of the FIS service role (arn:aws:iam::123456789012:role/…)' }),
+  roleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { error: 'roleArn is the ARN of the FIS service role (arn:aws:iam::123456789012:role/…)' }),
   targets: z.record(z.string(), fisTarget).default({}),
   actions: z.record(z.string(), fisAction).refine((a) => Object.keys(a).length > 0, { error: 'a template needs at least one action' }),
   stopConditions: z.array(z.object({ source: z.enum(['none', 'aws:cloudwatch:alarm']), value: z.string().optional() })).default([{ source: 'none' }]),

@@ -43,7 +43,12 @@ export const httpRequestAction: ActionDefinition<Args> = {
       headers['content-type'] ??= 'application/json';
     }
     const startedAt = performance.now();
-    const call = { service: 'http', operation: `${a.method} ${a.url}`, mutating: a.method !== 'GET', request: redact({ headers, body }) as Record<string, unknown> };
+    const call = {
+      service: 'http',
+      operation: `${a.method} ${a.url}`,
+      mutating: a.method !== 'GET',
+      request: redact({ headers, body }) as Record<string, unknown>,
+    };
     try {
       const { request } = await import('undici');
       const res = await request(a.url, {

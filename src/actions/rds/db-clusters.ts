@@ -26,10 +26,14 @@ export async function rdsInventory(spec: TargetSpec, ctx: ActivityContext): Prom
 /** The current description of one DB cluster. */
 export async function describeCluster(ctx: ActivityContext, id: string): Promise<DBCluster> {
   const { DescribeDBClustersCommand } = await sdk.rds();
-  const out: DescribeDBClustersCommandOutput = await sendRds(ctx, new DescribeDBClustersCommand({ DBClusterIdentifier: id }), (o: DescribeDBClustersCommandOutput) => ({
-    status: o.DBClusters?.[0]?.Status,
-    writer: clusterWriter(o.DBClusters?.[0]),
-  }));
+  const out: DescribeDBClustersCommandOutput = await sendRds(
+    ctx,
+    new DescribeDBClustersCommand({ DBClusterIdentifier: id }),
+    (o: DescribeDBClustersCommandOutput) => ({
+      status: o.DBClusters?.[0]?.Status,
+      writer: clusterWriter(o.DBClusters?.[0]),
+    }),
+  );
   const cluster = out.DBClusters?.[0];
   if (cluster === undefined) throw new ActionFailedError(`DB cluster ${id} is gone.`);
   return cluster;
@@ -66,7 +70,8 @@ export interface StartedClusterFailover {
 export async function startClusterFailover(ctx: ActivityContext, id: string): Promise<StartedClusterFailover> {
   const { FailoverDBClusterCommand } = await sdk.rds();
   const before = await describeCluster(ctx, id);
-  if ((before.DBClusterMembers ?? []).length < 2) throw new ActionFailedError(`DB cluster ${id} has fewer than 2 DB instances: it has no reader to fail over to.`);
+  if ((before.DBClusterMembers ?? []).length < 2)
+    throw new ActionFailedError(`DB cluster ${id} has fewer than 2 DB instances: it has no reader to fail over to.`);
   const oldWriter = clusterWriter(before);
   const oldZone = oldWriter === undefined ? undefined : (await describeDb(ctx, oldWriter)).AvailabilityZone;
   await sendRds(ctx, new FailoverDBClusterCommand({ DBClusterIdentifier: id }), (out: FailoverDBClusterCommandOutput) => ({

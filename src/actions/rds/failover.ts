@@ -30,9 +30,13 @@ export const rdsFailoverAction: ActionDefinition<z.output<typeof args>> = {
     services: ['rds'],
     support: {
       sim: yes('Multi-AZ instances fail over in 90 s of AWS time, DB clusters in about 35 s; the endpoint name follows the primary.'),
-      moto: partial(`RebootDBInstance ignores ForceFailover, so gameday reports the failover as not landed (${MOTO_DATA_TEST}: "reports a failover that did not move the primary"); FailoverDBCluster swaps the writer at once (not covered by a test).`),
+      moto: partial(
+        `RebootDBInstance ignores ForceFailover, so gameday reports the failover as not landed (${MOTO_DATA_TEST}: "reports a failover that did not move the primary"); FailoverDBCluster swaps the writer at once (not covered by a test).`,
+      ),
       'localstack-free': no('RDS is not in the community image.'),
-      'localstack-paid': no('FailoverDBCluster is not implemented; RebootDBInstance exists but nothing shows ForceFailover moving the primary, so the action ends not landed.'),
+      'localstack-paid': no(
+        'FailoverDBCluster is not implemented; RebootDBInstance exists but nothing shows ForceFailover moving the primary, so the action ends not landed.',
+      ),
       aws: yes(),
     },
   },

@@ -36,7 +36,13 @@ export async function listRds<O extends { Marker?: string | undefined; $metadata
 }
 
 /** A described RDS resource as a target: its tags as a map, the whole description as attributes. */
-export function rdsResource(type: string, id: string | undefined, arn: string | undefined, tagList: { Key?: string | undefined; Value?: string | undefined }[] | undefined, item: object): Resource {
+export function rdsResource(
+  type: string,
+  id: string | undefined,
+  arn: string | undefined,
+  tagList: { Key?: string | undefined; Value?: string | undefined }[] | undefined,
+  item: object,
+): Resource {
   const tags: Record<string, string> = {};
   for (const t of tagList ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
   return { type, id: id ?? '', ...(arn === undefined ? {} : { arn }), tags, attributes: item as Record<string, unknown> };

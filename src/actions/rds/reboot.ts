@@ -22,7 +22,9 @@ export const rdsRebootAction: ActionDefinition<z.output<typeof args>> = {
     services: ['rds'],
     support: {
       sim: yes(),
-      moto: partial('RebootDBInstance answers with the instance still available: nothing reboots (AWS-FACTS §2.2); RebootDBCluster is not checked against moto.'),
+      moto: partial(
+        'RebootDBInstance answers with the instance still available: nothing reboots (AWS-FACTS §2.2); RebootDBCluster is not checked against moto.',
+      ),
       'localstack-free': no('RDS is not in the community image.'),
       'localstack-paid': partial('RebootDBInstance is implemented (aws_validated); RebootDBCluster is not implemented.'),
       aws: yes(),

@@ -13,7 +13,11 @@ import type { ActionDefinition, ActivityContext } from '../../registry/types.js'
 
 const args = z.strictObject({ healthCheckId: z.string().min(1) });
 
-function send<C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(ctx: ActivityContext, command: C, summarize?: (o: O) => Record<string, unknown>): Promise<O> {
+function send<C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(
+  ctx: ActivityContext,
+  command: C,
+  summarize?: (o: O) => Record<string, unknown>,
+): Promise<O> {
   return awsSend(ctx, 'route53', command, summarize);
 }
 
@@ -32,8 +36,10 @@ export const failHealthCheckAction: ActionDefinition<z.output<typeof args>> = {
     services: ['route53'],
     support: {
       sim: yes('The inverted check fails at its next evaluation and DNS fails over.'),
-      moto: partial(`Inverted is stored and restored (${MOTO_DATA_TEST}: "inverts a Route 53 health check"), but HealthCheckVersion is never bumped and the status never changes.`),
-      'localstack-free': partial('Community Route 53 is moto\'s: Inverted is stored, the status stays a static success, no DNS failover.'),
+      moto: partial(
+        `Inverted is stored and restored (${MOTO_DATA_TEST}: "inverts a Route 53 health check"), but HealthCheckVersion is never bumped and the status never changes.`,
+      ),
+      'localstack-free': partial("Community Route 53 is moto's: Inverted is stored, the status stays a static success, no DNS failover."),
       'localstack-paid': partial('Health checks probe and DNS fails over only on the Ultimate plan (unverified here).'),
       aws: yes(),
     },
@@ -43,10 +49,21 @@ export const failHealthCheckAction: ActionDefinition<z.output<typeof args>> = {
   async plan(a, ctx) {
     const { GetHealthCheckCommand, ListTagsForResourceCommand } = await sdk.route53();
     const out: GetHealthCheckCommandOutput = await send(ctx, new GetHealthCheckCommand({ HealthCheckId: a.healthCheckId }), configSummary);
-    const tagged: ListTagsForResourceCommandOutput = await send(ctx, new ListTagsForResourceCommand({ ResourceType: 'healthcheck', ResourceId: a.healthCheckId }));
+    const tagged: ListTagsForResourceCommandOutput = await send(
+      ctx,
+      new ListTagsForResourceCommand({ ResourceType: 'healthcheck', ResourceId: a.healthCheckId }),
+    );
     const tags: Record<string, string> = {};
     for (const t of tagged.ResourceTagSet?.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
-    return [{ type: 'aws:route53:healthcheck', id: a.healthCheckId, arn: `arn:aws:route53:::healthcheck/${a.healthCheckId}`, tags, attributes: (out.HealthCheck ?? {}) as Record<string, unknown> }];
+    return [
+      {
+        type: 'aws:route53:healthcheck',
+        id: a.healthCheckId,
+        arn: `arn:aws:route53:::healthcheck/${a.healthCheckId}`,
+        tags,
+        attributes: (out.HealthCheck ?? {}) as Record<string, unknown>,
+      },
+    ];
   },
   async run(a, ctx) {
     const { GetHealthCheckCommand, UpdateHealthCheckCommand } = await sdk.route53();
@@ -55,7 +72,12 @@ export const failHealthCheckAction: ActionDefinition<z.output<typeof args>> = {
     const previous = { inverted: config?.Inverted === true, disabled: config?.Disabled === true };
     const after: UpdateHealthCheckCommandOutput = await send(
       ctx,
-      new UpdateHealthCheckCommand({ HealthCheckId: a.healthCheckId, HealthCheckVersion: before.HealthCheck?.HealthCheckVersion, Inverted: !previous.inverted, Disabled: false }),
+      new UpdateHealthCheckCommand({
+        HealthCheckId: a.healthCheckId,
+        HealthCheckVersion: before.HealthCheck?.HealthCheckVersion,
+        Inverted: !previous.inverted,
+        Disabled: false,
+      }),
       configSummary,
     );
     if (after.HealthCheck?.HealthCheckConfig?.Inverted !== !previous.inverted) {
@@ -70,7 +92,12 @@ export const failHealthCheckAction: ActionDefinition<z.output<typeof args>> = {
     const now: GetHealthCheckCommandOutput = await send(ctx, new GetHealthCheckCommand({ HealthCheckId: a.healthCheckId }), configSummary);
     const out: UpdateHealthCheckCommandOutput = await send(
       ctx,
-      new UpdateHealthCheckCommand({ HealthCheckId: a.healthCheckId, HealthCheckVersion: now.HealthCheck?.HealthCheckVersion, Inverted: previous.inverted, Disabled: previous.disabled }),
+      new UpdateHealthCheckCommand({
+        HealthCheckId: a.healthCheckId,
+        HealthCheckVersion: now.HealthCheck?.HealthCheckVersion,
+        Inverted: previous.inverted,
+        Disabled: previous.disabled,
+      }),
       configSummary,
     );
     return { output: { restored: previous, version: out.HealthCheck?.HealthCheckVersion } };

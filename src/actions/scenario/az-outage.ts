@@ -22,7 +22,9 @@ import { dbInventory, RDS_DB, sendRds, waitAvailable } from '../rds/db-instances
 const args = z.strictObject({
   availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { error: "expected a zone such as 'us-east-1a'" }),
   /** Only instances with every one of these tags go dark (for example the opt-in tag); at least one is required. */
-  instanceTags: z.record(z.string(), z.string()).refine((t) => Object.keys(t).length > 0, { error: 'name at least one tag: an AZ outage never selects every instance implicitly' }),
+  instanceTags: z
+    .record(z.string(), z.string())
+    .refine((t) => Object.keys(t).length > 0, { error: 'name at least one tag: an AZ outage never selects every instance implicitly' }),
   instances: z.enum(['terminate', 'stop']).default('terminate'),
   failoverDatabases: z.boolean().default(true),
   waitTimeout: duration().default(900_000),
@@ -35,7 +37,10 @@ type Args = z.output<typeof args>;
  * primary is there and its DB clusters whose writer is there.
  */
 async function inZone(a: Args, ctx: ActivityContext): Promise<Resource[]> {
-  const instances = await instanceInventory({ tags: a.instanceTags, filters: [{ path: 'Placement.AvailabilityZone', values: [a.availabilityZone] }], selection: { mode: 'ALL' } }, ctx);
+  const instances = await instanceInventory(
+    { tags: a.instanceTags, filters: [{ path: 'Placement.AvailabilityZone', values: [a.availabilityZone] }], selection: { mode: 'ALL' } },
+    ctx,
+  );
   if (!a.failoverDatabases) return instances;
   const dbs = await dbInventory({}, ctx);
   const zoneOf = new Map(dbs.map((r) => [r.id, (r.attributes as DBInstance).AvailabilityZone]));
@@ -62,9 +67,13 @@ export const azOutageAction: ActionDefinition<Args> = {
     services: ['ec2', 'rds'],
     support: {
       sim: yes(),
-      moto: partial('The zone\'s instances go at once; a Multi-AZ primary never moves (RebootDBInstance ignores ForceFailover), so a zone with one ends not landed.'),
-      'localstack-free': no('The plan lists the zone\'s databases, and RDS is not in the community image.'),
-      'localstack-paid': partial('Instances only: a zone holding a Multi-AZ primary or a DB cluster writer ends not landed (no ForceFailover evidence, no FailoverDBCluster).'),
+      moto: partial(
+        "The zone's instances go at once; a Multi-AZ primary never moves (RebootDBInstance ignores ForceFailover), so a zone with one ends not landed.",
+      ),
+      'localstack-free': no("The plan lists the zone's databases, and RDS is not in the community image."),
+      'localstack-paid': partial(
+        'Instances only: a zone holding a Multi-AZ primary or a DB cluster writer ends not landed (no ForceFailover evidence, no FailoverDBCluster).',
+      ),
       aws: yes(),
     },
   },
@@ -82,18 +91,27 @@ export const azOutageAction: ActionDefinition<Args> = {
     const { RebootDBInstanceCommand } = await sdk.rds();
     // Everything in the zone fails at once, as in a real outage: instances and database primaries together.
     if (ids.length > 0) {
-      if (a.instances === 'terminate') await sendEc2(ctx, new TerminateInstancesCommand({ InstanceIds: ids }), (o: TerminateInstancesCommandOutput) => stateSummary(o.TerminatingInstances));
-      else await sendEc2(ctx, new StopInstancesCommand({ InstanceIds: ids, Force: true }), (o: StopInstancesCommandOutput) => stateSummary(o.StoppingInstances));
+      if (a.instances === 'terminate')
+        await sendEc2(ctx, new TerminateInstancesCommand({ InstanceIds: ids }), (o: TerminateInstancesCommandOutput) => stateSummary(o.TerminatingInstances));
+      else
+        await sendEc2(ctx, new StopInstancesCommand({ InstanceIds: ids, Force: true }), (o: StopInstancesCommandOutput) => stateSummary(o.StoppingInstances));
     }
     for (const db of databases) await sendRds(ctx, new RebootDBInstanceCommand({ DBInstanceIdentifier: db.DBInstanceIdentifier, ForceFailover: true }));
     const failingOver = [];
     for (const c of clusters) failingOver.push(await startClusterFailover(ctx, c.DBClusterIdentifier ?? ''));
-    if (ids.length > 0) await verifyStates(ctx, ids, a.instances === 'terminate' ? ['shutting-down', 'terminated'] : STOPPED_OR_REPLACED, `The outage of ${ids.length} instance(s) in ${a.availabilityZone}`);
+    if (ids.length > 0)
+      await verifyStates(
+        ctx,
+        ids,
+        a.instances === 'terminate' ? ['shutting-down', 'terminated'] : STOPPED_OR_REPLACED,
+        `The outage of ${ids.length} instance(s) in ${a.availabilityZone}`,
+      );
     const moved: Record<string, string> = {};
     for (const db of databases) {
       const id = db.DBInstanceIdentifier ?? '';
       const after = await waitAvailable(ctx, id, a.waitTimeout);
-      if (after.AvailabilityZone === a.availabilityZone) throw new ActionFailedError(`The failover of ${id} did not move its primary out of ${a.availabilityZone}.`);
+      if (after.AvailabilityZone === a.availabilityZone)
+        throw new ActionFailedError(`The failover of ${id} did not move its primary out of ${a.availabilityZone}.`);
       moved[id] = `${a.availabilityZone} -> ${after.AvailabilityZone ?? '?'}`;
     }
     for (const started of failingOver) moved[started.id] = await confirmClusterFailover(ctx, started, a.waitTimeout);

@@ -60,12 +60,20 @@ async function injectFault(ctx: RunContext, state: MethodState, fault: FaultSpec
     try {
       await options.beforeMutation(step);
     } catch (error) {
-      fail(new RunStop('errored', `the undo of fault '${fault.name}' could not be recorded, so it was not injected: ${error instanceof Error ? error.message : String(error)}`));
+      fail(
+        new RunStop(
+          'errored',
+          `the undo of fault '${fault.name}' could not be recorded, so it was not injected: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
       return;
     }
   }
   ctx.notify('activityStart', 'fault', fault.name, fault.action);
-  const outcome = await runActivity({ kind: 'fault', name: fault.name, definition, args: fault.args, rawArgs, scope: ctx.scope, targets, signal: method.signal }, ctx.env);
+  const outcome = await runActivity(
+    { kind: 'fault', name: fault.name, definition, args: fault.args, rawArgs, scope: ctx.scope, targets, signal: method.signal },
+    ctx.env,
+  );
   record.activities.push(outcome.record);
   ctx.notify('activityEnd', outcome.record);
   if (definition.mutating) await ctx.hook(() => options.afterMutation?.(step, outcome.result === null ? null : { args: outcome.args, result: outcome.result }));

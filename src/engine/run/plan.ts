@@ -16,7 +16,14 @@ export async function resolveTargets(ctx: RunContext): Promise<void> {
   if (ctx.signal.aborted) throw ctx.signal.reason;
   const plan =
     options.plan ??
-    (await buildPlan(ctx.schedule, options.registry, { ...ctx.env, signal: ctx.signal, recordCall: () => undefined }, options.seed ?? randomInt(2 ** 31), loaded.raw.faults, options.operator).catch((error: unknown) => {
+    (await buildPlan(
+      ctx.schedule,
+      options.registry,
+      { ...ctx.env, signal: ctx.signal, recordCall: () => undefined },
+      options.seed ?? randomInt(2 ** 31),
+      loaded.raw.faults,
+      options.operator,
+    ).catch((error: unknown) => {
       // A refused read (an unknown health check, missing permissions) means the fault cannot be planned.
       if (error instanceof GamedayError) throw new RunStop('invalid-fault', `the plan could not be made: ${error.message}`);
       throw error;
@@ -24,7 +31,15 @@ export async function resolveTargets(ctx: RunContext): Promise<void> {
   record.guards = plan.guards;
   for (const f of plan.faults) {
     if (f.source === 'none') continue;
-    record.targets.push({ fault: f.fault, type: f.type, selection: f.selection, seed: plan.seed, candidates: f.candidates, withoutOptIn: f.withoutOptIn, selected: f.resources.map((r) => ({ id: r.id, ...(r.arn === undefined ? {} : { arn: r.arn }), tags: r.tags })) });
+    record.targets.push({
+      fault: f.fault,
+      type: f.type,
+      selection: f.selection,
+      seed: plan.seed,
+      candidates: f.candidates,
+      withoutOptIn: f.withoutOptIn,
+      selected: f.resources.map((r) => ({ id: r.id, ...(r.arn === undefined ? {} : { arn: r.arn }), tags: r.tags })),
+    });
     ctx.resolved.set(f.fault, f.resources);
   }
   if (plan.refusal !== null) throw new RunStop('refused', `refused by the ${plan.refusal.guard} guard: ${plan.refusal.message}`);
@@ -36,6 +51,9 @@ export async function resolveTargets(ctx: RunContext): Promise<void> {
   }
   // From here on, a mutating call may only name what the plan holds.
   ctx.env.fence = new PlanFence(plan.faults.flatMap((f) => f.resources));
-  await options.beforeInject?.([...ctx.resolved].map(([fault, resources]) => ({ fault, resources })), ctx.signal);
+  await options.beforeInject?.(
+    [...ctx.resolved].map(([fault, resources]) => ({ fault, resources })),
+    ctx.signal,
+  );
   if (ctx.signal.aborted) throw ctx.signal.reason;
 }

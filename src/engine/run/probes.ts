@@ -30,7 +30,8 @@ function onSample(ctx: RunContext, sampler: ProbeSampler, sample: Sample): void 
   ctx.notify('sample', sampler.name, sample);
   const previous = sampler.samples[sampler.samples.length - 2];
   if (previous === undefined || previous.ok !== sample.ok) ctx.notify('probeState', sampler.name, sample.ok, sample.reason, sample.end - ctx.origin);
-  if (!ctx.rollbackStarted && sample.end >= ctx.methodStart) ctx.stopConditions.onSample(sampler.name, sampler.samples, ctx.methodStart, sample.end, sampler.failingSince);
+  if (!ctx.rollbackStarted && sample.end >= ctx.methodStart)
+    ctx.stopConditions.onSample(sampler.name, sampler.samples, ctx.methodStart, sample.end, sampler.failingSince);
   ctx.wake();
 }
 

@@ -8,7 +8,17 @@ import type { LandedFault, RunContext } from './context.js';
 export async function undo(ctx: RunContext, entry: LandedFault, kind: ActivityRecord['kind']): Promise<void> {
   ctx.notify('activityStart', kind, entry.fault.name, entry.definition.id);
   const outcome = await runActivity(
-    { kind, name: entry.fault.name, definition: entry.definition, args: entry.fault.args, rawArgs: undefined, scope: ctx.scope, targets: entry.targets, signal: ctx.rollbackSignal(), undo: { args: entry.args, result: entry.result } },
+    {
+      kind,
+      name: entry.fault.name,
+      definition: entry.definition,
+      args: entry.fault.args,
+      rawArgs: undefined,
+      scope: ctx.scope,
+      targets: entry.targets,
+      signal: ctx.rollbackSignal(),
+      undo: { args: entry.args, result: entry.result },
+    },
     ctx.env,
   );
   ctx.record.activities.push(outcome.record);
@@ -28,7 +38,16 @@ export async function runRollbacks(ctx: RunContext): Promise<void> {
   if (pending.length === 0 && e.rollbacks.length === 0) return;
   if (!ctx.methodStarted) {
     for (const r of e.rollbacks) {
-      record.activities.push({ kind: 'rollback', name: r.name, action: r.action, args: redact(r.args), status: 'skipped', startedAt: null, endedAt: null, calls: [] });
+      record.activities.push({
+        kind: 'rollback',
+        name: r.name,
+        action: r.action,
+        args: redact(r.args),
+        status: 'skipped',
+        startedAt: null,
+        endedAt: null,
+        calls: [],
+      });
     }
     return;
   }
@@ -40,7 +59,19 @@ export async function runRollbacks(ctx: RunContext): Promise<void> {
   for (const [i, r] of e.rollbacks.entries()) {
     const definition = options.registry.action(r.action) as AnyActionDefinition;
     ctx.notify('activityStart', 'rollback', r.name, r.action);
-    const outcome = await runActivity({ kind: 'rollback', name: r.name, definition, args: r.args, rawArgs: ctx.loaded.raw.rollbacks?.[i]?.args, scope: ctx.scope, targets: [], signal: ctx.rollbackSignal() }, ctx.env);
+    const outcome = await runActivity(
+      {
+        kind: 'rollback',
+        name: r.name,
+        definition,
+        args: r.args,
+        rawArgs: ctx.loaded.raw.rollbacks?.[i]?.args,
+        scope: ctx.scope,
+        targets: [],
+        signal: ctx.rollbackSignal(),
+      },
+      ctx.env,
+    );
     record.activities.push(outcome.record);
     ctx.notify('activityEnd', outcome.record);
     if (outcome.result !== null) ctx.scope.steps.set(r.name, { output: outcome.result.output });

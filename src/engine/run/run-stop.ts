@@ -10,6 +10,8 @@ export class RunStop extends GamedayError {
     readonly verdict: Verdict,
     readonly reason: string,
   ) {
-    super(verdict === 'aborted' ? ErrorCode.Aborted : verdict === 'refused' ? ErrorCode.Refused : ErrorCode.RunStopped, reason, { exitCode: exitCodeFor(verdict) });
+    super(verdict === 'aborted' ? ErrorCode.Aborted : verdict === 'refused' ? ErrorCode.Refused : ErrorCode.RunStopped, reason, {
+      exitCode: exitCodeFor(verdict),
+    });
   }
 }

@@ -22,7 +22,11 @@ export async function steadyStateBefore(ctx: RunContext): Promise<void> {
   // The timeout counts from every probe's first answer: loading a probe's client and opening its first connection take
   // wall time that a sped-up region would otherwise turn into minutes of AWS time (a cold start is not an unsteady system).
   await ctx.until(() => record.samplers.every((s) => s.sampler.samples.length > 0), clock.now() + e.steadyState.timeout + PROBE_WARM_UP_MS, ctx.signal);
-  const steady = await ctx.until(() => record.samplers.every((s) => s.sampler.samples.length >= need) || failingEarly() !== undefined, clock.now() + e.steadyState.timeout, ctx.signal);
+  const steady = await ctx.until(
+    () => record.samplers.every((s) => s.sampler.samples.length >= need) || failingEarly() !== undefined,
+    clock.now() + e.steadyState.timeout,
+    ctx.signal,
+  );
   const failing = failingEarly();
   if (failing !== undefined) {
     const bad = failing.sampler.samples.find((x) => !x.ok);
@@ -30,7 +34,11 @@ export async function steadyStateBefore(ctx: RunContext): Promise<void> {
   }
   if (!steady) throw new RunStop('not-steady', `the steady state could not be established within ${formatDuration(e.steadyState.timeout)}`);
   const alarmed = await ctx.stopConditions.firstInAlarm(ctx.signal);
-  if (alarmed !== undefined) throw new RunStop('not-steady', `the steady state did not hold before injection: stop condition '${alarmed.sc.name}' (${describeCondition(alarmed.sc.spec)}): ${alarmed.why}`);
+  if (alarmed !== undefined)
+    throw new RunStop(
+      'not-steady',
+      `the steady state did not hold before injection: stop condition '${alarmed.sc.name}' (${describeCondition(alarmed.sc.spec)}): ${alarmed.why}`,
+    );
   ctx.stopConditions.watchAlarms(ctx.signal, () => ctx.rollbackStarted);
 }
 

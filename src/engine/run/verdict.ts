@@ -24,7 +24,8 @@ export function stopVerdict(ctx: RunContext, error: unknown): void {
 }
 
 /** AWS answers that say nothing about the fault itself: access, throttling and service failures that outlived retries. */
-const AWS_UNAVAILABLE = /^(AccessDenied|AccessDeniedException|UnauthorizedOperation|UnrecognizedClientException|InvalidClientTokenId|ExpiredToken|Throttling|ThrottlingException|RequestLimitExceeded|TooManyRequestsException|TimeoutError|RequestTimeout)$/;
+const AWS_UNAVAILABLE =
+  /^(AccessDenied|AccessDeniedException|UnauthorizedOperation|UnrecognizedClientException|InvalidClientTokenId|ExpiredToken|Throttling|ThrottlingException|RequestLimitExceeded|TooManyRequestsException|TimeoutError|RequestTimeout)$/;
 
 /**
  * The verdict of a fault that did not land. `invalid-fault` when the fault itself was refused or had no effect (a

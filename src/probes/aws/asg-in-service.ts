@@ -17,9 +17,11 @@ export const asgInServiceProbe: ProbeDefinition<z.output<typeof args>, CountTole
     services: ['autoscaling'],
     support: {
       sim: yes('Pending → InService after launch and grace period; unhealthy instances are replaced.'),
-      moto: partial(`Replacement is instant and health never changes by itself (${MOTO_TEST}: "aws.asg.in-service reports an unknown group", "terminates one group instance").`),
+      moto: partial(
+        `Replacement is instant and health never changes by itself (${MOTO_TEST}: "aws.asg.in-service reports an unknown group", "terminates one group instance").`,
+      ),
       'localstack-free': no('Auto Scaling is not in the community image.'),
-      'localstack-paid': partial('Mock VM manager only; replacement probably as instant as moto\'s (unverified).'),
+      'localstack-paid': partial("Mock VM manager only; replacement probably as instant as moto's (unverified)."),
       aws: yes(),
     },
   },
@@ -33,7 +35,9 @@ export const asgInServiceProbe: ProbeDefinition<z.output<typeof args>, CountTole
         const started = performance.now();
         try {
           const client = await ctx.aws.autoScaling();
-          const out = await client.send(new (await sdk.autoScaling()).DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [a.autoScalingGroupName] }), { abortSignal: signal });
+          const out = await client.send(new (await sdk.autoScaling()).DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [a.autoScalingGroupName] }), {
+            abortSignal: signal,
+          });
           const group = out.AutoScalingGroups?.[0];
           if (group === undefined) return { error: `no Auto Scaling group named ${a.autoScalingGroupName}` };
           desired = group.DesiredCapacity;

@@ -24,7 +24,11 @@ export function cloudWatchAlarms(aws: AwsClients): AlarmStateReader {
   return {
     async read(names, signal) {
       const { DescribeAlarmsCommand } = await sdk.cloudWatch();
-      const out: DescribeAlarmsCommandOutput = await awsSend({ aws, signal, recordCall: () => undefined }, 'cloudWatch', new DescribeAlarmsCommand({ AlarmNames: [...names] }));
+      const out: DescribeAlarmsCommandOutput = await awsSend(
+        { aws, signal, recordCall: () => undefined },
+        'cloudWatch',
+        new DescribeAlarmsCommand({ AlarmNames: [...names] }),
+      );
       const states = new Map<string, AlarmState>();
       for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
         if (a.AlarmName !== undefined && !states.has(a.AlarmName)) states.set(a.AlarmName, { state: a.StateValue, reason: a.StateReason });

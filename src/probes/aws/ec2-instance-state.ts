@@ -5,11 +5,16 @@ import type { ProbeDefinition } from '../../registry/types.js';
 import { checkCount, countTolerance, type CountTolerance } from './count-tolerance.js';
 import { sdk } from '../../aws/sdk.js';
 
-const args = z.strictObject({
-  instanceIds: z.array(z.string().regex(/^i-[0-9a-f]{8,17}$/, { error: 'an instance id looks like i-0123456789abcdef0' })).min(1).optional(),
-  tags: z.record(z.string(), z.string()).optional(),
-  state: z.enum(['pending', 'running', 'shutting-down', 'terminated', 'stopping', 'stopped']).default('running'),
-}).refine((a) => a.instanceIds !== undefined || a.tags !== undefined, { error: 'name the instances by instanceIds or tags' });
+const args = z
+  .strictObject({
+    instanceIds: z
+      .array(z.string().regex(/^i-[0-9a-f]{8,17}$/, { error: 'an instance id looks like i-0123456789abcdef0' }))
+      .min(1)
+      .optional(),
+    tags: z.record(z.string(), z.string()).optional(),
+    state: z.enum(['pending', 'running', 'shutting-down', 'terminated', 'stopping', 'stopped']).default('running'),
+  })
+  .refine((a) => a.instanceIds !== undefined || a.tags !== undefined, { error: 'name the instances by instanceIds or tags' });
 
 /** `aws.ec2.instance-state`: how many of the named instances are in a state; by default all named ids must be running. */
 export const instanceStateProbe: ProbeDefinition<z.output<typeof args>, CountTolerance> = {
@@ -43,7 +48,9 @@ export const instanceStateProbe: ProbeDefinition<z.output<typeof args>, CountTol
           let n = 0;
           let token: string | undefined;
           do {
-            const out = await client.send(new (await sdk.ec2()).DescribeInstancesCommand({ InstanceIds: a.instanceIds, Filters: filters, NextToken: token }), { abortSignal: signal });
+            const out = await client.send(new (await sdk.ec2()).DescribeInstancesCommand({ InstanceIds: a.instanceIds, Filters: filters, NextToken: token }), {
+              abortSignal: signal,
+            });
             for (const r of out.Reservations ?? []) n += r.Instances?.length ?? 0;
             token = out.NextToken;
           } while (token !== undefined && token !== '');

@@ -18,8 +18,10 @@ export const healthyTargetsProbe: ProbeDefinition<z.output<typeof args>, CountTo
   capabilities: {
     services: ['elbv2'],
     support: {
-      sim: yes('Targets are health-checked over HTTP with ELBv2\'s thresholds and states.'),
-      moto: partial(`Static health: a registered running instance is healthy at once, never unhealthy (${MOTO_TEST}: "aws.elbv2.healthy-targets counts healthy targets").`),
+      sim: yes("Targets are health-checked over HTTP with ELBv2's thresholds and states."),
+      moto: partial(
+        `Static health: a registered running instance is healthy at once, never unhealthy (${MOTO_TEST}: "aws.elbv2.healthy-targets counts healthy targets").`,
+      ),
       'localstack-free': no('ELBv2 is not in the community image.'),
       'localstack-paid': partial('No evidence of real target health checks: assume static states as in moto (unverified).'),
       aws: yes(),
@@ -36,7 +38,9 @@ export const healthyTargetsProbe: ProbeDefinition<z.output<typeof args>, CountTo
         try {
           const client = await ctx.aws.elbv2();
           if (arn === undefined) {
-            const groups = await client.send(new (await sdk.elbv2()).DescribeTargetGroupsCommand({ Names: [a.targetGroupName ?? ''] }), { abortSignal: signal });
+            const groups = await client.send(new (await sdk.elbv2()).DescribeTargetGroupsCommand({ Names: [a.targetGroupName ?? ''] }), {
+              abortSignal: signal,
+            });
             arn = groups.TargetGroups?.[0]?.TargetGroupArn;
             if (arn === undefined) return { error: `no target group named ${a.targetGroupName ?? ''}` };
           }

@@ -6,7 +6,9 @@ import type { ProbeDefinition } from '../../registry/types.js';
 
 const args = z
   .strictObject({ dbInstanceIdentifier: z.string().min(1).optional(), dbClusterIdentifier: z.string().min(1).optional() })
-  .refine((a) => (a.dbInstanceIdentifier === undefined) !== (a.dbClusterIdentifier === undefined), { error: 'name exactly one of dbInstanceIdentifier or dbClusterIdentifier' });
+  .refine((a) => (a.dbInstanceIdentifier === undefined) !== (a.dbClusterIdentifier === undefined), {
+    error: 'name exactly one of dbInstanceIdentifier or dbClusterIdentifier',
+  });
 const tolerance = z.strictObject({ status: z.array(z.string()).min(1).default(['available']) });
 
 /**
@@ -52,5 +54,6 @@ export const rdsStatusProbe: ProbeDefinition<z.output<typeof args>, z.output<typ
       close: async () => undefined,
     };
   },
-  check: (o, t) => (o.error !== undefined ? o.error : t.status.includes(String(o.value)) ? null : `status ${String(o.value)}, expected ${t.status.join(' or ')}`),
+  check: (o, t) =>
+    o.error !== undefined ? o.error : t.status.includes(String(o.value)) ? null : `status ${String(o.value)}, expected ${t.status.join(' or ')}`,
 };

@@ -21,7 +21,7 @@ export const healthCheckStatusProbe: ProbeDefinition<z.output<typeof args>, z.ou
     support: {
       sim: yes('Three checker regions probe the endpoint; Inverted and Disabled apply.'),
       moto: partial(`A static success whatever the endpoint, Inverted or Disabled (${MOTO_DATA_TEST}: "inverts a Route 53 health check").`),
-      'localstack-free': partial('Community Route 53 is moto\'s: a static success, no probing.'),
+      'localstack-free': partial("Community Route 53 is moto's: a static success, no probing."),
       'localstack-paid': partial('Real probing on the Ultimate plan (unverified here).'),
       aws: yes(),
     },
@@ -48,5 +48,6 @@ export const healthCheckStatusProbe: ProbeDefinition<z.output<typeof args>, z.ou
       close: async () => undefined,
     };
   },
-  check: (o, t) => (o.error !== undefined ? o.error : o.value === t.status ? null : `${String(o.value)} (${o.text ?? ''} checkers report success), expected ${t.status}`),
+  check: (o, t) =>
+    o.error !== undefined ? o.error : o.value === t.status ? null : `${String(o.value)} (${o.text ?? ''} checkers report success), expected ${t.status}`,
 };

@@ -33,9 +33,11 @@ export const dnsProbe: ProbeDefinition<z.output<typeof args>, z.output<typeof to
   capabilities: {
     services: [],
     support: {
-      sim: yes('The region\'s DNS server answers by routing policy and health.'),
+      sim: yes("The region's DNS server answers by routing policy and health."),
       moto: no('moto has no DNS server.'),
-      'localstack-free': partial('LocalStack has a DNS server (port 53, not published by localstack/docker-compose.yml); whether it answers hosted-zone records is unverified, and failover records are evaluated only by Pro.'),
+      'localstack-free': partial(
+        'LocalStack has a DNS server (port 53, not published by localstack/docker-compose.yml); whether it answers hosted-zone records is unverified, and failover records are evaluated only by Pro.',
+      ),
       'localstack-paid': partial('DNS failover on health checks on the Ultimate plan (unverified here).'),
       aws: yes(),
     },
@@ -67,7 +69,10 @@ export const dnsProbe: ProbeDefinition<z.output<typeof args>, z.output<typeof to
         } catch (error) {
           const code = (error as { code?: string }).code ?? '';
           if (code === 'ENOTFOUND' || code === 'ENODATA') return { value: '', latencyMs: performance.now() - started, text: code };
-          return { error: code === 'ETIMEOUT' ? `no answer within ${a.timeout}ms` : `${code} ${(error as Error).message}`.trim(), latencyMs: performance.now() - started };
+          return {
+            error: code === 'ETIMEOUT' ? `no answer within ${a.timeout}ms` : `${code} ${(error as Error).message}`.trim(),
+            latencyMs: performance.now() - started,
+          };
         }
       },
       close: async () => {
@@ -81,7 +86,8 @@ export const dnsProbe: ProbeDefinition<z.output<typeof args>, z.output<typeof to
     if (answers === '') return t.allowEmpty ? null : `no answer (${o.text ?? 'empty'})`;
     if (t.oneOf !== undefined) {
       const got = answers.split(',').sort().join(',');
-      if (!t.oneOf.some((set) => [...set].sort().join(',') === got)) return `answered ${answers}, expected one of ${t.oneOf.map((s) => s.join(',')).join(' | ')}`;
+      if (!t.oneOf.some((set) => [...set].sort().join(',') === got))
+        return `answered ${answers}, expected one of ${t.oneOf.map((s) => s.join(',')).join(' | ')}`;
     }
     return null;
   },

@@ -51,7 +51,9 @@ export const httpProbe: ProbeDefinition<Args, Tolerance> = {
       sim: yes('Instances and ALBs really serve HTTP.'),
       moto: no(NO_WORKLOAD_MOTO),
       'localstack-free': no(NO_WORKLOAD_FREE),
-      'localstack-paid': partial('The Docker VM manager runs instances as containers and the ALB forwards, but Auto Scaling only works with the mock VM manager.'),
+      'localstack-paid': partial(
+        'The Docker VM manager runs instances as containers and the ALB forwards, but Auto Scaling only works with the mock VM manager.',
+      ),
       aws: yes(),
     },
   },

@@ -13,7 +13,8 @@ export const connectionArgs = {
   password: z.string().optional(),
   timeout: duration().default(2_000),
   resolver: dnsServerArg.optional().meta({
-    description: "DNS server (host:port) to resolve the URL's host through, honouring TTLs (an RDS endpoint follows its primary); samples record the address that served.",
+    description:
+      "DNS server (host:port) to resolve the URL's host through, honouring TTLs (an RDS endpoint follows its primary); samples record the address that served.",
   }),
 };
 

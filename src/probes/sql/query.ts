@@ -36,7 +36,11 @@ export const sqlQueryProbe: ProbeDefinition<z.output<typeof args>, z.output<type
         try {
           conn ??= await connections.open();
           const result = await conn.client.query(a.query);
-          return { value: result.rowCount ?? result.rows.length, latencyMs: performance.now() - started, ...(conn.address === undefined ? {} : { endpoint: conn.address }) };
+          return {
+            value: result.rowCount ?? result.rows.length,
+            latencyMs: performance.now() - started,
+            ...(conn.address === undefined ? {} : { endpoint: conn.address }),
+          };
         } catch (error) {
           drop(conn?.client);
           conn = undefined;

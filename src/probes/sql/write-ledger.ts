@@ -61,7 +61,9 @@ export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>>
     const insert = `INSERT INTO ${a.table} (run_id, seq) VALUES ($1, $2)`;
     const ensureTable = async (c: Client): Promise<void> => {
       if (ready) return;
-      await c.query(`CREATE TABLE IF NOT EXISTS ${a.table} (run_id text NOT NULL, seq bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`);
+      await c.query(
+        `CREATE TABLE IF NOT EXISTS ${a.table} (run_id text NOT NULL, seq bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+      );
       await c.query(`CREATE INDEX IF NOT EXISTS ${a.table}_run_id ON ${a.table} (run_id)`);
       ready = true;
     };
@@ -88,7 +90,9 @@ export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>>
         const reader = await connectWhenUp(connections, signal, ctx.clock);
         try {
           await ensureTable(reader);
-          const rows = await reader.query<{ seq: string; n: number }>(`SELECT seq, count(*)::int AS n FROM ${a.table} WHERE run_id = $1 GROUP BY seq`, [ctx.runId]);
+          const rows = await reader.query<{ seq: string; n: number }>(`SELECT seq, count(*)::int AS n FROM ${a.table} WHERE run_id = $1 GROUP BY seq`, [
+            ctx.runId,
+          ]);
           if (!a.keepRows) await reader.query(`DELETE FROM ${a.table} WHERE run_id = $1`, [ctx.runId]);
           return ledgerReport(writes, new Map(rows.rows.map((r) => [Number(r.seq), r.n])));
         } finally {

@@ -89,7 +89,8 @@ function autoScalingApi(world: SimWorld, params: QueryParams): QueryResult {
     }
     case 'DescribeScalingActivities': {
       const name = params.get('AutoScalingGroupName');
-      const activities = name === undefined ? [...world.autoScalingGroups.values()].flatMap((g) => g.activities) : (world.autoScalingGroups.get(name)?.activities ?? []);
+      const activities =
+        name === undefined ? [...world.autoScalingGroups.values()].flatMap((g) => g.activities) : (world.autoScalingGroups.get(name)?.activities ?? []);
       const { items, next } = page(activities, params, 'MaxRecords');
       return { Activities: items.map(activityXml), NextToken: next };
     }
@@ -97,7 +98,10 @@ function autoScalingApi(world: SimWorld, params: QueryParams): QueryResult {
       const g = group(world, params.get('AutoScalingGroupName'));
       const n = params.int('DesiredCapacity');
       if (n === undefined || n < g.options.min || n > g.options.max) {
-        throw new SimApiError('ValidationError', `New SetDesiredCapacity value ${n ?? 'null'} is ${n !== undefined && n > g.options.max ? `above max value ${g.options.max}` : `below min value ${g.options.min}`} for the AutoScalingGroup.`);
+        throw new SimApiError(
+          'ValidationError',
+          `New SetDesiredCapacity value ${n ?? 'null'} is ${n !== undefined && n > g.options.max ? `above max value ${g.options.max}` : `below min value ${g.options.min}`} for the AutoScalingGroup.`,
+        );
       }
       g.setDesired(n);
       return null;
@@ -107,7 +111,8 @@ function autoScalingApi(world: SimWorld, params: QueryParams): QueryResult {
       const health = params.get('HealthStatus');
       const g = [...world.autoScalingGroups.values()].find((x) => x.members.has(id));
       if (g === undefined) throw new SimApiError('ValidationError', `Instance Id not found - No managed instance found for instance ID: ${id}`);
-      if (health !== 'Healthy' && health !== 'Unhealthy') throw new SimApiError('ValidationError', `Valid health status values are Healthy and Unhealthy, got ${health ?? 'null'}`);
+      if (health !== 'Healthy' && health !== 'Unhealthy')
+        throw new SimApiError('ValidationError', `Valid health status values are Healthy and Unhealthy, got ${health ?? 'null'}`);
       g.setHealth(id, health);
       return null;
     }

@@ -35,7 +35,12 @@ function cloudWatchApi(world: SimWorld, operation: string, input: Record<string,
       const names = Array.isArray(input.AlarmNames) ? (input.AlarmNames as unknown[]).map(String) : undefined;
       const prefix = typeof input.AlarmNamePrefix === 'string' ? input.AlarmNamePrefix : undefined;
       const state = typeof input.StateValue === 'string' ? input.StateValue : undefined;
-      const alarms = [...world.alarms.values()].filter((a) => (names === undefined || names.includes(a.spec.name)) && (prefix === undefined || a.spec.name.startsWith(prefix)) && (state === undefined || a.state === state));
+      const alarms = [...world.alarms.values()].filter(
+        (a) =>
+          (names === undefined || names.includes(a.spec.name)) &&
+          (prefix === undefined || a.spec.name.startsWith(prefix)) &&
+          (state === undefined || a.state === state),
+      );
       return reply({ MetricAlarms: alarms.map(alarmJson), CompositeAlarms: [] });
     }
     case 'SetAlarmState': {

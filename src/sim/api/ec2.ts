@@ -63,7 +63,12 @@ function matchesFilter(i: SimInstance, name: string, values: string[]): boolean 
 /** EC2's filter values accept `*` and `?` wildcards. */
 function glob(pattern: string, value: string): boolean {
   if (!/[*?]/.test(pattern)) return pattern === value;
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replaceAll('*', '.*')
+      .replaceAll('?', '.')}$`,
+  );
   return re.test(value);
 }
 
@@ -74,7 +79,10 @@ function lookup(world: SimWorld, ids: string[]): SimInstance[] {
   if (malformed !== undefined) throw new SimApiError('InvalidInstanceID.Malformed', `Invalid id: "${malformed}"`);
   const missing = ids.filter((id) => !world.instances.has(id));
   if (missing.length > 0) {
-    throw new SimApiError('InvalidInstanceID.NotFound', `The instance ID${missing.length > 1 ? 's' : ''} '${missing.join(', ')}' ${missing.length > 1 ? 'do' : 'does'} not exist`);
+    throw new SimApiError(
+      'InvalidInstanceID.NotFound',
+      `The instance ID${missing.length > 1 ? 's' : ''} '${missing.join(', ')}' ${missing.length > 1 ? 'do' : 'does'} not exist`,
+    );
   }
   return ids.map((id) => world.instances.get(id) as SimInstance);
 }
@@ -108,13 +116,20 @@ function ec2Api(world: SimWorld, params: QueryParams): Ec2Result {
       let instances = ids.length > 0 ? lookup(world, ids) : [...world.instances.values()];
       for (const f of params.ec2Filters()) instances = instances.filter((i) => matchesFilter(i, f.name, f.values));
       const max = params.int('MaxResults');
-      if (max !== undefined && ids.length > 0) throw new SimApiError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
-      if (max !== undefined && (max < 5 || max > 1000)) throw new SimApiError('InvalidParameterValue', `Value ( ${max} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
+      if (max !== undefined && ids.length > 0)
+        throw new SimApiError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
+      if (max !== undefined && (max < 5 || max > 1000))
+        throw new SimApiError('InvalidParameterValue', `Value ( ${max} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
       const start = Number(params.get('NextToken') ?? '0');
       const page = max === undefined ? instances.slice(start) : instances.slice(start, start + max);
       const next = max !== undefined && start + max < instances.length ? String(start + max) : undefined;
       return {
-        reservationSet: page.map((i) => ({ reservationId: `r-${i.id.slice(2)}`, ownerId: world.topology.accountId, groupSet: [], instancesSet: [instanceXml(i)] })),
+        reservationSet: page.map((i) => ({
+          reservationId: `r-${i.id.slice(2)}`,
+          ownerId: world.topology.accountId,
+          groupSet: [],
+          instancesSet: [instanceXml(i)],
+        })),
         nextToken: next,
       };
     }
@@ -127,37 +142,59 @@ function ec2Api(world: SimWorld, params: QueryParams): Ec2Result {
       const instances = lookup(world, params.ec2List('InstanceId'));
       dryRun(params);
       const refused = instances.find((i) => i.state !== 'running' && i.state !== 'stopping' && i.state !== 'stopped');
-      if (refused !== undefined) throw new SimApiError('IncorrectInstanceState', `This instance '${refused.id}' is not in a state from which it can be stopped.`);
+      if (refused !== undefined)
+        throw new SimApiError('IncorrectInstanceState', `This instance '${refused.id}' is not in a state from which it can be stopped.`);
       return { instancesSet: stateChanges(instances, (i) => i.stop()) };
     }
     case 'StartInstances': {
       const instances = lookup(world, params.ec2List('InstanceId'));
       dryRun(params);
       const refused = instances.find((i) => i.state !== 'stopped' && i.state !== 'pending' && i.state !== 'running');
-      if (refused !== undefined) throw new SimApiError('IncorrectInstanceState', `The instance '${refused.id}' is not in a state from which it can be started.`);
+      if (refused !== undefined)
+        throw new SimApiError('IncorrectInstanceState', `The instance '${refused.id}' is not in a state from which it can be started.`);
       return { instancesSet: stateChanges(instances, (i) => i.start()) };
     }
     case 'RebootInstances': {
       const instances = lookup(world, params.ec2List('InstanceId'));
       dryRun(params);
       const refused = instances.find((i) => i.state !== 'running');
-      if (refused !== undefined) throw new SimApiError('IncorrectInstanceState', `The instance '${refused.id}' is not in a state from which it can be rebooted.`);
+      if (refused !== undefined)
+        throw new SimApiError('IncorrectInstanceState', `The instance '${refused.id}' is not in a state from which it can be rebooted.`);
       for (const i of instances) i.reboot();
       return { return: true };
     }
     case 'DescribeAvailabilityZones':
       return {
-        availabilityZoneInfo: world.zones.map((zone, i) => ({ zoneName: zone, zoneState: 'available', regionName: world.topology.region, zoneId: `use1-az${i + 1}`, zoneType: 'availability-zone' })),
+        availabilityZoneInfo: world.zones.map((zone, i) => ({
+          zoneName: zone,
+          zoneState: 'available',
+          regionName: world.topology.region,
+          zoneId: `use1-az${i + 1}`,
+          zoneType: 'availability-zone',
+        })),
       };
     case 'DescribeVpcs':
       return { vpcSet: [{ vpcId: world.vpcId, state: 'available', cidrBlock: world.topology.vpcCidr, isDefault: false }] };
     case 'DescribeSubnets':
       return {
-        subnetSet: world.subnets.map((s) => ({ subnetId: s.id, state: 'available', vpcId: world.vpcId, cidrBlock: s.cidr, availabilityZone: s.zone, availableIpAddressCount: 4000 })),
+        subnetSet: world.subnets.map((s) => ({
+          subnetId: s.id,
+          state: 'available',
+          vpcId: world.vpcId,
+          cidrBlock: s.cidr,
+          availabilityZone: s.zone,
+          availableIpAddressCount: 4000,
+        })),
       };
     case 'DescribeLaunchTemplates':
       return {
-        launchTemplates: [...world.launchTemplates.values()].map((lt) => ({ launchTemplateId: lt.id, launchTemplateName: lt.name, defaultVersionNumber: 1, latestVersionNumber: 1, createTime: new Date(0).toISOString() })),
+        launchTemplates: [...world.launchTemplates.values()].map((lt) => ({
+          launchTemplateId: lt.id,
+          launchTemplateName: lt.name,
+          defaultVersionNumber: 1,
+          latestVersionNumber: 1,
+          createTime: new Date(0).toISOString(),
+        })),
       };
     default:
       throw new SimApiError('InvalidAction', `The action ${action} is not valid for this web service.`);

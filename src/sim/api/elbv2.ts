@@ -74,18 +74,30 @@ function elbv2Api(world: SimWorld, params: QueryParams): QueryResult {
       const all = [...world.targetGroups.values()];
       for (const a of arns) if (!all.some((t) => t.arn === a)) throw new SimApiError('TargetGroupNotFound', `Target groups '[${a}]' not found`);
       for (const n of names) if (!all.some((t) => t.name === n)) throw new SimApiError('TargetGroupNotFound', `One or more target groups not found`);
-      if (lbArn !== undefined && ![...world.loadBalancers.values()].some((lb) => lb.arn === lbArn)) throw new SimApiError('LoadBalancerNotFound', `Load balancers '[${lbArn}]' not found`);
-      const tgs = all.filter((t) => (arns.length === 0 || arns.includes(t.arn)) && (names.length === 0 || names.includes(t.name)) && (lbArn === undefined || t.loadBalancerArns.includes(lbArn)));
+      if (lbArn !== undefined && ![...world.loadBalancers.values()].some((lb) => lb.arn === lbArn))
+        throw new SimApiError('LoadBalancerNotFound', `Load balancers '[${lbArn}]' not found`);
+      const tgs = all.filter(
+        (t) =>
+          (arns.length === 0 || arns.includes(t.arn)) &&
+          (names.length === 0 || names.includes(t.name)) &&
+          (lbArn === undefined || t.loadBalancerArns.includes(lbArn)),
+      );
       return { TargetGroups: tgs.map(tgXml) };
     }
     case 'DescribeTargetHealth': {
       const tg = targetGroup(world, params.get('TargetGroupArn'));
       const wanted = params.memberStructs('Targets').map((t) => t.Id ?? '');
-      const entries = wanted.length > 0 ? wanted.map((id) => ({ id, entry: tg.targets.get(id) })) : [...tg.targets.values()].map((entry) => ({ id: entry.instance.id, entry }));
+      const entries =
+        wanted.length > 0
+          ? wanted.map((id) => ({ id, entry: tg.targets.get(id) }))
+          : [...tg.targets.values()].map((entry) => ({ id: entry.instance.id, entry }));
       return {
         TargetHealthDescriptions: entries.map(({ id, entry }) =>
           entry === undefined
-            ? { Target: { Id: id, Port: tg.port }, TargetHealth: { State: 'unused', Reason: 'Target.NotRegistered', Description: 'Target is not registered to the target group' } }
+            ? {
+                Target: { Id: id, Port: tg.port },
+                TargetHealth: { State: 'unused', Reason: 'Target.NotRegistered', Description: 'Target is not registered to the target group' },
+              }
             : {
                 Target: { Id: id, Port: entry.port, AvailabilityZone: entry.instance.spec.availabilityZone },
                 HealthCheckPort: String(entry.port),

@@ -10,7 +10,18 @@ const secs = (d: Date | undefined): number | undefined => (d === undefined ? und
 const fisError = (e: SimApiError): WireReply => restJsonError(e, e.code === 'ValidationException' ? 400 : e.status);
 
 function templateJson(t: FisTemplate): Record<string, unknown> {
-  return { id: t.id, arn: t.arn, description: t.description, roleArn: t.roleArn, targets: t.targets, actions: t.actions, stopConditions: t.stopConditions, tags: t.tags, creationTime: secs(t.creationTime), lastUpdateTime: secs(t.lastUpdateTime) };
+  return {
+    id: t.id,
+    arn: t.arn,
+    description: t.description,
+    roleArn: t.roleArn,
+    targets: t.targets,
+    actions: t.actions,
+    stopConditions: t.stopConditions,
+    tags: t.tags,
+    creationTime: secs(t.creationTime),
+    lastUpdateTime: secs(t.lastUpdateTime),
+  };
 }
 
 function experimentJson(e: FisExperiment): Record<string, unknown> {
@@ -39,7 +50,16 @@ function experimentJson(e: FisExperiment): Record<string, unknown> {
 
 /** The operation a FIS request names, from its method and path. */
 function fisOperation(method: string, [collection, id, sub]: string[]): string | undefined {
-  if (collection === 'experimentTemplates') return id === undefined ? (method === 'POST' ? 'CreateExperimentTemplate' : 'ListExperimentTemplates') : method === 'DELETE' ? 'DeleteExperimentTemplate' : method === 'PATCH' ? 'UpdateExperimentTemplate' : 'GetExperimentTemplate';
+  if (collection === 'experimentTemplates')
+    return id === undefined
+      ? method === 'POST'
+        ? 'CreateExperimentTemplate'
+        : 'ListExperimentTemplates'
+      : method === 'DELETE'
+        ? 'DeleteExperimentTemplate'
+        : method === 'PATCH'
+          ? 'UpdateExperimentTemplate'
+          : 'GetExperimentTemplate';
   if (collection === 'experiments') {
     if (sub === 'resolvedTargets') return 'ListExperimentResolvedTargets';
     return id === undefined ? (method === 'POST' ? 'StartExperiment' : 'ListExperiments') : method === 'DELETE' ? 'StopExperiment' : 'GetExperiment';
@@ -65,7 +85,16 @@ function fisApi(world: SimWorld, { operation, path }: SimRoute, input: Record<st
       return reply({ experimentTemplate: templateJson(t) });
     }
     case 'ListExperimentTemplates':
-      return reply({ experimentTemplates: [...fis.templates.values()].map((t) => ({ id: t.id, arn: t.arn, description: t.description, creationTime: secs(t.creationTime), lastUpdateTime: secs(t.lastUpdateTime), tags: t.tags })) });
+      return reply({
+        experimentTemplates: [...fis.templates.values()].map((t) => ({
+          id: t.id,
+          arn: t.arn,
+          description: t.description,
+          creationTime: secs(t.creationTime),
+          lastUpdateTime: secs(t.lastUpdateTime),
+          tags: t.tags,
+        })),
+      });
     case 'GetExperimentTemplate':
       return reply({ experimentTemplate: templateJson(fis.template(id)) });
     case 'DeleteExperimentTemplate': {
@@ -76,14 +105,26 @@ function fisApi(world: SimWorld, { operation, path }: SimRoute, input: Record<st
     case 'StartExperiment':
       return reply({ experiment: experimentJson(fis.start(String(input.experimentTemplateId ?? ''))) });
     case 'ListExperiments':
-      return reply({ experiments: [...fis.experiments.values()].map((e) => ({ id: e.id, arn: e.arn, experimentTemplateId: e.template.id, state: e.state, creationTime: secs(e.creationTime) })) });
+      return reply({
+        experiments: [...fis.experiments.values()].map((e) => ({
+          id: e.id,
+          arn: e.arn,
+          experimentTemplateId: e.template.id,
+          state: e.state,
+          creationTime: secs(e.creationTime),
+        })),
+      });
     case 'GetExperiment':
       return reply({ experiment: experimentJson(fis.experiment(id)) });
     case 'StopExperiment':
       return reply({ experiment: experimentJson(fis.stop(id)) });
     case 'ListExperimentResolvedTargets': {
       const e = fis.experiment(id);
-      return reply({ resolvedTargets: Object.entries(e.resolved).flatMap(([targetName, ids]) => ids.map((resourceId) => ({ resourceType: e.template.targets[targetName]?.resourceType, targetName, targetInformation: { identifier: resourceId } }))) });
+      return reply({
+        resolvedTargets: Object.entries(e.resolved).flatMap(([targetName, ids]) =>
+          ids.map((resourceId) => ({ resourceType: e.template.targets[targetName]?.resourceType, targetName, targetInformation: { identifier: resourceId } })),
+        ),
+      });
     }
     case 'GetSafetyLever':
     case 'UpdateSafetyLeverState': {

@@ -18,12 +18,22 @@ function iamApi(_world: SimWorld, params: QueryParams): QueryResult {
       const source = params.get('PolicySourceArn') ?? '';
       if (!PRINCIPAL_ARN.test(source)) throw new SimApiError('InvalidInput', `Invalid ARN: ${source === '' ? 'PolicySourceArn is missing' : source}`);
       const actions = params.memberList('ActionNames');
-      if (actions.length === 0) throw new SimApiError('ValidationError', "1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null");
+      if (actions.length === 0)
+        throw new SimApiError(
+          'ValidationError',
+          "1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null",
+        );
       const resources = params.memberList('ResourceArns');
       return {
         IsTruncated: false,
         EvaluationResults: actions.flatMap((action) =>
-          (resources.length === 0 ? ['*'] : resources).map((resource) => ({ EvalActionName: action, EvalResourceName: resource, EvalDecision: 'allowed', MatchedStatements: [], MissingContextValues: [] })),
+          (resources.length === 0 ? ['*'] : resources).map((resource) => ({
+            EvalActionName: action,
+            EvalResourceName: resource,
+            EvalDecision: 'allowed',
+            MatchedStatements: [],
+            MissingContextValues: [],
+          })),
         ),
       };
     }

@@ -36,7 +36,10 @@ function instanceXml(i: InstanceFields, extra: Record<string, XmlValue>): Record
 
 function dbXml(db: SimDatabase): XmlValue {
   return {
-    ...instanceXml({ id: db.id, instanceClass: db.instanceClass, status: db.status, address: db.dnsName, port: db.port, createdTime: db.createdTime, zone: db.zone }, {}),
+    ...instanceXml(
+      { id: db.id, instanceClass: db.instanceClass, status: db.status, address: db.dnsName, port: db.port, createdTime: db.createdTime, zone: db.zone },
+      {},
+    ),
     SecondaryAvailabilityZone: db.secondaryZone,
     MultiAZ: db.multiAZ,
     PubliclyAccessible: false,
@@ -50,7 +53,10 @@ function dbXml(db: SimDatabase): XmlValue {
 /** A member of a Multi-AZ DB cluster as DescribeDBInstances shows it. */
 function memberXml(cluster: SimDbCluster, m: SimClusterMember): XmlValue {
   return {
-    ...instanceXml({ id: m.id, instanceClass: cluster.instanceClass, status: 'available', address: m.dnsName, port: cluster.port, createdTime: m.createdTime, zone: m.zone }, { DBClusterIdentifier: cluster.id }),
+    ...instanceXml(
+      { id: m.id, instanceClass: cluster.instanceClass, status: 'available', address: m.dnsName, port: cluster.port, createdTime: m.createdTime, zone: m.zone },
+      { DBClusterIdentifier: cluster.id },
+    ),
     MultiAZ: false,
     PromotionTier: m.promotionTier,
     PubliclyAccessible: false,
@@ -82,7 +88,12 @@ function clusterXml(c: SimDbCluster): XmlValue {
     AllocatedStorage: 100,
     DBClusterMembers: new XmlList(
       'DBClusterMember',
-      c.members.map((m) => ({ DBInstanceIdentifier: m.id, IsClusterWriter: m.writer, DBClusterParameterGroupStatus: 'in-sync', PromotionTier: m.promotionTier })),
+      c.members.map((m) => ({
+        DBInstanceIdentifier: m.id,
+        IsClusterWriter: m.writer,
+        DBClusterParameterGroupStatus: 'in-sync',
+        PromotionTier: m.promotionTier,
+      })),
     ),
     TagList: tagList(c.tags),
   };
@@ -153,7 +164,14 @@ function rdsApi(world: SimWorld, params: QueryParams): QueryResult {
       return {
         Events: new XmlList(
           'Event',
-          events.map((e) => ({ SourceIdentifier: e.SourceIdentifier, SourceType: e.SourceType, Message: e.Message, Date: e.Date.toISOString(), EventCategories: new XmlList('EventCategory', e.EventCategories), SourceArn: arns.get(e.SourceIdentifier) })),
+          events.map((e) => ({
+            SourceIdentifier: e.SourceIdentifier,
+            SourceType: e.SourceType,
+            Message: e.Message,
+            Date: e.Date.toISOString(),
+            EventCategories: new XmlList('EventCategory', e.EventCategories),
+            SourceArn: arns.get(e.SourceIdentifier),
+          })),
         ),
       };
     }

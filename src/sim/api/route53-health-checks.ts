@@ -18,7 +18,6 @@ export function checkOf(world: SimWorld, id: string): SimHealthCheck {
   return hc;
 }
 
-
 /** A health check as Route 53 writes it. */
 export function healthCheckXml(hc: SimHealthCheck): XmlValue {
   const c = hc.config;
@@ -42,7 +41,6 @@ export function healthCheckXml(hc: SimHealthCheck): XmlValue {
     HealthCheckVersion: hc.version,
   };
 }
-
 
 function readHealthCheckConfig(c: Node): Route53HealthCheckConfig {
   const type = text(c, 'Type');
@@ -98,10 +96,15 @@ export function createHealthCheck(world: SimWorld, body: string): WireReply {
   const existing = [...world.healthChecks.values()].find((h) => h.callerReference === callerReference);
   if (existing !== undefined) {
     // Idempotent retry with the same settings; a different config reuses a caller reference.
-    if (JSON.stringify(existing.config) !== JSON.stringify({ ...config, inverted: existing.config.inverted, disabled: existing.config.disabled }) || existing.version !== 1) {
+    if (
+      JSON.stringify(existing.config) !== JSON.stringify({ ...config, inverted: existing.config.inverted, disabled: existing.config.disabled }) ||
+      existing.version !== 1
+    ) {
       throw new SimApiError('HealthCheckAlreadyExists', `A health check with CallerReference ${callerReference} already exists with different settings.`, 409);
     }
-    return reply('CreateHealthCheck', { HealthCheck: healthCheckXml(existing) }, 201, { location: `https://route53.amazonaws.com/2013-04-01/healthcheck/${existing.id}` });
+    return reply('CreateHealthCheck', { HealthCheck: healthCheckXml(existing) }, 201, {
+      location: `https://route53.amazonaws.com/2013-04-01/healthcheck/${existing.id}`,
+    });
   }
   const hc = world.createHealthCheck(callerReference, config);
   return reply('CreateHealthCheck', { HealthCheck: healthCheckXml(hc) }, 201, { location: `https://route53.amazonaws.com/2013-04-01/healthcheck/${hc.id}` });
@@ -113,7 +116,11 @@ export function updateHealthCheck(world: SimWorld, id: string, body: string): Wi
   const req = parseBody(body, 'UpdateHealthCheckRequest');
   const version = int(req, 'HealthCheckVersion', 1, Number.MAX_SAFE_INTEGER);
   if (version !== undefined && version !== hc.version) {
-    throw new SimApiError('HealthCheckVersionMismatch', `The value of HealthCheckVersion in the request (${version}) doesn't match the value of HealthCheckVersion in the health check (${hc.version}).`, 409);
+    throw new SimApiError(
+      'HealthCheckVersionMismatch',
+      `The value of HealthCheckVersion in the request (${version}) doesn't match the value of HealthCheckVersion in the health check (${hc.version}).`,
+      409,
+    );
   }
   if (req.RequestInterval !== undefined) throw invalid('RequestInterval cannot be updated.');
   const ipAddress = text(req, 'IPAddress');
@@ -145,8 +152,9 @@ export function healthCheckStatus(hc: SimHealthCheck): WireReply {
   return reply('GetHealthCheckStatus', {
     HealthCheckObservations: new XmlList(
       'HealthCheckObservation',
-      hc.observations().map((o) => ({ Region: o.region, IPAddress: o.ipAddress, StatusReport: { Status: o.status, CheckedTime: o.checkedTime.toISOString() } })),
+      hc
+        .observations()
+        .map((o) => ({ Region: o.region, IPAddress: o.ipAddress, StatusReport: { Status: o.status, CheckedTime: o.checkedTime.toISOString() } })),
     ),
   });
 }
-

@@ -44,8 +44,15 @@ function recordXml(r: RecordSet): XmlValue {
     Weight: r.weight,
     Failover: r.failover,
     TTL: r.alias === undefined ? r.ttl : undefined,
-    ResourceRecords: r.alias === undefined ? new XmlList('ResourceRecord', r.values.map((Value) => ({ Value }))) : undefined,
-    AliasTarget: r.alias === undefined ? undefined : { HostedZoneId: r.alias.hostedZoneId, DNSName: r.alias.dnsName, EvaluateTargetHealth: r.alias.evaluateTargetHealth },
+    ResourceRecords:
+      r.alias === undefined
+        ? new XmlList(
+            'ResourceRecord',
+            r.values.map((Value) => ({ Value })),
+          )
+        : undefined,
+    AliasTarget:
+      r.alias === undefined ? undefined : { HostedZoneId: r.alias.hostedZoneId, DNSName: r.alias.dnsName, EvaluateTargetHealth: r.alias.evaluateTargetHealth },
     HealthCheckId: r.healthCheckId,
   };
 }
@@ -56,7 +63,8 @@ function createHostedZone(world: SimWorld, body: string): WireReply {
   const req = parseBody(body, 'CreateHostedZoneRequest');
   const name = text(req, 'Name');
   const callerReference = text(req, 'CallerReference');
-  if (name === undefined || !/^([a-z0-9_-]+\.)*[a-z0-9-]+\.?$/i.test(name) || name.length > 255) throw new SimApiError('InvalidDomainName', `${name ?? '(missing)'} is not a valid domain name.`, 400);
+  if (name === undefined || !/^([a-z0-9_-]+\.)*[a-z0-9-]+\.?$/i.test(name) || name.length > 255)
+    throw new SimApiError('InvalidDomainName', `${name ?? '(missing)'} is not a valid domain name.`, 400);
   if (callerReference === undefined || callerReference === '') throw invalid('CallerReference is required.');
   if ([...world.hostedZones.values()].some((z) => z.callerReference === callerReference)) {
     throw new SimApiError('HostedZoneAlreadyExists', `A hosted zone has already been created with the specified caller reference ${callerReference}.`, 409);
@@ -84,15 +92,29 @@ function readRecordSet(world: SimWorld, zone: SimHostedZone, r: Node): RecordSet
   if (failoverText !== undefined && failoverText !== 'PRIMARY' && failoverText !== 'SECONDARY') throw invalidBatch(`Invalid Failover: ${failoverText}`);
   const failover = failoverText;
   const weight = int(r, 'Weight', 0, 255);
-  if (text(r, 'Region') !== undefined || text(r, 'MultiValueAnswer') !== undefined || r.GeoLocation !== undefined || r.CidrRoutingConfig !== undefined || r.GeoProximityLocation !== undefined) {
+  if (
+    text(r, 'Region') !== undefined ||
+    text(r, 'MultiValueAnswer') !== undefined ||
+    r.GeoLocation !== undefined ||
+    r.CidrRoutingConfig !== undefined ||
+    r.GeoProximityLocation !== undefined
+  ) {
     throw invalid('The simulated region supports simple, failover and weighted routing only.');
   }
   const routed = failover !== undefined || weight !== undefined;
-  if (routed && setIdentifier === undefined) throw invalidBatch(`Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig], but found none in RRSet with DNS name ${name} and type ${type}`);
-  if (!routed && setIdentifier !== undefined) throw invalidBatch(`Invalid request: Missing field 'Weight' (or another routing policy) in RRSet with DNS name ${name} and type ${type} and SetIdentifier ${setIdentifier}`);
-  if (failover !== undefined && weight !== undefined) throw invalidBatch(`Invalid request: Expected exactly one routing policy in RRSet with DNS name ${name} and type ${type}`);
+  if (routed && setIdentifier === undefined)
+    throw invalidBatch(
+      `Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig], but found none in RRSet with DNS name ${name} and type ${type}`,
+    );
+  if (!routed && setIdentifier !== undefined)
+    throw invalidBatch(
+      `Invalid request: Missing field 'Weight' (or another routing policy) in RRSet with DNS name ${name} and type ${type} and SetIdentifier ${setIdentifier}`,
+    );
+  if (failover !== undefined && weight !== undefined)
+    throw invalidBatch(`Invalid request: Expected exactly one routing policy in RRSet with DNS name ${name} and type ${type}`);
   const healthCheckId = text(r, 'HealthCheckId');
-  if (healthCheckId !== undefined && !world.healthChecks.has(healthCheckId)) throw invalidBatch(`Invalid request: Expected HealthCheckId ${healthCheckId} to refer to an existing health check`);
+  if (healthCheckId !== undefined && !world.healthChecks.has(healthCheckId))
+    throw invalidBatch(`Invalid request: Expected HealthCheckId ${healthCheckId} to refer to an existing health check`);
   const aliasNode = node(r.AliasTarget);
   const values = list(r, 'ResourceRecords', 'ResourceRecord').map((v) => text(node(v), 'Value') ?? '');
   const ttl = int(r, 'TTL', 0, 2_147_483_647);
@@ -103,7 +125,17 @@ function readRecordSet(world: SimWorld, zone: SimHostedZone, r: Node): RecordSet
     if (dnsName === undefined || hostedZoneId === undefined) throw invalidBatch('An AliasTarget needs DNSName and HostedZoneId.');
     const evaluateTargetHealth = bool(aliasNode, 'EvaluateTargetHealth');
     if (evaluateTargetHealth === undefined) throw invalid('AliasTarget.EvaluateTargetHealth is required.');
-    return { name, type, ttl: undefined, values: [], alias: { hostedZoneId, dnsName: fqdn(dnsName), evaluateTargetHealth }, setIdentifier, failover, weight, healthCheckId };
+    return {
+      name,
+      type,
+      ttl: undefined,
+      values: [],
+      alias: { hostedZoneId, dnsName: fqdn(dnsName), evaluateTargetHealth },
+      setIdentifier,
+      failover,
+      weight,
+      healthCheckId,
+    };
   }
   if (values.length === 0) throw invalidBatch(`RRSet with DNS name ${name} and type ${type} needs ResourceRecords or an AliasTarget`);
   if (ttl === undefined) throw invalidBatch(`RRSet with DNS name ${name} and type ${type} needs a TTL`);
@@ -156,7 +188,10 @@ function changeRecords(world: SimWorld, zone: SimHostedZone, body: string): Wire
     }
     switch (action) {
       case 'CREATE': {
-        if (existing !== undefined) throw invalidBatch(`Tried to create resource record set [name='${r.name}', type='${r.type}'${r.setIdentifier === undefined ? '' : `, set-identifier='${r.setIdentifier}'`}] but it already exists`);
+        if (existing !== undefined)
+          throw invalidBatch(
+            `Tried to create resource record set [name='${r.name}', type='${r.type}'${r.setIdentifier === undefined ? '' : `, set-identifier='${r.setIdentifier}'`}] but it already exists`,
+          );
         const conflict = conflicts(records, r, zone);
         if (conflict !== undefined) throw invalidBatch(conflict);
         records.push(r);
@@ -169,9 +204,18 @@ function changeRecords(world: SimWorld, zone: SimHostedZone, body: string): Wire
         break;
       }
       case 'DELETE': {
-        const same = existing !== undefined && JSON.stringify([existing.ttl, existing.values, existing.alias, existing.failover, existing.weight, existing.healthCheckId]) === JSON.stringify([r.ttl, r.values, r.alias, r.failover, r.weight, r.healthCheckId]);
-        if (existing === undefined) throw invalidBatch(`Tried to delete resource record set [name='${r.name}', type='${r.type}'${r.setIdentifier === undefined ? '' : `, set-identifier='${r.setIdentifier}'`}] but it was not found`);
-        if (!same) throw invalidBatch(`Tried to delete resource record set [name='${r.name}', type='${r.type}'] but the values provided do not match the current values`);
+        const same =
+          existing !== undefined &&
+          JSON.stringify([existing.ttl, existing.values, existing.alias, existing.failover, existing.weight, existing.healthCheckId]) ===
+            JSON.stringify([r.ttl, r.values, r.alias, r.failover, r.weight, r.healthCheckId]);
+        if (existing === undefined)
+          throw invalidBatch(
+            `Tried to delete resource record set [name='${r.name}', type='${r.type}'${r.setIdentifier === undefined ? '' : `, set-identifier='${r.setIdentifier}'`}] but it was not found`,
+          );
+        if (!same)
+          throw invalidBatch(
+            `Tried to delete resource record set [name='${r.name}', type='${r.type}'] but the values provided do not match the current values`,
+          );
         records = records.filter((o) => o !== existing);
         break;
       }
@@ -264,7 +308,11 @@ function route53Api(world: SimWorld, { operation, path: parts }: SimRoute, req: 
       return createHealthCheck(world, req.body);
     case 'ListHealthChecks': {
       const checks = [...world.healthChecks.values()];
-      return reply(operation, { HealthChecks: new XmlList('HealthCheck', checks.map(healthCheckXml)), IsTruncated: false, MaxItems: req.query.get('maxitems') ?? '100' });
+      return reply(operation, {
+        HealthChecks: new XmlList('HealthCheck', checks.map(healthCheckXml)),
+        IsTruncated: false,
+        MaxItems: req.query.get('maxitems') ?? '100',
+      });
     }
     case 'GetHealthCheck':
       return reply(operation, { HealthCheck: healthCheckXml(checkOf(world, id)) });
@@ -284,7 +332,8 @@ function route53Api(world: SimWorld, { operation, path: parts }: SimRoute, req: 
     case 'ListTagsForResource':
     case 'ChangeTagsForResource': {
       // Tags of health checks; the resource type is the second path segment.
-      if (parts[1] !== 'healthcheck') throw new SimApiError('InvalidInput', `The simulated Route 53 keeps tags of health checks only, not of ${parts[1] ?? '?'}.`, 400);
+      if (parts[1] !== 'healthcheck')
+        throw new SimApiError('InvalidInput', `The simulated Route 53 keeps tags of health checks only, not of ${parts[1] ?? '?'}.`, 400);
       const hc = checkOf(world, parts[2] ?? '');
       if (operation === 'ChangeTagsForResource') {
         const change = parseBody(req.body, 'ChangeTagsForResourceRequest');
@@ -308,4 +357,9 @@ function route53Api(world: SimWorld, { operation, path: parts }: SimRoute, req: 
 }
 
 /** Route 53 as the server serves it: restXml, API version 2013-04-01. */
-export const route53Service = restXmlService<SimWorld>({ namespace: ROUTE53_NS, versionPrefix: '/2013-04-01', route: route53Operation, operations: route53Api });
+export const route53Service = restXmlService<SimWorld>({
+  namespace: ROUTE53_NS,
+  versionPrefix: '/2013-04-01',
+  route: route53Operation,
+  operations: route53Api,
+});

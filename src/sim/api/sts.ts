@@ -27,7 +27,8 @@ function stsApi(world: SimWorld, params: QueryParams, callerAccessKey: string | 
       const sessionName = params.get('RoleSessionName') ?? '';
       const role = ROLE_ARN.exec(roleArn);
       if (role === null) throw new SimApiError('ValidationError', `${roleArn} is invalid`);
-      if (!SESSION_NAME.test(sessionName)) throw new SimApiError('ValidationError', `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint`);
+      if (!SESSION_NAME.test(sessionName))
+        throw new SimApiError('ValidationError', `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint`);
       const [, account = '', roleName = ''] = role;
       const duration = Number(params.get('DurationSeconds') ?? '3600');
       const accessKeyId = id('ASIA', 16);
@@ -35,7 +36,12 @@ function stsApi(world: SimWorld, params: QueryParams, callerAccessKey: string | 
       const arn = `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`;
       world.stsSessions.set(accessKeyId, { arn, account, roleId, sessionName });
       return {
-        Credentials: { AccessKeyId: accessKeyId, SecretAccessKey: randomBytes(30).toString('base64'), SessionToken: randomBytes(60).toString('base64'), Expiration: new Date(Date.now() + duration * 1_000).toISOString() },
+        Credentials: {
+          AccessKeyId: accessKeyId,
+          SecretAccessKey: randomBytes(30).toString('base64'),
+          SessionToken: randomBytes(60).toString('base64'),
+          Expiration: new Date(Date.now() + duration * 1_000).toISOString(),
+        },
         AssumedRoleUser: { AssumedRoleId: `${roleId}:${sessionName}`, Arn: arn },
       };
     }

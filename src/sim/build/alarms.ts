@@ -5,7 +5,12 @@ import { SimAlarm } from '../world/alarm.js';
 import type { SimLoadBalancer } from '../world/load-balancer.js';
 
 /** The topology's CloudWatch alarms, each reading its load balancer's metric every period. */
-export function declareAlarms(topology: Topology, loadBalancers: ReadonlyMap<string, SimLoadBalancer>, scheduler: SimScheduler, truth: GroundTruth): Map<string, SimAlarm> {
+export function declareAlarms(
+  topology: Topology,
+  loadBalancers: ReadonlyMap<string, SimLoadBalancer>,
+  scheduler: SimScheduler,
+  truth: GroundTruth,
+): Map<string, SimAlarm> {
   const alarms = new Map<string, SimAlarm>();
   const { region, accountId } = topology;
   for (const spec of topology.alarms) {

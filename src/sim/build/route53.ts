@@ -56,7 +56,8 @@ export function declareRoute53(world: Route53Declarations): void {
   for (const spec of world.topology.hostedZones) {
     const zone = new SimHostedZone({ name: spec.name, callerReference: `gameday-sim-${spec.name}`, declared: true });
     for (const r of spec.records) {
-      const name = r.name === '@' ? zone.name : r.name.endsWith('.') ? fqdn(r.name) : zone.contains(fqdn(r.name)) ? fqdn(r.name) : fqdn(`${r.name}.${zone.name}`);
+      const name =
+        r.name === '@' ? zone.name : r.name.endsWith('.') ? fqdn(r.name) : zone.contains(fqdn(r.name)) ? fqdn(r.name) : fqdn(`${r.name}.${zone.name}`);
       const target =
         r.alias === undefined
           ? undefined

@@ -35,7 +35,16 @@ export interface EvaluationScope {
   escapeLiterals?: boolean;
 }
 
-const PSEUDO = new Set(['AWS::Region', 'AWS::AccountId', 'AWS::StackName', 'AWS::StackId', 'AWS::Partition', 'AWS::URLSuffix', 'AWS::NoValue', 'AWS::NotificationARNs']);
+const PSEUDO = new Set([
+  'AWS::Region',
+  'AWS::AccountId',
+  'AWS::StackName',
+  'AWS::StackId',
+  'AWS::Partition',
+  'AWS::URLSuffix',
+  'AWS::NoValue',
+  'AWS::NotificationARNs',
+]);
 
 function isIntrinsic(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
@@ -146,7 +155,10 @@ function pseudo(name: string, scope: EvaluationScope): CfnValue | typeof NO_VALU
 }
 
 function getAtt(raw: unknown, path: string, scope: EvaluationScope): CfnValue {
-  const parts = typeof raw === 'string' ? [raw.slice(0, raw.indexOf('.') < 0 ? undefined : raw.indexOf('.')), raw.includes('.') ? raw.slice(raw.indexOf('.') + 1) : undefined] : raw;
+  const parts =
+    typeof raw === 'string'
+      ? [raw.slice(0, raw.indexOf('.') < 0 ? undefined : raw.indexOf('.')), raw.includes('.') ? raw.slice(raw.indexOf('.') + 1) : undefined]
+      : raw;
   if (!Array.isArray(parts) || parts.length !== 2) throw new TemplateError(path, 'Fn::GetAtt takes [resource, attribute]');
   const [logicalId, attribute] = parts as unknown[];
   const attr = typeof attribute === 'string' ? attribute : evaluateValue(attribute, path, scope);
@@ -218,13 +230,16 @@ function applyFunction(value: Record<string, unknown>, path: string, scope: Eval
     case 'Fn::Join': {
       const [delim, items] = args(fn, raw, 2, path);
       if (typeof delim !== 'string') throw new TemplateError(path, 'Fn::Join takes a delimiter string first');
-      return list(fn, evaluateValue(items, path, scope), path).map((v) => text(fn, v, path)).join(delim);
+      return list(fn, evaluateValue(items, path, scope), path)
+        .map((v) => text(fn, v, path))
+        .join(delim);
     }
     case 'Fn::Select': {
       const [index, items] = args(fn, raw, 2, path);
       const i = Number(evaluateValue(index, path, scope));
       const all = list(fn, evaluateValue(items, path, scope), path);
-      if (!Number.isInteger(i) || i < 0 || i >= all.length) throw new TemplateError(path, `Fn::Select asks for item ${String(index)} of a list of ${all.length}`);
+      if (!Number.isInteger(i) || i < 0 || i >= all.length)
+        throw new TemplateError(path, `Fn::Select asks for item ${String(index)} of a list of ${all.length}`);
       return all[i] as CfnValue;
     }
     case 'Fn::Split': {

@@ -19,7 +19,8 @@ export function parameterValues(doc: Record<string, unknown>, overrides: Record<
     const values = isList ? given.split(',').map((v) => v.trim()) : [given];
     for (const v of values) checkParameter(path, spec, v, type);
     out.set(key, isList ? values : given);
-    if (type.startsWith('AWS::SSM::Parameter::Value<')) note(`${path} is an SSM parameter type: AWS resolves '${given}' from Parameter Store; the simulated region uses the name as written.`);
+    if (type.startsWith('AWS::SSM::Parameter::Value<'))
+      note(`${path} is an SSM parameter type: AWS resolves '${given}' from Parameter Store; the simulated region uses the name as written.`);
   }
   return out;
 }
@@ -35,7 +36,10 @@ function checkParameter(path: string, spec: Record<string, unknown>, value: stri
   if (Array.isArray(spec.AllowedValues) && !spec.AllowedValues.map(String).includes(value)) {
     throw new TemplateError(path, `${shown} is not one of its AllowedValues (${spec.AllowedValues.map(String).join(', ')})`);
   }
-  if (typeof spec.AllowedPattern === 'string' && !new RegExp(`^(?:${spec.AllowedPattern})$`).test(value)) throw new TemplateError(path, `${shown} does not match its AllowedPattern ${spec.AllowedPattern}`);
-  if (typeof spec.MinLength === 'number' && value.length < spec.MinLength) throw new TemplateError(path, `${shown} is shorter than its MinLength ${spec.MinLength}`);
-  if (typeof spec.MaxLength === 'number' && value.length > spec.MaxLength) throw new TemplateError(path, `${shown} is longer than its MaxLength ${spec.MaxLength}`);
+  if (typeof spec.AllowedPattern === 'string' && !new RegExp(`^(?:${spec.AllowedPattern})$`).test(value))
+    throw new TemplateError(path, `${shown} does not match its AllowedPattern ${spec.AllowedPattern}`);
+  if (typeof spec.MinLength === 'number' && value.length < spec.MinLength)
+    throw new TemplateError(path, `${shown} is shorter than its MinLength ${spec.MinLength}`);
+  if (typeof spec.MaxLength === 'number' && value.length > spec.MaxLength)
+    throw new TemplateError(path, `${shown} is longer than its MaxLength ${spec.MaxLength}`);
 }

@@ -53,5 +53,7 @@ export function isCloudFormationTemplate(doc: unknown): doc is Record<string, un
   if ('AWSTemplateFormatVersion' in d) return true;
   const resources = d.Resources;
   if (resources === null || typeof resources !== 'object' || Array.isArray(resources)) return false;
-  return Object.values(resources).some((r) => r !== null && typeof r === 'object' && typeof (r as { Type?: unknown }).Type === 'string' && (r as { Type: string }).Type.startsWith('AWS::'));
+  return Object.values(resources).some(
+    (r) => r !== null && typeof r === 'object' && typeof (r as { Type?: unknown }).Type === 'string' && (r as { Type: string }).Type.startsWith('AWS::'),
+  );
 }

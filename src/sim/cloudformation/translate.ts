@@ -43,9 +43,7 @@ const MODELLED = new Set([
   'AWS::EC2::VPC',
 ]);
 
-
 const SIM_NAME = /^[A-Za-z][A-Za-z0-9-]{0,31}$/;
-
 
 /**
  * Translates a CloudFormation template into the topology the simulated region builds its world from: launch
@@ -121,8 +119,10 @@ class Translator {
 
   run(): Translation {
     const doc = this.#doc;
-    if ('Transform' in doc) throw new TemplateError('Transform', 'the simulated region does not expand transforms (macros such as AWS::Serverless); give it the processed template');
-    if (!isMap(doc.Resources) || Object.keys(doc.Resources).length === 0) throw new TemplateError('Resources', 'a template needs a map of at least one resource');
+    if ('Transform' in doc)
+      throw new TemplateError('Transform', 'the simulated region does not expand transforms (macros such as AWS::Serverless); give it the processed template');
+    if (!isMap(doc.Resources) || Object.keys(doc.Resources).length === 0)
+      throw new TemplateError('Resources', 'a template needs a map of at least one resource');
     for (const [id, raw] of Object.entries(doc.Resources)) {
       const path = `Resources.${id}`;
       if (!/^[A-Za-z0-9]+$/.test(id)) throw new TemplateError(path, 'a logical id is letters and digits');
@@ -131,7 +131,9 @@ class Translator {
     }
     for (const r of this.#resources.values()) {
       const deps = r.raw.DependsOn === undefined ? [] : Array.isArray(r.raw.DependsOn) ? r.raw.DependsOn : [r.raw.DependsOn];
-      for (const d of deps) if (typeof d !== 'string' || !this.#resources.has(d)) throw new TemplateError(`${r.path}.DependsOn`, `names '${String(d)}', which is not a resource of the template`);
+      for (const d of deps)
+        if (typeof d !== 'string' || !this.#resources.has(d))
+          throw new TemplateError(`${r.path}.DependsOn`, `names '${String(d)}', which is not a resource of the template`);
     }
     this.#scope.parameters = parameterValues(this.#doc, this.#overrides, (sentence) => this.#note(sentence));
     const active = [...this.#resources.values()].filter((r) => this.#isActive(r));
@@ -139,8 +141,10 @@ class Translator {
     for (const r of active) if (!MODELLED.has(r.type)) unmodelled.set(r.type, [...(unmodelled.get(r.type) ?? []), r.id]);
     for (const [type, ids] of unmodelled) this.#note(`${type} (${ids.join(', ')}): accepted, not modelled by the simulated region.`);
     for (const r of active) {
-      if (r.raw.UpdatePolicy !== undefined) this.#note(`${r.path}.UpdatePolicy is not modelled: the simulated region never updates a stack, so nothing is rolled or replaced.`);
-      if (r.raw.CreationPolicy !== undefined) this.#note(`${r.path}.CreationPolicy is not modelled: the simulated region waits for capacity and healthy targets instead of signals.`);
+      if (r.raw.UpdatePolicy !== undefined)
+        this.#note(`${r.path}.UpdatePolicy is not modelled: the simulated region never updates a stack, so nothing is rolled or replaced.`);
+      if (r.raw.CreationPolicy !== undefined)
+        this.#note(`${r.path}.CreationPolicy is not modelled: the simulated region waits for capacity and healthy targets instead of signals.`);
     }
     const of = (type: string): Resource[] => active.filter((r) => r.type === type);
 
@@ -156,7 +160,8 @@ class Translator {
       loadBalancers.push(lb.spec);
       lbOfTg.set(lb.tg, r.id);
     }
-    for (const id of targetGroups.keys()) if (!lbOfTg.has(id)) this.#note(`Resources.${id}: the target group is not forwarded to by any listener, so the simulated region does not build it.`);
+    for (const id of targetGroups.keys())
+      if (!lbOfTg.has(id)) this.#note(`Resources.${id}: the target group is not forwarded to by any listener, so the simulated region does not build it.`);
 
     const groups = of('AWS::AutoScaling::AutoScalingGroup').map((r) => autoScalingGroup(this.#ctx, r, zones, lbOfTg));
     const launchTemplates = of('AWS::EC2::LaunchTemplate').map((r) => {
@@ -174,7 +179,8 @@ class Translator {
     const vpcs = of('AWS::EC2::VPC');
     if (vpcs.length > 1) this.#note(`Resources: the simulated region has one VPC; ${vpcs.map((v) => v.id).join(', ')} all stand for it.`);
     const cidr = vpcs[0] === undefined ? undefined : this.#prop(vpcs[0], 'CidrBlock');
-    if (vpcs[0] !== undefined && typeof cidr !== 'string') this.#note(`${vpcs[0].path}.Properties.CidrBlock is not a literal block; the simulated VPC is 10.0.0.0/16.`);
+    if (vpcs[0] !== undefined && typeof cidr !== 'string')
+      this.#note(`${vpcs[0].path}.Properties.CidrBlock is not a literal block; the simulated VPC is 10.0.0.0/16.`);
     const topology: Record<string, unknown> = {
       region: this.#region,
       accountId: this.#accountId,
@@ -262,7 +268,11 @@ class Translator {
       if (given === undefined) return this.#generatedName(id, lower);
       const name = lower ? given.toLowerCase() : given;
       const ok = lower ? /^[a-z][a-z0-9-]{0,62}$/.test(name) : SIM_NAME.test(name);
-      if (!ok) throw new TemplateError(`${r.path}.Properties.${key}`, `'${given}' is not a name the simulated region accepts (${lower ? 'letters, digits and -, at most 63' : 'letters, digits and -, at most 32'})`);
+      if (!ok)
+        throw new TemplateError(
+          `${r.path}.Properties.${key}`,
+          `'${given}' is not a name the simulated region accepts (${lower ? 'letters, digits and -, at most 63' : 'letters, digits and -, at most 32'})`,
+        );
       return name;
     };
     let name: string;
@@ -282,7 +292,11 @@ class Translator {
         break;
       case 'AWS::CloudWatch::Alarm': {
         name = explicit('AlarmName') ?? `${this.#stack}-${id}-${hash(`${this.#stack}/${id}`, 12).toUpperCase()}`;
-        if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(name)) throw new TemplateError(`${r.path}.Properties.AlarmName`, `'${name}' is not an alarm name the simulated region accepts (letters, digits, ., _ and -)`);
+        if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(name))
+          throw new TemplateError(
+            `${r.path}.Properties.AlarmName`,
+            `'${name}' is not an alarm name the simulated region accepts (letters, digits, ., _ and -)`,
+          );
         break;
       }
       case 'AWS::Route53::HostedZone': {
@@ -323,8 +337,6 @@ class Translator {
     return id === undefined ? undefined : this.#resources.get(id);
   }
 
-
-
   // --- Zones and outputs --------------------------------------------------------------------------------------------
 
   #subnetZone(r: Resource): string {
@@ -333,7 +345,8 @@ class Translator {
       this.#note(`${r.path} names no AvailabilityZone; AWS would pick one, the simulated region uses ${this.#region}a.`);
       return `${this.#region}a`;
     }
-    if (typeof az !== 'string' || !az.startsWith(this.#region)) throw new TemplateError(`${r.path}.Properties.AvailabilityZone`, `'${String(az)}' is not a zone of ${this.#region}`);
+    if (typeof az !== 'string' || !az.startsWith(this.#region))
+      throw new TemplateError(`${r.path}.Properties.AvailabilityZone`, `'${String(az)}' is not a zone of ${this.#region}`);
     return az;
   }
 
@@ -347,25 +360,14 @@ class Translator {
         if (!Array.isArray(value)) throw new TemplateError(path, 'is a list of subnets');
         const zones = value.map((v, i) => {
           const owner = this.#ownerOf(v);
-          if (owner?.type !== 'AWS::EC2::Subnet') throw new TemplateError(`${path}[${i}]`, `'${String(v)}' is not a subnet of the template, so the simulated region cannot tell its zone`);
+          if (owner?.type !== 'AWS::EC2::Subnet')
+            throw new TemplateError(`${path}[${i}]`, `'${String(v)}' is not a subnet of the template, so the simulated region cannot tell its zone`);
           return bySubnet.get(owner.id) as string;
         });
         return [...new Set(zones)];
       },
     };
   }
-
-
-
-
-
-
-
-
-
-
-
-
 
   /**
    * `<LogicalId>.url` of each load balancer and database: where the simulated region serves it (its listener is on a
@@ -390,7 +392,8 @@ class Translator {
       if (Array.isArray(v) || isMap(v) || v === null) throw new TemplateError(`${path}.Value`, 'an output value is a string (join lists with Fn::Join)');
       out[key] = String(v);
       const owner = this.#ownerOf(typeof v === 'string' ? v : undefined);
-      if (owner !== undefined && !MODELLED.has(owner.type)) this.#note(`${path} names ${owner.id} (${owner.type}), which the simulated region does not model; its value is a stand-in.`);
+      if (owner !== undefined && !MODELLED.has(owner.type))
+        this.#note(`${path} names ${owner.id} (${owner.type}), which the simulated region does not model; its value is a stand-in.`);
     }
     return out;
   }

@@ -53,7 +53,8 @@ export class RegionDns {
     const lb = this.loadBalancerByDnsName(q);
     if (lb !== undefined) return { rcode: 'NOERROR', answers: type === 'A' ? [{ name: q, type: 'A', ttl: 60, data: lb.address }] : [], authorities: [] };
     const addresses = this.#rdsAddresses(q);
-    if (addresses !== undefined) return { rcode: 'NOERROR', answers: type === 'A' ? addresses.map((data) => ({ name: q, type: 'A', ttl: RDS_DNS_TTL, data })) : [], authorities: [] };
+    if (addresses !== undefined)
+      return { rcode: 'NOERROR', answers: type === 'A' ? addresses.map((data) => ({ name: q, type: 'A', ttl: RDS_DNS_TTL, data })) : [], authorities: [] };
     return { rcode: 'NXDOMAIN', answers: [], authorities: [] };
   }
 
@@ -64,7 +65,8 @@ export class RegionDns {
   changed(): void {
     const now = new Map<string, { name: string; type: string; zoneId: string; value: string }>();
     for (const zone of this.#sources.hostedZones.values()) {
-      for (const { name, type } of zone.answerKeys()) now.set(`${name} ${type}`, { name, type, zoneId: zone.id, value: zone.answerSet(name, type, this.#answerContext).join(',') });
+      for (const { name, type } of zone.answerKeys())
+        now.set(`${name} ${type}`, { name, type, zoneId: zone.id, value: zone.answerSet(name, type, this.#answerContext).join(',') });
     }
     for (const [key, cur] of now) {
       const before = this.#answerSets.get(key);
@@ -82,7 +84,10 @@ export class RegionDns {
 
   /** The ALB a DNS name belongs to (`dualstack.` prefix and trailing dot allowed). */
   loadBalancerByDnsName(dnsName: string): SimLoadBalancer | undefined {
-    const n = dnsName.toLowerCase().replace(/\.$/, '').replace(/^dualstack\./, '');
+    const n = dnsName
+      .toLowerCase()
+      .replace(/\.$/, '')
+      .replace(/^dualstack\./, '');
     for (const lb of this.#sources.loadBalancers.values()) if (lb.dnsName.toLowerCase() === n) return lb;
     return undefined;
   }

@@ -21,7 +21,21 @@ function wire(r: DnsRecord): Answer | undefined {
       return { name, type: 'TXT', ttl: r.ttl, class: 'IN', data: r.data.replace(/^"(.*)"$/, '$1') };
     case 'SOA': {
       const [mname = '', rname = '', serial = '1', refresh = '7200', retry = '900', expire = '1209600', minimum = '86400'] = r.data.split(/\s+/);
-      return { name, type: 'SOA', ttl: r.ttl, class: 'IN', data: { mname: mname.replace(/\.$/, ''), rname: rname.replace(/\.$/, ''), serial: Number(serial), refresh: Number(refresh), retry: Number(retry), expire: Number(expire), minimum: Number(minimum) } };
+      return {
+        name,
+        type: 'SOA',
+        ttl: r.ttl,
+        class: 'IN',
+        data: {
+          mname: mname.replace(/\.$/, ''),
+          rname: rname.replace(/\.$/, ''),
+          serial: Number(serial),
+          refresh: Number(refresh),
+          retry: Number(retry),
+          expire: Number(expire),
+          minimum: Number(minimum),
+        },
+      };
     }
     default:
       return undefined;

@@ -11,7 +11,10 @@ export const awsJsonReply = (body: unknown, status = 200): WireReply => jsonRepl
 
 /** An awsJson1_0 error: `__type` for JSON clients, and the awsQuery-compatible code header the SDK reads. */
 export function awsJsonError(e: SimApiError): WireReply {
-  return { ...awsJsonReply({ __type: e.code, message: e.message }, e.status), headers: { 'x-amzn-query-error': `${e.code};${e.sender ? 'Sender' : 'Receiver'}` } };
+  return {
+    ...awsJsonReply({ __type: e.code, message: e.message }, e.status),
+    headers: { 'x-amzn-query-error': `${e.code};${e.sender ? 'Sender' : 'Receiver'}` },
+  };
 }
 
 /** The operation an awsJson1_0 request names: its `X-Amz-Target` after the service prefix. */
@@ -20,7 +23,10 @@ export function awsJsonOperation(target: string | undefined, prefix: string): st
 }
 
 /** An awsJson1_0 service from its target prefix and operations, which take the parsed input. */
-export function awsJsonService<World>(targetPrefix: string, operations: (world: World, operation: string, input: Record<string, unknown>) => WireReply): SimService<World> {
+export function awsJsonService<World>(
+  targetPrefix: string,
+  operations: (world: World, operation: string, input: Record<string, unknown>) => WireReply,
+): SimService<World> {
   return {
     route: (req) => ({ operation: awsJsonOperation(req.target, targetPrefix), path: [] }),
     handle: (world, req, route) => operations(world, route.operation, jsonInput(req.body, 'SerializationException')),

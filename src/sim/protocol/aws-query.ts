@@ -30,7 +30,10 @@ export function queryError(namespace: string, error: SimApiError): WireReply {
 export type QueryResult = Record<string, XmlValue> | null;
 
 /** An awsQuery service from its namespace and operations: the action is the form's `Action`. */
-export function awsQueryService<World>(namespace: string, operations: (world: World, params: QueryParams, caller: string | undefined) => QueryResult): SimService<World> {
+export function awsQueryService<World>(
+  namespace: string,
+  operations: (world: World, params: QueryParams, caller: string | undefined) => QueryResult,
+): SimService<World> {
   return {
     route: (req) => ({ operation: req.params.action, path: [] }),
     handle: (world, req, route) => queryResponse(namespace, route.operation, operations(world, req.params, req.caller)),

@@ -7,7 +7,9 @@ import { buildXml, xmlTree, type XmlValue } from './xml.js';
 /** An EC2 query success body: `<XResponse xmlns=…><requestId>…</requestId>…</XResponse>`, lists as `<item>`. */
 export function ec2Response(action: string, result: Record<string, XmlValue>): WireReply {
   const requestId = randomUUID();
-  const body = buildXml({ [`${action}Response`]: { '@_xmlns': 'http://ec2.amazonaws.com/doc/2016-11-15/', requestId, ...(xmlTree(result, 'item') as object) } });
+  const body = buildXml({
+    [`${action}Response`]: { '@_xmlns': 'http://ec2.amazonaws.com/doc/2016-11-15/', requestId, ...(xmlTree(result, 'item') as object) },
+  });
   return { status: 200, contentType: 'text/xml', body: `<?xml version="1.0" encoding="UTF-8"?>${body}`, requestId };
 }
 

@@ -23,7 +23,10 @@ export function restJsonService<World>(spec: {
 }): SimService<World> {
   return {
     route: (req) => {
-      const path = req.path.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+      const path = req.path
+        .split('/')
+        .filter((s) => s !== '')
+        .map((s) => decodeURIComponent(s));
       return { operation: spec.route(req.method, path) ?? `${req.method} ${req.path}`, path };
     },
     handle: (world, req, route) => spec.operations(world, route, jsonInput(req.body, spec.malformed), req),

@@ -5,16 +5,32 @@ import type { SimRequest, SimRoute, SimService, WireReply } from './reply.js';
 import { buildXml, xmlTree, type XmlValue } from './xml.js';
 
 /** A restXml success: `<OperationResponse xmlns=…>…</OperationResponse>`, lists as repeated elements. */
-export function restXmlResponse(namespace: string, operation: string, content: Record<string, XmlValue>, status = 200, headers?: Record<string, string>): WireReply {
+export function restXmlResponse(
+  namespace: string,
+  operation: string,
+  content: Record<string, XmlValue>,
+  status = 200,
+  headers?: Record<string, string>,
+): WireReply {
   const body = buildXml({ [`${operation}Response`]: { '@_xmlns': namespace, ...(xmlTree(content) as object) } });
-  return { status, contentType: 'application/xml', body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}`, requestId: randomUUID(), ...(headers === undefined ? {} : { headers }) };
+  return {
+    status,
+    contentType: 'application/xml',
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}`,
+    requestId: randomUUID(),
+    ...(headers === undefined ? {} : { headers }),
+  };
 }
 
 /** A restXml error: `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>`. */
 export function restXmlError(namespace: string, error: SimApiError): WireReply {
   const requestId = randomUUID();
   const body = buildXml({
-    ErrorResponse: { '@_xmlns': namespace, Error: { Type: error.sender ? 'Sender' : 'Receiver', Code: error.code, Message: error.message }, RequestId: requestId },
+    ErrorResponse: {
+      '@_xmlns': namespace,
+      Error: { Type: error.sender ? 'Sender' : 'Receiver', Code: error.code, Message: error.message },
+      RequestId: requestId,
+    },
   });
   return { status: error.status, contentType: 'application/xml', body: `<?xml version="1.0"?>\n${body}`, requestId };
 }

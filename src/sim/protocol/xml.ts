@@ -43,5 +43,8 @@ export function buildXml(tree: Record<string, unknown>): string {
 
 /** The `Tag` list of a resource's tags, as RDS and Route 53 write it (`<Tag><Key/><Value/></Tag>`). */
 export function tagList(tags: Readonly<Record<string, string>>): XmlList {
-  return new XmlList('Tag', Object.entries(tags).map(([Key, Value]) => ({ Key, Value })));
+  return new XmlList(
+    'Tag',
+    Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+  );
 }

@@ -61,7 +61,10 @@ export class SimAlarm {
     if (this.#datapoints.length < this.spec.evaluationPeriods) return;
     const breaching = this.#datapoints.every((v) => BREACHES[this.spec.comparison](v, this.spec.threshold));
     const shown = this.#datapoints.map((v) => String(Math.round(v * 100) / 100)).join(', ');
-    const op = this.spec.comparison.replace(/Threshold$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+    const op = this.spec.comparison
+      .replace(/Threshold$/, '')
+      .replace(/([a-z])([A-Z])/g, '$1 $2')
+      .toLowerCase();
     this.set(
       breaching ? 'ALARM' : 'OK',
       `Threshold Crossed: ${this.spec.evaluationPeriods} datapoint${this.spec.evaluationPeriods === 1 ? '' : 's'} [${shown}] ${breaching ? 'were' : 'were not'} ${op} the threshold (${this.spec.threshold}).`,

@@ -137,7 +137,10 @@ export class SimAutoScalingGroup {
       const state = m.instance.state;
       if (state !== 'running') {
         m.health = 'Unhealthy';
-        this.#terminate(m, `At ${new Date().toISOString()} an instance was taken out of service in response to an EC2 instance status check failure (instance is ${state}).`);
+        this.#terminate(
+          m,
+          `At ${new Date().toISOString()} an instance was taken out of service in response to an EC2 instance status check failure (instance is ${state}).`,
+        );
         continue;
       }
       const graceOver = m.inServiceAt !== undefined && now - m.inServiceAt >= this.options.scheduler.wall(this.options.healthCheckGracePeriod);
@@ -157,9 +160,15 @@ export class SimAutoScalingGroup {
       for (let extra = active.length - this.desired; extra > 0; extra--) {
         const remaining = this.active();
         const zone = [...this.options.availabilityZones].sort((a, b) => this.#zoneCount(b) - this.#zoneCount(a))[0];
-        const victim = remaining.filter((m) => m.instance.spec.availabilityZone === zone).sort((a, b) => a.instance.launchTime.getTime() - b.instance.launchTime.getTime())[0] ?? remaining[0];
+        const victim =
+          remaining
+            .filter((m) => m.instance.spec.availabilityZone === zone)
+            .sort((a, b) => a.instance.launchTime.getTime() - b.instance.launchTime.getTime())[0] ?? remaining[0];
         if (victim === undefined) break;
-        this.#terminate(victim, `At ${new Date().toISOString()} a user request explicitly set group desired capacity changing the desired capacity to ${this.desired}.`);
+        this.#terminate(
+          victim,
+          `At ${new Date().toISOString()} a user request explicitly set group desired capacity changing the desired capacity to ${this.desired}.`,
+        );
       }
     }
   }

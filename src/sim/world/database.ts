@@ -45,7 +45,15 @@ export class SimDatabase extends RdsResource<'available' | 'rebooting'> {
     truth: GroundTruth;
     timings: DatabaseTimings;
   }) {
-    super({ id: options.id, sourceType: 'db-instance', host: options.hostIn(options.zone), port: options.port, tags: options.tags, scheduler: options.scheduler, truth: options.truth });
+    super({
+      id: options.id,
+      sourceType: 'db-instance',
+      host: options.hostIn(options.zone),
+      port: options.port,
+      tags: options.tags,
+      scheduler: options.scheduler,
+      truth: options.truth,
+    });
     this.arn = `arn:aws:rds:${options.region}:${options.accountId}:db:${options.id}`;
     this.multiAZ = options.multiAZ;
     this.instanceClass = options.instanceClass;

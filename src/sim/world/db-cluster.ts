@@ -50,7 +50,15 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
   }) {
     const first = options.members[0];
     if (first === undefined) throw new Error(`DB cluster ${options.id} needs at least one member.`);
-    super({ id: options.id, sourceType: 'db-cluster', host: first.host, port: options.port, tags: options.tags, scheduler: options.scheduler, truth: options.truth });
+    super({
+      id: options.id,
+      sourceType: 'db-cluster',
+      host: first.host,
+      port: options.port,
+      tags: options.tags,
+      scheduler: options.scheduler,
+      truth: options.truth,
+    });
     this.arn = `arn:aws:rds:${options.region}:${options.accountId}:cluster:${options.id}`;
     this.instanceClass = options.instanceClass;
     const suffix = `c${randomBytes(6).toString('hex')}.${options.region}.rds.amazonaws.com`;
@@ -58,7 +66,16 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
     this.readerDnsName = `${options.id}.cluster-ro-${suffix}`;
     this.members = options.members.map(({ zone, host }, i) => {
       const id = `${options.id}-instance-${i + 1}`;
-      return { id, arn: `arn:aws:rds:${options.region}:${options.accountId}:db:${id}`, zone, host, dnsName: `${id}.${suffix}`, createdTime: this.createdTime, promotionTier: 1, writer: i === 0 };
+      return {
+        id,
+        arn: `arn:aws:rds:${options.region}:${options.accountId}:db:${id}`,
+        zone,
+        host,
+        dnsName: `${id}.${suffix}`,
+        createdTime: this.createdTime,
+        promotionTier: 1,
+        writer: i === 0,
+      };
     });
     this.#failoverMs = options.failoverMs;
     this.#rebootMs = options.rebootMs;
@@ -80,7 +97,8 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
   /** FailoverDBCluster: promotes `targetId` (or the next reader) after the failover time. */
   failover(targetId: string | undefined): void {
     this.#assertAvailable();
-    if (this.members.length < 2) throw new SimApiError('InvalidDBClusterStateFault', `DbCluster ${this.id} has fewer than 2 DB instances: there is no reader to fail over to.`);
+    if (this.members.length < 2)
+      throw new SimApiError('InvalidDBClusterStateFault', `DbCluster ${this.id} has fewer than 2 DB instances: there is no reader to fail over to.`);
     const current = this.writer;
     let target: SimClusterMember | undefined;
     if (targetId !== undefined) {
@@ -110,7 +128,14 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
   /** RebootDBCluster: every member restarts in place; the writer stays the writer. */
   reboot(): void {
     this.#assertAvailable();
-    this.interrupt({ status: 'rebooting', started: 'DB cluster reboot started', completed: 'DB cluster reboot completed', categories: ['availability'], ms: this.#rebootMs, complete: () => this.host });
+    this.interrupt({
+      status: 'rebooting',
+      started: 'DB cluster reboot started',
+      completed: 'DB cluster reboot completed',
+      categories: ['availability'],
+      ms: this.#rebootMs,
+      complete: () => this.host,
+    });
   }
 
   protected placement(): Record<string, unknown> {

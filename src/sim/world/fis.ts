@@ -10,7 +10,15 @@ import { readFisSelection, selectFisTargets } from './fis-selection.js';
 import type { SimInstance } from './instance.js';
 
 /** FIS action ids the simulated region runs. */
-export const SIM_FIS_ACTIONS = ['aws:ec2:stop-instances', 'aws:ec2:terminate-instances', 'aws:ec2:reboot-instances', 'aws:rds:reboot-db-instances', 'aws:rds:failover-db-cluster', 'aws:network:disrupt-connectivity', 'aws:fis:wait'] as const;
+export const SIM_FIS_ACTIONS = [
+  'aws:ec2:stop-instances',
+  'aws:ec2:terminate-instances',
+  'aws:ec2:reboot-instances',
+  'aws:rds:reboot-db-instances',
+  'aws:rds:failover-db-cluster',
+  'aws:network:disrupt-connectivity',
+  'aws:fis:wait',
+] as const;
 
 /** The account's safety lever: while engaged, no experiment starts and running ones are stopped. */
 export interface SafetyLeverState {
@@ -90,7 +98,11 @@ function later(world: FisWorld, ms: number, fn: () => void): () => void {
   return () => clearTimeout(timer);
 }
 
-const fisId = (prefix: string): string => `${prefix}${randomBytes(9).toString('base64').replace(/[^A-Za-z0-9]/g, 'x').slice(0, 12)}`;
+const fisId = (prefix: string): string =>
+  `${prefix}${randomBytes(9)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, 'x')
+    .slice(0, 12)}`;
 
 /** ISO 8601 duration (PT5M, PT30S, PT1H) in ms; FIS's ValidationException when it is not one. */
 export function isoDuration(value: string | undefined, where: string): number {
@@ -103,18 +115,30 @@ export function isoDuration(value: string | undefined, where: string): number {
 export function validateTemplate(t: Pick<FisTemplate, 'targets' | 'actions' | 'stopConditions' | 'roleArn' | 'description'>): void {
   if (t.roleArn === '' || t.description === '') throw new SimApiError('ValidationException', 'roleArn and description are required.');
   for (const [name, target] of Object.entries(t.targets)) {
-    if (target.resourceArns === undefined && target.resourceTags === undefined) throw new SimApiError('ValidationException', `Target ${name} must have resourceArns or resourceTags.`);
-    if (readFisSelection(target.selectionMode) === undefined) throw new SimApiError('ValidationException', `Target ${name} has an invalid selectionMode ${target.selectionMode}.`);
+    if (target.resourceArns === undefined && target.resourceTags === undefined)
+      throw new SimApiError('ValidationException', `Target ${name} must have resourceArns or resourceTags.`);
+    if (readFisSelection(target.selectionMode) === undefined)
+      throw new SimApiError('ValidationException', `Target ${name} has an invalid selectionMode ${target.selectionMode}.`);
   }
   for (const [name, action] of Object.entries(t.actions)) {
-    if (!(SIM_FIS_ACTIONS as readonly string[]).includes(action.actionId)) throw new SimApiError('ValidationException', `Action type ${action.actionId} in action ${name} is not supported.`);
-    for (const target of Object.values(action.targets ?? {})) if (t.targets[target] === undefined) throw new SimApiError('ValidationException', `Action ${name} refers to target ${target}, which is not defined.`);
-    for (const after of action.startAfter ?? []) if (t.actions[after] === undefined) throw new SimApiError('ValidationException', `Action ${name} starts after ${after}, which is not defined.`);
-    if (action.actionId === 'aws:fis:wait' || action.actionId === 'aws:network:disrupt-connectivity') isoDuration(action.parameters?.duration, `action ${name} duration`);
+    if (!(SIM_FIS_ACTIONS as readonly string[]).includes(action.actionId))
+      throw new SimApiError('ValidationException', `Action type ${action.actionId} in action ${name} is not supported.`);
+    for (const target of Object.values(action.targets ?? {}))
+      if (t.targets[target] === undefined) throw new SimApiError('ValidationException', `Action ${name} refers to target ${target}, which is not defined.`);
+    for (const after of action.startAfter ?? [])
+      if (t.actions[after] === undefined) throw new SimApiError('ValidationException', `Action ${name} starts after ${after}, which is not defined.`);
+    if (action.actionId === 'aws:fis:wait' || action.actionId === 'aws:network:disrupt-connectivity')
+      isoDuration(action.parameters?.duration, `action ${name} duration`);
     // Only the whole-subnet scope is modelled: the others block particular destinations the region does not have.
-    if (action.actionId === 'aws:network:disrupt-connectivity' && (action.parameters?.scope ?? 'all') !== 'all') throw new SimApiError('ValidationException', `Action ${name}: the simulated FIS supports scope 'all' of aws:network:disrupt-connectivity, not '${action.parameters?.scope}'.`);
+    if (action.actionId === 'aws:network:disrupt-connectivity' && (action.parameters?.scope ?? 'all') !== 'all')
+      throw new SimApiError(
+        'ValidationException',
+        `Action ${name}: the simulated FIS supports scope 'all' of aws:network:disrupt-connectivity, not '${action.parameters?.scope}'.`,
+      );
   }
-  for (const sc of t.stopConditions) if (sc.source !== 'none' && sc.source !== 'aws:cloudwatch:alarm') throw new SimApiError('ValidationException', `Stop condition source ${sc.source} is not supported.`);
+  for (const sc of t.stopConditions)
+    if (sc.source !== 'none' && sc.source !== 'aws:cloudwatch:alarm')
+      throw new SimApiError('ValidationException', `Stop condition source ${sc.source} is not supported.`);
 }
 
 /** The simulated FIS: templates and experiments that really act on the world's instances and databases. */
@@ -131,7 +155,13 @@ export class SimFis {
   createTemplate(input: Omit<FisTemplate, 'id' | 'arn' | 'creationTime' | 'lastUpdateTime'>): FisTemplate {
     validateTemplate(input);
     const id = fisId('EXT');
-    const t: FisTemplate = { ...input, id, arn: `arn:aws:fis:${this.#world.topology.region}:${this.#world.topology.accountId}:experiment-template/${id}`, creationTime: new Date(), lastUpdateTime: new Date() };
+    const t: FisTemplate = {
+      ...input,
+      id,
+      arn: `arn:aws:fis:${this.#world.topology.region}:${this.#world.topology.accountId}:experiment-template/${id}`,
+      creationTime: new Date(),
+      lastUpdateTime: new Date(),
+    };
     this.templates.set(id, t);
     return t;
   }
@@ -150,7 +180,8 @@ export class SimFis {
 
   /** UpdateSafetyLeverState: engaging stops every running experiment, then the lever is engaged. */
   setLever(status: string, reason: string): SafetyLeverState {
-    if (status !== 'engaged' && status !== 'disengaged') throw new SimApiError('ValidationException', `Safety lever status must be engaged or disengaged, not '${status}'.`);
+    if (status !== 'engaged' && status !== 'disengaged')
+      throw new SimApiError('ValidationException', `Safety lever status must be engaged or disengaged, not '${status}'.`);
     if (status === this.lever.status) throw new SimApiError('ConflictException', `The safety lever is already ${status}.`, 409);
     if (status === 'engaged') {
       for (const e of this.experiments.values()) {
@@ -173,7 +204,9 @@ export class SimFis {
       arn: `arn:aws:fis:${this.#world.topology.region}:${this.#world.topology.accountId}:experiment/${id}`,
       template,
       state: { status: 'initiating', reason: 'Experiment is initiating.' },
-      actions: Object.fromEntries(Object.keys(template.actions).map((name) => [name, { state: { status: 'pending' as ActionStatus, reason: 'Initial state.' } }])),
+      actions: Object.fromEntries(
+        Object.keys(template.actions).map((name) => [name, { state: { status: 'pending' as ActionStatus, reason: 'Initial state.' } }]),
+      ),
       resolved: {},
       creationTime: new Date(),
       startTime: new Date(),
@@ -191,7 +224,9 @@ export class SimFis {
     if (['completed', 'stopped', 'failed', 'cancelled'].includes(e.state.status)) return e;
     for (const c of e.cancel) c();
     e.state = { status: 'stopping', reason };
-    for (const a of Object.values(e.actions)) if (a.state.status === 'pending' || a.state.status === 'running') a.state = { status: a.state.status === 'pending' ? 'cancelled' : 'stopped', reason: 'Experiment stopped.' };
+    for (const a of Object.values(e.actions))
+      if (a.state.status === 'pending' || a.state.status === 'running')
+        a.state = { status: a.state.status === 'pending' ? 'cancelled' : 'stopped', reason: 'Experiment stopped.' };
     // What FIS undoes when it stops: instances it stopped with startInstancesAfterDuration start again.
     for (const undo of e.restore.values()) undo();
     e.restore.clear();
@@ -210,19 +245,33 @@ export class SimFis {
     const w = this.#world;
     let candidates: { id: string; arn: string; tags: Record<string, string>; attributes: Record<string, unknown> }[];
     if (target.resourceType === 'aws:ec2:instance') {
-      candidates = [...w.instances.values()].filter((i) => i.state === 'running').map((i) => ({ id: i.id, arn: `arn:aws:ec2:${w.topology.region}:${w.topology.accountId}:instance/${i.id}`, tags: i.spec.tags, attributes: { Placement: { AvailabilityZone: i.spec.availabilityZone }, State: { Name: i.state } } }));
+      candidates = [...w.instances.values()]
+        .filter((i) => i.state === 'running')
+        .map((i) => ({
+          id: i.id,
+          arn: `arn:aws:ec2:${w.topology.region}:${w.topology.accountId}:instance/${i.id}`,
+          tags: i.spec.tags,
+          attributes: { Placement: { AvailabilityZone: i.spec.availabilityZone }, State: { Name: i.state } },
+        }));
     } else if (target.resourceType === 'aws:rds:db') {
       candidates = [...w.databases.values()].map((d) => ({ id: d.id, arn: d.arn, tags: d.tags, attributes: { AvailabilityZone: d.zone } }));
     } else if (target.resourceType === 'aws:rds:cluster') {
       candidates = [...w.dbClusters.values()].map((c) => ({ id: c.id, arn: c.arn, tags: c.tags, attributes: {} }));
     } else if (target.resourceType === 'aws:ec2:subnet') {
-      candidates = w.subnets.map((s) => ({ id: s.id, arn: `arn:aws:ec2:${w.topology.region}:${w.topology.accountId}:subnet/${s.id}`, tags: {}, attributes: { AvailabilityZone: s.zone, SubnetId: s.id, VpcId: w.vpcId } }));
+      candidates = w.subnets.map((s) => ({
+        id: s.id,
+        arn: `arn:aws:ec2:${w.topology.region}:${w.topology.accountId}:subnet/${s.id}`,
+        tags: {},
+        attributes: { AvailabilityZone: s.zone, SubnetId: s.id, VpcId: w.vpcId },
+      }));
     } else throw new SimApiError('ValidationException', `Target ${name} has resource type ${target.resourceType}, which the simulated FIS does not resolve.`);
     const matching = candidates.filter(
       (c) =>
         (target.resourceArns === undefined || target.resourceArns.includes(c.arn)) &&
         Object.entries(target.resourceTags ?? {}).every(([k, v]) => c.tags[k] === v) &&
-        (target.filters ?? []).every((f) => f.values.includes(String(f.path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], c.attributes)))),
+        (target.filters ?? []).every((f) =>
+          f.values.includes(String(f.path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], c.attributes))),
+        ),
     );
     return selectFisTargets(readFisSelection(target.selectionMode) ?? { kind: 'ALL' }, matching).map((c) => c.id);
   }
@@ -231,7 +280,8 @@ export class SimFis {
     if (e.state.status !== 'initiating') return;
     for (const [name, target] of Object.entries(e.template.targets)) {
       e.resolved[name] = this.#resolve(name, target);
-      if (e.resolved[name]?.length === 0) return this.#end(e, 'failed', `Target resolution returned empty set for target ${name}.`, { code: 'TargetResolutionFailed', location: name });
+      if (e.resolved[name]?.length === 0)
+        return this.#end(e, 'failed', `Target resolution returned empty set for target ${name}.`, { code: 'TargetResolutionFailed', location: name });
     }
     // Stop conditions on the region's alarms: one in ALARM stops the experiment.
     const alarms = e.template.stopConditions.filter((s) => s.source === 'aws:cloudwatch:alarm').map((s) => s.value ?? '');

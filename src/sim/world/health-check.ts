@@ -65,7 +65,21 @@ interface Checker {
   report: StatusReport | undefined;
 }
 
-const REASONS: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found', 304: 'Not Modified', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+const REASONS: Record<number, string> = {
+  200: 'OK',
+  201: 'Created',
+  204: 'No Content',
+  301: 'Moved Permanently',
+  302: 'Found',
+  304: 'Not Modified',
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
 
 /**
  * A Route 53 health check that really probes its endpoint: every RequestInterval (AWS time, through the region's
@@ -197,7 +211,13 @@ export class SimHealthCheck {
     if (healthy === this.healthy) return;
     const from = this.healthy;
     this.healthy = healthy;
-    this.#truth.record({ kind: 'health-check', resource: this.id, from: from ? 'healthy' : 'unhealthy', to: healthy ? 'healthy' : 'unhealthy', detail: this.#detail(reason) });
+    this.#truth.record({
+      kind: 'health-check',
+      resource: this.id,
+      from: from ? 'healthy' : 'unhealthy',
+      to: healthy ? 'healthy' : 'unhealthy',
+      detail: this.#detail(reason),
+    });
     this.#onChange(this);
   }
 
@@ -237,7 +257,11 @@ export class SimHealthCheck {
       return code >= 200 && code < 400 ? { ok: true, status: `Success: ${text}` } : { ok: false, status: `Failure: ${text}` };
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
-      if (code.includes('TIMEOUT')) return { ok: false, status: 'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.' };
+      if (code.includes('TIMEOUT'))
+        return {
+          ok: false,
+          status: 'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.',
+        };
       if (code === 'ECONNREFUSED') return { ok: false, status: 'Failure: Connection refused. The endpoint is not accepting connections.' };
       return { ok: false, status: `Failure: The endpoint closed the connection or sent an invalid response (${code || 'error'}).` };
     }
@@ -248,7 +272,10 @@ export class SimHealthCheck {
       const socket = connect({ host, port: this.config.port });
       const timer = setTimeout(() => {
         socket.destroy();
-        resolve({ ok: false, status: 'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.' });
+        resolve({
+          ok: false,
+          status: 'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.',
+        });
       }, this.#timeout(TCP_CONNECT_MS));
       socket.once('connect', () => {
         clearTimeout(timer);
@@ -258,7 +285,13 @@ export class SimHealthCheck {
       socket.once('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         socket.destroy();
-        resolve({ ok: false, status: error.code === 'ECONNREFUSED' ? 'Failure: Connection refused. The endpoint is not accepting connections.' : `Failure: ${error.code ?? 'connection error'}` });
+        resolve({
+          ok: false,
+          status:
+            error.code === 'ECONNREFUSED'
+              ? 'Failure: Connection refused. The endpoint is not accepting connections.'
+              : `Failure: ${error.code ?? 'connection error'}`,
+        });
       });
     });
   }

@@ -83,11 +83,36 @@ export class SimHostedZone {
     this.comment = options.comment;
     this.declaredName = options.declared === true ? this.name.slice(0, -1) : undefined;
     const n = randomInt(0, 2048);
-    this.nameServers = [`ns-${n}.awsdns-${n % 64}.org`, `ns-${(n + 517) % 2048}.awsdns-${(n + 7) % 64}.co.uk`, `ns-${(n + 1031) % 2048}.awsdns-${(n + 13) % 64}.com`, `ns-${(n + 1543) % 2048}.awsdns-${(n + 29) % 64}.net`];
+    this.nameServers = [
+      `ns-${n}.awsdns-${n % 64}.org`,
+      `ns-${(n + 517) % 2048}.awsdns-${(n + 7) % 64}.co.uk`,
+      `ns-${(n + 1031) % 2048}.awsdns-${(n + 13) % 64}.com`,
+      `ns-${(n + 1543) % 2048}.awsdns-${(n + 29) % 64}.net`,
+    ];
     const primaryNs = this.nameServers[0] ?? 'ns-1.awsdns-1.org';
     this.records = [
-      { name: this.name, type: 'NS', ttl: 172_800, values: this.nameServers.map((s) => `${s}.`), alias: undefined, setIdentifier: undefined, failover: undefined, weight: undefined, healthCheckId: undefined },
-      { name: this.name, type: 'SOA', ttl: 900, values: [`${primaryNs}. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400`], alias: undefined, setIdentifier: undefined, failover: undefined, weight: undefined, healthCheckId: undefined },
+      {
+        name: this.name,
+        type: 'NS',
+        ttl: 172_800,
+        values: this.nameServers.map((s) => `${s}.`),
+        alias: undefined,
+        setIdentifier: undefined,
+        failover: undefined,
+        weight: undefined,
+        healthCheckId: undefined,
+      },
+      {
+        name: this.name,
+        type: 'SOA',
+        ttl: 900,
+        values: [`${primaryNs}. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400`],
+        alias: undefined,
+        setIdentifier: undefined,
+        failover: undefined,
+        weight: undefined,
+        healthCheckId: undefined,
+      },
     ];
   }
 
@@ -134,7 +159,8 @@ export class SimHostedZone {
   /** Distinct (name, type) pairs of address-like records, for ground truth. */
   answerKeys(): { name: string; type: string }[] {
     const seen = new Map<string, { name: string; type: string }>();
-    for (const r of this.records) if (r.type === 'A' || r.type === 'AAAA' || r.type === 'CNAME') seen.set(`${r.name} ${r.type}`, { name: r.name, type: r.type });
+    for (const r of this.records)
+      if (r.type === 'A' || r.type === 'AAAA' || r.type === 'CNAME') seen.set(`${r.name} ${r.type}`, { name: r.name, type: r.type });
     return [...seen.values()];
   }
 

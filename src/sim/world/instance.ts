@@ -44,7 +44,12 @@ export class SimInstance {
   #pending: NodeJS.Timeout | undefined;
   #launched = false;
 
-  constructor(spec: InstanceSpec, scheduler: SimScheduler, timings: SimTimings, onChange: (i: SimInstance, from: InstanceStateName | undefined, to: InstanceStateName) => void) {
+  constructor(
+    spec: InstanceSpec,
+    scheduler: SimScheduler,
+    timings: SimTimings,
+    onChange: (i: SimInstance, from: InstanceStateName | undefined, to: InstanceStateName) => void,
+  ) {
     this.spec = spec;
     this.#scheduler = scheduler;
     this.#timings = timings;

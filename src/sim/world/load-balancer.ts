@@ -160,7 +160,9 @@ export class SimLoadBalancer {
         }
         const timeout = (error.code ?? '').includes('TIMEOUT');
         this.metrics.HTTPCode_ELB_5XX_Count++;
-        res.writeHead(timeout ? 504 : 502, { 'content-type': 'text/html' }).end(timeout ? '<html><body><h1>504 Gateway Time-out</h1></body></html>\n' : '<html><body><h1>502 Bad Gateway</h1></body></html>\n');
+        res
+          .writeHead(timeout ? 504 : 502, { 'content-type': 'text/html' })
+          .end(timeout ? '<html><body><h1>504 Gateway Time-out</h1></body></html>\n' : '<html><body><h1>502 Bad Gateway</h1></body></html>\n');
       });
   }
 }

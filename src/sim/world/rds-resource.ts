@@ -25,7 +25,15 @@ export abstract class RdsResource<Status extends string> {
   protected readonly truth: GroundTruth;
   readonly #sourceType: DbEvent['SourceType'];
 
-  constructor(options: { id: string; sourceType: DbEvent['SourceType']; host: string; port: number; tags: Record<string, string>; scheduler: SimScheduler; truth: GroundTruth }) {
+  constructor(options: {
+    id: string;
+    sourceType: DbEvent['SourceType'];
+    host: string;
+    port: number;
+    tags: Record<string, string>;
+    scheduler: SimScheduler;
+    truth: GroundTruth;
+  }) {
     this.id = options.id;
     this.#sourceType = options.sourceType;
     this.endpoint = new PostgresEndpoint(options.host, options.port);
@@ -78,7 +86,8 @@ export abstract class RdsResource<Status extends string> {
         const since = performance.timeOrigin + performance.now();
         // The DNS name answers the new address from the moment the endpoint takes it.
         const serving = this.endpoint.serve(host);
-        if (host !== before) this.truth.record({ kind: 'dns-answer', resource: `${this.dnsName}.`, from: before, to: host, detail: { type: 'A', rds: this.id } });
+        if (host !== before)
+          this.truth.record({ kind: 'dns-answer', resource: `${this.dnsName}.`, from: before, to: host, detail: { type: 'A', rds: this.id } });
         await serving;
         this.truth.record({ kind: 'workload', resource: `rds/${this.id}`, from: 'refusing', to: 'serving', detail: { ...this.placement(), since } });
         this.event(o.completed, o.categories);

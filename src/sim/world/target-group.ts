@@ -70,7 +70,16 @@ export class SimTargetGroup {
     const existing = this.targets.get(instance.id);
     if (existing !== undefined && existing.state !== 'draining') return;
     existing?.stopChecks();
-    const entry: TargetEntry = { instance, port, state: 'initial', reason: 'Elb.RegistrationInProgress', description: 'Target registration is in progress', passes: 0, failures: 0, stopChecks: () => undefined };
+    const entry: TargetEntry = {
+      instance,
+      port,
+      state: 'initial',
+      reason: 'Elb.RegistrationInProgress',
+      description: 'Target registration is in progress',
+      passes: 0,
+      failures: 0,
+      stopChecks: () => undefined,
+    };
     this.targets.set(instance.id, entry);
     this.#record(entry, existing?.state);
     // The first check follows registration at once, as in ELBv2; then one per interval.
@@ -176,7 +185,13 @@ export class SimTargetGroup {
   }
 
   #record(entry: TargetEntry, from: TargetHealthState | undefined): void {
-    this.#truth.record({ kind: 'target-health', resource: `${this.name}/${entry.instance.id}`, from, to: entry.state, detail: { reason: entry.reason, targetGroupArn: this.arn } });
+    this.#truth.record({
+      kind: 'target-health',
+      resource: `${this.name}/${entry.instance.id}`,
+      from,
+      to: entry.state,
+      detail: { reason: entry.reason, targetGroupArn: this.arn },
+    });
   }
 }
 

@@ -1,15 +1,23 @@
-
 import { TemplateError } from '../template-error.js';
-import { number, } from './values.js';
+import { number } from './values.js';
 import { isMap, type Resource, type TranslationContext, type Zones } from './context.js';
 
 /* EC2 Auto Scaling groups and the launch templates they launch from. */
 
 /** An Auto Scaling group's spec, with the launch template and the served target groups it uses. */
-export function autoScalingGroup(ctx: TranslationContext, r: Resource, zones: Zones, lbOfTg: Map<string, string>): { spec: Record<string, unknown>; launchTemplate: string; targetGroupIds: string[] } {
+export function autoScalingGroup(
+  ctx: TranslationContext,
+  r: Resource,
+  zones: Zones,
+  lbOfTg: Map<string, string>,
+): { spec: Record<string, unknown>; launchTemplate: string; targetGroupIds: string[] } {
   const p = ctx.props(r);
   const at = (k: string): string => `${r.path}.Properties.${k}`;
-  if (p.LaunchConfigurationName !== undefined) throw new TemplateError(at('LaunchConfigurationName'), 'launch configurations are not modelled; the simulated region launches from launch templates (AWS::EC2::LaunchTemplate)');
+  if (p.LaunchConfigurationName !== undefined)
+    throw new TemplateError(
+      at('LaunchConfigurationName'),
+      'launch configurations are not modelled; the simulated region launches from launch templates (AWS::EC2::LaunchTemplate)',
+    );
   let spec = p.LaunchTemplate;
   let specPath = at('LaunchTemplate');
   if (spec === undefined && isMap(p.MixedInstancesPolicy) && isMap(p.MixedInstancesPolicy.LaunchTemplate)) {
@@ -22,11 +30,13 @@ export function autoScalingGroup(ctx: TranslationContext, r: Resource, zones: Zo
   const min = number(p.MinSize, at('MinSize'));
   const max = number(p.MaxSize, at('MaxSize'));
   const desired = number(p.DesiredCapacity, at('DesiredCapacity'), min);
-  const groupZones = zones.of(p.VPCZoneIdentifier ?? undefined, at('VPCZoneIdentifier')) ?? (Array.isArray(p.AvailabilityZones) ? p.AvailabilityZones.map(String) : undefined);
+  const groupZones =
+    zones.of(p.VPCZoneIdentifier ?? undefined, at('VPCZoneIdentifier')) ?? (Array.isArray(p.AvailabilityZones) ? p.AvailabilityZones.map(String) : undefined);
   const targetGroupIds: string[] = [];
   (Array.isArray(p.TargetGroupARNs) ? p.TargetGroupARNs : []).forEach((arn, i) => {
     const tg = ctx.ownerOf(arn);
-    if (tg?.type !== 'AWS::ElasticLoadBalancingV2::TargetGroup') throw new TemplateError(`${at('TargetGroupARNs')}[${i}]`, 'is not a target group of the template');
+    if (tg?.type !== 'AWS::ElasticLoadBalancingV2::TargetGroup')
+      throw new TemplateError(`${at('TargetGroupARNs')}[${i}]`, 'is not a target group of the template');
     if (lbOfTg.has(tg.id)) targetGroupIds.push(tg.id);
   });
   if (p.LoadBalancerNames !== undefined) ctx.note(`${at('LoadBalancerNames')}: Classic Load Balancers are not modelled.`);
@@ -34,9 +44,11 @@ export function autoScalingGroup(ctx: TranslationContext, r: Resource, zones: Zo
   if (type !== 'EC2' && type !== 'ELB') ctx.note(`${at('HealthCheckType')} is ${String(type)}; the simulated group uses EC2 health checks.`);
   const tags: Record<string, string> = {};
   (Array.isArray(p.Tags) ? p.Tags : []).forEach((t, i) => {
-    if (!isMap(t) || typeof t.Key !== 'string' || t.Value === undefined) throw new TemplateError(`${at('Tags')}[${i}]`, 'a tag is { Key, Value, PropagateAtLaunch }');
+    if (!isMap(t) || typeof t.Key !== 'string' || t.Value === undefined)
+      throw new TemplateError(`${at('Tags')}[${i}]`, 'a tag is { Key, Value, PropagateAtLaunch }');
     tags[t.Key] = String(t.Value);
-    if (t.PropagateAtLaunch !== true && t.PropagateAtLaunch !== 'true') ctx.note(`${at('Tags')}[${i}] (${t.Key}) is not propagated at launch in AWS; the simulated group puts it on its instances too.`);
+    if (t.PropagateAtLaunch !== true && t.PropagateAtLaunch !== 'true')
+      ctx.note(`${at('Tags')}[${i}] (${t.Key}) is not propagated at launch in AWS; the simulated group puts it on its instances too.`);
   });
   return {
     spec: {

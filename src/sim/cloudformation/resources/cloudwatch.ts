@@ -1,7 +1,6 @@
-
 import { TemplateError } from '../template-error.js';
-import { number, } from './values.js';
-import { isMap, type Resource, type TranslationContext, } from './context.js';
+import { number } from './values.js';
+import { isMap, type Resource, type TranslationContext } from './context.js';
 
 /* CloudWatch metric alarms on the load balancers' metrics. */
 
@@ -25,14 +24,18 @@ export function alarm(ctx: TranslationContext, r: Resource, lbOfTg: Map<string, 
     const owner = ctx.ownerOf(d.Value ?? undefined);
     if (d.Name === 'LoadBalancer' && owner?.type === 'AWS::ElasticLoadBalancingV2::LoadBalancer') lb = owner.id;
     else if (d.Name === 'TargetGroup' && owner?.type === 'AWS::ElasticLoadBalancingV2::TargetGroup') lb ??= lbOfTg.get(owner.id);
-    else if (d.Name === 'LoadBalancer' || d.Name === 'TargetGroup') throw new TemplateError(`${at('Dimensions')}[${i}]`, `names no ${String(d.Name)} of the template`);
+    else if (d.Name === 'LoadBalancer' || d.Name === 'TargetGroup')
+      throw new TemplateError(`${at('Dimensions')}[${i}]`, `names no ${String(d.Name)} of the template`);
   }
   if (lb === undefined) return skip('it watches no load balancer of the template');
-  if (p.ExtendedStatistic !== undefined) ctx.note(`${at('ExtendedStatistic')}: percentiles are not modelled; the simulated alarm uses the metric's default statistic.`);
+  if (p.ExtendedStatistic !== undefined)
+    ctx.note(`${at('ExtendedStatistic')}: percentiles are not modelled; the simulated alarm uses the metric's default statistic.`);
   if (p.DatapointsToAlarm !== undefined) ctx.note(`${at('DatapointsToAlarm')}: the simulated alarm needs all EvaluationPeriods datapoints to breach.`);
-  if (p.TreatMissingData !== undefined) ctx.note(`${at('TreatMissingData')}: the simulated load balancer publishes every period, so missing data never arises.`);
+  if (p.TreatMissingData !== undefined)
+    ctx.note(`${at('TreatMissingData')}: the simulated load balancer publishes every period, so missing data never arises.`);
   const comparison = p.ComparisonOperator;
-  if (typeof comparison !== 'string' || !COMPARISONS.has(comparison)) throw new TemplateError(at('ComparisonOperator'), `'${String(comparison)}' is not modelled (anomaly detection alarms are not)`);
+  if (typeof comparison !== 'string' || !COMPARISONS.has(comparison))
+    throw new TemplateError(at('ComparisonOperator'), `'${String(comparison)}' is not modelled (anomaly detection alarms are not)`);
   return {
     name: ctx.name(r.id),
     loadBalancer: ctx.name(lb),

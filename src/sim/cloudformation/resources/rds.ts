@@ -1,4 +1,3 @@
-
 import { bool, number, tags } from './values.js';
 import type { Resource, TranslationContext, Zones } from './context.js';
 
@@ -11,7 +10,8 @@ export function database(ctx: TranslationContext, r: Resource, zones: Zones): Re
   const engine = typeof p.Engine === 'string' ? p.Engine : 'postgres';
   if (engine !== 'postgres') ctx.note(`${at('Engine')} is ${engine}; the simulated database speaks PostgreSQL.`);
   if (p.DBClusterIdentifier !== undefined) ctx.note(`${at('DBClusterIdentifier')}: cluster membership is not modelled; the instance stands alone.`);
-  if (p.ReadReplicaSourceDBInstanceIdentifier !== undefined || p.SourceDBInstanceIdentifier !== undefined) ctx.note(`${r.path}: read replicas are not modelled; the instance stands alone.`);
+  if (p.ReadReplicaSourceDBInstanceIdentifier !== undefined || p.SourceDBInstanceIdentifier !== undefined)
+    ctx.note(`${r.path}: read replicas are not modelled; the instance stands alone.`);
   const multiAZ = bool(p.MultiAZ ?? undefined, at('MultiAZ'), false);
   const az = typeof p.AvailabilityZone === 'string' ? p.AvailabilityZone : zones.list[0];
   return {

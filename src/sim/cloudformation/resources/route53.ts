@@ -1,7 +1,6 @@
-
 import { TemplateError } from '../template-error.js';
 import { bool, number, tags } from './values.js';
-import { isMap, type Resource, type TranslationContext, } from './context.js';
+import { isMap, type Resource, type TranslationContext } from './context.js';
 
 /* Route 53 health checks and record sets. */
 
@@ -16,7 +15,8 @@ export function healthCheck(ctx: TranslationContext, r: Resource): Record<string
     ctx.note(`${at}.Type ${type}: the simulated check does not match SearchString, only the status.`);
     type = type.slice(0, -'_STR_MATCH'.length);
   }
-  if (type !== 'HTTP' && type !== 'HTTPS' && type !== 'TCP') throw new TemplateError(`${at}.Type`, `'${type}' health checks are not modelled; the simulated region probes HTTP, HTTPS and TCP endpoints`);
+  if (type !== 'HTTP' && type !== 'HTTPS' && type !== 'TCP')
+    throw new TemplateError(`${at}.Type`, `'${type}' health checks are not modelled; the simulated region probes HTTP, HTTPS and TCP endpoints`);
   const port = number(c.Port ?? undefined, `${at}.Port`, type === 'HTTPS' ? 443 : 80);
   const fqdn = c.FullyQualifiedDomainName;
   let target: string;
@@ -28,7 +28,8 @@ export function healthCheck(ctx: TranslationContext, r: Resource): Record<string
     target = `alb:${ctx.name(lb.id)}`;
   } else if (typeof fqdn === 'string' && /^([A-Za-z0-9-]+\.)+[A-Za-z]{2,}\.?$/.test(fqdn)) {
     target = `${fqdn}:${port}`;
-    if (!disabled) ctx.note(`${r.path} probes ${fqdn}, outside this stack; the simulated region creates the check disabled (Route 53 counts a disabled check healthy).`);
+    if (!disabled)
+      ctx.note(`${r.path} probes ${fqdn}, outside this stack; the simulated region creates the check disabled (Route 53 counts a disabled check healthy).`);
     disabled = true;
   } else {
     throw new TemplateError(at, 'a health check needs an IPAddress or a FullyQualifiedDomainName');
@@ -63,15 +64,19 @@ export function recordSet(ctx: TranslationContext, r: Resource, zones: Map<strin
   let zone: { name: string; records: Record<string, unknown>[] } | undefined;
   const owner = ctx.ownerOf(p.HostedZoneId);
   if (owner?.type === 'AWS::Route53::HostedZone') zone = zones.get(owner.id);
-  else if (typeof p.HostedZoneName === 'string') zone = [...zones.values()].find((z) => z.name === (p.HostedZoneName as string).replace(/\.$/, '').toLowerCase());
+  else if (typeof p.HostedZoneName === 'string')
+    zone = [...zones.values()].find((z) => z.name === (p.HostedZoneName as string).replace(/\.$/, '').toLowerCase());
   if (zone === undefined) {
     // A zone that exists outside the stack: the region needs one to answer the record from.
     const name = typeof p.HostedZoneName === 'string' ? p.HostedZoneName.replace(/\.$/, '').toLowerCase() : recordName.slice(recordName.indexOf('.') + 1);
-    if (!/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(name)) throw new TemplateError(at('HostedZoneId'), `names a zone outside the stack, and '${name}' is no domain the simulated region can create it as`);
+    if (!/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(name))
+      throw new TemplateError(at('HostedZoneId'), `names a zone outside the stack, and '${name}' is no domain the simulated region can create it as`);
     const key = `external:${name}`;
     zone = zones.get(key) ?? { name, records: [] };
     zones.set(key, zone);
-    ctx.note(`${at('HostedZoneId')} names the existing zone ${String(p.HostedZoneId ?? p.HostedZoneName)}; the simulated region creates a zone ${name} to hold the record.`);
+    ctx.note(
+      `${at('HostedZoneId')} names the existing zone ${String(p.HostedZoneId ?? p.HostedZoneName)}; the simulated region creates a zone ${name} to hold the record.`,
+    );
   }
   if (recordName !== zone.name && !recordName.endsWith(`.${zone.name}`)) throw new TemplateError(at('Name'), `'${recordName}' is not in the zone ${zone.name}`);
   const type = typeof p.Type === 'string' ? p.Type : '';
@@ -85,12 +90,14 @@ export function recordSet(ctx: TranslationContext, r: Resource, zones: Map<strin
     if (target?.type === 'AWS::ElasticLoadBalancingV2::LoadBalancer') record.alias = `alb:${ctx.name(target.id)}`;
     else if (typeof p.AliasTarget.DNSName === 'string' && /^([A-Za-z0-9-]+\.)+[A-Za-z]{2,}\.?$/.test(p.AliasTarget.DNSName)) {
       record.alias = `dns:${p.AliasTarget.DNSName}`;
-      if (typeof p.AliasTarget.HostedZoneId === 'string' && /^Z[A-Z0-9]{1,31}$/.test(p.AliasTarget.HostedZoneId)) record.aliasHostedZoneId = p.AliasTarget.HostedZoneId;
+      if (typeof p.AliasTarget.HostedZoneId === 'string' && /^Z[A-Z0-9]{1,31}$/.test(p.AliasTarget.HostedZoneId))
+        record.aliasHostedZoneId = p.AliasTarget.HostedZoneId;
       ctx.note(`${at('AliasTarget')} points at ${p.AliasTarget.DNSName}, outside this stack; the simulated region answers the record with no address.`);
     } else throw new TemplateError(`${at('AliasTarget')}.DNSName`, 'an alias target needs a DNS name');
     record.evaluateTargetHealth = bool(p.AliasTarget.EvaluateTargetHealth ?? undefined, `${at('AliasTarget')}.EvaluateTargetHealth`, false);
   } else {
-    if (!Array.isArray(p.ResourceRecords) || p.ResourceRecords.length === 0) throw new TemplateError(at('ResourceRecords'), 'a record needs ResourceRecords or an AliasTarget');
+    if (!Array.isArray(p.ResourceRecords) || p.ResourceRecords.length === 0)
+      throw new TemplateError(at('ResourceRecords'), 'a record needs ResourceRecords or an AliasTarget');
     record.values = p.ResourceRecords.map(String);
     record.ttl = number(p.TTL ?? undefined, at('TTL'));
   }

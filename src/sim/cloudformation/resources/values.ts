@@ -26,7 +26,8 @@ export function tags(v: CfnValue | undefined, path: string): Record<string, stri
   if (!Array.isArray(v)) throw new TemplateError(path, 'is a list of { Key, Value }');
   const out: Record<string, string> = {};
   v.forEach((t, i) => {
-    if (!isMap(t) || typeof t.Key !== 'string' || (typeof t.Value !== 'string' && typeof t.Value !== 'number')) throw new TemplateError(`${path}[${i}]`, 'a tag is { Key, Value }');
+    if (!isMap(t) || typeof t.Key !== 'string' || (typeof t.Value !== 'string' && typeof t.Value !== 'number'))
+      throw new TemplateError(`${path}[${i}]`, 'a tag is { Key, Value }');
     out[t.Key] = String(t.Value);
   });
   return out;

@@ -36,6 +36,8 @@ describe('gameday fis export / import', () => {
     });
     assert.equal(template.roleArn, ROLE);
     assert.match(r.stderr, /create it with: aws fis create-experiment-template --cli-input-json file:\/\//);
+    // FIS rounds PERCENT(n) down where gameday rounds up: the difference is named, not hidden.
+    assert.match(r.stderr, /selection: PERCENT\(50\): FIS rounds the share down/);
 
     // The alarm stop condition becomes the alarm's ARN in the experiment's account; the zone's databases are named as not expressed.
     const az = await gameday(['fis', 'export', 'experiments/az-outage.yaml']);

@@ -226,6 +226,17 @@ export function toFisTemplate(e: Experiment, ctx: ExportContext): { template: Fi
         continue;
       }
       if (args.force === true) unexpressed.push({ what: `${what}, force: true`, reason: 'FIS stops instances without forcing' });
+      if (spec.selection.mode === 'PERCENT') {
+        // FIS User Guide, "Targets for AWS FIS", Selection mode: PERCENT(n) rounds down, and a share below one resource
+        // selects nothing, which fails the experiment. gameday rounds up and takes at least one.
+        unexpressed.push({
+          what: `${what}, selection: PERCENT(${spec.selection.percent})`,
+          reason:
+            'FIS rounds the share down (a share below one resource selects nothing and fails the experiment) where gameday rounds up, so FIS may act on fewer targets than gameday plan shows',
+          // run --via-fis pins the template to the resources gameday's own selection chose.
+          keptByGameday: true,
+        });
+      }
     }
     const optIn = withOptIn(target, e.safety.requireTags, what);
     if (optIn.unexpressed !== undefined) {

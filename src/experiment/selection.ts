@@ -34,7 +34,11 @@ export function formatSelection(selection: SelectionMode): string {
   }
 }
 
-/** How many of `available` resources a selection takes. PERCENT rounds up, as FIS does, and takes at least one. */
+/**
+ * How many of `available` resources a selection takes. PERCENT rounds up and takes at least one: asking for a share of
+ * a fleet means touching some of it. FIS rounds down and can select none (its User Guide, Targets, Selection mode), so
+ * `fis export` names the difference.
+ */
 export function selectionSize(selection: SelectionMode, available: number): number {
   switch (selection.mode) {
     case 'ALL':

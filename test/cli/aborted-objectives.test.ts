@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
 import { journalSchema } from '../../src/engine/journal.js';
 import { browserMissing, CHROMIUM } from '../support/browser.js';
-import { BIN, ROOT, gameday, tempDir } from '../support/cli.js';
+import { gameday, runAndInterrupt, tempDir } from '../support/cli.js';
 import { startWorkload } from '../support/workload.js';
 
 describe('objectives of a run the operator aborted', () => {
@@ -48,16 +47,8 @@ rollbacks:
 `,
     );
     const journalPath = join(tmp.dir, 'journal.json');
-    const child = spawn(process.execPath, [BIN, 'run', file, '--journal', journalPath, '--view', 'plain'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      // Ctrl-C once the outage is visible, before the site could recover: the RTO was never given its chance.
-      if (stderr.includes('probe web failing') && !child.killed) child.kill('SIGINT');
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Ctrl-C once the outage is visible, before the site could recover: the RTO was never given its chance.
+    const { code, stdout, stderr } = await runAndInterrupt(file, journalPath, 'probe web failing');
     assert.equal(code, 3, stderr);
     assert.match(stdout, /^objective rto: not evaluated \(aborted\) — /m);
     assert.match(stdout, /^objective maxErrorRate: not evaluated \(aborted\) — /m);

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Journal } from '../../src/engine/journal.js';
-import { BIN, ROOT, tempDir } from '../support/cli.js';
+import { runAndInterrupt, tempDir } from '../support/cli.js';
 import { startWorkload } from '../support/workload.js';
 
 describe('gameday run and Ctrl-C', () => {
@@ -41,16 +40,8 @@ rollbacks:
 `,
     );
     const journalPath = join(tmp.dir, 'journal.json');
-    const child = spawn(process.execPath, [BIN, 'run', file, '--journal', journalPath, '--view', 'plain'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      // Interrupt once the outage is visible, as an operator watching the live view would.
-      if (stderr.includes('probe web failing') && !child.killed) child.kill('SIGINT');
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Interrupt once the outage is visible, as an operator watching the live view would.
+    const { code, stdout, stderr } = await runAndInterrupt(file, journalPath, 'probe web failing');
     assert.equal(code, 3, stderr);
     assert.match(stderr, /SIGINT: aborting; rollbacks are running/);
     assert.match(stderr, /rollback restore succeeded/);

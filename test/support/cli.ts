@@ -59,3 +59,22 @@ export async function tempDir(
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 }
+
+/**
+ * Runs `gameday run FILE` with a plain live view and sends it SIGINT once the live view shows `trigger` on stderr, as
+ * an operator watching it would press Ctrl-C; resolves to the exit code and both outputs.
+ */
+export async function runAndInterrupt(file: string, journalPath: string, trigger: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, 'run', file, '--journal', journalPath, '--view', 'plain'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.includes(trigger) && !child.killed) child.kill('SIGINT');
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, stdout, stderr };
+}

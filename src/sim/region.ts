@@ -1,7 +1,8 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { GroundTruth } from './ground-truth.js';
 import { SimScheduler, type SimTimings } from './timing.js';
-import { withStackOutputs, zoneNames, type Topology } from './topology.js';
+import { zoneNames, type Topology } from './topology.js';
+import { worldOutputs } from './outputs.js';
 import { SimAutoScalingGroup } from './world/auto-scaling-group.js';
 import type { SimAlarm } from './world/alarm.js';
 import { SimFis, type FisTemplate } from './world/fis.js';
@@ -329,31 +330,7 @@ export class SimWorld {
 
   /** Values experiments can use as `${sim:…}`. */
   outputs(endpoint: string): Record<string, string> {
-    const out: Record<string, string> = { 'region.endpoint': endpoint, 'region.name': this.topology.region, 'region.accountId': this.topology.accountId };
-    for (const lb of this.loadBalancers.values()) {
-      out[`alb.${lb.name}.url`] = lb.url;
-      out[`alb.${lb.name}.address`] = lb.address;
-      out[`alb.${lb.name}.port`] = String(lb.port);
-      out[`alb.${lb.name}.dnsName`] = lb.dnsName;
-      out[`alb.${lb.name}.arn`] = lb.arn;
-      out[`alb.${lb.name}.fullName`] = lb.arn.slice(lb.arn.indexOf(':loadbalancer/') + ':loadbalancer/'.length);
-      out[`tg.${lb.targetGroup.name}.arn`] = lb.targetGroup.arn;
-      out[`tg.${lb.targetGroup.name}.fullName`] = lb.targetGroup.arn.slice(lb.targetGroup.arn.lastIndexOf(':') + 1);
-    }
-    for (const lt of this.launchTemplates.values()) out[`lt.${lt.name}.id`] = lt.id;
-    for (const asg of this.autoScalingGroups.values()) out[`asg.${asg.name}.name`] = asg.name;
-    for (const db of [...this.databases.values(), ...this.dbClusters.values()]) {
-      out[`rds.${db.id}.url`] = db.url;
-      out[`rds.${db.id}.endpoint`] = db.dnsName;
-      out[`rds.${db.id}.address`] = db.host;
-      out[`rds.${db.id}.port`] = String(db.port);
-    }
-    out['dns.server'] = this.dns.address;
-    for (const zone of this.hostedZones.values()) if (zone.declaredName !== undefined) out[`route53.zone.${zone.declaredName}.id`] = zone.id;
-    for (const hc of this.healthChecks.values()) if (hc.name !== undefined) out[`route53.healthcheck.${hc.name}.id`] = hc.id;
-    for (const [name, id] of this.fisTemplateIds) out[`fis.template.${name}.id`] = id;
-    out['vpc.id'] = this.vpcId;
-    return withStackOutputs(this.topology, out);
+    return worldOutputs(this, endpoint);
   }
 
   /** Creates a Route 53 health check that starts probing at once. */

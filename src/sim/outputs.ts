@@ -1,0 +1,58 @@
+import { withStackOutputs, type Topology } from './topology.js';
+
+type Named = { readonly name: string };
+type Database = { readonly id: string; readonly url: string; readonly dnsName: string; readonly host: string; readonly port: number };
+
+/** What the outputs are read from: the world's resources, as little of them as the keys need. */
+export interface OutputSources {
+  readonly topology: Topology;
+  readonly vpcId: string;
+  readonly dns: { readonly address: string };
+  readonly loadBalancers: ReadonlyMap<
+    string,
+    Named & {
+      readonly url: string;
+      readonly address: string;
+      readonly port: number;
+      readonly dnsName: string;
+      readonly arn: string;
+      readonly targetGroup: Named & { readonly arn: string };
+    }
+  >;
+  readonly launchTemplates: ReadonlyMap<string, Named & { readonly id: string }>;
+  readonly autoScalingGroups: ReadonlyMap<string, Named>;
+  readonly databases: ReadonlyMap<string, Database>;
+  readonly dbClusters: ReadonlyMap<string, Database>;
+  readonly hostedZones: ReadonlyMap<string, { readonly declaredName?: string | undefined; readonly id: string }>;
+  readonly healthChecks: ReadonlyMap<string, { readonly name?: string | undefined; readonly id: string }>;
+  readonly fisTemplateIds: ReadonlyMap<string, string>;
+}
+
+/** The values experiments can use as `${sim:…}`: each resource's address, ARN and name under a stable key. */
+export function worldOutputs(world: OutputSources, endpoint: string): Record<string, string> {
+  const out: Record<string, string> = { 'region.endpoint': endpoint, 'region.name': world.topology.region, 'region.accountId': world.topology.accountId };
+  for (const lb of world.loadBalancers.values()) {
+    out[`alb.${lb.name}.url`] = lb.url;
+    out[`alb.${lb.name}.address`] = lb.address;
+    out[`alb.${lb.name}.port`] = String(lb.port);
+    out[`alb.${lb.name}.dnsName`] = lb.dnsName;
+    out[`alb.${lb.name}.arn`] = lb.arn;
+    out[`alb.${lb.name}.fullName`] = lb.arn.slice(lb.arn.indexOf(':loadbalancer/') + ':loadbalancer/'.length);
+    out[`tg.${lb.targetGroup.name}.arn`] = lb.targetGroup.arn;
+    out[`tg.${lb.targetGroup.name}.fullName`] = lb.targetGroup.arn.slice(lb.targetGroup.arn.lastIndexOf(':') + 1);
+  }
+  for (const lt of world.launchTemplates.values()) out[`lt.${lt.name}.id`] = lt.id;
+  for (const asg of world.autoScalingGroups.values()) out[`asg.${asg.name}.name`] = asg.name;
+  for (const db of [...world.databases.values(), ...world.dbClusters.values()]) {
+    out[`rds.${db.id}.url`] = db.url;
+    out[`rds.${db.id}.endpoint`] = db.dnsName;
+    out[`rds.${db.id}.address`] = db.host;
+    out[`rds.${db.id}.port`] = String(db.port);
+  }
+  out['dns.server'] = world.dns.address;
+  for (const zone of world.hostedZones.values()) if (zone.declaredName !== undefined) out[`route53.zone.${zone.declaredName}.id`] = zone.id;
+  for (const hc of world.healthChecks.values()) if (hc.name !== undefined) out[`route53.healthcheck.${hc.name}.id`] = hc.id;
+  for (const [name, id] of world.fisTemplateIds) out[`fis.template.${name}.id`] = id;
+  out['vpc.id'] = world.vpcId;
+  return withStackOutputs(world.topology, out);
+}

@@ -42,6 +42,17 @@ async function cluster(rds: RDSClient, id: string): Promise<DBCluster> {
   return c;
 }
 
+/** Waits until the cluster is `available` again and returns it. */
+const availableCluster = (rds: RDSClient, id: string, what: string): Promise<DBCluster> =>
+  waitFor(
+    what,
+    async () => {
+      const c = await cluster(rds, id);
+      return c.Status === 'available' ? c : undefined;
+    },
+    { timeoutMs: 20_000 },
+  );
+
 const writers = (c: DBCluster): Record<string, boolean | undefined> =>
   Object.fromEntries((c.DBClusterMembers ?? []).map((m) => [m.DBInstanceIdentifier, m.IsClusterWriter]));
 
@@ -150,14 +161,7 @@ describe('simulated RDS Multi-AZ DB clusters through the SDK', () => {
       await assert.rejects(refused.connect());
       await assert.rejects(rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'ledger' })), fault('InvalidDBClusterStateFault'));
 
-      const after = await waitFor(
-        'the cluster available again',
-        async () => {
-          const c = await cluster(rds, 'ledger');
-          return c.Status === 'available' ? c : undefined;
-        },
-        { timeoutMs: 20_000 },
-      );
+      const after = await availableCluster(rds, 'ledger', 'the cluster available again');
       assert.deepEqual(writers(after), { 'ledger-instance-1': false, 'ledger-instance-2': false, 'ledger-instance-3': true });
 
       // The writer endpoint's name follows the writer: it answers ledger-instance-3's node now.
@@ -186,14 +190,7 @@ describe('simulated RDS Multi-AZ DB clusters through the SDK', () => {
 
       // Without a target, the next reader is promoted.
       await rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'ledger' }));
-      const again = await waitFor(
-        'the second failover',
-        async () => {
-          const c = await cluster(rds, 'ledger');
-          return c.Status === 'available' ? c : undefined;
-        },
-        { timeoutMs: 20_000 },
-      );
+      const again = await availableCluster(rds, 'ledger', 'the second failover');
       assert.deepEqual(writers(again), { 'ledger-instance-1': true, 'ledger-instance-2': false, 'ledger-instance-3': false });
     });
   });
@@ -211,14 +208,7 @@ describe('RebootDBCluster on the simulated region', () => {
       refused.on('error', () => undefined);
       await assert.rejects(refused.connect());
       await assert.rejects(rds.send(new RebootDBClusterCommand({ DBClusterIdentifier: 'ledger' })), fault('InvalidDBClusterStateFault'));
-      const after = await waitFor(
-        'the cluster available again',
-        async () => {
-          const c = await cluster(rds, 'ledger');
-          return c.Status === 'available' ? c : undefined;
-        },
-        { timeoutMs: 20_000 },
-      );
+      const after = await availableCluster(rds, 'ledger', 'the cluster available again');
       assert.equal(writers(after)['ledger-instance-1'], true);
       assert.equal(await pgUrlThrough(dns, outputs['rds.ledger.url'] ?? ''), url, 'the writer endpoint still answers the same node');
       const fresh = new pg.Client(url);

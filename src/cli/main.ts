@@ -309,6 +309,8 @@ Exit code: 0 when every run passed, 1 otherwise, 2 when a file is not a journal.
     )
     .option('--stack-name <name>', 'CloudFormation topology: AWS::StackName (default: the template file name)')
     .addOption(new Option('--speed <n>', 'divide every AWS duration by n (default: $GAMEDAY_SPEED, else 1)').argParser((v) => parsePositive(v, '--speed')))
+    .addOption(new Option('--seed <n>', "seed of the region's timing draws (docs/fidelity.md); default random").argParser((v) => parseIntArg(v, '--seed')))
+    .option('--fidelity', "print the region's timings and behaviours with their AWS sources (docs/fidelity.md), then exit", false)
     .addOption(new Option('--port <p>', 'port of the API endpoint on 127.0.0.1 (0: any free port)').argParser((v) => parseIntArg(v, '--port')).default(4566))
     .addHelpText(
       'after',

@@ -9,7 +9,11 @@ export function runOptions(command: Command): Command {
       .argument('<file>', 'experiment file (YAML or JSON)')
       .option('--results <dir>', 'directory for the journal', 'gameday-results')
       .option('--journal <file>', 'write the journal to this file instead')
-      .addOption(new Option('--seed <n>', 'seed of target selection (replays a pick)').argParser((v) => parseIntArg(v, '--seed')))
+      .addOption(
+        new Option('--seed <n>', "seed of target selection and of the simulated region's timing draws (replays a run)").argParser((v) =>
+          parseIntArg(v, '--seed'),
+        ),
+      )
       .addOption(new Option('--view <kind>', 'live view').choices(['auto', 'tty', 'plain', 'none']).default('auto'))
       .addOption(new Option('--speed <n>', 'sim: run the simulated region n times faster than AWS').argParser((v) => parsePositive(v, '--speed')))
       .option('--topology <file>', 'sim: topology of the simulated region (default: the reference architecture)')

@@ -18,6 +18,8 @@ export interface PrepareOptions {
   topology?: string;
   /** Overrides environment.speed of a sim experiment. */
   speed?: number;
+  /** Seed of the simulated region started here (overrides environment.seed). */
+  seed?: number;
   /** Outputs of a simulated region that already runs (a run taken over from a lost worker): none is started. */
   simOutputs?: Record<string, string>;
   /** Told before a simulated region is started in this process. */
@@ -83,7 +85,8 @@ export async function prepareRun(file: string, options: PrepareOptions): Promise
         const topology = options.topology ?? (environment.topology === undefined ? undefined : resolve(dirname(file), environment.topology));
         const regionSpeed = speed ?? environment.speed;
         options.notice?.(`starting the simulated region (speed ${regionSpeed}×)…`);
-        region = await startSimRegion(topology, regionSpeed);
+        const seed = options.seed ?? environment.seed;
+        region = await startSimRegion(topology, regionSpeed, 0, seed === undefined ? {} : { seed });
         simOutputs = region.outputs();
       } else {
         const remote = await remoteSim(environment.endpoint);
@@ -99,6 +102,9 @@ export async function prepareRun(file: string, options: PrepareOptions): Promise
     );
   } else aws = new AwsClientFactory(awsTargetFor(environment, process.env, undefined, options.runId));
   if (speed !== undefined) loaded.experiment.environment.speed = speed;
+  // The journal names the seed the region drew its durations from, so the run can be replayed.
+  const regionSeed = simOutputs?.['region.seed'];
+  if (regionSeed !== undefined && /^\d+$/.test(regionSeed)) loaded.experiment.environment.seed = Number(regionSeed);
   const started = region;
   return {
     loaded,

@@ -76,6 +76,7 @@ export async function runCommand(globals: GlobalOptions, file: string, options: 
     runId,
     ...(options.topology === undefined ? {} : { topology: options.topology }),
     ...(options.speed === undefined ? {} : { speed: options.speed }),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.viaFis === true ? { viaFis: { roleArn: options.fisRoleArn } } : {}),
     ...(options.profile === undefined ? {} : { profile: options.profile }),
     notice: (line) => {

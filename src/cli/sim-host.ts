@@ -22,6 +22,8 @@ export function speedFromEnvironment(env: NodeJS.ProcessEnv = process.env): numb
 export interface StackArgs {
   parameters?: string[];
   stackName?: string;
+  /** Seed of the region's timing draws; default random. */
+  seed?: number;
 }
 
 function stackOptions(file: string | undefined, args: StackArgs): { parameters: Record<string, string>; stackName?: string } {
@@ -64,7 +66,7 @@ export async function startSimRegion(topologyFile: string | undefined, speed: nu
   const topology = await topologyOf(topologyFile, stack);
   const { SimRegion } = await import('../sim/server.js');
   // The sim speaks plain errors (it imports nothing of gameday's); at this boundary one becomes a sentence with a code.
-  const region = await SimRegion.start({ topology, speed, port }).catch((error: unknown) => {
+  const region = await SimRegion.start({ topology, speed, port, ...(stack.seed === undefined ? {} : { seed: stack.seed }) }).catch((error: unknown) => {
     throw new GamedayError(ErrorCode.Internal, `The simulated region did not start: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
     });

@@ -5,12 +5,18 @@ import { speedFromEnvironment, startSimRegion } from './sim-host.js';
 /** `gameday sim`: runs a simulated region until interrupted, printing its endpoint and outputs. */
 export async function simCommand(
   globals: GlobalOptions,
-  options: { topology?: string; speed?: number; port: number; parameter?: string[]; stackName?: string },
+  options: { topology?: string; speed?: number; seed?: number; port: number; parameter?: string[]; stackName?: string; fidelity?: boolean },
 ): Promise<number> {
+  if (options.fidelity === true) {
+    const { fidelityMarkdown } = await import('../sim/fidelity/markdown.js');
+    process.stdout.write(fidelityMarkdown());
+    return 0;
+  }
   const started = performance.now();
   const region = await startSimRegion(options.topology, options.speed ?? speedFromEnvironment() ?? 1, options.port, {
     parameters: options.parameter,
     stackName: options.stackName,
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
   });
   // Listening before the ready line: a Ctrl-C right after it must stop the region, not kill the process.
   const stopped = new Promise<void>((resolve) => {
@@ -21,11 +27,13 @@ export async function simCommand(
   // What a CloudFormation topology says that the region does not honour.
   const notes = region.world.topology.stack?.notes ?? [];
   if (globals.json) {
-    process.stdout.write(`${JSON.stringify({ endpoint: region.endpoint, speed: region.speed, outputs, ...(notes.length > 0 ? { notes } : {}) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ endpoint: region.endpoint, speed: region.speed, seed: region.world.durations.seed, outputs, ...(notes.length > 0 ? { notes } : {}) })}\n`,
+    );
   } else {
     if (notes.length > 0) process.stderr.write(`${notes.map((n) => `note: ${n}`).join('\n')}\n`);
     const lines = [
-      `simulated region ${outputs['region.name'] ?? ''} ready in ${formatDuration(performance.now() - started)} at ${region.endpoint} (speed ${region.speed}×)`,
+      `simulated region ${outputs['region.name'] ?? ''} ready in ${formatDuration(performance.now() - started)} at ${region.endpoint} (speed ${region.speed}×, seed ${region.world.durations.seed})`,
       ...Object.entries(outputs).map(([k, v]) => `  \${sim:${k}} = ${v}`),
       `point any AWS SDK or CLI at it: AWS_ENDPOINT_URL=${region.endpoint} (any credentials)`,
       `ground truth: ${region.endpoint}/_sim/events    requests: ${region.endpoint}/_sim/requests`,

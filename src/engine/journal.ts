@@ -134,6 +134,11 @@ export const journalSchema = z.object({
     region: z.string(),
     endpoint: z.string().optional(),
     speed: z.number().meta({ description: 'How many times faster than AWS the simulated region ran (1 elsewhere): AWS-equivalent time = wall time × speed.' }),
+    seed: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: "sim only: the seed of the region's timing draws; `gameday run --seed` with it replays the durations." }),
   }),
   startedAt: z.string().meta({ description: 'Wall-clock start, ISO 8601; every other time is ms after it.' }),
   startedAtEpochMs: z.number().meta({ description: 'The same instant in epoch ms with sub-ms precision: epoch of a journal time t = startedAtEpochMs + t.' }),

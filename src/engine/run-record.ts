@@ -109,6 +109,7 @@ export function buildJournal(r: RunRecord, registry: Registry): Journal {
       region: r.target.region,
       ...(r.target.endpoint === undefined ? {} : { endpoint: r.target.endpoint }),
       speed: r.speed,
+      ...(e.environment.seed === undefined ? {} : { seed: e.environment.seed }),
     },
     startedAt: new Date(r.startedEpochMs).toISOString(),
     startedAtEpochMs: r.startedEpochMs,

@@ -64,6 +64,16 @@ const environment = z
         description: 'Endpoint of every AWS service (LocalStack, a running `gameday sim`); default: the SDK’s, or an in-process simulated region for sim.',
       }),
     speed: z.number().positive().max(1_000).default(1).meta({ description: 'sim only: divides every AWS duration (60 runs a minute of AWS time per second).' }),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional()
+      .meta({
+        description:
+          "sim only: seed of the simulated region's timing draws (docs/fidelity.md); default random, recorded in the journal so a run can be replayed.",
+      }),
     topology: z.string().optional().meta({ description: 'sim only: topology file, relative to the experiment; default the reference architecture.' }),
   })
   .default({ type: 'sim', allowedAccountIds: [], speed: 1 });

@@ -7,6 +7,7 @@ type Database = { readonly id: string; readonly url: string; readonly dnsName: s
 export interface OutputSources {
   readonly topology: Topology;
   readonly vpcId: string;
+  readonly durations: { readonly seed: number };
   readonly dns: { readonly address: string };
   readonly loadBalancers: ReadonlyMap<
     string,
@@ -30,7 +31,12 @@ export interface OutputSources {
 
 /** The values experiments can use as `${sim:…}`: each resource's address, ARN and name under a stable key. */
 export function worldOutputs(world: OutputSources, endpoint: string): Record<string, string> {
-  const out: Record<string, string> = { 'region.endpoint': endpoint, 'region.name': world.topology.region, 'region.accountId': world.topology.accountId };
+  const out: Record<string, string> = {
+    'region.endpoint': endpoint,
+    'region.name': world.topology.region,
+    'region.accountId': world.topology.accountId,
+    'region.seed': String(world.durations.seed),
+  };
   for (const lb of world.loadBalancers.values()) {
     out[`alb.${lb.name}.url`] = lb.url;
     out[`alb.${lb.name}.address`] = lb.address;

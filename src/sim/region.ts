@@ -1,6 +1,6 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { GroundTruth } from './ground-truth.js';
-import { SimScheduler, type SimTimings } from './timing.js';
+import { Durations, SimScheduler, type SimTimings } from './timing.js';
 import { zoneNames, type Topology } from './topology.js';
 import { worldOutputs } from './outputs.js';
 import { SimAutoScalingGroup } from './world/auto-scaling-group.js';
@@ -40,12 +40,18 @@ export interface SimSubnet {
 export class SimWorld {
   readonly topology: Topology;
   readonly scheduler: SimScheduler;
+  /** The figures of the timings (AWS ms): defaults, or the topology's overrides. */
   readonly timings: SimTimings;
+  /** Each occurrence of a timing, drawn from the region's seed. */
+  readonly durations: Durations;
   readonly truth = new GroundTruth();
   readonly zones: string[];
   readonly vpcId = `vpc-${hex(17)}`;
   readonly subnets: SimSubnet[];
-  readonly launchTemplates = new Map<string, { id: string; name: string; version: string; instanceType: string; imageId: string; port: number }>();
+  readonly launchTemplates = new Map<
+    string,
+    { id: string; name: string; version: string; instanceType: string; imageId: string; port: number; bootTime: number | undefined }
+  >();
   readonly instances = new Map<string, SimInstance>();
   readonly targetGroups = new Map<string, SimTargetGroup>();
   readonly loadBalancers = new Map<string, SimLoadBalancer>();
@@ -79,10 +85,15 @@ export class SimWorld {
   readonly #nextHost = new Map<string, number>();
   #reaper: () => void = () => undefined;
 
-  constructor(topology: Topology, speed: number) {
+  /** True while `start()` builds the steady state: the fleet it launches is already booted, as an existing stack's is. */
+  #building = false;
+
+  constructor(topology: Topology, speed: number, options: { seed?: number } = {}) {
     this.topology = topology;
     this.scheduler = new SimScheduler(speed);
-    this.timings = topology.timings;
+    const { jitter, ...figures } = topology.timings;
+    this.timings = figures;
+    this.durations = new Durations(figures, { seed: options.seed ?? randomInt(0, 2 ** 31), jitter });
     this.zones = zoneNames(topology);
     this.subnets = this.zones.map((zone, i) => ({ id: `subnet-${hex(17)}`, zone, cidr: `10.0.${i * 16}.0/20` }));
     for (const lt of topology.launchTemplates) {
@@ -93,6 +104,7 @@ export class SimWorld {
         instanceType: lt.instanceType,
         imageId: lt.imageId,
         port: lt.port,
+        bootTime: lt.bootTime,
       });
     }
     const { region, accountId } = topology;
@@ -175,7 +187,7 @@ export class SimWorld {
         tags: spec.tags,
         scheduler: this.scheduler,
         truth: this.truth,
-        timings: { failover: this.timings.dbFailover, reboot: this.timings.dbReboot },
+        timings: { failover: () => this.durations.draw('dbFailover', spec.id), reboot: () => this.durations.draw('dbReboot', spec.id) },
       });
       this.databases.set(db.id, db);
     }
@@ -196,8 +208,8 @@ export class SimWorld {
         tags: spec.tags,
         scheduler: this.scheduler,
         truth: this.truth,
-        failoverMs: this.timings.dbClusterFailover,
-        rebootMs: this.timings.dbReboot,
+        failoverMs: () => this.durations.draw('dbClusterFailover', spec.id),
+        rebootMs: () => this.durations.draw('dbReboot', spec.id),
       });
       this.dbClusters.set(cluster.id, cluster);
     }
@@ -212,7 +224,13 @@ export class SimWorld {
       bound.add(lb.address);
       sharedPort ||= lb.port;
     }
-    for (const asg of this.autoScalingGroups.values()) asg.start();
+    // The region starts in its steady state: the groups' first instances are already booted, as in a running stack.
+    this.#building = true;
+    try {
+      for (const asg of this.autoScalingGroups.values()) asg.start();
+    } finally {
+      this.#building = false;
+    }
     await this.dns.start();
     declareRoute53(this);
     this.route53Changed();
@@ -320,11 +338,11 @@ export class SimWorld {
         tags: { ...tags, 'aws:ec2launchtemplate:id': lt.id, 'aws:ec2launchtemplate:version': lt.version },
       },
       this.scheduler,
-      this.timings,
+      { durations: this.durations, bootTime: lt.bootTime, stream: lt.name },
       (i, from, to) => this.#instanceChanged(i, from, to),
     );
     this.instances.set(instance.id, instance);
-    instance.launch();
+    instance.launch({ booted: this.#building });
     return instance;
   }
 

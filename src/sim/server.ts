@@ -55,6 +55,8 @@ export interface SimRegionOptions {
   topology: Topology;
   /** Divides every AWS duration. @defaultValue 1 */
   speed?: number;
+  /** Seed of the timing draws; default random. */
+  seed?: number;
   /** Port of the API endpoint on 127.0.0.1; 0 picks a free one. @defaultValue 0 */
   port?: number;
 }
@@ -79,7 +81,7 @@ export class SimRegion {
   }
 
   static async start(options: SimRegionOptions): Promise<SimRegion> {
-    const region = new SimRegion(new SimWorld(options.topology, options.speed ?? 1));
+    const region = new SimRegion(new SimWorld(options.topology, options.speed ?? 1, options.seed === undefined ? {} : { seed: options.seed }));
     await new Promise<void>((resolve, reject) => {
       region.#server.once('error', reject);
       region.#server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -200,7 +202,7 @@ export class SimRegion {
       case '/_sim/events':
         return json(200, { events: this.world.truth.since(Number(url.searchParams.get('since') ?? '0')) });
       case '/_sim/outputs':
-        return json(200, { outputs: this.outputs(), speed: this.speed, ready: this.world.isReady() });
+        return json(200, { outputs: this.outputs(), speed: this.speed, seed: this.world.durations.seed, ready: this.world.isReady() });
       case '/_sim/requests':
         return json(200, { requests: this.requests });
       case '/_sim/health':

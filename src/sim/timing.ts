@@ -1,52 +1,70 @@
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { TIMING_TABLE, type SimTimings, type TimingKey } from './timing-table.js';
+
+export { ALB_HEALTH_CHECK, AWS_TIMINGS, TIMING_KEYS, TIMING_TABLE, type SimTimings, type TimingKey } from './timing-table.js';
+
 /**
- * AWS-shaped durations of the simulated region, in AWS milliseconds, and the speed that divides them.
- * Sources: ../shared/AWS-FACTS.md section 4; where AWS publishes no figure the value is an assumption, marked so.
+ * The durations of one region: each occurrence of a timing drawn from its distribution (see `timing-table.ts`), from
+ * the region's seed. The n-th draw of a timing depends only on the seed, the timing and n, so a seed replays the
+ * durations of a run even when events interleave differently. A topology's figure scales the documented range with it;
+ * `jitter: false` makes every draw the figure.
  */
-export interface SimTimings {
-  /** pending → running (AWS-FACTS: 10–30 s). */
-  instancePending: number;
-  /** shutting-down → terminated (30–60 s). */
-  instanceShuttingDown: number;
-  /** stopping → stopped (assumption: 30 s). */
-  instanceStopping: number;
-  /** How long a reboot keeps the workload down (assumption: 30 s). */
-  instanceReboot: number;
-  /** Terminated instances stay listed this long ("approximately one hour"). */
-  terminatedVisible: number;
-  /** How often an Auto Scaling group checks its instances (detection 10–60 s; assumption: 10 s). */
-  asgHealthCheckPeriod: number;
-  /** ELBv2 deregistration delay default (300 s). */
-  deregistrationDelay: number;
-  /** RDS Multi-AZ instance failover ("typically 60–120 seconds"; midpoint 90 s). */
-  dbFailover: number;
-  /** RDS reboot without failover (assumption: 30 s). */
-  dbReboot: number;
-  /** RDS Multi-AZ DB cluster failover ("typically under 35 seconds"). */
-  dbClusterFailover: number;
+export class Durations {
+  readonly seed: number;
+  readonly jitter: boolean;
+  readonly #figures: SimTimings;
+  readonly #drawn = new Map<string, number>();
+
+  constructor(figures: SimTimings, options: { seed: number; jitter?: boolean }) {
+    this.#figures = figures;
+    this.seed = options.seed >>> 0;
+    this.jitter = options.jitter ?? true;
+  }
+
+  /** The figure (mode) of a timing, AWS ms. */
+  figure(key: TimingKey): number {
+    return this.#figures[key];
+  }
+
+  /** The next duration of `key`, AWS ms. `stream` separates independent sequences of one timing (e.g. per launch template). */
+  draw(key: TimingKey, stream = ''): number {
+    const figure = this.#figures[key];
+    const entry = TIMING_TABLE[key];
+    if (!this.jitter || entry.min === entry.max || entry.figure === 0) return figure;
+    const scale = figure / entry.figure;
+    const id = `${key}/${stream}`;
+    const n = this.#drawn.get(id) ?? 0;
+    this.#drawn.set(id, n + 1);
+    const u = uniformFloat64(xoroshiro128plus(hash32(`${this.seed}:${id}:${n}`)));
+    return Math.round(triangular(u, entry.min * scale, figure, entry.max * scale));
+  }
+
+  /** Draws a duration around an explicit figure (a launch template's boot time), with `key`'s relative range. */
+  drawAround(key: TimingKey, figure: number, stream = ''): number {
+    const entry = TIMING_TABLE[key];
+    const base = this.draw(key, stream);
+    return Math.round((base * figure) / Math.max(1, this.#figures[key] || entry.figure));
+  }
 }
 
-export const AWS_TIMINGS: SimTimings = {
-  instancePending: 15_000,
-  instanceShuttingDown: 45_000,
-  instanceStopping: 30_000,
-  instanceReboot: 30_000,
-  terminatedVisible: 3_600_000,
-  asgHealthCheckPeriod: 10_000,
-  deregistrationDelay: 300_000,
-  dbFailover: 90_000,
-  dbReboot: 30_000,
-  dbClusterFailover: 35_000,
-};
+/** Inverse CDF of the triangular distribution over [a, b] with mode c, at u ∈ [0, 1). */
+export function triangular(u: number, a: number, c: number, b: number): number {
+  if (b <= a) return c;
+  const mode = Math.min(b, Math.max(a, c));
+  const split = (mode - a) / (b - a);
+  return u < split ? a + Math.sqrt(u * (b - a) * (mode - a)) : b - Math.sqrt((1 - u) * (b - a) * (b - mode));
+}
 
-/** Target group health-check defaults of an Application Load Balancer. */
-export const ALB_HEALTH_CHECK = {
-  path: '/',
-  interval: 30_000,
-  timeout: 5_000,
-  healthyThreshold: 5,
-  unhealthyThreshold: 2,
-  matcher: '200',
-};
+/** FNV-1a, 32 bits: a stable seed for one draw. */
+function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
 
 /**
  * Runs the region's timers at `speed` times AWS speed. Every timer is tracked so the region stops cleanly.

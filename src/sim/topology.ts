@@ -4,7 +4,7 @@ import { isCloudFormationTemplate, parseTemplateYaml } from './cloudformation/te
 import { translateTemplate } from './cloudformation/translate.js';
 import { z } from 'zod';
 import { simDuration } from './duration.js';
-import { ALB_HEALTH_CHECK, AWS_TIMINGS } from './timing.js';
+import { ALB_HEALTH_CHECK, AWS_TIMINGS, TIMING_KEYS, type TimingKey } from './timing-table.js';
 
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,31}$/, { error: 'names are letters, digits and -, at most 32' });
 
@@ -75,18 +75,16 @@ const hostedZone = z.strictObject({
   records: z.array(route53Record).default([]),
 });
 
-const timings = z.strictObject({
-  instancePending: simDuration().default(AWS_TIMINGS.instancePending),
-  instanceShuttingDown: simDuration().default(AWS_TIMINGS.instanceShuttingDown),
-  instanceStopping: simDuration().default(AWS_TIMINGS.instanceStopping),
-  instanceReboot: simDuration().default(AWS_TIMINGS.instanceReboot),
-  terminatedVisible: simDuration().default(AWS_TIMINGS.terminatedVisible),
-  asgHealthCheckPeriod: simDuration().default(AWS_TIMINGS.asgHealthCheckPeriod),
-  deregistrationDelay: simDuration().default(AWS_TIMINGS.deregistrationDelay),
-  dbFailover: simDuration().default(AWS_TIMINGS.dbFailover),
-  dbReboot: simDuration().default(AWS_TIMINGS.dbReboot),
-  dbClusterFailover: simDuration().default(AWS_TIMINGS.dbClusterFailover),
-});
+const timings = z
+  .strictObject({
+    ...(Object.fromEntries(TIMING_KEYS.map((k) => [k, simDuration().default(AWS_TIMINGS[k])])) as Record<
+      TimingKey,
+      z.ZodDefault<ReturnType<typeof simDuration>>
+    >),
+    /** false: every duration is its figure, with no run-to-run spread. */
+    jitter: z.boolean().default(true),
+  })
+  .meta({ description: 'Overrides of the timings of docs/fidelity.md (AWS time, e.g. 90s), and whether runs draw around them.' });
 
 /**
  * What the simulated region contains. The default is the reference architecture: three AZs, one ALB, an ASG of three.
@@ -111,6 +109,8 @@ export const topologySchema = z.strictObject({
         imageId: z.string().default('ami-0gameday00000000'),
         /** Port the workload listens on. */
         port: z.number().int().min(1).max(65_535).default(8080),
+        /** OS boot and application start after `running` (AWS time); default `timings.instanceBoot`. */
+        bootTime: simDuration().optional(),
       }),
     )
     .min(1),
@@ -243,7 +243,9 @@ export const REFERENCE_TOPOLOGY = {
       max: 6,
       desired: 3,
       healthCheckType: 'ELB',
-      healthCheckGracePeriod: '0s',
+      // The console's default: longer than the instance's boot (docs/fidelity.md), so a booting replacement is not
+      // replaced in turn. https://docs.aws.amazon.com/autoscaling/ec2/userguide/health-check-grace-period.html
+      healthCheckGracePeriod: '300s',
       targetGroups: ['web-tg'],
       tags: { 'gameday:allowed': 'true', Name: 'web' },
     },

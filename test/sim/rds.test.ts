@@ -108,7 +108,8 @@ describe('simulated RDS through the SDK and the PostgreSQL protocol', () => {
       events.Events?.map((e) => e.Message),
       ['Multi-AZ instance failover started.', 'Multi-AZ instance failover completed.'],
     );
-    // Ground truth: the endpoint refused for the failover time, about 90 s of AWS time.
+    // Ground truth: the endpoint refused for the failover time, "typically 60–120 seconds" on AWS:
+    // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZ.Failover.html
     const truth = ((await (await fetch(`${region.endpoint}/_sim/events`)).json()) as { events: TruthEvent[] }).events.filter(
       (e) => e.resource === 'rds/orders-db' && e.kind === 'workload',
     );
@@ -116,6 +117,6 @@ describe('simulated RDS through the SDK and the PostgreSQL protocol', () => {
     const up = truth.find((e) => e.to === 'serving');
     assert.ok(down !== undefined && up !== undefined);
     const awsSeconds = ((up.epochMs - down.epochMs) * SPEED) / 1000;
-    assert.ok(awsSeconds > 80 && awsSeconds < 200, `failover took ${awsSeconds}s of AWS time`);
+    assert.ok(awsSeconds >= 60 && awsSeconds < 200, `failover took ${awsSeconds}s of AWS time`);
   });
 });

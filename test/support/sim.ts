@@ -50,9 +50,9 @@ export function referenceWith(tweak: (t: typeof REFERENCE_TOPOLOGY & Record<stri
  * Starts a region, its SDK clients, waits (over `/_sim/health`) until every group is at capacity and every target
  * healthy, unless `ready: false`. `close()` destroys the clients and stops the region.
  */
-export async function startSim(options: { topology?: Topology; speed: number; ready?: boolean; readyTimeoutMs?: number }): Promise<Sim> {
+export async function startSim(options: { topology?: Topology; speed: number; seed?: number; ready?: boolean; readyTimeoutMs?: number }): Promise<Sim> {
   const topology = options.topology ?? (await loadTopology(undefined));
-  const region = await SimRegion.start({ topology, speed: options.speed, port: 0 });
+  const region = await SimRegion.start({ topology, speed: options.speed, port: 0, ...(options.seed === undefined ? {} : { seed: options.seed }) });
   const config = { endpoint: region.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 };
   const sim: Sim = {
     region,
@@ -249,7 +249,7 @@ export async function runOnSim(
   const file = join(ROOT, 'experiments', experiment);
   const registry = defaultRegistry();
   const topology = await loadTopology(options.topology === undefined ? undefined : join(ROOT, 'experiments', 'topologies', options.topology));
-  const region = await SimRegion.start({ topology, speed: options.speed });
+  const region = await SimRegion.start({ topology, speed: options.speed, ...(options.seed === undefined ? {} : { seed: options.seed }) });
   const aws = new AwsClientFactory({
     kind: 'sim',
     region: topology.region,

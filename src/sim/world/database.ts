@@ -7,10 +7,10 @@ import { RdsResource } from './rds-resource.js';
 export type { DbEvent } from './rds-resource.js';
 
 export interface DatabaseTimings {
-  /** RebootDBInstance with ForceFailover on a Multi-AZ instance (AWS: typically 60–120 s). */
-  failover: number;
-  /** A plain reboot (assumption: 30 s). */
-  reboot: number;
+  /** Draws one RebootDBInstance-with-ForceFailover duration on a Multi-AZ instance, AWS ms (timing `dbFailover`). */
+  failover(): number;
+  /** Draws one plain reboot's duration, AWS ms (timing `dbReboot`). */
+  reboot(): number;
 }
 
 /**
@@ -77,7 +77,7 @@ export class SimDatabase extends RdsResource<'available' | 'rebooting'> {
       started: forceFailover ? 'Multi-AZ instance failover started.' : 'DB instance shutdown',
       completed: forceFailover ? 'Multi-AZ instance failover completed.' : 'DB instance restarted',
       categories: forceFailover ? ['failover'] : ['availability'],
-      ms: forceFailover ? this.#timings.failover : this.#timings.reboot,
+      ms: forceFailover ? this.#timings.failover() : this.#timings.reboot(),
       complete: () => {
         if (forceFailover && this.secondaryZone !== undefined) [this.zone, this.secondaryZone] = [this.secondaryZone, this.zone];
         return this.#hostIn(this.zone);

@@ -31,8 +31,8 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
   readonly dnsName: string;
   readonly readerDnsName: string;
   readonly members: SimClusterMember[];
-  readonly #failoverMs: number;
-  readonly #rebootMs: number;
+  readonly #failoverMs: () => number;
+  readonly #rebootMs: () => number;
 
   constructor(options: {
     id: string;
@@ -45,8 +45,10 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
     tags: Record<string, string>;
     scheduler: SimScheduler;
     truth: GroundTruth;
-    failoverMs: number;
-    rebootMs: number;
+    /** Draws one failover's duration, AWS ms. */
+    failoverMs: () => number;
+    /** Draws one reboot's duration, AWS ms. */
+    rebootMs: () => number;
   }) {
     const first = options.members[0];
     if (first === undefined) throw new Error(`DB cluster ${options.id} needs at least one member.`);
@@ -117,7 +119,7 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
       started: `Started ${cross ? 'cross AZ ' : ''}failover to DB instance: ${promoted.id}`,
       completed: `Completed failover to DB instance: ${promoted.id}`,
       categories: ['failover'],
-      ms: this.#failoverMs,
+      ms: this.#failoverMs(),
       complete: () => {
         for (const m of this.members) m.writer = m === promoted;
         return promoted.host;
@@ -133,7 +135,7 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
       started: 'DB cluster reboot started',
       completed: 'DB cluster reboot completed',
       categories: ['availability'],
-      ms: this.#rebootMs,
+      ms: this.#rebootMs(),
       complete: () => this.host,
     });
   }

@@ -1,5 +1,5 @@
 import { Workload } from '../workload.js';
-import type { SimScheduler, SimTimings } from '../timing.js';
+import type { Durations, SimScheduler } from '../timing.js';
 import { SimApiError } from '../protocol/errors.js';
 
 export type InstanceStateName = 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';
@@ -12,6 +12,15 @@ export const STATE_CODE: Record<InstanceStateName, number> = {
   stopping: 64,
   stopped: 80,
 };
+
+/** Where an instance's durations come from. */
+export interface InstanceTiming {
+  durations: Durations;
+  /** The launch template's boot time (AWS ms), when it declares one. */
+  bootTime: number | undefined;
+  /** The draw stream (the launch template's name), so each template's sequence replays on its own. */
+  stream: string;
+}
 
 export interface InstanceSpec {
   id: string;
@@ -27,7 +36,9 @@ export interface InstanceSpec {
 
 /**
  * An EC2 instance whose workload is a real HTTP server on its own loopback address. It moves through EC2's states
- * on the region's clock: pending → running → shutting-down → terminated, running → stopping → stopped.
+ * on the region's clock: pending → running → shutting-down → terminated, running → stopping → stopped. `running` is
+ * not serving: the OS boots and the application starts (timing `instanceBoot`, or the launch template's `bootTime`)
+ * before the workload answers, as on EC2.
  */
 export class SimInstance {
   readonly spec: InstanceSpec;
@@ -39,7 +50,8 @@ export class SimInstance {
   /** When the instance reached `terminated` (epoch ms), for its removal an hour later. */
   terminatedAt: number | undefined;
   readonly #scheduler: SimScheduler;
-  readonly #timings: SimTimings;
+  readonly #timing: InstanceTiming;
+  #booting: NodeJS.Timeout | undefined;
   readonly #onChange: (instance: SimInstance, from: InstanceStateName | undefined, to: InstanceStateName) => void;
   #pending: NodeJS.Timeout | undefined;
   #launched = false;
@@ -47,12 +59,12 @@ export class SimInstance {
   constructor(
     spec: InstanceSpec,
     scheduler: SimScheduler,
-    timings: SimTimings,
+    timing: InstanceTiming,
     onChange: (i: SimInstance, from: InstanceStateName | undefined, to: InstanceStateName) => void,
   ) {
     this.spec = spec;
     this.#scheduler = scheduler;
-    this.#timings = timings;
+    this.#timing = timing;
     this.#onChange = onChange;
     this.#workload = new Workload({ host: spec.privateIp, port: spec.port, name: spec.id });
   }
@@ -66,21 +78,31 @@ export class SimInstance {
     return this.spec.id;
   }
 
-  /** Boots: pending now, running (and serving) after the boot time. */
-  launch(): void {
+  /**
+   * Launches: pending now, running after `instancePending`, serving after the boot time. `booted` is the region's
+   * initial fleet, already running and serving when the region starts.
+   */
+  launch(options: { booted?: boolean } = {}): void {
     this.launchTime = new Date();
     this.#set('pending');
-    this.#pending = this.#scheduler.after(this.#timings.instancePending, () => void this.#boot());
+    if (options.booted === true) {
+      void this.#serve().then(() => {
+        if (this.state === 'pending') this.#set('running');
+      });
+      return;
+    }
+    this.#pending = this.#scheduler.after(this.#draw('instancePending'), () => this.#running());
   }
 
   terminate(): void {
     if (this.state === 'shutting-down' || this.state === 'terminated') return;
     this.#scheduler.cancel(this.#pending);
+    this.#scheduler.cancel(this.#booting);
     this.stateTransitionReason = `User initiated (${utcStamp(new Date())})`;
     this.stateReason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
     void this.workload.close();
     this.#set('shutting-down');
-    this.#pending = this.#scheduler.after(this.#timings.instanceShuttingDown, () => {
+    this.#pending = this.#scheduler.after(this.#draw('instanceShuttingDown'), () => {
       this.terminatedAt = Date.now();
       this.#set('terminated');
     });
@@ -93,9 +115,10 @@ export class SimInstance {
     }
     this.stateTransitionReason = `User initiated (${utcStamp(new Date())})`;
     this.stateReason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
+    this.#scheduler.cancel(this.#booting);
     void this.workload.close();
     this.#set('stopping');
-    this.#pending = this.#scheduler.after(this.#timings.instanceStopping, () => this.#set('stopped'));
+    this.#pending = this.#scheduler.after(this.#draw('instanceStopping'), () => this.#set('stopped'));
   }
 
   start(): void {
@@ -106,16 +129,20 @@ export class SimInstance {
     this.stateTransitionReason = '';
     this.stateReason = undefined;
     this.#set('pending');
-    this.#pending = this.#scheduler.after(this.#timings.instancePending, () => void this.#boot());
+    this.#pending = this.#scheduler.after(this.#draw('instancePending'), () => this.#running());
   }
 
-  /** Restarts the operating system: the state stays `running` while the workload is down. */
+  /**
+   * Restarts the operating system: the state stays `running` while the workload is down for the reboot's duration
+   * (timing `instanceReboot`, "a few minutes" on EC2), which includes booting and starting the application again.
+   */
   reboot(): void {
     if (this.state !== 'running') {
       throw new SimApiError('IncorrectInstanceState', `The instance '${this.id}' is not in a state from which it can be rebooted.`);
     }
     void this.workload.down('refuse');
-    this.#scheduler.after(this.#timings.instanceReboot, () => {
+    this.#scheduler.cancel(this.#booting);
+    this.#booting = this.#scheduler.after(this.#draw('instanceReboot'), () => {
       if (this.state === 'running') void this.workload.up();
     });
   }
@@ -123,11 +150,25 @@ export class SimInstance {
   /** Closes the workload's socket for good (region shutdown). */
   async dispose(): Promise<void> {
     this.#scheduler.cancel(this.#pending);
+    this.#scheduler.cancel(this.#booting);
     await this.workload.close();
   }
 
-  async #boot(): Promise<void> {
+  /** pending → running; the workload answers once the OS has booted and the application started. */
+  #running(): void {
     if (this.state !== 'pending') return;
+    this.#set('running');
+    const boot =
+      this.#timing.bootTime === undefined
+        ? this.#draw('instanceBoot')
+        : this.#timing.durations.drawAround('instanceBoot', this.#timing.bootTime, this.#timing.stream);
+    this.#booting = this.#scheduler.after(boot, () => {
+      if (this.state === 'running') void this.#serve();
+    });
+  }
+
+  /** Starts the workload's server (the application answering). */
+  async #serve(): Promise<void> {
     try {
       await this.#workload.start();
     } catch {
@@ -136,8 +177,11 @@ export class SimInstance {
       await this.#workload.start();
       this.spec.port = this.#workload.port;
     }
-    if (this.state === 'pending') this.#set('running');
-    else await this.workload.close();
+    if (this.state !== 'pending' && this.state !== 'running') await this.workload.close();
+  }
+
+  #draw(key: 'instancePending' | 'instanceBoot' | 'instanceShuttingDown' | 'instanceStopping' | 'instanceReboot'): number {
+    return this.#timing.durations.draw(key, this.#timing.stream);
   }
 
   #set(to: InstanceStateName): void {

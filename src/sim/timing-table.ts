@@ -1,0 +1,156 @@
+/**
+ * Every timing of the simulated region, with its figure, the range a run draws from, and where it comes from: an AWS
+ * documentation page, or "assumed" where AWS publishes no figure. `docs/fidelity.md` is generated from this table
+ * (`gameday sim --fidelity`), and a test keeps it current.
+ *
+ * A figure is AWS time in milliseconds. A run draws each occurrence from a triangular distribution over [min, max]
+ * whose mode is the figure (seeded: `gameday sim --seed`, `gameday run --seed`). Where AWS documents a range, the
+ * draw stays inside it, so a recovery on the sim is never shorter than AWS documents. A configuration value (an
+ * interval, a delay, a timeout the operator sets) has min = figure = max: AWS applies it exactly.
+ */
+export interface TimingEntry {
+  /** One line: what this timing is. */
+  what: string;
+  /** The typical value (AWS ms): the mode of the draw, and what a topology's `timings.<key>` replaces. */
+  figure: number;
+  /** Lowest draw (AWS ms). */
+  min: number;
+  /** Highest draw (AWS ms). */
+  max: number;
+  /** An AWS documentation URL, or 'assumed'. */
+  source: string;
+  /** What the source says (quoted or summarised), or why the assumption is what it is. */
+  basis: string;
+}
+
+const S = 1_000;
+const MIN = 60 * S;
+
+/** Keys are the names a topology's `timings:` block overrides. */
+export const TIMING_TABLE = {
+  instancePending: {
+    what: 'EC2 instance pending → running',
+    figure: 15 * S,
+    min: 10 * S,
+    max: 30 * S,
+    source: 'assumed',
+    basis: 'AWS says only that an instance enters running "after the instance is ready for you" (RunInstances); 10–30 s is the commonly observed range.',
+  },
+  instanceBoot: {
+    what: 'Operating system boot and application start after running, before the first request is answered',
+    figure: 90 * S,
+    min: 60 * S,
+    max: 180 * S,
+    source: 'https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PredictiveScalingConfiguration.html',
+    basis:
+      'AWS: "It can take a few minutes to launch an EC2 instance. The actual amount of time required depends on several factors, such as the size of the instance and whether there are startup scripts to complete." Pending plus boot is 1.75 min typical, up to 3.5 min; the split is assumed. A launch template\'s `bootTime` overrides it.',
+  },
+  instanceReboot: {
+    what: 'EC2 reboot: the instance stays running while its OS restarts and its application starts again',
+    figure: 2 * MIN,
+    min: 1 * MIN,
+    max: 4 * MIN,
+    source: 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-reboot.html',
+    basis:
+      'AWS: "In most cases, it takes only a few minutes to reboot your instance"; a hard reboot follows when the OS does not shut down within a few minutes.',
+  },
+  instanceShuttingDown: {
+    what: 'EC2 instance shutting-down → terminated',
+    figure: 45 * S,
+    min: 30 * S,
+    max: 60 * S,
+    source: 'assumed',
+    basis: 'AWS publishes no figure; 30–60 s is the commonly observed range.',
+  },
+  instanceStopping: {
+    what: 'EC2 instance stopping → stopped',
+    figure: 30 * S,
+    min: 20 * S,
+    max: 60 * S,
+    source: 'assumed',
+    basis: 'AWS publishes no figure for a clean stop.',
+  },
+  terminatedVisible: {
+    what: 'How long a terminated instance stays listed by DescribeInstances',
+    figure: 60 * MIN,
+    min: 60 * MIN,
+    max: 60 * MIN,
+    source: 'https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html',
+    basis: 'AWS: terminated instances are visible "for approximately one hour".',
+  },
+  asgHealthCheckPeriod: {
+    what: 'How often Auto Scaling checks its instances (EC2 status and, when enabled, ELB health)',
+    figure: 10 * S,
+    min: 10 * S,
+    max: 10 * S,
+    source: 'assumed',
+    basis: 'AWS says Auto Scaling "continuously monitors" instance health (healthcheck.html) but publishes no cadence.',
+  },
+  deregistrationDelay: {
+    what: 'Target group deregistration delay (connection draining) default',
+    figure: 300 * S,
+    min: 300 * S,
+    max: 300 * S,
+    source: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html#deregistration-delay',
+    basis: 'AWS: "The default value is 300 seconds." A target group\'s `deregistrationDelay` overrides it.',
+  },
+  albConnectTimeout: {
+    what: 'ALB: how long the load balancer tries to connect to a target before answering 504',
+    figure: 10 * S,
+    min: 10 * S,
+    max: 10 * S,
+    source: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html#http-504-issues',
+    basis: 'AWS: HTTP 504 when "the load balancer failed to establish a connection to the target before the connection timeout expired (10 seconds)".',
+  },
+  albIdleTimeout: {
+    what: 'ALB idle timeout: how long a connection to a target may carry no data before the load balancer answers 504',
+    figure: 60 * S,
+    min: 60 * S,
+    max: 60 * S,
+    source: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html#connection-idle-timeout',
+    basis: 'AWS: "The default idle timeout value is 60 seconds."',
+  },
+  dbFailover: {
+    what: 'RDS Multi-AZ DB instance failover (reboot with failover, or an automatic failover)',
+    figure: 90 * S,
+    min: 60 * S,
+    max: 120 * S,
+    source: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZ.Failover.html',
+    basis: 'AWS: "Failover times are typically 60–120 seconds."',
+  },
+  dbReboot: {
+    what: 'RDS reboot without failover',
+    figure: 30 * S,
+    min: 20 * S,
+    max: 60 * S,
+    source: 'assumed',
+    basis: 'AWS publishes no figure for a reboot without failover.',
+  },
+  dbClusterFailover: {
+    what: 'RDS Multi-AZ DB cluster failover',
+    figure: 33 * S,
+    min: 25 * S,
+    max: 35 * S,
+    source: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts-failover.html',
+    basis: 'AWS: failover "typically under 35 seconds"; the draw keeps near the top of that bound.',
+  },
+} satisfies Record<string, TimingEntry>;
+
+export type TimingKey = keyof typeof TIMING_TABLE;
+
+/** One figure per timing, AWS ms: the defaults, or a topology's overrides. */
+export type SimTimings = Record<TimingKey, number>;
+
+export const TIMING_KEYS = Object.keys(TIMING_TABLE) as TimingKey[];
+
+export const AWS_TIMINGS: SimTimings = Object.fromEntries(TIMING_KEYS.map((k) => [k, TIMING_TABLE[k].figure])) as SimTimings;
+
+/** Target group health-check defaults of an Application Load Balancer. */
+export const ALB_HEALTH_CHECK = {
+  path: '/',
+  interval: 30_000,
+  timeout: 5_000,
+  healthyThreshold: 5,
+  unhealthyThreshold: 2,
+  matcher: '200',
+};

@@ -44,6 +44,12 @@ export function fidelityMarkdown(): string {
       return `| \`${k}\` | ${cell(t.what)} | ${shown(t.figure)} | ${range} | ${link(t.source)} | ${cell(t.basis)} |`;
     }),
     '',
+    '**Instance launch, settled.** Two figures circulated: 10–30 s (pending → running) and 30–90 s (launch to running',
+    'plus an assumed boot). AWS\'s own pages give neither: RunInstances says an instance enters running "after the',
+    'instance is ready for you\", and the Auto Scaling API reference says \"It can take a few minutes to launch an EC2',
+    'instance\". The region splits a launch into `instancePending` (assumed, 10–30 s) and `instanceBoot` (60–180 s,',
+    'inside AWS\'s "a few minutes"): from launch to the first answered request takes 70 s to 3.5 min, 1.75 min typical.',
+    '',
     '## Configured values',
     '',
     "Values the operator sets on AWS; the region applies them exactly, with AWS's defaults.",

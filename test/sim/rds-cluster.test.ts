@@ -186,7 +186,8 @@ describe('simulated RDS Multi-AZ DB clusters through the SDK', () => {
       const up = truth.find((e) => e.to === 'serving');
       assert.ok(down !== undefined && up !== undefined);
       const awsSeconds = ((up.epochMs - down.epochMs) * SPEED) / 1000;
-      assert.ok(awsSeconds > 30 && awsSeconds < 90, `failover took ${awsSeconds}s of AWS time`);
+      // AWS: "typically under 35 seconds"; the region draws 25–35 s (docs/fidelity.md, dbClusterFailover).
+      assert.ok(awsSeconds >= 25 && awsSeconds < 90, `failover took ${awsSeconds}s of AWS time`);
 
       // Without a target, the next reader is promoted.
       await rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'ledger' }));

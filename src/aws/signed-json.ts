@@ -75,6 +75,7 @@ export async function signedJsonRequest(
         method: request.method,
         headers: signed.headers,
         ...(body === undefined ? {} : { body }),
+        // Wall-clock on purpose: the limit of one real HTTP request, as the SDK's own requestTimeout is.
         signal: AbortSignal.any([AbortSignal.timeout(target.requestTimeoutMs ?? 20_000), ...(signal === undefined ? [] : [signal])]),
       });
       const text = await response.text();

@@ -73,3 +73,13 @@ export function clockTimeout(clock: Clock, ms: number, cancel?: AbortSignal): Ab
   );
   return timeout.signal;
 }
+
+/** Runs `work` under a limit of `ms` on `clock` (see `clockTimeout`); the limit is dropped once `work` settles. */
+export async function withClockTimeout<T>(clock: Clock, ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const settled = new AbortController();
+  try {
+    return await work(clockTimeout(clock, ms, settled.signal));
+  } finally {
+    settled.abort();
+  }
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clockTimeout, systemClock } from '../../src/core/clock.js';
+import { clockTimeout, systemClock, withClockTimeout } from '../../src/core/clock.js';
 import { ManualClock } from '../../src/core/manual-clock.js';
 
 describe('ManualClock', () => {
@@ -50,6 +50,23 @@ describe('ManualClock', () => {
     const cancel = new AbortController();
     clockTimeout(clock, 300, cancel.signal);
     cancel.abort();
+    await clock.advance(0);
+    assert.equal(clock.pending, 0);
+  });
+
+  it('limits work with withClockTimeout: aborted at the limit on the clock, dropped once the work settles', async () => {
+    const clock = new ManualClock();
+    let seen: AbortSignal | undefined;
+    const slow = withClockTimeout(clock, 500, (signal) => {
+      seen = signal;
+      return new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    });
+    const timedOut = assert.rejects(slow, { name: 'TimeoutError' });
+    await clock.advance(499);
+    assert.equal(seen?.aborted, false);
+    await clock.advance(1);
+    await timedOut;
+    assert.equal(await withClockTimeout(clock, 500, async () => 'done'), 'done');
     await clock.advance(0);
     assert.equal(clock.pending, 0);
   });

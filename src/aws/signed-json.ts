@@ -96,6 +96,7 @@ export async function signedJsonRequest(
       const message = String(
         (json as { message?: unknown; Message?: unknown }).message ?? (json as { Message?: unknown }).Message ?? `HTTP ${response.status}`,
       );
+      // Shaped as an SDK exception (name, $fault, $metadata), not a GamedayError: awsCall wraps it in an AwsCallError.
       failure = Object.assign(new Error(message), {
         name,
         $fault: response.status >= 500 ? ('server' as const) : ('client' as const),

@@ -109,7 +109,7 @@ describe('a CloudFormation template as the simulated region’s topology', () =>
       const topology = await tmp.write('topology.yaml', 'region: us-east-1\n');
       const plain = await gameday(['sim', '--topology', topology, '--port', '0']);
       assert.equal(plain.code, 2, plain.stderr);
-      assert.match(plain.stderr, new RegExp(`^error: Cannot use topology [^:]*topology\\.yaml: [a-zA-Z]+: [^\\n]+\\.\n$`));
+      assert.match(plain.stderr, /^error: Cannot use topology [^:]*topology\.yaml: [a-zA-Z]+: [^\n]+\.\n$/);
     } finally {
       await tmp.cleanup();
     }

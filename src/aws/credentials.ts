@@ -169,6 +169,7 @@ function noCredentials(error: unknown, profile: string | undefined): unknown {
     error instanceof Error && !/^Could not load credentials from any providers/.test(error.message)
       ? `: ${error.message.split('\n')[0]?.replace(/\.$/, '') ?? ''}`
       : '';
+  // Shaped as the SDK's CredentialsProviderError, not a GamedayError: awsCall wraps it in an AwsCallError, which keeps this sentence.
   return Object.assign(new Error(`No AWS credentials found (looked in: ${places.join(', ')})${reason}`, { cause: error }), {
     name: 'CredentialsProviderError',
   });

@@ -75,6 +75,7 @@ export async function signedJsonRequest(
         method: request.method,
         headers: signed.headers,
         ...(body === undefined ? {} : { body }),
+        // Wall-clock on purpose: the limit of one real HTTP request, as the SDK's own requestTimeout is.
         signal: AbortSignal.any([AbortSignal.timeout(target.requestTimeoutMs ?? 20_000), ...(signal === undefined ? [] : [signal])]),
       });
       const text = await response.text();
@@ -95,6 +96,7 @@ export async function signedJsonRequest(
       const message = String(
         (json as { message?: unknown; Message?: unknown }).message ?? (json as { Message?: unknown }).Message ?? `HTTP ${response.status}`,
       );
+      // Shaped as an SDK exception (name, $fault, $metadata), not a GamedayError: awsCall wraps it in an AwsCallError.
       failure = Object.assign(new Error(message), {
         name,
         $fault: response.status >= 500 ? ('server' as const) : ('client' as const),

@@ -31,6 +31,7 @@ export function checkRegion(region: string, origin: string | undefined, kind: st
 }
 
 async function get(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  // Wall-clock on purpose: the limit of one real HTTP request, which no run's clock paces.
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   return { status: res.status, body: await res.text() };
 }

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { AwsClientFactory } from '../aws/client-factory.js';
-import { systemClock } from '../core/clock.js';
+import { systemClock, withClockTimeout } from '../core/clock.js';
 import { silentLogger } from '../core/logger.js';
 import { ExitCode } from '../errors/gameday-error.js';
 import { newRunId } from '../engine/runner.js';
@@ -29,13 +29,15 @@ export interface PlanCommandOptions {
 export async function makePlan(loaded: LoadedExperiment, aws: AwsClientFactory, seed: number): Promise<{ plan: Plan; calls: CallRecord[] }> {
   const calls: CallRecord[] = [];
   const e = wallSchedule(loaded.experiment, speedOf(loaded.experiment));
-  const plan = await buildPlan(
-    e,
-    defaultRegistry(),
-    { runId: 'plan', signal: AbortSignal.timeout(120_000), clock: systemClock, logger: silentLogger, aws, speed: speedOf(e), recordCall: (c) => calls.push(c) },
-    seed,
-    loaded.raw.faults,
-    operatorPolicyFrom(process.env),
+  const plan = await withClockTimeout(systemClock, 120_000, (signal) =>
+    buildPlan(
+      e,
+      defaultRegistry(),
+      { runId: 'plan', signal, clock: systemClock, logger: silentLogger, aws, speed: speedOf(e), recordCall: (c) => calls.push(c) },
+      seed,
+      loaded.raw.faults,
+      operatorPolicyFrom(process.env),
+    ),
   );
   return { plan, calls };
 }

@@ -1,3 +1,4 @@
+import { systemClock } from '../core/clock.js';
 import { join } from 'node:path';
 import { prepareRun } from './run-setup.js';
 import { newRunId, runExperiment } from '../engine/runner.js';
@@ -172,11 +173,12 @@ async function confirmPlan(loaded: LoadedExperiment, aws: AwsClientFactory, opti
 /** Between trials: a simulated region is waited for until it is whole again; elsewhere the next steady-state check decides. */
 async function steadyBetweenTrials(endpoint: string | undefined, signal: AbortSignal): Promise<void> {
   if (endpoint === undefined) return;
-  const deadline = Date.now() + 600_000;
-  while (!signal.aborted && Date.now() < deadline) {
+  const deadline = systemClock.now() + 600_000;
+  while (!signal.aborted && systemClock.now() < deadline) {
     const health = (await (await fetch(`${endpoint}/_sim/health`, { signal })).json()) as { ready: boolean };
     if (health.ready) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // An abort ends the wait here; the loop's condition then ends the function as before.
+    await systemClock.sleep(200, signal).catch(() => undefined);
   }
 }
 

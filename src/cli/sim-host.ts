@@ -47,12 +47,25 @@ async function topologyOf(file: string | undefined, args: StackArgs = {}) {
   try {
     return await loadTopology(file, options);
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
-    throw new GamedayError(ErrorCode.InvalidArgument, `Cannot use topology ${file ?? '(reference)'}: ${why.replace(/\.$/, '')}.`, {
+    throw new GamedayError(ErrorCode.InvalidArgument, `Cannot use topology ${file ?? '(reference)'}: ${topologyProblem(error, file)}.`, {
       exitCode: ExitCode.InvalidInput,
+      cause: error,
     });
   }
+}
+
+/**
+ * What is wrong with a topology, as the tail of one sentence: a file system error by its meaning, a YAML syntax
+ * error without the code frame that follows its first line, and without the file name the sentence already holds.
+ */
+function topologyProblem(error: unknown, file: string | undefined): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'it is a folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  const message = error instanceof Error ? error.message : String(error);
+  const first = (message.split('\n')[0] ?? '').replace(/[:.]\s*$/, '');
+  return file !== undefined && first.startsWith(`${file}: `) ? first.slice(file.length + 2) : first;
 }
 
 /** `${sim:…}` placeholders for validating an experiment without starting a region. */

@@ -57,6 +57,7 @@ export async function workerCommand(globals: GlobalOptions, options: WorkerComma
   await Promise.all([gameDays.close(), worker.close(`the worker was stopped (${signal})`)]);
   await connection.close();
   // Every run has ended and every connection is closed; a keep-alive socket left in a pool must not keep it up.
+  // Wall-clock on purpose: a grace period for this real process to exit, not a wait of gameday's run time.
   setTimeout(() => process.exit(0), 1_000).unref();
   return 0;
 }

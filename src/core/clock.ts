@@ -11,6 +11,16 @@ export interface Clock {
   toEpochMs(monotonic: number): number;
   /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Calls `fn` every `ms` (first at `ms` from now) until the returned cancel function is called or `signal` aborts.
+   * A repeating timer never keeps the process alive on its own: what it serves (a connection, a run) does that.
+   */
+  every(ms: number, fn: () => void, signal?: AbortSignal): () => void;
+}
+
+/** Refuses a period that would spin: a caller's mistake, not an operator's, so a plain RangeError. */
+export function checkPeriod(ms: number): void {
+  if (!(ms > 0) || !Number.isFinite(ms)) throw new RangeError(`A repeating timer needs a period above 0 ms, not ${ms}.`);
 }
 
 export const systemClock: Clock = {
@@ -36,6 +46,18 @@ export const systemClock: Clock = {
       );
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
+  every: (ms, fn, signal) => {
+    checkPeriod(ms);
+    if (signal?.aborted === true) return () => undefined;
+    const cancel = (): void => {
+      clearInterval(timer);
+      signal?.removeEventListener('abort', cancel);
+    };
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    signal?.addEventListener('abort', cancel, { once: true });
+    return cancel;
+  },
 };
 
 /**
@@ -50,4 +72,14 @@ export function clockTimeout(clock: Clock, ms: number, cancel?: AbortSignal): Ab
     () => undefined,
   );
   return timeout.signal;
+}
+
+/** Runs `work` under a limit of `ms` on `clock` (see `clockTimeout`); the limit is dropped once `work` settles. */
+export async function withClockTimeout<T>(clock: Clock, ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const settled = new AbortController();
+  try {
+    return await work(clockTimeout(clock, ms, settled.signal));
+  } finally {
+    settled.abort();
+  }
 }

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import { checkPeriod, type Clock } from './clock.js';
 
 interface Timer {
   at: number;
@@ -61,7 +61,37 @@ export class ManualClock implements Clock {
     });
   }
 
-  /** Sleeps not yet due. */
+  every(ms: number, fn: () => void, signal?: AbortSignal): () => void {
+    checkPeriod(ms);
+    let timer: Timer | undefined;
+    const cancel = (): void => {
+      if (timer !== undefined) {
+        const i = this.#timers.indexOf(timer);
+        if (i >= 0) this.#timers.splice(i, 1);
+        timer = undefined;
+      }
+      signal?.removeEventListener('abort', cancel);
+    };
+    if (signal?.aborted === true) return cancel;
+    // Each tick is due one period after the previous tick's instant, not after whenever it ran: no drift.
+    const schedule = (at: number): void => {
+      const next: Timer = {
+        at,
+        seq: this.#seq++,
+        fire: () => {
+          schedule(at + ms);
+          fn();
+        },
+      };
+      timer = next;
+      this.#timers.push(next);
+    };
+    schedule(this.#now + ms);
+    signal?.addEventListener('abort', cancel, { once: true });
+    return cancel;
+  }
+
+  /** Sleeps and repeating timers not yet due. */
   get pending(): number {
     return this.#timers.length;
   }
@@ -93,6 +123,7 @@ export class ManualClock implements Clock {
     await settle();
     while (!done) {
       const next = this.#next();
+      // A test's own failure (ManualClock serves only tests), so a plain Error rather than a GamedayError.
       if (next === undefined || next.at > end)
         throw new Error(`The work did not finish within ${limitMs}ms of virtual time (${this.#timers.length} sleeps pending).`);
       await this.advance(next.at - this.#now);

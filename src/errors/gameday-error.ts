@@ -24,6 +24,8 @@ export const ErrorCode = {
   UnresolvedReference: 'GD_UNRESOLVED_REFERENCE',
   /** An FIS experiment template that cannot be read as gameday faults, or written from them. */
   InvalidFisTemplate: 'GD_INVALID_FIS_TEMPLATE',
+  /** A file gameday was asked to write (the audit log) could not be written. */
+  OutputNotWritten: 'GD_OUTPUT_NOT_WRITTEN',
   Internal: 'GD_INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,6 +1,5 @@
 import { PlanFence } from '../safety/fence.js';
-import { performance } from 'node:perf_hooks';
-import { systemClock } from '../core/clock.js';
+import { clockTimeout, systemClock, type Clock } from '../core/clock.js';
 import { silentLogger } from '../core/logger.js';
 import { redact } from '../core/redact.js';
 import { runActivity, type ActivityEnv } from '../engine/activity.js';
@@ -28,24 +27,29 @@ export async function recoverLostRun(lost: {
   prepare: PrepareWorld;
   recoveredBy: string;
   rollbackTimeoutMs: number;
+  /** Times the rollbacks and their limit. @defaultValue the system clock */
+  clock?: Clock;
 }): Promise<Journal> {
   const { job, context, steps } = lost;
+  const clock = lost.clock ?? systemClock;
   const world = await lost.prepare(job, context.simOutputs === undefined ? {} : { simOutputs: context.simOutputs });
+  // Aborted at the end, so no rollback's limit stays pending on the clock.
+  const limits = new AbortController();
   try {
     // Journal times count from the lost run's start, as if it had written them itself.
-    const origin = performance.now() - (Date.now() - context.startedEpochMs);
+    const origin = clock.now() - (clock.epochMs() - context.startedEpochMs);
     // The undo steps may only touch what the lost run's faults were aimed at.
     const fence = new PlanFence(steps.flatMap((s) => s.targets));
     const env: ActivityEnv = {
       runId: job.runId,
-      clock: systemClock,
+      clock,
       logger: silentLogger,
       aws: world.aws,
       speed: world.loaded.experiment.environment.type === 'sim' ? world.loaded.experiment.environment.speed : 1,
       origin,
       fence,
     };
-    const rel = (): number => Math.round((performance.now() - origin) * 1_000) / 1_000;
+    const rel = (): number => Math.round((clock.now() - origin) * 1_000) / 1_000;
     const activities: ActivityRecord[] = steps.map((s) => ({
       kind: 'fault',
       name: s.fault,
@@ -89,7 +93,7 @@ export async function recoverLostRun(lost: {
           rawArgs: undefined,
           scope: { runId: job.runId, experiment: job.experiment, steps: new Map() },
           targets: step.targets,
-          signal: AbortSignal.timeout(lost.rollbackTimeoutMs),
+          signal: clockTimeout(clock, lost.rollbackTimeoutMs, limits.signal),
           undo: { args: step.args, result: step.result },
         },
         env,
@@ -107,13 +111,14 @@ export async function recoverLostRun(lost: {
       speed,
       target: world.aws.target,
       startedEpochMs: context.startedEpochMs,
-      endedEpochMs: Date.now(),
+      endedEpochMs: clock.epochMs(),
       rollback: { startedAt, endedAt: rel() },
       activities,
       reason: `worker lost: its worker stopped answering mid-run; ${lost.recoveredBy} ran ${undone.length} rollback(s) from the undo log${failed === 0 ? '' : `, ${failed} failed`}`,
       registry: lost.registry,
     });
   } finally {
+    limits.abort();
     await world.close();
   }
 }

@@ -18,9 +18,9 @@ export class ResourceLockedError extends GamedayError {
   }
 }
 
-/** Locks held by one run: renewed until released; `onLost` is told when a lease could not be kept. */
+/** Locks held by one run: renewed on `clock` until released; `onLost` is told when a lease could not be kept. */
 export class LockLease {
-  readonly #timer: NodeJS.Timeout;
+  readonly #stopRenewing: () => void;
   #released = false;
 
   constructor(
@@ -29,24 +29,18 @@ export class LockLease {
     private readonly owner: string,
     leaseMs: number,
     onLost: (key: string) => void,
+    clock: Clock = systemClock,
   ) {
-    this.#timer = setInterval(
-      () => {
-        void Promise.all(
-          keys.map(async (key) => {
-            const kept = await redis.eval(RENEW, 1, key, owner, leaseMs).catch(() => 0);
-            if (kept !== 1 && !this.#released) onLost(key);
-          }),
-        );
-      },
-      Math.max(50, Math.floor(leaseMs / 3)),
-    );
-    this.#timer.unref();
+    const renew = async (key: string): Promise<void> => {
+      const kept = await redis.eval(RENEW, 1, key, owner, leaseMs).catch(() => 0);
+      if (kept !== 1 && !this.#released) onLost(key);
+    };
+    this.#stopRenewing = clock.every(Math.max(50, Math.floor(leaseMs / 3)), () => void Promise.all(keys.map(renew)));
   }
 
   async release(): Promise<void> {
     this.#released = true;
-    clearInterval(this.#timer);
+    this.#stopRenewing();
     await Promise.all(this.keys.map((key) => this.redis.eval(RELEASE, 1, key, this.owner)));
   }
 }
@@ -61,7 +55,7 @@ export class ResourceLocks {
     private readonly keys: Keys,
     /** How long a lease lives without renewal. */
     readonly leaseMs: number,
-    /** Paces the retries of a run that waits for its resources. */
+    /** Paces lease renewals and the retries of a run that waits for its resources. */
     private readonly clock: Clock = systemClock,
   ) {}
 
@@ -91,7 +85,7 @@ export class ResourceLocks {
         conflict = new ResourceLockedError(id, (await this.redis.get(key)) ?? 'a run that just finished');
         break;
       }
-      if (conflict === undefined) return new LockLease(this.redis, taken, owner, this.leaseMs, (key) => options.onLost(keyOf.get(key) ?? key));
+      if (conflict === undefined) return new LockLease(this.redis, taken, owner, this.leaseMs, (key) => options.onLost(keyOf.get(key) ?? key), this.clock);
       await Promise.all(taken.map((key) => this.redis.eval(RELEASE, 1, key, owner)));
       if (!options.wait) throw conflict;
       await this.clock.sleep(options.pollMs ?? 250, options.signal);

@@ -2,6 +2,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RunListener } from '../engine/events.js';
 import type { Journal } from '../engine/journal.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import { publishControl } from './control-channel.js';
 import { FreezeWindows, frozenError } from './freeze-windows.js';
@@ -30,6 +31,8 @@ export class RunQueue {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
+    /** Paces the look at a followed run's stored state. @defaultValue the system clock */
+    private readonly clock: Clock = systemClock,
   ) {
     this.store = new RunStore(redis, keys);
     this.killSwitch = new KillSwitch(redis, keys);
@@ -76,7 +79,14 @@ export class RunQueue {
           },
           (error: unknown) => {
             settled = true;
-            reject(error instanceof Error ? error : new Error(String(error)));
+            const why = error instanceof Error ? error.message : String(error);
+            reject(
+              error instanceof GamedayError
+                ? error
+                : new GamedayError(ErrorCode.RedisUnreachable, `The status of run ${runId} could not be read from Redis: ${why.replace(/\.$/, '')}.`, {
+                    cause: error,
+                  }),
+            );
           },
         );
       };
@@ -87,13 +97,13 @@ export class RunQueue {
     events.on('completed', ({ jobId }) => jobId === runId && check());
     events.on('failed', ({ jobId, failedReason }) => jobId === runId && failed(failedReason));
     // Events can be missed (a reconnect); the stored state is the truth, so look at it now and then as well.
-    const poll = setInterval(check, 2_000);
+    const stopPolling = this.clock.every(2_000, check);
     const stop = async (): Promise<void> => {
-      clearInterval(poll);
+      stopPolling();
       await events.close();
       await connection.quit().catch(() => connection.disconnect());
     };
-    void finished.finally(() => clearInterval(poll)).catch(() => undefined);
+    void finished.finally(stopPolling).catch(() => undefined);
     return { finished, stop };
   }
 

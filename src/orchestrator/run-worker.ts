@@ -43,7 +43,10 @@ export interface RunWorkerOptions {
   rollbackTimeoutMs?: number;
   /** Told one line per run that starts or ends. */
   log?(line: string): void;
-  /** Paces the worker's own waits (for locks, for a lost run's lease). @defaultValue the system clock */
+  /**
+   * Paces the worker's own waits and timers (locks and their renewal, a lost run's lease, the metrics flush, a lost
+   * run's rollback limit). @defaultValue the system clock
+   */
   clock?: Clock;
 }
 
@@ -161,7 +164,10 @@ export class RunWorker {
     let world: RunWorld | undefined;
     let lease: LockLease | undefined;
     const metrics = new Map<string, ProbeMetrics>();
-    const flush = setInterval(() => void this.#store.update(runId, { metrics: Object.fromEntries(metrics) }).catch(() => undefined), METRICS_FLUSH_MS);
+    const stopFlushing = this.#o.clock.every(
+      METRICS_FLUSH_MS,
+      () => void this.#store.update(runId, { metrics: Object.fromEntries(metrics) }).catch(() => undefined),
+    );
     try {
       world = await this.#o.prepare(job, {});
       await this.#store.update(runId, { context: { startedEpochMs: Date.now(), ...(world.simOutputs === undefined ? {} : { simOutputs: world.simOutputs }) } });
@@ -176,6 +182,7 @@ export class RunWorker {
         runId,
         operator: operatorPolicyFrom(process.env),
         signal: abort.signal,
+        clock: this.#o.clock,
         rollbackTimeoutMs: this.#o.rollbackTimeoutMs,
         ...(job.seed === undefined ? {} : { seed: job.seed }),
         listener: { ...publish, sample: (probe, sample) => metrics.set(probe, nextMetrics(metrics.get(probe), sample)) },
@@ -203,7 +210,7 @@ export class RunWorker {
       const reason = error instanceof Error ? error.message : String(error);
       return await this.#end(runId, { verdict: 'errored', reason, exitCode: exitCodeFor('errored') });
     } finally {
-      clearInterval(flush);
+      stopFlushing();
       this.#active.delete(runId);
       await lease?.release().catch(() => undefined);
       await world?.close();
@@ -257,6 +264,7 @@ export class RunWorker {
         prepare: this.#o.prepare,
         recoveredBy: `worker ${this.id}`,
         rollbackTimeoutMs: this.#o.rollbackTimeoutMs,
+        clock: this.#o.clock,
       });
       return await this.#endWithJournal(runId, journal);
     } catch (error) {
@@ -288,11 +296,10 @@ export class RunWorker {
     const redis = this.#o.redis;
     const renew = (): Promise<unknown> => redis.set(key, this.id, 'PX', this.#o.leaseMs).catch(() => undefined);
     void renew();
-    const timer = setInterval(() => void renew(), Math.floor(this.#o.leaseMs / 3));
-    timer.unref();
+    const stopRenewing = this.#o.clock.every(Math.floor(this.#o.leaseMs / 3), () => void renew());
     return {
       stop: async () => {
-        clearInterval(timer);
+        stopRenewing();
         await redis.del(key).catch(() => undefined);
       },
     };

@@ -7,6 +7,8 @@ const IAM_ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
 
 /**
  * The explicit catalogue of actions and probes. Definitions are checked when they register, not when first used.
+ * A refused definition is its author's mistake, met when gameday's own registry is built and never by an operator,
+ * so it throws a plain TypeError rather than a GamedayError with an exit code.
  */
 export class Registry {
   readonly #actions = new Map<string, AnyActionDefinition>();

@@ -74,4 +74,18 @@ describe('the audit trail', () => {
       await tmp.cleanup();
     }
   });
+
+  it('refuses an audit log it cannot open in one sentence naming the file and why, with exit code 2, before the run', async () => {
+    const tmp = await tempDir();
+    try {
+      const file = await tmp.write('not-a-folder', 'a file\n');
+      const log = join(file, 'audit.log');
+      const result = await gameday(['run', join('experiments', 'local-http-outage.yaml'), '--audit-log', log, '--view', 'none'], { timeoutMs: 60_000 });
+      assert.equal(result.code, 2, result.stderr);
+      assert.equal(result.stderr.trim(), `error: The audit log ${log} cannot be opened: a part of its path is a file, not a folder.`);
+      assert.doesNotMatch(result.stdout, /verdict/, 'nothing ran');
+    } finally {
+      await tmp.cleanup();
+    }
+  });
 });

@@ -100,6 +100,16 @@ describe('a CloudFormation template as the simulated region’s topology', () =>
       const bad = await gameday(['sim', '--topology', join('infra', 'reference-architecture.yaml'), '--parameter', 'MinSize=2', '--port', '0']);
       assert.equal(bad.code, 2, bad.stderr);
       assert.equal(bad.stderr.trim(), "error: Cannot use topology infra/reference-architecture.yaml: Parameters.MinSize: '2' is below its MinValue 3.");
+      // Not YAML at all: the parser's first line (where), not its code frame; no stack trace.
+      const broken = await tmp.write('broken-stack.yaml', 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  A: [unclosed\n');
+      const unparsed = await gameday(['sim', '--topology', broken, '--port', '0']);
+      assert.equal(unparsed.code, 2, unparsed.stderr);
+      assert.match(unparsed.stderr, new RegExp(`^error: Cannot use topology ${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .+ at line 4, column 1\\.\n$`));
+      // A plain topology's problem names its file once.
+      const topology = await tmp.write('topology.yaml', 'region: us-east-1\n');
+      const plain = await gameday(['sim', '--topology', topology, '--port', '0']);
+      assert.equal(plain.code, 2, plain.stderr);
+      assert.match(plain.stderr, /^error: Cannot use topology [^:]*topology\.yaml: [a-zA-Z]+: [^\n]+\.\n$/);
     } finally {
       await tmp.cleanup();
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { Journal } from '../../src/engine/journal.js';
+import { ManualClock } from '../../src/core/manual-clock.js';
 import { Keys } from '../../src/orchestrator/keys.js';
 import { ResourceLockedError, ResourceLocks } from '../../src/orchestrator/resource-locks.js';
 import { gameday } from '../support/cli.js';
@@ -72,6 +73,39 @@ describe('resource locks', { skip: SKIP_WITHOUT_REDIS }, () => {
         { timeoutMs: 5_000, intervalMs: 50 },
       );
       await d.release();
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('renews a lease on the clock it is given, a third of the lease apart, and reports a lease it could not keep', async () => {
+    const client = new Redis(suite.redis().url);
+    try {
+      const keys = new Keys(suite.redis().prefix());
+      const clock = new ManualClock();
+      // A lease far longer than the test, so only the renewals the clock drives can move its expiry.
+      const locks = new ResourceLocks(client, keys, 600_000, clock);
+      const lost: string[] = [];
+      const lease = await locks.acquire('run-a', 'sim', ['i-1', 'i-2'], { wait: false, signal: new AbortController().signal, onLost: (r) => lost.push(r) });
+      const key = keys.lock('sim', 'i-1');
+      await client.pexpire(key, 5_000);
+      await clock.advance(199_999);
+      assert.ok((await client.pttl(key)) <= 5_000, 'not renewed before a third of the lease');
+      await clock.advance(1);
+      await waitFor('the renewal at a third of the lease', async () => (await client.pttl(key)) > 5_000, { timeoutMs: 5_000, intervalMs: 20 });
+      assert.deepEqual(lost, []);
+
+      // Another holder took it over (the lease had lapsed): the next renewal tells the run, naming the resource.
+      await client.set(key, 'run-b');
+      await clock.advance(200_000);
+      await waitFor('the lost lease to be reported', () => lost.length > 0, { timeoutMs: 5_000, intervalMs: 20 });
+      assert.deepEqual(lost, ['i-1']);
+      assert.equal(await client.get(key), 'run-b');
+
+      await lease.release();
+      assert.equal(clock.pending, 0, 'released: no renewal left on the clock');
+      assert.equal(await client.get(key), 'run-b', 'a release never frees a lock another run holds');
+      assert.equal(await client.exists(keys.lock('sim', 'i-2')), 0);
     } finally {
       client.disconnect();
     }

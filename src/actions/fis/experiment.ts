@@ -18,6 +18,7 @@ import type {
 } from '@aws-sdk/client-fis';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { clockTimeout, withClockTimeout } from '../../core/clock.js';
 import { awsCall, awsSend } from '../../aws/call.js';
 import { sdk } from '../../aws/sdk.js';
 import { ActionFailedError, AwsCallError, FaultStoppedError } from '../../errors/action-error.js';
@@ -140,7 +141,7 @@ function firstFaultStarted(e: Experiment): { startTime?: Date | undefined } | un
 async function untilFinal(ctx: ActivityContext, id: string, everyMs: number, deadline: number, signal: AbortSignal, landing?: Landing): Promise<Experiment> {
   for (;;) {
     const asked = ctx.clock.now();
-    const e = await describe({ ...ctx, signal: AbortSignal.timeout(30_000) }, id);
+    const e = await withClockTimeout(ctx.clock, 30_000, (signal) => describe({ ...ctx, signal }, id));
     if (landing !== undefined && landing.upper === undefined) {
       const started = firstFaultStarted(e);
       if (started === undefined) landing.lower = asked;
@@ -328,7 +329,9 @@ export const fisExperimentAction: ActionDefinition<Args> = {
       if (templateId === undefined) throw new ActionFailedError('FIS created no experiment template.');
       ctx.fence?.admit(templateId);
     }
-    const calm = { ...ctx, signal: AbortSignal.timeout(300_000) };
+    // Stopping and cleaning up must finish even after an abort, but not forever. Dropped when the action ends.
+    const calmLimit = new AbortController();
+    const calm = { ...ctx, signal: clockTimeout(ctx.clock, 300_000, calmLimit.signal) };
     try {
       const startCalled = ctx.clock.now();
       const started: StartExperimentCommandOutput = await send(
@@ -387,6 +390,7 @@ export const fisExperimentAction: ActionDefinition<Args> = {
           ctx.logger.warn(`The FIS template ${templateId} made for this run was not deleted: ${error instanceof Error ? error.message : String(error)}`),
         );
       }
+      calmLimit.abort();
     }
   },
 };

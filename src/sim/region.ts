@@ -16,7 +16,7 @@ import { declareRoute53 } from './build/route53.js';
 import { RegionDns } from './dns/answers.js';
 import type { SimDnsServer } from './dns/server.js';
 import { NetworkFaults } from './network-faults.js';
-import { SimHealthCheck, type Route53HealthCheckConfig } from './world/health-check.js';
+import { SimHealthCheck, seedOf, type Route53HealthCheckConfig } from './world/health-check.js';
 import { elbHostedZoneId } from './world/elb-hosted-zone.js';
 import { fqdn, route53Id, type DnsAnswer, type SimHostedZone } from './world/hosted-zone.js';
 
@@ -343,6 +343,8 @@ export class SimWorld {
       truth: this.truth,
       onChange: () => this.route53Changed(),
       resolve: (host) => this.dnsAnswer(fqdn(host), 'A').answers.find((a) => a.type === 'A')?.data,
+      // The caller reference seeds the checkers' stagger, so a topology's checks keep one schedule from run to run.
+      seed: seedOf(callerReference),
     });
     this.healthChecks.set(hc.id, hc);
     return hc;

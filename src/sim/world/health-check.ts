@@ -31,7 +31,12 @@ export interface StatusReport {
   checkedTime: Date;
 }
 
-/** Route 53 timeouts (AWS-FACTS §4): HTTP(S) connect 4 s + first byte 2 s; TCP connect 10 s. */
+/**
+ * Route 53 probe timeouts, in AWS time: "Route 53 must be able to establish a TCP connection with the endpoint within
+ * four seconds. In addition, the endpoint must respond with an HTTP status code of 2xx or 3xx within two seconds after
+ * connecting"; for TCP, "within ten seconds"
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html).
+ */
 const HTTP_CONNECT_MS = 4_000;
 const HTTP_ANSWER_MS = 2_000;
 const TCP_CONNECT_MS = 10_000;
@@ -42,10 +47,13 @@ const TCP_CONNECT_MS = 10_000;
 const MIN_WALL_TIMEOUT_MS = 100;
 
 /**
- * Checker regions used when a check names none. Route 53 uses every checker region by default (eight); the sim
- * uses three, which keeps the ">18 % of checkers healthy" rule meaningful (healthy while any one is healthy).
+ * Checker regions used when a check names none: "If you don't specify any regions, Route 53 health checkers
+ * automatically performs checks from all of the regions that are listed under Valid Values" (HealthCheckConfig
+ * Regions, https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html; botocore's
+ * HealthCheckRegion enum lists these eight).
  */
-export const DEFAULT_CHECKER_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-1'];
+export const DEFAULT_CHECKER_REGIONS = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1'];
+/** An illustrative checker IP per region (assumed: real checkers use the ROUTE53_HEALTHCHECKS ranges of ip-ranges.json). */
 const CHECKER_IPS: Record<string, string> = {
   'us-east-1': '15.177.2.10',
   'us-west-1': '15.177.6.10',
@@ -56,13 +64,38 @@ const CHECKER_IPS: Record<string, string> = {
   'ap-northeast-1': '15.177.26.10',
   'sa-east-1': '15.177.50.10',
 };
+/** "If more than 18% of health checkers report that an endpoint is healthy, Route 53 considers it healthy" (same page). */
+const HEALTHY_SHARE = 0.18;
 
+/** A deterministic generator of numbers in [0, 1) (mulberry32), so a seed gives the same checker offsets every run. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** A seed from a string (FNV-1a), for callers that have a stable name rather than a number. */
+export function seedOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** One checker region: it probes on its own schedule and applies FailureThreshold on its own. */
 interface Checker {
   region: string;
+  /** AWS milliseconds into each RequestInterval at which this checker probes. */
+  offset: number;
   healthy: boolean;
   successes: number;
   failures: number;
   report: StatusReport | undefined;
+  inFlight: boolean;
 }
 
 const REASONS: Record<number, string> = {
@@ -82,11 +115,14 @@ const REASONS: Record<number, string> = {
 };
 
 /**
- * A Route 53 health check that really probes its endpoint: every RequestInterval (AWS time, through the region's
- * scheduler) each checker region does an HTTP(S) GET of ResourcePath or a TCP connect. A checker turns unhealthy
- * after FailureThreshold consecutive failures and healthy again after as many successes; the check is healthy while
- * more than 18 % of its checkers are. A new check starts healthy. Inverted applies at the next evaluation; Disabled
- * stops probing and reports healthy. Every evaluated-status change goes to ground truth (kind `health-check`).
+ * A Route 53 health check that really probes its endpoint. Each checker region probes every RequestInterval (AWS time,
+ * through the region's scheduler) with an HTTP(S) GET of ResourcePath or a TCP connect. The checkers "don't coordinate
+ * with one another": each starts at its own offset within the interval, drawn from the `seed`, so a flip spreads over
+ * an interval. A checker turns unhealthy after FailureThreshold consecutive failures and healthy again after as many
+ * successes; after each probe the check is healthy while more than 18 % of its checkers are
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html).
+ * A new check starts healthy. Inverted applies at the next evaluation; Disabled stops probing and reports healthy.
+ * Every evaluated-status change goes to ground truth (kind `health-check`).
  */
 export class SimHealthCheck {
   readonly id: string;
@@ -103,9 +139,9 @@ export class SimHealthCheck {
   readonly #truth: GroundTruth;
   readonly #onChange: (check: SimHealthCheck) => void;
   readonly #resolve: (name: string) => string | undefined;
+  readonly #random: () => number;
   #checkers: Checker[];
   #stopTicks: () => void = () => undefined;
-  #inFlight = false;
   #stopped = false;
   #agent: Agent | undefined;
 
@@ -118,7 +154,10 @@ export class SimHealthCheck {
     onChange: (check: SimHealthCheck) => void;
     /** Resolves a FullyQualifiedDomainName when the check has no IPAddress. */
     resolve: (name: string) => string | undefined;
+    /** Seeds the checkers' offsets within the interval; the same seed gives the same schedule. */
+    seed: number;
   }) {
+    if (!Number.isInteger(options.seed)) throw new RangeError(`A health check's seed must be an integer, got ${options.seed}.`);
     this.id = randomUUID();
     this.callerReference = options.callerReference;
     this.name = options.name;
@@ -127,6 +166,7 @@ export class SimHealthCheck {
     this.#truth = options.truth;
     this.#onChange = options.onChange;
     this.#resolve = options.resolve;
+    this.#random = seededRandom(options.seed);
     this.#checkers = this.#freshCheckers();
     this.#truth.record({ kind: 'health-check', resource: this.id, to: 'healthy', detail: this.#detail('created') });
     if (!this.config.disabled) this.#startProbing();
@@ -137,17 +177,21 @@ export class SimHealthCheck {
     return this.#checkers.flatMap((c) => (c.report === undefined ? [] : [c.report]));
   }
 
+  /** Each checker region and its offset (AWS ms) within the RequestInterval. */
+  schedule(): { region: string; offset: number }[] {
+    return this.#checkers.map((c) => ({ region: c.region, offset: c.offset }));
+  }
+
   /** Applies an UpdateHealthCheck (the caller checked HealthCheckVersion) and bumps the version. */
   update(change: Partial<Omit<Route53HealthCheckConfig, 'requestInterval' | 'type'>>): void {
     const wasDisabled = this.config.disabled;
     this.config = { ...this.config, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) };
     this.version++;
-    if (this.config.regions.join() !== this.#checkers.map((c) => c.region).join()) this.#checkers = this.#freshCheckers();
     if (this.config.disabled && !wasDisabled) {
       this.#stopTicks();
       this.#set(true, 'disabled');
-    } else if (!this.config.disabled && wasDisabled) {
-      // Re-enabled: like a new check, healthy until enough data.
+    } else if (!this.config.disabled && (wasDisabled || this.config.regions.join() !== this.#checkers.map((c) => c.region).join())) {
+      // Re-enabled, or probing from other regions: like a new check, healthy until enough data.
       this.#checkers = this.#freshCheckers();
       this.#startProbing();
     }
@@ -163,47 +207,60 @@ export class SimHealthCheck {
 
   #freshCheckers(): Checker[] {
     const regions = this.config.regions.length > 0 ? this.config.regions : DEFAULT_CHECKER_REGIONS;
-    return regions.map((region) => ({ region, healthy: true, successes: 0, failures: 0, report: undefined }));
+    const interval = this.config.requestInterval * 1000;
+    return regions.map((region) => ({
+      region,
+      offset: Math.floor(this.#random() * interval),
+      healthy: true,
+      successes: 0,
+      failures: 0,
+      report: undefined,
+      inFlight: false,
+    }));
   }
 
   #startProbing(): void {
     this.#stopTicks();
     const interval = this.config.requestInterval * 1000;
-    const first = this.#scheduler.after(0, () => void this.#tick());
-    const stopEvery = this.#scheduler.every(interval, () => void this.#tick());
+    const stops = this.#checkers.map((checker) => {
+      let stopEvery: () => void = () => undefined;
+      const first = this.#scheduler.after(checker.offset, () => {
+        void this.#tick(checker);
+        stopEvery = this.#scheduler.every(interval, () => void this.#tick(checker));
+      });
+      return () => {
+        this.#scheduler.cancel(first);
+        stopEvery();
+      };
+    });
     this.#stopTicks = () => {
-      this.#scheduler.cancel(first);
-      stopEvery();
+      for (const stop of stops) stop();
     };
   }
 
-  async #tick(): Promise<void> {
-    // A probe still in flight (a slow endpoint near the timeout) holds the next round back, as one checker would.
-    if (this.#stopped || this.config.disabled || this.#inFlight) return;
-    this.#inFlight = true;
+  async #tick(checker: Checker): Promise<void> {
+    // A probe still in flight (a slow endpoint near the timeout) holds this checker's next probe back.
+    if (this.#stopped || this.config.disabled || checker.inFlight) return;
+    checker.inFlight = true;
     try {
-      const checkers = this.#checkers;
-      const results = await Promise.all(checkers.map(() => this.#probe()));
-      if (this.#stopped || this.config.disabled || checkers !== this.#checkers) return;
+      const result = await this.#probe();
+      if (this.#stopped || this.config.disabled || !this.#checkers.includes(checker)) return;
       const threshold = this.config.failureThreshold;
-      checkers.forEach((checker, i) => {
-        const result = results[i] ?? { ok: false, status: 'Failure: internal error' };
-        checker.report = { region: checker.region, ipAddress: CHECKER_IPS[checker.region] ?? '15.177.0.10', status: result.status, checkedTime: new Date() };
-        if (result.ok) {
-          checker.successes++;
-          checker.failures = 0;
-          if (!checker.healthy && checker.successes >= threshold) checker.healthy = true;
-        } else {
-          checker.failures++;
-          checker.successes = 0;
-          if (checker.healthy && checker.failures >= threshold) checker.healthy = false;
-        }
-      });
-      const healthyShare = checkers.filter((c) => c.healthy).length / Math.max(1, checkers.length);
-      const raw = healthyShare > 0.18;
-      this.#set(this.config.inverted ? !raw : raw, results.find((r) => !r.ok)?.status ?? results[0]?.status ?? '');
+      checker.report = { region: checker.region, ipAddress: CHECKER_IPS[checker.region] ?? '15.177.0.10', status: result.status, checkedTime: new Date() };
+      if (result.ok) {
+        checker.successes++;
+        checker.failures = 0;
+        if (!checker.healthy && checker.successes >= threshold) checker.healthy = true;
+      } else {
+        checker.failures++;
+        checker.successes = 0;
+        if (checker.healthy && checker.failures >= threshold) checker.healthy = false;
+      }
+      const healthyShare = this.#checkers.filter((c) => c.healthy).length / Math.max(1, this.#checkers.length);
+      const raw = healthyShare > HEALTHY_SHARE;
+      this.#set(this.config.inverted ? !raw : raw, `${checker.region}: ${result.status}`);
     } finally {
-      this.#inFlight = false;
+      checker.inFlight = false;
     }
   }
 

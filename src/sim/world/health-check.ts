@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
-import { Agent, request } from 'undici';
 import type { GroundTruth } from '../ground-truth.js';
 import type { SimScheduler } from '../timing.js';
+import { probeHttp, probeTcp, type ProbeResult } from './health-check-probe.js';
 
 export type HealthCheckType = 'HTTP' | 'HTTPS' | 'TCP';
 
@@ -98,22 +97,6 @@ interface Checker {
   inFlight: boolean;
 }
 
-const REASONS: Record<number, string> = {
-  200: 'OK',
-  201: 'Created',
-  204: 'No Content',
-  301: 'Moved Permanently',
-  302: 'Found',
-  304: 'Not Modified',
-  400: 'Bad Request',
-  403: 'Forbidden',
-  404: 'Not Found',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
-
 /**
  * A Route 53 health check that really probes its endpoint. Each checker region probes every RequestInterval (AWS time,
  * through the region's scheduler) with an HTTP(S) GET of ResourcePath or a TCP connect. The checkers "don't coordinate
@@ -143,7 +126,6 @@ export class SimHealthCheck {
   #checkers: Checker[];
   #stopTicks: () => void = () => undefined;
   #stopped = false;
-  #agent: Agent | undefined;
 
   constructor(options: {
     callerReference: string;
@@ -201,8 +183,6 @@ export class SimHealthCheck {
   stop(): void {
     this.#stopped = true;
     this.#stopTicks();
-    void this.#agent?.destroy();
-    this.#agent = undefined;
   }
 
   #freshCheckers(): Checker[] {
@@ -291,65 +271,14 @@ export class SimHealthCheck {
     return Math.max(MIN_WALL_TIMEOUT_MS, this.#scheduler.wall(awsMs));
   }
 
-  async #probe(): Promise<{ ok: boolean; status: string }> {
+  #probe(): Promise<ProbeResult> {
     const { ipAddress, fullyQualifiedDomainName: fqdn } = this.config;
     const host = ipAddress ?? (fqdn === undefined ? undefined : (this.#resolve(fqdn) ?? fqdn));
-    if (host === undefined) return { ok: false, status: 'Failure: The health check has no endpoint.' };
-    if (this.config.type === 'TCP') return this.#probeTcp(host);
-    this.#agent ??= new Agent({ connect: { timeout: this.#timeout(HTTP_CONNECT_MS), rejectUnauthorized: false }, pipelining: 0 });
-    const scheme = this.config.type === 'HTTPS' ? 'https' : 'http';
-    const answer = this.#timeout(HTTP_ANSWER_MS);
-    try {
-      const res = await request(`${scheme}://${host}:${this.config.port}${this.config.resourcePath ?? '/'}`, {
-        method: 'GET',
-        dispatcher: this.#agent,
-        headersTimeout: answer,
-        bodyTimeout: answer,
-        reset: true,
-        headers: { host: fqdn ?? host, 'user-agent': 'Amazon-Route53-Health-Check-Service (ref gameday-sim; report http://amzn.to/1vsZADi)' },
-      });
-      await res.body.dump();
-      const code = res.statusCode;
-      const text = `HTTP Status Code ${code}, ${REASONS[code] ?? 'Unknown'}`;
-      return code >= 200 && code < 400 ? { ok: true, status: `Success: ${text}` } : { ok: false, status: `Failure: ${text}` };
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? '';
-      if (code.includes('TIMEOUT'))
-        return {
-          ok: false,
-          status: 'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.',
-        };
-      if (code === 'ECONNREFUSED') return { ok: false, status: 'Failure: Connection refused. The endpoint is not accepting connections.' };
-      return { ok: false, status: `Failure: The endpoint closed the connection or sent an invalid response (${code || 'error'}).` };
-    }
-  }
-
-  #probeTcp(host: string): Promise<{ ok: boolean; status: string }> {
-    return new Promise((resolve) => {
-      const socket = connect({ host, port: this.config.port });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        resolve({
-          ok: false,
-          status: 'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.',
-        });
-      }, this.#timeout(TCP_CONNECT_MS));
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.destroy();
-        resolve({ ok: true, status: 'Success: TCP connection established' });
-      });
-      socket.once('error', (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        socket.destroy();
-        resolve({
-          ok: false,
-          status:
-            error.code === 'ECONNREFUSED'
-              ? 'Failure: Connection refused. The endpoint is not accepting connections.'
-              : `Failure: ${error.code ?? 'connection error'}`,
-        });
-      });
-    });
+    if (host === undefined) return Promise.resolve({ ok: false, status: 'Failure: The health check has no endpoint.' });
+    if (this.config.type === 'TCP') return probeTcp({ host, port: this.config.port, connectMs: this.#timeout(TCP_CONNECT_MS), answerMs: 0 });
+    return probeHttp(
+      { host, port: this.config.port, connectMs: this.#timeout(HTTP_CONNECT_MS), answerMs: this.#timeout(HTTP_ANSWER_MS) },
+      { https: this.config.type === 'HTTPS', path: this.config.resourcePath ?? '/', hostHeader: fqdn ?? host },
+    );
   }
 }

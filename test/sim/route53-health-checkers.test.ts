@@ -140,23 +140,31 @@ describe('Route 53 health checkers of the simulated region', () => {
   });
 
   it('gives up on an HTTP answer after 2 s of AWS time (scaled by the speed), counting a slow endpoint as timed out', async () => {
-    const SPEED = 10;
+    // Speed 2: the 2 s answer limit is 1 s of wall time, above the wall-clock floor of a probe timeout.
+    const SPEED = 2;
     const { server, port, answer } = await endpoint();
     const scheduler = new SimScheduler(SPEED);
     const truth = new GroundTruth();
-    // 400 wall ms at speed 10 is 4 s of AWS time: more than the 2 s Route 53 waits for the status code.
-    answer.delayMs = 400;
+    // 1.5 wall s at speed 2 is 3 s of AWS time: more than the 2 s Route 53 waits for the status code.
+    answer.delayMs = 1_500;
     const hc = check(scheduler, truth, config(port, { requestInterval: 10, regions: ['us-east-1', 'eu-west-1', 'sa-east-1'] }), 7);
     try {
-      await waitFor('a timed-out report', () => hc.observations().find((o) => o.status.startsWith('Failure: Connection timed out')), { timeoutMs: 5_000 });
-      // 50 wall ms is 0.5 s of AWS time: inside the 2 s.
-      answer.delayMs = 50;
+      const slow = await waitFor('a timed-out report', () => hc.observations().find((o) => o.status.startsWith('Failure: Connection timed out')), {
+        timeoutMs: 10_000,
+      });
+      assert.equal(
+        slow.status,
+        'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.',
+      );
+      // 100 wall ms is 0.2 s of AWS time: inside the 2 s.
+      answer.delayMs = 100;
       await waitFor('three Success reports', () => (hc.observations().every((o) => o.status.startsWith('Success')) ? true : undefined), {
-        timeoutMs: 5_000,
+        timeoutMs: 10_000,
       });
     } finally {
       hc.stop();
       scheduler.stop();
+      server.closeAllConnections();
       server.close();
     }
   });

@@ -400,7 +400,7 @@ describe('simulated Route 53 through the SDK (restXml)', () => {
       const obs = (await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? [];
       assert.ok(
         obs.every((o) => o.StatusReport?.Status?.startsWith('Success')),
-        'checkers still see the endpoint answer',
+        `checkers still see the endpoint answer: ${JSON.stringify(obs.map((o) => o.StatusReport?.Status))}`,
       );
 
       // Disabled: healthy at once, whatever the endpoint and Inverted say, and no more probing.

@@ -265,8 +265,8 @@ export class SimWorld {
     }
     for (const db of this.databases.values()) if (db.status !== 'available') return false;
     for (const c of this.dbClusters.values()) if (c.status !== 'available') return false;
-    // An alarm still in ALARM from the boot (too few healthy hosts then) would stop any run at once.
-    for (const a of this.alarms.values()) if (a.state === 'ALARM') return false;
+    // An alarm in ALARM, or about to be from a period spanning the boot (too few healthy hosts then), would stop any run at once.
+    for (const a of this.alarms.values()) if (!a.settled()) return false;
     // Topology-declared Route 53 checks have seen their endpoints answer (they fail while the stack boots).
     // A declared check is ready when healthy and every checker's latest report (what GetHealthCheckStatus shows) is a
     // success: reports from the boot, when targets were not yet healthy, must have been overwritten.

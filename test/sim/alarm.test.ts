@@ -49,8 +49,9 @@ describe('CloudWatch period statistics of the simulated region', () => {
     try {
       await waitFor('four samples', () => reads >= 4 || undefined, { timeoutMs: 5_000, intervalMs: 1 });
       stop();
+      const sampled = reads;
       const period = metric.closePeriod();
-      assert.equal(period.sampleCount, reads);
+      assert.equal(period.sampleCount, sampled);
       assert.equal(period.value('Minimum'), 1);
       assert.equal(period.value('Maximum'), 3);
       assert.ok(GAUGE_SAMPLE_MS < 60_000, 'several samples per standard-resolution period');
@@ -104,6 +105,26 @@ describe('SimAlarm evaluation (TreatMissingData missing, https://docs.aws.amazon
       assert.equal(alarm.state, 'INSUFFICIENT_DATA');
       assert.equal(truth.events.length, 0);
       assert.ok(reads <= 1, 'the metric is never read for a datapoint');
+    } finally {
+      alarm.stop();
+      scheduler.stop();
+    }
+  });
+
+  it('is not settled while the period under way would take it to ALARM, so a region is not ready on a boot-time breach', () => {
+    const scheduler = new SimScheduler(1);
+    const alarm = new SimAlarm(spec(), 'arn', new GroundTruth());
+    let total = 0;
+    alarm.start(
+      scheduler,
+      counterMetric(60, () => total),
+    );
+    try {
+      assert.equal(alarm.settled(), true);
+      total += 5;
+      assert.equal(alarm.settled(), false, 'five errors so far in this period: it will be in ALARM when the period ends');
+      alarm.set('ALARM', 'SetAlarmState');
+      assert.equal(alarm.settled(), false);
     } finally {
       alarm.stop();
       scheduler.stop();

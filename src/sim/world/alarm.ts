@@ -51,6 +51,9 @@ export class SimAlarm {
   updatedAt = new Date();
   /** The latest datapoints, oldest first; undefined where a period published nothing. */
   readonly #datapoints: (number | undefined)[] = [];
+  /** Datapoints of ended periods that are not published yet. */
+  readonly #unpublished: (number | undefined)[] = [];
+  #metric: PeriodMetric | undefined;
   readonly #truth: GroundTruth;
   #stop: () => void = () => undefined;
 
@@ -67,12 +70,15 @@ export class SimAlarm {
       this.#stop = scheduler.every(HIGH_RESOLUTION_EVALUATION_MS, () => this.evaluate(undefined));
       return;
     }
+    this.#metric = metric;
     const stopSampling = metric.start(scheduler);
     const pending = new Set<NodeJS.Timeout | undefined>();
     const stopPeriods = scheduler.every(periodMs, () => {
       const datapoint = metric.closePeriod().value(this.spec.statistic);
+      this.#unpublished.push(datapoint);
       const timer = scheduler.after(METRIC_PUBLICATION_DELAY_MS, () => {
         pending.delete(timer);
+        this.#unpublished.shift();
         this.evaluate(datapoint);
       });
       pending.add(timer);
@@ -82,6 +88,23 @@ export class SimAlarm {
       stopPeriods();
       for (const t of pending) scheduler.cancel(t);
     };
+  }
+
+  /**
+   * Not in ALARM, and not about to be: the datapoints already gathered (published, unpublished and the current
+   * period so far) would not take it there. The region is ready only then, so that a period spanning the boot
+   * (fewer healthy hosts while the stack came up) cannot stop a run at its start.
+   */
+  settled(): boolean {
+    if (this.state === 'ALARM') return false;
+    if (this.#metric === undefined) return true;
+    const n = this.spec.evaluationPeriods;
+    const all = [...this.#datapoints, ...this.#unpublished, this.#metric.peek().value(this.spec.statistic)];
+    for (let end = this.#datapoints.length + 1; end <= all.length; end++) {
+      const window = all.slice(Math.max(0, end - n), end);
+      if (window.length === n && window.every((v) => v !== undefined && BREACHES[this.spec.comparison](v, this.spec.threshold))) return false;
+    }
+    return true;
   }
 
   stop(): void {

@@ -63,6 +63,8 @@ export interface PeriodMetric {
   start(scheduler: SimScheduler): () => void;
   /** Ends the current period and returns its statistics (empty when nothing was published). */
   closePeriod(): PeriodStatistics;
+  /** The statistics of the current period so far, leaving it open. */
+  peek(): PeriodStatistics;
 }
 
 /**
@@ -85,6 +87,11 @@ export function counterMetric(resolution: number, total: () => number): PeriodMe
       last = now;
       return stats;
     },
+    peek: () => {
+      const stats = new PeriodStatistics();
+      stats.add(1, total() - last);
+      return stats;
+    },
   };
 }
 
@@ -101,7 +108,9 @@ export function gaugeMetric(resolution: number, read: () => number): PeriodMetri
     closePeriod: () => {
       const ended = stats;
       stats = new PeriodStatistics();
+      stats.add(read());
       return ended;
     },
+    peek: () => stats,
   };
 }

@@ -16,7 +16,7 @@ import { declareRoute53 } from './build/route53.js';
 import { RegionDns } from './dns/answers.js';
 import type { SimDnsServer } from './dns/server.js';
 import { NetworkFaults } from './network-faults.js';
-import { SimHealthCheck, type Route53HealthCheckConfig } from './world/health-check.js';
+import { SimHealthCheck, seedOf, type Route53HealthCheckConfig } from './world/health-check.js';
 import { elbHostedZoneId } from './world/elb-hosted-zone.js';
 import { fqdn, route53Id, type DnsAnswer, type SimHostedZone } from './world/hosted-zone.js';
 
@@ -283,8 +283,8 @@ export class SimWorld {
     }
     for (const db of this.databases.values()) if (db.status !== 'available') return false;
     for (const c of this.dbClusters.values()) if (c.status !== 'available') return false;
-    // An alarm still in ALARM from the boot (too few healthy hosts then) would stop any run at once.
-    for (const a of this.alarms.values()) if (a.state === 'ALARM') return false;
+    // An alarm in ALARM, or about to be from a period spanning the boot (too few healthy hosts then), would stop any run at once.
+    for (const a of this.alarms.values()) if (!a.settled()) return false;
     // Topology-declared Route 53 checks have seen their endpoints answer (they fail while the stack boots).
     // A declared check is ready when healthy and every checker's latest report (what GetHealthCheckStatus shows) is a
     // success: reports from the boot, when targets were not yet healthy, must have been overwritten.
@@ -361,6 +361,8 @@ export class SimWorld {
       truth: this.truth,
       onChange: () => this.route53Changed(),
       resolve: (host) => this.dnsAnswer(fqdn(host), 'A').answers.find((a) => a.type === 'A')?.data,
+      // The caller reference seeds the checkers' stagger, so a topology's checks keep one schedule from run to run.
+      seed: seedOf(callerReference),
     });
     this.healthChecks.set(hc.id, hc);
     return hc;

@@ -38,6 +38,11 @@ const route53HealthCheck = z.strictObject({
   /** Seconds between checks: 10 (fast) or 30. */
   requestInterval: z.union([z.literal(10), z.literal(30)]).default(30),
   failureThreshold: z.number().int().min(1).max(10).default(3),
+  /** Checker regions (at least three, as Route 53 requires); all eight when omitted, as in Route 53. */
+  regions: z
+    .array(z.enum(['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1']))
+    .min(3, { error: 'a health check needs at least three checker regions' })
+    .optional(),
   inverted: z.boolean().default(false),
   disabled: z.boolean().default(false),
   tags: z.record(z.string(), z.string()).default({}),
@@ -250,7 +255,7 @@ export const REFERENCE_TOPOLOGY = {
       tags: { 'gameday:allowed': 'true', Name: 'web' },
     },
   ],
-  alarms: [{ name: 'web-healthy-hosts', loadBalancer: 'web-alb', metric: 'HealthyHostCount', threshold: 2, comparison: 'LessThanThreshold', period: '10s' }],
+  alarms: [{ name: 'web-healthy-hosts', loadBalancer: 'web-alb', metric: 'HealthyHostCount', threshold: 2, comparison: 'LessThanThreshold', period: '60s' }],
 };
 
 export function parseTopology(value: unknown, source = 'topology'): Topology {

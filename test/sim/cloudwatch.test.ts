@@ -2,15 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { allInstances, CREDENTIALS, referenceWith, startSim, waitFor } from '../support/sim.js';
+import { parseTopology } from '../../src/sim/topology.js';
+import { allInstances, CREDENTIALS, httpGet, referenceWith, startSim, truth, waitFor } from '../support/sim.js';
 
-const SPEED = 30;
+const SPEED = 100;
 
 describe('simulated CloudWatch alarms through the SDK', () => {
-  it('evaluates metric alarms on the ALB every period, obeys SetAlarmState until the next evaluation, and refuses unknown alarms', async () => {
+  it('evaluates metric alarms on the ALB every 60-s period, obeys SetAlarmState until the next evaluation, and refuses unknown alarms', async () => {
     const topology = referenceWith((t) => {
       t.alarms = [
-        { name: 'web-healthy-hosts', loadBalancer: 'web-alb', metric: 'HealthyHostCount', threshold: 3, comparison: 'LessThanThreshold', period: '10s' },
+        { name: 'web-healthy-hosts', loadBalancer: 'web-alb', metric: 'HealthyHostCount', threshold: 3, comparison: 'LessThanThreshold', period: '60s' },
         {
           name: 'web-5xx',
           loadBalancer: 'web-alb',
@@ -72,6 +73,107 @@ describe('simulated CloudWatch alarms through the SDK', () => {
       );
     } finally {
       cw.destroy();
+      await sim.close();
+    }
+  });
+
+  // ELB "measures and sends its metrics in 60-second intervals"
+  // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html), and an
+  // alarm with "a period of 10, 20, or 30 for a metric that does not have sub-minute resolution ... does not receive
+  // data" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+  it('keeps a 30-s alarm on AWS/ApplicationELB in INSUFFICIENT_DATA while the same alarm with a 60-s period fires', async () => {
+    const hosts = { loadBalancer: 'web-alb', metric: 'HealthyHostCount', threshold: 100, comparison: 'LessThanThreshold' };
+    const topology = referenceWith((t) => {
+      t.alarms = [
+        { name: 'hosts-30', ...hosts, period: '30s' },
+        { name: 'hosts-60', ...hosts, period: '60s' },
+      ] as typeof t.alarms;
+    });
+    const sim = await startSim({ topology, speed: SPEED, ready: false });
+    const cw = new CloudWatchClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+    try {
+      await waitFor(
+        'the 60-s alarm in ALARM',
+        async () => (await truth(sim.endpoint)).some((e) => e.resource === 'hosts-60' && e.to === 'ALARM') || undefined,
+        {
+          timeoutMs: 10_000,
+        },
+      );
+      // Two more 60-s periods: the 30-s alarm has been evaluated a dozen times more, and never had a datapoint.
+      await new Promise((r) => sim.region.world.scheduler.after(120_000, () => r(undefined)));
+      const out = await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['hosts-30'] }));
+      assert.equal(out.MetricAlarms?.[0]?.StateValue, 'INSUFFICIENT_DATA');
+      assert.equal(out.MetricAlarms?.[0]?.Period, 30);
+      assert.match(out.MetricAlarms?.[0]?.StateReason ?? '', /^Insufficient Data: 1 datapoint was unknown\.$/);
+      assert.equal((await truth(sim.endpoint)).filter((e) => e.kind === 'alarm-state' && e.resource === 'hosts-30').length, 0);
+    } finally {
+      cw.destroy();
+      await sim.close();
+    }
+  });
+
+  // A period's datapoint exists only once the period has ended (plus the publication delay): with periods aligned to
+  // the alarm's start, a 60-s alarm fires no earlier than one full period after it starts watching, at the end of the
+  // period that held the first error, and with EvaluationPeriods 2 no earlier than one full period after the first error.
+  it("fires a 60-s HTTPCode_ELB_5XX_Count alarm only after a full period of AWS time, on the whole period's Sum", async () => {
+    // An ALB with no targets answers 503 to every request.
+    const topology = parseTopology({
+      launchTemplates: [{ name: 'lt' }],
+      loadBalancers: [{ name: 'web-alb', targetGroup: { name: 'web-tg' } }],
+      alarms: [
+        { name: 'elb-5xx', loadBalancer: 'web-alb', metric: 'HTTPCode_ELB_5XX_Count', threshold: 1, period: '60s' },
+        { name: 'elb-5xx-2', loadBalancer: 'web-alb', metric: 'HTTPCode_ELB_5XX_Count', threshold: 1, period: '60s', evaluationPeriods: 2 },
+        { name: 'elb-5xx-10s', loadBalancer: 'web-alb', metric: 'HTTPCode_ELB_5XX_Count', threshold: 1, period: '10s' },
+      ],
+    });
+    const now = (): number => performance.timeOrigin + performance.now();
+    const started = now();
+    const sim = await startSim({ topology, speed: SPEED, ready: false });
+    const url = sim.outputs['alb.web-alb.url'] ?? '';
+    let firstError: number | undefined;
+    let errors = 0;
+    let done = false;
+    try {
+      const load = (async () => {
+        while (!done) {
+          const res = await httpGet(url, 1_000).catch(() => undefined);
+          if (res?.status === 503) {
+            firstError ??= now();
+            errors++;
+          }
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      })();
+      const fired = async (name: string) =>
+        waitFor(`${name} in ALARM`, async () => (await truth(sim.endpoint)).find((e) => e.resource === name && e.to === 'ALARM'), { timeoutMs: 15_000 });
+      const one = await fired('elb-5xx');
+      const two = await fired('elb-5xx-2');
+      done = true;
+      await load;
+      assert.ok(firstError !== undefined);
+      const aws = (from: number, to: number): number => Math.round((to - from) * SPEED);
+      assert.ok(
+        aws(started, one.epochMs) >= 65_000,
+        `ALARM ${aws(started, one.epochMs)} ms of AWS time after the alarm started, before one period and its publication`,
+      );
+      assert.ok(
+        aws(firstError, one.epochMs) >= 5_000,
+        `ALARM ${aws(firstError, one.epochMs)} ms of AWS time after the first 503, before the datapoint's publication`,
+      );
+      assert.ok(
+        aws(firstError, one.epochMs) <= 65_000 + 10_000,
+        `ALARM ${aws(firstError, one.epochMs)} ms of AWS time after the first 503, later than one period`,
+      );
+      assert.ok(aws(firstError, two.epochMs) >= 65_000, `EvaluationPeriods 2 fired ${aws(firstError, two.epochMs)} ms of AWS time after the first 503`);
+      const sum = Number(/\[(\d+)\]/.exec(String(one.detail?.reason ?? ''))?.[1]);
+      assert.ok(sum > 1 && sum <= errors, `the datapoint (${sum}) is the Sum of the period's 503s (${errors} seen in all), not one sample`);
+      assert.equal(
+        (await truth(sim.endpoint)).filter((e) => e.resource === 'elb-5xx-10s' && e.kind === 'alarm-state').length,
+        0,
+        'the 10-s alarm never had data',
+      );
+    } finally {
+      done = true;
       await sim.close();
     }
   });

@@ -19,7 +19,7 @@ export const healthCheckStatusProbe: ProbeDefinition<z.output<typeof args>, z.ou
   capabilities: {
     services: ['route53'],
     support: {
-      sim: yes('Three checker regions probe the endpoint; Inverted and Disabled apply.'),
+      sim: yes('Eight checker regions (or the named ones) probe the endpoint, staggered; Inverted and Disabled apply.'),
       moto: partial(`A static success whatever the endpoint, Inverted or Disabled (${MOTO_DATA_TEST}: "inverts a Route 53 health check").`),
       'localstack-free': partial("Community Route 53 is moto's: a static success, no probing."),
       'localstack-paid': partial('Real probing on the Ultimate plan (unverified here).'),

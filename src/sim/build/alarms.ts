@@ -3,8 +3,24 @@ import type { SimScheduler } from '../timing.js';
 import type { Topology } from '../topology.js';
 import { SimAlarm } from '../world/alarm.js';
 import type { SimLoadBalancer } from '../world/load-balancer.js';
+import { counterMetric, gaugeMetric, METRIC_RESOLUTION_SECONDS, type PeriodMetric } from '../world/metric-period.js';
 
-/** The topology's CloudWatch alarms, each reading its load balancer's metric every period. */
+const NAMESPACE = 'AWS/ApplicationELB';
+
+/** The load balancer metric an alarm watches, as the ALB publishes it: counts per period, or sampled host counts. */
+function albMetric(lb: SimLoadBalancer, metric: Topology['alarms'][number]['metric']): PeriodMetric {
+  const resolution = METRIC_RESOLUTION_SECONDS[NAMESPACE] ?? 60;
+  switch (metric) {
+    case 'HealthyHostCount':
+      return gaugeMetric(resolution, () => lb.targetGroup.healthyCount());
+    case 'UnHealthyHostCount':
+      return gaugeMetric(resolution, () => [...lb.targetGroup.targets.values()].filter((t) => t.state === 'unhealthy').length);
+    default:
+      return counterMetric(resolution, () => lb.metrics[metric]);
+  }
+}
+
+/** The topology's CloudWatch alarms, each aggregating its load balancer's metric over every period. */
 export function declareAlarms(
   topology: Topology,
   loadBalancers: ReadonlyMap<string, SimLoadBalancer>,
@@ -21,7 +37,7 @@ export function declareAlarms(
     const alarm = new SimAlarm(
       {
         name: spec.name,
-        namespace: 'AWS/ApplicationELB',
+        namespace: NAMESPACE,
         metricName: spec.metric,
         dimensions: hosts ? [{ Name: 'TargetGroup', Value: lb.targetGroup.arn.replace(/^.*:(targetgroup\/)/, '$1') }, lbDimension] : [lbDimension],
         statistic: spec.statistic ?? (hosts ? 'Minimum' : 'Sum'),
@@ -33,16 +49,7 @@ export function declareAlarms(
       `arn:aws:cloudwatch:${region}:${accountId}:alarm:${spec.name}`,
       truth,
     );
-    let last = 0;
-    alarm.start(scheduler, () => {
-      if (spec.metric === 'HealthyHostCount') return lb.targetGroup.healthyCount();
-      if (spec.metric === 'UnHealthyHostCount') return [...lb.targetGroup.targets.values()].filter((t) => t.state === 'unhealthy').length;
-      // Counters: the increase over the period that just ended.
-      const total = lb.metrics[spec.metric];
-      const delta = total - last;
-      last = total;
-      return delta;
-    });
+    alarm.start(scheduler, albMetric(lb, spec.metric));
     alarms.set(spec.name, alarm);
   }
   return alarms;

@@ -46,7 +46,7 @@ export function declareRoute53(world: Route53Declarations): void {
         disabled: spec.disabled,
         enableSNI: spec.type === 'HTTPS',
         measureLatency: false,
-        regions: [...DEFAULT_CHECKER_REGIONS],
+        regions: [...(spec.regions ?? DEFAULT_CHECKER_REGIONS)],
       },
       spec.name,
     );

@@ -1,5 +1,6 @@
 import type { GroundTruth } from '../ground-truth.js';
 import type { SimScheduler } from '../timing.js';
+import { METRIC_PUBLICATION_DELAY_MS, type PeriodMetric, type Statistic } from './metric-period.js';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 export type ComparisonOperator = 'GreaterThanOrEqualToThreshold' | 'GreaterThanThreshold' | 'LessThanThreshold' | 'LessThanOrEqualToThreshold';
@@ -10,13 +11,19 @@ export interface AlarmSpec {
   namespace: string;
   metricName: string;
   dimensions: { Name: string; Value: string }[];
-  statistic: 'Sum' | 'Average' | 'Minimum' | 'Maximum';
+  statistic: Statistic;
   /** Seconds per datapoint. */
   period: number;
   evaluationPeriods: number;
   threshold: number;
   comparison: ComparisonOperator;
 }
+
+/**
+ * How often an alarm whose period is under a minute is evaluated: "If the alarm period is 10 seconds or 30 seconds,
+ * the alarm is evaluated every 10 seconds" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html).
+ */
+const HIGH_RESOLUTION_EVALUATION_MS = 10_000;
 
 const BREACHES: Record<ComparisonOperator, (v: number, t: number) => boolean> = {
   GreaterThanOrEqualToThreshold: (v, t) => v >= t,
@@ -26,9 +33,15 @@ const BREACHES: Record<ComparisonOperator, (v: number, t: number) => boolean> = 
 };
 
 /**
- * A CloudWatch metric alarm: every period it takes a datapoint of its metric (read from the world by `read`) and is in
- * ALARM when the last `evaluationPeriods` datapoints all breach the threshold, OK otherwise, INSUFFICIENT_DATA until it
- * has enough. SetAlarmState overrides the state until the next evaluation, as in CloudWatch.
+ * A CloudWatch metric alarm. Its datapoint of a period aggregates the whole period (`statistic` over the metric's
+ * samples) and becomes available METRIC_PUBLICATION_DELAY_MS after the period ends; the alarm is evaluated then.
+ * TreatMissingData is `missing`: with every datapoint of the evaluation range missing the alarm is INSUFFICIENT_DATA,
+ * with all `evaluationPeriods` present and breaching it is ALARM, with any present one not breaching it is OK, and
+ * otherwise it keeps its state (assumed). A period shorter than the metric's resolution gets no datapoints, so the
+ * alarm stays INSUFFICIENT_DATA: "If you specify a period of 10, 20, or 30 for a metric that does not have
+ * sub-minute resolution, ... it does not receive data" (PutMetricAlarm Period,
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html). SetAlarmState
+ * overrides the state until the next evaluation, as in CloudWatch.
  */
 export class SimAlarm {
   readonly spec: AlarmSpec;
@@ -36,7 +49,11 @@ export class SimAlarm {
   state: AlarmState = 'INSUFFICIENT_DATA';
   reason = 'Unchecked: Initial alarm creation';
   updatedAt = new Date();
-  readonly #datapoints: number[] = [];
+  /** The latest datapoints, oldest first; undefined where a period published nothing. */
+  readonly #datapoints: (number | undefined)[] = [];
+  /** Datapoints of ended periods that are not published yet. */
+  readonly #unpublished: (number | undefined)[] = [];
+  #metric: PeriodMetric | undefined;
   readonly #truth: GroundTruth;
   #stop: () => void = () => undefined;
 
@@ -46,28 +63,76 @@ export class SimAlarm {
     this.#truth = truth;
   }
 
-  /** Starts evaluating every period; `read` returns the datapoint of the period that just ended. */
-  start(scheduler: SimScheduler, read: () => number): void {
-    this.#stop = scheduler.every(this.spec.period * 1_000, () => this.evaluate(read()));
+  /** Starts gathering `metric` and evaluating the alarm at the end of every period (plus the publication delay). */
+  start(scheduler: SimScheduler, metric: PeriodMetric): void {
+    const periodMs = this.spec.period * 1_000;
+    if (this.spec.period % metric.resolution !== 0) {
+      this.#stop = scheduler.every(HIGH_RESOLUTION_EVALUATION_MS, () => this.evaluate(undefined));
+      return;
+    }
+    this.#metric = metric;
+    const stopSampling = metric.start(scheduler);
+    const pending = new Set<NodeJS.Timeout | undefined>();
+    const stopPeriods = scheduler.every(periodMs, () => {
+      const datapoint = metric.closePeriod().value(this.spec.statistic);
+      this.#unpublished.push(datapoint);
+      const timer = scheduler.after(METRIC_PUBLICATION_DELAY_MS, () => {
+        pending.delete(timer);
+        this.#unpublished.shift();
+        this.evaluate(datapoint);
+      });
+      pending.add(timer);
+    });
+    this.#stop = () => {
+      stopSampling();
+      stopPeriods();
+      for (const t of pending) scheduler.cancel(t);
+    };
+  }
+
+  /**
+   * Not in ALARM, and not about to be: the datapoints already gathered (published, unpublished and the current
+   * period so far) would not take it there. The region is ready only then, so that a period spanning the boot
+   * (fewer healthy hosts while the stack came up) cannot stop a run at its start.
+   */
+  settled(): boolean {
+    if (this.state === 'ALARM') return false;
+    if (this.#metric === undefined) return true;
+    const n = this.spec.evaluationPeriods;
+    const all = [...this.#datapoints, ...this.#unpublished, this.#metric.peek().value(this.spec.statistic)];
+    for (let end = this.#datapoints.length + 1; end <= all.length; end++) {
+      const window = all.slice(Math.max(0, end - n), end);
+      if (window.length === n && window.every((v) => v !== undefined && BREACHES[this.spec.comparison](v, this.spec.threshold))) return false;
+    }
+    return true;
   }
 
   stop(): void {
     this.#stop();
   }
 
-  evaluate(datapoint: number): void {
+  /** Evaluates the alarm with the datapoint of the period that just ended (undefined: none was published). */
+  evaluate(datapoint: number | undefined): void {
+    const n = this.spec.evaluationPeriods;
     this.#datapoints.push(datapoint);
-    if (this.#datapoints.length > this.spec.evaluationPeriods) this.#datapoints.shift();
-    if (this.#datapoints.length < this.spec.evaluationPeriods) return;
-    const breaching = this.#datapoints.every((v) => BREACHES[this.spec.comparison](v, this.spec.threshold));
-    const shown = this.#datapoints.map((v) => String(Math.round(v * 100) / 100)).join(', ');
+    if (this.#datapoints.length > n) this.#datapoints.shift();
+    const present = this.#datapoints.filter((v): v is number => v !== undefined);
+    const points = `${n} datapoint${n === 1 ? '' : 's'}`;
+    if (present.length === 0) {
+      this.set('INSUFFICIENT_DATA', `Insufficient Data: ${points} ${n === 1 ? 'was' : 'were'} unknown.`);
+      return;
+    }
+    const breaches = present.map((v) => BREACHES[this.spec.comparison](v, this.spec.threshold));
+    const breaching = present.length === n && breaches.every(Boolean);
+    if (!breaching && breaches.every(Boolean)) return;
+    const shown = present.map((v) => String(Math.round(v * 100) / 100)).join(', ');
     const op = this.spec.comparison
       .replace(/Threshold$/, '')
       .replace(/([a-z])([A-Z])/g, '$1 $2')
       .toLowerCase();
     this.set(
       breaching ? 'ALARM' : 'OK',
-      `Threshold Crossed: ${this.spec.evaluationPeriods} datapoint${this.spec.evaluationPeriods === 1 ? '' : 's'} [${shown}] ${breaching ? 'were' : 'were not'} ${op} the threshold (${this.spec.threshold}).`,
+      `Threshold Crossed: ${points} [${shown}] ${breaching ? 'were' : 'were not'} ${op} the threshold (${this.spec.threshold}).`,
     );
   }
 

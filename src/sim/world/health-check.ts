@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
-import { Agent, request } from 'undici';
 import type { GroundTruth } from '../ground-truth.js';
 import type { SimScheduler } from '../timing.js';
+import { probeHttp, probeTcp, type ProbeResult } from './health-check-probe.js';
 
 export type HealthCheckType = 'HTTP' | 'HTTPS' | 'TCP';
 
@@ -31,21 +30,30 @@ export interface StatusReport {
   checkedTime: Date;
 }
 
-/** Route 53 timeouts (AWS-FACTS §4): HTTP(S) connect 4 s + first byte 2 s; TCP connect 10 s. */
+/**
+ * Route 53 probe timeouts, in AWS time: "Route 53 must be able to establish a TCP connection with the endpoint within
+ * four seconds. In addition, the endpoint must respond with an HTTP status code of 2xx or 3xx within two seconds after
+ * connecting"; for TCP, "within ten seconds"
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html).
+ */
 const HTTP_CONNECT_MS = 4_000;
 const HTTP_ANSWER_MS = 2_000;
 const TCP_CONNECT_MS = 10_000;
 /**
- * Wall-clock floor of a probe timeout. At high speeds 4 s of AWS time would be a few wall milliseconds, shorter than
- * a busy event loop's jitter; a loopback endpoint that answers at all answers well inside this.
+ * Wall-clock floor of a probe timeout. At high speeds 2 s of AWS time would be a few wall milliseconds, shorter than
+ * a loaded machine takes to answer on loopback (measured: up to ~250 ms at a load of 16 on two cores). So the
+ * documented timeouts hold exactly up to speed 4 (HTTP answer: 2 s / 0.5 s), and are longer in AWS terms above it.
  */
-const MIN_WALL_TIMEOUT_MS = 100;
+const MIN_WALL_TIMEOUT_MS = 500;
 
 /**
- * Checker regions used when a check names none. Route 53 uses every checker region by default (eight); the sim
- * uses three, which keeps the ">18 % of checkers healthy" rule meaningful (healthy while any one is healthy).
+ * Checker regions used when a check names none: "If you don't specify any regions, Route 53 health checkers
+ * automatically performs checks from all of the regions that are listed under Valid Values" (HealthCheckConfig
+ * Regions, https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html; botocore's
+ * HealthCheckRegion enum lists these eight).
  */
-export const DEFAULT_CHECKER_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-1'];
+export const DEFAULT_CHECKER_REGIONS = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1'];
+/** An illustrative checker IP per region (assumed: real checkers use the ROUTE53_HEALTHCHECKS ranges of ip-ranges.json). */
 const CHECKER_IPS: Record<string, string> = {
   'us-east-1': '15.177.2.10',
   'us-west-1': '15.177.6.10',
@@ -56,37 +64,49 @@ const CHECKER_IPS: Record<string, string> = {
   'ap-northeast-1': '15.177.26.10',
   'sa-east-1': '15.177.50.10',
 };
+/** "If more than 18% of health checkers report that an endpoint is healthy, Route 53 considers it healthy" (same page). */
+const HEALTHY_SHARE = 0.18;
 
+/** A deterministic generator of numbers in [0, 1) (mulberry32), so a seed gives the same checker offsets every run. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** A seed from a string (FNV-1a), for callers that have a stable name rather than a number. */
+export function seedOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** One checker region: it probes on its own schedule and applies FailureThreshold on its own. */
 interface Checker {
   region: string;
+  /** AWS milliseconds into each RequestInterval at which this checker probes. */
+  offset: number;
   healthy: boolean;
   successes: number;
   failures: number;
   report: StatusReport | undefined;
+  inFlight: boolean;
 }
 
-const REASONS: Record<number, string> = {
-  200: 'OK',
-  201: 'Created',
-  204: 'No Content',
-  301: 'Moved Permanently',
-  302: 'Found',
-  304: 'Not Modified',
-  400: 'Bad Request',
-  403: 'Forbidden',
-  404: 'Not Found',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
-
 /**
- * A Route 53 health check that really probes its endpoint: every RequestInterval (AWS time, through the region's
- * scheduler) each checker region does an HTTP(S) GET of ResourcePath or a TCP connect. A checker turns unhealthy
- * after FailureThreshold consecutive failures and healthy again after as many successes; the check is healthy while
- * more than 18 % of its checkers are. A new check starts healthy. Inverted applies at the next evaluation; Disabled
- * stops probing and reports healthy. Every evaluated-status change goes to ground truth (kind `health-check`).
+ * A Route 53 health check that really probes its endpoint. Each checker region probes every RequestInterval (AWS time,
+ * through the region's scheduler) with an HTTP(S) GET of ResourcePath or a TCP connect. The checkers "don't coordinate
+ * with one another": each starts at its own offset within the interval, drawn from the `seed`, so a flip spreads over
+ * an interval. A checker turns unhealthy after FailureThreshold consecutive failures and healthy again after as many
+ * successes; after each probe the check is healthy while more than 18 % of its checkers are
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html).
+ * A new check starts healthy. Inverted applies at the next evaluation; Disabled stops probing and reports healthy.
+ * Every evaluated-status change goes to ground truth (kind `health-check`).
  */
 export class SimHealthCheck {
   readonly id: string;
@@ -103,11 +123,10 @@ export class SimHealthCheck {
   readonly #truth: GroundTruth;
   readonly #onChange: (check: SimHealthCheck) => void;
   readonly #resolve: (name: string) => string | undefined;
+  readonly #random: () => number;
   #checkers: Checker[];
   #stopTicks: () => void = () => undefined;
-  #inFlight = false;
   #stopped = false;
-  #agent: Agent | undefined;
 
   constructor(options: {
     callerReference: string;
@@ -118,7 +137,10 @@ export class SimHealthCheck {
     onChange: (check: SimHealthCheck) => void;
     /** Resolves a FullyQualifiedDomainName when the check has no IPAddress. */
     resolve: (name: string) => string | undefined;
+    /** Seeds the checkers' offsets within the interval; the same seed gives the same schedule. */
+    seed: number;
   }) {
+    if (!Number.isInteger(options.seed)) throw new RangeError(`A health check's seed must be an integer, got ${options.seed}.`);
     this.id = randomUUID();
     this.callerReference = options.callerReference;
     this.name = options.name;
@@ -127,6 +149,7 @@ export class SimHealthCheck {
     this.#truth = options.truth;
     this.#onChange = options.onChange;
     this.#resolve = options.resolve;
+    this.#random = seededRandom(options.seed);
     this.#checkers = this.#freshCheckers();
     this.#truth.record({ kind: 'health-check', resource: this.id, to: 'healthy', detail: this.#detail('created') });
     if (!this.config.disabled) this.#startProbing();
@@ -137,17 +160,21 @@ export class SimHealthCheck {
     return this.#checkers.flatMap((c) => (c.report === undefined ? [] : [c.report]));
   }
 
+  /** Each checker region and its offset (AWS ms) within the RequestInterval. */
+  schedule(): { region: string; offset: number }[] {
+    return this.#checkers.map((c) => ({ region: c.region, offset: c.offset }));
+  }
+
   /** Applies an UpdateHealthCheck (the caller checked HealthCheckVersion) and bumps the version. */
   update(change: Partial<Omit<Route53HealthCheckConfig, 'requestInterval' | 'type'>>): void {
     const wasDisabled = this.config.disabled;
     this.config = { ...this.config, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) };
     this.version++;
-    if (this.config.regions.join() !== this.#checkers.map((c) => c.region).join()) this.#checkers = this.#freshCheckers();
     if (this.config.disabled && !wasDisabled) {
       this.#stopTicks();
       this.#set(true, 'disabled');
-    } else if (!this.config.disabled && wasDisabled) {
-      // Re-enabled: like a new check, healthy until enough data.
+    } else if (!this.config.disabled && (wasDisabled || this.config.regions.join() !== this.#checkers.map((c) => c.region).join())) {
+      // Re-enabled, or probing from other regions: like a new check, healthy until enough data.
       this.#checkers = this.#freshCheckers();
       this.#startProbing();
     }
@@ -157,53 +184,64 @@ export class SimHealthCheck {
   stop(): void {
     this.#stopped = true;
     this.#stopTicks();
-    void this.#agent?.destroy();
-    this.#agent = undefined;
   }
 
   #freshCheckers(): Checker[] {
     const regions = this.config.regions.length > 0 ? this.config.regions : DEFAULT_CHECKER_REGIONS;
-    return regions.map((region) => ({ region, healthy: true, successes: 0, failures: 0, report: undefined }));
+    const interval = this.config.requestInterval * 1000;
+    return regions.map((region) => ({
+      region,
+      offset: Math.floor(this.#random() * interval),
+      healthy: true,
+      successes: 0,
+      failures: 0,
+      report: undefined,
+      inFlight: false,
+    }));
   }
 
   #startProbing(): void {
     this.#stopTicks();
     const interval = this.config.requestInterval * 1000;
-    const first = this.#scheduler.after(0, () => void this.#tick());
-    const stopEvery = this.#scheduler.every(interval, () => void this.#tick());
+    const stops = this.#checkers.map((checker) => {
+      let stopEvery: () => void = () => undefined;
+      const first = this.#scheduler.after(checker.offset, () => {
+        void this.#tick(checker);
+        stopEvery = this.#scheduler.every(interval, () => void this.#tick(checker));
+      });
+      return () => {
+        this.#scheduler.cancel(first);
+        stopEvery();
+      };
+    });
     this.#stopTicks = () => {
-      this.#scheduler.cancel(first);
-      stopEvery();
+      for (const stop of stops) stop();
     };
   }
 
-  async #tick(): Promise<void> {
-    // A probe still in flight (a slow endpoint near the timeout) holds the next round back, as one checker would.
-    if (this.#stopped || this.config.disabled || this.#inFlight) return;
-    this.#inFlight = true;
+  async #tick(checker: Checker): Promise<void> {
+    // A probe still in flight (a slow endpoint near the timeout) holds this checker's next probe back.
+    if (this.#stopped || this.config.disabled || checker.inFlight) return;
+    checker.inFlight = true;
     try {
-      const checkers = this.#checkers;
-      const results = await Promise.all(checkers.map(() => this.#probe()));
-      if (this.#stopped || this.config.disabled || checkers !== this.#checkers) return;
+      const result = await this.#probe();
+      if (this.#stopped || this.config.disabled || !this.#checkers.includes(checker)) return;
       const threshold = this.config.failureThreshold;
-      checkers.forEach((checker, i) => {
-        const result = results[i] ?? { ok: false, status: 'Failure: internal error' };
-        checker.report = { region: checker.region, ipAddress: CHECKER_IPS[checker.region] ?? '15.177.0.10', status: result.status, checkedTime: new Date() };
-        if (result.ok) {
-          checker.successes++;
-          checker.failures = 0;
-          if (!checker.healthy && checker.successes >= threshold) checker.healthy = true;
-        } else {
-          checker.failures++;
-          checker.successes = 0;
-          if (checker.healthy && checker.failures >= threshold) checker.healthy = false;
-        }
-      });
-      const healthyShare = checkers.filter((c) => c.healthy).length / Math.max(1, checkers.length);
-      const raw = healthyShare > 0.18;
-      this.#set(this.config.inverted ? !raw : raw, results.find((r) => !r.ok)?.status ?? results[0]?.status ?? '');
+      checker.report = { region: checker.region, ipAddress: CHECKER_IPS[checker.region] ?? '15.177.0.10', status: result.status, checkedTime: new Date() };
+      if (result.ok) {
+        checker.successes++;
+        checker.failures = 0;
+        if (!checker.healthy && checker.successes >= threshold) checker.healthy = true;
+      } else {
+        checker.failures++;
+        checker.successes = 0;
+        if (checker.healthy && checker.failures >= threshold) checker.healthy = false;
+      }
+      const healthyShare = this.#checkers.filter((c) => c.healthy).length / Math.max(1, this.#checkers.length);
+      const raw = healthyShare > HEALTHY_SHARE;
+      this.#set(this.config.inverted ? !raw : raw, `${checker.region}: ${result.status}`);
     } finally {
-      this.#inFlight = false;
+      checker.inFlight = false;
     }
   }
 
@@ -234,65 +272,14 @@ export class SimHealthCheck {
     return Math.max(MIN_WALL_TIMEOUT_MS, this.#scheduler.wall(awsMs));
   }
 
-  async #probe(): Promise<{ ok: boolean; status: string }> {
+  #probe(): Promise<ProbeResult> {
     const { ipAddress, fullyQualifiedDomainName: fqdn } = this.config;
     const host = ipAddress ?? (fqdn === undefined ? undefined : (this.#resolve(fqdn) ?? fqdn));
-    if (host === undefined) return { ok: false, status: 'Failure: The health check has no endpoint.' };
-    if (this.config.type === 'TCP') return this.#probeTcp(host);
-    this.#agent ??= new Agent({ connect: { timeout: this.#timeout(HTTP_CONNECT_MS), rejectUnauthorized: false }, pipelining: 0 });
-    const scheme = this.config.type === 'HTTPS' ? 'https' : 'http';
-    const answer = this.#timeout(HTTP_ANSWER_MS);
-    try {
-      const res = await request(`${scheme}://${host}:${this.config.port}${this.config.resourcePath ?? '/'}`, {
-        method: 'GET',
-        dispatcher: this.#agent,
-        headersTimeout: answer,
-        bodyTimeout: answer,
-        reset: true,
-        headers: { host: fqdn ?? host, 'user-agent': 'Amazon-Route53-Health-Check-Service (ref gameday-sim; report http://amzn.to/1vsZADi)' },
-      });
-      await res.body.dump();
-      const code = res.statusCode;
-      const text = `HTTP Status Code ${code}, ${REASONS[code] ?? 'Unknown'}`;
-      return code >= 200 && code < 400 ? { ok: true, status: `Success: ${text}` } : { ok: false, status: `Failure: ${text}` };
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? '';
-      if (code.includes('TIMEOUT'))
-        return {
-          ok: false,
-          status: 'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.',
-        };
-      if (code === 'ECONNREFUSED') return { ok: false, status: 'Failure: Connection refused. The endpoint is not accepting connections.' };
-      return { ok: false, status: `Failure: The endpoint closed the connection or sent an invalid response (${code || 'error'}).` };
-    }
-  }
-
-  #probeTcp(host: string): Promise<{ ok: boolean; status: string }> {
-    return new Promise((resolve) => {
-      const socket = connect({ host, port: this.config.port });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        resolve({
-          ok: false,
-          status: 'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.',
-        });
-      }, this.#timeout(TCP_CONNECT_MS));
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.destroy();
-        resolve({ ok: true, status: 'Success: TCP connection established' });
-      });
-      socket.once('error', (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        socket.destroy();
-        resolve({
-          ok: false,
-          status:
-            error.code === 'ECONNREFUSED'
-              ? 'Failure: Connection refused. The endpoint is not accepting connections.'
-              : `Failure: ${error.code ?? 'connection error'}`,
-        });
-      });
-    });
+    if (host === undefined) return Promise.resolve({ ok: false, status: 'Failure: The health check has no endpoint.' });
+    if (this.config.type === 'TCP') return probeTcp({ host, port: this.config.port, connectMs: this.#timeout(TCP_CONNECT_MS), answerMs: 0 });
+    return probeHttp(
+      { host, port: this.config.port, connectMs: this.#timeout(HTTP_CONNECT_MS), answerMs: this.#timeout(HTTP_ANSWER_MS) },
+      { https: this.config.type === 'HTTPS', path: this.config.resourcePath ?? '/', hostHeader: fqdn ?? host },
+    );
   }
 }

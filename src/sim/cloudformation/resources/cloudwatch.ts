@@ -32,7 +32,7 @@ export function alarm(ctx: TranslationContext, r: Resource, lbOfTg: Map<string, 
     ctx.note(`${at('ExtendedStatistic')}: percentiles are not modelled; the simulated alarm uses the metric's default statistic.`);
   if (p.DatapointsToAlarm !== undefined) ctx.note(`${at('DatapointsToAlarm')}: the simulated alarm needs all EvaluationPeriods datapoints to breach.`);
   if (p.TreatMissingData !== undefined)
-    ctx.note(`${at('TreatMissingData')}: the simulated load balancer publishes every period, so missing data never arises.`);
+    ctx.note(`${at('TreatMissingData')}: the simulated alarm treats missing data as 'missing' (a count period without requests publishes nothing).`);
   const comparison = p.ComparisonOperator;
   if (typeof comparison !== 'string' || !COMPARISONS.has(comparison))
     throw new TemplateError(at('ComparisonOperator'), `'${String(comparison)}' is not modelled (anomaly detection alarms are not)`);

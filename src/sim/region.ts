@@ -1,8 +1,9 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { GroundTruth } from './ground-truth.js';
-import { Durations, SimScheduler, type SimTimings } from './timing.js';
+import { AWS_TIMINGS, Durations, SimScheduler, type SimTimings } from './timing.js';
 import { zoneNames, type Topology } from './topology.js';
 import { worldOutputs } from './outputs.js';
+import { isSteady, whenSteady } from './readiness.js';
 import { SimAutoScalingGroup } from './world/auto-scaling-group.js';
 import type { SimAlarm } from './world/alarm.js';
 import { SimFis, type FisTemplate } from './world/fis.js';
@@ -92,7 +93,7 @@ export class SimWorld {
     this.topology = topology;
     this.scheduler = new SimScheduler(speed);
     const { jitter, ...figures } = topology.timings;
-    this.timings = figures;
+    this.timings = { ...AWS_TIMINGS, ...figures };
     this.durations = new Durations(figures, { seed: options.seed ?? randomInt(0, 2 ** 31), jitter });
     this.zones = zoneNames(topology);
     this.subnets = this.zones.map((zone, i) => ({ id: `subnet-${hex(17)}`, zone, cidr: `10.0.${i * 16}.0/20` }));
@@ -274,48 +275,12 @@ export class SimWorld {
 
   /** Every ASG at desired capacity InService, every registered target healthy, every declared Route 53 check healthy, no alarm in ALARM. */
   isReady(): boolean {
-    for (const asg of this.autoScalingGroups.values()) {
-      const active = asg.active();
-      if (active.length !== asg.desired || active.some((m) => m.lifecycle !== 'InService')) return false;
-    }
-    for (const tg of this.targetGroups.values()) {
-      for (const t of tg.targets.values()) if (t.state !== 'healthy' && t.state !== 'draining') return false;
-    }
-    for (const db of this.databases.values()) if (db.status !== 'available') return false;
-    for (const c of this.dbClusters.values()) if (c.status !== 'available') return false;
-    // An alarm in ALARM, or about to be from a period spanning the boot (too few healthy hosts then), would stop any run at once.
-    for (const a of this.alarms.values()) if (!a.settled()) return false;
-    // Topology-declared Route 53 checks have seen their endpoints answer (they fail while the stack boots).
-    // A declared check is ready when healthy and every checker's latest report (what GetHealthCheckStatus shows) is a
-    // success: reports from the boot, when targets were not yet healthy, must have been overwritten.
-    for (const hc of this.healthChecks.values()) {
-      if (hc.name === undefined || hc.config.inverted) continue;
-      if (!hc.healthy || !hc.observations().every((o) => o.status.startsWith('Success'))) return false;
-    }
-    return true;
+    return isSteady(this);
   }
 
-  /**
-   * Resolves when `isReady()` holds; rejects after `timeoutMs` of wall time. Re-evaluated on every state change, and
-   * after each Route 53 check round (a checker's report can turn to Success without any status changing).
-   */
+  /** Resolves when `isReady()` holds; rejects after `timeoutMs` of wall time. */
   ready(timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.isReady()) return resolve();
-      const done = (error?: Error): void => {
-        clearTimeout(timer);
-        clearInterval(poll);
-        unsubscribe();
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      const check = (): void => {
-        if (this.isReady()) done();
-      };
-      const timer = setTimeout(() => done(new Error(`The simulated region was not ready after ${timeoutMs}ms.`)), timeoutMs);
-      const poll = setInterval(check, Math.max(10, this.scheduler.wall(10_000) / 4));
-      const unsubscribe = this.truth.subscribe(check);
-    });
+    return whenSteady(this, timeoutMs);
   }
 
   launchInstance(template: string, zone: string, tags: Record<string, string>): SimInstance {

@@ -21,6 +21,8 @@ export interface TimingEntry {
   source: string;
   /** What the source says (quoted or summarised), or why the assumption is what it is. */
   basis: string;
+  /** AWS's own behaviour, not a setting: a topology cannot override it. */
+  fixed?: true;
 }
 
 const S = 1_000;
@@ -134,6 +136,34 @@ export const TIMING_TABLE = {
     source: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts-failover.html',
     basis: 'AWS: failover "typically under 35 seconds"; the draw keeps near the top of that bound.',
   },
+  metricPeriod: {
+    what: 'Resolution of ALB (AWS/ApplicationELB) and RDS (AWS/RDS) CloudWatch metrics: one datapoint per period',
+    figure: 60 * S,
+    min: 60 * S,
+    max: 60 * S,
+    source: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html',
+    basis:
+      'AWS: Elastic Load Balancing "measures and sends its metrics in 60-second intervals"; RDS "sends metric data to CloudWatch in 1-minute periods" (monitoring-cloudwatch.html). An alarm with a shorter period never gets a datapoint.',
+    fixed: true,
+  },
+  metricPublicationDelay: {
+    what: 'How long after its period ends a datapoint is available to an alarm',
+    figure: 5 * S,
+    min: 5 * S,
+    max: 5 * S,
+    source: 'assumed',
+    basis: 'AWS publishes no figure; a datapoint is evaluated 5 s after its period ends (alarms evaluate every 10 s or per period).',
+    fixed: true,
+  },
+  gaugeSample: {
+    what: 'How often a gauge metric (HealthyHostCount, UnHealthyHostCount) is sampled within its period',
+    figure: 10 * S,
+    min: 10 * S,
+    max: 10 * S,
+    source: 'assumed',
+    basis: 'AWS does not say how the load balancer samples host counts; every 10 s within the 60-s period, so Minimum sees a dip that Average smooths.',
+    fixed: true,
+  },
 } satisfies Record<string, TimingEntry>;
 
 export type TimingKey = keyof typeof TIMING_TABLE;
@@ -142,6 +172,9 @@ export type TimingKey = keyof typeof TIMING_TABLE;
 export type SimTimings = Record<TimingKey, number>;
 
 export const TIMING_KEYS = Object.keys(TIMING_TABLE) as TimingKey[];
+
+/** The timings a topology's `timings:` block may override (not AWS's fixed behaviour). */
+export const OVERRIDABLE_TIMING_KEYS = TIMING_KEYS.filter((k) => (TIMING_TABLE[k] as TimingEntry).fixed !== true);
 
 export const AWS_TIMINGS: SimTimings = Object.fromEntries(TIMING_KEYS.map((k) => [k, TIMING_TABLE[k].figure])) as SimTimings;
 

@@ -4,7 +4,8 @@ import { isCloudFormationTemplate, parseTemplateYaml } from './cloudformation/te
 import { translateTemplate } from './cloudformation/translate.js';
 import { z } from 'zod';
 import { simDuration } from './duration.js';
-import { ALB_HEALTH_CHECK, AWS_TIMINGS, TIMING_KEYS, type TimingKey } from './timing-table.js';
+import { ALB_HEALTH_CHECK } from './timing-table.js';
+import { timings } from './topology-timings.js';
 
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,31}$/, { error: 'names are letters, digits and -, at most 32' });
 
@@ -79,17 +80,6 @@ const hostedZone = z.strictObject({
   name: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}\.?$/i, { error: 'a domain name such as example.com' }),
   records: z.array(route53Record).default([]),
 });
-
-const timings = z
-  .strictObject({
-    ...(Object.fromEntries(TIMING_KEYS.map((k) => [k, simDuration().default(AWS_TIMINGS[k])])) as Record<
-      TimingKey,
-      z.ZodDefault<ReturnType<typeof simDuration>>
-    >),
-    /** false: every duration is its figure, with no run-to-run spread. */
-    jitter: z.boolean().default(true),
-  })
-  .meta({ description: 'Overrides of the timings of docs/fidelity.md (AWS time, e.g. 90s), and whether runs draw around them.' });
 
 /**
  * What the simulated region contains. The default is the reference architecture: three AZs, one ALB, an ASG of three.

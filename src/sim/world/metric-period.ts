@@ -1,3 +1,4 @@
+import { TIMING_TABLE } from '../timing-table.js';
 import type { SimScheduler } from '../timing.js';
 
 export type Statistic = 'Sum' | 'Average' | 'Minimum' | 'Maximum';
@@ -9,19 +10,22 @@ export type Statistic = 'Sum' | 'Average' | 'Minimum' | 'Maximum';
  * AWS/RDS: "Amazon RDS automatically sends metric data to CloudWatch in 1-minute periods"
  * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/monitoring-cloudwatch.html).
  */
-export const METRIC_RESOLUTION_SECONDS: Readonly<Record<string, number>> = { 'AWS/ApplicationELB': 60, 'AWS/RDS': 60 };
+export const METRIC_RESOLUTION_SECONDS: Readonly<Record<string, number>> = {
+  'AWS/ApplicationELB': TIMING_TABLE.metricPeriod.figure / 1_000,
+  'AWS/RDS': TIMING_TABLE.metricPeriod.figure / 1_000,
+};
 
 /**
  * AWS time between the end of a period and its datapoint being available to an alarm. Assumed: AWS publishes no
  * figure (a re:Post answer speaks of "a few seconds delay for the data to become available to the alarm").
  */
-export const METRIC_PUBLICATION_DELAY_MS = 5_000;
+export const METRIC_PUBLICATION_DELAY_MS = TIMING_TABLE.metricPublicationDelay.figure;
 
 /**
  * How often a gauge (HealthyHostCount, UnHealthyHostCount) is sampled within a period. Assumed: the ALB publishes one
  * aggregate per minute and does not say how many samples it takes.
  */
-export const GAUGE_SAMPLE_MS = 10_000;
+export const GAUGE_SAMPLE_MS = TIMING_TABLE.gaugeSample.figure;
 
 /** The statistics of one period's samples, as CloudWatch keeps them (SampleCount, Sum, Minimum, Maximum). */
 export class PeriodStatistics {

@@ -189,7 +189,11 @@ describe('Auto Scaling drains before it terminates', () => {
       const [victim] = await allInstances(sim.ec2);
       const id = victim?.InstanceId ?? '';
       const res = await sim.asg.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: id, ShouldDecrementDesiredCapacity: false }));
-      assert.equal(res.Activity?.StatusCode, 'WaitingForELBConnectionDraining');
+      assert.equal(res.Activity?.StatusCode, 'InProgress');
+      const waiting = (await sim.asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'web-asg' }))).Activities?.find(
+        (a) => a.ActivityId === res.Activity?.ActivityId,
+      );
+      assert.equal(waiting?.StatusCode, 'WaitingForELBConnectionDraining');
 
       const draining = await targetOf(sim.elb, tg, id);
       assert.equal(draining?.TargetHealth?.State, 'draining');

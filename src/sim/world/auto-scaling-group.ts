@@ -214,12 +214,14 @@ export class SimAutoScalingGroup {
       member.instance.terminate();
       if (member.instance.state === 'terminated') this.instanceChanged(member.instance);
     };
+    // The caller (TerminateInstanceInAutoScalingGroup) answers with the activity as it starts: InProgress.
+    const started = { ...activity };
     if (delay === 0 || member.instance.state === 'shutting-down' || member.instance.state === 'terminated') terminate();
     else {
       activity.StatusCode = 'WaitingForELBConnectionDraining';
       this.options.scheduler.after(delay, terminate);
     }
-    return activity;
+    return started;
   }
 
   #activity(description: string, cause: string): ScalingActivity {

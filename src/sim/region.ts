@@ -256,11 +256,7 @@ export class SimWorld {
     // Terminated instances stay listed for an hour, then disappear, as in EC2.
     this.#reaper = this.scheduler.every(60_000, () => {
       const cutoff = Date.now() - this.scheduler.wall(this.timings.terminatedVisible);
-      for (const [id, i] of this.instances) {
-        if (i.state !== 'terminated' || (i.terminatedAt ?? Infinity) >= cutoff) continue;
-        this.instances.delete(id);
-        for (const tg of this.targetGroups.values()) tg.forget(id);
-      }
+      for (const [id, i] of this.instances) if (i.state === 'terminated' && (i.terminatedAt ?? Infinity) < cutoff) this.instances.delete(id);
     });
   }
 

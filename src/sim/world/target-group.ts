@@ -143,15 +143,6 @@ export class SimTargetGroup {
     }
   }
 
-  /** Forgets a target whose instance no longer exists (a terminated instance leaves DescribeInstances after an hour). */
-  forget(instanceId: string): void {
-    const entry = this.targets.get(instanceId);
-    if (entry === undefined) return;
-    entry.stopChecks();
-    this.targets.delete(instanceId);
-    this.#onChange();
-  }
-
   async #check(entry: TargetEntry): Promise<void> {
     if (this.#stale(entry) || entry.instance.state !== 'running') return;
     const { path, timeout } = this.healthCheck;

@@ -3,7 +3,7 @@ import type { SimInstance } from './world/instance.js';
 
 /**
  * Subnets whose traffic is denied, as FIS aws:network:disrupt-connectivity does with a network ACL: their instances,
- * and any launched there meanwhile, stop answering (connections hang) until the disruption is restored.
+ * and any launched there meanwhile, stop answering (their packets are dropped: no connection is established) until the disruption is restored.
  */
 export class NetworkFaults {
   /** How many disruptions hold each subnet. */
@@ -20,7 +20,7 @@ export class NetworkFaults {
   disruptSubnet(subnetId: string): () => void {
     this.#disrupted.set(subnetId, (this.#disrupted.get(subnetId) ?? 0) + 1);
     this.#truth.record({ kind: 'subnet-connectivity', resource: subnetId, to: 'disrupted' });
-    for (const i of this.#instances.values()) if (i.spec.subnetId === subnetId && i.state === 'running') void i.workload.down('hang');
+    for (const i of this.#instances.values()) if (i.spec.subnetId === subnetId && i.state === 'running') void i.workload.down('blackhole');
     let restored = false;
     return () => {
       if (restored) return;
@@ -35,6 +35,6 @@ export class NetworkFaults {
 
   /** An instance that starts running in a disrupted subnet does not answer either. */
   instanceRunning(instance: SimInstance): void {
-    if (this.#disrupted.has(instance.spec.subnetId)) void instance.workload.down('hang');
+    if (this.#disrupted.has(instance.spec.subnetId)) void instance.workload.down('blackhole');
   }
 }

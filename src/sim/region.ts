@@ -139,6 +139,8 @@ export class SimWorld {
           crossZone: lb.crossZone,
           targetGroup: tg,
           truth: this.truth,
+          scheduler: this.scheduler,
+          timeouts: { connect: this.timings.albConnectTimeout, idle: this.timings.albIdleTimeout },
           port: lb.port,
           address: lb.address,
         }),

@@ -65,7 +65,8 @@ export interface SimRegionOptions {
  * A simulated AWS region on loopback: one HTTP endpoint that routes on the SigV4 credential scope and speaks each
  * service's wire protocol, in front of a world whose instances, load balancers and groups really serve and recover.
  * Also serves `GET /_sim/events` (ground truth), `GET /_sim/outputs`, `GET /_sim/requests`, and `/_sim/faults`
- * (POST arms throttling, errors or timeouts for matching API requests; DELETE clears them).
+ * (POST arms throttling, errors or timeouts for matching API requests; DELETE clears them), and
+ * `POST /_sim/instances/<id>/workload?mode=refuse|error|hang|blackhole|up` (fails or restores an instance's workload).
  */
 export class SimRegion {
   readonly world: SimWorld;
@@ -197,6 +198,19 @@ export class SimRegion {
         this.apiFaults.arm(parsed.data);
       }
       return json(200, { faults: this.apiFaults.list() });
+    }
+    const workload = /^\/_sim\/instances\/([^/]+)\/workload$/.exec(url.pathname);
+    if (workload !== null) {
+      // Fails an instance's application or its network the way a user's fault would, for tests and demos.
+      const instance = this.world.instances.get(workload[1] ?? '');
+      if (instance === undefined) return json(404, { message: `no instance ${workload[1] ?? ''} in this region` });
+      if (method !== 'POST') return json(405, { message: 'use POST' });
+      const mode = url.searchParams.get('mode') ?? '';
+      if (mode === 'up') return void instance.workload.up().then(() => json(200, { up: true }));
+      if (mode !== 'refuse' && mode !== 'error' && mode !== 'hang' && mode !== 'blackhole') {
+        return json(400, { message: `mode '${mode}' of ${url.pathname} is not one of refuse, error, hang, blackhole, up` });
+      }
+      return void instance.workload.down(mode).then(() => json(200, { up: false, mode }));
     }
     switch (url.pathname) {
       case '/_sim/events':

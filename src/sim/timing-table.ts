@@ -86,7 +86,8 @@ export const TIMING_TABLE = {
     min: 10 * S,
     max: 10 * S,
     source: 'assumed',
-    basis: 'AWS says Auto Scaling "continuously monitors" instance health (healthcheck.html) but publishes no cadence.',
+    basis:
+      'AWS publishes no cadence: Auto Scaling "continuously monitors the health status of instances" and its health checks "continue periodically" (https://docs.aws.amazon.com/autoscaling/ec2/userguide/healthcheck.html). 10 s is a third of the target group\'s default 30 s interval, so with ELB checks the load balancer\'s thresholds (2 × 30 s to unhealthy) dominate detection, as on AWS; failing EC2 status checks of a running instance are not modelled.',
   },
   deregistrationDelay: {
     what: 'Target group deregistration delay (connection draining) default',

@@ -3,8 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../core/clock.js';
 import { simDurationMs } from './duration.js';
 
-/** How a workload fails: refuse connections, answer 503, or accept and never answer. */
-export type OutageMode = 'refuse' | 'error' | 'hang';
+/**
+ * How a workload fails: refuse connections, answer 503, accept and never answer (`hang`: the application is stuck),
+ * or sit behind a network that drops its packets (`blackhole`: a connection is never established, so nothing is ever
+ * answered either; a load balancer sees a connect timeout rather than an idle one).
+ */
+export type OutageMode = 'refuse' | 'error' | 'hang' | 'blackhole';
 
 export interface WorkloadTransition {
   /** Monotonic ms of the clock the workload was given. */
@@ -61,6 +65,14 @@ export class Workload {
 
   get requests(): number {
     return this.#requests;
+  }
+
+  /**
+   * False while the network drops the workload's packets (`blackhole`). Loopback cannot drop a SYN, so a client that
+   * must tell a connect timeout from an idle one (the load balancer) asks here before it connects.
+   */
+  get reachable(): boolean {
+    return this.#mode !== 'blackhole';
   }
 
   /** Starts serving (again, after `close`). */
@@ -124,7 +136,7 @@ export class Workload {
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
     this.#requests++;
-    if (this.#mode === 'hang') return;
+    if (this.#mode === 'hang' || this.#mode === 'blackhole') return;
     if (this.#mode === 'error') {
       res.writeHead(503, { 'content-type': 'text/plain' }).end('unavailable\n');
       return;
@@ -154,7 +166,9 @@ export async function serveWorkloadControl(workload: Workload, host = '127.0.0.1
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
     const modeParam = url.searchParams.get('mode') ?? 'refuse';
-    if (modeParam !== 'refuse' && modeParam !== 'error' && modeParam !== 'hang') return reply(400, { message: `unknown mode '${modeParam}'` });
+    if (modeParam !== 'refuse' && modeParam !== 'error' && modeParam !== 'hang' && modeParam !== 'blackhole') {
+      return reply(400, { message: `unknown mode '${modeParam}': use refuse, error, hang or blackhole` });
+    }
     const mode: OutageMode = modeParam;
     if (req.method === 'GET' && url.pathname === '/transitions') return reply(200, { transitions: workload.transitions });
     if (req.method !== 'POST') return reply(405, { message: 'use POST' });

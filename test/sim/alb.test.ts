@@ -137,6 +137,8 @@ describe('the ALB listener', () => {
     }
   });
 
+  // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html : "If a target
+  // group contains only unhealthy registered targets, the load balancer routes requests to all those targets".
   it('fails open: when every target is unhealthy it routes to all of them', async () => {
     const topology = referenceWith((t) => {
       const lb = t.loadBalancers[0];

@@ -11,17 +11,20 @@ import {
   type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeSubnetsCommand, RebootInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { allInstances, group, instance, referenceWith, sdkError, startSim, targetHealth, waitFor, type Sim } from '../support/sim.js';
+import { allInstances, group, instance, referenceWith, sdkError, startSim, targetHealth, targetOf, waitFor, type Sim } from '../support/sim.js';
 
 /** Fast enough for a short test, slow enough that a 15 s (AWS) Pending state lasts 250 ms and is seen by polling. */
 const SPEED = 60;
 const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 
-/** The reference group with room to scale in: min 1. */
+/**
+ * The reference group with room to scale in: min 1. Its grace period outlasts the slowest boot plus the five checks a
+ * booting target needs (3 min + 5 × 30 s), so no launch is replaced as unhealthy while these tests count instances.
+ */
 const elastic = referenceWith((t) => {
   const g = t.autoScalingGroups[0];
   assert.ok(g !== undefined);
-  Object.assign(g, { min: 1, max: 6, desired: 3 });
+  Object.assign(g, { min: 1, max: 6, desired: 3, healthCheckGracePeriod: '10m' });
 });
 
 function zoneCounts(g: AutoScalingGroup, states = ['Pending', 'InService']): number[] {
@@ -302,11 +305,14 @@ describe('Auto Scaling capacity', () => {
       const right = await group(sim.asg);
       assert.equal(right.DesiredCapacity, 3);
       assert.equal(right.Instances?.find((i) => i.InstanceId === victim.InstanceId)?.LifecycleState, 'Terminating');
-      assert.equal((await instance(sim.ec2, victim.InstanceId)).State?.Name, 'shutting-down');
+      // Deregistered first: it drains for the target group's deregistration delay (300 s) before it shuts down.
+      assert.equal((await instance(sim.ec2, victim.InstanceId)).State?.Name, 'running');
+      assert.equal((await targetOf(sim.elb, sim.outputs['tg.web-tg.arn'] ?? '', victim.InstanceId))?.TargetHealth?.State, 'draining');
       const { group: after, seen } = await watchGroup(
         sim,
         'a replacement',
         (g) => !(g.Instances ?? []).some((i) => i.InstanceId === victim.InstanceId) && inService(g).length === 3,
+        20_000,
       );
       const replacement = (after.Instances ?? []).find((i) => !(before.Instances ?? []).some((b) => b.InstanceId === i.InstanceId));
       assert.ok(replacement?.InstanceId !== undefined);
@@ -330,7 +336,7 @@ describe('Auto Scaling capacity', () => {
       assert.match(res.Activity?.Cause ?? '', /shrinking the capacity from 3 to 2/);
       assert.equal((await group(sim.asg)).DesiredCapacity, 2);
       // Wait until the instance is terminated and gone from the group: several health checks of the group later.
-      const { group: after } = await watchGroup(sim, 'the victim to leave the group', (g) => !(g.Instances ?? []).some((i) => i.InstanceId === victim));
+      const { group: after } = await watchGroup(sim, 'the victim to leave the group', (g) => !(g.Instances ?? []).some((i) => i.InstanceId === victim), 20_000);
       assert.equal((await instance(sim.ec2, victim)).State?.Name, 'terminated');
       assert.equal(after.DesiredCapacity, 2);
       assert.equal((after.Instances ?? []).length, 2);

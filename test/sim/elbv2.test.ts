@@ -154,7 +154,10 @@ describe('ELBv2 describe calls', () => {
 });
 
 describe('ELBv2 target health', () => {
-  it('a new instance is registered as initial, then healthy after one passing check', async () => {
+  // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html : a target
+  // registered while its instance still boots fails its first checks (UnhealthyThresholdCount of them make it
+  // unhealthy), and an unhealthy target needs HealthyThresholdCount consecutive passes to be healthy.
+  it('a new group instance is registered as initial at running, fails its checks while it boots, then needs the healthy threshold', async () => {
     const sim = await startSim({ speed: SPEED });
     try {
       const before = new Set((await group(sim.asg)).Instances?.map((i) => i.InstanceId));
@@ -164,26 +167,30 @@ describe('ELBv2 target health', () => {
         'a replacement in the group',
         async () => (await group(sim.asg)).Instances?.find((i) => !before.has(i.InstanceId))?.InstanceId,
       );
-      const { last } = await watchTarget(sim, fresh, 'the new target to be healthy', (t) => t?.TargetHealth?.State === 'healthy');
+      const { last } = await watchTarget(sim, fresh, 'the new target to be healthy', (t) => t?.TargetHealth?.State === 'healthy', 20_000);
       assert.equal(last?.Target?.AvailabilityZone, victim?.Placement?.AvailabilityZone);
-      // The region's ground truth: registered as initial (Elb.RegistrationInProgress), then healthy, nothing between.
       const events = healthEvents(await truth(sim.endpoint), fresh);
       assert.deepEqual(
         events.map((e) => [e.from, e.to, e.detail?.reason]),
         [
           [undefined, 'initial', 'Elb.RegistrationInProgress'],
-          ['initial', 'healthy', undefined],
+          ['initial', 'unhealthy', 'Target.FailedHealthChecks'],
+          ['unhealthy', 'healthy', undefined],
         ],
       );
       // Registration follows the instance reaching running (InService).
       const running = (await truth(sim.endpoint)).find((e) => e.kind === 'instance-state' && e.resource === fresh && e.to === 'running');
       assert.ok(running !== undefined && running.seq < (events[0]?.seq ?? 0));
+      // Five passing checks, 30 s apart: at least four intervals (120 s AWS) from unhealthy to healthy.
+      const [, unhealthy, healthy] = events as [TruthEvent, TruthEvent, TruthEvent];
+      const aws = (healthy.epochMs - unhealthy.epochMs) * SPEED;
+      assert.ok(aws >= 0.8 * 4 * 30_000, `unhealthy → healthy took ${(aws / 1000).toFixed(0)} s AWS`);
     } finally {
       await sim.close();
     }
   });
 
-  it('a stopped instance is unused (Target.InvalidState); started again it goes initial → healthy', async () => {
+  it('a stopped instance is unused (Target.InvalidState); started again it goes initial, boots, and turns healthy', async () => {
     const sim = await startSim({ topology: quietGroup, speed: SPEED });
     try {
       const [victim] = await allInstances(sim.ec2);
@@ -192,18 +199,20 @@ describe('ELBv2 target health', () => {
       const stopped = await targetOf(sim.elb, tgArn(sim), id);
       assert.equal(stopped?.TargetHealth?.State, 'unused');
       assert.equal(stopped?.TargetHealth?.Reason, 'Target.InvalidState');
-      assert.match(stopped?.TargetHealth?.Description ?? '', /stopped/);
+      assert.equal(stopped?.TargetHealth?.Description, 'Target is in the stopped state');
       await waitFor('the instance to be stopped', async () => (await instance(sim.ec2, id)).State?.Name === 'stopped');
       assert.equal((await targetOf(sim.elb, tgArn(sim), id))?.TargetHealth?.State, 'unused');
       const since = (await truth(sim.endpoint)).length;
       await sim.ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
-      await watchTarget(sim, id, 'the restarted target to be healthy', (t) => t?.TargetHealth?.State === 'healthy');
+      await watchTarget(sim, id, 'the restarted target to be healthy', (t) => t?.TargetHealth?.State === 'healthy', 20_000);
       const events = healthEvents(await truth(sim.endpoint, since), id);
+      // Running again, it is checked at once; its OS and application are still starting, so it fails first.
       assert.deepEqual(
         events.map((e) => [e.from, e.to, e.detail?.reason]),
         [
           ['unused', 'initial', 'Elb.InitialHealthChecking'],
-          ['initial', 'healthy', undefined],
+          ['initial', 'unhealthy', 'Target.FailedHealthChecks'],
+          ['unhealthy', 'healthy', undefined],
         ],
       );
     } finally {
@@ -371,7 +380,11 @@ describe('ELBv2 errors', () => {
         assert.equal(e.$metadata?.httpStatusCode, 400, label);
       }
       const t = await targetOf(sim.elb, tgArn(sim), id);
-      assert.ok(t === undefined || t.TargetHealth?.State === 'draining', 'the terminated instance was not registered again');
+      // Still listed as unused (its instance is terminated) or draining, never registered again.
+      assert.ok(
+        t === undefined || t.TargetHealth?.State === 'draining' || (t.TargetHealth?.State === 'unused' && t.TargetHealth.Reason === 'Target.InvalidState'),
+        `the terminated instance was not registered again (${t?.TargetHealth?.State ?? '-'})`,
+      );
     } finally {
       await sim.close();
     }

@@ -32,4 +32,44 @@ export const BEHAVIOURS: Behaviour[] = [
     source: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZ.Failover.html',
     test: 'test/sim/rds.test.ts',
   },
+  {
+    area: 'ELB',
+    behaviour:
+      'A registered target is healthy after one passing check; UnhealthyThresholdCount failures make it unhealthy (a target registered while its instance boots fails its first checks), and an unhealthy target needs HealthyThresholdCount consecutive passes (default 5 × 30 s).',
+    source: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html',
+    test: 'test/sim/lb-timing.test.ts',
+  },
+  {
+    area: 'ELB',
+    behaviour:
+      'A target whose instance is stopping/stopped or shutting-down/terminated is unused with Target.InvalidState ("Target is in the stopped state" / "… terminated state") and gets no new request (from stopping and shutting-down on: assumed).',
+    source: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html',
+    test: 'test/sim/lb-timing.test.ts',
+  },
+  {
+    area: 'ELB',
+    behaviour:
+      'The load balancer answers 504 when a target does not accept the connection within the connect timeout (10 s; a subnet whose traffic is denied drops packets) or sends nothing within the idle timeout (60 s), both in AWS time; 502 when the target refuses or resets; 503 with no registered target.',
+    source: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html',
+    test: 'test/sim/lb-timing.test.ts',
+  },
+  {
+    area: 'ELB',
+    behaviour: 'When no target is healthy, the load balancer fails open and routes to all registered targets.',
+    source: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html',
+    test: 'test/sim/alb.test.ts',
+  },
+  {
+    area: 'Auto Scaling',
+    behaviour:
+      'An instance the group terminates (scale-in, unhealthy replacement, TerminateInstanceInAutoScalingGroup) is Terminating and first deregistered: its target drains (Target.DeregistrationInProgress, activity WaitingForELBConnectionDraining) for the deregistration delay, then the instance shuts down.',
+    source: 'https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LoadBalancerTargetGroupState.html',
+    test: 'test/sim/lb-timing.test.ts',
+  },
+  {
+    area: 'Auto Scaling',
+    behaviour: 'The replacement of an instance the group terminates is launched while that instance is still terminating, not after.',
+    source: 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/replace-unhealthy-instance.html',
+    test: 'test/sim/lb-timing.test.ts',
+  },
 ];

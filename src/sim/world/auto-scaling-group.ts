@@ -23,7 +23,7 @@ export interface ScalingActivity {
   Cause: string;
   StartTime: Date;
   EndTime: Date | undefined;
-  StatusCode: 'InProgress' | 'Successful' | 'Failed' | 'Cancelled';
+  StatusCode: 'InProgress' | 'WaitingForELBConnectionDraining' | 'Successful' | 'Failed' | 'Cancelled';
   Progress: number;
 }
 
@@ -49,9 +49,10 @@ export interface AsgOptions {
 }
 
 /**
- * An Auto Scaling group that keeps its desired capacity: on each health check it finds instances that are not
- * running (EC2 checks) or that their target groups call unhealthy after the grace period (ELB checks), terminates
- * and replaces them in the zone with the fewest instances, with lifecycle states and scaling activities as in AWS.
+ * An Auto Scaling group that keeps its desired capacity: on each health check (timing `asgHealthCheckPeriod`) it
+ * finds instances that are not running (EC2 checks) or that their target groups call unhealthy after the grace period
+ * (ELB checks), drains and terminates them and launches replacements in the zone with the fewest instances, with
+ * lifecycle states and scaling activities as in AWS.
  */
 export class SimAutoScalingGroup {
   readonly options: AsgOptions;
@@ -190,15 +191,37 @@ export class SimAutoScalingGroup {
     this.#record(instance.id, undefined, 'Pending');
   }
 
+  /**
+   * Takes an instance out of service: `Terminating` at once, so the replacement launches while it terminates
+   * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/replace-unhealthy-instance.html: "While the instance is
+   * terminating, another scaling activity launches a new instance"). It is first deregistered from the group's target
+   * groups and terminated only once they have drained it for their deregistration delay
+   * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LoadBalancerTargetGroupState.html: "Elastic Load
+   * Balancing waits for in-flight requests to complete before deregistering the instances"); the activity says
+   * `WaitingForELBConnectionDraining` meanwhile. The sim waits the whole delay: its load balancer keeps connections
+   * to each target open, so a target is never idle enough for ELB to finish early.
+   */
   #terminate(member: AsgMember, cause: string): ScalingActivity {
     const from = member.lifecycle;
     member.lifecycle = 'Terminating';
-    for (const tg of this.options.targetGroups) tg.deregister(member.instance.id);
+    const draining = this.options.targetGroups.filter((tg) => tg.targets.has(member.instance.id));
+    for (const tg of draining) tg.deregister(member.instance.id);
     const activity = this.#activity(`Terminating EC2 instance: ${member.instance.id}`, cause);
     this.#record(member.instance.id, from, 'Terminating');
-    member.instance.terminate();
-    if (member.instance.state === 'terminated') this.instanceChanged(member.instance);
-    return activity;
+    const delay = Math.max(0, ...draining.map((tg) => tg.deregistrationDelay));
+    const terminate = (): void => {
+      if (activity.StatusCode === 'WaitingForELBConnectionDraining') activity.StatusCode = 'InProgress';
+      member.instance.terminate();
+      if (member.instance.state === 'terminated') this.instanceChanged(member.instance);
+    };
+    // The caller (TerminateInstanceInAutoScalingGroup) answers with the activity as it starts: InProgress.
+    const started = { ...activity };
+    if (delay === 0 || member.instance.state === 'shutting-down' || member.instance.state === 'terminated') terminate();
+    else {
+      activity.StatusCode = 'WaitingForELBConnectionDraining';
+      this.options.scheduler.after(delay, terminate);
+    }
+    return started;
   }
 
   #activity(description: string, cause: string): ScalingActivity {
@@ -218,7 +241,12 @@ export class SimAutoScalingGroup {
   }
 
   #finish(instanceId: string, verb: 'Launching' | 'Terminating'): void {
-    const activity = this.activities.find((a) => a.StatusCode === 'InProgress' && a.Description.startsWith(verb) && a.Description.endsWith(instanceId));
+    const activity = this.activities.find(
+      (a) =>
+        (a.StatusCode === 'InProgress' || a.StatusCode === 'WaitingForELBConnectionDraining') &&
+        a.Description.startsWith(verb) &&
+        a.Description.endsWith(instanceId),
+    );
     if (activity === undefined) return;
     activity.StatusCode = 'Successful';
     activity.Progress = 100;

@@ -2,13 +2,26 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import type { GroundTruth } from '../ground-truth.js';
+import type { SimScheduler } from '../timing.js';
 import type { SimTargetGroup, TargetEntry } from './target-group.js';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
 
+/** How long the load balancer waits on a target, AWS ms (timings `albConnectTimeout`, `albIdleTimeout`). */
+export interface LoadBalancerTimeouts {
+  /** A target that does not accept the connection within this answers 504. */
+  connect: number;
+  /** A target that accepted but sends nothing within this answers 504. */
+  idle: number;
+}
+
 /**
  * An Application Load Balancer: a real HTTP listener on loopback that forwards each request to a routable target of
- * its target group, round robin, across zones or within the zone of the node that took the request.
+ * its target group, round robin, across zones or within the zone of the node that took the request. As the ALB
+ * troubleshooting guide has it (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html):
+ * 502 when the target resets or refuses the connection, 504 when the connection is not established before the
+ * connect timeout (10 s) or the target sends nothing before the idle timeout, 503 when there is no registered target.
+ * Both timeouts are AWS time, run at the region's speed.
  */
 export class SimLoadBalancer {
   readonly name: string;
@@ -21,6 +34,8 @@ export class SimLoadBalancer {
   readonly targetGroup: SimTargetGroup;
   readonly createdTime = new Date();
   readonly #truth: GroundTruth;
+  readonly #scheduler: SimScheduler;
+  readonly #timeouts: LoadBalancerTimeouts;
   readonly #pools = new Map<string, Pool>();
   /** CloudWatch counters (AWS/ApplicationELB), running totals since the start; alarms read their increase per period. */
   readonly metrics = { RequestCount: 0, HTTPCode_ELB_5XX_Count: 0, HTTPCode_Target_5XX_Count: 0 };
@@ -42,6 +57,8 @@ export class SimLoadBalancer {
     crossZone: boolean;
     targetGroup: SimTargetGroup;
     truth: GroundTruth;
+    scheduler: SimScheduler;
+    timeouts: LoadBalancerTimeouts;
     port?: number;
     /** @defaultValue '127.0.0.1' */
     address?: string;
@@ -55,6 +72,8 @@ export class SimLoadBalancer {
     this.crossZone = options.crossZone;
     this.targetGroup = options.targetGroup;
     this.#truth = options.truth;
+    this.#scheduler = options.scheduler;
+    this.#timeouts = options.timeouts;
     this.#port = options.port ?? 0;
     this.address = options.address ?? '127.0.0.1';
     options.targetGroup.loadBalancerArns.push(this.arn);
@@ -128,14 +147,26 @@ export class SimLoadBalancer {
     this.metrics.RequestCount++;
     const target = this.#pick();
     if (target === undefined) {
-      this.metrics.HTTPCode_ELB_5XX_Count++;
-      res.writeHead(503, { 'content-type': 'text/html' }).end('<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>\n');
+      this.#fail(res, 503, '503 Service Temporarily Unavailable');
+      return;
+    }
+    if (!target.instance.workload.reachable) {
+      // The network drops the SYN: no connection before the connect timeout.
+      const timer = this.#scheduler.after(this.#timeouts.connect, () => this.#fail(res, 504, '504 Gateway Time-out'));
+      res.on('close', () => this.#scheduler.cancel(timer));
       return;
     }
     const origin = `http://${target.instance.spec.privateIp}:${target.port}`;
     let pool = this.#pools.get(origin);
     if (pool === undefined) {
-      pool = new Pool(origin, { connections: 64, keepAliveTimeout: 60_000, headersTimeout: 60_000, bodyTimeout: 60_000 });
+      const idle = Math.max(1, Math.round(this.#scheduler.wall(this.#timeouts.idle)));
+      pool = new Pool(origin, {
+        connections: 64,
+        connect: { timeout: Math.max(1, Math.round(this.#scheduler.wall(this.#timeouts.connect))) },
+        keepAliveTimeout: idle,
+        headersTimeout: idle,
+        bodyTimeout: idle,
+      });
       this.#pools.set(origin, pool);
     }
     const headers: Record<string, string | string[]> = {};
@@ -158,11 +189,16 @@ export class SimLoadBalancer {
           res.destroy();
           return;
         }
-        const timeout = (error.code ?? '').includes('TIMEOUT');
-        this.metrics.HTTPCode_ELB_5XX_Count++;
-        res
-          .writeHead(timeout ? 504 : 502, { 'content-type': 'text/html' })
-          .end(timeout ? '<html><body><h1>504 Gateway Time-out</h1></body></html>\n' : '<html><body><h1>502 Bad Gateway</h1></body></html>\n');
+        // A connect or idle timeout is a 504; a reset, a refusal or a malformed answer is a 502.
+        if ((error.code ?? '').includes('TIMEOUT')) this.#fail(res, 504, '504 Gateway Time-out');
+        else this.#fail(res, 502, '502 Bad Gateway');
       });
+  }
+
+  /** An error the load balancer generates itself (HTTPCode_ELB_5XX_Count). */
+  #fail(res: ServerResponse, status: 502 | 503 | 504, title: string): void {
+    if (res.headersSent || res.destroyed) return;
+    this.metrics.HTTPCode_ELB_5XX_Count++;
+    res.writeHead(status, { 'content-type': 'text/html' }).end(`<html><body><h1>${title}</h1></body></html>\n`);
   }
 }

@@ -28,8 +28,13 @@ export interface TargetEntry {
 }
 
 /**
- * An ELBv2 target group of instances, with health checks that really probe each target over HTTP and move it through
- * initial → healthy ⇄ unhealthy, unused (not running) and draining (deregistered), with ELBv2's reasons.
+ * An ELBv2 target group of instances, with health checks that really probe each target over HTTP, following
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html :
+ * a registered target is `initial` until it passes one check ("After your target is registered, it must pass one
+ * health check to be considered healthy"); UnhealthyThresholdCount consecutive failures make it `unhealthy`, and an
+ * unhealthy target needs HealthyThresholdCount consecutive successes to be `healthy` again. A target whose instance
+ * is stopped or terminated is `unused` with `Target.InvalidState`; a deregistered one is `draining` for the
+ * deregistration delay. Reasons and descriptions are ELBv2's (API_TargetHealth).
  */
 export class SimTargetGroup {
   readonly name: string;
@@ -117,14 +122,20 @@ export class SimTargetGroup {
     for (const t of this.targets.values()) t.stopChecks();
   }
 
-  /** Reacts at once to an instance leaving or entering `running` (ELBv2 notices the state, not only the checks). */
+  /**
+   * Reacts at once to an instance leaving or entering `running`: ELBv2 reports `Target.InvalidState` for a stopped or
+   * terminated instance (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html).
+   * It does so from `stopping` and `shutting-down` on (assumed: AWS documents the reason for the final states only;
+   * the instance's OS is shutting down and takes no new connection, so the load balancer stops sending it requests).
+   * The target stays registered until someone deregisters it (its Auto Scaling group does, when it has one).
+   */
   instanceChanged(instance: SimInstance): void {
     const entry = this.targets.get(instance.id);
     if (entry === undefined || entry.state === 'draining') return;
     if (instance.state === 'stopped' || instance.state === 'stopping') {
       this.#transition(entry, 'unused', 'Target.InvalidState', 'Target is in the stopped state');
-    } else if (instance.state === 'terminated') {
-      this.deregister(instance.id);
+    } else if (instance.state === 'terminated' || instance.state === 'shutting-down') {
+      this.#transition(entry, 'unused', 'Target.InvalidState', 'Target is in the terminated state');
     } else if (instance.state === 'running' && entry.state === 'unused') {
       entry.passes = 0;
       entry.failures = 0;
@@ -159,9 +170,14 @@ export class SimTargetGroup {
     if (failure === null) {
       entry.passes++;
       entry.failures = 0;
+      // One check for a newly registered target; HealthyThresholdCount for an unhealthy one.
       const need = entry.state === 'initial' ? 1 : this.healthCheck.healthyThreshold;
       if (entry.state !== 'healthy' && entry.passes >= need) this.#transition(entry, 'healthy', undefined, undefined);
     } else {
+      if (entry.state === 'initial' && entry.reason === 'Elb.RegistrationInProgress') {
+        // Registered; the load balancer is still sending the target the checks that decide its health.
+        this.#transition(entry, 'initial', 'Elb.InitialHealthChecking', 'Initial health checks in progress');
+      }
       entry.failures++;
       entry.passes = 0;
       if (entry.state !== 'unhealthy' && entry.failures >= this.healthCheck.unhealthyThreshold) {

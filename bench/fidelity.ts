@@ -1,0 +1,341 @@
+/**
+ * Fidelity of the simulated region's recoveries: for each fault, at least 10 runs of a gameday experiment through the
+ * engine (`runExperiment`, as `gameday run` does), each on a fresh region with its own timing seed, and the recovery
+ * time the journal reports (`measurement.timeToRecovery`, AWS time = wall × speed), as p50 and p95 next to the range
+ * AWS documents for the same fault. A run on the sim must never recover faster than AWS documents: where AWS gives a
+ * lower bound, the shortest run is checked against it. Each fault also lists the rows of the timing table
+ * (`src/sim/timing-table.ts`) its recovery depends on, and which of them AWS does not document ('assumed').
+ *
+ * Several regions run in one process at once (`BENCH_FIDELITY_PARALLEL`, default 3), each on its own ports; runs per
+ * fault `BENCH_FIDELITY_RUNS` (default 10), speed `BENCH_FIDELITY_SPEED` (default 50), first seed `BENCH_SEED`.
+ */
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { AwsClientFactory } from '../src/aws/client-factory.js';
+import { runExperiment } from '../src/engine/runner.js';
+import { parseExperiment } from '../src/experiment/load.js';
+import { defaultRegistry } from '../src/registry/default-registry.js';
+import { SimRegion } from '../src/sim/server.js';
+import { TIMING_TABLE, type TimingKey } from '../src/sim/timing-table.js';
+import { loadTopology } from '../src/sim/topology.js';
+import {
+  distribution,
+  envInt,
+  heading,
+  isMain,
+  pad,
+  padStart,
+  passMiss,
+  ROOT,
+  runStandalone,
+  writeResult,
+  type BenchOutcome,
+  type SummaryRow,
+} from './common.js';
+
+const NAME = 'fidelity';
+const S = 1_000;
+
+/** What AWS documents for a fault's recovery. */
+interface AwsRange {
+  /** As AWS words it. */
+  text: string;
+  /** The shortest recovery AWS documents (AWS ms), when it gives one: no run on the sim may be shorter. */
+  floorMs?: number;
+  source: string;
+}
+
+interface FaultCase {
+  name: string;
+  /** The experiment under `experiments/`, or its text when no ready experiment states the fault. */
+  experiment: { file: string } | { name: string; text: string };
+  /** Under `experiments/topologies/`; the reference architecture when absent. */
+  topology?: string;
+  aws: AwsRange;
+  /** The table rows this recovery depends on. */
+  timings: readonly TimingKey[];
+  /** The configured values it also depends on (documented defaults, applied exactly). */
+  configured: string;
+  /**
+   * Regions the runs are spread over, each with its own seed (default: a fresh region per run). A region with a
+   * database starts in tens of seconds (embedded PostgreSQL), so its runs share a few; each run on one region draws
+   * the next occurrence of every timing, so the draws still differ.
+   */
+  regions?: number;
+  /** A fault whose experiment is still being built: its runs failing reads "not available yet", not an error. */
+  pending?: boolean;
+}
+
+const LAUNCH: AwsRange = {
+  text: 'launch: "a few minutes"',
+  floorMs: 60 * S,
+  source: TIMING_TABLE.instanceBoot.source,
+};
+
+/** Reboots one web instance; the site and the targets are measured as in terminate-one-instance.yaml. */
+const REBOOT_EXPERIMENT = `apiVersion: gameday/v1
+metadata:
+  name: bench-reboot-one
+environment:
+  type: sim
+probes:
+  - name: site
+    probe: http
+    args: { url: "\${sim:alb.web-alb.url}/health", timeout: 2s }
+    tolerance: { status: 200 }
+    interval: 5s
+  - name: targets
+    probe: aws.elbv2.healthy-targets
+    args: { targetGroupArn: "\${sim:tg.web-tg.arn}" }
+    tolerance: { atLeast: 3 }
+    interval: 5s
+faults:
+  - name: reboot-one
+    action: aws.ec2.reboot-instances
+    targets:
+      tags: { "aws:autoscaling:groupName": web-asg }
+      selection: COUNT(1)
+safety:
+  requireTags: { "gameday:allowed": "true" }
+  maxTargets: 1
+recovery:
+  stableFor: 30s
+  timeout: 30m
+`;
+
+const ALB_CHECKS = 'ALB health checks (30 s, healthy after 5, unhealthy after 2)';
+
+const CASES: readonly FaultCase[] = [
+  {
+    name: 'terminate-one',
+    experiment: { file: 'terminate-one-instance.yaml' },
+    aws: LAUNCH,
+    timings: ['asgHealthCheckPeriod', 'instanceShuttingDown', 'instancePending', 'instanceBoot'],
+    configured: ALB_CHECKS,
+  },
+  {
+    name: 'reboot',
+    experiment: { name: 'reboot-one.yaml', text: REBOOT_EXPERIMENT },
+    aws: { text: 'reboot: "a few minutes"', floorMs: 60 * S, source: TIMING_TABLE.instanceReboot.source },
+    timings: ['instanceReboot'],
+    configured: ALB_CHECKS,
+  },
+  {
+    name: 'stop-half',
+    experiment: { file: 'stop-half-fleet.yaml' },
+    // What the site's users see ends when the load balancer stops routing to the stopped targets, for which AWS
+    // publishes no figure; the replacements' launch ("a few minutes") is not part of it.
+    aws: { text: 'no figure for the site (launch: "a few minutes")', source: TIMING_TABLE.instanceBoot.source },
+    timings: ['instanceStopping', 'asgHealthCheckPeriod', 'instanceShuttingDown', 'instancePending', 'instanceBoot'],
+    configured: `${ALB_CHECKS}; the fault's 2 min and observeAtLeast 2 min`,
+  },
+  {
+    name: 'az-power-interruption',
+    // Switch to experiments/az-power-interruption.yaml (and its timings: AZ detection, DNS removal of the zone's ALB
+    // node) when it lands on main; until then the native az-outage.yaml states the same loss of a zone.
+    experiment: { file: 'az-outage.yaml' },
+    topology: 'web-and-database.yaml',
+    aws: { text: 'launch "a few minutes"; DB failover 60–120 s', floorMs: 60 * S, source: TIMING_TABLE.dbFailover.source },
+    timings: ['instanceShuttingDown', 'asgHealthCheckPeriod', 'instancePending', 'instanceBoot', 'dbFailover'],
+    configured: `${ALB_CHECKS}; RDS endpoint DNS TTL 5 s`,
+    pending: true,
+  },
+  {
+    name: 'rds-failover',
+    experiment: { file: 'rds-failover.yaml' },
+    topology: 'web-and-database.yaml',
+    aws: { text: 'failover 60–120 s', floorMs: 60 * S, source: TIMING_TABLE.dbFailover.source },
+    timings: ['dbFailover'],
+    configured: 'RDS endpoint DNS TTL 5 s',
+    regions: 2,
+  },
+  {
+    name: 'rds-cluster-failover',
+    experiment: { file: 'rds-cluster-failover.yaml' },
+    topology: 'web-and-database.yaml',
+    aws: { text: 'failover "typically under 35 seconds" (no lower bound)', source: TIMING_TABLE.dbClusterFailover.source },
+    timings: ['dbClusterFailover'],
+    configured: 'cluster endpoint DNS TTL 5 s',
+    regions: 2,
+  },
+];
+
+export interface FidelityRun {
+  fault: string;
+  /** The region's timing seed. */
+  seed: number;
+  /** Which run on that region (each draws the next occurrence of every timing). */
+  run: number;
+  verdict: string;
+  reason: string;
+  /** Time to recovery as the journal reports it, in AWS ms (wall × speed); null when none was measured. */
+  recoveryAws: number | null;
+  /** The uncertainty of that figure: the bracket's width, AWS ms. */
+  bracketAws: number | null;
+  wallMs: number;
+  error?: string;
+}
+
+async function experimentText(c: FaultCase): Promise<{ file: string; text: string }> {
+  if ('text' in c.experiment) return { file: join(ROOT, 'bench', c.experiment.name), text: c.experiment.text };
+  const file = join(ROOT, 'experiments', c.experiment.file);
+  await access(file);
+  return { file, text: await readFile(file, 'utf8') };
+}
+
+/** One run of the case's experiment on a ready region, as `gameday run` does on a region that already runs. */
+async function runOn(
+  c: FaultCase,
+  region: SimRegion,
+  aws: AwsClientFactory,
+  seed: number,
+  speed: number,
+): Promise<Omit<FidelityRun, 'fault' | 'seed' | 'run' | 'wallMs'>> {
+  const { file, text } = await experimentText(c);
+  const registry = defaultRegistry();
+  const loaded = parseExperiment(text, file, { registry, env: {}, simOutputs: region.outputs() });
+  // The run follows the region's speed.
+  loaded.experiment.environment.speed = speed;
+  const journal = await runExperiment(loaded, { registry, aws, seed });
+  const ttr = journal.measurement.timeToRecovery;
+  return {
+    verdict: journal.verdict.status,
+    reason: journal.verdict.reason,
+    recoveryAws: ttr === null ? null : ttr.value * speed,
+    bracketAws: ttr === null ? null : (ttr.upper - ttr.lower) * speed,
+  };
+}
+
+/** Starts a region seeded with `seed` and runs the case `count` times on it, waiting for it to be whole between runs. */
+async function runsOnRegion(c: FaultCase, seed: number, count: number, speed: number): Promise<FidelityRun[]> {
+  const out: FidelityRun[] = [];
+  let region: SimRegion | undefined;
+  let aws: AwsClientFactory | undefined;
+  let started = performance.now();
+  try {
+    const topology = await loadTopology(c.topology === undefined ? undefined : join(ROOT, 'experiments', 'topologies', c.topology));
+    region = await SimRegion.start({ topology, speed, seed });
+    aws = new AwsClientFactory({
+      kind: 'sim',
+      region: topology.region,
+      endpoint: region.endpoint,
+      credentials: { accessKeyId: 'AKID', secretAccessKey: 'bench' },
+    });
+    for (let i = 0; i < count; i++) {
+      await region.world.ready(120_000);
+      out.push({ fault: c.name, seed, run: i + 1, ...(await runOn(c, region, aws, seed + i, speed)), wallMs: performance.now() - started });
+      started = performance.now();
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    for (let i = out.length; i < count; i++)
+      out.push({
+        fault: c.name,
+        seed,
+        run: i + 1,
+        verdict: 'errored',
+        reason: message,
+        recoveryAws: null,
+        bracketAws: null,
+        wallMs: performance.now() - started,
+        error: message,
+      });
+  } finally {
+    await aws?.destroy();
+    await region?.stop();
+  }
+  return out;
+}
+
+/** Runs `jobs` with at most `parallel` at once, in order of start. */
+async function pool<T>(jobs: readonly (() => Promise<T>)[], parallel: number): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const i = next++;
+      const job = jobs[i];
+      if (job !== undefined) results[i] = await job();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, worker));
+  return results;
+}
+
+const seconds = (ms: number): string => (Number.isFinite(ms) ? `${(ms / S).toFixed(0)} s` : 'n/a');
+
+function assumedOf(c: FaultCase): TimingKey[] {
+  return c.timings.filter((k) => TIMING_TABLE[k].source === 'assumed');
+}
+
+export async function main(): Promise<BenchOutcome> {
+  const runs = envInt('BENCH_FIDELITY_RUNS', 10);
+  const speed = envInt('BENCH_FIDELITY_SPEED', 50);
+  const parallel = envInt('BENCH_FIDELITY_PARALLEL', 3);
+  const firstSeed = envInt('BENCH_SEED', Date.now() % 1_000_000);
+  heading(`fidelity: recovery on the sim vs AWS (${runs} seeded runs per fault, speed ${speed}, ${parallel} regions at once, seeds ${firstSeed}…)`);
+  const started = performance.now();
+  const jobs = CASES.flatMap((c) => {
+    const regions = Math.min(runs, c.regions ?? runs);
+    return Array.from({ length: regions }, (_, i) => ({
+      heavy: c.topology !== undefined,
+      run: () => runsOnRegion(c, firstSeed + i * 1_000, Math.floor(runs / regions) + (i < runs % regions ? 1 : 0), speed),
+    }));
+  });
+  // Regions with a database take longest to start: they go first so the tail of the pool is short.
+  jobs.sort((a, b) => Number(b.heavy) - Number(a.heavy));
+  const all = (
+    await pool(
+      jobs.map((j) => j.run),
+      parallel,
+    )
+  )
+    .flat()
+    .sort((a, b) => CASES.findIndex((c) => c.name === a.fault) - CASES.findIndex((c) => c.name === b.fault));
+
+  const widths = { fault: 23, n: 7, p50: 8, p95: 8, min: 8, aws: 48 };
+  console.log(
+    `  ${pad('fault', widths.fault)}${pad('runs', widths.n)}${padStart('p50', widths.p50)}${padStart('p95', widths.p95)}${padStart('min', widths.min)}  ${pad('AWS documents', widths.aws)}status`,
+  );
+  const rows: SummaryRow[] = [];
+  const cases = CASES.map((c) => {
+    const mine = all.filter((r) => r.fault === c.name);
+    const measured = mine.flatMap((r) => (r.recoveryAws === null ? [] : [r.recoveryAws]));
+    const d = distribution(measured);
+    const assumed = assumedOf(c);
+    const verdicts: Record<string, number> = {};
+    for (const r of mine) verdicts[r.verdict] = (verdicts[r.verdict] ?? 0) + 1;
+    const available = !(c.pending === true && measured.length === 0);
+    const floorOk = c.aws.floorMs === undefined ? null : measured.length > 0 && d.min >= c.aws.floorMs;
+    const status = !available ? 'INFO' : floorOk === null ? 'INFO' : passMiss(floorOk);
+    const shown = available
+      ? `${pad(`${measured.length}/${mine.length}`, widths.n)}${padStart(seconds(d.p50), widths.p50)}${padStart(seconds(d.p95), widths.p95)}${padStart(seconds(d.min), widths.min)}`
+      : pad('not available yet', widths.n + widths.p50 + widths.p95 + widths.min);
+    console.log(`  ${pad(c.name, widths.fault)}${shown}  ${pad(c.aws.text, widths.aws)}${status}`);
+    console.log(`  ${' '.repeat(widths.fault)}depends on ${c.timings.join(', ')}; ${c.configured}`);
+    console.log(`  ${' '.repeat(widths.fault)}assumed (AWS publishes no figure): ${assumed.length === 0 ? 'none' : assumed.join(', ')}`);
+    console.log(
+      `  ${' '.repeat(widths.fault)}verdicts ${Object.entries(verdicts)
+        .map(([v, n]) => `${v} ×${n}`)
+        .join(', ')}`,
+    );
+    for (const r of mine.filter((x) => x.error !== undefined || x.recoveryAws === null).slice(0, 2))
+      console.log(`  ${' '.repeat(widths.fault)}seed ${r.seed} run ${r.run}: ${r.verdict}: ${r.reason}`);
+    rows.push({
+      metric: `${c.name}: recovery p50 / p95 (AWS)`,
+      value: available ? `${seconds(d.p50)} / ${seconds(d.p95)} (${measured.length}/${mine.length} runs)` : 'not available yet',
+      target: c.aws.floorMs === undefined ? 'info' : `min ≥ ${seconds(c.aws.floorMs)}`,
+      status,
+    });
+    return { fault: c.name, aws: c.aws, timings: c.timings, assumed, configured: c.configured, available, recoveryAws: d, verdicts, floorOk };
+  });
+  const wall = (performance.now() - started) / S;
+  console.log(`  ${all.length} runs in ${wall.toFixed(0)} s wall; recovery is the journal's time to recovery (injection → first stable window), AWS time`);
+
+  const resultFile = await writeResult(NAME, { config: { runs, speed, parallel, firstSeed, wallSeconds: wall }, cases, runs: all });
+  console.log(`  raw numbers: ${resultFile}`);
+  return { name: NAME, rows, resultFile };
+}
+
+if (isMain(import.meta.url)) runStandalone(main);

@@ -6,8 +6,11 @@
  * lower bound, the shortest run is checked against it. Each fault also lists the rows of the timing table
  * (`src/sim/timing-table.ts`) its recovery depends on, and which of them AWS does not document ('assumed').
  *
- * Several regions run in one process at once (`BENCH_FIDELITY_PARALLEL`, default 3), each on its own ports; runs per
- * fault `BENCH_FIDELITY_RUNS` (default 10), speed `BENCH_FIDELITY_SPEED` (default 50), first seed `BENCH_SEED`.
+ * Each run of terminate-one, reboot, stop-half and the AZ outage gets a fresh region with its own seed; the RDS
+ * failovers spread their runs over two seeded regions (a region with a database takes tens of seconds to start), each
+ * run there drawing the next occurrence of every timing. Several regions run in one process at once
+ * (`BENCH_FIDELITY_PARALLEL`, default 3), each on its own ports; runs per fault `BENCH_FIDELITY_RUNS` (default 10),
+ * speed `BENCH_FIDELITY_SPEED` (default 50), first seed `BENCH_SEED` (printed, so a run can be replayed).
  */
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,7 +23,7 @@ import { SimRegion } from '../src/sim/server.js';
 import { TIMING_TABLE, type TimingKey } from '../src/sim/timing-table.js';
 import { loadTopology } from '../src/sim/topology.js';
 import {
-  distribution,
+  percentile,
   envInt,
   heading,
   isMain,
@@ -36,6 +39,8 @@ import {
 
 const NAME = 'fidelity';
 const S = 1_000;
+
+const seconds = (ms: number): string => (Number.isFinite(ms) ? `${(ms / S).toFixed(0)} s` : 'n/a');
 
 /** What AWS documents for a fault's recovery. */
 interface AwsRange {
@@ -63,6 +68,8 @@ interface FaultCase {
    * the next occurrence of every timing, so the draws still differ.
    */
   regions?: number;
+  /** Changes the experiment's text before a run on `region` (which may have run it before). */
+  edit?: (text: string, region: SimRegion) => string;
   /** A fault whose experiment is still being built: its runs failing reads "not available yet", not an error. */
   pending?: boolean;
 }
@@ -136,6 +143,9 @@ const CASES: readonly FaultCase[] = [
     // node) when it lands on main; until then the native az-outage.yaml states the same loss of a zone.
     experiment: { file: 'az-outage.yaml' },
     topology: 'web-and-database.yaml',
+    regions: 2,
+    // The zone that goes dark is the one the orders database's primary is in now: after a run it has failed over.
+    edit: (text, region) => text.replace('availabilityZone: us-east-1a', `availabilityZone: ${region.world.databases.get('orders-db')?.zone ?? 'us-east-1a'}`),
     aws: { text: 'launch "a few minutes"; DB failover 60–120 s', floorMs: 60 * S, source: TIMING_TABLE.dbFailover.source },
     timings: ['instanceShuttingDown', 'asgHealthCheckPeriod', 'instancePending', 'instanceBoot', 'dbFailover'],
     configured: `${ALB_CHECKS}; RDS endpoint DNS TTL 5 s`,
@@ -169,10 +179,13 @@ export interface FidelityRun {
   run: number;
   verdict: string;
   reason: string;
+  /** Whether a fault was injected: a run that never got that far (its steady state did not hold) measures nothing. */
+  injected: boolean;
   /** Time to recovery as the journal reports it, in AWS ms (wall × speed); null when none was measured. */
   recoveryAws: number | null;
   /** The uncertainty of that figure: the bracket's width, AWS ms. */
   bracketAws: number | null;
+  /** Wall ms of the run (the first on a region includes starting it). */
   wallMs: number;
   error?: string;
 }
@@ -194,7 +207,7 @@ async function runOn(
 ): Promise<Omit<FidelityRun, 'fault' | 'seed' | 'run' | 'wallMs'>> {
   const { file, text } = await experimentText(c);
   const registry = defaultRegistry();
-  const loaded = parseExperiment(text, file, { registry, env: {}, simOutputs: region.outputs() });
+  const loaded = parseExperiment(c.edit?.(text, region) ?? text, file, { registry, env: {}, simOutputs: region.outputs() });
   // The run follows the region's speed.
   loaded.experiment.environment.speed = speed;
   const journal = await runExperiment(loaded, { registry, aws, seed });
@@ -202,12 +215,17 @@ async function runOn(
   return {
     verdict: journal.verdict.status,
     reason: journal.verdict.reason,
+    injected: journal.measurement.injectedAt !== null,
     recoveryAws: ttr === null ? null : ttr.value * speed,
     bracketAws: ttr === null ? null : (ttr.upper - ttr.lower) * speed,
   };
 }
 
-/** Starts a region seeded with `seed` and runs the case `count` times on it, waiting for it to be whole between runs. */
+/**
+ * Starts a region seeded with `seed` and runs the case on it until `count` runs injected their fault (at most twice
+ * that many attempts: on a loaded machine a run can miss its steady state before anything is injected), waiting for
+ * the region to be whole between runs.
+ */
 async function runsOnRegion(c: FaultCase, seed: number, count: number, speed: number): Promise<FidelityRun[]> {
   const out: FidelityRun[] = [];
   let region: SimRegion | undefined;
@@ -222,25 +240,29 @@ async function runsOnRegion(c: FaultCase, seed: number, count: number, speed: nu
       endpoint: region.endpoint,
       credentials: { accessKeyId: 'AKID', secretAccessKey: 'bench' },
     });
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; out.filter((r) => r.injected).length < count && i < 2 * count; i++) {
       await region.world.ready(120_000);
-      out.push({ fault: c.name, seed, run: i + 1, ...(await runOn(c, region, aws, seed + i, speed)), wallMs: performance.now() - started });
+      const r: FidelityRun = { fault: c.name, seed, run: i + 1, ...(await runOn(c, region, aws, seed + i, speed)), wallMs: performance.now() - started };
+      out.push(r);
+      console.log(
+        `  … ${pad(c.name, 23)}seed ${seed} run ${r.run}: ${r.verdict}, recovery ${r.recoveryAws === null ? 'none' : seconds(r.recoveryAws)} (${(r.wallMs / S).toFixed(0)} s wall)`,
+      );
       started = performance.now();
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    for (let i = out.length; i < count; i++)
-      out.push({
-        fault: c.name,
-        seed,
-        run: i + 1,
-        verdict: 'errored',
-        reason: message,
-        recoveryAws: null,
-        bracketAws: null,
-        wallMs: performance.now() - started,
-        error: message,
-      });
+    out.push({
+      fault: c.name,
+      seed,
+      run: out.length + 1,
+      verdict: 'errored',
+      reason: message,
+      injected: false,
+      recoveryAws: null,
+      bracketAws: null,
+      wallMs: performance.now() - started,
+      error: message,
+    });
   } finally {
     await aws?.destroy();
     await region?.stop();
@@ -263,7 +285,23 @@ async function pool<T>(jobs: readonly (() => Promise<T>)[], parallel: number): P
   return results;
 }
 
-const seconds = (ms: number): string => (Number.isFinite(ms) ? `${(ms / S).toFixed(0)} s` : 'n/a');
+/**
+ * Recovery percentiles over the runs that injected their fault, a run that did not recover within its timeout
+ * counting as longer than any that did (Infinity): leaving it out would flatter the sim.
+ */
+function recoveryStats(runs: readonly FidelityRun[]): { n: number; recovered: number; min: number; p50: number; p95: number; max: number } {
+  const sorted = runs.filter((r) => r.injected).map((r) => r.recoveryAws ?? Infinity);
+  sorted.sort((a, b) => a - b);
+  const at = (p: number): number => {
+    const hi = sorted[Math.ceil((p / 100) * (sorted.length - 1))];
+    return hi === Infinity ? Infinity : percentile(sorted, p);
+  };
+  const finite = sorted.filter(Number.isFinite);
+  return { n: sorted.length, recovered: finite.length, min: sorted[0] ?? NaN, p50: at(50), p95: at(95), max: sorted[sorted.length - 1] ?? NaN };
+}
+
+/** AWS seconds; a run that never recovered reads 'never'. */
+const awsSeconds = (ms: number): string => (ms === Infinity ? 'never' : seconds(ms));
 
 function assumedOf(c: FaultCase): TimingKey[] {
   return c.timings.filter((k) => TIMING_TABLE[k].source === 'assumed');
@@ -301,16 +339,15 @@ export async function main(): Promise<BenchOutcome> {
   const rows: SummaryRow[] = [];
   const cases = CASES.map((c) => {
     const mine = all.filter((r) => r.fault === c.name);
-    const measured = mine.flatMap((r) => (r.recoveryAws === null ? [] : [r.recoveryAws]));
-    const d = distribution(measured);
+    const d = recoveryStats(mine);
     const assumed = assumedOf(c);
     const verdicts: Record<string, number> = {};
     for (const r of mine) verdicts[r.verdict] = (verdicts[r.verdict] ?? 0) + 1;
-    const available = !(c.pending === true && measured.length === 0);
-    const floorOk = c.aws.floorMs === undefined ? null : measured.length > 0 && d.min >= c.aws.floorMs;
+    const available = !(c.pending === true && d.n === 0);
+    const floorOk = c.aws.floorMs === undefined ? null : d.n > 0 && d.min >= c.aws.floorMs;
     const status = !available ? 'INFO' : floorOk === null ? 'INFO' : passMiss(floorOk);
     const shown = available
-      ? `${pad(`${measured.length}/${mine.length}`, widths.n)}${padStart(seconds(d.p50), widths.p50)}${padStart(seconds(d.p95), widths.p95)}${padStart(seconds(d.min), widths.min)}`
+      ? `${pad(`${d.n}/${mine.length}`, widths.n)}${padStart(awsSeconds(d.p50), widths.p50)}${padStart(awsSeconds(d.p95), widths.p95)}${padStart(awsSeconds(d.min), widths.min)}`
       : pad('not available yet', widths.n + widths.p50 + widths.p95 + widths.min);
     console.log(`  ${pad(c.name, widths.fault)}${shown}  ${pad(c.aws.text, widths.aws)}${status}`);
     console.log(`  ${' '.repeat(widths.fault)}depends on ${c.timings.join(', ')}; ${c.configured}`);
@@ -324,14 +361,17 @@ export async function main(): Promise<BenchOutcome> {
       console.log(`  ${' '.repeat(widths.fault)}seed ${r.seed} run ${r.run}: ${r.verdict}: ${r.reason}`);
     rows.push({
       metric: `${c.name}: recovery p50 / p95 (AWS)`,
-      value: available ? `${seconds(d.p50)} / ${seconds(d.p95)} (${measured.length}/${mine.length} runs)` : 'not available yet',
+      value: available ? `${awsSeconds(d.p50)} / ${awsSeconds(d.p95)} (${d.recovered}/${d.n} recovered)` : 'not available yet',
       target: c.aws.floorMs === undefined ? 'info' : `min ≥ ${seconds(c.aws.floorMs)}`,
       status,
     });
     return { fault: c.name, aws: c.aws, timings: c.timings, assumed, configured: c.configured, available, recoveryAws: d, verdicts, floorOk };
   });
   const wall = (performance.now() - started) / S;
-  console.log(`  ${all.length} runs in ${wall.toFixed(0)} s wall; recovery is the journal's time to recovery (injection → first stable window), AWS time`);
+  console.log(
+    `  ${all.length} runs in ${wall.toFixed(0)} s wall. runs: injected / attempted (an attempt whose steady state did not hold injects nothing and is retried);`,
+  );
+  console.log(`  recovery: the journal's time to recovery (injection → first stable window), AWS time; 'never': not within the experiment's timeout`);
 
   const resultFile = await writeResult(NAME, { config: { runs, speed, parallel, firstSeed, wallSeconds: wall }, cases, runs: all });
   console.log(`  raw numbers: ${resultFile}`);

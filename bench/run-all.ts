@@ -1,12 +1,13 @@
 /**
  * Runs every benchmark in sequence (probe throughput, measurement error, CLI start-up, simulated region, data tier,
- * orchestrator, FIS native vs delegated, CloudFormation vs topology) in this process and prints
- * a compact summary table. `npm run bench` builds and runs this. Misses are reported, never turned into a failing
+ * orchestrator, FIS native vs delegated, CloudFormation vs topology, fidelity of the sim's recoveries) in this process
+ * and prints a compact summary table; `node dist/bench/run-all.js fidelity measurement-error` runs only those sections. `npm run bench` builds and runs this. Misses are reported, never turned into a failing
  * exit code; an error in a benchmark is reported and the others still run (exit code 1 at the end).
  */
 import { main as cliStartup } from './cli-startup.js';
 import { main as cloudformation } from './cloudformation.js';
 import { main as dataTier } from './data-tier.js';
+import { main as fidelity } from './fidelity.js';
 import { main as fis } from './fis.js';
 import { heading, isMain, pad, runStandalone, type BenchOutcome } from './common.js';
 import { main as measurementError } from './measurement-error.js';
@@ -23,13 +24,25 @@ const BENCHMARKS: readonly { name: string; main: () => Promise<BenchOutcome> }[]
   { name: 'orchestrator', main: orchestrator },
   { name: 'fis', main: fis },
   { name: 'cloudformation', main: cloudformation },
+  { name: 'fidelity', main: fidelity },
 ];
 
-export async function main(): Promise<BenchOutcome[]> {
+/** The benchmarks named (all when none is), in the order given; an unknown name is refused before any runs. */
+function selected(names: readonly string[]): typeof BENCHMARKS {
+  if (names.length === 0) return BENCHMARKS;
+  return names.map((name) => {
+    const b = BENCHMARKS.find((x) => x.name === name);
+    if (b === undefined) throw new Error(`There is no benchmark section '${name}': choose from ${BENCHMARKS.map((x) => x.name).join(', ')}.`);
+    return b;
+  });
+}
+
+export async function main(names: readonly string[] = []): Promise<BenchOutcome[]> {
+  const chosen = selected(names);
   const started = Date.now();
   const outcomes: BenchOutcome[] = [];
   const errors: { name: string; error: unknown }[] = [];
-  for (const b of BENCHMARKS) {
+  for (const b of chosen) {
     try {
       outcomes.push(await b.main());
     } catch (error) {
@@ -54,4 +67,4 @@ export async function main(): Promise<BenchOutcome[]> {
   return outcomes;
 }
 
-if (isMain(import.meta.url)) runStandalone(main);
+if (isMain(import.meta.url)) runStandalone(() => main(process.argv.slice(2)));

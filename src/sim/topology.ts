@@ -238,9 +238,10 @@ export const REFERENCE_TOPOLOGY = {
       max: 6,
       desired: 3,
       healthCheckType: 'ELB',
-      // The console's default: longer than the instance's boot (docs/fidelity.md), so a booting replacement is not
-      // replaced in turn. https://docs.aws.amazon.com/autoscaling/ec2/userguide/health-check-grace-period.html
-      healthCheckGracePeriod: '300s',
+      // Longer than the slowest boot (3 min, docs/fidelity.md) plus the five passing checks an unhealthy target needs
+      // (2.5 min): with less, a slow replacement is replaced in turn before it is healthy, over and over. AWS: set it
+      // to the time an instance takes to be ready. https://docs.aws.amazon.com/autoscaling/ec2/userguide/health-check-grace-period.html
+      healthCheckGracePeriod: '600s',
       targetGroups: ['web-tg'],
       tags: { 'gameday:allowed': 'true', Name: 'web' },
     },

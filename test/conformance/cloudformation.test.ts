@@ -110,7 +110,7 @@ describe('infra/reference-architecture.yaml created by CloudFormation in moto_se
     const asg = client((c) => new AutoScalingClient(c));
     const { AutoScalingGroups: [group] = [] } = await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [out.WebAsgName ?? ''] }));
     assert.ok(group !== undefined, `no group ${String(out.WebAsgName)}`);
-    assert.deepEqual([group.MinSize, group.MaxSize, group.DesiredCapacity, group.HealthCheckType, group.HealthCheckGracePeriod], [3, 6, 3, 'ELB', 300]);
+    assert.deepEqual([group.MinSize, group.MaxSize, group.DesiredCapacity, group.HealthCheckType, group.HealthCheckGracePeriod], [3, 6, 3, 'ELB', 600]);
     assert.deepEqual(group.TargetGroupARNs, [out.WebTargetGroupArn]);
     assert.ok(group.Tags?.some((tag) => tag.Key === 'gameday:allowed' && tag.Value === 'true' && tag.PropagateAtLaunch === true));
   });

@@ -80,7 +80,7 @@ describe('Auto Scaling DescribeAutoScalingGroups', () => {
       assert.equal(g.DesiredCapacity, 3);
       assert.equal(g.DefaultCooldown, 300);
       assert.equal(g.HealthCheckType, 'ELB');
-      assert.equal(g.HealthCheckGracePeriod, 300);
+      assert.equal(g.HealthCheckGracePeriod, 600);
       assert.deepEqual(g.AvailabilityZones, ZONES);
       assert.deepEqual(g.TargetGroupARNs, [sim.outputs['tg.web-tg.arn']]);
       assert.deepEqual(g.TerminationPolicies, ['Default']);

@@ -150,7 +150,7 @@ describe('infra/reference-architecture.yaml', () => {
     assert.equal(t.vpcCidr, '10.0.0.0/16');
     const [asg] = t.autoScalingGroups;
     assert.ok(asg !== undefined);
-    assert.deepEqual([asg.min, asg.max, asg.desired, asg.healthCheckType, asg.healthCheckGracePeriod], [3, 6, 3, 'ELB', 300_000]);
+    assert.deepEqual([asg.min, asg.max, asg.desired, asg.healthCheckType, asg.healthCheckGracePeriod], [3, 6, 3, 'ELB', 600_000]);
     assert.equal(asg.tags['gameday:allowed'], 'true');
     assert.equal(asg.tags.Name, 'gd-ref-web');
     assert.equal(t.launchTemplates[0]?.port, 8080);
@@ -372,7 +372,7 @@ describe('a simulated region built from infra/reference-architecture.yaml', () =
     assert.ok(group !== undefined);
     assert.equal(group.MinSize, 3);
     assert.equal(group.HealthCheckType, 'ELB');
-    assert.equal(group.HealthCheckGracePeriod, 300);
+    assert.equal(group.HealthCheckGracePeriod, 600);
     assert.deepEqual(group.TargetGroupARNs, [out['stack.WebTargetGroupArn']]);
     assert.deepEqual([...(group.AvailabilityZones ?? [])].sort(), ['us-east-1a', 'us-east-1b', 'us-east-1c']);
     assert.ok(group.Tags?.some((t) => t.Key === 'gameday:allowed' && t.Value === 'true'));

@@ -72,4 +72,36 @@ export const BEHAVIOURS: Behaviour[] = [
     source: 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/replace-unhealthy-instance.html',
     test: 'test/sim/lb-timing.test.ts',
   },
+  {
+    area: 'CloudWatch',
+    behaviour:
+      'ALB and RDS metrics have one datapoint per 60-s period, the aggregate (Sum, Average, Minimum, Maximum) of the whole period; an alarm with a 10-s or 30-s period on them never gets data and stays INSUFFICIENT_DATA.',
+    source: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html',
+    test: 'test/sim/cloudwatch.test.ts',
+  },
+  {
+    area: 'CloudWatch',
+    behaviour: 'Count metrics (RequestCount, HTTPCode_*_Count) publish nothing for a period without events; a 60-s alarm fires only after its period ends.',
+    source: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html',
+    test: 'test/sim/cloudwatch.test.ts',
+  },
+  {
+    area: 'CloudWatch',
+    behaviour: 'Missing data is treated as missing: an alarm whose evaluation range has no datapoint is INSUFFICIENT_DATA.',
+    source: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html',
+    test: 'test/sim/alarm.test.ts',
+  },
+  {
+    area: 'Route 53',
+    behaviour:
+      "A health check is probed from eight checker regions by default (or its HealthCheckRegions, at least three), each at its own offset in the interval and applying FailureThreshold on its own; the check is healthy while more than 18 % of checkers are, so a flip spreads over an interval.",
+    source: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html',
+    test: 'test/sim/route53-health-checkers.test.ts',
+  },
+  {
+    area: 'Route 53',
+    behaviour: 'HTTP(S) checks must connect within 4 s and answer 2xx/3xx within 2 s; TCP checks connect within 10 s (AWS time; never under 500 ms of wall time).',
+    source: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html',
+    test: 'test/sim/route53-health-checkers.test.ts',
+  },
 ];

@@ -32,4 +32,18 @@ export const BEHAVIOURS: Behaviour[] = [
     source: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZ.Failover.html',
     test: 'test/sim/rds.test.ts',
   },
+  {
+    area: 'Availability Zone',
+    behaviour:
+      "A subnet associated with a network ACL that denies all traffic in or out loses its connectivity (connections hang) until it is associated with one that lets traffic through; every subnet starts on the VPC's allow-all default ACL.",
+    source: 'https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html',
+    test: 'test/sim/network-acls.test.ts',
+  },
+  {
+    area: 'Auto Scaling',
+    behaviour:
+      'A group whose subnets (VPCZoneIdentifier) no longer include a zone replaces its instances there in the zones it keeps; given the zone back, it launches there first, the zone with the fewest instances.',
+    source: 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-add-availability-zone.html',
+    test: 'test/sim/network-acls.test.ts',
+  },
 ];

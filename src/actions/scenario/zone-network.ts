@@ -7,7 +7,7 @@
 import type { CreateNetworkAclCommandOutput, DescribeNetworkAclsCommandOutput, DescribeSubnetsCommandOutput, Filter } from '@aws-sdk/client-ec2';
 import { awsSend } from '../../aws/call.js';
 import { sdk } from '../../aws/sdk.js';
-import { ActionFailedError } from '../../errors/action-error.js';
+import { ActionFailedError, AwsCallError } from '../../errors/action-error.js';
 import type { ActivityContext, Resource } from '../../registry/types.js';
 import { partitionOf } from '../ec2/instances.js';
 
@@ -116,7 +116,7 @@ export async function isolateSubnets(ctx: ActivityContext, runId: string, subnet
  * by someone else) is left where it is. Safe to run twice.
  */
 export async function restoreSubnets(ctx: ActivityContext, isolated: IsolatedSubnet[]): Promise<{ restored: string[]; deleted: string[] }> {
-  const { ReplaceNetworkAclAssociationCommand, DeleteNetworkAclCommand, DescribeNetworkAclsCommand } = await sdk.ec2();
+  const { ReplaceNetworkAclAssociationCommand, DeleteNetworkAclCommand } = await sdk.ec2();
   const subnets = isolated.filter((s) => s.subnetId !== '');
   const current =
     subnets.length > 0
@@ -137,15 +137,14 @@ export async function restoreSubnets(ctx: ActivityContext, isolated: IsolatedSub
   }
   const deleted: string[] = [];
   for (const aclId of new Set(isolated.map((s) => s.denyAclId))) {
-    const exists: DescribeNetworkAclsCommandOutput = await awsSend(
-      ctx,
-      'ec2',
-      new DescribeNetworkAclsCommand({ Filters: [{ Name: 'network-acl-id', Values: [aclId] }] }),
-    );
-    if ((exists.NetworkAcls ?? []).length === 0) continue;
     ctx.fence?.admit(aclId);
-    await awsSend(ctx, 'ec2', new DeleteNetworkAclCommand({ NetworkAclId: aclId }));
-    deleted.push(aclId);
+    try {
+      await awsSend(ctx, 'ec2', new DeleteNetworkAclCommand({ NetworkAclId: aclId }));
+      deleted.push(aclId);
+    } catch (error) {
+      // Already gone (an undo that ran before): nothing left to delete.
+      if (!(error instanceof AwsCallError && error.awsName === 'InvalidNetworkAclID.NotFound')) throw error;
+    }
   }
   return { restored, deleted };
 }

@@ -11,6 +11,7 @@ import { processExecAction } from '../actions/local/process-exec.js';
 import { httpProbe } from '../probes/net/http.js';
 import { tcpProbe } from '../probes/net/tcp.js';
 import { asgInServiceProbe } from '../probes/aws/asg-in-service.js';
+import { asgZonesProbe } from '../probes/aws/asg-zones.js';
 import { instanceStateProbe } from '../probes/aws/ec2-instance-state.js';
 import { healthyTargetsProbe } from '../probes/aws/elbv2-healthy-targets.js';
 import { rdsStatusProbe } from '../probes/aws/rds-status.js';
@@ -38,6 +39,7 @@ export function defaultRegistry(): Registry {
     .registerProbe(httpProbe)
     .registerProbe(tcpProbe)
     .registerProbe(asgInServiceProbe)
+    .registerProbe(asgZonesProbe)
     .registerProbe(healthyTargetsProbe)
     .registerProbe(instanceStateProbe)
     .registerProbe(rdsStatusProbe)

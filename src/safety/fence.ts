@@ -12,6 +12,9 @@ const RESOURCE_FIELDS = [
   'LoadBalancerArn',
   'ResourceArns',
   'experimentTemplateId',
+  'VpcId',
+  'NetworkAclId',
+  'AssociationId',
   'id',
 ] as const;
 

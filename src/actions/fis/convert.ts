@@ -191,7 +191,19 @@ export function toFisTemplate(e: Experiment, ctx: ExportContext): { template: Fi
         selectionMode: 'ALL',
       };
       mapped =
-        args.instances === 'stop' ? { actionId: 'aws:ec2:stop-instances', key: 'Instances' } : { actionId: 'aws:ec2:terminate-instances', key: 'Instances' };
+        args.instances === 'terminate'
+          ? { actionId: 'aws:ec2:terminate-instances', key: 'Instances' }
+          : { actionId: 'aws:ec2:stop-instances', key: 'Instances' };
+      if (args.connectivity !== false)
+        unexpressed.push({
+          what: `${what}, its subnets' connectivity`,
+          reason: "FIS cuts subnets it selects by tag or ARN; tag the zone's subnets and add an aws:network:disrupt-connectivity action on them",
+        });
+      if (args.capacity !== false)
+        unexpressed.push({
+          what: `${what}, its groups' subnets`,
+          reason: 'FIS keeps groups out of a zone with aws:ec2:asg-insufficient-instance-capacity-error on the tagged groups, not by changing their subnets',
+        });
       if (args.failoverDatabases !== false)
         unexpressed.push({
           what: `${what}, its database failovers`,

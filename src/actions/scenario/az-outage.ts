@@ -1,10 +1,15 @@
 /**
- * `aws.scenario.az-outage` — one Availability Zone goes dark: its instances (those carrying the given tags) are
- * terminated or stopped, every Multi-AZ DB instance whose primary is in the zone fails over, and so does every Multi-AZ
- * DB cluster whose writer is there; their targets leave the load balancers as the instances go. Composed from the EC2
- * and RDS actions. What it touches is found before the run (`plan`), so the plan, the guards and the fence see it.
- * Undo: stopped instances are started again (terminated ones are for their groups to replace; failed-over databases
- * stay on their new primary).
+ * `aws.scenario.az-outage` — one Availability Zone goes dark, as in AWS FIS's "AZ Availability: Power Interruption"
+ * scenario (https://docs.aws.amazon.com/fis/latest/userguide/az-availability-scenario.html), through the plain EC2,
+ * Auto Scaling and RDS APIs:
+ * - power: the zone's instances with the given tags are stopped (or terminated), as the scenario's
+ *   `aws:ec2:stop-instances`; undo starts the stopped ones again;
+ * - connectivity: the zone's subnets get a deny-all network ACL (`zone-network.ts`); undo gives their ACLs back;
+ * - capacity: the instances' Auto Scaling groups lose the zone's subnets (`zone-capacity.ts`), so replacements land
+ *   in the other zones; undo gives the subnets back. This is not an insufficient-capacity error (FIS only);
+ * - databases: Multi-AZ primaries and cluster writers in the zone fail over (`failoverDatabases`), or, with `false`,
+ *   RDS is left to detect the lost zone and fail over by itself.
+ * What it touches is found before the run (`plan`), so the plan, the guards and the fence see it.
  */
 import type { StopInstancesCommandOutput, TerminateInstancesCommandOutput } from '@aws-sdk/client-ec2';
 import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
@@ -13,9 +18,11 @@ import { sdk } from '../../aws/sdk.js';
 import { ActionFailedError } from '../../errors/action-error.js';
 import { duration } from '../../experiment/fields.js';
 import { no, partial, yes } from '../../registry/capabilities.js';
-import type { ActionDefinition, ActionResult, ActivityContext, Resource } from '../../registry/types.js';
+import type { ActionContext, ActionDefinition, ActionResult, ActivityContext, Resource } from '../../registry/types.js';
 import { EC2_INSTANCE, instanceInventory, sendEc2, stateSummary, terminationUndo, verifyStates } from '../ec2/instances.js';
 import { STOPPED_OR_REPLACED, stopInstancesAction } from '../ec2/stop-instances.js';
+import { ASG, groupResources, keepOutOfZone, type NarrowedGroup, restoreZones } from './zone-capacity.js';
+import { EC2_SUBNET, type IsolatedSubnet, isolateSubnets, restoreSubnets, zoneSubnets } from './zone-network.js';
 import { clusterInventory, clusterWriter, confirmClusterFailover, RDS_CLUSTER, startClusterFailover } from '../rds/db-clusters.js';
 import { dbInventory, RDS_DB, sendRds, waitAvailable } from '../rds/db-instances.js';
 
@@ -25,7 +32,18 @@ const args = z.strictObject({
   instanceTags: z
     .record(z.string(), z.string())
     .refine((t) => Object.keys(t).length > 0, { error: 'name at least one tag: an AZ outage never selects every instance implicitly' }),
-  instances: z.enum(['terminate', 'stop']).default('terminate'),
+  /** `stop` loses power as the FIS scenario does (started again on undo); `terminate` loses the instances. */
+  instances: z.enum(['terminate', 'stop']).default('stop'),
+  /** Deny all traffic of the zone's subnets with a network ACL. */
+  connectivity: z.boolean().default(true),
+  /** The subnets to cut, by tag (in the zone); without it, the zone's subnets in the VPCs of the selected instances. */
+  subnetTags: z
+    .record(z.string(), z.string())
+    .refine((t) => Object.keys(t).length > 0, { error: 'name at least one tag, or leave subnetTags out' })
+    .optional(),
+  /** Remove the zone's subnets from the instances' Auto Scaling groups, so they launch elsewhere. */
+  capacity: z.boolean().default(true),
+  /** Fail the zone's database primaries over; `false` leaves RDS to detect the outage and fail over by itself. */
   failoverDatabases: z.boolean().default(true),
   waitTimeout: duration().default(900_000),
 });
@@ -33,15 +51,27 @@ const args = z.strictObject({
 type Args = z.output<typeof args>;
 
 /**
- * What the outage will touch, read-only: the zone's running instances with the tags, its Multi-AZ DB instances whose
- * primary is there and its DB clusters whose writer is there.
+ * What the outage will touch, read-only: the zone's running instances with the tags, the zone's subnets, the instances'
+ * Auto Scaling groups, its Multi-AZ DB instances whose primary is there and its DB clusters whose writer is there.
  */
 async function inZone(a: Args, ctx: ActivityContext): Promise<Resource[]> {
   const instances = await instanceInventory(
     { tags: a.instanceTags, filters: [{ path: 'Placement.AvailabilityZone', values: [a.availabilityZone] }], selection: { mode: 'ALL' } },
     ctx,
   );
-  if (!a.failoverDatabases) return instances;
+  const network = a.connectivity
+    ? await zoneSubnets(
+        a.availabilityZone,
+        a.subnetTags,
+        [...new Set(instances.map((r) => String((r.attributes as { VpcId?: string }).VpcId ?? '')))].filter((v) => v !== ''),
+        ctx,
+      )
+    : [];
+  const groups = a.capacity
+    ? await groupResources([...new Set(instances.map((r) => r.tags['aws:autoscaling:groupName']).filter((g) => g !== undefined))], ctx)
+    : [];
+  const zonal = [...instances, ...network, ...groups];
+  if (!a.failoverDatabases) return zonal;
   const dbs = await dbInventory({}, ctx);
   const zoneOf = new Map(dbs.map((r) => [r.id, (r.attributes as DBInstance).AvailabilityZone]));
   const primaries = dbs.filter((r) => {
@@ -52,27 +82,65 @@ async function inZone(a: Args, ctx: ActivityContext): Promise<Resource[]> {
     const c = r.attributes as DBCluster;
     return c.Status === 'available' && zoneOf.get(clusterWriter(c) ?? '') === a.availabilityZone;
   });
-  return [...instances, ...primaries, ...clusters];
+  return [...zonal, ...primaries, ...clusters];
+}
+
+/** What undoes the outage, from the run's own record (the undo log keeps it for another worker). */
+interface Undo {
+  instanceIds: string[];
+  mode: 'stop' | 'terminate';
+  subnets: IsolatedSubnet[];
+  groups: NarrowedGroup[];
+}
+
+/** Undoes in the order the zone comes back: network, then the groups' subnets, then power. */
+async function undoOutage(a: Args, done: Undo, ctx: ActionContext): Promise<Record<string, unknown>> {
+  const network = await restoreSubnets(ctx, done.subnets);
+  const groups = await restoreZones(ctx, done.groups);
+  let restarted: unknown = [];
+  if (done.mode === 'stop' && stopInstancesAction.rollback !== undefined && done.instanceIds.length > 0)
+    restarted = (await stopInstancesAction.rollback({ force: true, restartTimeout: a.waitTimeout }, { output: { instanceIds: done.instanceIds } }, ctx)).output;
+  return { subnets: network.restored, deletedAcls: network.deleted, groups, restarted };
 }
 
 export const azOutageAction: ActionDefinition<Args> = {
   id: 'aws.scenario.az-outage',
-  summary: 'Takes one AZ dark: its tagged instances terminated or stopped, its Multi-AZ database primaries failed over.',
+  summary:
+    "Takes one AZ dark as FIS's power-interruption scenario does: tagged instances stopped, subnets cut by a deny-all network ACL, groups kept out of the zone by their subnets (not an insufficient-capacity error: FIS only), database primaries failed over or left to RDS.",
   mutating: true,
   permissions: {
-    read: ['ec2:DescribeInstances', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
-    write: ['ec2:TerminateInstances', 'ec2:StopInstances', 'ec2:StartInstances', 'rds:RebootDBInstance', 'rds:FailoverDBCluster'],
+    read: [
+      'ec2:DescribeInstances',
+      'ec2:DescribeSubnets',
+      'ec2:DescribeNetworkAcls',
+      'autoscaling:DescribeAutoScalingGroups',
+      'rds:DescribeDBInstances',
+      'rds:DescribeDBClusters',
+    ],
+    write: [
+      'ec2:TerminateInstances',
+      'ec2:StopInstances',
+      'ec2:StartInstances',
+      'ec2:CreateNetworkAcl',
+      'ec2:CreateNetworkAclEntry',
+      'ec2:ReplaceNetworkAclAssociation',
+      'ec2:DeleteNetworkAcl',
+      'ec2:CreateTags',
+      'autoscaling:UpdateAutoScalingGroup',
+      'rds:RebootDBInstance',
+      'rds:FailoverDBCluster',
+    ],
   },
   capabilities: {
-    services: ['ec2', 'rds'],
+    services: ['ec2', 'autoscaling', 'rds'],
     support: {
-      sim: yes(),
+      sim: yes("The deny-all ACL cuts the subnets' instances (connections hang); groups launch in the other zones and rebalance when given the zone back."),
       moto: partial(
-        "The zone's instances go at once; a Multi-AZ primary never moves (RebootDBInstance ignores ForceFailover), so a zone with one ends not landed.",
+        'Instances, network ACLs and group subnets change at once and nothing stops answering; a Multi-AZ primary never moves (RebootDBInstance ignores ForceFailover), so a zone with one ends not landed.',
       ),
-      'localstack-free': no("The plan lists the zone's databases, and RDS is not in the community image."),
+      'localstack-free': no("The plan lists the zone's groups and databases, and Auto Scaling and RDS are not in the community image."),
       'localstack-paid': partial(
-        'Instances only: a zone holding a Multi-AZ primary or a DB cluster writer ends not landed (no ForceFailover evidence, no FailoverDBCluster).',
+        'Instances, ACLs and groups only: a zone holding a Multi-AZ primary or a DB cluster writer ends not landed (no ForceFailover evidence, no FailoverDBCluster).',
       ),
       aws: yes(),
     },
@@ -80,8 +148,10 @@ export const azOutageAction: ActionDefinition<Args> = {
   args,
   plan: inZone,
   async run(a, ctx) {
-    // Exactly what the plan found: the zone's instances, database primaries and cluster writers.
+    // Exactly what the plan found: the zone's instances, subnets, groups, database primaries and cluster writers.
     const ids = ctx.targets.filter((r) => r.type === EC2_INSTANCE).map((r) => r.id);
+    const subnets = ctx.targets.filter((r) => r.type === EC2_SUBNET);
+    const groups = ctx.targets.filter((r) => r.type === ASG);
     const databases = ctx.targets.filter((r) => r.type === RDS_DB).map((r) => r.attributes as DBInstance);
     const clusters = ctx.targets.filter((r) => r.type === RDS_CLUSTER).map((r) => r.attributes as DBCluster);
     if (ctx.targets.length === 0) {
@@ -89,12 +159,23 @@ export const azOutageAction: ActionDefinition<Args> = {
     }
     const { TerminateInstancesCommand, StopInstancesCommand } = await sdk.ec2();
     const { RebootDBInstanceCommand } = await sdk.rds();
-    // Everything in the zone fails at once, as in a real outage: instances and database primaries together.
-    if (ids.length > 0) {
-      if (a.instances === 'terminate')
-        await sendEc2(ctx, new TerminateInstancesCommand({ InstanceIds: ids }), (o: TerminateInstancesCommandOutput) => stateSummary(o.TerminatingInstances));
-      else
-        await sendEc2(ctx, new StopInstancesCommand({ InstanceIds: ids, Force: true }), (o: StopInstancesCommandOutput) => stateSummary(o.StoppingInstances));
+    const done: Undo = { instanceIds: [], mode: a.instances, subnets: [], groups: [] };
+    let skippedGroups: string[] = [];
+    try {
+      // Everything in the zone fails at once, as in a real outage: power, network, capacity and database primaries.
+      if (ids.length > 0) {
+        if (a.instances === 'terminate')
+          await sendEc2(ctx, new TerminateInstancesCommand({ InstanceIds: ids }), (o: TerminateInstancesCommandOutput) => stateSummary(o.TerminatingInstances));
+        else
+          await sendEc2(ctx, new StopInstancesCommand({ InstanceIds: ids, Force: true }), (o: StopInstancesCommandOutput) => stateSummary(o.StoppingInstances));
+        done.instanceIds = ids;
+      }
+      if (subnets.length > 0) await isolateSubnets(ctx, ctx.runId, subnets, done.subnets);
+      if (groups.length > 0) skippedGroups = (await keepOutOfZone(ctx, a.availabilityZone, groups, done.groups)).skipped;
+    } catch (error) {
+      // Half an outage is not left behind: what landed is undone before the failure is reported.
+      await undoOutage(a, done, ctx).catch(() => undefined);
+      throw error;
     }
     for (const db of databases) await sendRds(ctx, new RebootDBInstanceCommand({ DBInstanceIdentifier: db.DBInstanceIdentifier, ForceFailover: true }));
     const failingOver = [];
@@ -115,12 +196,32 @@ export const azOutageAction: ActionDefinition<Args> = {
       moved[id] = `${a.availabilityZone} -> ${after.AvailabilityZone ?? '?'}`;
     }
     for (const started of failingOver) moved[started.id] = await confirmClusterFailover(ctx, started, a.waitTimeout);
-    return { output: { availabilityZone: a.availabilityZone, instanceIds: ids, mode: a.instances, databases: moved } };
+    return {
+      output: {
+        availabilityZone: a.availabilityZone,
+        instanceIds: ids,
+        mode: a.instances,
+        subnets: done.subnets,
+        groups: done.groups,
+        ...(skippedGroups.length > 0 ? { groupsLeftInZone: skippedGroups } : {}),
+        databases: moved,
+      },
+    };
   },
   undo: (a, resources) =>
-    `${a.instances === 'stop' ? 'automatic — the stopped instances are started again' : terminationUndo(resources)}${a.failoverDatabases ? '; failed-over databases stay on their new primary' : ''}`,
+    [
+      a.instances === 'stop' ? 'automatic — the stopped instances are started again' : terminationUndo(resources),
+      ...(resources.some((r) => r.type === EC2_SUBNET) ? ['the subnets get their network ACLs back and the deny ACL is deleted'] : []),
+      ...(resources.some((r) => r.type === ASG) ? ["the groups get the zone's subnets back"] : []),
+      ...(a.failoverDatabases ? ['failed-over databases stay on their new primary'] : []),
+    ].join('; '),
   async rollback(a, result, ctx): Promise<ActionResult> {
-    if (a.instances !== 'stop' || stopInstancesAction.rollback === undefined) return { output: { restarted: [] } };
-    return stopInstancesAction.rollback({ force: true, restartTimeout: a.waitTimeout }, result, ctx);
+    const o = result.output as { instanceIds?: string[]; mode?: 'stop' | 'terminate'; subnets?: IsolatedSubnet[]; groups?: NarrowedGroup[] };
+    const output = await undoOutage(
+      a,
+      { instanceIds: o.instanceIds ?? [], mode: o.mode ?? a.instances, subnets: o.subnets ?? [], groups: o.groups ?? [] },
+      ctx,
+    );
+    return { output };
   },
 };

@@ -123,6 +123,22 @@ function autoScalingApi(world: SimWorld, params: QueryParams): QueryResult {
       const activity = g.terminateMember(id, params.bool('ShouldDecrementDesiredCapacity') === true);
       return { Activity: activityXml(activity) };
     }
+    case 'UpdateAutoScalingGroup': {
+      const g = group(world, params.get('AutoScalingGroupName'));
+      const vpcZoneIdentifier = params.get('VPCZoneIdentifier');
+      if (vpcZoneIdentifier !== undefined) {
+        const subnetIds = vpcZoneIdentifier.split(',').map((id) => id.trim());
+        const subnets = subnetIds.map((id) => {
+          const subnet = world.subnets.find((s) => s.id === id);
+          if (subnet === undefined) throw new SimApiError('ValidationError', `The subnet ID '${id}' does not exist`);
+          return subnet;
+        });
+        g.setZones([...new Set(subnets.map((s) => s.zone))], subnetIds);
+      }
+      const desired = params.int('DesiredCapacity');
+      if (desired !== undefined) g.setDesired(desired);
+      return null;
+    }
     default:
       throw new SimApiError('InvalidAction', `Could not find operation ${action} for version 2011-01-01`);
   }

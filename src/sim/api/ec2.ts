@@ -4,6 +4,7 @@ import { ec2QueryService, type Ec2Result } from '../protocol/ec2-query.js';
 import type { XmlValue } from '../protocol/xml.js';
 import type { SimWorld } from '../region.js';
 import { STATE_CODE, type SimInstance } from '../world/instance.js';
+import { networkAclsOf, type NaclEntry, type SimNetworkAcl } from '../world/network-acls.js';
 
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 
@@ -107,6 +108,138 @@ function dryRun(params: QueryParams): void {
   if (params.bool('DryRun') === true) throw new SimApiError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
 }
 
+/** DescribeSubnets' ids and filters; the region's subnets carry no tags, so a tag filter matches none. */
+function subnetsMatching(world: SimWorld, params: QueryParams): SimWorld['subnets'] {
+  const ids = params.ec2List('SubnetId');
+  let subnets = ids.length > 0 ? world.subnets.filter((s) => ids.includes(s.id)) : world.subnets;
+  const missing = ids.find((id) => !world.subnets.some((s) => s.id === id));
+  if (missing !== undefined) throw new SimApiError('InvalidSubnetID.NotFound', `The subnet ID '${missing}' does not exist`);
+  for (const f of params.ec2Filters()) {
+    const has = (v: string): boolean => f.values.some((pattern) => glob(pattern, v));
+    if (f.name === 'availability-zone') subnets = subnets.filter((s) => has(s.zone));
+    else if (f.name === 'vpc-id') subnets = subnets.filter(() => has(world.vpcId));
+    else if (f.name === 'subnet-id') subnets = subnets.filter((s) => has(s.id));
+    else if (f.name.startsWith('tag:') || f.name === 'tag-key') subnets = [];
+    else throw new SimApiError('InvalidParameterValue', `The filter '${f.name}' is invalid`);
+  }
+  return subnets;
+}
+
+function aclXml(world: SimWorld, acl: SimNetworkAcl): XmlValue {
+  const acls = networkAclsOf(world);
+  return {
+    networkAclId: acl.id,
+    vpcId: world.vpcId,
+    default: acl.isDefault,
+    ownerId: world.topology.accountId,
+    entrySet: acl.entries.map((e) => ({
+      ruleNumber: e.ruleNumber,
+      protocol: e.protocol,
+      ruleAction: e.ruleAction,
+      egress: e.egress,
+      cidrBlock: e.cidrBlock,
+      portRange: e.portRange,
+    })),
+    associationSet: [...acls.associations]
+      .filter(([, a]) => a.aclId === acl.id)
+      .map(([id, a]) => ({ networkAclAssociationId: id, networkAclId: a.aclId, subnetId: a.subnetId })),
+    tagSet: tagSet(acl.tags),
+  };
+}
+
+function aclMatches(world: SimWorld, acl: SimNetworkAcl, name: string, values: string[]): boolean {
+  const has = (v: string): boolean => values.some((pattern) => glob(pattern, v));
+  const associations = [...networkAclsOf(world).associations].filter(([, a]) => a.aclId === acl.id);
+  switch (name) {
+    case 'network-acl-id':
+      return has(acl.id);
+    case 'vpc-id':
+      return has(world.vpcId);
+    case 'default':
+      return has(String(acl.isDefault));
+    case 'association.subnet-id':
+      return associations.some(([, a]) => has(a.subnetId));
+    case 'association.association-id':
+      return associations.some(([id]) => has(id));
+    case 'association.network-acl-id':
+      return associations.length > 0 && has(acl.id);
+    default:
+      if (name.startsWith('tag:')) return acl.tags[name.slice(4)] !== undefined && has(acl.tags[name.slice(4)] ?? '');
+      throw new SimApiError('InvalidParameterValue', `The filter '${name}' is invalid`);
+  }
+}
+
+/** The tags of a `TagSpecification.N` for one resource type. */
+function specifiedTags(params: QueryParams, resourceType: string): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (let i = 1; params.get(`TagSpecification.${i}.ResourceType`) !== undefined; i++) {
+    if (params.get(`TagSpecification.${i}.ResourceType`) !== resourceType) continue;
+    for (let j = 1; params.get(`TagSpecification.${i}.Tag.${j}.Key`) !== undefined; j++)
+      tags[params.get(`TagSpecification.${i}.Tag.${j}.Key`) ?? ''] = params.get(`TagSpecification.${i}.Tag.${j}.Value`) ?? '';
+  }
+  return tags;
+}
+
+/** A `CreateNetworkAclEntry` request's rule, checked as EC2 checks it. */
+function aclEntry(params: QueryParams): NaclEntry {
+  const ruleNumber = params.int('RuleNumber');
+  const protocol = params.get('Protocol');
+  const ruleAction = params.get('RuleAction');
+  const cidrBlock = params.get('CidrBlock');
+  if (ruleNumber === undefined) throw new SimApiError('MissingParameter', "The request must contain the parameter 'ruleNumber'");
+  if (protocol === undefined) throw new SimApiError('MissingParameter', "The request must contain the parameter 'protocol'");
+  if (ruleAction !== 'allow' && ruleAction !== 'deny')
+    throw new SimApiError('InvalidParameterValue', `Value (${ruleAction ?? ''}) for parameter ruleAction is invalid. Expecting allow or deny.`);
+  if (cidrBlock === undefined) throw new SimApiError('MissingParameter', "The request must contain the parameter 'cidrBlock' or 'ipv6CidrBlock'");
+  const from = params.int('PortRange.From');
+  const to = params.int('PortRange.To');
+  return {
+    ruleNumber,
+    protocol,
+    ruleAction,
+    egress: params.bool('Egress') === true,
+    cidrBlock,
+    portRange: from !== undefined && to !== undefined ? { from, to } : undefined,
+  };
+}
+
+/** The network ACL operations of EC2, or undefined for another action. */
+function networkAclApi(world: SimWorld, params: QueryParams): Ec2Result | undefined {
+  const acls = networkAclsOf(world);
+  switch (params.action) {
+    case 'DescribeNetworkAcls': {
+      const ids = params.ec2List('NetworkAclId');
+      let found = ids.length > 0 ? ids.map((id) => acls.get(id)) : [...acls.acls.values()];
+      for (const f of params.ec2Filters()) found = found.filter((a) => aclMatches(world, a, f.name, f.values));
+      return { networkAclSet: found.map((a) => aclXml(world, a)) };
+    }
+    case 'CreateNetworkAcl': {
+      const vpcId = params.get('VpcId');
+      dryRun(params);
+      return { networkAcl: aclXml(world, acls.create(vpcId, specifiedTags(params, 'network-acl'))) };
+    }
+    case 'CreateNetworkAclEntry': {
+      const entry = aclEntry(params);
+      dryRun(params);
+      acls.addEntry(params.get('NetworkAclId'), entry);
+      return { return: true };
+    }
+    case 'DeleteNetworkAclEntry':
+      dryRun(params);
+      acls.deleteEntry(params.get('NetworkAclId'), params.int('RuleNumber'), params.bool('Egress') === true);
+      return { return: true };
+    case 'ReplaceNetworkAclAssociation':
+      dryRun(params);
+      return { newAssociationId: acls.replaceAssociation(params.get('AssociationId'), params.get('NetworkAclId')) };
+    case 'DeleteNetworkAcl':
+      dryRun(params);
+      acls.delete(params.get('NetworkAclId'));
+      return { return: true };
+    default:
+      return undefined;
+  }
+}
+
 /** EC2 query API of the simulated region. */
 function ec2Api(world: SimWorld, params: QueryParams): Ec2Result {
   const action = params.action;
@@ -177,7 +310,7 @@ function ec2Api(world: SimWorld, params: QueryParams): Ec2Result {
       return { vpcSet: [{ vpcId: world.vpcId, state: 'available', cidrBlock: world.topology.vpcCidr, isDefault: false }] };
     case 'DescribeSubnets':
       return {
-        subnetSet: world.subnets.map((s) => ({
+        subnetSet: subnetsMatching(world, params).map((s) => ({
           subnetId: s.id,
           state: 'available',
           vpcId: world.vpcId,
@@ -196,8 +329,11 @@ function ec2Api(world: SimWorld, params: QueryParams): Ec2Result {
           createTime: new Date(0).toISOString(),
         })),
       };
-    default:
+    default: {
+      const acls = networkAclApi(world, params);
+      if (acls !== undefined) return acls;
       throw new SimApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
+    }
   }
 }
 

@@ -58,6 +58,11 @@ export const BEHAVIOURS: Behaviour[] = [
     behaviour: 'When no target is healthy, the load balancer fails open and routes to all registered targets.',
     source: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html',
     test: 'test/sim/alb.test.ts',
+    area: 'Availability Zone',
+    behaviour:
+      "A subnet associated with a network ACL that denies all traffic in or out loses its connectivity (connections hang) until it is associated with one that lets traffic through; every subnet starts on the VPC's allow-all default ACL.",
+    source: 'https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html',
+    test: 'test/sim/network-acls.test.ts',
   },
   {
     area: 'Auto Scaling',
@@ -103,5 +108,19 @@ export const BEHAVIOURS: Behaviour[] = [
     behaviour: 'HTTP(S) checks must connect within 4 s and answer 2xx/3xx within 2 s; TCP checks connect within 10 s (AWS time; never under 500 ms of wall time).',
     source: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html',
     test: 'test/sim/route53-health-checkers.test.ts',
+  },
+  {
+    area: 'Availability Zone',
+    behaviour:
+      "A subnet associated with a network ACL that denies all traffic in or out loses its connectivity (connections hang) until it is associated with one that lets traffic through; every subnet starts on the VPC's allow-all default ACL.",
+    source: 'https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html',
+    test: 'test/sim/network-acls.test.ts',
+  },
+  {
+    area: 'Auto Scaling',
+    behaviour:
+      'A group whose subnets (VPCZoneIdentifier) no longer include a zone replaces its instances there in the zones it keeps; given the zone back, it launches there first, the zone with the fewest instances.',
+    source: 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-add-availability-zone.html',
+    test: 'test/sim/network-acls.test.ts',
   },
 ];

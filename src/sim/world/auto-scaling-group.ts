@@ -110,6 +110,21 @@ export class SimAutoScalingGroup {
     this.reconcile('desired');
   }
 
+  /**
+   * UpdateAutoScalingGroup's VPCZoneIdentifier: the group launches only into these zones from now on. Instances in a
+   * zone it leaves are replaced in the zones it keeps, new ones launched before the old are terminated, and a zone
+   * added back is filled by the next launches, which go to the zone with the fewest instances
+   * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-add-availability-zone.html).
+   */
+  setZones(zones: string[], subnetIds: string[]): void {
+    this.options.availabilityZones = zones;
+    this.options.subnetIds = subnetIds;
+    const leaving = this.active().filter((m) => !zones.includes(m.instance.spec.availabilityZone));
+    for (let i = 0; i < leaving.length; i++) this.#launchOne('rebalance');
+    for (const m of leaving)
+      this.#terminate(m, `At ${new Date().toISOString()} an instance was taken out of service in response to a change of the group's Availability Zones.`);
+  }
+
   /** Marks an instance unhealthy (SetInstanceHealth); it is replaced at the next check. */
   setHealth(instanceId: string, health: 'Healthy' | 'Unhealthy'): void {
     const member = this.members.get(instanceId);

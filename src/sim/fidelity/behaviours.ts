@@ -58,11 +58,6 @@ export const BEHAVIOURS: Behaviour[] = [
     behaviour: 'When no target is healthy, the load balancer fails open and routes to all registered targets.',
     source: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html',
     test: 'test/sim/alb.test.ts',
-    area: 'Availability Zone',
-    behaviour:
-      "A subnet associated with a network ACL that denies all traffic in or out loses its connectivity (connections hang) until it is associated with one that lets traffic through; every subnet starts on the VPC's allow-all default ACL.",
-    source: 'https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html',
-    test: 'test/sim/network-acls.test.ts',
   },
   {
     area: 'Auto Scaling',

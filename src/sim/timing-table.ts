@@ -134,6 +134,15 @@ export const TIMING_TABLE = {
     source: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts-failover.html',
     basis: 'AWS: failover "typically under 35 seconds"; the draw keeps near the top of that bound.',
   },
+  elbNodeDnsRemoval: {
+    what: "ELB: a load balancer node whose zone lost power or connectivity leaves the load balancer's DNS answer (and a recovered one returns)",
+    figure: 60 * S,
+    min: 30 * S,
+    max: 120 * S,
+    source: 'assumed',
+    basis:
+      'AWS says a load balancer node\'s IP address is in the load balancer\'s DNS only while its zone is healthy (https://repost.aws/knowledge-center/elb-dns-cross-zone-balance-configuration) but publishes no time for taking an impaired node out. Clients may then keep the address for the name\'s 60 s TTL.',
+  },
 } satisfies Record<string, TimingEntry>;
 
 export type TimingKey = keyof typeof TIMING_TABLE;

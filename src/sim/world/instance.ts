@@ -55,6 +55,8 @@ export class SimInstance {
   readonly #onChange: (instance: SimInstance, from: InstanceStateName | undefined, to: InstanceStateName) => void;
   #pending: NodeJS.Timeout | undefined;
   #launched = false;
+  /** True while the instance's subnet denies its traffic: it answers nothing, and nothing it does reaches a client. */
+  #isolated = false;
 
   constructor(
     spec: InstanceSpec,
@@ -100,7 +102,7 @@ export class SimInstance {
     this.#scheduler.cancel(this.#booting);
     this.stateTransitionReason = `User initiated (${utcStamp(new Date())})`;
     this.stateReason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
-    void this.workload.close();
+    this.#silence();
     this.#set('shutting-down');
     this.#pending = this.#scheduler.after(this.#draw('instanceShuttingDown'), () => {
       this.terminatedAt = Date.now();
@@ -116,9 +118,42 @@ export class SimInstance {
     this.stateTransitionReason = `User initiated (${utcStamp(new Date())})`;
     this.stateReason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
     this.#scheduler.cancel(this.#booting);
-    void this.workload.close();
+    this.#silence();
     this.#set('stopping');
     this.#pending = this.#scheduler.after(this.#draw('instanceStopping'), () => this.#set('stopped'));
+  }
+
+  /**
+   * The instance loses power (its zone's power is cut): it stops, and connections in flight hang, as nothing is left
+   * to answer or reset them. A pending instance stops too.
+   */
+  powerOff(): void {
+    if (this.state !== 'running' && this.state !== 'pending') return;
+    this.#scheduler.cancel(this.#pending);
+    this.#scheduler.cancel(this.#booting);
+    this.stateTransitionReason = `Server.InternalError (${utcStamp(new Date())})`;
+    this.stateReason = { code: 'Server.InternalError', message: 'Server.InternalError: Internal error on stop' };
+    void this.workload.down('hang');
+    this.#set('stopping');
+    this.#pending = this.#scheduler.after(this.#draw('instanceStopping'), () => this.#set('stopped'));
+  }
+
+  /**
+   * The instance's subnet starts or stops denying its traffic. While isolated its workload hangs every request
+   * (whenever it starts serving, also after booting), and answers again once the subnet is restored.
+   */
+  isolate(isolated: boolean): void {
+    if (this.#isolated === isolated) return;
+    this.#isolated = isolated;
+    if (this.state !== 'running' || this.#booting !== undefined) return;
+    if (isolated) void this.workload.down('hang');
+    else void this.workload.up();
+  }
+
+  /** A stop or termination: connections are closed, unless the subnet drops the resets (they hang). */
+  #silence(): void {
+    if (this.#isolated) void this.workload.down('hang');
+    else void this.workload.close();
   }
 
   start(): void {
@@ -128,6 +163,8 @@ export class SimInstance {
     }
     this.stateTransitionReason = '';
     this.stateReason = undefined;
+    // A powered-off or isolated stop left the server hanging; the next boot starts it afresh.
+    void this.workload.close();
     this.#set('pending');
     this.#pending = this.#scheduler.after(this.#draw('instancePending'), () => this.#running());
   }
@@ -140,10 +177,11 @@ export class SimInstance {
     if (this.state !== 'running') {
       throw new SimApiError('IncorrectInstanceState', `The instance '${this.id}' is not in a state from which it can be rebooted.`);
     }
-    void this.workload.down('refuse');
+    void this.workload.down(this.#isolated ? 'hang' : 'refuse');
     this.#scheduler.cancel(this.#booting);
     this.#booting = this.#scheduler.after(this.#draw('instanceReboot'), () => {
-      if (this.state === 'running') void this.workload.up();
+      this.#booting = undefined;
+      if (this.state === 'running' && !this.#isolated) void this.workload.up();
     });
   }
 
@@ -163,6 +201,7 @@ export class SimInstance {
         ? this.#draw('instanceBoot')
         : this.#timing.durations.drawAround('instanceBoot', this.#timing.bootTime, this.#timing.stream);
     this.#booting = this.#scheduler.after(boot, () => {
+      this.#booting = undefined;
       if (this.state === 'running') void this.#serve();
     });
   }
@@ -178,6 +217,8 @@ export class SimInstance {
       this.spec.port = this.#workload.port;
     }
     if (this.state !== 'pending' && this.state !== 'running') await this.workload.close();
+    // Booted inside a subnet that denies traffic: it serves nothing anyone can reach.
+    else if (this.#isolated) await this.workload.down('hang');
   }
 
   #draw(key: 'instancePending' | 'instanceBoot' | 'instanceShuttingDown' | 'instanceStopping' | 'instanceReboot'): number {

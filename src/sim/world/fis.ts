@@ -3,11 +3,13 @@ import type { GroundTruth } from '../ground-truth.js';
 import { isoDurationMs } from '../iso-duration.js';
 import { SimApiError } from '../protocol/errors.js';
 import type { SimScheduler } from '../timing.js';
+import { CONNECTIVITY_SCOPES, type ConnectivityScope } from '../network-faults.js';
 import type { SimAlarm } from './alarm.js';
 import type { SimDatabase } from './database.js';
 import type { SimDbCluster } from './db-cluster.js';
 import { readFisSelection, selectFisTargets } from './fis-selection.js';
 import type { SimInstance } from './instance.js';
+import type { CapacityFault } from './zones.js';
 
 /** FIS action ids the simulated region runs. */
 export const SIM_FIS_ACTIONS = [
@@ -17,8 +19,18 @@ export const SIM_FIS_ACTIONS = [
   'aws:rds:reboot-db-instances',
   'aws:rds:failover-db-cluster',
   'aws:network:disrupt-connectivity',
+  'aws:ec2:asg-insufficient-instance-capacity-error',
+  'aws:ec2:api-insufficient-instance-capacity-error',
   'aws:fis:wait',
+  // Actions of AWS's AZ Availability: Power Interruption scenario on resources the region does not host: their
+  // targets resolve to nothing, so with emptyTargetResolutionMode `skip` (as the scenario sets) they are skipped.
+  'aws:ebs:pause-volume-io',
+  'aws:elasticache:replicationgroup-interrupt-az-power',
+  'aws:arc:start-zonal-autoshift',
 ] as const;
+
+/** Resource types the region has none of: targets of these types resolve to nothing. */
+const ABSENT_RESOURCE_TYPES = ['aws:ec2:ebs-volume', 'aws:elasticache:replicationgroup', 'aws:arc:zonal-shift-managed-resource'];
 
 /** The account's safety lever: while engaged, no experiment starts and running ones are stopped. */
 export interface SafetyLeverState {
@@ -31,7 +43,16 @@ export interface FisTarget {
   resourceArns?: string[];
   resourceTags?: Record<string, string>;
   filters?: { path: string; values: string[] }[];
+  /** Resource-type parameters, such as aws:rds:cluster's writerAvailabilityZoneIdentifiers. */
+  parameters?: Record<string, string>;
   selectionMode: string;
+}
+
+/** Template options (https://docs.aws.amazon.com/fis/latest/userguide/experiment-options.html). */
+export interface FisExperimentOptions {
+  accountTargeting?: string;
+  /** `fail` (the default) fails the experiment when a target resolves to nothing; `skip` skips the actions on it. */
+  emptyTargetResolutionMode?: string;
 }
 
 export interface FisAction {
@@ -50,6 +71,7 @@ export interface FisTemplate {
   targets: Record<string, FisTarget>;
   actions: Record<string, FisAction>;
   stopConditions: { source: string; value?: string }[];
+  experimentOptions?: FisExperimentOptions;
   tags: Record<string, string>;
   creationTime: Date;
   lastUpdateTime: Date;
@@ -86,10 +108,13 @@ export interface FisWorld {
   readonly databases: ReadonlyMap<string, SimDatabase>;
   readonly dbClusters: ReadonlyMap<string, SimDbCluster>;
   readonly alarms: ReadonlyMap<string, Pick<SimAlarm, 'arn' | 'state'>>;
-  readonly subnets: readonly { readonly id: string; readonly zone: string }[];
+  readonly autoScalingGroups: ReadonlyMap<string, { readonly name: string; readonly options: { readonly arn: string; readonly tags: Record<string, string> } }>;
+  readonly subnets: readonly { readonly id: string; readonly zone: string; readonly tags: Record<string, string> }[];
   readonly vpcId: string;
-  /** Denies a subnet's traffic until the returned restore runs (aws:network:disrupt-connectivity). */
-  disruptSubnet(subnetId: string): () => void;
+  /** Denies a subnet's traffic in `scope` until the returned restore runs (aws:network:disrupt-connectivity). */
+  disruptSubnet(subnetId: string, scope: ConnectivityScope): () => void;
+  /** Launches into zones fail with InsufficientInstanceCapacity until the returned restore runs. */
+  readonly az: { readonly zones: { cutCapacity(fault: CapacityFault): () => void } };
 }
 
 /** Runs `fn` after `ms` of AWS time; returns the cancel. */
@@ -112,7 +137,10 @@ export function isoDuration(value: string | undefined, where: string): number {
 }
 
 /** Checks a template the way CreateExperimentTemplate does. */
-export function validateTemplate(t: Pick<FisTemplate, 'targets' | 'actions' | 'stopConditions' | 'roleArn' | 'description'>): void {
+export function validateTemplate(t: Pick<FisTemplate, 'targets' | 'actions' | 'stopConditions' | 'roleArn' | 'description' | 'experimentOptions'>): void {
+  const mode = t.experimentOptions?.emptyTargetResolutionMode;
+  if (mode !== undefined && mode !== 'fail' && mode !== 'skip')
+    throw new SimApiError('ValidationException', `experimentOptions.emptyTargetResolutionMode must be fail or skip, not '${mode}'.`);
   if (t.roleArn === '' || t.description === '') throw new SimApiError('ValidationException', 'roleArn and description are required.');
   for (const [name, target] of Object.entries(t.targets)) {
     if (target.resourceArns === undefined && target.resourceTags === undefined)
@@ -129,16 +157,32 @@ export function validateTemplate(t: Pick<FisTemplate, 'targets' | 'actions' | 's
       if (t.actions[after] === undefined) throw new SimApiError('ValidationException', `Action ${name} starts after ${after}, which is not defined.`);
     if (action.actionId === 'aws:fis:wait' || action.actionId === 'aws:network:disrupt-connectivity')
       isoDuration(action.parameters?.duration, `action ${name} duration`);
-    // Only the whole-subnet scope is modelled: the others block particular destinations the region does not have.
-    if (action.actionId === 'aws:network:disrupt-connectivity' && (action.parameters?.scope ?? 'all') !== 'all')
-      throw new SimApiError(
-        'ValidationException',
-        `Action ${name}: the simulated FIS supports scope 'all' of aws:network:disrupt-connectivity, not '${action.parameters?.scope}'.`,
-      );
+    const scope = action.parameters?.scope ?? 'all';
+    if (action.actionId === 'aws:network:disrupt-connectivity' && !(CONNECTIVITY_SCOPES as readonly string[]).includes(scope))
+      throw new SimApiError('ValidationException', `Action ${name}: scope '${scope}' of aws:network:disrupt-connectivity is not one of ${CONNECTIVITY_SCOPES.join(', ')}.`);
+    if (action.actionId === 'aws:ec2:asg-insufficient-instance-capacity-error' || action.actionId === 'aws:ec2:api-insufficient-instance-capacity-error')
+      capacityParameters(action, name);
   }
   for (const sc of t.stopConditions)
     if (sc.source !== 'none' && sc.source !== 'aws:cloudwatch:alarm')
       throw new SimApiError('ValidationException', `Stop condition source ${sc.source} is not supported.`);
+}
+
+/**
+ * The parameters of aws:ec2:asg-insufficient-instance-capacity-error and aws:ec2:api-insufficient-instance-capacity-error
+ * (FIS actions reference): `availabilityZoneIdentifiers` (comma-separated zone names), `percentage` (1–100) and
+ * `duration` (ISO 8601).
+ */
+export function capacityParameters(action: FisAction, name: string): { zones: string[]; percentage: number; ms: number } {
+  const zones = (action.parameters?.availabilityZoneIdentifiers ?? '')
+    .split(',')
+    .map((z) => z.trim())
+    .filter((z) => z !== '');
+  if (zones.length === 0) throw new SimApiError('ValidationException', `Action ${name}: parameter availabilityZoneIdentifiers names no Availability Zone.`);
+  const percentage = Number(action.parameters?.percentage ?? '');
+  if (!Number.isInteger(percentage) || percentage < 1 || percentage > 100)
+    throw new SimApiError('ValidationException', `Action ${name}: parameter percentage must be a whole number from 1 to 100, not '${action.parameters?.percentage ?? ''}'.`);
+  return { zones, percentage, ms: isoDuration(action.parameters?.duration, `action ${name} duration`) };
 }
 
 /** The simulated FIS: templates and experiments that really act on the world's instances and databases. */
@@ -256,14 +300,26 @@ export class SimFis {
     } else if (target.resourceType === 'aws:rds:db') {
       candidates = [...w.databases.values()].map((d) => ({ id: d.id, arn: d.arn, tags: d.tags, attributes: { AvailabilityZone: d.zone } }));
     } else if (target.resourceType === 'aws:rds:cluster') {
-      candidates = [...w.dbClusters.values()].map((c) => ({ id: c.id, arn: c.arn, tags: c.tags, attributes: {} }));
+      // writerAvailabilityZoneIdentifiers: only clusters whose writer is in one of these zones.
+      const writerZones = target.parameters?.writerAvailabilityZoneIdentifiers?.split(',').map((z) => z.trim());
+      candidates = [...w.dbClusters.values()]
+        .filter((c) => writerZones === undefined || writerZones.includes(c.writer?.zone ?? ''))
+        .map((c) => ({ id: c.id, arn: c.arn, tags: c.tags, attributes: {} }));
     } else if (target.resourceType === 'aws:ec2:subnet') {
       candidates = w.subnets.map((s) => ({
         id: s.id,
         arn: `arn:aws:ec2:${w.topology.region}:${w.topology.accountId}:subnet/${s.id}`,
-        tags: {},
+        tags: s.tags,
         attributes: { AvailabilityZone: s.zone, SubnetId: s.id, VpcId: w.vpcId },
       }));
+    } else if (target.resourceType === 'aws:ec2:autoscaling-group') {
+      candidates = [...w.autoScalingGroups.values()].map((g) => ({ id: g.name, arn: g.options.arn, tags: g.options.tags, attributes: {} }));
+    } else if (target.resourceType === 'aws:iam:role') {
+      // Roles are named by ARN; any role ARN of the account resolves (the region keeps no role store).
+      const account = `:iam::${w.topology.accountId}:role/`;
+      candidates = (target.resourceArns ?? []).filter((a) => a.includes(account)).map((arn) => ({ id: arn, arn, tags: {}, attributes: {} }));
+    } else if (ABSENT_RESOURCE_TYPES.includes(target.resourceType)) {
+      candidates = [];
     } else throw new SimApiError('ValidationException', `Target ${name} has resource type ${target.resourceType}, which the simulated FIS does not resolve.`);
     const matching = candidates.filter(
       (c) =>
@@ -278,10 +334,19 @@ export class SimFis {
 
   #run(e: FisExperiment): void {
     if (e.state.status !== 'initiating') return;
+    const skipEmpty = e.template.experimentOptions?.emptyTargetResolutionMode === 'skip';
     for (const [name, target] of Object.entries(e.template.targets)) {
       e.resolved[name] = this.#resolve(name, target);
-      if (e.resolved[name]?.length === 0)
-        return this.#end(e, 'failed', `Target resolution returned empty set for target ${name}.`, { code: 'TargetResolutionFailed', location: name });
+      if (e.resolved[name]?.length !== 0) continue;
+      if (!skipEmpty) return this.#end(e, 'failed', `Target resolution returned empty set for target ${name}.`, { code: 'TargetResolutionFailed', location: name });
+      // emptyTargetResolutionMode skip: an action whose targets all resolved to nothing is skipped, and the rest run
+      // (https://docs.aws.amazon.com/fis/latest/userguide/experiment-options.html#empty-target-resolution-mode).
+    }
+    for (const [name, action] of Object.entries(e.template.actions)) {
+      const targets = Object.values(action.targets ?? {});
+      const a = e.actions[name];
+      if (a !== undefined && targets.length > 0 && targets.every((t) => e.resolved[t]?.length === 0))
+        a.state = { status: 'skipped', reason: 'Action was skipped because its targets resolved to no resources.' };
     }
     // Stop conditions on the region's alarms: one in ALARM stops the experiment.
     const alarms = e.template.stopConditions.filter((s) => s.source === 'aws:cloudwatch:alarm').map((s) => s.value ?? '');
@@ -302,7 +367,7 @@ export class SimFis {
   /** Starts every pending action whose startAfter actions are done; completes the experiment when all are. */
   #advance(e: FisExperiment): void {
     if (e.state.status !== 'running') return;
-    const done = (n: string): boolean => e.actions[n]?.state.status === 'completed';
+    const done = (n: string): boolean => e.actions[n]?.state.status === 'completed' || e.actions[n]?.state.status === 'skipped';
     for (const [name, action] of Object.entries(e.template.actions)) {
       const a = e.actions[name];
       if (a === undefined || a.state.status !== 'pending' || !(action.startAfter ?? []).every(done)) continue;
@@ -325,7 +390,7 @@ export class SimFis {
         }),
       );
     }
-    if (Object.values(e.actions).every((a) => a.state.status === 'completed')) this.#end(e, 'completed', 'Experiment completed.');
+    if (Object.keys(e.actions).every(done)) this.#end(e, 'completed', 'Experiment completed.');
   }
 
   /** Performs one action on its resolved targets; returns how long (AWS ms) it lasts. */
@@ -361,12 +426,20 @@ export class SimFis {
         for (const id of ids) w.dbClusters.get(id)?.failover(undefined);
         return 0;
       case 'aws:network:disrupt-connectivity': {
-        // FIS denies the subnets' traffic with a network ACL: their instances stop answering until it is removed.
-        const restore = ids.map((id) => w.disruptSubnet(id));
+        // FIS denies the subnets' traffic with a network ACL until it is removed; what that takes down depends on the scope.
+        const scope = (action.parameters?.scope ?? 'all') as ConnectivityScope;
+        const restore = ids.map((id) => w.disruptSubnet(id, scope));
         e.restore.set(name, () => {
           for (const r of restore) r();
         });
         return isoDuration(action.parameters?.duration, 'duration');
+      }
+      case 'aws:ec2:asg-insufficient-instance-capacity-error':
+      case 'aws:ec2:api-insufficient-instance-capacity-error': {
+        const { zones, percentage, ms } = capacityParameters(action, name);
+        const scope = action.actionId === 'aws:ec2:asg-insufficient-instance-capacity-error' ? { groups: new Set(ids) } : { roles: new Set(ids) };
+        e.restore.set(name, w.az.zones.cutCapacity({ zones, percentage, ...scope }));
+        return ms;
       }
       case 'aws:fis:wait':
         return isoDuration(action.parameters?.duration, 'duration');

@@ -306,7 +306,12 @@ export class SimWorld {
         tags: { ...tags, 'aws:ec2launchtemplate:id': lt.id, 'aws:ec2launchtemplate:version': lt.version },
       },
       this.scheduler,
-      { durations: this.durations, bootTime: lt.bootTime, stream: lt.name },
+      {
+        durations: this.durations,
+        bootTime: lt.bootTime,
+        stream: lt.name,
+        booted: (i, to) => this.truth.record({ kind: 'workload', resource: i.id, to, detail: { booted: true, zone: i.spec.availabilityZone } }),
+      },
       (i, from, to) => this.#instanceChanged(i, from, to),
     );
     this.instances.set(instance.id, instance);

@@ -20,6 +20,8 @@ export interface InstanceTiming {
   bootTime: number | undefined;
   /** The draw stream (the launch template's name), so each template's sequence replays on its own. */
   stream: string;
+  /** Called when the workload starts after booting: `serving`, or `hanging` inside a subnet that denies traffic. */
+  booted?: (instance: SimInstance, to: 'serving' | 'hanging') => void;
 }
 
 export interface InstanceSpec {
@@ -216,9 +218,10 @@ export class SimInstance {
       await this.#workload.start();
       this.spec.port = this.#workload.port;
     }
-    if (this.state !== 'pending' && this.state !== 'running') await this.workload.close();
+    if (this.state !== 'pending' && this.state !== 'running') return void (await this.workload.close());
     // Booted inside a subnet that denies traffic: it serves nothing anyone can reach.
-    else if (this.#isolated) await this.workload.down('hang');
+    if (this.#isolated) await this.workload.down('hang');
+    this.#timing.booted?.(this, this.#isolated ? 'hanging' : 'serving');
   }
 
   #draw(key: 'instancePending' | 'instanceBoot' | 'instanceShuttingDown' | 'instanceStopping' | 'instanceReboot'): number {

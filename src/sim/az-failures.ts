@@ -72,9 +72,7 @@ export class AzFailures {
 
   /** The zone's instances lose power; the restore gives it back and, when asked, starts those it stopped. */
   #cutPower(zone: string): (startInstances: boolean) => void {
-    const stopped = [...this.#world.instances.values()].filter(
-      (i) => i.spec.availabilityZone === zone && (i.state === 'running' || i.state === 'pending'),
-    );
+    const stopped = [...this.#world.instances.values()].filter((i) => i.spec.availabilityZone === zone && (i.state === 'running' || i.state === 'pending'));
     for (const i of stopped) i.powerOff();
     // The zone goes dark only once the zones record the cut; let that land before the nodes react.
     queueMicrotask(() => this.#changed());

@@ -187,7 +187,8 @@ export class SimRegion {
    */
   #impair(method: string, zone: string, body: string, json: (status: number, reply: unknown) => void): void {
     const zones = this.world.az.zones;
-    if (!this.world.zones.includes(zone)) return json(404, { message: `'${zone}' is not an Availability Zone of this region (${this.world.zones.join(', ')}).` });
+    if (!this.world.zones.includes(zone))
+      return json(404, { message: `'${zone}' is not an Availability Zone of this region (${this.world.zones.join(', ')}).` });
     if (method === 'DELETE') {
       zones.restore(zone);
       return json(200, { zones: zones.list() });

@@ -141,7 +141,7 @@ export const TIMING_TABLE = {
     max: 120 * S,
     source: 'assumed',
     basis:
-      'AWS says a load balancer node\'s IP address is in the load balancer\'s DNS only while its zone is healthy (https://repost.aws/knowledge-center/elb-dns-cross-zone-balance-configuration) but publishes no time for taking an impaired node out. Clients may then keep the address for the name\'s 60 s TTL.',
+      "AWS says a load balancer node's IP address is in the load balancer's DNS only while its zone is healthy (https://repost.aws/knowledge-center/elb-dns-cross-zone-balance-configuration) but publishes no time for taking an impaired node out. Clients may then keep the address for the name's 60 s TTL.",
   },
 } satisfies Record<string, TimingEntry>;
 

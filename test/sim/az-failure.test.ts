@@ -51,10 +51,16 @@ describe('an Availability Zone as a failure domain (control API)', () => {
       const port = sim.outputs['alb.web-alb.port'] ?? '';
       const before = await resolveThrough(dns, lbName);
       assert.equal(before.length, 3, 'one address per enabled zone');
-      assert.ok(before.every((a) => a.ttl === 60), 'the load balancer name has a 60 s TTL');
+      assert.ok(
+        before.every((a) => a.ttl === 60),
+        'the load balancer name has a 60 s TTL',
+      );
       for (const { address } of before) assert.equal((await httpGet(`http://${address}:${port}/health`)).status, 200, `node ${address} serves`);
       const nodeA = sim.outputs['alb.web-alb.address'] ?? '';
-      assert.ok(before.some((a) => a.address === nodeA), 'the first zone’s node listens on the load balancer’s address');
+      assert.ok(
+        before.some((a) => a.address === nodeA),
+        'the first zone’s node listens on the load balancer’s address',
+      );
 
       const bad = await control(sim, 'POST', '/_sim/zones/us-east-1z/impair', {});
       assert.equal(bad.status, 404);
@@ -69,7 +75,11 @@ describe('an Availability Zone as a failure domain (control API)', () => {
         zones.find((z) => z.zone === ZONE),
         { zone: ZONE, power: false, connectivity: false, capacity: false },
       );
-      const dark = await waitForEvent(sim.endpoint, 'zone a loses power', (e) => e.seq > seq && e.kind === 'zone' && e.resource === ZONE && e.detail?.fault === 'power');
+      const dark = await waitForEvent(
+        sim.endpoint,
+        'zone a loses power',
+        (e) => e.seq > seq && e.kind === 'zone' && e.resource === ZONE && e.detail?.fault === 'power',
+      );
 
       // The node in a hangs (no answer, no reset) until ELB takes it out of DNS.
       assert.equal((await httpGet(`http://${nodeA}:${port}/health`, 300)).error, 'ETIMEDOUT', 'the impaired zone’s node hangs');
@@ -82,7 +92,10 @@ describe('an Availability Zone as a failure domain (control API)', () => {
       const failed = await waitFor('a Failed launch into zone a', async () =>
         (await activities(sim)).find((a) => a.StatusCode === 'Failed' && (a.StatusMessage ?? '').includes(`(${ZONE})`)),
       );
-      assert.match(failed.StatusMessage ?? '', /^We currently do not have sufficient t3\.micro capacity in the Availability Zone you requested \(us-east-1a\)\./);
+      assert.match(
+        failed.StatusMessage ?? '',
+        /^We currently do not have sufficient t3\.micro capacity in the Availability Zone you requested \(us-east-1a\)\./,
+      );
       assert.match(failed.Description ?? '', /Launching EC2 instance failed\.$/);
       await waitFor(
         'three InService instances outside zone a',

@@ -190,7 +190,9 @@ describe('the simulated Fault Injection Service through the SDK', () => {
             roleArn: 'arn:aws:iam::123456789012:role/fis',
             stopConditions: [{ source: 'none' }],
             targets: created.experimentTemplate?.targets as never,
-            actions: { cut: { actionId: 'aws:network:disrupt-connectivity', parameters: { duration: 'PT1M', scope: 'internet' }, targets: { Subnets: 'subnet' } } },
+            actions: {
+              cut: { actionId: 'aws:network:disrupt-connectivity', parameters: { duration: 'PT1M', scope: 'internet' }, targets: { Subnets: 'subnet' } },
+            },
           }),
         ),
       );
@@ -377,7 +379,12 @@ describe('the simulated Fault Injection Service through the SDK', () => {
             'EC2-Instances': { resourceType: 'aws:ec2:instance', resourceTags: { AzImpairmentPower: 'StopInstances' }, filters: inZone, selectionMode: 'ALL' },
             ASG: { resourceType: 'aws:ec2:autoscaling-group', resourceTags: { AzImpairmentPower: 'IceAsg' }, selectionMode: 'ALL' },
             'ASG-EC2-Instances': { resourceType: 'aws:ec2:instance', resourceTags: { AzImpairmentPower: 'IceAsg' }, filters: inZone, selectionMode: 'ALL' },
-            Subnet: { resourceType: 'aws:ec2:subnet', resourceTags: { AzImpairmentPower: 'DisruptSubnet' }, filters: [{ path: 'AvailabilityZone', values: [az] }], selectionMode: 'ALL' },
+            Subnet: {
+              resourceType: 'aws:ec2:subnet',
+              resourceTags: { AzImpairmentPower: 'DisruptSubnet' },
+              filters: [{ path: 'AvailabilityZone', values: [az] }],
+              selectionMode: 'ALL',
+            },
             'RDS-Cluster': {
               resourceType: 'aws:rds:cluster',
               resourceTags: { AzImpairmentPower: 'DisruptRds' },
@@ -447,7 +454,11 @@ describe('the simulated Fault Injection Service through the SDK', () => {
           const g = await group(sim.asg);
           const live = (g.Instances ?? []).filter((i) => i.LifecycleState === 'InService');
           const acts = (await sim.asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'web-asg' }))).Activities ?? [];
-          return live.length === 3 && live.every((i) => i.AvailabilityZone !== az) && acts.some((a) => a.StatusCode === 'Failed' && /\(us-east-1a\)/.test(a.StatusMessage ?? ''));
+          return (
+            live.length === 3 &&
+            live.every((i) => i.AvailabilityZone !== az) &&
+            acts.some((a) => a.StatusCode === 'Failed' && /\(us-east-1a\)/.test(a.StatusMessage ?? ''))
+          );
         },
         { timeoutMs: 20_000 },
       );
@@ -470,7 +481,8 @@ describe('the simulated Fault Injection Service through the SDK', () => {
       assert.equal(done.state?.status, 'completed', done.state?.reason);
       const status = (n: string): string | undefined => done.actions?.[n]?.state?.status;
       for (const n of ['Pause-EBS-IO', 'Stop-Instances', 'Pause-ElastiCache']) assert.equal(status(n), 'skipped', n);
-      for (const n of ['Pause-Instance-Launches', 'Pause-ASG-Scaling', 'Stop-ASG-Instances', 'Pause-network-connectivity', 'Failover-RDS']) assert.equal(status(n), 'completed', n);
+      for (const n of ['Pause-Instance-Launches', 'Pause-ASG-Scaling', 'Stop-ASG-Instances', 'Pause-network-connectivity', 'Failover-RDS'])
+        assert.equal(status(n), 'completed', n);
       const writer = (await events()).find((e) => e.kind === 'workload' && e.resource === 'rds/ledger-cluster' && e.to === 'serving');
       assert.notEqual(writer?.detail?.zone, az, 'the cluster writer moved out of a');
     } finally {

@@ -168,7 +168,8 @@ function ec2Api(world: SimWorld, params: QueryParams, caller: string | undefined
         throw new SimApiError('IncorrectInstanceState', `The instance '${refused.id}' is not in a state from which it can be started.`);
       // FIS aws:ec2:api-insufficient-instance-capacity-error answers the target roles' StartInstances with ICE.
       const role = roleOf(world, caller);
-      for (const i of instances) if (i.state === 'stopped') world.az.assertCapacity(i.spec.availabilityZone, i.spec.instanceType, role === undefined ? {} : { role });
+      for (const i of instances)
+        if (i.state === 'stopped') world.az.assertCapacity(i.spec.availabilityZone, i.spec.instanceType, role === undefined ? {} : { role });
       return { instancesSet: stateChanges(instances, (i) => i.start()) };
     }
     case 'RebootInstances': {

@@ -57,7 +57,11 @@ export class RegionDns {
     const lb = this.loadBalancerByDnsName(q);
     // One address per node in DNS (one per enabled zone until ELB takes an impaired node out), TTL 60 s.
     if (lb !== undefined)
-      return { rcode: 'NOERROR', answers: type === 'A' ? lb.dnsAddresses().map((data) => ({ name: q, type: 'A', ttl: ELB_DNS_TTL, data })) : [], authorities: [] };
+      return {
+        rcode: 'NOERROR',
+        answers: type === 'A' ? lb.dnsAddresses().map((data) => ({ name: q, type: 'A', ttl: ELB_DNS_TTL, data })) : [],
+        authorities: [],
+      };
     const addresses = this.#rdsAddresses(q);
     if (addresses !== undefined)
       return { rcode: 'NOERROR', answers: type === 'A' ? addresses.map((data) => ({ name: q, type: 'A', ttl: RDS_DNS_TTL, data })) : [], authorities: [] };

@@ -3,6 +3,11 @@ import { CONNECTIVITY_SCOPES } from '../network-faults.js';
 import { SimApiError } from '../protocol/errors.js';
 import { readFisSelection } from './fis-selection.js';
 
+/**
+ * Experiment templates of the simulated FIS: the action ids it runs, the template's shape, and the checks
+ * CreateExperimentTemplate makes.
+ */
+
 /** FIS action ids the simulated region runs. */
 export const SIM_FIS_ACTIONS = [
   'aws:ec2:stop-instances',
@@ -63,11 +68,6 @@ export interface FisTemplate {
   lastUpdateTime: Date;
 }
 
-/**
- * Experiment templates of the simulated FIS: the action ids it runs, the template's shape, and the checks
- * CreateExperimentTemplate makes.
- */
-
 /** ISO 8601 duration (PT5M, PT30S, PT1H) in ms; FIS's ValidationException when it is not one. */
 export function isoDuration(value: string | undefined, where: string): number {
   const ms = isoDurationMs(value);
@@ -98,7 +98,10 @@ export function validateTemplate(t: Pick<FisTemplate, 'targets' | 'actions' | 's
       isoDuration(action.parameters?.duration, `action ${name} duration`);
     const scope = action.parameters?.scope ?? 'all';
     if (action.actionId === 'aws:network:disrupt-connectivity' && !(CONNECTIVITY_SCOPES as readonly string[]).includes(scope))
-      throw new SimApiError('ValidationException', `Action ${name}: scope '${scope}' of aws:network:disrupt-connectivity is not one of ${CONNECTIVITY_SCOPES.join(', ')}.`);
+      throw new SimApiError(
+        'ValidationException',
+        `Action ${name}: scope '${scope}' of aws:network:disrupt-connectivity is not one of ${CONNECTIVITY_SCOPES.join(', ')}.`,
+      );
     if (action.actionId === 'aws:ec2:asg-insufficient-instance-capacity-error' || action.actionId === 'aws:ec2:api-insufficient-instance-capacity-error')
       capacityParameters(action, name);
   }
@@ -120,6 +123,9 @@ export function capacityParameters(action: FisAction, name: string): { zones: st
   if (zones.length === 0) throw new SimApiError('ValidationException', `Action ${name}: parameter availabilityZoneIdentifiers names no Availability Zone.`);
   const percentage = Number(action.parameters?.percentage ?? '');
   if (!Number.isInteger(percentage) || percentage < 1 || percentage > 100)
-    throw new SimApiError('ValidationException', `Action ${name}: parameter percentage must be a whole number from 1 to 100, not '${action.parameters?.percentage ?? ''}'.`);
+    throw new SimApiError(
+      'ValidationException',
+      `Action ${name}: parameter percentage must be a whole number from 1 to 100, not '${action.parameters?.percentage ?? ''}'.`,
+    );
   return { zones, percentage, ms: isoDuration(action.parameters?.duration, `action ${name} duration`) };
 }

@@ -232,7 +232,8 @@ export class SimFis {
     for (const [name, target] of Object.entries(e.template.targets)) {
       e.resolved[name] = this.#resolve(name, target);
       if (e.resolved[name]?.length !== 0) continue;
-      if (!skipEmpty) return this.#end(e, 'failed', `Target resolution returned empty set for target ${name}.`, { code: 'TargetResolutionFailed', location: name });
+      if (!skipEmpty)
+        return this.#end(e, 'failed', `Target resolution returned empty set for target ${name}.`, { code: 'TargetResolutionFailed', location: name });
       // emptyTargetResolutionMode skip: an action whose targets all resolved to nothing is skipped, and the rest run
       // (https://docs.aws.amazon.com/fis/latest/userguide/experiment-options.html#empty-target-resolution-mode).
     }

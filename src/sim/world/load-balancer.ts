@@ -109,15 +109,24 @@ export class SimLoadBalancer {
     for (const node of this.nodes) {
       if (node.zone !== zone || node.dark === dark) continue;
       node.dark = dark;
-      this.#truth.record({ kind: 'workload', resource: `alb/${this.name}/${zone}`, from: dark ? 'serving' : 'hanging', to: dark ? 'hanging' : 'serving', detail: { address: node.address } });
+      this.#truth.record({
+        kind: 'workload',
+        resource: `alb/${this.name}/${zone}`,
+        from: dark ? 'serving' : 'hanging',
+        to: dark ? 'hanging' : 'serving',
+        detail: { address: node.address },
+      });
       if (this.#dns === undefined) continue;
       const dns = this.#dns;
       dns.scheduler.cancel(node.timer);
-      node.timer = node.inDns === !dark ? undefined : dns.scheduler.after(dns.draw(), () => {
-        node.timer = undefined;
-        node.inDns = !node.dark;
-        dns.changed();
-      });
+      node.timer =
+        node.inDns === !dark
+          ? undefined
+          : dns.scheduler.after(dns.draw(), () => {
+              node.timer = undefined;
+              node.inDns = !node.dark;
+              dns.changed();
+            });
     }
   }
 
@@ -148,7 +157,9 @@ export class SimLoadBalancer {
     const node = (address: string): LoadBalancerNode => this.nodes.find((n) => n.address === address) as LoadBalancerNode;
     const first = this.nodes[0] as LoadBalancerNode;
     first.server =
-      this.#port === 0 && preferredPort !== 0 ? await listen(first.address, preferredPort).catch(() => listen(first.address, 0)) : await listen(first.address, this.#port);
+      this.#port === 0 && preferredPort !== 0
+        ? await listen(first.address, preferredPort).catch(() => listen(first.address, 0))
+        : await listen(first.address, this.#port);
     this.#port = (first.server.address() as AddressInfo).port;
     // Every node listens on the same port: DNS gives clients an address, never a port.
     for (const n of this.nodes) if (n.server === undefined && n.address !== first.address) n.server = await listen(n.address, this.#port);

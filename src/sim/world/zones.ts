@@ -134,10 +134,7 @@ export class ZoneImpairments {
     for (const f of this.#capacity) {
       if (!f.zones.includes(zone)) continue;
       const scoped = f.groups !== undefined || f.roles !== undefined;
-      const applies =
-        !scoped ||
-        (by.group !== undefined && f.groups?.has(by.group) === true) ||
-        (by.role !== undefined && f.roles?.has(by.role) === true);
+      const applies = !scoped || (by.group !== undefined && f.groups?.has(by.group) === true) || (by.role !== undefined && f.roles?.has(by.role) === true);
       if (applies && random() * 100 < f.percentage) return true;
     }
     return false;

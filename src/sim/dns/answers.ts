@@ -84,6 +84,8 @@ export class RegionDns {
       const before = this.#answerSets.get(key);
       if (before === cur.value) continue;
       this.#answerSets.set(key, cur.value);
+      // A load balancer's name is recorded when its nodes change, not when the region starts.
+      if (cur.zoneId === '' && before === undefined) continue;
       this.#sources.truth.record({ kind: 'dns-answer', resource: cur.name, from: before, to: cur.value, detail: { type: cur.type, hostedZoneId: cur.zoneId } });
     }
     for (const [key, before] of this.#answerSets) {

@@ -90,7 +90,7 @@ export class SimInstance {
     this.launchTime = new Date();
     this.#set('pending');
     if (options.booted === true) {
-      void this.#serve().then(() => {
+      void this.#serve(false).then(() => {
         if (this.state === 'pending') this.#set('running');
       });
       return;
@@ -208,8 +208,8 @@ export class SimInstance {
     });
   }
 
-  /** Starts the workload's server (the application answering). */
-  async #serve(): Promise<void> {
+  /** Starts the workload's server (the application answering); `booted` reports it (not for the initial fleet). */
+  async #serve(report = true): Promise<void> {
     try {
       await this.#workload.start();
     } catch {
@@ -221,7 +221,7 @@ export class SimInstance {
     if (this.state !== 'pending' && this.state !== 'running') return void (await this.workload.close());
     // Booted inside a subnet that denies traffic: it serves nothing anyone can reach.
     if (this.#isolated) await this.workload.down('hang');
-    this.#timing.booted?.(this, this.#isolated ? 'hanging' : 'serving');
+    if (report) this.#timing.booted?.(this, this.#isolated ? 'hanging' : 'serving');
   }
 
   #draw(key: 'instancePending' | 'instanceBoot' | 'instanceShuttingDown' | 'instanceStopping' | 'instanceReboot'): number {

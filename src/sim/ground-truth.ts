@@ -16,7 +16,8 @@ export interface TruthEvent {
     | 'dns-answer'
     | 'alarm-state'
     | 'fis-experiment'
-    | 'subnet-connectivity';
+    | 'subnet-connectivity'
+    | 'zone';
   resource: string;
   from?: string | undefined;
   to: string;

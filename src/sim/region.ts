@@ -7,16 +7,18 @@ import { isSteady, whenSteady } from './readiness.js';
 import { SimAutoScalingGroup } from './world/auto-scaling-group.js';
 import type { SimAlarm } from './world/alarm.js';
 import { SimFis, type FisTemplate } from './world/fis.js';
-import { SimDatabase } from './world/database.js';
-import { SimDbCluster } from './world/db-cluster.js';
+import type { SimDatabase } from './world/database.js';
+import type { SimDbCluster } from './world/db-cluster.js';
 import { SimInstance, type InstanceStateName } from './world/instance.js';
 import { SimLoadBalancer } from './world/load-balancer.js';
 import { SimTargetGroup } from './world/target-group.js';
 import { declareAlarms } from './build/alarms.js';
+import { declareDatabases } from './build/databases.js';
 import { declareRoute53 } from './build/route53.js';
 import { RegionDns } from './dns/answers.js';
 import type { SimDnsServer } from './dns/server.js';
-import { NetworkFaults } from './network-faults.js';
+import { AzFailures } from './az-failures.js';
+import type { ConnectivityScope } from './network-faults.js';
 import { SimHealthCheck, seedOf, type Route53HealthCheckConfig } from './world/health-check.js';
 import { elbHostedZoneId } from './world/elb-hosted-zone.js';
 import { fqdn, route53Id, type DnsAnswer, type SimHostedZone } from './world/hosted-zone.js';
@@ -32,6 +34,8 @@ export interface SimSubnet {
   id: string;
   zone: string;
   cidr: string;
+  /** Tags (CreateTags), which FIS targets select on. */
+  tags: Record<string, string>;
 }
 
 /**
@@ -78,8 +82,8 @@ export class SimWorld {
   readonly #answers = new RegionDns(this);
   /** The authoritative DNS server of the hosted zones, UDP on 127.0.0.1. */
   readonly dns: SimDnsServer = this.#answers.server;
-  /** Subnets whose traffic FIS denies. */
-  readonly #network = new NetworkFaults(this.instances, this.truth);
+  /** The Availability Zones as failure domains: power, connectivity and capacity of each, and subnets' network faults. */
+  readonly az: AzFailures;
   #unsubscribeTruth: () => void = () => undefined;
   /** Second octet of this world's loopback addresses: 127.<net>.<zone>.<n>. */
   readonly #net = randomInt(20, 250);
@@ -96,7 +100,8 @@ export class SimWorld {
     this.timings = { ...AWS_TIMINGS, ...figures };
     this.durations = new Durations(figures, { seed: options.seed ?? randomInt(0, 2 ** 31), jitter });
     this.zones = zoneNames(topology);
-    this.subnets = this.zones.map((zone, i) => ({ id: `subnet-${hex(17)}`, zone, cidr: `10.0.${i * 16}.0/20` }));
+    this.subnets = this.zones.map((zone, i) => ({ id: `subnet-${hex(17)}`, zone, cidr: `10.0.${i * 16}.0/20`, tags: {} }));
+    this.az = new AzFailures(this);
     for (const lt of topology.launchTemplates) {
       this.launchTemplates.set(lt.name, {
         id: `lt-${hex(17)}`,
@@ -143,6 +148,8 @@ export class SimWorld {
           timeouts: { connect: this.timings.albConnectTimeout, idle: this.timings.albIdleTimeout },
           port: lb.port,
           address: lb.address,
+          nodeAddress: (zone) => `127.${this.#net}.250.${this.loadBalancers.size * 8 + 1 + this.zones.indexOf(zone)}`,
+          dns: { scheduler: this.scheduler, draw: () => this.durations.draw('elbNodeDnsRemoval', lb.name), changed: () => this.route53Changed() },
         }),
       );
     }
@@ -166,56 +173,17 @@ export class SimWorld {
         tags: spec.tags,
         scheduler: this.scheduler,
         truth: this.truth,
-        launch: (zone, group) => this.launchInstance(lt.name, zone, { ...spec.tags, 'aws:autoscaling:groupName': group.name }),
+        launch: (zone, group) => {
+          this.az.assertCapacity(zone, lt.instanceType, { group: group.name });
+          return this.launchInstance(lt.name, zone, { ...spec.tags, 'aws:autoscaling:groupName': group.name });
+        },
       });
       this.autoScalingGroups.set(asg.name, asg);
     }
   }
 
   async start(): Promise<void> {
-    for (const [i, spec] of this.topology.databases.entries()) {
-      const zone = /^[a-z]$/.test(spec.availabilityZone) ? `${this.topology.region}${spec.availabilityZone}` : spec.availabilityZone;
-      const standby = this.zones[(this.zones.indexOf(zone) + 1) % this.zones.length];
-      const db = new SimDatabase({
-        id: spec.id,
-        region: this.topology.region,
-        accountId: this.topology.accountId,
-        multiAZ: spec.multiAZ,
-        instanceClass: spec.instanceClass,
-        zone,
-        secondaryZone: spec.multiAZ && standby !== zone ? standby : undefined,
-        // A node per zone, each on its own loopback address; the endpoint's DNS name answers the primary's.
-        hostIn: (z) => `127.${this.#net}.${200 + Math.max(0, this.zones.indexOf(z))}.${10 + i}`,
-        port: spec.port,
-        tags: spec.tags,
-        scheduler: this.scheduler,
-        truth: this.truth,
-        timings: { failover: () => this.durations.draw('dbFailover', spec.id), reboot: () => this.durations.draw('dbReboot', spec.id) },
-      });
-      this.databases.set(db.id, db);
-    }
-    for (const [i, spec] of this.topology.dbClusters.entries()) {
-      const zone = /^[a-z]$/.test(spec.availabilityZone) ? `${this.topology.region}${spec.availabilityZone}` : spec.availabilityZone;
-      const first = Math.max(0, this.zones.indexOf(zone));
-      const cluster = new SimDbCluster({
-        id: spec.id,
-        region: this.topology.region,
-        accountId: this.topology.accountId,
-        instanceClass: spec.instanceClass,
-        // Each member on its own loopback address; the writer endpoint's DNS name answers the writer's.
-        members: Array.from({ length: spec.members }, (_, n) => ({
-          zone: this.zones[(first + n) % this.zones.length] ?? zone,
-          host: `127.${this.#net}.${210 + n}.${10 + i}`,
-        })),
-        port: spec.port,
-        tags: spec.tags,
-        scheduler: this.scheduler,
-        truth: this.truth,
-        failoverMs: () => this.durations.draw('dbClusterFailover', spec.id),
-        rebootMs: () => this.durations.draw('dbReboot', spec.id),
-      });
-      this.dbClusters.set(cluster.id, cluster);
-    }
+    declareDatabases(this, this.#net);
     const started = await Promise.allSettled([...this.databases.values(), ...this.dbClusters.values()].map((db) => db.start()));
     const failed = started.find((r) => r.status === 'rejected');
     if (failed !== undefined) throw new Error(`A database of the simulated region did not start: ${String((failed as PromiseRejectedResult).reason)}`);
@@ -305,10 +273,16 @@ export class SimWorld {
         tags: { ...tags, 'aws:ec2launchtemplate:id': lt.id, 'aws:ec2launchtemplate:version': lt.version },
       },
       this.scheduler,
-      { durations: this.durations, bootTime: lt.bootTime, stream: lt.name },
+      {
+        durations: this.durations,
+        bootTime: lt.bootTime,
+        stream: lt.name,
+        booted: (i, to) => this.truth.record({ kind: 'workload', resource: i.id, to, detail: { booted: true, zone: i.spec.availabilityZone } }),
+      },
       (i, from, to) => this.#instanceChanged(i, from, to),
     );
     this.instances.set(instance.id, instance);
+    this.az.instanceLaunched(instance);
     instance.launch({ booted: this.#building });
     return instance;
   }
@@ -364,14 +338,13 @@ export class SimWorld {
     this.#answers.changed();
   }
 
-  /** Denies all traffic of a subnet (FIS aws:network:disrupt-connectivity) until the returned restore runs. */
-  disruptSubnet(subnetId: string): () => void {
-    return this.#network.disruptSubnet(subnetId);
+  /** Denies a subnet's traffic in `scope` (FIS aws:network:disrupt-connectivity) until the returned restore runs. */
+  disruptSubnet(subnetId: string, scope: ConnectivityScope = 'all'): () => void {
+    return this.az.disruptSubnet(subnetId, scope);
   }
 
   #instanceChanged(instance: SimInstance, from: InstanceStateName | undefined, to: InstanceStateName): void {
     this.truth.record({ kind: 'instance-state', resource: instance.id, from, to, detail: { zone: instance.spec.availabilityZone } });
-    if (to === 'running') this.#network.instanceRunning(instance);
     for (const tg of this.targetGroups.values()) tg.instanceChanged(instance);
     const group = instance.spec.tags['aws:autoscaling:groupName'];
     if (group !== undefined) this.autoScalingGroups.get(group)?.instanceChanged(instance);

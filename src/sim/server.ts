@@ -181,6 +181,36 @@ export class SimRegion {
     res.end(reply.body);
   }
 
+  /**
+   * `POST /_sim/zones/<zone>/impair` with `{ power?, connectivity?, capacity?, startInstances? }` (each fault defaults
+   * to true; `startInstances`, whether the zone's stopped instances start when power returns, too) impairs a zone;
+   * `DELETE` restores what the control API impaired.
+   */
+  #impair(method: string, zone: string, body: string, json: (status: number, reply: unknown) => void): void {
+    const zones = this.world.az.zones;
+    if (!this.world.zones.includes(zone))
+      return json(404, { message: `'${zone}' is not an Availability Zone of this region (${this.world.zones.join(', ')}).` });
+    if (method === 'DELETE') {
+      zones.restore(zone);
+      return json(200, { zones: zones.list() });
+    }
+    if (method !== 'POST') return json(405, { message: `use POST or DELETE on /_sim/zones/${zone}/impair` });
+    let faults: unknown;
+    try {
+      faults = body.trim() === '' ? {} : JSON.parse(body);
+    } catch {
+      return json(400, { message: `the body of POST /_sim/zones/${zone}/impair is not JSON` });
+    }
+    if (typeof faults !== 'object' || faults === null || Array.isArray(faults)) return json(400, { message: 'the impairment must be a JSON object' });
+    for (const [k, v] of Object.entries(faults)) {
+      if (!['power', 'connectivity', 'capacity', 'startInstances'].includes(k))
+        return json(400, { message: `'${k}' is not an impairment: use power, connectivity, capacity or startInstances` });
+      if (typeof v !== 'boolean') return json(400, { message: `'${k}' must be true or false, not ${JSON.stringify(v)}` });
+    }
+    zones.impair(zone, faults as Record<string, boolean>);
+    return json(200, { zones: zones.list() });
+  }
+
   #control(method: string, url: URL, body: string, res: ServerResponse): void {
     const json = (status: number, reply: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
@@ -212,6 +242,9 @@ export class SimRegion {
       }
       return void instance.workload.down(mode).then(() => json(200, { up: false, mode }));
     }
+    if (url.pathname === '/_sim/zones') return json(200, { zones: this.world.az.zones.list() });
+    const impair = /^\/_sim\/zones\/([^/]+)\/impair$/.exec(url.pathname);
+    if (impair !== null) return this.#impair(method, decodeURIComponent(impair[1] ?? ''), body, json);
     switch (url.pathname) {
       case '/_sim/events':
         return json(200, { events: this.world.truth.since(Number(url.searchParams.get('since') ?? '0')) });

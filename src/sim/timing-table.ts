@@ -165,6 +165,15 @@ export const TIMING_TABLE = {
     basis: 'AWS does not say how the load balancer samples host counts; every 10 s within the 60-s period, so Minimum sees a dip that Average smooths.',
     fixed: true,
   },
+  elbNodeDnsRemoval: {
+    what: "ELB: a load balancer node whose zone lost power or connectivity leaves the load balancer's DNS answer (and a recovered one returns)",
+    figure: 60 * S,
+    min: 30 * S,
+    max: 120 * S,
+    source: 'assumed',
+    basis:
+      "AWS says a load balancer node's IP address is in the load balancer's DNS only while its zone is healthy (https://repost.aws/knowledge-center/elb-dns-cross-zone-balance-configuration) but publishes no time for taking an impaired node out. Clients may then keep the address for the name's 60 s TTL.",
+  },
 } satisfies Record<string, TimingEntry>;
 
 export type TimingKey = keyof typeof TIMING_TABLE;

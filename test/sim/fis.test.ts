@@ -12,9 +12,14 @@ import {
   type CreateExperimentTemplateActionInput,
   type Experiment,
 } from '@aws-sdk/client-fis';
-import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+import { join } from 'node:path';
+import { DescribeScalingActivitiesCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateTagsCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+import type { TruthEvent } from '../../src/sim/ground-truth.js';
+import { loadTopology } from '../../src/sim/topology.js';
+import { ROOT } from '../support/cli.js';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
-import { allInstances, armApiFault, CREDENTIALS, httpGet, referenceWith, sdkError, startSim, truth, waitFor, workloadUrl } from '../support/sim.js';
+import { allInstances, armApiFault, CREDENTIALS, group, httpGet, referenceWith, sdkError, startSim, truth, waitFor, workloadUrl } from '../support/sim.js';
 
 const SPEED = 30;
 
@@ -159,21 +164,40 @@ describe('the simulated Fault Injection Service through the SDK', () => {
       assert.equal((await httpGet(url(inA))).status, 200, 'the subnet answers again after the duration');
       const events = (await truth(sim.endpoint)).filter((e) => e.kind === 'subnet-connectivity').map((e) => e.to);
       assert.deepEqual(events, ['disrupted', 'restored']);
-      // Scopes the region does not model are refused the way FIS refuses a bad parameter.
+      // FIS actions reference: https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html
+      // A service scope (s3) denies only traffic to that service: the workload in the subnet keeps answering.
+      const s3 = await fis.send(
+        new CreateExperimentTemplateCommand({
+          clientToken: 'p',
+          description: 'cut us-east-1a off from S3',
+          roleArn: 'arn:aws:iam::123456789012:role/fis',
+          stopConditions: [{ source: 'none' }],
+          targets: created.experimentTemplate?.targets as never,
+          actions: { cut: { actionId: 'aws:network:disrupt-connectivity', parameters: { duration: 'PT1M', scope: 's3' }, targets: { Subnets: 'subnet' } } },
+        }),
+      );
+      await fis.send(new StartExperimentCommand({ clientToken: 'q', experimentTemplateId: s3.experimentTemplate?.id }));
+      await waitFor('the s3-scoped disruption', async () =>
+        (await truth(sim.endpoint)).some((e) => e.kind === 'subnet-connectivity' && e.to === 'disrupted' && e.detail?.scope === 's3'),
+      );
+      assert.equal((await httpGet(url(inA))).status, 200, 'scope s3 leaves the workload answering');
+      // A scope FIS does not have is refused the way FIS refuses a bad parameter.
       const bad = await sdkError(
         fis.send(
           new CreateExperimentTemplateCommand({
-            clientToken: 'p',
+            clientToken: 'r',
             description: 'x',
             roleArn: 'arn:aws:iam::123456789012:role/fis',
             stopConditions: [{ source: 'none' }],
             targets: created.experimentTemplate?.targets as never,
-            actions: { cut: { actionId: 'aws:network:disrupt-connectivity', parameters: { duration: 'PT1M', scope: 's3' }, targets: { Subnets: 'subnet' } } },
+            actions: {
+              cut: { actionId: 'aws:network:disrupt-connectivity', parameters: { duration: 'PT1M', scope: 'internet' }, targets: { Subnets: 'subnet' } },
+            },
           }),
         ),
       );
       assert.equal(bad.name, 'ValidationException');
-      assert.match(bad.message, /scope/);
+      assert.match(bad.message, /scope 'internet'/);
     } finally {
       fis.destroy();
       await sim.close();
@@ -275,6 +299,194 @@ describe('the simulated Fault Injection Service through the SDK', () => {
     } finally {
       fis.destroy();
       await aws.destroy();
+      await sim.close();
+    }
+  });
+
+  it('a target that resolves to nothing fails the experiment by default and skips its actions with emptyTargetResolutionMode skip', async () => {
+    // https://docs.aws.amazon.com/fis/latest/userguide/experiment-options.html: emptyTargetResolutionMode fail | skip.
+    const sim = await startSim({ speed: 200 });
+    const fis = new FisClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+    try {
+      const shape = {
+        description: 'fail over clusters the region does not have',
+        roleArn: 'arn:aws:iam::123456789012:role/fis',
+        stopConditions: [{ source: 'none' }],
+        targets: { clusters: { resourceType: 'aws:rds:cluster', resourceTags: { AzImpairmentPower: 'DisruptRds' }, selectionMode: 'ALL' } },
+        actions: {
+          failover: { actionId: 'aws:rds:failover-db-cluster', targets: { Clusters: 'clusters' } },
+          wait: { actionId: 'aws:fis:wait', parameters: { duration: 'PT1M' } },
+        },
+      };
+      const finished = async (templateId: string | undefined, token: string): Promise<Experiment> => {
+        const id = (await fis.send(new StartExperimentCommand({ clientToken: token, experimentTemplateId: templateId }))).experiment?.id ?? '';
+        return waitFor('the experiment to end', async () => {
+          const e = (await fis.send(new GetExperimentCommand({ id }))).experiment;
+          return ['completed', 'failed', 'stopped'].includes(e?.state?.status ?? '') ? e : undefined;
+        });
+      };
+      const failing = await fis.send(new CreateExperimentTemplateCommand({ clientToken: 's', ...shape }));
+      const failed = await finished(failing.experimentTemplate?.id, 't');
+      assert.equal(failed.state?.status, 'failed');
+      assert.match(failed.state?.reason ?? '', /empty set for target clusters/);
+      const skipping = await fis.send(
+        new CreateExperimentTemplateCommand({ clientToken: 'u', ...shape, experimentOptions: { emptyTargetResolutionMode: 'skip' } }),
+      );
+      assert.equal(skipping.experimentTemplate?.experimentOptions?.emptyTargetResolutionMode, 'skip');
+      const done = await finished(skipping.experimentTemplate?.id, 'v');
+      assert.equal(done.state?.status, 'completed', done.state?.reason);
+      assert.equal(done.actions?.failover?.state?.status, 'skipped');
+      assert.equal(done.actions?.wait?.state?.status, 'completed');
+    } finally {
+      fis.destroy();
+      await sim.close();
+    }
+  });
+
+  it("AWS's AZ Availability: Power Interruption scenario template runs unmodified: zone a's instances stop, launches there fail, its subnet goes dark, the databases fail over away from it", async () => {
+    // The scenario: https://docs.aws.amazon.com/fis/latest/userguide/az-availability-scenario.html (targets by the tag
+    // AzImpairmentPower; its template sets emptyTargetResolutionMode skip). Actions: https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html
+    const topology = await loadTopology(join(ROOT, 'experiments/topologies/web-and-database.yaml'));
+    const asgSpec = topology.autoScalingGroups[0];
+    const clusterSpec = topology.dbClusters[0];
+    assert.ok(asgSpec !== undefined && clusterSpec !== undefined);
+    asgSpec.tags.AzImpairmentPower = 'IceAsg';
+    clusterSpec.tags.AzImpairmentPower = 'DisruptRds';
+    const sim = await startSim({ topology, speed: 150, readyTimeoutMs: 30_000 });
+    const fis = new FisClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+    try {
+      const az = 'us-east-1a';
+      const subnet = ((await sim.ec2.send(new DescribeSubnetsCommand({}))).Subnets ?? []).find((x) => x.AvailabilityZone === az);
+      await sim.ec2.send(new CreateTagsCommand({ Resources: [subnet?.SubnetId ?? ''], Tags: [{ Key: 'AzImpairmentPower', Value: 'DisruptSubnet' }] }));
+      const running = [{ path: 'State.Name', values: ['running'] }];
+      const inZone = [...running, { path: 'Placement.AvailabilityZone', values: [az] }];
+      const created = await fis.send(
+        new CreateExperimentTemplateCommand({
+          clientToken: 'scenario',
+          description: 'Affect multiple resource types in a single AZ, targeting by tags and explicit ARNs, to approximate power interruption in one AZ.',
+          roleArn: 'arn:aws:iam::123456789012:role/fis',
+          stopConditions: [{ source: 'none' }],
+          experimentOptions: { accountTargeting: 'single-account', emptyTargetResolutionMode: 'skip' },
+          targets: {
+            'IAM-role': { resourceType: 'aws:iam:role', resourceArns: ['arn:aws:iam::123456789012:role/launcher'], selectionMode: 'ALL' },
+            'EBS-Volumes': {
+              resourceType: 'aws:ec2:ebs-volume',
+              resourceTags: { AzImpairmentPower: 'ApiPauseVolume' },
+              selectionMode: 'COUNT(1)',
+              parameters: { availabilityZoneIdentifier: az },
+              filters: [{ path: 'Attachments.DeleteOnTermination', values: ['false'] }],
+            },
+            'EC2-Instances': { resourceType: 'aws:ec2:instance', resourceTags: { AzImpairmentPower: 'StopInstances' }, filters: inZone, selectionMode: 'ALL' },
+            ASG: { resourceType: 'aws:ec2:autoscaling-group', resourceTags: { AzImpairmentPower: 'IceAsg' }, selectionMode: 'ALL' },
+            'ASG-EC2-Instances': { resourceType: 'aws:ec2:instance', resourceTags: { AzImpairmentPower: 'IceAsg' }, filters: inZone, selectionMode: 'ALL' },
+            Subnet: {
+              resourceType: 'aws:ec2:subnet',
+              resourceTags: { AzImpairmentPower: 'DisruptSubnet' },
+              filters: [{ path: 'AvailabilityZone', values: [az] }],
+              selectionMode: 'ALL',
+            },
+            'RDS-Cluster': {
+              resourceType: 'aws:rds:cluster',
+              resourceTags: { AzImpairmentPower: 'DisruptRds' },
+              selectionMode: 'ALL',
+              parameters: { writerAvailabilityZoneIdentifiers: az },
+            },
+            'ElastiCache-Cluster': {
+              resourceType: 'aws:elasticache:replicationgroup',
+              resourceTags: { AzImpairmentPower: 'DisruptElasticache' },
+              selectionMode: 'ALL',
+              parameters: { availabilityZoneIdentifier: az },
+            },
+          },
+          actions: {
+            'Pause-Instance-Launches': {
+              actionId: 'aws:ec2:api-insufficient-instance-capacity-error',
+              parameters: { availabilityZoneIdentifiers: az, duration: 'PT30M', percentage: '100' },
+              targets: { Roles: 'IAM-role' },
+            },
+            'Pause-EBS-IO': {
+              actionId: 'aws:ebs:pause-volume-io',
+              parameters: { duration: 'PT30M' },
+              targets: { Volumes: 'EBS-Volumes' },
+              startAfter: ['Stop-Instances', 'Stop-ASG-Instances'],
+            },
+            'Stop-Instances': {
+              actionId: 'aws:ec2:stop-instances',
+              parameters: { completeIfInstancesTerminated: 'true', startInstancesAfterDuration: 'PT30M' },
+              targets: { Instances: 'EC2-Instances' },
+            },
+            'Pause-ASG-Scaling': {
+              actionId: 'aws:ec2:asg-insufficient-instance-capacity-error',
+              parameters: { availabilityZoneIdentifiers: az, duration: 'PT30M', percentage: '100' },
+              targets: { AutoScalingGroups: 'ASG' },
+            },
+            'Stop-ASG-Instances': {
+              actionId: 'aws:ec2:stop-instances',
+              parameters: { completeIfInstancesTerminated: 'true', startInstancesAfterDuration: 'PT30M' },
+              targets: { Instances: 'ASG-EC2-Instances' },
+            },
+            'Pause-network-connectivity': {
+              actionId: 'aws:network:disrupt-connectivity',
+              parameters: { duration: 'PT2M', scope: 'all' },
+              targets: { Subnets: 'Subnet' },
+            },
+            'Failover-RDS': { actionId: 'aws:rds:failover-db-cluster', parameters: {}, targets: { Clusters: 'RDS-Cluster' } },
+            'Pause-ElastiCache': {
+              actionId: 'aws:elasticache:replicationgroup-interrupt-az-power',
+              parameters: { duration: 'PT30M' },
+              targets: { ReplicationGroups: 'ElastiCache-Cluster' },
+            },
+          },
+        }),
+      );
+      const seq = (await truth(sim.endpoint)).length;
+      const id = (await fis.send(new StartExperimentCommand({ clientToken: 'go', experimentTemplateId: created.experimentTemplate?.id }))).experiment?.id ?? '';
+      const resolved = (await waitFor('targets resolved', async () => {
+        const r = (await fis.send(new ListExperimentResolvedTargetsCommand({ experimentId: id }))).resolvedTargets ?? [];
+        return r.length > 0 ? r : undefined;
+      })) as { targetName?: string }[];
+      const names = new Set(resolved.map((r) => r.targetName));
+      for (const t of ['IAM-role', 'ASG', 'ASG-EC2-Instances', 'Subnet', 'RDS-Cluster']) assert.ok(names.has(t), `target ${t} resolves in the sim`);
+      // Replacements land outside a, with a Failed activity for a.
+      await waitFor(
+        'three InService instances outside zone a and a failed launch into a',
+        async () => {
+          const g = await group(sim.asg);
+          const live = (g.Instances ?? []).filter((i) => i.LifecycleState === 'InService');
+          const acts = (await sim.asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'web-asg' }))).Activities ?? [];
+          return (
+            live.length === 3 &&
+            live.every((i) => i.AvailabilityZone !== az) &&
+            acts.some((a) => a.StatusCode === 'Failed' && /\(us-east-1a\)/.test(a.StatusMessage ?? ''))
+          );
+        },
+        { timeoutMs: 20_000 },
+      );
+      // The subnet disruption takes the orders-db primary's node in a dark: it fails over by itself, no sooner than 60 s.
+      const events = async (): Promise<TruthEvent[]> => truth(sim.endpoint, seq);
+      const dark = await waitFor('the subnet cut', async () => (await events()).find((e) => e.kind === 'subnet-connectivity' && e.to === 'disrupted'));
+      const served = await waitFor('orders-db serving from b', async () =>
+        (await events()).find((e) => e.kind === 'workload' && e.resource === 'rds/orders-db' && e.to === 'serving'),
+      );
+      assert.equal(served.detail?.zone, 'us-east-1b');
+      assert.ok((served.epochMs - dark.epochMs) * sim.speed >= 60_000);
+      const done = await waitFor(
+        'the experiment to complete',
+        async () => {
+          const e = (await fis.send(new GetExperimentCommand({ id }))).experiment;
+          return ['completed', 'failed', 'stopped'].includes(e?.state?.status ?? '') ? e : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+      assert.equal(done.state?.status, 'completed', done.state?.reason);
+      const status = (n: string): string | undefined => done.actions?.[n]?.state?.status;
+      for (const n of ['Pause-EBS-IO', 'Stop-Instances', 'Pause-ElastiCache']) assert.equal(status(n), 'skipped', n);
+      for (const n of ['Pause-Instance-Launches', 'Pause-ASG-Scaling', 'Stop-ASG-Instances', 'Pause-network-connectivity', 'Failover-RDS'])
+        assert.equal(status(n), 'completed', n);
+      const writer = (await events()).find((e) => e.kind === 'workload' && e.resource === 'rds/ledger-cluster' && e.to === 'serving');
+      assert.notEqual(writer?.detail?.zone, az, 'the cluster writer moved out of a');
+    } finally {
+      fis.destroy();
       await sim.close();
     }
   });

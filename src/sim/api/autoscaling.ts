@@ -52,6 +52,7 @@ function activityXml(a: ScalingActivity): XmlValue {
     StartTime: a.StartTime.toISOString(),
     EndTime: a.EndTime?.toISOString(),
     StatusCode: a.StatusCode,
+    StatusMessage: a.StatusMessage,
     Progress: a.Progress,
   };
 }

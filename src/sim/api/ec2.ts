@@ -108,7 +108,7 @@ function dryRun(params: QueryParams): void {
   if (params.bool('DryRun') === true) throw new SimApiError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
 }
 
-/** DescribeSubnets' ids and filters; the region's subnets carry no tags, so a tag filter matches none. */
+/** DescribeSubnets' ids and filters (tags are those CreateTags gave the subnet). */
 function subnetsMatching(world: SimWorld, params: QueryParams): SimWorld['subnets'] {
   const ids = params.ec2List('SubnetId');
   let subnets = ids.length > 0 ? world.subnets.filter((s) => ids.includes(s.id)) : world.subnets;
@@ -119,7 +119,8 @@ function subnetsMatching(world: SimWorld, params: QueryParams): SimWorld['subnet
     if (f.name === 'availability-zone') subnets = subnets.filter((s) => has(s.zone));
     else if (f.name === 'vpc-id') subnets = subnets.filter(() => has(world.vpcId));
     else if (f.name === 'subnet-id') subnets = subnets.filter((s) => has(s.id));
-    else if (f.name.startsWith('tag:') || f.name === 'tag-key') subnets = [];
+    else if (f.name.startsWith('tag:')) subnets = subnets.filter((s) => s.tags[f.name.slice(4)] !== undefined && has(s.tags[f.name.slice(4)] ?? ''));
+    else if (f.name === 'tag-key') subnets = subnets.filter((s) => Object.keys(s.tags).some(has));
     else throw new SimApiError('InvalidParameterValue', `The filter '${f.name}' is invalid`);
   }
   return subnets;
@@ -240,8 +241,22 @@ function networkAclApi(world: SimWorld, params: QueryParams): Ec2Result | undefi
   }
 }
 
+/** The `Tag.N.Key`/`Tag.N.Value` pairs of a request. */
+function tagsOf(params: QueryParams): [string, string][] {
+  const out: [string, string][] = [];
+  for (let n = 1; params.get(`Tag.${n}.Key`) !== undefined; n++) out.push([params.get(`Tag.${n}.Key`) ?? '', params.get(`Tag.${n}.Value`) ?? '']);
+  return out;
+}
+
+/** The IAM role ARN a caller's credentials come from (an AssumeRole session), if any. */
+function roleOf(world: SimWorld, caller: string | undefined): string | undefined {
+  const session = caller === undefined ? undefined : world.stsSessions.get(caller);
+  const m = session === undefined ? null : /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([^/]+)\//.exec(session.arn);
+  return m === null ? undefined : `arn:aws:iam::${m[1]}:role/${m[2]}`;
+}
+
 /** EC2 query API of the simulated region. */
-function ec2Api(world: SimWorld, params: QueryParams): Ec2Result {
+function ec2Api(world: SimWorld, params: QueryParams, caller: string | undefined): Ec2Result {
   const action = params.action;
   switch (action) {
     case 'DescribeInstances': {
@@ -285,6 +300,10 @@ function ec2Api(world: SimWorld, params: QueryParams): Ec2Result {
       const refused = instances.find((i) => i.state !== 'stopped' && i.state !== 'pending' && i.state !== 'running');
       if (refused !== undefined)
         throw new SimApiError('IncorrectInstanceState', `The instance '${refused.id}' is not in a state from which it can be started.`);
+      // FIS aws:ec2:api-insufficient-instance-capacity-error answers the target roles' StartInstances with ICE.
+      const role = roleOf(world, caller);
+      for (const i of instances)
+        if (i.state === 'stopped') world.az.assertCapacity(i.spec.availabilityZone, i.spec.instanceType, role === undefined ? {} : { role });
       return { instancesSet: stateChanges(instances, (i) => i.start()) };
     }
     case 'RebootInstances': {
@@ -317,8 +336,20 @@ function ec2Api(world: SimWorld, params: QueryParams): Ec2Result {
           cidrBlock: s.cidr,
           availabilityZone: s.zone,
           availableIpAddressCount: 4000,
+          tagSet: Object.entries(s.tags).map(([key, value]) => ({ key, value })),
         })),
       };
+    case 'CreateTags': {
+      // Subnets and instances take tags (FIS selects targets on them, as AWS's AZ scenario does with AzImpairmentPower).
+      const ids = params.ec2List('ResourceId');
+      const tags = tagsOf(params);
+      for (const id of ids) {
+        const target = world.subnets.find((s) => s.id === id)?.tags ?? world.instances.get(id)?.spec.tags;
+        if (target === undefined) throw new SimApiError('InvalidID', `The ID '${id}' is not valid`);
+        for (const [k, v] of tags) target[k] = v;
+      }
+      return { return: true };
+    }
     case 'DescribeLaunchTemplates':
       return {
         launchTemplates: [...world.launchTemplates.values()].map((lt) => ({

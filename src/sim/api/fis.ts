@@ -18,6 +18,7 @@ function templateJson(t: FisTemplate): Record<string, unknown> {
     targets: t.targets,
     actions: t.actions,
     stopConditions: t.stopConditions,
+    experimentOptions: { accountTargeting: 'single-account', emptyTargetResolutionMode: 'fail', ...t.experimentOptions },
     tags: t.tags,
     creationTime: secs(t.creationTime),
     lastUpdateTime: secs(t.lastUpdateTime),
@@ -44,7 +45,7 @@ function experimentJson(e: FisExperiment): Record<string, unknown> {
     startTime: secs(e.startTime),
     endTime: secs(e.endTime),
     tags: {},
-    experimentOptions: { accountTargeting: 'single-account', emptyTargetResolutionMode: 'fail', actionsMode: 'run-all' },
+    experimentOptions: { accountTargeting: 'single-account', emptyTargetResolutionMode: 'fail', ...t.experimentOptions, actionsMode: 'run-all' },
   };
 }
 
@@ -80,6 +81,7 @@ function fisApi(world: SimWorld, { operation, path }: SimRoute, input: Record<st
         targets: (input.targets ?? {}) as FisTemplate['targets'],
         actions: (input.actions ?? {}) as FisTemplate['actions'],
         stopConditions: (input.stopConditions ?? []) as FisTemplate['stopConditions'],
+        ...(input.experimentOptions === undefined ? {} : { experimentOptions: input.experimentOptions as FisTemplate['experimentOptions'] }),
         tags: (input.tags ?? {}) as Record<string, string>,
       });
       return reply({ experimentTemplate: templateJson(t) });

@@ -9,6 +9,9 @@ import { SimDnsServer } from './server.js';
 /** RDS endpoint records have a TTL of 5 s, so clients follow a failover quickly. */
 export const RDS_DNS_TTL = 5;
 
+/** A load balancer's DNS name has a TTL of 60 s (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#dns-name). */
+export const ELB_DNS_TTL = 60;
+
 /** What the region's DNS answers from: the hosted zones, what their records' health depends on, and the endpoints it names. */
 export interface DnsSources {
   readonly hostedZones: ReadonlyMap<string, SimHostedZone>;
@@ -36,7 +39,8 @@ export class RegionDns {
       healthCheckHealthy: (id) => sources.healthChecks.get(id)?.healthy,
       aliasTarget: (dnsName) => {
         const lb = this.loadBalancerByDnsName(dnsName);
-        return lb === undefined ? undefined : { address: lb.address, healthy: lb.targetGroup.healthyCount() > 0 };
+        // An alias answers one address: the first node still in the load balancer's DNS.
+        return lb === undefined ? undefined : { address: lb.dnsAddresses()[0] ?? lb.address, healthy: lb.targetGroup.healthyCount() > 0 };
       },
     };
   }
@@ -51,7 +55,13 @@ export class RegionDns {
     for (const z of this.#sources.hostedZones.values()) if (z.contains(q) && (zone === undefined || z.name.length > zone.name.length)) zone = z;
     if (zone !== undefined) return zone.answer(q, type, this.#answerContext);
     const lb = this.loadBalancerByDnsName(q);
-    if (lb !== undefined) return { rcode: 'NOERROR', answers: type === 'A' ? [{ name: q, type: 'A', ttl: 60, data: lb.address }] : [], authorities: [] };
+    // One address per node in DNS (one per enabled zone until ELB takes an impaired node out), TTL 60 s.
+    if (lb !== undefined)
+      return {
+        rcode: 'NOERROR',
+        answers: type === 'A' ? lb.dnsAddresses().map((data) => ({ name: q, type: 'A', ttl: ELB_DNS_TTL, data })) : [],
+        authorities: [],
+      };
     const addresses = this.#rdsAddresses(q);
     if (addresses !== undefined)
       return { rcode: 'NOERROR', answers: type === 'A' ? addresses.map((data) => ({ name: q, type: 'A', ttl: RDS_DNS_TTL, data })) : [], authorities: [] };
@@ -68,10 +78,14 @@ export class RegionDns {
       for (const { name, type } of zone.answerKeys())
         now.set(`${name} ${type}`, { name, type, zoneId: zone.id, value: zone.answerSet(name, type, this.#answerContext).join(',') });
     }
+    for (const lb of this.#sources.loadBalancers.values())
+      now.set(`${lb.dnsName}. A`, { name: `${lb.dnsName}.`, type: 'A', zoneId: '', value: lb.dnsAddresses().join(',') });
     for (const [key, cur] of now) {
       const before = this.#answerSets.get(key);
       if (before === cur.value) continue;
       this.#answerSets.set(key, cur.value);
+      // A load balancer's name is recorded when its nodes change, not when the region starts.
+      if (cur.zoneId === '' && before === undefined) continue;
       this.#sources.truth.record({ kind: 'dns-answer', resource: cur.name, from: before, to: cur.value, detail: { type: cur.type, hostedZoneId: cur.zoneId } });
     }
     for (const [key, before] of this.#answerSets) {

@@ -94,13 +94,14 @@ export const BEHAVIOURS: Behaviour[] = [
   {
     area: 'Route 53',
     behaviour:
-      "A health check is probed from eight checker regions by default (or its HealthCheckRegions, at least three), each at its own offset in the interval and applying FailureThreshold on its own; the check is healthy while more than 18 % of checkers are, so a flip spreads over an interval.",
+      'A health check is probed from eight checker regions by default (or its HealthCheckRegions, at least three), each at its own offset in the interval and applying FailureThreshold on its own; the check is healthy while more than 18 % of checkers are, so a flip spreads over an interval.',
     source: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html',
     test: 'test/sim/route53-health-checkers.test.ts',
   },
   {
     area: 'Route 53',
-    behaviour: 'HTTP(S) checks must connect within 4 s and answer 2xx/3xx within 2 s; TCP checks connect within 10 s (AWS time; never under 500 ms of wall time).',
+    behaviour:
+      'HTTP(S) checks must connect within 4 s and answer 2xx/3xx within 2 s; TCP checks connect within 10 s (AWS time; never under 500 ms of wall time).',
     source: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html',
     test: 'test/sim/route53-health-checkers.test.ts',
   },
@@ -112,10 +113,56 @@ export const BEHAVIOURS: Behaviour[] = [
     test: 'test/sim/network-acls.test.ts',
   },
   {
+    area: 'Availability Zone',
+    behaviour:
+      "A load balancer's DNS name answers one address per enabled zone; a node whose zone loses power or connectivity hangs, and leaves DNS after elbNodeDnsRemoval.",
+    source: 'https://repost.aws/knowledge-center/elb-dns-cross-zone-balance-configuration',
+    test: 'test/sim/az-failure.test.ts',
+  },
+  {
     area: 'Auto Scaling',
     behaviour:
       'A group whose subnets (VPCZoneIdentifier) no longer include a zone replaces its instances there in the zones it keeps; given the zone back, it launches there first, the zone with the fewest instances.',
     source: 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-add-availability-zone.html',
     test: 'test/sim/network-acls.test.ts',
+  },
+  {
+    area: 'Auto Scaling',
+    behaviour:
+      "A launch into a zone without capacity is a Failed activity with EC2's InsufficientInstanceCapacity message, and the group launches into another zone instead (balanced-best-effort).",
+    source: 'https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_AvailabilityZoneDistribution.html',
+    test: 'test/sim/az-failure.test.ts',
+  },
+  {
+    area: 'Auto Scaling',
+    behaviour: 'When the zones are unbalanced by more than one instance, AZRebalance launches into the emptiest zone first, then terminates from the fullest.',
+    source: 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-availability-zone-balanced.html',
+    test: 'test/sim/az-failure.test.ts',
+  },
+  {
+    area: 'RDS',
+    behaviour:
+      "A Multi-AZ DB instance whose primary's zone loses power or connectivity fails over to its standby by itself within dbFailover; a failover to a standby in an impaired zone is refused.",
+    source: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZ.Failover.html',
+    test: 'test/sim/az-failure.test.ts',
+  },
+  {
+    area: 'RDS',
+    behaviour: "A Multi-AZ DB cluster whose writer's zone loses power or connectivity promotes a reader in another zone by itself within dbClusterFailover.",
+    source: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts-failover.html',
+    test: 'test/sim/az-failure.test.ts',
+  },
+  {
+    area: 'FIS',
+    behaviour:
+      "aws:network:disrupt-connectivity takes every scope; only `all` takes the subnet's instances, load balancer node and database nodes down (connections hang). The ICE actions fail launches in their zones.",
+    source: 'https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html',
+    test: 'test/sim/fis.test.ts',
+  },
+  {
+    area: 'FIS',
+    behaviour: 'A target that resolves to nothing fails the experiment, unless emptyTargetResolutionMode is skip: then the actions on it are skipped.',
+    source: 'https://docs.aws.amazon.com/fis/latest/userguide/experiment-options.html',
+    test: 'test/sim/fis.test.ts',
   },
 ];

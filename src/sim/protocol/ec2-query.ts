@@ -24,10 +24,10 @@ export function ec2Error(error: SimApiError): WireReply {
 export type Ec2Result = Record<string, XmlValue>;
 
 /** An EC2 query service from its operations: the action is the form's `Action`. */
-export function ec2QueryService<World>(operations: (world: World, params: QueryParams) => Ec2Result): SimService<World> {
+export function ec2QueryService<World>(operations: (world: World, params: QueryParams, caller: string | undefined) => Ec2Result): SimService<World> {
   return {
     route: (req) => ({ operation: req.params.action, path: [] }),
-    handle: (world, req, route) => ec2Response(route.operation, operations(world, req.params)),
+    handle: (world, req, route) => ec2Response(route.operation, operations(world, req.params, req.caller)),
     error: ec2Error,
   };
 }

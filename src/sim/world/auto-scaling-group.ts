@@ -24,6 +24,8 @@ export interface ScalingActivity {
   StartTime: Date;
   EndTime: Date | undefined;
   StatusCode: 'InProgress' | 'WaitingForELBConnectionDraining' | 'Successful' | 'Failed' | 'Cancelled';
+  /** Why a failed activity failed (EC2's error message). */
+  StatusMessage?: string;
   Progress: number;
 }
 
@@ -44,7 +46,10 @@ export interface AsgOptions {
   tags: Record<string, string>;
   scheduler: SimScheduler;
   truth: GroundTruth;
-  /** Launches an instance in a zone (the region owns instances). */
+  /**
+   * Launches an instance in a zone (the region owns instances); throws a SimApiError with code
+   * InsufficientInstanceCapacity when the zone has no capacity for it.
+   */
   launch(zone: string, group: SimAutoScalingGroup): SimInstance;
 }
 
@@ -61,6 +66,8 @@ export class SimAutoScalingGroup {
   readonly createdTime = new Date();
   desired: number;
   #stopChecks: () => void = () => undefined;
+  /** The instance AZRebalance launched and waits for before it terminates one from the fullest zone. */
+  #rebalancing: string | undefined;
 
   constructor(options: AsgOptions) {
     this.options = options;
@@ -169,8 +176,14 @@ export class SimAutoScalingGroup {
       }
     }
     const active = this.active();
+    const rebalancing = this.#rebalancing === undefined ? undefined : this.members.get(this.#rebalancing);
+    if (rebalancing?.lifecycle !== 'Pending') this.#rebalancing = undefined;
     if (active.length < this.desired) {
       for (let i = active.length; i < this.desired; i++) this.#launchOne(reason);
+    } else if (this.#rebalancing !== undefined) {
+      // AZRebalance launches first and terminates once the new instance is in service.
+    } else if (active.length === this.desired && reason === 'check') {
+      this.#rebalance(active);
     } else {
       // The default termination policy: one instance at a time from the zone that has the most, oldest first.
       for (let extra = active.length - this.desired; extra > 0; extra--) {
@@ -183,7 +196,9 @@ export class SimAutoScalingGroup {
         if (victim === undefined) break;
         this.#terminate(
           victim,
-          `At ${new Date().toISOString()} a user request explicitly set group desired capacity changing the desired capacity to ${this.desired}.`,
+          rebalancing !== undefined
+            ? `At ${new Date().toISOString()} an instance was taken out of service to rebalance the group across Availability Zones (AZRebalance), shrinking the capacity from ${remaining.length} to ${remaining.length - 1}.`
+            : `At ${new Date().toISOString()} a user request explicitly set group desired capacity changing the desired capacity to ${this.desired}.`,
         );
       }
     }
@@ -193,17 +208,52 @@ export class SimAutoScalingGroup {
     return this.active().filter((m) => m.instance.spec.availabilityZone === zone).length;
   }
 
-  #launchOne(reason: string): void {
+  /**
+   * Launches one instance into the zone with the fewest; a zone without capacity gets a Failed activity and the next
+   * zone is tried (the default balanced-best-effort strategy,
+   * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_AvailabilityZoneDistribution.html). `only` confines
+   * the launch to one zone (AZRebalance).
+   */
+  #launchOne(reason: string, only?: string): SimInstance | undefined {
     const zones = this.options.availabilityZones;
-    const zone = [...zones].sort((a, b) => this.#zoneCount(a) - this.#zoneCount(b) || zones.indexOf(a) - zones.indexOf(b))[0] as string;
-    const instance = this.options.launch(zone, this);
-    this.members.set(instance.id, { instance, lifecycle: 'Pending', health: 'Healthy', launchTemplate: this.options.launchTemplate, inServiceAt: undefined });
+    const order = only === undefined ? [...zones].sort((a, b) => this.#zoneCount(a) - this.#zoneCount(b) || zones.indexOf(a) - zones.indexOf(b)) : [only];
+    const before = this.active().length;
     const cause =
       reason === 'launch'
         ? `At ${new Date().toISOString()} a user request created an AutoScalingGroup changing the desired capacity from 0 to ${this.desired}.`
-        : `At ${new Date().toISOString()} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from ${this.active().length - 1} to ${this.active().length}.`;
-    this.#activity(`Launching a new EC2 instance: ${instance.id}`, cause);
-    this.#record(instance.id, undefined, 'Pending');
+        : reason === 'rebalance'
+          ? `At ${new Date().toISOString()} an instance was launched to rebalance the group across Availability Zones (AZRebalance), increasing the capacity from ${before} to ${before + 1}.`
+          : `At ${new Date().toISOString()} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from ${before} to ${before + 1}.`;
+    for (const zone of order) {
+      let instance: SimInstance;
+      try {
+        instance = this.options.launch(zone, this);
+      } catch (error) {
+        if (!(error instanceof SimApiError) || error.code !== 'InsufficientInstanceCapacity') throw error;
+        const failed = this.#activity(`Launching a new EC2 instance.  Status Reason: ${error.message} Launching EC2 instance failed.`, cause);
+        this.#settle(failed, 'Failed', error.message);
+        continue;
+      }
+      this.members.set(instance.id, { instance, lifecycle: 'Pending', health: 'Healthy', launchTemplate: this.options.launchTemplate, inServiceAt: undefined });
+      this.#activity(`Launching a new EC2 instance: ${instance.id}`, cause);
+      this.#record(instance.id, undefined, 'Pending');
+      return instance;
+    }
+    return undefined;
+  }
+
+  /**
+   * AZRebalance: when the zones' counts differ by more than one, launch into the emptiest zone first, then (once it is
+   * in service) terminate from the fullest
+   * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-availability-zone-balanced.html).
+   */
+  #rebalance(active: AsgMember[]): void {
+    if (active.some((m) => m.lifecycle !== 'InService')) return;
+    const zones = this.options.availabilityZones;
+    const counts = zones.map((z) => this.#zoneCount(z));
+    if (Math.max(...counts) - Math.min(...counts) < 2) return;
+    const emptiest = zones[counts.indexOf(Math.min(...counts))] as string;
+    this.#rebalancing = this.#launchOne('rebalance', emptiest)?.id;
   }
 
   /**
@@ -262,11 +312,15 @@ export class SimAutoScalingGroup {
         a.Description.startsWith(verb) &&
         a.Description.endsWith(instanceId),
     );
-    if (activity === undefined) return;
-    activity.StatusCode = 'Successful';
+    if (activity !== undefined) this.#settle(activity, 'Successful');
+  }
+
+  #settle(activity: ScalingActivity, status: 'Successful' | 'Failed', message?: string): void {
+    activity.StatusCode = status;
+    if (message !== undefined) activity.StatusMessage = message;
     activity.Progress = 100;
     activity.EndTime = new Date();
-    this.options.truth.record({ kind: 'asg-activity', resource: this.name, to: 'Successful', detail: { description: activity.Description } });
+    this.options.truth.record({ kind: 'asg-activity', resource: this.name, to: status, detail: { description: activity.Description } });
   }
 
   #record(instanceId: string, from: LifecycleState | undefined, to: LifecycleState): void {

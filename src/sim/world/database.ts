@@ -28,6 +28,10 @@ export class SimDatabase extends RdsResource<'available' | 'rebooting'> {
   secondaryZone: string | undefined;
   readonly #hostIn: (zone: string) => string;
   readonly #timings: DatabaseTimings;
+  /** Whether a zone has lost power or connectivity, as the region last said. */
+  #isDark: (zone: string) => boolean = () => false;
+  /** The primary's zone is dark and no failover was possible: the endpoint is down until the zone returns. */
+  #stranded = false;
 
   constructor(options: {
     id: string;
@@ -64,14 +68,48 @@ export class SimDatabase extends RdsResource<'available' | 'rebooting'> {
     this.#timings = options.timings;
   }
 
+  /**
+   * The region's zones changed. A Multi-AZ instance whose primary's zone lost power or connectivity fails over to its
+   * standby by itself, after the failover time, which includes detection
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZ.Failover.html: RDS "automatically
+   * switches to a standby replica" when the primary's Availability Zone fails). Without a standby to promote (Single-AZ,
+   * or the standby's zone dark too) the endpoint is down until the primary's zone returns.
+   */
+  zonesChanged(isDark: (zone: string) => boolean): void {
+    this.#isDark = isDark;
+    if (this.#stranded && !isDark(this.zone)) {
+      this.#stranded = false;
+      this.resume();
+      return;
+    }
+    if (this.#stranded || this.status !== 'available' || !isDark(this.zone)) return;
+    if (this.multiAZ && this.secondaryZone !== undefined && !isDark(this.secondaryZone)) {
+      this.#failover(true);
+      return;
+    }
+    this.#stranded = true;
+    this.suspend();
+  }
+
   /** RebootDBInstance: a Multi-AZ failover when `forceFailover`, otherwise a restart in place. */
   reboot(forceFailover: boolean): void {
-    if (this.status !== 'available') {
+    if (this.status !== 'available' || this.#stranded) {
       throw new SimApiError('InvalidDBInstanceState', `DB instance ${this.id} is not in available state.`);
     }
     if (forceFailover && !this.multiAZ) {
       throw new SimApiError('InvalidParameterCombination', `Cannot do a failover on a DB instance that is not Multi-AZ: ${this.id}.`);
     }
+    // A failover promotes the standby; one in a zone without power or connectivity cannot be promoted.
+    if (forceFailover && this.secondaryZone !== undefined && this.#isDark(this.secondaryZone)) {
+      throw new SimApiError(
+        'InvalidDBInstanceState',
+        `DB instance ${this.id} cannot fail over: its standby in ${this.secondaryZone} is unavailable while that Availability Zone is impaired.`,
+      );
+    }
+    this.#failover(forceFailover);
+  }
+
+  #failover(forceFailover: boolean): void {
     this.interrupt({
       status: 'rebooting',
       started: forceFailover ? 'Multi-AZ instance failover started.' : 'DB instance shutdown',

@@ -33,6 +33,7 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
   readonly members: SimClusterMember[];
   readonly #failoverMs: () => number;
   readonly #rebootMs: () => number;
+  #isDark: (zone: string) => boolean = () => false;
 
   constructor(options: {
     id: string;
@@ -96,6 +97,19 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
     return [...new Set(this.members.map((m) => m.zone))];
   }
 
+  /**
+   * The region's zones changed: when the writer's zone has lost power or connectivity, a reader in another zone is
+   * promoted by itself after the failover time
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts-failover.html).
+   */
+  zonesChanged(isDark: (zone: string) => boolean): void {
+    this.#isDark = isDark;
+    const writer = this.writer;
+    if (this.status !== 'available' || writer === undefined || !isDark(writer.zone)) return;
+    const reader = this.readers.find((m) => !isDark(m.zone));
+    if (reader !== undefined) this.failover(reader.id);
+  }
+
   /** FailoverDBCluster: promotes `targetId` (or the next reader) after the failover time. */
   failover(targetId: string | undefined): void {
     this.#assertAvailable();
@@ -109,8 +123,11 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
       if (target.writer) throw new SimApiError('InvalidDBInstanceState', `DB instance ${targetId} is already the writer of DB cluster ${this.id}.`);
     } else {
       const at = current === undefined ? -1 : this.members.indexOf(current);
-      target = this.members[(at + 1) % this.members.length];
+      const order = this.members.map((_, n) => this.members[(at + 1 + n) % this.members.length] as SimClusterMember);
+      target = order.find((m) => !m.writer && !this.#isDark(m.zone));
     }
+    if (target !== undefined && this.#isDark(target.zone))
+      throw new SimApiError('InvalidDBInstanceState', `DB instance ${target.id} is unavailable: its Availability Zone ${target.zone} is impaired.`);
     if (target === undefined) throw new SimApiError('InvalidDBClusterStateFault', `DbCluster ${this.id} has no reader to fail over to.`);
     const promoted = target;
     const cross = current === undefined || current.zone !== promoted.zone;

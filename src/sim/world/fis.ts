@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { GroundTruth } from '../ground-truth.js';
-import { isoDurationMs } from '../iso-duration.js';
+import type { ConnectivityScope } from '../network-faults.js';
 import { SimApiError } from '../protocol/errors.js';
 import type { SimScheduler } from '../timing.js';
 import type { SimAlarm } from './alarm.js';
@@ -8,51 +8,23 @@ import type { SimDatabase } from './database.js';
 import type { SimDbCluster } from './db-cluster.js';
 import { readFisSelection, selectFisTargets } from './fis-selection.js';
 import type { SimInstance } from './instance.js';
+import { ABSENT_RESOURCE_TYPES, capacityParameters, isoDuration, validateTemplate, type FisAction, type FisTarget, type FisTemplate } from './fis-template.js';
+import type { CapacityFault } from './zones.js';
 
-/** FIS action ids the simulated region runs. */
-export const SIM_FIS_ACTIONS = [
-  'aws:ec2:stop-instances',
-  'aws:ec2:terminate-instances',
-  'aws:ec2:reboot-instances',
-  'aws:rds:reboot-db-instances',
-  'aws:rds:failover-db-cluster',
-  'aws:network:disrupt-connectivity',
-  'aws:fis:wait',
-] as const;
+export {
+  SIM_FIS_ACTIONS,
+  isoDuration,
+  validateTemplate,
+  type FisAction,
+  type FisExperimentOptions,
+  type FisTarget,
+  type FisTemplate,
+} from './fis-template.js';
 
 /** The account's safety lever: while engaged, no experiment starts and running ones are stopped. */
 export interface SafetyLeverState {
   status: 'engaged' | 'disengaged' | 'engaging' | 'disengaging';
   reason: string;
-}
-
-export interface FisTarget {
-  resourceType: string;
-  resourceArns?: string[];
-  resourceTags?: Record<string, string>;
-  filters?: { path: string; values: string[] }[];
-  selectionMode: string;
-}
-
-export interface FisAction {
-  actionId: string;
-  description?: string;
-  parameters?: Record<string, string>;
-  targets?: Record<string, string>;
-  startAfter?: string[];
-}
-
-export interface FisTemplate {
-  id: string;
-  arn: string;
-  description: string;
-  roleArn: string;
-  targets: Record<string, FisTarget>;
-  actions: Record<string, FisAction>;
-  stopConditions: { source: string; value?: string }[];
-  tags: Record<string, string>;
-  creationTime: Date;
-  lastUpdateTime: Date;
 }
 
 type Status = 'pending' | 'initiating' | 'running' | 'completed' | 'stopping' | 'stopped' | 'failed' | 'cancelled';
@@ -86,10 +58,13 @@ export interface FisWorld {
   readonly databases: ReadonlyMap<string, SimDatabase>;
   readonly dbClusters: ReadonlyMap<string, SimDbCluster>;
   readonly alarms: ReadonlyMap<string, Pick<SimAlarm, 'arn' | 'state'>>;
-  readonly subnets: readonly { readonly id: string; readonly zone: string }[];
+  readonly autoScalingGroups: ReadonlyMap<string, { readonly name: string; readonly options: { readonly arn: string; readonly tags: Record<string, string> } }>;
+  readonly subnets: readonly { readonly id: string; readonly zone: string; readonly tags: Record<string, string> }[];
   readonly vpcId: string;
-  /** Denies a subnet's traffic until the returned restore runs (aws:network:disrupt-connectivity). */
-  disruptSubnet(subnetId: string): () => void;
+  /** Denies a subnet's traffic in `scope` until the returned restore runs (aws:network:disrupt-connectivity). */
+  disruptSubnet(subnetId: string, scope: ConnectivityScope): () => void;
+  /** Launches into zones fail with InsufficientInstanceCapacity until the returned restore runs. */
+  readonly az: { readonly zones: { cutCapacity(fault: CapacityFault): () => void } };
 }
 
 /** Runs `fn` after `ms` of AWS time; returns the cancel. */
@@ -103,43 +78,6 @@ const fisId = (prefix: string): string =>
     .toString('base64')
     .replace(/[^A-Za-z0-9]/g, 'x')
     .slice(0, 12)}`;
-
-/** ISO 8601 duration (PT5M, PT30S, PT1H) in ms; FIS's ValidationException when it is not one. */
-export function isoDuration(value: string | undefined, where: string): number {
-  const ms = isoDurationMs(value);
-  if (ms === undefined) throw new SimApiError('ValidationException', `${where}: '${value ?? ''}' is not an ISO 8601 duration such as PT5M.`);
-  return ms;
-}
-
-/** Checks a template the way CreateExperimentTemplate does. */
-export function validateTemplate(t: Pick<FisTemplate, 'targets' | 'actions' | 'stopConditions' | 'roleArn' | 'description'>): void {
-  if (t.roleArn === '' || t.description === '') throw new SimApiError('ValidationException', 'roleArn and description are required.');
-  for (const [name, target] of Object.entries(t.targets)) {
-    if (target.resourceArns === undefined && target.resourceTags === undefined)
-      throw new SimApiError('ValidationException', `Target ${name} must have resourceArns or resourceTags.`);
-    if (readFisSelection(target.selectionMode) === undefined)
-      throw new SimApiError('ValidationException', `Target ${name} has an invalid selectionMode ${target.selectionMode}.`);
-  }
-  for (const [name, action] of Object.entries(t.actions)) {
-    if (!(SIM_FIS_ACTIONS as readonly string[]).includes(action.actionId))
-      throw new SimApiError('ValidationException', `Action type ${action.actionId} in action ${name} is not supported.`);
-    for (const target of Object.values(action.targets ?? {}))
-      if (t.targets[target] === undefined) throw new SimApiError('ValidationException', `Action ${name} refers to target ${target}, which is not defined.`);
-    for (const after of action.startAfter ?? [])
-      if (t.actions[after] === undefined) throw new SimApiError('ValidationException', `Action ${name} starts after ${after}, which is not defined.`);
-    if (action.actionId === 'aws:fis:wait' || action.actionId === 'aws:network:disrupt-connectivity')
-      isoDuration(action.parameters?.duration, `action ${name} duration`);
-    // Only the whole-subnet scope is modelled: the others block particular destinations the region does not have.
-    if (action.actionId === 'aws:network:disrupt-connectivity' && (action.parameters?.scope ?? 'all') !== 'all')
-      throw new SimApiError(
-        'ValidationException',
-        `Action ${name}: the simulated FIS supports scope 'all' of aws:network:disrupt-connectivity, not '${action.parameters?.scope}'.`,
-      );
-  }
-  for (const sc of t.stopConditions)
-    if (sc.source !== 'none' && sc.source !== 'aws:cloudwatch:alarm')
-      throw new SimApiError('ValidationException', `Stop condition source ${sc.source} is not supported.`);
-}
 
 /** The simulated FIS: templates and experiments that really act on the world's instances and databases. */
 export class SimFis {
@@ -256,14 +194,26 @@ export class SimFis {
     } else if (target.resourceType === 'aws:rds:db') {
       candidates = [...w.databases.values()].map((d) => ({ id: d.id, arn: d.arn, tags: d.tags, attributes: { AvailabilityZone: d.zone } }));
     } else if (target.resourceType === 'aws:rds:cluster') {
-      candidates = [...w.dbClusters.values()].map((c) => ({ id: c.id, arn: c.arn, tags: c.tags, attributes: {} }));
+      // writerAvailabilityZoneIdentifiers: only clusters whose writer is in one of these zones.
+      const writerZones = target.parameters?.writerAvailabilityZoneIdentifiers?.split(',').map((z) => z.trim());
+      candidates = [...w.dbClusters.values()]
+        .filter((c) => writerZones === undefined || writerZones.includes(c.writer?.zone ?? ''))
+        .map((c) => ({ id: c.id, arn: c.arn, tags: c.tags, attributes: {} }));
     } else if (target.resourceType === 'aws:ec2:subnet') {
       candidates = w.subnets.map((s) => ({
         id: s.id,
         arn: `arn:aws:ec2:${w.topology.region}:${w.topology.accountId}:subnet/${s.id}`,
-        tags: {},
+        tags: s.tags,
         attributes: { AvailabilityZone: s.zone, SubnetId: s.id, VpcId: w.vpcId },
       }));
+    } else if (target.resourceType === 'aws:ec2:autoscaling-group') {
+      candidates = [...w.autoScalingGroups.values()].map((g) => ({ id: g.name, arn: g.options.arn, tags: g.options.tags, attributes: {} }));
+    } else if (target.resourceType === 'aws:iam:role') {
+      // Roles are named by ARN; any role ARN of the account resolves (the region keeps no role store).
+      const account = `:iam::${w.topology.accountId}:role/`;
+      candidates = (target.resourceArns ?? []).filter((a) => a.includes(account)).map((arn) => ({ id: arn, arn, tags: {}, attributes: {} }));
+    } else if (ABSENT_RESOURCE_TYPES.includes(target.resourceType)) {
+      candidates = [];
     } else throw new SimApiError('ValidationException', `Target ${name} has resource type ${target.resourceType}, which the simulated FIS does not resolve.`);
     const matching = candidates.filter(
       (c) =>
@@ -278,10 +228,20 @@ export class SimFis {
 
   #run(e: FisExperiment): void {
     if (e.state.status !== 'initiating') return;
+    const skipEmpty = e.template.experimentOptions?.emptyTargetResolutionMode === 'skip';
     for (const [name, target] of Object.entries(e.template.targets)) {
       e.resolved[name] = this.#resolve(name, target);
-      if (e.resolved[name]?.length === 0)
+      if (e.resolved[name]?.length !== 0) continue;
+      if (!skipEmpty)
         return this.#end(e, 'failed', `Target resolution returned empty set for target ${name}.`, { code: 'TargetResolutionFailed', location: name });
+      // emptyTargetResolutionMode skip: an action whose targets all resolved to nothing is skipped, and the rest run
+      // (https://docs.aws.amazon.com/fis/latest/userguide/experiment-options.html#empty-target-resolution-mode).
+    }
+    for (const [name, action] of Object.entries(e.template.actions)) {
+      const targets = Object.values(action.targets ?? {});
+      const a = e.actions[name];
+      if (a !== undefined && targets.length > 0 && targets.every((t) => e.resolved[t]?.length === 0))
+        a.state = { status: 'skipped', reason: 'Action was skipped because its targets resolved to no resources.' };
     }
     // Stop conditions on the region's alarms: one in ALARM stops the experiment.
     const alarms = e.template.stopConditions.filter((s) => s.source === 'aws:cloudwatch:alarm').map((s) => s.value ?? '');
@@ -302,7 +262,7 @@ export class SimFis {
   /** Starts every pending action whose startAfter actions are done; completes the experiment when all are. */
   #advance(e: FisExperiment): void {
     if (e.state.status !== 'running') return;
-    const done = (n: string): boolean => e.actions[n]?.state.status === 'completed';
+    const done = (n: string): boolean => e.actions[n]?.state.status === 'completed' || e.actions[n]?.state.status === 'skipped';
     for (const [name, action] of Object.entries(e.template.actions)) {
       const a = e.actions[name];
       if (a === undefined || a.state.status !== 'pending' || !(action.startAfter ?? []).every(done)) continue;
@@ -325,7 +285,7 @@ export class SimFis {
         }),
       );
     }
-    if (Object.values(e.actions).every((a) => a.state.status === 'completed')) this.#end(e, 'completed', 'Experiment completed.');
+    if (Object.keys(e.actions).every(done)) this.#end(e, 'completed', 'Experiment completed.');
   }
 
   /** Performs one action on its resolved targets; returns how long (AWS ms) it lasts. */
@@ -361,12 +321,20 @@ export class SimFis {
         for (const id of ids) w.dbClusters.get(id)?.failover(undefined);
         return 0;
       case 'aws:network:disrupt-connectivity': {
-        // FIS denies the subnets' traffic with a network ACL: their instances stop answering until it is removed.
-        const restore = ids.map((id) => w.disruptSubnet(id));
+        // FIS denies the subnets' traffic with a network ACL until it is removed; what that takes down depends on the scope.
+        const scope = (action.parameters?.scope ?? 'all') as ConnectivityScope;
+        const restore = ids.map((id) => w.disruptSubnet(id, scope));
         e.restore.set(name, () => {
           for (const r of restore) r();
         });
         return isoDuration(action.parameters?.duration, 'duration');
+      }
+      case 'aws:ec2:asg-insufficient-instance-capacity-error':
+      case 'aws:ec2:api-insufficient-instance-capacity-error': {
+        const { zones, percentage, ms } = capacityParameters(action, name);
+        const scope = action.actionId === 'aws:ec2:asg-insufficient-instance-capacity-error' ? { groups: new Set(ids) } : { roles: new Set(ids) };
+        e.restore.set(name, w.az.zones.cutCapacity({ zones, percentage, ...scope }));
+        return ms;
       }
       case 'aws:fis:wait':
         return isoDuration(action.parameters?.duration, 'duration');

@@ -20,6 +20,8 @@ export interface InstanceTiming {
   bootTime: number | undefined;
   /** The draw stream (the launch template's name), so each template's sequence replays on its own. */
   stream: string;
+  /** Called when the workload starts after booting: `serving`, or `hanging` inside a subnet that denies traffic. */
+  booted?: (instance: SimInstance, to: 'serving' | 'hanging') => void;
 }
 
 export interface InstanceSpec {
@@ -55,6 +57,8 @@ export class SimInstance {
   readonly #onChange: (instance: SimInstance, from: InstanceStateName | undefined, to: InstanceStateName) => void;
   #pending: NodeJS.Timeout | undefined;
   #launched = false;
+  /** True while the instance's subnet denies its traffic: it answers nothing, and nothing it does reaches a client. */
+  #isolated = false;
 
   constructor(
     spec: InstanceSpec,
@@ -86,7 +90,7 @@ export class SimInstance {
     this.launchTime = new Date();
     this.#set('pending');
     if (options.booted === true) {
-      void this.#serve().then(() => {
+      void this.#serve(false).then(() => {
         if (this.state === 'pending') this.#set('running');
       });
       return;
@@ -100,7 +104,7 @@ export class SimInstance {
     this.#scheduler.cancel(this.#booting);
     this.stateTransitionReason = `User initiated (${utcStamp(new Date())})`;
     this.stateReason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
-    void this.workload.close();
+    this.#silence();
     this.#set('shutting-down');
     this.#pending = this.#scheduler.after(this.#draw('instanceShuttingDown'), () => {
       this.terminatedAt = Date.now();
@@ -116,9 +120,43 @@ export class SimInstance {
     this.stateTransitionReason = `User initiated (${utcStamp(new Date())})`;
     this.stateReason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
     this.#scheduler.cancel(this.#booting);
-    void this.workload.close();
+    this.#silence();
     this.#set('stopping');
     this.#pending = this.#scheduler.after(this.#draw('instanceStopping'), () => this.#set('stopped'));
+  }
+
+  /**
+   * The instance loses power (its zone's power is cut): it stops, and connections in flight hang, as nothing is left
+   * to answer or reset them. A pending instance stops too.
+   */
+  powerOff(): void {
+    if (this.state !== 'running' && this.state !== 'pending') return;
+    this.#scheduler.cancel(this.#pending);
+    this.#scheduler.cancel(this.#booting);
+    this.stateTransitionReason = `Server.InternalError (${utcStamp(new Date())})`;
+    this.stateReason = { code: 'Server.InternalError', message: 'Server.InternalError: Internal error on stop' };
+    void this.workload.down('hang');
+    this.#set('stopping');
+    this.#pending = this.#scheduler.after(this.#draw('instanceStopping'), () => this.#set('stopped'));
+  }
+
+  /**
+   * The instance's subnet starts or stops denying its traffic. While isolated its packets are dropped (no connection is established; those in flight hang)
+   * (whenever it starts serving, also after booting), and answers again once the subnet is restored.
+   */
+  isolate(isolated: boolean): void {
+    if (this.#isolated === isolated) return;
+    this.#isolated = isolated;
+    if (this.state !== 'running' || this.#booting !== undefined) return;
+    // The subnet drops packets: no new connection is established, and those in flight hang.
+    if (isolated) void this.workload.down('blackhole');
+    else void this.workload.up();
+  }
+
+  /** A stop or termination: connections are closed, unless the subnet drops the resets (they hang). */
+  #silence(): void {
+    if (this.#isolated) void this.workload.down('blackhole');
+    else void this.workload.close();
   }
 
   start(): void {
@@ -128,6 +166,8 @@ export class SimInstance {
     }
     this.stateTransitionReason = '';
     this.stateReason = undefined;
+    // A powered-off or isolated stop left the server hanging; the next boot starts it afresh.
+    void this.workload.close();
     this.#set('pending');
     this.#pending = this.#scheduler.after(this.#draw('instancePending'), () => this.#running());
   }
@@ -140,10 +180,11 @@ export class SimInstance {
     if (this.state !== 'running') {
       throw new SimApiError('IncorrectInstanceState', `The instance '${this.id}' is not in a state from which it can be rebooted.`);
     }
-    void this.workload.down('refuse');
+    void this.workload.down(this.#isolated ? 'blackhole' : 'refuse');
     this.#scheduler.cancel(this.#booting);
     this.#booting = this.#scheduler.after(this.#draw('instanceReboot'), () => {
-      if (this.state === 'running') void this.workload.up();
+      this.#booting = undefined;
+      if (this.state === 'running' && !this.#isolated) void this.workload.up();
     });
   }
 
@@ -163,12 +204,13 @@ export class SimInstance {
         ? this.#draw('instanceBoot')
         : this.#timing.durations.drawAround('instanceBoot', this.#timing.bootTime, this.#timing.stream);
     this.#booting = this.#scheduler.after(boot, () => {
+      this.#booting = undefined;
       if (this.state === 'running') void this.#serve();
     });
   }
 
-  /** Starts the workload's server (the application answering). */
-  async #serve(): Promise<void> {
+  /** Starts the workload's server (the application answering); `booted` reports it (not for the initial fleet). */
+  async #serve(report = true): Promise<void> {
     try {
       await this.#workload.start();
     } catch {
@@ -177,7 +219,10 @@ export class SimInstance {
       await this.#workload.start();
       this.spec.port = this.#workload.port;
     }
-    if (this.state !== 'pending' && this.state !== 'running') await this.workload.close();
+    if (this.state !== 'pending' && this.state !== 'running') return void (await this.workload.close());
+    // Booted inside a subnet that denies traffic: it serves nothing anyone can reach.
+    if (this.#isolated) await this.workload.down('hang');
+    if (report) this.#timing.booted?.(this, this.#isolated ? 'hanging' : 'serving');
   }
 
   #draw(key: 'instancePending' | 'instanceBoot' | 'instanceShuttingDown' | 'instanceStopping' | 'instanceReboot'): number {

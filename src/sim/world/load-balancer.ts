@@ -5,6 +5,27 @@ import type { GroundTruth } from '../ground-truth.js';
 import type { SimScheduler } from '../timing.js';
 import type { SimTargetGroup, TargetEntry } from './target-group.js';
 
+/** A load balancer node: one per enabled zone, each on its own address, all serving through the same target group. */
+export interface LoadBalancerNode {
+  readonly zone: string;
+  readonly address: string;
+  server: Server | undefined;
+  /** The node's zone has lost power or connectivity: requests to it hang. */
+  dark: boolean;
+  /** Whether the load balancer's DNS name answers the node's address. */
+  inDns: boolean;
+  /** A pending removal from (or return to) DNS. */
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** How an impaired node leaves DNS and a recovered one returns: AWS ms drawn per occurrence (timing `elbNodeDnsRemoval`). */
+export interface NodeDnsTiming {
+  scheduler: SimScheduler;
+  draw(): number;
+  /** The set of addresses the DNS name answers changed. */
+  changed(): void;
+}
+
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
 
 /** How long the load balancer waits on a target, AWS ms (timings `albConnectTimeout`, `albIdleTimeout`). */
@@ -41,11 +62,13 @@ export class SimLoadBalancer {
   readonly metrics = { RequestCount: 0, HTTPCode_ELB_5XX_Count: 0, HTTPCode_Target_5XX_Count: 0 };
   /** Loopback address the listener binds. */
   readonly address: string;
-  #server: Server | undefined;
   #port = 0;
   #next = 0;
   #nextZone = 0;
   #healthy = -1;
+  /** The nodes, by zone, in the order of `availabilityZones`; the first listens on `address`. */
+  readonly nodes: LoadBalancerNode[];
+  readonly #dns: NodeDnsTiming | undefined;
 
   constructor(options: {
     name: string;
@@ -62,6 +85,9 @@ export class SimLoadBalancer {
     port?: number;
     /** @defaultValue '127.0.0.1' */
     address?: string;
+    /** The address of the node in each zone after the first (which listens on `address`). */
+    nodeAddress?: (zone: string) => string;
+    dns?: NodeDnsTiming;
   }) {
     this.name = options.name;
     this.arn = options.arn;
@@ -77,6 +103,49 @@ export class SimLoadBalancer {
     this.#port = options.port ?? 0;
     this.address = options.address ?? '127.0.0.1';
     options.targetGroup.loadBalancerArns.push(this.arn);
+    this.#dns = options.dns;
+    this.nodes = this.availabilityZones.map((zone, i) => ({
+      zone,
+      address: i === 0 || options.nodeAddress === undefined ? this.address : options.nodeAddress(zone),
+      server: undefined,
+      dark: false,
+      inDns: true,
+      timer: undefined,
+    }));
+  }
+
+  /** The addresses the load balancer's DNS name answers: one per node in DNS. */
+  dnsAddresses(): string[] {
+    return [...new Set(this.nodes.filter((n) => n.inDns).map((n) => n.address))];
+  }
+
+  /**
+   * The node's zone lost (or regained) power or connectivity: the node hangs every request at once, and leaves DNS
+   * (or returns to it) after `elbNodeDnsRemoval`, as ELB's own health checks of its nodes notice.
+   */
+  setZoneDark(zone: string, dark: boolean): void {
+    for (const node of this.nodes) {
+      if (node.zone !== zone || node.dark === dark) continue;
+      node.dark = dark;
+      this.#truth.record({
+        kind: 'workload',
+        resource: `alb/${this.name}/${zone}`,
+        from: dark ? 'serving' : 'hanging',
+        to: dark ? 'hanging' : 'serving',
+        detail: { address: node.address },
+      });
+      if (this.#dns === undefined) continue;
+      const dns = this.#dns;
+      dns.scheduler.cancel(node.timer);
+      node.timer =
+        node.inDns === !dark
+          ? undefined
+          : dns.scheduler.after(dns.draw(), () => {
+              node.timer = undefined;
+              node.inDns = !node.dark;
+              dns.changed();
+            });
+    }
   }
 
   /** The listener's URL on loopback (`address`, 127.0.0.1 unless the topology gives another). */
@@ -94,26 +163,33 @@ export class SimLoadBalancer {
    * A preferred port that is taken falls back to a free one.
    */
   async start(preferredPort = 0): Promise<void> {
-    const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => this.#forward(req, res));
-    const listen = (port: number): Promise<void> =>
-      new Promise<void>((resolve, reject) => {
+    const listen = (address: string, port: number): Promise<Server> =>
+      new Promise<Server>((resolve, reject) => {
+        const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => this.#forward(node(address), req, res));
         server.once('error', reject);
-        server.listen(port, this.address, () => {
+        server.listen(port, address, () => {
           server.off('error', reject);
-          resolve();
+          resolve(server);
         });
       });
-    if (this.#port === 0 && preferredPort !== 0) await listen(preferredPort).catch(() => listen(0));
-    else await listen(this.#port);
-    this.#server = server;
-    this.#port = (server.address() as AddressInfo).port;
+    const node = (address: string): LoadBalancerNode => this.nodes.find((n) => n.address === address) as LoadBalancerNode;
+    const first = this.nodes[0] as LoadBalancerNode;
+    first.server =
+      this.#port === 0 && preferredPort !== 0
+        ? await listen(first.address, preferredPort).catch(() => listen(first.address, 0))
+        : await listen(first.address, this.#port);
+    this.#port = (first.server.address() as AddressInfo).port;
+    // Every node listens on the same port: DNS gives clients an address, never a port.
+    for (const n of this.nodes) if (n.server === undefined && n.address !== first.address) n.server = await listen(n.address, this.#port);
     this.capacityChanged();
   }
 
   async stop(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    if (server !== undefined) {
+    for (const n of this.nodes) {
+      this.#dns?.scheduler.cancel(n.timer);
+      const server = n.server;
+      n.server = undefined;
+      if (server === undefined) continue;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
@@ -143,7 +219,9 @@ export class SimLoadBalancer {
     return local[this.#next++ % local.length];
   }
 
-  #forward(req: IncomingMessage, res: ServerResponse): void {
+  #forward(node: LoadBalancerNode, req: IncomingMessage, res: ServerResponse): void {
+    // A node in a dark zone neither answers nor resets: the client's own timeout decides.
+    if (node.dark) return;
     this.metrics.RequestCount++;
     const target = this.#pick();
     if (target === undefined) {

@@ -96,6 +96,19 @@ export abstract class RdsResource<Status extends string> {
     });
   }
 
+  /** The serving node's zone went dark with no failover possible: the endpoint stops answering until `resume`. */
+  protected suspend(): void {
+    this.endpoint.refuse();
+    this.truth.record({ kind: 'workload', resource: `rds/${this.id}`, from: 'serving', to: 'refusing', detail: { ...this.placement(), zoneDark: true } });
+  }
+
+  /** The serving node's zone is back: the endpoint answers again on the same node. */
+  protected resume(): void {
+    void this.endpoint.serve(this.endpoint.host).then(() => {
+      this.truth.record({ kind: 'workload', resource: `rds/${this.id}`, from: 'refusing', to: 'serving', detail: this.placement() });
+    });
+  }
+
   protected setStatus(to: Status): void {
     const from = this.status;
     this.status = to;

@@ -1,0 +1,66 @@
+import type { Topology } from '../topology.js';
+import type { GroundTruth } from '../ground-truth.js';
+import type { Durations, SimScheduler } from '../timing.js';
+import { SimDatabase } from '../world/database.js';
+import { SimDbCluster } from '../world/db-cluster.js';
+
+/** What the databases are built from and into. */
+export interface DatabaseWorld {
+  readonly topology: Topology;
+  readonly zones: readonly string[];
+  readonly scheduler: SimScheduler;
+  readonly truth: GroundTruth;
+  readonly durations: Durations;
+  readonly databases: Map<string, SimDatabase>;
+  readonly dbClusters: Map<string, SimDbCluster>;
+}
+
+/**
+ * Builds the topology's RDS DB instances and Multi-AZ DB clusters (not yet started). Each node has its own loopback
+ * address 127.<net>.<2xx>.<n>: a DB instance's per zone, a cluster's per member.
+ */
+export function declareDatabases(world: DatabaseWorld, net: number): void {
+  for (const [i, spec] of world.topology.databases.entries()) {
+    const zone = /^[a-z]$/.test(spec.availabilityZone) ? `${world.topology.region}${spec.availabilityZone}` : spec.availabilityZone;
+    const standby = world.zones[(world.zones.indexOf(zone) + 1) % world.zones.length];
+    const db = new SimDatabase({
+      id: spec.id,
+      region: world.topology.region,
+      accountId: world.topology.accountId,
+      multiAZ: spec.multiAZ,
+      instanceClass: spec.instanceClass,
+      zone,
+      secondaryZone: spec.multiAZ && standby !== zone ? standby : undefined,
+      // A node per zone, each on its own loopback address; the endpoint's DNS name answers the primary's.
+      hostIn: (z) => `127.${net}.${200 + Math.max(0, world.zones.indexOf(z))}.${10 + i}`,
+      port: spec.port,
+      tags: spec.tags,
+      scheduler: world.scheduler,
+      truth: world.truth,
+      timings: { failover: () => world.durations.draw('dbFailover', spec.id), reboot: () => world.durations.draw('dbReboot', spec.id) },
+    });
+    world.databases.set(db.id, db);
+  }
+  for (const [i, spec] of world.topology.dbClusters.entries()) {
+    const zone = /^[a-z]$/.test(spec.availabilityZone) ? `${world.topology.region}${spec.availabilityZone}` : spec.availabilityZone;
+    const first = Math.max(0, world.zones.indexOf(zone));
+    const cluster = new SimDbCluster({
+      id: spec.id,
+      region: world.topology.region,
+      accountId: world.topology.accountId,
+      instanceClass: spec.instanceClass,
+      // Each member on its own loopback address; the writer endpoint's DNS name answers the writer's.
+      members: Array.from({ length: spec.members }, (_, n) => ({
+        zone: world.zones[(first + n) % world.zones.length] ?? zone,
+        host: `127.${net}.${210 + n}.${10 + i}`,
+      })),
+      port: spec.port,
+      tags: spec.tags,
+      scheduler: world.scheduler,
+      truth: world.truth,
+      failoverMs: () => world.durations.draw('dbClusterFailover', spec.id),
+      rebootMs: () => world.durations.draw('dbReboot', spec.id),
+    });
+    world.dbClusters.set(cluster.id, cluster);
+  }
+}

@@ -5,7 +5,10 @@ import { describe, it } from 'node:test';
 import { cruise, type IForbiddenRuleType } from 'dependency-cruiser';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const config = createRequire(import.meta.url)(`${root}.dependency-cruiser.cjs`) as { forbidden: IForbiddenRuleType[] };
+const config = createRequire(import.meta.url)(`${root}.dependency-cruiser.cjs`) as {
+  forbidden: IForbiddenRuleType[];
+  options: { enhancedResolveOptions: Record<string, unknown> };
+};
 
 describe('the simulated region is isolated', () => {
   it('imports only its own code, src/core and packages (rule sim-isolated)', async () => {
@@ -16,7 +19,14 @@ describe('the simulated region is isolated', () => {
     try {
       const result = await cruise(
         ['src/sim'],
-        { validate: true, ruleSet: { forbidden: [rule] }, doNotFollow: { path: 'node_modules' }, tsPreCompilationDeps: true },
+        {
+          validate: true,
+          ruleSet: { forbidden: [rule] },
+          doNotFollow: { path: 'node_modules' },
+          tsPreCompilationDeps: true,
+          // Packages that export only subpaths (pure-rand) resolve as the lint resolves them.
+          enhancedResolveOptions: config.options.enhancedResolveOptions,
+        },
         undefined,
         { tsConfig: { fileName: 'tsconfig.json' } },
       );

@@ -29,7 +29,7 @@ describe('the numbers a user reads, against a running gameday sim', () => {
   let endpoint: string;
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   /** The demo experiment aimed at the running region, with `environment.speed` replaced by `speed` (none when absent). */
-  let experiment: (speed: number | undefined, objectives?: string) => Promise<string>;
+  let experiment: (speed: number | undefined, objectives?: string, extra?: string) => Promise<string>;
   const terminations = async (): Promise<number> => {
     const body = (await (await fetch(`${endpoint}/_sim/requests`)).json()) as { requests: { action: string }[] };
     return body.requests.filter((r) => r.action === 'TerminateInstances').length;
@@ -48,10 +48,10 @@ describe('the numbers a user reads, against a running gameday sim', () => {
     });
     const demo = await readFile(join(ROOT, 'experiments', 'terminate-one-instance.yaml'), 'utf8');
     let n = 0;
-    experiment = async (speed, objectives) => {
+    experiment = async (speed, objectives, extra = '') => {
       let text = demo.replace('  speed: 20\n', `${speed === undefined ? '' : `  speed: ${speed}\n`}  endpoint: ${endpoint}\n`);
       if (objectives !== undefined) text = text.replace(/^objectives:\n( {2}.*\n)+/m, `objectives:\n${objectives}`);
-      return tmp.write(`experiment-${++n}.yaml`, text);
+      return tmp.write(`experiment-${++n}.yaml`, text + extra);
     };
   });
   after(async () => {
@@ -85,7 +85,8 @@ describe('the numbers a user reads, against a running gameday sim', () => {
 
   it('runs at the region’s speed when the experiment pins none, and gives every headline duration on both clocks', async () => {
     // The short forms: each objective takes its default probes.
-    const file = await experiment(undefined, '  rto: 3m\n  maxP99Latency: 500ms\n  maxErrorRate: 50%\n');
+    // 7 minutes: a replacement launches, boots and needs the ALB's five passing checks (docs/fidelity.md).
+    const file = await experiment(undefined, '  rto: 7m\n  maxP99Latency: 500ms\n  maxErrorRate: 50%\n');
     const journalPath = join(tmp.dir, 'unpinned.json');
     const run = await gameday(['--json', 'run', file, '--journal', journalPath, '--view', 'plain', '--results', tmp.dir]);
     assert.equal(run.code, 0, run.stdout + run.stderr);
@@ -111,7 +112,7 @@ describe('the numbers a user reads, against a running gameday sim', () => {
     assert.equal(rto?.timeBase, 'aws');
     const rtoTimes = t.objectives.find((o) => o.objective === 'rto');
     assert.ok(rtoTimes?.measured !== null && rtoTimes?.measured !== undefined);
-    assert.equal(rtoTimes.target.awsMs, 180_000, 'the RTO is declared as 3m of AWS time');
+    assert.equal(rtoTimes.target.awsMs, 420_000, 'the RTO is declared as 7m of AWS time');
     close(rtoTimes.target.wallMs * REGION_SPEED, rtoTimes.target.awsMs, 'rto target');
     close(rtoTimes.measured.wallMs * REGION_SPEED, rtoTimes.measured.awsMs, 'rto measured');
     close(rtoTimes.measured.awsMs, t.timeToRecovery?.awsMs ?? NaN, 'the RTO is measured on the time to recovery');
@@ -163,6 +164,9 @@ describe('the numbers a user reads, against a running gameday sim', () => {
     const file = await experiment(
       undefined,
       '  probes: [site]\n  rto: { within: 3m, probes: [site, capacity] }\n  maxP99Latency: 500ms\n  maxErrorRate: 50%\n',
+      // Recovery ends with the group's capacity, before the new target has passed its checks: the steady state after
+      // the rollbacks (three healthy targets) needs those minutes too.
+      'steadyState: { samples: 3, timeout: 10m }\n',
     );
     const journalPath = join(tmp.dir, 'per-objective.json');
     const run = await gameday(['run', file, '--journal', journalPath, '--view', 'none', '--results', tmp.dir]);

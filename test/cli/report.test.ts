@@ -28,7 +28,7 @@ describe('gameday report', () => {
       const md = await gameday(['report', journalFile, '--format', 'md']);
       assert.equal(md.code, 1, 'a run that did not pass makes the report exit 1');
       assert.match(md.stdout, /^## ❌ terminate-one-web-instance: FAILED-OBJECTIVE/m);
-      assert.match(md.stdout, /\| rto \| \*\*FAIL\*\* \| \d+(\.\d+)?s ±[\d.]+m?s \| 1\.00s \| −/);
+      assert.match(md.stdout, /\| rto \| \*\*FAIL\*\* \| (\d+m)?\d+(\.\d+)?s ±[\d.]+m?s \| 1\.00s \| −/);
       assert.match(md.stdout, /\| site \(http\) \| \d+ \| \d+ \|.*\| held \| held \|/);
       assert.match(md.stdout, /\| fault terminate-one \| aws\.ec2\.terminate-instances \| succeeded \| TerminateInstances/);
 
@@ -46,7 +46,7 @@ describe('gameday report', () => {
       assert.equal(cases.length, journal.objectives.length + 2 * journal.probes.length);
       assert.equal(Number(suite?.['@_failures']), 1);
       const failed = cases.find((c) => c['@_name'] === 'objective rto');
-      assert.match(failed?.failure?.['@_message'] ?? '', /^rto measured \d+(\.\d+)?s ±[\d.]+m?s, target 1\.00s \(margin −/);
+      assert.match(failed?.failure?.['@_message'] ?? '', /^rto measured (\d+m)?\d+(\.\d+)?s ±[\d.]+m?s, target 1\.00s \(margin −/);
 
       // HTML: one self-contained file; Chromium draws the timeline without any network, and keeps a screenshot.
       const html = join(tmp.dir, 'report.html');
@@ -134,7 +134,10 @@ describe('repeated trials', () => {
       assert.equal(runIds.length, 3);
       assert.ok(runIds.every((id, i) => id.endsWith(`-t${i + 1}`)));
       assert.match(result.stdout, /## terminate-one-web-instance: 3 trials/);
-      assert.match(result.stdout, /Recovered in 3 of 3 runs\. Time to recovery p50 [\d.]+m?s, p95 [\d.]+m?s, max [\d.]+m?s; the median lies in \[/);
+      assert.match(
+        result.stdout,
+        /Recovered in 3 of 3 runs\. Time to recovery p50 (\d+m)?[\d.]+m?s, p95 (\d+m)?[\d.]+m?s, max (\d+m)?[\d.]+m?s; the median lies in \[/,
+      );
       // Each trial started from a whole fleet: its steady state held before the injection.
       for (const id of runIds) {
         const journal = journalSchema.parse(JSON.parse(await readFile(join(tmp.dir, `${id}.json`), 'utf8')));

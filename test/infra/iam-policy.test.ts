@@ -389,7 +389,8 @@ describe('the policy and the calls of real runs', () => {
       try {
         const file = join('experiments', `${name}.yaml`);
         const journalFile = join(tmp.dir, 'journal.json');
-        const run = await gameday(['run', file, '--journal', journalFile, '--view', 'none'], { timeoutMs: 240_000 });
+        // At 100× the AWS-slow recoveries (minutes, docs/fidelity.md) take seconds: the calls are what this checks.
+        const run = await gameday(['run', file, '--journal', journalFile, '--view', 'none'], { timeoutMs: 240_000, env: { GAMEDAY_SPEED: '100' } });
         assert.ok(run.code === 0 || run.code === 1, `run ended ${String(run.code)}: ${run.stderr}`);
         const journal = JSON.parse(await readFile(journalFile, 'utf8')) as { audit: { calls: { service: string; operation: string }[]; dropped: number } };
         assert.equal(journal.audit.dropped, 0);

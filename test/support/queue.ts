@@ -75,7 +75,8 @@ export async function experimentAgainst(
 /** The reference topology whose group does not replace stopped instances within a test (its health checks are hours apart). */
 export async function slowGroupTopology(tmp: Awaited<ReturnType<typeof tempDir>>): Promise<string> {
   const reference = await readFile(join(ROOT, 'experiments', 'topologies', 'reference.yaml'), 'utf8');
-  return tmp.write('slow-group.yaml', reference.replace(/asgHealthCheckPeriod: \S+/, 'asgHealthCheckPeriod: 10h'));
+  if (/^timings:/m.test(reference)) throw new Error('reference.yaml declares timings: merge asgHealthCheckPeriod into them');
+  return tmp.write('slow-group.yaml', `${reference}\ntimings: { asgHealthCheckPeriod: 10h }\n`);
 }
 
 /** Keeps an experiment in its recovery phase for a long while (60 AWS minutes), so it can be aborted or killed there. */

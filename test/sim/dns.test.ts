@@ -34,6 +34,8 @@ function twoSites(records: Record<string, unknown>[]) {
     max: 2,
     desired: 1,
     healthCheckType: 'ELB',
+    // Longer than a replacement's boot and checks: with none, a booting instance is replaced before it can serve.
+    healthCheckGracePeriod: '600s',
     targetGroups: [`${name}-tg`],
   });
   return parseTopology({

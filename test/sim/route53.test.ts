@@ -37,7 +37,9 @@ async function start(extra: Record<string, unknown> = {}): Promise<Env> {
     topology: parseTopology({
       launchTemplates: [{ name: 'lt' }],
       loadBalancers: [{ name: 'web', targetGroup: { name: 'web-tg', healthCheck: { path: '/health', interval: '10s', healthyThreshold: 2 } } }],
-      autoScalingGroups: [{ name: 'web-asg', launchTemplate: 'lt', min: 0, max: 2, desired: 1, healthCheckType: 'ELB', targetGroups: ['web-tg'] }],
+      autoScalingGroups: [
+        { name: 'web-asg', launchTemplate: 'lt', min: 0, max: 2, desired: 1, healthCheckType: 'ELB', healthCheckGracePeriod: '600s', targetGroups: ['web-tg'] },
+      ],
       ...extra,
     }),
     speed: SPEED,

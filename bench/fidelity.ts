@@ -9,7 +9,8 @@
  * Each run of terminate-one, reboot, stop-half and the AZ outage gets a fresh region with its own seed; the RDS
  * failovers spread their runs over two seeded regions (a region with a database takes tens of seconds to start), each
  * run there drawing the next occurrence of every timing. Several regions run in one process at once
- * (`BENCH_FIDELITY_PARALLEL`, default 3), each on its own ports; runs per fault `BENCH_FIDELITY_RUNS` (default 10),
+ * (`BENCH_FIDELITY_PARALLEL`, default 3), each on its own ports; runs per fault `BENCH_FIDELITY_RUNS` (default 10;
+ * `BENCH_FIDELITY_FAULTS=reboot,rds-failover` runs only those),
  * speed `BENCH_FIDELITY_SPEED` (default 50), first seed `BENCH_SEED` (printed, so a run can be replayed).
  */
 import { access, readFile } from 'node:fs/promises';
@@ -139,17 +140,16 @@ const CASES: readonly FaultCase[] = [
   },
   {
     name: 'az-power-interruption',
-    // Switch to experiments/az-power-interruption.yaml (and its timings: AZ detection, DNS removal of the zone's ALB
-    // node) when it lands on main; until then the native az-outage.yaml states the same loss of a zone.
-    experiment: { file: 'az-outage.yaml' },
+    // The native AZ power interruption: the zone's instances stopped, its subnets cut, the group kept out of it, and
+    // the database left to fail over by itself.
+    experiment: { file: 'az-power-interruption.yaml' },
     topology: 'web-and-database.yaml',
     regions: 2,
     // The zone that goes dark is the one the orders database's primary is in now: after a run it has failed over.
-    edit: (text, region) => text.replace('availabilityZone: us-east-1a', `availabilityZone: ${region.world.databases.get('orders-db')?.zone ?? 'us-east-1a'}`),
+    edit: (text, region) => text.replaceAll('us-east-1a', region.world.databases.get('orders-db')?.zone ?? 'us-east-1a'),
     aws: { text: 'launch "a few minutes"; DB failover 60–120 s', floorMs: 60 * S, source: TIMING_TABLE.dbFailover.source },
-    timings: ['instanceShuttingDown', 'asgHealthCheckPeriod', 'instancePending', 'instanceBoot', 'dbFailover'],
-    configured: `${ALB_CHECKS}; RDS endpoint DNS TTL 5 s`,
-    pending: true,
+    timings: ['instanceStopping', 'asgHealthCheckPeriod', 'instancePending', 'instanceBoot', 'elbNodeDnsRemoval', 'dbFailover'],
+    configured: `${ALB_CHECKS}; RDS endpoint DNS TTL 5 s; ALB DNS TTL 60 s`,
   },
   {
     name: 'rds-failover',
@@ -326,7 +326,12 @@ export async function main(): Promise<BenchOutcome> {
   const firstSeed = envInt('BENCH_SEED', Date.now() % 1_000_000);
   heading(`fidelity: recovery on the sim vs AWS (${runs} seeded runs per fault, speed ${speed}, ${parallel} regions at once, seeds ${firstSeed}…)`);
   const started = performance.now();
-  const jobs = CASES.flatMap((c) => {
+  // BENCH_FIDELITY_FAULTS=a,b runs only those faults (names as in the table).
+  const only = (process.env.BENCH_FIDELITY_FAULTS ?? '').split(',').filter((f) => f !== '');
+  const unknown = only.find((f) => !CASES.some((c) => c.name === f));
+  if (unknown !== undefined) throw new Error(`BENCH_FIDELITY_FAULTS names '${unknown}'; the faults are ${CASES.map((c) => c.name).join(', ')}.`);
+  const selected = CASES.filter((c) => only.length === 0 || only.includes(c.name));
+  const jobs = selected.flatMap((c) => {
     const regions = Math.min(runs, c.regions ?? runs);
     return Array.from({ length: regions }, (_, i) => ({
       heavy: c.topology !== undefined,
@@ -340,7 +345,7 @@ export async function main(): Promise<BenchOutcome> {
     `  ${pad('fault', widths.fault)}${pad('runs', widths.n)}${padStart('p50', widths.p50)}${padStart('p95', widths.p95)}${padStart('min', widths.min)}  ${pad('AWS documents', widths.aws)}status`,
   );
   const rows: SummaryRow[] = [];
-  const cases = CASES.map((c) => {
+  const cases = selected.map((c) => {
     const mine = all.filter((r) => r.fault === c.name);
     const d = recoveryStats(mine);
     const assumed = assumedOf(c);

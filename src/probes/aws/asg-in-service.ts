@@ -2,8 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { MOTO_TEST, no, partial, yes } from '../../registry/capabilities.js';
 import type { ProbeDefinition } from '../../registry/types.js';
+import { describeGroup } from './asg-group.js';
 import { checkCount, countTolerance, type CountTolerance } from './count-tolerance.js';
-import { sdk } from '../../aws/sdk.js';
 
 const args = z.strictObject({ autoScalingGroupName: z.string().min(1) });
 
@@ -29,23 +29,13 @@ export const asgInServiceProbe: ProbeDefinition<z.output<typeof args>, CountTole
   tolerance: countTolerance,
   defaultTolerance: {},
   open(a, ctx) {
-    let desired: number | undefined;
     return {
       async sample(signal) {
         const started = performance.now();
-        try {
-          const client = await ctx.aws.autoScaling();
-          const out = await client.send(new (await sdk.autoScaling()).DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [a.autoScalingGroupName] }), {
-            abortSignal: signal,
-          });
-          const group = out.AutoScalingGroups?.[0];
-          if (group === undefined) return { error: `no Auto Scaling group named ${a.autoScalingGroupName}` };
-          desired = group.DesiredCapacity;
-          const n = (group.Instances ?? []).filter((i) => i.LifecycleState === 'InService' && i.HealthStatus === 'Healthy').length;
-          return { value: n, latencyMs: performance.now() - started, text: String(desired ?? '') };
-        } catch (error) {
-          return { error: `${(error as { name?: string }).name ?? 'Error'}: ${(error as Error).message}` };
-        }
+        const group = await describeGroup(ctx, a.autoScalingGroupName, signal);
+        if ('error' in group) return { error: group.error };
+        const n = (group.Instances ?? []).filter((i) => i.LifecycleState === 'InService' && i.HealthStatus === 'Healthy').length;
+        return { value: n, latencyMs: performance.now() - started, text: String(group.DesiredCapacity ?? '') };
       },
       close: async () => undefined,
     };

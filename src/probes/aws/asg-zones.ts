@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { sdk } from '../../aws/sdk.js';
 import { no, partial, yes } from '../../registry/capabilities.js';
 import type { ProbeDefinition } from '../../registry/types.js';
+import { describeGroup } from './asg-group.js';
 import { checkCount, countTolerance, type CountTolerance } from './count-tolerance.js';
 
 const args = z.strictObject({
@@ -40,21 +40,14 @@ export const asgZonesProbe: ProbeDefinition<z.output<typeof args>, CountToleranc
     return {
       async sample(signal) {
         const started = performance.now();
-        try {
-          const client = await ctx.aws.autoScaling();
-          const { DescribeAutoScalingGroupsCommand } = await sdk.autoScaling();
-          const out = await client.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [a.autoScalingGroupName] }), { abortSignal: signal });
-          const group = out.AutoScalingGroups?.[0];
-          if (group === undefined) return { error: `no Auto Scaling group named ${a.autoScalingGroupName}` };
-          const members = group.Instances ?? [];
-          before ??= new Set(members.filter((i) => i.AvailabilityZone === a.impairedZone).map((i) => i.InstanceId ?? ''));
-          const zoneBack = (group.AvailabilityZones ?? []).includes(a.impairedZone);
-          const serving = members.filter((i) => i.LifecycleState === 'InService' && i.HealthStatus === 'Healthy');
-          const counted = serving.filter((i) => i.AvailabilityZone !== a.impairedZone || zoneBack || before?.has(i.InstanceId ?? '') === true);
-          return { value: counted.length, latencyMs: performance.now() - started, text: String(group.DesiredCapacity ?? '') };
-        } catch (error) {
-          return { error: `${(error as { name?: string }).name ?? 'Error'}: ${(error as Error).message}` };
-        }
+        const group = await describeGroup(ctx, a.autoScalingGroupName, signal);
+        if ('error' in group) return { error: group.error };
+        const members = group.Instances ?? [];
+        before ??= new Set(members.filter((i) => i.AvailabilityZone === a.impairedZone).map((i) => i.InstanceId ?? ''));
+        const zoneBack = (group.AvailabilityZones ?? []).includes(a.impairedZone);
+        const serving = members.filter((i) => i.LifecycleState === 'InService' && i.HealthStatus === 'Healthy');
+        const counted = serving.filter((i) => i.AvailabilityZone !== a.impairedZone || zoneBack || before?.has(i.InstanceId ?? '') === true);
+        return { value: counted.length, latencyMs: performance.now() - started, text: String(group.DesiredCapacity ?? '') };
       },
       close: async () => undefined,
     };

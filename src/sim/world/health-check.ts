@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { GroundTruth } from '../ground-truth.js';
 import type { SimScheduler } from '../timing.js';
 import { probeHttp, probeTcp, type ProbeResult } from './health-check-probe.js';
@@ -67,16 +69,10 @@ const CHECKER_IPS: Record<string, string> = {
 /** "If more than 18% of health checkers report that an endpoint is healthy, Route 53 considers it healthy" (same page). */
 const HEALTHY_SHARE = 0.18;
 
-/** A deterministic generator of numbers in [0, 1) (mulberry32), so a seed gives the same checker offsets every run. */
+/** A deterministic generator of numbers in [0, 1), so a seed gives the same checker offsets every run. */
 function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const rng = xoroshiro128plus(seed >>> 0);
+  return () => uniformFloat64(rng);
 }
 
 /** A seed from a string (FNV-1a), for callers that have a stable name rather than a number. */

@@ -3,6 +3,12 @@ import type { GroundTruth } from '../ground-truth.js';
 import type { SimScheduler } from '../timing.js';
 import type { SimInstance } from './instance.js';
 
+/**
+ * The shortest wall time a health check waits for its answer. A loopback answer takes real milliseconds at any speed,
+ * and on a loaded machine a healthy target can take 100 ms; below this floor it would fail checks AWS would pass. So
+ * above speed 20 (5 s of AWS time in 250 ms) a check waits longer than AWS's timeout, in AWS terms (a sim limitation).
+ */
+const MIN_WALL_CHECK_TIMEOUT_MS = 250;
 export type TargetHealthState = 'initial' | 'healthy' | 'unhealthy' | 'unused' | 'draining';
 
 export interface HealthCheckConfig {
@@ -146,7 +152,7 @@ export class SimTargetGroup {
   async #check(entry: TargetEntry): Promise<void> {
     if (this.#stale(entry) || entry.instance.state !== 'running') return;
     const { path, timeout } = this.healthCheck;
-    const wallTimeout = Math.max(1, this.#scheduler.wall(timeout));
+    const wallTimeout = Math.max(MIN_WALL_CHECK_TIMEOUT_MS, this.#scheduler.wall(timeout));
     let failure: { reason: string; description: string } | null = null;
     try {
       const res = await request(`http://${entry.instance.spec.privateIp}:${entry.port}${path}`, {

@@ -28,11 +28,17 @@ describe('aws.scenario.az-outage as the AZ power interruption (experiments/az-po
       const cut = truth.find((e) => e.kind === 'subnet-connectivity' && e.resource === cutSubnet && e.to === 'disrupted');
       const restored = truth.find((e) => e.kind === 'subnet-connectivity' && e.resource === cutSubnet && e.to === 'restored');
       assert.ok(cut !== undefined && restored !== undefined && restored.epochMs >= cut.epochMs, 'the subnet was cut, then restored');
-      // Every instance launched while the zone was out came up outside it.
-      const launched = truth.filter(
-        (e) => e.kind === 'instance-state' && e.to === 'pending' && e.epochMs > cut.epochMs && e.epochMs < restored.epochMs && e.detail?.zone !== undefined,
+      // Every instance launched once the group had left the zone came up outside it. (Between the stop and the
+      // group's update, the group may already have launched a replacement into the zone, as it could on AWS.)
+      const groupUpdate = fault?.calls.find((c) => c.operation === 'UpdateAutoScalingGroup');
+      assert.ok(groupUpdate !== undefined);
+      const zoneLeft = journal.startedAtEpochMs + groupUpdate.endedAt;
+      const stoppedAt = journal.startedAtEpochMs + (fault?.calls.find((c) => c.operation === 'StopInstances')?.startedAt ?? Number.NaN);
+      const duringOutage = truth.filter(
+        (e) => e.kind === 'instance-state' && e.to === 'pending' && e.epochMs > stoppedAt && e.epochMs < restored.epochMs && e.detail?.zone !== undefined,
       );
-      assert.ok(launched.length > 0, 'the group replaced the stopped instance');
+      assert.ok(duringOutage.length > 0, 'the group replaced the stopped instance');
+      const launched = duringOutage.filter((e) => e.epochMs > zoneLeft);
       assert.ok(
         launched.every((e) => e.detail?.zone !== 'us-east-1a'),
         launched.map((e) => `${e.resource} ${String(e.detail?.zone)}`).join(', '),

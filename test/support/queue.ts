@@ -83,7 +83,7 @@ export async function slowGroupTopology(tmp: Awaited<ReturnType<typeof tempDir>>
 export const lingering = (text: string): string =>
   text
     .replace(/observeAtLeast: \d+m/, 'observeAtLeast: 60m')
-    .replace(/timeout: 10m/, 'timeout: 120m')
+    .replace(/timeout: \d+m/, 'timeout: 120m')
     .replace('duration: 2m', 'duration: 60m');
 
 /** Starts a Redis and a temporary folder before the suite that calls it, and removes both after it. */

@@ -1,4 +1,5 @@
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
+import { hex } from './hex.js';
 import { GroundTruth } from './ground-truth.js';
 import { AWS_TIMINGS, Durations, SimScheduler, type SimTimings } from './timing.js';
 import { zoneNames, type Topology } from './topology.js';
@@ -24,11 +25,6 @@ import { elbHostedZoneId } from './world/elb-hosted-zone.js';
 import { fqdn, route53Id, type DnsAnswer, type SimHostedZone } from './world/hosted-zone.js';
 
 export { RDS_DNS_TTL } from './dns/answers.js';
-
-const hex = (n: number): string =>
-  randomBytes(Math.ceil(n / 2))
-    .toString('hex')
-    .slice(0, n);
 
 export interface SimSubnet {
   id: string;

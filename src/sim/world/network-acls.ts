@@ -1,10 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { hex } from '../hex.js';
 import { SimApiError } from '../protocol/errors.js';
-
-const hex = (n: number): string =>
-  randomBytes(Math.ceil(n / 2))
-    .toString('hex')
-    .slice(0, n);
 
 /** One rule of a network ACL, as EC2 describes it. */
 export interface NaclEntry {

@@ -98,11 +98,13 @@ describe('gameday dashboard', { skip: SKIP_WITHOUT_REDIS || browserMissing() }, 
     }));
   it('shows a running run’s probes as their states change, run ids on one line, and times in the viewer’s zone with UTC on hover', () =>
     withQueue(async ({ env, tmp, sim, browser, dashboard }) => {
-      // Stopped for 8 AWS minutes (12 s here): the load balancer's healthy targets drop to one, then come back.
+      // Stopped for 8 AWS minutes (12 s here): the load balancer's healthy targets drop to one, then come back. The run
+      // must stay stable for 10 AWS minutes (15 s here) before it ends, so the recovered state is on the page long
+      // enough to be read between two reloads, however loaded the machine.
       const targets =
         'probes:\n  - name: targets\n    probe: aws.elbv2.healthy-targets\n    args: { targetGroupName: web-tg }\n    tolerance: { atLeast: 3 }\n    interval: 5s\n';
       const file = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED, (t) =>
-        t.replace('duration: 2m', 'duration: 8m').replace('probes:\n', targets),
+        t.replace('duration: 2m', 'duration: 8m').replace('stableFor: 30s', 'stableFor: 10m').replace('timeout: 20m', 'timeout: 40m').replace('probes:\n', targets),
       );
       const runId = await submitDetached(env, file);
       const url = await dashboard();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runProgram } from '../support/cli.js';
-import { CREDENTIALS, startSim, truth, waitFor, type Sim } from '../support/sim.js';
+import { awsCli } from '../support/aws-cli.js';
+import { startSim, truth, waitFor, type Sim } from '../support/sim.js';
 
 /**
  * The zone-failure surface of the simulated region through a second, independent client: the AWS CLI (botocore),
@@ -13,22 +13,7 @@ const SPEED = 100;
 describe('an Availability Zone failing, through the AWS CLI', () => {
   let sim: Sim;
   /** Runs `aws <args> --output json` against the region; fails the test on a non-zero exit, naming stderr. */
-  const aws = async (...args: string[]): Promise<Record<string, unknown>> => {
-    const run = await runProgram('aws', [...args, '--output', 'json'], {
-      env: {
-        ...process.env,
-        AWS_ENDPOINT_URL: sim.endpoint,
-        AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-        AWS_DEFAULT_REGION: 'us-east-1',
-        AWS_CONFIG_FILE: '/dev/null',
-        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      },
-      timeoutMs: 60_000,
-    });
-    assert.equal(run.code, 0, `aws ${args.join(' ')}: ${run.stderr}`);
-    return run.stdout.trim() === '' ? {} : (JSON.parse(run.stdout) as Record<string, unknown>);
-  };
+  const aws = (...args: string[]): Promise<Record<string, unknown>> => awsCli(sim.endpoint).json(...args);
 
   before(async () => {
     sim = await startSim({ speed: SPEED, seed: 16 });

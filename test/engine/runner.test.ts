@@ -171,6 +171,20 @@ recovery: { stableFor: 1s, timeout: 20s }`;
     );
   });
 
+  it("does not count the probes' answering time against the timeout: slow answers at a high sim speed are not an unsteady system", async () => {
+    const clock = new ManualClock();
+    const service = new VirtualService(clock);
+    // Each answer takes 1.5 s against a 1-s interval: three samples need 4.5 s, while 2.5 s covers three intervals.
+    service.requestMs = 1_500;
+    const journal = await run(virtualExperiment(body).replace('steadyState: { samples: 2 }', 'steadyState: { samples: 3, timeout: 2500ms }'), {
+      registry: virtualRegistry(service),
+      clock,
+    });
+    assert.equal(journal.verdict.status, 'passed', journal.verdict.reason);
+    const web = journal.probes[0];
+    assert.ok(web !== undefined && web.samples.duration.slice(0, 3).every((d) => d >= 1_500), 'every sample took its 1.5 s');
+  });
+
   it("does not count a probe's cold start (its first answer) against the timeout", async () => {
     const clock = new ManualClock();
     const service = new VirtualService(clock);

@@ -17,6 +17,8 @@ export class VirtualService {
   readonly transitions: { at: number; up: boolean }[] = [];
   /** Extra time the first request takes, as a probe's first connection and client loading do. */
   coldStartMs = 0;
+  /** What each request costs on the clock; a slow dependency answers later than the probe's interval. */
+  requestMs = REQUEST_MS;
   #up = true;
 
   constructor(readonly clock: Clock) {
@@ -62,7 +64,7 @@ export function virtualRegistry(service: VirtualService): Registry {
       async sample(signal) {
         const cold = service.coldStartMs;
         service.coldStartMs = 0;
-        await ctx.clock.sleep(REQUEST_MS + cold, signal);
+        await ctx.clock.sleep(service.requestMs + cold, signal);
         return { value: service.isUp ? 200 : 503, latencyMs: REQUEST_MS };
       },
       close: async () => undefined,

@@ -8,6 +8,15 @@ import { RunStop } from './run-stop.js';
 const PROBE_WARM_UP_MS = 30_000;
 
 /**
+ * The slowest probe's answering time over its last `last` samples. The probes' own answers do not count against a
+ * steady-state timeout: at a high sim speed an interval is a few wall milliseconds while a query takes what it takes,
+ * so `samples` samples are given this much each on top of the timeout.
+ */
+function answeringMs(ctx: RunContext, last: number): number {
+  return Math.max(0, ...ctx.record.samplers.flatMap((s) => s.sampler.samples.slice(-last).map((x) => x.end - x.start)));
+}
+
+/**
  * Phase `steady-state-before`: every probe samples until each has the required run of samples within tolerance; one
  * out of tolerance, or an alarm stop condition already in ALARM, means the system is not steady and nothing is
  * injected. Alarm polling starts once the state holds.
@@ -24,7 +33,7 @@ export async function steadyStateBefore(ctx: RunContext): Promise<void> {
   await ctx.until(() => record.samplers.every((s) => s.sampler.samples.length > 0), clock.now() + e.steadyState.timeout + PROBE_WARM_UP_MS, ctx.signal);
   const steady = await ctx.until(
     () => record.samplers.every((s) => s.sampler.samples.length >= need) || failingEarly() !== undefined,
-    clock.now() + e.steadyState.timeout,
+    clock.now() + e.steadyState.timeout + need * answeringMs(ctx, 1),
     ctx.signal,
   );
   const failing = failingEarly();
@@ -58,7 +67,7 @@ export async function steadyStateAfter(ctx: RunContext): Promise<void> {
       return after.length >= need && after.slice(-need).every((x) => x.ok);
     });
   // No stop signal: the run's own may be aborted by now, and this check must still happen.
-  const held = await ctx.until(streakOk, clock.now() + e.steadyState.timeout);
+  const held = await ctx.until(streakOk, clock.now() + e.steadyState.timeout + need * answeringMs(ctx, need));
   if (held) return;
   const reason = `the steady state did not hold after rollbacks within ${formatDuration(e.steadyState.timeout)}`;
   ctx.endPhase('failed', reason);

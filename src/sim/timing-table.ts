@@ -95,7 +95,8 @@ export const TIMING_TABLE = {
     min: 300 * S,
     max: 300 * S,
     source: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html#deregistration-delay',
-    basis: 'AWS: "The default value is 300 seconds." A target group\'s `deregistrationDelay` overrides it.',
+    basis:
+      'AWS: "The default value is 300 seconds." A target group\'s `deregistrationDelay` overrides it, and so does its `deregistration_delay.timeout_seconds` attribute (ModifyTargetGroupAttributes).',
   },
   albConnectTimeout: {
     what: 'ALB: how long the load balancer tries to connect to a target before answering 504',

@@ -1,16 +1,21 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import {
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
   DescribeScalingActivitiesCommand,
+  DescribeTagsCommand,
+  DetachInstancesCommand,
+  ResumeProcessesCommand,
   SetDesiredCapacityCommand,
+  SuspendProcessesCommand,
   SetInstanceHealthCommand,
   TerminateInstanceInAutoScalingGroupCommand,
   type Activity,
   type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeSubnetsCommand, RebootInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { ModifyTargetGroupAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { allInstances, group, instance, referenceWith, sdkError, startSim, targetHealth, targetOf, waitFor, type Sim } from '../support/sim.js';
 
 /** Fast enough for a short test, slow enough that a 15 s (AWS) Pending state lasts 250 ms and is seen by polling. */
@@ -261,7 +266,13 @@ describe('Auto Scaling capacity', () => {
       for (const id of removed) {
         const a = acts.find((x) => x.Description === `Terminating EC2 instance: ${id}`);
         assert.equal(a?.StatusCode, 'Successful');
-        assert.match(a?.Cause ?? '', /desired capacity/);
+        // AWS's wording (https://repost.aws/knowledge-center/auto-scaling-scale-down).
+        assert.match(
+          a?.Cause ?? '',
+          new RegExp(
+            `^At \\S+Z a user request explicitly set group desired capacity changing the desired capacity from 5 to 2\\.  At \\S+Z an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from 5 to 2\\.  At \\S+Z instance ${id} was selected for termination\\.$`,
+          ),
+        );
       }
     } finally {
       await sim.close();
@@ -397,5 +408,140 @@ describe('Auto Scaling capacity', () => {
     } finally {
       await sim.close();
     }
+  });
+});
+
+/**
+ * Suspended processes (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-suspend-resume-processes.html), tags
+ * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeTags.html) and detaching
+ * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-detach-attach-instances.html), with AWS's activity causes
+ * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/replace-unhealthy-instance.html).
+ */
+describe('Auto Scaling processes, tags and detaching', () => {
+  let sim: Sim;
+  before(async () => {
+    sim = await startSim({ topology: elastic, speed: 100 });
+    // A 60-s drain (0.6 s at speed 100) keeps the tests short; the drain's own length is shown in elbv2.test.ts.
+    await sim.elb.send(
+      new ModifyTargetGroupAttributesCommand({
+        TargetGroupArn: sim.outputs['tg.web-tg.arn'],
+        Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '60' }],
+      }),
+    );
+  });
+  after(async () => {
+    await sim.close();
+  });
+
+  it("a suspended ReplaceUnhealthy keeps an unhealthy instance in service; resumed, it is replaced with AWS's causes", async () => {
+    assert.deepEqual((await group(sim.asg)).SuspendedProcesses, [], 'AWS always sends the list, empty when nothing is suspended');
+    await sim.asg.send(new SuspendProcessesCommand({ AutoScalingGroupName: 'web-asg', ScalingProcesses: ['HealthCheck', 'ReplaceUnhealthy'] }));
+    const suspended = (await group(sim.asg)).SuspendedProcesses ?? [];
+    assert.deepEqual(suspended.map((p) => p.ProcessName).sort(), ['HealthCheck', 'ReplaceUnhealthy']);
+    for (const p of suspended) assert.match(p.SuspensionReason ?? '', /^User suspended at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+
+    const victim = inService(await group(sim.asg))[0] ?? '';
+    await sim.asg.send(new SetInstanceHealthCommand({ InstanceId: victim, HealthStatus: 'Unhealthy' }));
+    // A negative: three of the group's 10-s health checks pass without a replacement.
+    await new Promise((resolve) => setTimeout(resolve, sim.wall(30_000)));
+    const held = await group(sim.asg);
+    const member = held.Instances?.find((i) => i.InstanceId === victim);
+    assert.equal(member?.LifecycleState, 'InService');
+    assert.equal(member?.HealthStatus, 'Unhealthy');
+    assert.equal((held.Instances ?? []).length, 3, 'nothing launched');
+
+    await sim.asg.send(new ResumeProcessesCommand({ AutoScalingGroupName: 'web-asg', ScalingProcesses: ['ReplaceUnhealthy'] }));
+    const acts = await waitFor('the replacement to start', async () => {
+      const a = await activities(sim);
+      return a.some((x) => x.Description?.startsWith('Launching') && x.Cause?.includes('unhealthy instance needing to be replaced')) ? a : undefined;
+    });
+    const terminating = acts.find((a) => a.Description === `Terminating EC2 instance: ${victim}`);
+    assert.match(terminating?.Cause ?? '', /^At \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ an instance was taken out of service in response to a user health-check\.$/);
+    assert.equal(JSON.parse(terminating?.Details ?? '{}')['Availability Zone'], member?.AvailabilityZone);
+    assert.deepEqual(
+      ((await group(sim.asg)).SuspendedProcesses ?? []).map((p) => p.ProcessName),
+      ['HealthCheck'],
+    );
+    await sim.asg.send(new ResumeProcessesCommand({ AutoScalingGroupName: 'web-asg' }));
+    assert.deepEqual((await group(sim.asg)).SuspendedProcesses, []);
+    await watchGroup(sim, 'three in service again', (g) => (g.Instances ?? []).length === 3 && inService(g).length === 3);
+
+    const e = await sdkError(sim.asg.send(new SuspendProcessesCommand({ AutoScalingGroupName: 'web-asg', ScalingProcesses: ['Launch', 'Nap'] })));
+    assert.equal(e.name, 'ValidationError');
+    assert.equal(e.$metadata?.httpStatusCode, 400);
+    assert.deepEqual((await group(sim.asg)).SuspendedProcesses, [], 'a bad name suspends nothing');
+  });
+
+  it('a suspended Launch stops scaling out; resumed, the group reaches its desired capacity', async () => {
+    await sim.asg.send(new SuspendProcessesCommand({ AutoScalingGroupName: 'web-asg', ScalingProcesses: ['Launch'] }));
+    await sim.asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 4 }));
+    await new Promise((resolve) => setTimeout(resolve, sim.wall(30_000)));
+    const held = await group(sim.asg);
+    assert.equal(held.DesiredCapacity, 4);
+    assert.equal((held.Instances ?? []).length, 3, 'no launch while Launch is suspended');
+    await sim.asg.send(new ResumeProcessesCommand({ AutoScalingGroupName: 'web-asg', ScalingProcesses: ['Launch'] }));
+    await watchGroup(sim, 'four in service', (g) => inService(g).length === 4);
+  });
+
+  it("DescribeTags filters and pages the group's tags", async () => {
+    const all = (await sim.asg.send(new DescribeTagsCommand({}))).Tags ?? [];
+    assert.deepEqual(
+      all.map((t) => [t.ResourceId, t.ResourceType, t.Key, t.Value, t.PropagateAtLaunch]),
+      [
+        ['web-asg', 'auto-scaling-group', 'Name', 'web', true],
+        ['web-asg', 'auto-scaling-group', 'gameday:allowed', 'true', true],
+      ],
+    );
+    const byKey = await sim.asg.send(
+      new DescribeTagsCommand({
+        Filters: [
+          { Name: 'key', Values: ['Name', 'Owner'] },
+          { Name: 'auto-scaling-group', Values: ['web-asg'] },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      byKey.Tags?.map((t) => t.Value),
+      ['web'],
+    );
+    assert.deepEqual((await sim.asg.send(new DescribeTagsCommand({ Filters: [{ Name: 'propagate-at-launch', Values: ['false'] }] }))).Tags, []);
+    const first = await sim.asg.send(new DescribeTagsCommand({ MaxRecords: 1 }));
+    assert.equal(first.Tags?.length, 1);
+    assert.ok(first.NextToken !== undefined);
+    const second = await sim.asg.send(new DescribeTagsCommand({ MaxRecords: 1, NextToken: first.NextToken }));
+    assert.equal(second.Tags?.[0]?.Key, 'gameday:allowed');
+    assert.equal(second.NextToken, undefined);
+    const e = await sdkError(sim.asg.send(new DescribeTagsCommand({ Filters: [{ Name: 'colour', Values: ['red'] }] })));
+    assert.equal(e.name, 'ValidationError');
+  });
+
+  it('DetachInstances drains the instance, leaves it running outside the group, and replaces it unless told to decrement', async () => {
+    const before = await group(sim.asg);
+    const [keep, shrink] = inService(before);
+    assert.ok(keep !== undefined && shrink !== undefined);
+    const res = await sim.asg.send(new DetachInstancesCommand({ AutoScalingGroupName: 'web-asg', InstanceIds: [keep], ShouldDecrementDesiredCapacity: false }));
+    assert.equal(res.Activities?.[0]?.Description, `Detaching EC2 instance: ${keep}`);
+    assert.match(res.Activities?.[0]?.Cause ?? '', new RegExp(`^At \\S+Z instance ${keep} was detached in response to a user request\\.$`));
+    const detaching = await group(sim.asg);
+    assert.equal(detaching.Instances?.find((i) => i.InstanceId === keep)?.LifecycleState, 'Detaching');
+    assert.equal((await targetOf(sim.elb, sim.outputs['tg.web-tg.arn'] ?? '', keep))?.TargetHealth?.State, 'draining');
+    const res2 = await sim.asg.send(
+      new DetachInstancesCommand({ AutoScalingGroupName: 'web-asg', InstanceIds: [shrink], ShouldDecrementDesiredCapacity: true }),
+    );
+    assert.match(res2.Activities?.[0]?.Cause ?? '', /shrinking the capacity from 4 to 3\.$/);
+    const { group: after } = await watchGroup(
+      sim,
+      'both detached and one replacement in service',
+      (g) => !(g.Instances ?? []).some((i) => i.InstanceId === keep || i.InstanceId === shrink) && inService(g).length === 3,
+    );
+    assert.equal(after.DesiredCapacity, 3);
+    for (const id of [keep, shrink]) assert.equal((await instance(sim.ec2, id)).State?.Name, 'running', `${id} keeps running`);
+    const acts = await activities(sim);
+    for (const id of [keep, shrink]) assert.equal(acts.find((a) => a.Description === `Detaching EC2 instance: ${id}`)?.StatusCode, 'Successful');
+    const e = await sdkError(
+      sim.asg.send(new DetachInstancesCommand({ AutoScalingGroupName: 'web-asg', InstanceIds: [keep], ShouldDecrementDesiredCapacity: true })),
+    );
+    assert.equal(e.name, 'ValidationError');
+    assert.match(e.message, new RegExp(keep));
   });
 });

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { RebootInstancesCommand, StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import {
+  AddTagsCommand,
   DeregisterTargetsCommand,
+  DescribeLoadBalancerAttributesCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupAttributesCommand,
+  ModifyLoadBalancerAttributesCommand,
+  ModifyTargetGroupAttributesCommand,
   DescribeListenersCommand,
   DescribeLoadBalancersCommand,
   DescribeTargetGroupsCommand,
@@ -388,5 +394,135 @@ describe('ELBv2 errors', () => {
     } finally {
       await sim.close();
     }
+  });
+});
+
+/**
+ * Target group and load balancer attributes, as the API reference lists them
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroupAttribute.html,
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_LoadBalancerAttribute.html), the drain that
+ * follows the deregistration delay, and tags (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTags.html).
+ */
+describe('ELBv2 attributes and tags', () => {
+  let sim: Sim;
+  before(async () => {
+    sim = await startSim({ topology: quietGroup, speed: SPEED });
+  });
+  after(async () => {
+    await sim.close();
+  });
+
+  const tgAttributes = async (): Promise<Record<string, string>> =>
+    Object.fromEntries(
+      ((await sim.elb.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: tgArn(sim) }))).Attributes ?? []).map((a) => [a.Key, a.Value]),
+    );
+
+  it('target group attributes: AWS defaults, ranges checked, and the drain lasts the deregistration delay', async () => {
+    const defaults = await tgAttributes();
+    assert.equal(defaults['deregistration_delay.timeout_seconds'], '300');
+    assert.equal(defaults['stickiness.enabled'], 'false');
+    assert.equal(defaults['stickiness.type'], 'lb_cookie');
+    assert.equal(defaults['load_balancing.algorithm.type'], 'round_robin');
+    assert.equal(defaults['slow_start.duration_seconds'], '0');
+
+    for (const [Key, Value] of [
+      ['deregistration_delay.timeout_seconds', '3601'],
+      ['slow_start.duration_seconds', '10'],
+      ['stickiness.type', 'source_ip'],
+      ['load_balancing.algorithm.type', 'fastest'],
+      ['no.such.attribute', '1'],
+    ] as const) {
+      const e = await sdkError(
+        sim.elb.send(
+          new ModifyTargetGroupAttributesCommand({
+            TargetGroupArn: tgArn(sim),
+            Attributes: [
+              { Key: 'stickiness.enabled', Value: 'true' },
+              { Key, Value },
+            ],
+          }),
+        ),
+      );
+      assert.equal(e.name, 'InvalidConfigurationRequestException', `${Key}=${Value}`);
+      assert.equal(e.$metadata?.httpStatusCode, 400);
+    }
+    assert.deepEqual(await tgAttributes(), defaults, 'a rejected call changes nothing');
+
+    const res = await sim.elb.send(
+      new ModifyTargetGroupAttributesCommand({
+        TargetGroupArn: tgArn(sim),
+        Attributes: [
+          { Key: 'deregistration_delay.timeout_seconds', Value: '60' },
+          { Key: 'stickiness.enabled', Value: 'true' },
+          { Key: 'slow_start.duration_seconds', Value: '30' },
+          { Key: 'load_balancing.algorithm.type', Value: 'least_outstanding_requests' },
+        ],
+      }),
+    );
+    const modified = Object.fromEntries((res.Attributes ?? []).map((a) => [a.Key, a.Value]));
+    assert.equal(modified['deregistration_delay.timeout_seconds'], '60');
+    assert.equal(modified['load_balancing.algorithm.type'], 'least_outstanding_requests');
+    assert.deepEqual(await tgAttributes(), modified);
+
+    // The drain follows the new delay: 60 s (0.6 s here), not the default 300 s (3 s).
+    const id = (await targetHealth(sim.elb, tgArn(sim)))[0]?.Target?.Id ?? '';
+    const since = (await truth(sim.endpoint)).length;
+    await sim.elb.send(new DeregisterTargetsCommand({ TargetGroupArn: tgArn(sim), Targets: [{ Id: id }] }));
+    await waitFor('the target to finish draining', async () => (await targetOf(sim.elb, tgArn(sim), id)) === undefined, { timeoutMs: sim.wall(300_000) });
+    const drained = (await truth(sim.endpoint)).slice(since).find((e) => e.resource === `web-tg/${id}` && e.to === 'draining');
+    assert.ok(drained !== undefined);
+    const took = Date.now() - drained.epochMs;
+    assert.ok(took >= sim.wall(60_000) * 0.95 && took < sim.wall(300_000), `drained after ${took} ms`);
+    await sim.elb.send(new RegisterTargetsCommand({ TargetGroupArn: tgArn(sim), Targets: [{ Id: id }] }));
+  });
+
+  it('load balancer attributes: ALB defaults; the idle timeout is checked and kept; cross-zone cannot be turned off', async () => {
+    const lbArn = sim.outputs['alb.web-alb.arn'] ?? '';
+    const read = async (): Promise<Record<string, string>> =>
+      Object.fromEntries(
+        ((await sim.elb.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: lbArn }))).Attributes ?? []).map((a) => [a.Key, a.Value]),
+      );
+    const attrs = await read();
+    assert.equal(attrs['idle_timeout.timeout_seconds'], '60');
+    assert.equal(attrs['load_balancing.cross_zone.enabled'], 'true');
+    assert.equal(attrs['deletion_protection.enabled'], 'false');
+    assert.equal(attrs['routing.http2.enabled'], 'true');
+    for (const [Key, Value] of [
+      ['idle_timeout.timeout_seconds', '4001'],
+      ['load_balancing.cross_zone.enabled', 'false'],
+    ] as const) {
+      const e = await sdkError(sim.elb.send(new ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: lbArn, Attributes: [{ Key, Value }] })));
+      assert.equal(e.name, 'InvalidConfigurationRequestException', `${Key}=${Value}`);
+    }
+    await sim.elb.send(
+      new ModifyLoadBalancerAttributesCommand({
+        LoadBalancerArn: lbArn,
+        Attributes: [
+          { Key: 'idle_timeout.timeout_seconds', Value: '120' },
+          { Key: 'deletion_protection.enabled', Value: 'true' },
+        ],
+      }),
+    );
+    const after = await read();
+    assert.equal(after['idle_timeout.timeout_seconds'], '120');
+    assert.equal(after['deletion_protection.enabled'], 'true');
+    const e = await sdkError(sim.elb.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: FAKE_LB })));
+    assert.equal(e.name, 'LoadBalancerNotFoundException');
+  });
+
+  it('AddTags and DescribeTags on a load balancer and a target group, by ARN', async () => {
+    const lbArn = sim.outputs['alb.web-alb.arn'] ?? '';
+    await sim.elb.send(new AddTagsCommand({ ResourceArns: [lbArn, tgArn(sim)], Tags: [{ Key: 'team', Value: 'web' }] }));
+    const res = await sim.elb.send(new DescribeTagsCommand({ ResourceArns: [lbArn, tgArn(sim)] }));
+    assert.deepEqual(
+      res.TagDescriptions?.map((d) => [d.ResourceArn, d.Tags?.map((t) => `${t.Key}=${t.Value}`)]),
+      [
+        [lbArn, ['team=web']],
+        [tgArn(sim), ['team=web']],
+      ],
+    );
+    assert.equal((await sdkError(sim.elb.send(new DescribeTagsCommand({ ResourceArns: [FAKE_LB] })))).name, 'LoadBalancerNotFoundException');
+    assert.equal((await sdkError(sim.elb.send(new DescribeTagsCommand({ ResourceArns: [FAKE_TG] })))).name, 'TargetGroupNotFoundException');
+    assert.equal((await sdkError(sim.elb.send(new DescribeTagsCommand({ ResourceArns: Array.from({ length: 21 }, () => lbArn) })))).name, 'ValidationError');
   });
 });

@@ -3,7 +3,7 @@ import type { QueryParams } from '../protocol/query.js';
 import { awsQueryService, type QueryResult } from '../protocol/aws-query.js';
 import type { XmlValue } from '../protocol/xml.js';
 import type { SimWorld } from '../region.js';
-import type { AsgMember, ScalingActivity, SimAutoScalingGroup } from '../world/auto-scaling-group.js';
+import { SCALING_PROCESSES, type AsgMember, type ScalingActivity, type ScalingProcess, type SimAutoScalingGroup } from '../world/auto-scaling-group.js';
 
 const AUTOSCALING_NS = 'http://autoscaling.amazonaws.com/doc/2011-01-01/';
 
@@ -37,10 +37,64 @@ function groupXml(g: SimAutoScalingGroup): XmlValue {
     Instances: [...g.members.values()].map(memberXml),
     CreatedTime: g.createdTime.toISOString(),
     VPCZoneIdentifier: o.subnetIds.join(','),
-    Tags: Object.entries(o.tags).map(([Key, Value]) => ({ ResourceId: g.name, ResourceType: 'auto-scaling-group', Key, Value, PropagateAtLaunch: true })),
+    SuspendedProcesses: [...g.suspended].map(([ProcessName, SuspensionReason]) => ({ ProcessName, SuspensionReason })),
+    Tags: tagsOf(g),
     TerminationPolicies: ['Default'],
     NewInstancesProtectedFromScaleIn: false,
   };
+}
+
+type TagDescription = {
+  ResourceId: string;
+  ResourceType: string;
+  Key: string;
+  Value: string;
+  PropagateAtLaunch: boolean;
+};
+
+function tagsOf(g: SimAutoScalingGroup): TagDescription[] {
+  return Object.entries(g.options.tags).map(([Key, Value]) => ({
+    ResourceId: g.name,
+    ResourceType: 'auto-scaling-group',
+    Key,
+    Value,
+    PropagateAtLaunch: true,
+  }));
+}
+
+/** The awsQuery `Filters.member.N.Name` / `Filters.member.N.Values.member.M` list. */
+function filters(params: QueryParams): { name: string; values: string[] }[] {
+  const out: { name: string; values: string[] }[] = [];
+  for (let i = 1; ; i++) {
+    const name = params.get(`Filters.member.${i}.Name`);
+    if (name === undefined) return out;
+    out.push({ name, values: params.memberList(`Filters.member.${i}.Values`) });
+  }
+}
+
+/**
+ * DescribeTags' filters (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeTags.html): a tag is
+ * listed when it matches one of the values of every filter.
+ */
+const TAG_FILTERS: Readonly<Record<string, (t: TagDescription) => string>> = {
+  'auto-scaling-group': (t) => t.ResourceId,
+  key: (t) => t.Key,
+  value: (t) => t.Value,
+  'propagate-at-launch': (t) => String(t.PropagateAtLaunch),
+};
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function processNames(params: QueryParams): ScalingProcess[] {
+  const names = params.memberList('ScalingProcesses');
+  for (const n of names) {
+    // AWS's wording is assumed; the code is the one Auto Scaling answers bad input with.
+    if (!(SCALING_PROCESSES as readonly string[]).includes(n))
+      throw new SimApiError('ValidationError', `Process name ${n} is not one of: ${SCALING_PROCESSES.join(', ')}.`);
+  }
+  return names as ScalingProcess[];
 }
 
 function activityXml(a: ScalingActivity): XmlValue {
@@ -54,6 +108,7 @@ function activityXml(a: ScalingActivity): XmlValue {
     StatusCode: a.StatusCode,
     StatusMessage: a.StatusMessage,
     Progress: a.Progress,
+    Details: a.Details,
   };
 }
 
@@ -63,8 +118,10 @@ function group(world: SimWorld, name: string | undefined): SimAutoScalingGroup {
   return g;
 }
 
-function page<T>(items: T[], params: QueryParams, maxName: string): { items: T[]; next: string | undefined } {
+function page<T>(items: T[], params: QueryParams, maxName: string, limit = 100): { items: T[]; next: string | undefined } {
   const max = params.int(maxName) ?? 50;
+  // AWS's wording is assumed; MaxRecords is documented as "the maximum value is 100".
+  if (!Number.isInteger(max) || max < 1 || max > limit) throw new SimApiError('ValidationError', `MaxRecords must be between 1 and ${limit}, got ${max}.`);
   const start = Number(params.get('NextToken') ?? '0');
   if (!Number.isInteger(start) || start < 0) throw new SimApiError('InvalidNextToken', 'The token is not valid.');
   return { items: items.slice(start, start + max), next: start + max < items.length ? String(start + max) : undefined };
@@ -107,6 +164,42 @@ function autoScalingApi(world: SimWorld, params: QueryParams): QueryResult {
       g.setDesired(n);
       return null;
     }
+    case 'SuspendProcesses': {
+      const g = group(world, params.get('AutoScalingGroupName'));
+      g.suspend(processNames(params));
+      return null;
+    }
+    case 'ResumeProcesses': {
+      const g = group(world, params.get('AutoScalingGroupName'));
+      g.resume(processNames(params));
+      return null;
+    }
+    case 'DescribeTags': {
+      const wanted = filters(params);
+      for (const f of wanted) {
+        // AWS's wording is assumed.
+        if (TAG_FILTERS[f.name] === undefined)
+          throw new SimApiError(
+            'ValidationError',
+            `Filter type ${f.name} is not correct. Allowed Filter types are: auto-scaling-group key value propagate-at-launch`,
+          );
+      }
+      const tags = [...world.autoScalingGroups.values()]
+        .flatMap(tagsOf)
+        .filter((t) => wanted.every((f) => f.values.includes((TAG_FILTERS[f.name] as (t: TagDescription) => string)(t))))
+        .sort((a, b) => byCodeUnits(a.ResourceId, b.ResourceId) || byCodeUnits(a.Key, b.Key));
+      const { items, next } = page(tags, params, 'MaxRecords');
+      return { Tags: items, NextToken: next };
+    }
+    case 'DetachInstances': {
+      const g = group(world, params.get('AutoScalingGroupName'));
+      const ids = params.memberList('InstanceIds');
+      const decrement = params.bool('ShouldDecrementDesiredCapacity');
+      // ShouldDecrementDesiredCapacity is required by the model; AWS's wording for its absence is assumed.
+      if (decrement === undefined) throw new SimApiError('ValidationError', 'ShouldDecrementDesiredCapacity is required.');
+      if (ids.length > 20) throw new SimApiError('ValidationError', 'You can specify up to 20 instances.');
+      return { Activities: g.detach(ids, decrement).map(activityXml) };
+    }
     case 'SetInstanceHealth': {
       const id = params.get('InstanceId') ?? '';
       const health = params.get('HealthStatus');
@@ -136,8 +229,16 @@ function autoScalingApi(world: SimWorld, params: QueryParams): QueryResult {
         });
         g.setZones([...new Set(subnets.map((s) => s.zone))], subnetIds);
       }
-      const desired = params.int('DesiredCapacity');
-      if (desired !== undefined) g.setDesired(desired);
+      const min = params.int('MinSize') ?? g.options.min;
+      const max = params.int('MaxSize') ?? g.options.max;
+      const desired = params.int('DesiredCapacity') ?? Math.min(max, Math.max(min, g.desired));
+      // AWS's wording is assumed for these two.
+      if (min > max) throw new SimApiError('ValidationError', `Max bound, ${max}, must be greater than or equal to min bound, ${min}`);
+      if (desired < min || desired > max)
+        throw new SimApiError('ValidationError', `Desired capacity:${desired} must be between the specified min size:${min} and max size:${max}`);
+      g.options.min = min;
+      g.options.max = max;
+      g.setDesired(desired, { min, max });
       return null;
     }
     default:

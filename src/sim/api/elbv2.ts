@@ -54,6 +54,31 @@ function targetGroup(world: SimWorld, arn: string | undefined): SimTargetGroup {
   return tg;
 }
 
+function loadBalancer(world: SimWorld, arn: string | undefined): SimLoadBalancer {
+  const lb = [...world.loadBalancers.values()].find((l) => l.arn === arn);
+  if (lb === undefined) throw new SimApiError('LoadBalancerNotFound', `Load balancers '[${arn ?? ''}]' not found`);
+  return lb;
+}
+
+/** The tags of a load balancer or target group named by its ARN. */
+function taggable(world: SimWorld, arn: string): Map<string, string> {
+  return arn.includes(':targetgroup/') ? targetGroup(world, arn).tags : loadBalancer(world, arn).tags;
+}
+
+/** ResourceArns of DescribeTags, AddTags and RemoveTags: "You can specify up to 20 resources in a single call." */
+function resourceArns(params: QueryParams): string[] {
+  const arns = params.memberList('ResourceArns');
+  // AWS's wording for both is assumed.
+  if (arns.length === 0) throw new SimApiError('ValidationError', 'ResourceArns must contain at least one ARN.');
+  if (arns.length > 20) throw new SimApiError('ValidationError', `ResourceArns must contain at most 20 ARNs, got ${arns.length}.`);
+  return arns;
+}
+
+/** `Attributes.member.N.Key` / `.Value` of the Modify…Attributes calls. */
+function attributes(params: QueryParams): { Key: string; Value: string }[] {
+  return params.memberStructs('Attributes').map((a) => ({ Key: a.Key ?? '', Value: a.Value ?? '' }));
+}
+
 /** Elastic Load Balancing v2 (awsQuery) API of the simulated region. */
 function elbv2Api(world: SimWorld, params: QueryParams): QueryResult {
   const action = params.action;
@@ -139,6 +164,45 @@ function elbv2Api(world: SimWorld, params: QueryParams): QueryResult {
           DefaultActions: [{ Type: 'forward', TargetGroupArn: lb.targetGroup.arn }],
         })),
       };
+    }
+    case 'DescribeTargetGroupAttributes':
+      return { Attributes: targetGroup(world, params.get('TargetGroupArn')).attributes() };
+    case 'ModifyTargetGroupAttributes': {
+      const tg = targetGroup(world, params.get('TargetGroupArn'));
+      tg.setAttributes(attributes(params));
+      return { Attributes: tg.attributes() };
+    }
+    case 'DescribeLoadBalancerAttributes':
+      return { Attributes: loadBalancer(world, params.get('LoadBalancerArn')).attributes() };
+    case 'ModifyLoadBalancerAttributes': {
+      const lb = loadBalancer(world, params.get('LoadBalancerArn'));
+      lb.setAttributes(attributes(params));
+      return { Attributes: lb.attributes() };
+    }
+    case 'DescribeTags': {
+      const arns = resourceArns(params);
+      return {
+        TagDescriptions: arns.map((ResourceArn) => ({ ResourceArn, Tags: [...taggable(world, ResourceArn)].map(([Key, Value]) => ({ Key, Value })) })),
+      };
+    }
+    case 'AddTags': {
+      const maps = resourceArns(params).map((arn) => taggable(world, arn));
+      const tags = params.memberStructs('Tags').map((t) => ({ Key: t.Key ?? '', Value: t.Value ?? '' }));
+      const keys = tags.map((t) => t.Key);
+      // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_AddTags.html: "Each resource can have a
+      // maximum of 50 tags"; the messages are assumed.
+      if (new Set(keys).size !== keys.length) throw new SimApiError('DuplicateTagKeys', 'A tag key was specified more than once.');
+      for (const m of maps)
+        if (new Set([...m.keys(), ...keys]).size > 50)
+          throw new SimApiError('TooManyTags', 'You have reached the limit on the number of tags for this resource.');
+      for (const m of maps) for (const t of tags) m.set(t.Key, t.Value);
+      return {};
+    }
+    case 'RemoveTags': {
+      const maps = resourceArns(params).map((arn) => taggable(world, arn));
+      const keys = params.memberList('TagKeys');
+      for (const m of maps) for (const k of keys) m.delete(k);
+      return {};
     }
     default:
       throw new SimApiError('InvalidAction', `Could not find operation ${action} for version 2015-12-01`);

@@ -140,6 +140,34 @@ export const BEHAVIOURS: Behaviour[] = [
     test: 'test/sim/az-failure.test.ts',
   },
   {
+    area: 'Auto Scaling',
+    behaviour:
+      'Suspended processes stop: Launch (no launch at all), Terminate (no scale-in), HealthCheck (no instance marked unhealthy by EC2 or ELB checks), ReplaceUnhealthy (unhealthy instances stay in service), AZRebalance, AddToLoadBalancer (new instances are not registered, nor later); resuming ReplaceUnhealthy replaces the unhealthy instances at once.',
+    source: 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-suspend-resume-processes.html',
+    test: 'test/sim/autoscaling.test.ts',
+  },
+  {
+    area: 'Auto Scaling',
+    behaviour:
+      'DetachInstances drains the instance from the target groups (Detaching), then it leaves the group still running; without ShouldDecrementDesiredCapacity the group launches a replacement at once.',
+    source: 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-detach-attach-instances.html',
+    test: 'test/sim/autoscaling.test.ts',
+  },
+  {
+    area: 'Auto Scaling',
+    behaviour:
+      "Scaling activities give AWS's causes: 'a user health-check' after SetInstanceHealth, 'an ELB system health check failure', 'an EC2 health check indicating it has been terminated or stopped', and 'an unhealthy instance needing to be replaced' for the replacement.",
+    source: 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/replace-unhealthy-instance.html',
+    test: 'test/sim/autoscaling.test.ts',
+  },
+  {
+    area: 'ELB',
+    behaviour:
+      'The deregistration delay is the target group attribute deregistration_delay.timeout_seconds (0–3600, default 300): a deregistered target drains that long, and a terminating or detaching Auto Scaling instance waits for the drain.',
+    source: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroupAttribute.html',
+    test: 'test/sim/elbv2.test.ts',
+  },
+  {
     area: 'RDS',
     behaviour:
       "A Multi-AZ DB instance whose primary's zone loses power or connectivity fails over to its standby by itself within dbFailover; a failover to a standby in an impaired zone is refused.",

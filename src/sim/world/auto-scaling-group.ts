@@ -5,12 +5,33 @@ import type { SimScheduler } from '../timing.js';
 import type { SimInstance } from './instance.js';
 import type { SimTargetGroup } from './target-group.js';
 
-export type LifecycleState = 'Pending' | 'InService' | 'Terminating' | 'Terminated';
+export type LifecycleState = 'Pending' | 'InService' | 'Terminating' | 'Terminated' | 'Detaching' | 'Detached';
+
+/**
+ * The processes SuspendProcesses and ResumeProcesses name
+ * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-suspend-resume-processes.html).
+ */
+export const SCALING_PROCESSES = [
+  'Launch',
+  'Terminate',
+  'AddToLoadBalancer',
+  'AlarmNotification',
+  'AZRebalance',
+  'HealthCheck',
+  'InstanceRefresh',
+  'ReplaceUnhealthy',
+  'ScheduledActions',
+] as const;
+export type ScalingProcess = (typeof SCALING_PROCESSES)[number];
+
+/** Who found a member unhealthy: it decides the wording of the termination's cause. */
+type UnhealthyBy = 'user' | 'elb';
 
 export interface AsgMember {
   instance: SimInstance;
   lifecycle: LifecycleState;
   health: 'Healthy' | 'Unhealthy';
+  unhealthyBy?: UnhealthyBy;
   launchTemplate: { id: string; name: string; version: string };
   /** Epoch ms the instance became InService, for the grace period. */
   inServiceAt: number | undefined;
@@ -24,6 +45,8 @@ export interface ScalingActivity {
   StartTime: Date;
   EndTime: Date | undefined;
   StatusCode: 'InProgress' | 'WaitingForELBConnectionDraining' | 'Successful' | 'Failed' | 'Cancelled';
+  /** JSON of the instance's zone and subnet, as AWS writes it. */
+  Details?: string;
   /** Why a failed activity failed (EC2's error message). */
   StatusMessage?: string;
   Progress: number;
@@ -53,21 +76,33 @@ export interface AsgOptions {
   launch(zone: string, group: SimAutoScalingGroup): SimInstance;
 }
 
+/** `At <time> `: how every sentence of an activity's cause begins. */
+function at(): string {
+  return `At ${new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
+}
+
 /**
  * An Auto Scaling group that keeps its desired capacity: on each health check (timing `asgHealthCheckPeriod`) it
  * finds instances that are not running (EC2 checks) or that their target groups call unhealthy after the grace period
  * (ELB checks), drains and terminates them and launches replacements in the zone with the fewest instances, with
- * lifecycle states and scaling activities as in AWS.
+ * lifecycle states and scaling activities as in AWS. Each process SuspendProcesses names stops what it does until it
+ * is resumed (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-suspend-resume-processes.html).
  */
 export class SimAutoScalingGroup {
   readonly options: AsgOptions;
   readonly members = new Map<string, AsgMember>();
   readonly activities: ScalingActivity[] = [];
   readonly createdTime = new Date();
+  /** Suspended processes and why (SuspendedProcesses of DescribeAutoScalingGroups). */
+  readonly suspended = new Map<ScalingProcess, string>();
   desired: number;
   #stopChecks: () => void = () => undefined;
   /** The instance AZRebalance launched and waits for before it terminates one from the fullest zone. */
   #rebalancing: string | undefined;
+  /** The first sentence of the causes of the launches and terminations that follow a change of desired capacity. */
+  #desiredCause: string | undefined;
+  /** Unhealthy instances terminated and not yet replaced: the next launches say they replace them. */
+  #unreplaced = 0;
 
   constructor(options: AsgOptions) {
     this.options = options;
@@ -92,6 +127,26 @@ export class SimAutoScalingGroup {
     return [...this.members.values()].filter((m) => m.lifecycle === 'Pending' || m.lifecycle === 'InService');
   }
 
+  #running(process: ScalingProcess): boolean {
+    return !this.suspended.has(process);
+  }
+
+  /** SuspendProcesses: every process when `processes` is empty. */
+  suspend(processes: readonly ScalingProcess[]): void {
+    const reason = `User suspended at ${new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
+    for (const p of processes.length === 0 ? SCALING_PROCESSES : processes) if (!this.suspended.has(p)) this.suspended.set(p, reason);
+  }
+
+  /**
+   * ResumeProcesses: every process when `processes` is empty. The group acts at once on what it let pass, as AWS
+   * does: "As soon as you resume the ReplaceUnhealthy process, Amazon EC2 Auto Scaling replaces instances that were
+   * marked unhealthy while this process was suspended."
+   */
+  resume(processes: readonly ScalingProcess[]): void {
+    for (const p of processes.length === 0 ? SCALING_PROCESSES : processes) this.suspended.delete(p);
+    this.reconcile('resume');
+  }
+
   /** Called by the region when one of the group's instances changes state. */
   instanceChanged(instance: SimInstance): void {
     const member = this.members.get(instance.id);
@@ -99,11 +154,13 @@ export class SimAutoScalingGroup {
     if (instance.state === 'running' && member.lifecycle === 'Pending') {
       member.lifecycle = 'InService';
       member.inServiceAt = Date.now();
-      for (const tg of this.options.targetGroups) tg.register(instance);
+      // A suspended AddToLoadBalancer leaves the instance out of its target groups for good: "it does not add the
+      // instances that were launched while this process was suspended".
+      if (this.#running('AddToLoadBalancer')) for (const tg of this.options.targetGroups) tg.register(instance);
       this.#record(instance.id, 'Pending', 'InService');
       this.#finish(instance.id, 'Launching');
     }
-    if (instance.state === 'terminated' && member.lifecycle !== 'Terminated') {
+    if (instance.state === 'terminated' && member.lifecycle !== 'Terminated' && member.lifecycle !== 'Detaching') {
       const from = member.lifecycle;
       member.lifecycle = 'Terminated';
       this.members.delete(instance.id);
@@ -112,9 +169,24 @@ export class SimAutoScalingGroup {
     }
   }
 
-  setDesired(n: number): void {
+  /**
+   * SetDesiredCapacity (`update` absent) or UpdateAutoScalingGroup (`update` gives the constraints); the cause of the
+   * scaling that follows begins with the request, in AWS's words
+   * (https://repost.aws/knowledge-center/auto-scaling-scale-down).
+   */
+  setDesired(n: number, update?: { min: number; max: number }): void {
+    const before = this.desired;
     this.desired = n;
-    this.reconcile('desired');
+    if (before === n) return;
+    this.#desiredCause =
+      update === undefined
+        ? `${at()} a user request explicitly set group desired capacity changing the desired capacity from ${before} to ${n}.`
+        : `${at()} a user request update of AutoScalingGroup constraints to min: ${update.min}, max: ${update.max}, desired: ${n} changing the desired capacity from ${before} to ${n}.`;
+    try {
+      this.reconcile('desired');
+    } finally {
+      this.#desiredCause = undefined;
+    }
   }
 
   /**
@@ -127,15 +199,17 @@ export class SimAutoScalingGroup {
     this.options.availabilityZones = zones;
     this.options.subnetIds = subnetIds;
     const leaving = this.active().filter((m) => !zones.includes(m.instance.spec.availabilityZone));
-    for (let i = 0; i < leaving.length; i++) this.#launchOne('rebalance');
-    for (const m of leaving)
-      this.#terminate(m, `At ${new Date().toISOString()} an instance was taken out of service in response to a change of the group's Availability Zones.`);
+    if (this.#running('Launch')) for (let i = 0; i < leaving.length; i++) this.#launchOne('rebalance');
+    if (!this.#running('Terminate')) return;
+    for (const m of leaving) this.#terminate(m, `${at()} an instance was taken out of service in response to a change of the group's Availability Zones.`);
   }
 
   /** Marks an instance unhealthy (SetInstanceHealth); it is replaced at the next check. */
   setHealth(instanceId: string, health: 'Healthy' | 'Unhealthy'): void {
     const member = this.members.get(instanceId);
-    if (member !== undefined) member.health = health;
+    if (member === undefined) return;
+    member.health = health;
+    member.unhealthyBy = health === 'Unhealthy' ? 'user' : undefined;
   }
 
   /** TerminateInstanceInAutoScalingGroup. */
@@ -149,42 +223,98 @@ export class SimAutoScalingGroup {
     }
     const before = this.desired;
     if (decrement) this.desired -= 1;
-    const cause = `At ${new Date().toISOString()} instance ${instanceId} was taken out of service in response to a user request${decrement ? `, shrinking the capacity from ${before} to ${this.desired}` : ''}.`;
+    const cause = `${at()} instance ${instanceId} was taken out of service in response to a user request${decrement ? `, shrinking the capacity from ${before} to ${this.desired}` : ''}.`;
     return this.#terminate(member, cause);
   }
 
-  reconcile(reason: 'launch' | 'check' | 'desired'): void {
+  /**
+   * DetachInstances: each instance is deregistered from the group's target groups, `Detaching` while they drain it
+   * ("Amazon EC2 Auto Scaling waits for in-flight requests to complete"), then leaves the group, still running. Without
+   * the decrement the group launches replacements at once
+   * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-detach-attach-instances.html).
+   */
+  detach(instanceIds: string[], decrement: boolean): ScalingActivity[] {
+    const members = instanceIds.map((id) => {
+      const m = this.members.get(id);
+      // "You can detach an instance only when it's either in an InService or StandBy state." AWS's wording for both
+      // validation errors is assumed.
+      if (m === undefined || m.lifecycle !== 'InService')
+        throw new SimApiError('ValidationError', `The instance ${id} is not part of Auto Scaling group ${this.name}.`);
+      return m;
+    });
+    if (decrement && this.desired - members.length < this.options.min) {
+      throw new SimApiError(
+        'ValidationError',
+        `Detaching ${members.length} instance(s) and decrementing the desired capacity would bring the group below its minimum size (${this.options.min}). Lower the group's minimum size first.`,
+      );
+    }
+    const before = this.desired;
+    if (decrement) this.desired -= members.length;
+    const started = members.map((m) => {
+      const from = m.lifecycle;
+      m.lifecycle = 'Detaching';
+      this.#record(m.instance.id, from, 'Detaching');
+      const activity = this.#activity(
+        `Detaching EC2 instance: ${m.instance.id}`,
+        `${at()} instance ${m.instance.id} was detached in response to a user request${decrement ? `, shrinking the capacity from ${before} to ${this.desired}` : ''}.`,
+        m,
+      );
+      const snapshot = { ...activity };
+      this.#drain(m, activity, () => {
+        this.members.delete(m.instance.id);
+        this.#record(m.instance.id, 'Detaching', 'Detached');
+        this.#settle(activity, 'Successful');
+      });
+      return snapshot;
+    });
+    if (!decrement) this.reconcile('desired');
+    return started;
+  }
+
+  reconcile(reason: 'launch' | 'check' | 'desired' | 'resume'): void {
     const now = Date.now();
+    const checking = reason === 'check' || reason === 'resume';
     for (const m of this.members.values()) {
       if (m.lifecycle !== 'InService') continue;
       const state = m.instance.state;
       if (state !== 'running') {
+        if (!this.#running('HealthCheck')) continue;
         m.health = 'Unhealthy';
-        this.#terminate(
-          m,
-          `At ${new Date().toISOString()} an instance was taken out of service in response to an EC2 instance status check failure (instance is ${state}).`,
-        );
+        m.unhealthyBy = undefined;
+        if (!this.#running('ReplaceUnhealthy') || !this.#running('Terminate')) continue;
+        // AWS's cause for an instance stopped or terminated outside the group
+        // (https://repost.aws/knowledge-center/auto-scaling-instance-how-terminated).
+        this.#unreplaced++;
+        this.#terminate(m, `${at()} an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped.`);
         continue;
       }
       const graceOver = m.inServiceAt !== undefined && now - m.inServiceAt >= this.options.scheduler.wall(this.options.healthCheckGracePeriod);
-      if (this.options.healthCheckType === 'ELB' && graceOver && reason === 'check') {
+      if (this.options.healthCheckType === 'ELB' && graceOver && checking && this.#running('HealthCheck') && m.health === 'Healthy') {
         const unhealthy = this.options.targetGroups.some((tg) => tg.targets.get(m.instance.id)?.state === 'unhealthy');
-        if (unhealthy) m.health = 'Unhealthy';
+        if (unhealthy) {
+          m.health = 'Unhealthy';
+          m.unhealthyBy = 'elb';
+        }
       }
-      if (m.health === 'Unhealthy') {
-        this.#terminate(m, `At ${new Date().toISOString()} an instance was taken out of service in response to an ELB system health check failure.`);
+      if (m.health === 'Unhealthy' && this.#running('ReplaceUnhealthy') && this.#running('Terminate')) {
+        // https://docs.aws.amazon.com/autoscaling/ec2/userguide/replace-unhealthy-instance.html: "in response to a
+        // user health-check" after SetInstanceHealth.
+        const by = m.unhealthyBy === 'user' ? 'a user health-check' : 'an ELB system health check failure';
+        this.#unreplaced++;
+        this.#terminate(m, `${at()} an instance was taken out of service in response to ${by}.`);
       }
     }
     const active = this.active();
     const rebalancing = this.#rebalancing === undefined ? undefined : this.members.get(this.#rebalancing);
     if (rebalancing?.lifecycle !== 'Pending') this.#rebalancing = undefined;
     if (active.length < this.desired) {
-      for (let i = active.length; i < this.desired; i++) this.#launchOne(reason);
+      if (this.#running('Launch')) for (let i = active.length; i < this.desired; i++) this.#launchOne(reason);
     } else if (this.#rebalancing !== undefined) {
       // AZRebalance launches first and terminates once the new instance is in service.
-    } else if (active.length === this.desired && reason === 'check') {
-      this.#rebalance(active);
-    } else {
+    } else if (active.length === this.desired && checking) {
+      // AZRebalance "first calls Launch and then Terminate": it needs all three.
+      if (this.#running('AZRebalance') && this.#running('Launch') && this.#running('Terminate')) this.#rebalance(active);
+    } else if (this.#running('Terminate')) {
       // The default termination policy: one instance at a time from the zone that has the most, oldest first.
       for (let extra = active.length - this.desired; extra > 0; extra--) {
         const remaining = this.active();
@@ -194,18 +324,30 @@ export class SimAutoScalingGroup {
             .filter((m) => m.instance.spec.availabilityZone === zone)
             .sort((a, b) => a.instance.launchTime.getTime() - b.instance.launchTime.getTime())[0] ?? remaining[0];
         if (victim === undefined) break;
-        this.#terminate(
-          victim,
+        const cause =
           rebalancing !== undefined
-            ? `At ${new Date().toISOString()} an instance was taken out of service to rebalance the group across Availability Zones (AZRebalance), shrinking the capacity from ${remaining.length} to ${remaining.length - 1}.`
-            : `At ${new Date().toISOString()} a user request explicitly set group desired capacity changing the desired capacity to ${this.desired}.`,
-        );
+            ? `${at()} an instance was taken out of service to rebalance the group across Availability Zones (AZRebalance), shrinking the capacity from ${remaining.length} to ${remaining.length - 1}.`
+            : `${this.#desiredCause === undefined ? '' : `${this.#desiredCause}  `}${at()} an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from ${active.length} to ${this.desired}.  ${at()} instance ${victim.instance.id} was selected for termination.`;
+        this.#terminate(victim, cause);
       }
     }
   }
 
   #zoneCount(zone: string): number {
     return this.active().filter((m) => m.instance.spec.availabilityZone === zone).length;
+  }
+
+  #launchCause(reason: string, before: number): string {
+    if (reason === 'launch') return `${at()} a user request created an AutoScalingGroup changing the desired capacity from 0 to ${this.desired}.`;
+    if (reason === 'rebalance')
+      return `${at()} an instance was launched to rebalance the group across Availability Zones (AZRebalance), increasing the capacity from ${before} to ${before + 1}.`;
+    if (this.#unreplaced > 0) {
+      this.#unreplaced--;
+      // https://docs.aws.amazon.com/autoscaling/ec2/userguide/replace-unhealthy-instance.html
+      return `${at()} an instance was launched in response to an unhealthy instance needing to be replaced.`;
+    }
+    const prefix = this.#desiredCause === undefined ? '' : `${this.#desiredCause}  `;
+    return `${prefix}${at()} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from ${before} to ${before + 1}.`;
   }
 
   /**
@@ -217,13 +359,7 @@ export class SimAutoScalingGroup {
   #launchOne(reason: string, only?: string): SimInstance | undefined {
     const zones = this.options.availabilityZones;
     const order = only === undefined ? [...zones].sort((a, b) => this.#zoneCount(a) - this.#zoneCount(b) || zones.indexOf(a) - zones.indexOf(b)) : [only];
-    const before = this.active().length;
-    const cause =
-      reason === 'launch'
-        ? `At ${new Date().toISOString()} a user request created an AutoScalingGroup changing the desired capacity from 0 to ${this.desired}.`
-        : reason === 'rebalance'
-          ? `At ${new Date().toISOString()} an instance was launched to rebalance the group across Availability Zones (AZRebalance), increasing the capacity from ${before} to ${before + 1}.`
-          : `At ${new Date().toISOString()} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from ${before} to ${before + 1}.`;
+    const cause = this.#launchCause(reason, this.active().length);
     for (const zone of order) {
       let instance: SimInstance;
       try {
@@ -234,8 +370,9 @@ export class SimAutoScalingGroup {
         this.#settle(failed, 'Failed', error.message);
         continue;
       }
-      this.members.set(instance.id, { instance, lifecycle: 'Pending', health: 'Healthy', launchTemplate: this.options.launchTemplate, inServiceAt: undefined });
-      this.#activity(`Launching a new EC2 instance: ${instance.id}`, cause);
+      const member: AsgMember = { instance, lifecycle: 'Pending', health: 'Healthy', launchTemplate: this.options.launchTemplate, inServiceAt: undefined };
+      this.members.set(instance.id, member);
+      this.#activity(`Launching a new EC2 instance: ${instance.id}`, cause, member);
       this.#record(instance.id, undefined, 'Pending');
       return instance;
     }
@@ -269,27 +406,38 @@ export class SimAutoScalingGroup {
   #terminate(member: AsgMember, cause: string): ScalingActivity {
     const from = member.lifecycle;
     member.lifecycle = 'Terminating';
-    const draining = this.options.targetGroups.filter((tg) => tg.targets.has(member.instance.id));
-    for (const tg of draining) tg.deregister(member.instance.id);
-    const activity = this.#activity(`Terminating EC2 instance: ${member.instance.id}`, cause);
+    const activity = this.#activity(`Terminating EC2 instance: ${member.instance.id}`, cause, member);
     this.#record(member.instance.id, from, 'Terminating');
-    const delay = Math.max(0, ...draining.map((tg) => tg.deregistrationDelay));
+    // The caller (TerminateInstanceInAutoScalingGroup) answers with the activity as it starts: InProgress.
+    const started = { ...activity };
     const terminate = (): void => {
       if (activity.StatusCode === 'WaitingForELBConnectionDraining') activity.StatusCode = 'InProgress';
       member.instance.terminate();
       if (member.instance.state === 'terminated') this.instanceChanged(member.instance);
     };
-    // The caller (TerminateInstanceInAutoScalingGroup) answers with the activity as it starts: InProgress.
-    const started = { ...activity };
-    if (delay === 0 || member.instance.state === 'shutting-down' || member.instance.state === 'terminated') terminate();
-    else {
-      activity.StatusCode = 'WaitingForELBConnectionDraining';
-      this.options.scheduler.after(delay, terminate);
-    }
+    if (member.instance.state === 'shutting-down' || member.instance.state === 'terminated') {
+      for (const tg of this.options.targetGroups) tg.deregister(member.instance.id);
+      terminate();
+    } else this.#drain(member, activity, terminate);
     return started;
   }
 
-  #activity(description: string, cause: string): ScalingActivity {
+  /** Deregisters the member from the group's target groups and calls `then` once every one has drained it. */
+  #drain(member: AsgMember, activity: ScalingActivity, then: () => void): void {
+    const draining = this.options.targetGroups.filter((tg) => tg.targets.has(member.instance.id));
+    if (draining.length === 0) {
+      then();
+      return;
+    }
+    activity.StatusCode = 'WaitingForELBConnectionDraining';
+    let left = draining.length;
+    for (const tg of draining)
+      tg.deregister(member.instance.id, () => {
+        if (--left === 0) then();
+      });
+  }
+
+  #activity(description: string, cause: string, member?: AsgMember): ScalingActivity {
     const activity: ScalingActivity = {
       ActivityId: randomUUID(),
       AutoScalingGroupName: this.name,
@@ -299,6 +447,9 @@ export class SimAutoScalingGroup {
       EndTime: undefined,
       StatusCode: 'InProgress',
       Progress: 50,
+      ...(member === undefined
+        ? {}
+        : { Details: JSON.stringify({ 'Subnet ID': member.instance.spec.subnetId, 'Availability Zone': member.instance.spec.availabilityZone }) }),
     };
     this.activities.unshift(activity);
     this.options.truth.record({ kind: 'asg-activity', resource: this.name, to: 'InProgress', detail: { description } });

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import type { GroundTruth } from '../ground-truth.js';
+import { SimApiError } from '../protocol/errors.js';
 import type { SimScheduler } from '../timing.js';
 import type { SimTargetGroup, TargetEntry } from './target-group.js';
 
@@ -37,6 +38,58 @@ export interface LoadBalancerTimeouts {
 }
 
 /**
+ * The attributes DescribeLoadBalancerAttributes lists for an Application Load Balancer, at their defaults
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_LoadBalancerAttribute.html). Cross-zone
+ * load balancing and the idle timeout are the load balancer's own.
+ */
+const LOAD_BALANCER_ATTRIBUTE_DEFAULTS: Readonly<Record<string, string>> = {
+  'access_logs.s3.enabled': 'false',
+  'access_logs.s3.bucket': '',
+  'access_logs.s3.prefix': '',
+  'deletion_protection.enabled': 'false',
+  'routing.http2.enabled': 'true',
+  'routing.http.drop_invalid_header_fields.enabled': 'false',
+  'routing.http.xff_client_port.enabled': 'false',
+  'routing.http.preserve_host_header.enabled': 'false',
+  'routing.http.xff_header_processing.mode': 'append',
+  'routing.http.desync_mitigation_mode': 'defensive',
+  'routing.http.x_amzn_tls_version_and_cipher_suite.enabled': 'false',
+  'client_keep_alive.seconds': '3600',
+  'waf.fail_open.enabled': 'false',
+  'connection_logs.s3.enabled': 'false',
+  'connection_logs.s3.bucket': '',
+  'connection_logs.s3.prefix': '',
+  'health_check_logs.s3.enabled': 'false',
+  'health_check_logs.s3.bucket': '',
+  'health_check_logs.s3.prefix': '',
+  'zonal_shift.config.enabled': 'false',
+  'ipv6.deny_all_igw_traffic': 'false',
+};
+
+const IDLE_TIMEOUT = 'idle_timeout.timeout_seconds';
+const CROSS_ZONE = 'load_balancing.cross_zone.enabled';
+const isBool = (v: string): boolean => v === 'true' || v === 'false';
+const intIn = (lo: number, hi: number) => (v: string) => /^\d+$/.test(v) && Number(v) >= lo && Number(v) <= hi;
+
+/** What ModifyLoadBalancerAttributes accepts for each attribute, as the API reference states it. */
+const LOAD_BALANCER_ATTRIBUTE_VALUES: Readonly<Record<string, (v: string) => boolean>> = {
+  [IDLE_TIMEOUT]: intIn(1, 4000),
+  'deletion_protection.enabled': isBool,
+  'access_logs.s3.enabled': (v) => v === 'false',
+  'access_logs.s3.prefix': () => true,
+  'routing.http2.enabled': isBool,
+  'routing.http.drop_invalid_header_fields.enabled': isBool,
+  'routing.http.xff_client_port.enabled': isBool,
+  'routing.http.preserve_host_header.enabled': isBool,
+  'routing.http.xff_header_processing.mode': (v) => ['append', 'preserve', 'remove'].includes(v),
+  'routing.http.desync_mitigation_mode': (v) => ['monitor', 'defensive', 'strictest'].includes(v),
+  'routing.http.x_amzn_tls_version_and_cipher_suite.enabled': isBool,
+  'client_keep_alive.seconds': intIn(60, 604800),
+  'waf.fail_open.enabled': isBool,
+  'zonal_shift.config.enabled': isBool,
+};
+
+/**
  * An Application Load Balancer: a real HTTP listener on loopback that forwards each request to a routable target of
  * its target group, round robin, across zones or within the zone of the node that took the request. As the ALB
  * troubleshooting guide has it (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html):
@@ -54,6 +107,8 @@ export class SimLoadBalancer {
   readonly crossZone: boolean;
   readonly targetGroup: SimTargetGroup;
   readonly createdTime = new Date();
+  readonly tags = new Map<string, string>();
+  readonly #attributes = new Map<string, string>(Object.entries(LOAD_BALANCER_ATTRIBUTE_DEFAULTS));
   readonly #truth: GroundTruth;
   readonly #scheduler: SimScheduler;
   readonly #timeouts: LoadBalancerTimeouts;
@@ -112,6 +167,39 @@ export class SimLoadBalancer {
       inDns: true,
       timer: undefined,
     }));
+  }
+
+  /** The load balancer's attributes as DescribeLoadBalancerAttributes lists them. */
+  attributes(): { Key: string; Value: string }[] {
+    return [
+      { Key: IDLE_TIMEOUT, Value: String(Math.round(this.#timeouts.idle / 1000)) },
+      { Key: CROSS_ZONE, Value: String(this.crossZone) },
+      ...[...this.#attributes].map(([Key, Value]) => ({ Key, Value })),
+    ];
+  }
+
+  /**
+   * ModifyLoadBalancerAttributes: all are checked before any is stored. The idle timeout takes effect on the next
+   * connection to a target. Access logs need an S3 bucket, which the region does not have, so they stay off; cross-zone
+   * load balancing "can't be changed" on an Application Load Balancer.
+   */
+  setAttributes(attributes: { Key: string; Value: string }[]): void {
+    for (const { Key, Value } of attributes) {
+      const accepts = LOAD_BALANCER_ATTRIBUTE_VALUES[Key];
+      // AWS's wording for these errors is assumed; the code is the model's (InvalidConfigurationRequest).
+      if (accepts === undefined)
+        throw new SimApiError('InvalidConfigurationRequest', `Load balancer attribute key '${Key}' is not supported on load balancers with type 'application'`);
+      if (!accepts(Value)) throw new SimApiError('InvalidConfigurationRequest', `'${Value}' is not a valid value for load balancer attribute '${Key}'`);
+    }
+    for (const { Key, Value } of attributes) {
+      if (Key !== IDLE_TIMEOUT) {
+        this.#attributes.set(Key, Value);
+        continue;
+      }
+      this.#timeouts.idle = Number(Value) * 1000;
+      for (const pool of this.#pools.values()) void pool.close();
+      this.#pools.clear();
+    }
   }
 
   /** The addresses the load balancer's DNS name answers: one per node in DNS. */

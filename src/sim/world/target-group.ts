@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import type { GroundTruth } from '../ground-truth.js';
+import { SimApiError } from '../protocol/errors.js';
 import type { SimScheduler } from '../timing.js';
 import type { SimInstance } from './instance.js';
 
@@ -31,6 +32,56 @@ export interface TargetEntry {
   passes: number;
   failures: number;
   stopChecks: () => void;
+  /** Called once the target has drained after its deregistration. */
+  drained: (() => void)[];
+}
+
+/**
+ * The target group attributes an ALB instance target group answers DescribeTargetGroupAttributes with, and their
+ * defaults (the TargetGroupAttribute key list of the ELBv2 API reference,
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroupAttribute.html).
+ * `deregistration_delay.timeout_seconds` is not here: it is the group's {@link SimTargetGroup.deregistrationDelay}.
+ */
+const TARGET_GROUP_ATTRIBUTE_DEFAULTS: Readonly<Record<string, string>> = {
+  'stickiness.enabled': 'false',
+  'stickiness.type': 'lb_cookie',
+  'stickiness.lb_cookie.duration_seconds': '86400',
+  'stickiness.app_cookie.cookie_name': '',
+  'stickiness.app_cookie.duration_seconds': '86400',
+  'slow_start.duration_seconds': '0',
+  'load_balancing.algorithm.type': 'round_robin',
+  'load_balancing.algorithm.anomaly_mitigation': 'off',
+  'load_balancing.cross_zone.enabled': 'use_load_balancer_configuration',
+  'target_group_health.dns_failover.minimum_healthy_targets.count': '1',
+  'target_group_health.dns_failover.minimum_healthy_targets.percentage': 'off',
+  'target_group_health.unhealthy_state_routing.minimum_healthy_targets.count': '1',
+  'target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage': 'off',
+};
+
+const DEREGISTRATION_DELAY = 'deregistration_delay.timeout_seconds';
+
+/** What each attribute accepts, as the API reference states it; a value outside is InvalidConfigurationRequest. */
+const TARGET_GROUP_ATTRIBUTE_VALUES: Readonly<Record<string, (v: string) => boolean>> = {
+  [DEREGISTRATION_DELAY]: (v) => intIn(v, 0, 3600),
+  'stickiness.enabled': (v) => v === 'true' || v === 'false',
+  'stickiness.type': (v) => v === 'lb_cookie' || v === 'app_cookie',
+  'stickiness.lb_cookie.duration_seconds': (v) => intIn(v, 1, 604800),
+  'stickiness.app_cookie.cookie_name': (v) => !/^(AWSALB|AWSALBAPP|AWSALBTG)/.test(v),
+  'stickiness.app_cookie.duration_seconds': (v) => intIn(v, 1, 604800),
+  'slow_start.duration_seconds': (v) => v === '0' || intIn(v, 30, 900),
+  'load_balancing.algorithm.type': (v) => ['round_robin', 'least_outstanding_requests', 'weighted_random'].includes(v),
+  'load_balancing.algorithm.anomaly_mitigation': (v) => v === 'on' || v === 'off',
+  'load_balancing.cross_zone.enabled': (v) => ['true', 'false', 'use_load_balancer_configuration'].includes(v),
+  'target_group_health.dns_failover.minimum_healthy_targets.count': (v) => v === 'off' || intIn(v, 1, Number.MAX_SAFE_INTEGER),
+  'target_group_health.dns_failover.minimum_healthy_targets.percentage': (v) => v === 'off' || intIn(v, 1, 100),
+  'target_group_health.unhealthy_state_routing.minimum_healthy_targets.count': (v) => intIn(v, 1, Number.MAX_SAFE_INTEGER),
+  'target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage': (v) => v === 'off' || intIn(v, 1, 100),
+};
+
+function intIn(v: string, lo: number, hi: number): boolean {
+  if (!/^\d+$/.test(v)) return false;
+  const n = Number(v);
+  return n >= lo && n <= hi;
 }
 
 /**
@@ -48,7 +99,10 @@ export class SimTargetGroup {
   readonly port: number;
   readonly vpcId: string;
   readonly healthCheck: HealthCheckConfig;
-  readonly deregistrationDelay: number;
+  /** AWS ms a deregistered target drains: the `deregistration_delay.timeout_seconds` attribute. */
+  deregistrationDelay: number;
+  readonly tags = new Map<string, string>();
+  readonly #attributes = new Map<string, string>(Object.entries(TARGET_GROUP_ATTRIBUTE_DEFAULTS));
   readonly loadBalancerArns: string[] = [];
   readonly targets = new Map<string, TargetEntry>();
   readonly #scheduler: SimScheduler;
@@ -90,6 +144,7 @@ export class SimTargetGroup {
       passes: 0,
       failures: 0,
       stopChecks: () => undefined,
+      drained: [],
     };
     this.targets.set(instance.id, entry);
     this.#record(entry, existing?.state);
@@ -98,9 +153,18 @@ export class SimTargetGroup {
     entry.stopChecks = this.#scheduler.every(this.healthCheck.interval, () => void this.#check(entry));
   }
 
-  deregister(instanceId: string): void {
+  /**
+   * Starts draining a target for the deregistration delay as it stands now; `onDrained` runs once it has drained (at
+   * once when the target is not registered). A target already draining keeps its drain and adds `onDrained` to it.
+   */
+  deregister(instanceId: string, onDrained?: () => void): void {
     const entry = this.targets.get(instanceId);
-    if (entry === undefined || entry.state === 'draining') return;
+    if (entry === undefined) {
+      onDrained?.();
+      return;
+    }
+    if (onDrained !== undefined) entry.drained.push(onDrained);
+    if (entry.state === 'draining') return;
     entry.stopChecks();
     this.#transition(entry, 'draining', 'Target.DeregistrationInProgress', 'Target deregistration is in progress');
     this.#scheduler.after(this.deregistrationDelay, () => {
@@ -108,7 +172,33 @@ export class SimTargetGroup {
         this.targets.delete(instanceId);
         this.#onChange();
       }
+      for (const done of entry.drained.splice(0)) done();
     });
+  }
+
+  /** The group's attributes as DescribeTargetGroupAttributes lists them. */
+  attributes(): { Key: string; Value: string }[] {
+    return [
+      { Key: DEREGISTRATION_DELAY, Value: String(Math.round(this.deregistrationDelay / 1000)) },
+      ...[...this.#attributes].map(([Key, Value]) => ({ Key, Value })),
+    ];
+  }
+
+  /**
+   * ModifyTargetGroupAttributes: every attribute is checked before any is stored, so a bad one changes nothing. A new
+   * deregistration delay applies to targets deregistered from now on.
+   */
+  setAttributes(attributes: { Key: string; Value: string }[]): void {
+    for (const { Key, Value } of attributes) {
+      const accepts = TARGET_GROUP_ATTRIBUTE_VALUES[Key];
+      // AWS's wording for these two errors is assumed; the code is the model's (InvalidConfigurationRequest).
+      if (accepts === undefined) throw new SimApiError('InvalidConfigurationRequest', `Target group attribute key '${Key}' is not recognized`);
+      if (!accepts(Value)) throw new SimApiError('InvalidConfigurationRequest', `'${Value}' is not a valid value for target group attribute '${Key}'`);
+    }
+    for (const { Key, Value } of attributes) {
+      if (Key === DEREGISTRATION_DELAY) this.deregistrationDelay = Number(Value) * 1000;
+      else this.#attributes.set(Key, Value);
+    }
   }
 
   /** Targets that receive traffic: healthy ones, or every registered one when none is healthy (ELB fails open). */

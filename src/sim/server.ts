@@ -10,9 +10,11 @@ import { rdsService } from './api/rds.js';
 import { route53Service } from './api/route53.js';
 import { stsService } from './api/sts.js';
 import { ApiFaults, apiFaultSchema } from './api-faults.js';
+import { INPUT_CONSTRAINTS } from './protocol/constraints.js';
 import { SimApiError } from './protocol/errors.js';
 import { QueryParams } from './protocol/query.js';
 import type { SimRequest, SimRoute, SimService, WireReply } from './protocol/reply.js';
+import { validateInput } from './protocol/validate.js';
 import { SimWorld } from './region.js';
 import type { Topology } from './topology.js';
 
@@ -39,6 +41,9 @@ const SERVICES: Readonly<Record<string, SimService<SimWorld>>> = {
   fis: fisService,
   route53: route53Service,
 };
+
+/** The API version of STS, which its unsigned operations carry in the form. */
+const STS_VERSION = '2011-06-15';
 
 /** The service a request is for, from its SigV4 credential scope: `Credential=AKID/date/region/<service>/aws4_request`. */
 /** The access key id a SigV4 request was signed with. */
@@ -125,7 +130,6 @@ export class SimRegion {
       this.#control(req.method ?? 'GET', url, body, res);
       return;
     }
-    const service = serviceOf(req);
     const target = req.headers['x-amz-target'];
     const request: SimRequest = {
       method: req.method ?? 'GET',
@@ -136,6 +140,8 @@ export class SimRegion {
       target: typeof target === 'string' ? target : undefined,
       caller: accessKeyOf(req),
     };
+    // STS's AssumeRoleWithWebIdentity and AssumeRoleWithSAML are sent unsigned: their form's Version names the API.
+    const service = serviceOf(req) ?? (request.params.get('Version') === STS_VERSION ? 'sts' : undefined);
     const api = service === undefined ? undefined : SERVICES[service];
     // An unknown service still answers in a query protocol's shape, which every SDK client can read.
     const writeError = api?.error ?? stsService.error;
@@ -154,6 +160,7 @@ export class SimRegion {
         return;
       }
       if (fault.kind === 'error') throw fault.error;
+      validateInput(INPUT_CONSTRAINTS, service ?? '', route.operation, request);
       reply = api.handle(this.world, request, route);
     } catch (error) {
       const e = error instanceof SimApiError ? error : new SimApiError('InternalFailure', error instanceof Error ? error.message : String(error), 500, false);

@@ -50,7 +50,9 @@ function experimentJson(e: FisExperiment): Record<string, unknown> {
 }
 
 /** The operation a FIS request names, from its method and path. */
-function fisOperation(method: string, [collection, id, sub]: string[]): string | undefined {
+function fisOperation(method: string, [collection, id, sub, ...rest]: string[]): string | undefined {
+  // Deeper paths (`/experimentTemplates/{id}/targetAccountConfigurations/…`) are other operations, not these.
+  if (rest.length > 0 || (collection === 'experimentTemplates' && sub !== undefined)) return undefined;
   if (collection === 'experimentTemplates')
     return id === undefined
       ? method === 'POST'
@@ -63,6 +65,7 @@ function fisOperation(method: string, [collection, id, sub]: string[]): string |
           : 'GetExperimentTemplate';
   if (collection === 'experiments') {
     if (sub === 'resolvedTargets') return 'ListExperimentResolvedTargets';
+    if (sub !== undefined) return undefined;
     return id === undefined ? (method === 'POST' ? 'StartExperiment' : 'ListExperiments') : method === 'DELETE' ? 'StopExperiment' : 'GetExperiment';
   }
   if (collection === 'safetyLevers') return sub === 'state' ? 'UpdateSafetyLeverState' : 'GetSafetyLever';
@@ -139,7 +142,7 @@ function fisApi(world: SimWorld, { operation, path }: SimRoute, input: Record<st
       return reply({ safetyLever: { id, arn: `arn:aws:fis:${w.region}:${w.accountId}:safety-lever/${id}`, state: fis.lever } });
     }
     default:
-      throw new SimApiError('ResourceNotFoundException', `The simulated FIS does not serve ${operation}.`, 404);
+      throw new SimApiError('UnknownOperationException', `The simulated FIS does not serve ${operation}.`, 404);
   }
 }
 

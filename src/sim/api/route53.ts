@@ -285,7 +285,13 @@ function route53Api(world: SimWorld, { operation, path: parts }: SimRoute, req: 
       return createHostedZone(world, req.body);
     case 'ListHostedZones': {
       const zones = [...world.hostedZones.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      return reply(operation, { HostedZones: new XmlList('HostedZone', zones.map(zoneXml)), IsTruncated: false, MaxItems: req.query.get('maxitems') ?? '100' });
+      // The model requires Marker: the one the request gave, empty on a first page.
+      return reply(operation, {
+        HostedZones: new XmlList('HostedZone', zones.map(zoneXml)),
+        Marker: req.query.get('marker') ?? '',
+        IsTruncated: false,
+        MaxItems: req.query.get('maxitems') ?? '100',
+      });
     }
     case 'GetHostedZone': {
       const zone = zoneOf(world, id);
@@ -310,6 +316,7 @@ function route53Api(world: SimWorld, { operation, path: parts }: SimRoute, req: 
       const checks = [...world.healthChecks.values()];
       return reply(operation, {
         HealthChecks: new XmlList('HealthCheck', checks.map(healthCheckXml)),
+        Marker: req.query.get('marker') ?? '',
         IsTruncated: false,
         MaxItems: req.query.get('maxitems') ?? '100',
       });
@@ -352,7 +359,7 @@ function route53Api(world: SimWorld, { operation, path: parts }: SimRoute, req: 
       return reply(operation, { ChangeInfo: changeXml(change) });
     }
     default:
-      throw new SimApiError('InvalidAction', `The simulated Route 53 does not serve ${req.method} ${req.path}.`, 400);
+      throw new SimApiError('UnknownOperationException', `The simulated Route 53 does not serve ${req.method} ${req.path}.`, 404);
   }
 }
 

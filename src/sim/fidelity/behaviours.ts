@@ -4,7 +4,7 @@
  * the source.
  */
 export interface Behaviour {
-  area: 'EC2' | 'Auto Scaling' | 'ELB' | 'RDS' | 'Route 53' | 'CloudWatch' | 'FIS' | 'Availability Zone';
+  area: 'EC2' | 'Auto Scaling' | 'ELB' | 'RDS' | 'Route 53' | 'CloudWatch' | 'FIS' | 'Availability Zone' | 'All APIs';
   /** One sentence: what the region does. */
   behaviour: string;
   /** An AWS documentation URL, or 'assumed'. */
@@ -192,5 +192,19 @@ export const BEHAVIOURS: Behaviour[] = [
     behaviour: 'A target that resolves to nothing fails the experiment, unless emptyTargetResolutionMode is skip: then the actions on it are skipped.',
     source: 'https://docs.aws.amazon.com/fis/latest/userguide/experiment-options.html',
     test: 'test/sim/fis.test.ts',
+  },
+  {
+    area: 'All APIs',
+    behaviour:
+      "A request that breaks its operation's model constraints (required, length, range, enum, pattern) gets the protocol's validation error before the operation runs: MissingParameter/InvalidParameterValue (EC2), ValidationError (awsQuery, CloudWatch), InvalidInput (Route 53), ValidationException (FIS).",
+    source: 'https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/CommonErrors.html',
+    test: 'test/sim/conformance/models.test.ts',
+  },
+  {
+    area: 'All APIs',
+    behaviour:
+      'An operation of the service model the region does not serve answers InvalidAction 400 (EC2, awsQuery) or UnknownOperationException (CloudWatch 400; Route 53 and FIS 404, the status assumed), never a success.',
+    source: 'https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/CommonErrors.html',
+    test: 'test/sim/conformance/models.test.ts',
   },
 ];

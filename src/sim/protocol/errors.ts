@@ -12,3 +12,12 @@ export class SimApiError extends Error {
     super(message);
   }
 }
+
+/**
+ * What a restful service answers a request it has no operation for: `UnknownOperationException`, 404
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CommonErrors.html lists the code; the status is
+ * the one REST front ends give an unknown path: an assumption, no AWS page states it for Route 53 or FIS).
+ */
+export function unknownOperation(req: { method: string; path: string }): SimApiError {
+  return new SimApiError('UnknownOperationException', `No operation is served at ${req.method} ${req.path}.`, 404);
+}

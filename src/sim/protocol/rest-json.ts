@@ -1,4 +1,4 @@
-import type { SimApiError } from './errors.js';
+import { type SimApiError, unknownOperation } from './errors.js';
 import { jsonInput, jsonReply } from './json.js';
 import type { SimRequest, SimRoute, SimService, WireReply } from './reply.js';
 
@@ -29,7 +29,10 @@ export function restJsonService<World>(spec: {
         .map((s) => decodeURIComponent(s));
       return { operation: spec.route(req.method, path) ?? `${req.method} ${req.path}`, path };
     },
-    handle: (world, req, route) => spec.operations(world, route, jsonInput(req.body, spec.malformed), req),
+    handle: (world, req, route) => {
+      if (route.operation === `${req.method} ${req.path}`) throw unknownOperation(req);
+      return spec.operations(world, route, jsonInput(req.body, spec.malformed), req);
+    },
     error: spec.error,
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
-import type { SimApiError } from './errors.js';
+import { type SimApiError, unknownOperation } from './errors.js';
 import type { SimRequest, SimRoute, SimService, WireReply } from './reply.js';
 import { buildXml, xmlTree, type XmlValue } from './xml.js';
 
@@ -122,7 +122,10 @@ export function restXmlService<World>(spec: {
       const path = restPathParts(req.path, spec.versionPrefix);
       return { operation: spec.route(req.method, path) ?? `${req.method} ${req.path}`, path };
     },
-    handle: (world, req, route) => spec.operations(world, route, req),
+    handle: (world, req, route) => {
+      if (route.operation === `${req.method} ${req.path}`) throw unknownOperation(req);
+      return spec.operations(world, route, req);
+    },
     error: (e) => restXmlError(spec.namespace, e),
   };
 }

@@ -36,9 +36,13 @@ export function xmlTree(value: XmlValue, listItem?: string): unknown {
   return value;
 }
 
+/** Characters XML 1.0 cannot carry even escaped: an echoed request value holding one would make the reply unreadable. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters to drop
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
+
 /** XML text of a builder tree. */
 export function buildXml(tree: Record<string, unknown>): string {
-  return builder.build(tree) as string;
+  return (builder.build(tree) as string).replace(NOT_XML, '\ufffd');
 }
 
 /** The `Tag` list of a resource's tags, as RDS and Route 53 write it (`<Tag><Key/><Value/></Tag>`). */

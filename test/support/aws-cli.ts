@@ -25,8 +25,11 @@ export function awsCli(endpoint: string, region = 'us-east-1') {
     AWS_MAX_ATTEMPTS: '1',
     AWS_RETRY_MODE: 'standard',
   };
-  /** Runs `aws <args>` as it is; the caller reads the exit code and both streams. */
-  const raw = (...args: string[]): Promise<AwsCliResult> => runProgram('aws', args, { env, timeoutMs: 120_000 });
+  /**
+   * Runs `aws <args>`; the caller reads the exit code and both streams. `--endpoint-url` is passed as well as
+   * AWS_ENDPOINT_URL: some of the CLI v1's service customizations (rds) do not read the variable.
+   */
+  const raw = (...args: string[]): Promise<AwsCliResult> => runProgram('aws', [...args, '--endpoint-url', endpoint], { env, timeoutMs: 120_000 });
   return {
     raw,
     /** Runs `aws <args> --output json`; fails the test on a non-zero exit, naming stderr, and parses what it printed. */

@@ -139,10 +139,6 @@ export class SimRegion {
   }
 
   /** Whether `/_sim/outputs` serves the outputs: the world has started and been steady at least once. */
-  get served(): boolean {
-    return this.#latchServed();
-  }
-
   #latchServed(): boolean {
     if (!this.#served && this.#started && this.world.isReady()) {
       this.#served = true;
@@ -180,7 +176,7 @@ export class SimRegion {
       caller: scope?.accessKeyId,
     };
     const service = scope?.service ?? unsignedServiceOf(request);
-    const api = SERVICES[service];
+    const api = Object.hasOwn(SERVICES, service) ? SERVICES[service] : undefined;
     // An unknown service still answers in a query protocol's shape, which every SDK client can read.
     const writeError = api?.error ?? stsService.error;
     let route: SimRoute = { operation: request.params.action, path: [] };
@@ -299,7 +295,7 @@ export class SimRegion {
       case '/_sim/events':
         return json(200, { events: this.world.truth.since(Number(url.searchParams.get('since') ?? '0')) });
       case '/_sim/outputs': {
-        if (!this.served)
+        if (!this.#latchServed())
           return json(503, {
             ready: false,
             speed: this.speed,

@@ -8,6 +8,7 @@ import { FisClient, ListExperimentTemplatesCommand } from '@aws-sdk/client-fis';
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { ListHostedZonesCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { remoteSim } from '../../src/cli/sim-host.js';
 import type { Journal } from '../../src/engine/journal.js';
 import { SimRegion } from '../../src/sim/server.js';
 import { loadTopology } from '../../src/sim/topology.js';
@@ -202,6 +203,8 @@ describe('GET /_sim/outputs before the region is ready', () => {
     // At speed 50 the first health checks take a good part of a second: long enough to ask while the region is not ready.
     const region = await SimRegion.start({ topology: await loadTopology(undefined), speed: 50 });
     try {
+      // gameday's reading of a running region waits for it to be ready instead of taking a booting region's outputs.
+      const remote = remoteSim(region.endpoint);
       const early = await fetch(`${region.endpoint}/_sim/outputs`);
       assert.equal(early.status, 503);
       const body = (await early.json()) as Record<string, unknown>;
@@ -215,6 +218,7 @@ describe('GET /_sim/outputs before the region is ready', () => {
       const outputs = await getOutputs(region.endpoint, 30_000);
       assert.match(outputs['alb.web-alb.port'] ?? '', /^[1-9]\d*$/);
       assert.match(outputs['dns.server'] ?? '', /^127\.0\.0\.1:[1-9]\d*$/);
+      assert.deepEqual(await remote, { outputs, speed: 50 });
       // A zone without power takes the region out of its steady state; the outputs are still served, saying so.
       const impaired = await fetch(`${region.endpoint}/_sim/zones/us-east-1a/impair`, { method: 'POST', body: JSON.stringify({ power: true }) });
       assert.equal(impaired.status, 200);

@@ -97,9 +97,17 @@ export async function prepareRun(file: string, options: PrepareOptions): Promise
       loaded = viaFis(await load({ registry, simOutputs: async () => outputs }), outputs);
     }
     const endpoint = simOutputs['region.endpoint'] ?? environment.endpoint ?? '';
-    aws = new AwsClientFactory(
-      awsTargetFor(loaded.experiment.environment, process.env, { endpoint, region: simOutputs['region.name'] ?? 'us-east-1' }, options.runId),
-    );
+    const simRegion = simOutputs['region.name'];
+    // The simulated region refuses calls signed for another region, as AWS does: say so before the first call.
+    if (environment.region !== undefined && simRegion !== undefined && environment.region !== simRegion) {
+      await region?.stop();
+      throw new GamedayError(
+        ErrorCode.InvalidArgument,
+        `${file} runs in ${environment.region} (environment.region), but the simulated region${environment.endpoint === undefined ? '' : ` at ${environment.endpoint}`} is ${simRegion}; drop environment.region or give the topology that region.`,
+        { exitCode: ExitCode.InvalidInput },
+      );
+    }
+    aws = new AwsClientFactory(awsTargetFor(loaded.experiment.environment, process.env, { endpoint, region: simRegion ?? 'us-east-1' }, options.runId));
   } else aws = new AwsClientFactory(awsTargetFor(environment, process.env, undefined, options.runId));
   if (speed !== undefined) loaded.experiment.environment.speed = speed;
   // The journal names the seed the region drew its durations from, so the run can be replayed.

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../core/clock.js';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import type { SimRegion } from '../sim/server.js';
 
@@ -98,20 +99,40 @@ export async function remoteSimOutputs(endpoint: string): Promise<Record<string,
   return (await remoteSim(endpoint)).outputs;
 }
 
-/** Outputs and speed of a region that runs elsewhere (`gameday sim`): a run must follow the speed it really runs at. */
-export async function remoteSim(endpoint: string): Promise<{ outputs: Record<string, string>; speed: number }> {
-  try {
-    const res = await fetch(new URL('/_sim/outputs', endpoint));
-    // Caught below: its text becomes part of the sentence the operator sees.
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const body = (await res.json()) as { outputs: Record<string, string>; speed?: unknown };
+/**
+ * Outputs and speed of a region that runs elsewhere (`gameday sim`): a run must follow the speed it really runs at.
+ * A region still booting answers `/_sim/outputs` with 503: it is asked again until it is ready, for as long as a
+ * region started here may take to boot at that region's speed.
+ */
+export async function remoteSim(endpoint: string, clock: Clock = systemClock): Promise<{ outputs: Record<string, string>; speed: number }> {
+  const started = clock.now();
+  for (;;) {
+    const res = await fetch(new URL('/_sim/outputs', endpoint)).catch((error: unknown) => {
+      throw noRegionAt(endpoint, error instanceof Error ? error.message : String(error));
+    });
+    const body = (await res.json().catch(() => ({}))) as { outputs?: Record<string, string>; speed?: unknown; message?: unknown };
     // A region that does not say its speed is one from before it did: its speed is unknown, taken as the default 1.
-    return { outputs: body.outputs, speed: typeof body.speed === 'number' && body.speed > 0 ? body.speed : 1 };
-  } catch (error) {
-    throw new GamedayError(
-      ErrorCode.InvalidArgument,
-      `No simulated region answers at ${endpoint} (${error instanceof Error ? error.message : String(error)}); start one with 'gameday sim' or drop environment.endpoint.`,
-      { exitCode: ExitCode.InvalidInput },
-    );
+    const speed = typeof body.speed === 'number' && body.speed > 0 ? body.speed : 1;
+    if (res.status === 503) {
+      const budget = Math.max(10_000, BOOT_BUDGET_AWS_MS / speed);
+      if (clock.now() - started >= budget) {
+        throw new GamedayError(
+          ErrorCode.SimNotReady,
+          `The simulated region at ${endpoint} was not ready after ${Math.round(budget / 1000)} s (${typeof body.message === 'string' ? body.message.replace(/\.$/, '') : 'HTTP 503'}).`,
+        );
+      }
+      await clock.sleep(250);
+      continue;
+    }
+    if (!res.ok || body.outputs === undefined) throw noRegionAt(endpoint, `HTTP ${res.status}`);
+    return { outputs: body.outputs, speed };
   }
+}
+
+function noRegionAt(endpoint: string, why: string): GamedayError {
+  return new GamedayError(
+    ErrorCode.InvalidArgument,
+    `No simulated region answers at ${endpoint} (${why}); start one with 'gameday sim' or drop environment.endpoint.`,
+    { exitCode: ExitCode.InvalidInput },
+  );
 }

@@ -26,6 +26,8 @@ export const ErrorCode = {
   InvalidFisTemplate: 'GD_INVALID_FIS_TEMPLATE',
   /** A file gameday was asked to write (the audit log) could not be written. */
   OutputNotWritten: 'GD_OUTPUT_NOT_WRITTEN',
+  /** A simulated region named by its endpoint answers, but did not reach its steady state in its boot time. */
+  SimNotReady: 'GD_SIM_NOT_READY',
   Internal: 'GD_INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

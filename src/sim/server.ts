@@ -13,6 +13,7 @@ import { ApiFaults, apiFaultSchema } from './api-faults.js';
 import { INPUT_CONSTRAINTS } from './protocol/constraints.js';
 import { SimApiError } from './protocol/errors.js';
 import { QueryParams } from './protocol/query.js';
+import { credentialScope, scopeRefusal } from './protocol/sigv4-scope.js';
 import type { SimRequest, SimRoute, SimService, WireReply } from './protocol/reply.js';
 import { validateInput } from './protocol/validate.js';
 import { SimWorld } from './region.js';
@@ -42,18 +43,30 @@ const SERVICES: Readonly<Record<string, SimService<SimWorld>>> = {
   route53: route53Service,
 };
 
-/** The API version of STS, which its unsigned operations carry in the form. */
-const STS_VERSION = '2011-06-15';
-
-/** The service a request is for, from its SigV4 credential scope: `Credential=AKID/date/region/<service>/aws4_request`. */
-/** The access key id a SigV4 request was signed with. */
-function accessKeyOf(req: IncomingMessage): string | undefined {
-  return /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1];
+/** The operation a request names, or `fallback` when the service cannot read one. */
+function routeOrNone(api: SimService<SimWorld>, request: SimRequest, fallback: SimRoute): SimRoute {
+  try {
+    return api.route(request);
+  } catch {
+    return fallback;
+  }
 }
 
-export function serviceOf(req: IncomingMessage): string | undefined {
-  const auth = req.headers.authorization ?? '';
-  return /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(auth)?.[1];
+/**
+ * STS operations AWS serves without a signature: the caller has no AWS credentials yet, only a web identity or SAML
+ * token (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html).
+ */
+const UNSIGNED_STS = new Set(['AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML']);
+
+/**
+ * Whose wire protocol an unsigned request speaks, so its refusal reads as that service's error: Route 53's REST path,
+ * FIS's REST paths, CloudWatch's JSON target, EC2's API version; every other one is a query call.
+ */
+function unsignedServiceOf(request: SimRequest): string {
+  if (request.path.startsWith('/2013-04-01/')) return 'route53';
+  if (/^\/(experiments|experimentTemplates|actions|targetResourceTypes)(\/|$)/.test(request.path)) return 'fis';
+  if (request.target !== undefined) return 'monitoring';
+  return request.params.get('Version') === '2016-11-15' ? 'ec2' : 'sts';
 }
 
 export interface SimRegionOptions {
@@ -69,9 +82,20 @@ export interface SimRegionOptions {
 /**
  * A simulated AWS region on loopback: one HTTP endpoint that routes on the SigV4 credential scope and speaks each
  * service's wire protocol, in front of a world whose instances, load balancers and groups really serve and recover.
- * Also serves `GET /_sim/events` (ground truth), `GET /_sim/outputs`, `GET /_sim/requests`, and `/_sim/faults`
- * (POST arms throttling, errors or timeouts for matching API requests; DELETE clears them), and
+ * The region is the topology's `region`: a regional service's call signed for another region is refused with AWS's
+ * `SignatureDoesNotMatch` (403), an unsigned one with `MissingAuthenticationToken` (403); IAM, Route 53 and STS answer
+ * whatever region a call is signed for, as AWS's global endpoints do (see `protocol/sigv4-scope.ts`).
+ *
+ * Also serves `GET /_sim/events` (ground truth), `GET /_sim/requests`, and `/_sim/faults` (POST arms throttling,
+ * errors or timeouts for matching API requests; DELETE clears them), and
  * `POST /_sim/instances/<id>/workload?mode=refuse|error|hang|blackhole|up` (fails or restores an instance's workload).
+ *
+ * Readiness: `GET /_sim/outputs` answers 503 `{ ready: false, message, speed }` until the world has started and reached its
+ * steady state once (every group in service, every target healthy, every database available, no alarm firing); from
+ * then on it answers 200 `{ outputs, speed, seed, ready }` for the region's life, `ready` saying whether the world is
+ * steady now (a fault under way makes it false, and the outputs stay valid). `GET /_sim/health` always answers 200
+ * `{ ready }`, the steadiness now: clients poll it to wait for a recovery, and a 200 says the endpoint is a simulated
+ * region at all.
  */
 export class SimRegion {
   readonly world: SimWorld;
@@ -80,6 +104,10 @@ export class SimRegion {
   readonly apiFaults = new ApiFaults();
   readonly #server: Server;
   #endpoint = '';
+  /** Whether the world has started (every listener bound) and been steady once: its outputs are then final. */
+  #served = false;
+  #started = false;
+  #unsubscribe: () => void = () => undefined;
 
   private constructor(world: SimWorld) {
     this.world = world;
@@ -95,6 +123,10 @@ export class SimRegion {
     region.#endpoint = `http://127.0.0.1:${(region.#server.address() as AddressInfo).port}`;
     try {
       await region.world.start();
+      region.#started = true;
+      // Steadiness is reached on a change of state (a target turning healthy, a group's instance in service).
+      region.#unsubscribe = region.world.truth.subscribe(() => region.#latchServed());
+      region.#latchServed();
     } catch (error) {
       await region.stop();
       throw error;
@@ -114,7 +146,17 @@ export class SimRegion {
     return this.world.outputs(this.#endpoint);
   }
 
+  /** Whether `/_sim/outputs` serves the outputs: the world has started and been steady at least once. */
+  #latchServed(): boolean {
+    if (!this.#served && this.#started && this.world.isReady()) {
+      this.#served = true;
+      this.#unsubscribe();
+    }
+    return this.#served;
+  }
+
   async stop(): Promise<void> {
+    this.#unsubscribe();
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeAllConnections();
     await this.world.stop();
@@ -130,6 +172,7 @@ export class SimRegion {
       this.#control(req.method ?? 'GET', url, body, res);
       return;
     }
+    const scope = credentialScope(req.headers.authorization, url.searchParams);
     const target = req.headers['x-amz-target'];
     const request: SimRequest = {
       method: req.method ?? 'GET',
@@ -138,29 +181,35 @@ export class SimRegion {
       body,
       params: new QueryParams(body),
       target: typeof target === 'string' ? target : undefined,
-      caller: accessKeyOf(req),
+      caller: scope?.accessKeyId,
     };
-    // STS's AssumeRoleWithWebIdentity and AssumeRoleWithSAML are sent unsigned: their form's Version names the API.
-    const service = serviceOf(req) ?? (request.params.get('Version') === STS_VERSION ? 'sts' : undefined);
-    const api = service === undefined ? undefined : SERVICES[service];
+    const service = scope?.service ?? unsignedServiceOf(request);
+    const api = Object.hasOwn(SERVICES, service) ? SERVICES[service] : undefined;
     // An unknown service still answers in a query protocol's shape, which every SDK client can read.
     const writeError = api?.error ?? stsService.error;
     let route: SimRoute = { operation: request.params.action, path: [] };
     let reply: WireReply;
     let errorCode: string | undefined;
     try {
-      if (api === undefined) throw new SimApiError('UnknownService', `The simulated region does not serve '${service ?? 'an unsigned request'}'.`, 400);
+      if (api === undefined) throw new SimApiError('UnknownService', `The simulated region does not serve '${service}'.`, 400);
+      const unsignedOk = scope === undefined && service === 'sts' && UNSIGNED_STS.has(request.params.action);
+      const refusal = unsignedOk ? undefined : scopeRefusal(scope, this.world.topology.region);
+      if (refusal !== undefined) {
+        // Authentication comes before the operation; its name is read only for the request log.
+        route = routeOrNone(api, request, route);
+        throw refusal;
+      }
       route = api.route(request);
-      const fault = this.apiFaults.take(service ?? '', route.operation);
+      const fault = this.apiFaults.take(service, route.operation);
       if (fault.kind === 'timeout') {
         // Held without an answer, then dropped: the client's own timeout decides.
-        this.#record({ epochMs: Date.now(), service: service ?? '', action: route.operation, status: 0, errorCode: 'timeout' }, request.caller);
+        this.#record({ epochMs: Date.now(), service, action: route.operation, status: 0, errorCode: 'timeout' }, request.caller);
         const timer = setTimeout(() => res.destroy(), fault.delayMs);
         res.on('close', () => clearTimeout(timer));
         return;
       }
       if (fault.kind === 'error') throw fault.error;
-      validateInput(INPUT_CONSTRAINTS, service ?? '', route.operation, request);
+      validateInput(INPUT_CONSTRAINTS, service, route.operation, request);
       reply = api.handle(this.world, request, route);
     } catch (error) {
       const e = error instanceof SimApiError ? error : new SimApiError('InternalFailure', error instanceof Error ? error.message : String(error), 500, false);
@@ -168,7 +217,7 @@ export class SimRegion {
       reply = writeError(e);
     }
     this.#record(
-      { epochMs: Date.now(), service: service ?? '', action: route.operation, status: reply.status, ...(errorCode === undefined ? {} : { errorCode }) },
+      { epochMs: Date.now(), service, action: route.operation, status: reply.status, ...(errorCode === undefined ? {} : { errorCode }) },
       request.caller,
     );
     this.#send(res, reply);
@@ -255,12 +304,19 @@ export class SimRegion {
     switch (url.pathname) {
       case '/_sim/events':
         return json(200, { events: this.world.truth.since(Number(url.searchParams.get('since') ?? '0')) });
-      case '/_sim/outputs':
+      case '/_sim/outputs': {
+        if (!this.#latchServed())
+          return json(503, {
+            ready: false,
+            speed: this.speed,
+            message: this.#started ? 'The simulated region is starting: not every resource is in its steady state yet.' : 'The simulated region is booting.',
+          });
         return json(200, { outputs: this.outputs(), speed: this.speed, seed: this.world.durations.seed, ready: this.world.isReady() });
+      }
       case '/_sim/requests':
         return json(200, { requests: this.requests });
       case '/_sim/health':
-        return json(200, { ready: this.world.isReady() });
+        return json(200, { ready: this.#started && this.world.isReady() });
       default:
         return json(404, { message: `no such control path ${url.pathname}` });
     }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
-import { describe, it } from 'node:test';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import dnsPacket, { type Packet } from 'dns-packet';
 import { performance } from 'node:perf_hooks';
 import { AutoScalingClient, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
 import {
@@ -11,7 +14,9 @@ import {
   UpdateHealthCheckCommand,
 } from '@aws-sdk/client-route-53';
 import type { TruthEvent } from '../../src/sim/ground-truth.js';
+import { SimDnsServer } from '../../src/sim/dns/server.js';
 import { SimRegion } from '../../src/sim/server.js';
+import type { DnsAnswer } from '../../src/sim/world/hosted-zone.js';
 import { parseTopology } from '../../src/sim/topology.js';
 import { waitFor } from '../support/sim.js';
 
@@ -280,5 +285,102 @@ describe('Route 53 in the topology', () => {
     assert.throws(() => twoSites([{ name: 'x', values: ['192.0.2.1'], healthCheck: 'nope' }]), /health check 'nope'/);
     assert.throws(() => parseTopology({ launchTemplates: [{ name: 'lt' }], healthChecks: [{ name: 'h', target: 'alb:none' }] }), /not declared/);
     assert.throws(() => parseTopology({ launchTemplates: [{ name: 'lt' }], healthChecks: [{ name: 'h', target: '127.0.0.1:80', requestInterval: 20 }] }));
+  });
+});
+
+/** `count` A records of `name`: 192.0.2.1, 192.0.2.2, … */
+function manyA(name: string, count: number): DnsAnswer {
+  return {
+    rcode: 'NOERROR',
+    answers: Array.from({ length: count }, (_, i) => ({ name, type: 'A', ttl: 60, data: `192.0.2.${i + 1}` })),
+    authorities: [],
+  };
+}
+
+/** One UDP exchange with the server, raw: what a resolver receives before it decides to retry over TCP. */
+async function udpExchange(port: number, query: Packet): Promise<Packet> {
+  const socket = createSocket('udp4');
+  try {
+    const reply = new Promise<Buffer>((resolve) => socket.once('message', resolve));
+    socket.send(dnsPacket.encode(query), port, '127.0.0.1');
+    return dnsPacket.decode(await reply);
+  } finally {
+    socket.close();
+  }
+}
+
+/** Writes `chunks` on one TCP connection and reads `count` length-prefixed answers (RFC 1035 §4.2.2). */
+async function tcpExchange(port: number, chunks: Buffer[], count: number): Promise<Packet[]> {
+  const socket = connect(port, '127.0.0.1');
+  try {
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const answers: Packet[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      let pending = Buffer.alloc(0);
+      socket.on('error', reject);
+      socket.on('data', (chunk: Buffer) => {
+        pending = Buffer.concat([pending, chunk]);
+        while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
+          answers.push(dnsPacket.decode(pending.subarray(2, 2 + pending.readUInt16BE(0))));
+          pending = pending.subarray(2 + pending.readUInt16BE(0));
+          if (answers.length === count) resolve();
+        }
+      });
+    });
+    for (const chunk of chunks) {
+      socket.write(chunk);
+      // A query split across segments must still be read whole.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await done;
+    return answers;
+  } finally {
+    socket.destroy();
+  }
+}
+
+const query = (id: number, name: string): Packet => ({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name }] });
+
+// RFC 1035 §4.2 (UDP answers up to 512 bytes, TCP messages framed by a two-byte length) and RFC 7766 (a name server
+// answers over TCP too; several queries may share one connection): https://www.rfc-editor.org/rfc/rfc7766
+describe('the region’s DNS server over TCP and UDP', () => {
+  const server = new SimDnsServer((name) => (name === 'big.example.com.' ? manyA('big.example.com.', 60) : manyA(name, 2)));
+  before(() => server.start());
+  after(() => server.stop());
+
+  it('answers over TCP on the UDP port, length-prefixed, several queries on one connection, one split across writes', async () => {
+    const first = dnsPacket.streamEncode(query(1, 'small.example.com'));
+    const second = dnsPacket.streamEncode(query(2, 'big.example.com'));
+    const third = dnsPacket.streamEncode(query(3, 'other.example.com'));
+    // The first two in one write, the third split after its first byte of length.
+    const answers = await tcpExchange(server.port, [Buffer.concat([first, second, third.subarray(0, 1)]), third.subarray(1)], 3);
+    assert.deepEqual(
+      answers.map((p) => [p.id, p.answers?.length, (p.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE]),
+      [
+        [1, 2, 0],
+        [2, 60, 0],
+        [3, 2, 0],
+      ],
+    );
+    assert.deepEqual(
+      answers[0]?.answers?.map((a) => (a.type === 'A' ? a.data : a.type)),
+      ['192.0.2.1', '192.0.2.2'],
+    );
+  });
+
+  it('truncates a UDP answer over 512 bytes (TC, no records), which a resolver then asks again over TCP', async () => {
+    const small = await udpExchange(server.port, query(7, 'small.example.com'));
+    assert.equal((small.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE, 0);
+    assert.equal(small.answers?.length, 2);
+    const big = await udpExchange(server.port, query(8, 'big.example.com'));
+    assert.equal(big.id, 8);
+    assert.notEqual((big.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE, 0, 'the TC bit is set');
+    assert.deepEqual(big.answers, []);
+    // Node's resolver (c-ares) asks over UDP, sees TC and retries over TCP: it gets all sixty addresses.
+    const resolver = new Resolver({ timeout: 2_000, tries: 1 });
+    resolver.setServers([server.address]);
+    const addresses = await resolver.resolve4('big.example.com');
+    assert.equal(addresses.length, 60);
+    assert.deepEqual(await resolver.resolve4('small.example.com'), ['192.0.2.1', '192.0.2.2']);
   });
 });

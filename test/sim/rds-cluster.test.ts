@@ -104,9 +104,35 @@ describe('simulated RDS Multi-AZ DB clusters through the SDK', () => {
       assert.match(url, /^postgres:\/\/postgres@ledger\.cluster-c[0-9a-f]{12}\.us-east-1\.rds\.amazonaws\.com:5432\/postgres$/);
       const described = await cluster(rds, 'ledger');
       assert.deepEqual(await resolveThrough(dns, described.Endpoint ?? ''), [{ address: outputs['rds.ledger.address'], ttl: 5 }]);
-      const readers = await resolveThrough(dns, described.ReaderEndpoint ?? '');
-      assert.equal(readers.length, 2);
-      assert.ok(readers.every((r) => r.address !== outputs['rds.ledger.address']));
+      // The reader endpoint answers one reader per answer, the next one each time, so successive connections reach
+      // both readers ("The reader endpoint connects to either of the two reader DB instances",
+      // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts-connection-management.html).
+      const memberAddress = async (id: string): Promise<string | undefined> =>
+        (await resolveThrough(dns, instances.find((d) => d.DBInstanceIdentifier === id)?.Endpoint?.Address ?? ''))[0]?.address;
+      const readerAddresses = [await memberAddress('ledger-instance-2'), await memberAddress('ledger-instance-3')];
+      assert.ok(readerAddresses.every((r) => r !== undefined && r !== outputs['rds.ledger.address']));
+      const readerAnswers = async (n: number): Promise<string[]> => {
+        const out: string[] = [];
+        for (let i = 0; i < n; i++) {
+          const answer = await resolveThrough(dns, described.ReaderEndpoint ?? '');
+          assert.equal(answer.length, 1, `one reader per answer: ${JSON.stringify(answer)}`);
+          assert.equal(answer[0]?.ttl, 5);
+          out.push(answer[0]?.address ?? '');
+        }
+        return out;
+      };
+      const rotation = await readerAnswers(4);
+      assert.deepEqual(new Set(rotation), new Set(readerAddresses));
+      assert.ok(
+        rotation.every((r, i) => i === 0 || r !== rotation[i - 1]),
+        `successive answers differ: ${rotation.join(', ')}`,
+      );
+      // A reader whose zone has lost connectivity is passed over until the zone is back.
+      const impair = `${region.endpoint}/_sim/zones/us-east-1c/impair`;
+      assert.equal((await fetch(impair, { method: 'POST', body: JSON.stringify({ power: false, connectivity: true, capacity: false }) })).status, 200);
+      assert.deepEqual(await readerAnswers(3), [readerAddresses[0], readerAddresses[0], readerAddresses[0]]);
+      assert.equal((await fetch(impair, { method: 'DELETE' })).status, 200);
+      assert.deepEqual(new Set(await readerAnswers(2)), new Set(readerAddresses));
       const client = new pg.Client(await pgUrlThrough(dns, url));
       await client.connect();
       assert.equal((await client.query('SELECT 1 AS one')).rows[0].one, 1);

@@ -53,7 +53,7 @@ export function referenceWith(tweak: (t: typeof REFERENCE_TOPOLOGY & Record<stri
 export async function startSim(options: { topology?: Topology; speed: number; seed?: number; ready?: boolean; readyTimeoutMs?: number }): Promise<Sim> {
   const topology = options.topology ?? (await loadTopology(undefined));
   const region = await SimRegion.start({ topology, speed: options.speed, port: 0, ...(options.seed === undefined ? {} : { seed: options.seed }) });
-  const config = { endpoint: region.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 };
+  const config = { endpoint: region.endpoint, region: topology.region, credentials: CREDENTIALS, maxAttempts: 1 };
   const sim: Sim = {
     region,
     endpoint: region.endpoint,
@@ -73,8 +73,13 @@ export async function startSim(options: { topology?: Topology; speed: number; se
     },
   };
   try {
-    if (options.ready !== false) await waitReady(region.endpoint, options.readyTimeoutMs ?? 15_000);
-    sim.outputs = await getOutputs(region.endpoint);
+    // `/_sim/outputs` answers only once the region has been steady: a test that does not wait for that (or whose
+    // topology never settles) takes the outputs from the region it started, which has every listener bound by now.
+    if (options.ready === false) sim.outputs = region.outputs();
+    else {
+      await waitReady(region.endpoint, options.readyTimeoutMs ?? 15_000);
+      sim.outputs = await getOutputs(region.endpoint);
+    }
   } catch (error) {
     await sim.close();
     throw error;
@@ -117,8 +122,21 @@ export async function waitReady(endpoint: string, timeoutMs = 15_000): Promise<v
   await waitFor('the region to be ready (/_sim/health)', async () => (await getJson<{ ready: boolean }>(`${endpoint}/_sim/health`)).ready, { timeoutMs });
 }
 
-export async function getOutputs(endpoint: string): Promise<Record<string, string>> {
-  return (await getJson<{ outputs: Record<string, string> }>(`${endpoint}/_sim/outputs`)).outputs;
+/**
+ * The region's outputs (`GET /_sim/outputs`), once it serves them: it answers 503 `{ ready: false }` until it has
+ * been steady, and this waits for that.
+ */
+export async function getOutputs(endpoint: string, timeoutMs = 15_000): Promise<Record<string, string>> {
+  return waitFor(
+    'the region to serve its outputs (/_sim/outputs)',
+    async () => {
+      const res = await fetch(`${endpoint}/_sim/outputs`);
+      if (res.status === 503) return undefined;
+      if (res.status !== 200) throw new Error(`GET ${endpoint}/_sim/outputs answered ${res.status}`);
+      return ((await res.json()) as { outputs: Record<string, string> }).outputs;
+    },
+    { timeoutMs },
+  );
 }
 
 /** The region's ground truth, over HTTP. */

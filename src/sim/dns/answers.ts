@@ -62,7 +62,7 @@ export class RegionDns {
         answers: type === 'A' ? lb.dnsAddresses().map((data) => ({ name: q, type: 'A', ttl: ELB_DNS_TTL, data })) : [],
         authorities: [],
       };
-    const addresses = this.#rdsAddresses(q);
+    const addresses = this.#rdsAddresses(q, type);
     if (addresses !== undefined)
       return { rcode: 'NOERROR', answers: type === 'A' ? addresses.map((data) => ({ name: q, type: 'A', ttl: RDS_DNS_TTL, data })) : [], authorities: [] };
     return { rcode: 'NXDOMAIN', answers: [], authorities: [] };
@@ -107,11 +107,12 @@ export class RegionDns {
   }
 
   /** Addresses an RDS endpoint name (instance, cluster writer, reader or member) resolves to. */
-  #rdsAddresses(q: string): string[] | undefined {
+  #rdsAddresses(q: string, type: string): string[] | undefined {
     for (const db of this.#sources.databases.values()) if (`${db.dnsName}.` === q) return [db.host];
     for (const c of this.#sources.dbClusters.values()) {
       if (`${c.dnsName}.` === q) return [c.host];
-      if (`${c.readerDnsName}.` === q) return c.readers.map((m) => m.host);
+      // One reader per A answer, in turn: a question of another type takes no reader's turn.
+      if (`${c.readerDnsName}.` === q) return type === 'A' ? [c.nextReaderHost()] : [];
       for (const m of c.members) if (`${m.dnsName}.` === q) return [m.host];
     }
     return undefined;

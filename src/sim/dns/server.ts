@@ -1,5 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket as TcpSocket } from 'node:net';
 import dnsPacket, { type Answer, type Packet, type Question } from 'dns-packet';
 import type { DnsAnswer, DnsRecord } from '../world/hosted-zone.js';
 
@@ -43,8 +43,20 @@ function wire(r: DnsRecord): Answer | undefined {
 }
 
 /**
- * The region's authoritative DNS server: UDP on 127.0.0.1 (a free port), answering the hosted zones' records by
- * routing policy and health, NXDOMAIN for every other name. One question per query, as resolvers send.
+ * The largest UDP answer (RFC 1035 §4.2.1): the server does not speak EDNS (RFC 6891), so a client's larger buffer
+ * size does not apply, and a longer answer is truncated for the client to ask again over TCP.
+ */
+const UDP_LIMIT = 512;
+
+/** Tries for a port free for both UDP and TCP: the UDP socket picks one, and TCP may find it taken. */
+const BIND_TRIES = 8;
+
+/**
+ * The region's authoritative DNS server on 127.0.0.1 (a free port), over UDP and over TCP on the same port, as
+ * RFC 1035 §4.2 and RFC 7766 require of a name server: each TCP message is framed by a two-byte length, and a UDP
+ * answer longer than 512 bytes is sent truncated (TC bit, no records) so the
+ * client asks again over TCP. It answers the hosted zones' records by routing policy and health, NXDOMAIN for every
+ * other name. One question per query, as resolvers send.
  *
  * An A answer carries only an address: an ALB of the sim listens on `<address>:<random port>`, so HTTP probes that
  * resolve a name through this server pass the ALB's port explicitly.
@@ -52,6 +64,8 @@ function wire(r: DnsRecord): Answer | undefined {
 export class SimDnsServer {
   readonly #resolve: DnsResolver;
   #socket: Socket | undefined;
+  #tcp: Server | undefined;
+  readonly #connections = new Set<TcpSocket>();
   #port = 0;
 
   constructor(resolve: DnsResolver) {
@@ -68,29 +82,49 @@ export class SimDnsServer {
   }
 
   async start(): Promise<void> {
-    const socket = createSocket('udp4');
-    socket.on('message', (msg, rinfo) => this.#answer(socket, msg, rinfo));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, '127.0.0.1', () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    // A send failure toward one client must not end the server.
-    socket.on('error', () => undefined);
-    this.#socket = socket;
-    this.#port = (socket.address() as AddressInfo).port;
+    for (let attempt = 1; ; attempt++) {
+      const socket = await this.#bindUdp();
+      const port = (socket.address() as AddressInfo).port;
+      try {
+        this.#tcp = await this.#listenTcp(port);
+      } catch (error) {
+        await new Promise<void>((resolve) => socket.close(() => resolve()));
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < BIND_TRIES) continue;
+        throw error;
+      }
+      this.#socket = socket;
+      this.#port = port;
+      return;
+    }
   }
 
   async stop(): Promise<void> {
     const socket = this.#socket;
+    const tcp = this.#tcp;
     this.#socket = undefined;
+    this.#tcp = undefined;
+    for (const c of this.#connections) c.destroy();
+    this.#connections.clear();
     if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    if (tcp !== undefined) await new Promise<void>((resolve) => tcp.close(() => resolve()));
   }
 
-  /** The response to a query packet (exported for tests of the encoding). */
+  /** The response to a query packet (exported for tests of the encoding), whole: as TCP sends it. */
   respond(query: Buffer): Buffer | undefined {
+    const response = this.#response(query);
+    return response === undefined ? undefined : dnsPacket.encode(response);
+  }
+
+  /** The response to a query over UDP: truncated when longer than the client can take in one datagram. */
+  respondUdp(query: Buffer): Buffer | undefined {
+    const response = this.#response(query);
+    if (response === undefined) return undefined;
+    const whole = dnsPacket.encode(response);
+    if (whole.length <= UDP_LIMIT) return whole;
+    return dnsPacket.encode({ ...response, flags: (response.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE, answers: [], authorities: [] });
+  }
+
+  #response(query: Buffer): Packet | undefined {
     let packet: ReturnType<typeof dnsPacket.decode>;
     try {
       packet = dnsPacket.decode(query);
@@ -100,10 +134,14 @@ export class SimDnsServer {
     if (packet.type !== 'query') return undefined;
     const questions: Question[] = packet.questions ?? [];
     const rd = (packet.flags ?? 0) & dnsPacket.RECURSION_DESIRED;
-    const reply = (rcode: number, answers: Answer[] = [], authorities: Answer[] = []): Buffer => {
-      const response: Packet = { type: 'response', id: packet.id ?? 0, flags: dnsPacket.AUTHORITATIVE_ANSWER | rd | rcode, questions, answers, authorities };
-      return dnsPacket.encode(response);
-    };
+    const reply = (rcode: number, answers: Answer[] = [], authorities: Answer[] = []): Packet => ({
+      type: 'response',
+      id: packet.id ?? 0,
+      flags: dnsPacket.AUTHORITATIVE_ANSWER | rd | rcode,
+      questions,
+      answers,
+      authorities,
+    });
     const question = questions[0];
     if (questions.length !== 1 || question === undefined) return reply(RCODE.NOTIMP);
     try {
@@ -117,8 +155,55 @@ export class SimDnsServer {
     }
   }
 
-  #answer(socket: Socket, msg: Buffer, rinfo: RemoteInfo): void {
-    const out = this.respond(msg);
+  #bindUdp(): Promise<Socket> {
+    const socket = createSocket('udp4');
+    socket.on('message', (msg, rinfo) => this.#answerUdp(socket, msg, rinfo));
+    return new Promise<Socket>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(0, '127.0.0.1', () => {
+        socket.off('error', reject);
+        // A send failure toward one client must not end the server.
+        socket.on('error', () => undefined);
+        resolve(socket);
+      });
+    });
+  }
+
+  #listenTcp(port: number): Promise<Server> {
+    const server = createServer((connection) => this.#serveTcp(connection));
+    return new Promise<Server>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve(server);
+      });
+    });
+  }
+
+  #answerUdp(socket: Socket, msg: Buffer, rinfo: RemoteInfo): void {
+    const out = this.respondUdp(msg);
     if (out !== undefined) socket.send(out, rinfo.port, rinfo.address);
+  }
+
+  /** One TCP connection: any number of length-prefixed queries, possibly split across reads or sharing one (RFC 7766 §8). */
+  #serveTcp(connection: TcpSocket): void {
+    this.#connections.add(connection);
+    connection.on('close', () => this.#connections.delete(connection));
+    // A client that resets its connection must not end the server.
+    connection.on('error', () => connection.destroy());
+    let pending = Buffer.alloc(0);
+    connection.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 2) {
+        const length = pending.readUInt16BE(0);
+        if (pending.length < 2 + length) break;
+        const message = pending.subarray(2, 2 + length);
+        pending = pending.subarray(2 + length);
+        const response = this.#response(message);
+        // A message that is not a query cannot be answered: the stream is no longer framed, so it ends.
+        if (response === undefined) return void connection.end();
+        connection.write(dnsPacket.streamEncode(response));
+      }
+    });
   }
 }

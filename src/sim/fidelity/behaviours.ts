@@ -4,7 +4,7 @@
  * the source.
  */
 export interface Behaviour {
-  area: 'EC2' | 'Auto Scaling' | 'ELB' | 'RDS' | 'Route 53' | 'CloudWatch' | 'FIS' | 'Availability Zone' | 'All APIs';
+  area: 'EC2' | 'Auto Scaling' | 'ELB' | 'RDS' | 'Route 53' | 'CloudWatch' | 'FIS' | 'Availability Zone' | 'Region' | 'All APIs';
   /** One sentence: what the region does. */
   behaviour: string;
   /** An AWS documentation URL, or 'assumed'. */
@@ -179,6 +179,26 @@ export const BEHAVIOURS: Behaviour[] = [
     behaviour: "A Multi-AZ DB cluster whose writer's zone loses power or connectivity promotes a reader in another zone by itself within dbClusterFailover.",
     source: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts-failover.html',
     test: 'test/sim/az-failure.test.ts',
+  },
+  {
+    area: 'RDS',
+    behaviour:
+      "A Multi-AZ DB cluster's reader endpoint answers one reader per DNS answer, the next one each time, so successive connections reach every reader; a reader in an impaired zone is passed over.",
+    source: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts-connection-management.html',
+    test: 'test/sim/rds-cluster.test.ts',
+  },
+  {
+    area: 'Region',
+    behaviour:
+      "A regional service's call signed for a region other than the region's is refused with SignatureDoesNotMatch (403) \"Credential should be scoped to a valid region, not '<region>'.\" in the service's own wire protocol, never answered with the region's data; IAM, Route 53 and STS, global, answer whatever region a call is signed for.",
+    source: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/signature-v4-troubleshooting.html',
+    test: 'test/sim/regions.test.ts',
+  },
+  {
+    area: 'Region',
+    behaviour: 'An unsigned call is refused with MissingAuthenticationToken (403).',
+    source: 'https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html',
+    test: 'test/sim/regions.test.ts',
   },
   {
     area: 'FIS',

@@ -22,7 +22,8 @@ export interface SimClusterMember {
  * PGlite), so acknowledged writes survive a failover. The writer endpoint is served on the writer's node address and its
  * DNS name follows the writer (TTL 5 s). During a failover (`failing-over`, about 35 s of AWS time) or a reboot
  * (`rebooting`) connections to the writer drop and new ones are refused; after a failover another member is the
- * writer, in another zone. The reader endpoint resolves to the readers, which do not serve SQL in the sim.
+ * writer, in another zone. The reader endpoint resolves to one reader per answer, in turn; the readers do not serve SQL
+ * in the sim.
  */
 export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 'rebooting'> {
   readonly arn: string;
@@ -34,6 +35,8 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
   readonly #failoverMs: () => number;
   readonly #rebootMs: () => number;
   #isDark: (zone: string) => boolean = () => false;
+  /** How many answers the reader endpoint has given: the turn of the next reader. */
+  #readerTurn = 0;
 
   constructor(options: {
     id: string;
@@ -90,6 +93,20 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
 
   get readers(): SimClusterMember[] {
     return this.members.filter((m) => !m.writer);
+  }
+
+  /**
+   * The reader endpoint's address for one DNS answer: one reader per answer, the next available one each time, so
+   * successive connections spread over the readers ("The reader endpoint connects to either of the two reader DB
+   * instances",
+   * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts-connection-management.html).
+   * A reader in a zone without power or connectivity is passed over; with no reader left the writer answers (assumed,
+   * as an Aurora reader endpoint does for a cluster without replicas).
+   */
+  nextReaderHost(): string {
+    const available = this.readers.filter((m) => !this.#isDark(m.zone));
+    const reader = available[this.#readerTurn++ % Math.max(1, available.length)];
+    return reader?.host ?? this.host;
   }
 
   /** Distinct zones of the members, in member order. */

@@ -26,7 +26,9 @@ export function awsCli(endpoint: string, region = 'us-east-1') {
     AWS_RETRY_MODE: 'standard',
   };
   /** Runs `aws <args>` as it is; the caller reads the exit code and both streams. */
-  const raw = (...args: string[]): Promise<AwsCliResult> => runProgram('aws', args, { env, timeoutMs: 120_000 });
+  // `--endpoint-url` as well as AWS_ENDPOINT_URL: AWS CLI v1 gives `aws rds` commands a default endpoint of its own
+  // (https://rds.amazonaws.com) that wins over the environment variable.
+  const raw = (...args: string[]): Promise<AwsCliResult> => runProgram('aws', [...args, '--endpoint-url', endpoint], { env, timeoutMs: 120_000 });
   return {
     raw,
     /** Runs `aws <args> --output json`; fails the test on a non-zero exit, naming stderr, and parses what it printed. */

@@ -130,6 +130,24 @@ export const TIMING_TABLE = {
     source: 'assumed',
     basis: 'AWS publishes no figure for a reboot without failover.',
   },
+  dbStop: {
+    what: 'RDS StopDBInstance: stopping → stopped (the endpoint refuses from the start)',
+    figure: 2 * MIN,
+    min: 1 * MIN,
+    max: 5 * MIN,
+    source: 'assumed',
+    basis:
+      'AWS publishes no figure: "In some cases, a large amount of time is required to stop a DB instance", longer for Multi-AZ (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_StopInstance.html).',
+  },
+  dbStart: {
+    what: 'RDS StartDBInstance: starting → available (the endpoint serves again at the end)',
+    figure: 5 * MIN,
+    min: 3 * MIN,
+    max: 10 * MIN,
+    source: 'assumed',
+    basis:
+      'AWS publishes no figure for starting a stopped DB instance (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_StartInstance.html); the host is provisioned again, so minutes, longer than a reboot.',
+  },
   dbClusterFailover: {
     what: 'RDS Multi-AZ DB cluster failover',
     figure: 33 * S,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import {
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
@@ -7,7 +7,13 @@ import {
   FailoverDBClusterCommand,
   RDSClient,
   RebootDBClusterCommand,
+  RebootDBInstanceCommand,
+  StartDBClusterCommand,
+  StartDBInstanceCommand,
+  StopDBClusterCommand,
+  StopDBInstanceCommand,
   type DBCluster,
+  type DescribeDBClustersCommandInput,
 } from '@aws-sdk/client-rds';
 import pg from 'pg';
 import { rdsFailoverAction } from '../../src/actions/rds/failover.js';
@@ -62,7 +68,10 @@ async function truthOf(region: SimRegion, resource: string): Promise<TruthEvent[
   );
 }
 
-const fault = (name: string) => (e: { name: string }) => e.name === name;
+const fault =
+  (name: string, status = 400, message?: RegExp) =>
+  (e: { name: string; message: string; $metadata: { httpStatusCode?: number } }) =>
+    e.name === name && e.$metadata.httpStatusCode === (name.includes('NotFound') ? 404 : status) && (message === undefined || message.test(e.message));
 
 describe('simulated RDS Multi-AZ DB clusters through the SDK', () => {
   it('describes the cluster, its endpoints and members, and lists the members as DB instances', async () => {
@@ -198,7 +207,7 @@ describe('simulated RDS Multi-AZ DB clusters through the SDK', () => {
       assert.equal((await fresh.query('SELECT count(*)::int AS n FROM t')).rows[0].n, 20);
       await fresh.end();
 
-      const events = await rds.send(new DescribeEventsCommand({ SourceIdentifier: 'ledger' }));
+      const events = await rds.send(new DescribeEventsCommand({ SourceType: 'db-cluster', SourceIdentifier: 'ledger' }));
       assert.deepEqual(
         events.Events?.map((e) => [e.SourceType, e.Message]),
         [
@@ -241,13 +250,112 @@ describe('RebootDBCluster on the simulated region', () => {
       const fresh = new pg.Client(url);
       await fresh.connect();
       await fresh.end();
-      const events = await rds.send(new DescribeEventsCommand({ SourceIdentifier: 'ledger' }));
+      const events = await rds.send(new DescribeEventsCommand({ SourceType: 'db-cluster', SourceIdentifier: 'ledger' }));
       assert.deepEqual(
         events.Events?.map((e) => e.Message),
         ['DB cluster reboot started', 'DB cluster reboot completed'],
       );
       await assert.rejects(rds.send(new RebootDBClusterCommand({ DBClusterIdentifier: 'nope' })), (e: { name: string }) => e.name === 'DBClusterNotFoundFault');
     });
+  });
+});
+
+// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts-rebooting.html
+describe('RebootDBInstance on the members of a Multi-AZ DB cluster, stop and start, and filters', () => {
+  let region: SimRegion;
+  let rds: RDSClient;
+  before(async () => {
+    region = await SimRegion.start({
+      topology: parseTopology({ launchTemplates: [{ name: 'lt' }], dbClusters: [{ id: 'ledger' }, { id: 'solo', members: 1 }] }),
+      speed: SPEED,
+    });
+    rds = new RDSClient({ region: 'us-east-1', endpoint: region.endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
+    await region.world.ready(30_000);
+  });
+  after(async () => {
+    rds.destroy();
+    await region.stop();
+  });
+
+  it('restarts a reader or the writer in place with no failover, refuses ForceFailover, and refuses stopping a member or the cluster', async () => {
+    const member = async (id: string) => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
+    const availableMember = (id: string) =>
+      waitFor(`${id} available again`, async () => ((await member(id))?.DBInstanceStatus === 'available' ? true : undefined), { timeoutMs: 20_000 });
+    const outputs = region.outputs();
+    const dns = outputs['dns.server'] ?? '';
+    const url = await pgUrlThrough(dns, outputs['rds.ledger.url'] ?? '');
+
+    await assert.rejects(
+      rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: 'ledger-instance-2', ForceFailover: true })),
+      fault('InvalidParameterCombination'),
+    );
+    // A reader restarts; the writer endpoint keeps serving and the cluster stays available.
+    const reader = await rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: 'ledger-instance-2' }));
+    assert.equal(reader.DBInstance?.DBInstanceStatus, 'rebooting');
+    assert.equal(reader.DBInstance?.DBClusterIdentifier, 'ledger');
+    assert.equal((await cluster(rds, 'ledger')).Status, 'available');
+    await assert.rejects(rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: 'ledger-instance-2' })), fault('InvalidDBInstanceStateFault'));
+    const serving = new pg.Client(url);
+    await serving.connect();
+    await serving.end();
+    await availableMember('ledger-instance-2');
+
+    // The writer restarts: the writer endpoint refuses meanwhile, and afterwards the same member is the writer.
+    const writer = await rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: 'ledger-instance-1' }));
+    assert.equal(writer.DBInstance?.DBInstanceStatus, 'rebooting');
+    const refused = new pg.Client(url);
+    refused.on('error', () => undefined);
+    await assert.rejects(refused.connect());
+    await assert.rejects(rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'ledger' })), fault('InvalidDBInstanceStateFault'));
+    await availableMember('ledger-instance-1');
+    assert.deepEqual(writers(await cluster(rds, 'ledger')), { 'ledger-instance-1': true, 'ledger-instance-2': false, 'ledger-instance-3': false });
+    assert.equal(await pgUrlThrough(dns, outputs['rds.ledger.url'] ?? ''), url, 'the writer endpoint answers the same node');
+    const fresh = new pg.Client(url);
+    await fresh.connect();
+    await fresh.end();
+
+    const events = await rds.send(new DescribeEventsCommand({ SourceType: 'db-instance' }));
+    assert.deepEqual(
+      events.Events?.map((e) => [e.SourceIdentifier, e.Message, e.EventCategories?.join()]),
+      [
+        ['ledger-instance-2', 'DB instance shutdown.', 'availability'],
+        ['ledger-instance-2', 'DB instance restarted.', 'availability'],
+        ['ledger-instance-1', 'DB instance shutdown.', 'availability'],
+        ['ledger-instance-1', 'DB instance restarted.', 'availability'],
+      ],
+    );
+    assert.deepEqual((await rds.send(new DescribeEventsCommand({ SourceType: 'db-cluster', SourceIdentifier: 'ledger' }))).Events, []);
+
+    // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts.Limitations.html: no stop and start.
+    await assert.rejects(rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: 'ledger-instance-3' })), fault('InvalidParameterCombination'));
+    await assert.rejects(rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: 'ledger-instance-3' })), fault('InvalidParameterCombination'));
+    await assert.rejects(rds.send(new StopDBClusterCommand({ DBClusterIdentifier: 'ledger' })), fault('InvalidParameterCombination'));
+    await assert.rejects(rds.send(new StartDBClusterCommand({ DBClusterIdentifier: 'ledger' })), fault('InvalidParameterCombination'));
+    await assert.rejects(rds.send(new StopDBClusterCommand({ DBClusterIdentifier: 'nope' })), fault('DBClusterNotFoundFault'));
+    assert.equal((await member('ledger-instance-3'))?.DBInstanceStatus, 'available');
+  });
+
+  // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBClusters.html
+  it('filters DescribeDBClusters and its members in DescribeDBInstances, and refuses an unknown filter or MaxRecords outside 20–100', async () => {
+    const ids = async (input: DescribeDBClustersCommandInput) =>
+      ((await rds.send(new DescribeDBClustersCommand(input))).DBClusters ?? []).map((c) => c.DBClusterIdentifier);
+    const ledger = await cluster(rds, 'ledger');
+    assert.deepEqual(await ids({ Filters: [{ Name: 'db-cluster-id', Values: ['solo'] }] }), ['solo']);
+    assert.deepEqual(await ids({ Filters: [{ Name: 'db-cluster-id', Values: [ledger.DBClusterArn ?? ''] }] }), ['ledger']);
+    assert.deepEqual(await ids({ Filters: [{ Name: 'db-cluster-resource-id', Values: [ledger.DbClusterResourceId ?? ''] }] }), ['ledger']);
+    assert.deepEqual(await ids({ Filters: [{ Name: 'engine', Values: ['postgres'] }] }), ['ledger', 'solo']);
+    assert.deepEqual(await ids({ Filters: [{ Name: 'engine', Values: ['aurora-postgresql'] }] }), []);
+    assert.deepEqual(await ids({ DBClusterIdentifier: 'LEDGER' }), ['ledger'], 'the identifier is not case-sensitive');
+    await assert.rejects(
+      rds.send(new DescribeDBClustersCommand({ Filters: [{ Name: 'status', Values: ['available'] }] })),
+      fault('InvalidParameterValue', 400, /^Unrecognized filter name: status$/),
+    );
+    await assert.rejects(rds.send(new DescribeDBClustersCommand({ MaxRecords: 101 })), fault('InvalidParameterValue', 400, /Invalid value 101 for MaxRecords/));
+    const members = (await rds.send(new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-cluster-id', Values: ['ledger'] }] }))).DBInstances ?? [];
+    assert.deepEqual(
+      members.map((m) => m.DBInstanceIdentifier),
+      ['ledger-instance-1', 'ledger-instance-2', 'ledger-instance-3'],
+    );
   });
 });
 

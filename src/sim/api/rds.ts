@@ -45,6 +45,7 @@ function dbXml(db: SimDatabase): XmlValue {
     PubliclyAccessible: false,
     StorageType: 'gp3',
     AllocatedStorage: 20,
+    DbiResourceId: db.resourceId,
     DBInstanceArn: db.arn,
     TagList: tagList(db.tags),
   };
@@ -52,9 +53,11 @@ function dbXml(db: SimDatabase): XmlValue {
 
 /** A member of a Multi-AZ DB cluster as DescribeDBInstances shows it. */
 function memberXml(cluster: SimDbCluster, m: SimClusterMember): XmlValue {
+  // While the whole cluster reboots, so does each of its DB instances.
+  const status = cluster.status === 'rebooting' ? 'rebooting' : m.status;
   return {
     ...instanceXml(
-      { id: m.id, instanceClass: cluster.instanceClass, status: 'available', address: m.dnsName, port: cluster.port, createdTime: m.createdTime, zone: m.zone },
+      { id: m.id, instanceClass: cluster.instanceClass, status, address: m.dnsName, port: cluster.port, createdTime: m.createdTime, zone: m.zone },
       { DBClusterIdentifier: cluster.id },
     ),
     MultiAZ: false,
@@ -62,6 +65,7 @@ function memberXml(cluster: SimDbCluster, m: SimClusterMember): XmlValue {
     PubliclyAccessible: false,
     StorageType: 'io1',
     AllocatedStorage: 100,
+    DbiResourceId: m.resourceId,
     DBInstanceArn: m.arn,
     TagList: tagList(cluster.tags),
   };
@@ -99,45 +103,219 @@ function clusterXml(c: SimDbCluster): XmlValue {
   };
 }
 
+/** Whether `given` names a resource: its identifier (not case-sensitive, as RDS documents) or its ARN. */
+const names = (given: string, r: { id: string; arn: string }): boolean => given.toLowerCase() === r.id || given === r.arn;
+
 function dbCluster(world: SimWorld, id: string | undefined): SimDbCluster {
-  const c = id === undefined ? undefined : world.dbClusters.get(id);
+  const c = id === undefined ? undefined : [...world.dbClusters.values()].find((x) => names(id, x));
   if (c === undefined) throw new SimApiError('DBClusterNotFoundFault', `DBCluster ${id ?? ''} not found.`, 404);
   return c;
 }
 
-/** Every DB instance: the standalone ones and the members of DB clusters. */
-function instancesXml(world: SimWorld, id: string | undefined): XmlValue[] {
-  const all: { id: string; xml: () => XmlValue }[] = [
-    ...[...world.databases.values()].map((db) => ({ id: db.id, xml: () => dbXml(db) })),
-    ...[...world.dbClusters.values()].flatMap((c) => c.members.map((m) => ({ id: m.id, xml: () => memberXml(c, m) }))),
+/** One DB instance as the describe operations see it: a standalone instance or a member of a DB cluster. */
+interface InstanceEntry {
+  id: string;
+  arn: string;
+  resourceId: string;
+  cluster: SimDbCluster | undefined;
+  xml: () => XmlValue;
+}
+
+function instances(world: SimWorld): InstanceEntry[] {
+  return [
+    ...[...world.databases.values()].map((db) => ({ id: db.id, arn: db.arn, resourceId: db.resourceId, cluster: undefined, xml: () => dbXml(db) })),
+    ...[...world.dbClusters.values()].flatMap((c) =>
+      c.members.map((m) => ({ id: m.id, arn: m.arn, resourceId: m.resourceId, cluster: c, xml: () => memberXml(c, m) })),
+    ),
   ];
-  if (id === undefined) return all.map((d) => d.xml());
-  const found = all.find((d) => d.id === id);
-  if (found === undefined) throw new SimApiError('DBInstanceNotFound', `DBInstance ${id} not found.`, 404);
-  return [found.xml()];
+}
+
+/** The member of a DB cluster that `id` names, with its cluster. */
+function clusterMember(world: SimWorld, id: string | undefined): { cluster: SimDbCluster; member: SimClusterMember } | undefined {
+  if (id === undefined) return undefined;
+  for (const cluster of world.dbClusters.values()) {
+    const member = cluster.members.find((m) => names(id, m));
+    if (member !== undefined) return { cluster, member };
+  }
+  return undefined;
 }
 
 function database(world: SimWorld, id: string | undefined): SimDatabase {
-  if (id !== undefined && [...world.dbClusters.values()].some((c) => c.members.some((m) => m.id === id))) {
-    throw new SimApiError('InvalidDBInstanceState', `DB instance ${id} is a member of a Multi-AZ DB cluster; use FailoverDBCluster or RebootDBCluster.`);
-  }
-  const db = id === undefined ? undefined : world.databases.get(id);
+  const db = id === undefined ? undefined : [...world.databases.values()].find((d) => names(id, d));
   if (db === undefined) throw new SimApiError('DBInstanceNotFound', `DBInstance ${id ?? ''} not found.`, 404);
   return db;
 }
 
-/** RDS (awsQuery) API of the simulated region: DB instances and Multi-AZ DB clusters, reboot and failover, events. */
+/**
+ * The `Filters` of a describe operation, checked against the names it supports (a name it does not know is
+ * `InvalidParameterValue` "Unrecognized filter name: …", as AWS answers), as one predicate.
+ */
+function filtersOf<T>(params: QueryParams, supported: Record<string, (item: T, value: string) => boolean>): (item: T) => boolean {
+  const checks = params.queryFilters().map((f) => {
+    const match = Object.hasOwn(supported, f.name) ? supported[f.name] : undefined;
+    if (match === undefined) throw new SimApiError('InvalidParameterValue', `Unrecognized filter name: ${f.name}`);
+    return { match, values: f.values };
+  });
+  // Each filter narrows the list; any of a filter's values matches.
+  return (item) => checks.every((c) => c.values.some((v) => c.match(item, v)));
+}
+
+/** DescribeDBInstances filters (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBInstances.html). */
+const INSTANCE_FILTERS: Record<string, (i: InstanceEntry, v: string) => boolean> = {
+  'db-cluster-id': (i, v) => i.cluster !== undefined && names(v, i.cluster),
+  'db-instance-id': (i, v) => names(v, i),
+  'dbi-resource-id': (i, v) => i.resourceId === v,
+  // No instance of the region joins an Active Directory domain.
+  domain: () => false,
+  engine: (_i, v) => v === 'postgres',
+};
+
+/** DescribeDBClusters filters (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBClusters.html). */
+const CLUSTER_FILTERS: Record<string, (c: SimDbCluster, v: string) => boolean> = {
+  // A Multi-AZ DB cluster is never an Aurora clone.
+  'clone-group-id': () => false,
+  'db-cluster-id': (c, v) => names(v, c),
+  'db-cluster-resource-id': (c, v) => c.resourceId === v,
+  domain: () => false,
+  engine: (_c, v) => v === 'postgres',
+};
+
+/**
+ * One page of a describe operation: `MaxRecords` (default 100, 20–100, outside that AWS's InvalidParameterValue) from
+ * `Marker`, with the marker of the next page while records remain.
+ */
+function page<T>(params: QueryParams, items: T[]): { items: T[]; marker: string | undefined } {
+  const raw = params.get('MaxRecords');
+  const max = raw === undefined ? 100 : Number(raw);
+  if (!Number.isInteger(max) || max < 20 || max > 100)
+    throw new SimApiError('InvalidParameterValue', `Invalid value ${raw ?? ''} for MaxRecords. Must be between 20 and 100`);
+  const marker = params.get('Marker');
+  // The marker is opaque to clients; it carries the offset of the next record.
+  const offset = marker === undefined ? '0' : /^o:(\d+)$/.exec(Buffer.from(marker, 'base64url').toString('utf8'))?.[1];
+  const start = Number(offset ?? Number.NaN);
+  if (!Number.isInteger(start) || start > items.length) throw new SimApiError('InvalidParameterValue', `The marker ${marker ?? ''} is not valid.`);
+  const end = start + max;
+  return { items: items.slice(start, end), marker: end < items.length ? Buffer.from(`o:${end}`).toString('base64url') : undefined };
+}
+
+/** SourceType values of DescribeEvents (the botocore model's `SourceType` enum). */
+const SOURCE_TYPES = [
+  'db-instance',
+  'db-parameter-group',
+  'db-security-group',
+  'db-snapshot',
+  'db-cluster',
+  'db-cluster-snapshot',
+  'custom-engine-version',
+  'db-proxy',
+  'blue-green-deployment',
+  'db-shard-group',
+  'zero-etl',
+];
+
+const MINUTE = 60_000;
+/** RDS keeps events for 14 days (DescribeEvents: "for the past 14 days"). */
+const RETENTION = 14 * 24 * 60 * MINUTE;
+
+function timestamp(params: QueryParams, name: string): number | undefined {
+  const raw = params.get(name);
+  if (raw === undefined) return undefined;
+  const t = Date.parse(raw);
+  if (Number.isNaN(t)) throw new SimApiError('InvalidParameterValue', `Invalid value ${raw} for ${name}.`);
+  return t;
+}
+
+/**
+ * The window DescribeEvents reads: StartTime to EndTime, or `Duration` minutes (default 60: "By default, RDS returns
+ * events that were generated in the past hour") ending at EndTime or now, or starting at StartTime.
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeEvents.html
+ */
+function eventWindow(params: QueryParams, now: number): { from: number; to: number } {
+  const start = timestamp(params, 'StartTime');
+  const end = timestamp(params, 'EndTime');
+  const rawDuration = params.get('Duration');
+  const minutes = rawDuration === undefined ? undefined : Number(rawDuration);
+  if (minutes !== undefined && (!Number.isInteger(minutes) || minutes < 0))
+    throw new SimApiError('InvalidParameterValue', `Invalid value ${rawDuration} for Duration.`);
+  const span = (minutes ?? 60) * MINUTE;
+  let from: number;
+  let to: number;
+  if (start !== undefined) {
+    from = start;
+    to = end ?? (minutes === undefined ? now : start + span);
+  } else {
+    to = end ?? now;
+    from = to - span;
+  }
+  return { from: Math.max(from, now - RETENTION), to };
+}
+
+function describeEvents(world: SimWorld, params: QueryParams): QueryResult {
+  const type = params.get('SourceType');
+  const id = params.get('SourceIdentifier');
+  if (type !== undefined && !SOURCE_TYPES.includes(type)) throw new SimApiError('InvalidParameterValue', `Invalid source type: ${type}`);
+  // The model: "If SourceIdentifier is supplied, SourceType must also be provided." The code and wording are assumed.
+  if (id !== undefined && type === undefined) throw new SimApiError('InvalidParameterCombination', 'Cannot specify a SourceIdentifier without a SourceType.');
+  const categories = params.namedList('EventCategories', 'EventCategory');
+  const { from, to } = eventWindow(params, Date.now());
+  const events = [...world.databases.values(), ...world.dbClusters.values()]
+    .flatMap((r) => r.events)
+    .filter(
+      (e) =>
+        (type === undefined || e.SourceType === type) &&
+        (id === undefined || e.SourceIdentifier === id.toLowerCase()) &&
+        (categories.length === 0 || e.EventCategories.some((c) => categories.includes(c))) &&
+        e.Date.getTime() >= from &&
+        e.Date.getTime() <= to,
+    )
+    .sort((a, b) => a.Date.getTime() - b.Date.getTime());
+  const { items, marker } = page(params, events);
+  return {
+    Events: new XmlList(
+      'Event',
+      items.map((e) => ({
+        SourceIdentifier: e.SourceIdentifier,
+        SourceType: e.SourceType,
+        Message: e.Message,
+        Date: e.Date.toISOString(),
+        EventCategories: new XmlList('EventCategory', e.EventCategories),
+        SourceArn: e.SourceArn,
+      })),
+    ),
+    Marker: marker,
+  };
+}
+
+function describeDbInstances(world: SimWorld, params: QueryParams): QueryResult {
+  const id = params.get('DBInstanceIdentifier');
+  const all = instances(world);
+  const named = id === undefined ? all : all.filter((i) => names(id, i));
+  if (id !== undefined && named.length === 0) throw new SimApiError('DBInstanceNotFound', `DBInstance ${id} not found.`, 404);
+  const { items, marker } = page(params, named.filter(filtersOf(params, INSTANCE_FILTERS)));
+  return {
+    DBInstances: new XmlList(
+      'DBInstance',
+      items.map((i) => i.xml()),
+    ),
+    Marker: marker,
+  };
+}
+
+function describeDbClusters(world: SimWorld, params: QueryParams): QueryResult {
+  const id = params.get('DBClusterIdentifier');
+  const clusters = id === undefined ? [...world.dbClusters.values()] : [dbCluster(world, id)];
+  const { items, marker } = page(params, clusters.filter(filtersOf(params, CLUSTER_FILTERS)));
+  return { DBClusters: new XmlList('DBCluster', items.map(clusterXml)), Marker: marker };
+}
+
+/** RDS (awsQuery) API of the simulated region: DB instances and Multi-AZ DB clusters, reboot, failover, stop and start, events. */
 function rdsApi(world: SimWorld, params: QueryParams): QueryResult {
   const action = params.action;
   switch (action) {
-    case 'DescribeDBInstances': {
-      return { DBInstances: new XmlList('DBInstance', instancesXml(world, params.get('DBInstanceIdentifier'))) };
-    }
-    case 'DescribeDBClusters': {
-      const id = params.get('DBClusterIdentifier');
-      const clusters = id === undefined ? [...world.dbClusters.values()] : [dbCluster(world, id)];
-      return { DBClusters: new XmlList('DBCluster', clusters.map(clusterXml)) };
-    }
+    case 'DescribeDBInstances':
+      return describeDbInstances(world, params);
+    case 'DescribeDBClusters':
+      return describeDbClusters(world, params);
     case 'FailoverDBCluster': {
       const cluster = dbCluster(world, params.get('DBClusterIdentifier'));
       cluster.failover(params.get('TargetDBInstanceIdentifier'));
@@ -148,33 +326,33 @@ function rdsApi(world: SimWorld, params: QueryParams): QueryResult {
       cluster.reboot();
       return { DBCluster: clusterXml(cluster) };
     }
+    case 'StopDBCluster':
+    case 'StartDBCluster':
+      return dbCluster(world, params.get('DBClusterIdentifier')).refuseStopStart();
     case 'RebootDBInstance': {
-      const db = database(world, params.get('DBInstanceIdentifier'));
-      db.reboot(params.bool('ForceFailover') === true);
+      const id = params.get('DBInstanceIdentifier');
+      const forceFailover = params.bool('ForceFailover') === true;
+      const inCluster = clusterMember(world, id);
+      if (inCluster !== undefined) {
+        inCluster.cluster.rebootMember(inCluster.member, forceFailover);
+        return { DBInstance: memberXml(inCluster.cluster, inCluster.member) };
+      }
+      const db = database(world, id);
+      db.reboot(forceFailover);
       return { DBInstance: dbXml(db) };
     }
-    case 'DescribeEvents': {
-      const id = params.get('SourceIdentifier');
-      const sources = [...world.databases.values(), ...world.dbClusters.values()];
-      const arns = new Map(sources.map((s) => [s.id, s.arn]));
-      const events = sources
-        .flatMap((db) => db.events)
-        .filter((e) => id === undefined || e.SourceIdentifier === id)
-        .sort((a, b) => a.Date.getTime() - b.Date.getTime());
-      return {
-        Events: new XmlList(
-          'Event',
-          events.map((e) => ({
-            SourceIdentifier: e.SourceIdentifier,
-            SourceType: e.SourceType,
-            Message: e.Message,
-            Date: e.Date.toISOString(),
-            EventCategories: new XmlList('EventCategory', e.EventCategories),
-            SourceArn: arns.get(e.SourceIdentifier),
-          })),
-        ),
-      };
+    case 'StopDBInstance':
+    case 'StartDBInstance': {
+      const id = params.get('DBInstanceIdentifier');
+      const inCluster = clusterMember(world, id);
+      if (inCluster !== undefined) return inCluster.cluster.refuseStopStart(inCluster.member.id);
+      const db = database(world, id);
+      if (action === 'StopDBInstance') db.stopDbInstance(params.get('DBSnapshotIdentifier'));
+      else db.startDbInstance();
+      return { DBInstance: dbXml(db) };
     }
+    case 'DescribeEvents':
+      return describeEvents(world, params);
     default:
       throw new SimApiError('InvalidAction', `Could not find operation ${action} for version 2014-10-31`);
   }

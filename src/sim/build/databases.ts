@@ -37,7 +37,12 @@ export function declareDatabases(world: DatabaseWorld, net: number): void {
       tags: spec.tags,
       scheduler: world.scheduler,
       truth: world.truth,
-      timings: { failover: () => world.durations.draw('dbFailover', spec.id), reboot: () => world.durations.draw('dbReboot', spec.id) },
+      timings: {
+        failover: () => world.durations.draw('dbFailover', spec.id),
+        reboot: () => world.durations.draw('dbReboot', spec.id),
+        stop: () => world.durations.draw('dbStop', spec.id),
+        start: () => world.durations.draw('dbStart', spec.id),
+      },
     });
     world.databases.set(db.id, db);
   }

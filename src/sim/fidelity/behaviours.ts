@@ -201,6 +201,41 @@ export const BEHAVIOURS: Behaviour[] = [
     test: 'test/sim/regions.test.ts',
   },
   {
+    area: 'RDS',
+    behaviour:
+      'StopDBInstance: stopping, then stopped (dbStop), the endpoint refusing from the start; StartDBInstance on a stopped instance: starting, then available (dbStart) with the same endpoint and data. Each emits "DB instance stopped." or "DB instance started." (notification). Either on a DB instance in another state is InvalidDBInstanceState.',
+    source: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_StopInstance.html',
+    test: 'test/sim/rds.test.ts',
+  },
+  {
+    area: 'RDS',
+    behaviour:
+      'RebootDBInstance on a member of a Multi-AZ DB cluster restarts it in place (rebooting for dbReboot) with no failover: a writer stays the writer (its endpoint refuses meanwhile), a reader leaves the writer serving; ForceFailover is InvalidParameterCombination.',
+    source: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts-rebooting.html',
+    test: 'test/sim/rds-cluster.test.ts',
+  },
+  {
+    area: 'RDS',
+    behaviour:
+      'A Multi-AZ DB cluster and its members cannot be stopped or started: StopDBInstance/StartDBInstance on a member and StopDBCluster/StartDBCluster are InvalidParameterCombination (the code AWS gives for Aurora members; the wording is assumed).',
+    source: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts.Limitations.html',
+    test: 'test/sim/rds-cluster.test.ts',
+  },
+  {
+    area: 'RDS',
+    behaviour:
+      'DescribeDBInstances and DescribeDBClusters take their documented Filters (an unknown name is InvalidParameterValue "Unrecognized filter name"), and page with MaxRecords (default 100; outside 20–100 InvalidParameterValue) and Marker.',
+    source: 'https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBInstances.html',
+    test: 'test/sim/aws-cli-rds.test.ts',
+  },
+  {
+    area: 'RDS',
+    behaviour:
+      'DescribeEvents reads the past hour by default (StartTime, EndTime, Duration), by SourceType, SourceIdentifier (which requires SourceType) and EventCategories, paged like the describe operations.',
+    source: 'https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeEvents.html',
+    test: 'test/sim/rds.test.ts',
+  },
+  {
     area: 'FIS',
     behaviour:
       "aws:network:disrupt-connectivity takes every scope; only `all` takes the subnet's instances, load balancer node and database nodes down (connections hang). The ICE actions fail launches in their zones.",

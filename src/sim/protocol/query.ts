@@ -37,6 +37,21 @@ export class QueryParams {
     return this.#list(`${name}.member.`);
   }
 
+  /** awsQuery list whose member has a `locationName`: `Name.Member.1`, … (RDS: `EventCategories.EventCategory.1`). */
+  namedList(name: string, member: string): string[] {
+    return this.#list(`${name}.${member}.`);
+  }
+
+  /** awsQuery filters as RDS models them: `Filters.Filter.N.Name` with `Filters.Filter.N.Values.Value.M`. */
+  queryFilters(): { name: string; values: string[] }[] {
+    const out: { name: string; values: string[] }[] = [];
+    for (let i = 1; ; i++) {
+      const name = this.get(`Filters.Filter.${i}.Name`);
+      if (name === undefined) return out;
+      out.push({ name, values: this.namedList(`Filters.Filter.${i}.Values`, 'Value') });
+    }
+  }
+
   /** EC2 filters: `Filter.N.Name` with `Filter.N.Value.M`. */
   ec2Filters(): { name: string; values: string[] }[] {
     const out: { name: string; values: string[] }[] = [];

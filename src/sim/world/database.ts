@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { GroundTruth } from '../ground-truth.js';
 import { SimApiError } from '../protocol/errors.js';
 import type { SimScheduler } from '../timing.js';
-import { RdsResource } from './rds-resource.js';
+import { dbiResourceId, RdsResource } from './rds-resource.js';
 
 export type { DbEvent } from './rds-resource.js';
 
@@ -11,7 +11,14 @@ export interface DatabaseTimings {
   failover(): number;
   /** Draws one plain reboot's duration, AWS ms (timing `dbReboot`). */
   reboot(): number;
+  /** Draws one StopDBInstance's stopping time, AWS ms (timing `dbStop`). */
+  stop(): number;
+  /** Draws one StartDBInstance's starting time, AWS ms (timing `dbStart`). */
+  start(): number;
 }
+
+/** Statuses a simulated DB instance goes through (the DBInstanceStatus values RDS shows for them). */
+export type DbInstanceStatus = 'available' | 'rebooting' | 'stopping' | 'stopped' | 'starting';
 
 /**
  * An RDS for PostgreSQL instance: a real PostgreSQL-protocol server on loopback (an embedded PGlite), Multi-AZ or not.
@@ -19,8 +26,10 @@ export interface DatabaseTimings {
  * nodes share one store, and only the primary serves, on its own node's address. The endpoint's DNS name resolves
  * (TTL 5 s) to the primary: after a failover it answers the standby's address, as RDS flips its CNAME.
  */
-export class SimDatabase extends RdsResource<'available' | 'rebooting'> {
+export class SimDatabase extends RdsResource<DbInstanceStatus> {
   readonly arn: string;
+  /** DbiResourceId: the region-unique, immutable identifier of the instance. */
+  readonly resourceId = dbiResourceId();
   readonly multiAZ: boolean;
   readonly instanceClass: string;
   readonly dnsName: string;
@@ -32,6 +41,8 @@ export class SimDatabase extends RdsResource<'available' | 'rebooting'> {
   #isDark: (zone: string) => boolean = () => false;
   /** The primary's zone is dark and no failover was possible: the endpoint is down until the zone returns. */
   #stranded = false;
+  /** The snapshot StopDBInstance was asked to take first (recorded; the sim keeps the data anyway). */
+  stopSnapshot: string | undefined;
 
   constructor(options: {
     id: string;
@@ -109,11 +120,57 @@ export class SimDatabase extends RdsResource<'available' | 'rebooting'> {
     this.#failover(forceFailover);
   }
 
+  /**
+   * StopDBInstance: a normal shutdown, `stopping` then `stopped`; the endpoint refuses from the start, and the data
+   * stays (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_StopInstance.html: "storage volumes remain
+   * attached to the DB instance, and their data is kept"). AWS starts it again after seven days; the sim does not.
+   */
+  stopDbInstance(snapshotId: string | undefined): void {
+    if (this.status !== 'available' || this.#stranded) {
+      throw new SimApiError('InvalidDBInstanceState', `DB instance ${this.id} is not in available state.`);
+    }
+    this.stopSnapshot = snapshotId;
+    this.setStatus('stopping');
+    this.endpoint.refuse();
+    this.truth.record({ kind: 'workload', resource: `rds/${this.id}`, from: 'serving', to: 'refusing', detail: { ...this.placement(), stopped: true } });
+    this.scheduler.after(this.#timings.stop(), () => {
+      this.event('DB instance stopped.', ['notification']);
+      this.setStatus('stopped');
+    });
+  }
+
+  /**
+   * StartDBInstance on a stopped instance: `starting`, then `available` with the same endpoint and data. A Multi-AZ
+   * instance whose primary's zone is dark starts in its standby's zone (AWS: "the primary and secondary Availability
+   * Zones might be switched after you start the DB instance"); one with no usable zone stays down until its zone returns.
+   */
+  startDbInstance(): void {
+    if (this.status !== 'stopped') {
+      throw new SimApiError('InvalidDBInstanceState', `DB instance ${this.id} is not stopped, it is ${this.status}.`);
+    }
+    this.setStatus('starting');
+    this.scheduler.after(this.#timings.start(), () => {
+      if (this.#isDark(this.zone) && this.multiAZ && this.secondaryZone !== undefined && !this.#isDark(this.secondaryZone)) {
+        [this.zone, this.secondaryZone] = [this.secondaryZone, this.zone];
+      }
+      this.event('DB instance started.', ['notification']);
+      this.setStatus('available');
+      if (this.#isDark(this.zone)) {
+        this.#stranded = true;
+        return;
+      }
+      void this.endpoint.serve(this.#hostIn(this.zone)).then(() => {
+        this.truth.record({ kind: 'workload', resource: `rds/${this.id}`, from: 'refusing', to: 'serving', detail: this.placement() });
+      });
+    });
+  }
+
   #failover(forceFailover: boolean): void {
     this.interrupt({
       status: 'rebooting',
-      started: forceFailover ? 'Multi-AZ instance failover started.' : 'DB instance shutdown',
-      completed: forceFailover ? 'Multi-AZ instance failover completed.' : 'DB instance restarted',
+      // RDS-EVENT-0013/0049, RDS-EVENT-0004/0006 (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.Messages.html)
+      started: forceFailover ? 'Multi-AZ instance failover started.' : 'DB instance shutdown.',
+      completed: forceFailover ? 'Multi-AZ instance failover completed.' : 'DB instance restarted.',
       categories: forceFailover ? ['failover'] : ['availability'],
       ms: forceFailover ? this.#timings.failover() : this.#timings.reboot(),
       complete: () => {

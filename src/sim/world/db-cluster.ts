@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { GroundTruth } from '../ground-truth.js';
 import { SimApiError } from '../protocol/errors.js';
 import type { SimScheduler } from '../timing.js';
-import { RdsResource } from './rds-resource.js';
+import { dbiResourceId, RdsResource } from './rds-resource.js';
 
 /** One DB instance of a Multi-AZ DB cluster. */
 export interface SimClusterMember {
@@ -14,7 +14,11 @@ export interface SimClusterMember {
   readonly dnsName: string;
   readonly createdTime: Date;
   readonly promotionTier: number;
+  /** DbiResourceId of the member's DB instance. */
+  readonly resourceId: string;
   writer: boolean;
+  /** The member's own DBInstanceStatus: `rebooting` while RebootDBInstance restarts it. */
+  status: 'available' | 'rebooting';
 }
 
 /**
@@ -80,7 +84,9 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
         dnsName: `${id}.${suffix}`,
         createdTime: this.createdTime,
         promotionTier: 1,
+        resourceId: dbiResourceId(),
         writer: i === 0,
+        status: 'available',
       };
     });
     this.#failoverMs = options.failoverMs;
@@ -122,7 +128,7 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
   zonesChanged(isDark: (zone: string) => boolean): void {
     this.#isDark = isDark;
     const writer = this.writer;
-    if (this.status !== 'available' || writer === undefined || !isDark(writer.zone)) return;
+    if (this.status !== 'available' || this.#restarting() !== undefined || writer === undefined || !isDark(writer.zone)) return;
     const reader = this.readers.find((m) => !isDark(m.zone));
     if (reader !== undefined) this.failover(reader.id);
   }
@@ -174,11 +180,90 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
     });
   }
 
+  /**
+   * RebootDBInstance on a member: it restarts in place for the reboot time and no failover occurs; a writer stays the
+   * writer, and while it restarts the writer endpoint refuses. Reboot with failover is refused
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts-rebooting.html: "Multi-AZ DB
+   * clusters don't support reboot with a failover. When you reboot the writer instance [...] no failover occurs. When
+   * you reboot a reader DB instance, no failover occurs.").
+   */
+  rebootMember(member: SimClusterMember, forceFailover: boolean): void {
+    if (forceFailover) {
+      // The member is not itself Multi-AZ, and RebootDBInstance documents: "You can't enable force failover if the
+      // instance isn't configured for Multi-AZ."
+      throw new SimApiError(
+        'InvalidParameterCombination',
+        `Cannot reboot DB instance ${member.id} with failover: it is a member of Multi-AZ DB cluster ${this.id}, which does not support reboot with failover; use FailoverDBCluster.`,
+      );
+    }
+    if (this.status !== 'available' || member.status !== 'available') {
+      throw new SimApiError('InvalidDBInstanceState', `DB instance ${member.id} is not in available state.`);
+    }
+    const source = { id: member.id, arn: member.arn, type: 'db-instance' as const };
+    const ms = this.#rebootMs();
+    member.status = 'rebooting';
+    this.truth.record({
+      kind: 'instance-state',
+      resource: `rds/${member.id}`,
+      from: 'available',
+      to: 'rebooting',
+      detail: { cluster: this.id, writer: member.writer },
+    });
+    const done = (): void => {
+      member.status = 'available';
+      this.truth.record({
+        kind: 'instance-state',
+        resource: `rds/${member.id}`,
+        from: 'rebooting',
+        to: 'available',
+        detail: { cluster: this.id, writer: member.writer },
+      });
+      // A writer's zone that went dark during the restart is failed away from now.
+      this.zonesChanged(this.#isDark);
+    };
+    // RDS-EVENT-0004 and RDS-EVENT-0006 (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.Messages.html).
+    const started = 'DB instance shutdown.';
+    const completed = 'DB instance restarted.';
+    if (member.writer) {
+      this.interrupt({ started, completed, categories: ['availability'], source, ms, complete: () => this.host, done });
+      return;
+    }
+    this.event(started, ['availability'], source);
+    this.scheduler.after(ms, () => {
+      this.event(completed, ['availability'], source);
+      done();
+    });
+  }
+
+  /**
+   * StopDBInstance on a member, or StopDBCluster/StartDBCluster: refused. AWS stops and starts only Aurora clusters
+   * (StopDBCluster: "This operation only applies to Aurora DB clusters"), and Multi-AZ DB clusters don't support
+   * "Stopping and starting the Multi-AZ DB cluster"
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts.Limitations.html). The code
+   * is the one AWS gives for Aurora members ("… DB instances are not eligible for stopping and starting"); the wording
+   * for a Multi-AZ DB cluster is assumed.
+   */
+  refuseStopStart(memberId?: string): never {
+    throw new SimApiError(
+      'InvalidParameterCombination',
+      memberId === undefined
+        ? `Multi-AZ DB cluster ${this.id} is not eligible for stopping and starting: only Aurora DB clusters can be stopped.`
+        : `DB instance ${memberId} is a member of Multi-AZ DB cluster ${this.id}: DB instances in a Multi-AZ DB cluster are not eligible for stopping and starting.`,
+    );
+  }
+
   protected placement(): Record<string, unknown> {
     return { zone: this.writer?.zone, writer: this.writer?.id };
   }
 
+  /** A member that is restarting, if any: the cluster cannot fail over or reboot meanwhile. */
+  #restarting(): SimClusterMember | undefined {
+    return this.members.find((m) => m.status !== 'available');
+  }
+
   #assertAvailable(): void {
     if (this.status !== 'available') throw new SimApiError('InvalidDBClusterStateFault', `DbCluster ${this.id} is not in available state.`);
+    const busy = this.#restarting();
+    if (busy !== undefined) throw new SimApiError('InvalidDBInstanceState', `DB instance ${busy.id} of DB cluster ${this.id} is ${busy.status}.`);
   }
 }

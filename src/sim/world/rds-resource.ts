@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { GroundTruth } from '../ground-truth.js';
 import type { SimScheduler } from '../timing.js';
 import { PostgresEndpoint } from './postgres-endpoint.js';
@@ -8,12 +9,28 @@ export interface DbEvent {
   Message: string;
   SourceIdentifier: string;
   SourceType: 'db-instance' | 'db-cluster';
+  SourceArn: string;
   EventCategories: string[];
+}
+
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/** A DbiResourceId as RDS writes it: `db-` and 26 upper-case letters and digits. */
+export function dbiResourceId(): string {
+  return `db-${[...randomBytes(26)].map((b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('')}`;
+}
+
+/** The resource an event is about, when it is not the resource that records it (a member of a DB cluster). */
+export interface EventSource {
+  id: string;
+  arn: string;
+  type: DbEvent['SourceType'];
 }
 
 /** What every simulated RDS resource (a DB instance, a Multi-AZ DB cluster) shares: status, events, one endpoint. */
 export abstract class RdsResource<Status extends string> {
   readonly id: string;
+  abstract readonly arn: string;
   readonly endpoint: PostgresEndpoint;
   /** The endpoint's DNS name; the sim's DNS answers it with the serving node's address (TTL 5 s, as RDS). */
   abstract readonly dnsName: string;
@@ -70,11 +87,22 @@ export abstract class RdsResource<Status extends string> {
 
   /**
    * An interruption of service: connections drop and new ones are refused for `ms` of AWS time; then `complete` moves
-   * the resource (a failover) and returns the address that serves from then on, and the endpoint serves again.
+   * the resource (a failover) and returns the address that serves from then on, and the endpoint serves again. With a
+   * `status`, the resource shows it meanwhile and is `available` after; without one (a member of a DB cluster restarts)
+   * the resource's own status does not change. Events are the resource's, or `source`'s.
    */
-  protected interrupt(o: { status: Status; started: string; completed: string; categories: string[]; ms: number; complete: () => string }): void {
-    this.setStatus(o.status);
-    this.event(o.started, o.categories);
+  protected interrupt(o: {
+    status?: Status;
+    started: string;
+    completed: string;
+    categories: string[];
+    source?: EventSource;
+    ms: number;
+    complete: () => string;
+    done?: () => void;
+  }): void {
+    if (o.status !== undefined) this.setStatus(o.status);
+    this.event(o.started, o.categories, o.source);
     this.endpoint.refuse();
     this.truth.record({ kind: 'workload', resource: `rds/${this.id}`, from: 'serving', to: 'refusing', detail: this.placement() });
     this.scheduler.after(o.ms, () => {
@@ -90,8 +118,9 @@ export abstract class RdsResource<Status extends string> {
           this.truth.record({ kind: 'dns-answer', resource: `${this.dnsName}.`, from: before, to: host, detail: { type: 'A', rds: this.id } });
         await serving;
         this.truth.record({ kind: 'workload', resource: `rds/${this.id}`, from: 'refusing', to: 'serving', detail: { ...this.placement(), since } });
-        this.event(o.completed, o.categories);
-        this.setStatus('available' as Status);
+        this.event(o.completed, o.categories, o.source);
+        o.done?.();
+        if (o.status !== undefined) this.setStatus('available' as Status);
       })();
     });
   }
@@ -115,7 +144,15 @@ export abstract class RdsResource<Status extends string> {
     this.truth.record({ kind: 'instance-state', resource: `rds/${this.id}`, from, to, detail: this.placement() });
   }
 
-  protected event(message: string, categories: string[]): void {
-    this.events.push({ Date: new Date(), Message: message, SourceIdentifier: this.id, SourceType: this.#sourceType, EventCategories: categories });
+  protected event(message: string, categories: string[], source?: EventSource): void {
+    const from = source ?? { id: this.id, arn: this.arn, type: this.#sourceType };
+    this.events.push({
+      Date: new Date(),
+      Message: message,
+      SourceIdentifier: from.id,
+      SourceType: from.type,
+      SourceArn: from.arn,
+      EventCategories: categories,
+    });
   }
 }

@@ -104,11 +104,7 @@ describe('gameday dashboard', { skip: SKIP_WITHOUT_REDIS || browserMissing() }, 
       const targets =
         'probes:\n  - name: targets\n    probe: aws.elbv2.healthy-targets\n    args: { targetGroupName: web-tg }\n    tolerance: { atLeast: 3 }\n    interval: 5s\n';
       const file = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED, (t) =>
-        t
-          .replace('duration: 2m', 'duration: 8m')
-          .replace('stableFor: 30s', 'stableFor: 10m')
-          .replace('timeout: 20m', 'timeout: 40m')
-          .replace('probes:\n', targets),
+        t.replace('duration: 2m', 'duration: 8m').replace('stableFor: 30s', 'stableFor: 10m').replace('timeout: 20m', 'timeout: 40m').replace('probes:\n', targets),
       );
       const runId = await submitDetached(env, file);
       const url = await dashboard();

@@ -88,6 +88,12 @@ describe('simulated RDS: engines start on a first client, and cluster readers on
         .map(([id]) => id),
       ['db-2'],
     );
+    // A client that leaves in the middle of its transaction neither blocks the others nor leaves its write behind.
+    const leaving = await client(sim, url);
+    await leaving.query('BEGIN');
+    await leaving.query('INSERT INTO orders VALUES (3)');
+    await leaving.end();
+    assert.deepEqual((await b.query('SELECT count(*)::int AS n FROM orders')).rows, [{ n: 2 }]);
     // Another database's sessions never see this one's tables.
     const other = await client(sim, sim.outputs['rds.db-3.url'] ?? '');
     assert.equal((await failure(other, 'SELECT * FROM orders')).code, '42P01');

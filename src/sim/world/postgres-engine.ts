@@ -16,7 +16,8 @@ export interface MessageQueue {
 interface Pending {
   handlerId: number;
   role: SessionRole;
-  message: Uint8Array;
+  /** A wire message to run, or `undefined` for the end of a client that left: its open unit of work is closed. */
+  message: Uint8Array | undefined;
   onData: (data: Uint8Array) => void;
   resolve: (bytes: number) => void;
   reject: (error: Error) => void;
@@ -45,6 +46,8 @@ export class SharedSession {
   #processing = false;
   /** The client whose unit of work is open. */
   #pinned: number | undefined;
+  /** The client whose message is running. */
+  #running: number | undefined;
   /** The role the session was last set to by this queue. */
   #role: SessionRole = 'read-write';
 
@@ -67,14 +70,13 @@ export class SharedSession {
           return false;
         });
       },
-      clearTransactionIfNeeded: async (handlerId) => {
-        if (this.#pinned !== handlerId) return;
-        // The client left in the middle of its unit of work: end it, so the next client starts from a clean session.
-        await this.#db.runExclusive(() => this.#db.execProtocolRaw(SYNC));
-        if (this.#db.isInTransaction()) await this.#db.exec('ROLLBACK');
-        this.#pinned = undefined;
-        void this.#process();
-      },
+      // Queued behind the client's message in flight, if any, so that it ends the unit of work that message left open.
+      clearTransactionIfNeeded: (handlerId) =>
+        new Promise<void>((resolve, reject) => {
+          if (this.#pinned !== handlerId && this.#running !== handlerId) return resolve();
+          this.#queue.push({ handlerId, role, message: undefined, onData: () => undefined, resolve: () => resolve(), reject });
+          void this.#process();
+        }),
     };
   }
 
@@ -87,7 +89,9 @@ export class SharedSession {
         const next = at < 0 ? undefined : this.#queue[at];
         if (next === undefined) return;
         this.#queue.splice(at, 1);
+        this.#running = next.handlerId;
         await this.#run(next);
+        this.#running = undefined;
       }
     } finally {
       this.#processing = false;
@@ -95,6 +99,8 @@ export class SharedSession {
   }
 
   async #run(p: Pending): Promise<void> {
+    if (p.message === undefined) return this.#end(p);
+    const message = p.message;
     let bytes = 0;
     try {
       // A reader's mode is set again before each of its units of work: its own SET cannot make it a writer.
@@ -103,7 +109,7 @@ export class SharedSession {
         this.#role = p.role;
       }
       await this.#db.runExclusive(() =>
-        this.#db.execProtocolRawStream(p.message, {
+        this.#db.execProtocolRawStream(message, {
           onRawData: (data) => {
             bytes += data.length;
             p.onData(data);
@@ -114,9 +120,23 @@ export class SharedSession {
       p.reject(error instanceof Error ? error : new Error(String(error)));
       return;
     }
-    const type = String.fromCharCode(p.message[0] ?? 0);
+    const type = String.fromCharCode(message[0] ?? 0);
     this.#pinned = this.#db.isInTransaction() || CONTINUED.has(type) ? p.handlerId : undefined;
     p.resolve(bytes);
+  }
+
+  /** A client left in the middle of its unit of work: end it, so the next client starts from a clean session. */
+  async #end(p: Pending): Promise<void> {
+    if (this.#pinned !== p.handlerId) return p.resolve(0);
+    try {
+      await this.#db.runExclusive(() => this.#db.execProtocolRaw(SYNC));
+      if (this.#db.isInTransaction()) await this.#db.exec('ROLLBACK');
+      p.resolve(0);
+    } catch (error) {
+      p.reject(error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      this.#pinned = undefined;
+    }
   }
 }
 

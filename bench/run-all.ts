@@ -1,5 +1,5 @@
 /**
- * Runs every benchmark in sequence (probe throughput, measurement error, CLI start-up, simulated region, data tier,
+ * Runs every benchmark in sequence (probe throughput, measurement error, CLI start-up, simulated region, simulated databases, data tier,
  * orchestrator, FIS native vs delegated, CloudFormation vs topology, fidelity of the sim's recoveries) in this process
  * and prints a compact summary table; `node dist/bench/run-all.js fidelity measurement-error` runs only those sections. `npm run bench` builds and runs this. Misses are reported, never turned into a failing
  * exit code; an error in a benchmark is reported and the others still run (exit code 1 at the end).
@@ -13,6 +13,7 @@ import { heading, isMain, pad, runStandalone, type BenchOutcome } from './common
 import { main as measurementError } from './measurement-error.js';
 import { main as orchestrator } from './orchestrator.js';
 import { main as probeThroughput } from './probe-throughput.js';
+import { main as simDatabases } from './sim-databases.js';
 import { main as simRegion } from './sim-region.js';
 
 const BENCHMARKS: readonly { name: string; main: () => Promise<BenchOutcome> }[] = [
@@ -20,6 +21,7 @@ const BENCHMARKS: readonly { name: string; main: () => Promise<BenchOutcome> }[]
   { name: 'measurement-error', main: measurementError },
   { name: 'cli-startup', main: cliStartup },
   { name: 'sim-region', main: simRegion },
+  { name: 'sim-databases', main: simDatabases },
   { name: 'data-tier', main: dataTier },
   { name: 'orchestrator', main: orchestrator },
   { name: 'fis', main: fis },

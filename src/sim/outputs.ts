@@ -23,7 +23,7 @@ export interface OutputSources {
   readonly launchTemplates: ReadonlyMap<string, Named & { readonly id: string }>;
   readonly autoScalingGroups: ReadonlyMap<string, Named>;
   readonly databases: ReadonlyMap<string, Database>;
-  readonly dbClusters: ReadonlyMap<string, Database>;
+  readonly dbClusters: ReadonlyMap<string, Database & { readonly readerDnsName: string }>;
   readonly hostedZones: ReadonlyMap<string, { readonly declaredName?: string | undefined; readonly id: string }>;
   readonly healthChecks: ReadonlyMap<string, { readonly name?: string | undefined; readonly id: string }>;
   readonly fisTemplateIds: ReadonlyMap<string, string>;
@@ -54,6 +54,10 @@ export function worldOutputs(world: OutputSources, endpoint: string): Record<str
     out[`rds.${db.id}.endpoint`] = db.dnsName;
     out[`rds.${db.id}.address`] = db.host;
     out[`rds.${db.id}.port`] = String(db.port);
+  }
+  for (const c of world.dbClusters.values()) {
+    out[`rds.${c.id}.readerEndpoint`] = c.readerDnsName;
+    out[`rds.${c.id}.readerUrl`] = `postgres://postgres@${c.readerDnsName}:${c.port}/postgres`;
   }
   out['dns.server'] = world.dns.address;
   for (const zone of world.hostedZones.values()) if (zone.declaredName !== undefined) out[`route53.zone.${zone.declaredName}.id`] = zone.id;

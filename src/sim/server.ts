@@ -10,6 +10,7 @@ import { rdsService } from './api/rds.js';
 import { route53Service } from './api/route53.js';
 import { stsService } from './api/sts.js';
 import { ApiFaults, apiFaultSchema } from './api-faults.js';
+import { databaseEngines } from './build/databases.js';
 import { INPUT_CONSTRAINTS } from './protocol/constraints.js';
 import { SimApiError } from './protocol/errors.js';
 import { QueryParams } from './protocol/query.js';
@@ -88,7 +89,8 @@ export interface SimRegionOptions {
  *
  * Also serves `GET /_sim/events` (ground truth), `GET /_sim/requests`, and `/_sim/faults` (POST arms throttling,
  * errors or timeouts for matching API requests; DELETE clears them), and
- * `POST /_sim/instances/<id>/workload?mode=refuse|error|hang|blackhole|up` (fails or restores an instance's workload).
+ * `POST /_sim/instances/<id>/workload?mode=refuse|error|hang|blackhole|up` (fails or restores an instance's workload),
+ * and `GET /_sim/databases` (each database's status, and whether a client has made it start its engine).
  *
  * Readiness: `GET /_sim/outputs` answers 503 `{ ready: false, message, speed }` until the world has started and reached its
  * steady state once (every group in service, every target healthy, every database available, no alarm firing); from
@@ -317,6 +319,8 @@ export class SimRegion {
         return json(200, { requests: this.requests });
       case '/_sim/health':
         return json(200, { ready: this.#started && this.world.isReady() });
+      case '/_sim/databases':
+        return json(200, { databases: databaseEngines(this.world) });
       default:
         return json(404, { message: `no such control path ${url.pathname}` });
     }

@@ -3,6 +3,7 @@ import type { GroundTruth } from '../ground-truth.js';
 import type { Durations, SimScheduler } from '../timing.js';
 import { SimDatabase } from '../world/database.js';
 import { SimDbCluster } from '../world/db-cluster.js';
+import type { EngineState } from '../world/postgres-endpoint.js';
 
 /** What the databases are built from and into. */
 export interface DatabaseWorld {
@@ -68,4 +69,20 @@ export function declareDatabases(world: DatabaseWorld, net: number): void {
     });
     world.dbClusters.set(cluster.id, cluster);
   }
+}
+
+/** One database's store as `GET /_sim/databases` lists it: `engine` says whether a client ever made it start one. */
+export interface DatabaseEngineView {
+  id: string;
+  kind: 'db-instance' | 'db-cluster';
+  status: string;
+  engine: EngineState;
+}
+
+/** The region's databases and whether each has started its engine. */
+export function databaseEngines(world: Pick<DatabaseWorld, 'databases' | 'dbClusters'>): DatabaseEngineView[] {
+  return [
+    ...[...world.databases.values()].map((db) => ({ id: db.id, kind: 'db-instance' as const, status: db.status, engine: db.endpoint.engine })),
+    ...[...world.dbClusters.values()].map((c) => ({ id: c.id, kind: 'db-cluster' as const, status: c.status, engine: c.endpoint.engine })),
+  ];
 }

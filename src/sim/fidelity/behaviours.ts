@@ -236,6 +236,13 @@ export const BEHAVIOURS: Behaviour[] = [
     test: 'test/sim/rds.test.ts',
   },
   {
+    area: 'RDS',
+    behaviour:
+      "A Multi-AZ DB cluster's reader endpoint, and each reader instance's endpoint, serve the writer's committed data read-only: a write fails with SQLSTATE 25006 (cannot execute INSERT in a read-only transaction); after a failover the old writer is a reader.",
+    source: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts-connection-management.html',
+    test: 'test/sim/rds-engines.test.ts',
+  },
+  {
     area: 'FIS',
     behaviour:
       "aws:network:disrupt-connectivity takes every scope; only `all` takes the subnet's instances, load balancer node and database nodes down (connections hang). The ICE actions fail launches in their zones.",

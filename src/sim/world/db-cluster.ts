@@ -26,8 +26,9 @@ export interface SimClusterMember {
  * PGlite), so acknowledged writes survive a failover. The writer endpoint is served on the writer's node address and its
  * DNS name follows the writer (TTL 5 s). During a failover (`failing-over`, about 35 s of AWS time) or a reboot
  * (`rebooting`) connections to the writer drop and new ones are refused; after a failover another member is the
- * writer, in another zone. The reader endpoint resolves to one reader per answer, in turn; the readers do not serve SQL
- * in the sim.
+ * writer, in another zone. The reader endpoint resolves to one reader per answer, in turn; each reader serves the same store read-only
+ * on its own address (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts-connection-management.html:
+ * the reader endpoint connects to the reader DB instances, "which support only read operations").
  */
 export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 'rebooting'> {
   readonly arn: string;
@@ -91,6 +92,8 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
     });
     this.#failoverMs = options.failoverMs;
     this.#rebootMs = options.rebootMs;
+    // A reader in a zone without power or connectivity serves nobody.
+    this.endpoint.withReaders(() => this.readers.filter((m) => !this.#isDark(m.zone)).map((m) => m.host));
   }
 
   get writer(): SimClusterMember | undefined {
@@ -127,6 +130,7 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
    */
   zonesChanged(isDark: (zone: string) => boolean): void {
     this.#isDark = isDark;
+    void this.endpoint.readersChanged();
     const writer = this.writer;
     if (this.status !== 'available' || this.#restarting() !== undefined || writer === undefined || !isDark(writer.zone)) return;
     const reader = this.readers.find((m) => !isDark(m.zone));

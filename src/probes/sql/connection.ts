@@ -32,29 +32,42 @@ export interface Connection {
 }
 
 /**
+ * Wall time a probe's first connection may take to be ready, whatever its `timeout`: loading the client and a cold
+ * server's first session (the simulated region starts a database's engine when its first client arrives) are a cold
+ * start, not an outage. Later connections, and every query, keep the probe's own timeout.
+ */
+export const FIRST_CONNECTION_TIMEOUT_MS = 30_000;
+
+/**
  * Opens connections for one probe. With a `resolver`, each new connection goes to the address the URL's host resolves
  * to at that moment (kept for its TTL, scaled by the world's speed, on `clock`), as a client library would.
  */
 export function connector(a: ConnectionArgs, speed = 1, clock?: Clock): { open(): Promise<Connection>; close(): void } {
   const dns = a.resolver === undefined ? undefined : new TtlResolver(a.resolver, { timeoutMs: a.timeout, speed, ...(clock === undefined ? {} : { clock }) });
+  let connected = false;
+  const ready = async (args: ConnectionArgs): Promise<Client> => {
+    const client = await connect(args, connected ? args.timeout : Math.max(args.timeout, FIRST_CONNECTION_TIMEOUT_MS));
+    connected = true;
+    return client;
+  };
   return {
     async open() {
-      if (dns === undefined) return { client: await connect(a), address: undefined };
+      if (dns === undefined) return { client: await ready(a), address: undefined };
       const url = new URL(a.url);
       const address = await dns.address(url.hostname);
       url.hostname = address;
-      return { client: await connect({ ...a, url: url.toString() }), address };
+      return { client: await ready({ ...a, url: url.toString() }), address };
     },
     close: () => dns?.close(),
   };
 }
 
-/** Opens a new connection; pg is loaded on first use. Fails within the timeout. */
-export async function connect(a: ConnectionArgs): Promise<Client> {
+/** Opens a new connection; pg is loaded on first use. Fails within `connectTimeout` (default: the timeout). */
+export async function connect(a: ConnectionArgs, connectTimeout = a.timeout): Promise<Client> {
   const { default: pg } = await import('pg');
   const config: ClientConfig = {
     connectionString: a.url,
-    connectionTimeoutMillis: a.timeout,
+    connectionTimeoutMillis: connectTimeout,
     query_timeout: a.timeout,
     statement_timeout: a.timeout,
   };

@@ -13,7 +13,8 @@ import type { SimDbCluster } from './world/db-cluster.js';
 import { SimInstance, type InstanceStateName } from './world/instance.js';
 import { SimLoadBalancer } from './world/load-balancer.js';
 import { SimTargetGroup } from './world/target-group.js';
-import { declareAlarms } from './build/alarms.js';
+import { declareAlarms, declareMetrics } from './build/alarms.js';
+import { MetricStore } from './world/metric-store.js';
 import { declareDatabases } from './build/databases.js';
 import { declareRoute53 } from './build/route53.js';
 import { RegionDns } from './dns/answers.js';
@@ -51,7 +52,16 @@ export class SimWorld {
   readonly subnets: SimSubnet[];
   readonly launchTemplates = new Map<
     string,
-    { id: string; name: string; version: string; instanceType: string; imageId: string; port: number; bootTime: number | undefined }
+    {
+      id: string;
+      name: string;
+      version: string;
+      instanceType: string;
+      imageId: string;
+      port: number;
+      bootTime: number | undefined;
+      marketType: Topology['launchTemplates'][number]['marketType'];
+    }
   >();
   readonly instances = new Map<string, SimInstance>();
   readonly targetGroups = new Map<string, SimTargetGroup>();
@@ -72,6 +82,8 @@ export class SimWorld {
   readonly fisTemplateIds = new Map<string, string>();
   /** CloudWatch metric alarms by name. */
   readonly alarms = new Map<string, SimAlarm>();
+  /** The datapoints CloudWatch holds of the metrics the region publishes. */
+  readonly metrics = new MetricStore();
   /** Route 53 changes by id (`C…`); every change is INSYNC at once. */
   readonly changes = new Map<string, { id: string; submittedAt: Date; comment: string | undefined }>();
   /** DNS answers of the hosted zones and endpoints, and the ground truth of their changes. */
@@ -107,6 +119,7 @@ export class SimWorld {
         imageId: lt.imageId,
         port: lt.port,
         bootTime: lt.bootTime,
+        marketType: lt.marketType,
       });
     }
     const { region, accountId } = topology;
@@ -201,6 +214,8 @@ export class SimWorld {
     await this.dns.start();
     declareRoute53(this);
     this.route53Changed();
+    declareMetrics(this.metrics, this.loadBalancers);
+    this.metrics.start(this.scheduler);
     for (const [name, alarm] of declareAlarms(this.topology, this.loadBalancers, this.scheduler, this.truth)) this.alarms.set(name, alarm);
     for (const spec of this.topology.fisTemplates) {
       const { name, ...template } = spec;
@@ -231,6 +246,7 @@ export class SimWorld {
     this.scheduler.stop();
     for (const hc of this.healthChecks.values()) hc.stop();
     for (const alarm of this.alarms.values()) alarm.stop();
+    this.metrics.stop();
     await this.dns.stop();
     for (const asg of this.autoScalingGroups.values()) asg.stop();
     for (const tg of this.targetGroups.values()) tg.stop();
@@ -267,6 +283,7 @@ export class SimWorld {
         privateIp: `127.${this.#net}.${zoneIndex * 16 + 1 + Math.floor(n / 240)}.${10 + (n % 240)}`,
         port: lt.port,
         tags: { ...tags, 'aws:ec2launchtemplate:id': lt.id, 'aws:ec2launchtemplate:version': lt.version },
+        ...(lt.marketType === undefined ? {} : { lifecycle: lt.marketType }),
       },
       this.scheduler,
       {

@@ -216,7 +216,7 @@ export class SimRegion {
     } catch (error) {
       const e = error instanceof SimApiError ? error : new SimApiError('InternalFailure', error instanceof Error ? error.message : String(error), 500, false);
       errorCode = e.code;
-      reply = writeError(e);
+      reply = writeError(e, request);
     }
     this.#record(
       { epochMs: Date.now(), service, action: route.operation, status: reply.status, ...(errorCode === undefined ? {} : { errorCode }) },

@@ -106,6 +106,8 @@ export const topologySchema = z.strictObject({
         port: z.number().int().min(1).max(65_535).default(8080),
         /** OS boot and application start after `running` (AWS time); default `timings.instanceBoot`. */
         bootTime: simDuration().optional(),
+        /** InstanceMarketOptions.MarketType: its instances are Spot or Capacity Block instances; default On-Demand. */
+        marketType: z.enum(['spot', 'capacity-block', 'interruptible-capacity-reservation']).optional(),
       }),
     )
     .min(1),

@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { after, before, describe, it } from 'node:test';
+import {
+  CloudWatchClient,
+  DescribeAlarmHistoryCommand,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  GetMetricStatisticsCommand,
+  SetAlarmStateCommand,
+  type MetricAlarm,
+} from '@aws-sdk/client-cloudwatch';
+import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { parseTopology } from '../../src/sim/topology.js';
-import { allInstances, CREDENTIALS, httpGet, referenceWith, startSim, truth, waitFor } from '../support/sim.js';
+import { allInstances, CREDENTIALS, httpGet, referenceWith, sdkError, startSim, truth, waitFor, type Sim } from '../support/sim.js';
 
 const SPEED = 100;
 
@@ -176,5 +185,100 @@ describe('simulated CloudWatch alarms through the SDK', () => {
       done = true;
       await sim.close();
     }
+  });
+});
+
+// CloudWatch's model is `awsQueryCompatible`: current SDKs speak awsJson1_0, older ones (and the SDK told to) awsQuery,
+// and both get the same answers, errors included
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html,
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html,
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarmHistory.html).
+describe('CloudWatch metrics and alarm history over awsJson1_0 and awsQuery', () => {
+  let sim: Sim;
+  let json: CloudWatchClient;
+  let query: CloudWatchClient;
+
+  before(async () => {
+    sim = await startSim({ speed: SPEED });
+    const config = { endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 };
+    json = new CloudWatchClient(config);
+    query = new CloudWatchClient({ ...config, protocol: AwsQueryProtocol });
+  });
+  after(async () => {
+    json.destroy();
+    query.destroy();
+    await sim.close();
+  });
+
+  it('answers DescribeAlarms, GetMetricStatistics and GetMetricData alike in both protocols', async () => {
+    const [fromJson, fromQuery] = await Promise.all([json, query].map((c) => c.send(new DescribeAlarmsCommand({ AlarmNames: ['web-healthy-hosts'] }))));
+    const alarm = fromQuery?.MetricAlarms?.[0];
+    assert.equal(alarm?.AlarmName, 'web-healthy-hosts');
+    assert.ok(alarm?.StateUpdatedTimestamp instanceof Date);
+    assert.deepEqual(alarm?.Dimensions, fromJson?.MetricAlarms?.[0]?.Dimensions);
+    const metric = { Namespace: 'AWS/ApplicationELB', MetricName: 'HealthyHostCount', Dimensions: alarm?.Dimensions ?? [] };
+    const range = { StartTime: new Date(Date.now() - 3_600_000), EndTime: new Date(Date.now() + 60_000) };
+    await waitFor('three minutes of datapoints', async () => {
+      const out = await query.send(new GetMetricStatisticsCommand({ ...metric, ...range, Period: 60, Statistics: ['Minimum', 'Average'] }));
+      return (out.Datapoints?.length ?? 0) >= 3 || undefined;
+    });
+    const [statsJson, statsQuery] = await Promise.all(
+      [json, query].map((c) => c.send(new GetMetricStatisticsCommand({ ...metric, ...range, Period: 60, Statistics: ['Minimum', 'Average'] }))),
+    );
+    const newest = (statsQuery?.Datapoints ?? []).sort((a, b) => (b.Timestamp?.getTime() ?? 0) - (a.Timestamp?.getTime() ?? 0))[0];
+    assert.deepEqual([newest?.Minimum, newest?.Average, newest?.Unit], [3, 3, 'Count']);
+    assert.ok(newest?.Timestamp instanceof Date);
+    assert.ok((statsJson?.Datapoints?.length ?? 0) >= 3);
+    // A period that is no multiple of the metric's 60-s resolution is refused, not answered with wrong datapoints.
+    for (const c of [json, query]) {
+      const e = await sdkError(c.send(new GetMetricStatisticsCommand({ ...metric, ...range, Period: 30, Statistics: ['Minimum'] })));
+      assert.match(e.name, /^InvalidParameterValue/);
+      assert.equal(e.$metadata?.httpStatusCode, 400);
+    }
+
+    const queries = [
+      { Id: 'healthy', MetricStat: { Metric: metric, Period: 120, Stat: 'Maximum' } },
+      { Id: 'hidden', MetricStat: { Metric: metric, Period: 60, Stat: 'Sum' }, ReturnData: false },
+    ];
+    const [dataJson, dataQuery] = await Promise.all([json, query].map((c) => c.send(new GetMetricDataCommand({ MetricDataQueries: queries, ...range }))));
+    const result = dataQuery?.MetricDataResults ?? [];
+    assert.deepEqual(
+      result.map((r) => [r.Id, r.Label, r.StatusCode]),
+      [['healthy', 'HealthyHostCount', 'Complete']],
+    );
+    assert.equal(result[0]?.Values?.[0], 3);
+    assert.ok(result[0]?.Timestamps?.[0] instanceof Date);
+    assert.deepEqual(dataJson?.MetricDataResults?.[0]?.Values?.slice(1), result[0]?.Values?.slice(1));
+    const bad = await sdkError(query.send(new GetMetricDataCommand({ MetricDataQueries: [{ Id: 'Upper', MetricStat: queries[0]?.MetricStat }], ...range })));
+    assert.match(bad.name, /^InvalidParameterValue/);
+  });
+
+  it('DescribeAlarmHistory: state updates newest first with HistoryData, filtered by type, in both protocols', async () => {
+    await json.send(new SetAlarmStateCommand({ AlarmName: 'web-healthy-hosts', StateValue: 'ALARM', StateReason: 'drill' }));
+    for (const c of [query, json]) {
+      const out = await c.send(new DescribeAlarmHistoryCommand({ AlarmName: 'web-healthy-hosts', HistoryItemType: 'StateUpdate' }));
+      const items = out.AlarmHistoryItems ?? [];
+      const drill = items.find((h) => h.HistorySummary === 'Alarm updated from OK to ALARM' && (h.HistoryData ?? '').includes('drill'));
+      assert.ok(drill !== undefined, 'the drill is in the history');
+      assert.equal(drill.AlarmType, 'MetricAlarm');
+      assert.ok(drill.Timestamp instanceof Date);
+      const data = JSON.parse(drill.HistoryData ?? '{}') as { version: string; oldState: { stateValue: string }; newState: { stateValue: string } };
+      assert.deepEqual([data.version, data.oldState.stateValue, data.newState.stateValue], ['1.0', 'OK', 'ALARM']);
+      const times = items.map((h) => h.Timestamp?.getTime() ?? 0);
+      assert.deepEqual(
+        times,
+        [...times].sort((a, b) => b - a),
+      );
+    }
+    const created = await query.send(new DescribeAlarmHistoryCommand({ AlarmName: 'web-healthy-hosts', HistoryItemType: 'ConfigurationUpdate' }));
+    assert.deepEqual(
+      created.AlarmHistoryItems?.map((h) => h.HistorySummary),
+      ['Alarm "web-healthy-hosts" created'],
+    );
+    const paged = await query.send(new DescribeAlarmHistoryCommand({ AlarmName: 'web-healthy-hosts', MaxRecords: 1 }));
+    assert.equal(paged.AlarmHistoryItems?.length, 1);
+    assert.ok(paged.NextToken !== undefined);
+    const e = await sdkError(query.send(new DescribeAlarmHistoryCommand({ NextToken: 'not-a-token' })));
+    assert.equal(e.name, 'InvalidNextToken');
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  DescribeInstanceStatusCommand,
   DescribeInstancesCommand,
   DescribeRegionsCommand,
   paginateDescribeInstances,
@@ -185,6 +186,52 @@ describe('EC2 DescribeInstances on the reference architecture', () => {
       const small = await sdkError(sim.ec2.send(new DescribeInstancesCommand({ MaxResults: 4 })));
       assert.equal(small.name, 'InvalidParameterValue');
       const combined = await sdkError(sim.ec2.send(new DescribeInstancesCommand({ MaxResults: 5, InstanceIds: [seen[0] ?? ''] })));
+      assert.equal(combined.name, 'InvalidParameterCombination');
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+// Status checks: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/monitoring-system-instance-status-check.html
+describe('EC2 DescribeInstanceStatus and the instance-lifecycle filter', () => {
+  it('passes both checks of booted instances, describes only running ones by default, and fails the system check while the zone is cut off', async () => {
+    const sim = await startSim({ speed: SPEED, topology: quietGroup });
+    try {
+      const statuses = async (input: ConstructorParameters<typeof DescribeInstanceStatusCommand>[0] = {}) =>
+        (await sim.ec2.send(new DescribeInstanceStatusCommand(input))).InstanceStatuses ?? [];
+      const all = await statuses();
+      assert.equal(all.length, 3);
+      for (const s of all) {
+        assert.deepEqual([s.InstanceState?.Name, s.InstanceStatus?.Status, s.SystemStatus?.Status], ['running', 'ok', 'ok']);
+        assert.deepEqual(s.InstanceStatus?.Details, [{ Name: 'reachability', Status: 'passed' }]);
+      }
+      const [victim, other] = all;
+      await sim.ec2.send(new StopInstancesCommand({ InstanceIds: [victim?.InstanceId ?? ''] }));
+      assert.equal((await statuses()).length, 2, 'by default only running instances');
+      const stopped = (await statuses({ InstanceIds: [victim?.InstanceId ?? ''], IncludeAllInstances: true }))[0];
+      assert.notEqual(stopped?.InstanceState?.Name, 'running');
+      assert.equal(stopped?.InstanceStatus?.Status, 'not-applicable');
+
+      const zone = other?.AvailabilityZone ?? '';
+      const cut = await fetch(`${sim.endpoint}/_sim/zones/${zone}/impair`, {
+        method: 'POST',
+        body: JSON.stringify({ connectivity: true, power: false, capacity: false }),
+      });
+      assert.equal(cut.status, 200);
+      const impaired = await statuses({ Filters: [{ Name: 'system-status.status', Values: ['impaired'] }] });
+      assert.deepEqual(
+        impaired.map((s) => [s.InstanceId, s.SystemStatus?.Details?.[0]?.Status]),
+        [[other?.InstanceId, 'failed']],
+      );
+      await fetch(`${sim.endpoint}/_sim/zones/${zone}/impair`, { method: 'DELETE' });
+      assert.equal((await statuses({ Filters: [{ Name: 'system-status.status', Values: ['impaired'] }] })).length, 0);
+
+      const spot = await sim.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-lifecycle', Values: ['spot', 'scheduled'] }] }));
+      assert.equal(spot.Reservations?.length, 0, 'On-Demand instances have no InstanceLifecycle');
+      const bad = await sdkError(sim.ec2.send(new DescribeInstanceStatusCommand({ Filters: [{ Name: 'no-such-filter', Values: ['x'] }] })));
+      assert.equal(bad.name, 'InvalidParameterValue');
+      const combined = await sdkError(sim.ec2.send(new DescribeInstanceStatusCommand({ MaxResults: 5, InstanceIds: [other?.InstanceId ?? ''] })));
       assert.equal(combined.name, 'InvalidParameterCombination');
     } finally {
       await sim.close();

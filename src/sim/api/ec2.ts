@@ -31,7 +31,98 @@ function instanceXml(i: SimInstance): XmlValue {
     architecture: 'x86_64',
     rootDeviceType: 'ebs',
     tagSet: tagSet(i.spec.tags),
+    instanceLifecycle: i.spec.lifecycle,
   };
+}
+
+type CheckStatus = 'ok' | 'impaired' | 'initializing' | 'not-applicable';
+
+/** One status check's summary: its status and the reachability detail EC2 gives with it. */
+function checkSummary(status: CheckStatus): XmlValue {
+  const detail = { ok: 'passed', impaired: 'failed', initializing: 'initializing' } as const;
+  return { status, details: status === 'not-applicable' ? [] : [{ name: 'reachability', status: detail[status] }] };
+}
+
+/**
+ * An instance's status checks. Only a running instance is checked (`not-applicable` otherwise). While its operating
+ * system boots (the instance boot model: after a launch, start or reboot) both checks are `initializing`; then they
+ * pass. The system check fails while the instance's zone has lost connectivity ("Loss of network connectivity" is a
+ * system status check problem); the instance check fails while the instance's own network does not answer (its
+ * workload set to `blackhole` through the control API, not a subnet's ACL), as a misconfigured network would
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/monitoring-system-instance-status-check.html). That checks are
+ * `initializing` exactly until the boot ends, not a few minutes longer, is an assumption.
+ */
+function statusChecks(world: SimWorld, i: SimInstance): { system: CheckStatus; instance: CheckStatus } {
+  if (i.state !== 'running') return { system: 'not-applicable', instance: 'not-applicable' };
+  const zoneDark = world.az.zones.list().some((z) => z.zone === i.spec.availabilityZone && !z.connectivity);
+  const booting = i.booting;
+  return {
+    system: zoneDark ? 'impaired' : booting ? 'initializing' : 'ok',
+    instance: booting ? 'initializing' : !i.workload.reachable && !i.isolated ? 'impaired' : 'ok',
+  };
+}
+
+function instanceStatusXml(world: SimWorld, i: SimInstance): XmlValue {
+  const checks = statusChecks(world, i);
+  return {
+    instanceId: i.id,
+    availabilityZone: i.spec.availabilityZone,
+    availabilityZoneId: `use1-az${world.zones.indexOf(i.spec.availabilityZone) + 1}`,
+    eventsSet: [],
+    instanceState: { code: STATE_CODE[i.state], name: i.state },
+    instanceStatus: checkSummary(checks.instance),
+    systemStatus: checkSummary(checks.system),
+  };
+}
+
+function statusMatches(world: SimWorld, i: SimInstance, name: string, values: string[]): boolean {
+  const has = (v: string | undefined): boolean => v !== undefined && values.some((pattern) => glob(pattern, v));
+  const checks = statusChecks(world, i);
+  const reachability = (c: CheckStatus): string | undefined =>
+    ({ ok: 'passed', impaired: 'failed', initializing: 'initializing', 'not-applicable': undefined })[c];
+  switch (name) {
+    case 'availability-zone':
+      return has(i.spec.availabilityZone);
+    case 'instance-state-name':
+      return has(i.state);
+    case 'instance-state-code':
+      return has(String(STATE_CODE[i.state]));
+    case 'instance-status.status':
+      return has(checks.instance);
+    case 'instance-status.reachability':
+      return has(reachability(checks.instance));
+    case 'system-status.status':
+      return has(checks.system);
+    case 'system-status.reachability':
+      return has(reachability(checks.system));
+    case 'event.code':
+    case 'event.description':
+    case 'event.instance-event-id':
+    case 'event.not-after':
+    case 'event.not-before':
+    case 'event.not-before-deadline':
+      // The region schedules no maintenance events.
+      return false;
+    default:
+      throw new SimApiError('InvalidParameterValue', `The filter '${name}' is invalid`);
+  }
+}
+
+/**
+ * EC2's page of a described list: MaxResults (5–1000) cannot be combined with ids; the token is the next item's
+ * index.
+ */
+function ec2Page<T>(items: T[], params: QueryParams, idsGiven: boolean): { page: T[]; next: string | undefined } {
+  const max = params.int('MaxResults');
+  if (max !== undefined && idsGiven)
+    throw new SimApiError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
+  if (max !== undefined && (max < 5 || max > 1000))
+    throw new SimApiError('InvalidParameterValue', `Value ( ${max} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
+  const token = params.get('NextToken');
+  const start = token === undefined ? 0 : Number(token);
+  if (!Number.isInteger(start) || start < 0 || start > items.length) throw new SimApiError('InvalidNextToken', `The token '${token ?? ''}' is invalid.`);
+  const page = max === undefined ? items.slice(start) : items.slice(start, start + max);
+  return { page, next: max !== undefined && start + max < items.length ? String(start + max) : undefined };
 }
 
 function matchesFilter(i: SimInstance, name: string, values: string[]): boolean {
@@ -55,6 +146,9 @@ function matchesFilter(i: SimInstance, name: string, values: string[]): boolean 
       return has(i.spec.privateIp);
     case 'tag-key':
       return Object.keys(i.spec.tags).some((k) => has(k));
+    case 'instance-lifecycle':
+      // An On-Demand instance has no InstanceLifecycle, so it matches no value.
+      return has(i.spec.lifecycle);
     default:
       if (name.startsWith('tag:')) return has(i.spec.tags[name.slice(4)]);
       throw new SimApiError('InvalidParameterValue', `The filter '${name}' is invalid`);
@@ -263,14 +357,7 @@ function ec2Api(world: SimWorld, params: QueryParams, caller: string | undefined
       const ids = params.ec2List('InstanceId');
       let instances = ids.length > 0 ? lookup(world, ids) : [...world.instances.values()];
       for (const f of params.ec2Filters()) instances = instances.filter((i) => matchesFilter(i, f.name, f.values));
-      const max = params.int('MaxResults');
-      if (max !== undefined && ids.length > 0)
-        throw new SimApiError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
-      if (max !== undefined && (max < 5 || max > 1000))
-        throw new SimApiError('InvalidParameterValue', `Value ( ${max} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
-      const start = Number(params.get('NextToken') ?? '0');
-      const page = max === undefined ? instances.slice(start) : instances.slice(start, start + max);
-      const next = max !== undefined && start + max < instances.length ? String(start + max) : undefined;
+      const { page, next } = ec2Page(instances, params, ids.length > 0);
       return {
         reservationSet: page.map((i) => ({
           reservationId: `r-${i.id.slice(2)}`,
@@ -280,6 +367,15 @@ function ec2Api(world: SimWorld, params: QueryParams, caller: string | undefined
         })),
         nextToken: next,
       };
+    }
+    case 'DescribeInstanceStatus': {
+      const ids = params.ec2List('InstanceId');
+      let instances = ids.length > 0 ? lookup(world, ids) : [...world.instances.values()];
+      // By default only running instances; IncludeAllInstances describes every state.
+      if (params.bool('IncludeAllInstances') !== true) instances = instances.filter((i) => i.state === 'running');
+      for (const f of params.ec2Filters()) instances = instances.filter((i) => statusMatches(world, i, f.name, f.values));
+      const { page, next } = ec2Page(instances, params, ids.length > 0);
+      return { instanceStatusSet: page.map((i) => instanceStatusXml(world, i)), nextToken: next };
     }
     case 'TerminateInstances': {
       const instances = lookup(world, params.ec2List('InstanceId'));

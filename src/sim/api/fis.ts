@@ -1,5 +1,5 @@
 import { SimApiError } from '../protocol/errors.js';
-import type { SimRoute, WireReply } from '../protocol/reply.js';
+import type { SimRequest, SimRoute, WireReply } from '../protocol/reply.js';
 import { restJsonError, restJsonReply as reply, restJsonService } from '../protocol/rest-json.js';
 import type { SimWorld } from '../region.js';
 import type { FisExperiment, FisTemplate } from '../world/fis.js';
@@ -44,9 +44,54 @@ function experimentJson(e: FisExperiment): Record<string, unknown> {
     creationTime: secs(e.creationTime),
     startTime: secs(e.startTime),
     endTime: secs(e.endTime),
-    tags: {},
+    tags: e.tags,
     experimentOptions: { accountTargeting: 'single-account', emptyTargetResolutionMode: 'fail', ...t.experimentOptions, actionsMode: 'run-all' },
   };
+}
+
+/** A tag map of a request: string keys to string values, or FIS's ValidationException. */
+function stringMap(v: unknown, member: string): Record<string, string> {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string'))
+    throw new SimApiError('ValidationException', `${member} must be a map of strings to strings.`, 400);
+  return v as Record<string, string>;
+}
+
+/**
+ * ListExperiments: summaries (id, arn, experimentTemplateId, state, creationTime, tags, experimentOptions), newest
+ * first (assumed; FIS does not document the order), optionally of one template, paged by maxResults (1–100)
+ * (https://docs.aws.amazon.com/fis/latest/APIReference/API_ListExperiments.html).
+ */
+function listExperiments(world: SimWorld, query: URLSearchParams): WireReply {
+  const rawMax = query.get('maxResults');
+  const max = rawMax === null ? 100 : Number(rawMax);
+  if (!Number.isInteger(max) || max < 1 || max > 100)
+    throw new SimApiError(
+      'ValidationException',
+      `1 validation error detected: Value '${rawMax ?? ''}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100`,
+      400,
+    );
+  const templateId = query.get('experimentTemplateId');
+  const all = [...world.fis.experiments.values()]
+    .filter((e) => templateId === null || e.template.id === templateId)
+    .sort((a, b) => b.creationTime.getTime() - a.creationTime.getTime() || (a.id < b.id ? -1 : 1));
+  const token = query.get('nextToken');
+  const start = token === null ? 0 : all.findIndex((e) => e.id === token);
+  if (start < 0) throw new SimApiError('ValidationException', 'The nextToken is not valid.', 400);
+  const page = all.slice(start, start + max);
+  const next = all[start + max];
+  return reply({
+    experiments: page.map((e) => ({
+      id: e.id,
+      arn: e.arn,
+      experimentTemplateId: e.template.id,
+      state: e.state,
+      creationTime: secs(e.creationTime),
+      tags: e.tags,
+      experimentOptions: { accountTargeting: 'single-account', emptyTargetResolutionMode: 'fail', ...e.template.experimentOptions, actionsMode: 'run-all' },
+    })),
+    ...(next === undefined ? {} : { nextToken: next.id }),
+  });
 }
 
 /** The operation a FIS request names, from its method and path. */
@@ -73,7 +118,7 @@ function fisOperation(method: string, [collection, id, sub, ...rest]: string[]):
 }
 
 /** FIS (restJson1) of the simulated region: experiment templates and experiments that act on the world. */
-function fisApi(world: SimWorld, { operation, path }: SimRoute, input: Record<string, unknown>): WireReply {
+function fisApi(world: SimWorld, { operation, path }: SimRoute, input: Record<string, unknown>, { query }: SimRequest): WireReply {
   const id = path[1] ?? '';
   const fis = world.fis;
   switch (operation) {
@@ -108,17 +153,9 @@ function fisApi(world: SimWorld, { operation, path }: SimRoute, input: Record<st
       return reply({ experimentTemplate: templateJson(t) });
     }
     case 'StartExperiment':
-      return reply({ experiment: experimentJson(fis.start(String(input.experimentTemplateId ?? ''))) });
+      return reply({ experiment: experimentJson(fis.start(String(input.experimentTemplateId ?? ''), stringMap(input.tags, 'tags'))) });
     case 'ListExperiments':
-      return reply({
-        experiments: [...fis.experiments.values()].map((e) => ({
-          id: e.id,
-          arn: e.arn,
-          experimentTemplateId: e.template.id,
-          state: e.state,
-          creationTime: secs(e.creationTime),
-        })),
-      });
+      return listExperiments(world, query);
     case 'GetExperiment':
       return reply({ experiment: experimentJson(fis.experiment(id)) });
     case 'StopExperiment':

@@ -229,14 +229,47 @@ function changeRecords(world: SimWorld, zone: SimHostedZone, body: string): Wire
   return reply('ChangeResourceRecordSets', { ChangeInfo: changeXml(change) });
 }
 
+/** Route 53's order of record sets: DNS name with its labels reversed, then type, then set identifier. */
+function recordKey(name: string, type: string, identifier: string): string[] {
+  return [fqdn(name).split('.').reverse().join('.'), type, identifier];
+}
+
+function compareKeys(a: string[], b: string[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] ?? '';
+    const y = b[i] ?? '';
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** A `maxitems` query value: Route 53 pages at most 300 record sets (100 hosted zones) whatever is asked. */
+function maxItems(query: URLSearchParams, limit: number): number {
+  const raw = query.get('maxitems');
+  if (raw === null) return limit;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw invalid(`Invalid MaxItems: ${raw}; it must be a positive integer.`);
+  return Math.min(limit, n);
+}
+
+/**
+ * ListResourceRecordSets pages from the first record set at or after (StartRecordName, StartRecordType,
+ * StartRecordIdentifier) in Route 53's order; the Next* members name the first record set of the next page, so
+ * record sets sharing a name and type (weighted, failover) page apart by their identifier
+ * (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListResourceRecordSets.html).
+ */
 function listRecords(zone: SimHostedZone, query: URLSearchParams): WireReply {
-  const max = Math.min(300, Math.max(1, Number(query.get('maxitems') ?? '300') || 300));
+  const max = maxItems(query, 300);
   let sets = zone.sorted();
   const startName = query.get('name');
+  const startType = query.get('type');
+  const startId = query.get('identifier');
+  if (startName === null && startType !== null) throw invalid('The input is not valid: StartRecordType requires StartRecordName.');
+  if (startType === null && startId !== null) throw invalid('The input is not valid: StartRecordIdentifier requires StartRecordType.');
+  if (startType !== null && !RECORD_TYPES.has(startType)) throw invalid(`Invalid StartRecordType: ${startType}`);
   if (startName !== null) {
-    const key = (n: string): string => fqdn(n).split('.').reverse().join('.');
-    const startType = query.get('type');
-    const i = sets.findIndex((r) => key(r.name) > key(startName) || (key(r.name) === key(startName) && (startType === null || r.type >= startType)));
+    const start = recordKey(startName, startType ?? '', startId ?? '');
+    const i = sets.findIndex((r) => compareKeys(recordKey(r.name, r.type, r.setIdentifier ?? ''), start) >= 0);
     sets = i < 0 ? [] : sets.slice(i);
   }
   const page = sets.slice(0, max);
@@ -248,6 +281,66 @@ function listRecords(zone: SimHostedZone, query: URLSearchParams): WireReply {
     NextRecordType: next?.type,
     NextRecordIdentifier: next?.setIdentifier,
     MaxItems: String(max),
+  });
+}
+
+/**
+ * ListHostedZonesByName: zones in order of their names with labels reversed (com.example.www), then id, from the
+ * first at or after DNSName (and HostedZoneId); NextDNSName/NextHostedZoneId name the next page's first zone
+ * (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListHostedZonesByName.html).
+ */
+function listZonesByName(world: SimWorld, query: URLSearchParams): WireReply {
+  const max = maxItems(query, 100);
+  const dnsName = query.get('dnsname');
+  const zoneId = query.get('hostedzoneid');
+  if (dnsName === null && zoneId !== null) throw invalid('The input is not valid: HostedZoneId requires DNSName.');
+  if (dnsName !== null && (dnsName.length > 1024 || !/^([a-z0-9_*-]+\.)*[a-z0-9_-]*\.?$/i.test(dnsName)))
+    throw new SimApiError('InvalidDomainName', `${dnsName} is not a valid domain name.`, 400);
+  const key = (z: SimHostedZone): string[] => [z.name.split('.').reverse().join('.'), z.id];
+  let zones = [...world.hostedZones.values()].sort((a, b) => compareKeys(key(a), key(b)));
+  if (dnsName !== null) {
+    const start = [fqdn(dnsName).split('.').reverse().join('.'), (zoneId ?? '').replace(/^\/?hostedzone\//, '')];
+    zones = zones.filter((z) => compareKeys(key(z), start) >= 0);
+  }
+  const next = zones[max];
+  return reply('ListHostedZonesByName', {
+    HostedZones: new XmlList('HostedZone', zones.slice(0, max).map(zoneXml)),
+    DNSName: dnsName ?? undefined,
+    HostedZoneId: zoneId ?? undefined,
+    IsTruncated: next !== undefined,
+    NextDNSName: next?.name,
+    NextHostedZoneId: next?.id,
+    MaxItems: String(max),
+  });
+}
+
+/**
+ * TestDNSAnswer: the answer the zone's name server gives now, from the region's own DNS (routing policy and health
+ * as a resolver would see them), over UDP as Route 53's test does
+ * (https://docs.aws.amazon.com/Route53/latest/APIReference/API_TestDNSAnswer.html).
+ */
+function testDnsAnswer(world: SimWorld, query: URLSearchParams): WireReply {
+  const zoneId = query.get('hostedzoneid');
+  const recordName = query.get('recordname');
+  const recordType = query.get('recordtype');
+  if (zoneId === null || recordName === null || recordType === null)
+    throw invalid('The input is not valid: HostedZoneId, RecordName and RecordType are required.');
+  if (!RECORD_TYPES.has(recordType)) throw invalid(`Invalid RecordType: ${recordType}`);
+  const resolver = query.get('resolverip');
+  if (resolver !== null && !isIPv4(resolver) && !isIPv6(resolver)) throw invalid(`Invalid ResolverIP: ${resolver}`);
+  const zone = zoneOf(world, zoneId);
+  const name = fqdn(recordName);
+  const answer = world.dnsAnswer(name, recordType);
+  return reply('TestDNSAnswer', {
+    Nameserver: zone.nameServers[0] ?? '',
+    RecordName: name,
+    RecordType: recordType,
+    RecordData: new XmlList(
+      'RecordDataEntry',
+      answer.answers.filter((a) => a.type === recordType).map((a) => a.data),
+    ),
+    ResponseCode: answer.rcode,
+    Protocol: 'UDP',
   });
 }
 
@@ -270,6 +363,8 @@ function route53Operation(method: string, parts: string[]): string | undefined {
   if (a === 'tags' && parts.length === 3) return method === 'POST' ? 'ChangeTagsForResource' : 'ListTagsForResource';
   if (a === 'healthcheckcount') return 'GetHealthCheckCount';
   if (a === 'hostedzonecount') return 'GetHostedZoneCount';
+  if (a === 'hostedzonesbyname' && parts.length === 1) return 'ListHostedZonesByName';
+  if (a === 'testdnsanswer' && parts.length === 1) return 'TestDNSAnswer';
   return undefined;
 }
 
@@ -293,6 +388,10 @@ function route53Api(world: SimWorld, { operation, path: parts }: SimRoute, req: 
         MaxItems: req.query.get('maxitems') ?? '100',
       });
     }
+    case 'ListHostedZonesByName':
+      return listZonesByName(world, req.query);
+    case 'TestDNSAnswer':
+      return testDnsAnswer(world, req.query);
     case 'GetHostedZone': {
       const zone = zoneOf(world, id);
       return reply(operation, { HostedZone: zoneXml(zone), DelegationSet: delegationXml(zone) });

@@ -269,4 +269,25 @@ export const BEHAVIOURS: Behaviour[] = [
     source: 'https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/CommonErrors.html',
     test: 'test/sim/conformance/models.test.ts',
   },
+  {
+    area: 'EC2',
+    behaviour:
+      "An instance's status checks are initializing while its OS boots, then ok; the system check fails while its zone has lost connectivity; a stopped instance's are not-applicable (so `aws ec2 wait instance-status-ok` waits out a boot).",
+    source: 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/monitoring-system-instance-status-check.html',
+    test: 'test/sim/aws-cli-ops.test.ts',
+  },
+  {
+    area: 'Route 53',
+    behaviour:
+      'ListResourceRecordSets orders record sets by name with labels reversed, then type, then set identifier, and pages from StartRecordName/Type/Identifier, so record sets sharing a name page apart.',
+    source: 'https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListResourceRecordSets.html',
+    test: 'test/sim/aws-cli-ops.test.ts',
+  },
+  {
+    area: 'CloudWatch',
+    behaviour:
+      "GetMetricStatistics and GetMetricData aggregate the ALB's one-minute datapoints into periods that are multiples of 60 s (others are refused), over awsJson1_0 and awsQuery alike.",
+    source: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html',
+    test: 'test/sim/cloudwatch.test.ts',
+  },
 ];

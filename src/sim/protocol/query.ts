@@ -80,6 +80,11 @@ export class QueryParams {
     }
   }
 
+  /** Every parameter of the form, in order. */
+  entries(): [string, string][] {
+    return [...this.#params];
+  }
+
   #list(prefix: string): string[] {
     const out: string[] = [];
     for (let i = 1; ; i++) {

@@ -40,5 +40,6 @@ export interface SimService<World> {
   /** Which operation a request names, for the request log and armed faults even when the call then fails. */
   route(req: SimRequest): SimRoute;
   handle(world: World, req: SimRequest, route: SimRoute): WireReply;
-  error(e: SimApiError): WireReply;
+  /** The error reply; `req` lets a service that speaks two protocols answer in the request's own. */
+  error(e: SimApiError, req?: SimRequest): WireReply;
 }

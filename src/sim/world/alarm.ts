@@ -32,6 +32,25 @@ const BREACHES: Record<ComparisonOperator, (v: number, t: number) => boolean> = 
   LessThanOrEqualToThreshold: (v, t) => v <= t,
 };
 
+/** One item of an alarm's history, as DescribeAlarmHistory gives it. */
+export interface AlarmHistoryEntry {
+  timestamp: Date;
+  type: 'ConfigurationUpdate' | 'StateUpdate';
+  summary: string;
+  /** HistoryData: the JSON document CloudWatch writes for the item. */
+  data: string;
+}
+
+/** What an evaluation read: CloudWatch's `stateReasonData` of a state change. */
+interface ReasonData {
+  version: '1.0';
+  queryDate: string;
+  statistic: string;
+  period: number;
+  recentDatapoints: number[];
+  threshold: number;
+}
+
 /**
  * A CloudWatch metric alarm. Its datapoint of a period aggregates the whole period (`statistic` over the metric's
  * samples) and becomes available METRIC_PUBLICATION_DELAY_MS after the period ends; the alarm is evaluated then.
@@ -49,6 +68,12 @@ export class SimAlarm {
   state: AlarmState = 'INSUFFICIENT_DATA';
   reason = 'Unchecked: Initial alarm creation';
   updatedAt = new Date();
+  /**
+   * Its history, oldest first: its creation, then each state change, summarised "Alarm updated from OK to ALARM" with
+   * HistoryData `{version, oldState, newState}` as CloudWatch writes them
+   * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarmHistory.html).
+   */
+  readonly history: AlarmHistoryEntry[] = [];
   /** The latest datapoints, oldest first; undefined where a period published nothing. */
   readonly #datapoints: (number | undefined)[] = [];
   /** Datapoints of ended periods that are not published yet. */
@@ -61,6 +86,29 @@ export class SimAlarm {
     this.spec = spec;
     this.arn = arn;
     this.#truth = truth;
+    this.history.push({
+      timestamp: this.updatedAt,
+      type: 'ConfigurationUpdate',
+      summary: `Alarm "${spec.name}" created`,
+      data: JSON.stringify({
+        type: 'Create',
+        version: '1.0',
+        createdAlarm: {
+          namespace: spec.namespace,
+          metricName: spec.metricName,
+          dimensions: spec.dimensions.map((d) => ({ name: d.Name, value: d.Value })),
+          statistic: spec.statistic.toUpperCase(),
+          period: spec.period,
+          evaluationPeriods: spec.evaluationPeriods,
+          threshold: spec.threshold,
+          comparisonOperator: spec.comparison,
+          alarmName: spec.name,
+          alarmArn: arn,
+          stateValue: this.state,
+          stateReason: this.reason,
+        },
+      }),
+    });
   }
 
   /** Starts gathering `metric` and evaluating the alarm at the end of every period (plus the publication delay). */
@@ -133,16 +181,35 @@ export class SimAlarm {
     this.set(
       breaching ? 'ALARM' : 'OK',
       `Threshold Crossed: ${points} [${shown}] ${breaching ? 'were' : 'were not'} ${op} the threshold (${this.spec.threshold}).`,
+      {
+        version: '1.0',
+        queryDate: new Date().toISOString(),
+        statistic: this.spec.statistic,
+        period: this.spec.period,
+        recentDatapoints: present,
+        threshold: this.spec.threshold,
+      },
     );
   }
 
-  /** Sets the state (SetAlarmState, or an evaluation); a change is recorded in ground truth. */
-  set(state: AlarmState, reason: string): void {
+  /** Sets the state (SetAlarmState, or an evaluation); a change is recorded in ground truth and in the history. */
+  set(state: AlarmState, reason: string, reasonData?: ReasonData): void {
+    const oldReason = this.reason;
     this.reason = reason;
     if (state === this.state) return;
     const from = this.state;
     this.state = state;
     this.updatedAt = new Date();
+    this.history.push({
+      timestamp: this.updatedAt,
+      type: 'StateUpdate',
+      summary: `Alarm updated from ${from} to ${state}`,
+      data: JSON.stringify({
+        version: '1.0',
+        oldState: { stateValue: from, stateReason: oldReason },
+        newState: { stateValue: state, stateReason: reason, ...(reasonData === undefined ? {} : { stateReasonData: reasonData }) },
+      }),
+    });
     this.#truth.record({ kind: 'alarm-state', resource: this.spec.name, from, to: state, detail: { reason } });
   }
 }

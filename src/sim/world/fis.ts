@@ -40,6 +40,8 @@ export interface FisExperiment {
   creationTime: Date;
   startTime: Date;
   endTime?: Date;
+  /** The tags StartExperiment gave the experiment. */
+  tags: Record<string, string>;
   /** Cancels timers of the running actions. */
   cancel: (() => void)[];
   /** Undo steps of running actions (restarting stopped instances), by action; run when it ends or the experiment stops. */
@@ -133,7 +135,7 @@ export class SimFis {
   }
 
   /** StartExperiment: initiating (target resolution, ~2 s of AWS time), then the actions in startAfter order. */
-  start(templateId: string): FisExperiment {
+  start(templateId: string, tags: Record<string, string> = {}): FisExperiment {
     const template = this.template(templateId);
     if (this.lever.status !== 'disengaged') throw new SimApiError('ConflictException', `The safety lever is ${this.lever.status}: ${this.lever.reason}`, 409);
     const id = fisId('EXP');
@@ -148,6 +150,7 @@ export class SimFis {
       resolved: {},
       creationTime: new Date(),
       startTime: new Date(),
+      tags: { ...tags },
       cancel: [],
       restore: new Map(),
     };

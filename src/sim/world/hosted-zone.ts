@@ -121,10 +121,14 @@ export class SimHostedZone {
     return name === this.name || name.endsWith(`.${this.name}`);
   }
 
-  /** Record sets in Route 53's order: by name with labels reversed, then type. */
+  /** Record sets in Route 53's order: by name with labels reversed, then type, then set identifier. */
   sorted(): RecordSet[] {
-    const key = (r: RecordSet): string => `${r.name.split('.').reverse().join('.')} ${r.type} ${r.setIdentifier ?? ''}`;
-    return [...this.records].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    const key = (r: RecordSet): string[] => [r.name.split('.').reverse().join('.'), r.type, r.setIdentifier ?? ''];
+    return [...this.records].sort((a, b) => {
+      const [x, y] = [key(a), key(b)];
+      const i = x.findIndex((v, n) => v !== y[n]);
+      return i < 0 ? 0 : (x[i] ?? '') < (y[i] ?? '') ? -1 : 1;
+    });
   }
 
   /** Answers a question for a name of this zone. */

@@ -34,6 +34,8 @@ export interface InstanceSpec {
   privateIp: string;
   port: number;
   tags: Record<string, string>;
+  /** EC2's InstanceLifecycle: the launch template's market type; absent for an On-Demand instance. */
+  lifecycle?: 'spot' | 'capacity-block' | 'interruptible-capacity-reservation';
 }
 
 /**
@@ -80,6 +82,16 @@ export class SimInstance {
 
   get id(): string {
     return this.spec.id;
+  }
+
+  /** Running while its operating system boots (after a launch, start or reboot): its status checks are `initializing`. */
+  get booting(): boolean {
+    return this.state === 'running' && this.#booting !== undefined;
+  }
+
+  /** Its subnet denies its traffic (a network ACL, or its zone's connectivity cut); the instance itself is sound. */
+  get isolated(): boolean {
+    return this.#isolated;
   }
 
   /**

@@ -47,6 +47,52 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
           },
         ],
       },
+      DescribeTags: {
+        members: [
+          {
+            in: 'body',
+            name: 'NextToken',
+            pattern: '[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*',
+            type: 's',
+            wire: 'NextToken',
+          },
+        ],
+      },
+      DetachInstances: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'AutoScalingGroupName',
+            pattern: '[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*',
+            required: true,
+            type: 's',
+            wire: 'AutoScalingGroupName',
+          },
+          {
+            in: 'body',
+            name: 'ShouldDecrementDesiredCapacity',
+            required: true,
+            type: 'o',
+            wire: 'ShouldDecrementDesiredCapacity',
+          },
+        ],
+      },
+      ResumeProcesses: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'AutoScalingGroupName',
+            pattern: '[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*',
+            required: true,
+            type: 's',
+            wire: 'AutoScalingGroupName',
+          },
+        ],
+      },
       SetDesiredCapacity: {
         members: [
           {
@@ -89,6 +135,20 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
             required: true,
             type: 's',
             wire: 'HealthStatus',
+          },
+        ],
+      },
+      SuspendProcesses: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'AutoScalingGroupName',
+            pattern: '[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*',
+            required: true,
+            type: 's',
+            wire: 'AutoScalingGroupName',
           },
         ],
       },
@@ -413,6 +473,25 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
   },
   elasticloadbalancing: {
     operations: {
+      AddTags: {
+        members: [
+          {
+            in: 'body',
+            name: 'ResourceArns',
+            required: true,
+            type: 'l',
+            wire: 'ResourceArns',
+          },
+          {
+            in: 'body',
+            min: 1,
+            name: 'Tags',
+            required: true,
+            type: 'l',
+            wire: 'Tags',
+          },
+        ],
+      },
       DeregisterTargets: {
         members: [
           {
@@ -443,6 +522,17 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
           },
         ],
       },
+      DescribeLoadBalancerAttributes: {
+        members: [
+          {
+            in: 'body',
+            name: 'LoadBalancerArn',
+            required: true,
+            type: 's',
+            wire: 'LoadBalancerArn',
+          },
+        ],
+      },
       DescribeLoadBalancers: {
         members: [
           {
@@ -452,6 +542,28 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
             name: 'PageSize',
             type: 'n',
             wire: 'PageSize',
+          },
+        ],
+      },
+      DescribeTags: {
+        members: [
+          {
+            in: 'body',
+            name: 'ResourceArns',
+            required: true,
+            type: 'l',
+            wire: 'ResourceArns',
+          },
+        ],
+      },
+      DescribeTargetGroupAttributes: {
+        members: [
+          {
+            in: 'body',
+            name: 'TargetGroupArn',
+            required: true,
+            type: 's',
+            wire: 'TargetGroupArn',
           },
         ],
       },
@@ -478,6 +590,43 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
           },
         ],
       },
+      ModifyLoadBalancerAttributes: {
+        members: [
+          {
+            in: 'body',
+            name: 'LoadBalancerArn',
+            required: true,
+            type: 's',
+            wire: 'LoadBalancerArn',
+          },
+          {
+            in: 'body',
+            max: 20,
+            name: 'Attributes',
+            required: true,
+            type: 'l',
+            wire: 'Attributes',
+          },
+        ],
+      },
+      ModifyTargetGroupAttributes: {
+        members: [
+          {
+            in: 'body',
+            name: 'TargetGroupArn',
+            required: true,
+            type: 's',
+            wire: 'TargetGroupArn',
+          },
+          {
+            in: 'body',
+            name: 'Attributes',
+            required: true,
+            type: 'l',
+            wire: 'Attributes',
+          },
+        ],
+      },
       RegisterTargets: {
         members: [
           {
@@ -493,6 +642,24 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
             required: true,
             type: 'l',
             wire: 'Targets',
+          },
+        ],
+      },
+      RemoveTags: {
+        members: [
+          {
+            in: 'body',
+            name: 'ResourceArns',
+            required: true,
+            type: 'l',
+            wire: 'ResourceArns',
+          },
+          {
+            in: 'body',
+            name: 'TagKeys',
+            required: true,
+            type: 'l',
+            wire: 'TagKeys',
           },
         ],
       },
@@ -666,6 +833,36 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
   },
   iam: {
     operations: {
+      ListRoles: {
+        members: [
+          {
+            in: 'body',
+            max: 512,
+            min: 1,
+            name: 'PathPrefix',
+            pattern: '\\u002F[\\u0021-\\u007F]*',
+            type: 's',
+            wire: 'PathPrefix',
+          },
+          {
+            in: 'body',
+            max: 320,
+            min: 1,
+            name: 'Marker',
+            pattern: '[\\u0020-\\u00FF]+',
+            type: 's',
+            wire: 'Marker',
+          },
+          {
+            in: 'body',
+            max: 1000,
+            min: 1,
+            name: 'MaxItems',
+            type: 'n',
+            wire: 'MaxItems',
+          },
+        ],
+      },
       SimulatePrincipalPolicy: {
         members: [
           {
@@ -741,6 +938,158 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
   },
   monitoring: {
     operations: {
+      DeleteAlarmMuteRule: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'AlarmMuteRuleName',
+            required: true,
+            type: 's',
+            wire: 'AlarmMuteRuleName',
+          },
+        ],
+      },
+      DeleteAlarms: {
+        members: [
+          {
+            in: 'body',
+            max: 100,
+            name: 'AlarmNames',
+            required: true,
+            type: 'l',
+            wire: 'AlarmNames',
+          },
+        ],
+      },
+      DeleteAnomalyDetector: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'Namespace',
+            pattern: '[^:].*',
+            type: 's',
+            wire: 'Namespace',
+          },
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'MetricName',
+            type: 's',
+            wire: 'MetricName',
+          },
+          {
+            in: 'body',
+            max: 30,
+            name: 'Dimensions',
+            type: 'l',
+            wire: 'Dimensions',
+          },
+          {
+            in: 'body',
+            max: 50,
+            name: 'Stat',
+            pattern:
+              '(SampleCount|Average|Sum|Minimum|Maximum|IQM|(p|tc|tm|ts|wm)(\\d{1,2}(\\.\\d{0,10})?|100)|[ou]\\d+(\\.\\d*)?)(_E|_L|_H)?|(TM|TC|TS|WM)\\(((((\\d{1,2})(\\.\\d{0,10})?|100(\\.0{0,10})?)%)?:((\\d{1,2})(\\.\\d{0,10})?|100(\\.0{0,10})?)%|((\\d{1,2})(\\.\\d{0,10})?|100(\\.0{0,10})?)%:(((\\d{1,2})(\\.\\d{0,10})?|100(\\.0{0,10})?)%)?)\\)|(TM|TC|TS|WM|PR)\\(((\\d+(\\.\\d{0,10})?|(\\d+(\\.\\d{0,10})?[Ee][+-]?\\d+)):((\\d+(\\.\\d{0,10})?|(\\d+(\\.\\d{0,10})?[Ee][+-]?\\d+)))?|((\\d+(\\.\\d{0,10})?|(\\d+(\\.\\d{0,10})?[Ee][+-]?\\d+)))?:(\\d+(\\.\\d{0,10})?|(\\d+(\\.\\d{0,10})?[Ee][+-]?\\d+)))\\)',
+            type: 's',
+            wire: 'Stat',
+          },
+        ],
+      },
+      DeleteDashboards: {
+        members: [
+          {
+            in: 'body',
+            name: 'DashboardNames',
+            required: true,
+            type: 'l',
+            wire: 'DashboardNames',
+          },
+        ],
+      },
+      DeleteInsightRules: {
+        members: [
+          {
+            in: 'body',
+            name: 'RuleNames',
+            required: true,
+            type: 'l',
+            wire: 'RuleNames',
+          },
+        ],
+      },
+      DeleteMetricStream: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'Name',
+            required: true,
+            type: 's',
+            wire: 'Name',
+          },
+        ],
+      },
+      DescribeAlarmContributors: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'AlarmName',
+            required: true,
+            type: 's',
+            wire: 'AlarmName',
+          },
+        ],
+      },
+      DescribeAlarmHistory: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'AlarmName',
+            type: 's',
+            wire: 'AlarmName',
+          },
+          {
+            in: 'body',
+            max: 16,
+            min: 1,
+            name: 'AlarmContributorId',
+            type: 's',
+            wire: 'AlarmContributorId',
+          },
+          {
+            enum: ['ConfigurationUpdate', 'StateUpdate', 'Action', 'AlarmContributorStateUpdate', 'AlarmContributorAction'],
+            in: 'body',
+            name: 'HistoryItemType',
+            type: 's',
+            wire: 'HistoryItemType',
+          },
+          {
+            in: 'body',
+            max: 100,
+            min: 1,
+            name: 'MaxRecords',
+            type: 'n',
+            wire: 'MaxRecords',
+          },
+          {
+            enum: ['TimestampDescending', 'TimestampAscending'],
+            in: 'body',
+            name: 'ScanBy',
+            type: 's',
+            wire: 'ScanBy',
+          },
+        ],
+      },
       DescribeAlarms: {
         members: [
           {
@@ -799,6 +1148,939 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
           },
         ],
       },
+      DescribeAlarmsForMetric: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'MetricName',
+            required: true,
+            type: 's',
+            wire: 'MetricName',
+          },
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'Namespace',
+            pattern: '[^:].*',
+            required: true,
+            type: 's',
+            wire: 'Namespace',
+          },
+          {
+            enum: ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'],
+            in: 'body',
+            name: 'Statistic',
+            type: 's',
+            wire: 'Statistic',
+          },
+          {
+            in: 'body',
+            max: 30,
+            name: 'Dimensions',
+            type: 'l',
+            wire: 'Dimensions',
+          },
+          {
+            in: 'body',
+            min: 1,
+            name: 'Period',
+            type: 'n',
+            wire: 'Period',
+          },
+          {
+            enum: [
+              'Seconds',
+              'Microseconds',
+              'Milliseconds',
+              'Bytes',
+              'Kilobytes',
+              'Megabytes',
+              'Gigabytes',
+              'Terabytes',
+              'Bits',
+              'Kilobits',
+              'Megabits',
+              'Gigabits',
+              'Terabits',
+              'Percent',
+              'Count',
+              'Bytes/Second',
+              'Kilobytes/Second',
+              'Megabytes/Second',
+              'Gigabytes/Second',
+              'Terabytes/Second',
+              'Bits/Second',
+              'Kilobits/Second',
+              'Megabits/Second',
+              'Gigabits/Second',
+              'Terabits/Second',
+              'Count/Second',
+              'None',
+            ],
+            in: 'body',
+            name: 'Unit',
+            type: 's',
+            wire: 'Unit',
+          },
+        ],
+      },
+      DescribeAnomalyDetectors: {
+        members: [
+          {
+            in: 'body',
+            min: 1,
+            name: 'MaxResults',
+            type: 'n',
+            wire: 'MaxResults',
+          },
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'Namespace',
+            pattern: '[^:].*',
+            type: 's',
+            wire: 'Namespace',
+          },
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'MetricName',
+            type: 's',
+            wire: 'MetricName',
+          },
+          {
+            in: 'body',
+            max: 30,
+            name: 'Dimensions',
+            type: 'l',
+            wire: 'Dimensions',
+          },
+          {
+            in: 'body',
+            max: 2,
+            name: 'AnomalyDetectorTypes',
+            type: 'l',
+            wire: 'AnomalyDetectorTypes',
+          },
+        ],
+      },
+      DescribeInsightRules: {
+        members: [
+          {
+            in: 'body',
+            max: 500,
+            min: 1,
+            name: 'MaxResults',
+            type: 'n',
+            wire: 'MaxResults',
+          },
+        ],
+      },
+      DisableAlarmActions: {
+        members: [
+          {
+            in: 'body',
+            max: 100,
+            name: 'AlarmNames',
+            required: true,
+            type: 'l',
+            wire: 'AlarmNames',
+          },
+        ],
+      },
+      DisableInsightRules: {
+        members: [
+          {
+            in: 'body',
+            name: 'RuleNames',
+            required: true,
+            type: 'l',
+            wire: 'RuleNames',
+          },
+        ],
+      },
+      EnableAlarmActions: {
+        members: [
+          {
+            in: 'body',
+            max: 100,
+            name: 'AlarmNames',
+            required: true,
+            type: 'l',
+            wire: 'AlarmNames',
+          },
+        ],
+      },
+      EnableInsightRules: {
+        members: [
+          {
+            in: 'body',
+            name: 'RuleNames',
+            required: true,
+            type: 'l',
+            wire: 'RuleNames',
+          },
+        ],
+      },
+      GetAlarmMuteRule: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'AlarmMuteRuleName',
+            required: true,
+            type: 's',
+            wire: 'AlarmMuteRuleName',
+          },
+        ],
+      },
+      GetDashboard: {
+        members: [
+          {
+            in: 'body',
+            name: 'DashboardName',
+            required: true,
+            type: 's',
+            wire: 'DashboardName',
+          },
+        ],
+      },
+      GetInsightRuleReport: {
+        members: [
+          {
+            in: 'body',
+            max: 128,
+            min: 1,
+            name: 'RuleName',
+            pattern: '[\\x20-\\x7E]+',
+            required: true,
+            type: 's',
+            wire: 'RuleName',
+          },
+          {
+            in: 'body',
+            name: 'StartTime',
+            required: true,
+            type: 'o',
+            wire: 'StartTime',
+          },
+          {
+            in: 'body',
+            name: 'EndTime',
+            required: true,
+            type: 'o',
+            wire: 'EndTime',
+          },
+          {
+            in: 'body',
+            min: 1,
+            name: 'Period',
+            required: true,
+            type: 'n',
+            wire: 'Period',
+          },
+          {
+            in: 'body',
+            max: 32,
+            min: 1,
+            name: 'OrderBy',
+            pattern: '[\\x20-\\x7E]+',
+            type: 's',
+            wire: 'OrderBy',
+          },
+        ],
+      },
+      GetMetricData: {
+        members: [
+          {
+            in: 'body',
+            name: 'MetricDataQueries',
+            required: true,
+            type: 'l',
+            wire: 'MetricDataQueries',
+          },
+          {
+            in: 'body',
+            name: 'StartTime',
+            required: true,
+            type: 'o',
+            wire: 'StartTime',
+          },
+          {
+            in: 'body',
+            name: 'EndTime',
+            required: true,
+            type: 'o',
+            wire: 'EndTime',
+          },
+          {
+            enum: ['TimestampDescending', 'TimestampAscending'],
+            in: 'body',
+            name: 'ScanBy',
+            type: 's',
+            wire: 'ScanBy',
+          },
+        ],
+      },
+      GetMetricStatistics: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'Namespace',
+            pattern: '[^:].*',
+            required: true,
+            type: 's',
+            wire: 'Namespace',
+          },
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'MetricName',
+            required: true,
+            type: 's',
+            wire: 'MetricName',
+          },
+          {
+            in: 'body',
+            max: 30,
+            name: 'Dimensions',
+            type: 'l',
+            wire: 'Dimensions',
+          },
+          {
+            in: 'body',
+            name: 'StartTime',
+            required: true,
+            type: 'o',
+            wire: 'StartTime',
+          },
+          {
+            in: 'body',
+            name: 'EndTime',
+            required: true,
+            type: 'o',
+            wire: 'EndTime',
+          },
+          {
+            in: 'body',
+            min: 1,
+            name: 'Period',
+            required: true,
+            type: 'n',
+            wire: 'Period',
+          },
+          {
+            in: 'body',
+            max: 5,
+            min: 1,
+            name: 'Statistics',
+            type: 'l',
+            wire: 'Statistics',
+          },
+          {
+            in: 'body',
+            max: 10,
+            min: 1,
+            name: 'ExtendedStatistics',
+            type: 'l',
+            wire: 'ExtendedStatistics',
+          },
+          {
+            enum: [
+              'Seconds',
+              'Microseconds',
+              'Milliseconds',
+              'Bytes',
+              'Kilobytes',
+              'Megabytes',
+              'Gigabytes',
+              'Terabytes',
+              'Bits',
+              'Kilobits',
+              'Megabits',
+              'Gigabits',
+              'Terabits',
+              'Percent',
+              'Count',
+              'Bytes/Second',
+              'Kilobytes/Second',
+              'Megabytes/Second',
+              'Gigabytes/Second',
+              'Terabytes/Second',
+              'Bits/Second',
+              'Kilobits/Second',
+              'Megabits/Second',
+              'Gigabits/Second',
+              'Terabits/Second',
+              'Count/Second',
+              'None',
+            ],
+            in: 'body',
+            name: 'Unit',
+            type: 's',
+            wire: 'Unit',
+          },
+        ],
+      },
+      GetMetricStream: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'Name',
+            required: true,
+            type: 's',
+            wire: 'Name',
+          },
+        ],
+      },
+      GetMetricWidgetImage: {
+        members: [
+          {
+            in: 'body',
+            name: 'MetricWidget',
+            required: true,
+            type: 's',
+            wire: 'MetricWidget',
+          },
+        ],
+      },
+      ListAlarmMuteRules: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'AlarmName',
+            type: 's',
+            wire: 'AlarmName',
+          },
+          {
+            in: 'body',
+            max: 100,
+            min: 1,
+            name: 'MaxRecords',
+            type: 'n',
+            wire: 'MaxRecords',
+          },
+        ],
+      },
+      ListManagedInsightRules: {
+        members: [
+          {
+            in: 'body',
+            max: 1024,
+            min: 1,
+            name: 'ResourceARN',
+            required: true,
+            type: 's',
+            wire: 'ResourceARN',
+          },
+          {
+            in: 'body',
+            max: 500,
+            min: 1,
+            name: 'MaxResults',
+            type: 'n',
+            wire: 'MaxResults',
+          },
+        ],
+      },
+      ListMetricStreams: {
+        members: [
+          {
+            in: 'body',
+            max: 500,
+            min: 1,
+            name: 'MaxResults',
+            type: 'n',
+            wire: 'MaxResults',
+          },
+        ],
+      },
+      ListMetrics: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'Namespace',
+            pattern: '[^:].*',
+            type: 's',
+            wire: 'Namespace',
+          },
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'MetricName',
+            type: 's',
+            wire: 'MetricName',
+          },
+          {
+            in: 'body',
+            max: 10,
+            name: 'Dimensions',
+            type: 'l',
+            wire: 'Dimensions',
+          },
+          {
+            enum: ['PT3H'],
+            in: 'body',
+            name: 'RecentlyActive',
+            type: 's',
+            wire: 'RecentlyActive',
+          },
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'OwningAccount',
+            type: 's',
+            wire: 'OwningAccount',
+          },
+        ],
+      },
+      ListTagsForResource: {
+        members: [
+          {
+            in: 'body',
+            max: 1024,
+            min: 1,
+            name: 'ResourceARN',
+            required: true,
+            type: 's',
+            wire: 'ResourceARN',
+          },
+        ],
+      },
+      PutAlarmMuteRule: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'Name',
+            required: true,
+            type: 's',
+            wire: 'Name',
+          },
+          {
+            in: 'body',
+            max: 1024,
+            min: 0,
+            name: 'Description',
+            type: 's',
+            wire: 'Description',
+          },
+          {
+            in: 'body',
+            name: 'Rule',
+            required: true,
+            type: 'o',
+            wire: 'Rule',
+          },
+        ],
+      },
+      PutAnomalyDetector: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'Namespace',
+            pattern: '[^:].*',
+            type: 's',
+            wire: 'Namespace',
+          },
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'MetricName',
+            type: 's',
+            wire: 'MetricName',
+          },
+          {
+            in: 'body',
+            max: 30,
+            name: 'Dimensions',
+            type: 'l',
+            wire: 'Dimensions',
+          },
+          {
+            in: 'body',
+            max: 50,
+            name: 'Stat',
+            pattern:
+              '(SampleCount|Average|Sum|Minimum|Maximum|IQM|(p|tc|tm|ts|wm)(\\d{1,2}(\\.\\d{0,10})?|100)|[ou]\\d+(\\.\\d*)?)(_E|_L|_H)?|(TM|TC|TS|WM)\\(((((\\d{1,2})(\\.\\d{0,10})?|100(\\.0{0,10})?)%)?:((\\d{1,2})(\\.\\d{0,10})?|100(\\.0{0,10})?)%|((\\d{1,2})(\\.\\d{0,10})?|100(\\.0{0,10})?)%:(((\\d{1,2})(\\.\\d{0,10})?|100(\\.0{0,10})?)%)?)\\)|(TM|TC|TS|WM|PR)\\(((\\d+(\\.\\d{0,10})?|(\\d+(\\.\\d{0,10})?[Ee][+-]?\\d+)):((\\d+(\\.\\d{0,10})?|(\\d+(\\.\\d{0,10})?[Ee][+-]?\\d+)))?|((\\d+(\\.\\d{0,10})?|(\\d+(\\.\\d{0,10})?[Ee][+-]?\\d+)))?:(\\d+(\\.\\d{0,10})?|(\\d+(\\.\\d{0,10})?[Ee][+-]?\\d+)))\\)',
+            type: 's',
+            wire: 'Stat',
+          },
+        ],
+      },
+      PutCompositeAlarm: {
+        members: [
+          {
+            in: 'body',
+            max: 5,
+            name: 'AlarmActions',
+            type: 'l',
+            wire: 'AlarmActions',
+          },
+          {
+            in: 'body',
+            max: 1024,
+            min: 0,
+            name: 'AlarmDescription',
+            type: 's',
+            wire: 'AlarmDescription',
+          },
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'AlarmName',
+            required: true,
+            type: 's',
+            wire: 'AlarmName',
+          },
+          {
+            in: 'body',
+            max: 10240,
+            min: 1,
+            name: 'AlarmRule',
+            required: true,
+            type: 's',
+            wire: 'AlarmRule',
+          },
+          {
+            in: 'body',
+            max: 5,
+            name: 'InsufficientDataActions',
+            type: 'l',
+            wire: 'InsufficientDataActions',
+          },
+          {
+            in: 'body',
+            max: 5,
+            name: 'OKActions',
+            type: 'l',
+            wire: 'OKActions',
+          },
+          {
+            in: 'body',
+            max: 1600,
+            min: 1,
+            name: 'ActionsSuppressor',
+            type: 's',
+            wire: 'ActionsSuppressor',
+          },
+        ],
+      },
+      PutDashboard: {
+        members: [
+          {
+            in: 'body',
+            name: 'DashboardName',
+            required: true,
+            type: 's',
+            wire: 'DashboardName',
+          },
+          {
+            in: 'body',
+            name: 'DashboardBody',
+            required: true,
+            type: 's',
+            wire: 'DashboardBody',
+          },
+        ],
+      },
+      PutInsightRule: {
+        members: [
+          {
+            in: 'body',
+            max: 128,
+            min: 1,
+            name: 'RuleName',
+            pattern: '[\\x20-\\x7E]+',
+            required: true,
+            type: 's',
+            wire: 'RuleName',
+          },
+          {
+            in: 'body',
+            max: 32,
+            min: 1,
+            name: 'RuleState',
+            pattern: '[\\x20-\\x7E]+',
+            type: 's',
+            wire: 'RuleState',
+          },
+          {
+            in: 'body',
+            max: 8192,
+            min: 1,
+            name: 'RuleDefinition',
+            pattern: '[\\x00-\\x7F]+',
+            required: true,
+            type: 's',
+            wire: 'RuleDefinition',
+          },
+        ],
+      },
+      PutManagedInsightRules: {
+        members: [
+          {
+            in: 'body',
+            name: 'ManagedRules',
+            required: true,
+            type: 'l',
+            wire: 'ManagedRules',
+          },
+        ],
+      },
+      PutMetricAlarm: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'AlarmName',
+            required: true,
+            type: 's',
+            wire: 'AlarmName',
+          },
+          {
+            in: 'body',
+            max: 1024,
+            min: 0,
+            name: 'AlarmDescription',
+            type: 's',
+            wire: 'AlarmDescription',
+          },
+          {
+            in: 'body',
+            max: 5,
+            name: 'OKActions',
+            type: 'l',
+            wire: 'OKActions',
+          },
+          {
+            in: 'body',
+            max: 5,
+            name: 'AlarmActions',
+            type: 'l',
+            wire: 'AlarmActions',
+          },
+          {
+            in: 'body',
+            max: 5,
+            name: 'InsufficientDataActions',
+            type: 'l',
+            wire: 'InsufficientDataActions',
+          },
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'MetricName',
+            type: 's',
+            wire: 'MetricName',
+          },
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'Namespace',
+            pattern: '[^:].*',
+            type: 's',
+            wire: 'Namespace',
+          },
+          {
+            enum: ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'],
+            in: 'body',
+            name: 'Statistic',
+            type: 's',
+            wire: 'Statistic',
+          },
+          {
+            in: 'body',
+            max: 30,
+            name: 'Dimensions',
+            type: 'l',
+            wire: 'Dimensions',
+          },
+          {
+            in: 'body',
+            min: 1,
+            name: 'Period',
+            type: 'n',
+            wire: 'Period',
+          },
+          {
+            enum: [
+              'Seconds',
+              'Microseconds',
+              'Milliseconds',
+              'Bytes',
+              'Kilobytes',
+              'Megabytes',
+              'Gigabytes',
+              'Terabytes',
+              'Bits',
+              'Kilobits',
+              'Megabits',
+              'Gigabits',
+              'Terabits',
+              'Percent',
+              'Count',
+              'Bytes/Second',
+              'Kilobytes/Second',
+              'Megabytes/Second',
+              'Gigabytes/Second',
+              'Terabytes/Second',
+              'Bits/Second',
+              'Kilobits/Second',
+              'Megabits/Second',
+              'Gigabits/Second',
+              'Terabits/Second',
+              'Count/Second',
+              'None',
+            ],
+            in: 'body',
+            name: 'Unit',
+            type: 's',
+            wire: 'Unit',
+          },
+          {
+            in: 'body',
+            min: 1,
+            name: 'EvaluationPeriods',
+            type: 'n',
+            wire: 'EvaluationPeriods',
+          },
+          {
+            in: 'body',
+            min: 1,
+            name: 'DatapointsToAlarm',
+            type: 'n',
+            wire: 'DatapointsToAlarm',
+          },
+          {
+            enum: [
+              'GreaterThanOrEqualToThreshold',
+              'GreaterThanThreshold',
+              'LessThanThreshold',
+              'LessThanOrEqualToThreshold',
+              'LessThanLowerOrGreaterThanUpperThreshold',
+              'LessThanLowerThreshold',
+              'GreaterThanUpperThreshold',
+            ],
+            in: 'body',
+            name: 'ComparisonOperator',
+            type: 's',
+            wire: 'ComparisonOperator',
+          },
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'TreatMissingData',
+            type: 's',
+            wire: 'TreatMissingData',
+          },
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'EvaluateLowSampleCountPercentile',
+            type: 's',
+            wire: 'EvaluateLowSampleCountPercentile',
+          },
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'ThresholdMetricId',
+            type: 's',
+            wire: 'ThresholdMetricId',
+          },
+          {
+            in: 'body',
+            max: 3600,
+            min: 10,
+            name: 'EvaluationInterval',
+            type: 'n',
+            wire: 'EvaluationInterval',
+          },
+        ],
+      },
+      PutMetricData: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'Namespace',
+            pattern: '[^:].*',
+            required: true,
+            type: 's',
+            wire: 'Namespace',
+          },
+        ],
+      },
+      PutMetricStream: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'Name',
+            required: true,
+            type: 's',
+            wire: 'Name',
+          },
+          {
+            in: 'body',
+            max: 1024,
+            min: 1,
+            name: 'FirehoseArn',
+            required: true,
+            type: 's',
+            wire: 'FirehoseArn',
+          },
+          {
+            in: 'body',
+            max: 1024,
+            min: 1,
+            name: 'RoleArn',
+            required: true,
+            type: 's',
+            wire: 'RoleArn',
+          },
+          {
+            enum: ['json', 'opentelemetry0.7', 'opentelemetry1.0'],
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'OutputFormat',
+            required: true,
+            type: 's',
+            wire: 'OutputFormat',
+          },
+        ],
+      },
       SetAlarmState: {
         members: [
           {
@@ -834,6 +2116,68 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
             name: 'StateReasonData',
             type: 's',
             wire: 'StateReasonData',
+          },
+        ],
+      },
+      StartMetricStreams: {
+        members: [
+          {
+            in: 'body',
+            name: 'Names',
+            required: true,
+            type: 'l',
+            wire: 'Names',
+          },
+        ],
+      },
+      StopMetricStreams: {
+        members: [
+          {
+            in: 'body',
+            name: 'Names',
+            required: true,
+            type: 'l',
+            wire: 'Names',
+          },
+        ],
+      },
+      TagResource: {
+        members: [
+          {
+            in: 'body',
+            max: 1024,
+            min: 1,
+            name: 'ResourceARN',
+            required: true,
+            type: 's',
+            wire: 'ResourceARN',
+          },
+          {
+            in: 'body',
+            name: 'Tags',
+            required: true,
+            type: 'l',
+            wire: 'Tags',
+          },
+        ],
+      },
+      UntagResource: {
+        members: [
+          {
+            in: 'body',
+            max: 1024,
+            min: 1,
+            name: 'ResourceARN',
+            required: true,
+            type: 's',
+            wire: 'ResourceARN',
+          },
+          {
+            in: 'body',
+            name: 'TagKeys',
+            required: true,
+            type: 'l',
+            wire: 'TagKeys',
           },
         ],
       },
@@ -888,6 +2232,50 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
         ],
       },
       RebootDBInstance: {
+        members: [
+          {
+            in: 'body',
+            name: 'DBInstanceIdentifier',
+            required: true,
+            type: 's',
+            wire: 'DBInstanceIdentifier',
+          },
+        ],
+      },
+      StartDBCluster: {
+        members: [
+          {
+            in: 'body',
+            name: 'DBClusterIdentifier',
+            required: true,
+            type: 's',
+            wire: 'DBClusterIdentifier',
+          },
+        ],
+      },
+      StartDBInstance: {
+        members: [
+          {
+            in: 'body',
+            name: 'DBInstanceIdentifier',
+            required: true,
+            type: 's',
+            wire: 'DBInstanceIdentifier',
+          },
+        ],
+      },
+      StopDBCluster: {
+        members: [
+          {
+            in: 'body',
+            name: 'DBClusterIdentifier',
+            required: true,
+            type: 's',
+            wire: 'DBClusterIdentifier',
+          },
+        ],
+      },
+      StopDBInstance: {
         members: [
           {
             in: 'body',
@@ -1022,6 +2410,24 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
           },
         ],
       },
+      ListHostedZonesByName: {
+        members: [
+          {
+            in: 'query',
+            max: 1024,
+            name: 'DNSName',
+            type: 's',
+            wire: 'dnsname',
+          },
+          {
+            in: 'query',
+            max: 32,
+            name: 'HostedZoneId',
+            type: 's',
+            wire: 'hostedzoneid',
+          },
+        ],
+      },
       ListResourceRecordSets: {
         members: [
           {
@@ -1045,6 +2451,60 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
             name: 'StartRecordIdentifier',
             type: 's',
             wire: 'identifier',
+          },
+        ],
+      },
+      TestDNSAnswer: {
+        members: [
+          {
+            in: 'query',
+            max: 32,
+            name: 'HostedZoneId',
+            required: true,
+            type: 's',
+            wire: 'hostedzoneid',
+          },
+          {
+            in: 'query',
+            max: 1024,
+            name: 'RecordName',
+            required: true,
+            type: 's',
+            wire: 'recordname',
+          },
+          {
+            enum: ['SOA', 'A', 'TXT', 'NS', 'CNAME', 'MX', 'NAPTR', 'PTR', 'SRV', 'SPF', 'AAAA', 'CAA', 'DS', 'TLSA', 'SSHFP', 'SVCB', 'HTTPS'],
+            in: 'query',
+            name: 'RecordType',
+            required: true,
+            type: 's',
+            wire: 'recordtype',
+          },
+          {
+            in: 'query',
+            max: 45,
+            name: 'ResolverIP',
+            pattern:
+              '(^((([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))$|^(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))$)',
+            type: 's',
+            wire: 'resolverip',
+          },
+          {
+            in: 'query',
+            max: 45,
+            name: 'EDNS0ClientSubnetIP',
+            pattern:
+              '(^((([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))$|^(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))$)',
+            type: 's',
+            wire: 'edns0clientsubnetip',
+          },
+          {
+            in: 'query',
+            max: 3,
+            min: 0,
+            name: 'EDNS0ClientSubnetMask',
+            type: 's',
+            wire: 'edns0clientsubnetmask',
           },
         ],
       },

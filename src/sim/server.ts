@@ -78,6 +78,11 @@ export interface SimRegionOptions {
   seed?: number;
   /** Port of the API endpoint on 127.0.0.1; 0 picks a free one. @defaultValue 0 */
   port?: number;
+  /**
+   * Check requests against the model constraints before operations run. Off only for `scripts/sim-constraints.mjs`,
+   * which finds the served operations by what an unvalidated region answers. @defaultValue true
+   */
+  validateInputs?: boolean;
 }
 
 /**
@@ -111,6 +116,8 @@ export class SimRegion {
   #started = false;
   #unsubscribe: () => void = () => undefined;
 
+  #validateInputs = true;
+
   private constructor(world: SimWorld) {
     this.world = world;
     this.#server = createServer((req, res) => void this.#handle(req, res));
@@ -118,6 +125,7 @@ export class SimRegion {
 
   static async start(options: SimRegionOptions): Promise<SimRegion> {
     const region = new SimRegion(new SimWorld(options.topology, options.speed ?? 1, options.seed === undefined ? {} : { seed: options.seed }));
+    region.#validateInputs = options.validateInputs ?? true;
     await new Promise<void>((resolve, reject) => {
       region.#server.once('error', reject);
       region.#server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -211,7 +219,7 @@ export class SimRegion {
         return;
       }
       if (fault.kind === 'error') throw fault.error;
-      validateInput(INPUT_CONSTRAINTS, service, route.operation, request);
+      if (this.#validateInputs) validateInput(INPUT_CONSTRAINTS, service, route.operation, request);
       reply = api.handle(this.world, request, route);
     } catch (error) {
       const e = error instanceof SimApiError ? error : new SimApiError('InternalFailure', error instanceof Error ? error.message : String(error), 500, false);

@@ -112,6 +112,10 @@ export function awsQueryCompatibleService<World>(
       const result = operations(world, route.operation, queryInput(req.params));
       return queryResponse(namespace, route.operation, result === null ? null : (toXml(result) as Record<string, XmlValue>));
     },
-    error: (e, req) => (isJson(req) ? awsJsonError(e) : queryError(namespace, e)),
+    // An operation the service does not have: awsQuery's InvalidAction, the JSON protocol's UnknownOperationException.
+    error: (e, req) =>
+      isJson(req)
+        ? awsJsonError(e.code === 'InvalidAction' ? new SimApiError('UnknownOperationException', e.message, e.status, e.sender) : e)
+        : queryError(namespace, e),
   };
 }

@@ -94,7 +94,8 @@ function fromXmlValue(v: unknown, list: boolean): Found {
 
 /** Reads each member where the service's protocol puts it. */
 function reader(protocol: string, req: SimRequest, root: string | undefined): (m: MemberConstraint) => Found {
-  if (protocol === 'ec2' || protocol === 'query') return (m) => fromForm(req, m);
+  // CloudWatch serves awsQuery beside its JSON protocol: a call without X-Amz-Target is a form.
+  if (protocol === 'ec2' || protocol === 'query' || (protocol === 'json' && req.target === undefined)) return (m) => fromForm(req, m);
   const fromQuery = (m: MemberConstraint): Found => {
     const all = req.query.getAll(m.wire);
     if (all.length === 0) return ABSENT;

@@ -105,9 +105,14 @@ class Unbuildable(Exception):
     pass
 
 
-def paging_size(protocol, name, shape):
+# Least page sizes AWS documents beyond the model: RDS's MaxRecords "Constraints: Minimum 20, maximum 100"
+# (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBInstances.html).
+LEAST_PAGE = {('rds', 'MaxRecords'): 20}
+
+
+def paging_size(protocol, name, shape, service=None):
     """A small valid page size: EC2 documents 5 as the least MaxResults (e.g. DescribeInstances) beyond the model."""
-    n = max(shape.metadata.get('min', 1), 5 if protocol == 'ec2' else 1)
+    n = max(shape.metadata.get('min', 1), 5 if protocol == 'ec2' else 1, LEAST_PAGE.get((service, name), 1))
     return str(n) if shape.type_name == 'string' else n
 
 
@@ -356,7 +361,7 @@ class ServiceRun:
             if name.lower() in ('nexttoken', 'marker', 'nextmarker', 'startrecordname', 'startrecordidentifier', 'dryrun'):
                 continue  # paging tokens come from answers; DryRun answers an error by design
             try:
-                value = paging_size(self.protocol, name, member) if PAGE_SIZE.match(name) else valid_value(member)
+                value = paging_size(self.protocol, name, member, self.name) if PAGE_SIZE.match(name) else valid_value(member)
             except Unbuildable:
                 continue
             self.check_ok(op, f'with {name}={value!r}', *call(self.client, op, {**base, name: value}), allow_error=True)
@@ -369,7 +374,7 @@ class ServiceRun:
         size = None
         if limit is not None:
             member = self.model.operation_model(op).input_shape.members.get(limit)
-            size = paging_size(self.protocol, limit, member) if member is not None else None
+            size = paging_size(self.protocol, limit, member, self.name) if member is not None else None
         self.variants += 1
         seen = set()
         pages = 0

@@ -123,7 +123,22 @@ export class SimRegion {
     this.#server = createServer((req, res) => void this.#handle(req, res));
   }
 
+  /**
+   * Starts a region. Its loopback addresses (127.<net>.x.y) take a random second octet; when another region on the
+   * machine already holds one of them (EADDRINUSE), it starts again on another, a few times.
+   */
   static async start(options: SimRegionOptions): Promise<SimRegion> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await SimRegion.#startOnce(options);
+      } catch (error) {
+        const taken = error instanceof Error && /EADDRINUSE/.test(error.message) && !error.message.includes(`127.0.0.1:${options.port ?? 0}`);
+        if (!taken || attempt >= 8) throw error;
+      }
+    }
+  }
+
+  static async #startOnce(options: SimRegionOptions): Promise<SimRegion> {
     const region = new SimRegion(new SimWorld(options.topology, options.speed ?? 1, options.seed === undefined ? {} : { seed: options.seed }));
     region.#validateInputs = options.validateInputs ?? true;
     await new Promise<void>((resolve, reject) => {

@@ -67,9 +67,19 @@ describe('IAM SimulatePrincipalPolicy on the simulated region', () => {
         ],
       );
       assert.equal(out.IsTruncated, false);
+      // Shorter than the model's 20 characters: the model's constraint answers first, as AWS's validation does.
       assert.equal(
         (await sdkError(iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: 'not-an-arn', ActionNames: ['ec2:StopInstances'] })))).name,
+        'ValidationError',
+      );
+      assert.equal(
+        (
+          await sdkError(
+            iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: 'arn:aws:iam::not-an-account:user/x', ActionNames: ['ec2:StopInstances'] })),
+          )
+        ).name,
         'InvalidInputException',
+        "an ARN of a valid length that names no principal is the operation's InvalidInput",
       );
 
       await armApiFault(sim.endpoint, { service: 'iam', action: 'SimulatePrincipalPolicy', error: 'AccessDenied' });

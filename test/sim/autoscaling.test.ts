@@ -199,7 +199,8 @@ describe('Auto Scaling replacement', () => {
         sim,
         'the unhealthy instance to be replaced',
         (g) => !(g.Instances ?? []).some((i) => i.InstanceId === victim) && inService(g).length === 3,
-        15_000,
+        // The group's 10-minute grace period (from the region's start, 10 s here) runs out first, then a boot.
+        30_000,
       );
       assert.ok(seen.get(victim)?.has('Terminating'));
       assert.deepEqual(zoneCounts(after), [1, 1, 1]);

@@ -35,7 +35,7 @@ async function command(argv: readonly string[]): Promise<number> {
       `
 Examples:
   $ gameday validate experiments/*.yaml
-  $ gameday run experiments/terminate-one-instance.yaml --speed 20
+  $ gameday run experiments/terminate-one-instance.yaml --speed 60
   $ gameday schema > experiment.schema.json
 ${EXIT_CODES}`,
     );
@@ -64,7 +64,7 @@ ${EXIT_CODES}`,
       'after',
       `
 Examples:
-  $ gameday run experiments/terminate-one-instance.yaml --speed 20
+  $ gameday run experiments/terminate-one-instance.yaml --speed 60
   $ gameday run experiments/stop-half-fleet.yaml --journal out/journal.json --json
   $ REDIS_URL=redis://redis.internal:6379 gameday run my-experiment.yaml --queue
 ${EXIT_CODES}`,

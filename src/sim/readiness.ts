@@ -64,3 +64,25 @@ export function whenSteady(world: SteadySources, timeoutMs: number): Promise<voi
     const unsubscribe = world.truth.subscribe(check);
   });
 }
+
+/**
+ * Resolves once every group's instances are InService and no registered target is still `initial` (the initial
+ * fleet's servers listen and have passed their first check), or after `capMs` of wall time whatever the state.
+ */
+export function whenInitialFleetServes(world: SteadySources, capMs: number): Promise<void> {
+  const serving = (): boolean =>
+    [...world.autoScalingGroups.values()].every((asg) => asg.active().every((m) => m.lifecycle === 'InService')) &&
+    [...world.targetGroups.values()].every((tg) => [...tg.targets.values()].every((t) => t.state !== 'initial'));
+  return new Promise((resolve) => {
+    if (serving()) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    };
+    const timer = setTimeout(done, capMs);
+    const unsubscribe = world.truth.subscribe(() => {
+      if (serving()) done();
+    });
+  });
+}

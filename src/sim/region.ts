@@ -4,7 +4,7 @@ import { GroundTruth } from './ground-truth.js';
 import { AWS_TIMINGS, Durations, SimScheduler, type SimTimings } from './timing.js';
 import { zoneNames, type Topology } from './topology.js';
 import { worldOutputs } from './outputs.js';
-import { isSteady, whenSteady } from './readiness.js';
+import { isSteady, whenInitialFleetServes, whenSteady } from './readiness.js';
 import { SimAutoScalingGroup } from './world/auto-scaling-group.js';
 import type { SimAlarm } from './world/alarm.js';
 import { SimFis, type FisTemplate } from './world/fis.js';
@@ -24,6 +24,9 @@ import type { ConnectivityScope } from './network-faults.js';
 import { SimHealthCheck, seedOf, type Route53HealthCheckConfig } from './world/health-check.js';
 import { elbHostedZoneId } from './world/elb-hosted-zone.js';
 import { fqdn, route53Id, type DnsAnswer, type SimHostedZone } from './world/hosted-zone.js';
+
+/** Wall ms the region waits for its initial fleet to serve before its alarms start (an assumption; it takes milliseconds). */
+const INITIAL_FLEET_CAP_MS = 3_000;
 
 export { RDS_DNS_TTL } from './dns/answers.js';
 
@@ -214,9 +217,6 @@ export class SimWorld {
     await this.dns.start();
     declareRoute53(this);
     this.route53Changed();
-    declareMetrics(this.metrics, this.loadBalancers);
-    this.metrics.start(this.scheduler);
-    for (const [name, alarm] of declareAlarms(this.topology, this.loadBalancers, this.scheduler, this.truth)) this.alarms.set(name, alarm);
     for (const spec of this.topology.fisTemplates) {
       const { name, ...template } = spec;
       this.fisTemplateIds.set(
@@ -238,6 +238,14 @@ export class SimWorld {
       const cutoff = Date.now() - this.scheduler.wall(this.timings.terminatedVisible);
       for (const [id, i] of this.instances) if (i.state === 'terminated' && (i.terminatedAt ?? Infinity) < cutoff) this.instances.delete(id);
     });
+    // A running stack's alarms have long watched a serving fleet: they start once the initial fleet's targets passed
+    // their first check, not in the instant before its servers listen, whose empty first period would hold a
+    // HealthyHostCount alarm in ALARM for two periods and the region unready for two AWS minutes. The cap is an
+    // assumption: past it (a machine too loaded to start a few servers), the alarms start anyway.
+    await whenInitialFleetServes(this, INITIAL_FLEET_CAP_MS);
+    declareMetrics(this.metrics, this.loadBalancers);
+    this.metrics.start(this.scheduler);
+    for (const [name, alarm] of declareAlarms(this.topology, this.loadBalancers, this.scheduler, this.truth)) this.alarms.set(name, alarm);
   }
 
   async stop(): Promise<void> {

@@ -221,7 +221,15 @@ async function sourceFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-async function scan(): Promise<Map<string, Module>> {
+let scanned: Promise<Map<string, Module>> | undefined;
+
+/** The parsed modules of src/, parsed once for every test that reads them (parsing all of src takes seconds). */
+function scan(): Promise<Map<string, Module>> {
+  scanned ??= scanSources();
+  return scanned;
+}
+
+async function scanSources(): Promise<Map<string, Module>> {
   const modules = new Map<string, Module>();
   for (const path of await sourceFiles(join(ROOT, 'src'))) {
     const rel = relative(ROOT, path);
@@ -379,7 +387,8 @@ describe('gameday policy', () => {
   });
 });
 
-describe('the policy and the calls of real runs', () => {
+// Each run is its own `gameday run` with its own simulated region, mostly waiting on simulated time: three at once.
+describe('the policy and the calls of real runs', { concurrency: 3 }, () => {
   // Experiments that reach every AWS service gameday calls in a run: EC2, Auto Scaling, ELBv2, RDS, Route 53, FIS, STS.
   const experiments = ['az-outage', 'az-power-interruption', 'terminate-one-instance', 'stop-half-fleet', 'route53-failover', 'fis-az-power-interruption'];
   const PREFIX_OF_AUDIT_SERVICE: Record<string, string> = { elbv2: 'elasticloadbalancing' };

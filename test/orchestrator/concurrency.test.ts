@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Journal } from '../../src/engine/journal.js';
 import { ROOT, tempDir } from '../support/cli.js';
 import { startSimProcess, type Daemon } from '../support/daemon.js';
-import { queueEnv, startWorker, submitDetached, waitForStatus } from '../support/queue.js';
+import { queueEnv, startWorker, submitDetached, waitForFinishedRuns } from '../support/queue.js';
 import { startRedis, type TestRedis, SKIP_WITHOUT_REDIS } from '../support/redis.js';
 
 const SPEED = 100;
@@ -56,13 +56,16 @@ describe('one worker, many runs at once', { skip: SKIP_WITHOUT_REDIS }, () => {
     const worker = await startWorker(env, join(tmp.dir, 'results'), { concurrency: RUNS });
     try {
       const file = await tmp.write('stop-one.yaml', stopOne(sim.endpoint));
+      // One after another: twenty `gameday` processes at once would only contend for the machine's cores.
       const runIds: string[] = [];
       for (let seed = 0; seed < RUNS; seed++) runIds.push(await submitDetached(env, file, ['--wait-for-locks', '--seed', String(seed)]));
+      // One `gameday list` reads every run's state, where a `gameday status` per run would take twenty processes a round.
+      const finished = await waitForFinishedRuns(env, RUNS);
+      assert.deepEqual(finished.map((r) => r.runId).sort(), [...runIds].sort());
       const journals: Journal[] = [];
-      for (const runId of runIds) {
-        const done = await waitForStatus(env, runId, 'to finish', (s) => s.state === 'finished', 180_000);
-        assert.equal(done.verdict, 'passed', `${runId}: ${done.reason ?? ''}`);
-        journals.push(JSON.parse(await readFile(join(tmp.dir, 'results', `${runId}.json`), 'utf8')) as Journal);
+      for (const done of finished) {
+        assert.equal(done.verdict, 'passed', `${done.runId}: ${done.reason ?? ''}`);
+        journals.push(JSON.parse(await readFile(join(tmp.dir, 'results', `${done.runId}.json`), 'utf8')) as Journal);
       }
       // From injection to the end of its undo, each run held its instance alone.
       const holds = journals.map((j) => {

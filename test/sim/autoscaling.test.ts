@@ -20,6 +20,8 @@ import { allInstances, group, instance, referenceWith, sdkError, startSim, targe
 
 /** Fast enough for a short test, slow enough that a 15 s (AWS) Pending state lasts 250 ms and is seen by polling. */
 const SPEED = 60;
+/** For the tests that look at where the group ends up and at no short-lived state: their waits are boots and checks. */
+const FAST = 100;
 const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 
 /**
@@ -197,7 +199,8 @@ describe('Auto Scaling replacement', () => {
         sim,
         'the unhealthy instance to be replaced',
         (g) => !(g.Instances ?? []).some((i) => i.InstanceId === victim) && inService(g).length === 3,
-        15_000,
+        // The group's 10-minute grace period (from the region's start, 10 s here) runs out first, then a boot.
+        30_000,
       );
       assert.ok(seen.get(victim)?.has('Terminating'));
       assert.deepEqual(zoneCounts(after), [1, 1, 1]);
@@ -280,7 +283,7 @@ describe('Auto Scaling capacity', () => {
   });
 
   it('scaling in leaves the remaining instances spread over the zones, even after replacements reordered them', async () => {
-    const sim = await startSim({ topology: elastic, speed: SPEED });
+    const sim = await startSim({ topology: elastic, speed: FAST });
     try {
       await sim.asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 6 }));
       let g = (await watchGroup(sim, 'six instances InService', (x) => inService(x).length === 6)).group;
@@ -337,7 +340,7 @@ describe('Auto Scaling capacity', () => {
   });
 
   it('TerminateInstanceInAutoScalingGroup with decrement shrinks the group without a replacement', async () => {
-    const sim = await startSim({ topology: elastic, speed: SPEED });
+    const sim = await startSim({ topology: elastic, speed: FAST });
     try {
       const before = await group(sim.asg);
       const victim = before.Instances?.[0]?.InstanceId ?? '';

@@ -2,6 +2,7 @@
  * Shared helpers of the benchmarks: where results go, summary statistics, formatting, and the standalone runner.
  * Benchmarks are not tests: a missed target prints MISS and never changes the exit code; only an error does.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -152,4 +153,27 @@ export function runStandalone(main: () => Promise<unknown>): void {
       process.exit(1);
     },
   );
+}
+
+/**
+ * Runs `dist/bench/<script>` in a fresh Node process (`--expose-gc`, so it measures its own RSS after a collection)
+ * and gives the JSON objects it printed, one per stdout line; rejects when it exits non-zero.
+ */
+export function benchChild(script: string, args: readonly string[]): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', join(ROOT, 'dist', 'bench', script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${script} exited ${code ?? 'by signal'}`));
+      resolve(
+        out
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as unknown),
+      );
+    });
+  });
 }

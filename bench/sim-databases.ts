@@ -6,9 +6,8 @@
  *   query: the time to the first query's answer and the RSS each adds (the first pays for PGlite itself).
  * - web-and-database (`experiments/topologies/web-and-database.yaml`): RSS at ready.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { heading, isMain, ms, passMiss, ROOT, runStandalone, writeResult, type BenchOutcome } from './common.js';
+import { benchChild, heading, isMain, ms, passMiss, ROOT, runStandalone, writeResult, type BenchOutcome } from './common.js';
 
 interface Ready {
   phase: 'ready';
@@ -24,25 +23,8 @@ interface Connected {
   rssMb: number;
 }
 
-function child(args: string[]): Promise<(Ready | Connected)[]> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ['--expose-gc', join(ROOT, 'dist', 'bench', 'sim-databases-child.js'), ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    c.on('error', reject);
-    c.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`databases child exited ${code ?? 'by signal'}`));
-      resolve(
-        out
-          .trim()
-          .split('\n')
-          .filter((l) => l.startsWith('{'))
-          .map((l) => JSON.parse(l) as Ready | Connected),
-      );
-    });
-  });
+async function child(args: string[]): Promise<(Ready | Connected)[]> {
+  return (await benchChild('sim-databases-child.js', args)) as (Ready | Connected)[];
 }
 
 const mb = (n: number): string => `${n.toFixed(0)} MB`;

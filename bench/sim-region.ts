@@ -17,7 +17,7 @@ import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balanc
 import { AwsClientFactory } from '../src/aws/client-factory.js';
 import { SimRegion } from '../src/sim/server.js';
 import { loadTopology } from '../src/sim/topology.js';
-import { envInt, heading, int, isMain, ms, passMiss, ROOT, runStandalone, writeResult, type BenchOutcome } from './common.js';
+import { benchChild, envInt, heading, int, isMain, ms, passMiss, ROOT, runStandalone, writeResult, type BenchOutcome } from './common.js';
 
 interface LatencyStats {
   count: number;
@@ -136,19 +136,9 @@ async function apiThroughput(): Promise<{ callsPerSec: number; calls: number; er
   }
 }
 
-function boot(instances: number, speed: number): Promise<{ bootMs: number; rssMb: number; instances: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', join(ROOT, 'dist', 'bench', 'sim-boot-child.js'), String(instances), String(speed)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`boot child exited ${code ?? 'by signal'}`));
-      resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { bootMs: number; rssMb: number; instances: number });
-    });
-  });
+async function boot(instances: number, speed: number): Promise<{ bootMs: number; rssMb: number; instances: number }> {
+  const lines = await benchChild('sim-boot-child.js', [String(instances), String(speed)]);
+  return (lines.at(-1) ?? {}) as { bootMs: number; rssMb: number; instances: number };
 }
 
 export async function main(): Promise<BenchOutcome> {

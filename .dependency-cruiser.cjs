@@ -21,7 +21,7 @@ module.exports = {
       name: 'orchestrator-above-engine',
       severity: 'error',
       comment: 'The queue and its workers drive runs; nothing a run is made of may reach back up to them.',
-      from: { path: '^src/(engine|actions|probes|aws|registry|safety|experiment|report|core|errors)/' },
+      from: { path: '^src/(engine|actions|probes|aws|registry|safety|experiment|report|core|errors|architecture|audit)/' },
       to: { path: '^src/orchestrator/' },
     },
     {
@@ -37,6 +37,21 @@ module.exports = {
       comment: 'The AWS client layer serves actions and probes and knows none of them.',
       from: { path: '^src/(aws|core|errors)/' },
       to: { path: '^src/(actions|probes|registry|engine|safety)/' },
+    },
+    {
+      name: 'audit-judges-what-is-read',
+      severity: 'error',
+      comment:
+        'The architecture reader (src/architecture) reads AWS through src/aws and knows nothing of the audit; the audit judges an architecture and writes experiments, and runs none itself (the CLI proves them through the engine).',
+      from: { path: '^src/architecture/' },
+      to: { path: '^src/(audit|engine|actions|probes|registry|safety|report)/' },
+    },
+    {
+      name: 'audit-runs-nothing',
+      severity: 'error',
+      comment: 'Findings are a pure function of an architecture: the audit never calls AWS or runs an experiment.',
+      from: { path: '^src/audit/' },
+      to: { path: '^src/(engine|aws|actions|probes)/' },
     },
     {
       name: 'sim-reached-only-by-cli-hosting',

@@ -9,6 +9,9 @@ import type { Finding } from '../finding.js';
 import { REF } from '../references.js';
 import { type AuditContext, finding, type RuleInfo } from './rule.js';
 
+// A SECONDARY failover record needs no check: Route 53 answers with it when the primary is unhealthy, whatever its
+// own health (Route 53 Developer Guide, failover routing), so only primaries and active-active records are judged.
+
 /** Route 53 gives an alias to a load balancer the load balancer's TTL, 60 s (Route 53 Developer Guide, alias records). */
 export const ALIAS_TTL_S = 60;
 
@@ -57,12 +60,11 @@ const label = (r: DnsRecord) => `${r.name.replace(/\.$/, '')} ${r.type}${r.setId
 
 function withoutHealth(ctx: AuditContext): Finding[] {
   return records(ctx)
-    .filter(({ r }) => routed(r) && r.healthCheckId === undefined && r.alias?.evaluateTargetHealth !== true)
+    .filter(({ r }) => routed(r) && r.failover !== 'SECONDARY' && r.healthCheckId === undefined && r.alias?.evaluateTargetHealth !== true)
     .map(({ z, r }) =>
       finding(NO_HEALTH, {
         title: `${r.failover !== undefined ? `Failover ${r.failover}` : 'Routed'} record ${label(r)} has no health check.`,
         evidence: [recordArn(z)],
-        severity: r.failover === 'SECONDARY' ? 'medium' : 'high',
         unprovable: 'With no check there is nothing to fail: Route 53 keeps answering with this record whatever its target does.',
       }),
     );

@@ -48,6 +48,7 @@ export function needOf(a: Architecture, g: AutoScalingGroup, objectives: AuditOb
     .map((al) => ({ al, n: alarmNeed(al) }))
     .filter((x): x is { al: MetricAlarm; n: number } => x.n !== undefined)
     .sort((x, y) => y.n - x.n)[0];
-  if (fromAlarms !== undefined) return { need: fromAlarms.n, source: `alarm ${fromAlarms.al.name} (HealthyHostCount ${fromAlarms.al.comparison} ${fromAlarms.al.threshold})` };
+  if (fromAlarms !== undefined)
+    return { need: fromAlarms.n, source: `alarm ${fromAlarms.al.name} (HealthyHostCount ${fromAlarms.al.comparison} ${fromAlarms.al.threshold})` };
   return { need: g.min, source: 'the group minimum' };
 }

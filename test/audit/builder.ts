@@ -24,8 +24,17 @@ export function reference(options: { zones?: string[]; instances?: number } = {}
   a.vpcs = [{ id: 'vpc-1', cidr: '10.0.0.0/16', isDefault: false }];
   a.subnets = zones.map((zone, i) => ({ id: `subnet-${i}`, vpcId: 'vpc-1', zone, cidr: `10.0.${i}.0/24`, public: false }));
   a.natGateways = zones.map((zone, i) => ({ id: `nat-${i}`, subnetId: `subnet-${i}`, zone, state: 'available' }));
-  a.routeTables = zones.map((_, i) => ({ id: `rtb-${i}`, vpcId: 'vpc-1', subnetIds: [`subnet-${i}`], main: false, natGatewayIds: [`nat-${i}`], internetGatewayIds: [] }));
-  a.launchTemplates = [{ id: 'lt-1', name: 'web-lt', defaultVersion: 1, latestVersion: 1, versions: [{ number: 1, imageId: 'ami-1', instanceType: 't3.micro' }] }];
+  a.routeTables = zones.map((_, i) => ({
+    id: `rtb-${i}`,
+    vpcId: 'vpc-1',
+    subnetIds: [`subnet-${i}`],
+    main: false,
+    natGatewayIds: [`nat-${i}`],
+    internetGatewayIds: [],
+  }));
+  a.launchTemplates = [
+    { id: 'lt-1', name: 'web-lt', defaultVersion: 1, latestVersion: 1, versions: [{ number: 1, imageId: 'ami-1', instanceType: 't3.micro' }] },
+  ];
   const ids = Array.from({ length: n }, (_, i) => `i-${String(i).padStart(17, '0')}`);
   a.instances = ids.map((id, i) => ({
     id,
@@ -82,7 +91,16 @@ export function reference(options: { zones?: string[]; instances?: number } = {}
       port: 8080,
       protocol: 'HTTP',
       targetType: 'instance',
-      healthCheck: { enabled: true, protocol: 'HTTP', path: '/health', intervalSeconds: 30, timeoutSeconds: 5, healthyThreshold: 5, unhealthyThreshold: 2, matcher: '200' },
+      healthCheck: {
+        enabled: true,
+        protocol: 'HTTP',
+        path: '/health',
+        intervalSeconds: 30,
+        timeoutSeconds: 5,
+        healthyThreshold: 5,
+        unhealthyThreshold: 2,
+        matcher: '200',
+      },
       targets: a.instances.map((i) => ({ id: i.id, port: 8080, zone: i.zone, state: 'healthy' })),
     },
   ];
@@ -118,7 +136,19 @@ export function reference(options: { zones?: string[]; instances?: number } = {}
     },
   ];
   a.healthChecks = [
-    { id: 'hc-primary', type: 'HTTP', fqdn: LB_DNS, port: 80, resourcePath: '/health', requestIntervalSeconds: 10, failureThreshold: 3, inverted: false, disabled: false, regions: [], tags: { Name: 'primary-hc' } },
+    {
+      id: 'hc-primary',
+      type: 'HTTP',
+      fqdn: LB_DNS,
+      port: 80,
+      resourcePath: '/health',
+      requestIntervalSeconds: 10,
+      failureThreshold: 3,
+      inverted: false,
+      disabled: false,
+      regions: [],
+      tags: { Name: 'primary-hc' },
+    },
   ];
   a.hostedZones = [
     {
@@ -126,7 +156,14 @@ export function reference(options: { zones?: string[]; instances?: number } = {}
       name: 'example.com.',
       private: false,
       records: [
-        { name: 'app.example.com.', type: 'A', alias: { dnsName: `${LB_DNS}.`, hostedZoneId: 'Z35SXDOTRQ7X7K', evaluateTargetHealth: true }, setIdentifier: 'primary', failover: 'PRIMARY', healthCheckId: 'hc-primary' },
+        {
+          name: 'app.example.com.',
+          type: 'A',
+          alias: { dnsName: `${LB_DNS}.`, hostedZoneId: 'Z35SXDOTRQ7X7K', evaluateTargetHealth: true },
+          setIdentifier: 'primary',
+          failover: 'PRIMARY',
+          healthCheckId: 'hc-primary',
+        },
         { name: 'app.example.com.', type: 'A', ttl: 60, values: ['192.0.2.10'], setIdentifier: 'secondary', failover: 'SECONDARY' },
       ],
     },

@@ -32,7 +32,14 @@ describe('generated experiments', () => {
     const findings = everyExperiment();
     const rules = new Set(findings.map((f) => f.rule));
     // Every kind of experiment is among them: zone loss, replacement, database failover, DNS failover.
-    for (const rule of ['capacity-below-need-after-zone-loss', 'asg-suspended-processes', 'rds-single-az', 'db-cluster-single-zone', 'dns-failover-slower-than-rto', 'claim-zone-loss'])
+    for (const rule of [
+      'capacity-below-need-after-zone-loss',
+      'asg-suspended-processes',
+      'rds-single-az',
+      'db-cluster-single-zone',
+      'dns-failover-slower-than-rto',
+      'claim-zone-loss',
+    ])
       assert.ok(rules.has(rule), rule);
     for (const f of findings) {
       const e = f.experiment ?? assert.fail();

@@ -39,10 +39,15 @@ describe('audit rules', () => {
   }
 
   it('an AZRebalance suspension is a medium finding without experiment, a ReplaceUnhealthy one a high one with its experiment', () => {
-    const rebalance = fired(referenceWith((a) => a.autoScalingGroups[0]?.suspendedProcesses.push('AZRebalance')), 'asg-suspended-processes');
-    assert.deepEqual(rebalance.map((f) => [f.severity, f.experiment === undefined]), [['medium', true]]);
-    const replace = fired(referenceWith((a) => a.autoScalingGroups[0]?.suspendedProcesses.push('ReplaceUnhealthy')), 'asg-suspended-processes');
-    assert.deepEqual(replace.map((f) => [f.severity, f.experiment === undefined]), [['high', false]]);
+    const suspended = (process: string) =>
+      fired(
+        referenceWith((a) => a.autoScalingGroups[0]?.suspendedProcesses.push(process)),
+        'asg-suspended-processes',
+      );
+    const shape = (found: Finding[]) => found.map((f) => [f.severity, f.experiment === undefined]);
+    assert.deepEqual(shape(suspended('AZRebalance')), [['medium', true]]);
+    const replace = suspended('ReplaceUnhealthy');
+    assert.deepEqual(shape(replace), [['high', false]]);
     assert.match(replace[0]?.experiment?.yaml ?? '', /aws\.ec2\.terminate-instances/);
   });
 
@@ -71,7 +76,17 @@ describe('audit rules', () => {
     assert.equal(scores.deployments, 100 - 3);
     assert.equal(scores.zones, 100);
     const many = referenceWith((x) => {
-      for (let i = 0; i < 6; i++) x.dbClusters.push({ id: `c${i}`, arn: `arn:aws:rds:us-east-1:123456789012:cluster:c${i}`, engine: 'postgres', status: 'available', multiAZ: false, zones: [], members: [{ id: `m${i}`, writer: true, zone: 'us-east-1a' }], tags: {} });
+      for (let i = 0; i < 6; i++)
+        x.dbClusters.push({
+          id: `c${i}`,
+          arn: `arn:aws:rds:us-east-1:123456789012:cluster:c${i}`,
+          engine: 'postgres',
+          status: 'available',
+          multiAZ: false,
+          zones: [],
+          members: [{ id: `m${i}`, writer: true, zone: 'us-east-1a' }],
+          tags: {},
+        });
     });
     assert.equal(audit(many).scores.find((s) => s.layer === 'database')?.score, 0);
   });
@@ -91,7 +106,10 @@ describe('the need of a group', () => {
   });
   it('matches an alarm on the target group dimension as well as on the load balancer, and ignores other metrics', () => {
     const a = reference();
-    Object.assign(a.alarms[0] ?? {}, { dimensions: { TargetGroup: 'targetgroup/web-tg/0123456789abcdef', LoadBalancer: 'app/web-alb/0123456789abcdef' }, threshold: 1 });
+    Object.assign(a.alarms[0] ?? {}, {
+      dimensions: { TargetGroup: 'targetgroup/web-tg/0123456789abcdef', LoadBalancer: 'app/web-alb/0123456789abcdef' },
+      threshold: 1,
+    });
     assert.equal(needOf(a, g(a), OBJECTIVES).need, 1);
     Object.assign(a.alarms[0] ?? {}, { metric: 'RequestCount' });
     assert.deepEqual(needOf(a, g(a), OBJECTIVES), { need: 3, source: 'the group minimum' });
@@ -116,4 +134,3 @@ describe('DNS failover time against the RTO', () => {
     assert.equal(fired(reference(), 'claim-dns-failover', { rtoSeconds: 90, need: {} }).length, 1);
   });
 });
-

@@ -19,7 +19,15 @@ export const WEAKNESSES: { rule: string; plant: (a: Architecture) => void; sever
   {
     rule: 'instance-outside-asg',
     plant: (a) => {
-      a.instances.push({ id: 'i-lone', arn: 'arn:aws:ec2:us-east-1:123456789012:instance/i-lone', zone: 'us-east-1a', state: 'running', imageId: 'ami-1', instanceType: 't3.micro', tags: {} });
+      a.instances.push({
+        id: 'i-lone',
+        arn: 'arn:aws:ec2:us-east-1:123456789012:instance/i-lone',
+        zone: 'us-east-1a',
+        state: 'running',
+        imageId: 'ami-1',
+        instanceType: 't3.micro',
+        tags: {},
+      });
       a.targetGroups[0]?.targets.push({ id: 'i-lone', state: 'healthy' });
     },
   },
@@ -46,17 +54,32 @@ export const WEAKNESSES: { rule: string; plant: (a: Architecture) => void; sever
         status: 'available',
         multiAZ: false,
         zones: ['us-east-1a'],
-        members: [{ id: 'ledger-1', writer: true, zone: 'us-east-1a' }, { id: 'ledger-2', writer: false, zone: 'us-east-1a' }],
+        members: [
+          { id: 'ledger-1', writer: true, zone: 'us-east-1a' },
+          { id: 'ledger-2', writer: false, zone: 'us-east-1a' },
+        ],
         tags: {},
       }),
   },
-  { rule: 'dns-routed-record-without-health-check', plant: (a) => Object.assign(a.hostedZones[0]?.records[0] ?? {}, { healthCheckId: undefined, alias: undefined, ttl: 60, values: ['192.0.2.1'] }) },
+  {
+    rule: 'dns-routed-record-without-health-check',
+    plant: (a) => Object.assign(a.hostedZones[0]?.records[0] ?? {}, { healthCheckId: undefined, alias: undefined, ttl: 60, values: ['192.0.2.1'] }),
+  },
   { rule: 'dns-alias-without-evaluate-target-health', plant: (a) => Object.assign(a.hostedZones[0]?.records[0]?.alias ?? {}, { evaluateTargetHealth: false }) },
   { rule: 'dns-health-check-wrong-path', plant: (a) => Object.assign(a.healthChecks[0] ?? {}, { resourcePath: '/status' }) },
   { rule: 'dns-failover-slower-than-rto', plant: (a) => Object.assign(a.healthChecks[0] ?? {}, { requestIntervalSeconds: 30, failureThreshold: 10 }) },
-  { rule: 'asg-instance-drift', plant: (a) => Object.assign(a.autoScalingGroups[0]?.instances[0] ?? {}, { launchTemplateVersion: '2' }) && a.launchTemplates[0]?.versions.push({ number: 2, imageId: 'ami-0', instanceType: 't3.micro' }) },
+  {
+    rule: 'asg-instance-drift',
+    plant: (a) =>
+      Object.assign(a.autoScalingGroups[0]?.instances[0] ?? {}, { launchTemplateVersion: '2' }) &&
+      a.launchTemplates[0]?.versions.push({ number: 2, imageId: 'ami-0', instanceType: 't3.micro' }),
+  },
   { rule: 'asg-no-update-policy-or-refresh', plant: (a) => a.stacks.splice(0) },
   { rule: 'instance-changed-in-place', plant: (a) => Object.assign(a.instances[0] ?? {}, { instanceType: 't3.large' }) },
-  { rule: 'nat-gateway-shared-across-zones', plant: (a) => a.routeTables.forEach((rt) => Object.assign(rt, { natGatewayIds: ['nat-0'] })) },
+  {
+    rule: 'nat-gateway-shared-across-zones',
+    plant: (a) => {
+      for (const rt of a.routeTables) rt.natGatewayIds = ['nat-0'];
+    },
+  },
 ];
-

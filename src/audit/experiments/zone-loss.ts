@@ -44,7 +44,9 @@ export function zoneLossExperiment(ctx: AuditContext, rule: string, g: AutoScali
         },
       },
     ],
-    stopConditions: healthyHostAlarms(ctx.a, g).map((al) => ({ name: 'too-few-healthy-hosts', alarm: al.name })).slice(0, 1),
+    stopConditions: healthyHostAlarms(ctx.a, g)
+      .map((al) => ({ name: 'too-few-healthy-hosts', alarm: al.name }))
+      .slice(0, 1),
     // A group wholly in the zone loses every instance: that is the claim under test, so the guard must allow it.
     ...(wholeGroup ? { safety: { allowLastHealthy: true } } : {}),
     recovery: { stableFor: '30s', timeout: seconds(Math.max(RECOVERY_TIMEOUT_S, ctx.objectives.rtoSeconds * 2)) },

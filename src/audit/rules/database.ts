@@ -43,16 +43,42 @@ function instances(ctx: AuditContext): Finding[] {
   for (const db of ctx.a.databases) {
     const target = { id: db.id, kind: 'instance' as const, endpoint: db.endpoint, port: db.port };
     if (db.clusterId === undefined && db.replicaSourceId === undefined) {
-      if (!db.multiAZ) out.push(finding(SINGLE_AZ, { title: `RDS instance ${db.id} is single-AZ${db.zone === undefined ? '' : ` (in ${db.zone})`}.`, evidence: [db.arn], experiment: dbFailoverExperiment(ctx, SINGLE_AZ.id, target) }));
-      else out.push(finding(CLAIM_DB_FAILOVER, { title: `RDS instance ${db.id} is Multi-AZ (${db.zone ?? '?'} → ${db.secondaryZone ?? '?'}).`, evidence: [db.arn], experiment: dbFailoverExperiment(ctx, CLAIM_DB_FAILOVER.id, target) }));
+      if (!db.multiAZ)
+        out.push(
+          finding(SINGLE_AZ, {
+            title: `RDS instance ${db.id} is single-AZ${db.zone === undefined ? '' : ` (in ${db.zone})`}.`,
+            evidence: [db.arn],
+            experiment: dbFailoverExperiment(ctx, SINGLE_AZ.id, target),
+          }),
+        );
+      else
+        out.push(
+          finding(CLAIM_DB_FAILOVER, {
+            title: `RDS instance ${db.id} is Multi-AZ (${db.zone ?? '?'} → ${db.secondaryZone ?? '?'}).`,
+            evidence: [db.arn],
+            experiment: dbFailoverExperiment(ctx, CLAIM_DB_FAILOVER.id, target),
+          }),
+        );
     }
     const zones = new Set(db.subnetGroup?.zones ?? []);
     if (db.subnetGroup !== undefined && zones.size < 2)
-      out.push(finding(SUBNET_GROUP_ONE_ZONE, { title: `DB subnet group ${db.subnetGroup.name} of ${db.id} spans one zone.`, evidence: [db.arn], unprovable: 'No standby can exist outside the one zone: the single-AZ finding’s experiment shows the consequence.' }));
+      out.push(
+        finding(SUBNET_GROUP_ONE_ZONE, {
+          title: `DB subnet group ${db.subnetGroup.name} of ${db.id} spans one zone.`,
+          evidence: [db.arn],
+          unprovable: 'No standby can exist outside the one zone: the single-AZ finding’s experiment shows the consequence.',
+        }),
+      );
     if (!db.multiAZ && db.clusterId === undefined && db.replicaSourceId === undefined) {
       const replicas = ctx.a.databases.filter((r) => db.readReplicaIds.includes(r.id) && r.zone !== undefined && r.zone !== db.zone);
       if (replicas.length > 0)
-        out.push(finding(REPLICA_ONLY_COPY, { title: `${db.id}'s only copy in another zone is read replica ${replicas.map((r) => r.id).join(', ')}.`, evidence: [db.arn, ...replicas.map((r) => r.arn)], unprovable: 'Promoting a replica is a manual step, not a fault gameday injects.' }));
+        out.push(
+          finding(REPLICA_ONLY_COPY, {
+            title: `${db.id}'s only copy in another zone is read replica ${replicas.map((r) => r.id).join(', ')}.`,
+            evidence: [db.arn, ...replicas.map((r) => r.arn)],
+            unprovable: 'Promoting a replica is a manual step, not a fault gameday injects.',
+          }),
+        );
     }
   }
   return out;
@@ -65,8 +91,21 @@ function clusters(ctx: AuditContext): Finding[] {
     const writerZone = c.members.find((m) => m.writer)?.zone;
     const elsewhere = c.members.filter((m) => !m.writer && m.zone !== undefined && m.zone !== writerZone);
     if (elsewhere.length === 0)
-      out.push(finding(CLUSTER_ONE_ZONE, { title: `DB cluster ${c.id} has no member outside its writer's zone${writerZone === undefined ? '' : ` (${writerZone})`}.`, evidence: [c.arn], experiment: dbFailoverExperiment(ctx, CLUSTER_ONE_ZONE.id, target) }));
-    else out.push(finding(CLAIM_DB_FAILOVER, { title: `DB cluster ${c.id} has members in ${new Set(c.members.map((m) => m.zone)).size} zones.`, evidence: [c.arn], experiment: dbFailoverExperiment(ctx, CLAIM_DB_FAILOVER.id, target) }));
+      out.push(
+        finding(CLUSTER_ONE_ZONE, {
+          title: `DB cluster ${c.id} has no member outside its writer's zone${writerZone === undefined ? '' : ` (${writerZone})`}.`,
+          evidence: [c.arn],
+          experiment: dbFailoverExperiment(ctx, CLUSTER_ONE_ZONE.id, target),
+        }),
+      );
+    else
+      out.push(
+        finding(CLAIM_DB_FAILOVER, {
+          title: `DB cluster ${c.id} has members in ${new Set(c.members.map((m) => m.zone)).size} zones.`,
+          evidence: [c.arn],
+          experiment: dbFailoverExperiment(ctx, CLAIM_DB_FAILOVER.id, target),
+        }),
+      );
   }
   return out;
 }

@@ -12,7 +12,8 @@ export const DRIFT: RuleInfo = {
   id: 'asg-instance-drift',
   layer: 'deployments',
   severity: 'medium',
-  principle: 'Every instance of a group runs the group’s launch template version and AMI: a replacement then comes back as what was tested, not as something else.',
+  principle:
+    'Every instance of a group runs the group’s launch template version and AMI: a replacement then comes back as what was tested, not as something else.',
   fix: 'Start an instance refresh so every instance is replaced from the group’s launch template version.',
   reference: REF.instanceRefresh,
 };
@@ -28,7 +29,8 @@ export const IN_PLACE: RuleInfo = {
   id: 'instance-changed-in-place',
   layer: 'deployments',
   severity: 'medium',
-  principle: 'Deploy using immutable infrastructure: an instance whose type or AMI differs from the launch template version it was launched from was changed in place.',
+  principle:
+    'Deploy using immutable infrastructure: an instance whose type or AMI differs from the launch template version it was launched from was changed in place.',
   fix: 'Put the change in a new launch template version and replace the instance (instance refresh).',
   reference: REF.immutable,
 };

@@ -19,7 +19,8 @@ export const NO_HEALTH: RuleInfo = {
   id: 'dns-routed-record-without-health-check',
   layer: 'dns',
   severity: 'high',
-  principle: 'Failover, weighted, latency and multivalue records route around failure only with health: a record without a health check (or an alias evaluating its target) is always answered.',
+  principle:
+    'Failover, weighted, latency and multivalue records route around failure only with health: a record without a health check (or an alias evaluating its target) is always answered.',
   fix: 'Associate a health check with the record, or, for an alias to a load balancer, set EvaluateTargetHealth.',
   reference: REF.route53Failover,
 };
@@ -35,7 +36,8 @@ export const WRONG_PATH: RuleInfo = {
   id: 'dns-health-check-wrong-path',
   layer: 'dns',
   severity: 'medium',
-  principle: 'A Route 53 health check asks what the load balancer’s own checks ask: on another path (or `/`) it can call healthy what the load balancer has taken out.',
+  principle:
+    'A Route 53 health check asks what the load balancer’s own checks ask: on another path (or `/`) it can call healthy what the load balancer has taken out.',
   fix: 'Point the health check’s ResourcePath at the target group’s health path.',
   reference: REF.route53HealthOfEndpoints,
 };
@@ -43,7 +45,8 @@ export const SLOW_FAILOVER: RuleInfo = {
   id: 'dns-failover-slower-than-rto',
   layer: 'dns',
   severity: 'high',
-  principle: 'DNS failover completes within the RTO: Route 53 notices after request interval × failure threshold, and resolvers keep the old answer for the TTL.',
+  principle:
+    'DNS failover completes within the RTO: Route 53 notices after request interval × failure threshold, and resolvers keep the old answer for the TTL.',
   fix: 'Lower the record’s TTL, use the 10-s request interval, or lower the failure threshold until detection + TTL fits the RTO.',
   reference: REF.route53HealthOfEndpoints,
 };
@@ -53,7 +56,10 @@ const routed = (r: DnsRecord) => r.failover !== undefined || r.weight !== undefi
 const recordArn = (z: HostedZone) => hostedZoneArn(z.id);
 const records = (ctx: AuditContext) => ctx.a.hostedZones.flatMap((z) => z.records.map((r) => ({ z, r })));
 const lbOf = (ctx: AuditContext, dnsName: string) => {
-  const name = dnsName.replace(/\.$/, '').replace(/^dualstack\./i, '').toLowerCase();
+  const name = dnsName
+    .replace(/\.$/, '')
+    .replace(/^dualstack\./i, '')
+    .toLowerCase();
   return ctx.a.loadBalancers.find((lb) => lb.dnsName.toLowerCase() === name);
 };
 const label = (r: DnsRecord) => `${r.name.replace(/\.$/, '')} ${r.type}${r.setIdentifier === undefined ? '' : ` (${r.setIdentifier})`}`;
@@ -72,7 +78,12 @@ function withoutHealth(ctx: AuditContext): Finding[] {
 
 function aliasEvaluate(ctx: AuditContext): Finding[] {
   return records(ctx)
-    .filter(({ r }) => r.alias !== undefined && !r.alias.evaluateTargetHealth && (lbOf(ctx, r.alias.dnsName) !== undefined || /\.elb\.amazonaws\.com\.?$/i.test(r.alias.dnsName)))
+    .filter(
+      ({ r }) =>
+        r.alias !== undefined &&
+        !r.alias.evaluateTargetHealth &&
+        (lbOf(ctx, r.alias.dnsName) !== undefined || /\.elb\.amazonaws\.com\.?$/i.test(r.alias.dnsName)),
+    )
     .map(({ z, r }) =>
       finding(ALIAS_NO_EVALUATE, {
         title: `Alias ${label(r)} to ${r.alias?.dnsName ?? ''} does not evaluate target health.`,

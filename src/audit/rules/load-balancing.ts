@@ -32,7 +32,8 @@ export const EC2_HEALTH_BEHIND_LB: RuleInfo = {
   id: 'asg-ec2-health-check-behind-lb',
   layer: 'load-balancing',
   severity: 'high',
-  principle: 'A group behind a load balancer uses its health checks: with EC2 checks only, an instance whose application died keeps running, out of the load balancer, never replaced.',
+  principle:
+    'A group behind a load balancer uses its health checks: with EC2 checks only, an instance whose application died keeps running, out of the load balancer, never replaced.',
   fix: 'Set the group’s health check type to ELB, with a grace period that covers boot and the first passing checks.',
   reference: REF.asgHealthChecks,
 };
@@ -40,7 +41,8 @@ export const SUSPENDED: RuleInfo = {
   id: 'asg-suspended-processes',
   layer: 'load-balancing',
   severity: 'high',
-  principle: 'Self-healing stays on: a suspended Launch, HealthCheck or ReplaceUnhealthy stops replacement; a suspended AZRebalance leaves the group lopsided after a zone returns.',
+  principle:
+    'Self-healing stays on: a suspended Launch, HealthCheck or ReplaceUnhealthy stops replacement; a suspended AZRebalance leaves the group lopsided after a zone returns.',
   fix: 'Resume the processes (aws autoscaling resume-processes) once the maintenance that suspended them is over.',
   reference: REF.asgSuspend,
 };
@@ -56,7 +58,8 @@ export const SHALLOW_HEALTH_CHECK: RuleInfo = {
   id: 'target-group-health-check-shallow',
   layer: 'load-balancing',
   severity: 'medium',
-  principle: 'A health check asks the application whether it can serve: a disabled check, or one on `/` while the application has a health path, keeps dead targets in service.',
+  principle:
+    'A health check asks the application whether it can serve: a disabled check, or one on `/` while the application has a health path, keeps dead targets in service.',
   fix: 'Enable the target group’s health check on the application’s health path (the one its other checks use).',
   reference: REF.targetGroupHealthChecks,
 };
@@ -164,8 +167,12 @@ function crossZone(ctx: AuditContext): Finding[] {
  */
 function knownHealthPath(ctx: AuditContext, tg: TargetGroup): string | undefined {
   const lbs = ctx.a.loadBalancers.filter((lb) => tg.loadBalancerArns.includes(lb.arn));
-  const siblings = ctx.a.targetGroups.filter((o) => o !== tg && o.loadBalancerArns.some((arn) => tg.loadBalancerArns.includes(arn))).map((o) => o.healthCheck.path);
-  const route53 = ctx.a.healthChecks.filter((hc) => lbs.some((lb) => hc.fqdn?.replace(/\.$/, '').toLowerCase() === lb.dnsName.toLowerCase())).map((hc) => hc.resourcePath);
+  const siblings = ctx.a.targetGroups
+    .filter((o) => o !== tg && o.loadBalancerArns.some((arn) => tg.loadBalancerArns.includes(arn)))
+    .map((o) => o.healthCheck.path);
+  const route53 = ctx.a.healthChecks
+    .filter((hc) => lbs.some((lb) => hc.fqdn?.replace(/\.$/, '').toLowerCase() === lb.dnsName.toLowerCase()))
+    .map((hc) => hc.resourcePath);
   return [...siblings, ...route53].find((p): p is string => p !== undefined && p !== '/' && p !== '');
 }
 
@@ -173,7 +180,14 @@ function shallowChecks(ctx: AuditContext): Finding[] {
   const out: Finding[] = [];
   for (const tg of ctx.a.targetGroups) {
     if (!tg.healthCheck.enabled) {
-      out.push(finding(SHALLOW_HEALTH_CHECK, { title: `Target group ${tg.name} has its health check disabled.`, evidence: [tg.arn], severity: 'high', unprovable: 'No check means no detection: there is nothing for a fault to trip.' }));
+      out.push(
+        finding(SHALLOW_HEALTH_CHECK, {
+          title: `Target group ${tg.name} has its health check disabled.`,
+          evidence: [tg.arn],
+          severity: 'high',
+          unprovable: 'No check means no detection: there is nothing for a fault to trip.',
+        }),
+      );
       continue;
     }
     const path = tg.healthCheck.path ?? '/';

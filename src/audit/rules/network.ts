@@ -29,7 +29,8 @@ function sharedNat(ctx: AuditContext): Finding[] {
       finding(SHARED_NAT, {
         title: `NAT gateway ${nat.id} in ${nat.zone} is the egress of subnets in ${[...new Set(otherZones.map((s) => s.zone))].sort().join(', ')}.`,
         evidence: [ec2Arn(ctx.a, 'natgateway', nat.id), ...otherZones.map((s) => s.arn ?? ec2Arn(ctx.a, 'subnet', s.id))],
-        unprovable: 'The twin does not model NAT gateways or internet egress, so cutting the gateway’s zone shows nothing there; run it against the account with aws.scenario.az-outage (connectivity) and an outbound probe.',
+        unprovable:
+          'The twin does not model NAT gateways or internet egress, so cutting the gateway’s zone shows nothing there; run it against the account with aws.scenario.az-outage (connectivity) and an outbound probe.',
       }),
     );
   }

@@ -56,9 +56,18 @@ function groupRules(ctx: AuditContext): Finding[] {
     const largest = largestZone(g);
     const { need, source } = needOf(ctx.a, g, ctx.objectives);
     const proof = (rule: string) =>
-      largest === undefined ? { unprovable: `${g.name} has no instance in service to lose.` } : { experiment: zoneLossExperiment(ctx, rule, g, largest.zone, need, largest.count === largest.total) };
+      largest === undefined
+        ? { unprovable: `${g.name} has no instance in service to lose.` }
+        : { experiment: zoneLossExperiment(ctx, rule, g, largest.zone, need, largest.count === largest.total) };
     if (zones.length < MIN_ZONES)
-      out.push(finding(GROUP_FEW_ZONES, { title: `Auto Scaling group ${g.name} spans ${zones.length} zone(s): ${zones.join(', ')}.`, evidence: [g.arn], severity: zoneSeverity(zones.length), ...proof(GROUP_FEW_ZONES.id) }));
+      out.push(
+        finding(GROUP_FEW_ZONES, {
+          title: `Auto Scaling group ${g.name} spans ${zones.length} zone(s): ${zones.join(', ')}.`,
+          evidence: [g.arn],
+          severity: zoneSeverity(zones.length),
+          ...proof(GROUP_FEW_ZONES.id),
+        }),
+      );
     const counts = [...perZone(g).values()];
     if (counts.length > 1 && Math.max(...counts) - Math.min(...counts) > 1)
       out.push(

@@ -121,6 +121,14 @@ describe('the need of a group', () => {
 });
 
 describe('DNS failover time against the RTO', () => {
+  it('its experiment gives the inverted check the RTO less the TTL and the threshold’s further checks, none when that is not positive', () => {
+    const within = (rtoSeconds: number, rule: string) =>
+      /switchover:\n\s+probe: dns\n\s+within: (\S+)/.exec(fired(reference(), rule, { rtoSeconds, need: {} })[0]?.experiment?.yaml ?? '')?.[1];
+    // The reference: 300 s − 60 s TTL − 10 s × (3 − 1).
+    assert.equal(within(300, 'claim-dns-failover'), '220s');
+    assert.equal(within(80, 'dns-failover-slower-than-rto'), '0s');
+  });
+
   const rec = { name: 'app.example.com.', type: 'A' };
   const hc = { id: 'h', type: 'HTTP', requestIntervalSeconds: 30, failureThreshold: 3, inverted: false, disabled: false, regions: [], tags: {} };
   it('is interval × threshold plus the TTL (an alias to a load balancer: 60 s)', () => {

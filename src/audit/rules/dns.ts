@@ -113,9 +113,14 @@ function wrongPath(ctx: AuditContext): Finding[] {
   return out;
 }
 
+/** How long a resolver keeps the record's answer: its TTL, or for an alias its target's (60 s for a load balancer). */
+export function ttlOf(r: DnsRecord): number {
+  return r.ttl ?? (r.alias === undefined ? 0 : ALIAS_TTL_S);
+}
+
 /** Seconds from a failure to a resolver's last stale answer: detection (interval × threshold) plus the TTL. */
 export function failoverSeconds(r: DnsRecord, hc: HealthCheck): number {
-  return hc.requestIntervalSeconds * hc.failureThreshold + (r.ttl ?? (r.alias === undefined ? 0 : ALIAS_TTL_S));
+  return hc.requestIntervalSeconds * hc.failureThreshold + ttlOf(r);
 }
 
 function failoverTiming(ctx: AuditContext): Finding[] {
@@ -124,10 +129,10 @@ function failoverTiming(ctx: AuditContext): Finding[] {
     const hc = ctx.a.healthChecks.find((h) => h.id === r.healthCheckId);
     if (hc === undefined) continue;
     const total = failoverSeconds(r, hc);
-    const ttl = total - hc.requestIntervalSeconds * hc.failureThreshold;
+    const ttl = ttlOf(r);
     const title = `Failover of ${label(r)} takes up to ${total} s (${hc.requestIntervalSeconds} s × ${hc.failureThreshold} to detect, TTL ${ttl} s) against an RTO of ${ctx.objectives.rtoSeconds} s.`;
     const rule = total > ctx.objectives.rtoSeconds ? SLOW_FAILOVER : CLAIM_DNS_FAILOVER;
-    out.push(finding(rule, { title, evidence: [recordArn(z), healthCheckArn(hc.id)], experiment: dnsFailoverExperiment(ctx, rule.id, r, hc) }));
+    out.push(finding(rule, { title, evidence: [recordArn(z), healthCheckArn(hc.id)], experiment: dnsFailoverExperiment(ctx, rule.id, r, hc, ttl) }));
   }
   return out;
 }

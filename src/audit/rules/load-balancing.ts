@@ -63,6 +63,8 @@ export const SHALLOW_HEALTH_CHECK: RuleInfo = {
   fix: 'Enable the target group’s health check on the application’s health path (the one its other checks use).',
   reference: REF.targetGroupHealthChecks,
 };
+/** The claim that holds: the group replaces a lost instance (info, with the experiment that proves it). */
+export const CLAIM_REPLACEMENT: RuleInfo = { ...SUSPENDED, id: 'claim-instance-replacement', severity: 'info' };
 
 /** Processes whose suspension stops replacement (high) or rebalancing (medium). */
 const REPLACING = ['Launch', 'HealthCheck', 'ReplaceUnhealthy'];
@@ -115,6 +117,14 @@ function groupRules(ctx: AuditContext): Finding[] {
           title: `Auto Scaling group ${g.name} has ${stopped.join(', ')} suspended: a lost instance is not replaced.`,
           evidence: [g.arn],
           experiment: replacementExperiment(ctx, SUSPENDED.id, g),
+        }),
+      );
+    else if (g.desired > 0)
+      out.push(
+        finding(CLAIM_REPLACEMENT, {
+          title: `Auto Scaling group ${g.name} replaces what it loses: no process that replacement needs is suspended.`,
+          evidence: [g.arn],
+          experiment: replacementExperiment(ctx, CLAIM_REPLACEMENT.id, g),
         }),
       );
     if (g.suspendedProcesses.includes('AZRebalance'))

@@ -77,21 +77,22 @@ function withoutHealth(ctx: AuditContext): Finding[] {
 }
 
 function aliasEvaluate(ctx: AuditContext): Finding[] {
-  return records(ctx)
-    .filter(
-      ({ r }) =>
-        r.alias !== undefined &&
-        !r.alias.evaluateTargetHealth &&
-        (lbOf(ctx, r.alias.dnsName) !== undefined || /\.elb\.amazonaws\.com\.?$/i.test(r.alias.dnsName)),
-    )
-    .map(({ z, r }) =>
+  const out: Finding[] = [];
+  for (const { z, r } of records(ctx)) {
+    if (r.alias === undefined || r.alias.evaluateTargetHealth) continue;
+    const lb = lbOf(ctx, r.alias.dnsName);
+    // A load balancer of the architecture, or one of another account or region (its name says ELB).
+    if (lb === undefined && !/\.elb\.amazonaws\.com\.?$/i.test(r.alias.dnsName)) continue;
+    out.push(
       finding(ALIAS_NO_EVALUATE, {
-        title: `Alias ${label(r)} to ${r.alias?.dnsName ?? ''} does not evaluate target health.`,
-        evidence: [recordArn(z), ...(lbOf(ctx, r.alias?.dnsName ?? '') === undefined ? [] : [lbOf(ctx, r.alias?.dnsName ?? '')?.arn ?? ''])],
+        title: `Alias ${label(r)} to ${r.alias.dnsName} does not evaluate target health.`,
+        evidence: [recordArn(z), ...(lb === undefined ? [] : [lb.arn])],
         severity: routed(r) ? 'medium' : 'low',
         unprovable: 'The fault is a load balancer with no healthy target; emptying it takes every instance of a group, which the guards refuse.',
       }),
     );
+  }
+  return out;
 }
 
 function wrongPath(ctx: AuditContext): Finding[] {

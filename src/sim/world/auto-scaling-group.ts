@@ -370,7 +370,10 @@ export class SimAutoScalingGroup {
         this.#settle(failed, 'Failed', error.message);
         continue;
       }
-      const member: AsgMember = { instance, lifecycle: 'Pending', health: 'Healthy', launchTemplate: this.options.launchTemplate, inServiceAt: undefined };
+      // The member reports the version it was launched with (EC2's tag), not the group's `$Default` or `$Latest`.
+      const version = instance.spec.tags['aws:ec2launchtemplate:version'] ?? this.options.launchTemplate.version;
+      const launchTemplate = { ...this.options.launchTemplate, version };
+      const member: AsgMember = { instance, lifecycle: 'Pending', health: 'Healthy', launchTemplate, inServiceAt: undefined };
       this.members.set(instance.id, member);
       this.#activity(`Launching a new EC2 instance: ${instance.id}`, cause, member);
       this.#record(instance.id, undefined, 'Pending');

@@ -52,6 +52,18 @@ export interface ScalingActivity {
   Progress: number;
 }
 
+/** An instance refresh as DescribeInstanceRefreshes lists it. */
+export interface InstanceRefresh {
+  InstanceRefreshId: string;
+  AutoScalingGroupName: string;
+  Status: 'Pending' | 'InProgress' | 'Successful' | 'Failed' | 'Cancelling' | 'Cancelled' | 'RollbackInProgress' | 'RollbackFailed' | 'RollbackSuccessful' | 'Baking';
+  StatusReason?: string;
+  StartTime: Date;
+  EndTime?: Date;
+  PercentageComplete: number;
+  InstancesToUpdate: number;
+}
+
 export interface AsgOptions {
   name: string;
   arn: string;
@@ -92,6 +104,8 @@ export class SimAutoScalingGroup {
   readonly options: AsgOptions;
   readonly members = new Map<string, AsgMember>();
   readonly activities: ScalingActivity[] = [];
+  /** Instance refreshes, newest first (DescribeInstanceRefreshes); the region starts none by itself. */
+  readonly instanceRefreshes: InstanceRefresh[] = [];
   readonly createdTime = new Date();
   /** Suspended processes and why (SuspendedProcesses of DescribeAutoScalingGroups). */
   readonly suspended = new Map<ScalingProcess, string>();

@@ -47,6 +47,7 @@ export class SimWorld {
   /** Each occurrence of a timing, drawn from the region's seed. */
   readonly durations: Durations;
   readonly truth = new GroundTruth();
+  readonly createdTime = new Date();
   readonly zones: string[];
   readonly vpcId = `vpc-${hex(17)}`;
   readonly subnets: SimSubnet[];
@@ -170,13 +171,17 @@ export class SimWorld {
         healthCheckPeriod: this.timings.asgHealthCheckPeriod,
         launchTemplate: { id: lt.id, name: lt.name, version: spec.launchTemplateVersion },
         targetGroups: spec.targetGroups.map((n) => this.targetGroups.get(n)).filter((t) => t !== undefined),
-        tags: spec.tags,
+        // A group CloudFormation created also carries its stack's id, which only the region knows.
+        tags:
+          this.stackId !== undefined && spec.tags['aws:cloudformation:stack-name'] !== undefined
+            ? { ...spec.tags, 'aws:cloudformation:stack-id': this.stackId }
+            : spec.tags,
         scheduler: this.scheduler,
         truth: this.truth,
         launch: (zone, group) => {
           const v = this.#building && drifted > 0 ? (drifted--, version - 1) : version;
           this.az.assertCapacity(zone, versionOf(lt, v).instanceType, { group: group.name });
-          return this.launchInstance(lt.name, zone, { ...spec.tags, 'aws:autoscaling:groupName': group.name }, v);
+          return this.launchInstance(lt.name, zone, { ...group.options.tags, 'aws:autoscaling:groupName': group.name }, v);
         },
       });
       this.autoScalingGroups.set(asg.name, asg);

@@ -203,6 +203,11 @@ export const topologySchema = z.strictObject({
         tags: z.record(z.string(), z.string()).default({}),
         /** Zones of its DB subnet group (suffixes or full names); default the region's. */
         subnetGroupZones: z.array(z.string().min(1)).min(1).optional(),
+        /** Name of its DB subnet group; default `<id>-subnets`. */
+        subnetGroupName: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9 ._-]{0,254}$/, { error: 'a DB subnet group name is lower-case letters, digits, spaces, ., _ and -' })
+          .optional(),
       }),
     )
     .default([]),
@@ -221,6 +226,11 @@ export const topologySchema = z.strictObject({
         tags: z.record(z.string(), z.string()).default({}),
         /** Zones of its DB subnet group (suffixes or full names); default the region's. */
         subnetGroupZones: z.array(z.string().min(1)).min(1).optional(),
+        /** Name of its DB subnet group; default `<id>-subnets`. */
+        subnetGroupName: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9 ._-]{0,254}$/, { error: 'a DB subnet group name is lower-case letters, digits, spaces, ., _ and -' })
+          .optional(),
       }),
     )
     .default([]),
@@ -456,7 +466,7 @@ export async function loadTopology(file: string | undefined, options: StackOptio
   const doc = parseTemplateYaml(text);
   if (isCloudFormationTemplate(doc)) {
     const stackName = options.stackName ?? basename(file).replace(/\.(ya?ml|json|template)$/i, '');
-    const { topology } = translateTemplate(doc, { ...options, stackName });
+    const { topology } = translateTemplate(doc, { ...options, stackName, templateBody: text });
     return parseTopology(topology, file);
   }
   return parseTopology(doc, file);
@@ -496,6 +506,7 @@ export function placeholderOutputs(t: Topology): Record<string, string> {
   for (const zone of t.hostedZones) out[`route53.zone.${zone.name.replace(/\.$/, '').toLowerCase()}.id`] = 'Z0000000000000000000';
   for (const hc of t.healthChecks) out[`route53.healthcheck.${hc.name}.id`] = '00000000-0000-0000-0000-000000000000';
   for (const ft of t.fisTemplates) out[`fis.template.${ft.name}.id`] = 'EXT000000000000';
+  for (const nat of t.natGateways) out[`nat.${nat.name}.id`] = 'nat-00000000000000000';
   out['vpc.id'] = 'vpc-00000000000000000';
   return withStackOutputs(t, out);
 }
@@ -507,10 +518,13 @@ const SIM_REF = /(?<!\$)\$\{sim:([A-Za-z0-9_.-]+)\}/g;
  * `out`. A reference to an output the region lacks is left as written.
  */
 export function withStackOutputs(t: Topology, out: Record<string, string>): Record<string, string> {
-  for (const [key, value] of Object.entries(t.stack?.outputs ?? {})) {
-    out[`stack.${key}`] = value.replace(SIM_REF, (whole, ref: string) => out[ref] ?? whole).replaceAll('$${', '${');
-  }
+  for (const [key, value] of Object.entries(t.stack?.outputs ?? {})) out[`stack.${key}`] = fillSimReferences(value, out);
   return out;
+}
+
+/** A value with its `${sim:…}` references filled in from a region's outputs (one it lacks is left as written). */
+export function fillSimReferences(value: string, out: Record<string, string>): string {
+  return value.replace(SIM_REF, (whole, ref: string) => out[ref] ?? whole).replaceAll('$${', '${');
 }
 
 /** The `${sim:…}` keys an output value refers to. */

@@ -82,9 +82,12 @@ export function declareDatabases(world: DatabaseWorld, net: number): void {
 }
 
 /** The DB subnet group of a declared database or cluster: the region's private subnets in its `subnetGroupZones`. */
-function subnetGroupOf(world: DatabaseWorld, spec: { id: string; subnetGroupZones?: string[] | undefined }): DbSubnetGroup {
+function subnetGroupOf(
+  world: DatabaseWorld,
+  spec: { id: string; subnetGroupZones?: string[] | undefined; subnetGroupName?: string | undefined },
+): DbSubnetGroup {
   const zones = (spec.subnetGroupZones ?? world.zones).map((z) => zoneName(world.topology, z));
-  const name = `${spec.id}-subnets`;
+  const name = spec.subnetGroupName ?? `${spec.id}-subnets`;
   return {
     name,
     arn: `arn:aws:rds:${world.topology.region}:${world.topology.accountId}:subgrp:${name}`,

@@ -162,7 +162,7 @@ class Translator {
     for (const r of active) {
       if (r.raw.UpdatePolicy !== undefined)
         this.#note(
-          `${r.path}.UpdatePolicy is kept in the template (GetTemplate) but not applied: the simulated region never updates a stack, so nothing is rolled or replaced.`,
+          `${r.path}.UpdatePolicy is not modelled: the simulated region never updates a stack, so nothing is rolled or replaced; GetTemplate still gives it.`,
         );
       if (r.raw.CreationPolicy !== undefined)
         this.#note(`${r.path}.CreationPolicy is not modelled: the simulated region waits for capacity and healthy targets instead of signals.`);

@@ -120,11 +120,20 @@ describe('sim: what the account reader reads', () => {
     });
     assert.equal(health.TargetHealth?.State, 'unused');
     assert.equal(health.TargetHealth?.Reason, 'Target.NotInUse');
-    // The ALB routes only to its zones' targets: every response comes from an instance of zone a or b.
-    for (let n = 0; n < 6; n++) {
-      const res = await fetch(sim.outputs['alb.web-alb.url'] ?? '');
-      await res.text();
-      assert.equal(res.status, 200);
+    // The ALB routes only to its zones' targets: with the group's instances (zones a, b) answering 503, no request
+    // reaches the standalone instance in zone c, which still answers 200.
+    const { AutoScalingGroups } = await sim.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web-asg'] }));
+    const grouped = AutoScalingGroups?.[0]?.Instances?.map((i) => i.InstanceId ?? '') ?? [];
+    const workload = (id: string, mode: string): Promise<Response> => fetch(`${sim.endpoint}/_sim/instances/${id}/workload?mode=${mode}`, { method: 'POST' });
+    for (const id of grouped) assert.equal((await workload(id, 'error')).status, 200);
+    try {
+      for (let n = 0; n < 9; n++) {
+        const res = await fetch(sim.outputs['alb.web-alb.url'] ?? '');
+        await res.text();
+        assert.equal(res.status, 503, `request ${n} reached a target outside the load balancer's zones`);
+      }
+    } finally {
+      for (const id of grouped) await workload(id, 'up');
     }
   });
 

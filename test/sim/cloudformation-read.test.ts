@@ -55,6 +55,7 @@ describe('sim: the fragile architecture as a CloudFormation stack', () => {
     assert.ok(!Object.keys(outputs).some((k) => k.includes('.')), 'the sim-only <LogicalId>.url keys are not stack outputs');
     const byId = await cfn.send(new DescribeStacksCommand({ StackName: stack?.StackId }));
     assert.equal(byId.Stacks?.[0]?.StackName, 'fragile-architecture');
+    // "If the stack doesn't exist, a ValidationError is returned." (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html)
     await assert.rejects(cfn.send(new DescribeStacksCommand({ StackName: 'other' })), { name: 'ValidationError', message: 'Stack with id other does not exist' });
   });
 

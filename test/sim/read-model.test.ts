@@ -83,6 +83,8 @@ describe('sim: what the account reader reads', () => {
     await assert.rejects(sim.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'nope' })), { name: 'InvalidLaunchTemplateName.NotFoundException' });
   });
 
+  // The group names `$Latest`; each instance reports the version it was launched with
+  // (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html).
   it('launches the group from its version, one drifted instance from the version before, tagged as EC2 tags them', async () => {
     const { AutoScalingGroups } = await sim.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web-asg'] }));
     const group = AutoScalingGroups?.[0];
@@ -118,6 +120,8 @@ describe('sim: what the account reader reads', () => {
       const { TargetHealthDescriptions } = await sim.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: TargetGroups?.[0]?.TargetGroupArn }));
       return TargetHealthDescriptions?.find((d) => d.Target?.Id === pet?.InstanceId);
     });
+    // ELB: a target in a zone the load balancer is not enabled in is unused, Target.NotInUse
+    // (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html).
     assert.equal(health.TargetHealth?.State, 'unused');
     assert.equal(health.TargetHealth?.Reason, 'Target.NotInUse');
     // The ALB routes only to its zones' targets: with the group's instances (zones a, b) answering 503, no request
@@ -187,6 +191,8 @@ describe('sim topology: refusals of the read-model fields', () => {
     return 'accepted';
   };
 
+  // RDS needs a DB subnet group in at least two zones for Multi-AZ
+  // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html).
   it('refuses a Multi-AZ database whose DB subnet group has one zone, in one sentence', () => {
     const message = refused({ databases: [{ id: 'orders', multiAZ: true, subnetGroupZones: ['a'] }] });
     assert.equal(

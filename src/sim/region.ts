@@ -108,8 +108,7 @@ export class SimWorld {
     this.az = new AzFailures(this);
     for (const lt of topology.launchTemplates) this.launchTemplates.set(lt.name, launchTemplateOf(lt));
     const { region, accountId } = topology;
-    this.stackId =
-      topology.stack === undefined ? undefined : `arn:aws:cloudformation:${region}:${accountId}:stack/${topology.stack.name}/${randomUUID()}`;
+    this.stackId = topology.stack === undefined ? undefined : `arn:aws:cloudformation:${region}:${accountId}:stack/${topology.stack.name}/${randomUUID()}`;
     for (const lb of topology.loadBalancers) {
       const tgSpec = lb.targetGroup;
       const asgPort = topology.autoScalingGroups
@@ -179,9 +178,12 @@ export class SimWorld {
         scheduler: this.scheduler,
         truth: this.truth,
         launch: (zone, group) => {
-          const v = this.#building && drifted > 0 ? (drifted--, version - 1) : version;
+          const drift = this.#building && drifted > 0;
+          const v = drift ? version - 1 : version;
           this.az.assertCapacity(zone, versionOf(lt, v).instanceType, { group: group.name });
-          return this.launchInstance(lt.name, zone, { ...group.options.tags, 'aws:autoscaling:groupName': group.name }, v);
+          const instance = this.launchInstance(lt.name, zone, { ...group.options.tags, 'aws:autoscaling:groupName': group.name }, v);
+          if (drift) drifted--;
+          return instance;
         },
       });
       this.autoScalingGroups.set(asg.name, asg);

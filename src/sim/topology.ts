@@ -394,7 +394,8 @@ export function zoneName(t: Pick<Topology, 'region'>, zone: string): string {
 function checkAddedResources(t: Topology, source: string): void {
   const zones = zoneNames(t);
   const inRegion = (zone: string, where: string): void => {
-    if (!zones.includes(zoneName(t, zone))) throw new Error(`${source}: ${where} names zone '${zone}', which is not one of the region's (${zones.join(', ')}).`);
+    if (!zones.includes(zoneName(t, zone)))
+      throw new Error(`${source}: ${where} names zone '${zone}', which is not one of the region's (${zones.join(', ')}).`);
   };
   const latest = new Map(t.launchTemplates.map((lt) => [lt.name, 1 + lt.versions.length]));
   for (const lt of t.launchTemplates)
@@ -404,11 +405,17 @@ function checkAddedResources(t: Topology, source: string): void {
     const lt = t.launchTemplates.find((l) => l.name === asg.launchTemplate);
     const version = resolveVersion(asg.launchTemplateVersion, lt?.defaultVersion ?? 1, latest.get(asg.launchTemplate) ?? 1);
     if (version > (latest.get(asg.launchTemplate) ?? 1))
-      throw new Error(`${source}: auto scaling group '${asg.name}' names launchTemplateVersion ${asg.launchTemplateVersion}, which launch template '${asg.launchTemplate}' does not have.`);
+      throw new Error(
+        `${source}: auto scaling group '${asg.name}' names launchTemplateVersion ${asg.launchTemplateVersion}, which launch template '${asg.launchTemplate}' does not have.`,
+      );
     if (asg.driftedInstances > asg.desired)
-      throw new Error(`${source}: auto scaling group '${asg.name}' has driftedInstances ${asg.driftedInstances}, more than its desired capacity ${asg.desired}.`);
+      throw new Error(
+        `${source}: auto scaling group '${asg.name}' has driftedInstances ${asg.driftedInstances}, more than its desired capacity ${asg.desired}.`,
+      );
     if (asg.driftedInstances > 0 && version < 2)
-      throw new Error(`${source}: auto scaling group '${asg.name}' has driftedInstances but runs version 1 of its launch template, which has no version before it.`);
+      throw new Error(
+        `${source}: auto scaling group '${asg.name}' has driftedInstances but runs version 1 of its launch template, which has no version before it.`,
+      );
   }
   for (const lb of t.loadBalancers) for (const z of lb.availabilityZones ?? []) inRegion(z, `load balancer '${lb.name}' availabilityZones`);
   const tgs = new Set(t.loadBalancers.map((l) => l.targetGroup.name));

@@ -56,7 +56,10 @@ describe('sim: the fragile architecture as a CloudFormation stack', () => {
     const byId = await cfn.send(new DescribeStacksCommand({ StackName: stack?.StackId }));
     assert.equal(byId.Stacks?.[0]?.StackName, 'fragile-architecture');
     // "If the stack doesn't exist, a ValidationError is returned." (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html)
-    await assert.rejects(cfn.send(new DescribeStacksCommand({ StackName: 'other' })), { name: 'ValidationError', message: 'Stack with id other does not exist' });
+    await assert.rejects(cfn.send(new DescribeStacksCommand({ StackName: 'other' })), {
+      name: 'ValidationError',
+      message: 'Stack with id other does not exist',
+    });
   });
 
   it('lists the resources with the physical ids the region gave them', async () => {
@@ -103,20 +106,19 @@ describe('sim: the fragile architecture as a CloudFormation stack', () => {
     // One NAT gateway, in zone a, routes both zones' private subnets.
     const { NatGateways } = await sim.ec2.send(new DescribeNatGatewaysCommand({}));
     assert.equal(NatGateways?.length, 1);
-    const { RouteTables } = await sim.ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: 'route.nat-gateway-id', Values: [NatGateways?.[0]?.NatGatewayId ?? ''] }] }));
+    const { RouteTables } = await sim.ec2.send(
+      new DescribeRouteTablesCommand({ Filters: [{ Name: 'route.nat-gateway-id', Values: [NatGateways?.[0]?.NatGatewayId ?? ''] }] }),
+    );
     const { Subnets } = await sim.ec2.send(new DescribeSubnetsCommand({ SubnetIds: RouteTables?.[0]?.Associations?.map((a) => a.SubnetId ?? '') }));
     assert.deepEqual(Subnets?.map((s) => s.AvailabilityZone).sort(), ['us-east-1a', 'us-east-1b']);
     // The primary failover record has no health check; the secondary has one.
     const { HostedZones } = await route53.send(new ListHostedZonesCommand({}));
     const { ResourceRecordSets } = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: HostedZones?.[0]?.Id }));
     const failover = ResourceRecordSets?.filter((r) => r.Failover !== undefined);
-    assert.deepEqual(
-      failover?.map((r) => [r.Failover, r.HealthCheckId === undefined]).sort(),
-      [
-        ['PRIMARY', true],
-        ['SECONDARY', false],
-      ],
-    );
+    assert.deepEqual(failover?.map((r) => [r.Failover, r.HealthCheckId === undefined]).sort(), [
+      ['PRIMARY', true],
+      ['SECONDARY', false],
+    ]);
   });
 });
 
@@ -128,7 +130,8 @@ describe('sim CloudFormation translation: Multi-AZ in a one-zone DB subnet group
     (resources.DatabaseSubnetGroup as { Properties: Record<string, unknown> }).Properties.SubnetIds = [{ Ref: 'PrivateSubnetA' }];
     const { topology } = translateTemplate(doc as Record<string, unknown>, { stackName: 'fragile' });
     assert.throws(() => parseTopology(topology, 'fragile.yaml'), {
-      message: /^fragile\.yaml: database '[a-z0-9-]+' is Multi-AZ but its subnetGroupZones cover one zone; RDS needs a DB subnet group in at least two zones\.$/,
+      message:
+        /^fragile\.yaml: database '[a-z0-9-]+' is Multi-AZ but its subnetGroupZones cover one zone; RDS needs a DB subnet group in at least two zones\.$/,
     });
   });
 });

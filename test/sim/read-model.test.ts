@@ -80,7 +80,9 @@ describe('sim: what the account reader reads', () => {
       latest.LaunchTemplateVersions?.map((v) => v.VersionNumber),
       [3],
     );
-    await assert.rejects(sim.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'nope' })), { name: 'InvalidLaunchTemplateName.NotFoundException' });
+    await assert.rejects(sim.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'nope' })), {
+      name: 'InvalidLaunchTemplateName.NotFoundException',
+    });
   });
 
   // The group names `$Latest`; each instance reports the version it was launched with
@@ -203,13 +205,22 @@ describe('sim topology: refusals of the read-model fields', () => {
 
   it('names the field of every other mistake', () => {
     assert.match(refused({ natRoutes: { b: 'nat-z' } }), /natRoutes sends zone 'b' through NAT gateway 'nat-z', which is not declared\.$/);
-    assert.match(refused({ loadBalancers: [{ name: 'web-alb', availabilityZones: ['d'], targetGroup: { name: 'web-tg' } }] }), /load balancer 'web-alb' availabilityZones names zone 'd'/);
+    assert.match(
+      refused({ loadBalancers: [{ name: 'web-alb', availabilityZones: ['d'], targetGroup: { name: 'web-tg' } }] }),
+      /load balancer 'web-alb' availabilityZones names zone 'd'/,
+    );
     assert.match(
       refused({ autoScalingGroups: [{ ...TOPOLOGY.autoScalingGroups[0], launchTemplateVersion: 7 }] }),
       /launchTemplateVersion 7, which launch template 'web-lt' does not have\.$/,
     );
-    assert.match(refused({ autoScalingGroups: [{ ...TOPOLOGY.autoScalingGroups[0], driftedInstances: 4 }] }), /driftedInstances 4, more than its desired capacity 3\.$/);
+    assert.match(
+      refused({ autoScalingGroups: [{ ...TOPOLOGY.autoScalingGroups[0], driftedInstances: 4 }] }),
+      /driftedInstances 4, more than its desired capacity 3\.$/,
+    );
     assert.match(refused({ instances: [{ name: 'pet', launchTemplate: 'other', availabilityZone: 'a' }] }), /instance 'pet' uses launch template 'other'/);
-    assert.match(refused({ autoScalingGroups: [{ ...TOPOLOGY.autoScalingGroups[0], suspendedProcesses: ['Nap'] }] }), /autoScalingGroups\.0\.suspendedProcesses\.0/);
+    assert.match(
+      refused({ autoScalingGroups: [{ ...TOPOLOGY.autoScalingGroups[0], suspendedProcesses: ['Nap'] }] }),
+      /autoScalingGroups\.0\.suspendedProcesses\.0/,
+    );
   });
 });

@@ -91,8 +91,7 @@ function cloudFormationApi(world: SimWorld, params: QueryParams): QueryResult {
     case 'DescribeStackResources': {
       const physical = params.get('PhysicalResourceId');
       const given = params.get('StackName');
-      if (given === undefined && physical === undefined)
-        throw new SimApiError('ValidationError', 'Either StackName or PhysicalResourceId must be specified.');
+      if (given === undefined && physical === undefined) throw new SimApiError('ValidationError', 'Either StackName or PhysicalResourceId must be specified.');
       const s = given !== undefined ? namedStack(world, given) : stackOf(world);
       const resources = (s?.resources ?? []).filter(
         (r) => (physical === undefined || r.physicalId === physical) && [undefined, r.logicalId].includes(params.get('LogicalResourceId')),

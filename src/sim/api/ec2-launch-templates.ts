@@ -25,7 +25,7 @@ function versionXml(lt: SimLaunchTemplate, v: SimLaunchTemplateVersion): XmlValu
     launchTemplateName: lt.name,
     versionNumber: v.number,
     createTime: v.createTime.toISOString(),
-    
+
     defaultVersion: v.number === lt.defaultVersion,
     launchTemplateData: {
       imageId: v.imageId,
@@ -73,7 +73,6 @@ export function launchTemplateApi(world: SimWorld, params: QueryParams): Ec2Resu
           defaultVersionNumber: lt.defaultVersion,
           latestVersionNumber: latestVersion(lt),
           createTime: lt.createTime.toISOString(),
-          
         })),
       };
     }
@@ -84,7 +83,10 @@ export function launchTemplateApi(world: SimWorld, params: QueryParams): Ec2Resu
         throw new SimApiError('InvalidParameterCombination', 'Specify either LaunchTemplateId or LaunchTemplateName, not both.');
       const named = id !== undefined || name !== undefined;
       if (!named && params.ec2List('LaunchTemplateVersion').some((v) => v !== '$Latest' && v !== '$Default'))
-        throw new SimApiError('MissingParameter', 'The request must contain the parameter LaunchTemplateId or LaunchTemplateName when it asks for numbered versions.');
+        throw new SimApiError(
+          'MissingParameter',
+          'The request must contain the parameter LaunchTemplateId or LaunchTemplateName when it asks for numbered versions.',
+        );
       const templates = templatesNamed(world, id === undefined ? [] : [id], name === undefined ? [] : [name]);
       const versions = templates.flatMap((lt) => versionsAsked(lt, params).map((v) => versionXml(lt, v)));
       return { launchTemplateVersionSet: versions };

@@ -122,11 +122,7 @@ export function ec2NetworkApi(world: SimWorld, params: QueryParams): Ec2Result |
   const net = world.network;
   switch (params.action) {
     case 'DescribeNatGateways': {
-      let found = byIds(
-        net.natGateways,
-        params.ec2List('NatGatewayId'),
-        (id) => new SimApiError('NatGatewayNotFound', `The Nat Gateway ${id} was not found`),
-      );
+      let found = byIds(net.natGateways, params.ec2List('NatGatewayId'), (id) => new SimApiError('NatGatewayNotFound', `The Nat Gateway ${id} was not found`));
       // DescribeNatGateways names its filters `Filter.N` like the other EC2 describes.
       for (const f of params.ec2Filters()) found = found.filter((n) => natMatches(world, n, f.name, f.values));
       return { natGatewaySet: found.map((n) => natXml(world, n)) };

@@ -419,7 +419,9 @@ function ec2Api(world: SimWorld, params: QueryParams, caller: string | undefined
             ownerId: world.topology.accountId,
             instanceTenancy: 'default',
             isDefault: false,
-            cidrBlockAssociationSet: [{ associationId: `vpc-cidr-assoc-${world.vpcId.slice(4)}`, cidrBlock: world.topology.vpcCidr, cidrBlockState: { state: 'associated' } }],
+            cidrBlockAssociationSet: [
+              { associationId: `vpc-cidr-assoc-${world.vpcId.slice(4)}`, cidrBlock: world.topology.vpcCidr, cidrBlockState: { state: 'associated' } },
+            ],
           },
         ],
       };

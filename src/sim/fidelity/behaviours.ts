@@ -306,7 +306,7 @@ export const BEHAVIOURS: Behaviour[] = [
   {
     area: 'Auto Scaling',
     behaviour:
-      "A group names its launch template version as given (`$Default` unless set, `$Latest` or a number); each instance reports the version it was launched with, so instances launched before a template update show the older one.",
+      'A group names its launch template version as given (`$Default` unless set, `$Latest` or a number); each instance reports the version it was launched with, so instances launched before a template update show the older one.',
     source: 'https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html',
     test: 'test/sim/read-model.test.ts',
   },

@@ -56,7 +56,17 @@ export interface ScalingActivity {
 export interface InstanceRefresh {
   InstanceRefreshId: string;
   AutoScalingGroupName: string;
-  Status: 'Pending' | 'InProgress' | 'Successful' | 'Failed' | 'Cancelling' | 'Cancelled' | 'RollbackInProgress' | 'RollbackFailed' | 'RollbackSuccessful' | 'Baking';
+  Status:
+    | 'Pending'
+    | 'InProgress'
+    | 'Successful'
+    | 'Failed'
+    | 'Cancelling'
+    | 'Cancelled'
+    | 'RollbackInProgress'
+    | 'RollbackFailed'
+    | 'RollbackSuccessful'
+    | 'Baking';
   StatusReason?: string;
   StartTime: Date;
   EndTime?: Date;

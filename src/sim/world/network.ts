@@ -61,7 +61,13 @@ export function buildNetwork(t: Topology, zones: readonly string[], privateSubne
   const local: SimRoute = { destinationCidrBlock: t.vpcCidr, gatewayId: 'local', origin: 'CreateRouteTable' };
   const main: SimRouteTable = { id: `rtb-${hex(17)}`, main: true, associations: [], mainAssociationId: `rtbassoc-${hex(17)}`, routes: [local], tags: {} };
   if (t.natGateways.length === 0) return { publicSubnets: [], internetGateway: undefined, natGateways: [], routeTables: [main] };
-  const publicSubnets = zones.map((zone, i) => ({ id: `subnet-${hex(17)}`, zone, cidr: `10.0.${128 + i * 16}.0/20`, tags: { Name: `public-${zone}` }, public: true }));
+  const publicSubnets = zones.map((zone, i) => ({
+    id: `subnet-${hex(17)}`,
+    zone,
+    cidr: `10.0.${128 + i * 16}.0/20`,
+    tags: { Name: `public-${zone}` },
+    public: true,
+  }));
   const internetGateway = { id: `igw-${hex(17)}` };
   const natGateways = t.natGateways.map((spec, i): SimNatGateway => {
     const zone = zoneName(t, spec.availabilityZone);
@@ -88,19 +94,19 @@ export function buildNetwork(t: Topology, zones: readonly string[], privateSubne
   };
   const natOf = (zone: string): SimNatGateway => {
     const named = Object.entries(t.natRoutes).find(([z]) => zoneName(t, z) === zone)?.[1];
-    return (
-      natGateways.find((n) => n.name === named) ?? natGateways.find((n) => n.zone === zone) ?? (natGateways[0] as SimNatGateway)
-    );
+    return natGateways.find((n) => n.name === named) ?? natGateways.find((n) => n.zone === zone) ?? (natGateways[0] as SimNatGateway);
   };
   const privateTables = natGateways
-    .map((nat): SimRouteTable => ({
-      id: `rtb-${hex(17)}`,
-      main: false,
-      associations: privateSubnets.filter((s) => natOf(s.zone) === nat).map((s) => ({ id: `rtbassoc-${hex(17)}`, subnetId: s.id })),
-      mainAssociationId: undefined,
-      routes: [local, { destinationCidrBlock: '0.0.0.0/0', natGatewayId: nat.id, origin: 'CreateRoute' }],
-      tags: { Name: `private-${nat.name}` },
-    }))
+    .map(
+      (nat): SimRouteTable => ({
+        id: `rtb-${hex(17)}`,
+        main: false,
+        associations: privateSubnets.filter((s) => natOf(s.zone) === nat).map((s) => ({ id: `rtbassoc-${hex(17)}`, subnetId: s.id })),
+        mainAssociationId: undefined,
+        routes: [local, { destinationCidrBlock: '0.0.0.0/0', natGatewayId: nat.id, origin: 'CreateRoute' }],
+        tags: { Name: `private-${nat.name}` },
+      }),
+    )
     .filter((rt) => rt.associations.length > 0);
   return { publicSubnets, internetGateway, natGateways, routeTables: [main, publicTable, ...privateTables] };
 }

@@ -62,6 +62,8 @@ export class SimWorld {
   readonly autoScalingGroups = new Map<string, SimAutoScalingGroup>();
   /** Target groups each standalone instance (outside any group) joins once it first runs. */
   readonly standaloneTargets = new Map<string, SimTargetGroup[]>();
+  /** Standalone instances' ids by their topology name (`${sim:instance.<name>.id}`). */
+  readonly namedInstances = new Map<string, string>();
   readonly databases = new Map<string, SimDatabase>();
   /** RDS Multi-AZ DB clusters by identifier. */
   readonly dbClusters = new Map<string, SimDbCluster>();

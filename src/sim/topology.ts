@@ -514,6 +514,7 @@ export function placeholderOutputs(t: Topology): Record<string, string> {
   for (const hc of t.healthChecks) out[`route53.healthcheck.${hc.name}.id`] = '00000000-0000-0000-0000-000000000000';
   for (const ft of t.fisTemplates) out[`fis.template.${ft.name}.id`] = 'EXT000000000000';
   for (const nat of t.natGateways) out[`nat.${nat.name}.id`] = 'nat-00000000000000000';
+  for (const i of t.instances) out[`instance.${i.name}.id`] = 'i-00000000000000000';
   out['vpc.id'] = 'vpc-00000000000000000';
   return withStackOutputs(t, out);
 }

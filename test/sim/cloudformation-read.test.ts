@@ -11,7 +11,7 @@ import {
   ListStackResourcesCommand,
 } from '@aws-sdk/client-cloudformation';
 import { DescribeInstancesCommand, DescribeNatGatewaysCommand, DescribeRouteTablesCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
-import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListResourceRecordSetsCommand, ListHostedZonesCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { parseTemplateYaml } from '../../src/sim/cloudformation/template-yaml.js';
@@ -72,6 +72,8 @@ describe('sim: the fragile architecture as a CloudFormation stack', () => {
     const { DBInstances } = await rds.send(new DescribeDBInstancesCommand({}));
     assert.equal(physical.get('WebDatabase'), DBInstances?.[0]?.DBInstanceIdentifier);
     assert.equal(physical.get('DatabaseSubnetGroup'), DBInstances?.[0]?.DBSubnetGroup?.DBSubnetGroupName);
+    const admin = await sim.ec2.send(new DescribeInstancesCommand({ InstanceIds: [physical.get('AdminInstance') ?? ''] }));
+    assert.equal(admin.Reservations?.[0]?.Instances?.[0]?.Placement?.AvailabilityZone, 'us-east-1a');
     assert.ok(StackResourceSummaries?.every((r) => r.ResourceStatus === 'CREATE_COMPLETE'));
     const one = await cfn.send(new DescribeStackResourcesCommand({ PhysicalResourceId: physical.get('WebAutoScalingGroup') }));
     assert.deepEqual(
@@ -100,6 +102,14 @@ describe('sim: the fragile architecture as a CloudFormation stack', () => {
     const { Reservations } = await sim.ec2.send(new DescribeInstancesCommand({ InstanceIds: group?.Instances?.map((i) => i.InstanceId ?? '') }));
     for (const i of Reservations?.flatMap((r) => r.Instances ?? []) ?? [])
       assert.equal(i.Tags?.find((t) => t.Key === 'aws:cloudformation:logical-id')?.Value, 'WebAutoScalingGroup');
+    assert.equal(group?.LaunchTemplate?.Version, '1');
+    // An instance outside the group serves behind the ALB.
+    const adminId = (await cfn.send(new DescribeStackResourcesCommand({ StackName: 'fragile-architecture', LogicalResourceId: 'AdminInstance' })))
+      .StackResources?.[0]?.PhysicalResourceId;
+    assert.ok(!group?.Instances?.some((i) => i.InstanceId === adminId));
+    const { TargetGroups } = await sim.elb.send(new DescribeTargetGroupsCommand({}));
+    const { TargetHealthDescriptions } = await sim.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: TargetGroups?.[0]?.TargetGroupArn }));
+    assert.equal(TargetHealthDescriptions?.find((d) => d.Target?.Id === adminId)?.TargetHealth?.State, 'healthy');
     const db = (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances?.[0];
     assert.equal(db?.MultiAZ, false);
     assert.equal(db?.SecondaryAvailabilityZone, undefined);

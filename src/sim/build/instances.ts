@@ -8,6 +8,7 @@ export interface StandaloneWorld {
   readonly targetGroups: ReadonlyMap<string, SimTargetGroup>;
   /** Target groups each standalone instance joins once it runs, by instance id. */
   readonly standaloneTargets: Map<string, SimTargetGroup[]>;
+  readonly namedInstances: Map<string, string>;
   launchInstance(template: string, zone: string, tags: Record<string, string>): SimInstance;
 }
 
@@ -18,6 +19,7 @@ export interface StandaloneWorld {
 export function launchStandaloneInstances(world: StandaloneWorld): void {
   for (const spec of world.topology.instances) {
     const instance = world.launchInstance(spec.launchTemplate, zoneName(world.topology, spec.availabilityZone), { Name: spec.name, ...spec.tags });
+    world.namedInstances.set(spec.name, instance.id);
     const groups = spec.targetGroups.map((n) => world.targetGroups.get(n)).filter((tg) => tg !== undefined);
     if (groups.length === 0) continue;
     world.standaloneTargets.set(instance.id, groups);

@@ -5,6 +5,7 @@ import { isMap, type Resource, type TranslationContext, type Zones } from './res
 import { loadBalancer, listener, targetGroup } from './resources/load-balancing.js';
 import { database } from './resources/rds.js';
 import { natGateway, natRoutes } from './resources/network.js';
+import { standaloneInstance } from './resources/instances.js';
 import { healthCheck, recordSet } from './resources/route53.js';
 import { parameterValues } from './parameters.js';
 import { getAttValue, hash, refValue, sim, type ReferenceContext } from './references.js';
@@ -49,6 +50,7 @@ const MODELLED = new Set([
   'AWS::EC2::Route',
   'AWS::EC2::SubnetRouteTableAssociation',
   'AWS::RDS::DBSubnetGroup',
+  'AWS::EC2::Instance',
 ]);
 
 /**
@@ -79,6 +81,8 @@ class Translator {
   readonly #stack: string;
   readonly #overrides: Record<string, string>;
   readonly #templateBody: string | undefined;
+  /** AWS::EC2::Instance resources the region builds (from a launch template), whose physical id is a real instance's. */
+  readonly #builtInstances = new Set<string>();
   readonly #notes: string[] = [];
   readonly #resources = new Map<string, Resource>();
   readonly #conditions = new Map<string, boolean>();
@@ -223,6 +227,12 @@ class Translator {
       alarms: of('AWS::CloudWatch::Alarm')
         .map((r) => alarm(this.#ctx, r, lbOfTg))
         .filter((a) => a !== undefined),
+      instances: of('AWS::EC2::Instance').flatMap((r) => {
+        const spec = standaloneInstance(this.#ctx, r, zones, of('AWS::ElasticLoadBalancingV2::TargetGroup'), new Set(lbOfTg.keys()));
+        if (spec === undefined) return [];
+        this.#builtInstances.add(r.id);
+        return [spec];
+      }),
       natGateways: of('AWS::EC2::NatGateway').map((r) => natGateway(this.#ctx, r, zones)),
       natRoutes: natRoutes(this.#ctx, of('AWS::EC2::Route'), of('AWS::EC2::SubnetRouteTableAssociation'), zones),
       stack: {
@@ -239,6 +249,7 @@ class Translator {
 
   /** The physical id ListStackResources gives a resource: what `Ref` gives, or the region's real id. */
   #physicalId(r: Resource): string {
+    if (this.#builtInstances.has(r.id)) return sim(`instance.${this.#name(r.id)}.id`);
     const special = PHYSICAL_ID[r.type];
     if (special !== undefined) return special(this.#name(r.id));
     const v = refValue(this.#references, r.id, r.path);

@@ -18,6 +18,7 @@ import { parseTemplateYaml } from '../../src/sim/cloudformation/template-yaml.js
 import { translateTemplate } from '../../src/sim/cloudformation/translate.js';
 import { loadTopology, parseTopology } from '../../src/sim/topology.js';
 import { ROOT } from '../support/cli.js';
+import { startSimProcess } from '../support/daemon.js';
 import { CREDENTIALS, startSim, type Sim } from '../support/sim.js';
 
 const FRAGILE = join(ROOT, 'infra', 'fragile-architecture.yaml');
@@ -129,6 +130,22 @@ describe('sim: the fragile architecture as a CloudFormation stack', () => {
       ['PRIMARY', true],
       ['SECONDARY', false],
     ]);
+  });
+});
+
+describe('gameday sim --topology infra/fragile-architecture.yaml', () => {
+  it('loads the template and serves its stack to any SDK client', async () => {
+    const sim = await startSimProcess({ speed: 40, topology: FRAGILE });
+    const cfn = new CloudFormationClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+    try {
+      const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: 'fragile-architecture' }));
+      const outputs = Object.fromEntries(Stacks?.[0]?.Outputs?.map((o) => [o.OutputKey, o.OutputValue]) ?? []);
+      assert.equal(outputs.WebAsgName, sim.outputs['stack.WebAsgName']);
+      assert.match(outputs.WebAsgName ?? '', /^fragile-arch-WebAutoScali-[0-9A-F]{6}$/);
+    } finally {
+      cfn.destroy();
+      await sim.stop();
+    }
   });
 });
 

@@ -93,8 +93,9 @@ function cloudFormationApi(world: SimWorld, params: QueryParams): QueryResult {
       const given = params.get('StackName');
       if (given === undefined && physical === undefined) throw new SimApiError('ValidationError', 'Either StackName or PhysicalResourceId must be specified.');
       const s = given !== undefined ? namedStack(world, given) : stackOf(world);
+      const logical = params.get('LogicalResourceId');
       const resources = (s?.resources ?? []).filter(
-        (r) => (physical === undefined || r.physicalId === physical) && [undefined, r.logicalId].includes(params.get('LogicalResourceId')),
+        (r) => (physical === undefined || r.physicalId === physical) && (logical === undefined || r.logicalId === logical),
       );
       if (s === undefined || (physical !== undefined && resources.length === 0))
         throw new SimApiError('ValidationError', `Stack for ${physical ?? given ?? ''} does not exist`);

@@ -153,13 +153,15 @@ function groupVersioning(ctx: MapContext, g: AutoScalingGroup, spec: Json): void
     else ctx.notes.push(`Auto Scaling group '${g.name}' has suspended processes (${g.suspendedProcesses.join(', ')}), which the twin does not.`);
   }
   const version = g.launchTemplate?.version;
-  if (version !== undefined && version !== '$Default') {
-    if (accepts(ctx, 'autoScalingGroups.launchTemplateVersion')) spec.launchTemplateVersion = version;
-    else ctx.notes.push(`Auto Scaling group '${g.name}' launches version ${version} of its launch template; the twin launches the default.`);
-  }
   const lt = ctx.a.launchTemplates.find((l) => l.id === g.launchTemplate?.id);
-  if (lt === undefined || version === undefined) return;
-  const wanted = version === '$Latest' ? lt.latestVersion : version === '$Default' ? lt.defaultVersion : Number(version);
+  if (version === undefined) return;
+  const wanted = lt === undefined ? undefined : version === '$Latest' ? lt.latestVersion : version === '$Default' ? lt.defaultVersion : Number(version);
+  if (version !== '$Default') {
+    if (accepts(ctx, 'autoScalingGroups.launchTemplateVersion')) spec.launchTemplateVersion = version;
+    // A version that is the default one launches what the twin's default launches: nothing to say.
+    else if (wanted !== lt?.defaultVersion) ctx.notes.push(`Auto Scaling group '${g.name}' launches version ${version} of its launch template; the twin launches the default.`);
+  }
+  if (lt === undefined || wanted === undefined) return;
   const drifted = g.instances.filter((i) => i.launchTemplateVersion !== undefined && Number(i.launchTemplateVersion) !== wanted).length;
   if (drifted === 0) return;
   if (accepts(ctx, 'autoScalingGroups.driftedInstances') && wanted >= 2) spec.driftedInstances = Math.min(drifted, g.desired);

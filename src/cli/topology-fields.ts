@@ -21,7 +21,12 @@ function objectOf(node: SchemaNode | undefined): Record<string, SchemaNode> | un
  */
 export async function acceptedTopologyFields(): Promise<Set<string>> {
   const { topologySchema } = await import('../sim/topology.js');
-  const root = objectOf(topologySchema as unknown as SchemaNode) ?? {};
+  return fieldsOf(topologySchema);
+}
+
+/** Which of `OPTIONAL_FIELDS` a zod object schema of a topology has. */
+export function fieldsOf(schema: unknown): Set<string> {
+  const root = objectOf(schema as SchemaNode) ?? {};
   const accepted = new Set<string>();
   for (const field of OPTIONAL_FIELDS) {
     const [list, key] = field.split('.') as [string, string | undefined];

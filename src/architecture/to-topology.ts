@@ -67,7 +67,8 @@ export function topologyOf(
   topology.hostedZones = hostedZonesOf(ctx, nameById);
   topology.alarms = alarmsOf(ctx);
   for (const s of a.stacks)
-    for (const p of s.updatePolicies) notes.push(`Stack '${s.name}' replaces Auto Scaling group '${p.autoScalingGroup}' on updates with ${p.policy}, which a topology does not hold.`);
+    for (const p of s.updatePolicies)
+      notes.push(`Stack '${s.name}' replaces Auto Scaling group '${p.autoScalingGroup}' on updates with ${p.policy}, which a topology does not hold.`);
   for (const u of a.unmodelled) notes.push(`${u.resource}: ${u.what}`);
   const names = Object.fromEntries(Object.entries(ctx.names).map(([kind, namer]) => [kind, namer.mapping()]));
   return { topology, notes, names };

@@ -35,9 +35,13 @@ export async function openArchitectureSource(
 ): Promise<{ aws: AwsClients; source: Architecture['source']; close(): Promise<void> }> {
   const files = [options.template, options.topology].filter((f) => f !== undefined);
   if (files.length + (options.account === undefined ? 0 : 1) !== 1) {
-    throw new GamedayError(ErrorCode.InvalidArgument, 'Read one source: an account (--account, --endpoint, --profile, --role-arn), --template FILE or --topology FILE.', {
-      exitCode: ExitCode.InvalidInput,
-    });
+    throw new GamedayError(
+      ErrorCode.InvalidArgument,
+      'Read one source: an account (--account, --endpoint, --profile, --role-arn), --template FILE or --topology FILE.',
+      {
+        exitCode: ExitCode.InvalidInput,
+      },
+    );
   }
   const log = options.auditLog === undefined ? undefined : await openAuditLog(options.auditLog);
   const session = `read-${new Date().toISOString()}`;
@@ -99,9 +103,13 @@ async function guardAccount(aws: AwsClients, accountIds: readonly string[]): Pro
     ['GAMEDAY_ALLOWED_ACCOUNT_IDS', pinned],
   ] as const) {
     if (ids.length > 0 && !ids.includes(account))
-      throw new GamedayError(ErrorCode.Refused, `The credentials belong to account ${account}${as}, which is not in ${list} (${ids.join(', ')}); nothing was read.`, {
-        exitCode: ExitCode.Refused,
-      });
+      throw new GamedayError(
+        ErrorCode.Refused,
+        `The credentials belong to account ${account}${as}, which is not in ${list} (${ids.join(', ')}); nothing was read.`,
+        {
+          exitCode: ExitCode.Refused,
+        },
+      );
   }
   return account;
 }

@@ -327,11 +327,18 @@ Examples:
   program
     .command('twin')
     .description('Read an account (or a template or topology) with read-only calls and write the topology of a simulated twin of it.')
-    .addOption(new Option('--endpoint <url>', 'endpoint of every AWS service (LocalStack, moto, a running gameday sim)').argParser((v) => parseUrlArg(v, '--endpoint')))
+    .addOption(
+      new Option('--endpoint <url>', 'endpoint of every AWS service (LocalStack, moto, a running gameday sim)').argParser((v) => parseUrlArg(v, '--endpoint')),
+    )
     .option('--region <name>', 'AWS region (default: $AWS_REGION, then us-east-1)')
     .option('--profile <name>', 'named profile of the credentials (default: $AWS_PROFILE, then the SDK chain)')
     .option('--role-arn <arn>', 'assume this role for every call')
-    .option('--account <id>', 'an account the credentials may belong to (repeatable); anything else is refused before any read', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option(
+      '--account <id>',
+      'an account the credentials may belong to (repeatable); anything else is refused before any read',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option('--template <file>', 'a CloudFormation template: read a simulated region started with it')
     .option('--topology <file>', 'a sim topology: read a simulated region started with it')
     .option('-o, --output <file>', 'where to write the twin (default: stdout)')

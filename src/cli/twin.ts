@@ -41,9 +41,13 @@ export async function twinCommand(globals: GlobalOptions, options: TwinOptions):
       ? { accountIds: options.account, ...pick(options, ['endpoint', 'region', 'profile', 'roleArn'] as const) }
       : undefined;
   if (account === undefined && (options.endpoint ?? options.profile ?? options.roleArn ?? options.account[0]) !== undefined)
-    throw new GamedayError(ErrorCode.InvalidArgument, '--endpoint, --profile, --role-arn and --account name an account; leave them out with --template or --topology.', {
-      exitCode: ExitCode.InvalidInput,
-    });
+    throw new GamedayError(
+      ErrorCode.InvalidArgument,
+      '--endpoint, --profile, --role-arn and --account name an account; leave them out with --template or --topology.',
+      {
+        exitCode: ExitCode.InvalidInput,
+      },
+    );
   const opened = await openArchitectureSource({ ...(account === undefined ? {} : { account }), ...pick(options, ['template', 'topology'] as const), auditLog });
   const calls: AuditEntry[] = [];
   const unsubscribe = opened.aws.onCall((e) => calls.push(e));
@@ -59,9 +63,13 @@ export async function twinCommand(globals: GlobalOptions, options: TwinOptions):
   try {
     parseTopology(topology, 'twin');
   } catch (error) {
-    throw new GamedayError(ErrorCode.Internal, `The twin of ${opened.source.name} does not load in the simulated region (${(error as Error).message.replace(/\.$/, '')}); nothing was written.`, {
-      cause: error,
-    });
+    throw new GamedayError(
+      ErrorCode.Internal,
+      `The twin of ${opened.source.name} does not load in the simulated region (${(error as Error).message.replace(/\.$/, '')}); nothing was written.`,
+      {
+        cause: error,
+      },
+    );
   }
   const text = twinYaml(architecture, topology, notes, new Date());
   if (options.output === undefined) process.stdout.write(text);

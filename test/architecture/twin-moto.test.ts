@@ -31,14 +31,30 @@ export async function buildAccount(endpoint: string): Promise<void> {
     const subnets: string[] = [];
     for (const [i, az] of AZS.entries())
       subnets.push((await c.ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.1.${i}.0/24`, AvailabilityZone: az }))).Subnet?.SubnetId ?? '');
-    const lt = await c.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web-lt', LaunchTemplateData: { ImageId: MOTO_AMI, InstanceType: 't3.small' } }));
+    const lt = await c.ec2.send(
+      new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web-lt', LaunchTemplateData: { ImageId: MOTO_AMI, InstanceType: 't3.small' } }),
+    );
     const tg = await c.elb.send(
-      new CreateTargetGroupCommand({ Name: 'web-tg', Protocol: 'HTTP', Port: 80, VpcId: vpcId, TargetType: 'instance', HealthCheckPath: '/health', HealthCheckIntervalSeconds: 10, HealthyThresholdCount: 3 }),
+      new CreateTargetGroupCommand({
+        Name: 'web-tg',
+        Protocol: 'HTTP',
+        Port: 80,
+        VpcId: vpcId,
+        TargetType: 'instance',
+        HealthCheckPath: '/health',
+        HealthCheckIntervalSeconds: 10,
+        HealthyThresholdCount: 3,
+      }),
     );
     const targetGroupArn = tg.TargetGroups?.[0]?.TargetGroupArn ?? '';
     const lb = (await c.elb.send(new CreateLoadBalancerCommand({ Name: 'web-alb', Subnets: subnets, Type: 'application' }))).LoadBalancers?.[0];
     await c.elb.send(
-      new CreateListenerCommand({ LoadBalancerArn: lb?.LoadBalancerArn, Port: 80, Protocol: 'HTTP', DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }] }),
+      new CreateListenerCommand({
+        LoadBalancerArn: lb?.LoadBalancerArn,
+        Port: 80,
+        Protocol: 'HTTP',
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
+      }),
     );
     await c.asg.send(
       new CreateAutoScalingGroupCommand({
@@ -107,7 +123,14 @@ export async function buildAccount(endpoint: string): Promise<void> {
             },
             {
               Action: 'CREATE',
-              ResourceRecordSet: { Name: 'app.example.com', Type: 'A', SetIdentifier: 'secondary', Failover: 'SECONDARY', TTL: 60, ResourceRecords: [{ Value: '192.0.2.10' }] },
+              ResourceRecordSet: {
+                Name: 'app.example.com',
+                Type: 'A',
+                SetIdentifier: 'secondary',
+                Failover: 'SECONDARY',
+                TTL: 60,
+                ResourceRecords: [{ Value: '192.0.2.10' }],
+              },
             },
           ],
         },
@@ -141,7 +164,15 @@ describe('a twin of a moto_server account', () => {
     const asg = twin.autoScalingGroups.find((g) => g.name === 'web-asg');
     assert.ok(asg !== undefined, why);
     assert.deepEqual(
-      { min: asg.min, max: asg.max, desired: asg.desired, type: asg.healthCheckType, grace: asg.healthCheckGracePeriod, tgs: asg.targetGroups, zones: asg.availabilityZones },
+      {
+        min: asg.min,
+        max: asg.max,
+        desired: asg.desired,
+        type: asg.healthCheckType,
+        grace: asg.healthCheckGracePeriod,
+        tgs: asg.targetGroups,
+        zones: asg.availabilityZones,
+      },
       { min: 3, max: 6, desired: 3, type: 'ELB', grace: 600_000, tgs: ['web-tg'], zones: ['a', 'b', 'c'] },
     );
     assert.equal(twin.launchTemplates.find((l) => l.name === asg.launchTemplate)?.instanceType, 't3.small', why);
@@ -153,7 +184,11 @@ describe('a twin of a moto_server account', () => {
     const db = twin.databases.find((d) => d.id === 'orders-db');
     assert.equal(db?.multiAZ, true, why);
     assert.equal(db?.tags['gameday:allowed'], 'true');
-    assert.deepEqual(twin.alarms.map((a) => [a.name, a.loadBalancer, a.metric, a.threshold]), [['web-healthy-hosts', 'web-alb', 'HealthyHostCount', 2]], why);
+    assert.deepEqual(
+      twin.alarms.map((a) => [a.name, a.loadBalancer, a.metric, a.threshold]),
+      [['web-healthy-hosts', 'web-alb', 'HealthyHostCount', 2]],
+      why,
+    );
     const zone = twin.hostedZones.find((z) => z.name === 'example.com');
     const records = (zone?.records ?? []).filter((r) => r.name === 'app');
     assert.deepEqual(
@@ -173,9 +208,12 @@ describe('a twin of a moto_server account', () => {
       const file = join(tmp.dir, 'twin.yaml');
       await writeFile(file, stringify(topology));
       const journal = join(tmp.dir, 'journal.json');
-      const run = await gameday(['run', 'experiments/terminate-one-instance.yaml', '--topology', file, '--speed', '60', '--journal', journal, '--view', 'none'], {
-        timeoutMs: 180_000,
-      });
+      const run = await gameday(
+        ['run', 'experiments/terminate-one-instance.yaml', '--topology', file, '--speed', '60', '--journal', journal, '--view', 'none'],
+        {
+          timeoutMs: 180_000,
+        },
+      );
       assert.equal(run.code, 0, `${run.stderr}\n${why}`);
     } finally {
       await tmp.cleanup();

@@ -49,7 +49,11 @@ describe('a twin of a simulated region', () => {
           'the read made mutating calls',
         );
         // Operations the region does not serve yet are said, never dropped.
-        for (const c of calls.filter((x) => !x.ok)) assert.ok(notes.some((n) => n.includes(c.operation)), `${c.operation} failed without a note`);
+        for (const c of calls.filter((x) => !x.ok))
+          assert.ok(
+            notes.some((n) => n.includes(c.operation)),
+            `${c.operation} failed without a note`,
+          );
       } finally {
         await sim.close();
       }

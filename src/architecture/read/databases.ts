@@ -2,7 +2,10 @@ import { sdk } from '../../aws/sdk.js';
 import type { DbCluster, DbInstance } from '../model.js';
 import { allPages, readPart, tagsOf, type ReadContext } from './reading.js';
 
-type SubnetGroupShape = { DBSubnetGroupName?: string | undefined; Subnets?: { SubnetAvailabilityZone?: { Name?: string | undefined } | undefined }[] | undefined };
+type SubnetGroupShape = {
+  DBSubnetGroupName?: string | undefined;
+  Subnets?: { SubnetAvailabilityZone?: { Name?: string | undefined } | undefined }[] | undefined;
+};
 
 /** A DB subnet group's name and the zones its subnets are in. */
 function subnetGroupOf(g: SubnetGroupShape | undefined): { name: string; zones: string[] } | undefined {

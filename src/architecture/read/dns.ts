@@ -64,9 +64,11 @@ export async function readDns(ctx: ReadContext): Promise<void> {
   }
 }
 
-
 function recordOf(r: ResourceRecordSet): DnsRecord {
-  const geo = r.GeoLocation === undefined ? undefined : Object.fromEntries(Object.entries(r.GeoLocation as Record<string, string | undefined>).filter((e): e is [string, string] => e[1] !== undefined));
+  const geo =
+    r.GeoLocation === undefined
+      ? undefined
+      : Object.fromEntries(Object.entries(r.GeoLocation as Record<string, string | undefined>).filter((e): e is [string, string] => e[1] !== undefined));
   return {
     name: r.Name ?? '',
     type: r.Type ?? '',
@@ -75,7 +77,11 @@ function recordOf(r: ResourceRecordSet): DnsRecord {
     alias:
       r.AliasTarget === undefined
         ? undefined
-        : { dnsName: r.AliasTarget.DNSName ?? '', hostedZoneId: r.AliasTarget.HostedZoneId ?? '', evaluateTargetHealth: r.AliasTarget.EvaluateTargetHealth === true },
+        : {
+            dnsName: r.AliasTarget.DNSName ?? '',
+            hostedZoneId: r.AliasTarget.HostedZoneId ?? '',
+            evaluateTargetHealth: r.AliasTarget.EvaluateTargetHealth === true,
+          },
     setIdentifier: r.SetIdentifier,
     failover: r.Failover,
     weight: r.Weight,

@@ -116,8 +116,7 @@ export async function readEc2(ctx: ReadContext): Promise<void> {
  */
 function markPublicSubnets(ctx: ReadContext): void {
   for (const s of ctx.arch.subnets) {
-    const table =
-      ctx.arch.routeTables.find((t) => t.subnetIds.includes(s.id)) ?? ctx.arch.routeTables.find((t) => t.main && t.vpcId === s.vpcId);
+    const table = ctx.arch.routeTables.find((t) => t.subnetIds.includes(s.id)) ?? ctx.arch.routeTables.find((t) => t.main && t.vpcId === s.vpcId);
     if (table !== undefined && table.internetGatewayIds.length > 0) s.public = true;
   }
 }

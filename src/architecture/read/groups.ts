@@ -13,7 +13,10 @@ export async function readGroups(ctx: ReadContext): Promise<void> {
       const subnetIds = (g.VPCZoneIdentifier ?? '').split(',').filter((s) => s !== '');
       const lt = g.LaunchTemplate ?? g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
       if (g.MixedInstancesPolicy !== undefined)
-        arch.unmodelled.push({ resource: g.AutoScalingGroupARN ?? g.AutoScalingGroupName ?? '', what: 'Its mixed instances policy is read as its launch template only.' });
+        arch.unmodelled.push({
+          resource: g.AutoScalingGroupARN ?? g.AutoScalingGroupName ?? '',
+          what: 'Its mixed instances policy is read as its launch template only.',
+        });
       return {
         name: g.AutoScalingGroupName ?? '',
         arn: g.AutoScalingGroupARN ?? '',
@@ -24,8 +27,7 @@ export async function readGroups(ctx: ReadContext): Promise<void> {
         subnetIds,
         healthCheckType: g.HealthCheckType ?? 'EC2',
         healthCheckGracePeriodSeconds: g.HealthCheckGracePeriod ?? 0,
-        launchTemplate:
-          lt === undefined ? undefined : { id: lt.LaunchTemplateId ?? '', name: lt.LaunchTemplateName ?? '', version: lt.Version ?? '$Default' },
+        launchTemplate: lt === undefined ? undefined : { id: lt.LaunchTemplateId ?? '', name: lt.LaunchTemplateName ?? '', version: lt.Version ?? '$Default' },
         launchConfigurationName: g.LaunchConfigurationName,
         suspendedProcesses: (g.SuspendedProcesses ?? []).flatMap((p) => (p.ProcessName === undefined ? [] : [p.ProcessName])),
         targetGroupArns: [...(g.TargetGroupARNs ?? [])],

@@ -41,7 +41,8 @@ export function refusalOf(error: unknown): string | undefined {
   const message = typeof e.message === 'string' ? e.message : '';
   // moto answers an operation it does not implement with an HTML 500 page, which is no AWS error at all: AWS and
   // every emulator that serves an operation answer with its protocol's error shape.
-  if ((e.$metadata?.httpStatusCode ?? 0) >= 500 && /Deserialization error/i.test(message)) return 'not served by this target (a 500 answer that is not an AWS error)';
+  if ((e.$metadata?.httpStatusCode ?? 0) >= 500 && /Deserialization error/i.test(message))
+    return 'not served by this target (a 500 answer that is not an AWS error)';
   if (name === 'InternalFailure' && !REFUSAL_MESSAGE.test(message)) return undefined;
   if (REFUSAL_NAMES.has(name) || REFUSAL_MESSAGE.test(message) || e.$metadata?.httpStatusCode === 501) {
     const why = /denied|unauthori[sz]ed|authorization/i.test(`${name} ${message}`) ? 'access denied' : 'not served by this target';

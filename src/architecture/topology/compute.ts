@@ -31,8 +31,13 @@ function launchTemplateOf(ctx: MapContext, lt: LaunchTemplate, name: string): Js
   if (market !== undefined && MARKET_TYPES.has(market)) out.marketType = market;
   const later = lt.versions.filter((v) => v.number > 1);
   if (accepts(ctx, 'launchTemplates.versions')) {
-    if (later.length > 0) out.versions = later.map((v) => ({ ...(v.imageId === undefined ? {} : { imageId: v.imageId }), ...(v.instanceType === undefined ? {} : { instanceType: v.instanceType }) }));
-    if (accepts(ctx, 'launchTemplates.defaultVersion') && lt.defaultVersion !== 1 && lt.defaultVersion <= 1 + later.length) out.defaultVersion = lt.defaultVersion;
+    if (later.length > 0)
+      out.versions = later.map((v) => ({
+        ...(v.imageId === undefined ? {} : { imageId: v.imageId }),
+        ...(v.instanceType === undefined ? {} : { instanceType: v.instanceType }),
+      }));
+    if (accepts(ctx, 'launchTemplates.defaultVersion') && lt.defaultVersion !== 1 && lt.defaultVersion <= 1 + later.length)
+      out.defaultVersion = lt.defaultVersion;
   } else if (lt.latestVersion > 1) {
     ctx.notes.push(`Launch template '${lt.name}' has ${lt.latestVersion} versions (default ${lt.defaultVersion}); the twin has its first only.`);
   }
@@ -44,7 +49,13 @@ function groupLaunchTemplate(ctx: MapContext, g: AutoScalingGroup, extra: Json[]
   const named = g.launchTemplate;
   const lt = named === undefined ? undefined : ctx.a.launchTemplates.find((l) => l.id === named.id || l.name === named.name);
   if (lt !== undefined) return ctx.names.launchTemplate.name(lt.name);
-  return madeLaunchTemplate(ctx, g.launchConfigurationName ?? `${g.name}-launch`, ctx.a.instances.find((i) => i.autoScalingGroup === g.name), extra, `Auto Scaling group '${g.name}'`);
+  return madeLaunchTemplate(
+    ctx,
+    g.launchConfigurationName ?? `${g.name}-launch`,
+    ctx.a.instances.find((i) => i.autoScalingGroup === g.name),
+    extra,
+    `Auto Scaling group '${g.name}'`,
+  );
 }
 
 /** A launch template made for what has none (a launch configuration, a standalone instance), from an instance of it. */
@@ -52,7 +63,9 @@ function madeLaunchTemplate(ctx: MapContext, original: string, instance: Instanc
   const name = ctx.names.launchTemplate.name(original);
   if (!extra.some((e) => e.name === name)) {
     extra.push({ name, ...(instance === undefined ? {} : { instanceType: instance.instanceType, imageId: instance.imageId }) });
-    ctx.notes.push(`${owner} has no launch template the twin knows; it launches from '${name}', made from ${instance === undefined ? "the sim's defaults" : `instance ${instance.id}`}.`);
+    ctx.notes.push(
+      `${owner} has no launch template the twin knows; it launches from '${name}', made from ${instance === undefined ? "the sim's defaults" : `instance ${instance.id}`}.`,
+    );
   }
   return name;
 }
@@ -65,7 +78,8 @@ export function loadBalancersOf(ctx: MapContext): Json[] {
       ctx.notes.push(`Gateway load balancer '${lb.name}' (${lb.arn}) is not modelled: the twin has application load balancers only.`);
       continue;
     }
-    if (lb.type !== 'application') ctx.notes.push(`Load balancer '${lb.name}' is a ${lb.type} load balancer; the twin models it as an application load balancer.`);
+    if (lb.type !== 'application')
+      ctx.notes.push(`Load balancer '${lb.name}' is a ${lb.type} load balancer; the twin models it as an application load balancer.`);
     const name = ctx.names.loadBalancer.name(lb.name);
     ctx.loadBalancerByArn.set(lb.arn, name);
     const spec: Json = { name, crossZone: lb.crossZone, targetGroup: targetGroupOf(ctx, lb) };
@@ -77,7 +91,9 @@ export function loadBalancersOf(ctx: MapContext): Json[] {
     if (lb.scheme === 'internal') ctx.notes.push(`Load balancer '${lb.name}' is internal; the twin's load balancers have no scheme.`);
     const odd = lb.listeners.filter((l) => l.protocol !== 'HTTP' || l.port !== 80).map((l) => `${l.protocol} ${l.port}`);
     if (odd.length > 0 || lb.listeners.length > 1)
-      ctx.notes.push(`Load balancer '${lb.name}' listens on ${lb.listeners.map((l) => `${l.protocol} ${l.port}`).join(', ')}; the twin serves one HTTP listener.`);
+      ctx.notes.push(
+        `Load balancer '${lb.name}' listens on ${lb.listeners.map((l) => `${l.protocol} ${l.port}`).join(', ')}; the twin serves one HTTP listener.`,
+      );
     out.push(spec);
   }
   for (const tg of ctx.a.targetGroups)
@@ -87,8 +103,12 @@ export function loadBalancersOf(ctx: MapContext): Json[] {
 }
 
 function targetGroupOf(ctx: MapContext, lb: LoadBalancer): Json {
-  const arns = [...new Set([...lb.listeners.flatMap((l) => l.targetGroupArns), ...ctx.a.targetGroups.filter((t) => t.loadBalancerArns.includes(lb.arn)).map((t) => t.arn)])];
-  const tg = arns.map((arn) => ctx.a.targetGroups.find((t) => t.arn === arn)).find((t): t is TargetGroup => t !== undefined && !ctx.targetGroupByArn.has(t.arn));
+  const arns = [
+    ...new Set([...lb.listeners.flatMap((l) => l.targetGroupArns), ...ctx.a.targetGroups.filter((t) => t.loadBalancerArns.includes(lb.arn)).map((t) => t.arn)]),
+  ];
+  const tg = arns
+    .map((arn) => ctx.a.targetGroups.find((t) => t.arn === arn))
+    .find((t): t is TargetGroup => t !== undefined && !ctx.targetGroupByArn.has(t.arn));
   for (const arn of arns.filter((a) => a !== tg?.arn))
     ctx.notes.push(`Load balancer '${lb.name}' also forwards to target group ${arn}; the twin gives each load balancer one target group.`);
   if (tg === undefined) {
@@ -108,7 +128,8 @@ function targetGroupOf(ctx: MapContext, lb: LoadBalancer): Json {
   if (hc.protocol === undefined || hc.protocol.startsWith('HTTP')) {
     if (hc.path !== undefined) healthCheck.path = hc.path;
     if (hc.matcher !== undefined && /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/.test(hc.matcher)) healthCheck.matcher = hc.matcher;
-    else if (hc.matcher !== undefined) ctx.notes.push(`Target group '${tg.name}' matches health check codes '${hc.matcher}', which the twin cannot; it uses 200.`);
+    else if (hc.matcher !== undefined)
+      ctx.notes.push(`Target group '${tg.name}' matches health check codes '${hc.matcher}', which the twin cannot; it uses 200.`);
   } else ctx.notes.push(`Target group '${tg.name}' checks health over ${hc.protocol}; the twin checks HTTP.`);
   if (!hc.enabled) ctx.notes.push(`Target group '${tg.name}' has health checks turned off; the twin checks.`);
   const out: Json = { name, healthCheck };
@@ -138,7 +159,8 @@ export function groupsOf(ctx: MapContext, extraTemplates: Json[]): Json[] {
       if (name === undefined) ctx.notes.push(`Auto Scaling group '${g.name}' registers with target group ${arn}, which is not in the twin.`);
       return name === undefined ? [] : [name];
     });
-    for (const clb of g.loadBalancerNames) ctx.notes.push(`Auto Scaling group '${g.name}' registers with Classic Load Balancer '${clb}', which the twin does not model.`);
+    for (const clb of g.loadBalancerNames)
+      ctx.notes.push(`Auto Scaling group '${g.name}' registers with Classic Load Balancer '${clb}', which the twin does not model.`);
     spec.tags = userTags(g.tags);
     groupVersioning(ctx, g, spec);
     out.push(spec);
@@ -159,13 +181,17 @@ function groupVersioning(ctx: MapContext, g: AutoScalingGroup, spec: Json): void
   if (version !== '$Default') {
     if (accepts(ctx, 'autoScalingGroups.launchTemplateVersion')) spec.launchTemplateVersion = version;
     // A version that is the default one launches what the twin's default launches: nothing to say.
-    else if (wanted !== lt?.defaultVersion) ctx.notes.push(`Auto Scaling group '${g.name}' launches version ${version} of its launch template; the twin launches the default.`);
+    else if (wanted !== lt?.defaultVersion)
+      ctx.notes.push(`Auto Scaling group '${g.name}' launches version ${version} of its launch template; the twin launches the default.`);
   }
   if (lt === undefined || wanted === undefined) return;
   const drifted = g.instances.filter((i) => i.launchTemplateVersion !== undefined && Number(i.launchTemplateVersion) !== wanted).length;
   if (drifted === 0) return;
   if (accepts(ctx, 'autoScalingGroups.driftedInstances') && wanted >= 2) spec.driftedInstances = Math.min(drifted, g.desired);
-  else ctx.notes.push(`Auto Scaling group '${g.name}' has ${drifted} instances on a launch template version other than ${wanted}; the twin's instances all run it.`);
+  else
+    ctx.notes.push(
+      `Auto Scaling group '${g.name}' has ${drifted} instances on a launch template version other than ${wanted}; the twin's instances all run it.`,
+    );
 }
 
 /** Instances outside any Auto Scaling group. */
@@ -194,12 +220,16 @@ export function natOf(ctx: MapContext): { natGateways?: Json[]; natRoutes?: Reco
   for (const table of ctx.a.routeTables) {
     const nat = nats.find((n) => table.natGatewayIds.includes(n.id));
     if (nat === undefined) continue;
-    const subnets = ctx.a.subnets.filter((s) => table.subnetIds.includes(s.id) || (table.main && s.vpcId === table.vpcId && !ctx.a.routeTables.some((t) => t.subnetIds.includes(s.id))));
+    const subnets = ctx.a.subnets.filter(
+      (s) => table.subnetIds.includes(s.id) || (table.main && s.vpcId === table.vpcId && !ctx.a.routeTables.some((t) => t.subnetIds.includes(s.id))),
+    );
     for (const s of subnets) routes[ctx.zone(s.zone)] = ctx.names.nat.name(nat.id);
   }
   if (!accepts(ctx, 'natGateways')) {
     for (const n of nats) {
-      const served = Object.entries(routes).filter(([, nat]) => nat === ctx.names.nat.name(n.id)).map(([z]) => z);
+      const served = Object.entries(routes)
+        .filter(([, nat]) => nat === ctx.names.nat.name(n.id))
+        .map(([z]) => z);
       ctx.notes.push(`NAT gateway ${n.id} in ${n.zone}${served.length > 0 ? ` serves zones ${served.join(', ')}` : ''}; the twin has no NAT gateways.`);
     }
     return {};

@@ -23,14 +23,16 @@ export function databasesOf(ctx: MapContext): Json[] {
     if (db.clusterId !== undefined) continue;
     const id = ctx.names.db.name(db.id);
     engineNote(ctx, 'DB instance', db.id, db.engine);
-    if (db.replicaSourceId !== undefined) ctx.notes.push(`DB instance '${db.id}' is a read replica of '${db.replicaSourceId}'; the twin has it as an instance of its own.`);
+    if (db.replicaSourceId !== undefined)
+      ctx.notes.push(`DB instance '${db.id}' is a read replica of '${db.replicaSourceId}'; the twin has it as an instance of its own.`);
     const spec: Json = { id, instanceClass: db.instanceClass, multiAZ: db.multiAZ };
     if (db.zone !== undefined) spec.availabilityZone = ctx.zone(db.zone);
     if (db.port !== undefined) spec.port = db.port;
     spec.tags = userTags(db.tags);
     if (db.multiAZ && db.secondaryZone !== undefined && db.zone !== undefined) {
       const next = ctx.zones[(ctx.zones.indexOf(db.zone) + 1) % ctx.zones.length];
-      if (next !== db.secondaryZone) ctx.notes.push(`DB instance '${db.id}' has its standby in ${db.secondaryZone}; the twin puts it in ${next ?? 'the next zone'}.`);
+      if (next !== db.secondaryZone)
+        ctx.notes.push(`DB instance '${db.id}' has its standby in ${db.secondaryZone}; the twin puts it in ${next ?? 'the next zone'}.`);
     }
     subnetGroupZones(ctx, 'databases.subnetGroupZones', db, spec);
     out.push(spec);

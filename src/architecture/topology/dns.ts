@@ -11,7 +11,10 @@ const SIM_CALLER_PREFIX = 'gameday-sim-';
 
 /** A DNS name without its trailing dot or a `dualstack.` prefix, lower-case: how aliases and ALB names are compared. */
 function bare(name: string): string {
-  return name.toLowerCase().replace(/\.$/, '').replace(/^dualstack\./, '');
+  return name
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/^dualstack\./, '');
 }
 
 /** The modelled ALB a DNS name is, if it is one. */
@@ -36,14 +39,21 @@ export function healthChecksOf(ctx: MapContext): { checks: Json[]; nameById: Map
       ctx.notes.push(`Route 53 health check ${h.id} has no address or name and port the twin can probe.`);
       continue;
     }
-    const original = h.tags.Name ?? (h.callerReference?.startsWith(SIM_CALLER_PREFIX) === true ? h.callerReference.slice(SIM_CALLER_PREFIX.length) : undefined) ?? `hc-${h.id.slice(0, 8)}`;
+    const original =
+      h.tags.Name ??
+      (h.callerReference?.startsWith(SIM_CALLER_PREFIX) === true ? h.callerReference.slice(SIM_CALLER_PREFIX.length) : undefined) ??
+      `hc-${h.id.slice(0, 8)}`;
     const name = ctx.names.healthCheck.name(original);
     nameById.set(h.id, name);
     const spec: Json = { name, type, target, requestInterval: h.requestIntervalSeconds === 10 ? 10 : 30, failureThreshold: h.failureThreshold };
     if (type !== 'TCP' && h.resourcePath !== undefined) spec.resourcePath = h.resourcePath;
-    if (h.requestIntervalSeconds !== 10 && h.requestIntervalSeconds !== 30) ctx.notes.push(`Route 53 health check ${h.id} checks every ${h.requestIntervalSeconds} s; the twin every 30 s.`);
+    if (h.requestIntervalSeconds !== 10 && h.requestIntervalSeconds !== 30)
+      ctx.notes.push(`Route 53 health check ${h.id} checks every ${h.requestIntervalSeconds} s; the twin every 30 s.`);
     const regions = h.regions.filter((r) => CHECKER_REGIONS.includes(r));
-    if (regions.length < h.regions.length) ctx.notes.push(`Route 53 health check ${h.id} names checker regions the twin does not have (${h.regions.filter((r) => !CHECKER_REGIONS.includes(r)).join(', ')}).`);
+    if (regions.length < h.regions.length)
+      ctx.notes.push(
+        `Route 53 health check ${h.id} names checker regions the twin does not have (${h.regions.filter((r) => !CHECKER_REGIONS.includes(r)).join(', ')}).`,
+      );
     if (regions.length >= 3 && regions.length < CHECKER_REGIONS.length) spec.regions = regions;
     if (h.inverted) spec.inverted = true;
     if (h.disabled) spec.disabled = true;

@@ -200,7 +200,11 @@ describe('a twin of a moto_server account', () => {
       why,
     );
     const check = twin.healthChecks.find((h) => h.name === records[0]?.healthCheck);
-    assert.deepEqual([check?.target, check?.resourcePath, check?.requestInterval, check?.failureThreshold], ['alb:web-alb', '/health', 10, 2], why);
+    assert.deepEqual(
+      [check?.name, check?.target, check?.resourcePath, check?.requestInterval, check?.failureThreshold],
+      ['web-check', 'alb:web-alb', '/health', 10, 2],
+      why,
+    );
 
     // The twin runs an example experiment unchanged: the names it refers to are the account's.
     const tmp = await tempDir();

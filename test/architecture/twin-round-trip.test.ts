@@ -29,6 +29,15 @@ function normalised(t: Topology): Record<string, unknown> {
     lb.targetGroup.deregistrationDelay ??= defaultDelay;
   }
   for (const a of copy.alarms) a.statistic ??= a.metric.endsWith('HostCount') ? 'Minimum' : 'Sum';
+  // Once the schema has launch template versions: DescribeAutoScalingGroups may name `$Default` by its number, which
+  // launches the same instances; both sides are compared as the version number they resolve to.
+  for (const g of copy.autoScalingGroups as Record<string, unknown>[]) {
+    if (!('launchTemplateVersion' in g)) continue;
+    const lt = copy.launchTemplates.find((l) => l.name === g.launchTemplate) as Record<string, unknown> | undefined;
+    const latest = 1 + ((lt?.versions as unknown[] | undefined)?.length ?? 0);
+    const version = String(g.launchTemplateVersion);
+    g.launchTemplateVersion = version === '$Latest' ? latest : version === '$Default' ? ((lt?.defaultVersion as number | undefined) ?? 1) : Number(version);
+  }
   for (const key of ['timings', 'fisTemplates', 'stack']) delete copy[key];
   return copy;
 }

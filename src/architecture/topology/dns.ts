@@ -39,10 +39,7 @@ export function healthChecksOf(ctx: MapContext): { checks: Json[]; nameById: Map
       ctx.notes.push(`Route 53 health check ${h.id} has no address or name and port the twin can probe.`);
       continue;
     }
-    const original =
-      h.tags.Name ??
-      (h.callerReference?.startsWith(SIM_CALLER_PREFIX) === true ? h.callerReference.slice(SIM_CALLER_PREFIX.length) : undefined) ??
-      `hc-${h.id.slice(0, 8)}`;
+    const original = h.tags.Name ?? nameFromCallerReference(h.callerReference) ?? `hc-${h.id.slice(0, 8)}`;
     const name = ctx.names.healthCheck.name(original);
     nameById.set(h.id, name);
     const spec: Json = { name, type, target, requestInterval: h.requestIntervalSeconds === 10 ? 10 : 30, failureThreshold: h.failureThreshold };
@@ -61,6 +58,17 @@ export function healthChecksOf(ctx: MapContext): { checks: Json[]; nameById: Map
     checks.push(spec);
   }
   return { checks, nameById };
+}
+
+/**
+ * A check's name from the reference its creator gave, when that reads as a name: the simulated region's
+ * `gameday-sim-<name>` for the checks its topology declares, or a reference that already is a topology name (a
+ * random reference, such as a UUID, is not).
+ */
+function nameFromCallerReference(reference: string | undefined): string | undefined {
+  if (reference === undefined) return undefined;
+  if (reference.startsWith(SIM_CALLER_PREFIX)) return reference.slice(SIM_CALLER_PREFIX.length);
+  return /^[A-Za-z][A-Za-z0-9-]{0,31}$/.test(reference) && !/\d{4,}/.test(reference) ? reference : undefined;
 }
 
 /**

@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Architecture } from '../architecture/model.js';
 import { readArchitecture } from '../architecture/read-account.js';
@@ -25,7 +24,7 @@ export interface TwinOptions {
 
 /** The audit log's default: beside the output (or in the working folder when the twin goes to stdout). */
 export function defaultAuditLog(output: string | undefined): string {
-  return output === undefined ? 'twin-audit.jsonl' : join(dirname(output), `${output.split(/[\\/]/).pop() ?? 'twin'}.audit.jsonl`);
+  return output === undefined ? 'twin-audit.jsonl' : `${output}.audit.jsonl`;
 }
 
 /**

@@ -179,13 +179,17 @@ function groupVersioning(ctx: MapContext, g: AutoScalingGroup, spec: Json): void
   if (version === undefined) return;
   const wanted = lt === undefined ? undefined : version === '$Latest' ? lt.latestVersion : version === '$Default' ? lt.defaultVersion : Number(version);
   if (version !== '$Default') {
-    if (accepts(ctx, 'autoScalingGroups.launchTemplateVersion')) spec.launchTemplateVersion = version;
+    // A numbered version the twin holds only when the template's versions were read and emitted with it.
+    const held =
+      version === '$Latest' ||
+      (accepts(ctx, 'launchTemplates.versions') && wanted !== undefined && lt !== undefined && lt.versions.some((v) => v.number === wanted));
+    if (accepts(ctx, 'autoScalingGroups.launchTemplateVersion') && held) spec.launchTemplateVersion = version;
     // A version that is the default one launches what the twin's default launches: nothing to say.
     else if (wanted !== lt?.defaultVersion)
       ctx.notes.push(`Auto Scaling group '${g.name}' launches version ${version} of its launch template; the twin launches the default.`);
   }
   if (lt === undefined || wanted === undefined) return;
-  const drifted = g.instances.filter((i) => i.launchTemplateVersion !== undefined && Number(i.launchTemplateVersion) !== wanted).length;
+  const drifted = g.instances.filter((i) => /^\d+$/.test(i.launchTemplateVersion ?? '') && Number(i.launchTemplateVersion) !== wanted).length;
   if (drifted === 0) return;
   if (accepts(ctx, 'autoScalingGroups.driftedInstances') && wanted >= 2) spec.driftedInstances = Math.min(drifted, g.desired);
   else

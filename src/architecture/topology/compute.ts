@@ -181,8 +181,7 @@ function groupVersioning(ctx: MapContext, g: AutoScalingGroup, spec: Json): void
   if (version !== '$Default') {
     // A numbered version the twin holds only when the template's versions were read and emitted with it.
     const held =
-      version === '$Latest' ||
-      (accepts(ctx, 'launchTemplates.versions') && wanted !== undefined && lt !== undefined && lt.versions.some((v) => v.number === wanted));
+      version === '$Latest' || (accepts(ctx, 'launchTemplates.versions') && wanted !== undefined && lt?.versions.some((v) => v.number === wanted) === true);
     if (accepts(ctx, 'autoScalingGroups.launchTemplateVersion') && held) spec.launchTemplateVersion = version;
     // A version that is the default one launches what the twin's default launches: nothing to say.
     else if (wanted !== lt?.defaultVersion)

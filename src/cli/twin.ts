@@ -92,7 +92,7 @@ export async function twinCommand(globals: GlobalOptions, options: TwinOptions):
   process.stderr.write(
     globals.json
       ? `${JSON.stringify(summary)}\n`
-      : `twin of ${opened.source.name}: ${calls.length} read calls (${mutating} mutating), ${notes.length} notes; the topology loads in the simulated region${options.output === undefined ? '' : `; written to ${options.output}`}; audit log ${auditLog}\n`,
+      : `twin of ${opened.source.name}: ${calls.length} read calls (${mutating} mutating), ${notes.length} ${notes.length === 1 ? 'note' : 'notes'}; the topology loads in the simulated region${options.output === undefined ? '' : `; written to ${options.output}`}; audit log ${auditLog}\n`,
   );
   return ExitCode.Passed;
 }

@@ -1610,6 +1610,20 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
           },
         ],
       },
+      ListTagsForResources: {
+        members: [
+          {
+            in: 'body',
+            max: 10,
+            min: 1,
+            name: 'ResourceIds',
+            required: true,
+            type: 'l',
+            wire: 'ResourceIds',
+          },
+        ],
+        root: 'ListTagsForResourcesRequest',
+      },
       TestDNSAnswer: {
         members: [
           {

@@ -1,9 +1,10 @@
 /**
  * Runs every benchmark in sequence (probe throughput, measurement error, CLI start-up, simulated region, simulated databases, data tier,
- * orchestrator, FIS native vs delegated, CloudFormation vs topology, fidelity of the sim's recoveries) in this process
+ * orchestrator, FIS native vs delegated, CloudFormation vs topology, fidelity of the sim's recoveries, twin and audit) in this process
  * and prints a compact summary table; `node dist/bench/run-all.js fidelity measurement-error` runs only those sections. `npm run bench` builds and runs this. Misses are reported, never turned into a failing
  * exit code; an error in a benchmark is reported and the others still run (exit code 1 at the end).
  */
+import { main as audit } from './audit.js';
 import { main as cliStartup } from './cli-startup.js';
 import { main as cloudformation } from './cloudformation.js';
 import { main as dataTier } from './data-tier.js';
@@ -27,6 +28,7 @@ const BENCHMARKS: readonly { name: string; main: () => Promise<BenchOutcome> }[]
   { name: 'fis', main: fis },
   { name: 'cloudformation', main: cloudformation },
   { name: 'fidelity', main: fidelity },
+  { name: 'audit', main: audit },
 ];
 
 /** The benchmarks named (all when none is), in the order given; an unknown name is refused before any runs. */

@@ -84,6 +84,21 @@ describe('audit renderers', () => {
     assert.match(text, /proof: +CONFIRMED: verdict failed-objective, 4\.2 s wall\n +time to recovery: 9m12s\n +journal: \/tmp\/results\/gd-1\.json/);
     assert.match(text, /proof: +REFUTED: verdict passed/);
     assert.match(text, /proof: +ERROR: the twin did not start/);
+    // An info finding is a claim that holds: its passing experiment shows it held.
+    const claim = {
+      ...r,
+      proofs: [
+        {
+          rule: 'rule-deployments-1',
+          evidence: r.findings.find((f) => f.rule === 'rule-deployments-1')?.evidence ?? [],
+          outcome: 'refuted' as const,
+          verdict: 'passed',
+          measurements: [],
+          wallMs: 1,
+        },
+      ],
+    };
+    assert.match(renderAuditText(claim), /\[INFO\] title of deployments 1\n(.*\n)* +proof: +HELD: verdict passed/);
     assert.match(text, /not judged \(not modelled\):\n {2}arn:aws:lambda/);
     assert.match(text, /9 findings: 3 critical, 1 high, 1 medium, 3 low, 1 info\n$/);
   });

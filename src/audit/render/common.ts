@@ -57,10 +57,19 @@ export function experimentLine(finding: Finding, options: RenderOptions): string
   return `${file} (${finding.experiment.claim})`;
 }
 
+/**
+ * A proof's outcome as a word. An `info` finding is a playbook claim that holds, so its experiment passing means the
+ * claim HELD (not that a weakness was refuted), and failing means it BROKE.
+ */
+export function outcomeWord(proof: Proof, finding: Finding): string {
+  if (finding.severity === 'info' && proof.outcome !== 'error') return proof.outcome === 'refuted' ? 'HELD' : 'BROKEN';
+  return proof.outcome.toUpperCase();
+}
+
 /** A proof's outcome in one line: the outcome, the run's verdict or error, and its wall time. */
-export function proofLine(proof: Proof): string {
+export function proofLine(proof: Proof, finding: Finding): string {
   const detail = proof.outcome === 'error' ? (proof.error ?? 'the run could not be made') : `verdict ${proof.verdict ?? '?'}`;
-  return `${proof.outcome.toUpperCase()}: ${detail}, ${(proof.wallMs / 1000).toFixed(1)} s wall`;
+  return `${outcomeWord(proof, finding)}: ${detail}, ${(proof.wallMs / 1000).toFixed(1)} s wall`;
 }
 
 /** The objectives the audit judged against, in one line. */

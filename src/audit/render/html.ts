@@ -1,6 +1,6 @@
 import { esc } from '../../report/escape.js';
 import type { AuditReport, Finding, Severity } from '../finding.js';
-import { countLine, experimentLine, layerSections, objectivesLine, proofLine, proofOf, type RenderOptions, sourceLine } from './common.js';
+import { countLine, experimentLine, layerSections, objectivesLine, outcomeWord, proofLine, proofOf, type RenderOptions, sourceLine } from './common.js';
 
 /** The house style of `src/report/html.ts` (system font, bordered tables), with score bars and severity colours. */
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1b1f24}h1{font-size:1.4rem}table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #d0d7de;padding:.25rem .6rem;text-align:left;vertical-align:top}th{background:#f6f8fa}
@@ -28,7 +28,7 @@ export function renderAuditHtml(report: AuditReport, options: RenderOptions = {}
   const table = ordered
     .map((f, i) => {
       const proof = proofOf(report, f);
-      return `<tr><td>${sev(f.severity)}</td><td>${esc(f.layer)}</td><td><a href="#f${i}">${esc(f.title)}</a></td><td>${proof === undefined ? '—' : `<span class="${proof.outcome}">${esc(proof.outcome)}</span>`}</td></tr>`;
+      return `<tr><td>${sev(f.severity)}</td><td>${esc(f.layer)}</td><td><a href="#f${i}">${esc(f.title)}</a></td><td>${proof === undefined ? '—' : `<span class="${proof.outcome}">${esc(outcomeWord(proof, f).toLowerCase())}</span>`}</td></tr>`;
     })
     .join('');
   const unmodelled =
@@ -63,7 +63,7 @@ function findingSection(report: AuditReport, f: Finding, i: number, options: Ren
     ['experiment', esc(experimentLine(f, options))],
   ];
   if (proof !== undefined) {
-    rows.push(['proof', `<span class="${proof.outcome}">${esc(proofLine(proof))}</span>`]);
+    rows.push(['proof', `<span class="${proof.outcome}">${esc(proofLine(proof, f))}</span>`]);
     for (const m of proof.measurements) rows.push([esc(m.name), esc(m.value)]);
     if (proof.journal !== undefined) rows.push(['journal', `<code>${esc(proof.journal)}</code>`]);
   }

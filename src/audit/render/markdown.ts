@@ -47,7 +47,7 @@ function findingBlock(report: AuditReport, f: Finding, options: RenderOptions): 
     ...(proof === undefined
       ? []
       : [
-          `- proof: **${cell(proofLine(proof))}**`,
+          `- proof: **${cell(proofLine(proof, f))}**`,
           ...proof.measurements.map((m) => `  - ${cell(m.name)}: ${cell(m.value)}`),
           ...(proof.journal === undefined ? [] : [`  - journal: ${code(proof.journal)}`]),
         ]),

@@ -46,7 +46,7 @@ function findingLines(report: AuditReport, f: Finding, options: RenderOptions): 
   ];
   const proof = proofOf(report, f);
   if (proof !== undefined) {
-    lines.push(`    proof:      ${proofLine(proof)}`);
+    lines.push(`    proof:      ${proofLine(proof, f)}`);
     for (const m of proof.measurements) lines.push(`                ${m.name}: ${m.value}`);
     if (proof.journal !== undefined) lines.push(`                journal: ${proof.journal}`);
   }

@@ -57,7 +57,7 @@ export async function runAudit(globals: GlobalOptions, options: AuditCommandOpti
       const architecture = await pieces.readArchitecture(opened.aws, { source: opened.source, signal: abort.signal });
       const { topology, notes } = pieces.topologyOf(architecture);
       twin = typeof topology === 'string' ? topology : stringify(topology);
-      for (const note of notes) say(`twin: ${typeof note === 'string' ? note : JSON.stringify(note)}`);
+      for (const note of notes) say(`twin: ${noteText(note)}`);
       report = pieces.auditArchitecture(architecture, objectives, { twin: TWIN_FILE, ...(options.speed === undefined ? {} : { speed: options.speed }) });
     } finally {
       await opened.close();
@@ -79,6 +79,13 @@ export async function runAudit(globals: GlobalOptions, options: AuditCommandOpti
   } finally {
     stopListening();
   }
+}
+
+/** A twin's note as one line: a sentence, or what about which resource the twin does not model. */
+function noteText(note: unknown): string {
+  if (typeof note === 'string') return note;
+  const { resource, what } = (note ?? {}) as { resource?: unknown; what?: unknown };
+  return typeof resource === 'string' && typeof what === 'string' ? `${resource}: ${what}` : JSON.stringify(note);
 }
 
 /** Exit code for CI: `FindingsAboveThreshold` when a finding is at or above `--fail-on`, 0 otherwise. */

@@ -198,21 +198,6 @@ function page<T>(params: QueryParams, items: T[]): { items: T[]; marker: string 
   return { items: items.slice(start, end), marker: end < items.length ? Buffer.from(`o:${end}`).toString('base64url') : undefined };
 }
 
-/** SourceType values of DescribeEvents (the botocore model's `SourceType` enum). */
-const SOURCE_TYPES = [
-  'db-instance',
-  'db-parameter-group',
-  'db-security-group',
-  'db-snapshot',
-  'db-cluster',
-  'db-cluster-snapshot',
-  'custom-engine-version',
-  'db-proxy',
-  'blue-green-deployment',
-  'db-shard-group',
-  'zero-etl',
-];
-
 const MINUTE = 60_000;
 /** RDS keeps events for 14 days (DescribeEvents: "for the past 14 days"). */
 const RETENTION = 14 * 24 * 60 * MINUTE;
@@ -253,7 +238,7 @@ function eventWindow(params: QueryParams, now: number): { from: number; to: numb
 function describeEvents(world: SimWorld, params: QueryParams): QueryResult {
   const type = params.get('SourceType');
   const id = params.get('SourceIdentifier');
-  if (type !== undefined && !SOURCE_TYPES.includes(type)) throw new SimApiError('InvalidParameterValue', `Invalid source type: ${type}`);
+  // An unknown SourceType is refused before this runs, by the model's enum (protocol/validate.ts).
   // The model: "If SourceIdentifier is supplied, SourceType must also be provided." The code and wording are assumed.
   if (id !== undefined && type === undefined) throw new SimApiError('InvalidParameterCombination', 'Cannot specify a SourceIdentifier without a SourceType.');
   const categories = params.namedList('EventCategories', 'EventCategory');

@@ -205,23 +205,13 @@ export class SimDbCluster extends RdsResource<'available' | 'failing-over' | 're
     }
     const source = { id: member.id, arn: member.arn, type: 'db-instance' as const };
     const ms = this.#rebootMs();
-    member.status = 'rebooting';
-    this.truth.record({
-      kind: 'instance-state',
-      resource: `rds/${member.id}`,
-      from: 'available',
-      to: 'rebooting',
-      detail: { cluster: this.id, writer: member.writer },
-    });
+    const moves = (from: string, to: 'available' | 'rebooting'): void => {
+      member.status = to;
+      this.truth.record({ kind: 'instance-state', resource: `rds/${member.id}`, from, to, detail: { cluster: this.id, writer: member.writer } });
+    };
+    moves('available', 'rebooting');
     const done = (): void => {
-      member.status = 'available';
-      this.truth.record({
-        kind: 'instance-state',
-        resource: `rds/${member.id}`,
-        from: 'rebooting',
-        to: 'available',
-        detail: { cluster: this.id, writer: member.writer },
-      });
+      moves('rebooting', 'available');
       // A writer's zone that went dark during the restart is failed away from now.
       this.zonesChanged(this.#isDark);
     };

@@ -29,6 +29,8 @@ export interface AuditCommandOptions {
   prove?: boolean;
   speed?: number;
   results?: string;
+  /** Every AWS call of the reading, one JSON line each. */
+  auditLog?: string;
 }
 
 const invalid = (message: string): GamedayError => new GamedayError(ErrorCode.InvalidArgument, message, { exitCode: ExitCode.InvalidInput });
@@ -105,6 +107,7 @@ async function sourceOf(o: AuditCommandOptions): Promise<ArchitectureSourceOptio
   ].filter((n) => n !== undefined);
   if (named.length === 0) throw invalid('Name what to audit: --account, --endpoint URL, --template FILE or --topology FILE.');
   if (named.length > 1) throw invalid(`${named.join(' and ')} name two sources: give one.`);
+  const auditLog = o.auditLog === undefined ? {} : { auditLog: o.auditLog };
   const file = o.template ?? o.topology;
   if (file !== undefined) {
     const accountOnly = [
@@ -119,9 +122,10 @@ async function sourceOf(o: AuditCommandOptions): Promise<ArchitectureSourceOptio
     } catch {
       throw new GamedayError(ErrorCode.FileNotFound, `Cannot read ${named[0]} ${file}: no such file.`, { exitCode: ExitCode.InvalidInput });
     }
-    return o.template === undefined ? { topology: file } : { template: file };
+    return { ...(o.template === undefined ? { topology: file } : { template: file }), ...auditLog };
   }
   return {
+    ...auditLog,
     account: {
       ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
       ...(o.region === undefined ? {} : { region: o.region }),

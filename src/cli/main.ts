@@ -362,6 +362,7 @@ Examples:
       ),
     )
     .option('--results <dir>', 'prove: directory for the journals (default: a new temporary directory, named on stderr)')
+    .option('--audit-log <file>', 'append every AWS call of the reading to this file, one JSON line each')
     .addHelpText(
       'after',
       `

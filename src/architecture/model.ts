@@ -233,6 +233,8 @@ export interface DnsRecord {
 
 export interface HealthCheck {
   id: string;
+  /** The unique string its creator gave (CreateHealthCheck); a twin names a check without a `Name` tag from it. */
+  callerReference?: string | undefined;
   type: string;
   ipAddress?: string | undefined;
   fqdn?: string | undefined;

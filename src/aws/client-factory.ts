@@ -9,6 +9,7 @@ import type { FisClient } from '@aws-sdk/client-fis';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { auditClient, type AuditEntry } from './audit.js';
 import { clientConfig, type AwsTarget, type ClientConfig, type Credentials } from './client-config.js';
 import { CredentialSource, type ResolvedCredentials } from './credentials.js';
@@ -102,6 +103,10 @@ export class AwsClientFactory implements AwsClients {
 
   cloudWatch(): Promise<CloudWatchClient> {
     return this.#get('cloudwatch', async (c) => new (await sdk.cloudWatch()).CloudWatchClient(c));
+  }
+
+  cloudFormation(): Promise<CloudFormationClient> {
+    return this.#get('cloudformation', async (c) => new (await sdk.cloudFormation()).CloudFormationClient(c));
   }
 
   /**

@@ -6,6 +6,7 @@ import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { FisClient } from '@aws-sdk/client-fis';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { AuditEntry } from './audit.js';
 import type { AwsTarget } from './client-config.js';
 
@@ -24,6 +25,8 @@ export interface AwsClients {
   fis(): Promise<FisClient>;
   sts(): Promise<STSClient>;
   cloudWatch(): Promise<CloudWatchClient>;
+  /** Stacks and their templates: what `gameday twin` and `gameday audit` read that the resources' own APIs do not say. */
+  cloudFormation(): Promise<CloudFormationClient>;
   /** One signed restJson request for an operation the installed SDK client lacks, with the clients' retries and audit. */
   signedJson(
     service: 'fis',

@@ -9,5 +9,6 @@ export const sdk = {
   sts: () => import('@aws-sdk/client-sts'),
   cloudWatch: () => import('@aws-sdk/client-cloudwatch'),
   iam: () => import('@aws-sdk/client-iam'),
+  cloudFormation: () => import('@aws-sdk/client-cloudformation'),
   credentials: () => import('@aws-sdk/credential-providers'),
 };

@@ -4,10 +4,9 @@ import { topologyOf } from '../architecture/to-topology.js';
 import { auditArchitecture } from '../audit/audit.js';
 import type { AuditObjectives, AuditReport } from '../audit/finding.js';
 import type { AwsClients } from '../aws/clients.js';
-import { openArchitectureSource } from './architecture-source.js';
+import { type ArchitectureSourceOptions, openArchitectureSource } from './architecture-source.js';
 
-/** Where to read an architecture from: an account (live, or any endpoint), a CloudFormation template, or a topology. */
-export type ArchitectureSourceOptions = Parameters<typeof openArchitectureSource>[0];
+export type { ArchitectureSourceOptions };
 
 /**
  * What `gameday audit` calls to read, audit and twin an architecture. One seam, so the command's own logic (options,

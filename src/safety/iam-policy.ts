@@ -11,6 +11,45 @@ export const corePermissions: Permissions = {
   write: [],
 };
 
+/**
+ * What `gameday twin` and `gameday audit` read of an account (src/architecture/read-account.ts): read-only calls only,
+ * none of which IAM scopes to resources. In the full policy, so the role a run uses can also twin and audit its account.
+ */
+export const architectureReadPermissions: Permissions = {
+  read: [
+    'sts:GetCallerIdentity',
+    'ec2:DescribeAvailabilityZones',
+    'ec2:DescribeVpcs',
+    'ec2:DescribeSubnets',
+    'ec2:DescribeNatGateways',
+    'ec2:DescribeRouteTables',
+    'ec2:DescribeLaunchTemplates',
+    'ec2:DescribeLaunchTemplateVersions',
+    'ec2:DescribeInstances',
+    'autoscaling:DescribeAutoScalingGroups',
+    'autoscaling:DescribeInstanceRefreshes',
+    'elasticloadbalancing:DescribeLoadBalancers',
+    'elasticloadbalancing:DescribeLoadBalancerAttributes',
+    'elasticloadbalancing:DescribeListeners',
+    'elasticloadbalancing:DescribeTags',
+    'elasticloadbalancing:DescribeTargetGroups',
+    'elasticloadbalancing:DescribeTargetGroupAttributes',
+    'elasticloadbalancing:DescribeTargetHealth',
+    'rds:DescribeDBInstances',
+    'rds:DescribeDBClusters',
+    'rds:DescribeDBSubnetGroups',
+    'route53:ListHostedZones',
+    'route53:ListResourceRecordSets',
+    'route53:ListHealthChecks',
+    'route53:ListTagsForResources',
+    'cloudwatch:DescribeAlarms',
+    'cloudformation:DescribeStacks',
+    'cloudformation:ListStackResources',
+    'cloudformation:GetTemplate',
+  ],
+  write: [],
+};
+
 /** What an experiment with an `alarm` stop condition needs: the engine reads the alarms (src/engine/runner.ts). */
 export const alarmStopPermissions: Permissions = { read: ['cloudwatch:DescribeAlarms'], write: [] };
 
@@ -158,6 +197,7 @@ export function policyFor(registry: Registry, usage?: PolicyUsage, tag: OptInTag
   const probes = usage === undefined ? registry.probes : registry.probes.filter((p) => usage.probes.includes(p.id));
   const statements = [...statementsFor('GamedayCore', corePermissions, tag)];
   if (usage === undefined || usage.alarms) statements.push(...statementsFor('GamedayAlarmStopConditions', alarmStopPermissions, tag));
+  if (usage === undefined) statements.push(...statementsFor('GamedayArchitectureRead', architectureReadPermissions, tag));
   for (const d of [...actions, ...probes]) statements.push(...statementsFor(sidOf(d.id), d.permissions, tag));
   return { Version: '2012-10-17', Statement: statements };
 }

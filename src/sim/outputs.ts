@@ -27,6 +27,9 @@ export interface OutputSources {
   readonly hostedZones: ReadonlyMap<string, { readonly declaredName?: string | undefined; readonly id: string }>;
   readonly healthChecks: ReadonlyMap<string, { readonly name?: string | undefined; readonly id: string }>;
   readonly fisTemplateIds: ReadonlyMap<string, string>;
+  readonly network: { readonly natGateways: readonly (Named & { readonly id: string })[] };
+  /** Standalone instances' ids by their topology name. */
+  readonly namedInstances: ReadonlyMap<string, string>;
 }
 
 /** The values experiments can use as `${sim:…}`: each resource's address, ARN and name under a stable key. */
@@ -63,6 +66,8 @@ export function worldOutputs(world: OutputSources, endpoint: string): Record<str
   for (const zone of world.hostedZones.values()) if (zone.declaredName !== undefined) out[`route53.zone.${zone.declaredName}.id`] = zone.id;
   for (const hc of world.healthChecks.values()) if (hc.name !== undefined) out[`route53.healthcheck.${hc.name}.id`] = hc.id;
   for (const [name, id] of world.fisTemplateIds) out[`fis.template.${name}.id`] = id;
+  for (const nat of world.network.natGateways) out[`nat.${nat.name}.id`] = nat.id;
+  for (const [name, id] of world.namedInstances) out[`instance.${name}.id`] = id;
   out['vpc.id'] = world.vpcId;
   return withStackOutputs(world.topology, out);
 }

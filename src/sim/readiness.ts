@@ -26,7 +26,8 @@ export function isSteady(world: SteadySources): boolean {
     if (active.length !== asg.desired || active.some((m) => m.lifecycle !== 'InService')) return false;
   }
   for (const tg of world.targetGroups.values()) {
-    for (const t of tg.targets.values()) if (t.state !== 'healthy' && t.state !== 'draining') return false;
+    // A target in a zone its load balancer is not enabled in stays `unused` (Target.NotInUse) for good: a steady state.
+    for (const t of tg.targets.values()) if (t.state !== 'healthy' && t.state !== 'draining' && t.reason !== 'Target.NotInUse') return false;
   }
   for (const db of world.databases.values()) if (db.status !== 'available') return false;
   for (const c of world.dbClusters.values()) if (c.status !== 'available') return false;

@@ -2,7 +2,10 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { hex } from './hex.js';
 import { GroundTruth } from './ground-truth.js';
 import { AWS_TIMINGS, Durations, SimScheduler, type SimTimings } from './timing.js';
-import { zoneNames, type Topology } from './topology.js';
+import { zoneName, zoneNames, type Topology } from './topology.js';
+import { buildNetwork, type SimNetwork, type SimSubnet } from './world/network.js';
+import { launchTemplateOf, versionOf, type SimLaunchTemplate } from './world/launch-template.js';
+import { launchStandaloneInstances, registerWhenRunning } from './build/instances.js';
 import { worldOutputs } from './outputs.js';
 import { isSteady, whenInitialFleetServes, whenSteady } from './readiness.js';
 import { SimAutoScalingGroup } from './world/auto-scaling-group.js';
@@ -30,13 +33,7 @@ const INITIAL_FLEET_CAP_MS = 3_000;
 
 export { RDS_DNS_TTL } from './dns/answers.js';
 
-export interface SimSubnet {
-  id: string;
-  zone: string;
-  cidr: string;
-  /** Tags (CreateTags), which FIS targets select on. */
-  tags: Record<string, string>;
-}
+export type { SimSubnet } from './world/network.js';
 
 /**
  * The world of a simulated region: instances, target groups, load balancers, Auto Scaling groups, one clock and one
@@ -50,26 +47,23 @@ export class SimWorld {
   /** Each occurrence of a timing, drawn from the region's seed. */
   readonly durations: Durations;
   readonly truth = new GroundTruth();
+  readonly createdTime = new Date();
   readonly zones: string[];
   readonly vpcId = `vpc-${hex(17)}`;
   readonly subnets: SimSubnet[];
-  readonly launchTemplates = new Map<
-    string,
-    {
-      id: string;
-      name: string;
-      version: string;
-      instanceType: string;
-      imageId: string;
-      port: number;
-      bootTime: number | undefined;
-      marketType: Topology['launchTemplates'][number]['marketType'];
-    }
-  >();
+  /** The VPC's public subnets, internet gateway, NAT gateways and route tables. */
+  readonly network: SimNetwork;
+  /** The CloudFormation stack's id, when the topology describes one. */
+  readonly stackId: string | undefined;
+  readonly launchTemplates = new Map<string, SimLaunchTemplate>();
   readonly instances = new Map<string, SimInstance>();
   readonly targetGroups = new Map<string, SimTargetGroup>();
   readonly loadBalancers = new Map<string, SimLoadBalancer>();
   readonly autoScalingGroups = new Map<string, SimAutoScalingGroup>();
+  /** Target groups each standalone instance (outside any group) joins once it first runs. */
+  readonly standaloneTargets = new Map<string, SimTargetGroup[]>();
+  /** Standalone instances' ids by their topology name (`${sim:instance.<name>.id}`). */
+  readonly namedInstances = new Map<string, string>();
   readonly databases = new Map<string, SimDatabase>();
   /** RDS Multi-AZ DB clusters by identifier. */
   readonly dbClusters = new Map<string, SimDbCluster>();
@@ -112,20 +106,11 @@ export class SimWorld {
     this.durations = new Durations(figures, { seed: options.seed ?? randomInt(0, 2 ** 31), jitter });
     this.zones = zoneNames(topology);
     this.subnets = this.zones.map((zone, i) => ({ id: `subnet-${hex(17)}`, zone, cidr: `10.0.${i * 16}.0/20`, tags: {} }));
+    this.network = buildNetwork(topology, this.zones, this.subnets);
     this.az = new AzFailures(this);
-    for (const lt of topology.launchTemplates) {
-      this.launchTemplates.set(lt.name, {
-        id: `lt-${hex(17)}`,
-        name: lt.name,
-        version: '1',
-        instanceType: lt.instanceType,
-        imageId: lt.imageId,
-        port: lt.port,
-        bootTime: lt.bootTime,
-        marketType: lt.marketType,
-      });
-    }
+    for (const lt of topology.launchTemplates) this.launchTemplates.set(lt.name, launchTemplateOf(lt));
     const { region, accountId } = topology;
+    this.stackId = topology.stack === undefined ? undefined : `arn:aws:cloudformation:${region}:${accountId}:stack/${topology.stack.name}/${randomUUID()}`;
     for (const lb of topology.loadBalancers) {
       const tgSpec = lb.targetGroup;
       const asgPort = topology.autoScalingGroups
@@ -144,14 +129,16 @@ export class SimWorld {
       });
       this.targetGroups.set(tg.name, tg);
       const id = hex(16);
+      const lbZones = lb.availabilityZones?.map((z) => zoneName(topology, z)) ?? this.zones;
+      tg.enabledZones = lbZones;
       this.loadBalancers.set(
         lb.name,
         new SimLoadBalancer({
           name: lb.name,
           arn: `arn:aws:elasticloadbalancing:${region}:${accountId}:loadbalancer/app/${lb.name}/${id}`,
           dnsName: `${lb.name}-${parseInt(id.slice(0, 8), 16)}.${region}.elb.amazonaws.com`,
-          availabilityZones: this.zones,
-          subnetIds: this.subnets.map((s) => s.id),
+          availabilityZones: this.zones.filter((z) => lbZones.includes(z)),
+          subnetIds: this.subnets.filter((s) => lbZones.includes(s.zone)).map((s) => s.id),
           vpcId: this.vpcId,
           crossZone: lb.crossZone,
           targetGroup: tg,
@@ -168,7 +155,10 @@ export class SimWorld {
     for (const spec of topology.autoScalingGroups) {
       const lt = this.launchTemplates.get(spec.launchTemplate);
       if (lt === undefined) throw new Error(`Launch template '${spec.launchTemplate}' is not declared.`);
-      const zones = spec.availabilityZones?.map((z) => (/^[a-z]$/.test(z) ? `${region}${z}` : z)) ?? this.zones;
+      const zones = spec.availabilityZones?.map((z) => zoneName(topology, z)) ?? this.zones;
+      const version = versionOf(lt, spec.launchTemplateVersion).number;
+      // Drifted instances: the first ones the group launches while the region builds run the version before its own.
+      let drifted = spec.driftedInstances;
       const asg = new SimAutoScalingGroup({
         name: spec.name,
         arn: `arn:aws:autoscaling:${region}:${accountId}:autoScalingGroup:${randomUUID()}:autoScalingGroupName/${spec.name}`,
@@ -180,14 +170,22 @@ export class SimWorld {
         healthCheckType: spec.healthCheckType,
         healthCheckGracePeriod: spec.healthCheckGracePeriod,
         healthCheckPeriod: this.timings.asgHealthCheckPeriod,
-        launchTemplate: { id: lt.id, name: lt.name, version: lt.version },
+        launchTemplate: { id: lt.id, name: lt.name, version: spec.launchTemplateVersion },
         targetGroups: spec.targetGroups.map((n) => this.targetGroups.get(n)).filter((t) => t !== undefined),
-        tags: spec.tags,
+        // A group CloudFormation created also carries its stack's id, which only the region knows.
+        tags:
+          this.stackId !== undefined && spec.tags['aws:cloudformation:stack-name'] !== undefined
+            ? { ...spec.tags, 'aws:cloudformation:stack-id': this.stackId }
+            : spec.tags,
         scheduler: this.scheduler,
         truth: this.truth,
         launch: (zone, group) => {
-          this.az.assertCapacity(zone, lt.instanceType, { group: group.name });
-          return this.launchInstance(lt.name, zone, { ...spec.tags, 'aws:autoscaling:groupName': group.name });
+          const drift = this.#building && drifted > 0;
+          const v = drift ? version - 1 : version;
+          this.az.assertCapacity(zone, versionOf(lt, v).instanceType, { group: group.name });
+          const instance = this.launchInstance(lt.name, zone, { ...group.options.tags, 'aws:autoscaling:groupName': group.name }, v);
+          if (drift) drifted--;
+          return instance;
         },
       });
       this.autoScalingGroups.set(asg.name, asg);
@@ -211,6 +209,7 @@ export class SimWorld {
     this.#building = true;
     try {
       for (const asg of this.autoScalingGroups.values()) asg.start();
+      launchStandaloneInstances(this);
     } finally {
       this.#building = false;
     }
@@ -243,6 +242,9 @@ export class SimWorld {
     // HealthyHostCount alarm in ALARM for two periods and the region unready for two AWS minutes. The cap is an
     // assumption: past it (a machine too loaded to start a few servers), the alarms start anyway.
     await whenInitialFleetServes(this, INITIAL_FLEET_CAP_MS);
+    // Processes the topology suspends are suspended once the initial fleet is in service, as on a running stack.
+    for (const spec of this.topology.autoScalingGroups)
+      if (spec.suspendedProcesses.length > 0) this.autoScalingGroups.get(spec.name)?.suspend(spec.suspendedProcesses);
     declareMetrics(this.metrics, this.loadBalancers);
     this.metrics.start(this.scheduler);
     for (const [name, alarm] of declareAlarms(this.topology, this.loadBalancers, this.scheduler, this.truth)) this.alarms.set(name, alarm);
@@ -273,9 +275,11 @@ export class SimWorld {
     return whenSteady(this, timeoutMs);
   }
 
-  launchInstance(template: string, zone: string, tags: Record<string, string>): SimInstance {
+  /** Launches an instance of a launch template's version (default: its default version), tagged as EC2 tags it. */
+  launchInstance(template: string, zone: string, tags: Record<string, string>, versionNumber?: number): SimInstance {
     const lt = this.launchTemplates.get(template);
     if (lt === undefined) throw new Error(`Launch template '${template}' is not declared.`);
+    const version = versionOf(lt, versionNumber ?? lt.defaultVersion);
     const zoneIndex = this.zones.indexOf(zone);
     const n = (this.#nextHost.get(zone) ?? -1) + 1;
     this.#nextHost.set(zone, n);
@@ -283,14 +287,14 @@ export class SimWorld {
     const instance = new SimInstance(
       {
         id: `i-${hex(17)}`,
-        imageId: lt.imageId,
-        instanceType: lt.instanceType,
+        imageId: version.imageId,
+        instanceType: version.instanceType,
         availabilityZone: zone,
         subnetId: subnet.id,
         vpcId: this.vpcId,
         privateIp: `127.${this.#net}.${zoneIndex * 16 + 1 + Math.floor(n / 240)}.${10 + (n % 240)}`,
         port: lt.port,
-        tags: { ...tags, 'aws:ec2launchtemplate:id': lt.id, 'aws:ec2launchtemplate:version': lt.version },
+        tags: { ...tags, 'aws:ec2launchtemplate:id': lt.id, 'aws:ec2launchtemplate:version': String(version.number) },
         ...(lt.marketType === undefined ? {} : { lifecycle: lt.marketType }),
       },
       this.scheduler,
@@ -367,6 +371,7 @@ export class SimWorld {
   #instanceChanged(instance: SimInstance, from: InstanceStateName | undefined, to: InstanceStateName): void {
     this.truth.record({ kind: 'instance-state', resource: instance.id, from, to, detail: { zone: instance.spec.availabilityZone } });
     for (const tg of this.targetGroups.values()) tg.instanceChanged(instance);
+    registerWhenRunning(this, instance);
     const group = instance.spec.tags['aws:autoscaling:groupName'];
     if (group !== undefined) this.autoScalingGroups.get(group)?.instanceChanged(instance);
   }

@@ -1,3 +1,4 @@
+import { cloudFormationService } from './api/cloudformation.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { autoScalingService } from './api/autoscaling.js';
@@ -42,6 +43,7 @@ const SERVICES: Readonly<Record<string, SimService<SimWorld>>> = {
   monitoring: cloudWatchService,
   fis: fisService,
   route53: route53Service,
+  cloudformation: cloudFormationService,
 };
 
 /** The operation a request names, or `fallback` when the service cannot read one. */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { simDuration } from './duration.js';
 import { ALB_HEALTH_CHECK } from './timing-table.js';
 import { timings } from './topology-timings.js';
+import { SCALING_PROCESSES } from './world/auto-scaling-group.js';
 
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,31}$/, { error: 'names are letters, digits and -, at most 32' });
 
@@ -108,6 +109,13 @@ export const topologySchema = z.strictObject({
         bootTime: simDuration().optional(),
         /** InstanceMarketOptions.MarketType: its instances are Spot or Capacity Block instances; default On-Demand. */
         marketType: z.enum(['spot', 'capacity-block', 'interruptible-capacity-reservation']).optional(),
+        /**
+         * Versions after the first (version 1 is the template itself), each changing the image or the instance type
+         * of the version before it, as CreateLaunchTemplateVersion with a source version does.
+         */
+        versions: z.array(z.strictObject({ imageId: z.string().optional(), instanceType: z.string().optional() })).default([]),
+        /** The default version (`$Default`); 1 unless ModifyLaunchTemplate changed it. */
+        defaultVersion: z.number().int().min(1).default(1),
       }),
     )
     .min(1),
@@ -123,6 +131,8 @@ export const topologySchema = z.strictObject({
          * address so DNS answers for the primary and the secondary site differ.
          */
         address: loopback.optional(),
+        /** Zones (suffixes or full names) the load balancer is enabled in: a subset of the region's; default all. */
+        availabilityZones: z.array(z.string().min(1)).min(1).optional(),
         targetGroup: z.strictObject({ name, healthCheck: healthCheck.prefault({}), deregistrationDelay: simDuration().optional() }),
       }),
     )
@@ -140,9 +150,46 @@ export const topologySchema = z.strictObject({
         healthCheckGracePeriod: simDuration().default(0),
         targetGroups: z.array(name).default([]),
         tags: z.record(z.string(), z.string()).default({}),
+        /** Processes suspended from the start (SuspendProcesses), once the initial instances are in service. */
+        suspendedProcesses: z.array(z.enum(SCALING_PROCESSES)).default([]),
+        /** The launch template version the group names: `$Default` (AWS's default when none is given), `$Latest` or a number. */
+        launchTemplateVersion: z
+          .union([
+            z.number().int().min(1).transform(String),
+            z.string().regex(/^(\$Latest|\$Default|[1-9]\d*)$/, { error: "a launch template version is '$Latest', '$Default' or a number" }),
+          ])
+          .default('$Default'),
+        /**
+         * How many of the group's initial instances run the version before the one the group names, as after an
+         * update of the group's launch template without an instance refresh (assumed name).
+         */
+        driftedInstances: z.number().int().min(0).default(0),
       }),
     )
     .default([]),
+  /**
+   * Instances outside any Auto Scaling group, launched from a launch template (its default version) and optionally
+   * registered in target groups: an instance serving traffic that nothing replaces.
+   */
+  instances: z
+    .array(
+      z.strictObject({
+        name,
+        launchTemplate: name,
+        /** A suffix or a full zone name of the region. */
+        availabilityZone: z.string().min(1),
+        targetGroups: z.array(name).default([]),
+        tags: z.record(z.string(), z.string()).default({}),
+      }),
+    )
+    .default([]),
+  /** NAT gateways, each in the public subnet of its zone. */
+  natGateways: z.array(z.strictObject({ name, availabilityZone: z.string().min(1) })).default([]),
+  /**
+   * Which NAT gateway each zone's private subnet routes its internet traffic through (zone suffix or full name → NAT
+   * gateway name). A zone left out routes through the NAT gateway in its own zone, else the first one declared.
+   */
+  natRoutes: z.record(z.string(), name).default({}),
   /** RDS for PostgreSQL instances, each a real PostgreSQL-protocol server on loopback. */
   databases: z
     .array(
@@ -154,6 +201,13 @@ export const topologySchema = z.strictObject({
         availabilityZone: z.string().default('a'),
         port: z.number().int().min(1).max(65_535).default(5432),
         tags: z.record(z.string(), z.string()).default({}),
+        /** Zones of its DB subnet group (suffixes or full names); default the region's. */
+        subnetGroupZones: z.array(z.string().min(1)).min(1).optional(),
+        /** Name of its DB subnet group; default `<id>-subnets`. */
+        subnetGroupName: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9 ._-]{0,254}$/, { error: 'a DB subnet group name is lower-case letters, digits, spaces, ., _ and -' })
+          .optional(),
       }),
     )
     .default([]),
@@ -170,6 +224,13 @@ export const topologySchema = z.strictObject({
         instanceClass: z.string().default('db.m5d.large'),
         port: z.number().int().min(1).max(65_535).default(5432),
         tags: z.record(z.string(), z.string()).default({}),
+        /** Zones of its DB subnet group (suffixes or full names); default the region's. */
+        subnetGroupZones: z.array(z.string().min(1)).min(1).optional(),
+        /** Name of its DB subnet group; default `<id>-subnets`. */
+        subnetGroupName: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9 ._-]{0,254}$/, { error: 'a DB subnet group name is lower-case letters, digits, spaces, ., _ and -' })
+          .optional(),
       }),
     )
     .default([]),
@@ -220,6 +281,13 @@ export const topologySchema = z.strictObject({
       outputs: z.record(z.string().regex(/^[A-Za-z0-9]{1,255}(\.url)?$/), z.string()).default({}),
       /** What the template says that the simulated region does not honour, one sentence each. */
       notes: z.array(z.string()).default([]),
+      /** The template's text, as GetTemplate returns it. */
+      template: z.string().optional(),
+      /**
+       * The stack's resources: logical id, type and physical id (which may hold `${sim:…}` references the region fills
+       * in), as ListStackResources gives them.
+       */
+      resources: z.array(z.strictObject({ logicalId: z.string(), type: z.string(), physicalId: z.string() })).default([]),
     })
     .optional(),
 });
@@ -303,6 +371,7 @@ export function parseTopology(value: unknown, source = 'topology'): Topology {
       if (r.failover !== undefined && r.weight !== undefined) throw new Error(`${where} cannot be both failover and weighted.`);
     }
   }
+  checkAddedResources(t, source);
   if (t.stack !== undefined) {
     const known = placeholderOutputs({ ...t, stack: undefined });
     for (const [key, value] of Object.entries(t.stack.outputs)) {
@@ -311,6 +380,79 @@ export function parseTopology(value: unknown, source = 'topology'): Topology {
     }
   }
   return t;
+}
+
+/** A zone of the topology, a suffix (`a`) or a full name, as its full name. */
+export function zoneName(t: Pick<Topology, 'region'>, zone: string): string {
+  return /^[a-z]$/.test(zone) ? `${t.region}${zone}` : zone;
+}
+
+/**
+ * Checks what the account reader reads beyond the running fleet: launch template versions, drift, load balancer
+ * zones, standalone instances, NAT gateways and routes, DB subnet groups. Each refusal names the field.
+ */
+function checkAddedResources(t: Topology, source: string): void {
+  const zones = zoneNames(t);
+  const inRegion = (zone: string, where: string): void => {
+    if (!zones.includes(zoneName(t, zone)))
+      throw new Error(`${source}: ${where} names zone '${zone}', which is not one of the region's (${zones.join(', ')}).`);
+  };
+  const latest = new Map(t.launchTemplates.map((lt) => [lt.name, 1 + lt.versions.length]));
+  for (const lt of t.launchTemplates)
+    if (lt.defaultVersion > 1 + lt.versions.length)
+      throw new Error(`${source}: launch template '${lt.name}' has defaultVersion ${lt.defaultVersion} but only ${1 + lt.versions.length} versions.`);
+  for (const asg of t.autoScalingGroups) {
+    const lt = t.launchTemplates.find((l) => l.name === asg.launchTemplate);
+    const version = resolveVersion(asg.launchTemplateVersion, lt?.defaultVersion ?? 1, latest.get(asg.launchTemplate) ?? 1);
+    if (version > (latest.get(asg.launchTemplate) ?? 1))
+      throw new Error(
+        `${source}: auto scaling group '${asg.name}' names launchTemplateVersion ${asg.launchTemplateVersion}, which launch template '${asg.launchTemplate}' does not have.`,
+      );
+    if (asg.driftedInstances > asg.desired)
+      throw new Error(
+        `${source}: auto scaling group '${asg.name}' has driftedInstances ${asg.driftedInstances}, more than its desired capacity ${asg.desired}.`,
+      );
+    if (asg.driftedInstances > 0 && version < 2)
+      throw new Error(
+        `${source}: auto scaling group '${asg.name}' has driftedInstances but runs version 1 of its launch template, which has no version before it.`,
+      );
+  }
+  for (const lb of t.loadBalancers) for (const z of lb.availabilityZones ?? []) inRegion(z, `load balancer '${lb.name}' availabilityZones`);
+  const tgs = new Set(t.loadBalancers.map((l) => l.targetGroup.name));
+  const instanceNames = new Set<string>();
+  for (const i of t.instances) {
+    if (instanceNames.has(i.name)) throw new Error(`${source}: instance '${i.name}' is declared twice.`);
+    instanceNames.add(i.name);
+    if (!latest.has(i.launchTemplate)) throw new Error(`${source}: instance '${i.name}' uses launch template '${i.launchTemplate}', which is not declared.`);
+    inRegion(i.availabilityZone, `instance '${i.name}' availabilityZone`);
+    for (const tg of i.targetGroups) if (!tgs.has(tg)) throw new Error(`${source}: instance '${i.name}' names target group '${tg}', which is not declared.`);
+  }
+  const nats = new Set<string>();
+  for (const nat of t.natGateways) {
+    if (nats.has(nat.name)) throw new Error(`${source}: NAT gateway '${nat.name}' is declared twice.`);
+    nats.add(nat.name);
+    inRegion(nat.availabilityZone, `NAT gateway '${nat.name}' availabilityZone`);
+  }
+  for (const [zone, nat] of Object.entries(t.natRoutes)) {
+    inRegion(zone, 'natRoutes');
+    if (!nats.has(nat)) throw new Error(`${source}: natRoutes sends zone '${zone}' through NAT gateway '${nat}', which is not declared.`);
+  }
+  for (const db of [...t.databases, ...t.dbClusters]) {
+    for (const z of db.subnetGroupZones ?? []) inRegion(z, `database '${db.id}' subnetGroupZones`);
+    const groupZones = (db.subnetGroupZones ?? zones).map((z) => zoneName(t, z));
+    // RDS refuses it: "DB Subnet Group doesn't meet Availability Zone (AZ) coverage requirement", a Multi-AZ
+    // deployment needs subnets in at least two zones
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html).
+    if ('multiAZ' in db && db.multiAZ && new Set(groupZones).size < 2)
+      throw new Error(`${source}: database '${db.id}' is Multi-AZ but its subnetGroupZones cover one zone; RDS needs a DB subnet group in at least two zones.`);
+    if (!groupZones.includes(zoneName(t, db.availabilityZone)))
+      throw new Error(`${source}: database '${db.id}' is in zone '${db.availabilityZone}', which its subnetGroupZones do not include.`);
+  }
+}
+
+/** The version number a group's `$Default`, `$Latest` or numbered launch template version stands for. */
+export function resolveVersion(version: string, defaultVersion: number, latestVersion: number): number {
+  return version === '$Latest' ? latestVersion : version === '$Default' ? defaultVersion : Number(version);
 }
 
 /** How a CloudFormation template given as a topology becomes a stack. */
@@ -331,7 +473,7 @@ export async function loadTopology(file: string | undefined, options: StackOptio
   const doc = parseTemplateYaml(text);
   if (isCloudFormationTemplate(doc)) {
     const stackName = options.stackName ?? basename(file).replace(/\.(ya?ml|json|template)$/i, '');
-    const { topology } = translateTemplate(doc, { ...options, stackName });
+    const { topology } = translateTemplate(doc, { ...options, stackName, templateBody: text });
     return parseTopology(topology, file);
   }
   return parseTopology(doc, file);
@@ -371,6 +513,8 @@ export function placeholderOutputs(t: Topology): Record<string, string> {
   for (const zone of t.hostedZones) out[`route53.zone.${zone.name.replace(/\.$/, '').toLowerCase()}.id`] = 'Z0000000000000000000';
   for (const hc of t.healthChecks) out[`route53.healthcheck.${hc.name}.id`] = '00000000-0000-0000-0000-000000000000';
   for (const ft of t.fisTemplates) out[`fis.template.${ft.name}.id`] = 'EXT000000000000';
+  for (const nat of t.natGateways) out[`nat.${nat.name}.id`] = 'nat-00000000000000000';
+  for (const i of t.instances) out[`instance.${i.name}.id`] = 'i-00000000000000000';
   out['vpc.id'] = 'vpc-00000000000000000';
   return withStackOutputs(t, out);
 }
@@ -382,10 +526,13 @@ const SIM_REF = /(?<!\$)\$\{sim:([A-Za-z0-9_.-]+)\}/g;
  * `out`. A reference to an output the region lacks is left as written.
  */
 export function withStackOutputs(t: Topology, out: Record<string, string>): Record<string, string> {
-  for (const [key, value] of Object.entries(t.stack?.outputs ?? {})) {
-    out[`stack.${key}`] = value.replace(SIM_REF, (whole, ref: string) => out[ref] ?? whole).replaceAll('$${', '${');
-  }
+  for (const [key, value] of Object.entries(t.stack?.outputs ?? {})) out[`stack.${key}`] = fillSimReferences(value, out);
   return out;
+}
+
+/** A value with its `${sim:…}` references filled in from a region's outputs (one it lacks is left as written). */
+export function fillSimReferences(value: string, out: Record<string, string>): string {
+  return value.replace(SIM_REF, (whole, ref: string) => out[ref] ?? whole).replaceAll('$${', '${');
 }
 
 /** The `${sim:…}` keys an output value refers to. */

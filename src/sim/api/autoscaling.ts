@@ -145,6 +145,17 @@ function autoScalingApi(world: SimWorld, params: QueryParams): QueryResult {
       const { items, next } = page(members, params, 'MaxRecords');
       return { AutoScalingInstances: items, NextToken: next };
     }
+    case 'DescribeInstanceRefreshes': {
+      // A group the region does not have has no refreshes: an empty list, as DescribeScalingActivities answers (assumed).
+      const g = world.autoScalingGroups.get(params.get('AutoScalingGroupName') ?? '');
+      const ids = params.memberList('InstanceRefreshIds');
+      const refreshes = (g?.instanceRefreshes ?? []).filter((r) => ids.length === 0 || ids.includes(r.InstanceRefreshId));
+      const { items, next } = page(refreshes, params, 'MaxRecords');
+      return {
+        InstanceRefreshes: items.map((r) => ({ ...r, StartTime: r.StartTime.toISOString(), EndTime: r.EndTime?.toISOString() })),
+        NextToken: next,
+      };
+    }
     case 'DescribeScalingActivities': {
       const name = params.get('AutoScalingGroupName');
       const activities =

@@ -4,13 +4,12 @@ import { ec2QueryService, type Ec2Result } from '../protocol/ec2-query.js';
 import type { XmlValue } from '../protocol/xml.js';
 import type { SimWorld } from '../region.js';
 import { STATE_CODE, type SimInstance } from '../world/instance.js';
+import { glob, tagSet } from './ec2-glob.js';
+import { ec2NetworkApi, zoneId } from './ec2-network.js';
+import { launchTemplateApi } from './ec2-launch-templates.js';
 import { networkAclsOf, type NaclEntry, type SimNetworkAcl } from '../world/network-acls.js';
 
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
-
-function tagSet(tags: Record<string, string>): XmlValue {
-  return Object.entries(tags).map(([key, value]) => ({ key, value }));
-}
 
 function instanceXml(i: SimInstance): XmlValue {
   return {
@@ -67,7 +66,7 @@ function instanceStatusXml(world: SimWorld, i: SimInstance): XmlValue {
   return {
     instanceId: i.id,
     availabilityZone: i.spec.availabilityZone,
-    availabilityZoneId: `use1-az${world.zones.indexOf(i.spec.availabilityZone) + 1}`,
+    availabilityZoneId: zoneId(world, i.spec.availabilityZone),
     eventsSet: [],
     instanceState: { code: STATE_CODE[i.state], name: i.state },
     instanceStatus: checkSummary(checks.instance),
@@ -155,18 +154,6 @@ function matchesFilter(i: SimInstance, name: string, values: string[]): boolean 
   }
 }
 
-/** EC2's filter values accept `*` and `?` wildcards. */
-function glob(pattern: string, value: string): boolean {
-  if (!/[*?]/.test(pattern)) return pattern === value;
-  const re = new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replaceAll('*', '.*')
-      .replaceAll('?', '.')}$`,
-  );
-  return re.test(value);
-}
-
 /** Looks up every id or fails the whole request, as EC2 does: nothing changes when one id is wrong. */
 function lookup(world: SimWorld, ids: string[]): SimInstance[] {
   if (ids.length === 0) throw new SimApiError('MissingParameter', 'The request must contain the parameter InstanceId');
@@ -205,8 +192,9 @@ function dryRun(params: QueryParams): void {
 /** DescribeSubnets' ids and filters (tags are those CreateTags gave the subnet). */
 function subnetsMatching(world: SimWorld, params: QueryParams): SimWorld['subnets'] {
   const ids = params.ec2List('SubnetId');
-  let subnets = ids.length > 0 ? world.subnets.filter((s) => ids.includes(s.id)) : world.subnets;
-  const missing = ids.find((id) => !world.subnets.some((s) => s.id === id));
+  const all = [...world.subnets, ...world.network.publicSubnets];
+  let subnets = ids.length > 0 ? all.filter((s) => ids.includes(s.id)) : all;
+  const missing = ids.find((id) => !all.some((s) => s.id === id));
   if (missing !== undefined) throw new SimApiError('InvalidSubnetID.NotFound', `The subnet ID '${missing}' does not exist`);
   for (const f of params.ec2Filters()) {
     const has = (v: string): boolean => f.values.some((pattern) => glob(pattern, v));
@@ -413,16 +401,30 @@ function ec2Api(world: SimWorld, params: QueryParams, caller: string | undefined
     }
     case 'DescribeAvailabilityZones':
       return {
-        availabilityZoneInfo: world.zones.map((zone, i) => ({
+        availabilityZoneInfo: world.zones.map((zone) => ({
           zoneName: zone,
           zoneState: 'available',
           regionName: world.topology.region,
-          zoneId: `use1-az${i + 1}`,
+          zoneId: zoneId(world, zone),
           zoneType: 'availability-zone',
         })),
       };
     case 'DescribeVpcs':
-      return { vpcSet: [{ vpcId: world.vpcId, state: 'available', cidrBlock: world.topology.vpcCidr, isDefault: false }] };
+      return {
+        vpcSet: [
+          {
+            vpcId: world.vpcId,
+            state: 'available',
+            cidrBlock: world.topology.vpcCidr,
+            ownerId: world.topology.accountId,
+            instanceTenancy: 'default',
+            isDefault: false,
+            cidrBlockAssociationSet: [
+              { associationId: `vpc-cidr-assoc-${world.vpcId.slice(4)}`, cidrBlock: world.topology.vpcCidr, cidrBlockState: { state: 'associated' } },
+            ],
+          },
+        ],
+      };
     case 'DescribeSubnets':
       return {
         subnetSet: subnetsMatching(world, params).map((s) => ({
@@ -431,8 +433,13 @@ function ec2Api(world: SimWorld, params: QueryParams, caller: string | undefined
           vpcId: world.vpcId,
           cidrBlock: s.cidr,
           availabilityZone: s.zone,
+          availabilityZoneId: zoneId(world, s.zone),
           availableIpAddressCount: 4000,
-          tagSet: Object.entries(s.tags).map(([key, value]) => ({ key, value })),
+          defaultForAz: false,
+          mapPublicIpOnLaunch: s.public === true,
+          ownerId: world.topology.accountId,
+          subnetArn: `arn:aws:ec2:${world.topology.region}:${world.topology.accountId}:subnet/${s.id}`,
+          tagSet: tagSet(s.tags),
         })),
       };
     case 'CreateTags': {
@@ -446,19 +453,9 @@ function ec2Api(world: SimWorld, params: QueryParams, caller: string | undefined
       }
       return { return: true };
     }
-    case 'DescribeLaunchTemplates':
-      return {
-        launchTemplates: [...world.launchTemplates.values()].map((lt) => ({
-          launchTemplateId: lt.id,
-          launchTemplateName: lt.name,
-          defaultVersionNumber: 1,
-          latestVersionNumber: 1,
-          createTime: new Date(0).toISOString(),
-        })),
-      };
     default: {
-      const acls = networkAclApi(world, params);
-      if (acls !== undefined) return acls;
+      const other = networkAclApi(world, params) ?? ec2NetworkApi(world, params) ?? launchTemplateApi(world, params);
+      if (other !== undefined) return other;
       throw new SimApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
     }
   }

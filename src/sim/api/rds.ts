@@ -5,6 +5,7 @@ import { tagList, XmlList, type XmlValue } from '../protocol/xml.js';
 import type { SimWorld } from '../region.js';
 import type { SimDatabase } from '../world/database.js';
 import type { SimClusterMember, SimDbCluster } from '../world/db-cluster.js';
+import type { DbSubnetGroup } from '../world/rds-resource.js';
 
 const RDS_NS = 'http://rds.amazonaws.com/doc/2014-10-31/';
 
@@ -34,6 +35,33 @@ function instanceXml(i: InstanceFields, extra: Record<string, XmlValue>): Record
   };
 }
 
+/** A DB subnet group as RDS shapes it (botocore rds DBSubnetGroup). */
+function subnetGroupXml(g: DbSubnetGroup | undefined): XmlValue {
+  if (g === undefined) return undefined;
+  return {
+    DBSubnetGroupName: g.name,
+    DBSubnetGroupDescription: `Subnets of ${g.name}`,
+    VpcId: g.vpcId,
+    SubnetGroupStatus: 'Complete',
+    Subnets: new XmlList(
+      'Subnet',
+      g.subnets.map((s) => ({ SubnetIdentifier: s.id, SubnetAvailabilityZone: { Name: s.zone }, SubnetStatus: 'Active' })),
+    ),
+    DBSubnetGroupArn: g.arn,
+    SupportedNetworkTypes: new XmlList('member', ['IPV4']),
+  };
+}
+
+/** DescribeDBSubnetGroups: the groups of the region's databases and clusters, one by name or all. */
+function describeDbSubnetGroups(world: SimWorld, params: QueryParams): QueryResult {
+  const groups = [...world.databases.values(), ...world.dbClusters.values()].map((d) => d.subnetGroup).filter((g) => g !== undefined);
+  const name = params.get('DBSubnetGroupName');
+  const named = name === undefined ? groups : groups.filter((g) => g.name === name);
+  if (name !== undefined && named.length === 0) throw new SimApiError('DBSubnetGroupNotFoundFault', `DB subnet group '${name}' not found.`, 404);
+  const { items, marker } = page(params, named);
+  return { DBSubnetGroups: new XmlList('DBSubnetGroup', items.map(subnetGroupXml)), Marker: marker };
+}
+
 function dbXml(db: SimDatabase): XmlValue {
   return {
     ...instanceXml(
@@ -42,6 +70,7 @@ function dbXml(db: SimDatabase): XmlValue {
     ),
     SecondaryAvailabilityZone: db.secondaryZone,
     MultiAZ: db.multiAZ,
+    DBSubnetGroup: subnetGroupXml(db.subnetGroup),
     PubliclyAccessible: false,
     StorageType: 'gp3',
     AllocatedStorage: 20,
@@ -61,6 +90,7 @@ function memberXml(cluster: SimDbCluster, m: SimClusterMember): XmlValue {
       { DBClusterIdentifier: cluster.id },
     ),
     MultiAZ: false,
+    DBSubnetGroup: subnetGroupXml(cluster.subnetGroup),
     PromotionTier: m.promotionTier,
     PubliclyAccessible: false,
     StorageType: 'io1',
@@ -87,6 +117,7 @@ function clusterXml(c: SimDbCluster): XmlValue {
     Port: c.port,
     MultiAZ: true,
     AvailabilityZones: new XmlList('AvailabilityZone', c.zones),
+    DBSubnetGroup: c.subnetGroup?.name,
     ClusterCreateTime: c.createdTime.toISOString(),
     StorageType: 'io1',
     AllocatedStorage: 100,
@@ -301,6 +332,8 @@ function rdsApi(world: SimWorld, params: QueryParams): QueryResult {
       return describeDbInstances(world, params);
     case 'DescribeDBClusters':
       return describeDbClusters(world, params);
+    case 'DescribeDBSubnetGroups':
+      return describeDbSubnetGroups(world, params);
     case 'FailoverDBCluster': {
       const cluster = dbCluster(world, params.get('DBClusterIdentifier'));
       cluster.failover(params.get('TargetDBInstanceIdentifier'));

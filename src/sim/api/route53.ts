@@ -361,6 +361,7 @@ function route53Operation(method: string, parts: string[]): string | undefined {
   }
   if (a === 'change' && parts.length === 2) return 'GetChange';
   if (a === 'tags' && parts.length === 3) return method === 'POST' ? 'ChangeTagsForResource' : 'ListTagsForResource';
+  if (a === 'tags' && parts.length === 2 && method === 'POST') return 'ListTagsForResources';
   if (a === 'healthcheckcount') return 'GetHealthCheckCount';
   if (a === 'hostedzonecount') return 'GetHostedZoneCount';
   if (a === 'hostedzonesbyname' && parts.length === 1) return 'ListHostedZonesByName';
@@ -451,6 +452,17 @@ function route53Api(world: SimWorld, { operation, path: parts }: SimRoute, req: 
         return reply(operation, {});
       }
       return reply(operation, { ResourceTagSet: { ResourceType: 'healthcheck', ResourceId: hc.id, Tags: tagList(hc.tags) } });
+    }
+    case 'ListTagsForResources': {
+      // Up to 10 resources per call (ResourceIds: "You can specify up to 10"), health checks only here as above.
+      if (parts[1] !== 'healthcheck')
+        throw new SimApiError('InvalidInput', `The simulated Route 53 keeps tags of health checks only, not of ${parts[1] ?? '?'}.`, 400);
+      const ids = list(parseBody(req.body, 'ListTagsForResourcesRequest'), 'ResourceIds', 'ResourceId').map(String);
+      const sets = ids.map((resourceId) => {
+        const hc = checkOf(world, resourceId);
+        return { ResourceType: 'healthcheck', ResourceId: hc.id, Tags: tagList(hc.tags) };
+      });
+      return reply(operation, { ResourceTagSets: new XmlList('ResourceTagSet', sets) });
     }
     case 'GetChange': {
       const change = world.changes.get(id.replace(/^\/?change\//, ''));

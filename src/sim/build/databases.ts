@@ -1,4 +1,5 @@
-import type { Topology } from '../topology.js';
+import { zoneName, type Topology } from '../topology.js';
+import type { DbSubnetGroup } from '../world/rds-resource.js';
 import type { GroundTruth } from '../ground-truth.js';
 import type { Durations, SimScheduler } from '../timing.js';
 import { SimDatabase } from '../world/database.js';
@@ -9,6 +10,8 @@ import type { EngineState } from '../world/postgres-endpoint.js';
 export interface DatabaseWorld {
   readonly topology: Topology;
   readonly zones: readonly string[];
+  readonly vpcId: string;
+  readonly subnets: readonly { id: string; zone: string }[];
   readonly scheduler: SimScheduler;
   readonly truth: GroundTruth;
   readonly durations: Durations;
@@ -22,8 +25,11 @@ export interface DatabaseWorld {
  */
 export function declareDatabases(world: DatabaseWorld, net: number): void {
   for (const [i, spec] of world.topology.databases.entries()) {
-    const zone = /^[a-z]$/.test(spec.availabilityZone) ? `${world.topology.region}${spec.availabilityZone}` : spec.availabilityZone;
-    const standby = world.zones[(world.zones.indexOf(zone) + 1) % world.zones.length];
+    const zone = zoneName(world.topology, spec.availabilityZone);
+    const group = subnetGroupOf(world, spec);
+    // The standby goes to the next zone of its DB subnet group: RDS places it in another zone of the group.
+    const groupZones = [...new Set(group.subnets.map((s) => s.zone))];
+    const standby = groupZones[(groupZones.indexOf(zone) + 1) % groupZones.length];
     const db = new SimDatabase({
       id: spec.id,
       region: world.topology.region,
@@ -45,11 +51,14 @@ export function declareDatabases(world: DatabaseWorld, net: number): void {
         start: () => world.durations.draw('dbStart', spec.id),
       },
     });
+    db.subnetGroup = group;
     world.databases.set(db.id, db);
   }
   for (const [i, spec] of world.topology.dbClusters.entries()) {
-    const zone = /^[a-z]$/.test(spec.availabilityZone) ? `${world.topology.region}${spec.availabilityZone}` : spec.availabilityZone;
-    const first = Math.max(0, world.zones.indexOf(zone));
+    const zone = zoneName(world.topology, spec.availabilityZone);
+    const group = subnetGroupOf(world, spec);
+    const groupZones = [...new Set(group.subnets.map((s) => s.zone))];
+    const first = Math.max(0, groupZones.indexOf(zone));
     const cluster = new SimDbCluster({
       id: spec.id,
       region: world.topology.region,
@@ -57,7 +66,7 @@ export function declareDatabases(world: DatabaseWorld, net: number): void {
       instanceClass: spec.instanceClass,
       // Each member on its own loopback address; the writer endpoint's DNS name answers the writer's.
       members: Array.from({ length: spec.members }, (_, n) => ({
-        zone: world.zones[(first + n) % world.zones.length] ?? zone,
+        zone: groupZones[(first + n) % groupZones.length] ?? zone,
         host: `127.${net}.${210 + n}.${10 + i}`,
       })),
       port: spec.port,
@@ -67,8 +76,24 @@ export function declareDatabases(world: DatabaseWorld, net: number): void {
       failoverMs: () => world.durations.draw('dbClusterFailover', spec.id),
       rebootMs: () => world.durations.draw('dbReboot', spec.id),
     });
+    cluster.subnetGroup = group;
     world.dbClusters.set(cluster.id, cluster);
   }
+}
+
+/** The DB subnet group of a declared database or cluster: the region's private subnets in its `subnetGroupZones`. */
+function subnetGroupOf(
+  world: DatabaseWorld,
+  spec: { id: string; subnetGroupZones?: string[] | undefined; subnetGroupName?: string | undefined },
+): DbSubnetGroup {
+  const zones = (spec.subnetGroupZones ?? world.zones).map((z) => zoneName(world.topology, z));
+  const name = spec.subnetGroupName ?? `${spec.id}-subnets`;
+  return {
+    name,
+    arn: `arn:aws:rds:${world.topology.region}:${world.topology.accountId}:subgrp:${name}`,
+    vpcId: world.vpcId,
+    subnets: world.subnets.filter((s) => zones.includes(s.zone)).map((s) => ({ id: s.id, zone: s.zone })),
+  };
 }
 
 /** One database's store as `GET /_sim/databases` lists it: `engine` says whether a client ever made it start one. */

@@ -4,6 +4,8 @@ import { alarm } from './resources/cloudwatch.js';
 import { isMap, type Resource, type TranslationContext, type Zones } from './resources/context.js';
 import { loadBalancer, listener, targetGroup } from './resources/load-balancing.js';
 import { database } from './resources/rds.js';
+import { natGateway, natRoutes } from './resources/network.js';
+import { standaloneInstance } from './resources/instances.js';
 import { healthCheck, recordSet } from './resources/route53.js';
 import { parameterValues } from './parameters.js';
 import { getAttValue, hash, refValue, sim, type ReferenceContext } from './references.js';
@@ -19,6 +21,8 @@ export interface TranslateOptions {
   region?: string;
   /** @defaultValue '123456789012' */
   accountId?: string;
+  /** The template's text, which the region keeps for GetTemplate. */
+  templateBody?: string;
 }
 
 /** A sim topology (before its schema fills defaults) and what of the template it does not honour. */
@@ -41,7 +45,22 @@ const MODELLED = new Set([
   'AWS::CloudWatch::Alarm',
   'AWS::EC2::Subnet',
   'AWS::EC2::VPC',
+  'AWS::EC2::NatGateway',
+  'AWS::EC2::RouteTable',
+  'AWS::EC2::Route',
+  'AWS::EC2::SubnetRouteTableAssociation',
+  'AWS::RDS::DBSubnetGroup',
+  'AWS::EC2::Instance',
 ]);
+
+/**
+ * The physical id CloudFormation shows for a resource of a type the region builds, when it is not what `Ref` gives
+ * (`${sim:…}` references, filled in by the region).
+ */
+const PHYSICAL_ID: Readonly<Record<string, (name: string) => string>> = {
+  'AWS::EC2::NatGateway': (name) => sim(`nat.${name}.id`),
+  'AWS::RDS::DBSubnetGroup': (name) => name.toLowerCase(),
+};
 
 const SIM_NAME = /^[A-Za-z][A-Za-z0-9-]{0,31}$/;
 
@@ -61,6 +80,9 @@ class Translator {
   readonly #accountId: string;
   readonly #stack: string;
   readonly #overrides: Record<string, string>;
+  readonly #templateBody: string | undefined;
+  /** AWS::EC2::Instance resources the region builds (from a launch template), whose physical id is a real instance's. */
+  readonly #builtInstances = new Set<string>();
   readonly #notes: string[] = [];
   readonly #resources = new Map<string, Resource>();
   readonly #conditions = new Map<string, boolean>();
@@ -97,6 +119,7 @@ class Translator {
       subnetZone: (r) => this.#subnetZone(r),
     };
     this.#overrides = options.parameters ?? {};
+    this.#templateBody = options.templateBody;
     if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(this.#stack)) {
       throw new TemplateError('AWS::StackName', `'${this.#stack}' is not a stack name (letters, digits and -, starting with a letter)`);
     }
@@ -142,7 +165,9 @@ class Translator {
     for (const [type, ids] of unmodelled) this.#note(`${type} (${ids.join(', ')}): accepted, not modelled by the simulated region.`);
     for (const r of active) {
       if (r.raw.UpdatePolicy !== undefined)
-        this.#note(`${r.path}.UpdatePolicy is not modelled: the simulated region never updates a stack, so nothing is rolled or replaced.`);
+        this.#note(
+          `${r.path}.UpdatePolicy is not modelled: the simulated region never updates a stack, so nothing is rolled or replaced; GetTemplate still gives it.`,
+        );
       if (r.raw.CreationPolicy !== undefined)
         this.#note(`${r.path}.CreationPolicy is not modelled: the simulated region waits for capacity and healthy targets instead of signals.`);
     }
@@ -163,7 +188,14 @@ class Translator {
     for (const id of targetGroups.keys())
       if (!lbOfTg.has(id)) this.#note(`Resources.${id}: the target group is not forwarded to by any listener, so the simulated region does not build it.`);
 
-    const groups = of('AWS::AutoScaling::AutoScalingGroup').map((r) => autoScalingGroup(this.#ctx, r, zones, lbOfTg));
+    const groups = of('AWS::AutoScaling::AutoScalingGroup').map((r) => {
+      const group = autoScalingGroup(this.#ctx, r, zones, lbOfTg);
+      // CloudFormation tags the groups it creates, and the tags propagate to their instances
+      // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html); the
+      // region adds `aws:cloudformation:stack-id` once it has made the stack's id.
+      group.spec.tags = { ...(group.spec.tags as Record<string, string>), 'aws:cloudformation:stack-name': this.#stack, 'aws:cloudformation:logical-id': r.id };
+      return group;
+    });
     const launchTemplates = of('AWS::EC2::LaunchTemplate').map((r) => {
       const users = groups.filter((g) => g.launchTemplate === r.id);
       const ports = [...new Set(users.flatMap((g) => g.targetGroupIds.map((tg) => targetGroups.get(tg)?.port)).filter((p) => p !== undefined))];
@@ -195,10 +227,33 @@ class Translator {
       alarms: of('AWS::CloudWatch::Alarm')
         .map((r) => alarm(this.#ctx, r, lbOfTg))
         .filter((a) => a !== undefined),
-      stack: { name: this.#stack, outputs: { ...this.#outputs(), ...this.#whereServed(lbOfTg.values(), of) }, notes: this.#notes },
+      instances: of('AWS::EC2::Instance').flatMap((r) => {
+        const spec = standaloneInstance(this.#ctx, r, zones, of('AWS::ElasticLoadBalancingV2::TargetGroup'), new Set(lbOfTg.keys()));
+        if (spec === undefined) return [];
+        this.#builtInstances.add(r.id);
+        return [spec];
+      }),
+      natGateways: of('AWS::EC2::NatGateway').map((r) => natGateway(this.#ctx, r, zones)),
+      natRoutes: natRoutes(this.#ctx, of('AWS::EC2::Route'), of('AWS::EC2::SubnetRouteTableAssociation'), zones),
+      stack: {
+        name: this.#stack,
+        outputs: { ...this.#outputs(), ...this.#whereServed(lbOfTg.values(), of) },
+        notes: this.#notes,
+        ...(this.#templateBody === undefined ? {} : { template: this.#templateBody }),
+        resources: active.map((r) => ({ logicalId: r.id, type: r.type, physicalId: this.#physicalId(r) })),
+      },
     };
     if (launchTemplates.length === 0) throw new TemplateError('Resources', 'the simulated region needs at least one AWS::EC2::LaunchTemplate');
     return { topology, notes: this.#notes };
+  }
+
+  /** The physical id ListStackResources gives a resource: what `Ref` gives, or the region's real id. */
+  #physicalId(r: Resource): string {
+    if (this.#builtInstances.has(r.id)) return sim(`instance.${this.#name(r.id)}.id`);
+    const special = PHYSICAL_ID[r.type];
+    if (special !== undefined) return special(this.#name(r.id));
+    const v = refValue(this.#references, r.id, r.path);
+    return typeof v === 'string' ? v : r.id;
   }
 
   #note(sentence: string): void {

@@ -4,7 +4,7 @@
  * the source.
  */
 export interface Behaviour {
-  area: 'EC2' | 'Auto Scaling' | 'ELB' | 'RDS' | 'Route 53' | 'CloudWatch' | 'FIS' | 'Availability Zone' | 'Region' | 'All APIs';
+  area: 'EC2' | 'Auto Scaling' | 'ELB' | 'RDS' | 'Route 53' | 'CloudWatch' | 'FIS' | 'CloudFormation' | 'Availability Zone' | 'Region' | 'All APIs';
   /** One sentence: what the region does. */
   behaviour: string;
   /** An AWS documentation URL, or 'assumed'. */
@@ -289,5 +289,32 @@ export const BEHAVIOURS: Behaviour[] = [
       "GetMetricStatistics and GetMetricData aggregate the ALB's one-minute datapoints into periods that are multiples of 60 s (others are refused), over awsJson1_0 and awsQuery alike.",
     source: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html',
     test: 'test/sim/cloudwatch.test.ts',
+  },
+  {
+    area: 'ELB',
+    behaviour:
+      'A target in a zone its load balancer is not enabled in is `unused` with Target.NotInUse, gets no health checks and no traffic; DescribeLoadBalancers lists only the enabled zones.',
+    source: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html',
+    test: 'test/sim/read-model.test.ts',
+  },
+  {
+    area: 'RDS',
+    behaviour: 'A Multi-AZ DB instance whose DB subnet group covers one zone is refused; its standby goes to another zone of its subnet group.',
+    source: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html',
+    test: 'test/sim/read-model.test.ts',
+  },
+  {
+    area: 'Auto Scaling',
+    behaviour:
+      'A group names its launch template version as given (`$Default` unless set, `$Latest` or a number); each instance reports the version it was launched with, so instances launched before a template update show the older one.',
+    source: 'https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html',
+    test: 'test/sim/read-model.test.ts',
+  },
+  {
+    area: 'CloudFormation',
+    behaviour:
+      'A region loaded from a template serves its stack read-only (DescribeStacks, ListStackResources, DescribeStackResources, GetTemplate); a stack it does not have answers ValidationError.',
+    source: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html',
+    test: 'test/sim/cloudformation-read.test.ts',
   },
 ];

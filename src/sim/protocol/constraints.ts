@@ -27,6 +27,27 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
           },
         ],
       },
+      DescribeInstanceRefreshes: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'AutoScalingGroupName',
+            pattern: '[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*',
+            required: true,
+            type: 's',
+            wire: 'AutoScalingGroupName',
+          },
+          {
+            in: 'body',
+            name: 'NextToken',
+            pattern: '[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*',
+            type: 's',
+            wire: 'NextToken',
+          },
+        ],
+      },
       DescribeScalingActivities: {
         members: [
           {
@@ -251,6 +272,62 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
     },
     protocol: 'query',
   },
+  cloudformation: {
+    operations: {
+      DescribeStacks: {
+        members: [
+          {
+            in: 'body',
+            max: 1024,
+            min: 1,
+            name: 'NextToken',
+            type: 's',
+            wire: 'NextToken',
+          },
+        ],
+      },
+      GetTemplate: {
+        members: [
+          {
+            in: 'body',
+            max: 1600,
+            min: 1,
+            name: 'ChangeSetName',
+            pattern: '[a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/]*',
+            type: 's',
+            wire: 'ChangeSetName',
+          },
+          {
+            enum: ['Original', 'Processed'],
+            in: 'body',
+            name: 'TemplateStage',
+            type: 's',
+            wire: 'TemplateStage',
+          },
+        ],
+      },
+      ListStackResources: {
+        members: [
+          {
+            in: 'body',
+            name: 'StackName',
+            required: true,
+            type: 's',
+            wire: 'StackName',
+          },
+          {
+            in: 'body',
+            max: 1024,
+            min: 1,
+            name: 'NextToken',
+            type: 's',
+            wire: 'NextToken',
+          },
+        ],
+      },
+    },
+    protocol: 'query',
+  },
   ec2: {
     operations: {
       CreateNetworkAcl: {
@@ -358,6 +435,31 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
           },
         ],
       },
+      DescribeInternetGateways: {
+        members: [
+          {
+            in: 'body',
+            max: 1000,
+            min: 5,
+            name: 'MaxResults',
+            type: 'n',
+            wire: 'MaxResults',
+          },
+        ],
+      },
+      DescribeLaunchTemplateVersions: {
+        members: [
+          {
+            in: 'body',
+            max: 128,
+            min: 3,
+            name: 'LaunchTemplateName',
+            pattern: '[a-zA-Z0-9\\(\\)\\.\\-/_]+',
+            type: 's',
+            wire: 'LaunchTemplateName',
+          },
+        ],
+      },
       DescribeLaunchTemplates: {
         members: [
           {
@@ -370,11 +472,35 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
           },
         ],
       },
+      DescribeNatGateways: {
+        members: [
+          {
+            in: 'body',
+            max: 1000,
+            min: 5,
+            name: 'MaxResults',
+            type: 'n',
+            wire: 'MaxResults',
+          },
+        ],
+      },
       DescribeNetworkAcls: {
         members: [
           {
             in: 'body',
             max: 1000,
+            min: 5,
+            name: 'MaxResults',
+            type: 'n',
+            wire: 'MaxResults',
+          },
+        ],
+      },
+      DescribeRouteTables: {
+        members: [
+          {
+            in: 'body',
+            max: 100,
             min: 5,
             name: 'MaxResults',
             type: 'n',
@@ -1483,6 +1609,20 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
             wire: 'identifier',
           },
         ],
+      },
+      ListTagsForResources: {
+        members: [
+          {
+            in: 'body',
+            max: 10,
+            min: 1,
+            name: 'ResourceIds',
+            required: true,
+            type: 'l',
+            wire: 'ResourceIds',
+          },
+        ],
+        root: 'ListTagsForResourcesRequest',
       },
       TestDNSAnswer: {
         members: [

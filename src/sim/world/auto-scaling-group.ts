@@ -52,6 +52,28 @@ export interface ScalingActivity {
   Progress: number;
 }
 
+/** An instance refresh as DescribeInstanceRefreshes lists it. */
+export interface InstanceRefresh {
+  InstanceRefreshId: string;
+  AutoScalingGroupName: string;
+  Status:
+    | 'Pending'
+    | 'InProgress'
+    | 'Successful'
+    | 'Failed'
+    | 'Cancelling'
+    | 'Cancelled'
+    | 'RollbackInProgress'
+    | 'RollbackFailed'
+    | 'RollbackSuccessful'
+    | 'Baking';
+  StatusReason?: string;
+  StartTime: Date;
+  EndTime?: Date;
+  PercentageComplete: number;
+  InstancesToUpdate: number;
+}
+
 export interface AsgOptions {
   name: string;
   arn: string;
@@ -92,6 +114,8 @@ export class SimAutoScalingGroup {
   readonly options: AsgOptions;
   readonly members = new Map<string, AsgMember>();
   readonly activities: ScalingActivity[] = [];
+  /** Instance refreshes, newest first (DescribeInstanceRefreshes); the region starts none by itself. */
+  readonly instanceRefreshes: InstanceRefresh[] = [];
   readonly createdTime = new Date();
   /** Suspended processes and why (SuspendedProcesses of DescribeAutoScalingGroups). */
   readonly suspended = new Map<ScalingProcess, string>();
@@ -370,7 +394,10 @@ export class SimAutoScalingGroup {
         this.#settle(failed, 'Failed', error.message);
         continue;
       }
-      const member: AsgMember = { instance, lifecycle: 'Pending', health: 'Healthy', launchTemplate: this.options.launchTemplate, inServiceAt: undefined };
+      // The member reports the version it was launched with (EC2's tag), not the group's `$Default` or `$Latest`.
+      const version = instance.spec.tags['aws:ec2launchtemplate:version'] ?? this.options.launchTemplate.version;
+      const launchTemplate = { ...this.options.launchTemplate, version };
+      const member: AsgMember = { instance, lifecycle: 'Pending', health: 'Healthy', launchTemplate, inServiceAt: undefined };
       this.members.set(instance.id, member);
       this.#activity(`Launching a new EC2 instance: ${instance.id}`, cause, member);
       this.#record(instance.id, undefined, 'Pending');

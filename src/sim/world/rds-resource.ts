@@ -27,6 +27,14 @@ export interface EventSource {
   type: DbEvent['SourceType'];
 }
 
+/** A DB subnet group: the subnets (and so the zones) RDS may place a database's nodes in. */
+export interface DbSubnetGroup {
+  name: string;
+  arn: string;
+  vpcId: string;
+  subnets: { id: string; zone: string }[];
+}
+
 /** What every simulated RDS resource (a DB instance, a Multi-AZ DB cluster) shares: status, events, one endpoint. */
 export abstract class RdsResource<Status extends string> {
   readonly id: string;
@@ -37,6 +45,8 @@ export abstract class RdsResource<Status extends string> {
   readonly createdTime = new Date();
   readonly events: DbEvent[] = [];
   readonly tags: Record<string, string>;
+  /** Its DB subnet group, which the region builds with it. */
+  subnetGroup: DbSubnetGroup | undefined;
   status: Status | 'creating' = 'creating';
   protected readonly scheduler: SimScheduler;
   protected readonly truth: GroundTruth;

@@ -104,6 +104,8 @@ export class SimTargetGroup {
   readonly tags = new Map<string, string>();
   readonly #attributes = new Map<string, string>(Object.entries(TARGET_GROUP_ATTRIBUTE_DEFAULTS));
   readonly loadBalancerArns: string[] = [];
+  /** Zones its load balancer is enabled in; a target elsewhere gets no traffic and no health checks. Undefined: all. */
+  enabledZones: readonly string[] | undefined;
   readonly targets = new Map<string, TargetEntry>();
   readonly #scheduler: SimScheduler;
   readonly #truth: GroundTruth;
@@ -147,6 +149,10 @@ export class SimTargetGroup {
       drained: [],
     };
     this.targets.set(instance.id, entry);
+    if (!this.#inEnabledZone(instance)) {
+      this.#transition(entry, 'unused', 'Target.NotInUse', 'Target is in an Availability Zone that is not enabled for the load balancer');
+      return;
+    }
     this.#record(entry, existing?.state);
     // The first check follows registration at once, as in ELBv2; then one per interval.
     this.#scheduler.after(0, () => void this.#check(entry));
@@ -201,6 +207,16 @@ export class SimTargetGroup {
     }
   }
 
+  /**
+   * A target in a zone its load balancer is not enabled in is `unused` with `Target.NotInUse`: "the target is in an
+   * Availability Zone that is not enabled for its load balancer"
+   * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html), and the load
+   * balancer routes nothing to it.
+   */
+  #inEnabledZone(instance: SimInstance): boolean {
+    return this.enabledZones === undefined || this.enabledZones.includes(instance.spec.availabilityZone);
+  }
+
   /** Targets that receive traffic: healthy ones, or every registered one when none is healthy (ELB fails open). */
   routable(): TargetEntry[] {
     const live = [...this.targets.values()].filter((t) => t.state !== 'draining' && t.state !== 'unused');
@@ -227,7 +243,7 @@ export class SimTargetGroup {
    */
   instanceChanged(instance: SimInstance): void {
     const entry = this.targets.get(instance.id);
-    if (entry === undefined || entry.state === 'draining') return;
+    if (entry === undefined || entry.state === 'draining' || !this.#inEnabledZone(instance)) return;
     if (instance.state === 'stopped' || instance.state === 'stopping') {
       this.#transition(entry, 'unused', 'Target.InvalidState', 'Target is in the stopped state');
     } else if (instance.state === 'terminated' || instance.state === 'shutting-down') {

@@ -35,6 +35,7 @@ SIGNING = {
     'cloudwatch': 'monitoring',
     'fis': 'fis',
     'route53': 'route53',
+    'cloudformation': 'cloudformation',
 }
 
 # The error AWS answers for an operation a service does not have, by protocol. EC2 and awsQuery: InvalidAction 400

@@ -30,7 +30,7 @@ import { ROOT, runProgram } from '../../support/cli.js';
 import { CREDENTIALS, type Sim, sdkError, startSim } from '../../support/sim.js';
 
 const DRIVER = join(ROOT, 'test/sim/conformance/driver.py');
-const SERVICES = ['ec2', 'autoscaling', 'elbv2', 'rds', 'sts', 'iam', 'cloudwatch', 'fis', 'route53'];
+const SERVICES = ['ec2', 'autoscaling', 'elbv2', 'rds', 'sts', 'iam', 'cloudwatch', 'fis', 'route53', 'cloudformation'];
 
 interface Failure {
   operation: string;
@@ -83,6 +83,46 @@ const DOCUMENTED_REFUSALS: ReadonlyMap<string, string> = new Map([
   [
     'elbv2 DescribeTags minimal input',
     'https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTags.html: ResourceArns is required (an empty list names no resource)',
+  ],
+  [
+    "cloudformation DescribeStacks with StackName='sim-conformance'",
+    'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html: If the stack does not exist, a ValidationError is returned (the answer of every CloudFormation read of a stack)',
+  ],
+  [
+    'cloudformation ListStackResources minimal input',
+    'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html: If the stack does not exist, a ValidationError is returned (the answer of every CloudFormation read of a stack)',
+  ],
+  [
+    "cloudformation DescribeStackResources with StackName='sim-conformance'",
+    'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html: If the stack does not exist, a ValidationError is returned (the answer of every CloudFormation read of a stack)',
+  ],
+  [
+    "cloudformation GetTemplate with StackName='sim-conformance'",
+    'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html: If the stack does not exist, a ValidationError is returned (the answer of every CloudFormation read of a stack)',
+  ],
+  [
+    'cloudformation DescribeStackResources minimal input',
+    'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStackResources.html: you must specify either StackName or PhysicalResourceId (a physical id of no stack names none)',
+  ],
+  [
+    "cloudformation DescribeStackResources with LogicalResourceId='sim-conformance'",
+    'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStackResources.html: you must specify either StackName or PhysicalResourceId (a physical id of no stack names none)',
+  ],
+  [
+    "cloudformation DescribeStackResources with PhysicalResourceId='sim-conformance'",
+    'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStackResources.html: you must specify either StackName or PhysicalResourceId (a physical id of no stack names none)',
+  ],
+  [
+    'cloudformation GetTemplate minimal input',
+    'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_GetTemplate.html: the template is a stack one (StackName; a ChangeSetName needs the StackName too), so without one there is none',
+  ],
+  [
+    "cloudformation GetTemplate with ChangeSetName='sim-conformance'",
+    'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_GetTemplate.html: the template is a stack one (StackName; a ChangeSetName needs the StackName too), so without one there is none',
+  ],
+  [
+    "cloudformation GetTemplate with TemplateStage='Original'",
+    'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_GetTemplate.html: the template is a stack one (StackName; a ChangeSetName needs the StackName too), so without one there is none',
   ],
   [
     "route53 ListHostedZonesByName with HostedZoneId='sim-conformance'",
@@ -144,6 +184,17 @@ describe('conformance to the botocore models', { skip }, () => {
       ['cloudwatch', 'DescribeAlarms'],
       ['fis', 'GetExperiment'],
       ['route53', 'ListResourceRecordSets'],
+      // What the account reader reads (issue 18).
+      ['ec2', 'DescribeLaunchTemplateVersions'],
+      ['ec2', 'DescribeNatGateways'],
+      ['ec2', 'DescribeRouteTables'],
+      ['ec2', 'DescribeInternetGateways'],
+      ['autoscaling', 'DescribeInstanceRefreshes'],
+      ['rds', 'DescribeDBSubnetGroups'],
+      ['cloudformation', 'DescribeStacks'],
+      ['cloudformation', 'ListStackResources'],
+      ['cloudformation', 'DescribeStackResources'],
+      ['cloudformation', 'GetTemplate'],
     ] as const) {
       assert.ok(served.get(service)?.has(op), `${service} ${op} should be served`);
     }

@@ -58,6 +58,8 @@ export function autoScalingGroup(
       max,
       desired,
       ...(groupZones === undefined ? {} : { availabilityZones: groupZones }),
+      // The version the group names (`!GetAtt Lt.LatestVersionNumber` reads as 1: a template makes one version).
+      ...(isMap(spec) && spec.Version !== undefined && spec.Version !== null ? { launchTemplateVersion: String(spec.Version) } : {}),
       healthCheckType: type === 'ELB' ? 'ELB' : 'EC2',
       healthCheckGracePeriod: `${number(p.HealthCheckGracePeriod, at('HealthCheckGracePeriod'), 0)}s`,
       targetGroups: targetGroupIds.map((id) => ctx.name(id)),

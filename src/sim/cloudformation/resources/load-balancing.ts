@@ -96,8 +96,8 @@ export function loadBalancer(
       'the simulated region needs every load balancer to forward to a target group through a listener (AWS::ElasticLoadBalancingV2::Listener)',
     );
   const used = zones.of(p.Subnets ?? undefined, `${r.path}.Properties.Subnets`);
-  if (used !== undefined && used.length !== zones.list.length)
-    ctx.note(`${r.path}.Properties.Subnets: the simulated load balancer serves from every zone of the stack (${zones.list.join(', ')}).`);
+  // The load balancer is enabled in its subnets' zones; a target elsewhere is `unused` (Target.NotInUse).
+  const enabled = used !== undefined && used.length !== zones.list.length ? { availabilityZones: used } : {};
   if (p.SubnetMappings !== undefined) ctx.note(`${r.path}.Properties.SubnetMappings: the simulated load balancer serves from every zone of the stack.`);
   if (Array.isArray(p.LoadBalancerAttributes)) {
     for (const a of p.LoadBalancerAttributes) {
@@ -110,5 +110,5 @@ export function loadBalancer(
     }
   }
   const tg = targetGroups.get(forward.tg);
-  return { spec: { name: ctx.name(r.id), crossZone: tg?.crossZone ?? true, targetGroup: tg?.spec }, tg: forward.tg };
+  return { spec: { name: ctx.name(r.id), crossZone: tg?.crossZone ?? true, ...enabled, targetGroup: tg?.spec }, tg: forward.tg };
 }

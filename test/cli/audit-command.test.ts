@@ -123,3 +123,36 @@ describe('gameday audit: outputs and exit codes', () => {
     assert.ok(html.includes(`${join(tmp.dir, 'x')}/a.yaml (c)`));
   });
 });
+
+describe('gameday audit through the real reader, twin and rules', () => {
+  it('prints the JSON report of a topology, writes runnable experiments beside twin.yaml, and exits 6 at --fail-on', async () => {
+    const tmp = await tempDir();
+    try {
+      const dir = join(tmp.dir, 'experiments');
+      const r = await gameday(['audit', '--template', 'infra/fragile-architecture.yaml', '--format', 'json', '--write-experiments', dir, '--fail-on', 'high'], {
+        env: { GAMEDAY_SPEED: '100' },
+      });
+      assert.equal(r.code, ExitCode.FindingsAboveThreshold, r.stderr);
+      const report = JSON.parse(r.stdout) as AuditReport & { schemaVersion: string };
+      assert.equal(report.schemaVersion, 'gameday.audit/v1');
+      assert.equal(report.architecture.source.kind, 'template');
+      assert.deepEqual(report.scores.map((s) => s.layer).sort(), ['database', 'deployments', 'dns', 'load-balancing', 'network', 'zones']);
+      assert.ok(report.findings.some((f) => f.severity === 'high'));
+      const files = (await readdir(dir)).sort();
+      const expected = report.findings.flatMap((f) => (f.experiment === undefined ? [] : [f.experiment.file]));
+      assert.deepEqual(files, ['twin.yaml', ...expected].sort());
+      assert.match(r.stderr, new RegExp(`wrote twin\\.yaml and ${expected.length} experiments into `));
+      // The same source below the threshold exits 0.
+      const low = await gameday(
+        ['audit', '--template', 'infra/fragile-architecture.yaml', '--fail-on', 'critical', '-o', join(tmp.dir, 'a.md'), '--format', 'markdown'],
+        {
+          env: { GAMEDAY_SPEED: '100' },
+        },
+      );
+      assert.equal(low.code, ExitCode.Passed, low.stderr);
+      assert.match(await readFile(join(tmp.dir, 'a.md'), 'utf8'), /^# gameday audit\n/);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+});

@@ -12,7 +12,8 @@ Exit codes:
   2  invalid input (experiment file, arguments)
   3  aborted (Ctrl-C, stop condition, halt)
   4  error (a fault did not land, or gameday itself failed)
-  5  refused by a safety guard (account, region, opt-in, caps, scope); nothing was changed`;
+  5  refused by a safety guard (account, region, opt-in, caps, scope); nothing was changed
+  6  gameday audit --fail-on: a finding at or above the chosen severity`;
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -323,6 +324,56 @@ Examples:
 `,
     )
     .action(action(async () => (await import('./sim.js')).simCommand));
+
+  program
+    .command('audit')
+    .description(
+      "Judge an architecture against the high-availability playbook (zones, load balancing, database, DNS, deployments, network) with read-only calls; --prove runs each finding's experiment on a simulated twin.",
+    )
+    .option('--account', 'read the account of the credentials (AWS_PROFILE, --profile, --role-arn), read-only', false)
+    .addOption(
+      new Option('--endpoint <url>', 'read the account behind this endpoint (a gameday sim, moto, LocalStack)').argParser((v) => parseUrlArg(v, '--endpoint')),
+    )
+    .option('--template <file>', 'read a CloudFormation template, loaded into a simulated region')
+    .option('--topology <file>', 'read a simulated-region topology')
+    .option('--region <name>', 'account: AWS region (default: $AWS_REGION)')
+    .option('--profile <name>', 'account: named profile of the credentials')
+    .option('--role-arn <arn>', 'account: role to assume for the reading')
+    .option('--allowed-account <ids...>', 'account: refuse to read any other account')
+    .addOption(
+      new Option('--rto <duration>', 'recovery time objective the findings and experiments use')
+        .argParser((v) => parseDurationArg(v, '--rto'))
+        .default(300_000, '5m'),
+    )
+    .option(
+      '--need <group=n>',
+      'in-service instances an Auto Scaling group must keep (repeatable; default: its minimum)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'html']).default('text'))
+    .option('-o, --output <file>', 'write the report to this file instead of standard output')
+    .addOption(new Option('--fail-on <severity>', 'exit 6 when a finding is at or above this severity').choices(['critical', 'high', 'medium', 'low']))
+    .option('--write-experiments <dir>', "write the twin topology (twin.yaml) and every finding's experiment into this directory")
+    .option('--prove', "run every finding's experiment on the twin and report it confirmed or refuted, with the measured numbers", false)
+    .addOption(
+      new Option('--speed <n>', "prove: run each twin n times faster than AWS (default: each experiment's, or $GAMEDAY_SPEED)").argParser((v) =>
+        parsePositive(v, '--speed'),
+      ),
+    )
+    .option('--results <dir>', 'prove: directory for the journals (default: a new temporary directory, named on stderr)')
+    .option('--audit-log <file>', 'append every AWS call of the reading to this file, one JSON line each')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ gameday audit --topology experiments/topologies/reference.yaml
+  $ gameday audit --template infra/fragile-architecture.yaml --prove --format html -o audit.html
+A live account, read-only, failing CI on a high finding:
+  gameday audit --account --allowed-account 123456789012 --profile prod --fail-on high
+Exit code: 0, or 6 when a finding is at or above --fail-on; 2 for invalid input, 5 when a guard refuses the account.`,
+    )
+    .action(action(async () => (await import('./audit.js')).auditCommand));
 
   program
     .command('twin')

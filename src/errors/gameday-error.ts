@@ -40,6 +40,8 @@ export const ExitCode = {
   Aborted: 3,
   Error: 4,
   Refused: 5,
+  /** `gameday audit --fail-on`: a finding is at or above the chosen severity. */
+  FindingsAboveThreshold: 6,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

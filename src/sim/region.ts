@@ -11,6 +11,7 @@ import { isSteady, whenInitialFleetServes, whenSteady } from './readiness.js';
 import { SimAutoScalingGroup } from './world/auto-scaling-group.js';
 import type { SimAlarm } from './world/alarm.js';
 import { SimFis, type FisTemplate } from './world/fis.js';
+import { SimSsm } from './world/ssm.js';
 import type { SimDatabase } from './world/database.js';
 import type { SimDbCluster } from './world/db-cluster.js';
 import { SimInstance, type InstanceStateName } from './world/instance.js';
@@ -75,6 +76,8 @@ export class SimWorld {
   readonly stsSessions = new Map<string, { arn: string; account: string; roleId: string; sessionName: string }>();
   /** Fault Injection Service: experiment templates and experiments. */
   readonly fis = new SimFis(this);
+  /** SSM Run Command on the region's instances (AWSFIS-Run-Kill-Process). */
+  readonly ssm = new SimSsm(this);
   /** Ids of the topology's FIS templates, by name. */
   readonly fisTemplateIds = new Map<string, string>();
   /** CloudWatch metric alarms by name. */
@@ -294,6 +297,7 @@ export class SimWorld {
         vpcId: this.vpcId,
         privateIp: `127.${this.#net}.${zoneIndex * 16 + 1 + Math.floor(n / 240)}.${10 + (n % 240)}`,
         port: lt.port,
+        processName: lt.processName,
         tags: { ...tags, 'aws:ec2launchtemplate:id': lt.id, 'aws:ec2launchtemplate:version': String(version.number) },
         ...(lt.marketType === undefined ? {} : { lifecycle: lt.marketType }),
       },

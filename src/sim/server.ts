@@ -9,6 +9,7 @@ import { fisService } from './api/fis.js';
 import { iamService } from './api/iam.js';
 import { rdsService } from './api/rds.js';
 import { route53Service } from './api/route53.js';
+import { ssmService } from './api/ssm.js';
 import { stsService } from './api/sts.js';
 import { ApiFaults, apiFaultSchema } from './api-faults.js';
 import { databaseEngines } from './build/databases.js';
@@ -44,6 +45,7 @@ const SERVICES: Readonly<Record<string, SimService<SimWorld>>> = {
   fis: fisService,
   route53: route53Service,
   cloudformation: cloudFormationService,
+  ssm: ssmService,
 };
 
 /** The operation a request names, or `fallback` when the service cannot read one. */

@@ -193,6 +193,24 @@ export const TIMING_TABLE = {
     basis:
       "AWS says a load balancer node's IP address is in the load balancer's DNS only while its zone is healthy (https://repost.aws/knowledge-center/elb-dns-cross-zone-balance-configuration) but publishes no time for taking an impaired node out. Clients may then keep the address for the name's 60 s TTL.",
   },
+  ssmCommandDelivery: {
+    what: 'SSM Run Command invocation Pending → InProgress (delivery to the SSM Agent)',
+    figure: 2 * S,
+    min: 1 * S,
+    max: 5 * S,
+    source: 'assumed',
+    basis:
+      'AWS documents the statuses (Pending: "The command hasn\'t been sent to the managed node"; https://docs.aws.amazon.com/systems-manager/latest/userguide/monitor-commands.html) but no delivery time; a connected agent polls its message channel within seconds.',
+  },
+  ssmCommandExecution: {
+    what: 'SSM Run Command invocation InProgress → Success (AWSFIS-Run-Kill-Process runs)',
+    figure: 3 * S,
+    min: 1 * S,
+    max: 10 * S,
+    source: 'assumed',
+    basis:
+      'AWS publishes no run time for AWSFIS-Run-Kill-Process (https://docs.aws.amazon.com/fis/latest/userguide/actions-ssm-agent.html); it checks its dependencies and sends one signal, seconds.',
+  },
 } satisfies Record<string, TimingEntry>;
 
 export type TimingKey = keyof typeof TIMING_TABLE;

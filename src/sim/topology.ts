@@ -105,6 +105,11 @@ export const topologySchema = z.strictObject({
         imageId: z.string().default('ami-0gameday00000000'),
         /** Port the workload listens on. */
         port: z.number().int().min(1).max(65_535).default(8080),
+        /**
+         * The name of the workload's process on its instances: what SSM's AWSFIS-Run-Kill-Process must name
+         * (`ProcessName`) to kill the application.
+         */
+        processName: z.string().min(1).default('gameday-app'),
         /** OS boot and application start after `running` (AWS time); default `timings.instanceBoot`. */
         bootTime: simDuration().optional(),
         /** InstanceMarketOptions.MarketType: its instances are Spot or Capacity Block instances; default On-Demand. */

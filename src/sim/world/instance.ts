@@ -33,6 +33,8 @@ export interface InstanceSpec {
   vpcId: string;
   privateIp: string;
   port: number;
+  /** The name of the workload's process on the instance (the launch template's `processName`), which SSM Run Command can kill. */
+  processName: string;
   tags: Record<string, string>;
   /** EC2's InstanceLifecycle: the launch template's market type; absent for an On-Demand instance. */
   lifecycle?: 'spot' | 'capacity-block' | 'interruptible-capacity-reservation';
@@ -61,6 +63,11 @@ export class SimInstance {
   #launched = false;
   /** True while the instance's subnet denies its traffic: it answers nothing, and nothing it does reaches a client. */
   #isolated = false;
+  /**
+   * True once its workload's process was killed (SSM Run Command): it refuses connections until the instance reboots,
+   * starts again or is replaced. Assumed: no supervisor (systemd `Restart=`) restarts it.
+   */
+  #killed = false;
 
   constructor(
     spec: InstanceSpec,
@@ -162,7 +169,24 @@ export class SimInstance {
     if (this.state !== 'running' || this.#booting !== undefined) return;
     // The subnet drops packets: no new connection is established, and those in flight hang.
     if (isolated) void this.workload.down('blackhole');
-    else void this.workload.up();
+    else void this.workload.up().then(() => (this.#killed ? this.workload.down('refuse') : undefined));
+  }
+
+  /** Whether the workload's process was killed and nothing has restarted it yet. */
+  get processKilled(): boolean {
+    return this.#killed;
+  }
+
+  /**
+   * Kills the process named `name` (SSM's AWSFIS-Run-Kill-Process): true when it is the workload's process and it was
+   * running, which then refuses connections (nothing listens on its port) until a reboot, a start or a replacement.
+   */
+  killProcess(name: string): boolean {
+    if (name !== this.spec.processName || this.state !== 'running' || this.#booting !== undefined || this.#killed) return false;
+    this.#killed = true;
+    // Behind a subnet that drops packets the port is already unreachable; the kill shows once the subnet is restored.
+    if (!this.#isolated) void this.workload.down('refuse');
+    return true;
   }
 
   /** A stop or termination: connections are closed, unless the subnet drops the resets (they hang). */
@@ -178,6 +202,7 @@ export class SimInstance {
     }
     this.stateTransitionReason = '';
     this.stateReason = undefined;
+    this.#killed = false;
     // A powered-off or isolated stop left the server hanging; the next boot starts it afresh.
     void this.workload.close();
     this.#set('pending');
@@ -196,6 +221,8 @@ export class SimInstance {
     this.#scheduler.cancel(this.#booting);
     this.#booting = this.#scheduler.after(this.#draw('instanceReboot'), () => {
       this.#booting = undefined;
+      // The boot starts the application's process again.
+      this.#killed = false;
       if (this.state === 'running' && !this.#isolated) void this.workload.up();
     });
   }

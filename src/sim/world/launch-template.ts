@@ -18,6 +18,8 @@ export interface SimLaunchTemplate {
   id: string;
   name: string;
   port: number;
+  /** The workload's process name on its instances. */
+  processName: string;
   bootTime: number | undefined;
   marketType: Topology['launchTemplates'][number]['marketType'];
   defaultVersion: number;
@@ -42,6 +44,7 @@ export function launchTemplateOf(spec: Topology['launchTemplates'][number]): Sim
     id: `lt-${hex(17)}`,
     name: spec.name,
     port: spec.port,
+    processName: spec.processName,
     bootTime: spec.bootTime,
     marketType: spec.marketType,
     defaultVersion: spec.defaultVersion,

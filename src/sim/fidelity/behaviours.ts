@@ -4,7 +4,7 @@
  * the source.
  */
 export interface Behaviour {
-  area: 'EC2' | 'Auto Scaling' | 'ELB' | 'RDS' | 'Route 53' | 'CloudWatch' | 'FIS' | 'CloudFormation' | 'Availability Zone' | 'Region' | 'All APIs';
+  area: 'EC2' | 'Auto Scaling' | 'ELB' | 'RDS' | 'Route 53' | 'CloudWatch' | 'FIS' | 'SSM' | 'CloudFormation' | 'Availability Zone' | 'Region' | 'All APIs';
   /** One sentence: what the region does. */
   behaviour: string;
   /** An AWS documentation URL, or 'assumed'. */
@@ -316,5 +316,19 @@ export const BEHAVIOURS: Behaviour[] = [
       'A region loaded from a template serves its stack read-only (DescribeStacks, ListStackResources, DescribeStackResources, GetTemplate); a stack it does not have answers ValidationError.',
     source: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html',
     test: 'test/sim/cloudformation-read.test.ts',
+  },
+  {
+    area: 'SSM',
+    behaviour:
+      "SendCommand with AWSFIS-Run-Kill-Process (ProcessName, Signal SIGTERM or SIGKILL) on instances by InstanceIds or Targets (`tag:<key>`, InstanceIds): each invocation goes Pending → InProgress → Success (ssmCommandDelivery, ssmCommandExecution); naming the launch template's `processName` (default `gameday-app`) kills the workload, which refuses connections until the instance is rebooted, started again or replaced (assumed: no supervisor restarts it); another name fails with response code 1 (assumed, as killall does).",
+    source: 'https://docs.aws.amazon.com/fis/latest/userguide/actions-ssm-agent.html',
+    test: 'test/sim/ssm.test.ts',
+  },
+  {
+    area: 'SSM',
+    behaviour:
+      'An unknown document is refused with InvalidDocument; a shutting-down or terminated instance in InstanceIds with InvalidInstanceId; an instance not running when the command is delivered fails its invocation with StatusDetails Undeliverable (assumed at delivery, not after the delivery timeout).',
+    source: 'https://docs.aws.amazon.com/systems-manager/latest/userguide/monitor-commands.html',
+    test: 'test/sim/ssm.test.ts',
   },
 ];

@@ -65,7 +65,7 @@ export async function awsCall<C extends { input: unknown }, O extends { $metadat
 }
 
 /** The services `awsSend` reaches, by the client factory's method names. */
-export type AwsService = 'ec2' | 'autoScaling' | 'elbv2' | 'rds' | 'route53' | 'fis' | 'sts' | 'cloudWatch';
+export type AwsService = 'ec2' | 'autoScaling' | 'elbv2' | 'rds' | 'route53' | 'fis' | 'ssm' | 'sts' | 'cloudWatch';
 
 const SIGNING_NAME: Record<AwsService, string> = {
   ec2: 'ec2',
@@ -74,6 +74,7 @@ const SIGNING_NAME: Record<AwsService, string> = {
   rds: 'rds',
   route53: 'route53',
   fis: 'fis',
+  ssm: 'ssm',
   sts: 'sts',
   cloudWatch: 'monitoring',
 };

@@ -6,6 +6,7 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { FisClient } from '@aws-sdk/client-fis';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { IAMClient } from '@aws-sdk/client-iam';
@@ -95,6 +96,10 @@ export class AwsClientFactory implements AwsClients {
 
   fis(): Promise<FisClient> {
     return this.#get('fis', async (c) => new (await sdk.fis()).FisClient(c));
+  }
+
+  ssm(): Promise<SSMClient> {
+    return this.#get('ssm', async (c) => new (await sdk.ssm()).SSMClient(c));
   }
 
   sts(): Promise<STSClient> {

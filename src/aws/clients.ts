@@ -4,6 +4,7 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { FisClient } from '@aws-sdk/client-fis';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
@@ -23,6 +24,8 @@ export interface AwsClients {
   rds(): Promise<RDSClient>;
   route53(): Promise<Route53Client>;
   fis(): Promise<FisClient>;
+  /** Systems Manager: Run Command on instances (the application-failure fault). */
+  ssm(): Promise<SSMClient>;
   sts(): Promise<STSClient>;
   cloudWatch(): Promise<CloudWatchClient>;
   /** Stacks and their templates: what `gameday twin` and `gameday audit` read that the resources' own APIs do not say. */

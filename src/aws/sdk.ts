@@ -6,6 +6,7 @@ export const sdk = {
   rds: () => import('@aws-sdk/client-rds'),
   route53: () => import('@aws-sdk/client-route-53'),
   fis: () => import('@aws-sdk/client-fis'),
+  ssm: () => import('@aws-sdk/client-ssm'),
   sts: () => import('@aws-sdk/client-sts'),
   cloudWatch: () => import('@aws-sdk/client-cloudwatch'),
   iam: () => import('@aws-sdk/client-iam'),

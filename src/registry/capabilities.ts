@@ -33,7 +33,7 @@ export interface Capability {
  * fault that touches AWS also calls `sts` (the account guard's GetCallerIdentity); alarm stop conditions call
  * `cloudwatch`.
  */
-export const LOCALSTACK_SERVICES = ['ec2', 'autoscaling', 'elbv2', 'rds', 'route53', 'fis', 'sts', 'cloudwatch'] as const;
+export const LOCALSTACK_SERVICES = ['ec2', 'autoscaling', 'elbv2', 'rds', 'route53', 'fis', 'ssm', 'sts', 'cloudwatch'] as const;
 export type LocalStackService = (typeof LOCALSTACK_SERVICES)[number];
 
 /** What a definition declares about where it works: the services it calls and its support in every environment. */

@@ -7,6 +7,7 @@ import { rdsRebootAction } from '../actions/rds/reboot.js';
 import { failHealthCheckAction } from '../actions/route53/fail-health-check.js';
 import { azOutageAction } from '../actions/scenario/az-outage.js';
 import { fisExperimentAction } from '../actions/fis/experiment.js';
+import { killProcessAction } from '../actions/ssm/kill-process.js';
 import { processExecAction } from '../actions/local/process-exec.js';
 import { httpProbe } from '../probes/net/http.js';
 import { tcpProbe } from '../probes/net/tcp.js';
@@ -31,6 +32,7 @@ export function defaultRegistry(): Registry {
     .registerAction(terminateInstancesAction)
     .registerAction(stopInstancesAction)
     .registerAction(rebootInstancesAction)
+    .registerAction(killProcessAction)
     .registerAction(rdsFailoverAction)
     .registerAction(rdsRebootAction)
     .registerAction(failHealthCheckAction)

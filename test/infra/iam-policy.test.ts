@@ -61,6 +61,7 @@ const SDK_PREFIX: Record<string, string> = {
   rds: 'rds',
   route53: 'route53',
   fis: 'fis',
+  ssm: 'ssm',
   sts: 'sts',
   cloudWatch: 'cloudwatch',
   iam: 'iam',
@@ -68,6 +69,7 @@ const SDK_PREFIX: Record<string, string> = {
 };
 const PACKAGE_PREFIX: Record<string, string> = {
   '@aws-sdk/client-ec2': 'ec2',
+  '@aws-sdk/client-ssm': 'ssm',
   '@aws-sdk/client-auto-scaling': 'autoscaling',
   '@aws-sdk/client-elastic-load-balancing-v2': 'elasticloadbalancing',
   '@aws-sdk/client-rds': 'rds',

@@ -20,8 +20,9 @@ export interface OutputSources {
       readonly targetGroup: Named & { readonly arn: string };
     }
   >;
-  readonly launchTemplates: ReadonlyMap<string, Named & { readonly id: string }>;
-  readonly autoScalingGroups: ReadonlyMap<string, Named>;
+  readonly launchTemplates: ReadonlyMap<string, Named & { readonly id: string; readonly processName: string }>;
+  /** A group's launch template: its instances' workload process is what SSM's kill-process names. */
+  readonly autoScalingGroups: ReadonlyMap<string, Named & { readonly options: { readonly launchTemplate: { readonly name: string } } }>;
   readonly databases: ReadonlyMap<string, Database>;
   readonly dbClusters: ReadonlyMap<string, Database & { readonly readerDnsName: string }>;
   readonly hostedZones: ReadonlyMap<string, { readonly declaredName?: string | undefined; readonly id: string }>;
@@ -51,7 +52,10 @@ export function worldOutputs(world: OutputSources, endpoint: string): Record<str
     out[`tg.${lb.targetGroup.name}.fullName`] = lb.targetGroup.arn.slice(lb.targetGroup.arn.lastIndexOf(':') + 1);
   }
   for (const lt of world.launchTemplates.values()) out[`lt.${lt.name}.id`] = lt.id;
-  for (const asg of world.autoScalingGroups.values()) out[`asg.${asg.name}.name`] = asg.name;
+  for (const asg of world.autoScalingGroups.values()) {
+    out[`asg.${asg.name}.name`] = asg.name;
+    out[`asg.${asg.name}.processName`] = world.launchTemplates.get(asg.options.launchTemplate.name)?.processName ?? 'gameday-app';
+  }
   for (const db of [...world.databases.values(), ...world.dbClusters.values()]) {
     out[`rds.${db.id}.url`] = db.url;
     out[`rds.${db.id}.endpoint`] = db.dnsName;

@@ -18,7 +18,7 @@ describe('audit rules', () => {
     const report = audit(reference());
     assert.deepEqual(above(report.findings), []);
     const claims = report.findings.map((f) => f.rule).sort();
-    assert.deepEqual(claims, ['claim-db-failover', 'claim-dns-failover', 'claim-instance-replacement', 'claim-zone-loss']);
+    assert.deepEqual(claims, ['claim-app-failure-replacement', 'claim-db-failover', 'claim-dns-failover', 'claim-instance-replacement', 'claim-zone-loss']);
     for (const f of report.findings) assert.ok(f.experiment !== undefined, f.rule);
     assert.ok(report.scores.every((s) => s.score === 100 && s.findings === 0));
   });

@@ -7,7 +7,7 @@ import { seconds, writeExperiment } from './write.js';
  * Time a replacement may take beyond the group's grace period: pending, boot and the load balancer's checks (AWS's
  * figures in docs/fidelity.md: 10–30 s, 60–180 s, up to 5 × 30 s), with margin (assumed).
  */
-const REPLACEMENT_S = 10 * 60;
+export const REPLACEMENT_S = 10 * 60;
 
 /**
  * One instance of the group is terminated; the claim is that the group replaces it: back to its desired capacity

@@ -4,7 +4,9 @@
  */
 import type { TargetGroup } from '../../architecture/model.js';
 import { ec2Arn } from '../arn.js';
+import { appFailureExperiment } from '../experiments/app-failure.js';
 import { replacementExperiment } from '../experiments/replacement.js';
+import { frontOf } from '../experiments/site.js';
 import type { Finding } from '../finding.js';
 import { REF } from '../references.js';
 import { type AuditContext, finding, type RuleInfo } from './rule.js';
@@ -65,6 +67,8 @@ export const SHALLOW_HEALTH_CHECK: RuleInfo = {
 };
 /** The claim that holds: the group replaces a lost instance (info, with the experiment that proves it). */
 export const CLAIM_REPLACEMENT: RuleInfo = { ...SUSPENDED, id: 'claim-instance-replacement', severity: 'info' };
+/** The claim that holds: an ELB-checked group replaces an instance whose application died (info, with its experiment). */
+export const CLAIM_APP_REPLACEMENT: RuleInfo = { ...EC2_HEALTH_BEHIND_LB, id: 'claim-app-failure-replacement', severity: 'info' };
 
 /** Processes whose suspension stops replacement (high) or rebalancing (medium). */
 const REPLACING = ['Launch', 'HealthCheck', 'ReplaceUnhealthy'];
@@ -101,13 +105,23 @@ function groupRules(ctx: AuditContext): Finding[] {
   const out: Finding[] = [];
   for (const g of ctx.a.autoScalingGroups) {
     const behindLb = g.targetGroupArns.length > 0 || g.loadBalancerNames.length > 0;
+    const front = frontOf(ctx, g);
     if (behindLb && g.healthCheckType === 'EC2')
       out.push(
         finding(EC2_HEALTH_BEHIND_LB, {
           title: `Auto Scaling group ${g.name} serves through a load balancer but replaces instances on EC2 health checks only.`,
           evidence: [g.arn],
-          unprovable:
-            'The fault is an application that dies on a running instance; gameday’s actions act on instances, so the twin cannot kill the application alone.',
+          ...(front === undefined
+            ? { unprovable: 'It serves through a Classic Load Balancer only; the experiment counts healthy targets of an ELBv2 target group.' }
+            : { experiment: appFailureExperiment(ctx, EC2_HEALTH_BEHIND_LB.id, g, front) }),
+        }),
+      );
+    else if (front !== undefined && g.healthCheckType === 'ELB' && g.desired > 0)
+      out.push(
+        finding(CLAIM_APP_REPLACEMENT, {
+          title: `Auto Scaling group ${g.name} replaces an instance whose application died: it uses the load balancer’s health checks.`,
+          evidence: [g.arn],
+          experiment: appFailureExperiment(ctx, CLAIM_APP_REPLACEMENT.id, g, front),
         }),
       );
     const stopped = g.suspendedProcesses.filter((p) => REPLACING.includes(p));

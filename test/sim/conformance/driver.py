@@ -36,6 +36,7 @@ SIGNING = {
     'fis': 'fis',
     'route53': 'route53',
     'cloudformation': 'cloudformation',
+    'ssm': 'ssm',
 }
 
 # The error AWS answers for an operation a service does not have, by protocol. EC2 and awsQuery: InvalidAction 400

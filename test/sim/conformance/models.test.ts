@@ -30,7 +30,7 @@ import { ROOT, runProgram } from '../../support/cli.js';
 import { CREDENTIALS, type Sim, sdkError, startSim } from '../../support/sim.js';
 
 const DRIVER = join(ROOT, 'test/sim/conformance/driver.py');
-const SERVICES = ['ec2', 'autoscaling', 'elbv2', 'rds', 'sts', 'iam', 'cloudwatch', 'fis', 'route53', 'cloudformation'];
+const SERVICES = ['ec2', 'autoscaling', 'elbv2', 'rds', 'sts', 'iam', 'cloudwatch', 'fis', 'route53', 'cloudformation', 'ssm'];
 
 interface Failure {
   operation: string;
@@ -195,6 +195,11 @@ describe('conformance to the botocore models', { skip }, () => {
       ['cloudformation', 'ListStackResources'],
       ['cloudformation', 'DescribeStackResources'],
       ['cloudformation', 'GetTemplate'],
+      // The app-failure fault (SSM Run Command).
+      ['ssm', 'SendCommand'],
+      ['ssm', 'ListCommands'],
+      ['ssm', 'ListCommandInvocations'],
+      ['ssm', 'GetCommandInvocation'],
     ] as const) {
       assert.ok(served.get(service)?.has(op), `${service} ${op} should be served`);
     }

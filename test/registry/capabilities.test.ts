@@ -49,7 +49,7 @@ describe('the capability matrix', () => {
     });
     const unknown = { ...action.capabilities, services: ['rds', 'lambda'] } as unknown as Capabilities;
     assert.throws(() => new Registry().registerAction({ ...action, id: 'test.lambda', capabilities: unknown }), {
-      message: "The action 'test.lambda' declares 'lambda' as a service; expected one of ec2, autoscaling, elbv2, rds, route53, fis, sts, cloudwatch.",
+      message: "The action 'test.lambda' declares 'lambda' as a service; expected one of ec2, autoscaling, elbv2, rds, route53, fis, ssm, sts, cloudwatch.",
     });
   });
 

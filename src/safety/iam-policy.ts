@@ -199,7 +199,27 @@ export function policyFor(registry: Registry, usage?: PolicyUsage, tag: OptInTag
   if (usage === undefined || usage.alarms) statements.push(...statementsFor('GamedayAlarmStopConditions', alarmStopPermissions, tag));
   if (usage === undefined) statements.push(...statementsFor('GamedayArchitectureRead', architectureReadPermissions, tag));
   for (const d of [...actions, ...probes]) statements.push(...statementsFor(sidOf(d.id), d.permissions, tag));
-  return { Version: '2012-10-17', Statement: statements };
+  return { Version: '2012-10-17', Statement: usage === undefined ? withoutRepeatedGrants(statements) : statements };
+}
+
+/**
+ * The full policy without what an earlier statement already grants on every resource: an unconditioned `*`
+ * statement loses those actions, and goes when none is left. The grants are the same; the document stays under the
+ * 6,144 characters of a managed policy as definitions are added (most of them read the instances they target).
+ */
+function withoutRepeatedGrants(statements: PolicyStatement[]): PolicyStatement[] {
+  const everywhere = new Set<string>();
+  const out: PolicyStatement[] = [];
+  for (const s of statements) {
+    if (s.Resource !== '*' || s.Condition !== undefined) {
+      out.push(s);
+      continue;
+    }
+    const Action = s.Action.filter((a) => !everywhere.has(a));
+    for (const a of Action) everywhere.add(a);
+    if (Action.length > 0) out.push({ ...s, Action });
+  }
+  return out;
 }
 
 /** Every IAM action a policy allows. */

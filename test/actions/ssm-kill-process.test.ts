@@ -39,36 +39,40 @@ objectives:
 describe('aws.ssm.kill-process', () => {
   it('kills the application on one instance of an EC2-checked group: it stays out of service until the undo reboots it', async () => {
     // fragile.yaml: EC2 health checks and ReplaceUnhealthy suspended; two group instances and a pet behind web-tg.
-    await runOnSim('terminate-one-instance.yaml', { topology: 'fragile.yaml', speed: 60, seed: 3, edit: () => experiment('"${sim:asg.web-asg.processName}"') }, async (run) => {
-      const { journal } = run;
-      assert.equal(journal.verdict.status, 'not-recovered', journal.verdict.reason);
-      const [fault, undo] = journal.activities;
-      assert.deepEqual(
-        fault?.calls.filter((c) => c.mutating).map((c) => c.operation),
-        ['SendCommand'],
-      );
-      assert.ok((fault?.calls.filter((c) => c.operation === 'ListCommandInvocations').length ?? 0) >= 1, 'it waited for the invocation');
-      const [victim] = (fault?.output?.instanceIds as string[] | undefined) ?? [];
-      assert.ok(victim !== undefined);
-      assert.deepEqual(
-        undo?.calls.filter((c) => c.mutating).map((c) => c.operation),
-        ['RebootInstances'],
-      );
-      assert.deepEqual(undo?.output?.rebooted, [victim]);
-      const killed = (await run.events()).find((e) => e.kind === 'workload' && e.resource === victim && e.to === 'refusing');
-      assert.equal(killed?.detail?.processKilled, 'gameday-app');
-      // The reboot started the process again: its target passes its checks once more.
-      const elb = new ElasticLoadBalancingV2Client({ endpoint: run.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
-      try {
-        await waitFor(
-          'the rebooted target to be healthy',
-          async () => (await targetHealth(elb, run.outputs['tg.web-tg.arn'] ?? '')).find((t) => t.Target?.Id === victim)?.TargetHealth?.State === 'healthy',
-          { timeoutMs: 30_000, intervalMs: 100 },
+    await runOnSim(
+      'terminate-one-instance.yaml',
+      { topology: 'fragile.yaml', speed: 60, seed: 3, edit: () => experiment('"${sim:asg.web-asg.processName}"') },
+      async (run) => {
+        const { journal } = run;
+        assert.equal(journal.verdict.status, 'not-recovered', journal.verdict.reason);
+        const [fault, undo] = journal.activities;
+        assert.deepEqual(
+          fault?.calls.filter((c) => c.mutating).map((c) => c.operation),
+          ['SendCommand'],
         );
-      } finally {
-        elb.destroy();
-      }
-    });
+        assert.ok((fault?.calls.filter((c) => c.operation === 'ListCommandInvocations').length ?? 0) >= 1, 'it waited for the invocation');
+        const [victim] = (fault?.output?.instanceIds as string[] | undefined) ?? [];
+        assert.ok(victim !== undefined);
+        assert.deepEqual(
+          undo?.calls.filter((c) => c.mutating).map((c) => c.operation),
+          ['RebootInstances'],
+        );
+        assert.deepEqual(undo?.output?.rebooted, [victim]);
+        const killed = (await run.events()).find((e) => e.kind === 'workload' && e.resource === victim && e.to === 'refusing');
+        assert.equal(killed?.detail?.processKilled, 'gameday-app');
+        // The reboot started the process again: its target passes its checks once more.
+        const elb = new ElasticLoadBalancingV2Client({ endpoint: run.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+        try {
+          await waitFor(
+            'the rebooted target to be healthy',
+            async () => (await targetHealth(elb, run.outputs['tg.web-tg.arn'] ?? '')).find((t) => t.Target?.Id === victim)?.TargetHealth?.State === 'healthy',
+            { timeoutMs: 30_000, intervalMs: 100 },
+          );
+        } finally {
+          elb.destroy();
+        }
+      },
+    );
   });
 
   it('fails clearly when no process of that name runs, and changes nothing', async () => {

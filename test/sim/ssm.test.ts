@@ -42,7 +42,10 @@ describe('the simulated SSM Run Command through the SDK', () => {
       const sent = await ssm.send(
         new SendCommandCommand({
           DocumentName: KILL,
-          Targets: [{ Key: 'InstanceIds', Values: [id] }, { Key: 'tag:aws:autoscaling:groupName', Values: ['web-asg'] }],
+          Targets: [
+            { Key: 'InstanceIds', Values: [id] },
+            { Key: 'tag:aws:autoscaling:groupName', Values: ['web-asg'] },
+          ],
           Parameters: { ProcessName: ['gameday-app'], Signal: ['SIGKILL'] },
         }),
       );
@@ -66,9 +69,13 @@ describe('the simulated SSM Run Command through the SDK', () => {
       // Nothing listens on the port any more, and the load balancer marks the target unhealthy; EC2 still says running.
       assert.equal((await httpGet(workloadUrl(victim ?? {}, 8080))).error, 'ECONNREFUSED');
       const tg = sim.outputs['tg.web-tg.arn'] ?? '';
-      await waitFor('the target to be unhealthy', async () => (await targetHealth(sim.elb, tg)).find((t) => t.Target?.Id === id)?.TargetHealth?.State === 'unhealthy', {
-        timeoutMs: 20_000,
-      });
+      await waitFor(
+        'the target to be unhealthy',
+        async () => (await targetHealth(sim.elb, tg)).find((t) => t.Target?.Id === id)?.TargetHealth?.State === 'unhealthy',
+        {
+          timeoutMs: 20_000,
+        },
+      );
       assert.equal((await group(sim.asg)).Instances?.find((i) => i.InstanceId === id)?.HealthStatus, 'Healthy');
       assert.equal((await httpGet(workloadUrl(victim ?? {}, 8080))).error, 'ECONNREFUSED');
 
@@ -92,7 +99,9 @@ describe('the simulated SSM Run Command through the SDK', () => {
     const ssm = ssmOf(sim);
     try {
       const [a, b, c] = (await allInstances(sim.ec2)).map((i) => i.InstanceId ?? '');
-      const unknownDoc = await sdkError(ssm.send(new SendCommandCommand({ DocumentName: 'No-Such-Doc', InstanceIds: [a ?? ''], Parameters: { ProcessName: ['x'] } })));
+      const unknownDoc = await sdkError(
+        ssm.send(new SendCommandCommand({ DocumentName: 'No-Such-Doc', InstanceIds: [a ?? ''], Parameters: { ProcessName: ['x'] } })),
+      );
       assert.equal(unknownDoc.name, 'InvalidDocument');
 
       const wrong = await ssm.send(new SendCommandCommand({ DocumentName: KILL, InstanceIds: [a ?? ''], Parameters: { ProcessName: ['nginx'] } }));
@@ -108,7 +117,9 @@ describe('the simulated SSM Run Command through the SDK', () => {
       assert.equal(undeliverable?.StatusDetails, 'Undeliverable');
 
       await sim.ec2.send(new TerminateInstancesCommand({ InstanceIds: [c ?? ''] }));
-      const terminated = await sdkError(ssm.send(new SendCommandCommand({ DocumentName: KILL, InstanceIds: [c ?? ''], Parameters: { ProcessName: ['gameday-app'] } })));
+      const terminated = await sdkError(
+        ssm.send(new SendCommandCommand({ DocumentName: KILL, InstanceIds: [c ?? ''], Parameters: { ProcessName: ['gameday-app'] } })),
+      );
       assert.equal(terminated.name, 'InvalidInstanceId');
       const badSignal = await sdkError(
         ssm.send(new SendCommandCommand({ DocumentName: KILL, InstanceIds: [a ?? ''], Parameters: { ProcessName: ['gameday-app'], Signal: ['SIGHUP'] } })),

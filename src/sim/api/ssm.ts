@@ -129,7 +129,8 @@ function operations(world: SimWorld, operation: string, input: Record<string, un
     case 'GetCommandInvocation': {
       const command = commandOf(world, input.CommandId);
       const i = command.invocations.find((x) => x.instanceId === input.InstanceId);
-      if (i === undefined) throw new SimApiError('InvocationDoesNotExist', `Command '${command.id}' has no invocation on instance '${String(input.InstanceId)}'.`);
+      if (i === undefined)
+        throw new SimApiError('InvocationDoesNotExist', `Command '${command.id}' has no invocation on instance '${String(input.InstanceId)}'.`);
       return {
         CommandId: command.id,
         InstanceId: i.instanceId,

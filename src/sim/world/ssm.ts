@@ -78,9 +78,11 @@ export class SimSsm {
       throw new SimApiError('InvalidDocument', `The document '${input.documentName}' does not exist in this region (only ${KILL_PROCESS_DOCUMENT} is served).`);
     }
     const processName = input.parameters.ProcessName?.[0];
-    if (processName === undefined || processName === '') throw new SimApiError('InvalidParameters', `${KILL_PROCESS_DOCUMENT} requires the parameter ProcessName.`);
+    if (processName === undefined || processName === '')
+      throw new SimApiError('InvalidParameters', `${KILL_PROCESS_DOCUMENT} requires the parameter ProcessName.`);
     const signal = input.parameters.Signal?.[0] ?? 'SIGTERM';
-    if (!SIGNALS.includes(signal)) throw new SimApiError('InvalidParameters', `Signal '${signal}' of ${KILL_PROCESS_DOCUMENT} is not one of ${SIGNALS.join(', ')}.`);
+    if (!SIGNALS.includes(signal))
+      throw new SimApiError('InvalidParameters', `Signal '${signal}' of ${KILL_PROCESS_DOCUMENT} is not one of ${SIGNALS.join(', ')}.`);
     if (input.instanceIds.length === 0 && input.targets.length === 0) throw new SimApiError('ValidationException', 'SendCommand needs InstanceIds or Targets.');
     const instances = [...input.instanceIds.map((id) => this.#explicit(id)), ...this.#byTargets(input.targets)];
     const command: SsmCommand = {
@@ -152,7 +154,13 @@ export class SimSsm {
           error: killed ? '' : `${processName}: no process found\n`,
           endedAt: new Date(),
         });
-        if (killed) this.#world.truth.record({ kind: 'workload', resource: instance.id, to: 'refusing', detail: { processKilled: processName, signal, command: command.id } });
+        if (killed)
+          this.#world.truth.record({
+            kind: 'workload',
+            resource: instance.id,
+            to: 'refusing',
+            detail: { processKilled: processName, signal, command: command.id },
+          });
       });
     });
   }

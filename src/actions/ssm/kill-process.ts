@@ -82,21 +82,28 @@ export const killProcessAction: ActionDefinition<z.output<typeof args>> = {
     const invocations = await invocationsEnded(ctx, commandId, a.timeout);
     const failed = invocations.filter((i) => i.Status !== 'Success');
     if (failed.length > 0) {
+      // A fault that half landed is undone here: a failed action gets no rollback.
+      const killed = invocations.filter((i) => i.Status === 'Success').map((i) => i.InstanceId ?? '');
+      const { rebooted } = await rebootRunning(ctx, killed);
       throw new ActionFailedError(
-        `Killing '${a.processName}' failed on ${failed.map((i) => `${i.InstanceId ?? '?'} (${i.StatusDetails ?? i.Status ?? 'unknown'})`).join(', ')} (SSM command ${commandId}).`,
+        `Killing '${a.processName}' failed on ${failed.map((i) => `${i.InstanceId ?? '?'} (${i.StatusDetails ?? i.Status ?? 'unknown'})`).join(', ')} (SSM command ${commandId})${rebooted.length > 0 ? `; rebooted ${rebooted.join(', ')}, where it was killed` : ''}.`,
       );
     }
     return { output: { instanceIds: ids, commandId } };
   },
   async rollback(_a, result, ctx) {
-    const ids = (result.output.instanceIds as string[] | undefined) ?? [];
-    // A reboot starts the process again; an instance replaced or stopped meanwhile has nothing left to restart.
-    const states = await instanceStates(ctx, ids);
-    const toReboot = ids.filter((id) => states.get(id) === 'running');
-    if (toReboot.length > 0) {
-      const { RebootInstancesCommand } = await sdk.ec2();
-      await sendEc2(ctx, new RebootInstancesCommand({ InstanceIds: toReboot }));
-    }
-    return { output: { rebooted: toReboot, skipped: ids.filter((id) => !toReboot.includes(id)) } };
+    return { output: await rebootRunning(ctx, (result.output.instanceIds as string[] | undefined) ?? []) };
   },
 };
+
+/** Reboots those of `ids` still running, which starts their processes again; one replaced or stopped meanwhile has nothing left to restart. */
+async function rebootRunning(ctx: ActivityContext, ids: string[]): Promise<{ rebooted: string[]; skipped: string[] }> {
+  if (ids.length === 0) return { rebooted: [], skipped: [] };
+  const states = await instanceStates(ctx, ids);
+  const rebooted = ids.filter((id) => states.get(id) === 'running');
+  if (rebooted.length > 0) {
+    const { RebootInstancesCommand } = await sdk.ec2();
+    await sendEc2(ctx, new RebootInstancesCommand({ InstanceIds: rebooted }));
+  }
+  return { rebooted, skipped: ids.filter((id) => !rebooted.includes(id)) };
+}

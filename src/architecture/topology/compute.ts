@@ -210,8 +210,8 @@ export function natOf(ctx: MapContext): { natGateways?: Json[]; natRoutes?: Reco
     const subnets = ctx.a.subnets.filter(
       (s) => table.subnetIds.includes(s.id) || (table.main && s.vpcId === table.vpcId && !ctx.a.routeTables.some((t) => t.subnetIds.includes(s.id))),
     );
-    for (const s of subnets) routes[ctx.zone(s.zone)] = ctx.names.nat.name(nat.id);
+    for (const s of subnets) routes[ctx.zone(s.zone)] = ctx.names.nat.name(nat.name ?? nat.id);
   }
-  const natGateways = nats.map((n) => ({ name: ctx.names.nat.name(n.id), availabilityZone: ctx.zone(n.zone) }));
+  const natGateways = nats.map((n) => ({ name: ctx.names.nat.name(n.name ?? n.id), availabilityZone: ctx.zone(n.zone) }));
   return { natGateways, natRoutes: routes };
 }

@@ -18,7 +18,12 @@ export interface FailoverTarget {
 export function ledgerProbe(db: FailoverTarget): { probe: Record<string, unknown>; forAccount: AccountValue[] } {
   const endpoint = db.endpoint === undefined ? '<endpoint>' : `${db.endpoint}:${db.port ?? 5432}`;
   return {
-    probe: { name: 'ledger', probe: 'sql.write-ledger', args: { url: `\${sim:rds.${db.id}.url}`, resolver: '${sim:dns.server}', timeout: '1s' }, interval: '2s' },
+    probe: {
+      name: 'ledger',
+      probe: 'sql.write-ledger',
+      args: { url: `\${sim:rds.${db.id}.url}`, resolver: '${sim:dns.server}', timeout: '1s' },
+      interval: '2s',
+    },
     forAccount: [
       { sim: `rds.${db.id}.url`, account: `postgres://<user>@${endpoint}/postgres (and the password argument)` },
       { sim: 'dns.server', account: 'nothing: drop the resolver argument, the account’s names resolve through the system’s DNS' },

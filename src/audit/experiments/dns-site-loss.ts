@@ -11,6 +11,15 @@ const DOWN_BEYOND_RTO_S = 120;
 const RELAUNCH_S = 15 * 60;
 
 /**
+ * The answer the dns probe must switch to: a secondary of plain values answers exactly those (the probe sorts them);
+ * an alias's addresses are not known before the run, so any change of answer counts.
+ */
+function secondaryAnswer(secondary: DnsRecord | undefined): { to?: string } {
+  const values = secondary?.alias === undefined ? secondary?.values : undefined;
+  return values === undefined || values.length === 0 ? {} : { to: [...values].sort().join(',') };
+}
+
+/**
  * The primary's site dies: one FIS experiment (`aws.fis.experiment`, its template inline) terminates every instance of
  * the groups behind the primary's load balancer and makes their launches fail with insufficient capacity in all their
  * zones (`aws:ec2:asg-insufficient-instance-capacity-error`, FIS actions reference:
@@ -19,7 +28,14 @@ const RELAUNCH_S = 15 * 60;
  * primary's health (a health check, or an alias evaluating its target's: Route 53 Developer Guide, failover routing);
  * without, it keeps answering the primary and the run fails. The dns probe reads the authoritative answer.
  */
-export function dnsSiteLossExperiment(ctx: AuditContext, rule: string, record: DnsRecord, lb: LoadBalancer, groups: AutoScalingGroup[]): ProvingExperiment {
+export function dnsSiteLossExperiment(
+  ctx: AuditContext,
+  rule: string,
+  record: DnsRecord,
+  lb: LoadBalancer,
+  groups: AutoScalingGroup[],
+  secondary: DnsRecord | undefined,
+): ProvingExperiment {
   const rtoS = ctx.objectives.rtoSeconds;
   const downS = rtoS + DOWN_BEYOND_RTO_S;
   const name = record.name.replace(/\.$/, '');
@@ -40,7 +56,10 @@ export function dnsSiteLossExperiment(ctx: AuditContext, rule: string, record: D
   const site = tg === undefined ? undefined : siteProbe({ lb, tg });
   const forAccount: AccountValue[] = [
     { sim: 'dns.server', account: 'nothing: drop the server argument, the record resolves through the system’s DNS' },
-    { sim: 'region.accountId', account: `${ctx.a.accountId}, in the ARN of an FIS experiment role that may terminate the groups' instances and fail their launches` },
+    {
+      sim: 'region.accountId',
+      account: `${ctx.a.accountId}, in the ARN of an FIS experiment role that may terminate the groups' instances and fail their launches`,
+    },
     ...groups.map((g) => ({ sim: `asg.${g.name}.arn`, account: g.arn })),
     ...(site === undefined ? [] : [site.forAccount]),
   ];
@@ -63,7 +82,7 @@ export function dnsSiteLossExperiment(ctx: AuditContext, rule: string, record: D
     // The whole site is the claim under test: every instance of the groups, in all their zones.
     safety: { allowLastHealthy: true, maxZones: Math.max(1, zones.length) },
     recovery: { stableFor: '30s', timeout: seconds(downS + RELAUNCH_S) },
-    objectives: { switchover: { probe: 'dns', within: seconds(rtoS) } },
+    objectives: { switchover: { probe: 'dns', within: seconds(rtoS), ...secondaryAnswer(secondary) } },
     forAccount,
   });
 }

@@ -43,7 +43,12 @@ export const CLAIM_DB_FAILOVER: RuleInfo = { ...SINGLE_AZ, id: 'claim-db-failove
  * The claim of an instance (Multi-AZ or not) is that it survives the loss of its primary's zone, so its experiment
  * darkens that zone; an instance whose zone the account does not say cannot be placed in one.
  */
-function zoneLoss(ctx: AuditContext, rule: string, target: FailoverTarget, zone: string | undefined): { experiment: ProvingExperiment } | { unprovable: string } {
+function zoneLoss(
+  ctx: AuditContext,
+  rule: string,
+  target: FailoverTarget,
+  zone: string | undefined,
+): { experiment: ProvingExperiment } | { unprovable: string } {
   return zone === undefined
     ? { unprovable: `The account does not say which zone ${target.id}'s primary is in, so no zone can be taken from it.` }
     : { experiment: dbZoneLossExperiment(ctx, rule, target, zone) };

@@ -69,13 +69,17 @@ const label = (r: DnsRecord) => `${r.name.replace(/\.$/, '')} ${r.type}${r.setId
  * A PRIMARY failover alias to a load balancer of the architecture with Auto Scaling groups behind it is proven by
  * killing that site; any other routed record (weighted, latency, multivalue, or a primary elsewhere) is not.
  */
-function siteLossProof(ctx: AuditContext, r: DnsRecord): { experiment: ProvingExperiment } | { unprovable: string } {
+function siteLossProof(ctx: AuditContext, z: HostedZone, r: DnsRecord): { experiment: ProvingExperiment } | { unprovable: string } {
   const lb = r.failover === 'PRIMARY' && r.alias !== undefined ? lbOf(ctx, r.alias.dnsName) : undefined;
   const tgs = lb === undefined ? [] : ctx.a.targetGroups.filter((tg) => tg.loadBalancerArns.includes(lb.arn)).map((tg) => tg.arn);
   const groups = ctx.a.autoScalingGroups.filter((g) => g.targetGroupArns.some((arn) => tgs.includes(arn)));
   if (lb === undefined || groups.length === 0)
-    return { unprovable: 'The record routes to nothing of this architecture whose site gameday can take down: only a primary alias to a load balancer with Auto Scaling groups behind it is proven.' };
-  return { experiment: dnsSiteLossExperiment(ctx, NO_HEALTH.id, r, lb, groups) };
+    return {
+      unprovable:
+        'The record routes to nothing of this architecture whose site gameday can take down: only a primary alias to a load balancer with Auto Scaling groups behind it is proven.',
+    };
+  const secondary = z.records.find((s) => s.failover === 'SECONDARY' && s.name === r.name && s.type === r.type);
+  return { experiment: dnsSiteLossExperiment(ctx, NO_HEALTH.id, r, lb, groups, secondary) };
 }
 
 function withoutHealth(ctx: AuditContext): Finding[] {
@@ -85,7 +89,7 @@ function withoutHealth(ctx: AuditContext): Finding[] {
       finding(NO_HEALTH, {
         title: `${r.failover !== undefined ? `Failover ${r.failover}` : 'Routed'} record ${label(r)} has no health check.`,
         evidence: [recordArn(z)],
-        ...siteLossProof(ctx, r),
+        ...siteLossProof(ctx, z, r),
       }),
     );
 }

@@ -1,6 +1,7 @@
 import type { AutoScalingGroup, DnsRecord, LoadBalancer } from '../../architecture/model.js';
 import type { ProvingExperiment } from '../finding.js';
 import type { AuditContext } from '../rules/rule.js';
+import { dnsProbe, type Secondary } from './dns-failover.js';
 import { siteProbe } from './site.js';
 import { type AccountValue, seconds, writeExperiment } from './write.js';
 
@@ -9,15 +10,6 @@ const DOWN_BEYOND_RTO_S = 120;
 
 /** Time for the groups to serve again once they may launch: pending, boot and the target checks, with margin (assumed). */
 const RELAUNCH_S = 15 * 60;
-
-/**
- * The answer the dns probe must switch to: a secondary of plain values answers exactly those (the probe sorts them);
- * an alias's addresses are not known before the run, so any change of answer counts.
- */
-function secondaryAnswer(secondary: DnsRecord | undefined): { to?: string } {
-  const values = secondary?.alias === undefined ? secondary?.values : undefined;
-  return values === undefined || values.length === 0 ? {} : { to: [...values].sort().join(',') };
-}
 
 /**
  * The primary's site dies: one FIS experiment (`aws.fis.experiment`, its template inline) terminates every instance of
@@ -34,11 +26,12 @@ export function dnsSiteLossExperiment(
   record: DnsRecord,
   lb: LoadBalancer,
   groups: AutoScalingGroup[],
-  secondary: DnsRecord | undefined,
+  secondary: Secondary | undefined,
 ): ProvingExperiment {
   const rtoS = ctx.objectives.rtoSeconds;
   const downS = rtoS + DOWN_BEYOND_RTO_S;
   const name = record.name.replace(/\.$/, '');
+  const dns = dnsProbe(name, secondary);
   const zones = [...new Set(groups.flatMap((g) => g.zones))].sort();
   const targets: Record<string, unknown> = {};
   const actions: Record<string, unknown> = {};
@@ -68,7 +61,7 @@ export function dnsSiteLossExperiment(
     resource: name,
     claim: `When ${name}'s primary site dies (every instance behind ${lb.name} gone, none relaunching for ${seconds(downS)}), Route 53 answers the secondary within ${seconds(rtoS)}.`,
     tags: ['route53', 'dns', 'failover'],
-    probes: [{ name: 'dns', probe: 'dns', args: { name, server: '${sim:dns.server}' }, interval: '5s' }, ...(site === undefined ? [] : [site.probe])],
+    probes: [dns.probe, ...(site === undefined ? [] : [site.probe])],
     faults: [
       {
         name: 'primary-site-down',
@@ -82,7 +75,7 @@ export function dnsSiteLossExperiment(
     // The whole site is the claim under test: every instance of the groups, in all their zones.
     safety: { allowLastHealthy: true, maxZones: Math.max(1, zones.length) },
     recovery: { stableFor: '30s', timeout: seconds(downS + RELAUNCH_S) },
-    objectives: { switchover: { probe: 'dns', within: seconds(rtoS), ...secondaryAnswer(secondary) } },
+    objectives: { switchover: { probe: 'dns', within: seconds(rtoS), ...dns.to } },
     forAccount,
   });
 }

@@ -4,7 +4,7 @@
  */
 import type { DnsRecord, HealthCheck, HostedZone } from '../../architecture/model.js';
 import { healthCheckArn, hostedZoneArn } from '../arn.js';
-import { dnsFailoverExperiment } from '../experiments/dns-failover.js';
+import { dnsFailoverExperiment, type Secondary } from '../experiments/dns-failover.js';
 import { dnsSiteLossExperiment } from '../experiments/dns-site-loss.js';
 import type { Finding, ProvingExperiment } from '../finding.js';
 import { REF } from '../references.js';
@@ -65,6 +65,12 @@ const lbOf = (ctx: AuditContext, dnsName: string) => {
 };
 const label = (r: DnsRecord) => `${r.name.replace(/\.$/, '')} ${r.type}${r.setIdentifier === undefined ? '' : ` (${r.setIdentifier})`}`;
 
+/** The SECONDARY of a primary's pair, and whether the twin answers it (plain values, or an alias to a load balancer it holds). */
+function secondaryOf(ctx: AuditContext, z: HostedZone, r: DnsRecord): Secondary | undefined {
+  const record = z.records.find((s) => s.failover === 'SECONDARY' && s.name === r.name && s.type === r.type && s.setIdentifier !== r.setIdentifier);
+  return record === undefined ? undefined : { record, answered: record.alias === undefined || lbOf(ctx, record.alias.dnsName) !== undefined };
+}
+
 /**
  * A PRIMARY failover alias to a load balancer of the architecture with Auto Scaling groups behind it is proven by
  * killing that site; any other routed record (weighted, latency, multivalue, or a primary elsewhere) is not.
@@ -78,8 +84,7 @@ function siteLossProof(ctx: AuditContext, z: HostedZone, r: DnsRecord): { experi
       unprovable:
         'The record routes to nothing of this architecture whose site gameday can take down: only a primary alias to a load balancer with Auto Scaling groups behind it is proven.',
     };
-  const secondary = z.records.find((s) => s.failover === 'SECONDARY' && s.name === r.name && s.type === r.type);
-  return { experiment: dnsSiteLossExperiment(ctx, NO_HEALTH.id, r, lb, groups, secondary) };
+  return { experiment: dnsSiteLossExperiment(ctx, NO_HEALTH.id, r, lb, groups, secondaryOf(ctx, z, r)) };
 }
 
 function withoutHealth(ctx: AuditContext): Finding[] {
@@ -151,7 +156,13 @@ function failoverTiming(ctx: AuditContext): Finding[] {
     const ttl = ttlOf(r);
     const title = `Failover of ${label(r)} takes up to ${total} s (${hc.requestIntervalSeconds} s × ${hc.failureThreshold} to detect, TTL ${ttl} s) against an RTO of ${ctx.objectives.rtoSeconds} s.`;
     const rule = total > ctx.objectives.rtoSeconds ? SLOW_FAILOVER : CLAIM_DNS_FAILOVER;
-    out.push(finding(rule, { title, evidence: [recordArn(z), healthCheckArn(hc.id)], experiment: dnsFailoverExperiment(ctx, rule.id, r, hc, ttl) }));
+    out.push(
+      finding(rule, {
+        title,
+        evidence: [recordArn(z), healthCheckArn(hc.id)],
+        experiment: dnsFailoverExperiment(ctx, rule.id, r, hc, ttl, secondaryOf(ctx, z, r)),
+      }),
+    );
   }
   return out;
 }

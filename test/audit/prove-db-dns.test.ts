@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Journal } from '../../src/engine/journal.js';
-import { reference, referenceWith } from './builder.js';
+import { auditArchitecture } from '../../src/audit/audit.js';
+import { OBJECTIVES, reference, referenceWith } from './builder.js';
 import { prove } from './prove-twin.js';
 import { REFERENCE_TWIN } from './twin.js';
 
@@ -28,6 +29,14 @@ const noHealth = () =>
   });
 
 describe("the database's zone loss on the twin", () => {
+  it('is unprovable where no opted-in instance runs in the primary’s zone: the outage finds the subnets it cuts through them', () => {
+    const a = singleAz();
+    a.instances = a.instances.filter((i) => i.zone !== a.databases[0]?.zone);
+    const f = auditArchitecture(a, OBJECTIVES, { twin: 'twin.yaml' }).findings.find((x) => x.rule === 'rds-single-az');
+    assert.equal(f?.experiment, undefined);
+    assert.match(f?.unprovable ?? '', /^No instance tagged gameday:allowed=true runs in us-east-1a/);
+  });
+
   it('fails on a single-AZ instance (rds-single-az confirmed): writes land only when the zone returns, past the RTO, none lost', async () => {
     assert.notEqual(SINGLE_AZ_TWIN, REFERENCE_TWIN);
     const journal = await prove(singleAz(), 'rds-single-az', SINGLE_AZ_TWIN);

@@ -1,4 +1,5 @@
 /** Database: a synchronous standby in another zone, which RDS fails over to by itself, with no acknowledged write lost. */
+import { DEFAULT_OPT_IN_TAG } from '../../safety/iam-policy.js';
 import { dbFailoverExperiment, type FailoverTarget } from '../experiments/db-failover.js';
 import { dbZoneLossExperiment } from '../experiments/db-zone-loss.js';
 import type { Finding, ProvingExperiment } from '../finding.js';
@@ -41,7 +42,9 @@ export const CLAIM_DB_FAILOVER: RuleInfo = { ...SINGLE_AZ, id: 'claim-db-failove
 
 /**
  * The claim of an instance (Multi-AZ or not) is that it survives the loss of its primary's zone, so its experiment
- * darkens that zone; an instance whose zone the account does not say cannot be placed in one.
+ * darkens that zone. The outage finds the zone's subnets through the VPC of the opted-in instances it takes down with
+ * it (`aws.scenario.az-outage`), so a zone where none runs, or a primary whose zone the account does not say, cannot
+ * be darkened.
  */
 function zoneLoss(
   ctx: AuditContext,
@@ -49,9 +52,13 @@ function zoneLoss(
   target: FailoverTarget,
   zone: string | undefined,
 ): { experiment: ProvingExperiment } | { unprovable: string } {
-  return zone === undefined
-    ? { unprovable: `The account does not say which zone ${target.id}'s primary is in, so no zone can be taken from it.` }
-    : { experiment: dbZoneLossExperiment(ctx, rule, target, zone) };
+  if (zone === undefined) return { unprovable: `The account does not say which zone ${target.id}'s primary is in, so no zone can be taken from it.` };
+  const optedIn = ctx.a.instances.some((i) => i.zone === zone && i.state === 'running' && i.tags[DEFAULT_OPT_IN_TAG.key] === DEFAULT_OPT_IN_TAG.value);
+  if (!optedIn)
+    return {
+      unprovable: `No instance tagged ${DEFAULT_OPT_IN_TAG.key}=${DEFAULT_OPT_IN_TAG.value} runs in ${zone}: the zone outage finds the subnets it cuts through the instances it takes down there.`,
+    };
+  return { experiment: dbZoneLossExperiment(ctx, rule, target, zone) };
 }
 
 function instances(ctx: AuditContext): Finding[] {

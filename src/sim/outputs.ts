@@ -21,7 +21,7 @@ export interface OutputSources {
     }
   >;
   readonly launchTemplates: ReadonlyMap<string, Named & { readonly id: string }>;
-  readonly autoScalingGroups: ReadonlyMap<string, Named>;
+  readonly autoScalingGroups: ReadonlyMap<string, Named & { readonly options: { readonly arn: string } }>;
   readonly databases: ReadonlyMap<string, Database>;
   readonly dbClusters: ReadonlyMap<string, Database & { readonly readerDnsName: string }>;
   readonly hostedZones: ReadonlyMap<string, { readonly declaredName?: string | undefined; readonly id: string }>;
@@ -51,7 +51,10 @@ export function worldOutputs(world: OutputSources, endpoint: string): Record<str
     out[`tg.${lb.targetGroup.name}.fullName`] = lb.targetGroup.arn.slice(lb.targetGroup.arn.lastIndexOf(':') + 1);
   }
   for (const lt of world.launchTemplates.values()) out[`lt.${lt.name}.id`] = lt.id;
-  for (const asg of world.autoScalingGroups.values()) out[`asg.${asg.name}.name`] = asg.name;
+  for (const asg of world.autoScalingGroups.values()) {
+    out[`asg.${asg.name}.name`] = asg.name;
+    out[`asg.${asg.name}.arn`] = asg.options.arn;
+  }
   for (const db of [...world.databases.values(), ...world.dbClusters.values()]) {
     out[`rds.${db.id}.url`] = db.url;
     out[`rds.${db.id}.endpoint`] = db.dnsName;

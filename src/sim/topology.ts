@@ -501,7 +501,11 @@ export function placeholderOutputs(t: Topology): Record<string, string> {
     out[`tg.${lb.targetGroup.name}.fullName`] = `targetgroup/${lb.targetGroup.name}/0000000000000000`;
   }
   for (const lt of t.launchTemplates) out[`lt.${lt.name}.id`] = 'lt-00000000000000000';
-  for (const asg of t.autoScalingGroups) out[`asg.${asg.name}.name`] = asg.name;
+  for (const asg of t.autoScalingGroups) {
+    out[`asg.${asg.name}.name`] = asg.name;
+    out[`asg.${asg.name}.arn`] =
+      `arn:aws:autoscaling:${t.region}:${t.accountId}:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/${asg.name}`;
+  }
   for (const db of [...t.databases, ...t.dbClusters]) {
     const endpoint = `${db.id}.c000000000000.${t.region}.rds.amazonaws.com`;
     out[`rds.${db.id}.url`] = `postgres://postgres@${endpoint}:${db.port}/postgres`;

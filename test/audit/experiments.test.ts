@@ -69,7 +69,7 @@ describe('generated experiments', () => {
     assert.ok(zone.yaml.includes(`\${sim:alb.web-alb.url} -> http://${LB_DNS}`));
     // Only environment changes on the body: nothing else of the twin's is named but the one URL.
     const body = parse(zone.yaml) as { probes: { args: Record<string, unknown> }[]; stopConditions: { alarm: string }[] };
-    assert.deepEqual(body.probes[1]?.args, { targetGroupName: 'web-tg' });
+    assert.deepEqual(body.probes[1]?.args, { autoScalingGroupName: 'web-asg' });
     assert.deepEqual(body.stopConditions, [{ name: 'too-few-healthy-hosts', alarm: 'web-healthy-hosts' }]);
   });
 

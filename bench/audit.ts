@@ -134,7 +134,9 @@ export async function main(): Promise<BenchOutcome> {
   console.log(`  read: median ${ms(read.p50, 0)} (${first.calls} calls); topology ${ms(map.p50)}; audit ${ms(audit.p50)} (${first.findings} findings)`);
   const prove = await proveFragile();
   const confirmed = prove.proofs.filter((p) => p.outcome === 'confirmed').length;
-  console.log(`  audit --prove of the fragile example: ${ms(prove.wallMs, 0)}, ${prove.proofs.length} experiments, ${confirmed} confirmed (exit ${prove.code})`);
+  console.log(
+    `  audit --prove of the fragile example: ${ms(prove.wallMs, 0)}, ${prove.proofs.length} experiments, ${confirmed} confirmed (exit ${prove.code})`,
+  );
   const resultFile = await writeResult('audit', { passes, read, map, audit, prove });
   return {
     name: 'audit',

@@ -52,6 +52,8 @@ export interface Subnet {
 
 export interface NatGateway {
   id: string;
+  /** Its `Name` tag. */
+  name?: string | undefined;
   subnetId: string;
   zone: string;
   state: string;

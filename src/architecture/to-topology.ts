@@ -5,8 +5,6 @@ import { type MapContext, Namer } from './topology/context.js';
 import { databasesOf, dbClustersOf } from './topology/data.js';
 import { healthChecksOf, hostedZonesOf } from './topology/dns.js';
 
-export { OPTIONAL_FIELDS, type OptionalField } from './topology/context.js';
-
 /** The most zones a topology holds. */
 const MAX_ZONES = 6;
 const NAME = { pattern: /^[A-Za-z][A-Za-z0-9-]{0,31}$/, max: 32, lower: false };
@@ -15,19 +13,14 @@ const DB_ID = { pattern: /^[a-z][a-z0-9-]{0,50}$/, max: 51, lower: true };
 /**
  * An architecture as a simulated region's topology (the format of `src/sim/topology.ts`, which this module does not
  * import: the reader and the sim stay separate worlds, and the caller validates). Everything the topology cannot
- * express is a note naming the resource, never dropped in silence. `fields` are the optional topology fields the
- * schema the caller validates against accepts (`OPTIONAL_FIELDS`); `names` maps every AWS name to its topology name.
+ * express is a note naming the resource, never dropped in silence. `names` maps every AWS name to its topology name.
  */
-export function topologyOf(
-  a: Architecture,
-  options: { fields?: ReadonlySet<string> } = {},
-): { topology: Record<string, unknown>; notes: string[]; names: Record<string, Record<string, string>> } {
+export function topologyOf(a: Architecture): { topology: Record<string, unknown>; notes: string[]; names: Record<string, Record<string, string>> } {
   const notes: string[] = [];
   const zones = zonesOf(a, notes);
   const ctx: MapContext = {
     a,
     notes,
-    fields: options.fields ?? new Set(),
     names: {
       launchTemplate: new Namer('launch template', notes, NAME),
       loadBalancer: new Namer('load balancer', notes, NAME),

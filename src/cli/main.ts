@@ -384,12 +384,7 @@ Exit code: 0, or 6 when a finding is at or above --fail-on; 2 for invalid input,
     .option('--region <name>', 'AWS region (default: $AWS_REGION, then us-east-1)')
     .option('--profile <name>', 'named profile of the credentials (default: $AWS_PROFILE, then the SDK chain)')
     .option('--role-arn <arn>', 'assume this role for every call')
-    .option(
-      '--account <id>',
-      'an account the credentials may belong to (repeatable); anything else is refused before any read',
-      (v: string, all: string[]) => [...all, v],
-      [] as string[],
-    )
+    .option('--allowed-account <ids...>', 'accounts the credentials may belong to; anything else is refused before any read')
     .option('--template <file>', 'a CloudFormation template: read a simulated region started with it')
     .option('--topology <file>', 'a sim topology: read a simulated region started with it')
     .option('-o, --output <file>', 'where to write the twin (default: stdout)')
@@ -398,7 +393,7 @@ Exit code: 0, or 6 when a finding is at or above --fail-on; 2 for invalid input,
       'after',
       `
 Examples:
-  $ gameday twin --profile prod-read --account 123456789012 -o prod-twin.yaml
+  $ gameday twin --profile prod-read --allowed-account 123456789012 -o prod-twin.yaml
   $ gameday twin --endpoint http://127.0.0.1:4566 -o twin.yaml
   $ gameday sim --topology prod-twin.yaml
 Exit code: 0 when the twin was written, 2 for invalid input, 5 when the account is not allowed.`,

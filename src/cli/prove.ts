@@ -92,8 +92,10 @@ async function proveOne(finding: Finding, options: ProveOptions): Promise<Proof>
 }
 
 /**
- * What a verdict says about the finding. A broken objective or a system that did not recover confirms it; a run that
- * never injected (the twin was not steady to begin with), was aborted or errored says nothing about it.
+ * What a verdict says about the finding. A broken objective or a system that did not recover confirms it, and so does
+ * a stop condition tripped after the injection: a stop condition is the steady state declared broken (for the zone-loss
+ * proof, the account's own HealthyHostCount alarm, whose threshold is the need under test). A run that never injected
+ * (the twin was not steady to begin with), was aborted otherwise (operator, kill switch) or errored says nothing about it.
  */
 export function outcomeOf(journal: Journal): Proof['outcome'] {
   switch (journal.verdict.status) {
@@ -104,6 +106,8 @@ export function outcomeOf(journal: Journal): Proof['outcome'] {
       return 'confirmed';
     case 'not-steady':
       return journal.measurement.injectedAt === null ? 'error' : 'confirmed';
+    case 'aborted':
+      return journal.measurement.injectedAt !== null && journal.stopConditions.some((c) => c.trippedAt !== null) ? 'confirmed' : 'error';
     default:
       return 'error';
   }

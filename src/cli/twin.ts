@@ -7,7 +7,6 @@ import type { AuditEntry } from '../aws/audit.js';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import { openArchitectureSource } from './architecture-source.js';
 import type { GlobalOptions } from './output.js';
-import { acceptedTopologyFields } from './topology-fields.js';
 
 /** Options of `gameday twin`. */
 export interface TwinOptions {
@@ -15,7 +14,8 @@ export interface TwinOptions {
   region?: string;
   profile?: string;
   roleArn?: string;
-  account: string[];
+  /** Accounts the credentials may belong to (`--allowed-account`); any when empty. */
+  allowedAccount?: string[];
   template?: string;
   topology?: string;
   output?: string;
@@ -37,12 +37,12 @@ export async function twinCommand(globals: GlobalOptions, options: TwinOptions):
   const auditLog = options.auditLog ?? defaultAuditLog(options.output);
   const account =
     options.template === undefined && options.topology === undefined
-      ? { accountIds: options.account, ...pick(options, ['endpoint', 'region', 'profile', 'roleArn'] as const) }
+      ? { accountIds: options.allowedAccount ?? [], ...pick(options, ['endpoint', 'region', 'profile', 'roleArn'] as const) }
       : undefined;
-  if (account === undefined && (options.endpoint ?? options.profile ?? options.roleArn ?? options.account[0]) !== undefined)
+  if (account === undefined && (options.endpoint ?? options.profile ?? options.roleArn ?? options.allowedAccount?.[0]) !== undefined)
     throw new GamedayError(
       ErrorCode.InvalidArgument,
-      '--endpoint, --profile, --role-arn and --account name an account; leave them out with --template or --topology.',
+      '--endpoint, --profile, --role-arn and --allowed-account name an account; leave them out with --template or --topology.',
       {
         exitCode: ExitCode.InvalidInput,
       },
@@ -57,7 +57,7 @@ export async function twinCommand(globals: GlobalOptions, options: TwinOptions):
     unsubscribe();
     await opened.close();
   }
-  const { topology, notes } = topologyOf(architecture, { fields: await acceptedTopologyFields() });
+  const { topology, notes } = topologyOf(architecture);
   const { parseTopology } = await import('../sim/topology.js');
   try {
     parseTopology(topology, 'twin');

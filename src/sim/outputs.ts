@@ -22,7 +22,7 @@ export interface OutputSources {
   >;
   readonly launchTemplates: ReadonlyMap<string, Named & { readonly id: string; readonly processName: string }>;
   /** A group's launch template: its instances' workload process is what SSM's kill-process names. */
-  readonly autoScalingGroups: ReadonlyMap<string, Named & { readonly options: { readonly launchTemplate: { readonly name: string } } }>;
+  readonly autoScalingGroups: ReadonlyMap<string, Named & { readonly options: { readonly arn: string; readonly launchTemplate: { readonly name: string } } }>;
   readonly databases: ReadonlyMap<string, Database>;
   readonly dbClusters: ReadonlyMap<string, Database & { readonly readerDnsName: string }>;
   readonly hostedZones: ReadonlyMap<string, { readonly declaredName?: string | undefined; readonly id: string }>;
@@ -54,6 +54,7 @@ export function worldOutputs(world: OutputSources, endpoint: string): Record<str
   for (const lt of world.launchTemplates.values()) out[`lt.${lt.name}.id`] = lt.id;
   for (const asg of world.autoScalingGroups.values()) {
     out[`asg.${asg.name}.name`] = asg.name;
+    out[`asg.${asg.name}.arn`] = asg.options.arn;
     out[`asg.${asg.name}.processName`] = world.launchTemplates.get(asg.options.launchTemplate.name)?.processName ?? 'gameday-app';
   }
   for (const db of [...world.databases.values(), ...world.dbClusters.values()]) {

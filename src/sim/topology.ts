@@ -508,6 +508,8 @@ export function placeholderOutputs(t: Topology): Record<string, string> {
   for (const lt of t.launchTemplates) out[`lt.${lt.name}.id`] = 'lt-00000000000000000';
   for (const asg of t.autoScalingGroups) {
     out[`asg.${asg.name}.name`] = asg.name;
+    out[`asg.${asg.name}.arn`] =
+      `arn:aws:autoscaling:${t.region}:${t.accountId}:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/${asg.name}`;
     out[`asg.${asg.name}.processName`] = t.launchTemplates.find((lt) => lt.name === asg.launchTemplate)?.processName ?? 'gameday-app';
   }
   for (const db of [...t.databases, ...t.dbClusters]) {

@@ -3,7 +3,6 @@ import { readArchitecture } from '../../src/architecture/read-account.js';
 import { topologyOf } from '../../src/architecture/to-topology.js';
 import type { AuditEntry } from '../../src/aws/audit.js';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
-import { acceptedTopologyFields } from '../../src/cli/topology-fields.js';
 
 /**
  * Reads the account behind `endpoint` as `gameday twin` does (real SDK clients over HTTP through the client factory)
@@ -19,7 +18,7 @@ export async function twinOf(
   aws.onCall((e) => calls.push(e));
   try {
     const architecture = await readArchitecture(aws, { source: { kind: 'account', name: 'test', endpoint } });
-    const { topology, notes } = topologyOf(architecture, { fields: await acceptedTopologyFields() });
+    const { topology, notes } = topologyOf(architecture);
     return { architecture, topology, notes, calls };
   } finally {
     await aws.destroy();

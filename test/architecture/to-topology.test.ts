@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { z } from 'zod';
 import { emptyArchitecture, type Architecture } from '../../src/architecture/model.js';
 import { refusalOf } from '../../src/architecture/read/reading.js';
 import { topologyOf } from '../../src/architecture/to-topology.js';
-import { acceptedTopologyFields, fieldsOf } from '../../src/cli/topology-fields.js';
 import { parseTopology } from '../../src/sim/topology.js';
 
 const REGION = 'eu-west-1';
@@ -122,7 +120,8 @@ describe('topologyOf', () => {
     const t = parseTopology(topology, 'unit twin');
     assert.deepEqual(t.availabilityZones, ['a', 'b', 'c']);
     assert.deepEqual(names.group, { 'web.asg': 'web-asg' });
-    assert.deepEqual(names.launchTemplate, { web_template: 'web-template' });
+    // The standalone instance's launch template is made for it (the account's instance names none).
+    assert.deepEqual(names.launchTemplate, { web_template: 'web-template', 'solo-box-launch': 'solo-box-launch' });
     const group = t.autoScalingGroups[0];
     assert.deepEqual(
       [group?.launchTemplate, group?.availabilityZones, group?.healthCheckType, group?.targetGroups, group?.tags],
@@ -140,11 +139,8 @@ describe('topologyOf', () => {
       /Auto Scaling group 'web\.asg' is named 'web-asg'/,
       /Load balancer 'tcp' is a network load balancer/,
       /Load balancer 'tcp' is internal/,
-      /Load balancer 'web' is enabled in eu-west-1a, eu-west-1b only/,
-      /'web\.asg' has suspended processes \(ReplaceUnhealthy\)/,
       /'web\.asg' registers with Classic Load Balancer 'classic'/,
-      /Launch template 'web_template' has 2 versions/,
-      /Instance i-solo in eu-west-1c is outside any Auto Scaling group/,
+      /Instance i-solo has no launch template the twin knows/,
       /Record api\.example\.org\. A \(eu\) is not in the twin: it has latency/,
       /Record mail\.example\.org\. MX is not in the twin/,
       /^ec2: DescribeNatGateways was refused, access denied/,
@@ -155,16 +151,8 @@ describe('topologyOf', () => {
       );
   });
 
-  it('emits the fields the schema gains only when the schema accepts them', () => {
-    const all = new Set([
-      'autoScalingGroups.suspendedProcesses',
-      'autoScalingGroups.launchTemplateVersion',
-      'loadBalancers.availabilityZones',
-      'instances',
-      'launchTemplates.versions',
-      'launchTemplates.defaultVersion',
-    ]);
-    const { topology, notes } = topologyOf(account(), { fields: all });
+  it('carries suspended processes, launch template versions, load balancer zones and standalone instances', () => {
+    const { topology, notes } = topologyOf(account());
     const groups = topology.autoScalingGroups as Record<string, unknown>[];
     assert.deepEqual(groups[0]?.suspendedProcesses, ['ReplaceUnhealthy']);
     assert.equal(groups[0]?.launchTemplateVersion, '1');
@@ -175,21 +163,6 @@ describe('topologyOf', () => {
     assert.deepEqual((topology.launchTemplates as Record<string, unknown>[])[0]?.versions, [{ imageId: 'ami-2', instanceType: 'm5.large' }]);
     assert.equal((topology.launchTemplates as Record<string, unknown>[])[0]?.defaultVersion, 2);
     assert.ok(!notes.some((n) => /suspended processes|outside any Auto Scaling group|has 2 versions/.test(n)), notes.join('\n'));
-  });
-
-  it('asks a schema which of those fields it has', async () => {
-    const group = z.strictObject({ name: z.string(), suspendedProcesses: z.array(z.string()).default([]) });
-    const schema = z.strictObject({
-      autoScalingGroups: z.array(group).default([]),
-      natGateways: z.array(z.string()).optional(),
-      loadBalancers: z.array(z.strictObject({ name: z.string() })),
-    });
-    assert.deepEqual([...fieldsOf(schema)].sort(), ['autoScalingGroups.suspendedProcesses', 'natGateways']);
-    // The sim's own schema: a field counts once the sim has it (none of these before the sim's part of #18 lands).
-    const live = await acceptedTopologyFields();
-    const { topologySchema } = await import('../../src/sim/topology.js');
-    const groupShape = (topologySchema.shape.autoScalingGroups.def.innerType.def.element as unknown as { shape: Record<string, unknown> }).shape;
-    assert.equal(live.has('autoScalingGroups.suspendedProcesses'), 'suspendedProcesses' in groupShape);
   });
 });
 

@@ -14,7 +14,8 @@ const SPEED = 100;
  * runtime-only fields (the workload's `port`, `bootTime`, a load balancer's listener `port` and loopback `address`),
  * the `timings` block, FIS templates (FIS holds them, not the architecture) and the CloudFormation `stack` block. A
  * target group without a deregistration delay drains for the region's default (what DescribeTargetGroupAttributes
- * then says), and an alarm without a statistic uses the one the region gives it (Minimum for host counts, else Sum).
+ * then says), an alarm without a statistic uses the one the region gives it (Minimum for host counts, else Sum), and
+ * what the region fills in itself is filled in on both sides (below).
  */
 function normalised(t: Topology): Record<string, unknown> {
   const copy = structuredClone(t) as Topology & Record<string, unknown>;
@@ -38,12 +39,20 @@ function normalised(t: Topology): Record<string, unknown> {
     const version = String(g.launchTemplateVersion);
     g.launchTemplateVersion = version === '$Latest' ? latest : version === '$Default' ? ((lt?.defaultVersion as number | undefined) ?? 1) : Number(version);
   }
+  // A later launch template version without an instance type launches the template's (what DescribeLaunchTemplateVersions then says).
+  for (const lt of copy.launchTemplates) for (const v of lt.versions ?? []) v.instanceType ??= lt.instanceType;
+  // The region tags a standalone instance with its name, as the console does.
+  for (const i of copy.instances ?? []) i.tags = { Name: i.name, ...i.tags };
+  // A DB subnet group over every zone is the default one.
+  const zones = copy.availabilityZones.length;
+  for (const db of [...copy.databases, ...copy.dbClusters] as { subnetGroupZones?: string[] }[])
+    if (db.subnetGroupZones?.length === zones) delete db.subnetGroupZones;
   for (const key of ['timings', 'fisTemplates', 'stack']) delete copy[key];
   return copy;
 }
 
 describe('a twin of a simulated region', () => {
-  for (const name of ['reference', 'two-sites', 'web-and-database']) {
+  for (const name of ['reference', 'two-sites', 'web-and-database', 'fragile']) {
     it(`equals the topology ${name}.yaml the region was started with, and reads it with read-only calls`, async () => {
       const source = await loadTopology(join(ROOT, 'experiments', 'topologies', `${name}.yaml`));
       const sim = await startSim({ topology: source, speed: SPEED });
@@ -57,12 +66,11 @@ describe('a twin of a simulated region', () => {
           [],
           'the read made mutating calls',
         );
-        // Operations the region does not serve yet are said, never dropped.
-        for (const c of calls.filter((x) => !x.ok))
-          assert.ok(
-            notes.some((n) => n.includes(c.operation)),
-            `${c.operation} failed without a note`,
-          );
+        // The simulated region serves every read: none fails.
+        assert.deepEqual(
+          calls.filter((x) => !x.ok).map((x) => x.operation),
+          [],
+        );
       } finally {
         await sim.close();
       }

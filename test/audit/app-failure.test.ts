@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { auditArchitecture } from '../../src/audit/audit.js';
 import { ROOT } from '../support/cli.js';
 import { OBJECTIVES, reference, referenceWith } from './builder.js';
-import { prove } from './prove-on-twin.js';
+import { prove } from './prove-twin.js';
 
 /** The reference architecture with its group on EC2 health checks: the weakness. */
 const ec2Checked = () => referenceWith((a) => Object.assign(a.autoScalingGroups[0] ?? {}, { healthCheckType: 'EC2' }));

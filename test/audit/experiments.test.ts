@@ -13,9 +13,18 @@ import { LB_DNS, OBJECTIVES, reference, referenceWith } from './builder.js';
 import { REFERENCE_TWIN } from './twin.js';
 import { WEAKNESSES } from './weaknesses.js';
 
+/** The reference with its failover primary knowing no health, still an alias to the load balancer: its site loss is proven. */
+const primaryWithoutHealth = () =>
+  referenceWith((a) => {
+    const primary = a.hostedZones[0]?.records[0];
+    if (primary?.alias === undefined) return;
+    primary.healthCheckId = undefined;
+    primary.alias.evaluateTargetHealth = false;
+  });
+
 /** Every finding with an experiment, of the reference and of each planted weakness. */
 function everyExperiment(speed?: number): Finding[] {
-  const architectures = [reference(), ...WEAKNESSES.map((w) => referenceWith(w.plant))];
+  const architectures = [reference(), ...WEAKNESSES.map((w) => referenceWith(w.plant)), primaryWithoutHealth()];
   return architectures.flatMap((a) => auditArchitecture(a, OBJECTIVES, { twin: 'twin.yaml', speed }).findings).filter((f) => f.experiment !== undefined);
 }
 
@@ -37,6 +46,7 @@ describe('generated experiments', () => {
       'asg-suspended-processes',
       'rds-single-az',
       'db-cluster-single-zone',
+      'dns-routed-record-without-health-check',
       'dns-failover-slower-than-rto',
       'claim-zone-loss',
     ])
@@ -59,7 +69,7 @@ describe('generated experiments', () => {
     assert.ok(zone.yaml.includes(`\${sim:alb.web-alb.url} -> http://${LB_DNS}`));
     // Only environment changes on the body: nothing else of the twin's is named but the one URL.
     const body = parse(zone.yaml) as { probes: { args: Record<string, unknown> }[]; stopConditions: { alarm: string }[] };
-    assert.deepEqual(body.probes[1]?.args, { targetGroupName: 'web-tg' });
+    assert.deepEqual(body.probes[1]?.args, { autoScalingGroupName: 'web-asg' });
     assert.deepEqual(body.stopConditions, [{ name: 'too-few-healthy-hosts', alarm: 'web-healthy-hosts' }]);
   });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT } from '../support/cli.js';
 import { reference } from './builder.js';
-import { prove } from './prove-on-twin.js';
+import { prove } from './prove-twin.js';
 import { FRAGILE_TWIN } from './twin.js';
 
 describe('the zone-loss experiment on the twin', () => {

@@ -30,7 +30,7 @@ describe('gameday twin', () => {
       assert.equal(result.stdout, '');
       assert.match(
         result.stderr,
-        /^twin of experiments\/topologies\/reference\.yaml: \d+ read calls \(0 mutating\), \d+ notes; the topology loads in the simulated region/,
+        /^twin of experiments\/topologies\/reference\.yaml: \d+ read calls \(0 mutating\), \d+ notes?; the topology loads in the simulated region/,
       );
       const text = await readFile(out, 'utf8');
       assert.match(
@@ -76,7 +76,7 @@ describe('gameday twin', () => {
       const missing = await gameday(['twin', '--topology', 'no-such-topology.yaml', '-o', out]);
       assert.equal(missing.code, 2, missing.stderr);
       assert.equal(missing.stderr, 'error: Cannot use topology no-such-topology.yaml: no such file.\n');
-      const both = await gameday(['twin', '--topology', 'experiments/topologies/reference.yaml', '--account', '123456789012', '-o', out]);
+      const both = await gameday(['twin', '--topology', 'experiments/topologies/reference.yaml', '--allowed-account', '123456789012', '-o', out]);
       assert.equal(both.code, 2, both.stderr);
       assert.match(both.stderr, /^error: [^\n]*leave them out with --template or --topology\.\n$/);
       assert.equal(await exists(out), false);
@@ -90,7 +90,7 @@ describe('gameday twin', () => {
     const tmp = await tempDir();
     try {
       const out = join(tmp.dir, 'twin.yaml');
-      const result = await gameday(['twin', '--endpoint', sim.endpoint, '--account', '111111111111', '-o', out]);
+      const result = await gameday(['twin', '--endpoint', sim.endpoint, '--allowed-account', '111111111111', '-o', out]);
       assert.equal(result.code, 5, result.stderr);
       assert.match(
         result.stderr,
@@ -102,7 +102,7 @@ describe('gameday twin', () => {
         ['GetCallerIdentity'],
       );
       // The same endpoint with the right account is read.
-      const allowed = await gameday(['twin', '--endpoint', sim.endpoint, '--account', '123456789012', '-o', out]);
+      const allowed = await gameday(['twin', '--endpoint', sim.endpoint, '--allowed-account', '123456789012', '-o', out]);
       assert.equal(allowed.code, 0, allowed.stderr);
       await loadTopology(out);
     } finally {

@@ -48,7 +48,13 @@ export async function readEc2(ctx: ReadContext): Promise<void> {
     const zoneOf = new Map(arch.subnets.map((s) => [s.id, s.zone]));
     arch.natGateways = nats
       .filter((n) => n.State !== 'deleted')
-      .map((n) => ({ id: n.NatGatewayId ?? '', subnetId: n.SubnetId ?? '', zone: zoneOf.get(n.SubnetId ?? '') ?? '', state: n.State ?? '' }));
+      .map((n) => ({
+        id: n.NatGatewayId ?? '',
+        name: n.Tags?.find((t) => t.Key === 'Name')?.Value,
+        subnetId: n.SubnetId ?? '',
+        zone: zoneOf.get(n.SubnetId ?? '') ?? '',
+        state: n.State ?? '',
+      }));
   });
   await readPart(ctx, 'DescribeRouteTables', 'ec2', async () => {
     const tables = await allPages(paginateDescribeRouteTables(c, {}, options), (p) => p.RouteTables);

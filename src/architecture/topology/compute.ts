@@ -1,5 +1,5 @@
 import type { AutoScalingGroup, Instance, LaunchTemplate, LoadBalancer, TargetGroup } from '../model.js';
-import { accepts, type MapContext, seconds, userTags } from './context.js';
+import { type MapContext, seconds, userTags } from './context.js';
 
 type Json = Record<string, unknown>;
 
@@ -30,17 +30,12 @@ function launchTemplateOf(ctx: MapContext, lt: LaunchTemplate, name: string): Js
   const market = lifecycles.size === 1 ? [...lifecycles][0] : undefined;
   if (market !== undefined && MARKET_TYPES.has(market)) out.marketType = market;
   const later = lt.versions.filter((v) => v.number > 1);
-  if (accepts(ctx, 'launchTemplates.versions')) {
-    if (later.length > 0)
-      out.versions = later.map((v) => ({
-        ...(v.imageId === undefined ? {} : { imageId: v.imageId }),
-        ...(v.instanceType === undefined ? {} : { instanceType: v.instanceType }),
-      }));
-    if (accepts(ctx, 'launchTemplates.defaultVersion') && lt.defaultVersion !== 1 && lt.defaultVersion <= 1 + later.length)
-      out.defaultVersion = lt.defaultVersion;
-  } else if (lt.latestVersion > 1) {
-    ctx.notes.push(`Launch template '${lt.name}' has ${lt.latestVersion} versions (default ${lt.defaultVersion}); the twin has its first only.`);
-  }
+  if (later.length > 0)
+    out.versions = later.map((v) => ({
+      ...(v.imageId === undefined ? {} : { imageId: v.imageId }),
+      ...(v.instanceType === undefined ? {} : { instanceType: v.instanceType }),
+    }));
+  if (lt.defaultVersion !== 1 && lt.defaultVersion <= 1 + later.length) out.defaultVersion = lt.defaultVersion;
   return out;
 }
 
@@ -84,10 +79,7 @@ export function loadBalancersOf(ctx: MapContext): Json[] {
     ctx.loadBalancerByArn.set(lb.arn, name);
     const spec: Json = { name, crossZone: lb.crossZone, targetGroup: targetGroupOf(ctx, lb) };
     const zones = lb.zones.filter((z) => ctx.zones.includes(z));
-    if (zones.length > 0 && zones.length < ctx.zones.length) {
-      if (accepts(ctx, 'loadBalancers.availabilityZones')) spec.availabilityZones = zones.map((z) => ctx.zone(z));
-      else ctx.notes.push(`Load balancer '${lb.name}' is enabled in ${lb.zones.join(', ')} only; the twin enables it in every zone.`);
-    }
+    if (zones.length > 0 && zones.length < ctx.zones.length) spec.availabilityZones = zones.map((z) => ctx.zone(z));
     if (lb.scheme === 'internal') ctx.notes.push(`Load balancer '${lb.name}' is internal; the twin's load balancers have no scheme.`);
     const odd = lb.listeners.filter((l) => l.protocol !== 'HTTP' || l.port !== 80).map((l) => `${l.protocol} ${l.port}`);
     if (odd.length > 0 || lb.listeners.length > 1)
@@ -170,19 +162,15 @@ export function groupsOf(ctx: MapContext, extraTemplates: Json[]): Json[] {
 
 /** What a group says of its processes and launch template version, where the schema takes it. */
 function groupVersioning(ctx: MapContext, g: AutoScalingGroup, spec: Json): void {
-  if (g.suspendedProcesses.length > 0) {
-    if (accepts(ctx, 'autoScalingGroups.suspendedProcesses')) spec.suspendedProcesses = [...g.suspendedProcesses];
-    else ctx.notes.push(`Auto Scaling group '${g.name}' has suspended processes (${g.suspendedProcesses.join(', ')}), which the twin does not.`);
-  }
+  if (g.suspendedProcesses.length > 0) spec.suspendedProcesses = [...g.suspendedProcesses];
   const version = g.launchTemplate?.version;
   const lt = ctx.a.launchTemplates.find((l) => l.id === g.launchTemplate?.id);
   if (version === undefined) return;
   const wanted = lt === undefined ? undefined : version === '$Latest' ? lt.latestVersion : version === '$Default' ? lt.defaultVersion : Number(version);
   if (version !== '$Default') {
     // A numbered version the twin holds only when the template's versions were read and emitted with it.
-    const held =
-      version === '$Latest' || (accepts(ctx, 'launchTemplates.versions') && wanted !== undefined && lt?.versions.some((v) => v.number === wanted) === true);
-    if (accepts(ctx, 'autoScalingGroups.launchTemplateVersion') && held) spec.launchTemplateVersion = version;
+    const held = version === '$Latest' || (wanted !== undefined && lt?.versions.some((v) => v.number === wanted) === true);
+    if (held) spec.launchTemplateVersion = version;
     // A version that is the default one launches what the twin's default launches: nothing to say.
     else if (wanted !== lt?.defaultVersion)
       ctx.notes.push(`Auto Scaling group '${g.name}' launches version ${version} of its launch template; the twin launches the default.`);
@@ -190,7 +178,7 @@ function groupVersioning(ctx: MapContext, g: AutoScalingGroup, spec: Json): void
   if (lt === undefined || wanted === undefined) return;
   const drifted = g.instances.filter((i) => /^\d+$/.test(i.launchTemplateVersion ?? '') && Number(i.launchTemplateVersion) !== wanted).length;
   if (drifted === 0) return;
-  if (accepts(ctx, 'autoScalingGroups.driftedInstances') && wanted >= 2) spec.driftedInstances = Math.min(drifted, g.desired);
+  if (wanted >= 2) spec.driftedInstances = Math.min(drifted, g.desired);
   else
     ctx.notes.push(
       `Auto Scaling group '${g.name}' has ${drifted} instances on a launch template version other than ${wanted}; the twin's instances all run it.`,
@@ -202,10 +190,6 @@ export function standaloneInstancesOf(ctx: MapContext, extraTemplates: Json[]): 
   const out: Json[] = [];
   for (const i of ctx.a.instances) {
     if (i.autoScalingGroup !== undefined || i.state === 'shutting-down') continue;
-    if (!accepts(ctx, 'instances')) {
-      ctx.notes.push(`Instance ${i.id} in ${i.zone} is outside any Auto Scaling group; the twin has no standalone instances.`);
-      continue;
-    }
     const name = ctx.names.instance.name(i.tags.Name ?? i.id);
     const known = i.launchTemplate === undefined ? undefined : ctx.launchTemplateById.get(i.launchTemplate.id);
     const launchTemplate = known ?? madeLaunchTemplate(ctx, `${name}-launch`, i, extraTemplates, `Instance ${i.id}`);
@@ -226,17 +210,8 @@ export function natOf(ctx: MapContext): { natGateways?: Json[]; natRoutes?: Reco
     const subnets = ctx.a.subnets.filter(
       (s) => table.subnetIds.includes(s.id) || (table.main && s.vpcId === table.vpcId && !ctx.a.routeTables.some((t) => t.subnetIds.includes(s.id))),
     );
-    for (const s of subnets) routes[ctx.zone(s.zone)] = ctx.names.nat.name(nat.id);
+    for (const s of subnets) routes[ctx.zone(s.zone)] = ctx.names.nat.name(nat.name ?? nat.id);
   }
-  if (!accepts(ctx, 'natGateways')) {
-    for (const n of nats) {
-      const served = Object.entries(routes)
-        .filter(([, nat]) => nat === ctx.names.nat.name(n.id))
-        .map(([z]) => z);
-      ctx.notes.push(`NAT gateway ${n.id} in ${n.zone}${served.length > 0 ? ` serves zones ${served.join(', ')}` : ''}; the twin has no NAT gateways.`);
-    }
-    return {};
-  }
-  const natGateways = nats.map((n) => ({ name: ctx.names.nat.name(n.id), availabilityZone: ctx.zone(n.zone) }));
-  return accepts(ctx, 'natRoutes') ? { natGateways, natRoutes: routes } : { natGateways };
+  const natGateways = nats.map((n) => ({ name: ctx.names.nat.name(n.name ?? n.id), availabilityZone: ctx.zone(n.zone) }));
+  return { natGateways, natRoutes: routes };
 }

@@ -1,30 +1,9 @@
 import type { Architecture } from '../model.js';
 
-/**
- * Fields the simulated region's topology gains with the sim's work on issue #18. `topologyOf` emits one only when the
- * caller says the schema it validates against accepts it (see `src/cli/topology-fields.ts`, which asks the schema);
- * otherwise what it would hold becomes a note.
- */
-export const OPTIONAL_FIELDS = [
-  'autoScalingGroups.suspendedProcesses',
-  'autoScalingGroups.launchTemplateVersion',
-  'autoScalingGroups.driftedInstances',
-  'loadBalancers.availabilityZones',
-  'launchTemplates.versions',
-  'launchTemplates.defaultVersion',
-  'instances',
-  'databases.subnetGroupZones',
-  'dbClusters.subnetGroupZones',
-  'natGateways',
-  'natRoutes',
-] as const;
-export type OptionalField = (typeof OPTIONAL_FIELDS)[number];
-
 /** What every part of the mapping shares. */
 export interface MapContext {
   a: Architecture;
   notes: string[];
-  fields: ReadonlySet<string>;
   /** Topology names: one namer per kind of resource. */
   names: Record<'launchTemplate' | 'loadBalancer' | 'targetGroup' | 'group' | 'instance' | 'healthCheck' | 'nat' | 'db', Namer>;
   /** Full names of the topology's zones. */
@@ -36,11 +15,6 @@ export interface MapContext {
   targetGroupByArn: Map<string, string>;
   /** Launch template id → topology name. */
   launchTemplateById: Map<string, string>;
-}
-
-/** Whether the schema takes `field`. */
-export function accepts(ctx: MapContext, field: OptionalField): boolean {
-  return ctx.fields.has(field);
 }
 
 /** AWS tags the twin carries: AWS's own (`aws:` prefix) are set by AWS itself, and the simulated region sets them too. */

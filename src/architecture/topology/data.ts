@@ -1,5 +1,5 @@
 import type { DbCluster, DbInstance } from '../model.js';
-import { accepts, type MapContext, userTags } from './context.js';
+import { type MapContext, userTags } from './context.js';
 
 type Json = Record<string, unknown>;
 
@@ -8,12 +8,11 @@ function engineNote(ctx: MapContext, kind: string, id: string, engine: string): 
   if (!/postgres/.test(engine)) ctx.notes.push(`${kind} '${id}' runs ${engine}; the twin serves it as PostgreSQL.`);
 }
 
-/** The zones of a database's DB subnet group, where the schema takes them. */
-function subnetGroupZones(ctx: MapContext, field: 'databases.subnetGroupZones' | 'dbClusters.subnetGroupZones', db: DbInstance | DbCluster, spec: Json): void {
+/** The zones of a database's DB subnet group, when it does not span every zone. */
+function subnetGroupZones(ctx: MapContext, db: DbInstance | DbCluster, spec: Json): void {
   const zones = db.subnetGroup?.zones.filter((z) => ctx.zones.includes(z)) ?? [];
   if (zones.length === 0 || zones.length === ctx.zones.length) return;
-  if (accepts(ctx, field)) spec.subnetGroupZones = zones.map((z) => ctx.zone(z));
-  else ctx.notes.push(`Database '${db.id}' has a DB subnet group in ${zones.join(', ')} only; the twin's subnet groups span every zone.`);
+  spec.subnetGroupZones = zones.map((z) => ctx.zone(z));
 }
 
 /** RDS DB instances that are not members of a DB cluster. */
@@ -34,7 +33,7 @@ export function databasesOf(ctx: MapContext): Json[] {
       if (next !== db.secondaryZone)
         ctx.notes.push(`DB instance '${db.id}' has its standby in ${db.secondaryZone}; the twin puts it in ${next ?? 'the next zone'}.`);
     }
-    subnetGroupZones(ctx, 'databases.subnetGroupZones', db, spec);
+    subnetGroupZones(ctx, db, spec);
     out.push(spec);
   }
   return out;
@@ -57,7 +56,7 @@ export function dbClustersOf(ctx: MapContext): Json[] {
     const expected = c.members.map((_, i) => `${c.id}-instance-${i + 1}`);
     if (c.members.some((m) => !expected.includes(m.id)))
       ctx.notes.push(`DB cluster '${c.id}' has members ${c.members.map((m) => m.id).join(', ')}; the twin names them ${id}-instance-1..${c.members.length}.`);
-    subnetGroupZones(ctx, 'dbClusters.subnetGroupZones', c, spec);
+    subnetGroupZones(ctx, c, spec);
     out.push(spec);
   }
   return out;

@@ -2,7 +2,7 @@ import type { AutoScalingGroup } from '../../architecture/model.js';
 import type { ProvingExperiment } from '../finding.js';
 import { healthyHostAlarms } from '../need.js';
 import type { AuditContext } from '../rules/rule.js';
-import { frontOf, servingProbe, siteProbe } from './site.js';
+import { frontOf, siteProbe } from './site.js';
 import { seconds, writeExperiment } from './write.js';
 
 /** Longest wait for the group to be whole again after the zone is lost: replacement (launch, boot, health checks) and margin (assumed). */
@@ -18,10 +18,9 @@ const RECOVERY_TIMEOUT_S = 20 * 60;
 export function zoneLossExperiment(ctx: AuditContext, rule: string, g: AutoScalingGroup, zone: string, need: number, wholeGroup: boolean): ProvingExperiment {
   const front = frontOf(ctx, g);
   const site = front === undefined ? undefined : siteProbe(front);
-  const capacity =
-    front === undefined
-      ? { name: 'serving', probe: 'aws.asg.in-service', args: { autoScalingGroupName: g.name }, tolerance: { atLeast: need }, interval: '5s' }
-      : servingProbe(front, need);
+  // The group's own in-service count, as the rule judges it: a target outside the group (a standalone instance in the
+  // same target group) would prop the healthy-target count up, though a real zone loss takes it as well.
+  const capacity = { name: 'serving', probe: 'aws.asg.in-service', args: { autoScalingGroupName: g.name }, tolerance: { atLeast: need }, interval: '5s' };
   const probes = site === undefined ? [capacity] : [site.probe, capacity];
   const rto = seconds(ctx.objectives.rtoSeconds);
   return writeExperiment(ctx, {

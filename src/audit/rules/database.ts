@@ -1,6 +1,8 @@
 /** Database: a synchronous standby in another zone, which RDS fails over to by itself, with no acknowledged write lost. */
-import { dbFailoverExperiment } from '../experiments/db-failover.js';
-import type { Finding } from '../finding.js';
+import { DEFAULT_OPT_IN_TAG } from '../../safety/iam-policy.js';
+import { dbFailoverExperiment, type FailoverTarget } from '../experiments/db-failover.js';
+import { dbZoneLossExperiment } from '../experiments/db-zone-loss.js';
+import type { Finding, ProvingExperiment } from '../finding.js';
 import { REF } from '../references.js';
 import { type AuditContext, finding, type RuleInfo } from './rule.js';
 
@@ -38,6 +40,27 @@ export const REPLICA_ONLY_COPY: RuleInfo = {
 };
 export const CLAIM_DB_FAILOVER: RuleInfo = { ...SINGLE_AZ, id: 'claim-db-failover', severity: 'info' };
 
+/**
+ * The claim of an instance (Multi-AZ or not) is that it survives the loss of its primary's zone, so its experiment
+ * darkens that zone. The outage finds the zone's subnets through the VPC of the opted-in instances it takes down with
+ * it (`aws.scenario.az-outage`), so a zone where none runs, or a primary whose zone the account does not say, cannot
+ * be darkened.
+ */
+function zoneLoss(
+  ctx: AuditContext,
+  rule: string,
+  target: FailoverTarget,
+  zone: string | undefined,
+): { experiment: ProvingExperiment } | { unprovable: string } {
+  if (zone === undefined) return { unprovable: `The account does not say which zone ${target.id}'s primary is in, so no zone can be taken from it.` };
+  const optedIn = ctx.a.instances.some((i) => i.zone === zone && i.state === 'running' && i.tags[DEFAULT_OPT_IN_TAG.key] === DEFAULT_OPT_IN_TAG.value);
+  if (!optedIn)
+    return {
+      unprovable: `No instance tagged ${DEFAULT_OPT_IN_TAG.key}=${DEFAULT_OPT_IN_TAG.value} runs in ${zone}: the zone outage finds the subnets it cuts through the instances it takes down there.`,
+    };
+  return { experiment: dbZoneLossExperiment(ctx, rule, target, zone) };
+}
+
 function instances(ctx: AuditContext): Finding[] {
   const out: Finding[] = [];
   for (const db of ctx.a.databases) {
@@ -48,7 +71,7 @@ function instances(ctx: AuditContext): Finding[] {
           finding(SINGLE_AZ, {
             title: `RDS instance ${db.id} is single-AZ${db.zone === undefined ? '' : ` (in ${db.zone})`}.`,
             evidence: [db.arn],
-            experiment: dbFailoverExperiment(ctx, SINGLE_AZ.id, target),
+            ...zoneLoss(ctx, SINGLE_AZ.id, target, db.zone),
           }),
         );
       else
@@ -56,7 +79,7 @@ function instances(ctx: AuditContext): Finding[] {
           finding(CLAIM_DB_FAILOVER, {
             title: `RDS instance ${db.id} is Multi-AZ (${db.zone ?? '?'} → ${db.secondaryZone ?? '?'}).`,
             evidence: [db.arn],
-            experiment: dbFailoverExperiment(ctx, CLAIM_DB_FAILOVER.id, target),
+            ...zoneLoss(ctx, CLAIM_DB_FAILOVER.id, target, db.zone),
           }),
         );
     }

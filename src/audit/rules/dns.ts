@@ -4,8 +4,9 @@
  */
 import type { DnsRecord, HealthCheck, HostedZone } from '../../architecture/model.js';
 import { healthCheckArn, hostedZoneArn } from '../arn.js';
-import { dnsFailoverExperiment } from '../experiments/dns-failover.js';
-import type { Finding } from '../finding.js';
+import { dnsFailoverExperiment, type Secondary } from '../experiments/dns-failover.js';
+import { dnsSiteLossExperiment } from '../experiments/dns-site-loss.js';
+import type { Finding, ProvingExperiment } from '../finding.js';
 import { REF } from '../references.js';
 import { type AuditContext, finding, type RuleInfo } from './rule.js';
 
@@ -64,6 +65,28 @@ const lbOf = (ctx: AuditContext, dnsName: string) => {
 };
 const label = (r: DnsRecord) => `${r.name.replace(/\.$/, '')} ${r.type}${r.setIdentifier === undefined ? '' : ` (${r.setIdentifier})`}`;
 
+/** The SECONDARY of a primary's pair, and whether the twin answers it (plain values, or an alias to a load balancer it holds). */
+function secondaryOf(ctx: AuditContext, z: HostedZone, r: DnsRecord): Secondary | undefined {
+  const record = z.records.find((s) => s.failover === 'SECONDARY' && s.name === r.name && s.type === r.type && s.setIdentifier !== r.setIdentifier);
+  return record === undefined ? undefined : { record, answered: record.alias === undefined || lbOf(ctx, record.alias.dnsName) !== undefined };
+}
+
+/**
+ * A PRIMARY failover alias to a load balancer of the architecture with Auto Scaling groups behind it is proven by
+ * killing that site; any other routed record (weighted, latency, multivalue, or a primary elsewhere) is not.
+ */
+function siteLossProof(ctx: AuditContext, z: HostedZone, r: DnsRecord): { experiment: ProvingExperiment } | { unprovable: string } {
+  const lb = r.failover === 'PRIMARY' && r.alias !== undefined ? lbOf(ctx, r.alias.dnsName) : undefined;
+  const tgs = lb === undefined ? [] : ctx.a.targetGroups.filter((tg) => tg.loadBalancerArns.includes(lb.arn)).map((tg) => tg.arn);
+  const groups = ctx.a.autoScalingGroups.filter((g) => g.targetGroupArns.some((arn) => tgs.includes(arn)));
+  if (lb === undefined || groups.length === 0)
+    return {
+      unprovable:
+        'The record routes to nothing of this architecture whose site gameday can take down: only a primary alias to a load balancer with Auto Scaling groups behind it is proven.',
+    };
+  return { experiment: dnsSiteLossExperiment(ctx, NO_HEALTH.id, r, lb, groups, secondaryOf(ctx, z, r)) };
+}
+
 function withoutHealth(ctx: AuditContext): Finding[] {
   return records(ctx)
     .filter(({ r }) => routed(r) && r.failover !== 'SECONDARY' && r.healthCheckId === undefined && r.alias?.evaluateTargetHealth !== true)
@@ -71,7 +94,7 @@ function withoutHealth(ctx: AuditContext): Finding[] {
       finding(NO_HEALTH, {
         title: `${r.failover !== undefined ? `Failover ${r.failover}` : 'Routed'} record ${label(r)} has no health check.`,
         evidence: [recordArn(z)],
-        unprovable: 'With no check there is nothing to fail: Route 53 keeps answering with this record whatever its target does.',
+        ...siteLossProof(ctx, z, r),
       }),
     );
 }
@@ -133,7 +156,13 @@ function failoverTiming(ctx: AuditContext): Finding[] {
     const ttl = ttlOf(r);
     const title = `Failover of ${label(r)} takes up to ${total} s (${hc.requestIntervalSeconds} s × ${hc.failureThreshold} to detect, TTL ${ttl} s) against an RTO of ${ctx.objectives.rtoSeconds} s.`;
     const rule = total > ctx.objectives.rtoSeconds ? SLOW_FAILOVER : CLAIM_DNS_FAILOVER;
-    out.push(finding(rule, { title, evidence: [recordArn(z), healthCheckArn(hc.id)], experiment: dnsFailoverExperiment(ctx, rule.id, r, hc, ttl) }));
+    out.push(
+      finding(rule, {
+        title,
+        evidence: [recordArn(z), healthCheckArn(hc.id)],
+        experiment: dnsFailoverExperiment(ctx, rule.id, r, hc, ttl, secondaryOf(ctx, z, r)),
+      }),
+    );
   }
   return out;
 }

@@ -23,6 +23,8 @@ export interface SimNetworkAcl {
 export interface NaclWorld {
   readonly vpcId: string;
   readonly subnets: readonly { id: string }[];
+  /** The public subnets of a VPC with NAT gateways: associated with the default ACL like every other subnet. */
+  readonly network?: { readonly publicSubnets: readonly { id: string }[] };
   disruptSubnet(subnetId: string): () => void;
 }
 
@@ -74,7 +76,10 @@ export class SimNetworkAcls {
       entries: [all(false, 100, 'allow'), all(true, 100, 'allow'), all(false, 32767, 'deny'), all(true, 32767, 'deny')],
       tags: {},
     });
-    for (const s of world.subnets) this.associations.set(`aclassoc-${hex(17)}`, { subnetId: s.id, aclId: id });
+    // "Each subnet in your VPC must be associated with a network ACL": the default one unless told otherwise
+    // (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html).
+    for (const s of [...world.subnets, ...(world.network?.publicSubnets ?? [])])
+      this.associations.set(`aclassoc-${hex(17)}`, { subnetId: s.id, aclId: id });
   }
 
   /** CreateNetworkAcl: a custom ACL, which denies all traffic until rules are added. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Architecture } from '../../src/architecture/model.js';
 import { auditArchitecture } from '../../src/audit/audit.js';
+import type { Finding } from '../../src/audit/finding.js';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
 import type { Journal } from '../../src/engine/journal.js';
 import { runExperiment } from '../../src/engine/runner.js';
@@ -14,13 +15,15 @@ import { loadTopology } from '../../src/sim/topology.js';
 import { CREDENTIALS } from '../support/sim.js';
 import { OBJECTIVES } from './builder.js';
 
-/* Proving a finding: its experiment, written by the audit, run through the engine on a region started from a twin. */
-
+/** The twin runs at this speed in the proof tests: five minutes of AWS time in three seconds. */
 export const SPEED = 100;
 
-/** Audits `a`, takes the experiment of `rule`, and runs it on a region started from the twin topology `twin` (text). */
-export async function prove(a: Architecture, rule: string, twin: string): Promise<Journal> {
-  const experiment = auditArchitecture(a, OBJECTIVES, { twin: 'twin.yaml', speed: SPEED }).findings.find((f) => f.rule === rule)?.experiment;
+/**
+ * Audits `a`, takes the experiment of the first finding of `rule` (that `which` accepts), and runs it through the
+ * engine on a region started from the twin topology `twin` (text), as `audit --prove` does.
+ */
+export async function prove(a: Architecture, rule: string, twin: string, which: (f: Finding) => boolean = () => true): Promise<Journal> {
+  const experiment = auditArchitecture(a, OBJECTIVES, { twin: 'twin.yaml', speed: SPEED }).findings.find((f) => f.rule === rule && which(f))?.experiment;
   assert.ok(experiment !== undefined, `no experiment for ${rule}`);
   const dir = await mkdtemp(join(tmpdir(), 'gameday-prove-'));
   await writeFile(join(dir, 'twin.yaml'), twin);

@@ -35,6 +35,16 @@ describe('the app-failure experiment of asg-ec2-health-check-behind-lb', () => {
     assert.match(finding.experiment.yaml, /\$\{sim:asg\.web-asg\.processName\} -> the name of the application's process/);
   });
 
+  it("counts the target group's targets outside the group: one dead instance must show below them all", () => {
+    const withPet = referenceWith((a) => {
+      Object.assign(a.autoScalingGroups[0] ?? {}, { healthCheckType: 'EC2' });
+      a.targetGroups[0]?.targets.push({ id: 'i-0pet0000000000000', state: 'healthy' });
+    });
+    const finding = auditArchitecture(withPet, OBJECTIVES, { twin: 'twin.yaml' }).findings.find((f) => f.rule === 'asg-ec2-health-check-behind-lb');
+    const doc = parse(finding?.experiment?.yaml ?? '') as { probes: { tolerance: { atLeast: number } }[] };
+    assert.equal(doc.probes[0]?.tolerance.atLeast, 4);
+  });
+
   it("fails on a group on EC2 health checks (confirmed): the dead application's instance keeps running, never replaced", async () => {
     const twin = (await readFile(join(ROOT, 'experiments', 'topologies', 'reference.yaml'), 'utf8')).replace('healthCheckType: ELB', 'healthCheckType: EC2');
     assert.match(twin, /healthCheckType: EC2/);

@@ -78,8 +78,7 @@ export class SimNetworkAcls {
     });
     // "Each subnet in your VPC must be associated with a network ACL": the default one unless told otherwise
     // (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html).
-    for (const s of [...world.subnets, ...(world.network?.publicSubnets ?? [])])
-      this.associations.set(`aclassoc-${hex(17)}`, { subnetId: s.id, aclId: id });
+    for (const s of [...world.subnets, ...(world.network?.publicSubnets ?? [])]) this.associations.set(`aclassoc-${hex(17)}`, { subnetId: s.id, aclId: id });
   }
 
   /** CreateNetworkAcl: a custom ACL, which denies all traffic until rules are added. */

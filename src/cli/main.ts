@@ -393,9 +393,11 @@ Exit code: 0, or 6 when a finding is at or above --fail-on; 2 for invalid input,
       'after',
       `
 Examples:
-  $ gameday twin --profile prod-read --allowed-account 123456789012 -o prod-twin.yaml
+  $ gameday twin --template infra/fragile-architecture.yaml -o fragile-twin.yaml
   $ gameday twin --endpoint http://127.0.0.1:4566 -o twin.yaml
-  $ gameday sim --topology prod-twin.yaml
+Of a live account, read-only, then served on loopback:
+  gameday twin --profile prod-read --allowed-account 123456789012 -o prod-twin.yaml
+  gameday sim --topology prod-twin.yaml
 Exit code: 0 when the twin was written, 2 for invalid input, 5 when the account is not allowed.`,
     )
     .action(action(async () => (await import('./twin.js')).twinCommand));

@@ -39,7 +39,7 @@ const CANNOT_RUN_HERE: Readonly<Record<string, string>> = {
 /** Commands that serve until Ctrl-C: started, awaited until they say they are ready, then interrupted. */
 const SERVES = /^gameday (sim|worker|dashboard)\b/;
 /** Commands that talk to a `gameday sim` on port 4566: run while the test keeps one there. */
-const NEEDS_SIM_4566 = /^gameday doctor\b(?!.*--environment)|^AWS_ENDPOINT_URL=http:\/\/127\.0\.0\.1:4566 /;
+const NEEDS_SIM_4566 = /^gameday doctor\b(?!.*--environment)|^AWS_ENDPOINT_URL=http:\/\/127\.0\.0\.1:4566 |--endpoint http:\/\/127\.0\.0\.1:4566\b/;
 /** Commands that need the queue's Redis. */
 const NEEDS_REDIS = /--queue|--detach|^gameday (worker|status|list|abort|halt|resume|schedule|freeze|dashboard)\b/;
 /** `RUN` in an example stands for a run id: the one an earlier example printed. */

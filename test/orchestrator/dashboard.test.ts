@@ -19,7 +19,7 @@ import {
   waitForFinishedRuns,
 } from '../support/queue.js';
 import { SKIP_WITHOUT_REDIS } from '../support/redis.js';
-import { waitFor } from '../support/sim.js';
+import { waitFor, waitReady } from '../support/sim.js';
 
 const SPEED = 40;
 
@@ -37,6 +37,9 @@ describe('gameday dashboard', { skip: SKIP_WITHOUT_REDIS || browserMissing() }, 
     }) => Promise<void>,
   ): Promise<void> {
     const [redis, tmp, sim] = [suite.redis(), suite.tmp(), suite.sim()];
+    // The tests share one region: the fleet an earlier test stopped must be whole (every target healthy) again before
+    // another run checks its steady state.
+    await waitReady(sim.endpoint, 60_000);
     const env = queueEnv(redis);
     const worker = await startWorker(env, join(tmp.dir, 'results'));
     let daemon: Daemon | undefined;

@@ -99,7 +99,7 @@ async function guardAccount(aws: AwsClients, accountIds: readonly string[]): Pro
   const as = identity.Arn === undefined ? '' : ` as ${identity.Arn}`;
   const pinned = operatorPolicyFrom(process.env).allowedAccountIds ?? [];
   for (const [list, ids] of [
-    ['--account', accountIds],
+    ['--allowed-account', accountIds],
     ['GAMEDAY_ALLOWED_ACCOUNT_IDS', pinned],
   ] as const) {
     if (ids.length > 0 && !ids.includes(account))

@@ -85,7 +85,7 @@ describe('gameday twin', () => {
     }
   });
 
-  it('refuses credentials of an account not in --account before any other read', async () => {
+  it('refuses credentials of an account not in --allowed-account before any other read', async () => {
     const sim = await startSim({ speed: 100 });
     const tmp = await tempDir();
     try {
@@ -94,7 +94,7 @@ describe('gameday twin', () => {
       assert.equal(result.code, 5, result.stderr);
       assert.match(
         result.stderr,
-        /^error: The credentials belong to account 123456789012[^\n]*, which is not in --account \(111111111111\); nothing was read\.\n$/,
+        /^error: The credentials belong to account 123456789012[^\n]*, which is not in --allowed-account \(111111111111\); nothing was read\.\n$/,
       );
       assert.equal(await exists(out), false);
       assert.deepEqual(

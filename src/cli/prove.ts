@@ -7,7 +7,7 @@ import type { Journal } from '../engine/journal.js';
 import { newRunId, runExperiment } from '../engine/runner.js';
 import { defaultRegistry } from '../registry/default-registry.js';
 import { writeJournalFile } from '../report/journal-file.js';
-import { awsTime, errorMeasures, objectiveValues, recoveryTime } from '../report/markdown.js';
+import { headlineMeasures, objectiveValues } from '../report/markdown.js';
 import { operatorPolicyFrom } from '../safety/plan.js';
 import { prepareRun } from './run-setup.js';
 
@@ -115,15 +115,8 @@ export function outcomeOf(journal: Journal): Proof['outcome'] {
 
 /** The journal's headline numbers in AWS time, as the run's own reports word them, and every objective's result. */
 export function journalMeasurements(j: Journal): Proof['measurements'] {
-  const m = j.measurement;
   const rows: [string, string][] = [
-    ['time to impact', m.impactAt === null ? 'no impact observed' : awsTime(j, m.timeToImpact)],
-    ['time to recovery', recoveryTime(j)],
-    ...errorMeasures(j),
-    ...j.probes.flatMap((p): [string, string][] => {
-      const lost = p.report?.lostWrites;
-      return lost === undefined ? [] : [[`lost writes (${p.name})`, `${lost.count} of ${lost.acknowledged} acknowledged`]];
-    }),
+    ...headlineMeasures(j),
     ...j.objectives.map((o): [string, string] => {
       const v = objectiveValues(o);
       return [`objective ${o.objective}`, `${o.status}: measured ${v.measured}, target ${v.target}`];

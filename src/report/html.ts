@@ -2,7 +2,7 @@ import type { Journal } from '../engine/journal.js';
 import { formatDuration } from '../experiment/duration.js';
 import { esc } from './escape.js';
 import { hypothesisChecks } from './hypothesis.js';
-import { awsTime, errorMeasures, objectiveValues, recoveryTime } from './markdown.js';
+import { headlineMeasures, objectiveValues } from './markdown.js';
 import { callResources } from './resources.js';
 import { timeline, TIMELINE_STYLE } from './timeline.js';
 
@@ -24,7 +24,6 @@ export function objectiveStatus(status: string): string {
  * hypothesis, and the actions with their AWS calls. A pure function of the journal.
  */
 export function renderHtml(j: Journal): string {
-  const m = j.measurement;
   const rows = (cells: string[][], columnClasses: readonly string[] = []): string =>
     cells.map((r) => `<tr>${r.map((c, i) => `<td${columnClasses[i] ? ` class="${columnClasses[i]}"` : ''}>${c}</td>`).join('')}</tr>`).join('');
   const objectives = j.objectives.map((o) => {
@@ -52,14 +51,7 @@ export function renderHtml(j: Journal): string {
       c?.requestId === undefined ? '' : `<code>${esc(c.requestId)}</code>`,
     ]),
   );
-  const measures = [
-    ['time to impact', m.impactAt === null ? 'no impact observed' : awsTime(j, m.timeToImpact)],
-    ['time to recovery', recoveryTime(j)],
-    ...errorMeasures(j),
-    ...j.probes
-      .filter((p) => p.report?.lostWrites !== undefined)
-      .map((p) => [`lost writes (${p.name})`, `${p.report?.lostWrites?.count ?? 0} of ${p.report?.lostWrites?.acknowledged ?? 0} acknowledged`]),
-  ].map(([k, v]) => [esc(k ?? ''), esc(v ?? '')]);
+  const measures = headlineMeasures(j).map(([k, v]) => [esc(k), esc(v)]);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(`${j.experiment.name}: ${j.verdict.status}`)}</title><style>${REPORT_STYLE}</style></head>
 <body>

@@ -46,6 +46,23 @@ export function errorMeasures(j: Journal): [string, string][] {
   return rows;
 }
 
+/**
+ * The run's headline figures as [measure, value] rows, in the order every report shows them: time to impact, time to
+ * recovery, downtime and error rate (`errorMeasures`), and each write ledger's lost writes.
+ */
+export function headlineMeasures(j: Journal): [string, string][] {
+  const m = j.measurement;
+  return [
+    ['time to impact', m.impactAt === null ? 'no impact observed' : awsTime(j, m.timeToImpact)],
+    ['time to recovery', recoveryTime(j)],
+    ...errorMeasures(j),
+    ...j.probes.flatMap((p): [string, string][] => {
+      const lost = p.report?.lostWrites;
+      return lost === undefined ? [] : [[`lost writes (${p.name})`, `${lost.count} of ${lost.acknowledged} acknowledged`]];
+    }),
+  ];
+}
+
 /** An objective's measured value and target in its unit. */
 export function objectiveValues(o: ObjectiveResult): { measured: string; target: string; margin: string } {
   const fmt = (v: number | null): string => {
@@ -77,14 +94,8 @@ export function renderMarkdown(j: Journal): string {
     '',
     '| measure | value |',
     '|---|---|',
-    `| time to impact | ${m.impactAt === null ? 'no impact observed' : awsTime(j, m.timeToImpact)} |`,
-    `| time to recovery | ${recoveryTime(j)} |`,
-    ...errorMeasures(j).map(([k, v]) => `| ${cell(k)} | ${cell(v)} |`),
+    ...headlineMeasures(j).map(([k, v]) => `| ${cell(k)} | ${cell(v)} |`),
   ];
-  for (const p of j.probes) {
-    const lost = p.report?.lostWrites;
-    if (lost !== undefined) lines.push(`| lost writes (${cell(p.name)}) | ${lost.count} of ${lost.acknowledged} acknowledged |`);
-  }
   if (j.objectives.length > 0) {
     lines.push('', '### Objectives', '', '| objective | status | measured | target | margin |', '|---|---|---|---|---|');
     for (const o of j.objectives) {

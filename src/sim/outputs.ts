@@ -74,5 +74,9 @@ export function worldOutputs(world: OutputSources, endpoint: string): Record<str
   for (const nat of world.network.natGateways) out[`nat.${nat.name}.id`] = nat.id;
   for (const [name, id] of world.namedInstances) out[`instance.${name}.id`] = id;
   out['vpc.id'] = world.vpcId;
+  for (const c of world.topology.clients) {
+    out[`client.${c.name}.address`] = c.address;
+    if (c.subnet !== undefined) out[`client.${c.name}.subnet`] = c.subnet;
+  }
   return withStackOutputs(world.topology, out);
 }

@@ -24,6 +24,7 @@ import { declareRoute53 } from './build/route53.js';
 import { RegionDns } from './dns/answers.js';
 import type { SimDnsServer } from './dns/server.js';
 import { AzFailures } from './az-failures.js';
+import { ClientLocations } from './clients.js';
 import type { ConnectivityScope } from './network-faults.js';
 import { SimHealthCheck, seedOf, type Route53HealthCheckConfig } from './world/health-check.js';
 import { elbHostedZoneId } from './world/elb-hosted-zone.js';
@@ -90,6 +91,8 @@ export class SimWorld {
   readonly #answers = new RegionDns(this);
   /** The authoritative DNS server of the hosted zones, UDP on 127.0.0.1. */
   readonly dns: SimDnsServer = this.#answers.server;
+  /** Where users are: the locations DNS answers and load balancers tell clients apart by (`clients.ts`). */
+  readonly clients: ClientLocations;
   /** The Availability Zones as failure domains: power, connectivity and capacity of each, and subnets' network faults. */
   readonly az: AzFailures;
   #unsubscribeTruth: () => void = () => undefined;
@@ -110,6 +113,7 @@ export class SimWorld {
     this.zones = zoneNames(topology);
     this.subnets = this.zones.map((zone, i) => ({ id: `subnet-${hex(17)}`, zone, cidr: `10.0.${i * 16}.0/20`, tags: {} }));
     this.network = buildNetwork(topology, this.zones, this.subnets);
+    this.clients = new ClientLocations(topology.clients);
     this.az = new AzFailures(this);
     for (const lt of topology.launchTemplates) this.launchTemplates.set(lt.name, launchTemplateOf(lt));
     const { region, accountId } = topology;

@@ -7,6 +7,7 @@ import { simDuration } from './duration.js';
 import { ALB_HEALTH_CHECK } from './timing-table.js';
 import { timings } from './topology-timings.js';
 import { SCALING_PROCESSES } from './world/auto-scaling-group.js';
+import { checkClientLocations, clientLocationSchema } from './clients.js';
 
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,31}$/, { error: 'names are letters, digits and -, at most 32' });
 
@@ -273,6 +274,11 @@ export const topologySchema = z.strictObject({
       }),
     )
     .default([]),
+  /**
+   * Where users are (`clients.ts`): each location's source address, client subnet, country and latency to Regions,
+   * which latency, geolocation and geoproximity routing answer by, and which probes placed with `from:` send from.
+   */
+  clients: z.array(clientLocationSchema).default([]),
   timings: timings.prefault({}),
   /**
    * The CloudFormation stack this topology was translated from (or describes): its outputs are offered to experiments
@@ -377,6 +383,7 @@ export function parseTopology(value: unknown, source = 'topology'): Topology {
     }
   }
   checkAddedResources(t, source);
+  checkClientLocations(t.clients, source);
   if (t.stack !== undefined) {
     const known = placeholderOutputs({ ...t, stack: undefined });
     for (const [key, value] of Object.entries(t.stack.outputs)) {
@@ -526,6 +533,10 @@ export function placeholderOutputs(t: Topology): Record<string, string> {
   for (const nat of t.natGateways) out[`nat.${nat.name}.id`] = 'nat-00000000000000000';
   for (const i of t.instances) out[`instance.${i.name}.id`] = 'i-00000000000000000';
   out['vpc.id'] = 'vpc-00000000000000000';
+  for (const c of t.clients) {
+    out[`client.${c.name}.address`] = c.address;
+    if (c.subnet !== undefined) out[`client.${c.name}.subnet`] = c.subnet;
+  }
   return withStackOutputs(t, out);
 }
 

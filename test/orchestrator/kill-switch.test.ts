@@ -45,10 +45,11 @@ describe('gameday halt and gameday resume', { skip: SKIP_WITHOUT_REDIS }, () => 
       const stopped = (await allInstances(ec2)).filter((i) => i.State?.Name === 'stopping' || i.State?.Name === 'stopped').map((i) => i.InstanceId);
       assert.ok(stopped.length > 0, 'the fault stopped instances');
 
-      // While it runs, status shows its phase and each probe's live state.
+      // While it runs, status shows its phase and each probe's live state. Stopped instances may fail a request or two
+      // before the load balancer's checks notice them, so the failed count is whatever it is; the samples are counted.
       const live = await waitFor('live probe metrics in gameday status', async () => {
         const out = (await gameday(['status', runId], { env: { ...env } })).stdout;
-        return /^ {2}probe site: ok \(\d+ samples, 0 failed/m.test(out) && out;
+        return /^ {2}probe site: (ok|failing: .+) \([1-9]\d* samples, \d+ failed/m.test(out) && out;
       });
       assert.match(live, /^state: running, phase recovery, worker /m);
 

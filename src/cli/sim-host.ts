@@ -86,7 +86,7 @@ export async function startSimRegion(topologyFile: string | undefined, speed: nu
     });
   });
   try {
-    await region.world.ready(Math.max(10_000, BOOT_BUDGET_AWS_MS / speed));
+    await region.globe.ready(Math.max(10_000, BOOT_BUDGET_AWS_MS / speed));
   } catch (error) {
     await region.stop();
     throw new GamedayError(ErrorCode.Internal, `The simulated region did not boot: ${error instanceof Error ? error.message : String(error)}`);

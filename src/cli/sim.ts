@@ -25,15 +25,18 @@ export async function simCommand(
   });
   const outputs = region.outputs();
   // What a CloudFormation topology says that the region does not honour.
-  const notes = region.world.topology.stack?.notes ?? [];
+  const notes = region.worlds.flatMap((w) => w.topology.stack?.notes ?? []);
+  const regions = region.worlds.map((w) => ({ name: w.topology.region, zones: w.zones, home: w === region.world }));
   if (globals.json) {
     process.stdout.write(
-      `${JSON.stringify({ endpoint: region.endpoint, speed: region.speed, seed: region.world.durations.seed, outputs, ...(notes.length > 0 ? { notes } : {}) })}\n`,
+      `${JSON.stringify({ endpoint: region.endpoint, speed: region.speed, seed: region.world.durations.seed, regions, outputs, ...(notes.length > 0 ? { notes } : {}) })}\n`,
     );
   } else {
     if (notes.length > 0) process.stderr.write(`${notes.map((n) => `note: ${n}`).join('\n')}\n`);
     const lines = [
       `simulated region ${outputs['region.name'] ?? ''} ready in ${formatDuration(performance.now() - started)} at ${region.endpoint} (speed ${region.speed}×, seed ${region.world.durations.seed})`,
+      // Every Region answers at the one endpoint: a client picks one by the Region it signs for.
+      ...(regions.length > 1 ? regions.map((r) => `  region ${r.name}${r.home ? ' (home: Route 53, IAM, STS)' : ''}: zones ${r.zones.join(', ')}`) : []),
       ...Object.entries(outputs).map(([k, v]) => `  \${sim:${k}} = ${v}`),
       `point any AWS SDK or CLI at it: AWS_ENDPOINT_URL=${region.endpoint} (any credentials)`,
       `ground truth: ${region.endpoint}/_sim/events    requests: ${region.endpoint}/_sim/requests`,

@@ -19,6 +19,8 @@ export interface TruthEvent {
     | 'subnet-connectivity'
     | 'zone';
   resource: string;
+  /** The Region it happened in, in a world of several Regions. */
+  region?: string | undefined;
   from?: string | undefined;
   to: string;
   detail?: Record<string, unknown> | undefined;
@@ -26,15 +28,26 @@ export interface TruthEvent {
 
 /**
  * Records every state change of the region so tests and users can compare what gameday measured with what
- * happened (`GET /_sim/events`).
+ * happened (`GET /_sim/events`). In a world of several Regions each Region's record writes, stamped with its Region,
+ * into the one stream of the world (`into`), which its readers and listeners share.
  */
 export class GroundTruth {
-  readonly events: TruthEvent[] = [];
+  readonly #events: TruthEvent[] = [];
   readonly #listeners = new Set<(e: TruthEvent) => void>();
+  readonly #into: { readonly truth: GroundTruth; readonly region: string } | undefined;
+
+  constructor(into?: { truth: GroundTruth; region: string }) {
+    this.#into = into;
+  }
+
+  get events(): readonly TruthEvent[] {
+    return this.#into?.truth.events ?? this.#events;
+  }
 
   record(event: Omit<TruthEvent, 'seq' | 'epochMs'>): TruthEvent {
-    const e: TruthEvent = { seq: this.events.length + 1, epochMs: performance.timeOrigin + performance.now(), ...event };
-    this.events.push(e);
+    if (this.#into !== undefined) return this.#into.truth.record({ ...event, region: this.#into.region });
+    const e: TruthEvent = { seq: this.#events.length + 1, epochMs: performance.timeOrigin + performance.now(), ...event };
+    this.#events.push(e);
     for (const l of this.#listeners) l(e);
     return e;
   }
@@ -44,6 +57,7 @@ export class GroundTruth {
   }
 
   subscribe(listener: (e: TruthEvent) => void): () => void {
+    if (this.#into !== undefined) return this.#into.truth.subscribe(listener);
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }

@@ -48,6 +48,7 @@ export function worldOutputs(world: OutputSources, endpoint: string): Record<str
     out[`alb.${lb.name}.dnsName`] = lb.dnsName;
     out[`alb.${lb.name}.arn`] = lb.arn;
     out[`alb.${lb.name}.fullName`] = lb.arn.slice(lb.arn.indexOf(':loadbalancer/') + ':loadbalancer/'.length);
+    out[`alb.${lb.name}.region`] = world.topology.region;
     out[`tg.${lb.targetGroup.name}.arn`] = lb.targetGroup.arn;
     out[`tg.${lb.targetGroup.name}.fullName`] = lb.targetGroup.arn.slice(lb.targetGroup.arn.lastIndexOf(':') + 1);
   }
@@ -55,6 +56,7 @@ export function worldOutputs(world: OutputSources, endpoint: string): Record<str
   for (const asg of world.autoScalingGroups.values()) {
     out[`asg.${asg.name}.name`] = asg.name;
     out[`asg.${asg.name}.arn`] = asg.options.arn;
+    out[`asg.${asg.name}.region`] = world.topology.region;
     out[`asg.${asg.name}.processName`] = world.launchTemplates.get(asg.options.launchTemplate.name)?.processName ?? 'gameday-app';
   }
   for (const db of [...world.databases.values(), ...world.dbClusters.values()]) {
@@ -62,6 +64,7 @@ export function worldOutputs(world: OutputSources, endpoint: string): Record<str
     out[`rds.${db.id}.endpoint`] = db.dnsName;
     out[`rds.${db.id}.address`] = db.host;
     out[`rds.${db.id}.port`] = String(db.port);
+    out[`rds.${db.id}.region`] = world.topology.region;
   }
   for (const c of world.dbClusters.values()) {
     out[`rds.${c.id}.readerEndpoint`] = c.readerDnsName;

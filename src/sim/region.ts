@@ -21,7 +21,7 @@ import { declareAlarms, declareMetrics } from './build/alarms.js';
 import { MetricStore } from './world/metric-store.js';
 import { declareDatabases } from './build/databases.js';
 import { declareRoute53 } from './build/route53.js';
-import { RegionDns } from './dns/answers.js';
+import { RegionDns, type DnsSources } from './dns/answers.js';
 import type { SimDnsServer } from './dns/server.js';
 import { AzFailures } from './az-failures.js';
 import { ClientLocations } from './clients.js';
@@ -37,6 +37,23 @@ export { RDS_DNS_TTL } from './dns/answers.js';
 
 export type { SimSubnet } from './world/network.js';
 
+/** How a Region's world is built beside others: what `SimGlobe` gives each. */
+export interface WorldOptions {
+  /** Seed of the timing draws; default random. */
+  seed?: number;
+  /** Second octet of its loopback addresses (127.<net>.x.y); default random. Two worlds never share one. */
+  net?: number;
+  /** Where it records ground truth; default its own stream. */
+  truth?: GroundTruth;
+  /** The worlds of every Region, the home one (which holds Route 53) first; absent for a world of one Region. */
+  peers?: WorldPeers;
+}
+
+/** The worlds of a world of several Regions. */
+export interface WorldPeers {
+  worlds(): readonly SimWorld[];
+}
+
 /**
  * The world of a simulated region: instances, target groups, load balancers, Auto Scaling groups, one clock and one
  * record of ground truth. The API layer (`server.ts`) is the only way in from gameday.
@@ -48,7 +65,7 @@ export class SimWorld {
   readonly timings: SimTimings;
   /** Each occurrence of a timing, drawn from the region's seed. */
   readonly durations: Durations;
-  readonly truth = new GroundTruth();
+  readonly truth: GroundTruth;
   readonly createdTime = new Date();
   readonly zones: string[];
   readonly vpcId = `vpc-${hex(17)}`;
@@ -88,7 +105,7 @@ export class SimWorld {
   /** Route 53 changes by id (`C…`); every change is INSYNC at once. */
   readonly changes = new Map<string, { id: string; submittedAt: Date; comment: string | undefined }>();
   /** DNS answers of the hosted zones and endpoints, and the ground truth of their changes. */
-  readonly #answers = new RegionDns(this);
+  readonly #answers = new RegionDns(this.#dnsSources());
   /** The authoritative DNS server of the hosted zones, UDP on 127.0.0.1. */
   readonly dns: SimDnsServer = this.#answers.server;
   /** Where users are: the locations DNS answers and load balancers tell clients apart by (`clients.ts`). */
@@ -97,14 +114,19 @@ export class SimWorld {
   readonly az: AzFailures;
   #unsubscribeTruth: () => void = () => undefined;
   /** Second octet of this world's loopback addresses: 127.<net>.<zone>.<n>. */
-  readonly #net = randomInt(20, 250);
+  readonly #net: number;
+  /** The other Regions' worlds of a world of several Regions, whose Route 53 and DNS the first (home) one holds. */
+  readonly #peers: WorldPeers | undefined;
   readonly #nextHost = new Map<string, number>();
   #reaper: () => void = () => undefined;
 
   /** True while `start()` builds the steady state: the fleet it launches is already booted, as an existing stack's is. */
   #building = false;
 
-  constructor(topology: Topology, speed: number, options: { seed?: number } = {}) {
+  constructor(topology: Topology, speed: number, options: WorldOptions = {}) {
+    this.truth = options.truth ?? new GroundTruth();
+    this.#net = options.net ?? randomInt(20, 250);
+    this.#peers = options.peers;
     this.topology = topology;
     this.scheduler = new SimScheduler(speed);
     const { jitter, ...figures } = topology.timings;
@@ -220,8 +242,20 @@ export class SimWorld {
     } finally {
       this.#building = false;
     }
-    await this.dns.start();
-    declareRoute53(this);
+    // Route 53 is global: the home Region's world holds the hosted zones, health checks and DNS server of the world.
+    if (this.#isHome()) {
+      await this.dns.start();
+      const world = this;
+      declareRoute53({
+        topology: this.topology,
+        get loadBalancers() {
+          return world.#everywhere((w) => w.loadBalancers);
+        },
+        hostedZones: this.hostedZones,
+        createHealthCheck: (ref, config, name) => this.createHealthCheck(ref, config, name),
+        aliasTargetOf: (lbName) => this.aliasTargetOf(lbName),
+      });
+    }
     this.route53Changed();
     for (const spec of this.topology.fisTemplates) {
       const { name, ...template } = spec;
@@ -235,10 +269,11 @@ export class SimWorld {
         }).id,
       );
     }
-    // Alias records with EvaluateTargetHealth follow their ALB's capacity.
-    this.#unsubscribeTruth = this.truth.subscribe((e) => {
-      if (e.kind === 'alb-capacity') this.route53Changed();
-    });
+    // Alias records with EvaluateTargetHealth follow their ALB's capacity, in any Region: the home world listens to all.
+    if (this.#isHome())
+      this.#unsubscribeTruth = this.truth.subscribe((e) => {
+        if (e.kind === 'alb-capacity') this.route53Changed();
+      });
     // Terminated instances stay listed for an hour, then disappear, as in EC2.
     this.#reaper = this.scheduler.every(60_000, () => {
       const cutoff = Date.now() - this.scheduler.wall(this.timings.terminatedVisible);
@@ -264,7 +299,7 @@ export class SimWorld {
     for (const hc of this.healthChecks.values()) hc.stop();
     for (const alarm of this.alarms.values()) alarm.stop();
     this.metrics.stop();
-    await this.dns.stop();
+    if (this.#isHome()) await this.dns.stop();
     for (const asg of this.autoScalingGroups.values()) asg.stop();
     for (const tg of this.targetGroups.values()) tg.stop();
     await Promise.all([...this.loadBalancers.values()].map((lb) => lb.stop()));
@@ -355,20 +390,66 @@ export class SimWorld {
     return change;
   }
 
-  /** The alias target of an ALB of this world, by its DNS name (`dualstack.` prefix and trailing dot allowed). */
+  /**
+   * The alias target of an ALB by its name: of any Region of the world, as an alias record may name a load balancer
+   * in any Region (its hosted zone id is its Region's).
+   */
   aliasTargetOf(lbName: string): { hostedZoneId: string; dnsName: string } | undefined {
-    const lb = this.loadBalancers.get(lbName);
-    return lb === undefined ? undefined : { hostedZoneId: elbHostedZoneId(this.topology.region), dnsName: `${lb.dnsName}.` };
+    for (const world of this.#worlds()) {
+      const lb = world.loadBalancers.get(lbName);
+      if (lb !== undefined) return { hostedZoneId: elbHostedZoneId(world.topology.region), dnsName: `${lb.dnsName}.` };
+    }
+    return undefined;
   }
 
-  /** The answer of the region's DNS to a question. */
+  /** The answer of the world's DNS (global, as Route 53 is) to a question. */
   dnsAnswer(name: string, type: string): DnsAnswer {
-    return this.#answers.answer(name, type);
+    return this.#home().#answers.answer(name, type);
   }
 
   /** Re-evaluates every DNS answer after a health, capacity or record change, recording each change in ground truth. */
   route53Changed(): void {
-    this.#answers.changed();
+    this.#home().#answers.changed();
+  }
+
+  /** Every Region's world, the home one first; this world alone when it is the only Region. */
+  #worlds(): readonly SimWorld[] {
+    return this.#peers?.worlds() ?? [this];
+  }
+
+  #home(): SimWorld {
+    return this.#worlds()[0] ?? this;
+  }
+
+  #isHome(): boolean {
+    return this.#home() === this;
+  }
+
+  /** One map of a kind of resource across every Region (names are unique across Regions). */
+  #everywhere<V>(of: (world: SimWorld) => ReadonlyMap<string, V>): ReadonlyMap<string, V> {
+    const worlds = this.#worlds();
+    return worlds.length === 1 ? of(this) : new Map(worlds.flatMap((w) => [...of(w)]));
+  }
+
+  /** What DNS answers from: the hosted zones and health checks here, load balancers and databases of every Region. */
+  #dnsSources(): DnsSources {
+    const world = this;
+    return {
+      hostedZones: this.hostedZones,
+      healthChecks: this.healthChecks,
+      get loadBalancers() {
+        return world.#everywhere((w) => w.loadBalancers);
+      },
+      get databases() {
+        return world.#everywhere((w) => w.databases);
+      },
+      get dbClusters() {
+        return world.#everywhere((w) => w.dbClusters);
+      },
+      get truth() {
+        return world.truth;
+      },
+    };
   }
 
   /** Denies a subnet's traffic in `scope` (FIS aws:network:disrupt-connectivity) until the returned restore runs. */

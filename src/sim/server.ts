@@ -16,10 +16,11 @@ import { databaseEngines } from './build/databases.js';
 import { INPUT_CONSTRAINTS } from './protocol/constraints.js';
 import { SimApiError } from './protocol/errors.js';
 import { QueryParams } from './protocol/query.js';
-import { credentialScope, scopeRefusal } from './protocol/sigv4-scope.js';
+import { credentialScope, GLOBAL_SERVICES, scopeRefusal } from './protocol/sigv4-scope.js';
 import type { SimRequest, SimRoute, SimService, WireReply } from './protocol/reply.js';
 import { validateInput } from './protocol/validate.js';
-import { SimWorld } from './region.js';
+import { SimGlobe } from './globe.js';
+import type { SimWorld } from './region.js';
 import type { Topology } from './topology.js';
 
 /** One API call the region answered: the sim's request log (tests prove "no mutating call" from it). */
@@ -109,7 +110,10 @@ export interface SimRegionOptions {
  * region at all.
  */
 export class SimRegion {
+  /** The home Region's world (the topology's top level), which also serves the global services. */
   readonly world: SimWorld;
+  /** Every Region's world. */
+  readonly globe: SimGlobe;
   readonly requests: SimRequestRecord[] = [];
   /** Throttling, errors and timeouts armed through `POST /_sim/faults`. */
   readonly apiFaults = new ApiFaults();
@@ -122,8 +126,9 @@ export class SimRegion {
 
   #validateInputs = true;
 
-  private constructor(world: SimWorld) {
-    this.world = world;
+  private constructor(globe: SimGlobe) {
+    this.globe = globe;
+    this.world = globe.home;
     this.#server = createServer((req, res) => void this.#handle(req, res));
   }
 
@@ -143,7 +148,7 @@ export class SimRegion {
   }
 
   static async #startOnce(options: SimRegionOptions): Promise<SimRegion> {
-    const region = new SimRegion(new SimWorld(options.topology, options.speed ?? 1, options.seed === undefined ? {} : { seed: options.seed }));
+    const region = new SimRegion(new SimGlobe(options.topology, options.speed ?? 1, options.seed === undefined ? {} : { seed: options.seed }));
     region.#validateInputs = options.validateInputs ?? true;
     await new Promise<void>((resolve, reject) => {
       region.#server.once('error', reject);
@@ -151,10 +156,10 @@ export class SimRegion {
     });
     region.#endpoint = `http://127.0.0.1:${(region.#server.address() as AddressInfo).port}`;
     try {
-      await region.world.start();
+      await region.globe.start();
       region.#started = true;
       // Steadiness is reached on a change of state (a target turning healthy, a group's instance in service).
-      region.#unsubscribe = region.world.truth.subscribe(() => region.#latchServed());
+      region.#unsubscribe = region.globe.truth.subscribe(() => region.#latchServed());
       region.#latchServed();
     } catch (error) {
       await region.stop();
@@ -171,13 +176,23 @@ export class SimRegion {
     return this.world.scheduler.speed;
   }
 
+  /** The worlds of every Region, the home one first. */
+  get worlds(): SimWorld[] {
+    return [...this.globe.worlds.values()];
+  }
+
+  /** The world of a Region, or undefined when this world does not hold it. */
+  worldOf(region: string): SimWorld | undefined {
+    return this.globe.worldOf(region);
+  }
+
   outputs(): Record<string, string> {
-    return this.world.outputs(this.#endpoint);
+    return this.globe.outputs(this.#endpoint);
   }
 
   /** Whether `/_sim/outputs` serves the outputs: the world has started and been steady at least once. */
   #latchServed(): boolean {
-    if (!this.#served && this.#started && this.world.isReady()) {
+    if (!this.#served && this.#started && this.globe.isReady()) {
       this.#served = true;
       this.#unsubscribe();
     }
@@ -188,7 +203,7 @@ export class SimRegion {
     this.#unsubscribe();
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeAllConnections();
-    await this.world.stop();
+    await this.globe.stop();
     await closed;
   }
 
@@ -222,7 +237,9 @@ export class SimRegion {
     try {
       if (api === undefined) throw new SimApiError('UnknownService', `The simulated region does not serve '${service}'.`, 400);
       const unsignedOk = scope === undefined && service === 'sts' && UNSIGNED_STS.has(request.params.action);
-      const refusal = unsignedOk ? undefined : scopeRefusal(scope, this.world.topology.region);
+      // A regional call is served by the world of the Region it is signed for; a global service's by the home world.
+      const regional = scope !== undefined && !GLOBAL_SERVICES.has(service) ? this.globe.worldOf(scope.region) : this.world;
+      const refusal = unsignedOk ? undefined : scopeRefusal(scope, (regional ?? this.world).topology.region);
       if (refusal !== undefined) {
         // Authentication comes before the operation; its name is read only for the request log.
         route = routeOrNone(api, request, route);
@@ -239,7 +256,7 @@ export class SimRegion {
       }
       if (fault.kind === 'error') throw fault.error;
       if (this.#validateInputs) validateInput(INPUT_CONSTRAINTS, service, route.operation, request);
-      reply = api.handle(this.world, request, route);
+      reply = api.handle(regional ?? this.world, request, route);
     } catch (error) {
       const e = error instanceof SimApiError ? error : new SimApiError('InternalFailure', error instanceof Error ? error.message : String(error), 500, false);
       errorCode = e.code;
@@ -269,22 +286,27 @@ export class SimRegion {
   /**
    * `POST /_sim/zones/<zone>/impair` with `{ power?, connectivity?, capacity?, startInstances? }` (each fault defaults
    * to true; `startInstances`, whether the zone's stopped instances start when power returns, too) impairs a zone;
-   * `DELETE` restores what the control API impaired.
+   * `DELETE` restores what the control API impaired. `/_sim/regions/<region>/impair` does the same to every zone of a
+   * Region at once: a Region outage.
    */
-  #impair(method: string, zone: string, body: string, json: (status: number, reply: unknown) => void): void {
-    const zones = this.world.az.zones;
-    if (!this.world.zones.includes(zone))
-      return json(404, { message: `'${zone}' is not an Availability Zone of this region (${this.world.zones.join(', ')}).` });
+  #impair(
+    method: string,
+    path: string,
+    target: { world: SimWorld; zones: readonly string[] },
+    body: string,
+    json: (status: number, reply: unknown) => void,
+  ): void {
+    const zones = target.world.az.zones;
     if (method === 'DELETE') {
-      zones.restore(zone);
+      for (const zone of target.zones) zones.restore(zone);
       return json(200, { zones: zones.list() });
     }
-    if (method !== 'POST') return json(405, { message: `use POST or DELETE on /_sim/zones/${zone}/impair` });
+    if (method !== 'POST') return json(405, { message: `use POST or DELETE on ${path}` });
     let faults: unknown;
     try {
       faults = body.trim() === '' ? {} : JSON.parse(body);
     } catch {
-      return json(400, { message: `the body of POST /_sim/zones/${zone}/impair is not JSON` });
+      return json(400, { message: `the body of POST ${path} is not JSON` });
     }
     if (typeof faults !== 'object' || faults === null || Array.isArray(faults)) return json(400, { message: 'the impairment must be a JSON object' });
     for (const [k, v] of Object.entries(faults)) {
@@ -292,8 +314,18 @@ export class SimRegion {
         return json(400, { message: `'${k}' is not an impairment: use power, connectivity, capacity or startInstances` });
       if (typeof v !== 'boolean') return json(400, { message: `'${k}' must be true or false, not ${JSON.stringify(v)}` });
     }
-    zones.impair(zone, faults as Record<string, boolean>);
+    for (const zone of target.zones) zones.impair(zone, faults as Record<string, boolean>);
     return json(200, { zones: zones.list() });
+  }
+
+  /** Each Region with its zones' state and whether its world is steady (`GET /_sim/regions`). */
+  #regions(): unknown[] {
+    return this.worlds.map((w) => ({
+      region: w.topology.region,
+      home: w === this.world,
+      ready: w.isReady(),
+      zones: w.az.zones.list(),
+    }));
   }
 
   #control(method: string, url: URL, body: string, res: ServerResponse): void {
@@ -317,7 +349,7 @@ export class SimRegion {
     const workload = /^\/_sim\/instances\/([^/]+)\/workload$/.exec(url.pathname);
     if (workload !== null) {
       // Fails an instance's application or its network the way a user's fault would, for tests and demos.
-      const instance = this.world.instances.get(workload[1] ?? '');
+      const instance = this.worlds.map((w) => w.instances.get(workload[1] ?? '')).find((i) => i !== undefined);
       if (instance === undefined) return json(404, { message: `no instance ${workload[1] ?? ''} in this region` });
       if (method !== 'POST') return json(405, { message: 'use POST' });
       const mode = url.searchParams.get('mode') ?? '';
@@ -327,12 +359,26 @@ export class SimRegion {
       }
       return void instance.workload.down(mode).then(() => json(200, { up: false, mode }));
     }
-    if (url.pathname === '/_sim/zones') return json(200, { zones: this.world.az.zones.list() });
+    if (url.pathname === '/_sim/zones') return json(200, { zones: this.worlds.flatMap((w) => w.az.zones.list()) });
+    if (url.pathname === '/_sim/regions') return json(200, { regions: this.#regions() });
     const impair = /^\/_sim\/zones\/([^/]+)\/impair$/.exec(url.pathname);
-    if (impair !== null) return this.#impair(method, decodeURIComponent(impair[1] ?? ''), body, json);
+    if (impair !== null) {
+      const zone = decodeURIComponent(impair[1] ?? '');
+      const world = this.globe.worldOfZone(zone);
+      if (world === undefined)
+        return json(404, { message: `'${zone}' is not an Availability Zone of this world (${this.worlds.flatMap((w) => w.zones).join(', ')}).` });
+      return this.#impair(method, url.pathname, { world, zones: [zone] }, body, json);
+    }
+    const regionImpair = /^\/_sim\/regions\/([^/]+)\/impair$/.exec(url.pathname);
+    if (regionImpair !== null) {
+      const name = decodeURIComponent(regionImpair[1] ?? '');
+      const world = this.globe.worldOf(name);
+      if (world === undefined) return json(404, { message: `'${name}' is not a Region of this world (${[...this.globe.worlds.keys()].join(', ')}).` });
+      return this.#impair(method, url.pathname, { world, zones: world.zones }, body, json);
+    }
     switch (url.pathname) {
       case '/_sim/events':
-        return json(200, { events: this.world.truth.since(Number(url.searchParams.get('since') ?? '0')) });
+        return json(200, { events: this.globe.truth.since(Number(url.searchParams.get('since') ?? '0')) });
       case '/_sim/outputs': {
         if (!this.#latchServed())
           return json(503, {
@@ -340,14 +386,14 @@ export class SimRegion {
             speed: this.speed,
             message: this.#started ? 'The simulated region is starting: not every resource is in its steady state yet.' : 'The simulated region is booting.',
           });
-        return json(200, { outputs: this.outputs(), speed: this.speed, seed: this.world.durations.seed, ready: this.world.isReady() });
+        return json(200, { outputs: this.outputs(), speed: this.speed, seed: this.world.durations.seed, ready: this.globe.isReady() });
       }
       case '/_sim/requests':
         return json(200, { requests: this.requests });
       case '/_sim/health':
-        return json(200, { ready: this.#started && this.world.isReady() });
+        return json(200, { ready: this.#started && this.globe.isReady() });
       case '/_sim/databases':
-        return json(200, { databases: databaseEngines(this.world) });
+        return json(200, { databases: this.worlds.flatMap((w) => databaseEngines(w)) });
       default:
         return json(404, { message: `no such control path ${url.pathname}` });
     }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { isCloudFormationTemplate, parseTemplateYaml } from './cloudformation/template-yaml.js';
 import { translateTemplate } from './cloudformation/translate.js';
 import { z } from 'zod';
@@ -83,18 +83,8 @@ const hostedZone = z.strictObject({
   records: z.array(route53Record).default([]),
 });
 
-/**
- * What the simulated region contains. The default is the reference architecture: three AZs, one ALB, an ASG of three.
- */
-export const topologySchema = z.strictObject({
-  region: z
-    .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/)
-    .default('us-east-1'),
-  accountId: z
-    .string()
-    .regex(/^\d{12}$/)
-    .default('123456789012'),
+/** The fields of one Region's resources: the top level (the home Region) and each entry of `regions` have them. */
+const regionalFields = {
   /** Zone suffixes (`a`, `b`, `c`) or full names. */
   availabilityZones: z.array(z.string().min(1)).min(1).max(6).default(['a', 'b', 'c']),
   vpcCidr: z.string().default('10.0.0.0/16'),
@@ -240,10 +230,6 @@ export const topologySchema = z.strictObject({
       }),
     )
     .default([]),
-  /** Route 53 hosted zones, answered by the region's DNS server. */
-  hostedZones: z.array(hostedZone).default([]),
-  /** Route 53 health checks that really probe their target. */
-  healthChecks: z.array(route53HealthCheck).default([]),
   /** CloudWatch metric alarms on a load balancer's metrics (AWS/ApplicationELB), evaluated every period. */
   alarms: z
     .array(
@@ -275,12 +261,6 @@ export const topologySchema = z.strictObject({
     )
     .default([]),
   /**
-   * Where users are (`clients.ts`): each location's source address, client subnet, country and latency to Regions,
-   * which latency, geolocation and geoproximity routing answer by, and which probes placed with `from:` send from.
-   */
-  clients: z.array(clientLocationSchema).default([]),
-  timings: timings.prefault({}),
-  /**
    * The CloudFormation stack this topology was translated from (or describes): its outputs are offered to experiments
    * as `${sim:stack.<OutputKey>}`. An output value may hold `${sim:…}` references to the region's own outputs, filled
    * in when the region runs; `$${` is a literal `${`.
@@ -301,6 +281,48 @@ export const topologySchema = z.strictObject({
       resources: z.array(z.strictObject({ logicalId: z.string(), type: z.string(), physicalId: z.string() })).default([]),
     })
     .optional(),
+};
+
+const regionName = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'a Region name such as eu-central-1' });
+
+/** Another Region given inline: its name and its resources, with the same fields as the top level. */
+const inlineRegion = z.strictObject({ region: regionName, ...regionalFields });
+
+/** Another Region given as a CloudFormation template (the loader takes one template per Region). */
+const templateRegion = z.strictObject({
+  region: regionName,
+  /** Path of the template, relative to the topology file. */
+  template: z.string().min(1),
+  parameters: z.record(z.string(), z.string()).optional(),
+  stackName: z.string().optional(),
+});
+
+/**
+ * What the simulated region contains. The default is the reference architecture: three AZs, one ALB, an ASG of three.
+ */
+export const topologySchema = z.strictObject({
+  region: regionName.default('us-east-1'),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/)
+    .default('123456789012'),
+  ...regionalFields,
+  /** Route 53 hosted zones, answered by the region's DNS server. */
+  hostedZones: z.array(hostedZone).default([]),
+  /** Route 53 health checks that really probe their target. */
+  healthChecks: z.array(route53HealthCheck).default([]),
+  /**
+   * Where users are (`clients.ts`): each location's source address, client subnet, country and latency to Regions,
+   * which latency, geolocation and geoproximity routing answer by, and which probes placed with `from:` send from.
+   */
+  clients: z.array(clientLocationSchema).default([]),
+  timings: timings.prefault({}),
+  /**
+   * Other AWS Regions of the same world, each with its own zones, VPC and resources: inline (`region` and the same
+   * fields as the top level) or a CloudFormation template (one per Region) that `loadTopology` translates. Route 53,
+   * IAM, STS, the account, the clients and the timings are global: top level only.
+   */
+  regions: z.array(z.union([templateRegion, inlineRegion])).default([]),
 });
 
 export type Topology = z.output<typeof topologySchema>;
@@ -330,39 +352,27 @@ export const REFERENCE_TOPOLOGY = {
   alarms: [{ name: 'web-healthy-hosts', loadBalancer: 'web-alb', metric: 'HealthyHostCount', threshold: 2, comparison: 'LessThanThreshold', period: '60s' }],
 };
 
+export type RegionalTopology = z.output<typeof inlineRegion>;
+
 export function parseTopology(value: unknown, source = 'topology'): Topology {
   const parsed = topologySchema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issue = firstIssue(parsed.error.issues, value);
     throw new Error(`${source}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}.`);
   }
   const t = parsed.data;
-  const lts = new Set(t.launchTemplates.map((l) => l.name));
-  const tgs = new Set(t.loadBalancers.map((l) => l.targetGroup.name));
-  for (const asg of t.autoScalingGroups) {
-    if (!lts.has(asg.launchTemplate))
-      throw new Error(`${source}: auto scaling group '${asg.name}' uses launch template '${asg.launchTemplate}', which is not declared.`);
-    for (const tg of asg.targetGroups)
-      if (!tgs.has(tg)) throw new Error(`${source}: auto scaling group '${asg.name}' names target group '${tg}', which is not declared.`);
-    if (!(asg.min <= asg.desired && asg.desired <= asg.max)) throw new Error(`${source}: auto scaling group '${asg.name}' needs min <= desired <= max.`);
+  const declared = new Set([t.region]);
+  for (const r of t.regions) {
+    if ('template' in r)
+      throw new Error(`${source}: region '${r.region}' names template '${r.template}', which only a topology file read by loadTopology can load.`);
+    if (declared.has(r.region))
+      throw new Error(`${source}: region '${r.region}' is declared twice${r.region === t.region ? ' (it is the home region, the top level)' : ''}.`);
+    declared.add(r.region);
   }
-  const rdsIds = new Set<string>();
-  for (const id of [
-    ...t.databases.map((d) => d.id),
-    ...t.dbClusters.flatMap((c) => [c.id, ...Array.from({ length: c.members }, (_, i) => `${c.id}-instance-${i + 1}`)]),
-  ]) {
-    if (rdsIds.has(id)) throw new Error(`${source}: RDS identifier '${id}' is declared twice.`);
-    rdsIds.add(id);
-  }
-  const lbs = new Set(t.loadBalancers.map((l) => l.name));
-  const alarms = new Set<string>();
-  for (const a of t.alarms) {
-    if (!lbs.has(a.loadBalancer)) throw new Error(`${source}: alarm '${a.name}' watches load balancer '${a.loadBalancer}', which is not declared.`);
-    if (alarms.has(a.name)) throw new Error(`${source}: alarm '${a.name}' is declared twice.`);
-    if (a.period !== 10_000 && a.period !== 30_000 && (a.period < 60_000 || a.period % 60_000 !== 0))
-      throw new Error(`${source}: alarm '${a.name}' needs a period of 10 s, 30 s or a multiple of 60 s.`);
-    alarms.add(a.name);
-  }
+  const worlds = regionalTopologies(t);
+  for (const w of worlds) checkRegion(w, w === t ? source : `${source}, region ${w.region}`);
+  checkNamesAcrossRegions(worlds, source);
+  const lbs = new Set(worlds.flatMap((w) => w.loadBalancers.map((l) => l.name)));
   const checks = new Set<string>();
   for (const hc of t.healthChecks) {
     if (checks.has(hc.name)) throw new Error(`${source}: health check '${hc.name}' is declared twice.`);
@@ -382,16 +392,102 @@ export function parseTopology(value: unknown, source = 'topology'): Topology {
       if (r.failover !== undefined && r.weight !== undefined) throw new Error(`${where} cannot be both failover and weighted.`);
     }
   }
-  checkAddedResources(t, source);
   checkClientLocations(t.clients, source);
-  if (t.stack !== undefined) {
-    const known = placeholderOutputs({ ...t, stack: undefined });
-    for (const [key, value] of Object.entries(t.stack.outputs)) {
+  const known = placeholderOutputs({ ...t, stack: undefined, regions: t.regions.map((r) => ({ ...r, stack: undefined })) });
+  for (const w of worlds) {
+    for (const [key, value] of Object.entries(w.stack?.outputs ?? {})) {
       const missing = simReferences(value).find((ref) => known[ref] === undefined);
       if (missing !== undefined) throw new Error(`${source}: stack output '${key}' refers to '\${sim:${missing}}', which the region does not offer.`);
     }
   }
   return t;
+}
+
+/**
+ * The first issue of a failed parse; for an entry of `regions`, the issue of the shape it meant (a template entry when
+ * it has `template`, else an inline one) rather than zod's "invalid input" of the union.
+ */
+function firstIssue(issues: readonly z.core.$ZodIssue[], value: unknown): { path: PropertyKey[]; message: string } | undefined {
+  const issue = issues[0];
+  if (issue?.code !== 'invalid_union' || issue.path[0] !== 'regions') return issue;
+  const entry = (value as { regions?: unknown[] }).regions?.[Number(issue.path[1])];
+  const meant = issue.errors[typeof entry === 'object' && entry !== null && 'template' in entry ? 0 : 1]?.[0];
+  return meant === undefined ? issue : { path: [...issue.path, ...meant.path], message: meant.message };
+}
+
+/**
+ * The topology of each Region of the world, the home one (the top level itself) first. Another Region's has the
+ * global fields of the top level (account, clients, timings) and no Route 53 of its own: Route 53 is global.
+ */
+export function regionalTopologies(t: Topology): Topology[] {
+  return [
+    t,
+    ...t.regions
+      .filter((r): r is RegionalTopology => !('template' in r))
+      .map((r) => ({ ...t, ...r, hostedZones: [], healthChecks: [], regions: [], stack: r.stack })),
+  ];
+}
+
+/** One Region's own references: groups to launch templates and target groups, alarms to load balancers, zones. */
+function checkRegion(t: Topology, source: string): void {
+  const lts = new Set(t.launchTemplates.map((l) => l.name));
+  const tgs = new Set(t.loadBalancers.map((l) => l.targetGroup.name));
+  for (const asg of t.autoScalingGroups) {
+    if (!lts.has(asg.launchTemplate))
+      throw new Error(`${source}: auto scaling group '${asg.name}' uses launch template '${asg.launchTemplate}', which is not declared.`);
+    for (const tg of asg.targetGroups)
+      if (!tgs.has(tg)) throw new Error(`${source}: auto scaling group '${asg.name}' names target group '${tg}', which is not declared.`);
+    if (!(asg.min <= asg.desired && asg.desired <= asg.max)) throw new Error(`${source}: auto scaling group '${asg.name}' needs min <= desired <= max.`);
+  }
+  const rdsIds = new Set<string>();
+  for (const id of rdsIdentifiers(t)) {
+    if (rdsIds.has(id)) throw new Error(`${source}: RDS identifier '${id}' is declared twice.`);
+    rdsIds.add(id);
+  }
+  const lbs = new Set(t.loadBalancers.map((l) => l.name));
+  const alarms = new Set<string>();
+  for (const a of t.alarms) {
+    if (!lbs.has(a.loadBalancer)) throw new Error(`${source}: alarm '${a.name}' watches load balancer '${a.loadBalancer}', which is not declared.`);
+    if (alarms.has(a.name)) throw new Error(`${source}: alarm '${a.name}' is declared twice.`);
+    if (a.period !== 10_000 && a.period !== 30_000 && (a.period < 60_000 || a.period % 60_000 !== 0))
+      throw new Error(`${source}: alarm '${a.name}' needs a period of 10 s, 30 s or a multiple of 60 s.`);
+    alarms.add(a.name);
+  }
+  checkAddedResources(t, source);
+}
+
+/** Every RDS identifier of a Region: DB instances, DB clusters and their member instances. */
+function rdsIdentifiers(t: Topology): string[] {
+  return [...t.databases.map((d) => d.id), ...t.dbClusters.flatMap((c) => [c.id, ...Array.from({ length: c.members }, (_, i) => `${c.id}-instance-${i + 1}`)])];
+}
+
+/**
+ * Names are unique across the whole world, so outputs stay flat (`${sim:alb.<name>.url}`) and `alb:<name>` in Route 53
+ * names one load balancer of any Region.
+ */
+function checkNamesAcrossRegions(worlds: readonly Topology[], source: string): void {
+  const kinds: [string, (t: Topology) => string[]][] = [
+    ['load balancer', (t) => t.loadBalancers.map((l) => l.name)],
+    ['target group', (t) => t.loadBalancers.map((l) => l.targetGroup.name)],
+    ['launch template', (t) => t.launchTemplates.map((l) => l.name)],
+    ['auto scaling group', (t) => t.autoScalingGroups.map((a) => a.name)],
+    ['instance', (t) => t.instances.map((i) => i.name)],
+    ['NAT gateway', (t) => t.natGateways.map((n) => n.name)],
+    ['alarm', (t) => t.alarms.map((a) => a.name)],
+    ['FIS template', (t) => t.fisTemplates.map((f) => f.name)],
+    ['RDS identifier', rdsIdentifiers],
+  ];
+  for (const [kind, namesOf] of kinds) {
+    const regionOf = new Map<string, string>();
+    for (const w of worlds) {
+      for (const n of namesOf(w)) {
+        const other = regionOf.get(n);
+        if (other === w.region) throw new Error(`${source}: ${kind} '${n}' is declared twice in ${w.region}.`);
+        if (other !== undefined) throw new Error(`${source}: ${kind} '${n}' is declared in both ${other} and ${w.region}; names are unique across Regions.`);
+        regionOf.set(n, w.region);
+      }
+    }
+  }
 }
 
 /** A zone of the topology, a suffix (`a`) or a full name, as its full name. */
@@ -488,7 +584,42 @@ export async function loadTopology(file: string | undefined, options: StackOptio
     const { topology } = translateTemplate(doc, { ...options, stackName, templateBody: text });
     return parseTopology(topology, file);
   }
-  return parseTopology(doc, file);
+  return parseTopology(await withTemplateRegions(doc, file), file);
+}
+
+/**
+ * A topology whose `regions` entries naming a CloudFormation template (relative to the topology file) are translated
+ * into inline Regions; each template's Route 53 hosted zones and health checks join the global ones.
+ */
+async function withTemplateRegions(doc: unknown, file: string): Promise<unknown> {
+  if (typeof doc !== 'object' || doc === null || !('regions' in doc) || !Array.isArray(doc.regions)) return doc;
+  const top = doc as Record<string, unknown> & { regions: unknown[] };
+  const hostedZones: unknown[] = Array.isArray(top.hostedZones) ? [...top.hostedZones] : [];
+  const healthChecks: unknown[] = Array.isArray(top.healthChecks) ? [...top.healthChecks] : [];
+  const regions: unknown[] = [];
+  for (const entry of top.regions) {
+    const r = entry as { region?: unknown; template?: unknown; parameters?: Record<string, string>; stackName?: string };
+    if (typeof r !== 'object' || r === null || typeof r.template !== 'string' || typeof r.region !== 'string') {
+      regions.push(entry);
+      continue;
+    }
+    const path = resolve(dirname(file), r.template);
+    const text = await readFile(path, 'utf8');
+    const template = parseTemplateYaml(text);
+    if (!isCloudFormationTemplate(template)) throw new Error(`${file}: region '${r.region}' names '${r.template}', which is not a CloudFormation template.`);
+    const { topology } = translateTemplate(template, {
+      stackName: r.stackName ?? basename(path).replace(/\.(ya?ml|json|template)$/i, ''),
+      ...(r.parameters === undefined ? {} : { parameters: r.parameters }),
+      region: r.region,
+      ...(typeof top.accountId === 'string' ? { accountId: top.accountId } : {}),
+      templateBody: text,
+    });
+    const { hostedZones: zones, healthChecks: checks, accountId: _account, ...regional } = topology;
+    if (Array.isArray(zones)) hostedZones.push(...zones);
+    if (Array.isArray(checks)) healthChecks.push(...checks);
+    regions.push(regional);
+  }
+  return { ...top, regions, hostedZones, healthChecks };
 }
 
 /** Full zone names of a topology: suffixes are joined to the region. */
@@ -501,6 +632,26 @@ export function zoneNames(t: Topology): string[] {
  * before a region is running.
  */
 export function placeholderOutputs(t: Topology): Record<string, string> {
+  const worlds = regionalTopologies(t);
+  // The home Region's last, so the keys every Region has (region.name, vpc.id) are the home Region's.
+  const out = Object.assign({}, ...[...worlds].reverse().map(regionPlaceholders)) as Record<string, string>;
+  return withRegionOutputs(
+    worlds.map((w) => ({ region: w.region, zones: zoneNames(w) })),
+    out,
+  );
+}
+
+/**
+ * Adds what names the Regions: `region.names` (comma-separated, the home Region first) and `region.<name>.zones`.
+ */
+export function withRegionOutputs(regions: readonly { region: string; zones: readonly string[] }[], out: Record<string, string>): Record<string, string> {
+  out['region.names'] = regions.map((r) => r.region).join(',');
+  for (const r of regions) out[`region.${r.region}.zones`] = r.zones.join(',');
+  return out;
+}
+
+/** One Region's placeholder outputs. */
+function regionPlaceholders(t: Topology): Record<string, string> {
   const out: Record<string, string> = { 'region.endpoint': 'http://127.0.0.1:4566', 'region.name': t.region, 'region.accountId': t.accountId };
   for (const lb of t.loadBalancers) {
     out[`alb.${lb.name}.url`] = `http://${lb.address ?? '127.0.0.1'}:80`;
@@ -509,6 +660,7 @@ export function placeholderOutputs(t: Topology): Record<string, string> {
     out[`alb.${lb.name}.dnsName`] = `${lb.name}.elb.sim`;
     out[`alb.${lb.name}.arn`] = `arn:aws:elasticloadbalancing:${t.region}:${t.accountId}:loadbalancer/app/${lb.name}/0000000000000000`;
     out[`alb.${lb.name}.fullName`] = `app/${lb.name}/0000000000000000`;
+    out[`alb.${lb.name}.region`] = t.region;
     out[`tg.${lb.targetGroup.name}.arn`] = `arn:aws:elasticloadbalancing:${t.region}:${t.accountId}:targetgroup/${lb.targetGroup.name}/0000000000000000`;
     out[`tg.${lb.targetGroup.name}.fullName`] = `targetgroup/${lb.targetGroup.name}/0000000000000000`;
   }
@@ -517,6 +669,7 @@ export function placeholderOutputs(t: Topology): Record<string, string> {
     out[`asg.${asg.name}.name`] = asg.name;
     out[`asg.${asg.name}.arn`] =
       `arn:aws:autoscaling:${t.region}:${t.accountId}:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/${asg.name}`;
+    out[`asg.${asg.name}.region`] = t.region;
     out[`asg.${asg.name}.processName`] = t.launchTemplates.find((lt) => lt.name === asg.launchTemplate)?.processName ?? 'gameday-app';
   }
   for (const db of [...t.databases, ...t.dbClusters]) {
@@ -525,6 +678,7 @@ export function placeholderOutputs(t: Topology): Record<string, string> {
     out[`rds.${db.id}.endpoint`] = endpoint;
     out[`rds.${db.id}.address`] = '127.0.0.1';
     out[`rds.${db.id}.port`] = String(db.port);
+    out[`rds.${db.id}.region`] = t.region;
   }
   out['dns.server'] = '127.0.0.1:53';
   for (const zone of t.hostedZones) out[`route53.zone.${zone.name.replace(/\.$/, '').toLowerCase()}.id`] = 'Z0000000000000000000';

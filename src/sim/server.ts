@@ -93,9 +93,12 @@ export interface SimRegionOptions {
 /**
  * A simulated AWS region on loopback: one HTTP endpoint that routes on the SigV4 credential scope and speaks each
  * service's wire protocol, in front of a world whose instances, load balancers and groups really serve and recover.
- * The region is the topology's `region`: a regional service's call signed for another region is refused with AWS's
- * `SignatureDoesNotMatch` (403), an unsigned one with `MissingAuthenticationToken` (403); IAM, Route 53 and STS answer
- * whatever region a call is signed for, as AWS's global endpoints do (see `protocol/sigv4-scope.ts`).
+ * It serves every Region of the topology (the top level's `region` and each of `regions`, `globe.ts`): a regional
+ * service's call is served by the world of the Region it is signed for, one signed for a Region the world does not
+ * hold is refused with AWS's `SignatureDoesNotMatch` (403), an unsigned one with `MissingAuthenticationToken` (403);
+ * IAM, Route 53 and STS answer whatever region a call is signed for from the home Region's world, as AWS's global
+ * endpoints do (see `protocol/sigv4-scope.ts`). `GET /_sim/regions` lists the Regions and their zones;
+ * `/_sim/regions/<region>/impair` impairs (POST) or restores (DELETE) every zone of one.
  *
  * Also serves `GET /_sim/events` (ground truth), `GET /_sim/requests`, and `/_sim/faults` (POST arms throttling,
  * errors or timeouts for matching API requests; DELETE clears them), and

@@ -14,6 +14,8 @@ import { allInstances, CREDENTIALS, resolveThrough, sdkError, startSim, truth, w
  * the Region its SigV4 scope names (https://docs.aws.amazon.com/general/latest/gr/rande.html), Route 53 is global
  * (https://docs.aws.amazon.com/general/latest/gr/r53.html) and its failover pair aliases a load balancer of each
  * Region (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-choosing-alias-non-alias.html).
+ * A Region outage darkens every zone of one Region and no other: Regions are isolated from each other
+ * (https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/regions.html).
  */
 const SPEED = 40;
 const REGIONS = ['us-east-1', 'eu-central-1'] as const;

@@ -196,6 +196,27 @@ export const BEHAVIOURS: Behaviour[] = [
   },
   {
     area: 'Region',
+    behaviour:
+      "In a world of several Regions, one endpoint serves each regional call from the Region of its SigV4 credential scope: its own zones, instances and load balancers, none of another Region's; a Region the world does not hold is refused with SignatureDoesNotMatch (403).",
+    source: 'https://docs.aws.amazon.com/general/latest/gr/rande.html',
+    test: 'test/sim/multi-region.test.ts',
+  },
+  {
+    area: 'Route 53',
+    behaviour:
+      "Route 53 is global: a client of any Region sees the same hosted zones, and a record of a zone aliases a load balancer of another Region (a failover pair across Regions), whose health check probes that Region's load balancer.",
+    source: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-choosing-alias-non-alias.html',
+    test: 'test/sim/multi-region.test.ts',
+  },
+  {
+    area: 'Region',
+    behaviour:
+      "A Region outage (POST /_sim/regions/<region>/impair) impairs every zone of that Region at once, with each zone's failure-domain effects, and leaves the other Regions untouched (Regions are isolated from each other).",
+    source: 'https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/regions.html',
+    test: 'test/sim/multi-region.test.ts',
+  },
+  {
+    area: 'Region',
     behaviour: 'An unsigned call is refused with MissingAuthenticationToken (403).',
     source: 'https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html',
     test: 'test/sim/regions.test.ts',

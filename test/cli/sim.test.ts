@@ -10,6 +10,7 @@ import { BIN, ROOT, gameday, tempDir } from '../support/cli.js';
 interface SimInfo {
   endpoint: string;
   speed: number;
+  regions: { name: string; zones: string[]; home: boolean }[];
   outputs: Record<string, string>;
 }
 
@@ -39,6 +40,7 @@ describe('gameday sim, and a run against it', () => {
 
   it('serves any SDK client with any credentials, and prints its outputs', async () => {
     assert.equal(info.speed, 40);
+    assert.deepEqual(info.regions, [{ name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], home: true }]);
     assert.match(info.outputs['alb.web-alb.url'] ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
     const sts = new STSClient({ region: 'us-east-1', endpoint: info.endpoint, credentials: { accessKeyId: 'ANYTHING', secretAccessKey: 'at-all' } });
     try {

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DescribeAvailabilityZonesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListHostedZonesCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { loadTopology } from '../../src/sim/topology.js';
+import { parseTemplateYaml } from '../../src/sim/cloudformation/template-yaml.js';
+import { parseTopology } from '../../src/sim/topology.js';
 import { awsCli } from '../support/aws-cli.js';
 import { ROOT } from '../support/cli.js';
 import { allInstances, CREDENTIALS, resolveThrough, sdkError, startSim, truth, waitFor, type Sim } from '../support/sim.js';
@@ -27,17 +30,21 @@ async function control(sim: Sim, method: string, path: string, body?: unknown): 
 
 describe('a simulated world of two Regions', () => {
   let sim: Sim;
-  const clients: Record<string, { ec2: EC2Client; elb: ElasticLoadBalancingV2Client; route53: Route53Client }> = {};
+  const clients: Record<string, { ec2: EC2Client; elb: ElasticLoadBalancingV2Client; route53: Route53Client; rds: RDSClient }> = {};
   const config = (region: string) => ({ endpoint: sim.endpoint, region, credentials: CREDENTIALS, maxAttempts: 1 });
 
   before(async () => {
-    const topology = await loadTopology(join(ROOT, 'experiments/topologies/two-regions.yaml'));
+    // The example, with a database in eu-central-1 whose endpoint the world's one DNS must answer.
+    const example = parseTemplateYaml(await readFile(join(ROOT, 'experiments/topologies/two-regions.yaml'), 'utf8')) as { regions: Record<string, unknown>[] };
+    const eu = example.regions[0] ?? assert.fail('the example has eu-central-1');
+    const topology = parseTopology({ ...example, regions: [{ ...eu, databases: [{ id: 'orders-euc1', multiAZ: false }] }] }, 'two-regions.yaml');
     sim = await startSim({ topology, speed: SPEED, seed: 19, readyTimeoutMs: 20_000 });
     for (const region of REGIONS)
       clients[region] = {
         ec2: new EC2Client(config(region)),
         elb: new ElasticLoadBalancingV2Client(config(region)),
         route53: new Route53Client(config(region)),
+        rds: new RDSClient(config(region)),
       };
   });
   after(async () => {
@@ -45,6 +52,7 @@ describe('a simulated world of two Regions', () => {
       c.ec2.destroy();
       c.elb.destroy();
       c.route53.destroy();
+      c.rds.destroy();
     }
     await sim?.close();
   });
@@ -84,6 +92,21 @@ describe('a simulated world of two Regions', () => {
         events.some((e) => e.region === region && e.kind === 'instance-state'),
         `ground truth names ${region}`,
       );
+  });
+
+  it("keeps a database in its Region, and answers its endpoint from the world's one DNS server", async () => {
+    const dbs = async (region: string) =>
+      ((await clients[region]?.rds.send(new DescribeDBInstancesCommand({})))?.DBInstances ?? []).map((d) => d.DBInstanceIdentifier);
+    assert.deepEqual(await dbs('eu-central-1'), ['orders-euc1']);
+    assert.deepEqual(await dbs('us-east-1'), []);
+    const endpoint = sim.outputs['rds.orders-euc1.endpoint'] ?? '';
+    assert.match(endpoint, /\.eu-central-1\.rds\.amazonaws\.com$/);
+    assert.equal(sim.outputs['rds.orders-euc1.region'], 'eu-central-1');
+    const answers = await resolveThrough(sim.outputs['dns.server'] ?? '', endpoint);
+    assert.deepEqual(
+      answers.map((a) => a.address),
+      [sim.outputs['rds.orders-euc1.address']],
+    );
   });
 
   it('answers Route 53 from a client of either Region, and refuses a Region the world lacks', async () => {

@@ -15,12 +15,15 @@ import { ErrorCode, GamedayError } from '../../errors/gameday-error.js';
  */
 export const clientLocationArg = z
   .strictObject({
-    /** Local IPv4 address to send DNS questions and open connections from; the machine must have it. */
-    address: z.ipv4({ error: 'from.address is a local IPv4 address such as 127.77.0.1' }).optional(),
-    /** IPv4 CIDR sent as the EDNS client subnet of every DNS question, e.g. 203.0.113.0/24. */
-    subnet: z.cidrv4({ error: 'from.subnet is an IPv4 CIDR such as 203.0.113.0/24' }).optional(),
-    /** A label for the journal and reports, e.g. tokyo. */
-    name: z.string().min(1).max(64).optional(),
+    address: z
+      .ipv4({ error: 'from.address is a local IPv4 address such as 127.77.0.1' })
+      .optional()
+      .meta({ description: 'Local IPv4 address to send DNS questions and open connections from; the machine must have it.' }),
+    subnet: z
+      .cidrv4({ error: 'from.subnet is an IPv4 CIDR such as 203.0.113.0/24' })
+      .optional()
+      .meta({ description: 'IPv4 CIDR sent as the EDNS client subnet (RFC 7871) of every DNS question, e.g. 203.0.113.0/24.' }),
+    name: z.string().min(1).max(64).optional().meta({ description: 'A label for the journal and reports, e.g. tokyo.' }),
   })
   .refine((f) => f.address !== undefined || f.subnet !== undefined, { error: 'from needs an address or a subnet (or both)' })
   .meta({ description: 'The client location the probe watches from: a local source address and/or an EDNS client subnet.' });

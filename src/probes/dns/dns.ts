@@ -43,7 +43,7 @@ export const dnsProbe: ProbeDefinition<z.output<typeof args>, z.output<typeof to
       ),
       'localstack-paid': partial('DNS failover on health checks on the Ultimate plan (unverified here).'),
       aws: yes(
-        'With `from.subnet`, Route 53 answers latency and geolocation records for that EDNS client subnet when asked directly (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-edns0.html); `from.address` must be an address of this machine.',
+        "With `from.subnet` and `server` one of the hosted zone's Route 53 name servers, latency and geolocation records answer for that EDNS client subnet (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-edns0.html); a recursive resolver may drop or replace the subnet. `from.address` must be an address of this machine.",
       ),
     },
   },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
@@ -74,6 +74,51 @@ async function recordingDns(answer: string): Promise<{ server: string; questions
   };
 }
 
+/**
+ * A DNS server whose UDP answers come back truncated (TC, no records), so the client must ask again over TCP on the
+ * same port (RFC 7766); records the source address of each TCP question.
+ */
+async function truncatingDns(answer: string): Promise<{ server: string; tcpSources: string[]; close(): Promise<void> }> {
+  const udp = createSocket('udp4');
+  const tcpSources: string[] = [];
+  udp.on('message', (buf, rinfo) => {
+    const query = dnsPacket.decode(buf);
+    udp.send(
+      dnsPacket.encode({ type: 'response', id: query.id, flags: dnsPacket.TRUNCATED_RESPONSE, questions: query.questions ?? [] }),
+      rinfo.port,
+      rinfo.address,
+    );
+  });
+  await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+  const port = (udp.address() as AddressInfo).port;
+  const tcp = createServer((socket) => {
+    socket.once('data', (buf) => {
+      tcpSources.push(socket.remoteAddress ?? '');
+      const query = dnsPacket.streamDecode(buf);
+      const question = query.questions?.[0];
+      if (question === undefined) return;
+      socket.end(
+        dnsPacket.streamEncode({
+          type: 'response',
+          id: query.id,
+          flags: dnsPacket.AUTHORITATIVE_ANSWER,
+          questions: [question],
+          answers: [{ type: 'A', name: question.name, ttl: 60, class: 'IN', data: answer }],
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => tcp.listen(port, '127.0.0.1', resolve));
+  return {
+    server: `127.0.0.1:${port}`,
+    tcpSources,
+    close: async () => {
+      await new Promise<void>((resolve) => udp.close(() => resolve()));
+      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    },
+  };
+}
+
 /** `n` samples of a probe session, each checked against its tolerance. */
 async function samples(args: Record<string, unknown>, n: number): Promise<ProbeObservation[]> {
   const session = httpProbe.open(httpProbe.args.parse(args), ctx, httpProbe.tolerance.parse({}));
@@ -137,6 +182,19 @@ describe('probes placed at client locations (from:)', () => {
     for (const o of [byAddress, bySubnet]) {
       assert.equal(o.value, sim.outputs['alb.web-alb.address']);
       assert.equal(dnsProbe.check(o, dnsProbe.tolerance.parse({})), null);
+    }
+  });
+
+  it('asks again over TCP, from the same address, when the UDP answer is truncated', async () => {
+    const truncating = await truncatingDns('192.0.2.10');
+    try {
+      const a = dnsProbe.args.parse({ name: 'big.example.com', server: truncating.server, from: { address: TOKYO.address } });
+      const session = dnsProbe.open(a, ctx, dnsProbe.tolerance.parse({}));
+      const o = await session.sample(ctx.signal).finally(() => session.close());
+      assert.equal(o.value, '192.0.2.10', JSON.stringify(o));
+      assert.deepEqual(truncating.tcpSources, [TOKYO.address]);
+    } finally {
+      await truncating.close();
     }
   });
 

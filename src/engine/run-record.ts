@@ -138,7 +138,7 @@ export function buildJournal(r: RunRecord, registry: Registry): Journal {
     probes: r.samplers.map((s) => ({
       name: s.spec.name,
       probe: s.spec.probe,
-      ...(probeLocation(s.spec.args) === undefined ? {} : { from: probeLocation(s.spec.args) }),
+      ...placedAt(s.spec.args),
       intervalMs: s.spec.interval,
       fastIntervalMs: s.spec.fastInterval ?? defaultFastInterval(s.spec.interval),
       tolerance: s.tolerance,
@@ -209,4 +209,10 @@ export function buildLostRunJournal(lost: {
     },
     lost.registry,
   );
+}
+
+/** The journal's `from` of a probe placed at a client location. */
+function placedAt(args: unknown): { from?: string } {
+  const at = probeLocation(args);
+  return at === undefined ? {} : { from: at };
 }

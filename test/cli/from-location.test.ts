@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ttyView } from '../../src/cli/live-view.js';
 import { gameday, tempDir } from '../support/cli.js';
 
 /**
@@ -71,5 +72,16 @@ describe('gameday validate: probes placed with from:', () => {
       r.stderr.trim(),
       /^error: \S+:\d+:\d+ at probes\[0\]\.args\.from: 'tokyo' names a client location of a simulated region, but environment\.type is aws; give from\.address and\/or from\.subnet$/,
     );
+  });
+});
+
+describe('the live view of placed probes', () => {
+  it('shows where each placed probe stands beside its name', () => {
+    let written = '';
+    const out = { columns: 120, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
+    const view = ttyView(out, performance.now(), 'placed', ['users-tokyo', 'users'], new Map([['users-tokyo', 'tokyo']]));
+    view.close();
+    assert.match(written, / users-tokyo from tokyo +waiting/);
+    assert.match(written, / users +waiting/);
   });
 });

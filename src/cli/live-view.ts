@@ -40,7 +40,14 @@ export function plainView(out: NodeJS.WritableStream, origin: number): LiveView 
 const fit = (line: string, width: number): string => (line.length <= width ? line : `${line.slice(0, Math.max(0, width - 1))}…`);
 
 /** A redrawn block on a terminal: phase, elapsed time and each probe's state. */
-export function ttyView(out: NodeJS.WriteStream, origin: number, experiment: string, probes: readonly string[]): LiveView {
+export function ttyView(
+  out: NodeJS.WriteStream,
+  origin: number,
+  experiment: string,
+  probes: readonly string[],
+  /** Where each placed probe stands (`from:`), shown beside its name. */
+  locations: ReadonlyMap<string, string> = new Map(),
+): LiveView {
   let mode: 'live' | 'plain' | 'closed' = 'live';
   let phase: PhaseName | 'starting' = 'starting';
   let drawn = 0;
@@ -48,6 +55,7 @@ export function ttyView(out: NodeJS.WriteStream, origin: number, experiment: str
   const plain = plainView(out, origin);
   const state = new Map<string, { sample?: Sample; since: number; count: number }>(probes.map((p) => [p, { since: origin, count: 0 }]));
   const log: string[] = [];
+  const labelOf = (name: string): string => (locations.has(name) ? `${name} from ${locations.get(name)}` : name);
   const draw = (): void => {
     if (mode !== 'live') return;
     // One column short of the edge: writing the last column leaves some terminals' cursors pending a wrap.
@@ -59,7 +67,7 @@ export function ttyView(out: NodeJS.WriteStream, origin: number, experiment: str
       const mark = sample === undefined ? '…' : sample.ok ? '\u001b[32m●\u001b[0m' : '\u001b[31m✗\u001b[0m';
       const detail = sample === undefined ? 'waiting' : sample.ok ? `ok ${formatDuration(sample.latencyMs ?? 0)}` : (sample.reason ?? 'failing');
       lines.push(
-        `  ${mark}${fit(` ${name.padEnd(16)} ${detail.padEnd(40).slice(0, 40)} for ${formatDuration(performance.now() - s.since)}  (${s.count} samples${sample?.fast === true ? ', fast' : ''})`, width - 3)}`,
+        `  ${mark}${fit(` ${labelOf(name).padEnd(16)} ${detail.padEnd(40).slice(0, 40)} for ${formatDuration(performance.now() - s.since)}  (${s.count} samples${sample?.fast === true ? ', fast' : ''})`, width - 3)}`,
       );
     }
     for (const l of log.slice(-4)) lines.push(fit(`  ${l}`, width));

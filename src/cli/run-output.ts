@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Journal } from '../engine/journal.js';
+import { probeLocation } from '../experiment/client-locations.js';
 import type { Experiment } from '../experiment/schema.js';
 import { writeJournalFile } from '../report/journal-file.js';
 import { renderSummary } from '../report/summary.js';
@@ -25,6 +26,12 @@ export function liveViewFor(options: Pick<RunOutputOptions, 'view'>, globals: Gl
       origin,
       experiment.metadata.name,
       experiment.probes.map((p) => p.name),
+      new Map(
+        experiment.probes.flatMap((p) => {
+          const at = probeLocation(p.args);
+          return at === undefined ? [] : [[p.name, at] as const];
+        }),
+      ),
     );
   return kind === 'plain' ? plainView(process.stderr, origin) : undefined;
 }

@@ -194,6 +194,7 @@ export const journalSchema = z.object({
     z.object({
       name: z.string(),
       probe: z.string(),
+      from: z.string().optional().meta({ description: 'The client location the probe watched from (its `from:` name, else subnet and address).' }),
       intervalMs: z.number().meta({ description: `Sampling interval followed: ${TIME_BASE}.` }),
       fastIntervalMs: z.number().meta({ description: `Fast sampling interval followed: ${TIME_BASE}.` }),
       tolerance: z.unknown(),

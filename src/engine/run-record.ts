@@ -2,6 +2,7 @@ import type { AuditEntry } from '../aws/audit.js';
 import type { Experiment, ProbeSpec } from '../experiment/schema.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { formatDuration } from '../experiment/duration.js';
+import { probeLocation } from '../experiment/client-locations.js';
 import type { Registry } from '../registry/registry.js';
 import type { ProbeReport, ProbeSession } from '../registry/types.js';
 import type { AwsTarget } from '../aws/client-config.js';
@@ -137,6 +138,7 @@ export function buildJournal(r: RunRecord, registry: Registry): Journal {
     probes: r.samplers.map((s) => ({
       name: s.spec.name,
       probe: s.spec.probe,
+      ...placedAt(s.spec.args),
       intervalMs: s.spec.interval,
       fastIntervalMs: s.spec.fastInterval ?? defaultFastInterval(s.spec.interval),
       tolerance: s.tolerance,
@@ -207,4 +209,10 @@ export function buildLostRunJournal(lost: {
     },
     lost.registry,
   );
+}
+
+/** The journal's `from` of a probe placed at a client location. */
+function placedAt(args: unknown): { from?: string } {
+  const at = probeLocation(args);
+  return at === undefined ? {} : { from: at };
 }

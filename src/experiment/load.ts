@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import { ExperimentValidationError, type ValidationIssue } from '../errors/validation-error.js';
 import type { Registry } from '../registry/registry.js';
+import { expandClientLocations } from './client-locations.js';
 import { describe } from './fields.js';
 import { interpolateEnv, refersToSim } from './interpolate.js';
 import { formatPath, locate, type Path } from './locate.js';
@@ -112,7 +113,9 @@ export function parseExperiment(text: string, file: string, options: Resolved): 
   }
 
   const written: unknown = doc.toJS({ maxAliasCount: 100 });
-  const env = interpolateEnv(written, options.env ?? process.env, options.simOutputs);
+  const placed = expandClientLocations(written, environmentType(written), options.simOutputs);
+  if (placed.problems.length > 0) throw new ExperimentValidationError(placed.problems.map((p) => issue(p.path, p.message)));
+  const env = interpolateEnv(placed.value, options.env ?? process.env, options.simOutputs);
   if (env.problems.length > 0) throw new ExperimentValidationError(env.problems.map((p) => issue(p.path, p.message)));
 
   const schema = buildExperimentSchema(options.registry);
@@ -122,7 +125,13 @@ export function parseExperiment(text: string, file: string, options: Resolved): 
   }
   const problems = checkSemantics(parsed.data, options.registry);
   if (problems.length > 0) throw new ExperimentValidationError(problems.map((p) => issue(p.path, p.message)));
-  return { file, experiment: parsed.data, raw: env.value as LoadedExperiment['raw'], refersToSim: refersToSim(written) };
+  return { file, experiment: parsed.data, raw: env.value as LoadedExperiment['raw'], refersToSim: refersToSim(placed.value) };
+}
+
+/** `environment.type` as written, `sim` when left out (the schema's default); validation reports a wrong one. */
+function environmentType(written: unknown): string {
+  const type = (written as { environment?: { type?: unknown } } | null)?.environment?.type;
+  return typeof type === 'string' ? type : 'sim';
 }
 
 /**

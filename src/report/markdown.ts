@@ -115,7 +115,7 @@ export function renderMarkdown(j: Journal): string {
     const pm = m.probes[p.name];
     const lat = (v: number | undefined): string => (v === undefined ? '—' : formatDuration(v));
     lines.push(
-      `| ${cell(p.name)} (${p.probe}) | ${pm?.samples ?? 0} | ${pm?.failedSamples ?? 0} | ${lat(pm?.latency.before?.p50)} | ${lat(pm?.latency.during?.p99)} | ${held(p.name, 'steady-state-before')} | ${held(p.name, 'steady-state-after')} |`,
+      `| ${cell(p.name)} (${p.probe}${p.from === undefined ? '' : ` from ${cell(p.from)}`}) | ${pm?.samples ?? 0} | ${pm?.failedSamples ?? 0} | ${lat(pm?.latency.before?.p50)} | ${lat(pm?.latency.during?.p99)} | ${held(p.name, 'steady-state-before')} | ${held(p.name, 'steady-state-after')} |`,
     );
   }
   const acts = j.activities;

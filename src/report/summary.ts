@@ -30,7 +30,7 @@ export function renderSummary(j: Journal): string {
     const lat = (l: { p50: number; p95: number; p99: number } | null): string =>
       l === null ? '—' : `p50 ${formatDuration(l.p50)} p95 ${formatDuration(l.p95)} p99 ${formatDuration(l.p99)}`;
     lines.push(
-      `probe ${p.name} (${p.probe}): ${pm.samples} samples, ${pm.failedSamples} failed, ${pm.fastSamples} fast; latency before ${lat(pm.latency.before)}; during ${lat(pm.latency.during)}; after ${lat(pm.latency.after)}`,
+      `probe ${p.name} (${p.probe}${p.from === undefined ? '' : ` from ${p.from}`}): ${pm.samples} samples, ${pm.failedSamples} failed, ${pm.fastSamples} fast; latency before ${lat(pm.latency.before)}; during ${lat(pm.latency.during)}; after ${lat(pm.latency.after)}`,
     );
   }
   if (j.objectives.length === 0 && m.injectedAt === null) lines.push('objectives: not evaluated (nothing was injected)');

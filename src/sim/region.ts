@@ -178,6 +178,8 @@ export class SimWorld {
           address: lb.address,
           nodeAddress: (zone) => `127.${this.#net}.250.${this.loadBalancers.size * 8 + 1 + this.zones.indexOf(zone)}`,
           dns: { scheduler: this.scheduler, draw: () => this.durations.draw('elbNodeDnsRemoval', lb.name), changed: () => this.route53Changed() },
+          latencyKey: region,
+          clients: this.clients,
         }),
       );
     }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { duration } from '../../experiment/fields.js';
 import { no, partial, yes } from '../../registry/capabilities.js';
 import type { ProbeDefinition } from '../../registry/types.js';
+import { DnsQueryError, fromArg, placement, queryFrom } from './client-location.js';
 import { dnsServerArg } from './ttl-resolver.js';
 
 const args = z.strictObject({
@@ -12,6 +13,8 @@ const args = z.strictObject({
   /** Resolver to ask, `host:port` or `host`; default the system's. */
   server: dnsServerArg.optional(),
   timeout: duration().default(2_000),
+  /** The client location to ask as (source address, EDNS client subnet); on the simulated region, a location's name. */
+  from: fromArg.optional(),
 });
 
 const tolerance = z.strictObject({
@@ -33,13 +36,15 @@ export const dnsProbe: ProbeDefinition<z.output<typeof args>, z.output<typeof to
   capabilities: {
     services: [],
     support: {
-      sim: yes("The region's DNS server answers by routing policy and health."),
+      sim: yes("The region's DNS server answers by routing policy and health; `from:` asks as one of the topology's client locations."),
       moto: no('moto has no DNS server.'),
       'localstack-free': partial(
-        'LocalStack has a DNS server (port 53, not published by localstack/docker-compose.yml); whether it answers hosted-zone records is unverified, and failover records are evaluated only by Pro.',
+        'LocalStack has a DNS server (port 53, not published by localstack/docker-compose.yml); whether it answers hosted-zone records is unverified, failover records are evaluated only by Pro, and whether it reads an EDNS client subnet (`from.subnet`) is unverified.',
       ),
       'localstack-paid': partial('DNS failover on health checks on the Ultimate plan (unverified here).'),
-      aws: yes(),
+      aws: yes(
+        "With `from.subnet` and `server` one of the hosted zone's Route 53 name servers, latency and geolocation records answer for that EDNS client subnet (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-edns0.html); a recursive resolver may drop or replace the subnet. `from.address` must be an address of this machine.",
+      ),
     },
   },
   args,
@@ -48,7 +53,17 @@ export const dnsProbe: ProbeDefinition<z.output<typeof args>, z.output<typeof to
   open(a) {
     const resolver = new Resolver({ timeout: a.timeout, tries: 1 });
     if (a.server !== undefined) resolver.setServers([a.server]);
+    const from = placement(a.from);
     const resolve = async (): Promise<string[]> => {
+      if (from !== undefined) {
+        // Node's resolver cannot send an EDNS client subnet, so a placed probe asks with its own small client; its
+        // errors carry the codes node's would (ENOTFOUND, ENODATA, ETIMEOUT).
+        const response = await queryFrom(a.server, a.name, a.type, from, a.timeout);
+        if (response.rcode === 3) throw new DnsQueryError('ENOTFOUND', `${a.name} does not exist`);
+        if (response.rcode !== 0) throw new DnsQueryError('ESERVFAIL', `answered with RCODE ${response.rcode}`);
+        if (response.answers.length === 0) throw new DnsQueryError('ENODATA', `${a.name} has no ${a.type} record`);
+        return response.answers.map((r) => r.data);
+      }
       switch (a.type) {
         case 'A':
           return resolver.resolve4(a.name);

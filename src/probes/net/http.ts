@@ -5,6 +5,7 @@ import type { Client, Dispatcher } from 'undici';
 import { duration } from '../../experiment/fields.js';
 import { NO_WORKLOAD_FREE, NO_WORKLOAD_MOTO, no, partial, yes } from '../../registry/capabilities.js';
 import type { ProbeDefinition, ProbeObservation } from '../../registry/types.js';
+import { fromArg, placement } from '../dns/client-location.js';
 import { TtlResolver, dnsServerArg } from '../dns/ttl-resolver.js';
 import { networkErrorText } from './network-error.js';
 
@@ -22,6 +23,11 @@ const args = z.strictObject({
   resolver: dnsServerArg.optional().meta({
     description: "DNS server (host:port) to resolve the URL's host through, honouring TTLs; each sample records the address that served it.",
   }),
+  /**
+   * The client location to request from: connections leave from `from.address`, and `resolver` is asked as that
+   * client (its source address and EDNS client subnet). On the simulated region, a location's name.
+   */
+  from: fromArg.optional(),
 });
 
 const tolerance = z.strictObject({
@@ -48,13 +54,13 @@ export const httpProbe: ProbeDefinition<Args, Tolerance> = {
   capabilities: {
     services: [],
     support: {
-      sim: yes('Instances and ALBs really serve HTTP.'),
+      sim: yes("Instances and ALBs really serve HTTP; from a client location (`from:`), an ALB answers after that location's latency to its Region."),
       moto: no(NO_WORKLOAD_MOTO),
       'localstack-free': no(NO_WORKLOAD_FREE),
       'localstack-paid': partial(
         'The Docker VM manager runs instances as containers and the ALB forwards, but Auto Scaling only works with the mock VM manager.',
       ),
-      aws: yes(),
+      aws: yes('`from.address` must be an address of this machine; `from.subnet` places only the questions asked through `resolver`.'),
     },
   },
   args,
@@ -64,7 +70,12 @@ export const httpProbe: ProbeDefinition<Args, Tolerance> = {
     const url = new URL(a.url);
     // Through a resolver, the client connects to the address the host resolves to now (a new connection when the
     // answer changes, as a client honouring the TTL would make), with the Host header and TLS name of the URL.
-    const dns = a.resolver === undefined ? undefined : new TtlResolver(a.resolver, { timeoutMs: a.timeout, speed: ctx.speed, clock: ctx.clock });
+    const from = placement(a.from);
+    const dns =
+      a.resolver === undefined
+        ? undefined
+        : new TtlResolver(a.resolver, { timeoutMs: a.timeout, speed: ctx.speed, clock: ctx.clock, ...(from === undefined ? {} : { from }) });
+    const localAddress = from?.address;
     const headers = dns === undefined ? a.headers : { host: url.host, ...a.headers };
     let client: Client | undefined;
     let address: string | undefined;
@@ -79,7 +90,12 @@ export const httpProbe: ProbeDefinition<Args, Tolerance> = {
       const origin = now === undefined ? url.origin : `${url.protocol}//${now}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
       const servername = isIP(url.hostname) === 0 ? url.hostname : undefined;
       client = new (await import('undici')).Client(origin, {
-        connect: { timeout: a.timeout, rejectUnauthorized: !a.insecure, ...(servername === undefined ? {} : { servername }) },
+        connect: {
+          timeout: a.timeout,
+          rejectUnauthorized: !a.insecure,
+          ...(servername === undefined ? {} : { servername }),
+        },
+        ...(localAddress === undefined ? {} : { localAddress }),
         headersTimeout: a.timeout,
         bodyTimeout: a.timeout,
         keepAliveTimeout: 30_000,

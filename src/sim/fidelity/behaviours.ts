@@ -352,4 +352,11 @@ export const BEHAVIOURS: Behaviour[] = [
     source: 'https://docs.aws.amazon.com/systems-manager/latest/userguide/monitor-commands.html',
     test: 'test/sim/ssm.test.ts',
   },
+  {
+    area: 'ELB',
+    behaviour:
+      "A load balancer answers a client connecting from a topology's client location one round trip later: the location's latency to the load balancer's Region from its `latency` table, in wall ms at every speed (network time a user sees, not an AWS duration); a client without a location, or whose table does not name the Region, waits for nothing (assumed: the table stands in for the real network).",
+    source: 'assumed',
+    test: 'test/probes/from-location.test.ts',
+  },
 ];

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
+import { ClientLocations } from '../clients.js';
 import type { GroundTruth } from '../ground-truth.js';
 import { SimApiError } from '../protocol/errors.js';
 import type { SimScheduler } from '../timing.js';
@@ -124,6 +125,12 @@ export class SimLoadBalancer {
   /** The nodes, by zone, in the order of `availabilityZones`; the first listens on `address`. */
   readonly nodes: LoadBalancerNode[];
   readonly #dns: NodeDnsTiming | undefined;
+  /**
+   * What a client location's latency table is read at for this load balancer: its Region (a load balancer in Local
+   * Zones would name their zone group).
+   */
+  readonly latencyKey: string;
+  readonly #clients: ClientLocations;
 
   constructor(options: {
     name: string;
@@ -143,6 +150,10 @@ export class SimLoadBalancer {
     /** The address of the node in each zone after the first (which listens on `address`). */
     nodeAddress?: (zone: string) => string;
     dns?: NodeDnsTiming;
+    /** The Region (or Local Zone group) the clients' latency tables are read at. */
+    latencyKey: string;
+    /** Where clients are, told apart by the address they connect from. */
+    clients?: ClientLocations;
   }) {
     this.name = options.name;
     this.arn = options.arn;
@@ -159,6 +170,8 @@ export class SimLoadBalancer {
     this.address = options.address ?? '127.0.0.1';
     options.targetGroup.loadBalancerArns.push(this.arn);
     this.#dns = options.dns;
+    this.latencyKey = options.latencyKey;
+    this.#clients = options.clients ?? new ClientLocations([]);
     this.nodes = this.availabilityZones.map((zone, i) => ({
       zone,
       address: i === 0 || options.nodeAddress === undefined ? this.address : options.nodeAddress(zone),
@@ -307,7 +320,28 @@ export class SimLoadBalancer {
     return local[this.#next++ % local.length];
   }
 
+  /**
+   * A client at a known location is answered one round trip later: its location's latency to `latencyKey`, as the
+   * topology's table gives it (an assumption standing in for the real network; a location whose table does not name
+   * the Region adds nothing). The round trip is network time a user sees on every request, not an AWS duration, so
+   * it is not divided by the region's speed: probes report latency in wall ms, and a probe's latency is the table's
+   * figure plus the sim's own overhead at any speed. A client without a location waits for nothing.
+   */
   #forward(node: LoadBalancerNode, req: IncomingMessage, res: ServerResponse): void {
+    const location = this.#clients.fromAddress(req.socket.remoteAddress);
+    const rtt = location === undefined ? undefined : ClientLocations.latency(location, this.latencyKey);
+    if (rtt === undefined || rtt <= 0) {
+      this.#serve(node, req, res);
+      return;
+    }
+    // The scheduler counts AWS ms; rtt × speed of them is rtt wall ms, and the timer is cleared with the region.
+    const timer = this.#scheduler.after(rtt * this.#scheduler.speed, () => {
+      if (!res.destroyed) this.#serve(node, req, res);
+    });
+    res.on('close', () => this.#scheduler.cancel(timer));
+  }
+
+  #serve(node: LoadBalancerNode, req: IncomingMessage, res: ServerResponse): void {
     // A node in a dark zone neither answers nor resets: the client's own timeout decides.
     if (node.dark) return;
     this.metrics.RequestCount++;

@@ -22,7 +22,7 @@ import { MetricStore } from './world/metric-store.js';
 import { declareDatabases } from './build/databases.js';
 import { declareRoute53 } from './build/route53.js';
 import { RegionDns } from './dns/answers.js';
-import type { SimDnsServer } from './dns/server.js';
+import type { QuestionOrigin, SimDnsServer } from './dns/server.js';
 import { AzFailures } from './az-failures.js';
 import { ClientLocations } from './clients.js';
 import type { ConnectivityScope } from './network-faults.js';
@@ -361,9 +361,9 @@ export class SimWorld {
     return lb === undefined ? undefined : { hostedZoneId: elbHostedZoneId(this.topology.region), dnsName: `${lb.dnsName}.` };
   }
 
-  /** The answer of the region's DNS to a question. */
-  dnsAnswer(name: string, type: string): DnsAnswer {
-    return this.#answers.answer(name, type);
+  /** The answer of the region's DNS to a question, from a client at `from` (source address, EDNS client subnet). */
+  dnsAnswer(name: string, type: string, from?: QuestionOrigin): DnsAnswer {
+    return this.#answers.answer(name, type, from);
   }
 
   /** Re-evaluates every DNS answer after a health, capacity or record change, recording each change in ground truth. */

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   ChangeResourceRecordSetsCommand,
   CreateHostedZoneCommand,
+  GetHealthCheckStatusCommand,
   ListHealthChecksCommand,
   ListResourceRecordSetsCommand,
   type ResourceRecordSet,
@@ -18,7 +19,7 @@ import type { TruthEvent } from '../../src/sim/ground-truth.js';
 import { SimRegion } from '../../src/sim/server.js';
 import { parseTopology } from '../../src/sim/topology.js';
 import { awsCli } from '../support/aws-cli.js';
-import { CREDENTIALS, waitFor } from '../support/sim.js';
+import { CREDENTIALS, waitFor, waitReady } from '../support/sim.js';
 
 /*
  * Route 53 routing by the client's location: latency, geolocation, multivalue answer and geoproximity records, asked
@@ -183,10 +184,22 @@ before(async () => {
   region = await SimRegion.start({ topology: topology(), speed: SPEED });
   dnsPort = Number((region.outputs()['dns.server'] ?? '').split(':')[1]);
   r53 = new Route53Client({ region: 'us-east-1', endpoint: region.endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
-  await waitFor('a ready region', async () => (await fetch(`${region.endpoint}/_sim/health`)).ok || undefined, { timeoutMs: 20_000 });
+  await waitReady(region.endpoint, 20_000);
   for (const hc of (await r53.send(new ListHealthChecksCommand({}))).HealthChecks ?? [])
     checkIds.set(hc.CallerReference?.replace(/^gameday-sim-/, '') ?? '', hc.Id ?? '');
   assert.deepEqual([...checkIds.keys()].sort(), [...CHECKS].sort());
+  // Steady: every checker of every check reports success (a check probing the ALB while its instance booted may not).
+  await waitFor(
+    'every health check to pass from every checker',
+    async () => {
+      for (const id of checkIds.values()) {
+        const observations = (await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? [];
+        if (observations.length === 0 || observations.some((o) => !(o.StatusReport?.Status ?? '').startsWith('Success'))) return undefined;
+      }
+      return true;
+    },
+    { timeoutMs: 20_000, intervalMs: 100 },
+  );
 });
 
 after(async () => {
@@ -196,10 +209,12 @@ after(async () => {
 
 describe('Route 53 latency routing by client location', () => {
   it('answers each location its lowest-latency Region, a client subnet before the source, and the home Region to an unplaced client', async () => {
-    assert.deepEqual(await a('api.example.com', TOKYO.address), ['192.0.2.13']);
-    assert.deepEqual(await a('api.example.com', BERLIN.address), ['192.0.2.12']);
-    assert.deepEqual(await a('api.example.com', VIRGINIA.address), ['192.0.2.11']);
-    assert.deepEqual(await a('api.example.com', UNPLACED), ['192.0.2.11'], 'a client without a location is answered as in us-east-1 (assumed)');
+    // Waited on, not read once: a checker starved on a loaded machine may flip a check for a moment.
+    await answers('api.example.com', TOKYO.address, ['192.0.2.13']);
+    await answers('api.example.com', BERLIN.address, ['192.0.2.12']);
+    await answers('api.example.com', VIRGINIA.address, ['192.0.2.11']);
+    // A client without a location is answered as in us-east-1, the region's own Region (assumed).
+    await answers('api.example.com', UNPLACED, ['192.0.2.11']);
     // A resolver in Berlin forwarding a Tokyo client's subnet is answered for Tokyo, and the option comes back scoped.
     const viaEcs = await ask('api.example.com', BERLIN.address, { ip: '203.0.113.0', prefix: 24 });
     assert.deepEqual(
@@ -226,7 +241,6 @@ describe('Route 53 latency routing by client location', () => {
       truth.some((e) => e.kind === 'dns-answer' && e.resource === 'api.example.com.' && e.detail?.location === 'tokyo' && e.to === '192.0.2.11'),
       'ground truth records that Tokyo now gets us-east-1',
     );
-    assert.ok(!truth.some((e) => e.kind === 'dns-answer' && e.resource === 'api.example.com.' && e.detail?.location === 'berlin' && e.from !== undefined));
     await invert('lat-east', true);
     await invert('lat-eu', true);
     // Every latency record unhealthy: Route 53 considers them all healthy, so each location gets its nearest again.

@@ -59,6 +59,22 @@ describe('latency records', () => {
   });
 });
 
+describe('latency aliases with EvaluateTargetHealth', () => {
+  const alias = (dnsName: string) => ({ hostedZoneId: 'Z35SXDOTRQ7X7K', dnsName, evaluateTargetHealth: true });
+  const z = zone([
+    { alias: alias('east-lb.'), region: 'us-east-1', setIdentifier: 'east', ttl: undefined },
+    { alias: alias('eu-lb.'), region: 'eu-central-1', setIdentifier: 'eu', ttl: undefined },
+  ]);
+  const lbs = (eastHealthy: boolean): AnswerContext => ({
+    ...context(),
+    aliasTarget: (name) => (name === 'east-lb.' ? { address: '127.5.0.1', healthy: eastHealthy } : { address: '127.5.0.2', healthy: true }),
+  });
+  it('move a client off a Region whose load balancer has no healthy target', () => {
+    assert.deepEqual(ask(z, lbs(true), LISBON), ['127.5.0.1']);
+    assert.deepEqual(ask(z, lbs(false), LISBON), ['127.5.0.2']);
+  });
+});
+
 describe('geolocation records', () => {
   const z = zone([
     { values: ['192.0.2.11'], geolocation: { country: 'US', subdivision: 'WA' }, setIdentifier: 'wa', healthCheckId: 'wa' },

@@ -111,8 +111,9 @@ export interface AnswerContext {
 export const ALIAS_TTL = 60;
 
 /**
- * A Route 53 public hosted zone: record sets (simple, failover, weighted, alias to an ALB) plus the NS and SOA
- * records Route 53 creates, and the answer to a DNS question according to routing policy and health.
+ * A Route 53 public hosted zone: record sets (simple, failover, weighted, latency, geolocation, multivalue answer,
+ * geoproximity; alias to an ALB) plus the NS and SOA records Route 53 creates, and the answer to a DNS question
+ * according to routing policy, health and the client's location.
  */
 export class SimHostedZone {
   readonly id: string;

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { describe, it } from 'node:test';
+import dnsPacket from 'dns-packet';
 import type { ClientLocation } from '../../src/sim/clients.js';
 import { translateTemplate } from '../../src/sim/cloudformation/translate.js';
+import { type QuestionOrigin, SimDnsServer } from '../../src/sim/dns/server.js';
 import { parseTopology } from '../../src/sim/topology.js';
 import { type AnswerContext, type RecordSet, SimHostedZone } from '../../src/sim/world/hosted-zone.js';
 
@@ -183,5 +186,32 @@ describe('routing fields of a topology and of a template', () => {
     assert.deepEqual(of('g')?.geolocation, { country: 'US', subdivision: 'WA' });
     assert.equal(of('m')?.multiValueAnswer, true);
     assert.deepEqual(of('p')?.geoproximity, { coordinates: { latitude: 38.72, longitude: -9.14 }, bias: 10 });
+  });
+});
+
+describe('the DNS server over TCP', () => {
+  it('passes the address a client connects from to the answer, as over UDP', async () => {
+    const seen: QuestionOrigin[] = [];
+    const server = new SimDnsServer((name, _type, from) => {
+      seen.push(from);
+      return { rcode: 'NOERROR', answers: [{ name, type: 'A', ttl: 60, data: '192.0.2.1' }], authorities: [] };
+    });
+    await server.start();
+    try {
+      const socket = connect({ host: '127.0.0.1', port: server.port, localAddress: '127.77.0.9' });
+      const reply = await new Promise<Buffer>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.once('data', resolve);
+        socket.write(dnsPacket.streamEncode({ type: 'query', id: 7, questions: [{ type: 'A', name: 'www.rules.test' }] }));
+      });
+      socket.destroy();
+      assert.deepEqual(
+        (dnsPacket.streamDecode(reply).answers ?? []).map((a) => (a.type === 'A' ? a.data : '')),
+        ['192.0.2.1'],
+      );
+      assert.deepEqual(seen, [{ source: '127.77.0.9', clientSubnet: undefined }]);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -22,7 +22,7 @@ import { MetricStore } from './world/metric-store.js';
 import { declareDatabases } from './build/databases.js';
 import { declareRoute53 } from './build/route53.js';
 import { RegionDns, type DnsSources } from './dns/answers.js';
-import type { SimDnsServer } from './dns/server.js';
+import type { QuestionOrigin, SimDnsServer } from './dns/server.js';
 import { AzFailures } from './az-failures.js';
 import { ClientLocations } from './clients.js';
 import type { ConnectivityScope } from './network-faults.js';
@@ -404,9 +404,9 @@ export class SimWorld {
     return undefined;
   }
 
-  /** The answer of the world's DNS (global, as Route 53 is) to a question. */
-  dnsAnswer(name: string, type: string): DnsAnswer {
-    return this.#home().#answers.answer(name, type);
+  /** The answer of the world's DNS (global, as Route 53 is) to a question, from a client at `from` (source address, EDNS client subnet). */
+  dnsAnswer(name: string, type: string, from?: QuestionOrigin): DnsAnswer {
+    return this.#home().#answers.answer(name, type, from);
   }
 
   /** Re-evaluates every DNS answer after a health, capacity or record change, recording each change in ground truth. */
@@ -450,6 +450,12 @@ export class SimWorld {
       },
       get truth() {
         return world.truth;
+      },
+      get clients() {
+        return world.clients;
+      },
+      get topology() {
+        return world.topology;
       },
     };
   }

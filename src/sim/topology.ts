@@ -8,6 +8,7 @@ import { ALB_HEALTH_CHECK } from './timing-table.js';
 import { timings } from './topology-timings.js';
 import { SCALING_PROCESSES } from './world/auto-scaling-group.js';
 import { checkClientLocations, clientLocationSchema } from './clients.js';
+import { AWS_LOCATIONS } from './world/aws-locations.js';
 
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,31}$/, { error: 'names are letters, digits and -, at most 32' });
 
@@ -74,6 +75,39 @@ const route53Record = z.strictObject({
   setIdentifier: z.string().min(1).max(128).optional(),
   failover: z.enum(['PRIMARY', 'SECONDARY']).optional(),
   weight: z.number().int().min(0).max(255).optional(),
+  /** Latency routing: the Region of the resource (the client's `latency` table decides). */
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'a Region name such as eu-central-1' })
+    .optional(),
+  /** Geolocation routing: a continent, or a country (`'*'`: the default record) with an optional US state. */
+  geolocation: z
+    .strictObject({
+      continent: z.enum(['AF', 'AN', 'AS', 'EU', 'OC', 'NA', 'SA']).optional(),
+      country: z
+        .string()
+        .regex(/^([A-Z]{2}|\*)$/, { error: "an ISO 3166-1 alpha-2 country code such as JP, or '*' for the default" })
+        .optional(),
+      subdivision: z
+        .string()
+        .regex(/^[A-Z0-9]{1,3}$/, { error: 'a US state code such as WA' })
+        .optional(),
+    })
+    .optional(),
+  /** Multivalue answer routing: up to eight healthy records of the name, drawn at random. */
+  multiValueAnswer: z.literal(true).optional(),
+  /** Geoproximity routing: where the resource is (one of region, localZoneGroup, coordinates) and the bias. */
+  geoproximity: z
+    .strictObject({
+      region: z.string().optional(),
+      localZoneGroup: z.string().optional(),
+      coordinates: z
+        .strictObject({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) })
+        .refine((c) => Number.isInteger(c.latitude * 100) && Number.isInteger(c.longitude * 100), { error: 'coordinates have at most two decimals' })
+        .optional(),
+      bias: z.number().int().min(-99).max(99).optional(),
+    })
+    .optional(),
   /** Name of a health check of `healthChecks`. */
   healthCheck: name.optional(),
 });
@@ -82,6 +116,65 @@ const hostedZone = z.strictObject({
   name: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}\.?$/i, { error: 'a domain name such as example.com' }),
   records: z.array(route53Record).default([]),
 });
+
+type TopologyRecord = z.output<typeof route53Record>;
+
+const POLICY_FIELDS = ['failover', 'weight', 'region', 'geolocation', 'multiValueAnswer', 'geoproximity'] as const;
+
+/** The routing policy fields a record sets. */
+function policyFields(r: TopologyRecord): string[] {
+  return POLICY_FIELDS.filter((k) => r[k] !== undefined);
+}
+
+/** One record's routing: a setIdentifier exactly with a policy, one policy, and each policy's own rules (as Route 53 refuses them). */
+function checkRouting(r: TopologyRecord, where: string): void {
+  const policies = policyFields(r);
+  if (policies.length > 0 !== (r.setIdentifier !== undefined))
+    throw new Error(`${where} needs setIdentifier exactly when it has a routing policy (${POLICY_FIELDS.join(', ')}).`);
+  if (policies.length > 1) throw new Error(`${where} has more than one routing policy (${policies.join(', ')}); a record has one.`);
+  const g = r.geolocation;
+  if (g !== undefined) {
+    if (g.continent !== undefined && (g.country !== undefined || g.subdivision !== undefined))
+      throw new Error(`${where} geolocation takes a continent alone, or a country with an optional subdivision.`);
+    if (g.continent === undefined && g.country === undefined) throw new Error(`${where} geolocation needs a continent or a country ('*' for the default).`);
+    if (g.subdivision !== undefined && g.country !== 'US')
+      throw new Error(`${where} geolocation subdivision needs country US; Route 53 supports US states only.`);
+  }
+  const p = r.geoproximity;
+  if (p !== undefined) {
+    const places = [p.region, p.localZoneGroup, p.coordinates].filter((v) => v !== undefined).length;
+    if (places !== 1) throw new Error(`${where} geoproximity takes exactly one of region, localZoneGroup and coordinates.`);
+    const place = p.region ?? p.localZoneGroup;
+    if (place !== undefined && AWS_LOCATIONS[place] === undefined)
+      throw new Error(`${where} geoproximity names ${place}, which the simulated region cannot place; it knows ${Object.keys(AWS_LOCATIONS).join(', ')}.`);
+  }
+  if (r.multiValueAnswer === true && r.alias !== undefined) throw new Error(`${where} is a multivalue answer record, which cannot be an alias.`);
+  if (r.multiValueAnswer === true && r.type === 'CNAME') throw new Error(`${where} is a multivalue answer record, which cannot be a CNAME.`);
+}
+
+/** The records of one name and type share one routing policy, with one latency record per Region and one geolocation record per location. */
+function checkRoutingGroups(zone: { name: string; records: TopologyRecord[] }, source: string): void {
+  const groups = new Map<string, TopologyRecord[]>();
+  for (const r of zone.records) {
+    const key = `${r.name.toLowerCase().replace(/\.$/, '')} ${r.type}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  for (const [key, records] of groups) {
+    if (records.length < 2) continue;
+    const where = `${source}: records '${key}' of hosted zone '${zone.name}'`;
+    const policies = new Set(records.map((r) => policyFields(r)[0] ?? 'simple'));
+    if (policies.size > 1 || policies.has('simple'))
+      throw new Error(`${where} mix routing policies (${[...policies].join(', ')}) or repeat a simple record; a name and type has one policy.`);
+    const ids = records.map((r) => r.setIdentifier);
+    if (new Set(ids).size !== ids.length) throw new Error(`${where} repeat a setIdentifier.`);
+    const regions = records.flatMap((r) => (r.region === undefined ? [] : [r.region]));
+    if (new Set(regions).size !== regions.length) throw new Error(`${where} have two latency records for one Region.`);
+    const places = records.flatMap((r) =>
+      r.geolocation === undefined ? [] : [JSON.stringify([r.geolocation.continent, r.geolocation.country, r.geolocation.subdivision])],
+    );
+    if (new Set(places).size !== places.length) throw new Error(`${where} have two geolocation records for one location.`);
+  }
+}
 
 /** The fields of one Region's resources: the top level (the home Region) and each entry of `regions` have them. */
 const regionalFields = {
@@ -387,10 +480,9 @@ export function parseTopology(value: unknown, source = 'topology'): Topology {
       if (r.alias?.startsWith('alb:') === true && !lbs.has(r.alias.slice(4)))
         throw new Error(`${where} aliases load balancer '${r.alias.slice(4)}', which is not declared.`);
       if (r.healthCheck !== undefined && !checks.has(r.healthCheck)) throw new Error(`${where} names health check '${r.healthCheck}', which is not declared.`);
-      const routed = r.failover !== undefined || r.weight !== undefined;
-      if (routed !== (r.setIdentifier !== undefined)) throw new Error(`${where} needs setIdentifier exactly when it has failover or weight.`);
-      if (r.failover !== undefined && r.weight !== undefined) throw new Error(`${where} cannot be both failover and weighted.`);
+      checkRouting(r, where);
     }
+    checkRoutingGroups(zone, source);
   }
   checkClientLocations(t.clients, source);
   const known = placeholderOutputs({ ...t, stack: undefined, regions: t.regions.map((r) => ({ ...r, stack: undefined })) });

@@ -4,9 +4,23 @@ import type { SimRequest, SimRoute, WireReply } from '../protocol/reply.js';
 import { restXmlService, xmlNode as node, type XmlNode as Node } from '../protocol/rest-xml.js';
 import { tagList, XmlList, type XmlValue } from '../protocol/xml.js';
 import type { SimWorld } from '../region.js';
-import { fqdn, SimHostedZone, type RecordSet } from '../world/hosted-zone.js';
+import { AWS_LOCATIONS } from '../world/aws-locations.js';
+import { fqdn, routingPolicy, SimHostedZone, type GeoLocation, type GeoProximity, type RecordSet } from '../world/hosted-zone.js';
 import { checkOf, createHealthCheck, healthCheckStatus, healthCheckXml, updateHealthCheck } from './route53-health-checks.js';
 import { bool, int, invalid, reply, ROUTE53_NS, list, parseBody, text } from './route53-xml.js';
+
+/** The Regions a latency record may name: ResourceRecordSetRegion of Route 53's API model. */
+const LATENCY_REGIONS = new Set(
+  (
+    'us-east-1 us-east-2 us-west-1 us-west-2 ca-central-1 eu-west-1 eu-west-2 eu-west-3 eu-central-1 eu-central-2 ap-southeast-1 ' +
+    'ap-southeast-2 ap-southeast-3 ap-northeast-1 ap-northeast-2 ap-northeast-3 eu-north-1 sa-east-1 cn-north-1 cn-northwest-1 ap-east-1 ' +
+    'me-south-1 me-central-1 ap-south-1 ap-south-2 af-south-1 eu-south-1 eu-south-2 ap-southeast-4 il-central-1 ca-west-1 ap-southeast-5 ' +
+    'mx-central-1 ap-southeast-7 us-gov-east-1 us-gov-west-1 ap-east-2 ap-southeast-6 eusc-de-east-1'
+  ).split(' '),
+);
+
+/** GeoLocation.ContinentCode values Route 53 supports (GeoLocation in the API model). */
+const CONTINENTS = new Set(['AF', 'AN', 'AS', 'EU', 'OC', 'NA', 'SA']);
 
 const RECORD_TYPES = new Set(['A', 'AAAA', 'CAA', 'CNAME', 'DS', 'MX', 'NAPTR', 'NS', 'PTR', 'SOA', 'SPF', 'SRV', 'TXT']);
 
@@ -42,7 +56,13 @@ function recordXml(r: RecordSet): XmlValue {
     Type: r.type,
     SetIdentifier: r.setIdentifier,
     Weight: r.weight,
+    Region: r.region,
+    GeoLocation:
+      r.geolocation === undefined
+        ? undefined
+        : { ContinentCode: r.geolocation.continent, CountryCode: r.geolocation.country, SubdivisionCode: r.geolocation.subdivision },
     Failover: r.failover,
+    MultiValueAnswer: r.multiValueAnswer,
     TTL: r.alias === undefined ? r.ttl : undefined,
     ResourceRecords:
       r.alias === undefined
@@ -54,6 +74,18 @@ function recordXml(r: RecordSet): XmlValue {
     AliasTarget:
       r.alias === undefined ? undefined : { HostedZoneId: r.alias.hostedZoneId, DNSName: r.alias.dnsName, EvaluateTargetHealth: r.alias.evaluateTargetHealth },
     HealthCheckId: r.healthCheckId,
+    GeoProximityLocation:
+      r.geoproximity === undefined
+        ? undefined
+        : {
+            AWSRegion: r.geoproximity.region,
+            LocalZoneGroup: r.geoproximity.localZoneGroup,
+            Coordinates:
+              r.geoproximity.coordinates === undefined
+                ? undefined
+                : { Latitude: String(r.geoproximity.coordinates.latitude), Longitude: String(r.geoproximity.coordinates.longitude) },
+            Bias: r.geoproximity.bias,
+          },
   };
 }
 
@@ -92,26 +124,38 @@ function readRecordSet(world: SimWorld, zone: SimHostedZone, r: Node): RecordSet
   if (failoverText !== undefined && failoverText !== 'PRIMARY' && failoverText !== 'SECONDARY') throw invalidBatch(`Invalid Failover: ${failoverText}`);
   const failover = failoverText;
   const weight = int(r, 'Weight', 0, 255);
-  if (
-    text(r, 'Region') !== undefined ||
-    text(r, 'MultiValueAnswer') !== undefined ||
-    r.GeoLocation !== undefined ||
-    r.CidrRoutingConfig !== undefined ||
-    r.GeoProximityLocation !== undefined
-  ) {
-    throw invalid('The simulated region supports simple, failover and weighted routing only.');
-  }
-  const routed = failover !== undefined || weight !== undefined;
-  if (routed && setIdentifier === undefined)
+  if (r.CidrRoutingConfig !== undefined) throw invalid('The simulated region does not model IP-based routing (CidrRoutingConfig).');
+  const region = latencyRegion(r);
+  const geolocation = geoLocation(node(r.GeoLocation));
+  const multiValueAnswer = bool(r, 'MultiValueAnswer');
+  if (multiValueAnswer === false)
+    throw invalidBatch(
+      `Invalid request: MultiValueAnswer is false in RRSet with DNS name ${name} and type ${type}; omit it unless the record is a multivalue answer record`,
+    );
+  const geoproximity = geoProximity(node(r.GeoProximityLocation));
+  const policies = [
+    ['Weight', weight],
+    ['Region', region],
+    ['Failover', failover],
+    ['GeoLocation', geolocation],
+    ['MultiValueAnswer', multiValueAnswer],
+    ['GeoProximityLocation', geoproximity],
+  ].filter(([, v]) => v !== undefined);
+  if (policies.length > 0 && setIdentifier === undefined)
+    throw invalidBatch(`Invalid request: Missing field 'SetIdentifier' in RRSet with DNS name ${name} and type ${type}`);
+  if (policies.length === 0 && setIdentifier !== undefined)
     throw invalidBatch(
       `Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig], but found none in RRSet with DNS name ${name} and type ${type}`,
     );
-  if (!routed && setIdentifier !== undefined)
+  if (policies.length > 1)
     throw invalidBatch(
-      `Invalid request: Missing field 'Weight' (or another routing policy) in RRSet with DNS name ${name} and type ${type} and SetIdentifier ${setIdentifier}`,
+      `Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig], but found more than one (${policies.map(([k]) => k).join(', ')}) in RRSet with DNS name ${name} and type ${type}`,
     );
-  if (failover !== undefined && weight !== undefined)
-    throw invalidBatch(`Invalid request: Expected exactly one routing policy in RRSet with DNS name ${name} and type ${type}`);
+  if (multiValueAnswer !== undefined && r.AliasTarget !== undefined)
+    throw invalidBatch(`Invalid request: multivalue answer RRSet with DNS name ${name} and type ${type} cannot be an alias`);
+  if (multiValueAnswer !== undefined && (type === 'NS' || type === 'CNAME'))
+    throw invalidBatch(`Invalid request: multivalue answer RRSet with DNS name ${name} cannot be of type ${type}`);
+  const routing = { region, geolocation, multiValueAnswer, geoproximity };
   const healthCheckId = text(r, 'HealthCheckId');
   if (healthCheckId !== undefined && !world.healthChecks.has(healthCheckId))
     throw invalidBatch(`Invalid request: Expected HealthCheckId ${healthCheckId} to refer to an existing health check`);
@@ -135,6 +179,7 @@ function readRecordSet(world: SimWorld, zone: SimHostedZone, r: Node): RecordSet
       failover,
       weight,
       healthCheckId,
+      ...routing,
     };
   }
   if (values.length === 0) throw invalidBatch(`RRSet with DNS name ${name} and type ${type} needs ResourceRecords or an AliasTarget`);
@@ -144,12 +189,82 @@ function readRecordSet(world: SimWorld, zone: SimHostedZone, r: Node): RecordSet
     if (type === 'AAAA' && !isIPv6(v)) throw invalidBatch(`AAAARRDATAIllegalIPv6Address (Value is not a valid IPv6 address) encountered with '${v}'`);
   }
   if (type === 'CNAME' && values.length > 1) throw invalidBatch(`RRSet of type CNAME with DNS name ${name} contains more than one value`);
-  return { name, type, ttl, values, alias: undefined, setIdentifier, failover, weight, healthCheckId };
+  return { name, type, ttl, values, alias: undefined, setIdentifier, failover, weight, healthCheckId, ...routing };
+}
+
+/** A latency record's Region: one of ResourceRecordSetRegion (the reader lists `Region`, a health check's element). */
+function latencyRegion(r: Node): string | undefined {
+  const raw = r.Region;
+  const value = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !LATENCY_REGIONS.has(value))
+    throw invalid(`Invalid Region: ${String(value)} is not a Region Route 53 latency records can name, such as us-east-1.`);
+  return value;
+}
+
+/**
+ * GeoLocation as the API model constrains it: a continent alone, or a country (`*` for the default) with an optional
+ * US state; ContinentCode with CountryCode or SubdivisionCode is InvalidInput.
+ */
+function geoLocation(g: Node | undefined): GeoLocation | undefined {
+  if (g === undefined) return undefined;
+  const continent = text(g, 'ContinentCode');
+  const country = text(g, 'CountryCode');
+  const subdivision = text(g, 'SubdivisionCode');
+  if (continent !== undefined && (country !== undefined || subdivision !== undefined))
+    throw invalid('GeoLocation: specifying ContinentCode with either CountryCode or SubdivisionCode is not allowed.');
+  if (continent === undefined && country === undefined) throw invalid('GeoLocation needs a ContinentCode or a CountryCode.');
+  if (continent !== undefined && !CONTINENTS.has(continent))
+    throw invalid(`Invalid GeoLocation.ContinentCode: ${continent}; it is one of AF, AN, AS, EU, OC, NA, SA.`);
+  if (country !== undefined && country !== '*' && !/^[A-Z]{2}$/.test(country))
+    throw invalid(`Invalid GeoLocation.CountryCode: ${country}; it is an ISO 3166-1 alpha-2 code or *.`);
+  if (subdivision !== undefined && country !== 'US') throw invalid('GeoLocation.SubdivisionCode needs CountryCode US; Route 53 supports US states only.');
+  if (subdivision !== undefined && !/^[A-Z0-9]{1,3}$/.test(subdivision)) throw invalid(`Invalid GeoLocation.SubdivisionCode: ${subdivision}.`);
+  return { continent, country, subdivision };
+}
+
+/** GeoProximityLocation: exactly one of AWSRegion, LocalZoneGroup and Coordinates, and a Bias from -99 to 99. */
+function geoProximity(g: Node | undefined): GeoProximity | undefined {
+  if (g === undefined) return undefined;
+  const region = text(g, 'AWSRegion');
+  const localZoneGroup = text(g, 'LocalZoneGroup');
+  const c = node(g.Coordinates);
+  const bias = int(g, 'Bias', -99, 99);
+  if ([region, localZoneGroup, c].filter((v) => v !== undefined).length !== 1)
+    throw invalid('GeoProximityLocation takes exactly one of AWSRegion, LocalZoneGroup and Coordinates.');
+  const place = region ?? localZoneGroup;
+  if (place !== undefined && AWS_LOCATIONS[place] === undefined)
+    throw invalid(`GeoProximityLocation names ${place}, which the simulated region cannot place; it knows ${Object.keys(AWS_LOCATIONS).join(', ')}.`);
+  let coordinates: GeoProximity['coordinates'];
+  if (c !== undefined) {
+    const lat = text(c, 'Latitude');
+    const lon = text(c, 'Longitude');
+    if (lat === undefined || !/^[-+]?[0-9]{1,2}(\.[0-9]{0,2})?$/.test(lat) || Math.abs(Number(lat)) > 90)
+      throw invalid(`Invalid GeoProximityLocation.Coordinates.Latitude: ${lat ?? '(missing)'}; it is -90 to 90 with at most two decimals.`);
+    if (lon === undefined || !/^[-+]?[0-9]{1,3}(\.[0-9]{0,2})?$/.test(lon) || Math.abs(Number(lon)) > 180)
+      throw invalid(`Invalid GeoProximityLocation.Coordinates.Longitude: ${lon ?? '(missing)'}; it is -180 to 180 with at most two decimals.`);
+    coordinates = { latitude: Number(lat), longitude: Number(lon) };
+  }
+  return { region, localZoneGroup, coordinates, bias };
 }
 
 function invalidBatch(message: string): SimApiError {
   return new SimApiError('InvalidChangeBatch', message, 400);
 }
+
+/** What a DELETE must repeat of the record set it deletes. */
+const comparable = (r: RecordSet): unknown[] => [
+  r.ttl,
+  r.values,
+  r.alias,
+  r.failover,
+  r.weight,
+  r.healthCheckId,
+  r.region,
+  r.geolocation,
+  r.multiValueAnswer,
+  r.geoproximity,
+];
 
 const sameKey = (a: RecordSet, b: RecordSet): boolean => a.name === b.name && a.type === b.type && a.setIdentifier === b.setIdentifier;
 
@@ -160,13 +275,20 @@ function conflicts(records: RecordSet[], r: RecordSet, zone: SimHostedZone): str
     return `RRSet of type ${r.type} with DNS name ${r.name} is not permitted as it conflicts with other records with the same DNS name in zone ${zone.name}`;
   }
   const sameType = others.filter((o) => o.type === r.type);
-  const policy = (x: RecordSet): string => (x.failover !== undefined ? 'failover' : x.weight !== undefined ? 'weighted' : 'simple');
+  const policy = routingPolicy;
   if (sameType.some((o) => policy(o) !== policy(r) || policy(r) === 'simple')) {
     return `RRSet of type ${r.type} with DNS name ${r.name} is not permitted because a conflicting RRSet of type ${r.type} with the same DNS name already exists in zone ${zone.name}`;
   }
   if (r.failover !== undefined && sameType.some((o) => o.failover === r.failover)) {
     return `Tried to create a ${r.failover} failover record for ${r.name} of type ${r.type}, but one already exists`;
   }
+  // "You can only create one latency resource record set for each Amazon EC2 Region" and "You can't create two
+  // geolocation resource record sets that specify the same geographic location" (ResourceRecordSet, API reference).
+  if (r.region !== undefined && sameType.some((o) => o.region === r.region))
+    return `Tried to create a latency record for ${r.name} of type ${r.type} in region ${r.region}, but one already exists`;
+  const where = (g: GeoLocation | undefined): string => JSON.stringify([g?.continent, g?.country, g?.subdivision]);
+  if (r.geolocation !== undefined && sameType.some((o) => o.geolocation !== undefined && where(o.geolocation) === where(r.geolocation)))
+    return `Tried to create a geolocation record for ${r.name} of type ${r.type} for a location that already has one`;
   return undefined;
 }
 
@@ -204,10 +326,7 @@ function changeRecords(world: SimWorld, zone: SimHostedZone, body: string): Wire
         break;
       }
       case 'DELETE': {
-        const same =
-          existing !== undefined &&
-          JSON.stringify([existing.ttl, existing.values, existing.alias, existing.failover, existing.weight, existing.healthCheckId]) ===
-            JSON.stringify([r.ttl, r.values, r.alias, r.failover, r.weight, r.healthCheckId]);
+        const same = existing !== undefined && JSON.stringify(comparable(existing)) === JSON.stringify(comparable(r));
         if (existing === undefined)
           throw invalidBatch(
             `Tried to delete resource record set [name='${r.name}', type='${r.type}'${r.setIdentifier === undefined ? '' : `, set-identifier='${r.setIdentifier}'`}] but it was not found`,
@@ -330,7 +449,8 @@ function testDnsAnswer(world: SimWorld, query: URLSearchParams): WireReply {
   if (resolver !== null && !isIPv4(resolver) && !isIPv6(resolver)) throw invalid(`Invalid ResolverIP: ${resolver}`);
   const zone = zoneOf(world, zoneId);
   const name = fqdn(recordName);
-  const answer = world.dnsAnswer(name, recordType);
+  // The resolver's address and the client subnet place the question as the region's DNS server would.
+  const answer = world.dnsAnswer(name, recordType, { source: resolver ?? undefined, clientSubnet: query.get('edns0clientsubnetip') ?? undefined });
   return reply('TestDNSAnswer', {
     Nameserver: zone.nameServers[0] ?? '',
     RecordName: name,
@@ -371,7 +491,7 @@ function route53Operation(method: string, parts: string[]): string | undefined {
 
 /**
  * Route 53 (restXml, 2013-04-01) API of the simulated region: hosted zones and record sets (simple, failover,
- * weighted, alias to an ALB), health checks that really probe with the HealthCheckVersion optimistic lock, and
+ * weighted, latency, geolocation, multivalue answer, geoproximity; alias to an ALB), health checks that really probe with the HealthCheckVersion optimistic lock, and
  * changes (INSYNC at once).
  */
 function route53Api(world: SimWorld, { operation, path: parts }: SimRoute, req: SimRequest): WireReply {

@@ -74,6 +74,10 @@ export function declareRoute53(world: Route53Declarations): void {
         failover: r.failover,
         weight: r.weight,
         healthCheckId: r.healthCheck === undefined ? undefined : checkIds.get(r.healthCheck),
+        region: r.region,
+        geolocation: r.geolocation,
+        multiValueAnswer: r.multiValueAnswer,
+        geoproximity: r.geoproximity,
       };
       zone.records.push(record);
     }

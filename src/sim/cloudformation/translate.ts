@@ -6,7 +6,7 @@ import { loadBalancer, listener, targetGroup } from './resources/load-balancing.
 import { database } from './resources/rds.js';
 import { natGateway, natRoutes } from './resources/network.js';
 import { standaloneInstance } from './resources/instances.js';
-import { healthCheck, recordSet } from './resources/route53.js';
+import { healthCheck, recordSet, recordSetGroup } from './resources/route53.js';
 import { parameterValues } from './parameters.js';
 import { getAttValue, hash, refValue, sim, type ReferenceContext } from './references.js';
 import { TemplateError } from './template-error.js';
@@ -42,6 +42,7 @@ const MODELLED = new Set([
   'AWS::Route53::HostedZone',
   'AWS::Route53::HealthCheck',
   'AWS::Route53::RecordSet',
+  'AWS::Route53::RecordSetGroup',
   'AWS::CloudWatch::Alarm',
   'AWS::EC2::Subnet',
   'AWS::EC2::VPC',
@@ -207,6 +208,7 @@ class Translator {
     for (const r of of('AWS::Route53::HostedZone')) hostedZones.set(r.id, { name: this.#name(r.id), records: [] });
     const healthChecks = of('AWS::Route53::HealthCheck').map((r) => healthCheck(this.#ctx, r));
     for (const r of of('AWS::Route53::RecordSet')) recordSet(this.#ctx, r, hostedZones);
+    for (const r of of('AWS::Route53::RecordSetGroup')) recordSetGroup(this.#ctx, r, hostedZones);
 
     const vpcs = of('AWS::EC2::VPC');
     if (vpcs.length > 1) this.#note(`Resources: the simulated region has one VPC; ${vpcs.map((v) => v.id).join(', ')} all stand for it.`);

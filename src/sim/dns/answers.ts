@@ -1,10 +1,11 @@
+import type { ClientLocations } from '../clients.js';
 import type { GroundTruth } from '../ground-truth.js';
 import type { SimDatabase } from '../world/database.js';
 import type { SimDbCluster } from '../world/db-cluster.js';
 import type { SimHealthCheck } from '../world/health-check.js';
 import { fqdn, type AnswerContext, type DnsAnswer, type SimHostedZone } from '../world/hosted-zone.js';
 import type { SimLoadBalancer } from '../world/load-balancer.js';
-import { SimDnsServer } from './server.js';
+import { SimDnsServer, type QuestionOrigin } from './server.js';
 
 /** RDS endpoint records have a TTL of 5 s, so clients follow a failover quickly. */
 export const RDS_DNS_TTL = 5;
@@ -20,6 +21,9 @@ export interface DnsSources {
   readonly databases: ReadonlyMap<string, SimDatabase>;
   readonly dbClusters: ReadonlyMap<string, SimDbCluster>;
   readonly truth: Pick<GroundTruth, 'record'>;
+  /** Where clients are: read at each question, so the region may set it after building its DNS. */
+  readonly clients: ClientLocations;
+  readonly topology: { readonly region: string };
 }
 
 /**
@@ -28,7 +32,7 @@ export interface DnsSources {
  */
 export class RegionDns {
   /** The authoritative DNS server of the hosted zones, UDP on 127.0.0.1. */
-  readonly server = new SimDnsServer((name, type) => this.answer(name, type));
+  readonly server = new SimDnsServer((name, type, from) => this.answer(name, type, from));
   readonly #sources: DnsSources;
   readonly #answerSets = new Map<string, string>();
   readonly #answerContext: AnswerContext;
@@ -42,6 +46,9 @@ export class RegionDns {
         // An alias answers one address: the first node still in the load balancer's DNS.
         return lb === undefined ? undefined : { address: lb.dnsAddresses()[0] ?? lb.address, healthy: lb.targetGroup.healthyCount() > 0 };
       },
+      get homeRegion() {
+        return sources.topology.region;
+      },
     };
   }
 
@@ -49,11 +56,11 @@ export class RegionDns {
    * The answer to a question: the hosted zone with the longest matching name decides; an ALB's or an RDS endpoint's
    * own DNS name answers its address; every other name is NXDOMAIN.
    */
-  answer(name: string, type: string): DnsAnswer {
+  answer(name: string, type: string, from: QuestionOrigin = {}): DnsAnswer {
     const q = fqdn(name);
     let zone: SimHostedZone | undefined;
     for (const z of this.#sources.hostedZones.values()) if (z.contains(q) && (zone === undefined || z.name.length > zone.name.length)) zone = z;
-    if (zone !== undefined) return zone.answer(q, type, this.#answerContext);
+    if (zone !== undefined) return zone.answer(q, type, this.#answerContext, this.#sources.clients.ofQuestion(from.source, from.clientSubnet));
     const lb = this.loadBalancerByDnsName(q);
     // One address per node in DNS (one per enabled zone until ELB takes an impaired node out), TTL 60 s.
     if (lb !== undefined)
@@ -71,12 +78,25 @@ export class RegionDns {
   /**
    * Re-evaluates every name's answer set after a health, capacity or record change and records each change in ground
    * truth (kind `dns-answer`, resource = the name, to = the answer values joined with `,`; '' when the name is gone).
+   * A name routed by location (latency, geolocation, geoproximity) is recorded once for a client without a location
+   * and once per client location of the topology, with `detail.location` naming it: "tokyo now gets X".
    */
   changed(): void {
-    const now = new Map<string, { name: string; type: string; zoneId: string; value: string }>();
+    const now = new Map<string, { name: string; type: string; zoneId: string; value: string; location?: string }>();
+    const locations = this.#sources.clients.all;
     for (const zone of this.#sources.hostedZones.values()) {
-      for (const { name, type } of zone.answerKeys())
+      for (const { name, type } of zone.answerKeys()) {
         now.set(`${name} ${type}`, { name, type, zoneId: zone.id, value: zone.answerSet(name, type, this.#answerContext).join(',') });
+        if (!zone.byLocation(name)) continue;
+        for (const l of locations)
+          now.set(`${name} ${type} ${l.name}`, {
+            name,
+            type,
+            zoneId: zone.id,
+            value: zone.answerSet(name, type, this.#answerContext, l).join(','),
+            location: l.name,
+          });
+      }
     }
     for (const lb of this.#sources.loadBalancers.values())
       now.set(`${lb.dnsName}. A`, { name: `${lb.dnsName}.`, type: 'A', zoneId: '', value: lb.dnsAddresses().join(',') });
@@ -86,13 +106,20 @@ export class RegionDns {
       this.#answerSets.set(key, cur.value);
       // A load balancer's name is recorded when its nodes change, not when the region starts.
       if (cur.zoneId === '' && before === undefined) continue;
-      this.#sources.truth.record({ kind: 'dns-answer', resource: cur.name, from: before, to: cur.value, detail: { type: cur.type, hostedZoneId: cur.zoneId } });
+      const detail = { type: cur.type, hostedZoneId: cur.zoneId, ...(cur.location === undefined ? {} : { location: cur.location }) };
+      this.#sources.truth.record({ kind: 'dns-answer', resource: cur.name, from: before, to: cur.value, detail });
     }
     for (const [key, before] of this.#answerSets) {
       if (now.has(key)) continue;
       this.#answerSets.delete(key);
-      const [name = '', type = ''] = key.split(' ');
-      this.#sources.truth.record({ kind: 'dns-answer', resource: name, from: before, to: '', detail: { type } });
+      const [name = '', type = '', location] = key.split(' ');
+      this.#sources.truth.record({
+        kind: 'dns-answer',
+        resource: name,
+        from: before,
+        to: '',
+        detail: { type, ...(location === undefined ? {} : { location }) },
+      });
     }
   }
 

@@ -1,10 +1,19 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { createServer, type AddressInfo, type Server, type Socket as TcpSocket } from 'node:net';
-import dnsPacket, { type Answer, type Packet, type Question } from 'dns-packet';
+import dnsPacket, { type Answer, type OptAnswer, type Packet, type PacketOpt, type Question } from 'dns-packet';
 import type { DnsAnswer, DnsRecord } from '../world/hosted-zone.js';
 
-/** Answers one question; the world decides from its hosted zones, health checks and load balancers. */
-export type DnsResolver = (name: string, type: string) => DnsAnswer;
+/** Where a question came from: its source address and, when the query carried one, its EDNS client subnet address. */
+export interface QuestionOrigin {
+  source?: string | undefined;
+  clientSubnet?: string | undefined;
+}
+
+/** Answers one question; the world decides from its hosted zones, health checks, load balancers and the client's location. */
+export type DnsResolver = (name: string, type: string, from: QuestionOrigin) => DnsAnswer;
+
+/** EDNS Client Subnet (RFC 7871 §6), option code 8. */
+const ECS_OPTION = 8;
 
 const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 
@@ -42,9 +51,38 @@ function wire(r: DnsRecord): Answer | undefined {
   }
 }
 
+type ClientSubnet = Extract<PacketOpt, { ip: string | undefined }>;
+
+/** The EDNS Client Subnet option of a query (RFC 7871), from its OPT record, when it carries an IPv4 or IPv6 address. */
+function clientSubnetOf(packet: Packet): ClientSubnet | undefined {
+  for (const rr of packet.additionals ?? []) {
+    if (rr.type !== 'OPT') continue;
+    for (const o of (rr as OptAnswer).options ?? []) if (o.code === ECS_OPTION && 'ip' in o && typeof o.ip === 'string') return o;
+  }
+  return undefined;
+}
+
 /**
- * The largest UDP answer (RFC 1035 §4.2.1): the server does not speak EDNS (RFC 6891), so a client's larger buffer
- * size does not apply, and a longer answer is truncated for the client to ask again over TCP.
+ * The OPT record of an answer to a query with a client subnet: the option echoed with its family, address and source
+ * prefix, and the scope prefix the answer holds for (RFC 7871 §7.2.1). The payload size offered stays 512: answers
+ * longer than that are still truncated for TCP.
+ */
+function ecsReply(ecs: ClientSubnet, scope: number): OptAnswer {
+  return {
+    type: 'OPT',
+    name: '.',
+    udpPayloadSize: UDP_LIMIT,
+    extendedRcode: 0,
+    ednsVersion: 0,
+    flags: 0,
+    flag_do: false,
+    options: [{ code: ECS_OPTION, family: ecs.family, sourcePrefixLength: ecs.sourcePrefixLength, scopePrefixLength: scope, ip: ecs.ip }],
+  };
+}
+
+/**
+ * The largest UDP answer (RFC 1035 §4.2.1): the server reads only the client subnet option of EDNS (RFC 6891), so a
+ * client's larger buffer size does not apply, and a longer answer is truncated for the client to ask again over TCP.
  */
 const UDP_LIMIT = 512;
 
@@ -110,21 +148,21 @@ export class SimDnsServer {
   }
 
   /** The response to a query packet (exported for tests of the encoding), whole: as TCP sends it. */
-  respond(query: Buffer): Buffer | undefined {
-    const response = this.#response(query);
+  respond(query: Buffer, source?: string): Buffer | undefined {
+    const response = this.#response(query, source);
     return response === undefined ? undefined : dnsPacket.encode(response);
   }
 
   /** The response to a query over UDP: truncated when longer than the client can take in one datagram. */
-  respondUdp(query: Buffer): Buffer | undefined {
-    const response = this.#response(query);
+  respondUdp(query: Buffer, source?: string): Buffer | undefined {
+    const response = this.#response(query, source);
     if (response === undefined) return undefined;
     const whole = dnsPacket.encode(response);
     if (whole.length <= UDP_LIMIT) return whole;
     return dnsPacket.encode({ ...response, flags: (response.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE, answers: [], authorities: [] });
   }
 
-  #response(query: Buffer): Packet | undefined {
+  #response(query: Buffer, source: string | undefined): Packet | undefined {
     let packet: ReturnType<typeof dnsPacket.decode>;
     try {
       packet = dnsPacket.decode(query);
@@ -134,22 +172,28 @@ export class SimDnsServer {
     if (packet.type !== 'query') return undefined;
     const questions: Question[] = packet.questions ?? [];
     const rd = (packet.flags ?? 0) & dnsPacket.RECURSION_DESIRED;
-    const reply = (rcode: number, answers: Answer[] = [], authorities: Answer[] = []): Packet => ({
+    const ecs = clientSubnetOf(packet);
+    const reply = (rcode: number, answers: Answer[] = [], authorities: Answer[] = [], scope = 0): Packet => ({
       type: 'response',
       id: packet.id ?? 0,
       flags: dnsPacket.AUTHORITATIVE_ANSWER | rd | rcode,
       questions,
       answers,
       authorities,
+      ...(ecs === undefined ? {} : { additionals: [ecsReply(ecs, scope)] }),
     });
     const question = questions[0];
     if (questions.length !== 1 || question === undefined) return reply(RCODE.NOTIMP);
     try {
-      const result = this.#resolve(question.name.toLowerCase().replace(/\.?$/, '.'), question.type);
+      const from = { source: source?.replace(/^::ffff:/, ''), clientSubnet: ecs?.ip };
+      const result = this.#resolve(question.name.toLowerCase().replace(/\.?$/, '.'), question.type, from);
       const answers = result.answers.map(wire).filter((a) => a !== undefined);
       const authorities = result.authorities.map(wire).filter((a) => a !== undefined);
+      // RFC 7871 §7.2.1: an answer tailored to the client's subnet covers the prefix it was given (assumed: Route 53
+      // tailors by the whole source prefix); one that is the same for every client has scope 0.
+      const scope = result.byLocation === true ? (ecs?.sourcePrefixLength ?? 0) : 0;
       // Keep the question's spelling in the answer owner names (resolvers compare them case-insensitively anyway).
-      return reply(RCODE[result.rcode], answers, authorities);
+      return reply(RCODE[result.rcode], answers, authorities, scope);
     } catch {
       return reply(RCODE.SERVFAIL);
     }
@@ -181,7 +225,7 @@ export class SimDnsServer {
   }
 
   #answerUdp(socket: Socket, msg: Buffer, rinfo: RemoteInfo): void {
-    const out = this.respondUdp(msg);
+    const out = this.respondUdp(msg, rinfo.address);
     if (out !== undefined) socket.send(out, rinfo.port, rinfo.address);
   }
 
@@ -199,7 +243,7 @@ export class SimDnsServer {
         if (pending.length < 2 + length) break;
         const message = pending.subarray(2, 2 + length);
         pending = pending.subarray(2 + length);
-        const response = this.#response(message);
+        const response = this.#response(message, connection.remoteAddress);
         // A message that is not a query cannot be answered: the stream is no longer framed, so it ends.
         if (response === undefined) return void connection.end();
         connection.write(dnsPacket.streamEncode(response));

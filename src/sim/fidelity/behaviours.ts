@@ -305,6 +305,55 @@ export const BEHAVIOURS: Behaviour[] = [
     test: 'test/sim/aws-cli-ops.test.ts',
   },
   {
+    area: 'Route 53',
+    behaviour:
+      "Latency records: each client location gets the healthy record whose Region has the lowest latency in its `latency` table (a Region the table lacks is unreachably far), and the next nearest once that record's health check fails; a client without a location is answered as if in the region's own Region (assumed).",
+    source: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-latency.html',
+    test: 'test/sim/route53-routing.test.ts',
+  },
+  {
+    area: 'Route 53',
+    behaviour:
+      'Geolocation records: the most specific match wins (US state, country, continent, then the default `*`); an unhealthy record falls to the less specific one; an address mapped to no location gets only the default; no match and no default is NOERROR with no answer.',
+    source: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-geo.html',
+    test: 'test/sim/route53-routing.test.ts',
+  },
+  {
+    area: 'Route 53',
+    behaviour:
+      'Multivalue answer records: up to eight healthy records, a different random draw per question; a record without a health check is healthy; when none is healthy, up to eight unhealthy records.',
+    source: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-multivalue.html',
+    test: 'test/sim/route53-routing.test.ts',
+  },
+  {
+    area: 'Route 53',
+    behaviour:
+      "Geoproximity records: the healthy record with the smallest biased distance, actual distance × (1 − bias/100), from the client location's coordinates to the record's coordinates, Region or Local Zone group (approximate metro coordinates, assumed); a client without coordinates is measured from the region's own Region (assumed).",
+    source: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-geoproximity.html',
+    test: 'test/sim/route53-routing.test.ts',
+  },
+  {
+    area: 'Route 53',
+    behaviour:
+      'When every record a latency, geolocation, geoproximity or multivalue answer group could give a client is unhealthy, Route 53 considers them all healthy and routes as if they were (latency: the nearest Region again; geolocation: the most specific match).',
+    source: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-how-route-53-chooses-records.html',
+    test: 'test/sim/route53-routing-rules.test.ts',
+  },
+  {
+    area: 'Route 53',
+    behaviour:
+      'The DNS server locates a question by its EDNS client subnet (RFC 7871) when one is sent and a client location holds it, else by its source address; TestDNSAnswer places ResolverIP and EDNS0ClientSubnetIP the same way.',
+    source: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-edns0.html',
+    test: 'test/sim/route53-routing.test.ts',
+  },
+  {
+    area: 'Route 53',
+    behaviour:
+      "An answer to a question with a client subnet echoes the option with scope prefix length equal to the source prefix when the answer depends on the client's location, and 0 when it does not (RFC 7871 §7.2.1; Route 53's own scopes are not documented).",
+    source: 'assumed',
+    test: 'test/sim/route53-routing.test.ts',
+  },
+  {
     area: 'CloudWatch',
     behaviour:
       "GetMetricStatistics and GetMetricData aggregate the ALB's one-minute datapoints into periods that are multiples of 60 s (others are refused), over awsJson1_0 and awsQuery alike.",

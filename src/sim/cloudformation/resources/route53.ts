@@ -1,3 +1,4 @@
+import type { CfnValue } from '../intrinsics.js';
 import { TemplateError } from '../template-error.js';
 import { bool, number, tags } from './values.js';
 import { isMap, type Resource, type TranslationContext } from './context.js';
@@ -49,16 +50,78 @@ export function healthCheck(ctx: TranslationContext, r: Resource): Record<string
   };
 }
 
-/** Adds a record set to its zone in `zones`, creating a stand-in for a zone outside the stack. */
-export function recordSet(ctx: TranslationContext, r: Resource, zones: Map<string, { name: string; records: Record<string, unknown>[] }>): void {
+type Zones = Map<string, { name: string; records: Record<string, unknown>[] }>;
+
+/** Adds an AWS::Route53::RecordSet to its zone in `zones`, creating a stand-in for a zone outside the stack. */
+export function recordSet(ctx: TranslationContext, r: Resource, zones: Zones): void {
+  addRecord(ctx, ctx.props(r), `${r.path}.Properties`, zones);
+}
+
+/** Adds each record of an AWS::Route53::RecordSetGroup, in the group's hosted zone, as `recordSet` does. */
+export function recordSetGroup(ctx: TranslationContext, r: Resource, zones: Zones): void {
   const p = ctx.props(r);
-  const at = (k: string): string => `${r.path}.Properties.${k}`;
-  for (const k of ['GeoLocation', 'Region', 'MultiValueAnswer', 'CidrRoutingConfig', 'GeoProximityLocation']) {
-    if (p[k] !== undefined) {
-      ctx.note(`${at(k)}: this routing policy is not modelled, so the simulated region does not create the record.`);
-      return;
-    }
+  if (!Array.isArray(p.RecordSets)) throw new TemplateError(`${r.path}.Properties.RecordSets`, 'a record set group needs a list of RecordSets');
+  p.RecordSets.forEach((item, i) => {
+    const at = `${r.path}.Properties.RecordSets[${i}]`;
+    if (!isMap(item)) throw new TemplateError(at, 'each record of a group is a map of record set properties');
+    const zone: Record<string, CfnValue> = {};
+    if (p.HostedZoneId !== undefined) zone.HostedZoneId = p.HostedZoneId;
+    if (p.HostedZoneName !== undefined) zone.HostedZoneName = p.HostedZoneName;
+    addRecord(ctx, { ...zone, ...(item as Record<string, CfnValue>) }, at, zones);
+  });
+}
+
+/**
+ * A record's routing policy properties as topology fields: Region (latency), GeoLocation, MultiValueAnswer and
+ * GeoProximityLocation; undefined when the record is not modelled (IP-based routing).
+ */
+function routing(ctx: TranslationContext, p: Record<string, CfnValue>, at: (k: string) => string): Record<string, unknown> | undefined {
+  if (p.CidrRoutingConfig !== undefined) {
+    ctx.note(`${at('CidrRoutingConfig')}: IP-based routing is not modelled, so the simulated region does not create the record.`);
+    return undefined;
   }
+  const out: Record<string, unknown> = {};
+  if (p.Region !== undefined) {
+    if (typeof p.Region !== 'string') throw new TemplateError(at('Region'), 'is a Region name such as eu-central-1');
+    out.region = p.Region;
+  }
+  if (p.GeoLocation !== undefined) {
+    const g = p.GeoLocation;
+    if (!isMap(g)) throw new TemplateError(at('GeoLocation'), 'is a map of ContinentCode, CountryCode and SubdivisionCode');
+    out.geolocation = {
+      ...(typeof g.ContinentCode === 'string' ? { continent: g.ContinentCode } : {}),
+      ...(typeof g.CountryCode === 'string' ? { country: g.CountryCode } : {}),
+      ...(typeof g.SubdivisionCode === 'string' ? { subdivision: g.SubdivisionCode } : {}),
+    };
+  }
+  if (bool(p.MultiValueAnswer ?? undefined, at('MultiValueAnswer'), false)) out.multiValueAnswer = true;
+  if (p.GeoProximityLocation !== undefined) {
+    const g = p.GeoProximityLocation;
+    const where = at('GeoProximityLocation');
+    if (!isMap(g)) throw new TemplateError(where, 'is a map of AWSRegion, LocalZoneGroup or Coordinates, and Bias');
+    const c = g.Coordinates;
+    if (c !== undefined && !isMap(c)) throw new TemplateError(`${where}.Coordinates`, 'is a map of Latitude and Longitude');
+    out.geoproximity = {
+      ...(typeof g.AWSRegion === 'string' ? { region: g.AWSRegion } : {}),
+      ...(typeof g.LocalZoneGroup === 'string' ? { localZoneGroup: g.LocalZoneGroup } : {}),
+      ...(isMap(c)
+        ? {
+            coordinates: {
+              latitude: number(c.Latitude as CfnValue, `${where}.Coordinates.Latitude`),
+              longitude: number(c.Longitude as CfnValue, `${where}.Coordinates.Longitude`),
+            },
+          }
+        : {}),
+      ...(g.Bias === undefined ? {} : { bias: number(g.Bias as CfnValue, `${where}.Bias`) }),
+    };
+  }
+  return out;
+}
+
+function addRecord(ctx: TranslationContext, p: Record<string, CfnValue>, path: string, zones: Zones): void {
+  const at = (k: string): string => `${path}.${k}`;
+  const routed = routing(ctx, p, at);
+  if (routed === undefined) return;
   if (typeof p.Name !== 'string') throw new TemplateError(at('Name'), 'a record needs a Name');
   const recordName = p.Name.replace(/\.$/, '').toLowerCase();
   let zone: { name: string; records: Record<string, unknown>[] } | undefined;
@@ -105,6 +168,7 @@ export function recordSet(ctx: TranslationContext, r: Resource, zones: Map<strin
   if (p.Failover === 'PRIMARY' || p.Failover === 'SECONDARY') record.failover = p.Failover;
   else if (p.Failover !== undefined) throw new TemplateError(at('Failover'), 'is PRIMARY or SECONDARY');
   if (p.Weight !== undefined) record.weight = number(p.Weight, at('Weight'));
+  Object.assign(record, routed);
   if (p.HealthCheckId !== undefined) {
     const hc = ctx.ownerOf(p.HealthCheckId);
     if (hc?.type !== 'AWS::Route53::HealthCheck') ctx.note(`${at('HealthCheckId')} names a health check outside this stack; the simulated record has none.`);

@@ -256,6 +256,7 @@ export class SimWorld {
         hostedZones: this.hostedZones,
         createHealthCheck: (ref, config, name) => this.createHealthCheck(ref, config, name),
         aliasTargetOf: (lbName) => this.aliasTargetOf(lbName),
+        references: () => Object.assign({}, ...[...this.#worlds()].reverse().map((w) => w.outputs(''))) as Record<string, string>,
       });
     }
     this.route53Changed();

@@ -473,6 +473,9 @@ export function parseTopology(value: unknown, source = 'topology'): Topology {
     if (hc.target.startsWith('alb:') && !lbs.has(hc.target.slice(4)))
       throw new Error(`${source}: health check '${hc.name}' targets load balancer '${hc.target.slice(4)}', which is not declared.`);
   }
+  let placeholders: Record<string, string> | undefined;
+  const offered = (): Record<string, string> =>
+    (placeholders ??= placeholderOutputs({ ...t, stack: undefined, regions: t.regions.map((r) => ({ ...r, stack: undefined })) }));
   for (const zone of t.hostedZones) {
     for (const r of zone.records) {
       const where = `${source}: record '${r.name}' of hosted zone '${zone.name}'`;
@@ -480,12 +483,14 @@ export function parseTopology(value: unknown, source = 'topology'): Topology {
       if (r.alias?.startsWith('alb:') === true && !lbs.has(r.alias.slice(4)))
         throw new Error(`${where} aliases load balancer '${r.alias.slice(4)}', which is not declared.`);
       if (r.healthCheck !== undefined && !checks.has(r.healthCheck)) throw new Error(`${where} names health check '${r.healthCheck}', which is not declared.`);
+      const unknown = (r.values ?? []).flatMap(simReferences).find((ref) => offered()[ref] === undefined);
+      if (unknown !== undefined) throw new Error(`${where} refers to '\${sim:${unknown}}', which the region does not offer.`);
       checkRouting(r, where);
     }
     checkRoutingGroups(zone, source);
   }
   checkClientLocations(t.clients, source);
-  const known = placeholderOutputs({ ...t, stack: undefined, regions: t.regions.map((r) => ({ ...r, stack: undefined })) });
+  const known = offered();
   for (const w of worlds) {
     for (const [key, value] of Object.entries(w.stack?.outputs ?? {})) {
       const missing = simReferences(value).find((ref) => known[ref] === undefined);

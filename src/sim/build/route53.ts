@@ -1,4 +1,4 @@
-import type { Topology } from '../topology.js';
+import { fillSimReferences, type Topology } from '../topology.js';
 import { elbHostedZoneId } from '../world/elb-hosted-zone.js';
 import { DEFAULT_CHECKER_REGIONS, type Route53HealthCheckConfig, type SimHealthCheck } from '../world/health-check.js';
 import { fqdn, SimHostedZone, type RecordSet } from '../world/hosted-zone.js';
@@ -11,6 +11,8 @@ export interface Route53Declarations {
   readonly hostedZones: Map<string, SimHostedZone>;
   createHealthCheck(callerReference: string, config: Route53HealthCheckConfig, name?: string): SimHealthCheck;
   aliasTargetOf(lbName: string): { hostedZoneId: string; dnsName: string } | undefined;
+  /** The world's outputs, every Region's: a record's values may name them as `${sim:…}` (a CNAME to an RDS endpoint). */
+  references(): Record<string, string>;
 }
 
 /** The topology's health checks and hosted zones; ALB targets are known once the listeners are up. */
@@ -53,6 +55,8 @@ export function declareRoute53(world: Route53Declarations): void {
     Object.assign(hc.tags, spec.tags);
     checkIds.set(spec.name, hc.id);
   }
+  let outputs: Record<string, string> | undefined;
+  const references = (): Record<string, string> => (outputs ??= world.references());
   for (const spec of world.topology.hostedZones) {
     const zone = new SimHostedZone({ name: spec.name, callerReference: `gameday-sim-${spec.name}`, declared: true });
     for (const r of spec.records) {
@@ -68,7 +72,7 @@ export function declareRoute53(world: Route53Declarations): void {
         name,
         type: r.type,
         ttl: target === undefined ? r.ttl : undefined,
-        values: r.values ?? [],
+        values: (r.values ?? []).map((v) => fillSimReferences(v, references())),
         alias: target === undefined ? undefined : { ...target, evaluateTargetHealth: r.evaluateTargetHealth },
         setIdentifier: r.setIdentifier,
         failover: r.failover,

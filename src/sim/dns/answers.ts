@@ -56,11 +56,19 @@ export class RegionDns {
    * The answer to a question: the hosted zone with the longest matching name decides; an ALB's or an RDS endpoint's
    * own DNS name answers its address; every other name is NXDOMAIN.
    */
-  answer(name: string, type: string, from: QuestionOrigin = {}): DnsAnswer {
+  answer(name: string, type: string, from: QuestionOrigin = {}, depth = 0): DnsAnswer {
     const q = fqdn(name);
     let zone: SimHostedZone | undefined;
     for (const z of this.#sources.hostedZones.values()) if (z.contains(q) && (zone === undefined || z.name.length > zone.name.length)) zone = z;
-    if (zone !== undefined) return zone.answer(q, type, this.#answerContext, this.#sources.clients.ofQuestion(from.source, from.clientSubnet));
+    if (zone !== undefined) {
+      const own = zone.answer(q, type, this.#answerContext, this.#sources.clients.ofQuestion(from.source, from.clientSubnet));
+      // The region's DNS server is its clients' resolver too: a CNAME to a name outside the zone (an RDS endpoint, a
+      // load balancer, another zone) is followed, as a recursive resolver follows what Route 53 answers. Depth-bounded.
+      const last = own.answers.at(-1);
+      if (type === 'CNAME' || last?.type !== 'CNAME' || depth >= 8 || zone.contains(fqdn(last.data))) return own;
+      const chased = this.answer(last.data, type, from, depth + 1);
+      return { rcode: chased.rcode, answers: [...own.answers, ...chased.answers], authorities: chased.authorities };
+    }
     const lb = this.loadBalancerByDnsName(q);
     // One address per node in DNS (one per enabled zone until ELB takes an impaired node out), TTL 60 s.
     if (lb !== undefined)

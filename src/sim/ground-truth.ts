@@ -17,7 +17,8 @@ export interface TruthEvent {
     | 'alarm-state'
     | 'fis-experiment'
     | 'subnet-connectivity'
-    | 'zone';
+    | 'zone'
+    | 'replication';
   resource: string;
   from?: string | undefined;
   to: string;

@@ -117,14 +117,24 @@ describe('aws.rds.promote-read-replica against moto_server', { skip }, () => {
     const rds = new RDSClient({ region: MOTO_REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
     try {
       await rds.send(
-        new CreateDBInstanceCommand({ DBInstanceIdentifier: 'src-db', Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'u', MasterUserPassword: 'password1' }),
+        new CreateDBInstanceCommand({
+          DBInstanceIdentifier: 'src-db',
+          Engine: 'postgres',
+          DBInstanceClass: 'db.t3.micro',
+          AllocatedStorage: 20,
+          MasterUsername: 'u',
+          MasterUserPassword: 'password1',
+        }),
       );
       await rds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'src-replica', SourceDBInstanceIdentifier: 'src-db' }));
     } finally {
       rds.destroy();
     }
     const { ctx, calls } = context(aws);
-    await assert.rejects(promoteReadReplicaAction.run(args('src-replica'), ctx), (e: Error) => e instanceof ActionFailedError && /did not land/.test(e.message));
+    await assert.rejects(
+      promoteReadReplicaAction.run(args('src-replica'), ctx),
+      (e: Error) => e instanceof ActionFailedError && /did not land/.test(e.message),
+    );
     assert.deepEqual(mutating(calls), ['PromoteReadReplica']);
   });
 });

@@ -109,12 +109,18 @@ describe('RDS read replicas through the SDK and the PostgreSQL protocol', () => 
     // The source named by its ARN, as a replica in another Region would name it.
     const sourceArn = (await describeOne('orders-db')).DBInstanceArn;
     const created = await rds.send(
-      new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'orders-api-replica', SourceDBInstanceIdentifier: sourceArn, AvailabilityZone: 'us-east-1c' }),
+      new CreateDBInstanceReadReplicaCommand({
+        DBInstanceIdentifier: 'orders-api-replica',
+        SourceDBInstanceIdentifier: sourceArn,
+        AvailabilityZone: 'us-east-1c',
+      }),
     );
     assert.equal(created.DBInstance?.DBInstanceStatus, 'creating');
     assert.equal(created.DBInstance?.ReadReplicaSourceDBInstanceIdentifier, 'orders-db');
     assert.deepEqual((await describeOne('orders-db')).ReadReplicaDBInstanceIdentifiers?.sort(), ['orders-api-replica', 'orders-replica']);
-    const exists = await sdkError(rds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'orders-replica', SourceDBInstanceIdentifier: 'orders-db' })));
+    const exists = await sdkError(
+      rds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'orders-replica', SourceDBInstanceIdentifier: 'orders-db' })),
+    );
     assert.equal(exists.name, 'DBInstanceAlreadyExistsFault');
     const unknown = await sdkError(rds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'x-replica', SourceDBInstanceIdentifier: 'nope' })));
     assert.equal(unknown.name, 'DBInstanceNotFoundFault');
@@ -178,6 +184,9 @@ describe('RDS read replicas through the SDK and the PostgreSQL protocol', () => 
     await rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: 'ledger-db', ForceFailover: true }));
     await untilStatus('ledger-db', 'available', new Set());
     const after = await connect('ledger-db');
-    assert.deepEqual(await rows(after, 'kept'), Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.deepEqual(
+      await rows(after, 'kept'),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
   });
 });

@@ -25,7 +25,9 @@ const args = z.strictObject({
 
 /** The instance's source while it is a read replica, else `undefined`. */
 const sourceOf = (db: DBInstance): string | undefined =>
-  db.ReadReplicaSourceDBInstanceIdentifier === undefined || db.ReadReplicaSourceDBInstanceIdentifier === '' ? undefined : db.ReadReplicaSourceDBInstanceIdentifier;
+  db.ReadReplicaSourceDBInstanceIdentifier === undefined || db.ReadReplicaSourceDBInstanceIdentifier === ''
+    ? undefined
+    : db.ReadReplicaSourceDBInstanceIdentifier;
 
 /** Describes the instance and refuses one that is not a read replica, before anything changes. */
 async function describeReplica(ctx: ActivityContext, id: string): Promise<{ db: DBInstance; source: string }> {

@@ -357,7 +357,10 @@ function createReadReplica(world: SimWorld, params: QueryParams): SimDatabase {
   const source = params.get('SourceDBInstanceIdentifier');
   if (source === undefined) {
     // A read replica of a DB cluster (SourceDBClusterIdentifier) is not simulated.
-    throw new SimApiError('InvalidParameterCombination', 'SourceDBInstanceIdentifier is required: the simulated region makes read replicas of DB instances only.');
+    throw new SimApiError(
+      'InvalidParameterCombination',
+      'SourceDBInstanceIdentifier is required: the simulated region makes read replicas of DB instances only.',
+    );
   }
   return world.createReadReplica({
     id: id.toLowerCase(),

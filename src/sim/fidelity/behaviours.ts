@@ -197,7 +197,7 @@ export const BEHAVIOURS: Behaviour[] = [
   {
     area: 'RDS',
     behaviour:
-      'While a read replica\'s source is unreachable (stopped, rebooting, its zone dark) nothing reaches the replica; what was pending resumes in order when the source returns (assumed: RDS documents no figure for this).',
+      "While a read replica's source is unreachable (stopped, rebooting, its zone dark) nothing reaches the replica; what was pending resumes in order when the source returns (assumed: RDS documents no figure for this).",
     source: 'assumed',
     test: 'test/sim/rds-read-replica.test.ts',
   },

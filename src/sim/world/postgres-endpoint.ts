@@ -196,7 +196,8 @@ export class PostgresEndpoint {
       const engine = createStore(from).then(async (db) => {
         const session = new SharedSession(db);
         for (const follower of this.#pendingFollowers) {
-          const { unfollow } = await session.follow(follower);
+          // Followed from the store's creation: the replica starts empty too, so no copy is needed.
+          const { unfollow } = await session.follow(follower, { snapshot: false });
           this.#unfollows.set(follower, unfollow);
         }
         this.#pendingFollowers.clear();

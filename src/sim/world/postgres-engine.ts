@@ -81,13 +81,16 @@ export class SharedSession {
 
   /**
    * Follows the store as a read replica does: resolves with a copy of its data directory taken between two units of
-   * work, and from that instant on hands `follower` every read-write unit of work that completes, in completion order.
+   * work (unless `snapshot` is false: a store followed from its creation needs none), and from that instant on hands `follower` every read-write unit of work that completes, in completion order.
    * The returned promise's `unfollow` stops it.
    */
-  follow(follower: (unit: CommittedUnit) => void): Promise<{ snapshot: Blob; unfollow: () => void }> {
+  follow(
+    follower: (unit: CommittedUnit) => void,
+    options: { snapshot: boolean } = { snapshot: true },
+  ): Promise<{ snapshot: Blob | undefined; unfollow: () => void }> {
     return new Promise((resolve, reject) => {
       const task = async (): Promise<void> => {
-        const snapshot = await this.#db.dumpDataDir('none');
+        const snapshot = options.snapshot ? await this.#db.dumpDataDir('none') : undefined;
         this.#followers.add(follower);
         resolve({ snapshot, unfollow: () => this.#followers.delete(follower) });
       };

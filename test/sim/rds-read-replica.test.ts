@@ -8,9 +8,14 @@ import {
   RDSClient,
   RebootDBInstanceCommand,
 } from '@aws-sdk/client-rds';
+import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import pg from 'pg';
+import { AwsClientFactory } from '../../src/aws/client-factory.js';
+import { systemClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { writeLedgerProbe } from '../../src/probes/sql/write-ledger.js';
 import { parseTopology } from '../../src/sim/topology.js';
-import { CREDENTIALS, pgUrlThrough, type Sim, sdkError, startSim, truth, waitFor } from '../support/sim.js';
+import { CREDENTIALS, pgUrlThrough, resolveThrough, type Sim, sdkError, startSim, truth, waitFor } from '../support/sim.js';
 
 /**
  * RDS for PostgreSQL read replicas: asynchronous replication with a lag drawn per unit of work (the ReplicaLag metric:
@@ -66,7 +71,11 @@ describe('RDS read replicas through the SDK and the PostgreSQL protocol', () => 
           { id: 'orders-db', multiAZ: false, availabilityZone: 'a' },
           { id: 'orders-replica', multiAZ: false, availabilityZone: 'b', replicaOf: 'orders-db' },
           { id: 'ledger-db', multiAZ: true, availabilityZone: 'b' },
+          { id: 'shop-db', multiAZ: false, availabilityZone: 'a' },
+          { id: 'shop-replica', multiAZ: false, availabilityZone: 'c', replicaOf: 'shop-db' },
         ],
+        // The application's name for its database, which an operator repoints at the promoted replica.
+        hostedZones: [{ name: 'shop.test', records: [{ name: 'db', values: ['192.0.2.1'], ttl: 1 }] }],
         timings: { replicaLag: '30s', dbReplicaCreate: '2m', dbPromote: '1m' },
       }),
     });
@@ -188,5 +197,84 @@ describe('RDS read replicas through the SDK and the PostgreSQL protocol', () => 
       await rows(after, 'kept'),
       Array.from({ length: 20 }, (_, i) => i + 1),
     );
+  });
+
+  it('sql.write-ledger with readBack last-acknowledged counts exactly the writes the old primary acknowledged that the promoted replica never got', async () => {
+    const dns = sim.outputs['dns.server'] ?? '';
+    const addressOf = async (id: string): Promise<string> => {
+      const [first] = await resolveThrough(dns, (await describeOne(id)).Endpoint?.Address ?? '');
+      assert.ok(first, `${id} resolves`);
+      return first.address;
+    };
+    const r53 = new Route53Client({ region: 'us-east-1', endpoint: sim.endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
+    const pointAt = async (address: string): Promise<void> => {
+      await r53.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: sim.outputs['route53.zone.shop.test.id'],
+          ChangeBatch: {
+            Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'db.shop.test.', Type: 'A', TTL: 1, ResourceRecords: [{ Value: address }] } }],
+          },
+        }),
+      );
+    };
+    const aws = new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: sim.endpoint, credentials: CREDENTIALS });
+    const ctx = {
+      runId: 'ledger-promotion',
+      signal: AbortSignal.timeout(60_000),
+      clock: systemClock,
+      logger: silentLogger,
+      aws,
+      speed: SPEED,
+      recordCall: () => undefined,
+    };
+    const source = await addressOf('shop-db');
+    const replicaAddress = await addressOf('shop-replica');
+    await pointAt(source);
+    const ledger = writeLedgerProbe.open(
+      writeLedgerProbe.args.parse({ url: 'postgres://postgres@db.shop.test:5432/postgres', resolver: dns, readBack: 'last-acknowledged', timeout: '5s' }),
+      ctx,
+      {},
+    );
+    try {
+      const ackedBy = async (address: string, count: number): Promise<void> => {
+        for (let acked = 0; acked < count; ) {
+          const o = await ledger.sample(ctx.signal);
+          if (o.value === 'acknowledged' && o.endpoint === address) acked++;
+        }
+      };
+      await ackedBy(source, 15);
+      // Once the replica holds a row of the ledger, it holds the ledger's table too: what is lost from here is rows.
+      const replica = await connect('shop-replica');
+      await waitFor(
+        'a ledger row on the replica',
+        async () => {
+          const rows = await replica.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'gameday_write_ledger'");
+          if (rows.rows[0].n === 0) return undefined;
+          return (await replica.query('SELECT count(*)::int AS n FROM gameday_write_ledger')).rows[0].n > 0 || undefined;
+        },
+        { timeoutMs: 10_000 },
+      );
+      await ackedBy(source, 5);
+      await fetch(`${sim.endpoint}/_sim/zones/us-east-1a/impair`, { method: 'POST', body: '{}' });
+      await rds.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: 'shop-replica' }));
+      await untilStatus('shop-replica', 'available', new Set());
+      await pointAt(replicaAddress);
+      await ackedBy(replicaAddress, 5);
+      // The old primary recovers and the name swings back to it: reading back from the URL would find the wrong copy.
+      await fetch(`${sim.endpoint}/_sim/zones/us-east-1a/impair`, { method: 'DELETE' });
+      await pointAt(source);
+      const report = await ledger.finish?.(ctx.signal);
+      const promotion = (await truth(sim.endpoint)).find((e) => e.kind === 'replication' && e.resource === 'rds/shop-replica');
+      const lostUnits = Number(promotion?.detail?.lostUnits);
+      assert.ok(lostUnits > 0, 'writes were in flight when the source was lost');
+      assert.equal(report?.data?.readBackFrom, `${replicaAddress}:5432`);
+      assert.equal(report?.lostWrites?.count, lostUnits);
+      assert.equal(report?.lostWrites?.acknowledged, 25);
+    } finally {
+      await fetch(`${sim.endpoint}/_sim/zones/us-east-1a/impair`, { method: 'DELETE' });
+      await ledger.close();
+      r53.destroy();
+      await aws.destroy();
+    }
   });
 });

@@ -71,7 +71,7 @@ export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>>
   capabilities: {
     services: [],
     support: {
-      sim: yes('A Multi-AZ failover keeps every acknowledged write, as RDS does.'),
+      sim: yes('A Multi-AZ failover keeps every acknowledged write, as RDS does; a promoted read replica lacks what it had not applied.'),
       moto: no(NO_WORKLOAD_MOTO),
       'localstack-free': no('RDS is not in the community image.'),
       'localstack-paid': partial('Writes go to the one local database process; with no failover there are no lost writes to measure.'),

@@ -3,6 +3,7 @@ import { stopInstancesAction } from '../actions/ec2/stop-instances.js';
 import { terminateInstancesAction } from '../actions/ec2/terminate-instances.js';
 import { httpRequestAction } from '../actions/local/http-request.js';
 import { rdsFailoverAction } from '../actions/rds/failover.js';
+import { promoteReadReplicaAction } from '../actions/rds/promote-read-replica.js';
 import { rdsRebootAction } from '../actions/rds/reboot.js';
 import { failHealthCheckAction } from '../actions/route53/fail-health-check.js';
 import { azOutageAction } from '../actions/scenario/az-outage.js';
@@ -35,6 +36,7 @@ export function defaultRegistry(): Registry {
     .registerAction(killProcessAction)
     .registerAction(rdsFailoverAction)
     .registerAction(rdsRebootAction)
+    .registerAction(promoteReadReplicaAction)
     .registerAction(failHealthCheckAction)
     .registerAction(azOutageAction)
     .registerAction(fisExperimentAction)

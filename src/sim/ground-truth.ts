@@ -17,7 +17,8 @@ export interface TruthEvent {
     | 'alarm-state'
     | 'fis-experiment'
     | 'subnet-connectivity'
-    | 'zone';
+    | 'zone'
+    | 'replication';
   resource: string;
   /** The Region it happened in, in a world of several Regions. */
   region?: string | undefined;

@@ -19,7 +19,7 @@ import { SimLoadBalancer } from './world/load-balancer.js';
 import { SimTargetGroup } from './world/target-group.js';
 import { declareAlarms, declareMetrics } from './build/alarms.js';
 import { MetricStore } from './world/metric-store.js';
-import { declareDatabases } from './build/databases.js';
+import { connectReplicas, createReadReplica, declareDatabases, type ReadReplicaRequest } from './build/databases.js';
 import { declareRoute53 } from './build/route53.js';
 import { RegionDns, type DnsSources } from './dns/answers.js';
 import type { QuestionOrigin, SimDnsServer } from './dns/server.js';
@@ -84,6 +84,11 @@ export class SimWorld {
   /** Standalone instances' ids by their topology name (`${sim:instance.<name>.id}`). */
   readonly namedInstances = new Map<string, string>();
   readonly databases = new Map<string, SimDatabase>();
+  /**
+   * Another Region's DB instances, by Region, when a simulation of several Regions sets it: a read replica may name a
+   * source there by ARN.
+   */
+  peerDatabases: ((region: string) => ReadonlyMap<string, SimDatabase> | undefined) | undefined;
   /** RDS Multi-AZ DB clusters by identifier. */
   readonly dbClusters = new Map<string, SimDbCluster>();
   /** Route 53 hosted zones by id (`Z…`). */
@@ -228,6 +233,7 @@ export class SimWorld {
     const started = await Promise.allSettled([...this.databases.values(), ...this.dbClusters.values()].map((db) => db.start()));
     const failed = started.find((r) => r.status === 'rejected');
     if (failed !== undefined) throw new Error(`A database of the simulated region did not start: ${String((failed as PromiseRejectedResult).reason)}`);
+    await connectReplicas(this);
     // Load balancers on distinct addresses share the first one's port, as AWS ALBs all listen on 80.
     let sharedPort = 0;
     const bound = new Set<string>();
@@ -308,6 +314,11 @@ export class SimWorld {
     await Promise.all([...this.loadBalancers.values()].map((lb) => lb.stop()));
     await Promise.all([...this.instances.values()].map((i) => i.dispose()));
     await Promise.all([...this.databases.values(), ...this.dbClusters.values()].map((db) => db.stop()));
+  }
+
+  /** CreateDBInstanceReadReplica: a new DB instance following its source (`build/databases.ts`). */
+  createReadReplica(request: ReadReplicaRequest): SimDatabase {
+    return createReadReplica(this, this.#net, request);
   }
 
   /** Every ASG at desired capacity InService, every registered target healthy, every declared Route 53 check healthy, no alarm in ALARM. */

@@ -148,6 +148,33 @@ export const TIMING_TABLE = {
     basis:
       'AWS publishes no figure for starting a stopped DB instance (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_StartInstance.html); the host is provisioned again, so minutes, longer than a reboot.',
   },
+  dbReplicaCreate: {
+    what: 'RDS CreateDBInstanceReadReplica: creating → available',
+    figure: 10 * MIN,
+    min: 5 * MIN,
+    max: 20 * MIN,
+    source: 'assumed',
+    basis:
+      'AWS publishes no figure: RDS takes a snapshot of the source and creates the replica from it (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.Create.html); minutes, as a new DB instance.',
+  },
+  dbPromote: {
+    what: 'RDS PromoteReadReplica: modifying, before the reboot (dbReboot) that ends it',
+    figure: 3 * MIN,
+    min: 2 * MIN,
+    max: 8 * MIN,
+    source: 'assumed',
+    basis:
+      'AWS: "The promotion process can take several minutes or longer to complete", and RDS "reboots the DB instance before making it available" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.Promote.html); this phase and the reboot together take several minutes.',
+  },
+  replicaLag: {
+    what: 'RDS read replica lag: from a unit of work completing on the source to its replay on the replica, drawn per unit',
+    figure: 2 * S,
+    min: 500,
+    max: 10 * S,
+    source: 'assumed',
+    basis:
+      'AWS publishes no figure; lag is how far the replica is behind, the ReplicaLag metric (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.Monitoring.html), and grows with load; a topology sets its own figure with timings.replicaLag.',
+  },
   dbClusterFailover: {
     what: 'RDS Multi-AZ DB cluster failover',
     figure: 33 * S,

@@ -297,6 +297,17 @@ const regionalFields = {
           .string()
           .regex(/^[a-z0-9][a-z0-9 ._-]{0,254}$/, { error: 'a DB subnet group name is lower-case letters, digits, spaces, ., _ and -' })
           .optional(),
+        /**
+         * Makes it a read replica of another DB instance: a database of this topology by id, or any Region's by ARN
+         * (`arn:aws:rds:<region>:<account>:db:<id>`). It serves read-only and receives the source's writes after a lag
+         * (`timings.replicaLag`).
+         */
+        replicaOf: z
+          .string()
+          .regex(/^([a-z][a-z0-9-]{0,62}|arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[a-z][a-z0-9-]{0,62})$/, {
+            error: 'replicaOf is a DB instance identifier or a DB instance ARN',
+          })
+          .optional(),
       }),
     )
     .default([]),
@@ -641,6 +652,13 @@ function checkAddedResources(t: Topology, source: string): void {
   for (const [zone, nat] of Object.entries(t.natRoutes)) {
     inRegion(zone, 'natRoutes');
     if (!nats.has(nat)) throw new Error(`${source}: natRoutes sends zone '${zone}' through NAT gateway '${nat}', which is not declared.`);
+  }
+  const dbIds = new Set(t.databases.map((d) => d.id));
+  for (const db of t.databases) {
+    const of = db.replicaOf;
+    if (of === undefined || of.startsWith('arn:')) continue;
+    if (of === db.id) throw new Error(`${source}: database '${db.id}' is declared a read replica of itself.`);
+    if (!dbIds.has(of)) throw new Error(`${source}: database '${db.id}' is a read replica of '${of}', which is not declared.`);
   }
   for (const db of [...t.databases, ...t.dbClusters]) {
     for (const z of db.subnetGroupZones ?? []) inRegion(z, `database '${db.id}' subnetGroupZones`);

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { ledgerReport } from '../../src/probes/sql/write-ledger.js';
+import { ledgerReport, readBackUrl } from '../../src/probes/sql/write-ledger.js';
 import { parseExperiment } from '../../src/experiment/load.js';
 import { runExperiment } from '../../src/engine/runner.js';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
@@ -49,6 +49,30 @@ describe('write ledger accounting', () => {
     assert.equal(r.lostWrites?.window, null);
     assert.equal(r.lostWrites?.duplicates, 1);
     assert.equal(r.data?.ambiguousCommits, 1);
+  });
+});
+
+describe('write ledger read-back after a read replica promotion', () => {
+  // The old primary (10.0.0.1) acknowledged 1–10; the replica had applied 1–7 when it was promoted; writes 11–15 went
+  // to the promoted replica (10.0.0.2). The name then swings back to the recovered old primary, which holds 1–10 only.
+  const writes = Array.from({ length: 15 }, (_, i) => ({ seq: i + 1, ackAt: (i + 1) * 100, ackedBy: i < 10 ? '10.0.0.1' : '10.0.0.2' }));
+  const onPromoted = new Map([1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 14, 15].map((seq) => [seq, 1]));
+  const onOldPrimary = new Map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((seq) => [seq, 1]));
+
+  it('reads back from the address that acknowledged the last write with last-acknowledged, and from the URL by default', () => {
+    const url = 'postgres://app@orders.example.internal:5432/shop';
+    assert.equal(readBackUrl(url, 'last-acknowledged', writes), 'postgres://app@10.0.0.2:5432/shop');
+    assert.equal(readBackUrl(url, 'url', writes), url);
+    assert.equal(readBackUrl(url, 'last-acknowledged', [{ seq: 1, ackAt: undefined, ackedBy: undefined }]), url, 'nothing acknowledged: the URL');
+    assert.equal(readBackUrl(url, 'last-acknowledged', [{ seq: 1, ackAt: 5, ackedBy: '::1' }]), 'postgres://app@[::1]:5432/shop');
+  });
+
+  it('counts exactly the writes the old primary acknowledged that never reached the promoted replica', () => {
+    const surviving = ledgerReport(writes, onPromoted);
+    assert.equal(surviving.lostWrites?.count, 3);
+    assert.deepEqual(surviving.data?.lost, [8, 9, 10]);
+    // Read from the wrong copy, the promoted replica's own writes would count as lost instead.
+    assert.deepEqual(ledgerReport(writes, onOldPrimary).data?.lost, [11, 12, 13, 14, 15]);
   });
 });
 

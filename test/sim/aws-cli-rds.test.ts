@@ -41,7 +41,8 @@ describe('RDS through the AWS CLI', () => {
         dbClusters: [{ id: 'ledger' }, { id: 'wide', members: 15 }, { id: 'spare', members: 5 }],
         // A start of 40 min of AWS time exactly (24 s here): longer than one AWS CLI call takes even on a busy machine,
         // so the waiter's first poll sees `starting`, and shorter than its 30-s delay, so its second poll succeeds.
-        timings: { dbStart: '40m', jitter: false },
+        // A read replica's creation takes as long, so the same waiter run sees it `creating` first too.
+        timings: { dbStart: '40m', dbReplicaCreate: '40m', jitter: false },
       }),
     });
     rds = new RDSClient({ region: 'us-east-1', endpoint: sim.endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
@@ -116,14 +117,34 @@ describe('RDS through the AWS CLI', () => {
     await waitFor('single-db stopped', async () => (await status('single-db')) === 'stopped', { timeoutMs: 15_000 });
     const starting = await aws<{ DBInstance: DbInstance }>('rds', 'start-db-instance', '--db-instance-identifier', 'single-db');
     assert.equal(starting.DBInstance.DBInstanceStatus, 'starting');
-    // The waiter polls every 30 s: its first poll sees single-db `starting`, so it must poll again. Both waiters run at once.
+    // A read replica (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.Create.html) is created meanwhile.
+    const replica = await aws<{ DBInstance: DbInstance & { ReadReplicaSourceDBInstanceIdentifier?: string } }>(
+      'rds',
+      'create-db-instance-read-replica',
+      '--db-instance-identifier',
+      'orders-replica',
+      '--source-db-instance-identifier',
+      'orders-db',
+    );
+    assert.equal(replica.DBInstance.DBInstanceStatus, 'creating');
+    assert.equal(replica.DBInstance.ReadReplicaSourceDBInstanceIdentifier, 'orders-db');
+    // The waiter polls every 30 s: its first poll sees single-db `starting`, so it must poll again. The waiters run at once.
     const began = Date.now();
     await Promise.all([
       aws('rds', 'wait', 'db-instance-available', '--db-instance-identifier', 'single-db'),
       aws('rds', 'wait', 'db-instance-available', '--db-instance-identifier', 'ledger-instance-2'),
+      aws('rds', 'wait', 'db-instance-available', '--db-instance-identifier', 'orders-replica'),
     ]);
     assert.equal(await status('single-db'), 'available');
     assert.equal(await status('ledger-instance-2'), 'available');
+    assert.equal(await status('orders-replica'), 'available');
+    const source = await aws<{ DBInstances: { ReadReplicaDBInstanceIdentifiers: string[] }[] }>(
+      'rds',
+      'describe-db-instances',
+      '--db-instance-identifier',
+      'orders-db',
+    );
+    assert.deepEqual(source.DBInstances[0]?.ReadReplicaDBInstanceIdentifiers, ['orders-replica']);
     assert.ok(Date.now() - began >= 25_000, 'the waiter saw single-db starting and polled again');
   });
 

@@ -17,6 +17,13 @@ const args = z.strictObject({
     .default('gameday_write_ledger'),
   /** Keep this run's rows after reading them back (by default they are deleted). */
   keepRows: z.boolean().default(false),
+  /**
+   * Where the rows are read back from after the run. `url` (default): the URL, as the samples reached it. After a
+   * read replica was promoted the URL may lead to the wrong copy (a failover record swinging back to the old primary
+   * once it recovers); `last-acknowledged` reads from the address that acknowledged the last write, the surviving copy,
+   * so the writes the old primary acknowledged and the promoted replica never received count as lost.
+   */
+  readBack: z.enum(['url', 'last-acknowledged']).default('url'),
 });
 
 const tolerance = z.strictObject({ maxLatency: duration().optional() });
@@ -27,6 +34,27 @@ interface Write {
   seq: number;
   /** Monotonic ms the INSERT was acknowledged (committed), or undefined when it failed or its outcome is unknown. */
   ackAt: number | undefined;
+  /** The server address that acknowledged it. */
+  ackedBy?: string | undefined;
+}
+
+/** The address a connection reached (pg keeps its socket as `connection.stream`). */
+function remoteAddress(client: Client): string | undefined {
+  const address = (client as unknown as { connection?: { stream?: { remoteAddress?: string } } }).connection?.stream?.remoteAddress;
+  return address?.replace(/^::ffff:/, '');
+}
+
+/**
+ * The URL to read the ledger back from: `url` itself, or (`last-acknowledged`) the same URL with its host replaced by
+ * the address that acknowledged the last acknowledged write; the URL when no write was acknowledged.
+ */
+export function readBackUrl(url: string, readBack: 'url' | 'last-acknowledged', writes: readonly Write[]): string {
+  if (readBack === 'url') return url;
+  const address = writes.filter((w) => w.ackAt !== undefined && w.ackedBy !== undefined).at(-1)?.ackedBy;
+  if (address === undefined) return url;
+  const u = new URL(url);
+  u.hostname = address.includes(':') ? `[${address}]` : address;
+  return u.toString();
 }
 
 /**
@@ -43,7 +71,7 @@ export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>>
   capabilities: {
     services: [],
     support: {
-      sim: yes('A Multi-AZ failover keeps every acknowledged write, as RDS does.'),
+      sim: yes('A Multi-AZ failover keeps every acknowledged write, as RDS does; a promoted read replica lacks what it had not applied.'),
       moto: no(NO_WORKLOAD_MOTO),
       'localstack-free': no('RDS is not in the community image.'),
       'localstack-paid': partial('Writes go to the one local database process; with no failover there are no lost writes to measure.'),
@@ -77,6 +105,7 @@ export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>>
           await ensureTable(conn.client);
           await conn.client.query(insert, [ctx.runId, write.seq]);
           write.ackAt = performance.now();
+          write.ackedBy = conn.address ?? remoteAddress(conn.client);
           return { value: 'acknowledged', latencyMs: write.ackAt - started, ...(conn.address === undefined ? {} : { endpoint: conn.address }) };
         } catch (error) {
           drop(conn?.client);
@@ -87,14 +116,18 @@ export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>>
       async finish(signal) {
         drop(conn?.client);
         conn = undefined;
-        const reader = await connectWhenUp(connections, signal, ctx.clock);
+        const from = readBackUrl(a.url, a.readBack, writes);
+        // The surviving copy is reached by its address: no name to resolve.
+        const readBackConnections = from === a.url ? connections : connector({ ...a, url: from, resolver: undefined }, ctx.speed, ctx.clock);
+        const reader = await connectWhenUp(readBackConnections, signal, ctx.clock);
         try {
           await ensureTable(reader);
           const rows = await reader.query<{ seq: string; n: number }>(`SELECT seq, count(*)::int AS n FROM ${a.table} WHERE run_id = $1 GROUP BY seq`, [
             ctx.runId,
           ]);
           if (!a.keepRows) await reader.query(`DELETE FROM ${a.table} WHERE run_id = $1`, [ctx.runId]);
-          return ledgerReport(writes, new Map(rows.rows.map((r) => [Number(r.seq), r.n])));
+          const report = ledgerReport(writes, new Map(rows.rows.map((r) => [Number(r.seq), r.n])));
+          return a.readBack === 'url' ? report : { ...report, data: { ...report.data, readBackFrom: new URL(from).host } };
         } finally {
           drop(reader);
         }

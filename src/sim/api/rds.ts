@@ -62,12 +62,28 @@ function describeDbSubnetGroups(world: SimWorld, params: QueryParams): QueryResu
   return { DBSubnetGroups: new XmlList('DBSubnetGroup', items.map(subnetGroupXml)), Marker: marker };
 }
 
+/** How one DB instance names another in a read replica relation: by identifier in its own Region, by ARN across Regions. */
+const nameFrom = (db: SimDatabase, other: SimDatabase): string => (other.region === db.region ? other.id : other.arn);
+
 function dbXml(db: SimDatabase): XmlValue {
+  const replication = db.replication;
   return {
     ...instanceXml(
       { id: db.id, instanceClass: db.instanceClass, status: db.status, address: db.dnsName, port: db.port, createdTime: db.createdTime, zone: db.zone },
       {},
     ),
+    ReadReplicaSourceDBInstanceIdentifier: db.replicaSource === undefined ? undefined : nameFrom(db, db.replicaSource),
+    ReadReplicaDBInstanceIdentifiers: new XmlList(
+      'ReadReplicaDBInstanceIdentifier',
+      [...db.replicas].map((r) => nameFrom(db, r)),
+    ),
+    // botocore rds DBInstanceStatusInfo: StatusType "read replication", Status replicating | error | ….
+    StatusInfos:
+      replication === undefined
+        ? undefined
+        : new XmlList('DBInstanceStatusInfo', [
+            { StatusType: 'read replication', Normal: replication.normal, Status: replication.status, Message: replication.message },
+          ]),
     SecondaryAvailabilityZone: db.secondaryZone,
     MultiAZ: db.multiAZ,
     DBSubnetGroup: subnetGroupXml(db.subnetGroup),
@@ -324,6 +340,39 @@ function describeDbClusters(world: SimWorld, params: QueryParams): QueryResult {
   return { DBClusters: new XmlList('DBCluster', items.map(clusterXml)), Marker: marker };
 }
 
+/** RDS's `Tags.Tag.N.Key` / `Tags.Tag.N.Value` (botocore rds TagList, member locationName Tag). */
+function tagsOf(params: QueryParams): Record<string, string> {
+  const keys = new Map<string, string>();
+  const values = new Map<string, string>();
+  for (const [name, value] of params.entries()) {
+    const m = /^Tags\.Tag\.(\d+)\.(Key|Value)$/.exec(name);
+    if (m !== null) (m[2] === 'Key' ? keys : values).set(m[1] ?? '', value);
+  }
+  return Object.fromEntries([...keys].map(([n, key]) => [key, values.get(n) ?? '']));
+}
+
+/** CreateDBInstanceReadReplica of a PostgreSQL DB instance, named by identifier or (any Region's) ARN. */
+function createReadReplica(world: SimWorld, params: QueryParams): SimDatabase {
+  const id = params.get('DBInstanceIdentifier') ?? '';
+  const source = params.get('SourceDBInstanceIdentifier');
+  if (source === undefined) {
+    // A read replica of a DB cluster (SourceDBClusterIdentifier) is not simulated.
+    throw new SimApiError(
+      'InvalidParameterCombination',
+      'SourceDBInstanceIdentifier is required: the simulated region makes read replicas of DB instances only.',
+    );
+  }
+  return world.createReadReplica({
+    id: id.toLowerCase(),
+    source,
+    instanceClass: params.get('DBInstanceClass'),
+    zone: params.get('AvailabilityZone'),
+    multiAZ: params.bool('MultiAZ') === true,
+    port: params.int('Port'),
+    tags: tagsOf(params),
+  });
+}
+
 /** RDS (awsQuery) API of the simulated region: DB instances and Multi-AZ DB clusters, reboot, failover, stop and start, events. */
 function rdsApi(world: SimWorld, params: QueryParams): QueryResult {
   const action = params.action;
@@ -367,6 +416,15 @@ function rdsApi(world: SimWorld, params: QueryParams): QueryResult {
       const db = database(world, id);
       if (action === 'StopDBInstance') db.stopDbInstance(params.get('DBSnapshotIdentifier'));
       else db.startDbInstance();
+      return { DBInstance: dbXml(db) };
+    }
+    case 'CreateDBInstanceReadReplica':
+      return { DBInstance: dbXml(createReadReplica(world, params)) };
+    case 'PromoteReadReplica': {
+      const id = params.get('DBInstanceIdentifier');
+      if (clusterMember(world, id) !== undefined) throw new SimApiError('InvalidDBInstanceState', `DB instance ${id ?? ''} is not a read replica.`);
+      const db = database(world, id);
+      db.promote();
       return { DBInstance: dbXml(db) };
     }
     case 'DescribeEvents':

@@ -188,6 +188,27 @@ export const BEHAVIOURS: Behaviour[] = [
     test: 'test/sim/rds-cluster.test.ts',
   },
   {
+    area: 'RDS',
+    behaviour:
+      "A read replica (CreateDBInstanceReadReplica, or a topology's replicaOf) starts from a copy of its source, serves read-only (a write fails with SQLSTATE 25006) and receives each of the source's completed units of work asynchronously, in commit order, after a lag drawn per unit (replicaLag, assumed); DescribeDBInstances shows ReadReplicaSourceDBInstanceIdentifier, the source's ReadReplicaDBInstanceIdentifiers and the replica's StatusInfos (replicating, or error while its source is unreachable).",
+    source: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.Monitoring.html',
+    test: 'test/sim/rds-read-replica.test.ts',
+  },
+  {
+    area: 'RDS',
+    behaviour:
+      "While a read replica's source is unreachable (stopped, rebooting, its zone dark) nothing reaches the replica; what was pending resumes in order when the source returns (assumed: RDS documents no figure for this).",
+    source: 'assumed',
+    test: 'test/sim/rds-read-replica.test.ts',
+  },
+  {
+    area: 'RDS',
+    behaviour:
+      'PromoteReadReplica stops replication at once (units the replica had not applied are lost for good), shows modifying, then reboots (dbPromote + dbReboot) before the instance serves read-write; its source no longer lists it, and a DB instance that is not a read replica is refused with InvalidDBInstanceState.',
+    source: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.Promote.html',
+    test: 'test/sim/rds-read-replica.test.ts',
+  },
+  {
     area: 'Region',
     behaviour:
       "A regional service's call signed for a region other than the region's is refused with SignatureDoesNotMatch (403) \"Credential should be scoped to a valid region, not '<region>'.\" in the service's own wire protocol, never answered with the region's data; IAM, Route 53 and STS, global, answer whatever region a call is signed for.",

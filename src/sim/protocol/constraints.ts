@@ -1342,6 +1342,31 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
   },
   rds: {
     operations: {
+      CreateDBInstanceReadReplica: {
+        members: [
+          {
+            in: 'body',
+            name: 'DBInstanceIdentifier',
+            required: true,
+            type: 's',
+            wire: 'DBInstanceIdentifier',
+          },
+          {
+            enum: ['standard', 'advanced'],
+            in: 'body',
+            name: 'DatabaseInsightsMode',
+            type: 's',
+            wire: 'DatabaseInsightsMode',
+          },
+          {
+            enum: ['open-read-only', 'mounted'],
+            in: 'body',
+            name: 'ReplicaMode',
+            type: 's',
+            wire: 'ReplicaMode',
+          },
+        ],
+      },
       DescribeEvents: {
         members: [
           {
@@ -1373,6 +1398,17 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
             required: true,
             type: 's',
             wire: 'DBClusterIdentifier',
+          },
+        ],
+      },
+      PromoteReadReplica: {
+        members: [
+          {
+            in: 'body',
+            name: 'DBInstanceIdentifier',
+            required: true,
+            type: 's',
+            wire: 'DBInstanceIdentifier',
           },
         ],
       },

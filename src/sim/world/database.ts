@@ -3,6 +3,7 @@ import type { GroundTruth } from '../ground-truth.js';
 import { SimApiError } from '../protocol/errors.js';
 import type { SimScheduler } from '../timing.js';
 import { dbiResourceId, RdsResource } from './rds-resource.js';
+import { ReadReplication } from './read-replication.js';
 
 export type { DbEvent } from './rds-resource.js';
 
@@ -15,10 +16,22 @@ export interface DatabaseTimings {
   stop(): number;
   /** Draws one StartDBInstance's starting time, AWS ms (timing `dbStart`). */
   start(): number;
+  /** Draws one PromoteReadReplica's time before the reboot, AWS ms (timing `dbPromote`). */
+  promote(): number;
+  /** Draws one unit of work's replication lag on a read replica, AWS ms (timing `replicaLag`). */
+  replicaLag(): number;
 }
 
 /** Statuses a simulated DB instance goes through (the DBInstanceStatus values RDS shows for them). */
-export type DbInstanceStatus = 'available' | 'rebooting' | 'stopping' | 'stopped' | 'starting';
+export type DbInstanceStatus = 'available' | 'rebooting' | 'stopping' | 'stopped' | 'starting' | 'modifying';
+
+/** How a read replica's replication stands, as DescribeDBInstances' StatusInfos says it. */
+export interface ReplicationStatus {
+  /** `replicating`, or `error` while the source is unreachable (values of DBInstanceStatusInfo.Status). */
+  status: 'replicating' | 'error';
+  normal: boolean;
+  message: string | undefined;
+}
 
 /**
  * An RDS for PostgreSQL instance: a real PostgreSQL-protocol server on loopback (an embedded PGlite), Multi-AZ or not.
@@ -28,6 +41,7 @@ export type DbInstanceStatus = 'available' | 'rebooting' | 'stopping' | 'stopped
  */
 export class SimDatabase extends RdsResource<DbInstanceStatus> {
   readonly arn: string;
+  readonly region: string;
   /** DbiResourceId: the region-unique, immutable identifier of the instance. */
   readonly resourceId = dbiResourceId();
   readonly multiAZ: boolean;
@@ -43,6 +57,12 @@ export class SimDatabase extends RdsResource<DbInstanceStatus> {
   #stranded = false;
   /** The snapshot StopDBInstance was asked to take first (recorded; the sim keeps the data anyway). */
   stopSnapshot: string | undefined;
+  /** The source DB instance while this is a read replica (possibly another Region's). */
+  replicaSource: SimDatabase | undefined;
+  /** This instance's read replicas, in any Region. */
+  readonly replicas = new Set<SimDatabase>();
+  #replication: ReadReplication | undefined;
+  #unwatch: (() => void)[] = [];
 
   constructor(options: {
     id: string;
@@ -70,6 +90,7 @@ export class SimDatabase extends RdsResource<DbInstanceStatus> {
       truth: options.truth,
     });
     this.arn = `arn:aws:rds:${options.region}:${options.accountId}:db:${options.id}`;
+    this.region = options.region;
     this.multiAZ = options.multiAZ;
     this.instanceClass = options.instanceClass;
     this.zone = options.zone;
@@ -162,6 +183,89 @@ export class SimDatabase extends RdsResource<DbInstanceStatus> {
       void this.endpoint.serve(this.#hostIn(this.zone)).then(() => {
         this.truth.record({ kind: 'workload', resource: `rds/${this.id}`, from: 'refusing', to: 'serving', detail: this.placement() });
       });
+    });
+  }
+
+  /** Whether clients reach it now: available, and its serving zone not dark. */
+  get reachable(): boolean {
+    return this.status === 'available' && !this.#stranded;
+  }
+
+  /** Calls `listener` on every change of this instance's state or placement; returns the unsubscribe. */
+  watch(listener: () => void): () => void {
+    return this.truth.subscribe((e) => {
+      if (e.resource === `rds/${this.id}`) listener();
+    });
+  }
+
+  /**
+   * Makes this instance a read replica of `source` (CreateDBInstanceReadReplica, or a topology's `replicaOf`): its
+   * endpoint serves read-only, and the source's work reaches it asynchronously (`ReadReplication`). Resolves once it
+   * holds the source's data as of now.
+   */
+  async replicate(source: SimDatabase): Promise<void> {
+    this.replicaSource = source;
+    source.replicas.add(this);
+    this.endpoint.role = 'read-only';
+    const replication = new ReadReplication({
+      source: source.endpoint,
+      target: this.endpoint,
+      sourceReachable: () => source.reachable,
+      targetReachable: () => !this.#stranded && this.status !== 'stopping' && this.status !== 'stopped',
+      lag: () => this.#timings.replicaLag(),
+      scheduler: this.scheduler,
+    });
+    this.#replication = replication;
+    const kick = (): void => replication.kick();
+    this.#unwatch = [source.watch(kick), this.watch(kick)];
+    await replication.start();
+  }
+
+  /** How replication stands while this is a read replica. */
+  get replication(): ReplicationStatus | undefined {
+    const source = this.replicaSource;
+    if (source === undefined || this.#replication === undefined) return undefined;
+    if (source.reachable) return { status: 'replicating', normal: true, message: undefined };
+    return { status: 'error', normal: false, message: `Replication from ${source.arn} stopped: the source DB instance is unreachable.` };
+  }
+
+  /** The replica's lag behind its source, seconds (the ReplicaLag metric), while this is a read replica. */
+  get replicaLagSeconds(): number | undefined {
+    return this.#replication?.lagSeconds();
+  }
+
+  /**
+   * PromoteReadReplica: replication stops at once, so every unit of work the replica had not applied is lost for good;
+   * the instance is `modifying`, then reboots (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.Promote.html:
+   * "RDS reboots the DB instance before making it available"), and serves read-write from then on. Its source no longer
+   * lists it.
+   */
+  promote(): void {
+    const source = this.replicaSource;
+    const replication = this.#replication;
+    if (source === undefined || replication === undefined) {
+      throw new SimApiError('InvalidDBInstanceState', `DB instance ${this.id} is not a read replica.`);
+    }
+    if (this.status !== 'available' || this.#stranded) {
+      throw new SimApiError('InvalidDBInstanceState', `DB instance ${this.id} is not in available state.`);
+    }
+    const lost = replication.stop();
+    for (const unwatch of this.#unwatch) unwatch();
+    this.#unwatch = [];
+    this.#replication = undefined;
+    this.replicaSource = undefined;
+    source.replicas.delete(this);
+    this.truth.record({
+      kind: 'replication',
+      resource: `rds/${this.id}`,
+      from: 'replicating',
+      to: 'promoted',
+      detail: { source: source.arn, appliedUnits: replication.applied, lostUnits: lost },
+    });
+    this.setStatus('modifying');
+    this.scheduler.after(this.#timings.promote(), () => {
+      this.endpoint.role = 'read-write';
+      this.#failover(false);
     });
   }
 

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 import type { PGLiteSocketHandlerOptions } from '@electric-sql/pglite-socket';
-import { createStore, SharedSession, type SessionRole } from './postgres-engine.js';
+import { type CommittedUnit, createStore, SharedSession, type SessionRole } from './postgres-engine.js';
 
 /** Whether an endpoint's store exists: none is created until the first client connects. */
 export type EngineState = 'idle' | 'starting' | 'started';
@@ -32,8 +32,13 @@ export class PostgresEndpoint {
   #state: EngineState = 'idle';
   readonly #listeners = new Map<string, Server>();
   readonly #sockets = new Set<Socket>();
+  /** Followers that asked before the store existed: they follow it from its creation. */
+  readonly #pendingFollowers = new Set<(unit: CommittedUnit) => void>();
+  readonly #unfollows = new Map<(unit: CommittedUnit) => void, () => void>();
   #serving = false;
   #stopped = false;
+  /** The role of the main address's connections: a read replica's writer node only reads until it is promoted. */
+  #role: SessionRole = 'read-write';
 
   constructor(host: string, port: number) {
     this.#host = host;
@@ -48,6 +53,45 @@ export class PostgresEndpoint {
   /** Whether the store has been created (`started`), is being created, or was never needed (`idle`). */
   get engine(): EngineState {
     return this.#state;
+  }
+
+  /** Whether the endpoint serves clients now. */
+  get serving(): boolean {
+    return this.#serving;
+  }
+
+  /** Sets the role of connections to the main address from the next `serve` on (a read replica, or its promotion). */
+  set role(role: SessionRole) {
+    this.#role = role;
+  }
+
+  /**
+   * Follows this store as a read replica: `follower` gets every read-write unit of work completed from now on. Resolves
+   * with the data the replica starts from: a copy of the store, or `undefined` while none was created (the replica then
+   * starts empty, as this store will).
+   */
+  async follow(follower: (unit: CommittedUnit) => void): Promise<{ snapshot: Blob | undefined; unfollow: () => void }> {
+    if (this.#engine === undefined) {
+      this.#pendingFollowers.add(follower);
+      return { snapshot: undefined, unfollow: () => this.#unfollow(follower) };
+    }
+    const { session } = await this.#engine;
+    const { snapshot, unfollow } = await session.follow(follower);
+    return { snapshot, unfollow };
+  }
+
+  /**
+   * A read replica's start: creates the store now from `snapshot`, unless it exists already. Without a snapshot the
+   * store is created empty when first needed, as its source's was.
+   */
+  seed(snapshot: Blob | undefined): void {
+    if (snapshot !== undefined && this.#engine === undefined) void this.#store(snapshot);
+  }
+
+  /** Replays a source's unit of work on this store, creating the store if no client has yet. */
+  async apply(unit: CommittedUnit): Promise<void> {
+    const { session } = await this.#store();
+    await session.apply(unit);
   }
 
   /** Addresses of reader nodes, which serve the same store read-only whenever the endpoint serves. */
@@ -65,7 +109,7 @@ export class PostgresEndpoint {
     if (this.#stopped || this.#serving) return;
     this.#serving = true;
     this.#host = host;
-    await this.#listen(host, 'read-write');
+    await this.#listen(host, this.#role);
     await this.readersChanged();
   }
 
@@ -139,11 +183,26 @@ export class PostgresEndpoint {
     });
   }
 
+  #unfollow(follower: (unit: CommittedUnit) => void): void {
+    this.#pendingFollowers.delete(follower);
+    this.#unfollows.get(follower)?.();
+    this.#unfollows.delete(follower);
+  }
+
   /** The store, created once however many clients connect at once. */
-  #store(): Promise<Engine> {
+  #store(from?: Blob): Promise<Engine> {
     if (this.#engine === undefined) {
       this.#state = 'starting';
-      const engine = createStore().then((db) => ({ db, session: new SharedSession(db) }));
+      const engine = createStore(from).then(async (db) => {
+        const session = new SharedSession(db);
+        for (const follower of this.#pendingFollowers) {
+          // Followed from the store's creation: the replica starts empty too, so no copy is needed.
+          const { unfollow } = await session.follow(follower, { snapshot: false });
+          this.#unfollows.set(follower, unfollow);
+        }
+        this.#pendingFollowers.clear();
+        return { db, session };
+      });
       this.#engine = engine;
       engine.then(
         () => {

@@ -13,6 +13,16 @@ export interface MessageQueue {
   clearTransactionIfNeeded(handlerId: number): Promise<void>;
 }
 
+/**
+ * One completed read-write unit of work of a store (a transaction, an extended-query sequence through its Sync, or one
+ * simple query): its frontend wire messages in order and the wall-clock instant it completed, which for a committed
+ * transaction is its commit.
+ */
+export interface CommittedUnit {
+  messages: Uint8Array[];
+  committedAtMs: number;
+}
+
 interface Pending {
   handlerId: number;
   role: SessionRole;
@@ -21,7 +31,18 @@ interface Pending {
   onData: (data: Uint8Array) => void;
   resolve: (bytes: number) => void;
   reject: (error: Error) => void;
+  /** Work that needs the session between units of work (a snapshot), run instead of a message. */
+  task?: () => Promise<void>;
 }
+
+/** The handler id of the session's own work (replaying a source's units): pglite-socket numbers its handlers from 1. */
+const REPLAY_HANDLER = 0;
+
+/** Frontend message types that change or read data: the startup message, Terminate and the rest are not replayed. */
+const REPLAYED = new Set(['Q', 'P', 'B', 'D', 'E', 'C', 'H', 'S', 'd', 'c', 'f', 'F']);
+
+/** A simple query that only reads (or shows a setting), whose unit a replica need not replay. */
+const READ_ONLY_QUERY = /^\s*(select|show)\b/i;
 
 /** A Sync message: ends an extended-query sequence, and the "skip until Sync" state after an error in one. */
 const SYNC = new Uint8Array([0x53, 0, 0, 0, 4]);
@@ -50,9 +71,44 @@ export class SharedSession {
   #running: number | undefined;
   /** The role the session was last set to by this queue. */
   #role: SessionRole = 'read-write';
+  /** The messages of the read-write unit of work running now, captured while someone follows the store. */
+  #unit: Uint8Array[] = [];
+  readonly #followers = new Set<(unit: CommittedUnit) => void>();
 
   constructor(db: PGlite) {
     this.#db = db;
+  }
+
+  /**
+   * Follows the store as a read replica does: resolves with a copy of its data directory taken between two units of
+   * work (unless `snapshot` is false: a store followed from its creation needs none), and from that instant on hands `follower` every read-write unit of work that completes, in completion order.
+   * The returned promise's `unfollow` stops it.
+   */
+  follow(
+    follower: (unit: CommittedUnit) => void,
+    options: { snapshot: boolean } = { snapshot: true },
+  ): Promise<{ snapshot: Blob | undefined; unfollow: () => void }> {
+    return new Promise((resolve, reject) => {
+      const task = async (): Promise<void> => {
+        const snapshot = options.snapshot ? await this.#db.dumpDataDir('none') : undefined;
+        this.#followers.add(follower);
+        resolve({ snapshot, unfollow: () => this.#followers.delete(follower) });
+      };
+      this.#queue.push({ handlerId: -1, role: 'read-write', message: undefined, onData: () => undefined, resolve: () => undefined, reject, task });
+      void this.#process();
+    });
+  }
+
+  /** Replays a source's unit of work on this store, in read-write role whatever role its clients have; its replies are dropped. */
+  apply(unit: CommittedUnit): Promise<void> {
+    const runs = unit.messages.map(
+      (message) =>
+        new Promise<number>((resolve, reject) => {
+          this.#queue.push({ handlerId: REPLAY_HANDLER, role: 'read-write', message, onData: () => undefined, resolve, reject });
+        }),
+    );
+    void this.#process();
+    return Promise.all(runs).then(() => undefined);
   }
 
   /** The queue for connections of one role, to give a `PGLiteSocketHandler`. */
@@ -99,6 +155,7 @@ export class SharedSession {
   }
 
   async #run(p: Pending): Promise<void> {
+    if (p.task !== undefined) return p.task().catch((error: unknown) => p.reject(error instanceof Error ? error : new Error(String(error))));
     if (p.message === undefined) return this.#end(p);
     const message = p.message;
     let bytes = 0;
@@ -122,12 +179,29 @@ export class SharedSession {
     }
     const type = String.fromCharCode(message[0] ?? 0);
     this.#pinned = this.#db.isInTransaction() || CONTINUED.has(type) ? p.handlerId : undefined;
+    if (p.role === 'read-write') this.#capture(type, message);
     p.resolve(bytes);
+  }
+
+  /** Keeps a read-write unit's messages while it runs, and hands the followers the unit when it completes. */
+  #capture(type: string, message: Uint8Array): void {
+    if (this.#followers.size === 0) {
+      this.#unit = [];
+      return;
+    }
+    if (REPLAYED.has(type)) this.#unit.push(message);
+    if (this.#pinned !== undefined) return;
+    const messages = this.#unit;
+    this.#unit = [];
+    if (messages.length === 0 || (messages.length === 1 && type === 'Q' && READ_ONLY_QUERY.test(queryText(message)))) return;
+    const unit = { messages, committedAtMs: Date.now() };
+    for (const f of this.#followers) f(unit);
   }
 
   /** A client left in the middle of its unit of work: end it, so the next client starts from a clean session. */
   async #end(p: Pending): Promise<void> {
     if (this.#pinned !== p.handlerId) return p.resolve(0);
+    this.#unit = [];
     try {
       await this.#db.runExclusive(() => this.#db.execProtocolRaw(SYNC));
       if (this.#db.isInTransaction()) await this.#db.exec('ROLLBACK');
@@ -140,6 +214,11 @@ export class SharedSession {
   }
 }
 
+/** The SQL text of a simple Query message ('Q', length, text, NUL). */
+function queryText(message: Uint8Array): string {
+  return Buffer.from(message.subarray(5, Math.max(5, message.length - 1))).toString('utf8');
+}
+
 /** Settings of every store: PostgreSQL's default 128 MB of shared buffers is most of an idle PGlite's memory. */
 const SHARED_BUFFERS = '8MB';
 
@@ -147,12 +226,14 @@ const SHARED_BUFFERS = '8MB';
 let template: Promise<Blob> | undefined;
 
 /**
- * Creates an empty store. The first runs initdb; each later one loads a copy of the first's data directory as it was
+ * Creates an empty store, or one holding the data directory `from`. The first runs initdb; each later one loads a copy of the first's data directory as it was
  * before any client used it, which is several times faster.
  */
-export async function createStore(): Promise<PGlite> {
+export async function createStore(from?: Blob): Promise<PGlite> {
   const { PGlite } = await import('@electric-sql/pglite');
   const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`];
+  // A read replica starts from a copy of its source's data.
+  if (from !== undefined) return PGlite.create({ startParams, loadDataDir: from });
   const pending = template;
   if (pending !== undefined) {
     const loadDataDir = await pending.catch(() => undefined);

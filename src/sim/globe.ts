@@ -77,6 +77,8 @@ export class SimGlobe {
     const others = [...this.worlds.values()].filter((w) => w !== this.home);
     await Promise.all(others.map((w) => w.start()));
     await this.home.start();
+    // Read replicas may follow a source in another Region: connected once every Region's databases are up.
+    if (this.worlds.size > 1) for (const w of this.worlds.values()) await w.connectReplicas();
   }
 
   async stop(): Promise<void> {

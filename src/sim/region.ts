@@ -132,6 +132,7 @@ export class SimWorld {
     this.truth = options.truth ?? new GroundTruth();
     this.#net = options.net ?? randomInt(20, 250);
     this.#peers = options.peers;
+    this.peerDatabases = options.peers === undefined ? undefined : (region) => options.peers?.worlds().find((w) => w.topology.region === region)?.databases;
     this.topology = topology;
     this.scheduler = new SimScheduler(speed);
     const { jitter, ...figures } = topology.timings;
@@ -228,12 +229,18 @@ export class SimWorld {
     }
   }
 
+  /** Starts the replication of the topology's read replicas; a world of several Regions calls it once all have started. */
+  async connectReplicas(): Promise<void> {
+    await connectReplicas(this);
+  }
+
   async start(): Promise<void> {
     declareDatabases(this, this.#net);
     const started = await Promise.allSettled([...this.databases.values(), ...this.dbClusters.values()].map((db) => db.start()));
     const failed = started.find((r) => r.status === 'rejected');
     if (failed !== undefined) throw new Error(`A database of the simulated region did not start: ${String((failed as PromiseRejectedResult).reason)}`);
-    await connectReplicas(this);
+    // A replica of another Region's database follows it once every Region has started (`connectReplicas`).
+    if (this.#peers === undefined) await connectReplicas(this);
     // Load balancers on distinct addresses share the first one's port, as AWS ALBs all listen on 80.
     let sharedPort = 0;
     const bound = new Set<string>();

@@ -1,15 +1,25 @@
 import assert from 'node:assert/strict';
 import { Resolver } from 'node:dns/promises';
 import { after, before, describe, it } from 'node:test';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { SimRegion } from '../../src/sim/server.js';
 import { parseTopology } from '../../src/sim/topology.js';
 
-/** A database in each of two Regions, and a failover CNAME pair naming their endpoints through `${sim:…}`. */
+/**
+ * A database in us-east-1 with a cross-Region read replica in eu-central-1, and a failover CNAME pair naming their
+ * endpoints through `${sim:…}`.
+ */
 const TOPOLOGY = {
   region: 'us-east-1',
   launchTemplates: [{ name: 'lt' }],
   databases: [{ id: 'orders', multiAZ: true }],
-  regions: [{ region: 'eu-central-1', launchTemplates: [{ name: 'lt-eu' }], databases: [{ id: 'orders-eu', multiAZ: true }] }],
+  regions: [
+    {
+      region: 'eu-central-1',
+      launchTemplates: [{ name: 'lt-eu' }],
+      databases: [{ id: 'orders-eu', multiAZ: false, replicaOf: 'arn:aws:rds:us-east-1:123456789012:db:orders' }],
+    },
+  ],
   hostedZones: [
     {
       name: 'example.com',
@@ -35,6 +45,22 @@ describe('a record whose values name the region’s outputs', () => {
     assert.deepEqual(await resolver.resolveCname('db.example.com'), [out['rds.orders.endpoint']]);
     assert.deepEqual(await resolver.resolve4('db.example.com'), [out['rds.orders.address']]);
     assert.match(out['rds.orders-eu.endpoint'] ?? '', /\.eu-central-1\.rds\.amazonaws\.com$/);
+  });
+
+  it('serves the replica in its own Region, naming its source in the other by ARN, and the source listing it', async () => {
+    const rds = (region: string) => new RDSClient({ endpoint: regionEndpoint(), region, credentials: { accessKeyId: 'A', secretAccessKey: 'b' } });
+    const regionEndpoint = (): string => region.endpoint;
+    const [eu, us] = [rds('eu-central-1'), rds('us-east-1')];
+    try {
+      const replica = (await eu.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders-eu' }))).DBInstances?.[0];
+      assert.equal(replica?.ReadReplicaSourceDBInstanceIdentifier, 'arn:aws:rds:us-east-1:123456789012:db:orders');
+      assert.match(replica?.AvailabilityZone ?? '', /^eu-central-1[abc]$/);
+      const source = (await us.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders' }))).DBInstances?.[0];
+      assert.deepEqual(source?.ReadReplicaDBInstanceIdentifiers, ['arn:aws:rds:eu-central-1:123456789012:db:orders-eu']);
+    } finally {
+      eu.destroy();
+      us.destroy();
+    }
   });
 
   it('refuses a value naming an output the world does not offer, in one sentence', () => {

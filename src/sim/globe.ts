@@ -44,7 +44,7 @@ export class SimGlobe {
     const nets = distinctNets(topologies.length);
     const shared = topologies.length > 1 ? new GroundTruth() : undefined;
     const list: SimWorld[] = [];
-    const peers = { worlds: (): readonly SimWorld[] => list };
+    const peers = { worlds: (): readonly SimWorld[] => list, lbPort: 0 };
     for (const [i, t] of topologies.entries()) {
       list.push(
         new SimWorld(t, speed, {
@@ -75,7 +75,8 @@ export class SimGlobe {
    */
   async start(): Promise<void> {
     const others = [...this.worlds.values()].filter((w) => w !== this.home);
-    await Promise.all(others.map((w) => w.start()));
+    // One after another, so the first load balancer's port is every Region's (`WorldPeers.lbPort`).
+    for (const w of others) await w.start();
     await this.home.start();
     // Read replicas may follow a source in another Region: connected once every Region's databases are up.
     if (this.worlds.size > 1) for (const w of this.worlds.values()) await w.connectReplicas();

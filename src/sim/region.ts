@@ -52,6 +52,8 @@ export interface WorldOptions {
 /** The worlds of a world of several Regions. */
 export interface WorldPeers {
   worlds(): readonly SimWorld[];
+  /** The port every load balancer of the world listens on once the first has bound one (ALBs all listen on 80). */
+  lbPort: number;
 }
 
 /**
@@ -242,13 +244,15 @@ export class SimWorld {
     // A replica of another Region's database follows it once every Region has started (`connectReplicas`).
     if (this.#peers === undefined) await connectReplicas(this);
     // Load balancers on distinct addresses share the first one's port, as AWS ALBs all listen on 80.
-    let sharedPort = 0;
+    // Across Regions too: a failover or latency record's clients keep the URL's port whichever Region answers.
+    let sharedPort = this.#peers?.lbPort ?? 0;
     const bound = new Set<string>();
     for (const lb of this.loadBalancers.values()) {
       await lb.start(bound.has(lb.address) ? 0 : sharedPort);
       bound.add(lb.address);
       sharedPort ||= lb.port;
     }
+    if (this.#peers !== undefined) this.#peers.lbPort ||= sharedPort;
     // The region starts in its steady state: the groups' first instances are already booted, as in a running stack.
     this.#building = true;
     try {

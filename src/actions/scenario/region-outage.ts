@@ -17,7 +17,7 @@
 import { z } from 'zod';
 import { ActionFailedError } from '../../errors/action-error.js';
 import { awsRegion, duration } from '../../experiment/fields.js';
-import { no, partial, yes } from '../../registry/capabilities.js';
+import { partial, yes } from '../../registry/capabilities.js';
 import type { ActionDefinition, ActionResult, ActivityContext, Resource } from '../../registry/types.js';
 import { EC2_INSTANCE, instanceInventory, verifyStates } from '../ec2/instances.js';
 import { STOPPED_OR_REPLACED } from '../ec2/stop-instances.js';

@@ -16,7 +16,6 @@ import { loadTopology } from '../../src/sim/topology.js';
 import { ROOT } from '../support/cli.js';
 import { CREDENTIALS, requestLog } from '../support/sim.js';
 
-
 /** An experiment whose one fault takes us-east-1 dark, with `args` and `safety` as given. */
 const experiment = (args: string, safety: string): string => `apiVersion: gameday/v1
 metadata: { name: region-dark }

@@ -11,17 +11,18 @@
  *   RDS is left to detect the lost zone and fail over by itself.
  * What it touches is found before the run (`plan`), so the plan, the guards and the fence see it.
  */
+import type { TerminateInstancesCommandOutput } from '@aws-sdk/client-ec2';
 import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { sdk } from '../../aws/sdk.js';
 import { ActionFailedError } from '../../errors/action-error.js';
 import { duration } from '../../experiment/fields.js';
 import { no, partial, yes } from '../../registry/capabilities.js';
-import type { ActionDefinition, ActionResult, ActivityContext, Resource } from '../../registry/types.js';
-import { EC2_INSTANCE, instanceInventory, terminationUndo, verifyStates } from '../ec2/instances.js';
+import type { ActionContext, ActionDefinition, ActionResult, ActivityContext, Resource } from '../../registry/types.js';
+import { EC2_INSTANCE, instanceInventory, sendEc2, stateSummary, terminationUndo, verifyStates } from '../ec2/instances.js';
 import { STOPPED_OR_REPLACED } from '../ec2/stop-instances.js';
-import { landOutage, type OutageUndo, recordedUndo, undoOutage, vpcsOf } from './outage.js';
-import { ASG, groupResources, keepOutOfZone } from './zone-capacity.js';
+import { landOutage, type OutageUndo, recordedUndo, stopPower, undoOutage, vpcsOf } from './outage.js';
+import { ASG, groupResources, keepOutOfZone, restoreZones } from './zone-capacity.js';
 import { EC2_SUBNET, zoneSubnets } from './zone-network.js';
 import { clusterInventory, clusterWriter, confirmClusterFailover, RDS_CLUSTER, startClusterFailover } from '../rds/db-clusters.js';
 import { dbInventory, RDS_DB, sendRds, waitAvailable } from '../rds/db-instances.js';
@@ -76,6 +77,13 @@ async function inZone(a: Args, ctx: ActivityContext): Promise<Resource[]> {
     return c.Status === 'available' && zoneOf.get(clusterWriter(c) ?? '') === a.availabilityZone;
   });
   return [...zonal, ...primaries, ...clusters];
+}
+
+/** The zone's instances lose power: stopped as the FIS scenario does, or terminated. */
+async function cutPower(ctx: ActionContext, mode: 'stop' | 'terminate', ids: string[]): Promise<void> {
+  if (mode === 'stop') return stopPower(ctx, ids);
+  const { TerminateInstancesCommand } = await sdk.ec2();
+  await sendEc2(ctx, new TerminateInstancesCommand({ InstanceIds: ids }), (o: TerminateInstancesCommandOutput) => stateSummary(o.TerminatingInstances));
 }
 
 export const azOutageAction: ActionDefinition<Args> = {
@@ -136,8 +144,12 @@ export const azOutageAction: ActionDefinition<Args> = {
     const done: OutageUndo = { instanceIds: [], mode: a.instances, subnets: [], groups: [] };
     let skippedGroups: string[] = [];
     // Everything in the zone fails at once, as in a real outage: power, network, capacity and database primaries.
-    await landOutage(ctx, { instanceIds: ids, mode: a.instances, subnets, waitTimeout: a.waitTimeout }, done, async () => {
-      if (groups.length > 0) skippedGroups = (await keepOutOfZone(ctx, a.availabilityZone, groups, done.groups)).skipped;
+    await landOutage(ctx, { instanceIds: ids, subnets }, done, {
+      power: (instanceIds) => cutPower(ctx, a.instances, instanceIds),
+      more: async () => {
+        if (groups.length > 0) skippedGroups = (await keepOutOfZone(ctx, a.availabilityZone, groups, done.groups)).skipped;
+      },
+      undo: () => undoOutage(a.waitTimeout, done, ctx, (g) => restoreZones(ctx, g)),
     });
     for (const db of databases) await sendRds(ctx, new RebootDBInstanceCommand({ DBInstanceIdentifier: db.DBInstanceIdentifier, ForceFailover: true }));
     const failingOver = [];
@@ -178,6 +190,6 @@ export const azOutageAction: ActionDefinition<Args> = {
       ...(a.failoverDatabases ? ['failed-over databases stay on their new primary'] : []),
     ].join('; '),
   async rollback(a, result, ctx): Promise<ActionResult> {
-    return { output: await undoOutage(a.waitTimeout, recordedUndo(result.output, a.instances), ctx) };
+    return { output: await undoOutage(a.waitTimeout, recordedUndo(result.output, a.instances), ctx, (g) => restoreZones(ctx, g)) };
   },
 };

@@ -3,12 +3,12 @@
  * `aws:ec2:stop-instances`, or terminated), the connectivity half (`zone-network.ts`), landing them together so half an
  * outage is never left behind, and the undo in the order a zone comes back.
  */
-import type { StopInstancesCommandOutput, TerminateInstancesCommandOutput } from '@aws-sdk/client-ec2';
+import type { StopInstancesCommandOutput } from '@aws-sdk/client-ec2';
 import { sdk } from '../../aws/sdk.js';
 import type { ActionContext, Resource } from '../../registry/types.js';
 import { sendEc2, stateSummary } from '../ec2/instances.js';
 import { stopInstancesAction } from '../ec2/stop-instances.js';
-import { type NarrowedGroup, restoreZones } from './zone-capacity.js';
+import type { NarrowedGroup } from './zone-capacity.js';
 import { type IsolatedSubnet, isolateSubnets, restoreSubnets } from './zone-network.js';
 
 /** What undoes an outage, from the run's own record (the undo log keeps it for another worker). */
@@ -24,38 +24,47 @@ export function vpcsOf(instances: readonly Resource[]): string[] {
   return [...new Set(instances.map((r) => String((r.attributes as { VpcId?: string }).VpcId ?? '')))].filter((v) => v !== '');
 }
 
+/** Power is lost as FIS's `aws:ec2:stop-instances` takes it: the instances are stopped, forced (no clean shutdown). */
+export async function stopPower(ctx: ActionContext, ids: string[]): Promise<void> {
+  const { StopInstancesCommand } = await sdk.ec2();
+  await sendEc2(ctx, new StopInstancesCommand({ InstanceIds: ids, Force: true }), (o: StopInstancesCommandOutput) => stateSummary(o.StoppingInstances));
+}
+
 /**
- * Everything fails at once, as in a real outage: the instances lose power, the subnets their network, then `more`
- * (a zone's groups lose the zone). On a failure, what landed is undone before the failure is reported.
+ * Everything fails at once, as in a real outage: the instances lose power (`power`), the subnets their network, then
+ * `more` (a zone's groups lose the zone). On a failure, what landed is undone (`undo`) before the failure is reported.
  */
 export async function landOutage(
   ctx: ActionContext,
-  what: { instanceIds: string[]; mode: 'stop' | 'terminate'; subnets: Resource[]; waitTimeout: number },
+  what: { instanceIds: string[]; subnets: Resource[] },
   done: OutageUndo,
-  more: () => Promise<void> = async () => undefined,
+  steps: { power: (ids: string[]) => Promise<void>; more?: () => Promise<void>; undo: () => Promise<unknown> },
 ): Promise<void> {
-  const { TerminateInstancesCommand, StopInstancesCommand } = await sdk.ec2();
-  const ids = what.instanceIds;
   try {
-    if (ids.length > 0) {
-      if (what.mode === 'terminate')
-        await sendEc2(ctx, new TerminateInstancesCommand({ InstanceIds: ids }), (o: TerminateInstancesCommandOutput) => stateSummary(o.TerminatingInstances));
-      else
-        await sendEc2(ctx, new StopInstancesCommand({ InstanceIds: ids, Force: true }), (o: StopInstancesCommandOutput) => stateSummary(o.StoppingInstances));
-      done.instanceIds = ids;
+    if (what.instanceIds.length > 0) {
+      await steps.power(what.instanceIds);
+      done.instanceIds = what.instanceIds;
     }
     if (what.subnets.length > 0) await isolateSubnets(ctx, ctx.runId, what.subnets, done.subnets);
-    await more();
+    await steps.more?.();
   } catch (error) {
-    await undoOutage(what.waitTimeout, done, ctx).catch(() => undefined);
+    await steps.undo().catch(() => undefined);
     throw error;
   }
 }
 
-/** Undoes in the order a zone comes back: network, then the groups' subnets, then power. Safe to run twice. */
-export async function undoOutage(waitTimeout: number, done: OutageUndo, ctx: ActionContext): Promise<Record<string, unknown>> {
+/**
+ * Undoes in the order a zone comes back: network, then the groups' subnets (`restoreGroups`, for a zone outage),
+ * then power. Safe to run twice.
+ */
+export async function undoOutage(
+  waitTimeout: number,
+  done: OutageUndo,
+  ctx: ActionContext,
+  restoreGroups: (groups: NarrowedGroup[]) => Promise<unknown> = async () => [],
+): Promise<Record<string, unknown>> {
   const network = await restoreSubnets(ctx, done.subnets);
-  const groups = await restoreZones(ctx, done.groups);
+  const groups = await restoreGroups(done.groups);
   let restarted: unknown = [];
   if (done.mode === 'stop' && stopInstancesAction.rollback !== undefined && done.instanceIds.length > 0)
     restarted = (await stopInstancesAction.rollback({ force: true, restartTimeout: waitTimeout }, { output: { instanceIds: done.instanceIds } }, ctx)).output;

@@ -21,7 +21,7 @@ import { partial, yes } from '../../registry/capabilities.js';
 import type { ActionDefinition, ActionResult, ActivityContext, Resource } from '../../registry/types.js';
 import { EC2_INSTANCE, instanceInventory, verifyStates } from '../ec2/instances.js';
 import { STOPPED_OR_REPLACED } from '../ec2/stop-instances.js';
-import { landOutage, type OutageUndo, recordedUndo, undoOutage, vpcsOf } from './outage.js';
+import { landOutage, type OutageUndo, recordedUndo, stopPower, undoOutage, vpcsOf } from './outage.js';
 import { EC2_SUBNET, zoneSubnets } from './zone-network.js';
 
 const args = z.strictObject({
@@ -85,7 +85,10 @@ export const regionOutageAction: ActionDefinition<Args> = {
     if (ids.length === 0)
       throw new ActionFailedError(`Nothing runs in ${a.region} with tags ${JSON.stringify(a.instanceTags)}: the Region outage would not land.`);
     const done: OutageUndo = { instanceIds: [], mode: 'stop', subnets: [], groups: [] };
-    await landOutage(ctx, { instanceIds: ids, mode: 'stop', subnets, waitTimeout: a.waitTimeout }, done);
+    await landOutage(ctx, { instanceIds: ids, subnets }, done, {
+      power: (instanceIds) => stopPower(ctx, instanceIds),
+      undo: () => undoOutage(a.waitTimeout, done, ctx),
+    });
     await verifyStates(ctx, ids, STOPPED_OR_REPLACED, `The outage of ${ids.length} instance(s) in ${a.region}`);
     const zoneOf = (r: Resource): string | undefined => {
       const at = r.attributes as { Placement?: { AvailabilityZone?: string }; AvailabilityZone?: string };

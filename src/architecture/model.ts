@@ -8,7 +8,13 @@
 export interface Architecture {
   /** Where it was read from. */
   source: { kind: 'account' | 'template' | 'topology'; name: string; endpoint?: string | undefined };
+  /** The first Region read (the home Region of a twin). */
   region: string;
+  /**
+   * Every Region read, `region` first, when several were (`--region` repeated): each regional resource then says its
+   * Region in its `region`. Absent when one Region was read.
+   */
+  regions?: string[] | undefined;
   accountId: string;
   /** The region's Availability Zones that are `available` (DescribeAvailabilityZones), in name order. */
   regionZones: string[];
@@ -41,6 +47,8 @@ export interface Unmodelled {
 }
 
 export interface Subnet {
+  /** Its Region, when several Regions were read (see `Architecture.regions`). */
+  region?: string | undefined;
   id: string;
   arn?: string | undefined;
   vpcId: string;
@@ -51,6 +59,8 @@ export interface Subnet {
 }
 
 export interface NatGateway {
+  /** Its Region, when several Regions were read (see `Architecture.regions`). */
+  region?: string | undefined;
   id: string;
   /** Its `Name` tag. */
   name?: string | undefined;
@@ -60,6 +70,8 @@ export interface NatGateway {
 }
 
 export interface RouteTable {
+  /** Its Region, when several Regions were read (see `Architecture.regions`). */
+  region?: string | undefined;
   id: string;
   vpcId: string;
   /** Subnets explicitly associated with it. */
@@ -79,6 +91,8 @@ export interface LaunchTemplateVersion {
 }
 
 export interface LaunchTemplate {
+  /** Its Region, when several Regions were read (see `Architecture.regions`). */
+  region?: string | undefined;
   id: string;
   name: string;
   defaultVersion: number;
@@ -87,6 +101,8 @@ export interface LaunchTemplate {
 }
 
 export interface Instance {
+  /** Its Region, when several Regions were read (see `Architecture.regions`). */
+  region?: string | undefined;
   id: string;
   arn: string;
   zone: string;
@@ -105,6 +121,8 @@ export interface Instance {
 }
 
 export interface AutoScalingGroup {
+  /** Its Region, when several Regions were read (see `Architecture.regions`). */
+  region?: string | undefined;
   name: string;
   arn: string;
   min: number;
@@ -138,6 +156,8 @@ export interface AsgInstance {
 }
 
 export interface LoadBalancer {
+  /** Its Region, when several Regions were read (see `Architecture.regions`). */
+  region?: string | undefined;
   name: string;
   arn: string;
   dnsName: string;
@@ -153,6 +173,8 @@ export interface LoadBalancer {
 }
 
 export interface TargetGroup {
+  /** Its Region, when several Regions were read (see `Architecture.regions`). */
+  region?: string | undefined;
   name: string;
   arn: string;
   loadBalancerArns: string[];
@@ -175,6 +197,8 @@ export interface TargetGroup {
 }
 
 export interface DbInstance {
+  /** Its Region, when several Regions were read (see `Architecture.regions`). */
+  region?: string | undefined;
   id: string;
   arn: string;
   engine: string;
@@ -194,6 +218,8 @@ export interface DbInstance {
 }
 
 export interface DbCluster {
+  /** Its Region, when several Regions were read (see `Architecture.regions`). */
+  region?: string | undefined;
   id: string;
   arn: string;
   engine: string;
@@ -251,6 +277,8 @@ export interface HealthCheck {
 }
 
 export interface MetricAlarm {
+  /** Its Region, when several Regions were read (see `Architecture.regions`). */
+  region?: string | undefined;
   name: string;
   arn: string;
   namespace?: string | undefined;
@@ -264,6 +292,8 @@ export interface MetricAlarm {
 }
 
 export interface Stack {
+  /** Its Region, when several Regions were read (see `Architecture.regions`). */
+  region?: string | undefined;
   name: string;
   id: string;
   /** Logical id → physical id of its resources. */
@@ -273,6 +303,40 @@ export interface Stack {
 }
 
 /** An empty architecture of a region and account, to fill in. */
+/** The lists of regional resources: each says its Region when several were read. */
+export const REGIONAL_KEYS = [
+  'subnets',
+  'natGateways',
+  'routeTables',
+  'launchTemplates',
+  'instances',
+  'autoScalingGroups',
+  'loadBalancers',
+  'targetGroups',
+  'databases',
+  'dbClusters',
+  'alarms',
+  'stacks',
+] as const satisfies readonly (keyof Architecture)[];
+
+/**
+ * One Region of an architecture read in several: its regional resources, zones and VPCs; Route 53 (global) stays with
+ * the first Region only.
+ */
+export function regionSlice(a: Architecture, region: string): Architecture {
+  const slice: Architecture = { ...a, region, regions: undefined };
+  for (const key of REGIONAL_KEYS) (slice[key] as { region?: string | undefined }[]) = a[key].filter((r) => (r.region ?? a.region) === region);
+  slice.regionZones = a.regionZones.filter((z) => z.startsWith(region) && z.length <= region.length + 2);
+  const vpcIds = new Set(slice.subnets.map((s) => s.vpcId));
+  slice.vpcs = a.vpcs.filter((v) => vpcIds.has(v.id));
+  if (region !== a.region) {
+    slice.hostedZones = [];
+    slice.healthChecks = [];
+    slice.unmodelled = [];
+  }
+  return slice;
+}
+
 export function emptyArchitecture(source: Architecture['source'], region: string, accountId: string): Architecture {
   return {
     source,

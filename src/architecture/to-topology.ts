@@ -1,4 +1,4 @@
-import type { Architecture } from './model.js';
+import { type Architecture, regionSlice } from './model.js';
 import { alarmsOf } from './topology/alarms.js';
 import { groupsOf, launchTemplatesOf, loadBalancersOf, natOf, standaloneInstancesOf } from './topology/compute.js';
 import { type MapContext, Namer } from './topology/context.js';
@@ -13,9 +13,26 @@ const DB_ID = { pattern: /^[a-z][a-z0-9-]{0,50}$/, max: 51, lower: true };
 /**
  * An architecture as a simulated region's topology (the format of `src/sim/topology.ts`, which this module does not
  * import: the reader and the sim stay separate worlds, and the caller validates). Everything the topology cannot
- * express is a note naming the resource, never dropped in silence. `names` maps every AWS name to its topology name.
+ * express is a note naming the resource, never dropped in silence. `names` maps every AWS name to its topology name
+ * (of the first Region, when several were read). Several Regions give the first as the top level and the others as
+ * `regions: [{ region, availabilityZones, launchTemplates, loadBalancers, autoScalingGroups, databases, … }]`.
  */
 export function topologyOf(a: Architecture): { topology: Record<string, unknown>; notes: string[]; names: Record<string, Record<string, string>> } {
+  if (a.regions === undefined || a.regions.length < 2) return regionTopologyOf(a);
+  // Several Regions: the first is the top level (with Route 53), each other one an entry of `regions`, without the
+  // account-wide keys.
+  const home = regionTopologyOf(regionSlice(a, a.region));
+  const regions = a.regions.slice(1).map((region) => {
+    const { topology, notes } = regionTopologyOf(regionSlice(a, region));
+    home.notes.push(...notes.map((n) => `${region}: ${n}`));
+    const { accountId: _account, hostedZones: _zones, healthChecks: _checks, ...regional } = topology;
+    return regional;
+  });
+  return { ...home, topology: { ...home.topology, regions } };
+}
+
+/** One Region's architecture as a topology. */
+function regionTopologyOf(a: Architecture): { topology: Record<string, unknown>; notes: string[]; names: Record<string, Record<string, string>> } {
   const notes: string[] = [];
   const zones = zonesOf(a, notes);
   const ctx: MapContext = {

@@ -15,6 +15,7 @@ export const REF = {
   rdsSubnetGroups: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html',
   rdsReadReplicas: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.html',
   route53Failover: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-configuring.html',
+  route53ActivePassive: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-types.html',
   route53HealthOfEndpoints: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html',
   route53EvaluateTargetHealth:
     'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-failover-alias.html#rrsets-values-failover-alias-evaluate-target-health',

@@ -6,6 +6,8 @@ export interface AuditEntry {
   epochMs: number;
   durationMs: number;
   service: string;
+  /** The Region the call was signed for (a global service's calls: the Region its client signs for). */
+  region: string;
   operation: string;
   mutating: boolean;
   ok: boolean;
@@ -31,13 +33,13 @@ interface MiddlewareStack {
  * Adds the audit middleware to an SDK client: every command sent through it, probes' reads and actions' changes
  * alike, is reported once (retries included in `attempts`) to `emit`.
  */
-export function auditClient(client: { middlewareStack: unknown }, service: string, emit: (entry: AuditEntry) => void): void {
+export function auditClient(client: { middlewareStack: unknown }, service: string, region: string, emit: (entry: AuditEntry) => void): void {
   (client.middlewareStack as MiddlewareStack).add(
     (next, context) => async (args) => {
       const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
       const epochMs = Date.now();
       const started = performance.now();
-      const base = { epochMs, service, operation, mutating: isMutating(operation), request: redact(args.input) };
+      const base = { epochMs, service, region, operation, mutating: isMutating(operation), request: redact(args.input) };
       try {
         const result = await next(args);
         emit({

@@ -86,6 +86,9 @@ export async function awsSend<C extends { input: unknown }, O extends { $metadat
   command: C,
   summarize?: (output: O) => Record<string, unknown>,
 ): Promise<O> {
-  const client = (await ctx.aws[service]()) as unknown as { send(c: C, o: { abortSignal: AbortSignal }): Promise<O> };
-  return awsCall(ctx, SIGNING_NAME[service], command, (c, o) => client.send(c, o), summarize);
+  const client = (await ctx.aws[service]()) as unknown as { send(c: C, o: { abortSignal: AbortSignal }): Promise<O>; config: { region(): Promise<string> } };
+  // Every call says the Region it was signed for (a global service's: the one its client signs for).
+  const region = await client.config.region();
+  const recorded = { ...ctx, recordCall: (call: CallRecord) => ctx.recordCall({ ...call, region }) };
+  return awsCall(recorded, SIGNING_NAME[service], command, (c, o) => client.send(c, o), summarize);
 }

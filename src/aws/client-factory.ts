@@ -27,8 +27,11 @@ export class AwsClientFactory implements AwsClients {
   readonly #clients = new Map<string, Promise<{ destroy(): void }>>();
   readonly #listeners = new Set<(entry: AuditEntry) => void>();
   #agents: { httpAgent: HttpAgent; httpsAgent: HttpsAgent } | undefined;
-
-  readonly #credentials: CredentialSource;
+  #credentials: CredentialSource;
+  /** The factory of the target's own Region, when this one serves another Region (`inRegion`). */
+  #home: AwsClientFactory | undefined;
+  /** The other Regions' factories, on the home factory. */
+  readonly #regions = new Map<string, AwsClientFactory>();
 
   constructor(target: AwsTarget) {
     this.target = target;
@@ -36,15 +39,36 @@ export class AwsClientFactory implements AwsClients {
   }
 
   #emit(entry: AuditEntry): void {
+    if (this.#home !== undefined) return this.#home.#emit(entry);
     for (const l of this.#listeners) l(entry);
   }
 
   #config(): ClientConfig {
-    // Kept-alive sockets: probes call the same endpoints many times a second.
-    this.#agents ??= { httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }), httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }) };
-    const config = clientConfig(this.target, this.#agents);
-    config.credentials = this.#credentials.provider(config);
+    const home = this.#home ?? this;
+    // Kept-alive sockets, shared by every Region's clients: probes call the same endpoints many times a second.
+    home.#agents ??= { httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }), httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }) };
+    const config = clientConfig(this.target, home.#agents);
+    config.credentials = home.#credentials.provider(config);
     return config;
+  }
+
+  /**
+   * The clients of another Region, made once per Region: the same endpoint, credentials (assumed role included),
+   * retries and audit trail, each regional client signing for `region`. Route 53, IAM and STS are global, so they stay
+   * the home Region's clients.
+   */
+  inRegion(region: string): AwsClientFactory {
+    const home = this.#home ?? this;
+    if (region === home.target.region) return home;
+    let factory = home.#regions.get(region);
+    if (factory === undefined) {
+      factory = new AwsClientFactory({ ...home.target, region });
+      factory.#credentials.destroy();
+      factory.#credentials = home.#credentials;
+      factory.#home = home;
+      home.#regions.set(region, factory);
+    }
+    return factory;
   }
 
   /**
@@ -55,8 +79,9 @@ export class AwsClientFactory implements AwsClients {
     return this.#credentials.resolve(() => this.#config());
   }
 
-  /** Subscribes to every AWS call made through this factory's clients (the audit trail); returns the unsubscribe. */
+  /** Subscribes to every AWS call made through this factory's clients, in every Region (the audit trail); returns the unsubscribe. */
   onCall(listener: (entry: AuditEntry) => void): () => void {
+    if (this.#home !== undefined) return this.#home.onCall(listener);
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -66,7 +91,7 @@ export class AwsClientFactory implements AwsClients {
     if (client === undefined) {
       const config = this.#config();
       client = make(config).then((c) => {
-        auditClient(c, name, (entry) => this.#emit(entry));
+        auditClient(c, name, config.region, (entry) => this.#emit(entry));
         return c;
       });
       this.#clients.set(name, client);
@@ -91,6 +116,7 @@ export class AwsClientFactory implements AwsClients {
   }
 
   route53(): Promise<Route53Client> {
+    if (this.#home !== undefined) return this.#home.route53();
     return this.#get('route53', async (c) => new (await sdk.route53()).Route53Client(c));
   }
 
@@ -103,6 +129,7 @@ export class AwsClientFactory implements AwsClients {
   }
 
   sts(): Promise<STSClient> {
+    if (this.#home !== undefined) return this.#home.sts();
     return this.#get('sts', async (c) => new (await sdk.sts()).STSClient(c));
   }
 
@@ -131,14 +158,20 @@ export class AwsClientFactory implements AwsClients {
   }
 
   iam(): Promise<IAMClient> {
+    if (this.#home !== undefined) return this.#home.iam();
     return this.#get('iam', async (c) => new (await sdk.iam()).IAMClient(c));
   }
 
-  /** Closes every client's sockets. */
+  /** Closes every client's sockets (on the home factory: every Region's). */
   async destroy(): Promise<void> {
+    if (this.#home === undefined) {
+      await Promise.all([...this.#regions.values()].map((f) => f.destroy()));
+      this.#regions.clear();
+    }
     const clients = await Promise.allSettled(this.#clients.values());
     for (const c of clients) if (c.status === 'fulfilled') c.value.destroy();
     this.#clients.clear();
+    if (this.#home !== undefined) return;
     this.#credentials.destroy();
     this.#agents?.httpAgent.destroy();
     this.#agents?.httpsAgent.destroy();

@@ -37,6 +37,12 @@ export interface AwsClients {
     request: { method: string; path: string; body?: unknown },
     signal?: AbortSignal,
   ): Promise<{ body: unknown; $metadata: { requestId?: string; httpStatusCode: number } }>;
+  /**
+   * The same clients for another Region: the same endpoint, credentials, retries and audit trail, with every regional
+   * client signing for `region`. Route 53, IAM and STS stay the global ones. Asking for the target's own Region gives
+   * these clients back.
+   */
+  inRegion(region: string): AwsClients;
   /** Subscribes to every AWS call made through these clients (the audit trail); returns the unsubscribe. */
   onCall(listener: (entry: AuditEntry) => void): () => void;
 }

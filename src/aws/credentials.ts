@@ -100,7 +100,7 @@ export class CredentialSource {
     let sts = this.#roleSts;
     if (sts === undefined) {
       const client = new STSClient(base);
-      auditClient(client, 'sts', this.emit);
+      auditClient(client, 'sts', base.region, this.emit);
       sts = this.#roleSts = client;
     }
     try {

@@ -64,7 +64,7 @@ export async function signedJsonRequest(
   const signer = new SignatureV4({ service, region: target.region, credentials, sha256: NodeSha256 });
   const epochMs = Date.now();
   const started = performance.now();
-  const entry = { epochMs, service, operation, mutating: isMutating(operation), request: redact(request.body ?? {}) };
+  const entry = { epochMs, service, region: target.region, operation, mutating: isMutating(operation), request: redact(request.body ?? {}) };
   const maxAttempts = target.maxAttempts ?? 3;
   for (let attempt = 1; ; attempt++) {
     // Signed afresh each attempt: the signature carries its time.

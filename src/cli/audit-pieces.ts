@@ -14,7 +14,7 @@ export type { ArchitectureSourceOptions };
  */
 export interface AuditPieces {
   openArchitectureSource(options: ArchitectureSourceOptions): Promise<{ aws: AwsClients; source: Architecture['source']; close(): Promise<void> }>;
-  readArchitecture(aws: AwsClients, options: { source: Architecture['source']; signal?: AbortSignal }): Promise<Architecture>;
+  readArchitecture(aws: AwsClients, options: { source: Architecture['source']; signal?: AbortSignal; regions?: readonly string[] }): Promise<Architecture>;
   topologyOf(a: Architecture): { topology: unknown; notes: readonly unknown[] };
   auditArchitecture(a: Architecture, objectives: AuditObjectives, options: { twin: string; speed?: number }): AuditReport;
 }

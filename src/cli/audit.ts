@@ -8,6 +8,7 @@ import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import type { ArchitectureSourceOptions, AuditPieces } from './audit-pieces.js';
 import type { GlobalOptions } from './output.js';
 import { TWIN_FILE } from './prove.js';
+import { regionsOf } from './region-args.js';
 import { onInterrupt } from './run-output.js';
 
 export interface AuditCommandOptions {
@@ -15,7 +16,10 @@ export interface AuditCommandOptions {
   endpoint?: string;
   template?: string;
   topology?: string;
-  region?: string;
+  /** `--region`, repeatable: the Regions to read, the first the twin's home. */
+  region?: string[];
+  /** `--regions a,b`: more Regions to read. */
+  regions?: string;
   profile?: string;
   roleArn?: string;
   allowedAccount?: string[];
@@ -56,7 +60,7 @@ export async function runAudit(globals: GlobalOptions, options: AuditCommandOpti
     let report: AuditReport;
     let twin: string;
     try {
-      const architecture = await pieces.readArchitecture(opened.aws, { source: opened.source, signal: abort.signal });
+      const architecture = await pieces.readArchitecture(opened.aws, { source: opened.source, signal: abort.signal, regions: regionsOf(options) });
       const { topology, notes } = pieces.topologyOf(architecture);
       twin = typeof topology === 'string' ? topology : stringify(topology);
       for (const note of notes) say(`twin: ${noteText(note)}`);
@@ -111,7 +115,7 @@ async function sourceOf(o: AuditCommandOptions): Promise<ArchitectureSourceOptio
   const file = o.template ?? o.topology;
   if (file !== undefined) {
     const accountOnly = [
-      ['--region', o.region],
+      ['--region', regionsOf(o)[0]],
       ['--profile', o.profile],
       ['--role-arn', o.roleArn],
       ['--allowed-account', (o.allowedAccount ?? []).length === 0 ? undefined : o.allowedAccount],
@@ -128,7 +132,7 @@ async function sourceOf(o: AuditCommandOptions): Promise<ArchitectureSourceOptio
     ...auditLog,
     account: {
       ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
-      ...(o.region === undefined ? {} : { region: o.region }),
+      ...(regionsOf(o)[0] === undefined ? {} : { region: regionsOf(o)[0] }),
       ...(o.profile === undefined ? {} : { profile: o.profile }),
       ...(o.roleArn === undefined ? {} : { roleArn: o.roleArn }),
       accountIds: o.allowedAccount ?? [],

@@ -336,7 +336,13 @@ Examples:
     )
     .option('--template <file>', 'read a CloudFormation template, loaded into a simulated region')
     .option('--topology <file>', 'read a simulated-region topology')
-    .option('--region <name>', 'account: AWS region (default: $AWS_REGION)')
+    .option(
+      '--region <name>',
+      'account: AWS Region (default: $AWS_REGION); repeat it to read several Regions, the first the twin’s home',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .option('--regions <list>', 'account: several AWS Regions, comma-separated (after any --region)')
     .option('--profile <name>', 'account: named profile of the credentials')
     .option('--role-arn <arn>', 'account: role to assume for the reading')
     .option('--allowed-account <ids...>', 'account: refuse to read any other account')
@@ -381,7 +387,13 @@ Exit code: 0, or 6 when a finding is at or above --fail-on; 2 for invalid input,
     .addOption(
       new Option('--endpoint <url>', 'endpoint of every AWS service (LocalStack, moto, a running gameday sim)').argParser((v) => parseUrlArg(v, '--endpoint')),
     )
-    .option('--region <name>', 'AWS region (default: $AWS_REGION, then us-east-1)')
+    .option(
+      '--region <name>',
+      'AWS Region (default: $AWS_REGION, then us-east-1); repeat it to read several Regions, the first the twin’s home',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .option('--regions <list>', 'several AWS Regions, comma-separated (after any --region)')
     .option('--profile <name>', 'named profile of the credentials (default: $AWS_PROFILE, then the SDK chain)')
     .option('--role-arn <arn>', 'assume this role for every call')
     .option('--allowed-account <ids...>', 'accounts the credentials may belong to; anything else is refused before any read')

@@ -51,12 +51,12 @@ export function renderPlan(loaded: LoadedExperiment, plan: Plan, calls: readonly
   for (const f of plan.faults) {
     const optIn = f.withoutOptIn > 0 ? `, ${f.withoutOptIn} left out without the opt-in tags` : '';
     const what = f.source === 'none' ? 'no AWS resources' : `${f.resources.length} of ${f.candidates} ${f.type} (${f.selection}${optIn})`;
-    lines.push(`fault ${f.fault} (${f.action}): ${what}`);
+    lines.push(`fault ${f.fault} (${f.action}) in ${f.region}: ${what}`);
     for (const r of f.resources) {
       const tags = Object.entries(r.tags)
         .map(([k, v]) => `${k}=${v}`)
         .join(', ');
-      lines.push(`  ${r.type} ${r.id}${zoneOf(r) === undefined ? '' : `  ${zoneOf(r) ?? ''}`}${tags === '' ? '' : `  [${tags}]`}`);
+      lines.push(`  ${r.type} ${r.id}  ${r.region ?? f.region}${zoneOf(r) === undefined ? '' : ` ${zoneOf(r) ?? ''}`}${tags === '' ? '' : `  [${tags}]`}`);
     }
     lines.push(`  undo: ${f.rollback}`);
   }
@@ -88,7 +88,10 @@ export async function planCommand(globals: GlobalOptions, file: string, options:
         account: plan.account,
         region: plan.region,
         seed: plan.seed,
-        faults: plan.faults.map((f) => ({ ...f, resources: f.resources.map((r) => ({ type: r.type, id: r.id, arn: r.arn, zone: zoneOf(r), tags: r.tags })) })),
+        faults: plan.faults.map((f) => ({
+          ...f,
+          resources: f.resources.map((r) => ({ type: r.type, id: r.id, arn: r.arn, region: r.region ?? f.region, zone: zoneOf(r), tags: r.tags })),
+        })),
         rollbacks: plan.rollbacks,
         guards: plan.guards,
         refused: plan.refusal?.message ?? null,

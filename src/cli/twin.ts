@@ -6,12 +6,16 @@ import { topologyOf } from '../architecture/to-topology.js';
 import type { AuditEntry } from '../aws/audit.js';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import { openArchitectureSource } from './architecture-source.js';
+import { regionsOf } from './region-args.js';
 import type { GlobalOptions } from './output.js';
 
 /** Options of `gameday twin`. */
 export interface TwinOptions {
   endpoint?: string;
-  region?: string;
+  /** `--region`, repeatable: the Regions to read, the first the twin's home. */
+  region?: string[];
+  /** `--regions a,b`: more Regions to read. */
+  regions?: string;
   profile?: string;
   roleArn?: string;
   /** Accounts the credentials may belong to (`--allowed-account`); any when empty. */
@@ -35,9 +39,14 @@ export function defaultAuditLog(output: string | undefined): string {
  */
 export async function twinCommand(globals: GlobalOptions, options: TwinOptions): Promise<number> {
   const auditLog = options.auditLog ?? defaultAuditLog(options.output);
+  const regions = regionsOf(options);
   const account =
     options.template === undefined && options.topology === undefined
-      ? { accountIds: options.allowedAccount ?? [], ...pick(options, ['endpoint', 'region', 'profile', 'roleArn'] as const) }
+      ? {
+          accountIds: options.allowedAccount ?? [],
+          ...pick(options, ['endpoint', 'profile', 'roleArn'] as const),
+          ...(regions[0] === undefined ? {} : { region: regions[0] }),
+        }
       : undefined;
   if (account === undefined && (options.endpoint ?? options.profile ?? options.roleArn ?? options.allowedAccount?.[0]) !== undefined)
     throw new GamedayError(
@@ -52,7 +61,7 @@ export async function twinCommand(globals: GlobalOptions, options: TwinOptions):
   const unsubscribe = opened.aws.onCall((e) => calls.push(e));
   let architecture: Architecture;
   try {
-    architecture = await readArchitecture(opened.aws, { source: opened.source });
+    architecture = await readArchitecture(opened.aws, { source: opened.source, regions });
   } finally {
     unsubscribe();
     await opened.close();

@@ -1,6 +1,8 @@
 /** One outbound call an action made (AWS or otherwise); appended to the journal. */
 export interface CallRecord {
   service: string;
+  /** The AWS Region the call was signed for; absent for a call that is not to AWS. */
+  region?: string | undefined;
   operation: string;
   /** Request summary with secrets already redacted. */
   request: Record<string, unknown>;

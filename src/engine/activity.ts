@@ -30,6 +30,8 @@ export interface ActivityRequest {
   rawArgs: unknown;
   scope: RunScope;
   targets: Resource[];
+  /** The Region it acts in, when not the environment's: its AWS clients sign for it. */
+  region?: string | undefined;
   signal: AbortSignal;
   /** For automatic rollbacks: the result of the run being undone. */
   undo?: { args: unknown; result: ActionResult };
@@ -58,7 +60,7 @@ export async function runActivity(req: ActivityRequest, env: ActivityEnv): Promi
     signal: req.signal,
     clock: env.clock,
     logger: env.logger,
-    aws: env.aws,
+    aws: req.region === undefined ? env.aws : env.aws.inRegion(req.region),
     speed: env.speed,
     fence: env.fence,
     targets: req.targets,

@@ -46,6 +46,7 @@ const latencySchema = z
 
 const callSchema = z.object({
   service: z.string(),
+  region: z.string().optional().meta({ description: 'The AWS Region the call was signed for.' }),
   operation: z.string(),
   request: z.record(z.string(), z.unknown()),
   startedAt: ms,
@@ -176,6 +177,7 @@ export const journalSchema = z.object({
           at: z.number().meta({ description: `Instant: ${TIME_BASE}, since the run started.` }),
           durationMs: z.number().meta({ description: 'Wall-clock ms the call took, never scaled (an API call is not sped up).' }),
           service: z.string(),
+          region: z.string().optional().meta({ description: 'The AWS Region the call was signed for.' }),
           operation: z.string(),
           mutating: z.boolean(),
           ok: z.boolean(),

@@ -58,3 +58,6 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   return `${typeof value} ${String(value)}`;
 }
+
+/** An AWS Region's name, such as `us-east-1`. */
+export const awsRegion = (): z.ZodString => z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "expected an AWS Region such as 'us-east-1'" });

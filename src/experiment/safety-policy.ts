@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { awsRegion } from './fields.js';
 
 /**
  * The `safety` section of an experiment: what gameday may touch, checked against the resolved plan before anything
@@ -6,10 +7,10 @@ import { z } from 'zod';
  */
 export const safetyPolicy = z
   .strictObject({
-    allowedRegions: z
-      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "expected an AWS region such as 'us-east-1'" }))
-      .default([])
-      .meta({ description: 'Regions the run may act in; empty allows the environment’s region.' }),
+    allowedRegions: z.array(awsRegion()).default([]).meta({
+      description:
+        'Regions the run may act in; empty allows the environment’s region. A fault that takes a whole Region (aws.scenario.region-outage) needs its Region listed here.',
+    }),
     requireTags: z.record(z.string(), z.string()).optional().meta({
       description: 'Opt-in: only resources carrying every one of these tags can be selected, whatever the targets say (for example gameday:allowed: "true").',
     }),

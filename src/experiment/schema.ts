@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Registry } from '../registry/registry.js';
 import { safetyPolicy } from './safety-policy.js';
-import { describe, duration, fraction, selection, stepName } from './fields.js';
+import { awsRegion, describe, duration, fraction, selection, stepName } from './fields.js';
 
 /** The experiment format version this build reads. */
 export const API_VERSION = 'gameday/v1';
@@ -172,19 +172,24 @@ const stopCondition = z
     error: 'an alarm stop condition trips on the alarm state alone: drop errorRateAbove, p99LatencyAbove and failingFor',
   });
 
+/** The Region an activity acts in, when not the environment's: its AWS calls are signed for it. */
+const activityRegion = () =>
+  awsRegion().optional().meta({ description: "The AWS Region it acts in (its regional calls are signed for it); default: the environment's Region." });
 const probeCommon = {
   name: stepName(),
   description: z.string().optional(),
+  region: activityRegion(),
   interval: duration().default(1_000).meta({ description: 'Steady-state sampling interval.' }),
   fastInterval: duration().optional().meta({ description: 'Interval used around state changes; default interval/40, at least 10ms.' }),
 };
 const faultCommon = {
   name: stepName(),
   description: z.string().optional(),
+  region: activityRegion(),
   startAfter: duration().default(0).meta({ description: 'Offset from the start of the method phase.' }),
   duration: duration().optional().meta({ description: 'Undo this fault (run its automatic rollback) after this long.' }),
 };
-const rollbackCommon = { name: stepName(), description: z.string().optional() };
+const rollbackCommon = { name: stepName(), description: z.string().optional(), region: activityRegion() };
 
 function experiment<P extends z.ZodType, F extends z.ZodType, R extends z.ZodType>(probe: P, fault: F, rollback: R) {
   return z.strictObject({

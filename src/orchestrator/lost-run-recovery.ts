@@ -93,6 +93,7 @@ export async function recoverLostRun(lost: {
           rawArgs: undefined,
           scope: { runId: job.runId, experiment: job.experiment, steps: new Map() },
           targets: step.targets,
+          region: step.region,
           signal: clockTimeout(clock, lost.rollbackTimeoutMs, limits.signal),
           undo: { args: step.args, result: step.result },
         },

@@ -17,6 +17,8 @@ export interface UndoStep {
   /** The arguments the action ran with (as loaded until it landed, then as it received them). */
   args: unknown;
   targets: Resource[];
+  /** The Region the fault acted in, where its undo runs (absent in logs written before Regions were recorded: the environment's). */
+  region?: string | undefined;
   undoable: boolean;
   state: UndoState;
   /** What the action returned, which its rollback receives. */
@@ -41,13 +43,21 @@ export class UndoLog {
     const key = this.keys.undo(runId);
     const seq = await this.redis.hlen(key);
     // Attributes can be large and no rollback needs them; ids, ARNs and tags name the resource.
-    const targets = step.targets.map((t) => ({ type: t.type, id: t.id, ...(t.arn === undefined ? {} : { arn: t.arn }), tags: t.tags, attributes: {} }));
+    const targets = step.targets.map((t) => ({
+      type: t.type,
+      id: t.id,
+      ...(t.arn === undefined ? {} : { arn: t.arn }),
+      ...(t.region === undefined ? {} : { region: t.region }),
+      tags: t.tags,
+      attributes: {},
+    }));
     await this.#write(runId, {
       seq,
       fault: step.fault,
       action: step.action,
       args: step.args,
       targets,
+      region: step.region,
       undoable: step.undoable,
       state: 'injecting',
       at: Date.now(),

@@ -7,6 +7,7 @@ import { promoteReadReplicaAction } from '../actions/rds/promote-read-replica.js
 import { rdsRebootAction } from '../actions/rds/reboot.js';
 import { failHealthCheckAction } from '../actions/route53/fail-health-check.js';
 import { azOutageAction } from '../actions/scenario/az-outage.js';
+import { regionOutageAction } from '../actions/scenario/region-outage.js';
 import { fisExperimentAction } from '../actions/fis/experiment.js';
 import { killProcessAction } from '../actions/ssm/kill-process.js';
 import { processExecAction } from '../actions/local/process-exec.js';
@@ -39,6 +40,7 @@ export function defaultRegistry(): Registry {
     .registerAction(promoteReadReplicaAction)
     .registerAction(failHealthCheckAction)
     .registerAction(azOutageAction)
+    .registerAction(regionOutageAction)
     .registerAction(fisExperimentAction)
     .registerProbe(httpProbe)
     .registerProbe(tcpProbe)

@@ -11,6 +11,8 @@ export interface Resource {
   id: string;
   arn?: string;
   tags: Record<string, string>;
+  /** The AWS Region it lives in, as the plan found it (absent for a global resource such as a Route 53 health check's, until planned). */
+  region?: string | undefined;
   /** Attributes that target filters can match (dotted paths), such as `State.Name` or `Placement.AvailabilityZone`. */
   attributes: Record<string, unknown>;
 }
@@ -91,6 +93,11 @@ export interface ActionDefinition<Args = unknown> {
   args: z.ZodType<Args>;
   /** Present when the action acts on resolved resources of this type. */
   targetType?: string;
+  /**
+   * For an action that names its Region in its own arguments because it takes the whole Region (a Region outage):
+   * that Region. Its clients sign for it, and the plan refuses it unless `safety.allowedRegions` lists it explicitly.
+   */
+  region?(args: Args): string;
   /** Lists candidate resources of `targetType` for target resolution. */
   inventory?(spec: TargetSpec, ctx: ActivityContext): Promise<Resource[]>;
   /**

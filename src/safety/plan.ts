@@ -7,7 +7,7 @@ import { findRunRefs } from '../experiment/interpolate.js';
 import { formatSelection, seededRandom } from '../experiment/selection.js';
 import type { Experiment } from '../experiment/schema.js';
 import type { Registry } from '../registry/registry.js';
-import type { ActivityContext, Resource } from '../registry/types.js';
+import type { ActivityContext, AnyActionDefinition, Resource } from '../registry/types.js';
 import type { SafetyPolicy } from '../experiment/safety-policy.js';
 import { resolveTargets } from './targets.js';
 
@@ -47,6 +47,8 @@ export interface PlannedFault {
   resources: Resource[];
   /** What undoes the fault: the action's own words (ActionDefinition.undo), else its automatic rollback, or none. */
   rollback: string;
+  /** The Region it acts in; each of its resources carries it too. */
+  region: string;
 }
 
 /** Everything a run will touch, resolved against the live inventory with read-only calls, and the guards' verdict. */
@@ -60,6 +62,14 @@ export interface Plan {
   guards: GuardResult[];
   /** The first refusal, when a guard refused; nothing may run then. */
   refusal: SafetyError | null;
+}
+
+/**
+ * The Region a fault (or rollback) acts in: the one an action that takes a whole Region names in its arguments, else
+ * the step's own `region`, else the environment's.
+ */
+export function faultRegion(step: { region?: string | undefined; args?: unknown }, definition: AnyActionDefinition | undefined, home: string): string {
+  return definition?.region?.(step.args) ?? step.region ?? home;
 }
 
 /** Zone a resource lives in, when it has one (an instance's placement, a DB instance's primary). */
@@ -104,6 +114,10 @@ export async function buildPlan(
     plan.guards.push({ guard, status: 'passed', detail });
   };
 
+  // Before any call: a step aimed at a Region the run may not act in.
+  checkStepRegions(e, registry, plan.region, refuse);
+  if (plan.refusal !== null) return plan;
+
   if (e.faults.some((f) => touchesAws(f.action))) {
     const { GetCallerIdentityCommand } = await sdk.sts();
     const identity: GetCallerIdentityCommandOutput = await awsSend(ctx, 'sts', new GetCallerIdentityCommand({}), (o: GetCallerIdentityCommandOutput) => ({
@@ -128,6 +142,7 @@ export async function buildPlan(
           ? `account ${identity.Account ?? '?'} is allowed${as}`
           : `account ${identity.Account ?? '?'}${as} (no allow-list for ${e.environment.type})`,
       );
+    // One set of credentials signs in every Region, so the account checked here is the account of every Region's calls.
     if (policy.allowedRegions.length > 0 && !policy.allowedRegions.includes(plan.region)) {
       refuse('region', `the region is ${plan.region}, which is not in safety.allowedRegions (${policy.allowedRegions.join(', ')})`);
     } else pass('region', `region ${plan.region}${policy.allowedRegions.length > 0 ? ' is allowed' : ''}`);
@@ -140,9 +155,11 @@ export async function buildPlan(
     if (definition === undefined) throw new Error(`Action '${fault.action}' is not registered.`);
     const fallback = definition.rollback === undefined ? 'none (not undoable)' : 'automatic';
     const undo = (resources: readonly Resource[]): string => definition.undo?.(fault.args, resources) ?? fallback;
-    let planned: PlannedFault;
+    const region = faultRegion(fault, definition, plan.region);
+    const inRegion: ActivityContext = region === plan.region ? ctx : { ...ctx, aws: ctx.aws.inRegion(region) };
+    let planned: Omit<PlannedFault, 'region'>;
     if (fault.targets !== undefined) {
-      const { record, selected } = await resolveTargets(fault.name, definition, fault.targets, seed, ctx, (r) => hasTags(r, policy.requireTags));
+      const { record, selected } = await resolveTargets(fault.name, definition, fault.targets, seed, inRegion, (r) => hasTags(r, policy.requireTags));
       planned = {
         fault: fault.name,
         action: fault.action,
@@ -155,7 +172,7 @@ export async function buildPlan(
         rollback: undo(selected),
       };
     } else if (definition.plan !== undefined && findRunRefs(rawFaults[i]?.args).refs.length === 0) {
-      const found = await definition.plan(fault.args, { ...ctx, random: seededRandom(seed + i) });
+      const found = await definition.plan(fault.args, { ...inRegion, random: seededRandom(seed + i) });
       const kept = found.filter((r) => hasTags(r, policy.requireTags));
       planned = {
         fault: fault.name,
@@ -181,7 +198,9 @@ export async function buildPlan(
         rollback: undo([]),
       };
     }
-    plan.faults.push(planned);
+    // Each resource says its Region: the plan shows it, and the undo log keeps it for another worker.
+    for (const r of planned.resources) r.region = region;
+    plan.faults.push({ ...planned, region });
   }
   if (policy.requireTags !== undefined) {
     const tags = Object.entries(policy.requireTags)
@@ -231,13 +250,48 @@ async function checkBlastRadius(plan: Plan, policy: SafetyPolicy, ctx: ActivityC
     });
 
   // Instances of Auto Scaling groups: the share of each group, and whether its last healthy instance would go.
-  const byGroup = new Map<string, Set<string>>();
+  // A group's name is unique in its Region only: groups are read, and named, per Region.
+  const byRegion = new Map<string, Map<string, Set<string>>>();
   for (const r of all.values()) {
     const group = r.type === 'aws:ec2:instance' ? r.tags['aws:autoscaling:groupName'] : undefined;
     if (group === undefined) continue;
-    byGroup.set(group, (byGroup.get(group) ?? new Set()).add(r.id));
+    const region = r.region ?? plan.region;
+    const byGroup = byRegion.get(region) ?? new Map<string, Set<string>>();
+    byRegion.set(region, byGroup.set(group, (byGroup.get(group) ?? new Set()).add(r.id)));
   }
-  if (byGroup.size === 0) return;
+  for (const [region, byGroup] of byRegion) await checkGroups(plan, policy, region === plan.region ? ctx : { ...ctx, aws: ctx.aws.inRegion(region) }, byGroup);
+}
+
+/**
+ * Whether a step's Region is one the run may act in, refused in one sentence naming the step, the Region and the
+ * setting. A step in the environment's Region is left to the region guard, except a Region outage, which is never implied.
+ */
+function checkStepRegions(e: Experiment, registry: Registry, home: string, refuse: (guard: string, detail: string) => void): void {
+  const allowed = e.safety.allowedRegions;
+  const steps = [...e.faults.map((f) => ({ kind: 'fault', ...f })), ...e.rollbacks.map((r) => ({ kind: 'rollback', ...r }))];
+  for (const step of steps) {
+    if (!touchesAws(step.action)) continue;
+    const definition = registry.action(step.action);
+    const region = faultRegion(step, definition, home);
+    if (definition?.region !== undefined && !allowed.includes(region)) {
+      refuse(
+        'region',
+        `${step.kind} '${step.name}' takes the whole Region ${region}, which safety.allowedRegions must list explicitly (a Region outage is never implied)`,
+      );
+    } else if (region !== home && allowed.length > 0 && !allowed.includes(region)) {
+      refuse('region', `${step.kind} '${step.name}' acts in ${region}, which is not in safety.allowedRegions (${allowed.join(', ')})`);
+    } else if (allowed.length === 0 && region !== home) {
+      refuse('region', `${step.kind} '${step.name}' acts in ${region}, not the environment's Region ${home}; list it in safety.allowedRegions to allow it`);
+    }
+  }
+}
+
+/** The share of each Auto Scaling group of one Region the run would touch, and whether its last healthy instance would go. */
+async function checkGroups(plan: Plan, policy: SafetyPolicy, ctx: ActivityContext, byGroup: Map<string, Set<string>>): Promise<void> {
+  const refuse = (guard: string, detail: string): void => {
+    plan.guards.push({ guard, status: 'refused', detail });
+    plan.refusal ??= new SafetyError(guard, detail);
+  };
   const { DescribeAutoScalingGroupsCommand } = await sdk.autoScaling();
   const out: DescribeAutoScalingGroupsCommandOutput = await awsSend(
     ctx,

@@ -142,3 +142,48 @@ describe('DNS failover time against the RTO', () => {
     assert.equal(fired(reference(), 'claim-dns-failover', { rtoSeconds: 90, need: {} }).length, 1);
   });
 });
+
+describe('a failover pair in one Region', () => {
+  const withSecondary = (secondary: Architecture['hostedZones'][number]['records'][number]) =>
+    referenceWith((a) => {
+      const records = a.hostedZones[0]?.records ?? [];
+      records.splice(
+        records.findIndex((r) => r.failover === 'SECONDARY'),
+        1,
+        secondary,
+      );
+    });
+  const standby = (dnsName: string) =>
+    ({
+      name: 'app.example.com.',
+      type: 'A',
+      alias: { dnsName, hostedZoneId: 'Z32O12XQLNTSW2', evaluateTargetHealth: true },
+      setIdentifier: 'secondary',
+      failover: 'SECONDARY',
+    }) as const;
+
+  it('is a high finding when the SECONDARY answers from the PRIMARY’s Region (an ELB name there), naming the Region', () => {
+    const [f] = fired(withSecondary(standby('standby-99.us-east-1.elb.amazonaws.com.')), 'dns-failover-pair-in-one-region');
+    assert.equal(f?.severity, 'high');
+    assert.equal(
+      f?.title,
+      'Failover pair app.example.com A (primary) and app.example.com A (secondary) both answer from us-east-1: a Region outage takes both.',
+    );
+    assert.deepEqual(f?.evidence, [
+      'arn:aws:route53:::hostedzone/Z0123',
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web-alb/0123456789abcdef',
+    ]);
+    assert.equal(f?.reference, 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-types.html');
+  });
+
+  it('is a finding when the SECONDARY’s values are instances of the same Region', () => {
+    const a = withSecondary({ name: 'app.example.com.', type: 'A', ttl: 60, values: ['10.0.1.10'], setIdentifier: 'secondary', failover: 'SECONDARY' });
+    Object.assign(a.instances[0] ?? {}, { privateIp: '10.0.1.10' });
+    assert.equal(fired(a, 'dns-failover-pair-in-one-region').length, 1);
+  });
+
+  it('is no finding when the SECONDARY is in another Region, or where it answers from is unknown (an address outside the architecture)', () => {
+    assert.deepEqual(fired(withSecondary(standby('standby-99.eu-west-1.elb.amazonaws.com.')), 'dns-failover-pair-in-one-region'), []);
+    assert.deepEqual(fired(reference(), 'dns-failover-pair-in-one-region'), []);
+  });
+});

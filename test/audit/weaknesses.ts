@@ -82,4 +82,14 @@ export const WEAKNESSES: { rule: string; plant: (a: Architecture) => void; sever
       for (const rt of a.routeTables) rt.natGatewayIds = ['nat-0'];
     },
   },
+  {
+    rule: 'dns-failover-pair-in-one-region',
+    plant: (a) => {
+      const secondary = a.hostedZones[0]?.records.find((r) => r.failover === 'SECONDARY');
+      if (secondary === undefined) return;
+      delete secondary.values;
+      delete secondary.ttl;
+      secondary.alias = { dnsName: 'standby-alb-99.us-east-1.elb.amazonaws.com.', hostedZoneId: 'Z35SXDOTRQ7X7K', evaluateTargetHealth: true };
+    },
+  },
 ];

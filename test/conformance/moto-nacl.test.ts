@@ -69,7 +69,7 @@ describe('the AZ outage’s network ACL and group-subnet paths against moto_serv
     // moto 5.2.1's DescribeInstances ignores no filter but matches nothing on 'availability-zone', so the plan's
     // instance listing (and the VPCs and groups it derives from it) finds nothing there; the subnets and the group are
     // listed here by the same functions the plan uses, from the fixture's VPC and group.
-    const planned = [...(await zoneSubnets(zone, undefined, [fixture.vpcId], context([], calls))), ...(await groupResources([ASG_NAME], context([], calls)))];
+    const planned = [...(await zoneSubnets([zone], undefined, [fixture.vpcId], context([], calls))), ...(await groupResources([ASG_NAME], context([], calls)))];
     assert.deepEqual(
       planned.filter((r) => r.type === 'aws:ec2:subnet').map((r) => r.id),
       [subnet],

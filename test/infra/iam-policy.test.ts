@@ -38,6 +38,9 @@ const DECLARED_NOT_SEEN: Record<string, Record<string, string>> = {
   'aws.scenario.az-outage': {
     'ec2:CreateTags': 'checked when the deny network ACL is created with TagSpecifications, not an API call',
   },
+  'aws.scenario.region-outage': {
+    'ec2:CreateTags': 'checked when the deny network ACL is created with TagSpecifications, not an API call',
+  },
   'aws.fis.experiment': {
     'iam:PassRole': 'a permission checked when a template names its roleArn, not an API call',
     'fis:TagResource': 'checked when a template or an experiment is created with tags',

@@ -120,6 +120,31 @@ describe('safety guards', () => {
     });
   });
 
+  it('refuse a fault aimed at another Region unless safety.allowedRegions lists it, before any call, as other guard refusals', async () => {
+    await onRegion(undefined, async (load, aws, endpoint) => {
+      const inEu = TERMINATE('COUNT(1)').replace('    action:', '    region: eu-west-1\n    action:');
+      const before = (await requestLog(endpoint)).length;
+      const journal = await runExperiment(load(experiment(inEu)), { registry: defaultRegistry(), aws });
+      assert.equal(journal.verdict.status, 'refused');
+      assert.equal(journal.verdict.exitCode, 5);
+      assert.equal(
+        journal.verdict.reason,
+        "refused by the region guard: fault 'kill' acts in eu-west-1, not the environment's Region us-east-1; list it in safety.allowedRegions to allow it",
+      );
+      assert.deepEqual(journal.activities, []);
+      assert.deepEqual(
+        (await requestLog(endpoint)).slice(before).filter((r) => MUTATING.test(r.action)),
+        [],
+        'no mutating call reached the region',
+      );
+      const listed = await makePlan(load(experiment(inEu, 'safety: { allowedRegions: [us-east-1, eu-central-1] }')), aws, 7);
+      assert.equal(listed.plan.refusal?.message, "fault 'kill' acts in eu-west-1, which is not in safety.allowedRegions (us-east-1, eu-central-1)");
+      assert.equal(listed.calls.length, 0, 'refused before any call');
+      // Allowed, the fault's targets are looked up in eu-west-1, which this us-east-1 region refuses to answer.
+      await assert.rejects(makePlan(load(experiment(inEu, 'safety: { allowedRegions: [us-east-1, eu-west-1] }')), aws, 7), /SignatureDoesNotMatch/);
+    });
+  });
+
   it('refuse a region outside safety.allowedRegions, and caps on targets, zones and a group’s last healthy instance', async () => {
     await onRegion(undefined, async (load, aws) => {
       const refusal = async (fault: string, safety: string): Promise<string> =>

@@ -11,7 +11,7 @@
  *   RDS is left to detect the lost zone and fail over by itself.
  * What it touches is found before the run (`plan`), so the plan, the guards and the fence see it.
  */
-import type { StopInstancesCommandOutput, TerminateInstancesCommandOutput } from '@aws-sdk/client-ec2';
+import type { TerminateInstancesCommandOutput } from '@aws-sdk/client-ec2';
 import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { sdk } from '../../aws/sdk.js';
@@ -20,9 +20,10 @@ import { duration } from '../../experiment/fields.js';
 import { no, partial, yes } from '../../registry/capabilities.js';
 import type { ActionContext, ActionDefinition, ActionResult, ActivityContext, Resource } from '../../registry/types.js';
 import { EC2_INSTANCE, instanceInventory, sendEc2, stateSummary, terminationUndo, verifyStates } from '../ec2/instances.js';
-import { STOPPED_OR_REPLACED, stopInstancesAction } from '../ec2/stop-instances.js';
-import { ASG, groupResources, keepOutOfZone, type NarrowedGroup, restoreZones } from './zone-capacity.js';
-import { EC2_SUBNET, type IsolatedSubnet, isolateSubnets, restoreSubnets, zoneSubnets } from './zone-network.js';
+import { STOPPED_OR_REPLACED } from '../ec2/stop-instances.js';
+import { landOutage, type OutageUndo, recordedUndo, stopPower, undoOutage, vpcsOf } from './outage.js';
+import { ASG, groupResources, keepOutOfZone, restoreZones } from './zone-capacity.js';
+import { EC2_SUBNET, zoneSubnets } from './zone-network.js';
 import { clusterInventory, clusterWriter, confirmClusterFailover, RDS_CLUSTER, startClusterFailover } from '../rds/db-clusters.js';
 import { dbInventory, RDS_DB, sendRds, waitAvailable } from '../rds/db-instances.js';
 
@@ -59,14 +60,7 @@ async function inZone(a: Args, ctx: ActivityContext): Promise<Resource[]> {
     { tags: a.instanceTags, filters: [{ path: 'Placement.AvailabilityZone', values: [a.availabilityZone] }], selection: { mode: 'ALL' } },
     ctx,
   );
-  const network = a.connectivity
-    ? await zoneSubnets(
-        a.availabilityZone,
-        a.subnetTags,
-        [...new Set(instances.map((r) => String((r.attributes as { VpcId?: string }).VpcId ?? '')))].filter((v) => v !== ''),
-        ctx,
-      )
-    : [];
+  const network = a.connectivity ? await zoneSubnets([a.availabilityZone], a.subnetTags, vpcsOf(instances), ctx) : [];
   const groups = a.capacity
     ? await groupResources([...new Set(instances.map((r) => r.tags['aws:autoscaling:groupName']).filter((g) => g !== undefined))], ctx)
     : [];
@@ -85,22 +79,11 @@ async function inZone(a: Args, ctx: ActivityContext): Promise<Resource[]> {
   return [...zonal, ...primaries, ...clusters];
 }
 
-/** What undoes the outage, from the run's own record (the undo log keeps it for another worker). */
-interface Undo {
-  instanceIds: string[];
-  mode: 'stop' | 'terminate';
-  subnets: IsolatedSubnet[];
-  groups: NarrowedGroup[];
-}
-
-/** Undoes in the order the zone comes back: network, then the groups' subnets, then power. */
-async function undoOutage(a: Args, done: Undo, ctx: ActionContext): Promise<Record<string, unknown>> {
-  const network = await restoreSubnets(ctx, done.subnets);
-  const groups = await restoreZones(ctx, done.groups);
-  let restarted: unknown = [];
-  if (done.mode === 'stop' && stopInstancesAction.rollback !== undefined && done.instanceIds.length > 0)
-    restarted = (await stopInstancesAction.rollback({ force: true, restartTimeout: a.waitTimeout }, { output: { instanceIds: done.instanceIds } }, ctx)).output;
-  return { subnets: network.restored, deletedAcls: network.deleted, groups, restarted };
+/** The zone's instances lose power: stopped as the FIS scenario does, or terminated. */
+async function cutPower(ctx: ActionContext, mode: 'stop' | 'terminate', ids: string[]): Promise<void> {
+  if (mode === 'stop') return stopPower(ctx, ids);
+  const { TerminateInstancesCommand } = await sdk.ec2();
+  await sendEc2(ctx, new TerminateInstancesCommand({ InstanceIds: ids }), (o: TerminateInstancesCommandOutput) => stateSummary(o.TerminatingInstances));
 }
 
 export const azOutageAction: ActionDefinition<Args> = {
@@ -157,26 +140,17 @@ export const azOutageAction: ActionDefinition<Args> = {
     if (ctx.targets.length === 0) {
       throw new ActionFailedError(`Nothing runs in ${a.availabilityZone} with tags ${JSON.stringify(a.instanceTags)}: the AZ outage would not land.`);
     }
-    const { TerminateInstancesCommand, StopInstancesCommand } = await sdk.ec2();
     const { RebootDBInstanceCommand } = await sdk.rds();
-    const done: Undo = { instanceIds: [], mode: a.instances, subnets: [], groups: [] };
+    const done: OutageUndo = { instanceIds: [], mode: a.instances, subnets: [], groups: [] };
     let skippedGroups: string[] = [];
-    try {
-      // Everything in the zone fails at once, as in a real outage: power, network, capacity and database primaries.
-      if (ids.length > 0) {
-        if (a.instances === 'terminate')
-          await sendEc2(ctx, new TerminateInstancesCommand({ InstanceIds: ids }), (o: TerminateInstancesCommandOutput) => stateSummary(o.TerminatingInstances));
-        else
-          await sendEc2(ctx, new StopInstancesCommand({ InstanceIds: ids, Force: true }), (o: StopInstancesCommandOutput) => stateSummary(o.StoppingInstances));
-        done.instanceIds = ids;
-      }
-      if (subnets.length > 0) await isolateSubnets(ctx, ctx.runId, subnets, done.subnets);
-      if (groups.length > 0) skippedGroups = (await keepOutOfZone(ctx, a.availabilityZone, groups, done.groups)).skipped;
-    } catch (error) {
-      // Half an outage is not left behind: what landed is undone before the failure is reported.
-      await undoOutage(a, done, ctx).catch(() => undefined);
-      throw error;
-    }
+    // Everything in the zone fails at once, as in a real outage: power, network, capacity and database primaries.
+    await landOutage(ctx, { instanceIds: ids, subnets }, done, {
+      power: (instanceIds) => cutPower(ctx, a.instances, instanceIds),
+      more: async () => {
+        if (groups.length > 0) skippedGroups = (await keepOutOfZone(ctx, a.availabilityZone, groups, done.groups)).skipped;
+      },
+      undo: () => undoOutage(a.waitTimeout, done, ctx, (g) => restoreZones(ctx, g)),
+    });
     for (const db of databases) await sendRds(ctx, new RebootDBInstanceCommand({ DBInstanceIdentifier: db.DBInstanceIdentifier, ForceFailover: true }));
     const failingOver = [];
     for (const c of clusters) failingOver.push(await startClusterFailover(ctx, c.DBClusterIdentifier ?? ''));
@@ -216,12 +190,6 @@ export const azOutageAction: ActionDefinition<Args> = {
       ...(a.failoverDatabases ? ['failed-over databases stay on their new primary'] : []),
     ].join('; '),
   async rollback(a, result, ctx): Promise<ActionResult> {
-    const o = result.output as { instanceIds?: string[]; mode?: 'stop' | 'terminate'; subnets?: IsolatedSubnet[]; groups?: NarrowedGroup[] };
-    const output = await undoOutage(
-      a,
-      { instanceIds: o.instanceIds ?? [], mode: o.mode ?? a.instances, subnets: o.subnets ?? [], groups: o.groups ?? [] },
-      ctx,
-    );
-    return { output };
+    return { output: await undoOutage(a.waitTimeout, recordedUndo(result.output, a.instances), ctx, (g) => restoreZones(ctx, g)) };
   },
 };

@@ -21,10 +21,18 @@ export interface IsolatedSubnet {
   denyAclId: string;
 }
 
-/** The zone's subnets the outage cuts: those with `subnetTags` when given, else the zone's subnets in `vpcIds`. */
-export async function zoneSubnets(zone: string, subnetTags: Record<string, string> | undefined, vpcIds: string[], ctx: ActivityContext): Promise<Resource[]> {
+/**
+ * The subnets an outage cuts, in `zones` (every zone of the Region when `undefined`): those with `subnetTags` when
+ * given, else the zones' subnets in `vpcIds`.
+ */
+export async function zoneSubnets(
+  zones: string[] | undefined,
+  subnetTags: Record<string, string> | undefined,
+  vpcIds: string[],
+  ctx: ActivityContext,
+): Promise<Resource[]> {
   if (subnetTags === undefined && vpcIds.length === 0) return [];
-  const filters: Filter[] = [{ Name: 'availability-zone', Values: [zone] }];
+  const filters: Filter[] = zones === undefined ? [] : [{ Name: 'availability-zone', Values: zones }];
   if (subnetTags !== undefined) for (const [k, v] of Object.entries(subnetTags)) filters.push({ Name: `tag:${k}`, Values: [v] });
   else filters.push({ Name: 'vpc-id', Values: vpcIds });
   const { DescribeSubnetsCommand } = await sdk.ec2();

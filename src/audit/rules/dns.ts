@@ -51,6 +51,15 @@ export const SLOW_FAILOVER: RuleInfo = {
   fix: 'Lower the record’s TTL, use the 10-s request interval, or lower the failure threshold until detection + TTL fits the RTO.',
   reference: REF.route53HealthOfEndpoints,
 };
+export const SAME_REGION_PAIR: RuleInfo = {
+  id: 'dns-failover-pair-in-one-region',
+  layer: 'dns',
+  severity: 'high',
+  principle:
+    'Active-passive failover keeps a standby for when every primary resource is unhealthy: a SECONDARY in the PRIMARY’s Region goes down with it in a Region outage, and Route 53 has nothing healthy left to answer with.',
+  fix: 'Point the SECONDARY at a site in another Region (a standby stack, or a static page there), with its own health or target-health evaluation.',
+  reference: REF.route53ActivePassive,
+};
 export const CLAIM_DNS_FAILOVER: RuleInfo = { ...SLOW_FAILOVER, id: 'claim-dns-failover', severity: 'info' };
 
 const routed = (r: DnsRecord) => r.failover !== undefined || r.weight !== undefined || r.region !== undefined || r.multiValueAnswer === true;
@@ -167,4 +176,42 @@ function failoverTiming(ctx: AuditContext): Finding[] {
   return out;
 }
 
-export const dnsRules = [withoutHealth, aliasEvaluate, wrongPath, failoverTiming];
+const REGION_IN_NAME = /\.([a-z]{2}(?:-[a-z]+)+-\d)\.elb\.amazonaws\.com\.?$/i;
+const regionOfArn = (arn: string): string | undefined => arn.split(':')[3] || undefined;
+
+/**
+ * The Region a record's answers sit in, when the architecture says: an alias to a load balancer (its ARN, or the
+ * Region an ELB name carries), or values that are addresses of the architecture's instances. `undefined` otherwise.
+ */
+export function regionOfTarget(ctx: AuditContext, r: DnsRecord): string | undefined {
+  if (r.alias !== undefined) {
+    const lb = lbOf(ctx, r.alias.dnsName);
+    return lb === undefined ? REGION_IN_NAME.exec(r.alias.dnsName)?.[1]?.toLowerCase() : regionOfArn(lb.arn);
+  }
+  const regions = new Set(
+    (r.values ?? []).map((v) => ctx.a.instances.find((i) => i.privateIp === v)?.arn).map((arn) => (arn === undefined ? undefined : regionOfArn(arn))),
+  );
+  const [only] = regions;
+  return regions.size === 1 ? only : undefined;
+}
+
+function sameRegionPair(ctx: AuditContext): Finding[] {
+  const out: Finding[] = [];
+  for (const { z, r } of records(ctx).filter(({ r }) => r.failover === 'PRIMARY')) {
+    const secondary = secondaryOf(ctx, z, r)?.record;
+    const region = regionOfTarget(ctx, r);
+    if (secondary === undefined || region === undefined || regionOfTarget(ctx, secondary) !== region) continue;
+    const lbs = [r, secondary].map((x) => (x.alias === undefined ? undefined : lbOf(ctx, x.alias.dnsName)?.arn)).filter((arn) => arn !== undefined);
+    out.push(
+      finding(SAME_REGION_PAIR, {
+        title: `Failover pair ${label(r)} and ${label(secondary)} both answer from ${region}: a Region outage takes both.`,
+        evidence: [recordArn(z), ...lbs],
+        unprovable:
+          'Both sites are in one Region, so the twin has no other Region to fail over to; on the account, aws.scenario.region-outage (with the Region in safety.allowedRegions) shows it.',
+      }),
+    );
+  }
+  return out;
+}
+
+export const dnsRules = [withoutHealth, aliasEvaluate, wrongPath, failoverTiming, sameRegionPair];

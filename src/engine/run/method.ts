@@ -1,5 +1,6 @@
 import type { FaultSpec } from '../../experiment/schema.js';
 import type { AnyActionDefinition } from '../../registry/types.js';
+import { faultRegion } from '../../safety/plan.js';
 import { runActivity } from '../activity.js';
 import { bracket } from '../bracket.js';
 import type { RunContext } from './context.js';
@@ -51,7 +52,8 @@ async function injectFault(ctx: RunContext, state: MethodState, fault: FaultSpec
   const targets = ctx.resolved.get(fault.name) ?? [];
   const boostUntil = clock.now() + Math.min(e.recovery.timeout, 60_000 / ctx.speed);
   for (const s of record.samplers) s.sampler.boost(boostUntil);
-  const step: MutationStep = { fault: fault.name, action: fault.action, args: fault.args, targets, undoable: definition.rollback !== undefined };
+  const region = faultRegion(fault, definition, ctx.env.aws.target.region);
+  const step: MutationStep = { fault: fault.name, action: fault.action, args: fault.args, targets, region, undoable: definition.rollback !== undefined };
   const fail = (stop: RunStop): void => {
     state.firstFailure ??= stop;
     method.abort(state.firstFailure);
@@ -71,7 +73,7 @@ async function injectFault(ctx: RunContext, state: MethodState, fault: FaultSpec
   }
   ctx.notify('activityStart', 'fault', fault.name, fault.action);
   const outcome = await runActivity(
-    { kind: 'fault', name: fault.name, definition, args: fault.args, rawArgs, scope: ctx.scope, targets, signal: method.signal },
+    { kind: 'fault', name: fault.name, definition, args: fault.args, rawArgs, scope: ctx.scope, targets, region, signal: method.signal },
     ctx.env,
   );
   record.activities.push(outcome.record);

@@ -60,6 +60,8 @@ export interface MutationStep {
   /** Arguments as parsed at load time (run-time references not yet filled in). */
   args: unknown;
   targets: Resource[];
+  /** The Region it acts in (its undo must run there too). */
+  region: string;
   /** Whether the action has an automatic rollback. */
   undoable: boolean;
 }

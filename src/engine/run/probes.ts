@@ -9,7 +9,8 @@ export function startProbes(ctx: RunContext): void {
     const definition = ctx.options.registry.probe(p.probe);
     if (definition === undefined) throw new GamedayError(ErrorCode.Internal, `Probe '${p.probe}' is not registered.`);
     const tolerance = p.tolerance ?? definition.defaultTolerance;
-    const session = definition.open(p.args, { ...env, signal: ctx.signal, recordCall: () => undefined }, tolerance);
+    const aws = p.region === undefined ? env.aws : env.aws.inRegion(p.region);
+    const session = definition.open(p.args, { ...env, aws, signal: ctx.signal, recordCall: () => undefined }, tolerance);
     const sampler = new ProbeSampler({
       name: p.name,
       definition,

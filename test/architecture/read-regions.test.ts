@@ -67,9 +67,12 @@ describe('reading an account in several Regions (moto_server)', () => {
     }
   });
 
-  // TODO(lead): pending until helper A's merge adds `regions` to the sim's topology parser (this branch refuses the key).
-  it('the simulated region loads the two-Region twin', { todo: "the sim's topology parser on this branch does not know regions (helper A)" }, () => {
+  it('the simulated region loads the two-Region twin, each Region with its own zones', () => {
     assert.ok(twin !== undefined, 'the reading test made the twin');
-    parseTopology(twin, 'twin of two Regions');
+    const t = parseTopology(twin, 'twin of two Regions');
+    assert.deepEqual(
+      t.regions.map((r) => [r.region, 'availabilityZones' in r && r.availabilityZones.every((z: string) => z.length === 1 || z.startsWith(r.region))]),
+      [['eu-west-1', true]],
+    );
   });
 });

@@ -563,6 +563,7 @@ function checkAddedResources(t: Topology, source: string): void {
         `${source}: auto scaling group '${asg.name}' has driftedInstances but runs version 1 of its launch template, which has no version before it.`,
       );
   }
+  for (const asg of t.autoScalingGroups) for (const z of asg.availabilityZones ?? []) inRegion(z, `auto scaling group '${asg.name}' availabilityZones`);
   const edge = new Set(t.edgeZones.map((e) => e.name));
   for (const lb of t.loadBalancers) {
     for (const z of lb.availabilityZones ?? []) inRegion(z, `load balancer '${lb.name}' availabilityZones`);

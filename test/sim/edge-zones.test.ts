@@ -13,7 +13,8 @@ import { allInstances, group, httpGet, sdkError, servedBy, startSim, waitFor, ty
 /**
  * Local Zones and Wavelength Zones (experiments/topologies/edge.yaml, plus a Wavelength Zone the account has not opted
  * in to). DescribeAvailabilityZones shapes them as
- * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AvailabilityZone.html says; their names, groups and ids
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AvailabilityZone.html says, and ModifyAvailabilityZoneGroup
+ * opts a group in (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyAvailabilityZoneGroup.html); their names, groups and ids
  * follow https://docs.aws.amazon.com/local-zones/latest/ug/available-local-zones.html and
  * https://docs.aws.amazon.com/wavelength/latest/developerguide/available-wavelength-zones.html. An ALB's zones are of
  * one type (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html).

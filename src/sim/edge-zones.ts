@@ -52,8 +52,8 @@ export function regionShortCode(region: string): string {
  * What an edge zone's name says, or a sentence saying why the name is not one of `region`'s zones of its type.
  * Local Zone: group and network border group are the name without its last letter (`us-east-1-bos-1`), the id is
  * `use1-bos1-az1` (the Local Zones guide's table). Wavelength Zone: the network border group is the zone's name and the
- * id `use1-wl1-bos-wlz1` (the Wavelength guide's table); the group is the carrier group `us-east-1-wl1`, which the
- * Wavelength guide opts in to (`modify-availability-zone-group --group-name us-east-1-wl1`).
+ * id `use1-wl1-bos-wlz1` (the Wavelength guide's table); the group is the carrier group `us-east-1-wl1` (assumed: the
+ * Wavelength guide's opt-in names the carrier group, while the API reference's GroupName example shows a zone name).
  */
 export function parseEdgeZone(region: string, spec: Pick<EdgeZoneSpec, 'name' | 'type'>, parentZoneName: string): EdgeZone | string {
   const { name, type } = spec;

@@ -129,7 +129,7 @@ export const BEHAVIOURS: Behaviour[] = [
   {
     area: 'Availability Zone',
     behaviour:
-      'A Wavelength Zone is named after its Region, carrier group and city (us-east-1-wl1-bos-wlz-1, id use1-wl1-bos-wlz1); its network border group is its name and its group the carrier group (us-east-1-wl1).',
+      'A Wavelength Zone is named after its Region, carrier group and city (us-east-1-wl1-bos-wlz-1, id use1-wl1-bos-wlz1); its network border group is its name and its group the carrier group (us-east-1-wl1, assumed).',
     source: 'https://docs.aws.amazon.com/wavelength/latest/developerguide/available-wavelength-zones.html',
     test: 'test/sim/topology-edge-zones.test.ts',
   },

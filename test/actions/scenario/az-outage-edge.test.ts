@@ -16,10 +16,7 @@ describe('aws.scenario.az-outage on a Local Zone (experiments/edge-zone-outage.y
       const truth = await events();
       const zoneOf = (id: string): unknown => truth.find((e) => e.kind === 'instance-state' && e.resource === id)?.detail?.zone;
       assert.equal(output.instanceIds.length, 2, 'the edge group’s two instances');
-      assert.deepEqual(
-        output.instanceIds.map(zoneOf),
-        ['us-east-1-bos-1a', 'us-east-1-bos-1a'],
-      );
+      assert.deepEqual(output.instanceIds.map(zoneOf), ['us-east-1-bos-1a', 'us-east-1-bos-1a']);
       for (const id of output.instanceIds)
         assert.ok(
           truth.some((e) => e.kind === 'instance-state' && e.resource === id && e.to === 'stopped'),

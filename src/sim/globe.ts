@@ -104,7 +104,8 @@ export class SimGlobe {
     const worlds = [...this.worlds.values()];
     const out = Object.assign({}, ...worlds.reverse().map((w) => w.outputs(endpoint))) as Record<string, string>;
     return withRegionOutputs(
-      [...this.worlds.values()].map((w) => ({ region: w.topology.region, zones: w.zones })),
+      // The Availability Zones, as the topology's placeholders name them; edge zones are not among a Region's zones.
+      [...this.worlds.values()].map((w) => ({ region: w.topology.region, zones: w.availabilityZones })),
       out,
     );
   }

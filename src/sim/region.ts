@@ -2,7 +2,8 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { hex } from './hex.js';
 import { GroundTruth } from './ground-truth.js';
 import { AWS_TIMINGS, Durations, SimScheduler, type SimTimings } from './timing.js';
-import { zoneName, zoneNames, type Topology } from './topology.js';
+import { edgeZonesOf, placementZones, zoneName, zoneNames, type Topology } from './topology.js';
+import type { EdgeZone } from './edge-zones.js';
 import { buildNetwork, type SimNetwork, type SimSubnet } from './world/network.js';
 import { launchTemplateOf, versionOf, type SimLaunchTemplate } from './world/launch-template.js';
 import { launchStandaloneInstances, registerWhenRunning } from './build/instances.js';
@@ -69,7 +70,12 @@ export class SimWorld {
   readonly durations: Durations;
   readonly truth: GroundTruth;
   readonly createdTime = new Date();
+  /** Every zone with a subnet and a failure domain: the Availability Zones, then the opted-in edge zones. */
   readonly zones: string[];
+  /** The Region's Availability Zones: where groups, load balancers and databases go when a topology names no zone. */
+  readonly availabilityZones: string[];
+  /** The Local Zones and Wavelength Zones of the Region, each with the account's opt-in to its group. */
+  readonly edgeZones: (EdgeZone & { optedIn: boolean })[];
   readonly vpcId = `vpc-${hex(17)}`;
   readonly subnets: SimSubnet[];
   /** The VPC's public subnets, internet gateway, NAT gateways and route tables. */
@@ -140,7 +146,9 @@ export class SimWorld {
     const { jitter, ...figures } = topology.timings;
     this.timings = { ...AWS_TIMINGS, ...figures };
     this.durations = new Durations(figures, { seed: options.seed ?? randomInt(0, 2 ** 31), jitter });
-    this.zones = zoneNames(topology);
+    this.availabilityZones = zoneNames(topology);
+    this.edgeZones = edgeZonesOf(topology);
+    this.zones = placementZones(topology);
     this.subnets = this.zones.map((zone, i) => ({ id: `subnet-${hex(17)}`, zone, cidr: `10.0.${i * 16}.0/20`, tags: {} }));
     this.network = buildNetwork(topology, this.zones, this.subnets);
     this.clients = new ClientLocations(topology.clients);
@@ -166,7 +174,7 @@ export class SimWorld {
       });
       this.targetGroups.set(tg.name, tg);
       const id = hex(16);
-      const lbZones = lb.availabilityZones?.map((z) => zoneName(topology, z)) ?? this.zones;
+      const lbZones = lb.availabilityZones?.map((z) => zoneName(topology, z)) ?? this.availabilityZones;
       tg.enabledZones = lbZones;
       this.loadBalancers.set(
         lb.name,
@@ -186,7 +194,7 @@ export class SimWorld {
           address: lb.address,
           nodeAddress: (zone) => `127.${this.#net}.250.${this.loadBalancers.size * 8 + 1 + this.zones.indexOf(zone)}`,
           dns: { scheduler: this.scheduler, draw: () => this.durations.draw('elbNodeDnsRemoval', lb.name), changed: () => this.route53Changed() },
-          latencyKey: region,
+          latencyKey: this.#latencyKey(lbZones),
           clients: this.clients,
         }),
       );
@@ -194,7 +202,7 @@ export class SimWorld {
     for (const spec of topology.autoScalingGroups) {
       const lt = this.launchTemplates.get(spec.launchTemplate);
       if (lt === undefined) throw new Error(`Launch template '${spec.launchTemplate}' is not declared.`);
-      const zones = spec.availabilityZones?.map((z) => zoneName(topology, z)) ?? this.zones;
+      const zones = spec.availabilityZones?.map((z) => zoneName(topology, z)) ?? this.availabilityZones;
       const version = versionOf(lt, spec.launchTemplateVersion).number;
       // Drifted instances: the first ones the group launches while the region builds run the version before its own.
       let drifted = spec.driftedInstances;
@@ -486,6 +494,32 @@ export class SimWorld {
   /** Denies a subnet's traffic in `scope` (FIS aws:network:disrupt-connectivity) until the returned restore runs. */
   disruptSubnet(subnetId: string, scope: ConnectivityScope = 'all'): () => void {
     return this.az.disruptSubnet(subnetId, scope);
+  }
+
+  /**
+   * ModifyAvailabilityZoneGroup opted-in: the group's zones turn opted-in after `edgeZoneOptIn` (assumed, minutes).
+   * Only the zones change status; the account then creates subnets there, which the simulated VPC does not do, so a
+   * zone opted in while the region runs has no subnet (a topology's `optedIn: true` zone has one from the start).
+   */
+  optInZoneGroup(group: string): void {
+    const zones = this.edgeZones.filter((e) => e.groupName === group && !e.optedIn);
+    if (zones.length === 0) return;
+    this.scheduler.after(this.durations.draw('edgeZoneOptIn', group), () => {
+      for (const zone of zones) {
+        zone.optedIn = true;
+        this.truth.record({ kind: 'zone', resource: zone.name, from: 'not-opted-in', to: 'opted-in', detail: { group } });
+      }
+    });
+  }
+
+  /**
+   * What clients' latency tables are read at for a load balancer in `zones`: the network border group when every zone
+   * is an edge zone of one (a Local Zone's is its group, `us-east-1-bos-1`), else the Region.
+   */
+  #latencyKey(zones: readonly string[]): string {
+    const groups = new Set(zones.map((z) => this.edgeZones.find((e) => e.name === z)?.networkBorderGroup));
+    const [only] = groups;
+    return groups.size === 1 && only !== undefined ? only : this.topology.region;
   }
 
   #instanceChanged(instance: SimInstance, from: InstanceStateName | undefined, to: InstanceStateName): void {

@@ -238,6 +238,15 @@ export const TIMING_TABLE = {
     basis:
       'AWS publishes no run time for AWSFIS-Run-Kill-Process (https://docs.aws.amazon.com/fis/latest/userguide/actions-ssm-agent.html); it checks its dependencies and sends one signal, seconds.',
   },
+  edgeZoneOptIn: {
+    what: 'EC2: ModifyAvailabilityZoneGroup opting in to a Local Zone or Wavelength Zone group, until its zones are opted-in',
+    figure: 3 * MIN,
+    min: 1 * MIN,
+    max: 5 * MIN,
+    source: 'assumed',
+    basis:
+      'AWS publishes no figure for the opt-in (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyAvailabilityZoneGroup.html answers at once; the zones change status later); a few minutes is what operators report, so a run never sees it faster.',
+  },
 } satisfies Record<string, TimingEntry>;
 
 export type TimingKey = keyof typeof TIMING_TABLE;

@@ -3,6 +3,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { isCloudFormationTemplate, parseTemplateYaml } from './cloudformation/template-yaml.js';
 import { translateTemplate } from './cloudformation/translate.js';
 import { z } from 'zod';
+import { edgeZoneSchema, parseEdgeZone, type EdgeZone } from './edge-zones.js';
 import { simDuration } from './duration.js';
 import { ALB_HEALTH_CHECK } from './timing-table.js';
 import { timings } from './topology-timings.js';
@@ -180,6 +181,11 @@ function checkRoutingGroups(zone: { name: string; records: TopologyRecord[] }, s
 const regionalFields = {
   /** Zone suffixes (`a`, `b`, `c`) or full names. */
   availabilityZones: z.array(z.string().min(1)).min(1).max(6).default(['a', 'b', 'c']),
+  /**
+   * Local Zones and Wavelength Zones of the Region (`edge-zones.ts`): subnets exist in the opted-in ones, and groups,
+   * instances and load balancers may name them. At most two, so a load balancer's nodes keep their address plan.
+   */
+  edgeZones: z.array(edgeZoneSchema).max(2).default([]),
   vpcCidr: z.string().default('10.0.0.0/16'),
   launchTemplates: z
     .array(
@@ -561,7 +567,36 @@ function checkRegion(t: Topology, source: string): void {
       throw new Error(`${source}: alarm '${a.name}' needs a period of 10 s, 30 s or a multiple of 60 s.`);
     alarms.add(a.name);
   }
+  checkEdgeZones(t, source);
   checkAddedResources(t, source);
+}
+
+/** Each edge zone's name is one of the Region's of its type, unique, with a parent among the Region's AZs. */
+function checkEdgeZones(t: Topology, source: string): void {
+  const azs = zoneNames(t);
+  const seen = new Set<string>(azs);
+  for (const spec of t.edgeZones) {
+    const where = `${source}: edge zone '${spec.name}'`;
+    if (!azs.includes(zoneName(t, spec.parent)))
+      throw new Error(`${where} names parent '${spec.parent}', which is not one of the region's Availability Zones (${azs.join(', ')}).`);
+    const zone = parseEdgeZone(t.region, spec, zoneName(t, spec.parent));
+    if (typeof zone === 'string') throw new Error(`${source}: edgeZones: ${zone}.`);
+    if (seen.has(spec.name)) throw new Error(`${where} is declared twice.`);
+    seen.add(spec.name);
+  }
+}
+
+/** The Region's edge zones as DescribeAvailabilityZones names them, with their opt-in (a checked topology's). */
+export function edgeZonesOf(t: Pick<Topology, 'region' | 'edgeZones'>): (EdgeZone & { optedIn: boolean })[] {
+  return t.edgeZones.flatMap((spec) => {
+    const zone = parseEdgeZone(t.region, spec, zoneName(t, spec.parent));
+    return typeof zone === 'string' ? [] : [{ ...zone, optedIn: spec.optedIn }];
+  });
+}
+
+/** Zones where the Region has subnets: its Availability Zones, then the edge zones the account opted in to. */
+export function placementZones(t: Topology): string[] {
+  return [...zoneNames(t), ...t.edgeZones.filter((e) => e.optedIn).map((e) => e.name)];
 }
 
 /** Every RDS identifier of a Region: DB instances, DB clusters and their member instances. */
@@ -609,9 +644,12 @@ export function zoneName(t: Pick<Topology, 'region'>, zone: string): string {
  */
 function checkAddedResources(t: Topology, source: string): void {
   const zones = zoneNames(t);
+  const placeable = placementZones(t);
   const inRegion = (zone: string, where: string): void => {
-    if (!zones.includes(zoneName(t, zone)))
-      throw new Error(`${source}: ${where} names zone '${zone}', which is not one of the region's (${zones.join(', ')}).`);
+    if (t.edgeZones.some((e) => e.name === zone && !e.optedIn))
+      throw new Error(`${source}: ${where} names zone '${zone}', whose zone group the account has not opted in to (edgeZones optedIn: false).`);
+    if (!placeable.includes(zoneName(t, zone)))
+      throw new Error(`${source}: ${where} names zone '${zone}', which is not one of the region's (${placeable.join(', ')}).`);
   };
   const latest = new Map(t.launchTemplates.map((lt) => [lt.name, 1 + lt.versions.length]));
   for (const lt of t.launchTemplates)
@@ -633,7 +671,19 @@ function checkAddedResources(t: Topology, source: string): void {
         `${source}: auto scaling group '${asg.name}' has driftedInstances but runs version 1 of its launch template, which has no version before it.`,
       );
   }
-  for (const lb of t.loadBalancers) for (const z of lb.availabilityZones ?? []) inRegion(z, `load balancer '${lb.name}' availabilityZones`);
+  for (const asg of t.autoScalingGroups) for (const z of asg.availabilityZones ?? []) inRegion(z, `auto scaling group '${asg.name}' availabilityZones`);
+  const edge = new Set(t.edgeZones.map((e) => e.name));
+  for (const lb of t.loadBalancers) {
+    for (const z of lb.availabilityZones ?? []) inRegion(z, `load balancer '${lb.name}' availabilityZones`);
+    // "If you enable multiple zones for your load balancer, the zones must be of the same type. For example, you can't
+    // enable both an Availability Zone and a Local Zone."
+    // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html)
+    const kinds = new Set((lb.availabilityZones ?? []).map((z) => (edge.has(z) ? t.edgeZones.find((e) => e.name === z)?.type : 'availability-zone')));
+    if (kinds.size > 1)
+      throw new Error(
+        `${source}: load balancer '${lb.name}' mixes zones of different types (${[...kinds].join(', ')}); an ALB's zones must all be of one type.`,
+      );
+  }
   const tgs = new Set(t.loadBalancers.map((l) => l.targetGroup.name));
   const instanceNames = new Set<string>();
   for (const i of t.instances) {

@@ -28,7 +28,13 @@ import { clusterInventory, clusterWriter, confirmClusterFailover, RDS_CLUSTER, s
 import { dbInventory, RDS_DB, sendRds, waitAvailable } from '../rds/db-instances.js';
 
 const args = z.strictObject({
-  availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { error: "expected a zone such as 'us-east-1a'" }),
+  /**
+   * An Availability Zone (`us-east-1a`), a Local Zone (`us-east-1-bos-1a`) or a Wavelength Zone
+   * (`us-east-1-wl1-bos-wlz-1`): each is a failure domain of its own with its own subnets.
+   */
+  availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d([a-z]|-[a-z]{3}-\d+[a-z]|-wl\d+-[a-z]{3}-wlz-\d+)$/, {
+    error: "expected a zone such as 'us-east-1a', a Local Zone such as 'us-east-1-bos-1a' or a Wavelength Zone such as 'us-east-1-wl1-bos-wlz-1'",
+  }),
   /** Only instances with every one of these tags go dark (for example the opt-in tag); at least one is required. */
   instanceTags: z
     .record(z.string(), z.string())

@@ -24,7 +24,8 @@ export async function readEc2(ctx: ReadContext): Promise<void> {
   await readPart(ctx, 'DescribeAvailabilityZones', 'ec2', async () => {
     const out = await client.send(new DescribeAvailabilityZonesCommand({}), options);
     arch.regionZones = (out.AvailabilityZones ?? [])
-      .filter((z) => z.State === 'available' && z.ZoneName !== undefined)
+      // Local Zones and Wavelength Zones are listed too once opted in; the Region's zones are its Availability Zones.
+      .filter((z) => z.State === 'available' && z.ZoneName !== undefined && (z.ZoneType ?? 'availability-zone') === 'availability-zone')
       .map((z) => z.ZoneName as string)
       .sort();
   });

@@ -7,6 +7,7 @@ import { STATE_CODE, type SimInstance } from '../world/instance.js';
 import { glob, tagSet } from './ec2-glob.js';
 import { ec2NetworkApi, zoneId } from './ec2-network.js';
 import { launchTemplateApi } from './ec2-launch-templates.js';
+import { zonesApi } from './ec2-zones.js';
 import { networkAclsOf, type NaclEntry, type SimNetworkAcl } from '../world/network-acls.js';
 
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
@@ -399,16 +400,6 @@ function ec2Api(world: SimWorld, params: QueryParams, caller: string | undefined
       for (const i of instances) i.reboot();
       return { return: true };
     }
-    case 'DescribeAvailabilityZones':
-      return {
-        availabilityZoneInfo: world.zones.map((zone) => ({
-          zoneName: zone,
-          zoneState: 'available',
-          regionName: world.topology.region,
-          zoneId: zoneId(world, zone),
-          zoneType: 'availability-zone',
-        })),
-      };
     case 'DescribeVpcs':
       return {
         vpcSet: [
@@ -454,7 +445,7 @@ function ec2Api(world: SimWorld, params: QueryParams, caller: string | undefined
       return { return: true };
     }
     default: {
-      const other = networkAclApi(world, params) ?? ec2NetworkApi(world, params) ?? launchTemplateApi(world, params);
+      const other = networkAclApi(world, params) ?? zonesApi(world, params) ?? ec2NetworkApi(world, params) ?? launchTemplateApi(world, params);
       if (other !== undefined) return other;
       throw new SimApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
     }

@@ -1,4 +1,4 @@
-import { zoneName, type Topology } from '../topology.js';
+import { zoneName, zoneNames, type Topology } from '../topology.js';
 import type { DbSubnetGroup } from '../world/rds-resource.js';
 import type { GroundTruth } from '../ground-truth.js';
 import { SimApiError } from '../protocol/errors.js';
@@ -184,7 +184,8 @@ function subnetGroupOf(
   world: DatabaseWorld,
   spec: { id: string; subnetGroupZones?: string[] | undefined; subnetGroupName?: string | undefined },
 ): DbSubnetGroup {
-  const zones = (spec.subnetGroupZones ?? world.zones).map((z) => zoneName(world.topology, z));
+  // The default group is the Region's Availability Zones, not its edge zones.
+  const zones = (spec.subnetGroupZones ?? zoneNames(world.topology)).map((z) => zoneName(world.topology, z));
   const name = spec.subnetGroupName ?? `${spec.id}-subnets`;
   return {
     name,

@@ -106,6 +106,47 @@ export const BEHAVIOURS: Behaviour[] = [
     test: 'test/sim/route53-health-checkers.test.ts',
   },
   {
+    area: 'EC2',
+    behaviour:
+      'DescribeAvailabilityZones lists the Availability Zones (opt-in-not-required, group and network border group the Region) and the opted-in Local Zones and Wavelength Zones with their ZoneType, GroupName, NetworkBorderGroup, ZoneId, ParentZoneName and ParentZoneId; AllAvailabilityZones adds the not-opted-in ones, and the zone-type, opt-in-status, group-name and parent-zone-name filters select among them.',
+    source: 'https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AvailabilityZone.html',
+    test: 'test/sim/edge-zones.test.ts',
+  },
+  {
+    area: 'EC2',
+    behaviour:
+      "ModifyAvailabilityZoneGroup accepts only opted-in (opting out needs AWS Support) and answers at once; the group's zones turn opted-in after edgeZoneOptIn (minutes, assumed).",
+    source: 'https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyAvailabilityZoneGroup.html',
+    test: 'test/sim/edge-zones.test.ts',
+  },
+  {
+    area: 'Availability Zone',
+    behaviour:
+      'A Local Zone is named after its Region and location (us-east-1-bos-1a); its group and network border group are the name without its last letter and its id is use1-bos1-az1, with a parent Availability Zone of the Region.',
+    source: 'https://docs.aws.amazon.com/local-zones/latest/ug/available-local-zones.html',
+    test: 'test/sim/topology-edge-zones.test.ts',
+  },
+  {
+    area: 'Availability Zone',
+    behaviour:
+      'A Wavelength Zone is named after its Region, carrier group and city (us-east-1-wl1-bos-wlz-1, id use1-wl1-bos-wlz1); its network border group is its name and its group the carrier group (us-east-1-wl1, assumed).',
+    source: 'https://docs.aws.amazon.com/wavelength/latest/developerguide/available-wavelength-zones.html',
+    test: 'test/sim/topology-edge-zones.test.ts',
+  },
+  {
+    area: 'ELB',
+    behaviour: "An ALB's zones are all of one type: a topology enabling one in both an Availability Zone and a Local Zone is refused.",
+    source: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html',
+    test: 'test/sim/topology-edge-zones.test.ts',
+  },
+  {
+    area: 'Availability Zone',
+    behaviour:
+      "A Local Zone or Wavelength Zone is a failure domain of its own, impaired and restored as an Availability Zone is (and by its Region's outage); a load balancer enabled only there answers a client after the client's latency to the zone's network border group.",
+    source: 'assumed',
+    test: 'test/sim/edge-zones.test.ts',
+  },
+  {
     area: 'Availability Zone',
     behaviour:
       "A subnet associated with a network ACL that denies all traffic in or out loses its connectivity (connections hang) until it is associated with one that lets traffic through; every subnet starts on the VPC's allow-all default ACL.",

@@ -532,6 +532,25 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
           },
         ],
       },
+      ModifyAvailabilityZoneGroup: {
+        members: [
+          {
+            in: 'body',
+            name: 'GroupName',
+            required: true,
+            type: 's',
+            wire: 'GroupName',
+          },
+          {
+            enum: ['opted-in', 'not-opted-in'],
+            in: 'body',
+            name: 'OptInStatus',
+            required: true,
+            type: 's',
+            wire: 'OptInStatus',
+          },
+        ],
+      },
       RebootInstances: {
         members: [
           {

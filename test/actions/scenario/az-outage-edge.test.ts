@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runOnSim } from '../../support/sim.js';
+
+/**
+ * aws.scenario.az-outage on a Local Zone (experiments/edge-zone-outage.yaml on experiments/topologies/edge.yaml): the
+ * Local Zone is a failure domain of its own, and its users' fallback, the parent Region, keeps serving them at their
+ * latency to it.
+ */
+describe('aws.scenario.az-outage on a Local Zone (experiments/edge-zone-outage.yaml)', () => {
+  it("stops the Local Zone's instances and cuts its subnets while Boston's users are served by the Region after its 18 ms", async () => {
+    await runOnSim('edge-zone-outage.yaml', { topology: 'edge.yaml', speed: 40, seed: 11 }, async ({ journal, events }) => {
+      assert.equal(journal.verdict.status, 'passed', journal.verdict.reason);
+      const [fault] = journal.activities;
+      const output = fault?.output as { instanceIds: string[]; subnets: { subnetId: string }[] };
+      const truth = await events();
+      const zoneOf = (id: string): unknown => truth.find((e) => e.kind === 'instance-state' && e.resource === id)?.detail?.zone;
+      assert.equal(output.instanceIds.length, 2, 'the edge group’s two instances');
+      assert.deepEqual(output.instanceIds.map(zoneOf), ['us-east-1-bos-1a', 'us-east-1-bos-1a']);
+      for (const id of output.instanceIds)
+        assert.ok(
+          truth.some((e) => e.kind === 'instance-state' && e.resource === id && e.to === 'stopped'),
+          `${id} lost power`,
+        );
+      const cut = output.subnets.map((s) => s.subnetId).filter((s) => s !== '');
+      assert.ok(cut.length > 0, 'a subnet of the Local Zone was cut');
+      for (const subnet of cut) assert.ok(truth.some((e) => e.kind === 'subnet-connectivity' && e.resource === subnet && e.to === 'disrupted'));
+      // No instance of the Region's Availability Zones was touched.
+      assert.ok(!truth.some((e) => e.kind === 'instance-state' && e.to === 'stopping' && !output.instanceIds.includes(e.resource)));
+      const boston = journal.measurement.probes['boston-via-region']?.latency;
+      assert.ok((boston?.during?.p50 ?? 0) >= 18, `Boston's users got the Region in ${boston?.during?.p50} ms during the outage`);
+      for (const objective of ['rto', 'maxErrorRate', 'maxP99Latency'])
+        assert.equal(journal.objectives.find((o) => o.objective === objective)?.status, 'pass', objective);
+    });
+  });
+});

@@ -78,7 +78,11 @@ describe('gameday validate: probes placed with from:', () => {
 describe('the live view of placed probes', () => {
   it('shows where each placed probe stands beside its name', () => {
     let written = '';
-    const out = { columns: 120, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
+    const write = (s: string): boolean => {
+      written += s;
+      return true;
+    };
+    const out = { columns: 120, write } as unknown as NodeJS.WriteStream;
     const view = ttyView(out, performance.now(), 'placed', ['users-tokyo', 'users'], new Map([['users-tokyo', 'tokyo']]));
     view.close();
     assert.match(written, / users-tokyo from tokyo +waiting/);

@@ -47,7 +47,14 @@ export class AzFailures {
 
   /** Denies a subnet's traffic in `scope` until the returned restore runs (FIS aws:network:disrupt-connectivity). */
   disruptSubnet(subnetId: string, scope: ConnectivityScope): () => void {
-    return this.network.disruptSubnet(subnetId, scope);
+    // A subnet denying all traffic (a network ACL, FIS disrupt-connectivity) darkens what lives in it: the load balancer
+    // node and the database node of its zone stop answering, as the zone's own connectivity loss does.
+    const restore = this.network.disruptSubnet(subnetId, scope);
+    queueMicrotask(() => this.#changed());
+    return () => {
+      restore();
+      queueMicrotask(() => this.#changed());
+    };
   }
 
   /** A launch into a zone without capacity fails as EC2 fails it: InsufficientInstanceCapacity, naming the zones that have some. */

@@ -488,6 +488,10 @@ export class SimWorld {
       get topology() {
         return world.topology;
       },
+      afterAliasHealthDelay(lbName, then) {
+        const timer = world.scheduler.after(world.durations.draw('route53AliasTargetHealth', lbName), then);
+        return () => world.scheduler.cancel(timer);
+      },
     };
   }
 

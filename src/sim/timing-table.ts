@@ -220,6 +220,15 @@ export const TIMING_TABLE = {
     basis:
       "AWS says a load balancer node's IP address is in the load balancer's DNS only while its zone is healthy (https://repost.aws/knowledge-center/elb-dns-cross-zone-balance-configuration) but publishes no time for taking an impaired node out. Clients may then keep the address for the name's 60 s TTL.",
   },
+  route53AliasTargetHealth: {
+    what: "Route 53: an alias record with EvaluateTargetHealth follows its load balancer's health (having a healthy target or not)",
+    figure: 30 * S,
+    min: 10 * S,
+    max: 60 * S,
+    source: 'assumed',
+    basis:
+      'Route 53 says such an alias inherits the health of the load balancer, judged from its target groups (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-complex-configs.html), but publishes no time for learning a change; one standard health-check interval (30 s) is assumed, so a run never sees DNS react at once.',
+  },
   ssmCommandDelivery: {
     what: 'SSM Run Command invocation Pending → InProgress (delivery to the SSM Agent)',
     figure: 2 * S,

@@ -33,6 +33,19 @@ describe('write ledger accounting', () => {
     assert.match(r.summary, /2 of 7 acknowledged writes lost \(seq 6…7\)/);
   });
 
+  it('ends the window at the first write sent after the lost ones when it failed: an outage does not stretch it to the recovery', () => {
+    // 1–5 survived, 6 and 7 were acknowledged and lost, 8–20 failed during the outage, 21 succeeded minutes later.
+    const outage = Array.from({ length: 21 }, (_, i) => {
+      const seq = i + 1;
+      return { seq, startedAt: seq * 100 - 10, ackAt: seq >= 8 && seq <= 20 ? undefined : seq === 21 ? 60_000 : seq * 100 };
+    });
+    const present = new Map([1, 2, 3, 4, 5, 21].map((seq) => [seq, 1]));
+    const r = ledgerReport(outage, present);
+    assert.deepEqual(r.data?.lost, [6, 7]);
+    // At least 600→700; at most from 5's ack (500) to 8's send (790), not to 21's ack a minute later.
+    assert.deepEqual(r.lostWrites?.window, { value: 195, lower: 100, upper: 290 });
+  });
+
   it('reports duplicates and failed writes that landed anyway', () => {
     const present = new Map([
       [1, 1],

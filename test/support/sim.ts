@@ -276,7 +276,7 @@ export async function runOnSim(
     requestTimeoutMs: options.requestTimeoutMs,
   });
   try {
-    await region.world.ready(60_000);
+    await region.globe.ready(60_000);
     const outputs = region.outputs();
     const text = await readFile(file, 'utf8');
     const loaded = parseExperiment(options.edit?.(text) ?? text, file, { registry, env: {}, simOutputs: outputs });

@@ -36,6 +36,8 @@ interface Write {
   ackAt: number | undefined;
   /** The server address that acknowledged it. */
   ackedBy?: string | undefined;
+  /** Monotonic ms the INSERT was sent. */
+  startedAt?: number | undefined;
 }
 
 /** The address a connection reached (pg keeps its socket as `connection.stream`). */
@@ -97,7 +99,7 @@ export const writeLedgerProbe: ProbeDefinition<Args, z.output<typeof tolerance>>
     };
     return {
       async sample() {
-        const write: Write = { seq: writes.length + 1, ackAt: undefined };
+        const write: Write = { seq: writes.length + 1, ackAt: undefined, startedAt: performance.now() };
         writes.push(write);
         const started = performance.now();
         try {
@@ -161,7 +163,10 @@ async function connectWhenUp(connections: ReturnType<typeof connector>, signal: 
 }
 
 /** Compares what was acknowledged with what is there. Pure, so the accounting can be tested exactly. */
-export function ledgerReport(writes: readonly { seq: number; ackAt: number | undefined }[], present: ReadonlyMap<number, number>): ProbeReport {
+export function ledgerReport(
+  writes: readonly { seq: number; ackAt: number | undefined; startedAt?: number | undefined }[],
+  present: ReadonlyMap<number, number>,
+): ProbeReport {
   const acked = writes.filter((w) => w.ackAt !== undefined);
   const lost = acked.filter((w) => !present.has(w.seq));
   const duplicates = [...present.entries()].filter(([, n]) => n > 1).map(([seq]) => seq);
@@ -171,12 +176,14 @@ export function ledgerReport(writes: readonly { seq: number; ackAt: number | und
   const last = lost[lost.length - 1];
   if (first !== undefined && last !== undefined) {
     // The lost data spans at least from the first lost acknowledgement to the last one, and at most from the last
-    // surviving acknowledgement before them to the first surviving one after them.
+    // surviving acknowledgement before them to the next write sent after them: one that failed shows the database had
+    // stopped acknowledging, so an outage's failed writes do not stretch the window to the first write after recovery.
     const survivors = acked.filter((w) => present.has(w.seq));
     const before = survivors.filter((w) => w.seq < first.seq).at(-1);
-    const after = survivors.find((w) => w.seq > last.seq);
+    const next = writes.find((w) => w.seq > last.seq);
+    const after = next?.ackAt === undefined ? next?.startedAt : present.has(next.seq) ? next.ackAt : undefined;
     const lower = (last.ackAt ?? 0) - (first.ackAt ?? 0);
-    const upper = Math.max(lower, (after?.ackAt ?? last.ackAt ?? 0) - (before?.ackAt ?? first.ackAt ?? 0));
+    const upper = Math.max(lower, (after ?? last.ackAt ?? 0) - (before?.ackAt ?? first.ackAt ?? 0));
     window = { value: (lower + upper) / 2, lower, upper };
   }
   const summary =

@@ -24,6 +24,11 @@ export interface DnsSources {
   /** Where clients are: read at each question, so the region may set it after building its DNS. */
   readonly clients: ClientLocations;
   readonly topology: { readonly region: string };
+  /**
+   * When Route 53 learns that an alias target's load balancer changed health (timing `route53AliasTargetHealth`):
+   * runs `then` after that AWS delay and returns a cancel. Without it, at once.
+   */
+  afterAliasHealthDelay?(lbName: string, then: () => void): () => void;
 }
 
 /**
@@ -36,6 +41,11 @@ export class RegionDns {
   readonly #sources: DnsSources;
   readonly #answerSets = new Map<string, string>();
   readonly #answerContext: AnswerContext;
+  /**
+   * Route 53's view of each alias target's health (whether its load balancer has a healthy target), which follows the
+   * load balancer after a delay, and the change on its way.
+   */
+  readonly #aliasHealth = new Map<SimLoadBalancer, { seen: boolean; settled: boolean; toward?: boolean; cancel?: () => void }>();
 
   constructor(sources: DnsSources) {
     this.#sources = sources;
@@ -44,7 +54,7 @@ export class RegionDns {
       aliasTarget: (dnsName) => {
         const lb = this.loadBalancerByDnsName(dnsName);
         // An alias answers one address: the first node still in the load balancer's DNS.
-        return lb === undefined ? undefined : { address: lb.dnsAddresses()[0] ?? lb.address, healthy: lb.targetGroup.healthyCount() > 0 };
+        return lb === undefined ? undefined : { address: lb.dnsAddresses()[0] ?? lb.address, healthy: this.#aliasHealthOf(lb) };
       },
       get homeRegion() {
         return sources.topology.region;
@@ -90,6 +100,7 @@ export class RegionDns {
    * and once per client location of the topology, with `detail.location` naming it: "tokyo now gets X".
    */
   changed(): void {
+    this.#followAliasHealth();
     const now = new Map<string, { name: string; type: string; zoneId: string; value: string; location?: string }>();
     const locations = this.#sources.clients.all;
     for (const zone of this.#sources.hostedZones.values()) {
@@ -127,6 +138,50 @@ export class RegionDns {
         from: before,
         to: '',
         detail: { type, ...(location === undefined ? {} : { location }) },
+      });
+    }
+  }
+
+  /** Whether Route 53 sees the load balancer as healthy (an alias with EvaluateTargetHealth): its view, not the truth now. */
+  #aliasHealthOf(lb: SimLoadBalancer): boolean {
+    const view = this.#aliasHealth.get(lb);
+    if (view !== undefined) return view.seen;
+    const seen = lb.targetGroup.healthyCount() > 0;
+    this.#aliasHealth.set(lb, { seen, settled: seen });
+    return seen;
+  }
+
+  /**
+   * Starts Route 53 learning each load balancer's change of health: the view flips after the delay unless the load
+   * balancer flips back first; then the answers are evaluated again.
+   */
+  #followAliasHealth(): void {
+    const delay = this.#sources.afterAliasHealthDelay;
+    for (const lb of this.#sources.loadBalancers.values()) {
+      const view = this.#aliasHealth.get(lb);
+      const actual = lb.targetGroup.healthyCount() > 0;
+      // Until a load balancer first has a healthy target (the region building its steady state, as a stack that has
+      // long been running), Route 53's view is the load balancer's own.
+      if (view === undefined || !view.settled) {
+        this.#aliasHealth.set(lb, { seen: actual, settled: actual });
+        continue;
+      }
+      if (view.toward !== undefined && view.toward !== actual) {
+        view.cancel?.();
+        view.toward = undefined;
+        view.cancel = undefined;
+      }
+      if (view.seen === actual || view.toward !== undefined) continue;
+      if (delay === undefined) {
+        view.seen = actual;
+        continue;
+      }
+      view.toward = actual;
+      view.cancel = delay.call(this.#sources, lb.name, () => {
+        view.seen = actual;
+        view.toward = undefined;
+        view.cancel = undefined;
+        this.changed();
       });
     }
   }

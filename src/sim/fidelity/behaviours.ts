@@ -15,6 +15,20 @@ export interface Behaviour {
 
 export const BEHAVIOURS: Behaviour[] = [
   {
+    area: 'Route 53',
+    behaviour:
+      "An alias record with EvaluateTargetHealth inherits its load balancer's health (a healthy target or not), learnt after route53AliasTargetHealth (30 s, assumed), so DNS never reacts to a lost Region or zone at once; a location's answer then moves to the next Region only after it.",
+    source: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-complex-configs.html',
+    test: 'test/engine/global-experiments.test.ts',
+  },
+  {
+    area: 'Region',
+    behaviour:
+      'A read replica in another Region follows its source asynchronously and is promoted with everything not yet applied lost; a Region outage (every zone dark, the database subnets denying all traffic) stops the replication at once.',
+    source: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.XRgn.html',
+    test: 'test/engine/global-experiments.test.ts',
+  },
+  {
     area: 'EC2',
     behaviour: 'An instance that reaches running does not answer until its OS has booted and its application started (instanceBoot).',
     source: 'https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PredictiveScalingConfiguration.html',

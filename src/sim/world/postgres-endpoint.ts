@@ -34,6 +34,11 @@ export class PostgresEndpoint {
   readonly #sockets = new Set<Socket>();
   /** Followers that asked before the store existed: they follow it from its creation. */
   readonly #pendingFollowers = new Set<(unit: CommittedUnit) => void>();
+  /**
+   * Followers' own store starts, awaited when this store is created: a replica's store exists before the first unit of
+   * work commits, so the seconds an embedded engine takes to start never pass for replication lag.
+   */
+  readonly #followerStores = new Map<(unit: CommittedUnit) => void, () => Promise<void>>();
   readonly #unfollows = new Map<(unit: CommittedUnit) => void, () => void>();
   #serving = false;
   #stopped = false;
@@ -70,9 +75,13 @@ export class PostgresEndpoint {
    * with the data the replica starts from: a copy of the store, or `undefined` while none was created (the replica then
    * starts empty, as this store will).
    */
-  async follow(follower: (unit: CommittedUnit) => void): Promise<{ snapshot: Blob | undefined; unfollow: () => void }> {
+  async follow(
+    follower: (unit: CommittedUnit) => void,
+    followerStore?: () => Promise<void>,
+  ): Promise<{ snapshot: Blob | undefined; unfollow: () => void }> {
     if (this.#engine === undefined) {
       this.#pendingFollowers.add(follower);
+      if (followerStore !== undefined) this.#followerStores.set(follower, followerStore);
       return { snapshot: undefined, unfollow: () => this.#unfollow(follower) };
     }
     const { session } = await this.#engine;
@@ -86,6 +95,11 @@ export class PostgresEndpoint {
    */
   seed(snapshot: Blob | undefined): void {
     if (snapshot !== undefined && this.#engine === undefined) void this.#store(snapshot);
+  }
+
+  /** Creates the store now if no client has yet (a replica's, when its source's store starts). */
+  async warm(): Promise<void> {
+    await this.#store();
   }
 
   /** Replays a source's unit of work on this store, creating the store if no client has yet. */
@@ -185,6 +199,7 @@ export class PostgresEndpoint {
 
   #unfollow(follower: (unit: CommittedUnit) => void): void {
     this.#pendingFollowers.delete(follower);
+    this.#followerStores.delete(follower);
     this.#unfollows.get(follower)?.();
     this.#unfollows.delete(follower);
   }
@@ -200,7 +215,10 @@ export class PostgresEndpoint {
           const { unfollow } = await session.follow(follower, { snapshot: false });
           this.#unfollows.set(follower, unfollow);
         }
+        const stores = [...this.#pendingFollowers].flatMap((f) => this.#followerStores.get(f) ?? []);
         this.#pendingFollowers.clear();
+        this.#followerStores.clear();
+        await Promise.all(stores.map((start) => start()));
         return { db, session };
       });
       this.#engine = engine;

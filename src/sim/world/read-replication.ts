@@ -50,7 +50,10 @@ export class ReadReplication {
 
   /** Follows the source from now on; resolves once the replica's store holds the source's data as of now. */
   async start(): Promise<void> {
-    const { snapshot, unfollow } = await this.#ends.source.follow((unit) => this.#receive(unit));
+    const { snapshot, unfollow } = await this.#ends.source.follow(
+      (unit) => this.#receive(unit),
+      () => this.#ends.target.warm(),
+    );
     this.#unfollow = unfollow;
     if (this.#stopped) return unfollow();
     this.#ends.target.seed(snapshot);

@@ -1,6 +1,6 @@
 /**
  * Runs every benchmark in sequence (probe throughput, measurement error, CLI start-up, simulated region, simulated databases, data tier,
- * orchestrator, FIS native vs delegated, CloudFormation vs topology, fidelity of the sim's recoveries, twin and audit) in this process
+ * orchestrator, FIS native vs delegated, CloudFormation vs topology, fidelity of the sim's recoveries, twin and audit, two Regions and latency routing) in this process
  * and prints a compact summary table; `node dist/bench/run-all.js fidelity measurement-error` runs only those sections. `npm run bench` builds and runs this. Misses are reported, never turned into a failing
  * exit code; an error in a benchmark is reported and the others still run (exit code 1 at the end).
  */
@@ -10,6 +10,7 @@ import { main as cloudformation } from './cloudformation.js';
 import { main as dataTier } from './data-tier.js';
 import { main as fidelity } from './fidelity.js';
 import { main as fis } from './fis.js';
+import { main as global } from './global.js';
 import { heading, isMain, pad, runStandalone, type BenchOutcome } from './common.js';
 import { main as measurementError } from './measurement-error.js';
 import { main as orchestrator } from './orchestrator.js';
@@ -29,6 +30,7 @@ const BENCHMARKS: readonly { name: string; main: () => Promise<BenchOutcome> }[]
   { name: 'cloudformation', main: cloudformation },
   { name: 'fidelity', main: fidelity },
   { name: 'audit', main: audit },
+  { name: 'global', main: global },
 ];
 
 /** The benchmarks named (all when none is), in the order given; an unknown name is refused before any runs. */

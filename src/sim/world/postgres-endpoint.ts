@@ -75,10 +75,7 @@ export class PostgresEndpoint {
    * with the data the replica starts from: a copy of the store, or `undefined` while none was created (the replica then
    * starts empty, as this store will).
    */
-  async follow(
-    follower: (unit: CommittedUnit) => void,
-    followerStore?: () => Promise<void>,
-  ): Promise<{ snapshot: Blob | undefined; unfollow: () => void }> {
+  async follow(follower: (unit: CommittedUnit) => void, followerStore?: () => Promise<void>): Promise<{ snapshot: Blob | undefined; unfollow: () => void }> {
     if (this.#engine === undefined) {
       this.#pendingFollowers.add(follower);
       if (followerStore !== undefined) this.#followerStores.set(follower, followerStore);

@@ -34,7 +34,7 @@ export async function simCommand(
   } else {
     if (notes.length > 0) process.stderr.write(`${notes.map((n) => `note: ${n}`).join('\n')}\n`);
     const lines = [
-      `simulated region ${outputs['region.name'] ?? ''} ready in ${formatDuration(performance.now() - started)} at ${region.endpoint} (speed ${region.speed}×, seed ${region.world.durations.seed})`,
+      `${regions.length > 1 ? `simulated world of ${regions.length} Regions (${regions.map((r) => r.name).join(', ')})` : `simulated region ${outputs['region.name'] ?? ''}`} ready in ${formatDuration(performance.now() - started)} at ${region.endpoint} (speed ${region.speed}×, seed ${region.world.durations.seed})`,
       // Every Region answers at the one endpoint: a client picks one by the Region it signs for.
       ...(regions.length > 1 ? regions.map((r) => `  region ${r.name}${r.home ? ' (home: Route 53, IAM, STS)' : ''}: zones ${r.zones.join(', ')}`) : []),
       ...Object.entries(outputs).map(([k, v]) => `  \${sim:${k}} = ${v}`),

@@ -9,7 +9,7 @@ import { ActionFailedError } from '../../src/errors/action-error.js';
 import type { ActionContext, CallRecord, Resource } from '../../src/registry/types.js';
 import { SimRegion } from '../../src/sim/server.js';
 import { parseTopology } from '../../src/sim/topology.js';
-import { MOTO_CREDENTIALS, MOTO_REGION, motoAvailability, startMoto, type Moto } from '../support/moto.js';
+import { MOTO_CREDENTIALS, MOTO_REGION, motoAvailability, motoSuite } from '../support/moto.js';
 import { CREDENTIALS } from '../support/sim.js';
 
 /**
@@ -101,20 +101,10 @@ const availability = motoAvailability();
 const skip = availability.status === 'skip' ? availability.reason : false;
 
 describe('aws.rds.promote-read-replica against moto_server', { skip }, () => {
-  let moto: Moto;
-  let aws: AwsClientFactory;
-  before(async () => {
-    if (availability.status === 'fail') throw new Error(availability.reason);
-    moto = await startMoto();
-    aws = new AwsClientFactory({ kind: 'localstack', region: MOTO_REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
-  });
-  after(async () => {
-    await aws?.destroy();
-    await moto?.close();
-  });
+  const suite = motoSuite(availability);
 
   it('reports the promotion as not landed: moto answers at once but the instance still names its source', async () => {
-    const rds = new RDSClient({ region: MOTO_REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
+    const rds = new RDSClient({ region: MOTO_REGION, endpoint: suite.moto.endpoint, credentials: MOTO_CREDENTIALS });
     try {
       await rds.send(
         new CreateDBInstanceCommand({
@@ -130,7 +120,7 @@ describe('aws.rds.promote-read-replica against moto_server', { skip }, () => {
     } finally {
       rds.destroy();
     }
-    const { ctx, calls } = context(aws);
+    const { ctx, calls } = context(suite.aws);
     await assert.rejects(
       promoteReadReplicaAction.run(args('src-replica'), ctx),
       (e: Error) => e instanceof ActionFailedError && /did not land/.test(e.message),

@@ -11,30 +11,19 @@ import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CreateHealthCheckCommand, GetHealthCheckCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { rdsFailoverAction } from '../../src/actions/rds/failover.js';
 import { failHealthCheckAction } from '../../src/actions/route53/fail-health-check.js';
-import { AwsClientFactory } from '../../src/aws/client-factory.js';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { healthCheckStatusProbe } from '../../src/probes/aws/route53-health-check-status.js';
 import { rdsStatusProbe } from '../../src/probes/aws/rds-status.js';
 import { ActionFailedError } from '../../src/errors/action-error.js';
 import type { ActionContext, CallRecord, Resource } from '../../src/registry/types.js';
-import { MOTO_CREDENTIALS, MOTO_REGION, motoAvailability, startMoto, type Moto } from '../support/moto.js';
+import { MOTO_CREDENTIALS, MOTO_REGION, motoAvailability, motoSuite } from '../support/moto.js';
 
 const availability = motoAvailability();
 const skip = availability.status === 'skip' ? availability.reason : false;
 
 describe('data-tier actions and probes against moto_server', { skip }, () => {
-  let moto: Moto;
-  let aws: AwsClientFactory;
-  before(async () => {
-    if (availability.status === 'fail') throw new Error(availability.reason);
-    moto = await startMoto();
-    aws = new AwsClientFactory({ kind: 'localstack', region: MOTO_REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
-  });
-  after(async () => {
-    await aws?.destroy();
-    await moto?.close();
-  });
+  const suite = motoSuite(availability);
 
   const context = (targets: Resource[] = []): { ctx: ActionContext; calls: CallRecord[] } => {
     const calls: CallRecord[] = [];
@@ -45,7 +34,7 @@ describe('data-tier actions and probes against moto_server', { skip }, () => {
         signal: AbortSignal.timeout(30_000),
         clock: systemClock,
         logger: silentLogger,
-        aws,
+        aws: suite.aws,
         speed: 1,
         targets,
         recordCall: (c) => calls.push(c),
@@ -54,7 +43,7 @@ describe('data-tier actions and probes against moto_server', { skip }, () => {
   };
 
   it('inverts a Route 53 health check with the version lock, journals the previous configuration, and restores it', async () => {
-    const r53 = new Route53Client({ region: MOTO_REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
+    const r53 = new Route53Client({ region: MOTO_REGION, endpoint: suite.moto.endpoint, credentials: MOTO_CREDENTIALS });
     try {
       const created = await r53.send(
         new CreateHealthCheckCommand({
@@ -93,7 +82,7 @@ describe('data-tier actions and probes against moto_server', { skip }, () => {
   });
 
   it('reports a failover that did not move the primary as not landed (moto ignores ForceFailover)', async () => {
-    const rds = new RDSClient({ region: MOTO_REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
+    const rds = new RDSClient({ region: MOTO_REGION, endpoint: suite.moto.endpoint, credentials: MOTO_CREDENTIALS });
     try {
       await rds.send(
         new CreateDBInstanceCommand({

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { AwsClientFactory } from '../../src/aws/client-factory.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
@@ -167,6 +168,36 @@ async function startMotoOnce(options: { command?: string; timeoutMs?: number }):
     throw error;
   }
   return moto;
+}
+
+/**
+ * For a suite against moto_server: starts it before the suite's tests with gameday's client factory on it, and stops
+ * both after; a `fail` availability (moto required but missing) fails the suite. Read `moto` and `aws` inside tests.
+ */
+export function motoSuite(availability: ReturnType<typeof motoAvailability>): { readonly moto: Moto; readonly aws: AwsClientFactory } {
+  let moto: Moto | undefined;
+  let aws: AwsClientFactory | undefined;
+  before(async () => {
+    if (availability.status === 'fail') throw new Error(availability.reason);
+    moto = await startMoto();
+    aws = new AwsClientFactory({ kind: 'localstack', region: MOTO_REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
+  });
+  after(async () => {
+    await aws?.destroy();
+    await moto?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('moto_server has not started');
+    return value;
+  };
+  return {
+    get moto() {
+      return started(moto);
+    },
+    get aws() {
+      return started(aws);
+    },
+  };
 }
 
 export interface MotoClients {

@@ -21,7 +21,7 @@ import { no, partial, yes } from '../../registry/capabilities.js';
 import type { ActionContext, ActionDefinition, ActionResult, ActivityContext, Resource } from '../../registry/types.js';
 import { EC2_INSTANCE, instanceInventory, sendEc2, stateSummary, terminationUndo, verifyStates } from '../ec2/instances.js';
 import { STOPPED_OR_REPLACED } from '../ec2/stop-instances.js';
-import { landOutage, type OutageUndo, recordedUndo, stopPower, undoOutage, vpcsOf } from './outage.js';
+import { landOutage, NETWORK_CUT_WRITES, type OutageUndo, recordedUndo, stopPower, undoOutage, vpcsOf } from './outage.js';
 import { ASG, groupResources, keepOutOfZone, restoreZones } from './zone-capacity.js';
 import { EC2_SUBNET, zoneSubnets } from './zone-network.js';
 import { clusterInventory, clusterWriter, confirmClusterFailover, RDS_CLUSTER, startClusterFailover } from '../rds/db-clusters.js';
@@ -110,11 +110,7 @@ export const azOutageAction: ActionDefinition<Args> = {
       'ec2:TerminateInstances',
       'ec2:StopInstances',
       'ec2:StartInstances',
-      'ec2:CreateNetworkAcl',
-      'ec2:CreateNetworkAclEntry',
-      'ec2:ReplaceNetworkAclAssociation',
-      'ec2:DeleteNetworkAcl',
-      'ec2:CreateTags',
+      ...NETWORK_CUT_WRITES,
       'autoscaling:UpdateAutoScalingGroup',
       'rds:RebootDBInstance',
       'rds:FailoverDBCluster',

@@ -12,6 +12,15 @@ import type { NarrowedGroup } from './zone-capacity.js';
 import { type IsolatedSubnet, isolateSubnets, restoreSubnets } from './zone-network.js';
 
 /** What undoes an outage, from the run's own record (the undo log keeps it for another worker). */
+/** What cutting subnets with a deny-all network ACL, and giving them back, calls (zone and Region outages). */
+export const NETWORK_CUT_WRITES = [
+  'ec2:CreateNetworkAcl',
+  'ec2:CreateNetworkAclEntry',
+  'ec2:ReplaceNetworkAclAssociation',
+  'ec2:DeleteNetworkAcl',
+  'ec2:CreateTags',
+] as const;
+
 export interface OutageUndo {
   instanceIds: string[];
   mode: 'stop' | 'terminate';

@@ -21,7 +21,7 @@ import { partial, yes } from '../../registry/capabilities.js';
 import type { ActionDefinition, ActionResult, ActivityContext, Resource } from '../../registry/types.js';
 import { EC2_INSTANCE, instanceInventory, verifyStates } from '../ec2/instances.js';
 import { STOPPED_OR_REPLACED } from '../ec2/stop-instances.js';
-import { landOutage, type OutageUndo, recordedUndo, stopPower, undoOutage, vpcsOf } from './outage.js';
+import { landOutage, NETWORK_CUT_WRITES, type OutageUndo, recordedUndo, stopPower, undoOutage, vpcsOf } from './outage.js';
 import { EC2_SUBNET, zoneSubnets } from './zone-network.js';
 
 const args = z.strictObject({
@@ -53,15 +53,7 @@ export const regionOutageAction: ActionDefinition<Args> = {
   mutating: true,
   permissions: {
     read: ['ec2:DescribeInstances', 'ec2:DescribeSubnets', 'ec2:DescribeNetworkAcls'],
-    write: [
-      'ec2:StopInstances',
-      'ec2:StartInstances',
-      'ec2:CreateNetworkAcl',
-      'ec2:CreateNetworkAclEntry',
-      'ec2:ReplaceNetworkAclAssociation',
-      'ec2:DeleteNetworkAcl',
-      'ec2:CreateTags',
-    ],
+    write: ['ec2:StopInstances', 'ec2:StartInstances', ...NETWORK_CUT_WRITES],
   },
   capabilities: {
     services: ['ec2'],

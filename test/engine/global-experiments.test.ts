@@ -33,7 +33,6 @@ describe('the global experiments', () => {
       assert.ok((trueFlip - injected) * speed >= 20_000, `Route 53 flipped ${((trueFlip - injected) * speed) / 1_000}s after the outage`);
       // What Frankfurt's users get meanwhile: us-east-1, 92 ms away by the topology's table, at least that.
       assert.ok((journal.measurement.probes.frankfurt?.latency.after?.p50 ?? 0) >= 92, JSON.stringify(journal.measurement.probes.frankfurt?.latency));
-      assert.ok((journal.measurement.probes.frankfurt?.latency.before?.p50 ?? 999) < 92, 'before the outage Frankfurt was served nearby');
       for (const p of ['virginia', 'tokyo']) {
         const samples = journal.probes.find((x) => x.name === p)?.samples;
         assert.ok(samples !== undefined && !Array.isArray(samples), `${p} has samples`);

@@ -53,7 +53,14 @@ describe('the global experiments', () => {
       const promoted = (await events()).find((e) => e.kind === 'replication' && e.resource === 'rds/orders-replica' && e.to === 'promoted');
       assert.ok(promoted !== undefined, 'the replica was promoted');
       const ledger = journal.probes.find((p) => p.name === 'orders')?.report?.lostWrites;
-      assert.equal(ledger?.count, promoted.detail?.lostUnits, 'the ledger counts exactly the units the promotion dropped');
+      // Every write the promotion dropped was acknowledged to the ledger, except at most the one in flight when the
+      // Region went dark (committed there, its acknowledgement cut off): the ledger writes one at a time.
+      const dropped = Number(promoted.detail?.lostUnits);
+      assert.ok(
+        ledger !== undefined && dropped >= ledger.count && dropped - ledger.count <= 1,
+        `the ledger lost ${ledger?.count} acknowledged writes; the promotion dropped ${dropped} units`,
+      );
+      assert.ok((ledger?.count ?? 0) > 0, 'the Region outage lost acknowledged writes: replication is asynchronous');
       assert.ok((ledger?.acknowledged ?? 0) > (ledger?.count ?? 0), 'the promoted replica acknowledged writes');
       const rpo = journal.objectives.find((o) => o.objective === 'rpo');
       assert.equal(rpo?.status, 'pass', rpo?.detail);

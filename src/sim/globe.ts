@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { GroundTruth } from './ground-truth.js';
-import { SimWorld } from './region.js';
+import { outputsOfWorlds, SimWorld } from './region.js';
 import { regionalTopologies, withRegionOutputs, type Topology } from './topology.js';
 
 /** Seeds are drawn from [0, 2^31), as a world's own seed is. */
@@ -101,8 +101,7 @@ export class SimGlobe {
    * `region.<name>.zones`; keys each Region has (`region.name`, `vpc.id`, `dns.server`) are the home Region's.
    */
   outputs(endpoint: string): Record<string, string> {
-    const worlds = [...this.worlds.values()];
-    const out = Object.assign({}, ...worlds.reverse().map((w) => w.outputs(endpoint))) as Record<string, string>;
+    const out = outputsOfWorlds([...this.worlds.values()], endpoint);
     return withRegionOutputs(
       // The Availability Zones, as the topology's placeholders name them; edge zones are not among a Region's zones.
       [...this.worlds.values()].map((w) => ({ region: w.topology.region, zones: w.availabilityZones })),

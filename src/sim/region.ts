@@ -58,6 +58,14 @@ export interface WorldPeers {
 }
 
 /**
+ * The outputs of several Regions' worlds in one flat map (names are unique across Regions); keys every Region has
+ * (`region.name`, `vpc.id`, `dns.server`) are the first world's, the home Region's.
+ */
+export function outputsOfWorlds(worlds: readonly SimWorld[], endpoint: string): Record<string, string> {
+  return Object.assign({}, ...[...worlds].reverse().map((w) => w.outputs(endpoint))) as Record<string, string>;
+}
+
+/**
  * The world of a simulated region: instances, target groups, load balancers, Auto Scaling groups, one clock and one
  * record of ground truth. The API layer (`server.ts`) is the only way in from gameday.
  */
@@ -281,7 +289,7 @@ export class SimWorld {
         hostedZones: this.hostedZones,
         createHealthCheck: (ref, config, name) => this.createHealthCheck(ref, config, name),
         aliasTargetOf: (lbName) => this.aliasTargetOf(lbName),
-        references: () => Object.assign({}, ...[...this.#worlds()].reverse().map((w) => w.outputs(''))) as Record<string, string>,
+        references: () => outputsOfWorlds(this.#worlds(), ''),
       });
     }
     this.route53Changed();

@@ -5,6 +5,7 @@ import { sdk } from '../aws/sdk.js';
 import { awsTargetFor } from '../aws/target.js';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import type { EnvironmentSpec } from '../experiment/schema.js';
+import { judgeAccount } from '../safety/accounts.js';
 import { operatorPolicyFrom } from '../safety/plan.js';
 import { openAuditLog } from './audit-log.js';
 import { speedFromEnvironment, startSimRegion } from './sim-host.js';
@@ -98,18 +99,15 @@ async function guardAccount(aws: AwsClients, accountIds: readonly string[]): Pro
   const account = identity.Account ?? 'unknown';
   const as = identity.Arn === undefined ? '' : ` as ${identity.Arn}`;
   const pinned = operatorPolicyFrom(process.env).allowedAccountIds ?? [];
-  for (const [list, ids] of [
-    ['--allowed-account', accountIds],
-    ['GAMEDAY_ALLOWED_ACCOUNT_IDS', pinned],
-  ] as const) {
-    if (ids.length > 0 && !ids.includes(account))
-      throw new GamedayError(
-        ErrorCode.Refused,
-        `The credentials belong to account ${account}${as}, which is not in ${list} (${ids.join(', ')}); nothing was read.`,
-        {
-          exitCode: ExitCode.Refused,
-        },
-      );
-  }
+  const verdict = judgeAccount(identity.Account, [
+    { name: '--allowed-account', ids: accountIds },
+    { name: 'GAMEDAY_ALLOWED_ACCOUNT_IDS', ids: pinned },
+  ]);
+  if (!verdict.allowed)
+    throw new GamedayError(
+      ErrorCode.Refused,
+      `The credentials belong to account ${account}${as}, which is not in ${verdict.refusedBy.name} (${verdict.refusedBy.ids.join(', ')}); nothing was read.`,
+      { exitCode: ExitCode.Refused },
+    );
   return account;
 }

@@ -1,6 +1,7 @@
 import type { AwsClientFactory } from '../aws/client-factory.js';
 import { sdk } from '../aws/sdk.js';
 import { connectRedis, displayUrl } from '../orchestrator/redis-connection.js';
+import { judgeAccount } from '../safety/accounts.js';
 
 /** One readiness check's outcome: `skip` when it does not apply or an earlier failure made it moot. */
 export interface CheckResult {
@@ -152,30 +153,25 @@ export async function checkIdentity(
   const who = `account ${account ?? 'unknown'} as ${arn ?? 'an unknown principal'}`;
   const found = { ...(arn === undefined ? {} : { arn }), ...(account === undefined ? {} : { account }) };
   const { operator, experiment } = allowLists;
-  if (operator.length > 0 && (account === undefined || !operator.includes(account))) {
+  const verdict = judgeAccount(account, [
+    { name: 'GAMEDAY_ALLOWED_ACCOUNT_IDS', ids: operator },
+    { name: 'allowedAccountIds', ids: experiment ?? [] },
+  ]);
+  if (!verdict.allowed) {
+    const { name, ids } = verdict.refusedBy;
+    const fix = name === 'allowedAccountIds' ? 'or fix the list' : 'or add it there';
+    const list = name === 'allowedAccountIds' ? "the experiment's allowedAccountIds" : name;
     return {
       result: {
         check: 'identity',
         status: 'fail',
-        detail: `${who}, which is not in GAMEDAY_ALLOWED_ACCOUNT_IDS (${operator.join(', ')}): use credentials of an allowed account, or add it there`,
+        detail: `${who}, which is not in ${list} (${ids.join(', ')}): use credentials of an allowed account, ${fix}`,
       },
       ...found,
     };
   }
-  if (experiment !== undefined && experiment.length > 0 && (account === undefined || !experiment.includes(account))) {
-    return {
-      result: {
-        check: 'identity',
-        status: 'fail',
-        detail: `${who}, which is not in the experiment's allowedAccountIds (${experiment.join(', ')}): use credentials of an allowed account, or fix the list`,
-      },
-      ...found,
-    };
-  }
-  const lists = [operator.length > 0 ? 'GAMEDAY_ALLOWED_ACCOUNT_IDS' : '', experiment !== undefined && experiment.length > 0 ? 'allowedAccountIds' : ''].filter(
-    (s) => s !== '',
-  );
-  if (lists.length > 0) return { result: { check: 'identity', status: 'ok', detail: `${who}, allowed by ${lists.join(' and ')}` }, ...found };
+  if (verdict.allowedBy.length > 0)
+    return { result: { check: 'identity', status: 'ok', detail: `${who}, allowed by ${verdict.allowedBy.join(' and ')}` }, ...found };
   if (aws.target.kind === 'aws') {
     return {
       result: {

@@ -10,6 +10,7 @@ import type { Registry } from '../registry/registry.js';
 import type { ActivityContext, AnyActionDefinition, Resource } from '../registry/types.js';
 import type { SafetyPolicy } from '../experiment/safety-policy.js';
 import { resolveTargets } from './targets.js';
+import { judgeAccount } from './accounts.js';
 
 /**
  * The operator's own limits, from the machine's configuration rather than the experiment: an experiment file cannot
@@ -127,15 +128,16 @@ export async function buildPlan(
     plan.account = identity.Account;
     const allowed = e.environment.allowedAccountIds;
     const as = identity.Arn === undefined ? '' : ` as ${identity.Arn}`;
-    const pinned = operator.allowedAccountIds ?? [];
-    if (pinned.length > 0 && (identity.Account === undefined || !pinned.includes(identity.Account))) {
+    const verdict = judgeAccount(identity.Account, [
+      { name: "the operator's allow-list GAMEDAY_ALLOWED_ACCOUNT_IDS", ids: operator.allowedAccountIds ?? [] },
+      { name: 'allowedAccountIds', ids: allowed },
+    ]);
+    if (!verdict.allowed)
       refuse(
         'account',
-        `the credentials belong to account ${identity.Account ?? 'unknown'}${as}, which is not in the operator's allow-list GAMEDAY_ALLOWED_ACCOUNT_IDS (${pinned.join(', ')})`,
+        `the credentials belong to account ${identity.Account ?? 'unknown'}${as}, which is not in ${verdict.refusedBy.name} (${verdict.refusedBy.ids.join(', ')})`,
       );
-    } else if (allowed.length > 0 && (identity.Account === undefined || !allowed.includes(identity.Account))) {
-      refuse('account', `the credentials belong to account ${identity.Account ?? 'unknown'}${as}, which is not in allowedAccountIds (${allowed.join(', ')})`);
-    } else
+    else
       pass(
         'account',
         allowed.length > 0

@@ -1,4 +1,5 @@
 import type { DescribeInstancesCommandOutput } from '@aws-sdk/client-ec2';
+import { isAccessDenied } from './access-denied.js';
 import type { AwsClientFactory } from './client-factory.js';
 import { sdk } from './sdk.js';
 
@@ -116,7 +117,6 @@ function errorMessage(error: unknown): string {
   }
   return message.split('\n')[0] ?? message;
 }
-const DENIED = /^(AccessDenied|AccessDeniedException|UnauthorizedOperation|AuthorizationError|UnauthorizedAccess|NotAuthorized)$/;
 
 /**
  * Runs `checks` against the target of `aws` as the caller `callerArn` (from GetCallerIdentity). Never throws: a check
@@ -137,7 +137,7 @@ export async function runPermissionChecks(
       results.push({ ...check, status: 'ok', detail: 'the read-only call succeeded' });
     } catch (error) {
       results.push(
-        DENIED.test(errorName(error))
+        isAccessDenied(errorName(error))
           ? { ...check, status: 'fail', detail: `denied (${errorName(error)}): grant ${check.iamAction} to the caller` }
           : { ...check, status: 'warn', detail: `could not be checked: ${errorMessage(error)} (${errorName(error)})` },
       );
@@ -157,7 +157,7 @@ export async function runPermissionChecks(
     } catch (error) {
       const name = errorName(error);
       if (name === 'DryRunOperation') results.push({ ...check, status: 'ok', detail: 'allowed (DryRun answered DryRunOperation)' });
-      else if (DENIED.test(name))
+      else if (isAccessDenied(name))
         results.push({ ...check, status: 'fail', detail: `denied (DryRun answered ${name}): grant ${check.iamAction} to the caller` });
       else if (name.startsWith('InvalidInstanceID'))
         results.push({ ...check, status: 'warn', detail: 'could not be checked: the account has no instance to name in a dry run' });
@@ -204,7 +204,7 @@ async function simulate(aws: AwsClientFactory, checks: readonly PermissionCheck[
   } catch (error) {
     const name = errorName(error);
     return cannot(
-      DENIED.test(name)
+      isAccessDenied(name)
         ? `the caller may not call iam:SimulatePrincipalPolicy (${name}); grant it, or trust the first run to tell`
         : `iam:SimulatePrincipalPolicy failed: ${errorMessage(error)} (${name})`,
     );

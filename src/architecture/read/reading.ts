@@ -1,3 +1,4 @@
+import { ACCESS_DENIED_NAMES } from '../../aws/access-denied.js';
 import type { AwsClients } from '../../aws/clients.js';
 import { ErrorCode, ExitCode, GamedayError } from '../../errors/gameday-error.js';
 import type { Architecture } from '../model.js';
@@ -26,11 +27,7 @@ const REFUSAL_NAMES = new Set([
   'UnsupportedOperation',
   'UnsupportedOperationException',
   'InternalFailure',
-  'AccessDenied',
-  'AccessDeniedException',
-  'UnauthorizedOperation',
-  'AuthorizationError',
-  'AuthorizationErrorException',
+  ...ACCESS_DENIED_NAMES,
 ]);
 const REFUSAL_MESSAGE = /not (yet )?implemented|not supported|unsupported|is not valid for this web service|could not find operation|does not serve/i;
 

@@ -20,7 +20,7 @@ export interface OutputSources {
       readonly targetGroup: Named & { readonly arn: string };
     }
   >;
-  readonly launchTemplates: ReadonlyMap<string, Named & { readonly id: string; readonly processName: string }>;
+  readonly launchTemplates: ReadonlyMap<string, Named & { readonly id: string; readonly processName: string; readonly versions: readonly unknown[] }>;
   /** A group's launch template: its instances' workload process is what SSM's kill-process names. */
   readonly autoScalingGroups: ReadonlyMap<string, Named & { readonly options: { readonly arn: string; readonly launchTemplate: { readonly name: string } } }>;
   readonly databases: ReadonlyMap<string, Database>;
@@ -52,7 +52,11 @@ export function worldOutputs(world: OutputSources, endpoint: string): Record<str
     out[`tg.${lb.targetGroup.name}.arn`] = lb.targetGroup.arn;
     out[`tg.${lb.targetGroup.name}.fullName`] = lb.targetGroup.arn.slice(lb.targetGroup.arn.lastIndexOf(':') + 1);
   }
-  for (const lt of world.launchTemplates.values()) out[`lt.${lt.name}.id`] = lt.id;
+  for (const lt of world.launchTemplates.values()) {
+    out[`lt.${lt.name}.id`] = lt.id;
+    out[`lt.${lt.name}.latestVersion`] = String(lt.versions.length);
+  }
+  for (const a of world.topology.apps) out[`app.${a.name}.imageId`] = a.imageId;
   for (const asg of world.autoScalingGroups.values()) {
     out[`asg.${asg.name}.name`] = asg.name;
     out[`asg.${asg.name}.arn`] = asg.options.arn;

@@ -15,7 +15,7 @@ import { SimFis, type FisTemplate } from './world/fis.js';
 import { SimSsm } from './world/ssm.js';
 import type { SimDatabase } from './world/database.js';
 import type { SimDbCluster } from './world/db-cluster.js';
-import { SimInstance, type InstanceStateName } from './world/instance.js';
+import { SimInstance, type InstanceApp, type InstanceStateName } from './world/instance.js';
 import { SimLoadBalancer } from './world/load-balancer.js';
 import { SimTargetGroup } from './world/target-group.js';
 import { declareAlarms, declareMetrics } from './build/alarms.js';
@@ -211,7 +211,6 @@ export class SimWorld {
       const lt = this.launchTemplates.get(spec.launchTemplate);
       if (lt === undefined) throw new Error(`Launch template '${spec.launchTemplate}' is not declared.`);
       const zones = spec.availabilityZones?.map((z) => zoneName(topology, z)) ?? this.availabilityZones;
-      const version = versionOf(lt, spec.launchTemplateVersion).number;
       // Drifted instances: the first ones the group launches while the region builds run the version before its own.
       let drifted = spec.driftedInstances;
       const asg = new SimAutoScalingGroup({
@@ -235,6 +234,10 @@ export class SimWorld {
         scheduler: this.scheduler,
         truth: this.truth,
         launch: (zone, group) => {
+          // `$Latest` and `$Default` stand for the version they name when the group launches, so a version created or
+          // made the default later is what the group's next instances run
+          // (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html).
+          const version = versionOf(lt, group.options.launchTemplate.version).number;
           const drift = this.#building && drifted > 0;
           const v = drift ? version - 1 : version;
           this.az.assertCapacity(zone, versionOf(lt, v).instanceType, { group: group.name });
@@ -380,6 +383,7 @@ export class SimWorld {
         processName: lt.processName,
         tags: { ...tags, 'aws:ec2launchtemplate:id': lt.id, 'aws:ec2launchtemplate:version': String(version.number) },
         ...(lt.marketType === undefined ? {} : { lifecycle: lt.marketType }),
+        app: this.appOfImage(version.imageId),
       },
       this.scheduler,
       {
@@ -387,6 +391,13 @@ export class SimWorld {
         bootTime: lt.bootTime,
         stream: lt.name,
         booted: (i, to) => this.truth.record({ kind: 'workload', resource: i.id, to, detail: { booted: true, zone: i.spec.availabilityZone } }),
+        crashed: (i) =>
+          this.truth.record({
+            kind: 'workload',
+            resource: i.id,
+            to: 'refusing',
+            detail: { crashed: true, app: i.spec.app?.name, imageId: i.spec.imageId, zone: i.spec.availabilityZone },
+          }),
       },
       (i, from, to) => this.#instanceChanged(i, from, to),
     );
@@ -394,6 +405,13 @@ export class SimWorld {
     this.az.instanceLaunched(instance);
     instance.launch({ booted: this.#building });
     return instance;
+  }
+
+  /** The app an image runs (the topology's `apps`), or undefined for an image no app names: the default healthy service. */
+  appOfImage(imageId: string): InstanceApp | undefined {
+    const app = this.topology.apps.find((a) => a.imageId === imageId);
+    if (app === undefined) return undefined;
+    return { name: app.name, health: app.health, errors: app.errors, latencyMs: app.latency, crashAfter: app.crashAfter };
   }
 
   /** Values experiments can use as `${sim:…}`. */

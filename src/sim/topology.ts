@@ -25,6 +25,36 @@ const healthCheck = z.strictObject({
     .default(ALB_HEALTH_CHECK.matcher),
 });
 
+/** The image a launch template declares when it names none (the schema's default). */
+const DEFAULT_IMAGE_ID = 'ami-0gameday00000000';
+
+const appName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: 'an app name is letters, digits, ., _ and -, at most 64' });
+
+/**
+ * One app version (`apps`): how the software of an image behaves once its instance serves. Durations: `latency` is
+ * wall time added to every answer (network-like, not divided by the region's speed), `crashAfter` is AWS time.
+ */
+const app = z.strictObject({
+  name: appName,
+  imageId: z.string().regex(/^ami-[0-9a-z]{1,32}$/, { error: 'an image id such as ami-0abc1234' }),
+  /** `failing`: `/health` answers 500, so a target group's checks mark the instance unhealthy. @defaultValue 'passing' */
+  health: z.enum(['passing', 'failing']).default('passing'),
+  /** A share of the answers on `paths` (default every path but /health) are `status` (a 5xx, default 500). */
+  errors: z
+    .strictObject({
+      rate: z.number().min(0).max(1),
+      paths: z.array(z.string().startsWith('/')).min(1).optional(),
+      status: z.number().int().min(500).max(599).default(500),
+    })
+    .optional(),
+  /** Wall time added to every answer. */
+  latency: simDuration().optional(),
+  /** The process exits this long (AWS time) after it starts, refusing connections until a reboot, start or replacement. */
+  crashAfter: simDuration().optional(),
+});
+
+export type TopologyApp = z.output<typeof app>;
+
 const loopback = z
   .string()
   .regex(/^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/, { error: 'a loopback IPv4 address 127.x.y.z' });
@@ -187,12 +217,17 @@ const regionalFields = {
    */
   edgeZones: z.array(edgeZoneSchema).max(2).default([]),
   vpcCidr: z.string().default('10.0.0.0/16'),
+  /**
+   * App versions: the software an image runs, the sim's own stand-in for what an AMI holds. An instance serves the app
+   * whose `imageId` is its image; an image no app names serves the default healthy app.
+   */
+  apps: z.array(app).default([]),
   launchTemplates: z
     .array(
       z.strictObject({
         name,
         instanceType: z.string().default('t3.micro'),
-        imageId: z.string().default('ami-0gameday00000000'),
+        imageId: z.string().default(DEFAULT_IMAGE_ID),
         /** Port the workload listens on. */
         port: z.number().int().min(1).max(65_535).default(8080),
         /**
@@ -208,7 +243,9 @@ const regionalFields = {
          * Versions after the first (version 1 is the template itself), each changing the image or the instance type
          * of the version before it, as CreateLaunchTemplateVersion with a source version does.
          */
-        versions: z.array(z.strictObject({ imageId: z.string().optional(), instanceType: z.string().optional() })).default([]),
+        /** Shorthand for the image of an app of `apps`: `imageId` becomes that app's. */
+        app: appName.optional(),
+        versions: z.array(z.strictObject({ imageId: z.string().optional(), instanceType: z.string().optional(), app: appName.optional() })).default([]),
         /** The default version (`$Default`); 1 unless ModifyLaunchTemplate changed it. */
         defaultVersion: z.number().int().min(1).default(1),
       }),
@@ -480,7 +517,11 @@ export function parseTopology(value: unknown, source = 'topology'): Topology {
     declared.add(r.region);
   }
   const worlds = regionalTopologies(t);
-  for (const w of worlds) checkRegion(w, w === t ? source : `${source}, region ${w.region}`);
+  for (const w of worlds) {
+    const where = w === t ? source : `${source}, region ${w.region}`;
+    resolveApps(w, where);
+    checkRegion(w, where);
+  }
   checkNamesAcrossRegions(worlds, source);
   const lbs = new Set(worlds.flatMap((w) => w.loadBalancers.map((l) => l.name)));
   const checks = new Set<string>();
@@ -540,6 +581,47 @@ export function regionalTopologies(t: Topology): Topology[] {
       .filter((r): r is RegionalTopology => !('template' in r))
       .map((r) => ({ ...t, ...r, hostedZones: [], healthChecks: [], regions: [], stack: r.stack })),
   ];
+}
+
+/**
+ * Checks a Region's apps (unique names and images) and turns each launch template's and version's `app` into the
+ * app's `imageId`, which is what EC2 records; refusals name the field's path.
+ */
+function resolveApps(t: Topology, source: string): void {
+  const byName = new Map<string, TopologyApp>();
+  const byImage = new Map<string, TopologyApp>();
+  t.apps.forEach((a, i) => {
+    if (byName.has(a.name)) throw new Error(`${source}: apps.${i}.name: app '${a.name}' is declared twice.`);
+    const other = byImage.get(a.imageId);
+    if (other !== undefined)
+      throw new Error(`${source}: apps.${i}.imageId: apps '${other.name}' and '${a.name}' both have image '${a.imageId}'; an image runs one app.`);
+    byName.set(a.name, a);
+    byImage.set(a.imageId, a);
+  });
+  const imageOf = (appName: string, path: string): string => {
+    const found = byName.get(appName);
+    if (found === undefined) throw new Error(`${source}: ${path}: app '${appName}' is not declared in apps.`);
+    return found.imageId;
+  };
+  t.launchTemplates.forEach((lt, i) => {
+    if (lt.app !== undefined) {
+      const imageId = imageOf(lt.app, `launchTemplates.${i}.app`);
+      if (lt.imageId !== DEFAULT_IMAGE_ID && lt.imageId !== imageId)
+        throw new Error(
+          `${source}: launchTemplates.${i}.app: app '${lt.app}' runs image '${imageId}' but the template names image '${lt.imageId}'; give one of them.`,
+        );
+      lt.imageId = imageId;
+    }
+    lt.versions.forEach((v, j) => {
+      if (v.app === undefined) return;
+      const imageId = imageOf(v.app, `launchTemplates.${i}.versions.${j}.app`);
+      if (v.imageId !== undefined && v.imageId !== imageId)
+        throw new Error(
+          `${source}: launchTemplates.${i}.versions.${j}.app: app '${v.app}' runs image '${imageId}' but the version names image '${v.imageId}'; give one of them.`,
+        );
+      v.imageId = imageId;
+    });
+  });
 }
 
 /** One Region's own references: groups to launch templates and target groups, alarms to load balancers, zones. */
@@ -829,7 +911,11 @@ function regionPlaceholders(t: Topology): Record<string, string> {
     out[`tg.${lb.targetGroup.name}.arn`] = `arn:aws:elasticloadbalancing:${t.region}:${t.accountId}:targetgroup/${lb.targetGroup.name}/0000000000000000`;
     out[`tg.${lb.targetGroup.name}.fullName`] = `targetgroup/${lb.targetGroup.name}/0000000000000000`;
   }
-  for (const lt of t.launchTemplates) out[`lt.${lt.name}.id`] = 'lt-00000000000000000';
+  for (const lt of t.launchTemplates) {
+    out[`lt.${lt.name}.id`] = 'lt-00000000000000000';
+    out[`lt.${lt.name}.latestVersion`] = String(1 + lt.versions.length);
+  }
+  for (const a of t.apps) out[`app.${a.name}.imageId`] = a.imageId;
   for (const asg of t.autoScalingGroups) {
     out[`asg.${asg.name}.name`] = asg.name;
     out[`asg.${asg.name}.arn`] =

@@ -17,12 +17,39 @@ export interface WorkloadTransition {
   mode?: OutageMode;
 }
 
+/**
+ * How an app version answers (the topology's `apps`): the simulated region's own stand-in for the software an AMI
+ * holds, so a release can be good or bad.
+ */
+export interface WorkloadApp {
+  /** Reported as `app` in the body of `/`, so a client can tell which version answered. */
+  name: string;
+  /** `failing`: `/health` answers 500. */
+  health: 'passing' | 'failing';
+  /** The share `rate` of the requests on `paths` (default every path but `/health`) answer `status`. */
+  errors?: { rate: number; paths?: readonly string[] | undefined; status: number } | undefined;
+  /** Wall ms added to every answer. */
+  latencyMs?: number | undefined;
+}
+
 export interface WorkloadOptions {
   host?: string;
   /** 0 picks a free port. @defaultValue 0 */
   port?: number;
   name?: string;
   clock?: Clock;
+  /** The app version it serves; without one it is the default healthy service. */
+  app?: WorkloadApp | undefined;
+  /**
+   * Runs `then` after `wallMs` wall ms and returns its cancel, for an app's latency (the region passes its scheduler's,
+   * so its timers stop with the region). @defaultValue setTimeout
+   */
+  delay?: ((wallMs: number, then: () => void) => () => void) | undefined;
+}
+
+function timeoutDelay(wallMs: number, then: () => void): () => void {
+  const timer = setTimeout(then, wallMs);
+  return () => clearTimeout(timer);
 }
 
 /**
@@ -37,14 +64,25 @@ export class Workload {
   readonly #clock: Clock;
   #port: number;
   #server: Server | undefined;
+  readonly #app: WorkloadApp | undefined;
+  readonly #delay: (wallMs: number, then: () => void) => () => void;
   #mode: OutageMode | null = null;
   #requests = 0;
+  /** Requests on the app's error paths so far: the n-th is an error when ⌊n·rate⌋ passes an integer, spreading them evenly. */
+  #errorPathRequests = 0;
 
   constructor(options: WorkloadOptions = {}) {
     this.#host = options.host ?? '127.0.0.1';
     this.#port = options.port ?? 0;
     this.#name = options.name ?? 'workload';
     this.#clock = options.clock ?? systemClock;
+    this.#app = options.app;
+    this.#delay = options.delay ?? timeoutDelay;
+  }
+
+  /** The app version it serves, if one was declared for its image. */
+  get app(): WorkloadApp | undefined {
+    return this.#app;
   }
 
   get url(): string {
@@ -141,13 +179,41 @@ export class Workload {
       res.writeHead(503, { 'content-type': 'text/plain' }).end('unavailable\n');
       return;
     }
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const app = this.#app;
+    if (app === undefined) return this.#answer(res, path);
+    const answer = (): void => {
+      if (res.destroyed || res.writableEnded) return;
+      if (this.#isError(app, path)) {
+        const status = app.errors?.status ?? 500;
+        res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify({ service: this.#name, app: app.name, status: 'error' })}\n`);
+      } else if (path === '/health' && app.health === 'failing') res.writeHead(500, { 'content-type': 'text/plain' }).end('unhealthy\n');
+      else this.#answer(res, path, app.name);
+    };
+    const latency = app.latencyMs ?? 0;
+    if (latency <= 0) return answer();
+    const cancel = this.#delay(latency, answer);
+    res.on('close', cancel);
+  }
+
+  /** Whether this request on `path` is one of the app's errors: deterministic by the count of requests on its error paths. */
+  #isError(app: WorkloadApp, path: string): boolean {
+    const errors = app.errors;
+    if (errors === undefined || errors.rate <= 0) return false;
+    if (errors.paths === undefined ? path === '/health' : !errors.paths.includes(path)) return false;
+    const n = ++this.#errorPathRequests;
+    return Math.floor(n * errors.rate) > Math.floor((n - 1) * errors.rate);
+  }
+
+  /** The healthy service's answer; `/` names the app when one is declared. */
+  #answer(res: ServerResponse, path: string, app?: string): void {
     if (path === '/health') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       return;
     }
     if (path === '/') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(`{"service":"${this.#name}","status":"ok"}\n`);
+      const body = app === undefined ? `{"service":"${this.#name}","status":"ok"}` : JSON.stringify({ service: this.#name, app, status: 'ok' });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(`${body}\n`);
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');

@@ -484,4 +484,32 @@ export const BEHAVIOURS: Behaviour[] = [
     source: 'assumed',
     test: 'test/probes/from-location.test.ts',
   },
+  {
+    area: 'EC2',
+    behaviour:
+      'CreateLaunchTemplateVersion (by LaunchTemplateId or LaunchTemplateName) numbers the new version after the latest, copies SourceVersion with LaunchTemplateData (ImageId, InstanceType) overriding it and keeps VersionDescription; an unknown template answers InvalidLaunchTemplateId.NotFound or InvalidLaunchTemplateName.NotFoundException, a malformed id InvalidLaunchTemplateId.Malformed, an unknown source version InvalidLaunchTemplateId.VersionNotFound. Without SourceVersion the region needs ImageId and InstanceType in the data (assumed divergence: EC2 accepts a version without them and fails its launches).',
+    source: 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/manage-launch-template-versions.html',
+    test: 'test/sim/launch-template-versions.test.ts',
+  },
+  {
+    area: 'EC2',
+    behaviour:
+      'ModifyLaunchTemplate with SetDefaultVersion makes that version `$Default`: DescribeLaunchTemplates reports DefaultVersionNumber and LatestVersionNumber, DescribeLaunchTemplateVersions flags DefaultVersion on exactly that version.',
+    source: 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/manage-launch-template-versions.html',
+    test: 'test/sim/launch-template-versions.test.ts',
+  },
+  {
+    area: 'Auto Scaling',
+    behaviour:
+      "A group's `$Latest` or `$Default` stands for the version it names when the group launches, so after CreateLaunchTemplateVersion or ModifyLaunchTemplate the group's next instances run the new version (and its image's app) while running ones keep theirs.",
+    source: 'https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html',
+    test: 'test/sim/launch-template-versions.test.ts',
+  },
+  {
+    area: 'EC2',
+    behaviour:
+      "An instance serves the app (topology `apps`) whose imageId is its image: `/` names it (`app`), `health: failing` answers 500 on `/health` (so its target group's checks mark it unhealthy), `errors` answer a 5xx on a deterministic share of requests on their paths, `latency` delays every answer by wall time, and `crashAfter` (AWS time) takes the process down, refusing connections until a reboot, start or replacement starts it again. The app model is the sim's own stand-in for an AMI's software (assumed); an image no app names serves the default healthy service.",
+    source: 'assumed',
+    test: 'test/sim/apps.test.ts',
+  },
 ];

@@ -330,6 +330,34 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
   },
   ec2: {
     operations: {
+      CreateLaunchTemplateVersion: {
+        members: [
+          {
+            in: 'body',
+            max: 128,
+            min: 3,
+            name: 'LaunchTemplateName',
+            pattern: '[a-zA-Z0-9\\(\\)\\.\\-/_]+',
+            type: 's',
+            wire: 'LaunchTemplateName',
+          },
+          {
+            in: 'body',
+            max: 255,
+            min: 0,
+            name: 'VersionDescription',
+            type: 's',
+            wire: 'VersionDescription',
+          },
+          {
+            in: 'body',
+            name: 'LaunchTemplateData',
+            required: true,
+            type: 'o',
+            wire: 'LaunchTemplateData',
+          },
+        ],
+      },
       CreateNetworkAcl: {
         members: [
           {
@@ -548,6 +576,19 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
             required: true,
             type: 's',
             wire: 'OptInStatus',
+          },
+        ],
+      },
+      ModifyLaunchTemplate: {
+        members: [
+          {
+            in: 'body',
+            max: 128,
+            min: 3,
+            name: 'LaunchTemplateName',
+            pattern: '[a-zA-Z0-9\\(\\)\\.\\-/_]+',
+            type: 's',
+            wire: 'LaunchTemplateName',
           },
         ],
       },

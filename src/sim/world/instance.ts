@@ -1,4 +1,4 @@
-import { Workload } from '../workload.js';
+import { Workload, type WorkloadApp, type WorkloadOptions } from '../workload.js';
 import type { Durations, SimScheduler } from '../timing.js';
 import { SimApiError } from '../protocol/errors.js';
 
@@ -22,6 +22,14 @@ export interface InstanceTiming {
   stream: string;
   /** Called when the workload starts after booting: `serving`, or `hanging` inside a subnet that denies traffic. */
   booted?: (instance: SimInstance, to: 'serving' | 'hanging') => void;
+  /** Called when its app's process exits by itself (the app's `crashAfter`). */
+  crashed?: (instance: SimInstance) => void;
+}
+
+/** The app version an instance's image runs (the topology's `apps`): how it answers, and when its process exits. */
+export interface InstanceApp extends WorkloadApp {
+  /** AWS ms after the process starts (each boot) at which it exits. */
+  crashAfter?: number | undefined;
 }
 
 export interface InstanceSpec {
@@ -38,6 +46,8 @@ export interface InstanceSpec {
   tags: Record<string, string>;
   /** EC2's InstanceLifecycle: the launch template's market type; absent for an On-Demand instance. */
   lifecycle?: 'spot' | 'capacity-block' | 'interruptible-capacity-reservation';
+  /** The app its image runs; absent, the default healthy service. */
+  app?: InstanceApp | undefined;
 }
 
 /**
@@ -64,10 +74,12 @@ export class SimInstance {
   /** True while the instance's subnet denies its traffic: it answers nothing, and nothing it does reaches a client. */
   #isolated = false;
   /**
-   * True once its workload's process was killed (SSM Run Command): it refuses connections until the instance reboots,
+   * True once its workload's process was killed (SSM Run Command) or its app crashed (`crashAfter`): it refuses connections until the instance reboots,
    * starts again or is replaced. Assumed: no supervisor (systemd `Restart=`) restarts it.
    */
   #killed = false;
+  /** The app's crash (`crashAfter`), counted from the start of its process. */
+  #crash: NodeJS.Timeout | undefined;
 
   constructor(
     spec: InstanceSpec,
@@ -79,7 +91,23 @@ export class SimInstance {
     this.#scheduler = scheduler;
     this.#timing = timing;
     this.#onChange = onChange;
-    this.#workload = new Workload({ host: spec.privateIp, port: spec.port, name: spec.id });
+    this.#workload = new Workload(this.#workloadOptions(spec.port));
+  }
+
+  /** The workload's options: the app of its image, whose latency waits on the region's scheduler in wall ms. */
+  #workloadOptions(port: number): WorkloadOptions {
+    const scheduler = this.#scheduler;
+    return {
+      host: this.spec.privateIp,
+      port,
+      name: this.spec.id,
+      app: this.spec.app,
+      // The scheduler counts AWS ms; wallMs × speed of them is wallMs of wall time.
+      delay: (wallMs, then) => {
+        const timer = scheduler.after(wallMs * scheduler.speed, then);
+        return () => scheduler.cancel(timer);
+      },
+    };
   }
 
   /** The HTTP service the instance runs. */
@@ -121,6 +149,7 @@ export class SimInstance {
     if (this.state === 'shutting-down' || this.state === 'terminated') return;
     this.#scheduler.cancel(this.#pending);
     this.#scheduler.cancel(this.#booting);
+    this.#scheduler.cancel(this.#crash);
     this.stateTransitionReason = `User initiated (${utcStamp(new Date())})`;
     this.stateReason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
     this.#silence();
@@ -139,6 +168,7 @@ export class SimInstance {
     this.stateTransitionReason = `User initiated (${utcStamp(new Date())})`;
     this.stateReason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
     this.#scheduler.cancel(this.#booting);
+    this.#scheduler.cancel(this.#crash);
     this.#silence();
     this.#set('stopping');
     this.#pending = this.#scheduler.after(this.#draw('instanceStopping'), () => this.#set('stopped'));
@@ -152,6 +182,7 @@ export class SimInstance {
     if (this.state !== 'running' && this.state !== 'pending') return;
     this.#scheduler.cancel(this.#pending);
     this.#scheduler.cancel(this.#booting);
+    this.#scheduler.cancel(this.#crash);
     this.stateTransitionReason = `Server.InternalError (${utcStamp(new Date())})`;
     this.stateReason = { code: 'Server.InternalError', message: 'Server.InternalError: Internal error on stop' };
     void this.workload.down('hang');
@@ -172,7 +203,7 @@ export class SimInstance {
     else void this.workload.up().then(() => (this.#killed ? this.workload.down('refuse') : undefined));
   }
 
-  /** Whether the workload's process was killed and nothing has restarted it yet. */
+  /** Whether the workload's process was killed (or its app crashed) and nothing has restarted it yet. */
   get processKilled(): boolean {
     return this.#killed;
   }
@@ -184,6 +215,7 @@ export class SimInstance {
   killProcess(name: string): boolean {
     if (name !== this.spec.processName || this.state !== 'running' || this.#booting !== undefined || this.#killed) return false;
     this.#killed = true;
+    this.#scheduler.cancel(this.#crash);
     // Behind a subnet that drops packets the port is already unreachable; the kill shows once the subnet is restored.
     if (!this.#isolated) void this.workload.down('refuse');
     return true;
@@ -219,11 +251,14 @@ export class SimInstance {
     }
     void this.workload.down(this.#isolated ? 'blackhole' : 'refuse');
     this.#scheduler.cancel(this.#booting);
+    this.#scheduler.cancel(this.#crash);
     this.#booting = this.#scheduler.after(this.#draw('instanceReboot'), () => {
       this.#booting = undefined;
       // The boot starts the application's process again.
       this.#killed = false;
-      if (this.state === 'running' && !this.#isolated) void this.workload.up();
+      if (this.state !== 'running') return;
+      this.#armCrash();
+      if (!this.#isolated) void this.workload.up();
     });
   }
 
@@ -231,6 +266,7 @@ export class SimInstance {
   async dispose(): Promise<void> {
     this.#scheduler.cancel(this.#pending);
     this.#scheduler.cancel(this.#booting);
+    this.#scheduler.cancel(this.#crash);
     await this.workload.close();
   }
 
@@ -254,14 +290,30 @@ export class SimInstance {
       await this.#workload.start();
     } catch {
       // The address and port are taken (another region on this machine): serve on a free port of the same address.
-      this.#workload = new Workload({ host: this.spec.privateIp, port: 0, name: this.id });
+      this.#workload = new Workload(this.#workloadOptions(0));
       await this.#workload.start();
       this.spec.port = this.#workload.port;
     }
     if (this.state !== 'pending' && this.state !== 'running') return void (await this.workload.close());
+    this.#armCrash();
     // Booted inside a subnet that denies traffic: it serves nothing anyone can reach.
     if (this.#isolated) await this.workload.down('hang');
     if (report) this.#timing.booted?.(this, this.#isolated ? 'hanging' : 'serving');
+  }
+
+  /** Schedules the app's crash `crashAfter` after its process starts (each boot), if its app declares one. */
+  #armCrash(): void {
+    const after = this.spec.app?.crashAfter;
+    if (after === undefined) return;
+    this.#scheduler.cancel(this.#crash);
+    this.#crash = this.#scheduler.after(after, () => {
+      this.#crash = undefined;
+      if (this.state !== 'running' || this.#booting !== undefined || this.#killed) return;
+      // The process exited: nothing listens on its port until a reboot, a start or a replacement starts it again.
+      this.#killed = true;
+      if (!this.#isolated) void this.workload.down('refuse');
+      this.#timing.crashed?.(this);
+    });
   }
 
   #draw(key: 'instancePending' | 'instanceBoot' | 'instanceShuttingDown' | 'instanceStopping' | 'instanceReboot'): number {

@@ -7,6 +7,8 @@ export interface SimLaunchTemplateVersion {
   imageId: string;
   instanceType: string;
   createTime: Date;
+  /** CreateLaunchTemplateVersion's `VersionDescription`. */
+  description?: string | undefined;
 }
 
 /**
@@ -56,6 +58,32 @@ export function launchTemplateOf(spec: Topology['launchTemplates'][number]): Sim
 /** The latest version's number (`$Latest`). */
 export function latestVersion(lt: SimLaunchTemplate): number {
   return lt.versions.length;
+}
+
+/** What CreateLaunchTemplateVersion gives: the version it copies (already resolved) and the data it changes. */
+export interface NewVersionRequest {
+  source: SimLaunchTemplateVersion | undefined;
+  description: string | undefined;
+  imageId: string | undefined;
+  instanceType: string | undefined;
+}
+
+/**
+ * Adds the next version: the source version's data with the given fields overriding it, or only the given fields
+ * without a source, numbered after the latest
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/manage-launch-template-versions.html). The caller checked that
+ * an image and an instance type result.
+ */
+export function addVersion(lt: SimLaunchTemplate, request: NewVersionRequest): SimLaunchTemplateVersion {
+  const version: SimLaunchTemplateVersion = {
+    number: latestVersion(lt) + 1,
+    imageId: request.imageId ?? request.source?.imageId ?? '',
+    instanceType: request.instanceType ?? request.source?.instanceType ?? '',
+    createTime: new Date(),
+    description: request.description,
+  };
+  lt.versions.push(version);
+  return version;
 }
 
 /** The version a group's `$Default`, `$Latest` or number names (the topology checked that it exists). */

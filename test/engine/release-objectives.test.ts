@@ -9,11 +9,13 @@ import { z } from 'zod';
 import { ManualClock } from '../../src/core/manual-clock.js';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
 import { awsTargetFor } from '../../src/aws/target.js';
-import { journalSchema, type Journal } from '../../src/engine/journal.js';
+import { decodeSamples, encodeSamples, journalSchema, type Journal } from '../../src/engine/journal.js';
 import { runExperiment } from '../../src/engine/runner.js';
 import { duration } from '../../src/experiment/fields.js';
 import { parseExperiment } from '../../src/experiment/load.js';
 import { NO_AWS_CALL } from '../../src/registry/capabilities.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { renderSummary } from '../../src/report/summary.js';
 import type { ActionDefinition } from '../../src/registry/types.js';
 import { REQUEST_MS, VirtualService, virtualRegistry } from '../support/virtual-service.js';
 
@@ -101,6 +103,9 @@ describe('release objectives', () => {
     assert.ok(back?.measured != null && Math.abs(back.measured - 2_000) < 1, `rolled back after ${back?.measured}`);
     assert.equal(back.margin, 5_000 - back.measured);
     assert.match(back.detail, /^step release rolled back 2\.00s after it started \(status RollbackSuccessful\), limit 5\.00s$/);
+    // Reports show it like every other objective: its measured value, target and margin.
+    assert.match(renderMarkdown(journal), /\| rolledBackWithin \| PASS \| 2\.00s \| 5\.00s \| \+3\.00s \|/);
+    assert.match(renderSummary(journal), /objective maxErrorRate: PASS — web out of tolerance \d+\.\d\d% of step release/);
   });
 
   it('fails a window whose error rate is over its limit, and a rollback slower than allowed', async () => {
@@ -141,5 +146,20 @@ describe('release objectives', () => {
         }),
       (e: Error) => /times the rollback of step 'deploy', which is not a fault/.test(e.message),
     );
+  });
+
+  it('journals what each sample said beyond its value, and nothing when no sample did', () => {
+    const samples = [
+      { start: 10, end: 11, ok: true, fast: false, value: 'InProgress', detail: 'refresh r-1 InProgress at 50%' },
+      { start: 20, end: 21, ok: true, fast: false, value: 'InProgress', detail: 'refresh r-1 InProgress at 50%' },
+      { start: 30, end: 31, ok: false, fast: false, value: 'RollbackInProgress', reason: 'rolling back', detail: 'refresh r-1 RollbackInProgress at 0%' },
+    ];
+    const encoded = encodeSamples(samples, 0);
+    assert.deepEqual(encoded.detail, [
+      ['refresh r-1 InProgress at 50%', 2],
+      ['refresh r-1 RollbackInProgress at 0%', 1],
+    ]);
+    assert.deepEqual(decodeSamples(encoded), samples);
+    assert.equal('detail' in encodeSamples([{ start: 1, end: 2, ok: true, fast: false, value: 200 }], 0), false);
   });
 });

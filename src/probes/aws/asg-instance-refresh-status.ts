@@ -53,7 +53,7 @@ type RefreshTolerance = z.output<typeof tolerance>;
 /** What has gone wrong unless the tolerance says otherwise. */
 const FAILED = new Set(['Failed', 'RollbackFailed']);
 
-/** The refresh the probe watches: the one named, else the latest started (DescribeInstanceRefreshes lists newest first). */
+/** The refresh the probe watches: the one named, else the latest started (by StartTime, whatever order the list comes in). */
 function pick(refreshes: readonly InstanceRefresh[], id: string | undefined): InstanceRefresh | undefined {
   if (id !== undefined) return refreshes.find((r) => r.InstanceRefreshId === id);
   return [...refreshes].sort((a, b) => (b.StartTime?.getTime() ?? 0) - (a.StartTime?.getTime() ?? 0))[0];
@@ -84,7 +84,9 @@ export const instanceRefreshStatusProbe: ProbeDefinition<z.output<typeof args>, 
         `moto 5.2.1 does not implement DescribeInstanceRefreshes: it answers an HTML error page, which the probe reports as a failed sample (${MOTO_RELEASE_TEST}: "aws.asg.instance-refresh-status says moto does not implement it").`,
       ),
       'localstack-free': no('Auto Scaling is not in the community image.'),
-      'localstack-paid': partial('Instance refreshes are listed by its coverage data; their progress with a mock VM manager is unverified.'),
+      'localstack-paid': no(
+        'Its Auto Scaling coverage (docs.localstack.cloud/references/coverage/coverage_autoscaling) lists CancelInstanceRefresh as not implemented; DescribeInstanceRefreshes assumed the same (unverified).',
+      ),
       aws: yes(),
     },
   },

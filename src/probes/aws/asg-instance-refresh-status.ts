@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { InstanceRefresh } from '@aws-sdk/client-auto-scaling';
 import { z } from 'zod';
-import { no, partial, yes } from '../../registry/capabilities.js';
+import { no, yes } from '../../registry/capabilities.js';
 import type { ProbeDefinition } from '../../registry/types.js';
 import { sdk } from '../../aws/sdk.js';
 

@@ -95,7 +95,7 @@ const probeMeasurementSchema = z.object({
 export const OBJECTIVE_STATUSES = ['pass', 'fail', 'not-evaluated'] as const;
 
 export const objectiveResultSchema = z.object({
-  objective: z.enum(['rto', 'rpo', 'maxErrorRate', 'maxP99Latency', 'switchover']),
+  objective: z.enum(['rto', 'rpo', 'maxErrorRate', 'maxP99Latency', 'switchover', 'rolledBackWithin']),
   target: z.number(),
   unit: z.enum(['ms', 'ratio', 'writes']),
   timeBase: z.enum(['aws', 'real']).optional().meta({
@@ -107,6 +107,10 @@ export const objectiveResultSchema = z.object({
     .optional()
     .meta({ description: "For timeBase 'aws': target and measured in wall-clock ms (AWS time ÷ environment.speed)." }),
   probes: z.array(z.string()).optional().meta({ description: 'The probes this objective was measured on.' }),
+  during: z
+    .object({ step: z.string(), start: ms, end: ms })
+    .optional()
+    .meta({ description: "The window it was measured over when not the fault window: a method step ('method' for the whole phase) as journaled." }),
   measured: z.number().nullable(),
   uncertainty: z.number().nullable(),
   margin: z.number().nullable().meta({ description: 'target − measured; negative when missed.' }),
@@ -219,6 +223,9 @@ export const journalSchema = z.object({
         fast: rle(z.boolean()),
         value: rle(z.union([z.string(), z.number(), z.boolean(), z.null()])),
         reason: rle(z.string().nullable()),
+        detail: rle(z.string().nullable())
+          .optional()
+          .meta({ description: "What each sample said beyond its value (a refresh's progress, the drifted instances); absent when no sample said more." }),
       }),
     }),
   ),
@@ -283,6 +290,7 @@ const round = (n: number): number => Math.round(n * 1_000) / 1_000;
 
 /** Encodes samples relative to the run's origin (monotonic ms) for the journal. */
 export function encodeSamples(samples: readonly Sample[], origin: number): Journal['probes'][number]['samples'] {
+  const detail = samples.some((s) => s.detail !== undefined) ? { detail: runLength(samples.map((s) => s.detail ?? null)) } : {};
   return {
     encoding: 'columnar-rle/v1',
     count: samples.length,
@@ -293,6 +301,7 @@ export function encodeSamples(samples: readonly Sample[], origin: number): Journ
     fast: runLength(samples.map((s) => s.fast)),
     value: runLength(samples.map((s) => s.value ?? null)),
     reason: runLength(samples.map((s) => s.reason ?? null)),
+    ...detail,
   };
 }
 
@@ -302,6 +311,7 @@ export function decodeSamples(encoded: Journal['probes'][number]['samples']): Sa
   const fast = expand(encoded.fast);
   const value = expand(encoded.value);
   const reason = expand(encoded.reason);
+  const detail = expand(encoded.detail ?? []);
   return encoded.start.map((start, i) => {
     const sample: Sample = { start, end: start + (encoded.duration[i] ?? 0), ok: ok[i] ?? false, fast: fast[i] ?? false };
     const v = value[i];
@@ -310,6 +320,8 @@ export function decodeSamples(encoded: Journal['probes'][number]['samples']): Sa
     if (l !== null && l !== undefined) sample.latencyMs = l;
     const r = reason[i];
     if (r !== null && r !== undefined) sample.reason = r;
+    const d = detail[i];
+    if (d !== null && d !== undefined) sample.detail = d;
     return sample;
   });
 }

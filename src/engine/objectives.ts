@@ -1,8 +1,8 @@
 import { formatDuration } from '../experiment/duration.js';
-import { objectiveTarget, type Objectives, type ProbedObjective } from '../experiment/schema.js';
+import { METHOD_WINDOW, objectiveTarget, rolledBackTarget, type Objectives, type ProbedObjective } from '../experiment/schema.js';
 import { uncertainty } from './bracket.js';
 import type { ObjectiveResult } from './journal.js';
-import { errorShare, type MeasureInput, type Measurement } from './measurement.js';
+import { errorShare, latencyBetween, type LatencySummary, type MeasureInput, type Measurement } from './measurement.js';
 import type { ProbeReport } from '../registry/types.js';
 
 const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
@@ -16,7 +16,40 @@ export interface ObjectiveContext {
   /** How many times faster than AWS the world ran: durations are declared, and compared, in AWS time. */
   speed: number;
   reports: readonly { name: string; report: ProbeReport }[];
+  /**
+   * The method's steps as journaled (each fault's start, end and output; `method` for the whole phase), in the
+   * measurement's time base: the windows `during` names, and the releases `rolledBackWithin` times.
+   */
+  steps?: readonly MethodStep[];
+  /** Epoch ms of the measurement's time 0 (epoch = time + epochOffset), to place an instant an action reports in ISO. */
+  epochOffset?: number;
 }
+
+/** A method step (or the method phase itself) as the journal records it. */
+export interface MethodStep {
+  name: string;
+  start: number;
+  /** `null` when it had not ended (the run stopped first). */
+  end: number | null;
+  output?: Record<string, unknown> | undefined;
+}
+
+/** The window an objective is measured over: the fault window, or the step `during` names. */
+type Window = { start: number; end: number; step?: string } | null;
+
+/** The window `during` names, or why there is none: a step that never ran or never ended has no window to judge. */
+function windowOf(during: string | undefined, ctx: ObjectiveContext): Window | string {
+  if (during === undefined) return ctx.measurement.faultWindow;
+  const step = ctx.steps?.find((s) => s.name === during);
+  if (step === undefined) return during === METHOD_WINDOW ? 'the method phase never ran' : `step ${during} never ran`;
+  if (step.end === null) return `${during === METHOD_WINDOW ? 'the method phase' : `step ${during}`} never ended`;
+  return { start: step.start, end: step.end, step: during };
+}
+
+/** How a result names its window: "the fault window" or "<step>". */
+const windowName = (w: Window): string => (w?.step === undefined ? 'the fault window' : w.step === METHOD_WINDOW ? 'the method phase' : `step ${w.step}`);
+/** The journal's `during` of a result measured over a step. */
+const duringOf = (w: Window): Pick<ObjectiveResult, 'during'> => (w?.step === undefined ? {} : { during: { step: w.step, start: w.start, end: w.end } });
 
 /** An AWS-time result with its wall-clock equivalent, so a reader never has to guess which clock a number is on. */
 function awsTime(r: Omit<ObjectiveResult, 'timeBase' | 'wall'>, speed: number): ObjectiveResult {
@@ -89,59 +122,103 @@ export function checkObjectives(objectives: Objectives, ctx: ObjectiveContext): 
   }
   if (objectives.switchover !== undefined) out.push(awsTime(checkSwitchover(objectives.switchover, m, speed), speed));
   const maxErrorRate = objectiveTarget(objectives, 'maxErrorRate');
-  if (maxErrorRate !== undefined) {
-    const target = maxErrorRate.target;
-    const share = errorShare(ctx.samples, probesOf.maxErrorRate, m.faultWindow);
-    const rate = share.errorRate;
-    out.push(
-      rate === null
-        ? {
-            objective: 'maxErrorRate',
-            target,
-            unit: 'ratio',
-            ...on('maxErrorRate'),
-            measured: null,
-            uncertainty: null,
-            margin: null,
-            status: 'fail',
-            detail: 'no fault window to measure an error rate over',
-          }
-        : {
-            objective: 'maxErrorRate',
-            target,
-            unit: 'ratio',
-            ...on('maxErrorRate'),
-            measured: rate.value,
-            uncertainty: uncertainty(rate),
-            margin: target - rate.value,
-            status: rate.value <= target ? 'pass' : 'fail',
-            detail: `${share.probes.join(', ')} out of tolerance ${pct(rate.value)} of the fault window (${share.failedSamples} of ${share.samples} samples failed), limit ${pct(target)}`,
-          },
-    );
-  }
+  if (maxErrorRate !== undefined) out.push(checkErrorRate(maxErrorRate.target, windowOf(maxErrorRate.during, ctx), ctx));
   const maxP99 = objectiveTarget(objectives, 'maxP99Latency');
-  if (maxP99 !== undefined) {
-    const target = maxP99.target;
-    const worst = probesOf.maxP99Latency
-      .map((name) => ({ name, during: m.probes[name]?.latency.during ?? null }))
-      .filter((p) => p.during !== null)
-      .sort((a, b) => (b.during?.p99 ?? 0) - (a.during?.p99 ?? 0))[0];
-    const base = { objective: 'maxP99Latency' as const, target, unit: 'ms' as const, timeBase: 'real' as const, ...on('maxP99Latency') };
-    if (worst === undefined || worst.during === null) {
-      out.push({ ...base, measured: null, uncertainty: null, margin: null, status: 'fail', detail: 'no response was timed during the fault window' });
-    } else {
-      const p99 = worst.during.p99;
-      out.push({
-        ...base,
-        measured: p99,
-        uncertainty: null,
-        margin: target - p99,
-        status: p99 <= target ? 'pass' : 'fail',
-        detail: `p99 ${formatDuration(p99)} on ${worst.name} (${worst.during.count} responses), limit ${formatDuration(target)}`,
-      });
-    }
-  }
+  if (maxP99 !== undefined) out.push(checkP99(maxP99.target, windowOf(maxP99.during, ctx), ctx));
+  const rolledBack = rolledBackTarget(objectives);
+  if (rolledBack !== undefined) out.push(awsTime(checkRolledBack(rolledBack, ctx), speed));
   return out;
+}
+
+function checkErrorRate(target: number, window: Window | string, ctx: ObjectiveContext): ObjectiveResult {
+  const base = { objective: 'maxErrorRate' as const, target, unit: 'ratio' as const, probes: [...ctx.probesOf.maxErrorRate] };
+  if (typeof window === 'string')
+    return { ...base, measured: null, uncertainty: null, margin: null, status: 'fail', detail: `${window}, so no error rate was measured` };
+  const share = errorShare(ctx.samples, ctx.probesOf.maxErrorRate, window);
+  const rate = share.errorRate;
+  if (rate === null)
+    return {
+      ...base,
+      ...duringOf(window),
+      measured: null,
+      uncertainty: null,
+      margin: null,
+      status: 'fail',
+      detail: window?.step === undefined ? 'no fault window to measure an error rate over' : `no time in ${windowName(window)} to measure an error rate over`,
+    };
+  return {
+    ...base,
+    ...duringOf(window),
+    measured: rate.value,
+    uncertainty: uncertainty(rate),
+    margin: target - rate.value,
+    status: rate.value <= target ? 'pass' : 'fail',
+    detail: `${share.probes.join(', ')} out of tolerance ${pct(rate.value)} of ${windowName(window)} (${share.failedSamples} of ${share.samples} samples failed), limit ${pct(target)}`,
+  };
+}
+
+function checkP99(target: number, window: Window | string, ctx: ObjectiveContext): ObjectiveResult {
+  const base = { objective: 'maxP99Latency' as const, target, unit: 'ms' as const, timeBase: 'real' as const, probes: [...ctx.probesOf.maxP99Latency] };
+  if (typeof window === 'string')
+    return { ...base, measured: null, uncertainty: null, margin: null, status: 'fail', detail: `${window}, so no latency was measured` };
+  // Over the fault window the measurement has the percentiles already; over a step they are taken from its samples.
+  const during = (name: string): LatencySummary | null => {
+    if (window?.step === undefined) return ctx.measurement.probes[name]?.latency.during ?? null;
+    const samples = ctx.samples.find((p) => p.name === name)?.samples ?? [];
+    return latencyBetween(samples, window.start, window.end);
+  };
+  const worst = ctx.probesOf.maxP99Latency
+    .map((name) => ({ name, during: during(name) }))
+    .filter((p) => p.during !== null)
+    .sort((a, b) => (b.during?.p99 ?? 0) - (a.during?.p99 ?? 0))[0];
+  if (worst === undefined || worst.during === null)
+    return {
+      ...base,
+      ...duringOf(window),
+      measured: null,
+      uncertainty: null,
+      margin: null,
+      status: 'fail',
+      detail: `no response was timed during ${windowName(window)}`,
+    };
+  const p99 = worst.during.p99;
+  return {
+    ...base,
+    ...duringOf(window),
+    measured: p99,
+    uncertainty: null,
+    margin: target - p99,
+    status: p99 <= target ? 'pass' : 'fail',
+    detail: `p99 ${formatDuration(p99)} on ${worst.name} (${worst.during.count} responses${window?.step === undefined ? '' : ` during ${windowName(window)}`}), limit ${formatDuration(target)}`,
+  };
+}
+
+/**
+ * Rollback time of a release: from its step's start (as journaled) to the instant its action reports the rollback
+ * complete (`rolledBackAt`, ISO 8601, in its output), in AWS time. The step is the one named, else the only fault.
+ * A release whose output has no `rolledBackAt` never rolled back, and fails. The instant is taken as the action
+ * reports it, with no bounds of its own, so no uncertainty is given (assumed exact to the millisecond).
+ */
+function checkRolledBack(o: { within: number; step?: string }, ctx: ObjectiveContext): ObjectiveResult {
+  const base = { objective: 'rolledBackWithin' as const, target: o.within, unit: 'ms' as const };
+  const fail = (detail: string): ObjectiveResult => ({ ...base, measured: null, uncertainty: null, margin: null, status: 'fail', detail });
+  const faults = (ctx.steps ?? []).filter((s) => s.name !== METHOD_WINDOW);
+  const step = o.step === undefined ? (faults.length === 1 ? faults[0] : undefined) : faults.find((s) => s.name === o.step);
+  if (step === undefined) return fail(o.step === undefined ? 'no single release step to time (name it with step:)' : `step ${o.step} never ran`);
+  const limit = `limit ${formatDuration(o.within)}`;
+  const reported = step.output?.rolledBackAt;
+  const status = typeof step.output?.status === 'string' ? ` (status ${step.output.status})` : '';
+  const at = typeof reported === 'string' ? Date.parse(reported) : Number.NaN;
+  if (Number.isNaN(at)) return fail(`step ${step.name} never rolled back${status}, ${limit}`);
+  const measured = (at - (ctx.epochOffset ?? 0) - step.start) * ctx.speed;
+  return {
+    ...base,
+    measured,
+    uncertainty: null,
+    margin: o.within - measured,
+    status: measured <= o.within ? 'pass' : 'fail',
+    detail: `step ${step.name} rolled back ${formatDuration(Math.max(0, measured))} after it started${status}, ${limit}`,
+  };
 }
 
 /**
@@ -177,6 +254,8 @@ export function notEvaluated(objectives: Objectives, probesOf: ObjectiveContext[
   if (rate !== undefined) skip('maxErrorRate', rate.target, 'ratio', probesOf.maxErrorRate);
   const p99 = objectiveTarget(objectives, 'maxP99Latency');
   if (p99 !== undefined) skip('maxP99Latency', p99.target, 'ms', probesOf.maxP99Latency);
+  const rolledBack = rolledBackTarget(objectives);
+  if (rolledBack !== undefined) skip('rolledBackWithin', rolledBack.within, 'ms', []);
   return out;
 }
 

@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../aws/audit.js';
-import type { Experiment, ProbeSpec } from '../experiment/schema.js';
+import { METHOD_WINDOW, type Experiment, type ProbeSpec } from '../experiment/schema.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { formatDuration } from '../experiment/duration.js';
 import { probeLocation } from '../experiment/client-locations.js';
@@ -11,7 +11,7 @@ import { redact } from '../core/redact.js';
 import { uncertainty, type Bracket } from './bracket.js';
 import { encodeSamples, exitCodeFor, JOURNAL_SCHEMA, relativeMeasurement, type ActivityRecord, type Journal, type Verdict } from './journal.js';
 import { measure } from './measurement.js';
-import { checkObjectives, notEvaluated } from './objectives.js';
+import { checkObjectives, type MethodStep, notEvaluated } from './objectives.js';
 import { objectiveProbes, requestProbes } from '../experiment/objective-probes.js';
 import { defaultFastInterval, type ProbeSampler } from './sampler.js';
 import { describeCondition, type StopConditionState } from './stop-conditions.js';
@@ -67,12 +67,23 @@ export function buildJournal(r: RunRecord, registry: Registry): Journal {
   const reports = r.samplers.filter((s) => s.report !== undefined).map((s) => ({ name: s.spec.name, report: s.report as ProbeReport }));
   // Objectives are about the response to a fault: with nothing injected there is nothing to judge, and a run stopped
   // before the end (an operator, a stop condition) is neither a met nor a missed objective.
-  const objectives =
+  const rel = (t: number): number => round(t - r.origin);
+  const judged =
     r.injectedAt === null
       ? []
       : r.verdict === 'aborted'
         ? notEvaluated(e.objectives, probesOf, r.reason)
-        : checkObjectives(e.objectives, { measurement: m, samples, probesOf, speed: r.speed, reports });
+        : checkObjectives(e.objectives, {
+            measurement: m,
+            samples,
+            probesOf,
+            speed: r.speed,
+            reports,
+            steps: methodSteps(r),
+            epochOffset: r.startedEpochMs - r.origin,
+          });
+  // A window an objective was measured over is journaled, like every instant, in ms since the run started.
+  const objectives = judged.map((o) => (o.during === undefined ? o : { ...o, during: { ...o.during, start: rel(o.during.start), end: rel(o.during.end) } }));
   let verdict = r.verdict;
   let reason = r.reason;
   if (verdict === 'passed') {
@@ -92,7 +103,6 @@ export function buildJournal(r: RunRecord, registry: Registry): Journal {
       reason = `${impact}; ${objectives.length === 0 ? 'no objectives declared' : `all ${objectives.length} objective(s) met`}`;
     }
   }
-  const rel = (t: number): number => round(t - r.origin);
   return {
     schema: JOURNAL_SCHEMA,
     runId: r.runId,
@@ -209,6 +219,15 @@ export function buildLostRunJournal(lost: {
     },
     lost.registry,
   );
+}
+
+/** The method phase and each fault as the run recorded them, on the monotonic clock: the windows objectives may name. */
+function methodSteps(r: RunRecord): MethodStep[] {
+  const phase = r.phases.find((p) => p.name === METHOD_WINDOW);
+  const faults = r.activities
+    .filter((a) => a.kind === 'fault' && a.startedAt !== null)
+    .map((a) => ({ name: a.name, start: r.origin + (a.startedAt ?? 0), end: a.endedAt === null ? null : r.origin + a.endedAt, output: a.output }));
+  return [...(phase === undefined ? [] : [{ name: METHOD_WINDOW, start: phase.startedAt, end: phase.endedAt }]), ...faults];
 }
 
 /** The journal's `from` of a probe placed at a client location. */

@@ -14,6 +14,8 @@ export interface Sample {
   endpoint?: string | undefined;
   /** Why the sample is out of tolerance. */
   reason?: string | undefined;
+  /** What the probe said beyond its value (see `ProbeObservation.detail`). */
+  detail?: string | undefined;
   /** Whether this sample was taken at the fast rate. */
   fast: boolean;
 }
@@ -110,6 +112,7 @@ export class ProbeSampler {
       const sample: Sample = { start, end, ok: reason === null, value: observation.value, latencyMs: observation.latencyMs, fast };
       if (observation.endpoint !== undefined) sample.endpoint = observation.endpoint;
       if (reason !== null) sample.reason = reason;
+      if (observation.detail !== undefined) sample.detail = observation.detail;
       this.#record(sample);
       while (!signal.aborted) {
         const next = start + (this.#isFast(clock.now()) ? this.#o.fastIntervalMs : this.#o.intervalMs);

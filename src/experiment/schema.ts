@@ -123,6 +123,11 @@ const objectiveProbes = z.array(z.string()).min(1).meta({
     'Probes this objective is measured on; default objectives.probes, else every probe (rto, rpo) or the request probes: http, tcp, dns, sql (maxErrorRate, maxP99Latency).',
 });
 
+const objectiveWindow = z.string().min(1).meta({
+  description:
+    "Measure over one method step instead of the fault window: a fault's name (from its start to its end, as journaled, such as a release rolling out) or 'method' (the whole method phase).",
+});
+
 const objectives = z.strictObject({
   rto: z
     .union([duration(), z.strictObject({ within: duration(), probes: objectiveProbes.optional() })])
@@ -130,15 +135,26 @@ const objectives = z.strictObject({
     .meta({ description: 'Recovery time objective: injection to the start of the first stable window of its probes (3m, or { within: 3m, probes: [...] }).' }),
   rpo: rpo.optional(),
   maxErrorRate: z
-    .union([fraction(), z.strictObject({ max: fraction(), probes: objectiveProbes.optional() })])
+    .union([fraction(), z.strictObject({ max: fraction(), probes: objectiveProbes.optional(), during: objectiveWindow.optional() })])
     .optional()
     .meta({
-      description: 'Largest share of the fault window its probes (default: the request probes) may be out of tolerance (1%, or { max: 1%, probes: [...] }).',
+      description:
+        'Largest share of the fault window (or of the `during` window) its probes (default: the request probes) may be out of tolerance (1%, or { max: 1%, probes: [...], during: release }).',
     }),
   maxP99Latency: z
-    .union([duration(), z.strictObject({ max: duration(), probes: objectiveProbes.optional() })])
+    .union([duration(), z.strictObject({ max: duration(), probes: objectiveProbes.optional(), during: objectiveWindow.optional() })])
     .optional()
-    .meta({ description: 'Largest p99 request latency allowed during the fault, on request probes only (500ms, or { max: 500ms, probes: [...] }).' }),
+    .meta({
+      description:
+        'Largest p99 request latency allowed during the fault (or the `during` window), on request probes only (500ms, or { max: 500ms, probes: [...], during: release }).',
+    }),
+  rolledBackWithin: z
+    .union([duration(), z.strictObject({ within: duration(), step: stepName().optional() })])
+    .optional()
+    .meta({
+      description:
+        "Longest time from a release step's start to the rollback its action reports (`rolledBackAt` in its output, as aws.asg.instance-refresh gives it): 10m, or { within: 10m, step: release }; the step defaults to the only fault. Fails when the release never rolled back.",
+    }),
   switchover: z
     .strictObject({
       probe: z.string().meta({ description: 'The probe whose answers (a dns probe) or serving address (http or sql through a resolver) must change.' }),
@@ -228,13 +244,25 @@ export type EnvironmentSpec = Experiment['environment'];
 export const PROBED_OBJECTIVES = ['rto', 'rpo', 'maxErrorRate', 'maxP99Latency'] as const;
 export type ProbedObjective = (typeof PROBED_OBJECTIVES)[number];
 
-/** An objective's target (AWS time for durations) and the probes it named, whichever way it was written. */
-export function objectiveTarget(o: Objectives, objective: Exclude<ProbedObjective, 'rpo'>): { target: number; probes?: string[] } | undefined {
+/** The window `during` names the method phase rather than one of its steps. */
+export const METHOD_WINDOW = 'method';
+
+/** An objective's target (AWS time for durations), the probes and the window it named, whichever way it was written. */
+export function objectiveTarget(o: Objectives, objective: Exclude<ProbedObjective, 'rpo'>): { target: number; probes?: string[]; during?: string } | undefined {
   const v = o[objective];
   if (v === undefined) return undefined;
   if (typeof v === 'number') return { target: v };
   const target = 'within' in v ? v.within : v.max;
-  return v.probes === undefined ? { target } : { target, probes: v.probes };
+  const during = 'during' in v && v.during !== undefined ? { during: v.during } : {};
+  return v.probes === undefined ? { target, ...during } : { target, probes: v.probes, ...during };
+}
+
+/** The rolledBackWithin objective's limit (AWS time) and the step it names, if any, whichever way it was written. */
+export function rolledBackTarget(o: Objectives): { within: number; step?: string } | undefined {
+  const v = o.rolledBackWithin;
+  if (v === undefined) return undefined;
+  if (typeof v === 'number') return { within: v };
+  return v.step === undefined ? { within: v.within } : { within: v.within, step: v.step };
 }
 
 function union(key: string, variants: z.ZodObject[]): z.ZodType {

@@ -4,7 +4,7 @@ import { formatDuration } from './duration.js';
 import { findRunRefs, type RefProblem } from './interpolate.js';
 import type { Path } from './locate.js';
 import { objectiveProbes, requestProbes } from './objective-probes.js';
-import { objectiveTarget, type Experiment, type ProbedObjective } from './schema.js';
+import { METHOD_WINDOW, objectiveTarget, rolledBackTarget, type Experiment, type ProbedObjective } from './schema.js';
 import { didYouMean } from './suggest.js';
 
 /**
@@ -62,6 +62,22 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
       }
     });
   }
+
+  const faultNames = e.faults.map((f) => f.name);
+  const stepRef = (path: Path, name: string, what: string): void => {
+    if (!faultNames.includes(name)) add(path, `${what} '${name}', which is not a fault${didYouMean(name, faultNames)}; faults: ${faultNames.join(', ')}`);
+  };
+  for (const objective of ['maxErrorRate', 'maxP99Latency'] as const) {
+    const during = objectiveTarget(e.objectives, objective)?.during;
+    if (during !== undefined && during !== METHOD_WINDOW) stepRef(['objectives', objective, 'during'], during, `measures during step`);
+  }
+  const rolledBack = rolledBackTarget(e.objectives);
+  if (rolledBack?.step !== undefined) stepRef(['objectives', 'rolledBackWithin', 'step'], rolledBack.step, 'times the rollback of step');
+  else if (rolledBack !== undefined && e.faults.length > 1)
+    add(
+      ['objectives', 'rolledBackWithin'],
+      `the experiment has ${e.faults.length} faults: name the release whose rollback is timed, as in { within: 10m, step: ${e.faults[0]?.name ?? 'release'} }`,
+    );
 
   const probesOf = objectiveProbes(e, registry);
   const needs: [ProbedObjective, Measure, string][] = [

@@ -15,6 +15,8 @@ import { httpProbe } from '../probes/net/http.js';
 import { tcpProbe } from '../probes/net/tcp.js';
 import { asgInServiceProbe } from '../probes/aws/asg-in-service.js';
 import { asgZonesProbe } from '../probes/aws/asg-zones.js';
+import { instanceRefreshStatusProbe } from '../probes/aws/asg-instance-refresh-status.js';
+import { launchTemplateDriftProbe } from '../probes/aws/asg-launch-template-drift.js';
 import { instanceStateProbe } from '../probes/aws/ec2-instance-state.js';
 import { healthyTargetsProbe } from '../probes/aws/elbv2-healthy-targets.js';
 import { rdsStatusProbe } from '../probes/aws/rds-status.js';
@@ -46,6 +48,8 @@ export function defaultRegistry(): Registry {
     .registerProbe(tcpProbe)
     .registerProbe(asgInServiceProbe)
     .registerProbe(asgZonesProbe)
+    .registerProbe(instanceRefreshStatusProbe)
+    .registerProbe(launchTemplateDriftProbe)
     .registerProbe(healthyTargetsProbe)
     .registerProbe(instanceStateProbe)
     .registerProbe(rdsStatusProbe)

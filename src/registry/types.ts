@@ -126,6 +126,8 @@ export interface ProbeObservation {
   endpoint?: string;
   /** Extra text a tolerance may match, such as a response body. Not stored in the journal. */
   text?: string;
+  /** What a person reading the journal needs beyond the value (a refresh's progress, the drifted instances); stored. */
+  detail?: string;
 }
 
 /** Which measurements a probe can feed; objectives are refused when no declared probe measures them. */

@@ -2,7 +2,7 @@
  * Deployments: immutable. Every instance of a group runs what the group launches; changes arrive as new instances
  * (a rolling UpdatePolicy or an instance refresh), never as edits to running ones.
  */
-import type { LaunchTemplate, LaunchTemplateVersion } from '../../architecture/model.js';
+import { launchTemplateDrift, resolveVersion } from '../../architecture/drift.js';
 import { launchTemplateArn } from '../arn.js';
 import type { Finding } from '../finding.js';
 import { REF } from '../references.js';
@@ -37,32 +37,26 @@ export const IN_PLACE: RuleInfo = {
 
 const UNPROVABLE = 'Drift is a difference in what instances run, not a behaviour under a fault; it is read, not provoked.';
 
-/** The version number a `$Latest`, `$Default` or numbered reference means. */
-function resolve(lt: LaunchTemplate, version: string | undefined): LaunchTemplateVersion | undefined {
-  const n = version === '$Latest' ? lt.latestVersion : version === '$Default' || version === undefined ? lt.defaultVersion : Number(version);
-  return lt.versions.find((v) => v.number === n);
-}
-
 function drift(ctx: AuditContext): Finding[] {
   const out: Finding[] = [];
   for (const g of ctx.a.autoScalingGroups) {
     const lt = ctx.a.launchTemplates.find((t) => t.id === g.launchTemplate?.id);
     if (lt === undefined || g.launchTemplate === undefined) continue;
-    const wanted = resolve(lt, g.launchTemplate.version);
-    if (wanted === undefined) continue;
-    const drifted = g.instances.filter((i) => {
-      const own = resolve(lt, i.launchTemplateVersion);
-      const image = ctx.a.instances.find((x) => x.id === i.id)?.imageId;
-      return (own !== undefined && own.number !== wanted.number) || (wanted.imageId !== undefined && image !== undefined && image !== wanted.imageId);
-    });
-    if (drifted.length > 0)
-      out.push(
-        finding(DRIFT, {
-          title: `${drifted.length} instance(s) of ${g.name} run something other than ${lt.name} version ${wanted.number}${wanted.imageId === undefined ? '' : ` (${wanted.imageId})`}: ${drifted.map((i) => i.id).join(', ')}.`,
-          evidence: [g.arn, ...drifted.map((i) => ctx.a.instances.find((x) => x.id === i.id)?.arn ?? i.id)],
-          unprovable: UNPROVABLE,
-        }),
-      );
+    const candidates = g.instances.map((i) => ({
+      id: i.id,
+      launchTemplateVersion: i.launchTemplateVersion,
+      imageId: ctx.a.instances.find((x) => x.id === i.id)?.imageId,
+    }));
+    const found = launchTemplateDrift(lt, g.launchTemplate.version, candidates);
+    if (found === undefined || found.drifted.length === 0) continue;
+    const { wanted, drifted } = found;
+    out.push(
+      finding(DRIFT, {
+        title: `${drifted.length} instance(s) of ${g.name} run something other than ${lt.name} version ${wanted.number}${wanted.imageId === undefined ? '' : ` (${wanted.imageId})`}: ${drifted.map((i) => i.id).join(', ')}.`,
+        evidence: [g.arn, ...drifted.map((i) => ctx.a.instances.find((x) => x.id === i.id)?.arn ?? i.id)],
+        unprovable: UNPROVABLE,
+      }),
+    );
   }
   return out;
 }
@@ -84,7 +78,7 @@ function inPlace(ctx: AuditContext): Finding[] {
   const out: Finding[] = [];
   for (const i of ctx.a.instances.filter((x) => x.launchTemplate !== undefined)) {
     const lt = ctx.a.launchTemplates.find((t) => t.id === i.launchTemplate?.id);
-    const v = lt === undefined ? undefined : resolve(lt, i.launchTemplate?.version);
+    const v = lt === undefined ? undefined : resolveVersion(lt, i.launchTemplate?.version);
     if (lt === undefined || v === undefined) continue;
     const changes = [
       ...(v.instanceType !== undefined && v.instanceType !== i.instanceType ? [`type ${i.instanceType} (template: ${v.instanceType})`] : []),

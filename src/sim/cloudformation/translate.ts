@@ -194,7 +194,9 @@ class Translator {
       // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html); the
       // region adds `aws:cloudformation:stack-id` once it has made the stack's id.
       group.spec.tags = { ...(group.spec.tags as Record<string, string>), 'aws:cloudformation:stack-name': this.#stack, 'aws:cloudformation:logical-id': r.id };
-      const rollout = rolloutOf(this.#attribute(r, 'UpdatePolicy'), this.#attribute(r, 'CreationPolicy'), r, group.spec.max as number);
+      const rollout = rolloutOf(this.#attribute(r, 'UpdatePolicy'), this.#attribute(r, 'CreationPolicy'), r, group.spec.max as number, (sentence) =>
+        this.#note(sentence),
+      );
       if (rollout !== undefined) group.spec.rollout = rollout;
       if (rollout?.kind === 'rolling' && rollout.waitOnResourceSignals)
         this.#note(

@@ -158,6 +158,7 @@ async function rolling(world: StackUpdateWorld, update: GroupUpdate, version: st
     const inService = group.active().filter((m) => serving(group, m)).length;
     const launchFirst = inService - batch < rollout.minInstancesInService;
     const before = new Set(group.members.keys());
+    const started = new Date();
     const leaving = victims(group, version, batch);
     if (launchFirst) {
       // Each new instance goes to the zone of the old one it replaces.
@@ -168,10 +169,14 @@ async function rolling(world: StackUpdateWorld, update: GroupUpdate, version: st
       group.reconcile('desired');
     }
     const fresh = (): AsgMember[] => onVersion(group, version).filter((m) => !before.has(m.instance.id));
-    const ready = rollout.waitOnResourceSignals
-      ? await until(world.scheduler, () => fresh().filter((m) => serving(group, m)).length >= batch, rollout.pauseTime)
-      : await until(world.scheduler, () => fresh().filter((m) => m.lifecycle === 'InService').length >= batch);
-    if (!ready)
+    const batchReady = rollout.waitOnResourceSignals
+      ? () => fresh().filter((m) => serving(group, m)).length >= batch
+      : () => fresh().filter((m) => m.lifecycle === 'InService').length >= batch;
+    // A launch the group could not make (no capacity) fails the group's update, as its failed scaling activity does.
+    const failed = (): boolean => group.activities.some((a) => a.StatusCode === 'Failed' && a.StartTime >= started && a.Description.startsWith('Launching'));
+    const ready = await until(world.scheduler, () => batchReady() || failed(), rollout.waitOnResourceSignals ? rollout.pauseTime : undefined);
+    if (failed()) throw new RolloutFailed(`Group ${group.name}: a new instance could not be launched (${launchFailure(group, started)}).`);
+    if (!ready || !batchReady())
       throw new RolloutFailed(
         `Group ${group.name}: ${batch} new instance(s) did not become healthy within the PauseTime of ${rollout.pauseTime / 1_000} s (the simulated region's stand-in for their signals).`,
       );
@@ -180,6 +185,11 @@ async function rolling(world: StackUpdateWorld, update: GroupUpdate, version: st
     // The batch is done once its old instances have left the group (drained and terminated).
     await until(world.scheduler, () => leaving.every((m) => !group.members.has(m.instance.id)));
   }
+}
+
+/** The message of the group's latest failed launch since `since`. */
+function launchFailure(group: SimAutoScalingGroup, since: Date): string {
+  return group.activities.find((a) => a.StatusCode === 'Failed' && a.StartTime >= since)?.StatusMessage ?? 'its launch failed';
 }
 
 /**

@@ -53,7 +53,13 @@ const seconds = (ms: number): string => `${ms / 1_000}s`;
  * update waits for the new group as its CreationPolicy says (ResourceSignal Timeout, default PT5M). Undefined when
  * the policy neither rolls nor replaces (only AutoScalingScheduledAction, or WillReplace false alone).
  */
-export function rolloutOf(policy: CfnValue | undefined, creationPolicy: CfnValue | undefined, r: Resource, maxSize: number): Rollout | undefined {
+export function rolloutOf(
+  policy: CfnValue | undefined,
+  creationPolicy: CfnValue | undefined,
+  r: Resource,
+  maxSize: number,
+  note: (sentence: string) => void,
+): Rollout | undefined {
   const at = `${r.path}.UpdatePolicy`;
   if (policy === undefined) return undefined;
   if (!isMap(policy)) throw new TemplateError(at, 'is a map of update policies');
@@ -69,6 +75,8 @@ export function rolloutOf(policy: CfnValue | undefined, creationPolicy: CfnValue
   const path = `${at}.AutoScalingRollingUpdate`;
   if (!isMap(rolling)) throw new TemplateError(path, 'is a map of rolling update settings');
   for (const key of Object.keys(rolling)) if (!ROLLING_KEYS.has(key)) throw new TemplateError(`${path}.${key}`, 'is not a setting of AutoScalingRollingUpdate');
+  for (const key of ['MinSuccessfulInstancesPercent', 'MinActiveInstancesPercent'])
+    if (rolling[key] !== undefined) note(`${path}.${key} is not modelled: the simulated rolling update needs every new instance to serve.`);
   const maxBatchSize = number(rolling.MaxBatchSize, `${path}.MaxBatchSize`, 1);
   if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1)
     throw new TemplateError(`${path}.MaxBatchSize`, `is ${maxBatchSize}; it is a whole number of at least 1`);

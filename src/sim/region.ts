@@ -13,6 +13,7 @@ import { SimAutoScalingGroup } from './world/auto-scaling-group.js';
 import type { SimAlarm } from './world/alarm.js';
 import { SimFis, type FisTemplate } from './world/fis.js';
 import { SimSsm } from './world/ssm.js';
+import { SimStack } from './world/stack.js';
 import type { SimDatabase } from './world/database.js';
 import type { SimDbCluster } from './world/db-cluster.js';
 import { SimInstance, type InstanceApp, type InstanceStateName } from './world/instance.js';
@@ -90,6 +91,8 @@ export class SimWorld {
   readonly network: SimNetwork;
   /** The CloudFormation stack's id, when the topology describes one. */
   readonly stackId: string | undefined;
+  /** The CloudFormation stack's status, parameters and events, when the topology describes one. */
+  readonly stack: SimStack | undefined;
   readonly launchTemplates = new Map<string, SimLaunchTemplate>();
   readonly instances = new Map<string, SimInstance>();
   readonly targetGroups = new Map<string, SimTargetGroup>();
@@ -164,6 +167,10 @@ export class SimWorld {
     for (const lt of topology.launchTemplates) this.launchTemplates.set(lt.name, launchTemplateOf(lt));
     const { region, accountId } = topology;
     this.stackId = topology.stack === undefined ? undefined : `arn:aws:cloudformation:${region}:${accountId}:stack/${topology.stack.name}/${randomUUID()}`;
+    this.stack =
+      topology.stack === undefined || this.stackId === undefined
+        ? undefined
+        : new SimStack(this.stackId, topology.stack.name, topology.stack.parameters, this.createdTime);
     for (const lb of topology.loadBalancers) {
       const tgSpec = lb.targetGroup;
       const asgPort = topology.autoScalingGroups
@@ -239,7 +246,8 @@ export class SimWorld {
           // (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html).
           const version = versionOf(lt, group.options.launchTemplate.version).number;
           const drift = this.#building && drifted > 0;
-          const v = drift ? version - 1 : version;
+          // The version the group names now: a stack update changes it (`useLaunchTemplateVersion`).
+          const v = drift ? version - 1 : versionOf(lt, group.options.launchTemplate.version).number;
           this.az.assertCapacity(zone, versionOf(lt, v).instanceType, { group: group.name });
           const instance = this.launchInstance(lt.name, zone, { ...group.options.tags, 'aws:autoscaling:groupName': group.name }, v);
           if (drift) drifted--;

@@ -256,6 +256,43 @@ export const TIMING_TABLE = {
     basis:
       'AWS publishes no figure for the opt-in (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyAvailabilityZoneGroup.html answers at once; the zones change status later); a few minutes is what operators report, so a run never sees it faster.',
   },
+  cfnPauseTime: {
+    what: 'CloudFormation rolling update of an Auto Scaling group: the pause after each batch when the UpdatePolicy gives no PauseTime and no WaitOnResourceSignals',
+    figure: 0,
+    min: 0,
+    max: 0,
+    source: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatepolicy.html',
+    basis: 'AutoScalingRollingUpdate PauseTime: "Default: PT0S (0 seconds)"; a template\'s PauseTime replaces it.',
+    fixed: true,
+  },
+  cfnSignalPauseTime: {
+    what: 'CloudFormation rolling update with WaitOnResourceSignals: how long each batch has to signal (become healthy, in the sim) when the UpdatePolicy gives no PauseTime',
+    figure: 5 * MIN,
+    min: 5 * MIN,
+    max: 5 * MIN,
+    source: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatepolicy.html',
+    basis:
+      'AutoScalingRollingUpdate PauseTime: "If you specify the WaitOnResourceSignals property to true, the default is PT5M"; a template\'s PauseTime replaces it.',
+    fixed: true,
+  },
+  cfnSignalTimeout: {
+    what: 'CloudFormation replacing update of an Auto Scaling group: how long the new group has to become healthy when its CreationPolicy gives no ResourceSignal Timeout',
+    figure: 5 * MIN,
+    min: 5 * MIN,
+    max: 5 * MIN,
+    source: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-creationpolicy.html',
+    basis: 'ResourceSignal Timeout: "The default is 5 minutes"; with AutoScalingReplacingUpdate the new group succeeds as its CreationPolicy says.',
+    fixed: true,
+  },
+  cfnUpdateCheck: {
+    what: 'CloudFormation stack update: how often the simulated region looks at the batch (or new group) it waits for',
+    figure: 5 * S,
+    min: 5 * S,
+    max: 5 * S,
+    source: 'assumed',
+    basis: "CloudFormation does not publish how often it polls a resource it updates; 5 s keeps the sim's stack no later than its instances by more than that.",
+    fixed: true,
+  },
 } satisfies Record<string, TimingEntry>;
 
 export type TimingKey = keyof typeof TIMING_TABLE;

@@ -296,6 +296,24 @@ const regionalFields = {
          * update of the group's launch template without an instance refresh (assumed name).
          */
         driftedInstances: z.number().int().min(0).default(0),
+        /**
+         * How a stack update that changes the group's launch template version reaches its instances: its template's
+         * UpdatePolicy (AutoScalingRollingUpdate, or AutoScalingReplacingUpdate with WillReplace true); absent, the
+         * update only changes what the group launches next.
+         */
+        rollout: z
+          .discriminatedUnion('kind', [
+            z.strictObject({
+              kind: z.literal('rolling'),
+              minInstancesInService: z.number().int().min(0).default(0),
+              maxBatchSize: z.number().int().min(1).default(1),
+              pauseTime: simDuration().default(0),
+              waitOnResourceSignals: z.boolean().default(false),
+              suspendProcesses: z.array(z.enum(SCALING_PROCESSES)).default([]),
+            }),
+            z.strictObject({ kind: z.literal('replacing'), timeout: simDuration().default(300_000) }),
+          ])
+          .optional(),
       }),
     )
     .default([]),
@@ -421,6 +439,8 @@ const regionalFields = {
       notes: z.array(z.string()).default([]),
       /** The template's text, as GetTemplate returns it. */
       template: z.string().optional(),
+      /** The value of each of the template's parameters (lists joined by commas), as DescribeStacks gives them. */
+      parameters: z.record(z.string(), z.string()).default({}),
       /**
        * The stack's resources: logical id, type and physical id (which may hold `${sim:…}` references the region fills
        * in), as ListStackResources gives them.

@@ -168,7 +168,17 @@ describe('infra/reference-architecture.yaml', () => {
       notes.some((n) => n.startsWith('AWS::EC2::SecurityGroup (LoadBalancerSecurityGroup, WebSecurityGroup, DatabaseSecurityGroup): accepted, not modelled')),
       notes.join('\n'),
     );
-    assert.ok(notes.some((n) => n.startsWith('Resources.WebAutoScalingGroup.UpdatePolicy is not modelled')));
+    // UpdatePolicy, after its intrinsics: WillReplace is false under the default UpdateStrategy, so the group rolls.
+    assert.deepEqual(asg.rollout, {
+      kind: 'rolling',
+      minInstancesInService: 3,
+      maxBatchSize: 1,
+      pauseTime: 600_000,
+      waitOnResourceSignals: true,
+      suspendProcesses: ['HealthCheck', 'ReplaceUnhealthy', 'AZRebalance', 'AlarmNotification', 'ScheduledActions'],
+    });
+    assert.ok(!notes.some((n) => n.includes('UpdatePolicy is not modelled')), notes.join('\n'));
+    assert.ok(notes.some((n) => n.startsWith('Resources.WebAutoScalingGroup.CreationPolicy is not modelled')));
     assert.ok(notes.some((n) => n.startsWith('Resources.SecondaryHealthCheck probes secondary-alb.us-west-2.elb.amazonaws.com, outside this stack')));
     // Every output names something the region offers.
     const outputs = placeholderOutputs(t);

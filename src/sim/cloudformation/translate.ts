@@ -6,6 +6,7 @@ import { loadBalancer, listener, targetGroup } from './resources/load-balancing.
 import { database } from './resources/rds.js';
 import { natGateway, natRoutes } from './resources/network.js';
 import { standaloneInstance } from './resources/instances.js';
+import { rolloutOf } from './resources/update-policy.js';
 import { healthCheck, recordSet, recordSetGroup } from './resources/route53.js';
 import { parameterValues } from './parameters.js';
 import { getAttValue, hash, refValue, sim, type ReferenceContext } from './references.js';
@@ -165,10 +166,8 @@ class Translator {
     for (const r of active) if (!MODELLED.has(r.type)) unmodelled.set(r.type, [...(unmodelled.get(r.type) ?? []), r.id]);
     for (const [type, ids] of unmodelled) this.#note(`${type} (${ids.join(', ')}): accepted, not modelled by the simulated region.`);
     for (const r of active) {
-      if (r.raw.UpdatePolicy !== undefined)
-        this.#note(
-          `${r.path}.UpdatePolicy is not modelled: the simulated region never updates a stack, so nothing is rolled or replaced; GetTemplate still gives it.`,
-        );
+      if (r.raw.UpdatePolicy !== undefined && r.type !== 'AWS::AutoScaling::AutoScalingGroup')
+        this.#note(`${r.path}.UpdatePolicy is not modelled: the simulated region rolls or replaces only Auto Scaling groups on UpdateStack.`);
       if (r.raw.CreationPolicy !== undefined)
         this.#note(`${r.path}.CreationPolicy is not modelled: the simulated region waits for capacity and healthy targets instead of signals.`);
     }
@@ -195,6 +194,18 @@ class Translator {
       // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html); the
       // region adds `aws:cloudformation:stack-id` once it has made the stack's id.
       group.spec.tags = { ...(group.spec.tags as Record<string, string>), 'aws:cloudformation:stack-name': this.#stack, 'aws:cloudformation:logical-id': r.id };
+      const rollout = rolloutOf(this.#attribute(r, 'UpdatePolicy'), this.#attribute(r, 'CreationPolicy'), r, group.spec.max as number, (sentence) =>
+        this.#note(sentence),
+      );
+      if (rollout !== undefined) group.spec.rollout = rollout;
+      if (rollout?.kind === 'rolling' && rollout.waitOnResourceSignals)
+        this.#note(
+          `${r.path}.UpdatePolicy.AutoScalingRollingUpdate.WaitOnResourceSignals: the simulated region has no cfn-signal; a new instance counts as signalled once its target groups call it healthy.`,
+        );
+      if (rollout?.kind === 'replacing')
+        this.#note(
+          `${r.path}.UpdatePolicy.AutoScalingReplacingUpdate: the simulated region launches the new instances into the same group and then terminates the old ones, where AWS creates a new group and deletes the old one.`,
+        );
       return group;
     });
     const launchTemplates = of('AWS::EC2::LaunchTemplate').map((r) => {
@@ -241,6 +252,7 @@ class Translator {
         name: this.#stack,
         outputs: { ...this.#outputs(), ...this.#whereServed(lbOfTg.values(), of) },
         notes: this.#notes,
+        parameters: Object.fromEntries([...this.#scope.parameters].map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)])),
         ...(this.#templateBody === undefined ? {} : { template: this.#templateBody }),
         resources: active.map((r) => ({ logicalId: r.id, type: r.type, physicalId: this.#physicalId(r) })),
       },
@@ -295,6 +307,13 @@ class Translator {
     const v = evaluateValue(r.raw.Properties, `${r.path}.Properties`, this.#scope);
     if (!isMap(v)) throw new TemplateError(`${r.path}.Properties`, 'is a map of properties');
     return v;
+  }
+
+  /** A resource attribute (UpdatePolicy, CreationPolicy), evaluated: `!If` and `!Ref` read as in its properties. */
+  #attribute(r: Resource, key: string): CfnValue | undefined {
+    if (r.raw[key] === undefined) return undefined;
+    const v = evaluate(r.raw[key], `${r.path}.${key}`, this.#scope);
+    return v === NO_VALUE ? undefined : v;
   }
 
   /** One property, evaluated on its own (so a name can be known before the rest of the resource). */

@@ -459,9 +459,37 @@ export const BEHAVIOURS: Behaviour[] = [
   {
     area: 'CloudFormation',
     behaviour:
-      'A region loaded from a template serves its stack read-only (DescribeStacks, ListStackResources, DescribeStackResources, GetTemplate); a stack it does not have answers ValidationError.',
+      'A region loaded from a template serves its stack (DescribeStacks, ListStackResources, DescribeStackResources, GetTemplate, DescribeStackEvents); a stack it does not have answers ValidationError.',
     source: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html',
     test: 'test/sim/cloudformation-read.test.ts',
+  },
+  {
+    area: 'CloudFormation',
+    behaviour:
+      "A template group's UpdatePolicy is read after its intrinsics: AutoScalingRollingUpdate (MaxBatchSize default 1, MinInstancesInService default 0 and below MaxSize, PauseTime default PT0S or PT5M with WaitOnResourceSignals, SuspendProcesses), or AutoScalingReplacingUpdate when WillReplace is true, which takes precedence; a malformed value is refused naming its path.",
+    source: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatepolicy.html',
+    test: 'test/sim/cloudformation-update.test.ts',
+  },
+  {
+    area: 'CloudFormation',
+    behaviour:
+      "UpdateStack with the stack's own template and new values of parameters that reach a launch template's data (an AMI, an instance type) gives the template a new version (LatestVersionNumber increments) and the group whose Version is `!GetAtt <Lt>.LatestVersionNumber` rolls it out: UPDATE_IN_PROGRESS → UPDATE_COMPLETE_CLEANUP_IN_PROGRESS → UPDATE_COMPLETE, with DescribeStackEvents; an update that changes nothing answers \"No updates are to be performed.\", any other change a ValidationError (the sim's limit), another update while one runs a ValidationError.",
+    source: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_UpdateStack.html',
+    test: 'test/sim/cloudformation-update.test.ts',
+  },
+  {
+    area: 'CloudFormation',
+    behaviour:
+      "A rolling update replaces at most MaxBatchSize instances at a time, launching a batch first (above the desired capacity) whenever removing it would leave fewer than MinInstancesInService in service, and keeps SuspendProcesses suspended until it ends; with WaitOnResourceSignals each batch has PauseTime to serve, where the sim, which has no cfn-signal, counts an instance whose targets are healthy as signalled (assumed stand-in), and a batch that does not is UPDATE_FAILED: UPDATE_ROLLBACK_IN_PROGRESS, the group's old version restored, UPDATE_ROLLBACK_COMPLETE (the new launch template version stays: assumed).",
+    source: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatepolicy.html',
+    test: 'test/sim/cloudformation-update.test.ts',
+  },
+  {
+    area: 'CloudFormation',
+    behaviour:
+      "A replacing update (WillReplace true) launches the new version at full capacity, which has its CreationPolicy's ResourceSignal Timeout (default PT5M) to serve, and removes the old instances in UPDATE_COMPLETE_CLEANUP_IN_PROGRESS; the sim launches them into the same group and terminates the old ones, where AWS creates a new group and deletes the old one (the sim's deviation).",
+    source: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatepolicy.html',
+    test: 'test/sim/cloudformation-update.test.ts',
   },
   {
     area: 'SSM',

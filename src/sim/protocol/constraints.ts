@@ -274,6 +274,25 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
   },
   cloudformation: {
     operations: {
+      DescribeStackEvents: {
+        members: [
+          {
+            in: 'body',
+            name: 'StackName',
+            required: true,
+            type: 's',
+            wire: 'StackName',
+          },
+          {
+            in: 'body',
+            max: 1024,
+            min: 1,
+            name: 'NextToken',
+            type: 's',
+            wire: 'NextToken',
+          },
+        ],
+      },
       DescribeStacks: {
         members: [
           {
@@ -322,6 +341,95 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
             name: 'NextToken',
             type: 's',
             wire: 'NextToken',
+          },
+        ],
+      },
+      UpdateStack: {
+        members: [
+          {
+            in: 'body',
+            name: 'StackName',
+            required: true,
+            type: 's',
+            wire: 'StackName',
+          },
+          {
+            in: 'body',
+            min: 1,
+            name: 'TemplateBody',
+            type: 's',
+            wire: 'TemplateBody',
+          },
+          {
+            in: 'body',
+            max: 5120,
+            min: 1,
+            name: 'TemplateURL',
+            type: 's',
+            wire: 'TemplateURL',
+          },
+          {
+            in: 'body',
+            max: 16384,
+            min: 1,
+            name: 'StackPolicyDuringUpdateBody',
+            type: 's',
+            wire: 'StackPolicyDuringUpdateBody',
+          },
+          {
+            in: 'body',
+            max: 5120,
+            min: 1,
+            name: 'StackPolicyDuringUpdateURL',
+            type: 's',
+            wire: 'StackPolicyDuringUpdateURL',
+          },
+          {
+            in: 'body',
+            max: 2048,
+            min: 20,
+            name: 'RoleARN',
+            type: 's',
+            wire: 'RoleARN',
+          },
+          {
+            in: 'body',
+            max: 16384,
+            min: 1,
+            name: 'StackPolicyBody',
+            type: 's',
+            wire: 'StackPolicyBody',
+          },
+          {
+            in: 'body',
+            max: 5120,
+            min: 1,
+            name: 'StackPolicyURL',
+            type: 's',
+            wire: 'StackPolicyURL',
+          },
+          {
+            in: 'body',
+            max: 5,
+            name: 'NotificationARNs',
+            type: 'l',
+            wire: 'NotificationARNs',
+          },
+          {
+            in: 'body',
+            max: 50,
+            name: 'Tags',
+            type: 'l',
+            wire: 'Tags',
+          },
+          {
+            in: 'body',
+            max: 128,
+            min: 1,
+            name: 'ClientRequestToken',
+            pattern: '[a-zA-Z0-9][-a-zA-Z0-9]*',
+            type: 's',
+            wire: 'ClientRequestToken',
           },
         ],
       },

@@ -504,4 +504,20 @@ export class SimAutoScalingGroup {
   #record(instanceId: string, from: LifecycleState | undefined, to: LifecycleState): void {
     this.options.truth.record({ kind: 'instance-state', resource: `${this.name}/${instanceId}`, from, to, detail: { lifecycle: true } });
   }
+
+  /**
+   * The launch template version the group names and launches its next instances from: a stack update's new version
+   * (`!GetAtt <Lt>.LatestVersionNumber`), or the old one when the update rolls back.
+   */
+  useLaunchTemplateVersion(version: string): void {
+    this.options.launchTemplate = { ...this.options.launchTemplate, version };
+  }
+
+  /**
+   * Launches one instance into `zone` at once, for a stack update's batch that replaces an instance there (the
+   * desired capacity already counts it), so that a rolling update keeps the zones balanced.
+   */
+  launchInto(zone: string): SimInstance | undefined {
+    return this.#launchOne('desired', zone);
+  }
 }

@@ -93,6 +93,10 @@ const DOCUMENTED_REFUSALS: ReadonlyMap<string, string> = new Map([
     'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html: If the stack does not exist, a ValidationError is returned (the answer of every CloudFormation read of a stack)',
   ],
   [
+    'cloudformation DescribeStackEvents minimal input',
+    'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html: If the stack does not exist, a ValidationError is returned (the answer of every CloudFormation read of a stack)',
+  ],
+  [
     "cloudformation DescribeStackResources with StackName='sim-conformance'",
     'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html: If the stack does not exist, a ValidationError is returned (the answer of every CloudFormation read of a stack)',
   ],
@@ -195,6 +199,9 @@ describe('conformance to the botocore models', { skip }, () => {
       ['cloudformation', 'ListStackResources'],
       ['cloudformation', 'DescribeStackResources'],
       ['cloudformation', 'GetTemplate'],
+      // Deployments of a stack's new AMI (issue 20).
+      ['cloudformation', 'UpdateStack'],
+      ['cloudformation', 'DescribeStackEvents'],
       // The app-failure fault (SSM Run Command).
       ['ssm', 'SendCommand'],
       ['ssm', 'ListCommands'],

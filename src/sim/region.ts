@@ -241,13 +241,13 @@ export class SimWorld {
         scheduler: this.scheduler,
         truth: this.truth,
         launch: (zone, group) => {
-          // `$Latest` and `$Default` stand for the version they name when the group launches, so a version created or
-          // made the default later is what the group's next instances run
+          // The version the group names now (a stack update or a refresh changes it); `$Latest` and `$Default` stand
+          // for the version they name when the group launches, so a version created or made the default later is what
+          // the group's next instances run
           // (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html).
           const version = versionOf(lt, group.options.launchTemplate.version).number;
           const drift = this.#building && drifted > 0;
-          // The version the group names now: a stack update changes it (`useLaunchTemplateVersion`).
-          const v = drift ? version - 1 : versionOf(lt, group.options.launchTemplate.version).number;
+          const v = drift ? version - 1 : version;
           this.az.assertCapacity(zone, versionOf(lt, v).instanceType, { group: group.name });
           const instance = this.launchInstance(lt.name, zone, { ...group.options.tags, 'aws:autoscaling:groupName': group.name }, v);
           if (drift) drifted--;

@@ -2,18 +2,21 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type AutoScalingGroup, AutoScalingClient, DescribeAutoScalingGroupsCommand, StartInstanceRefreshCommand } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { awsPreferences, describePreferences, instanceRefreshAction } from '../../src/actions/autoscaling/instance-refresh.js';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
 import { makePlan, renderPlan } from '../../src/cli/plan.js';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
+import { ActionFailedError } from '../../src/errors/action-error.js';
+import { runExperiment } from '../../src/engine/runner.js';
 import { parseExperiment, type LoadedExperiment } from '../../src/experiment/load.js';
 import { defaultRegistry } from '../../src/registry/default-registry.js';
 import type { ActionContext, CallRecord, Resource } from '../../src/registry/types.js';
 import { SimRegion } from '../../src/sim/server.js';
 import { parseTopology } from '../../src/sim/topology.js';
 import { ROOT } from '../support/cli.js';
-import { CREDENTIALS, requestLog } from '../support/sim.js';
+import { CREDENTIALS, requestLog, waitFor } from '../support/sim.js';
 
 /**
  * `aws.asg.instance-refresh`: a release as a step of an experiment. StartInstanceRefresh and its neighbours as AWS
@@ -302,5 +305,139 @@ describe('aws.asg.instance-refresh on the simulated region', { skip: served ? fa
     const again = context(targets);
     await instanceRefreshAction.rollback?.(a, result, again.ctx);
     assert.deepEqual(mutating(again.calls), [], 'the undo is idempotent');
+  });
+
+  it('runs as a fault of an experiment: the plan’s guards pass, the release lands, and the run’s rollback takes the group back', async () => {
+    const registry = defaultRegistry();
+    const loaded = parseExperiment(
+      release('{ launchTemplateVersion: 2, preferences: { minHealthyPercentage: 66 }, timeout: 2h }', WIDE),
+      join(ROOT, 'experiments', 'inline.yaml'),
+      { registry, env: {}, simOutputs: region.outputs() },
+    );
+    const journal = await runExperiment(loaded, { registry, aws });
+    const fault = journal.activities.find((x) => x.kind === 'fault');
+    assert.equal(fault?.status, 'succeeded', JSON.stringify(fault?.error));
+    assert.equal(fault?.output?.status, 'Successful');
+    assert.equal(journal.activities.find((x) => x.kind === 'auto-rollback')?.status, 'succeeded');
+    assert.equal(journal.targets[0]?.selected.length, 4, 'the group and the three instances it replaces');
+    const restored = await web();
+    assert.equal(restored.LaunchTemplate?.Version, '1');
+    assert.ok(versions(restored).every((v) => v === '1'));
+  });
+
+  it('returns once the refresh started with follow: false, and its undo while the refresh runs rolls it back', async () => {
+    const a = instanceRefreshAction.args.parse({ launchTemplateVersion: 2, follow: false, timeout: '2h' });
+    const targets: Resource[] = [{ type: 'aws:ec2:autoscaling-group', id: 'web-asg', tags: {}, attributes: {} }];
+    const { ctx } = context(targets);
+    const result = await instanceRefreshAction.run(a, ctx);
+    assert.equal(result.output.followed, false);
+    assert.equal(result.output.status, 'Pending');
+    const undo = context(targets);
+    const back = await instanceRefreshAction.rollback?.(a, result, undo.ctx);
+    assert.equal(mutating(undo.calls)[0], 'RollbackInstanceRefresh');
+    assert.match(String((back?.output.steps as string[] | undefined)?.[0]), /^rolled back refresh /);
+    const restored = await web();
+    assert.equal(restored.LaunchTemplate?.Version, '1');
+    assert.ok(versions(restored).every((v) => v === '1'));
+  });
+});
+
+/**
+ * The web tier behind a load balancer, with an alarm in ALARM as soon as it is evaluated (fewer than 100 healthy
+ * hosts): a release that watches it is stopped at once.
+ */
+const alarmed = () =>
+  parseTopology({
+    region: 'us-east-1',
+    availabilityZones: ['a', 'b', 'c'],
+    launchTemplates: [{ name: 'web-lt', versions: [{ imageId: 'ami-0release00000002' }] }],
+    loadBalancers: [{ name: 'web-alb', targetGroup: { name: 'web-tg', healthCheck: { path: '/health' } } }],
+    autoScalingGroups: [
+      {
+        name: 'web-asg',
+        launchTemplate: 'web-lt',
+        launchTemplateVersion: 1,
+        min: 3,
+        max: 6,
+        desired: 3,
+        healthCheckType: 'ELB',
+        healthCheckGracePeriod: '600s',
+        targetGroups: ['web-tg'],
+      },
+    ],
+    alarms: [
+      { name: 'never-enough-hosts', loadBalancer: 'web-alb', metric: 'HealthyHostCount', threshold: 100, comparison: 'LessThanThreshold', period: '60s' },
+    ],
+  });
+
+describe('aws.asg.instance-refresh stopped by its alarm on the simulated region', { skip: served ? false : 'needs sim StartInstanceRefresh' }, () => {
+  let region: SimRegion;
+  let aws: AwsClientFactory;
+  let asg: AutoScalingClient;
+  before(async () => {
+    region = await SimRegion.start({ topology: alarmed(), speed: SPEED });
+    aws = new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: region.endpoint, credentials: CREDENTIALS });
+    asg = new AutoScalingClient({ region: 'us-east-1', endpoint: region.endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
+    // Never "ready" (its alarm is in ALARM on purpose): the group in service is what the release needs.
+    await waitFor(
+      'the group to be in service',
+      async () =>
+        ((await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web-asg'] }))).AutoScalingGroups?.[0]?.Instances ?? []).filter(
+          (i) => i.LifecycleState === 'InService',
+        ).length === 3,
+      { timeoutMs: 60_000, intervalMs: 50 },
+    );
+    const cw = new CloudWatchClient({ region: 'us-east-1', endpoint: region.endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
+    try {
+      await waitFor(
+        'the alarm to be in ALARM',
+        async () => (await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['never-enough-hosts'] }))).MetricAlarms?.[0]?.StateValue === 'ALARM',
+        { timeoutMs: 30_000, intervalMs: 50 },
+      );
+    } finally {
+      cw.destroy();
+    }
+  });
+  after(async () => {
+    asg.destroy();
+    await aws.destroy();
+    await region.stop();
+  });
+
+  const run = async (preferences: Record<string, unknown>) => {
+    const a = instanceRefreshAction.args.parse({ launchTemplateVersion: 2, preferences: { alarms: ['never-enough-hosts'], ...preferences }, timeout: '2h' });
+    const ctx: ActionContext = {
+      runId: 'refresh-alarm-test',
+      signal: AbortSignal.timeout(120_000),
+      clock: systemClock,
+      logger: silentLogger,
+      aws,
+      speed: SPEED,
+      targets: [{ type: 'aws:ec2:autoscaling-group', id: 'web-asg', tags: {}, attributes: {} }],
+      recordCall: () => undefined,
+    };
+    return instanceRefreshAction.run(a, ctx);
+  };
+  const version = async (): Promise<string | undefined> =>
+    (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web-asg'] }))).AutoScalingGroups?.[0]?.LaunchTemplate?.Version;
+
+  it('ends RollbackSuccessful with autoRollback, which is the release being stopped, not an action error', async () => {
+    const result = await run({ autoRollback: true });
+    assert.equal(result.output.status, 'RollbackSuccessful');
+    assert.notEqual(result.output.rolledBackAt, null);
+    assert.match(String(result.output.rollbackReason), /never-enough-hosts/);
+    assert.equal(await version(), '1');
+  });
+
+  it('fails the action when the refresh ends Failed, having taken the group back first, in one sentence', async () => {
+    await assert.rejects(
+      run({}),
+      (e: unknown) =>
+        e instanceof ActionFailedError &&
+        /^Instance refresh \S+ of group web-asg to version 2 ended Failed \(.*never-enough-hosts.*\); gameday took group web-asg back to version 1 \(.+\)\.$/.test(
+          e.message,
+        ),
+    );
+    assert.equal(await version(), '1');
   });
 });

@@ -192,6 +192,23 @@ describe('aws.asg.instance-refresh in the plan', () => {
       assert.equal(skipping.faults[0]?.resources.filter((r) => r.type === 'aws:ec2:instance').length, 1);
       const all = (await makePlan(load(release('{ launchTemplateVersion: 2 }', WIDE)), aws, 1)).plan;
       assert.equal(all.faults[0]?.detail?.[1], 'replaces 3 of 3 instance(s) (skip matching off: every live instance is replaced)');
+      // AWS's own DesiredConfiguration, its $Latest resolved to the number as launchTemplateVersion's is.
+      const given = (
+        await makePlan(
+          load(
+            release(
+              '{ desiredConfiguration: { LaunchTemplate: { LaunchTemplateName: web-lt, Version: $Latest } }, preferences: { skipMatching: true } }',
+              WIDE,
+            ),
+          ),
+          aws,
+          1,
+        )
+      ).plan;
+      assert.deepEqual(given.faults[0]?.detail?.slice(0, 2), [
+        'release: group web-asg, launch template web-lt version 2 -> 2',
+        'replaces 1 of 3 instance(s) (skip matching: 2 already on version 2 kept)',
+      ]);
     });
   });
 

@@ -50,7 +50,9 @@ export function renderPlan(loaded: LoadedExperiment, plan: Plan, calls: readonly
   ];
   for (const f of plan.faults) {
     const optIn = f.withoutOptIn > 0 ? `, ${f.withoutOptIn} left out without the opt-in tags` : '';
-    const what = f.source === 'none' ? 'no AWS resources' : `${f.resources.length} of ${f.candidates} ${f.type} (${f.selection}${optIn})`;
+    // What the targets reach (a refreshed group's instances) is listed below them, not counted among the candidates.
+    const chosen = f.source === 'targets' ? f.resources.filter((r) => r.type === f.type).length : f.resources.length;
+    const what = f.source === 'none' ? 'no AWS resources' : `${chosen} of ${f.candidates} ${f.type} (${f.selection}${optIn})`;
     lines.push(`fault ${f.fault} (${f.action}) in ${f.region}: ${what}`);
     for (const r of f.resources) {
       const tags = Object.entries(r.tags)
@@ -58,6 +60,7 @@ export function renderPlan(loaded: LoadedExperiment, plan: Plan, calls: readonly
         .join(', ');
       lines.push(`  ${r.type} ${r.id}  ${r.region ?? f.region}${zoneOf(r) === undefined ? '' : ` ${zoneOf(r) ?? ''}`}${tags === '' ? '' : `  [${tags}]`}`);
     }
+    for (const line of f.detail ?? []) lines.push(`  ${line}`);
     lines.push(`  undo: ${f.rollback}`);
   }
   if (plan.rollbacks.length > 0) lines.push(`explicit rollbacks: ${plan.rollbacks.join(', ')}`);

@@ -35,6 +35,8 @@ export interface ActivityRequest {
   signal: AbortSignal;
   /** For automatic rollbacks: the result of the run being undone. */
   undo?: { args: unknown; result: ActionResult };
+  /** Records what the action's rollback will need before its mutating call (ActivityContext.checkpoint). */
+  checkpoint?: ((undo: ActionResult) => Promise<void>) | undefined;
 }
 
 export interface ActivityOutcome {
@@ -63,6 +65,7 @@ export async function runActivity(req: ActivityRequest, env: ActivityEnv): Promi
     aws: req.region === undefined ? env.aws : env.aws.inRegion(req.region),
     speed: env.speed,
     fence: env.fence,
+    checkpoint: req.checkpoint,
     targets: req.targets,
     recordCall: (c: CallRecord) => calls.push({ ...c, startedAt: rel(c.startedAt), endedAt: rel(c.endedAt) }),
   };

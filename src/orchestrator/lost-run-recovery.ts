@@ -16,7 +16,8 @@ import type { PrepareWorld } from './run-world.js';
 /**
  * Finishes a run whose worker died: runs the rollback of every fault its undo log says landed (newest first), marks
  * each step, and builds its journal (verdict `aborted`, reason `worker lost`) with those rollbacks. A fault the worker
- * was injecting when it died is reported, not guessed at: its outcome is unknown.
+ * was injecting when it died is reported, not guessed at: its outcome is unknown; unless the action checkpointed its
+ * undo before its mutating call, whose rollback is then run, being safe either way.
  */
 export async function recoverLostRun(lost: {
   job: RunJob;
@@ -65,7 +66,8 @@ export async function recoverLostRun(lost: {
     for (const step of [...steps].reverse()) {
       if (!step.undoable || (step.state !== 'landed' && step.state !== 'injecting')) continue;
       const definition = lost.registry.action(step.action);
-      if (step.state === 'injecting' || step.result === undefined || definition === undefined) {
+      // An injecting step is undone only from its checkpoint: its rollback is then safe whether the change happened or not.
+      if ((step.state === 'injecting' && step.checkpointed !== true) || step.result === undefined || definition === undefined) {
         const why =
           definition === undefined
             ? `action '${step.action}' is not registered in this worker`

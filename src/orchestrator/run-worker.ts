@@ -201,6 +201,7 @@ export class RunWorker {
           }
         },
         beforeMutation: (step) => this.#undo.beforeMutation(runId, step),
+        checkpoint: (step, undo) => this.#undo.checkpoint(runId, step.fault, undo),
         afterMutation: (step, landed) => this.#undo.afterMutation(runId, step.fault, landed),
         afterRollback: (step, record) => this.#undo.afterRollback(runId, step.fault, record.status === 'succeeded'),
       });

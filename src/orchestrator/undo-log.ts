@@ -21,8 +21,10 @@ export interface UndoStep {
   region?: string | undefined;
   undoable: boolean;
   state: UndoState;
-  /** What the action returned, which its rollback receives. */
+  /** What the action returned, which its rollback receives (or, while `injecting`, what it checkpointed). */
   result?: ActionResult;
+  /** Set when the action checkpointed its undo before its mutating call: a lost `injecting` step can then be undone. */
+  checkpointed?: boolean;
   /** Epoch ms of the last change. */
   at: number;
 }
@@ -62,6 +64,11 @@ export class UndoLog {
       state: 'injecting',
       at: Date.now(),
     });
+  }
+
+  /** What the action's rollback will need, recorded before its mutating call; the step stays `injecting`. */
+  async checkpoint(runId: string, fault: string, undo: ActionResult): Promise<void> {
+    await this.#change(runId, fault, (s) => ({ ...s, result: undo, checkpointed: true }));
   }
 
   async afterMutation(runId: string, fault: string, landed: { args: unknown; result: ActionResult } | null): Promise<void> {

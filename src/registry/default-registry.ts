@@ -1,3 +1,4 @@
+import { instanceRefreshAction } from '../actions/autoscaling/instance-refresh.js';
 import { rebootInstancesAction } from '../actions/ec2/reboot-instances.js';
 import { stopInstancesAction } from '../actions/ec2/stop-instances.js';
 import { terminateInstancesAction } from '../actions/ec2/terminate-instances.js';
@@ -44,6 +45,7 @@ export function defaultRegistry(): Registry {
     .registerAction(azOutageAction)
     .registerAction(regionOutageAction)
     .registerAction(fisExperimentAction)
+    .registerAction(instanceRefreshAction)
     .registerProbe(httpProbe)
     .registerProbe(tcpProbe)
     .registerProbe(asgInServiceProbe)

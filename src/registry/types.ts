@@ -44,6 +44,13 @@ export interface ActivityContext {
   fence?: Fence | undefined;
   /** While planning: the run's seeded generator, for an action that chooses among candidates itself (replayable with --seed). */
   random?: (() => number) | undefined;
+  /**
+   * For a mutating action whose undo needs what only the run learns (a version read just before the change): records,
+   * before its mutating call, the result its rollback will receive, in the run's crash-safe undo log. A worker lost
+   * during the call then leaves the way back, and the rollback runs from this result, so it must be safe whether the
+   * call happened or not. Absent outside a queued run.
+   */
+  checkpoint?: ((undo: ActionResult) => Promise<void>) | undefined;
 }
 
 /** Checked before every mutating AWS call. */
@@ -105,6 +112,13 @@ export interface ActionDefinition<Args = unknown> {
    * touch. The plan shows them, the guards check them, and `run` receives them as `ctx.targets`.
    */
   plan?(args: Args, ctx: ActivityContext): Promise<Resource[]>;
+  /**
+   * For an action whose targets reach further than themselves (an instance refresh replaces its group's instances):
+   * lists, with read-only calls, the further resources `run` will touch through the selected targets, and says in
+   * lines what it will do to them. The plan adds these resources to the fault's, so the guards count them and the
+   * fence admits them, and shows the lines.
+   */
+  reach?(args: Args, targets: readonly Resource[], ctx: ActivityContext): Promise<{ resources: Resource[]; detail: string[] }>;
   run(args: Args, ctx: ActionContext): Promise<ActionResult>;
   rollback?(args: Args, result: ActionResult, ctx: ActionContext): Promise<ActionResult>;
   /**

@@ -118,6 +118,13 @@ const TAGGED_DB_CLUSTERS: Scope = {
   resource: () => 'arn:aws:rds:*:*:cluster:*',
   condition: (t) => ({ StringEquals: { [`rds:cluster-tag/${t.key}`]: t.value } }),
 };
+// Instance refreshes act on a group, which IAM matches by its tags too (Service Authorization Reference, Amazon EC2
+// Auto Scaling: https://docs.aws.amazon.com/IAM/latest/UserGuide/list_amazonec2autoscaling.html).
+const TAGGED_GROUPS: Scope = {
+  suffix: 'TaggedGroups',
+  resource: () => 'arn:aws:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/*',
+  condition: (t) => ({ StringEquals: { [`aws:ResourceTag/${t.key}`]: t.value } }),
+};
 const HEALTH_CHECKS: Scope = { suffix: 'HealthChecks', resource: () => 'arn:aws:route53:::healthcheck/*' };
 const FIS: Scope = { suffix: 'Fis', resource: () => FIS_RESOURCES };
 const ROLE_FOR_FIS: Scope = {
@@ -132,6 +139,9 @@ const SCOPES: Record<string, Scope> = {
   'ec2:StartInstances': TAGGED_INSTANCES,
   'ec2:TerminateInstances': TAGGED_INSTANCES,
   'ec2:RebootInstances': TAGGED_INSTANCES,
+  'autoscaling:StartInstanceRefresh': TAGGED_GROUPS,
+  'autoscaling:CancelInstanceRefresh': TAGGED_GROUPS,
+  'autoscaling:RollbackInstanceRefresh': TAGGED_GROUPS,
   'rds:RebootDBInstance': TAGGED_DB_INSTANCES,
   'rds:FailoverDBCluster': TAGGED_DB_CLUSTERS,
   'rds:RebootDBCluster': TAGGED_DB_CLUSTERS,

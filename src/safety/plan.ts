@@ -50,6 +50,8 @@ export interface PlannedFault {
   rollback: string;
   /** The Region it acts in; each of its resources carries it too. */
   region: string;
+  /** What the action says it will do to its resources (ActionDefinition.reach), line by line; absent when it says nothing. */
+  detail?: string[];
 }
 
 /** Everything a run will touch, resolved against the live inventory with read-only calls, and the guards' verdict. */
@@ -162,6 +164,9 @@ export async function buildPlan(
     let planned: Omit<PlannedFault, 'region'>;
     if (fault.targets !== undefined) {
       const { record, selected } = await resolveTargets(fault.name, definition, fault.targets, seed, inRegion, (r) => hasTags(r, policy.requireTags));
+      // What the selected targets reach (a group's instances) was opted in through them: counted, not filtered again.
+      const reached = definition.reach === undefined || selected.length === 0 ? undefined : await definition.reach(fault.args, selected, inRegion);
+      const resources = [...selected, ...(reached?.resources ?? [])];
       planned = {
         fault: fault.name,
         action: fault.action,
@@ -170,8 +175,9 @@ export async function buildPlan(
         selection: record.selection,
         candidates: record.candidates,
         withoutOptIn: record.withoutOptIn ?? 0,
-        resources: selected,
-        rollback: undo(selected),
+        resources,
+        rollback: undo(resources),
+        ...(reached === undefined ? {} : { detail: reached.detail }),
       };
     } else if (definition.plan !== undefined && findRunRefs(rawFaults[i]?.args).refs.length === 0) {
       const found = await definition.plan(fault.args, { ...inRegion, random: seededRandom(seed + i) });

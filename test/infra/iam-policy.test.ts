@@ -41,6 +41,10 @@ const DECLARED_NOT_SEEN: Record<string, Record<string, string>> = {
   'aws.scenario.region-outage': {
     'ec2:CreateTags': 'checked when the deny network ACL is created with TagSpecifications, not an API call',
   },
+  'aws.asg.instance-refresh': {
+    'ec2:RunInstances': 'checked when StartInstanceRefresh names a launch template the group will launch from, not an API call',
+    'ec2:CreateTags': 'checked when that launch template has tag specifications, not an API call',
+  },
   'aws.fis.experiment': {
     'iam:PassRole': 'a permission checked when a template names its roleArn, not an API call',
     'fis:TagResource': 'checked when a template or an experiment is created with tags',

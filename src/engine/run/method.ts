@@ -72,8 +72,20 @@ async function injectFault(ctx: RunContext, state: MethodState, fault: FaultSpec
     }
   }
   ctx.notify('activityStart', 'fault', fault.name, fault.action);
+  const checkpoint = definition.mutating ? options.checkpoint?.bind(options) : undefined;
   const outcome = await runActivity(
-    { kind: 'fault', name: fault.name, definition, args: fault.args, rawArgs, scope: ctx.scope, targets, region, signal: method.signal },
+    {
+      kind: 'fault',
+      name: fault.name,
+      definition,
+      args: fault.args,
+      rawArgs,
+      scope: ctx.scope,
+      targets,
+      region,
+      signal: method.signal,
+      checkpoint: checkpoint === undefined ? undefined : (undo) => checkpoint(step, undo),
+    },
     ctx.env,
   );
   record.activities.push(outcome.record);

@@ -40,6 +40,11 @@ export interface RunOptions {
   beforeInject?(targets: readonly ResolvedTargets[], signal: AbortSignal): Promise<void>;
   /** Called before a mutating fault runs; when it throws, the fault does not run and the run ends as `errored`. */
   beforeMutation?(step: MutationStep): Promise<void>;
+  /**
+   * Called by a mutating fault before its mutating call, with the result its undo will need
+   * (ActivityContext.checkpoint); when it throws, the action fails before changing anything.
+   */
+  checkpoint?(step: MutationStep, undo: ActionResult): Promise<void>;
   /** Called after a mutating fault ran: with what its undo needs when it landed, with `null` when it did not. */
   afterMutation?(step: MutationStep, landed: { args: unknown; result: ActionResult } | null): Promise<void>;
   /** Called after the automatic undo of a landed fault ran (successfully or not). */

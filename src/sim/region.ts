@@ -211,7 +211,6 @@ export class SimWorld {
       const lt = this.launchTemplates.get(spec.launchTemplate);
       if (lt === undefined) throw new Error(`Launch template '${spec.launchTemplate}' is not declared.`);
       const zones = spec.availabilityZones?.map((z) => zoneName(topology, z)) ?? this.availabilityZones;
-      const version = versionOf(lt, spec.launchTemplateVersion).number;
       // Drifted instances: the first ones the group launches while the region builds run the version before its own.
       let drifted = spec.driftedInstances;
       const asg = new SimAutoScalingGroup({
@@ -234,11 +233,14 @@ export class SimWorld {
             : spec.tags,
         scheduler: this.scheduler,
         truth: this.truth,
-        launch: (zone, group) => {
+        // The group's launch template as it is now (UpdateAutoScalingGroup, an instance refresh), or a refresh's own.
+        launch: (zone, group, config = group.options.launchTemplate) => {
+          const template = this.launchTemplates.get(config.name) ?? lt;
+          const version = versionOf(template, config.version).number;
           const drift = this.#building && drifted > 0;
           const v = drift ? version - 1 : version;
-          this.az.assertCapacity(zone, versionOf(lt, v).instanceType, { group: group.name });
-          const instance = this.launchInstance(lt.name, zone, { ...group.options.tags, 'aws:autoscaling:groupName': group.name }, v);
+          this.az.assertCapacity(zone, versionOf(template, v).instanceType, { group: group.name });
+          const instance = this.launchInstance(template.name, zone, { ...group.options.tags, 'aws:autoscaling:groupName': group.name }, v);
           if (drift) drifted--;
           return instance;
         },

@@ -9,12 +9,14 @@ import {
   SetInstanceHealthCommand,
   StartInstanceRefreshCommand,
   SuspendProcessesCommand,
+  UpdateAutoScalingGroupCommand,
   type AutoScalingGroup,
   type InstanceRefresh,
   type StartInstanceRefreshCommandInput,
 } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { awsCli } from '../support/aws-cli.js';
-import { group, referenceWith, sdkError, startSim, truth, waitFor, type Sim } from '../support/sim.js';
+import { CREDENTIALS, group, referenceWith, sdkError, startSim, truth, waitFor, type Sim } from '../support/sim.js';
 
 /**
  * Instance refresh (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html) of the
@@ -280,5 +282,80 @@ describe('Auto Scaling instance refresh', () => {
     assert.equal(done.Status, 'RollbackSuccessful');
     assert.ok((done.RollbackDetails?.RollbackReason ?? '').length > 0);
     await settled('1');
+  });
+
+  it('pauses at a checkpoint for the checkpoint delay (https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-adding-checkpoints-instance-refresh.html)', async () => {
+    await settled('1');
+    const id = await start({
+      DesiredConfiguration: toVersion('2'),
+      Preferences: { InstanceWarmup: 30, CheckpointPercentages: [30, 100], CheckpointDelay: 3600 },
+    });
+    const paused = await waitFor(
+      'the refresh to pause at its checkpoint',
+      async () => {
+        const r = await refresh(id);
+        return /checkpoint 30%/.test(r.StatusReason ?? '') ? r : undefined;
+      },
+      { timeoutMs: WAIT, intervalMs: 20 },
+    );
+    assert.equal(paused.Status, 'InProgress');
+    assert.equal(paused.PercentageComplete, 33);
+    assert.equal(paused.InstancesToUpdate, 2);
+    assert.equal(paused.Preferences?.CheckpointDelay, 3600);
+    const serving = ((await group(sim.asg)).Instances ?? []).filter((i) => i.LifecycleState === 'InService' || i.LifecycleState === 'Pending');
+    assert.deepEqual(serving.map((i) => i.LaunchTemplate?.Version).sort(), ['1', '1', '2'], 'one instance replaced before the pause');
+    await sim.asg.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'web-asg' }));
+    const done = await until(id, ['RollbackSuccessful', 'RollbackFailed']);
+    assert.equal(done.Status, 'RollbackSuccessful');
+    assert.equal(done.RollbackDetails?.PercentageCompleteOnRollback, 33);
+    assert.equal(done.RollbackDetails?.InstancesToUpdateOnRollback, 2);
+    await settled('1');
+  });
+
+  it('fails when an alarm of its AlarmSpecification is in ALARM, and rolls back with AutoRollback', async () => {
+    const cw = new CloudWatchClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+    try {
+      await cw.send(new SetAlarmStateCommand({ AlarmName: 'web-healthy-hosts', StateValue: 'ALARM', StateReason: 'testing the instance refresh' }));
+      const id = await start({
+        DesiredConfiguration: toVersion('2'),
+        Preferences: { InstanceWarmup: 30, AutoRollback: true, AlarmSpecification: { Alarms: ['web-healthy-hosts'] } },
+      });
+      const done = await until(id, ['RollbackSuccessful', 'RollbackFailed', 'Successful']);
+      assert.equal(done.Status, 'RollbackSuccessful');
+      assert.match(done.RollbackDetails?.RollbackReason ?? '', /web-healthy-hosts/);
+      assert.deepEqual(done.Preferences?.AlarmSpecification?.Alarms, ['web-healthy-hosts']);
+      await settled('1');
+    } finally {
+      cw.destroy();
+    }
+  });
+
+  it("UpdateAutoScalingGroup's LaunchTemplate changes what the group launches, not its running instances; DefaultInstanceWarmup is the refresh's warmup", async () => {
+    await sim.asg.send(
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: 'web-asg',
+        LaunchTemplate: { LaunchTemplateName: 'web-lt', Version: '2' },
+        DefaultInstanceWarmup: 45,
+      }),
+    );
+    const g = await group(sim.asg);
+    assert.equal(g.LaunchTemplate?.Version, '2');
+    assert.equal(g.DefaultInstanceWarmup, 45);
+    assert.ok(settledOn(g, '1'), 'the running instances keep version 1 (drift)');
+    const id = await start({});
+    const r = await refresh(id);
+    assert.equal(r.Preferences?.InstanceWarmup, 45);
+    assert.equal(r.DesiredConfiguration, undefined);
+    await sim.asg.send(new CancelInstanceRefreshCommand({ AutoScalingGroupName: 'web-asg', WaitForTransitioningInstances: false }));
+    await sim.asg.send(
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: 'web-asg',
+        LaunchTemplate: { LaunchTemplateName: 'web-lt', Version: '1' },
+        DefaultInstanceWarmup: -1,
+      }),
+    );
+    const back = await group(sim.asg);
+    assert.equal(back.LaunchTemplate?.Version, '1');
+    assert.equal(back.DefaultInstanceWarmup, undefined);
   });
 });

@@ -222,6 +222,7 @@ class ReplacementPass {
     if (stale.length === 0) return;
     const d = this.#group.desired;
     const now = Date.now();
+    if (this.inFlight().length === 0) this.lastProgress = now;
     const minHealthy = Math.ceil((this.#prefs.minHealthyPercentage * d) / 100);
     const maxCapacity = Math.floor((this.#prefs.maxHealthyPercentage * d) / 100);
     const ready = members.filter(
@@ -442,7 +443,8 @@ export class SimInstanceRefresh {
   #failure(pass: ReplacementPass): string | undefined {
     if (pass.failures >= FAILED_REPLACEMENTS_LIMIT)
       return `The instance refresh failed because ${pass.failures} replacement instances failed to launch or to pass their health checks.`;
-    if (Date.now() - pass.lastProgress > this.#o.scheduler.wall(this.#o.noProgressTimeout))
+    // Only replacements in flight count: a checkpoint, the bake time or a suspended process is no lack of progress.
+    if (pass.inFlight().length > 0 && Date.now() - pass.lastProgress > this.#o.scheduler.wall(this.#o.noProgressTimeout))
       return 'The instance refresh failed because no replacement instance became healthy within the time allowed.';
     return undefined;
   }

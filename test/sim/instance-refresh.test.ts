@@ -77,6 +77,16 @@ describe('Auto Scaling instance refresh', () => {
       },
       { timeoutMs: WAIT, intervalMs: 20 },
     );
+  /** Desired capacity InService and nothing else, whatever the versions. */
+  const steady = (): Promise<AutoScalingGroup> =>
+    waitFor(
+      'the group to be steady',
+      async () => {
+        const g = await group(sim.asg);
+        return (g.Instances ?? []).length === g.DesiredCapacity && (g.Instances ?? []).every((i) => i.LifecycleState === 'InService') ? g : undefined;
+      },
+      { timeoutMs: WAIT, intervalMs: 20 },
+    );
   const toVersion = (v: string) => ({ LaunchTemplate: { LaunchTemplateName: 'web-lt', Version: v } });
 
   before(async () => {
@@ -266,14 +276,7 @@ describe('Auto Scaling instance refresh', () => {
 
   it('RollbackInstanceRefresh puts the instances deployed so far back on the previous version', async () => {
     // The cancelled refresh left a mix of versions: the rollback returns them all to the group's version 1.
-    await waitFor(
-      'the group to be steady',
-      async () => {
-        const g = await group(sim.asg);
-        return (g.Instances ?? []).length === g.DesiredCapacity && (g.Instances ?? []).every((i) => i.LifecycleState === 'InService');
-      },
-      { timeoutMs: WAIT, intervalMs: 20 },
-    );
+    await steady();
     const id = await start({ DesiredConfiguration: toVersion('2'), Preferences: { InstanceWarmup: 30, MinHealthyPercentage: 100 } });
     await waitFor('a version-2 instance', async () => versions(await group(sim.asg)).includes('2'), { timeoutMs: WAIT, intervalMs: 20 });
     const res = await sim.asg.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'web-asg' }));
@@ -357,5 +360,30 @@ describe('Auto Scaling instance refresh', () => {
     const back = await group(sim.asg);
     assert.equal(back.LaunchTemplate?.Version, '1');
     assert.equal(back.DefaultInstanceWarmup, undefined);
+  });
+
+  it('fails (without AutoRollback) when no zone has capacity for the replacements, leaving the group as it is', async () => {
+    // The refresh cancelled without waiting may have left a version-2 instance: the group is steady, on version 1.
+    await steady();
+    const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+    const impair = (method: string, zone: string) =>
+      fetch(`${sim.endpoint}/_sim/zones/${zone}/impair`, {
+        method,
+        ...(method === 'POST' ? { body: JSON.stringify({ power: false, connectivity: false, capacity: true }) } : {}),
+      });
+    for (const z of zones) assert.equal((await impair('POST', z)).status, 200);
+    try {
+      const id = await start({ DesiredConfiguration: toVersion('2'), Preferences: { InstanceWarmup: 30 } });
+      const done = await until(id, ['Failed', 'Successful', 'RollbackSuccessful']);
+      assert.equal(done.Status, 'Failed');
+      assert.match(done.StatusReason ?? '', /failed to launch/);
+      assert.equal(done.RollbackDetails, undefined);
+      const activities = (await sim.asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'web-asg' }))).Activities ?? [];
+      assert.ok(activities.some((a) => a.StatusCode === 'Failed' && /InsufficientInstanceCapacity|sufficient/.test(`${a.Description} ${a.StatusMessage}`)));
+    } finally {
+      for (const z of zones) await impair('DELETE', z);
+    }
+    const g = await steady();
+    assert.equal(g.LaunchTemplate?.Version, '1');
   });
 });

@@ -228,6 +228,13 @@ class ReplacementPass {
     const ready = members.filter(
       (m) => m.lifecycle === 'InService' && m.health === 'Healthy' && m.serving && (!this.fresh.has(m.id) || this.updated.has(m.id) || this.#ready(m, now)),
     ).length;
+    const missing = d - members.length;
+    if (missing > 0 && this.#prefs.maxHealthyPercentage <= 100) {
+      // A replacement that did not launch left the group short: it is launched again before another old instance goes
+      // (assumed), and each failed launch counts.
+      this.batch = { launched: this.#launch(Math.min(missing, stale.length)), after: [] };
+      return;
+    }
     let first = 0;
     let terminateFirst: number;
     if (this.#prefs.maxHealthyPercentage > 100) {
@@ -238,8 +245,15 @@ class ReplacementPass {
     const now1 = victims.slice(0, terminateFirst);
     const later = victims.slice(terminateFirst);
     for (const m of now1) this.#group.terminateForRefresh(m.id, this.#terminateCause(m.id));
+    const launched = this.#launch(victims.length);
+    // A launch-first replacement that did not launch leaves its old instance in service.
+    this.batch = { launched, after: later.slice(0, Math.max(0, launched.length - now1.length)).map((m) => m.id) };
+  }
+
+  /** Launches `n` replacements; each that no zone had capacity for counts as a failure. */
+  #launch(n: number): string[] {
     const launched: string[] = [];
-    for (let i = 0; i < victims.length; i++) {
+    for (let i = 0; i < n; i++) {
       const id = this.#group.launchForRefresh(this.target, `${at()} an instance was launched in response to ${this.#cause}.`);
       if (id === undefined) {
         this.failures++;
@@ -248,8 +262,7 @@ class ReplacementPass {
       this.fresh.add(id);
       launched.push(id);
     }
-    // A launch-first replacement that did not launch leaves its old instance in service.
-    this.batch = { launched, after: later.slice(0, Math.max(0, launched.length - now1.length)).map((m) => m.id) };
+    return launched;
   }
 
   #terminateCause(id: string): string {

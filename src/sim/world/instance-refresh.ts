@@ -250,7 +250,10 @@ class ReplacementPass {
     this.batch = { launched, after: later.slice(0, Math.max(0, launched.length - now1.length)).map((m) => m.id) };
   }
 
-  /** Launches `n` replacements; each that no zone had capacity for counts as a failure. */
+  /**
+   * Launches `n` replacements; each that no zone had capacity for counts as a failure. The causes of a refresh's
+   * launches and terminations follow the group's own ("… in response to an instance refresh"); AWS's wording is assumed.
+   */
   #launch(n: number): string[] {
     const launched: string[] = [];
     for (let i = 0; i < n; i++) {

@@ -11,6 +11,7 @@ export interface TruthEvent {
     | 'target-health'
     | 'alb-capacity'
     | 'asg-activity'
+    | 'instance-refresh'
     | 'workload'
     | 'health-check'
     | 'dns-answer'

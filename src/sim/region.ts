@@ -240,16 +240,17 @@ export class SimWorld {
             : spec.tags,
         scheduler: this.scheduler,
         truth: this.truth,
-        launch: (zone, group) => {
-          // The version the group names now (a stack update or a refresh changes it); `$Latest` and `$Default` stand
-          // for the version they name when the group launches, so a version created or made the default later is what
-          // the group's next instances run
-          // (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html).
-          const version = versionOf(lt, group.options.launchTemplate.version).number;
+        // The group's launch template as it is now (a stack update, UpdateAutoScalingGroup, an instance refresh), or a
+        // refresh's own; `$Latest` and `$Default` stand for the version they name when the group launches, so a version
+        // created or made the default later is what the group's next instances run
+        // (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html).
+        launch: (zone, group, config = group.options.launchTemplate) => {
+          const template = this.launchTemplates.get(config.name) ?? lt;
+          const version = versionOf(template, config.version).number;
           const drift = this.#building && drifted > 0;
           const v = drift ? version - 1 : version;
-          this.az.assertCapacity(zone, versionOf(lt, v).instanceType, { group: group.name });
-          const instance = this.launchInstance(lt.name, zone, { ...group.options.tags, 'aws:autoscaling:groupName': group.name }, v);
+          this.az.assertCapacity(zone, versionOf(template, v).instanceType, { group: group.name });
+          const instance = this.launchInstance(template.name, zone, { ...group.options.tags, 'aws:autoscaling:groupName': group.name }, v);
           if (drift) drifted--;
           return instance;
         },

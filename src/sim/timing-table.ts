@@ -89,6 +89,24 @@ export const TIMING_TABLE = {
     basis:
       'AWS publishes no cadence: Auto Scaling "continuously monitors the health status of instances" and its health checks "continue periodically" (https://docs.aws.amazon.com/autoscaling/ec2/userguide/healthcheck.html). 10 s is a third of the target group\'s default 30 s interval, so with ELB checks the load balancer\'s thresholds (2 × 30 s to unhealthy) dominate detection, as on AWS; failing EC2 status checks of a running instance are not modelled.',
   },
+  instanceRefreshCheckInterval: {
+    what: 'How often an instance refresh looks at its replacements, its alarms and whether to start the next batch',
+    figure: 10 * S,
+    min: 10 * S,
+    max: 10 * S,
+    source: 'assumed',
+    basis:
+      "AWS publishes no cadence; an instance refresh moves on once a replacement is healthy and past its instance warmup (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceRefresh.html). The same 10 s as the group's own health checks, so the warmup and the target group's checks dominate a batch, as on AWS.",
+  },
+  instanceRefreshNoProgress: {
+    what: 'How long an instance refresh goes without a replacement becoming healthy and warmed up before it fails',
+    figure: 30 * MIN,
+    min: 30 * MIN,
+    max: 30 * MIN,
+    source: 'assumed',
+    basis:
+      'AWS says only that "an instance refresh might fail for several reasons, such as EC2 launch failures, misconfigured health checks" (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_StartInstanceRefresh.html) and publishes no timeout; 30 min of no progress is assumed, alongside three failed replacements (instance-refresh.ts).',
+  },
   deregistrationDelay: {
     what: 'Target group deregistration delay (connection draining) default',
     figure: 300 * S,

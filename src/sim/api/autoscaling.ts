@@ -3,6 +3,7 @@ import type { QueryParams } from '../protocol/query.js';
 import { awsQueryService, type QueryResult } from '../protocol/aws-query.js';
 import type { XmlValue } from '../protocol/xml.js';
 import type { SimWorld } from '../region.js';
+import { cancelInstanceRefresh, instanceRefreshXml, resolveConfig, rollbackInstanceRefresh, startInstanceRefresh } from './autoscaling-instance-refresh.js';
 import { SCALING_PROCESSES, type AsgMember, type ScalingActivity, type ScalingProcess, type SimAutoScalingGroup } from '../world/auto-scaling-group.js';
 
 const AUTOSCALING_NS = 'http://autoscaling.amazonaws.com/doc/2011-01-01/';
@@ -34,6 +35,7 @@ function groupXml(g: SimAutoScalingGroup): XmlValue {
     TargetGroupARNs: o.targetGroups.map((t) => t.arn),
     HealthCheckType: o.healthCheckType,
     HealthCheckGracePeriod: Math.round(o.healthCheckGracePeriod / 1000),
+    DefaultInstanceWarmup: o.defaultInstanceWarmup === undefined ? undefined : Math.round(o.defaultInstanceWarmup / 1000),
     Instances: [...g.members.values()].map(memberXml),
     CreatedTime: g.createdTime.toISOString(),
     VPCZoneIdentifier: o.subnetIds.join(','),
@@ -149,13 +151,16 @@ function autoScalingApi(world: SimWorld, params: QueryParams): QueryResult {
       // A group the region does not have has no refreshes: an empty list, as DescribeScalingActivities answers (assumed).
       const g = world.autoScalingGroups.get(params.get('AutoScalingGroupName') ?? '');
       const ids = params.memberList('InstanceRefreshIds');
-      const refreshes = (g?.instanceRefreshes ?? []).filter((r) => ids.length === 0 || ids.includes(r.InstanceRefreshId));
+      const refreshes = (g?.instanceRefreshes ?? []).filter((r) => ids.length === 0 || ids.includes(r.id));
       const { items, next } = page(refreshes, params, 'MaxRecords');
-      return {
-        InstanceRefreshes: items.map((r) => ({ ...r, StartTime: r.StartTime.toISOString(), EndTime: r.EndTime?.toISOString() })),
-        NextToken: next,
-      };
+      return { InstanceRefreshes: g === undefined ? [] : items.map((r) => instanceRefreshXml(g, r)), NextToken: next };
     }
+    case 'StartInstanceRefresh':
+      return startInstanceRefresh(world, group(world, params.get('AutoScalingGroupName')), params);
+    case 'CancelInstanceRefresh':
+      return cancelInstanceRefresh(group(world, params.get('AutoScalingGroupName')), params);
+    case 'RollbackInstanceRefresh':
+      return rollbackInstanceRefresh(world, group(world, params.get('AutoScalingGroupName')));
     case 'DescribeScalingActivities': {
       const name = params.get('AutoScalingGroupName');
       const activities =
@@ -240,6 +245,10 @@ function autoScalingApi(world: SimWorld, params: QueryParams): QueryResult {
         });
         g.setZones([...new Set(subnets.map((s) => s.zone))], subnetIds);
       }
+      // A new launch template applies to the next launches; running instances keep theirs (drift) until replaced.
+      const lt = ['LaunchTemplateId', 'LaunchTemplateName', 'Version'].map((k) => params.get(`LaunchTemplate.${k}`));
+      const config = lt.some((v) => v !== undefined) ? resolveConfig(world, { id: lt[0], name: lt[1], version: lt[2] }) : undefined;
+      const warmup = params.int('DefaultInstanceWarmup');
       const min = params.int('MinSize') ?? g.options.min;
       const max = params.int('MaxSize') ?? g.options.max;
       const desired = params.int('DesiredCapacity') ?? Math.min(max, Math.max(min, g.desired));
@@ -247,6 +256,9 @@ function autoScalingApi(world: SimWorld, params: QueryParams): QueryResult {
       if (min > max) throw new SimApiError('ValidationError', `Max bound, ${max}, must be greater than or equal to min bound, ${min}`);
       if (desired < min || desired > max)
         throw new SimApiError('ValidationError', `Desired capacity:${desired} must be between the specified min size:${min} and max size:${max}`);
+      if (config !== undefined) g.configure(config);
+      // "To clear a previously set value, specify a value of -1" (API_UpdateAutoScalingGroup).
+      if (warmup !== undefined) g.options.defaultInstanceWarmup = warmup < 0 ? undefined : warmup * 1000;
       g.options.min = min;
       g.options.max = max;
       g.setDesired(desired, { min, max });

@@ -204,6 +204,33 @@ export const BEHAVIOURS: Behaviour[] = [
   {
     area: 'Auto Scaling',
     behaviour:
+      "An instance refresh (Rolling) replaces the group's instances in batches: with MaxHealthyPercentage 100 it terminates up to desired − ⌈min % × desired⌉ (at least one) and launches their replacements; above 100 it launches up to ⌊max % × desired⌋ − desired new instances first and terminates the old ones once the new are InService, healthy (ELB: their targets healthy) and past the instance warmup, so the group never drops below its desired capacity in service; it pauses at checkpoints, bakes, and on success the group takes the desired configuration.",
+    source: 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html',
+    test: 'test/sim/instance-refresh.test.ts',
+  },
+  {
+    area: 'Auto Scaling',
+    behaviour:
+      "An instance refresh fails when an alarm of its AlarmSpecification goes into ALARM, or (assumed) after three replacements that failed to launch or were found unhealthy before they were ready, or after instanceRefreshNoProgress without a ready replacement; with AutoRollback it then replaces the instances deployed so far with the group's previous configuration (RollbackInProgress → RollbackSuccessful), without it the group is left with a mix of versions (Failed).",
+    source: 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-rollback.html',
+    test: 'test/sim/instance-refresh.test.ts',
+  },
+  {
+    area: 'Auto Scaling',
+    behaviour:
+      'One active instance refresh per group (InstanceRefreshInProgress); CancelInstanceRefresh lets the replacements in flight finish (Cancelling → Cancelled); RollbackInstanceRefresh is IrreversibleInstanceRefresh without a desired configuration or for a group on $Latest or $Default; the preferences default as the CLI and SDKs do (90 %, 100 %, the DefaultInstanceWarmup or else the grace period, a 1 h checkpoint delay).',
+    source: 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/understand-instance-refresh-default-values.html',
+    test: 'test/sim/instance-refresh.test.ts',
+  },
+  {
+    area: 'Auto Scaling',
+    behaviour: 'An instance refresh starts no replacement while InstanceRefresh, Launch or Terminate is suspended, and AZRebalance waits for it (assumed).',
+    source: 'assumed',
+    test: 'test/sim/instance-refresh.test.ts',
+  },
+  {
+    area: 'Auto Scaling',
+    behaviour:
       'DetachInstances drains the instance from the target groups (Detaching), then it leaves the group still running; without ShouldDecrementDesiredCapacity the group launches a replacement at once.',
     source: 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-detach-attach-instances.html',
     test: 'test/sim/autoscaling.test.ts',

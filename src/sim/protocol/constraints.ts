@@ -5,6 +5,20 @@ import type { InputConstraints } from './validate.js';
 export const INPUT_CONSTRAINTS: InputConstraints = {
   autoscaling: {
     operations: {
+      CancelInstanceRefresh: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'AutoScalingGroupName',
+            pattern: '[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*',
+            required: true,
+            type: 's',
+            wire: 'AutoScalingGroupName',
+          },
+        ],
+      },
       DescribeAutoScalingGroups: {
         members: [
           {
@@ -114,6 +128,20 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
           },
         ],
       },
+      RollbackInstanceRefresh: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'AutoScalingGroupName',
+            pattern: '[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*',
+            required: true,
+            type: 's',
+            wire: 'AutoScalingGroupName',
+          },
+        ],
+      },
       SetDesiredCapacity: {
         members: [
           {
@@ -156,6 +184,27 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
             required: true,
             type: 's',
             wire: 'HealthStatus',
+          },
+        ],
+      },
+      StartInstanceRefresh: {
+        members: [
+          {
+            in: 'body',
+            max: 255,
+            min: 1,
+            name: 'AutoScalingGroupName',
+            pattern: '[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*',
+            required: true,
+            type: 's',
+            wire: 'AutoScalingGroupName',
+          },
+          {
+            enum: ['Rolling', 'ReplaceRootVolume'],
+            in: 'body',
+            name: 'Strategy',
+            type: 's',
+            wire: 'Strategy',
           },
         ],
       },

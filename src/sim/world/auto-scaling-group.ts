@@ -3,6 +3,7 @@ import type { GroundTruth } from '../ground-truth.js';
 import { SimApiError } from '../protocol/errors.js';
 import type { SimScheduler } from '../timing.js';
 import type { SimInstance } from './instance.js';
+import type { RefreshConfig, RefreshableGroup, RefreshMember, SimInstanceRefresh } from './instance-refresh.js';
 import type { SimTargetGroup } from './target-group.js';
 
 export type LifecycleState = 'Pending' | 'InService' | 'Terminating' | 'Terminated' | 'Detaching' | 'Detached';
@@ -52,28 +53,6 @@ export interface ScalingActivity {
   Progress: number;
 }
 
-/** An instance refresh as DescribeInstanceRefreshes lists it. */
-export interface InstanceRefresh {
-  InstanceRefreshId: string;
-  AutoScalingGroupName: string;
-  Status:
-    | 'Pending'
-    | 'InProgress'
-    | 'Successful'
-    | 'Failed'
-    | 'Cancelling'
-    | 'Cancelled'
-    | 'RollbackInProgress'
-    | 'RollbackFailed'
-    | 'RollbackSuccessful'
-    | 'Baking';
-  StatusReason?: string;
-  StartTime: Date;
-  EndTime?: Date;
-  PercentageComplete: number;
-  InstancesToUpdate: number;
-}
-
 export interface AsgOptions {
   name: string;
   arn: string;
@@ -85,6 +64,8 @@ export interface AsgOptions {
   healthCheckType: 'EC2' | 'ELB';
   /** AWS ms. */
   healthCheckGracePeriod: number;
+  /** DefaultInstanceWarmup (UpdateAutoScalingGroup), AWS ms; unset by default. */
+  defaultInstanceWarmup?: number | undefined;
   healthCheckPeriod: number;
   launchTemplate: { id: string; name: string; version: string };
   targetGroups: SimTargetGroup[];
@@ -93,9 +74,10 @@ export interface AsgOptions {
   truth: GroundTruth;
   /**
    * Launches an instance in a zone (the region owns instances); throws a SimApiError with code
-   * InsufficientInstanceCapacity when the zone has no capacity for it.
+   * InsufficientInstanceCapacity when the zone has no capacity for it. `config` (an instance refresh's) replaces the
+   * group's launch template and version.
    */
-  launch(zone: string, group: SimAutoScalingGroup): SimInstance;
+  launch(zone: string, group: SimAutoScalingGroup, config?: { name: string; version: string }): SimInstance;
 }
 
 /** `At <time> `: how every sentence of an activity's cause begins. */
@@ -110,12 +92,12 @@ function at(): string {
  * lifecycle states and scaling activities as in AWS. Each process SuspendProcesses names stops what it does until it
  * is resumed (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-suspend-resume-processes.html).
  */
-export class SimAutoScalingGroup {
+export class SimAutoScalingGroup implements RefreshableGroup {
   readonly options: AsgOptions;
   readonly members = new Map<string, AsgMember>();
   readonly activities: ScalingActivity[] = [];
   /** Instance refreshes, newest first (DescribeInstanceRefreshes); the region starts none by itself. */
-  readonly instanceRefreshes: InstanceRefresh[] = [];
+  readonly instanceRefreshes: SimInstanceRefresh[] = [];
   readonly createdTime = new Date();
   /** Suspended processes and why (SuspendedProcesses of DescribeAutoScalingGroups). */
   readonly suspended = new Map<ScalingProcess, string>();
@@ -144,6 +126,68 @@ export class SimAutoScalingGroup {
 
   stop(): void {
     this.#stopChecks();
+    for (const r of this.instanceRefreshes) r.stop();
+  }
+
+  /** The refresh in progress (Pending, InProgress, Baking, Cancelling or RollbackInProgress), if any. */
+  activeRefresh(): SimInstanceRefresh | undefined {
+    return this.instanceRefreshes.find((r) => r.active);
+  }
+
+  /**
+   * StartInstanceRefresh: one active refresh per group, as AWS answers
+   * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_StartInstanceRefresh.html).
+   */
+  startRefresh(refresh: SimInstanceRefresh): void {
+    if (this.activeRefresh() !== undefined)
+      throw new SimApiError('InstanceRefreshInProgress', 'An Instance Refresh is already in progress and blocks the execution of this Instance Refresh.');
+    this.instanceRefreshes.unshift(refresh);
+    refresh.start();
+  }
+
+  refreshMembers(): RefreshMember[] {
+    return this.active().map((m) => ({
+      id: m.instance.id,
+      lifecycle: m.lifecycle === 'InService' ? 'InService' : 'Pending',
+      health: m.health,
+      // With ELB checks the refresh waits for the load balancer's word, as AWS's "has insufficient data to evaluate its
+      // health with Elastic Load Balancing" shows.
+      serving:
+        this.options.healthCheckType !== 'ELB' ||
+        this.options.targetGroups.every((tg) => {
+          const t = tg.targets.get(m.instance.id);
+          return t === undefined || t.state === 'healthy';
+        }),
+      inServiceAt: m.inServiceAt,
+      launchTime: m.instance.launchTime.getTime(),
+      launchTemplateId: m.launchTemplate.id,
+      version: m.launchTemplate.version,
+      imageId: m.instance.spec.imageId,
+      instanceType: m.instance.spec.instanceType,
+    }));
+  }
+
+  launchForRefresh(config: RefreshConfig, cause: string): string | undefined {
+    return this.#launchOne('refresh', undefined, config, cause)?.id;
+  }
+
+  terminateForRefresh(instanceId: string, cause: string): void {
+    const m = this.members.get(instanceId);
+    if (m !== undefined && (m.lifecycle === 'InService' || m.lifecycle === 'Pending')) this.#terminate(m, cause);
+  }
+
+  /**
+   * A refresh replaces nothing while InstanceRefresh, Launch or Terminate is suspended (assumed: AWS lists the
+   * InstanceRefresh process, https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-suspend-resume-processes.html,
+   * and a replacement needs both of the others).
+   */
+  refreshBlocked(): string | undefined {
+    const p = (['InstanceRefresh', 'Launch', 'Terminate'] as const).find((x) => !this.#running(x));
+    return p === undefined ? undefined : `Waiting for the ${p} process, which is suspended, to be resumed.`;
+  }
+
+  configure(config: RefreshConfig): void {
+    this.options.launchTemplate = { id: config.id, name: config.name, version: config.version };
   }
 
   /** Members that count towards capacity. */
@@ -329,18 +373,21 @@ export class SimAutoScalingGroup {
       }
     }
     const active = this.active();
+    // New instances an instance refresh launched before terminating the old ones are not a surplus to scale in.
+    const refresh = this.activeRefresh();
+    const surplus = refresh?.surplus() ?? 0;
     const rebalancing = this.#rebalancing === undefined ? undefined : this.members.get(this.#rebalancing);
     if (rebalancing?.lifecycle !== 'Pending') this.#rebalancing = undefined;
     if (active.length < this.desired) {
       if (this.#running('Launch')) for (let i = active.length; i < this.desired; i++) this.#launchOne(reason);
     } else if (this.#rebalancing !== undefined) {
       // AZRebalance launches first and terminates once the new instance is in service.
-    } else if (active.length === this.desired && checking) {
-      // AZRebalance "first calls Launch and then Terminate": it needs all three.
-      if (this.#running('AZRebalance') && this.#running('Launch') && this.#running('Terminate')) this.#rebalance(active);
-    } else if (this.#running('Terminate')) {
+    } else if (active.length <= this.desired + surplus && checking) {
+      // AZRebalance "first calls Launch and then Terminate": it needs all three. It waits for a refresh (assumed).
+      if (refresh === undefined && this.#running('AZRebalance') && this.#running('Launch') && this.#running('Terminate')) this.#rebalance(active);
+    } else if (active.length > this.desired + surplus && this.#running('Terminate')) {
       // The default termination policy: one instance at a time from the zone that has the most, oldest first.
-      for (let extra = active.length - this.desired; extra > 0; extra--) {
+      for (let extra = active.length - this.desired - surplus; extra > 0; extra--) {
         const remaining = this.active();
         const zone = [...this.options.availabilityZones].sort((a, b) => this.#zoneCount(b) - this.#zoneCount(a))[0];
         const victim =
@@ -380,14 +427,14 @@ export class SimAutoScalingGroup {
    * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_AvailabilityZoneDistribution.html). `only` confines
    * the launch to one zone (AZRebalance).
    */
-  #launchOne(reason: string, only?: string): SimInstance | undefined {
+  #launchOne(reason: string, only?: string, config?: RefreshConfig, refreshCause?: string): SimInstance | undefined {
     const zones = this.options.availabilityZones;
     const order = only === undefined ? [...zones].sort((a, b) => this.#zoneCount(a) - this.#zoneCount(b) || zones.indexOf(a) - zones.indexOf(b)) : [only];
-    const cause = this.#launchCause(reason, this.active().length);
+    const cause = refreshCause ?? this.#launchCause(reason, this.active().length);
     for (const zone of order) {
       let instance: SimInstance;
       try {
-        instance = this.options.launch(zone, this);
+        instance = this.options.launch(zone, this, config === undefined ? undefined : { name: config.name, version: String(config.number) });
       } catch (error) {
         if (!(error instanceof SimApiError) || error.code !== 'InsufficientInstanceCapacity') throw error;
         const failed = this.#activity(`Launching a new EC2 instance.  Status Reason: ${error.message} Launching EC2 instance failed.`, cause);
@@ -396,7 +443,8 @@ export class SimAutoScalingGroup {
       }
       // The member reports the version it was launched with (EC2's tag), not the group's `$Default` or `$Latest`.
       const version = instance.spec.tags['aws:ec2launchtemplate:version'] ?? this.options.launchTemplate.version;
-      const launchTemplate = { ...this.options.launchTemplate, version };
+      const template = config ?? this.options.launchTemplate;
+      const launchTemplate = { id: template.id, name: template.name, version };
       const member: AsgMember = { instance, lifecycle: 'Pending', health: 'Healthy', launchTemplate, inServiceAt: undefined };
       this.members.set(instance.id, member);
       this.#activity(`Launching a new EC2 instance: ${instance.id}`, cause, member);

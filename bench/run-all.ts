@@ -1,6 +1,6 @@
 /**
  * Runs every benchmark in sequence (probe throughput, measurement error, CLI start-up, simulated region, simulated databases, data tier,
- * orchestrator, FIS native vs delegated, CloudFormation vs topology, fidelity of the sim's recoveries, twin and audit, two Regions and latency routing) in this process
+ * orchestrator, FIS native vs delegated, CloudFormation vs topology, fidelity of the sim's recoveries, twin and audit, two Regions and latency routing, releases by instance refresh) in this process
  * and prints a compact summary table; `node dist/bench/run-all.js fidelity measurement-error` runs only those sections. `npm run bench` builds and runs this. Misses are reported, never turned into a failing
  * exit code; an error in a benchmark is reported and the others still run (exit code 1 at the end).
  */
@@ -15,6 +15,7 @@ import { heading, isMain, pad, runStandalone, type BenchOutcome } from './common
 import { main as measurementError } from './measurement-error.js';
 import { main as orchestrator } from './orchestrator.js';
 import { main as probeThroughput } from './probe-throughput.js';
+import { main as release } from './release.js';
 import { main as simDatabases } from './sim-databases.js';
 import { main as simRegion } from './sim-region.js';
 
@@ -31,6 +32,7 @@ const BENCHMARKS: readonly { name: string; main: () => Promise<BenchOutcome> }[]
   { name: 'fidelity', main: fidelity },
   { name: 'audit', main: audit },
   { name: 'global', main: global },
+  { name: 'release', main: release },
 ];
 
 /** The benchmarks named (all when none is), in the order given; an unknown name is refused before any runs. */

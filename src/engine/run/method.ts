@@ -101,7 +101,9 @@ async function injectFault(ctx: RunContext, state: MethodState, fault: FaultSpec
   const injection = outcome.record.calls.find((c) => c.mutating) ?? { startedAt: outcome.record.startedAt ?? 0, endedAt: outcome.record.endedAt ?? 0 };
   // Unless the action knows better (FIS reports when its first action really started).
   const call = outcome.result.landed ?? bracket(ctx.origin + injection.startedAt, ctx.origin + injection.endedAt);
-  record.injectedAt ??= call;
+  // The first injection is the earliest landing, not the first fault to finish: a followed release lands at its first
+  // call and may end after a fault that started later.
+  if (record.injectedAt === null || call.value < record.injectedAt.value) record.injectedAt = call;
   record.lastInjectionAt = Math.max(record.lastInjectionAt ?? -Infinity, call.upper);
   ctx.scope.steps.set(fault.name, { output: outcome.result.output, targets: targets.map((t) => t.id) });
   const entry = { fault, step, definition, args: outcome.args, result: outcome.result, targets, undone: false };

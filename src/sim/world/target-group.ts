@@ -255,10 +255,22 @@ export class SimTargetGroup {
     }
   }
 
+  /**
+   * How long (wall ms) a check of `instance` waits. An app's declared latency (`apps[].latency`) is the same number of
+   * ms for users and for AWS: a release 300 ms slower is 300 ms slower, not 300 ms times the speed. So it is compared
+   * with the check's timeout in AWS time, and added on top of the scaled rest: an app slower than the timeout times
+   * out, a faster one is not failed by the speed.
+   */
+  #wallTimeout(instance: SimInstance, timeout: number): number {
+    const added = instance.spec.app?.latencyMs ?? 0;
+    if (added <= 0 || added >= timeout) return Math.max(MIN_WALL_CHECK_TIMEOUT_MS, this.#scheduler.wall(timeout));
+    return added + Math.max(MIN_WALL_CHECK_TIMEOUT_MS, this.#scheduler.wall(timeout - added));
+  }
+
   async #check(entry: TargetEntry): Promise<void> {
     if (this.#stale(entry) || entry.instance.state !== 'running') return;
     const { path, timeout } = this.healthCheck;
-    const wallTimeout = Math.max(MIN_WALL_CHECK_TIMEOUT_MS, this.#scheduler.wall(timeout));
+    const wallTimeout = this.#wallTimeout(entry.instance, timeout);
     let failure: { reason: string; description: string } | null = null;
     try {
       const res = await request(`http://${entry.instance.spec.privateIp}:${entry.port}${path}`, {

@@ -158,6 +158,8 @@ describe('Auto Scaling instance refresh', () => {
     assert.ok(done.EndTime !== undefined && done.StartTime !== undefined && done.EndTime >= done.StartTime);
     const g = await settled('2');
     assert.equal(g.LaunchTemplate?.Version, '2', "the group's launch template becomes the desired configuration");
+    // The instances launched first replace the old ones: the group is back at its desired capacity, not twice it.
+    assert.deepEqual(versions(g), ['2', '2', '2']);
     // Ground truth: the group's InService count over the refresh never went below its desired capacity.
     let inService = 3;
     let lowest = inService;

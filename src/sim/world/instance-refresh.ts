@@ -405,7 +405,9 @@ export class SimInstanceRefresh {
       const failure = this.#failure(pass);
       if (failure !== undefined) return this.#fail(failure);
     }
-    if (!pass.settleBatch(this.#o.group.refreshMembers())) return;
+    if (!pass.settleBatch(members)) return;
+    // Settling a launch-first batch terminates its old instances: what is left to replace is read again after it.
+    const current = this.#o.group.refreshMembers();
     if (this.status === 'Cancelling') return this.#finish('Cancelled', undefined);
     if (this.status === 'Baking') {
       if (this.#bakeUntil !== undefined && Date.now() >= this.#bakeUntil) this.#succeed();
@@ -417,7 +419,7 @@ export class SimInstanceRefresh {
       this.#pausedUntil = undefined;
       this.statusReason = undefined;
     }
-    const stale = pass.stale(members);
+    const stale = pass.stale(current);
     if (stale.length === 0 && pass.inFlight().length === 0) return this.#done();
     const checkpoint = this.preferences.checkpointPercentages[this.#nextCheckpoint];
     if (checkpoint !== undefined && pass.percentage() >= checkpoint && checkpoint < 100) {
@@ -436,7 +438,7 @@ export class SimInstanceRefresh {
     if (this.statusReason !== undefined && this.#pausedUntil === undefined) this.statusReason = undefined;
     // "Amazon EC2 Auto Scaling paces instance replacements to honor the specified checkpoint percentages".
     const cap = checkpoint === undefined ? Number.POSITIVE_INFINITY : Math.max(1, Math.ceil((checkpoint * pass.total) / 100) - pass.updated.size);
-    pass.startBatch(members, cap);
+    pass.startBatch(current, cap);
   }
 
   #tickRollback(members: RefreshMember[]): void {
@@ -445,14 +447,15 @@ export class SimInstanceRefresh {
     pass.observe(members);
     const failure = this.#failure(pass);
     if (failure !== undefined) return this.#finish('RollbackFailed', failure);
-    if (!pass.settleBatch(this.#o.group.refreshMembers())) return;
-    if (pass.stale(members).length === 0 && pass.inFlight().length === 0) {
+    if (!pass.settleBatch(members)) return;
+    const current = this.#o.group.refreshMembers();
+    if (pass.stale(current).length === 0 && pass.inFlight().length === 0) {
       pass.complete = true;
       return this.#finish('RollbackSuccessful', undefined);
     }
     const blocked = this.#o.group.refreshBlocked();
     if (blocked !== undefined) return;
-    pass.startBatch(members, Number.POSITIVE_INFINITY);
+    pass.startBatch(current, Number.POSITIVE_INFINITY);
   }
 
   /** Why the pass gives up (assumed: AWS documents no count nor timeout), or undefined. */

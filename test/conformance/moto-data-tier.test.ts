@@ -6,7 +6,7 @@
  * Availability follows the compute-tier suite: skipped without moto_server, failed under CI=true.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CreateHealthCheckCommand, GetHealthCheckCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { rdsFailoverAction } from '../../src/actions/rds/failover.js';

@@ -10,23 +10,13 @@ import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { instanceRefreshStatusProbe } from '../../src/probes/aws/asg-instance-refresh-status.js';
 import { launchTemplateDriftProbe } from '../../src/probes/aws/asg-launch-template-drift.js';
-import type { ActivityContext, AnyProbeDefinition } from '../../src/registry/types.js';
+import type { ActivityContext } from '../../src/registry/types.js';
 import { buildFixture, MOTO_AMI, motoAvailability, motoClients, motoRuns, motoSuite, type Fixture, type MotoClients } from '../support/moto.js';
+import { sampleOnce } from '../support/probe.js';
 
 const availability = motoAvailability();
 
 /** One sample judged against a tolerance (the probe's default when none is given), as the sampler judges it. */
-async function sampleOnce(definition: AnyProbeDefinition, ctx: ActivityContext, args: Record<string, unknown>, tolerance?: Record<string, unknown>) {
-  const t: unknown = definition.tolerance.parse(tolerance ?? definition.defaultTolerance);
-  const session = definition.open(definition.args.parse(args), ctx, t);
-  try {
-    const o = await session.sample(ctx.signal);
-    return { ...o, verdict: definition.check(o, t) };
-  } finally {
-    await session.close();
-  }
-}
-
 describe('release probes on moto', () => {
   if (!motoRuns(availability)) return;
   const suite = motoSuite(availability);

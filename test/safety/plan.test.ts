@@ -2,40 +2,23 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { AwsClientFactory } from '../../src/aws/client-factory.js';
+import type { AwsClientFactory } from '../../src/aws/client-factory.js';
 import { makePlan } from '../../src/cli/plan.js';
 import { runExperiment } from '../../src/engine/runner.js';
-import { parseExperiment, type LoadedExperiment } from '../../src/experiment/load.js';
+import type { LoadedExperiment } from '../../src/experiment/load.js';
 import { defaultRegistry } from '../../src/registry/default-registry.js';
-import { SimRegion } from '../../src/sim/server.js';
 import { loadTopology } from '../../src/sim/topology.js';
 import { ROOT } from '../support/cli.js';
-import { CREDENTIALS, requestLog } from '../support/sim.js';
+import { onSimRegion, requestLog } from '../support/sim.js';
 
 const MUTATING = /^(?!Describe|Get|List)/;
 
-/** A region of `topology`, ready, with clients; `use` gets a loader of experiment text against its outputs. */
+/** A region of `topology` (a file of experiments/topologies, or the reference architecture), ready, at speed 30. */
 async function onRegion(
   topology: string | undefined,
   use: (load: (text: string) => LoadedExperiment, aws: AwsClientFactory, endpoint: string) => Promise<void>,
 ): Promise<void> {
-  const region = await SimRegion.start({
-    topology: await loadTopology(topology === undefined ? undefined : join(ROOT, 'experiments', 'topologies', topology)),
-    speed: 30,
-  });
-  const aws = new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: region.endpoint, credentials: CREDENTIALS });
-  try {
-    await region.world.ready(60_000);
-    const registry = defaultRegistry();
-    await use(
-      (text) => parseExperiment(text, join(ROOT, 'experiments', 'inline.yaml'), { registry, env: {}, simOutputs: region.outputs() }),
-      aws,
-      region.endpoint,
-    );
-  } finally {
-    await aws.destroy();
-    await region.stop();
-  }
+  await onSimRegion(await loadTopology(topology === undefined ? undefined : join(ROOT, 'experiments', 'topologies', topology)), 30, use);
 }
 
 /** An experiment of one fault on the reference web tier, with `safety` and `environment` extras. */

@@ -9,7 +9,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
 import { journalSchema, type Journal } from '../../src/engine/journal.js';
 import { runExperiment } from '../../src/engine/runner.js';
-import { parseExperiment } from '../../src/experiment/load.js';
+import { parseExperiment, type LoadedExperiment } from '../../src/experiment/load.js';
 import { defaultRegistry } from '../../src/registry/default-registry.js';
 import type { TruthEvent } from '../../src/sim/ground-truth.js';
 import type { SimRequestRecord } from '../../src/sim/server.js';
@@ -313,4 +313,29 @@ export async function armApiFault(
 ): Promise<void> {
   const res = await fetch(`${endpoint}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
   if (res.status !== 200) throw new Error(`arming ${JSON.stringify(fault)} failed: ${res.status} ${await res.text()}`);
+}
+
+/**
+ * A region of `topology` at `speed`, ready, with gameday's client factory; `use` gets a loader of experiment text
+ * (resolved against the region's outputs, as if it were experiments/inline.yaml), the factory and the endpoint.
+ */
+export async function onSimRegion(
+  topology: Topology,
+  speed: number,
+  use: (load: (text: string) => LoadedExperiment, aws: AwsClientFactory, endpoint: string) => Promise<void>,
+): Promise<void> {
+  const region = await SimRegion.start({ topology, speed });
+  const aws = new AwsClientFactory({ kind: 'sim', region: topology.region, endpoint: region.endpoint, credentials: CREDENTIALS });
+  try {
+    await region.world.ready(60_000);
+    const registry = defaultRegistry();
+    await use(
+      (text) => parseExperiment(text, join(ROOT, 'experiments', 'inline.yaml'), { registry, env: {}, simOutputs: region.outputs() }),
+      aws,
+      region.endpoint,
+    );
+  } finally {
+    await aws.destroy();
+    await region.stop();
+  }
 }

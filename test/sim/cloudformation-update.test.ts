@@ -224,6 +224,9 @@ describe('UpdateStack with a new AMI: a rolling update of the reference architec
       ...keep,
     );
     assert.match(out.StackId, /stack\/gd-update\//);
+    // The waiter polls every 30 s (botocore's model): it is asked once the update has ended, so its acceptors are
+    // checked against the sim's answer without half a minute of sleep.
+    await waitFor('the update to end', async () => (await stackStatus(cfn))?.endsWith('_COMPLETE') === true, { timeoutMs: 60_000, intervalMs: 100 });
     const wait = await aws.raw('cloudformation', 'wait', 'stack-update-complete', '--stack-name', STACK);
     assert.equal(wait.code, 0, wait.stderr);
     assert.equal(await stackStatus(cfn), 'UPDATE_COMPLETE');

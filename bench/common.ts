@@ -7,6 +7,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AwsClientFactory } from '../src/aws/client-factory.js';
+import { systemClock } from '../src/core/clock.js';
+import { silentLogger } from '../src/core/logger.js';
+import type { ActivityContext } from '../src/registry/types.js';
 
 /** Repository root (benchmarks run from dist/bench/). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -176,4 +180,20 @@ export function benchChild(script: string, args: readonly string[]): Promise<unk
       );
     });
   });
+}
+
+/**
+ * The context a probe session is opened with outside a run (probes of the network need no AWS: the client factory
+ * points at a closed port), on the wall clock, stopped by `signal`.
+ */
+export function probeContext(runId: string, signal: AbortSignal): ActivityContext {
+  return {
+    runId,
+    signal,
+    clock: systemClock,
+    logger: silentLogger,
+    aws: new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: 'http://127.0.0.1:9' }),
+    speed: 1,
+    recordCall: () => undefined,
+  };
 }

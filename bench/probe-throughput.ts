@@ -21,12 +21,10 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'undici';
-import { AwsClientFactory } from '../src/aws/client-factory.js';
 import { systemClock } from '../src/core/clock.js';
-import { silentLogger } from '../src/core/logger.js';
 import { ProbeSampler } from '../src/engine/sampler.js';
 import { httpProbe } from '../src/probes/net/http.js';
-import type { ActivityContext, ProbeSession } from '../src/registry/types.js';
+import type { ProbeSession } from '../src/registry/types.js';
 import type { TargetReady, TargetStats } from './target-server.js';
 import {
   envInt,
@@ -42,6 +40,7 @@ import {
   writeResult,
   type BenchOutcome,
   type SummaryRow,
+  probeContext,
 } from './common.js';
 
 const NAME = 'probe-throughput';
@@ -193,15 +192,7 @@ function startGameday(url: string, n: number): Running {
   let ok = 0;
   let failed = 0;
   const life = new AbortController();
-  const ctx: ActivityContext = {
-    runId: 'bench-probe-throughput',
-    signal: life.signal,
-    clock: systemClock,
-    logger: silentLogger,
-    aws: new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: 'http://127.0.0.1:9' }),
-    speed: 1,
-    recordCall: () => undefined,
-  };
+  const ctx = probeContext('bench-probe-throughput', life.signal);
   const args = httpProbe.args.parse({ url: `${url}/health` });
   const tolerance = httpProbe.defaultTolerance;
   const sessions: ProbeSession[] = [];

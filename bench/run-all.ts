@@ -1,6 +1,6 @@
 /**
  * Runs every benchmark in sequence (probe throughput, measurement error, CLI start-up, simulated region, simulated databases, data tier,
- * orchestrator, FIS native vs delegated, CloudFormation vs topology, fidelity of the sim's recoveries, twin and audit, two Regions and latency routing, releases by instance refresh) in this process
+ * orchestrator, FIS native vs delegated, CloudFormation vs topology, fidelity of the sim's recoveries, twin and audit, two Regions and latency routing, releases by instance refresh, the self-chaos soak) in this process
  * and prints a compact summary table; `node dist/bench/run-all.js fidelity measurement-error` runs only those sections. `npm run bench` builds and runs this. Misses are reported, never turned into a failing
  * exit code; an error in a benchmark is reported and the others still run (exit code 1 at the end).
  */
@@ -8,9 +8,11 @@ import { main as audit } from './audit.js';
 import { main as cliStartup } from './cli-startup.js';
 import { main as cloudformation } from './cloudformation.js';
 import { main as dataTier } from './data-tier.js';
+import { main as degradationLatency } from './degradation-latency.js';
 import { main as fidelity } from './fidelity.js';
 import { main as fis } from './fis.js';
 import { main as global } from './global.js';
+import { main as journeyThroughput } from './journey-throughput.js';
 import { heading, isMain, pad, runStandalone, type BenchOutcome } from './common.js';
 import { main as measurementError } from './measurement-error.js';
 import { main as orchestrator } from './orchestrator.js';
@@ -18,10 +20,13 @@ import { main as probeThroughput } from './probe-throughput.js';
 import { main as release } from './release.js';
 import { main as simDatabases } from './sim-databases.js';
 import { main as simRegion } from './sim-region.js';
+import { main as soak } from './soak.js';
 
 const BENCHMARKS: readonly { name: string; main: () => Promise<BenchOutcome> }[] = [
   { name: 'probe-throughput', main: probeThroughput },
+  { name: 'journey-throughput', main: journeyThroughput },
   { name: 'measurement-error', main: measurementError },
+  { name: 'degradation-latency', main: degradationLatency },
   { name: 'cli-startup', main: cliStartup },
   { name: 'sim-region', main: simRegion },
   { name: 'sim-databases', main: simDatabases },
@@ -33,6 +38,7 @@ const BENCHMARKS: readonly { name: string; main: () => Promise<BenchOutcome> }[]
   { name: 'audit', main: audit },
   { name: 'global', main: global },
   { name: 'release', main: release },
+  { name: 'soak', main: soak },
 ];
 
 /** The benchmarks named (all when none is), in the order given; an unknown name is refused before any runs. */

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { redact } from '../core/redact.js';
 import { isMutating } from './audit.js';
-import { AwsCallError } from '../errors/action-error.js';
+import { AwsCallError, type AwsCallWhere } from '../errors/action-error.js';
 import type { CallRecord } from '../core/call-record.js';
 import type { AwsClients } from './clients.js';
 
@@ -16,7 +16,8 @@ export interface AwsCallContext {
 
 /**
  * Sends one AWS SDK command, records it for the journal (operation, redacted input, request id, outcome) and turns
- * a refusal into an `AwsCallError` that keeps the SDK's `name` and `$fault`.
+ * a refusal into an `AwsCallError` that keeps the SDK's `name` and `$fault`. `where` (endpoint, Region) lets a call
+ * that never reached AWS say where it tried.
  */
 export async function awsCall<C extends { input: unknown }, O extends { $metadata?: { requestId?: string | undefined } }>(
   ctx: Pick<AwsCallContext, 'recordCall' | 'signal' | 'fence'>,
@@ -24,6 +25,7 @@ export async function awsCall<C extends { input: unknown }, O extends { $metadat
   command: C,
   send: (command: C, options: { abortSignal: AbortSignal }) => Promise<O>,
   summarize?: (output: O) => Record<string, unknown>,
+  where: AwsCallWhere = {},
 ): Promise<O> {
   const operation = command.constructor.name.replace(/Command$/, '');
   const mutating = isMutating(operation);
@@ -56,7 +58,7 @@ export async function awsCall<C extends { input: unknown }, O extends { $metadat
     record(true, output.$metadata?.requestId, { response: summarize === undefined ? undefined : (redact(summarize(output)) as Record<string, unknown>) });
     return output;
   } catch (error) {
-    const wrapped = new AwsCallError(`${service}:${operation}`, error);
+    const wrapped = new AwsCallError(`${service}:${operation}`, error, where);
     record(false, wrapped.requestId, {
       error: { name: wrapped.awsName, message: error instanceof Error ? error.message : String(error), fault: wrapped.fault },
     });
@@ -90,5 +92,5 @@ export async function awsSend<C extends { input: unknown }, O extends { $metadat
   // Every call says the Region it was signed for (a global service's: the one its client signs for).
   const region = await client.config.region();
   const recorded = { ...ctx, recordCall: (call: CallRecord) => ctx.recordCall({ ...call, region }) };
-  return awsCall(recorded, SIGNING_NAME[service], command, (c, o) => client.send(c, o), summarize);
+  return awsCall(recorded, SIGNING_NAME[service], command, (c, o) => client.send(c, o), summarize, { endpoint: ctx.aws.target.endpoint, region });
 }

@@ -13,3 +13,12 @@ export const sdk = {
   cloudFormation: () => import('@aws-sdk/client-cloudformation'),
   credentials: () => import('@aws-sdk/credential-providers'),
 };
+
+/**
+ * Loads the SDK modules of the services experiments act on and probe, for a long-running process (`gameday worker`)
+ * before it takes work: loading one blocks the event loop for seconds on a busy machine, long enough to miss a lease
+ * renewal if it happened in the middle of a run.
+ */
+export async function preloadServiceClients(): Promise<void> {
+  await Promise.all([sdk.ec2(), sdk.autoScaling(), sdk.elbv2(), sdk.rds(), sdk.route53(), sdk.fis(), sdk.ssm(), sdk.sts(), sdk.cloudWatch()]);
+}

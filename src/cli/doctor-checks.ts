@@ -1,6 +1,7 @@
 import type { AwsClientFactory } from '../aws/client-factory.js';
 import { sdk } from '../aws/sdk.js';
-import { connectRedis, displayUrl } from '../orchestrator/redis-connection.js';
+import type { Redis } from 'ioredis';
+import { connectRedis, displayUrl, isCluster, parseRedisUrl, type RedisClient } from '../orchestrator/redis-connection.js';
 import { judgeAccount } from '../safety/accounts.js';
 
 /** One readiness check's outcome: `skip` when it does not apply or an earlier failure made it moot. */
@@ -185,20 +186,152 @@ export async function checkIdentity(
   return { result: { check: 'identity', status: 'ok', detail: who }, ...found };
 }
 
-/** Whether the queue's Redis answers; skipped when none is configured, since the queue is optional. */
-export async function checkRedis(url: string | undefined): Promise<CheckResult> {
+/**
+ * Whether the queue's Redis answers, and whether it keeps what gameday needs: persistence (`redis persistence`: AOF
+ * or RDB snapshots, else a warning), `maxmemory-policy noeviction` (`redis eviction`: BullMQ requires it), and on
+ * Sentinel or Cluster its topology (`redis topology`). Skipped when none is configured, since the queue is optional.
+ */
+export async function checkRedis(url: string | undefined): Promise<CheckResult[]> {
   if (url === undefined || url === '')
-    return { check: 'redis', status: 'skip', detail: 'not configured (the queue is optional): give --redis or REDIS_URL to check it' };
+    return [{ check: 'redis', status: 'skip', detail: 'not configured (the queue is optional): give --redis or REDIS_URL to check it' }];
+  let redis: RedisClient;
   try {
-    const redis = await connectRedis(url, 3_000);
-    const version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1];
-    await redis.quit().catch(() => redis.disconnect());
-    return { check: 'redis', status: 'ok', detail: `${displayUrl(url)} answers${version === undefined ? '' : ` (Redis ${version})`}` };
+    redis = await connectRedis(url, 3_000);
   } catch (error) {
-    return {
-      check: 'redis',
-      status: 'fail',
-      detail: `${error instanceof Error ? error.message.replace(/\.$/, '') : String(error)}: start it, or fix --redis / REDIS_URL`,
-    };
+    return [
+      {
+        check: 'redis',
+        status: 'fail',
+        detail: `${error instanceof Error ? error.message.replace(/\.$/, '') : String(error)}: start it, or fix --redis / REDIS_URL`,
+      },
+    ];
   }
+  try {
+    const target = parseRedisUrl(url);
+    // On a cluster every primary holds part of the keys, so each must keep them.
+    const nodes: { name: string; node: Redis }[] = isCluster(redis)
+      ? redis.nodes('master').map((node) => ({ name: `${node.options.host ?? '?'}:${node.options.port ?? '?'}`, node }))
+      : [{ name: '', node: redis }];
+    const first = nodes[0]?.node ?? (redis as Redis);
+    const version = /redis_version:(\S+)/.exec(await first.info('server'))?.[1];
+    const results: CheckResult[] = [
+      { check: 'redis', status: 'ok', detail: `${displayUrl(url)} answers${version === undefined ? '' : ` (Redis ${version})`}` },
+    ];
+    const per = await Promise.all(nodes.map(async ({ name, node }) => ({ name, ...(await durabilityOf(node)) })));
+    results.push(
+      worst(
+        'redis persistence',
+        per.map((p) => ({ name: p.name, ...p.persistence })),
+      ),
+    );
+    results.push(
+      worst(
+        'redis eviction',
+        per.map((p) => ({ name: p.name, ...p.eviction })),
+      ),
+    );
+    if (target.kind !== 'single')
+      results.push({ check: 'redis topology', status: 'ok', detail: await topologyOf(redis, target.kind === 'sentinel' ? target.name : '') });
+    if (target.kind === 'sentinel') results.push(await acknowledgedWrites(redis as Redis));
+    return results;
+  } catch (error) {
+    return [
+      {
+        check: 'redis',
+        status: 'fail',
+        detail: `${displayUrl(url)} answers, but could not be read: ${error instanceof Error ? error.message.replace(/\.$/, '') : String(error)}`,
+      },
+    ];
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+type Finding = Pick<CheckResult, 'status' | 'detail'>;
+
+/** The persistence and eviction policy of one server, from INFO (and CONFIG GET save, where it is allowed). */
+async function durabilityOf(node: Redis): Promise<{ persistence: Finding; eviction: Finding }> {
+  const info = `${await node.info('persistence')}\n${await node.info('memory')}`;
+  const field = (name: string): string | undefined => new RegExp(`^${name}:(.*?)\\r?$`, 'm').exec(info)?.[1];
+  // Managed Redis often refuses CONFIG; INFO still says whether AOF is on.
+  const save = await node
+    .config('GET', 'save')
+    .then((pair) => (Array.isArray(pair) ? String(pair[1] ?? '') : undefined))
+    .catch(() => undefined);
+  const aof = field('aof_enabled') === '1';
+  const persistence: Finding = aof
+    ? { status: 'ok', detail: 'append-only file on (appendonly yes)' }
+    : save !== undefined && save.trim() !== ''
+      ? { status: 'ok', detail: `RDB snapshots (save ${save}); the writes after the last snapshot are lost in a crash, appendonly yes keeps them` }
+      : {
+          status: 'warn',
+          detail: `${save === undefined ? 'no append-only file, and whether RDB snapshots are on could not be read (CONFIG GET refused)' : 'neither an append-only file (appendonly) nor RDB snapshots (save)'}: a Redis restart forgets the queue, its runs and their undo logs, so a run whose worker is lost can no longer be undone; set appendonly yes`,
+        };
+  const policy = field('maxmemory_policy');
+  const eviction: Finding =
+    policy === 'noeviction'
+      ? { status: 'ok', detail: 'maxmemory-policy noeviction' }
+      : {
+          status: 'fail',
+          detail: `maxmemory-policy is ${policy ?? 'unknown'}: under memory pressure Redis may evict the queue's jobs, locks and undo logs, and BullMQ requires noeviction; set maxmemory-policy noeviction`,
+        };
+  return { persistence, eviction };
+}
+
+/** One check from each node's finding: the worst status, and which nodes have it when there are several. */
+function worst(check: string, findings: (Finding & { name: string })[]): CheckResult {
+  const order = ['fail', 'warn', 'ok'] as const;
+  const status = order.find((s) => findings.some((f) => f.status === s)) ?? 'ok';
+  const these = findings.filter((f) => f.status === status);
+  if (findings.length === 1 || these.length === findings.length)
+    return { check, status, detail: `${these[0]?.detail ?? ''}${findings.length > 1 ? ` (on all ${findings.length} primaries)` : ''}` };
+  return { check, status, detail: these.map((f) => `${f.name}: ${f.detail}`).join('; ') };
+}
+
+/**
+ * Whether a Sentinel-managed primary refuses writes it cannot replicate (`redis acknowledged writes`): with
+ * `min-replicas-to-write 0` (Redis's default) a write it acknowledged but had not yet passed to a replica is lost when
+ * that replica is promoted. gameday waits for the replicas after its own critical writes (docs/redis.md), but
+ * `min-replicas-to-write 1` with `min-replicas-max-lag` is the documented server-side bound, so its absence warns.
+ * Managed Redis that refuses `CONFIG` is judged from `INFO` (which shows `min_slaves_good_slaves` only when it is set).
+ */
+async function acknowledgedWrites(primary: Redis): Promise<CheckResult> {
+  const check = 'redis acknowledged writes';
+  const config = async (name: string): Promise<string | undefined> =>
+    primary
+      .config('GET', name)
+      .then((pair) => (Array.isArray(pair) && pair.length >= 2 ? String(pair[1]) : undefined))
+      .catch(() => undefined);
+  const minReplicas = await config('min-replicas-to-write');
+  const maxLag = await config('min-replicas-max-lag');
+  const set =
+    minReplicas === undefined ? /^min_slaves_good_slaves:/m.test(await primary.info('replication')) : Number(minReplicas) > 0 && Number(maxLag ?? '0') > 0;
+  if (set)
+    return {
+      check,
+      status: 'ok',
+      detail:
+        minReplicas === undefined
+          ? 'the primary refuses writes it cannot pass to a replica (min-replicas-to-write is set)'
+          : `the primary refuses writes unless ${minReplicas} replica(s) lag at most ${maxLag ?? '?'}s (min-replicas-to-write, min-replicas-max-lag)`,
+    };
+  return {
+    check,
+    status: 'warn',
+    detail: `min-replicas-to-write is ${minReplicas ?? 'not set'} on the primary: a write it acknowledged but had not passed to its replica is lost when that replica is promoted (gameday waits for the replicas after its runs' submissions, ends, locks and undo-log records, but nothing else of BullMQ's does); set min-replicas-to-write 1 and min-replicas-max-lag 10`,
+  };
+}
+
+/** The primary and replicas a Sentinel group serves, or a cluster's primaries and replicas. */
+async function topologyOf(redis: RedisClient, sentinelName: string): Promise<string> {
+  if (isCluster(redis)) {
+    const address = (n: Redis): string => `${n.options.host ?? '?'}:${n.options.port ?? '?'}`;
+    const primaries = redis.nodes('master').map(address);
+    const replicas = redis.nodes('slave').map(address);
+    return `a cluster of ${primaries.length} primaries (${primaries.join(', ')}) and ${replicas.length} replica(s)${replicas.length === 0 ? ': a primary lost loses its slots until it is back' : ` (${replicas.join(', ')})`}`;
+  }
+  const info = await redis.info('replication');
+  const replicas = [...info.matchAll(/^slave\d+:ip=([^,]+),port=(\d+),state=(\w+)/gm)].map((m) => `${m[1]}:${m[2]} (${m[3]})`);
+  const primary = `${redis.stream?.remoteAddress ?? '?'}:${redis.stream?.remotePort ?? '?'}`;
+  return `primary ${primary} of '${sentinelName}' with ${replicas.length} replica(s)${replicas.length === 0 ? ': the Sentinels have nothing to fail over to' : `: ${replicas.join(', ')}`}`;
 }

@@ -116,7 +116,7 @@ export async function doctorCommand(globals: GlobalOptions, file: string | undef
         }
       }
     }
-    results.push(await checkRedis(options.redis ?? process.env.REDIS_URL));
+    results.push(...(await checkRedis(options.redis ?? process.env.REDIS_URL)));
   } finally {
     await aws.destroy();
   }

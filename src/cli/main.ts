@@ -13,7 +13,8 @@ Exit codes:
   3  aborted (Ctrl-C, stop condition, halt)
   4  error (a fault did not land, or gameday itself failed)
   5  refused by a safety guard (account, region, opt-in, caps, scope); nothing was changed
-  6  gameday audit --fail-on: a finding at or above the chosen severity`;
+  6  gameday audit --fail-on: a finding at or above the chosen severity
+  7  a rollback failed past its retries: a fault may still be in place (the journal's outstandingUndo says where)`;
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -90,11 +91,20 @@ ${EXIT_CODES}`,
           .argParser((v) => parseDurationArg(v, '--lease'))
           .default(30_000, '30s'),
       )
+      .addOption(
+        new Option(
+          '--grace <duration>',
+          'after SIGTERM or SIGINT, how long to wait for rollbacks and Redis before exiting anyway (exit code 4 names the runs left)',
+        )
+          .argParser((v) => parseDurationArg(v, '--grace'))
+          .default(30_000, '30s'),
+      )
       .addHelpText(
         'after',
         `
 Examples:
   $ gameday worker --concurrency 4
+  $ gameday worker --redis redis+sentinel://sentinel-1:26379,sentinel-2:26379/mymaster --grace 1m
   $ REDIS_URL=redis://redis.internal:6379 gameday worker
 `,
       )
@@ -215,10 +225,18 @@ Example:
   withQueueOptions(
     program
       .command('dashboard')
-      .description('Serve a web page of queued, running and finished runs (with their reports), halt state, schedules and freeze windows.')
+      .description(
+        'Serve a web page of runs (live, and their reports), halt state, schedules, freeze windows and the audit trail, where operators halt, resume, abort, run now and pause schedules.',
+      )
       .addOption(new Option('--port <p>', 'port (0: any free port)').argParser((v) => parseIntArg(v, '--port')).default(8090))
-      .option('--host <address>', 'address to listen on', '127.0.0.1')
-      .addHelpText('after', '\nExample:\n  $ gameday dashboard --port 8090\n')
+      .option('--host <address>', 'address to listen on (another than loopback needs a token or --trust-proxy-header)', '127.0.0.1')
+      .option('--token-file <file>', 'file holding the token the log-in page asks for (default: $GAMEDAY_DASHBOARD_TOKEN)')
+      .option('--trust-proxy-header <name>', "take the user's name from this header a reverse proxy sets (e.g. X-Forwarded-User)")
+      .option('--experiments <dir>', 'offer the experiment files under this directory to run now')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  $ gameday dashboard --port 8090\n  $ gameday dashboard --port 8090 --experiments experiments\n\nOn another address than loopback, give it a token (--token-file FILE or GAMEDAY_DASHBOARD_TOKEN) or put it behind a\nreverse proxy that signs users in (--trust-proxy-header X-Forwarded-User).\n',
+      )
       .action(action(async () => (await import('./dashboard.js')).dashboardCommand)),
   );
 
@@ -278,6 +296,38 @@ Examples:
 Exit code: 0 when no check failed (warnings allowed unless --strict), 1 otherwise, 2 for invalid input.`,
     )
     .action(action(async () => (await import('./doctor.js')).doctorCommand));
+
+  withQueueOptions(
+    program
+      .command('undo')
+      .description(
+        "Finish a run's outstanding undo: from the queue's undo log (a run whose worker is gone, or whose rollback failed), or from the journal of a run that had no queue (--journal).",
+      )
+      .argument('[run]', 'run id on the queue')
+      .option('--journal <file>', 'instead of a run id: the journal of a run in this process (its outstandingUndo)')
+      .option(
+        '--results <dir>',
+        "directory for the journal of a run whose worker was lost (a finished run's journal is rewritten where it is)",
+        'gameday-results',
+      )
+      .option('--yes', 'aws: finish the undo without asking for confirmation', false)
+      .addOption(
+        new Option('--rollback-timeout <duration>', '--journal: wall-clock deadline of each step, its retries included')
+          .argParser((v) => parseDurationArg(v, '--rollback-timeout'))
+          .default(300_000, '5m'),
+      )
+      .addHelpText(
+        'after',
+        `
+Examples:
+  $ gameday undo RUN
+  $ gameday undo --journal gameday-results/gd-20260101T000000Z-abc123.json
+Exit code 0 when everything the run injected is undone; 7 (rollback-failed), naming each resource still faulted,
+otherwise. 'gameday list' shows the runs; 'gameday status RUN' says when a run's undo is outstanding.
+${EXIT_CODES}`,
+      )
+      .action(action(async () => (await import('./undo.js')).undoCommand)),
+  );
 
   program
     .command('report')

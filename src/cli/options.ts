@@ -29,15 +29,23 @@ export function runOptions(command: Command): Command {
         ),
       )
       .option('--via-fis', 'run the faults through AWS FIS, from a template gameday writes of them (created for the run, deleted after)', false)
-      .option('--fis-role-arn <arn>', 'the FIS service role of that template (default: environment.fisRoleArn)'),
+      .option('--fis-role-arn <arn>', 'the FIS service role of that template (default: environment.fisRoleArn)')
+      .addOption(
+        new Option(
+          '--rollback-timeout <duration>',
+          'in this process: wall-clock deadline of each rollback step, its retries included; past it the verdict is rollback-failed',
+        )
+          .argParser((v) => parseDurationArg(v, '--rollback-timeout'))
+          .default(300_000, '5m'),
+      ),
   );
 }
 
 /** `--redis` and `--prefix`, shared by every command that talks to the queue. */
 export function withQueueOptions(command: Command): Command {
   return command
-    .option('--redis <url>', 'Redis of the queue (default: $REDIS_URL, else redis://127.0.0.1:6379)')
-    .option('--prefix <name>', 'key prefix of the queue in Redis (default: $GAMEDAY_PREFIX, else gameday)');
+    .option('--redis <url>', 'Redis of the queue: redis://, redis+sentinel:// or redis+cluster:// (default: $REDIS_URL, else redis://127.0.0.1:6379)')
+    .option('--prefix <name>', 'key prefix of the queue in Redis (default: $GAMEDAY_PREFIX, else gameday; {gameday} on a Redis Cluster)');
 }
 
 /** Option parsers: a bad value is one sentence and exit 2, before the command starts. */

@@ -67,6 +67,7 @@ export function renderReport(journals: readonly Journal[], format: ReportFormat)
           runId: j.runId,
           experiment: j.experiment.name,
           verdict: j.verdict,
+          ...(j.outstandingUndo === undefined ? {} : { outstandingUndo: j.outstandingUndo }),
           times: headlineTimes(j),
           measurement: { ...j.measurement, probes: undefined },
           objectives: j.objectives,
@@ -77,7 +78,10 @@ export function renderReport(journals: readonly Journal[], format: ReportFormat)
   }
 }
 
-/** `gameday report JOURNAL…`: renders stored journals; exits 0, or 1 when any run did not pass. */
+/**
+ * `gameday report JOURNAL…`: renders stored journals; exits 0, 7 when any run's rollback failed (a fault may still be
+ * in place), or 1 when any other run did not pass.
+ */
 export async function reportCommand(_globals: GlobalOptions, files: string[], options: ReportCommandOptions): Promise<number> {
   const journals = await Promise.all(files.map(readJournal));
   // In HTML the comparison is the several-run page, drawn, even of a single run.
@@ -92,5 +96,6 @@ export async function reportCommand(_globals: GlobalOptions, files: string[], op
     await mkdir(dirname(options.out), { recursive: true });
     await writeFile(options.out, text);
   }
+  if (journals.some((j) => j.verdict.status === 'rollback-failed')) return ExitCode.RollbackFailed;
   return journals.every((j) => j.verdict.status === 'passed') ? ExitCode.Passed : ExitCode.Failed;
 }

@@ -74,11 +74,14 @@ export async function reportJournal(
   const path = options.journal ?? join(options.results, `${journal.runId}.json`);
   await writeJournalFile(path, journal);
   if (globals.json)
-    process.stdout.write(`${JSON.stringify({ runId: journal.runId, journal: path, ...(reports.length === 0 ? {} : { reports }), verdict: journal.verdict, times: headlineTimes(journal), measurement: journal.measurement, objectives: journal.objectives })}
+    process.stdout.write(`${JSON.stringify({ runId: journal.runId, journal: path, ...(reports.length === 0 ? {} : { reports }), verdict: journal.verdict, ...(journal.outstandingUndo === undefined ? {} : { outstandingUndo: journal.outstandingUndo }), times: headlineTimes(journal), measurement: journal.measurement, objectives: journal.objectives })}
 `);
   else
     process.stdout.write(`${renderSummary(journal)}journal: ${path}
-${reports
+${
+  // A run in this process has no queue: its journal is the record of the undo left outstanding.
+  journal.outstandingUndo === undefined ? '' : `finish the undo: gameday undo --journal ${path}\n`
+}${reports
   .map(
     (r) => `report: ${r}
 `,

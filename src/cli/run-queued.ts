@@ -1,30 +1,40 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { newRunId } from '../engine/runner.js';
-import { loadExperimentFile, type LoadedExperiment } from '../experiment/load.js';
+import { loadExperimentText, type LoadedExperiment } from '../experiment/load.js';
 import type { RunJob } from '../orchestrator/run-job.js';
 import type { GameDayExperiment } from '../orchestrator/schedules.js';
 import { defaultRegistry } from '../registry/default-registry.js';
 import type { GlobalOptions } from './output.js';
 import { openQueue, type QueueOptions } from './queue-connection.js';
+import { bundleRunFiles } from './run-files.js';
 import { liveViewFor, onInterrupt, reportJournal, type RunOutputOptions } from './run-output.js';
 import { worldOutputs } from './run-setup.js';
 
 /**
- * Validates an experiment file here and returns what a queued run of it carries: its absolute path, its text (so any
- * worker can run it), its name, and the sim options. Throws the validation error (exit 2) for a bad file.
+ * Validates an experiment file here and returns what a queued run of it carries: its absolute path (for locations and
+ * messages), its text, the files of its world (`bundleRunFiles`: topology and the templates it names, so a worker on any
+ * machine runs it), its name, and the sim options. Throws the validation error (exit 2) for a bad file, and a
+ * one-sentence error for a file of its world that cannot be read.
  */
 export async function experimentForQueue(
   file: string,
   options: { topology?: string; speed?: number },
 ): Promise<GameDayExperiment & { loaded: LoadedExperiment }> {
-  const loaded = await loadExperimentFile(file, { registry: defaultRegistry(), simOutputs: (t, endpoint) => worldOutputs(options.topology ?? t, endpoint) });
+  // Gathered first: a missing topology or template is named with the file that names it.
+  const files = await bundleRunFiles(file, options);
+  const text = files.texts[files.experiment] ?? '';
+  const loaded = await loadExperimentText(text, file, {
+    registry: defaultRegistry(),
+    simOutputs: (t, endpoint) => worldOutputs(options.topology ?? t, endpoint),
+  });
   return {
     loaded,
     file: resolve(file),
-    text: await readFile(file, 'utf8'),
+    text,
     experiment: loaded.experiment.metadata.name,
+    // Still given, so a worker of an older gameday (which reads no `files`) runs the job by path as before.
     ...(options.topology === undefined ? {} : { topology: resolve(options.topology) }),
+    files,
     ...(options.speed === undefined ? {} : { speed: options.speed }),
   };
 }

@@ -49,6 +49,8 @@ export interface RunCommandOptions extends RunOutputOptions {
   viaFis?: boolean;
   /** The FIS service role of that template. */
   fisRoleArn?: string;
+  /** Wall-clock deadline of each rollback step, its retries included (a worker has its own). */
+  rollbackTimeout?: number;
 }
 
 /** `gameday run FILE`: validates, runs in this process (or on the queue), writes the journal, exits with the verdict's code. */
@@ -135,6 +137,7 @@ export async function runCommand(globals: GlobalOptions, file: string, options: 
         signal: abort.signal,
         ...(view === undefined ? {} : { listener: view }),
         ...(options.seed === undefined ? {} : { seed: options.seed }),
+        ...(options.rollbackTimeout === undefined ? {} : { rollbackTimeoutMs: options.rollbackTimeout }),
       });
       journals.push(journal);
       view?.close();

@@ -51,7 +51,7 @@ export async function scheduleListCommand(globals: GlobalOptions, options: Queue
     }
     if (list.length === 0) process.stdout.write('no schedules on this queue\n');
     for (const s of list) {
-      const next = s.next === null ? 'never' : new Date(s.next).toISOString();
+      const next = s.paused ? 'never (paused)' : s.next === null ? 'never' : new Date(s.next).toISOString();
       const jitter = s.jitterMs === 0 ? '' : ` (+ up to ${formatDuration(s.jitterMs)})`;
       process.stdout.write(`${s.name}  "${s.cron}" ${s.tz}  next ${next}${jitter}  ${s.parallel ? 'parallel' : 'sequence'}: ${s.experiments.join(', ')}\n`);
     }

@@ -29,6 +29,8 @@ function describeRun(s: RunStatus): string {
   }
   if (s.verdict !== undefined) lines.push(`verdict: ${s.verdict.toUpperCase()} — ${s.reason ?? ''}`);
   if (s.abortRequested === true && s.state !== 'finished') lines.push('abort requested');
+  if (s.undo === 'outstanding' && s.state === 'finished')
+    lines.push(`undo: OUTSTANDING — its resources stay refused to other runs; 'gameday undo ${s.runId}' finishes it`);
   for (const [probe, m] of Object.entries(s.metrics ?? {})) {
     const state = m.ok === null ? 'waiting' : m.ok ? 'ok' : `failing: ${m.reason ?? ''}`;
     const latency = m.lastLatencyMs === null ? '' : `, last ${formatDuration(m.lastLatencyMs)}`;

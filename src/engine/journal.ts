@@ -8,10 +8,24 @@ import type { Sample } from './sampler.js';
 export const JOURNAL_SCHEMA = 'gameday.journal/v1';
 
 /** The closed set of verdicts. */
-export const VERDICTS = ['passed', 'failed-objective', 'not-recovered', 'not-steady', 'aborted', 'errored', 'invalid-fault', 'refused'] as const;
+export const VERDICTS = [
+  'passed',
+  'failed-objective',
+  'not-recovered',
+  'not-steady',
+  'aborted',
+  'errored',
+  'invalid-fault',
+  'refused',
+  'rollback-failed',
+] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
-/** Exit code of each verdict, as documented in the README. */
+/**
+ * Exit code of each verdict, as documented in the README: 0 passed; 1 an objective missed, not recovered or not steady;
+ * 3 aborted; 4 errored or a fault that did not land; 5 refused by a guard; 7 a rollback that failed past its retries
+ * (a fault may still be in place: it outranks every other verdict).
+ */
 export function exitCodeFor(verdict: Verdict): ExitCode {
   switch (verdict) {
     case 'passed':
@@ -27,6 +41,8 @@ export function exitCodeFor(verdict: Verdict): ExitCode {
       return ExitCode.Error;
     case 'refused':
       return ExitCode.Refused;
+    case 'rollback-failed':
+      return ExitCode.RollbackFailed;
   }
 }
 
@@ -68,7 +84,36 @@ export const activitySchema = z.object({
   endedAt: ms.nullable(),
   output: z.record(z.string(), z.unknown()).optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  attempts: z
+    .number()
+    .int()
+    .min(2)
+    .optional()
+    .meta({ description: 'How many times a rollback was tried (absent when once): a failure that may pass is retried with backoff up to its deadline.' }),
   calls: z.array(callSchema),
+});
+
+/**
+ * An undo that failed past its retries: what may still be faulted, and all that finishing it needs. The journal is
+ * the durable record of a run that had no queue (`gameday undo` reads it).
+ */
+export const outstandingUndoSchema = z.object({
+  kind: z
+    .enum(['auto-rollback', 'fault-end', 'rollback'])
+    .meta({ description: "'auto-rollback' or 'fault-end': a fault's automatic undo; 'rollback': one of the experiment's rollbacks." }),
+  fault: z.string().meta({ description: 'The fault whose undo this is, or the name of the experiment rollback.' }),
+  action: z.string(),
+  resources: z.array(z.string()).meta({ description: 'What may still be faulted: the fault’s targets, else the resources its calls named.' }),
+  region: z.string().optional().meta({ description: 'The Region the undo must run in.' }),
+  args: z.unknown().meta({ description: 'The arguments as the action received them (secrets redacted).' }),
+  result: z
+    .object({ output: z.record(z.string(), z.unknown()) })
+    .optional()
+    .meta({ description: "The fault's result its automatic undo starts from (secrets redacted)." }),
+  error: z.object({ code: z.string(), message: z.string() }),
+  attempts: z.number().int().min(1),
+  firstAttemptAt: ms,
+  lastAttemptAt: ms,
 });
 
 const probeMeasurementSchema = z.object({
@@ -95,7 +140,7 @@ const probeMeasurementSchema = z.object({
 export const OBJECTIVE_STATUSES = ['pass', 'fail', 'not-evaluated'] as const;
 
 export const objectiveResultSchema = z.object({
-  objective: z.enum(['rto', 'rpo', 'maxErrorRate', 'maxP99Latency', 'switchover', 'rolledBackWithin']),
+  objective: z.enum(['rto', 'rpo', 'maxErrorRate', 'maxP99Latency', 'minJourneySuccessRate', 'maxJourneyP99', 'switchover', 'rolledBackWithin']),
   target: z.number(),
   unit: z.enum(['ms', 'ratio', 'writes']),
   timeBase: z.enum(['aws', 'real']).optional().meta({
@@ -149,7 +194,19 @@ export const journalSchema = z.object({
   startedAtEpochMs: z.number().meta({ description: 'The same instant in epoch ms with sub-ms precision: epoch of a journal time t = startedAtEpochMs + t.' }),
   endedAt: z.string(),
   durationMs: z.number().meta({ description: 'Wall-clock ms the run took.' }),
-  verdict: z.object({ status: z.enum(VERDICTS), reason: z.string(), exitCode: z.number().int() }),
+  verdict: z.object({
+    status: z.enum(VERDICTS),
+    reason: z.string(),
+    exitCode: z.number().int(),
+    otherwise: z
+      .object({ status: z.enum(VERDICTS), reason: z.string() })
+      .optional()
+      .meta({ description: "For 'rollback-failed', which outranks every other verdict: what the run's verdict would have been." }),
+  }),
+  outstandingUndo: z
+    .array(outstandingUndoSchema)
+    .optional()
+    .meta({ description: 'Undos that failed past their retries, so their faults may still be in place; absent when every undo ran.' }),
   phases: z.array(
     z.object({
       name: z.string(),
@@ -201,6 +258,10 @@ export const journalSchema = z.object({
       name: z.string(),
       probe: z.string(),
       from: z.string().optional().meta({ description: 'The client location the probe watched from (its `from:` name, else subnet and address).' }),
+      steps: z
+        .array(z.string())
+        .optional()
+        .meta({ description: 'For a journey probe (http.journey), whose every sample is one journey: its steps, in order.' }),
       intervalMs: z.number().meta({ description: `Sampling interval followed: ${TIME_BASE}.` }),
       fastIntervalMs: z.number().meta({ description: `Fast sampling interval followed: ${TIME_BASE}.` }),
       tolerance: z.unknown(),
@@ -264,6 +325,7 @@ export const journalSchema = z.object({
 
 export type Journal = z.infer<typeof journalSchema>;
 export type ActivityRecord = z.infer<typeof activitySchema>;
+export type OutstandingUndo = z.infer<typeof outstandingUndoSchema>;
 export type ObjectiveResult = z.infer<typeof objectiveResultSchema>;
 export type JournalPhase = Journal['phases'][number];
 

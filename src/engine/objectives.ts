@@ -125,6 +125,10 @@ export function checkObjectives(objectives: Objectives, ctx: ObjectiveContext): 
   if (maxErrorRate !== undefined) out.push(checkErrorRate(maxErrorRate.target, windowOf(maxErrorRate.during, ctx), ctx));
   const maxP99 = objectiveTarget(objectives, 'maxP99Latency');
   if (maxP99 !== undefined) out.push(checkP99(maxP99.target, windowOf(maxP99.during, ctx), ctx));
+  const journeys = objectiveTarget(objectives, 'minJourneySuccessRate');
+  if (journeys !== undefined) out.push(checkJourneySuccess(journeys.target, windowOf(journeys.during, ctx), ctx));
+  const journeyP99 = objectiveTarget(objectives, 'maxJourneyP99');
+  if (journeyP99 !== undefined) out.push(checkP99(journeyP99.target, windowOf(journeyP99.during, ctx), ctx, 'maxJourneyP99'));
   const rolledBack = rolledBackTarget(objectives);
   if (rolledBack !== undefined) out.push(awsTime(checkRolledBack(rolledBack, ctx), speed));
   return out;
@@ -157,8 +161,50 @@ function checkErrorRate(target: number, window: Window | string, ctx: ObjectiveC
   };
 }
 
-function checkP99(target: number, window: Window | string, ctx: ObjectiveContext): ObjectiveResult {
-  const base = { objective: 'maxP99Latency' as const, target, unit: 'ms' as const, timeBase: 'real' as const, probes: [...ctx.probesOf.maxP99Latency] };
+/**
+ * The share of the window in which the journey probes completed their journeys: the complement of their error share,
+ * measured, like maxErrorRate, as time out of tolerance rather than as a count of journeys, since the sampler takes
+ * journeys faster around a change and a count would weigh the failing moments more than the time they lasted.
+ */
+function checkJourneySuccess(target: number, window: Window | string, ctx: ObjectiveContext): ObjectiveResult {
+  const probes = ctx.probesOf.minJourneySuccessRate;
+  const base = { objective: 'minJourneySuccessRate' as const, target, unit: 'ratio' as const, probes: [...probes] };
+  const none = (detail: string): ObjectiveResult => ({
+    ...base,
+    ...(typeof window === 'string' ? {} : duringOf(window)),
+    measured: null,
+    uncertainty: null,
+    margin: null,
+    status: 'fail',
+    detail,
+  });
+  if (typeof window === 'string') return none(`${window}, so no journey was measured`);
+  const share = errorShare(ctx.samples, probes, window);
+  const rate = share.errorRate;
+  if (rate === null)
+    return none(window?.step === undefined ? 'no fault window to measure journeys over' : `no time in ${windowName(window)} to measure journeys over`);
+  if (share.samples === 0) return none(`no journey was taken during ${windowName(window)}`);
+  const success = { value: 1 - rate.value, lower: 1 - rate.upper, upper: 1 - rate.lower };
+  return {
+    ...base,
+    ...duringOf(window),
+    measured: success.value,
+    uncertainty: uncertainty(success),
+    margin: success.value - target,
+    status: success.value >= target ? 'pass' : 'fail',
+    detail: `${share.probes.join(', ')} completed journeys ${pct(success.value)} of ${windowName(window)} (${share.failedSamples} of ${share.samples} journeys failed), minimum ${pct(target)}`,
+  };
+}
+
+function checkP99(
+  target: number,
+  window: Window | string,
+  ctx: ObjectiveContext,
+  objective: 'maxP99Latency' | 'maxJourneyP99' = 'maxP99Latency',
+): ObjectiveResult {
+  const names = ctx.probesOf[objective];
+  const what = objective === 'maxJourneyP99' ? 'completed journeys' : 'responses';
+  const base = { objective, target, unit: 'ms' as const, timeBase: 'real' as const, probes: [...names] };
   if (typeof window === 'string')
     return { ...base, measured: null, uncertainty: null, margin: null, status: 'fail', detail: `${window}, so no latency was measured` };
   // Over the fault window the measurement has the percentiles already; over a step they are taken from its samples.
@@ -167,7 +213,7 @@ function checkP99(target: number, window: Window | string, ctx: ObjectiveContext
     const samples = ctx.samples.find((p) => p.name === name)?.samples ?? [];
     return latencyBetween(samples, window.start, window.end);
   };
-  const worst = ctx.probesOf.maxP99Latency
+  const worst = names
     .map((name) => ({ name, during: during(name) }))
     .filter((p) => p.during !== null)
     .sort((a, b) => (b.during?.p99 ?? 0) - (a.during?.p99 ?? 0))[0];
@@ -179,7 +225,7 @@ function checkP99(target: number, window: Window | string, ctx: ObjectiveContext
       uncertainty: null,
       margin: null,
       status: 'fail',
-      detail: `no response was timed during ${windowName(window)}`,
+      detail: `no ${what === 'responses' ? 'response' : 'journey'} was timed during ${windowName(window)}`,
     };
   const p99 = worst.during.p99;
   return {
@@ -189,7 +235,7 @@ function checkP99(target: number, window: Window | string, ctx: ObjectiveContext
     uncertainty: null,
     margin: target - p99,
     status: p99 <= target ? 'pass' : 'fail',
-    detail: `p99 ${formatDuration(p99)} on ${worst.name} (${worst.during.count} responses${window?.step === undefined ? '' : ` during ${windowName(window)}`}), limit ${formatDuration(target)}`,
+    detail: `p99 ${formatDuration(p99)} on ${worst.name} (${worst.during.count} ${what}${window?.step === undefined ? '' : ` during ${windowName(window)}`}), limit ${formatDuration(target)}`,
   };
 }
 
@@ -228,7 +274,7 @@ function checkRolledBack(o: { within: number; step?: string }, ctx: ObjectiveCon
 export function notEvaluated(objectives: Objectives, probesOf: ObjectiveContext['probesOf'], reason: string): ObjectiveResult[] {
   const out: ObjectiveResult[] = [];
   const skip = (objective: ObjectiveResult['objective'], target: number, unit: ObjectiveResult['unit'], probes: readonly string[]): void => {
-    const timeBase = unit !== 'ms' ? {} : { timeBase: objective === 'maxP99Latency' ? ('real' as const) : ('aws' as const) };
+    const timeBase = unit !== 'ms' ? {} : { timeBase: objective === 'maxP99Latency' || objective === 'maxJourneyP99' ? ('real' as const) : ('aws' as const) };
     out.push({
       objective,
       target,
@@ -254,6 +300,10 @@ export function notEvaluated(objectives: Objectives, probesOf: ObjectiveContext[
   if (rate !== undefined) skip('maxErrorRate', rate.target, 'ratio', probesOf.maxErrorRate);
   const p99 = objectiveTarget(objectives, 'maxP99Latency');
   if (p99 !== undefined) skip('maxP99Latency', p99.target, 'ms', probesOf.maxP99Latency);
+  const journeys = objectiveTarget(objectives, 'minJourneySuccessRate');
+  if (journeys !== undefined) skip('minJourneySuccessRate', journeys.target, 'ratio', probesOf.minJourneySuccessRate);
+  const journeyP99 = objectiveTarget(objectives, 'maxJourneyP99');
+  if (journeyP99 !== undefined) skip('maxJourneyP99', journeyP99.target, 'ms', probesOf.maxJourneyP99);
   const rolledBack = rolledBackTarget(objectives);
   if (rolledBack !== undefined) skip('rolledBackWithin', rolledBack.within, 'ms', []);
   return out;

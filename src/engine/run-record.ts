@@ -9,7 +9,16 @@ import type { AwsTarget } from '../aws/client-config.js';
 import { VERSION } from '../version.js';
 import { redact } from '../core/redact.js';
 import { uncertainty, type Bracket } from './bracket.js';
-import { encodeSamples, exitCodeFor, JOURNAL_SCHEMA, relativeMeasurement, type ActivityRecord, type Journal, type Verdict } from './journal.js';
+import {
+  encodeSamples,
+  exitCodeFor,
+  JOURNAL_SCHEMA,
+  relativeMeasurement,
+  type ActivityRecord,
+  type Journal,
+  type OutstandingUndo,
+  type Verdict,
+} from './journal.js';
 import { measure } from './measurement.js';
 import { checkObjectives, type MethodStep, notEvaluated } from './objectives.js';
 import { objectiveProbes, requestProbes } from '../experiment/objective-probes.js';
@@ -42,6 +51,8 @@ export interface RunRecord {
   stopConditions: StopConditionState[];
   verdict: Verdict;
   reason: string;
+  /** Undos that failed past their retries: the run's verdict is `rollback-failed` whatever else happened. */
+  outstandingUndo: OutstandingUndo[];
 }
 
 const round = (n: number): number => Math.round(n * 1_000) / 1_000;
@@ -103,6 +114,13 @@ export function buildJournal(r: RunRecord, registry: Registry): Journal {
       reason = `${impact}; ${objectives.length === 0 ? 'no objectives declared' : `all ${objectives.length} objective(s) met`}`;
     }
   }
+  // A fault that may still be in place is the headline, whatever the objectives said; the rest is kept beside it.
+  const outstanding = r.outstandingUndo;
+  const otherwise = outstanding.length === 0 ? undefined : { status: verdict, reason };
+  if (outstanding.length > 0) {
+    verdict = 'rollback-failed';
+    reason = rollbackFailedReason(outstanding, r.runId);
+  }
   return {
     schema: JOURNAL_SCHEMA,
     runId: r.runId,
@@ -126,7 +144,8 @@ export function buildJournal(r: RunRecord, registry: Registry): Journal {
     startedAtEpochMs: r.startedEpochMs,
     endedAt: new Date(r.endedEpochMs).toISOString(),
     durationMs: round(r.endedEpochMs - r.startedEpochMs),
-    verdict: { status: verdict, reason, exitCode: exitCodeFor(verdict) },
+    verdict: { status: verdict, reason, exitCode: exitCodeFor(verdict), ...(otherwise === undefined ? {} : { otherwise }) },
+    ...(outstanding.length === 0 ? {} : { outstandingUndo: outstanding }),
     phases: r.phases.map((p) => ({
       name: p.name,
       startedAt: rel(p.startedAt),
@@ -149,6 +168,7 @@ export function buildJournal(r: RunRecord, registry: Registry): Journal {
       name: s.spec.name,
       probe: s.spec.probe,
       ...placedAt(s.spec.args),
+      ...journeyOf(registry, s.spec),
       intervalMs: s.spec.interval,
       fastIntervalMs: s.spec.fastInterval ?? defaultFastInterval(s.spec.interval),
       tolerance: s.tolerance,
@@ -216,9 +236,26 @@ export function buildLostRunJournal(lost: {
       stopConditions: [],
       verdict: 'aborted',
       reason: lost.reason,
+      outstandingUndo: [],
     },
     lost.registry,
   );
+}
+
+/**
+ * The reason of a `rollback-failed` verdict: every resource that may still be faulted, by which fault and action,
+ * how long its undo was tried (wall-clock, as its deadline: waiting out a network or throttling failure is not sped
+ * up with the world), its last error, and how to finish it.
+ */
+export function rollbackFailedReason(outstanding: readonly OutstandingUndo[], runId: string): string {
+  const each = outstanding.map((u) => {
+    const what = u.resources.length === 0 ? `what ${u.kind === 'rollback' ? 'rollback' : 'fault'} '${u.fault}' was to restore` : u.resources.join(', ');
+    const by = u.kind === 'rollback' ? `rollback '${u.fault}', ${u.action}` : `${u.action}, fault '${u.fault}'`;
+    const span = u.lastAttemptAt - u.firstAttemptAt;
+    const tried = u.attempts === 1 ? 'tried once' : `tried ${u.attempts} times over ${formatDuration(span)}`;
+    return `${what} may still be faulted (${by}); ${tried}; last error: ${u.error.message.replace(/\.$/, '')}`;
+  });
+  return `Rollback failed: ${each.join('. ')}. Finish with 'gameday undo ${runId}'.`;
 }
 
 /** The method phase and each fault as the run recorded them, on the monotonic clock: the windows objectives may name. */
@@ -231,6 +268,12 @@ function methodSteps(r: RunRecord): MethodStep[] {
 }
 
 /** The journal's `from` of a probe placed at a client location. */
+/** A journey probe's steps, as the journal lists them. */
+function journeyOf(registry: Registry, spec: ProbeSpec): { steps?: string[] } {
+  const steps = registry.probe(spec.probe)?.steps?.(spec.args);
+  return steps === undefined ? {} : { steps };
+}
+
 function placedAt(args: unknown): { from?: string } {
   const at = probeLocation(args);
   return at === undefined ? {} : { from: at };

@@ -12,7 +12,8 @@ import { runRollbacks } from './run/rollback.js';
 import { steadyStateAfter, steadyStateBefore } from './run/steady-state.js';
 import { stopVerdict } from './run/verdict.js';
 
-export type { MutationStep, ResolvedTargets, RunOptions } from './run/options.js';
+export type { InjectionPoint, MutationStep, ResolvedTargets, RollbackStep, RunOptions } from './run/options.js';
+export { INJECTION_POINTS } from './run/options.js';
 export { RunStop } from './run/run-stop.js';
 export type { StopConditionState } from './stop-conditions.js';
 
@@ -47,7 +48,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunOption
     ctx.rollbackStarted = true;
     ctx.durationTimers.abort();
     await runRollbacks(ctx);
-    if (record.injectedAt !== null && record.samplers.length > 0) await steadyStateAfter(ctx);
+    // A run lost to another process ends here: judging its steady state is the new owner's.
+    if (record.injectedAt !== null && record.samplers.length > 0 && (await ctx.confirmMayMutate('undo'))) await steadyStateAfter(ctx);
     ctx.endPhase('completed');
     await stopProbes(ctx);
     ctx.close();

@@ -28,6 +28,8 @@ export const ErrorCode = {
   OutputNotWritten: 'GD_OUTPUT_NOT_WRITTEN',
   /** A simulated region named by its endpoint answers, but did not reach its steady state in its boot time. */
   SimNotReady: 'GD_SIM_NOT_READY',
+  /** A rollback failed past its retries, so a fault may still be in place; the journal keeps the outstanding undo. */
+  RollbackFailed: 'GD_ROLLBACK_FAILED',
   Internal: 'GD_INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -42,6 +44,8 @@ export const ExitCode = {
   Refused: 5,
   /** `gameday audit --fail-on`: a finding is at or above the chosen severity. */
   FindingsAboveThreshold: 6,
+  /** A rollback failed past its retries: a fault may still be in place (verdict `rollback-failed`). */
+  RollbackFailed: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -120,7 +120,7 @@ const rpo = z
 
 const objectiveProbes = z.array(z.string()).min(1).meta({
   description:
-    'Probes this objective is measured on; default objectives.probes, else every probe (rto, rpo) or the request probes: http, tcp, dns, sql (maxErrorRate, maxP99Latency).',
+    'Probes this objective is measured on; default objectives.probes, else every probe (rto, rpo) the request probes: http, http.journey, tcp, dns, sql (maxErrorRate), the request probes but journeys (maxP99Latency), or the journey probes (minJourneySuccessRate, maxJourneyP99).',
 });
 
 const objectiveWindow = z.string().min(1).meta({
@@ -146,7 +146,21 @@ const objectives = z.strictObject({
     .optional()
     .meta({
       description:
-        'Largest p99 request latency allowed during the fault (or the `during` window), on request probes only (500ms, or { max: 500ms, probes: [...], during: release }).',
+        'Largest p99 request latency allowed during the fault (or the `during` window), on request probes only, not journeys (500ms, or { max: 500ms, probes: [...], during: release }).',
+    }),
+  minJourneySuccessRate: z
+    .union([fraction(), z.strictObject({ min: fraction(), probes: objectiveProbes.optional(), during: objectiveWindow.optional() })])
+    .optional()
+    .meta({
+      description:
+        'Smallest share of the fault window (or of the `during` window) in which its journey probes (default: every http.journey probe) completed their journeys (99%, or { min: 99%, probes: [...], during: release }).',
+    }),
+  maxJourneyP99: z
+    .union([duration(), z.strictObject({ max: duration(), probes: objectiveProbes.optional(), during: objectiveWindow.optional() })])
+    .optional()
+    .meta({
+      description:
+        'Largest p99 of whole-journey latency (journeys that completed every step, those over their limit included) allowed during the fault (or the `during` window), on journey probes only (800ms, or { max: 800ms, probes: [...], during: release }).',
     }),
   rolledBackWithin: z
     .union([duration(), z.strictObject({ within: duration(), step: stepName().optional() })])
@@ -241,7 +255,7 @@ export type StopConditionSpec = Experiment['stopConditions'][number];
 export type EnvironmentSpec = Experiment['environment'];
 
 /** The objectives that may name their own probes. */
-export const PROBED_OBJECTIVES = ['rto', 'rpo', 'maxErrorRate', 'maxP99Latency'] as const;
+export const PROBED_OBJECTIVES = ['rto', 'rpo', 'maxErrorRate', 'maxP99Latency', 'minJourneySuccessRate', 'maxJourneyP99'] as const;
 export type ProbedObjective = (typeof PROBED_OBJECTIVES)[number];
 
 /** The window `during` names the method phase rather than one of its steps. */
@@ -252,7 +266,7 @@ export function objectiveTarget(o: Objectives, objective: Exclude<ProbedObjectiv
   const v = o[objective];
   if (v === undefined) return undefined;
   if (typeof v === 'number') return { target: v };
-  const target = 'within' in v ? v.within : v.max;
+  const target = 'within' in v ? v.within : 'min' in v ? v.min : v.max;
   const during = 'during' in v && v.during !== undefined ? { during: v.during } : {};
   return v.probes === undefined ? { target, ...during } : { target, probes: v.probes, ...during };
 }

@@ -3,7 +3,7 @@ import type { Measure } from '../registry/types.js';
 import { formatDuration } from './duration.js';
 import { findRunRefs, type RefProblem } from './interpolate.js';
 import type { Path } from './locate.js';
-import { objectiveProbes, requestProbes } from './objective-probes.js';
+import { journeyProbes, objectiveProbes, requestProbes } from './objective-probes.js';
 import { METHOD_WINDOW, objectiveTarget, rolledBackTarget, type Experiment, type ProbedObjective } from './schema.js';
 import { didYouMean } from './suggest.js';
 
@@ -46,18 +46,29 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
   for (const [i, name] of (e.objectives.probes ?? []).entries()) probeRef(['objectives', 'probes', i], name);
   if (e.objectives.switchover !== undefined) probeRef(['objectives', 'switchover', 'probe'], e.objectives.switchover.probe);
   const requests = requestProbes(e, registry);
-  for (const objective of ['rto', 'maxErrorRate', 'maxP99Latency'] as const) {
+  const journeys = journeyProbes(e, registry);
+  const kindOf = (name: string): string => e.probes.find((p) => p.name === name)?.probe ?? '';
+  const ids = (measure: Measure, but?: Measure): string =>
+    registry.probes
+      .filter((p) => p.measures.includes(measure) && (but === undefined || !p.measures.includes(but)))
+      .map((p) => p.id)
+      .join(', ');
+  // A journey objective refused for the probes it names is not refused again for having nothing to measure.
+  const refusedJourneys = new Set<ProbedObjective>();
+  for (const objective of ['rto', 'maxErrorRate', 'maxP99Latency', 'minJourneySuccessRate', 'maxJourneyP99'] as const) {
     objectiveTarget(e.objectives, objective)?.probes?.forEach((name, i) => {
       const path = ['objectives', objective, 'probes', i];
       if (!probeNames.has(name)) probeRef(path, name);
-      else if (objective === 'maxP99Latency' && !requests.includes(name)) {
+      else if ((objective === 'minJourneySuccessRate' || objective === 'maxJourneyP99') && !journeys.includes(name)) {
+        add(path, `probe '${name}' (${kindOf(name)}) follows no journey, so it has none to hold to ${objective}; name journey probes (${ids('journeys')})`);
+        refusedJourneys.add(objective);
+      } else if (objective === 'maxP99Latency' && journeys.includes(name)) {
+        add(path, `probe '${name}' (${kindOf(name)}) times whole journeys, not requests: hold its latency to maxJourneyP99 instead`);
+      } else if (objective === 'maxP99Latency' && !requests.includes(name)) {
         const kind = e.probes.find((p) => p.name === name)?.probe ?? '';
         add(
           path,
-          `probe '${name}' (${kind}) times no request, so it has no latency to hold to maxP99Latency; name request probes (${registry.probes
-            .filter((p) => p.measures.includes('latency'))
-            .map((p) => p.id)
-            .join(', ')})`,
+          `probe '${name}' (${kind}) times no request, so it has no latency to hold to maxP99Latency; name request probes (${ids('latency', 'journeys')})`,
         );
       }
     });
@@ -67,7 +78,7 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
   const stepRef = (path: Path, name: string, what: string): void => {
     if (!faultNames.includes(name)) add(path, `${what} '${name}', which is not a fault${didYouMean(name, faultNames)}; faults: ${faultNames.join(', ')}`);
   };
-  for (const objective of ['maxErrorRate', 'maxP99Latency'] as const) {
+  for (const objective of ['maxErrorRate', 'maxP99Latency', 'minJourneySuccessRate', 'maxJourneyP99'] as const) {
     const during = objectiveTarget(e.objectives, objective)?.during;
     if (during !== undefined && during !== METHOD_WINDOW) stepRef(['objectives', objective, 'during'], during, `measures during step`);
   }
@@ -84,12 +95,14 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
     ['rto', 'availability', 'recovery time'],
     ['maxErrorRate', 'availability', 'an error rate'],
     ['maxP99Latency', 'latency', 'latency'],
+    ['minJourneySuccessRate', 'journeys', 'a journey success rate'],
+    ['maxJourneyP99', 'journeys', 'journey latency'],
     ['rpo', 'lost-writes', 'lost writes'],
   ];
   for (const [objective, measure, what] of needs) {
     const names = probesOf[objective];
     // An unknown probe name is already reported; judging measurability without it would only mislead.
-    if (e.objectives[objective] === undefined || !names.every((name) => probeNames.has(name))) continue;
+    if (e.objectives[objective] === undefined || refusedJourneys.has(objective) || !names.every((name) => probeNames.has(name))) continue;
     const measured = names.map((name) => e.probes.find((p) => p.name === name)).filter((p) => p !== undefined);
     if (measured.some((p) => registry.probe(p.probe)?.measures.includes(measure) === true)) continue;
     const able = registry.probes.filter((p) => p.measures.includes(measure)).map((p) => p.id);
@@ -146,6 +159,8 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
     if (f.duration !== undefined && registry.action(f.action)?.rollback === undefined) {
       add(['faults', i, 'duration'], `action '${f.action}' has no automatic undo, so a duration cannot end it; add an explicit rollback instead`);
     }
+    const needs = registry.action(f.action)?.requiresDuration;
+    if (f.duration === undefined && needs !== undefined) add(['faults', i], `fault '${f.name}' needs a duration: ${needs}`);
   });
 
   // Run-time references: a fault may use what an earlier-starting fault produced; a rollback may use any fault
@@ -161,7 +176,10 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
   };
   const stepNames = [...stepIndex.keys()];
   const unknownStep = (step: string): string => `'\${${step}…}' refers to '${step}', which is not a fault or rollback${didYouMean(step, stepNames)}`;
-  for (const [i, p] of e.probes.entries()) refCheck(['probes', i, 'args'], p.args, (s) => `probes start before any fault, so they cannot use '\${${s}…}'`);
+  for (const [i, p] of e.probes.entries()) {
+    const own = registry.probe(p.probe)?.ownRefs?.(p.args) ?? [];
+    refCheck(['probes', i, 'args'], withoutRefs(p.args, own), (s) => `probes start before any fault, so they cannot use '\${${s}…}'`);
+  }
   for (const [i, f] of e.faults.entries()) {
     refCheck(['faults', i, 'args'], f.args, (s) => {
       const target = order.get(s);
@@ -187,4 +205,13 @@ function hostOf(url: string): string {
   } catch {
     return '';
   }
+}
+
+/** `value` with the `${name}` references a probe fills in itself taken out, so the experiment's reference check skips them. */
+function withoutRefs(value: unknown, names: readonly string[]): unknown {
+  if (names.length === 0) return value;
+  if (typeof value === 'string') return value.replace(/(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, n: string) => (names.includes(n) ? '' : whole));
+  if (Array.isArray(value)) return value.map((v) => withoutRefs(v, names));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutRefs(v, names)]));
+  return value;
 }

@@ -1,15 +1,15 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import type { Keys } from './keys.js';
 
 /** What workers are told over pub/sub. */
 export type ControlMessage = { type: 'halt'; reason: string } | { type: 'resume' } | { type: 'abort'; runId: string };
 
-export async function publishControl(redis: Redis, keys: Keys, message: ControlMessage): Promise<void> {
+export async function publishControl(redis: RedisClient, keys: Keys, message: ControlMessage): Promise<void> {
   await redis.publish(keys.control, JSON.stringify(message));
 }
 
 /** Subscribes on a connection of its own; resolves once subscribed, to a function that unsubscribes. */
-export async function subscribeControl(redis: Redis, keys: Keys, onMessage: (message: ControlMessage) => void): Promise<() => Promise<void>> {
+export async function subscribeControl(redis: RedisClient, keys: Keys, onMessage: (message: ControlMessage) => void): Promise<() => Promise<void>> {
   const sub = redis.duplicate();
   sub.on('error', () => undefined);
   sub.on('message', (channel: string, text: string) => {

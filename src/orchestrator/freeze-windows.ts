@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import { z } from 'zod';
 import { ErrorCode, ExitCode, GamedayError } from '../errors/gameday-error.js';
 import type { Keys } from './keys.js';
@@ -22,7 +22,7 @@ const KEEP_ENDED_MS = 7 * 24 * 3_600_000;
  */
 export class FreezeWindows {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

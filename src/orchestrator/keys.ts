@@ -16,6 +16,16 @@ export class Keys {
       });
   }
 
+  /**
+   * The hash tag of the prefix (what Redis Cluster hashes in every key that starts with it: the text between its first
+   * `{` and the next `}`), or `undefined` when it has none.
+   */
+  get hashTag(): string | undefined {
+    const open = this.prefix.indexOf('{');
+    const close = open < 0 ? -1 : this.prefix.indexOf('}', open + 1);
+    return close > open + 1 ? this.prefix.slice(open + 1, close) : undefined;
+  }
+
   /** Hash: state, phase, verdict and live metrics of one run. */
   run(runId: string): string {
     return `${this.prefix}:run:${runId}`;
@@ -33,6 +43,27 @@ export class Keys {
   /** Hash: the undo steps of one run, by fault name. */
   undo(runId: string): string {
     return `${this.prefix}:undo:${runId}`;
+  }
+
+  /** Hash: the experiment's own rollbacks of one run and where each stands (`RollbackLog`). */
+  rollbacks(runId: string): string {
+    return `${this.prefix}:rollbacks:${runId}`;
+  }
+
+  /**
+   * Un-expiring marker on one resource while a run that locked it has undo outstanding (lost, being recovered, or its
+   * undo failed): its value is that run's id. Written with the lock, removed only once the run's undo is complete.
+   */
+  undoing(scope: string, resourceId: string): string {
+    return `${this.prefix}:undoing:${scope}:${resourceId}`;
+  }
+
+  /**
+   * Written after a job is added through Sentinels, on the connection that then waits for the replicas: a write after
+   * the job's, so a replica that acknowledged it has the job (see `RunQueue.submit`).
+   */
+  get fence(): string {
+    return `${this.prefix}:fence`;
   }
 
   /** Present while the worker running the run is alive. */
@@ -53,6 +84,16 @@ export class Keys {
   /** Hash: the declared freeze windows, by name. */
   get freeze(): string {
     return `${this.prefix}:freeze`;
+  }
+
+  /** Stream: the audit trail of operators' actions (who halted, resumed, aborted, ran, paused what, and how it went). */
+  get audit(): string {
+    return `${this.prefix}:audit`;
+  }
+
+  /** Hash: the specs of paused schedules, by name (their job schedulers are removed while paused). */
+  get pausedSchedules(): string {
+    return `${this.prefix}:schedules:paused`;
   }
 
   /** Pub/sub channel of halt, resume and abort messages to workers. */

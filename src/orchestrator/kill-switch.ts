@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import { publishControl } from './control-channel.js';
 import type { Keys } from './keys.js';
 
@@ -14,7 +14,7 @@ export interface Halt {
  */
 export class KillSwitch {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

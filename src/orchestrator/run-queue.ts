@@ -1,5 +1,6 @@
 import { Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
+import { durableWrite, NotYetDurable } from './durable-writes.js';
 import type { RunListener } from '../engine/events.js';
 import type { Journal } from '../engine/journal.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -29,7 +30,7 @@ export class RunQueue {
   readonly #queue: Queue;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     /** Paces the look at a followed run's stored state. @defaultValue the system clock */
     private readonly clock: Clock = systemClock,
@@ -38,16 +39,33 @@ export class RunQueue {
     this.killSwitch = new KillSwitch(redis, keys);
     this.freezeWindows = new FreezeWindows(redis, keys);
     this.#queue = new Queue(keys.queue, { connection: redis, prefix: keys.prefix });
+    // Without a listener BullMQ prints each connection error with its stack; they surface as failed commands, and the
+    // connection's watcher (a worker's) tells a lost Redis once.
+    this.#queue.on('error', () => undefined);
   }
 
-  /** Enqueues a run; refused in one sentence while gameday is halted or inside a freeze window. */
+  /**
+   * Enqueues a run; refused in one sentence while gameday is halted or inside a freeze window. Through Sentinels, the
+   * run and its job are confirmed by the primary's replicas before this resolves, so a failover does not lose them.
+   */
   async submit(job: RunJob): Promise<void> {
     const halt = await this.killSwitch.state();
     if (halt !== null) throw haltedError(halt);
     const frozen = await this.freezeWindows.active();
     if (frozen !== null) throw frozenError(frozen);
     await this.store.create(job);
-    await this.#queue.add('run', job, { jobId: job.runId, removeOnComplete: KEEP_JOBS, removeOnFail: KEEP_JOBS });
+    const add = () => this.#queue.add('run', job, { jobId: job.runId, removeOnComplete: KEEP_JOBS, removeOnFail: KEEP_JOBS });
+    await durableWrite(this.redis, async (redis) => {
+      // BullMQ adds it on the queue's own connection (a job id already there is kept, so adding again is safe); the
+      // durable connection then finds it on its primary and writes after it, so a replica that has that write has
+      // the job too.
+      await add();
+      if (redis === this.redis) return;
+      const [[, found]] = ((await redis.multi().exists(this.#queue.toKey(job.runId)).set(this.keys.fence, job.runId, 'PX', 60_000).exec()) ?? [[null, 0]]) as [
+        [Error | null, number],
+      ];
+      if (found !== 1) throw new NotYetDurable(`job ${job.runId} is not on this primary yet`);
+    });
   }
 
   /**
@@ -57,6 +75,7 @@ export class RunQueue {
   async follow(runId: string, listener: RunListener): Promise<FollowedRun> {
     const connection = this.redis.duplicate();
     const events = new QueueEvents(this.keys.queue, { connection, prefix: this.keys.prefix });
+    events.on('error', () => undefined);
     await events.waitUntilReady();
     let check: () => void = () => undefined;
     let failed: (reason: string) => void = () => undefined;

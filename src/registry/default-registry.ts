@@ -11,8 +11,15 @@ import { azOutageAction } from '../actions/scenario/az-outage.js';
 import { regionOutageAction } from '../actions/scenario/region-outage.js';
 import { fisExperimentAction } from '../actions/fis/experiment.js';
 import { killProcessAction } from '../actions/ssm/kill-process.js';
+import { sendCommandAction } from '../actions/ssm/send-command.js';
+import { networkLatencyAction } from '../actions/ec2/network-latency.js';
+import { packetLossAction } from '../actions/ec2/packet-loss.js';
+import { blackholePortAction } from '../actions/ec2/blackhole-port.js';
+import { cpuStressAction } from '../actions/ec2/cpu-stress.js';
+import { memoryStressAction } from '../actions/ec2/memory-stress.js';
 import { processExecAction } from '../actions/local/process-exec.js';
 import { httpProbe } from '../probes/net/http.js';
+import { httpJourneyProbe } from '../probes/net/http-journey.js';
 import { tcpProbe } from '../probes/net/tcp.js';
 import { asgInServiceProbe } from '../probes/aws/asg-in-service.js';
 import { asgZonesProbe } from '../probes/aws/asg-zones.js';
@@ -38,6 +45,12 @@ export function defaultRegistry(): Registry {
     .registerAction(stopInstancesAction)
     .registerAction(rebootInstancesAction)
     .registerAction(killProcessAction)
+    .registerAction(networkLatencyAction)
+    .registerAction(packetLossAction)
+    .registerAction(blackholePortAction)
+    .registerAction(cpuStressAction)
+    .registerAction(memoryStressAction)
+    .registerAction(sendCommandAction)
     .registerAction(rdsFailoverAction)
     .registerAction(rdsRebootAction)
     .registerAction(promoteReadReplicaAction)
@@ -47,6 +60,7 @@ export function defaultRegistry(): Registry {
     .registerAction(fisExperimentAction)
     .registerAction(instanceRefreshAction)
     .registerProbe(httpProbe)
+    .registerProbe(httpJourneyProbe)
     .registerProbe(tcpProbe)
     .registerProbe(asgInServiceProbe)
     .registerProbe(asgZonesProbe)

@@ -21,6 +21,7 @@ export class Registry {
     if (definition.targetType !== undefined && definition.inventory === undefined) {
       throw new TypeError(`Action '${definition.id}' declares target type '${definition.targetType}' but no inventory to resolve it.`);
     }
+    Registry.#checkReconcile(definition);
     this.#actions.set(definition.id, definition);
     return this;
   }
@@ -85,6 +86,20 @@ export class Registry {
       if (capability.support !== 'yes' && (typeof capability.note !== 'string' || capability.note.trim() === '')) {
         throw new TypeError(`The ${kind} '${id}' is ${String(capability.support)} on ${environment} and must say why in a note.`);
       }
+    }
+  }
+
+  // A worker lost while injecting would otherwise leave a fault whose outcome nobody knows. Actions without AWS writes
+  // (local ones, tests' own) have no account state for another worker to read back, so they are not held to it.
+  static #checkReconcile(definition: AnyActionDefinition): void {
+    if ((definition.intent === undefined) !== (definition.reconcile === undefined)) {
+      throw new TypeError(`Action '${definition.id}' must declare both intent and reconcile, or neither.`);
+    }
+    const undoable = definition.mutating && definition.rollback !== undefined && definition.permissions.write.length > 0;
+    if (undoable && definition.reconcile === undefined && (definition.reconcileExempt ?? '').trim() === '') {
+      throw new TypeError(
+        `Action '${definition.id}' mutates AWS and has a rollback, so it must declare intent and reconcile (for a lost worker's successor), or say in reconcileExempt why not.`,
+      );
     }
   }
 

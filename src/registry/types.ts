@@ -63,6 +63,11 @@ export interface Fence {
 export interface ActionContext extends ActivityContext {
   /** Resolved targets when the action declares a target type; empty otherwise. */
   targets: Resource[];
+  /**
+   * The fault's `duration` in AWS time (ms), when it has one: what an action that ends by itself (an SSM document's
+   * `DurationSeconds`) sends. Absent for rollbacks and reconciliations.
+   */
+  duration?: number | undefined;
 }
 
 /** An action's result. `output` is what later steps can interpolate as `${<name>.output.…}`. */
@@ -126,6 +131,47 @@ export interface ActionDefinition<Args = unknown> {
    * be restored"). Without it the plan says "automatic" when there is a `rollback`, and "none (not undoable)" otherwise.
    */
   undo?(args: Args, resources: readonly Resource[]): string;
+  /**
+   * The fault's intent, read before anything changes: with read-only calls on exactly `targets`, the state of each
+   * that the action is about to change (an instance's state, a health check's Inverted and Disabled, a database's
+   * primary zone) and anything the action chooses beforehand to find what it starts. A queued run records it in its
+   * crash-safe undo log with the step, so a worker lost at any moment of the injection leaves what `reconcile` needs.
+   * It must be JSON. Called only when the run keeps an undo log.
+   */
+  intent?(args: Args, targets: readonly Resource[], ctx: ActivityContext): Promise<PriorState>;
+  /**
+   * After the worker running the fault was lost before its result was recorded: reads the present state of exactly
+   * `targets`, compares it with `prior` (from `intent`), and undoes whatever landed (starts what was running and is
+   * stopped, restores a check's flags…). Safe to run whether the fault landed, partly landed or never reached AWS, and
+   * safe to run again. What cannot be undone (a terminated instance) is reported in `lasting`, never guessed at.
+   */
+  reconcile?(args: Args, prior: PriorState, targets: readonly Resource[], ctx: ActionContext): Promise<Reconciliation>;
+  /**
+   * Why a mutating action with a `rollback` and AWS writes has no `intent` and `reconcile` (for example: it
+   * checkpoints its undo with `ctx.checkpoint` before its mutating call, so its rollback is safe from there). The
+   * registry refuses such an action without either.
+   */
+  reconcileExempt?: string;
+  /**
+   * For an action whose effect AWS ends by itself after a length it must be sent (an SSM document's `DurationSeconds`):
+   * why the fault needs a `duration`. Validation refuses such a fault without one.
+   */
+  requiresDuration?: string;
+}
+
+/** What an action's `intent` read before its mutating call: JSON, as the action's `reconcile` will receive it. */
+export type PriorState = Record<string, unknown>;
+
+/** What `reconcile` found of a lost fault and what it did about it, as the lost run's journal says it. */
+export interface Reconciliation {
+  /** Whether the fault had landed, wholly or in part; `unknown` when no present state can tell (a reboot that ended). */
+  landed: boolean | 'unknown';
+  /** What the present state showed, one sentence per target ("i-0ab… was stopped by the lost run"). */
+  found: string[];
+  /** What was done to undo it ("started i-0ab…"); empty when nothing needed doing. */
+  done: string[];
+  /** What landed and no undo can reverse ("i-0ab… was terminated"); empty when none. */
+  lasting: string[];
 }
 
 /** What a probe learnt from one sample, before tolerance evaluation. */
@@ -144,8 +190,11 @@ export interface ProbeObservation {
   detail?: string;
 }
 
-/** Which measurements a probe can feed; objectives are refused when no declared probe measures them. */
-export type Measure = 'availability' | 'latency' | 'lost-writes';
+/**
+ * Which measurements a probe can feed; objectives are refused when no declared probe measures them. `journeys`: each
+ * sample is a user journey of several requests, timed as a whole.
+ */
+export type Measure = 'availability' | 'latency' | 'lost-writes' | 'journeys';
 
 /** A live probe: keeps its connections between samples. */
 export interface ProbeSession {
@@ -190,6 +239,13 @@ export interface ProbeDefinition<Args = unknown, Tolerance = unknown> {
   tolerance: z.ZodType<Tolerance>;
   /** Tolerance applied when the experiment gives none. */
   defaultTolerance: Tolerance;
+  /**
+   * The `${name}` references the probe fills in itself while sampling (a journey's captured values), which are no
+   * reference of the experiment's.
+   */
+  ownRefs?(args: Args): readonly string[];
+  /** For a probe whose every sample is a user journey: its steps' names, in order, as reports show the journey. */
+  steps?(args: Args): string[];
   /** Opens a session; the tolerance is given so a probe fetches only what it will be judged on. */
   open(args: Args, ctx: ActivityContext, tolerance: Tolerance): ProbeSession;
   /** `null` when the observation is within tolerance, otherwise the reason it is not. */

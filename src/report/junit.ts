@@ -27,6 +27,17 @@ export function renderJUnit(journals: readonly Journal[]): string {
         failure: { type: j.verdict.status, message: `${j.verdict.status}: ${j.verdict.reason}`, body: j.verdict.reason },
       });
     }
+    // Each undo left outstanding fails on its own, right after the run: a fault that may still be in place.
+    for (const u of j.outstandingUndo ?? [])
+      cases.push({
+        classname: `${cls}.rollbacks`,
+        name: `${u.kind} ${u.fault}`,
+        failure: {
+          type: 'rollback-failed',
+          message: `${u.action} on ${u.resources.join(', ') || '—'} failed after ${u.attempts} attempt(s): ${u.error.message}`,
+          body: `${u.resources.join(', ') || 'its resources'} may still be faulted (${u.action} in ${u.region ?? j.environment.region}); last error: ${u.error.message}`,
+        },
+      });
     for (const o of j.objectives) {
       const v = objectiveValues(o);
       const name = `objective ${o.objective}`;

@@ -2,6 +2,7 @@ import { uncertainty, type Bracket } from '../engine/bracket.js';
 import type { Journal, ObjectiveResult } from '../engine/journal.js';
 import { formatDuration } from '../experiment/duration.js';
 import { hypothesisChecks } from './hypothesis.js';
+import { failureText, journeySummaries } from './journeys.js';
 
 /** Durations of a run in AWS time (wall × speed), with the uncertainty. */
 export function awsTime(j: Journal, b: Bracket | null): string {
@@ -81,15 +82,43 @@ export function objectiveValues(o: ObjectiveResult): { measured: string; target:
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/** A `rollback-failed` run's outstanding undos as a table, then what the verdict would otherwise have been. */
+function outstandingMarkdown(j: Journal): string[] {
+  const outstanding = j.outstandingUndo ?? [];
+  if (outstanding.length === 0) return [];
+  const lines = [
+    '**Faults may still be in place.** These undos failed past their retries:',
+    '',
+    '| step | action | resources | region | attempts | last error |',
+    '|---|---|---|---|---|---|',
+    ...outstanding.map(
+      (u) =>
+        `| ${u.kind} ${cell(u.fault)} | ${u.action} | ${cell(u.resources.join(', ') || '—')} | ${u.region ?? j.environment.region} | ${u.attempts} | ${cell(u.error.message)} |`,
+    ),
+    '',
+  ];
+  const otherwise = j.verdict.otherwise;
+  if (otherwise !== undefined) lines.push(`Otherwise the run was **${otherwise.status.toUpperCase()}**: ${otherwise.reason}`, '');
+  return lines;
+}
+
 /** A Markdown summary of one run, fit for a CI step summary: a pure function of the journal. */
 export function renderMarkdown(j: Journal): string {
   const m = j.measurement;
-  const icon = j.verdict.status === 'passed' ? '✅' : j.verdict.status === 'aborted' || j.verdict.status === 'refused' ? '⚠️' : '❌';
+  const icon =
+    j.verdict.status === 'passed'
+      ? '✅'
+      : j.verdict.status === 'rollback-failed'
+        ? '🚨'
+        : j.verdict.status === 'aborted' || j.verdict.status === 'refused'
+          ? '⚠️'
+          : '❌';
   const lines: string[] = [
     `## ${icon} ${j.experiment.name}: ${j.verdict.status.toUpperCase()}`,
     '',
     `${j.verdict.reason}`,
     '',
+    ...outstandingMarkdown(j),
     `Run \`${j.runId}\` on ${j.environment.type} (${j.environment.region}${j.environment.speed === 1 ? '' : `, ${j.environment.speed}× faster than AWS; times below are AWS time`}), started ${j.startedAt}, took ${formatDuration(j.durationMs)}.`,
     '',
     '| measure | value |',
@@ -117,6 +146,15 @@ export function renderMarkdown(j: Journal): string {
     lines.push(
       `| ${cell(p.name)} (${p.probe}${p.from === undefined ? '' : ` from ${cell(p.from)}`}) | ${pm?.samples ?? 0} | ${pm?.failedSamples ?? 0} | ${lat(pm?.latency.before?.p50)} | ${lat(pm?.latency.during?.p99)} | ${held(p.name, 'steady-state-before')} | ${held(p.name, 'steady-state-after')} |`,
     );
+  }
+  const journeys = journeySummaries(j);
+  if (journeys.length > 0) {
+    lines.push('', '### Journeys', '', '| probe | steps | journeys | failed | p99 during | failures |', '|---|---|---|---|---|---|');
+    for (const s of journeys) {
+      lines.push(
+        `| ${cell(s.probe)} | ${cell(s.steps.join(' → '))} | ${s.journeys} | ${s.failed} | ${s.p99During === null ? '—' : formatDuration(s.p99During)} | ${cell(failureText(s))} |`,
+      );
+    }
   }
   const acts = j.activities;
   if (acts.length > 0) {

@@ -21,7 +21,7 @@ const recoveryMs = (j: Journal): number | null =>
  * The recovery-time trend of one experiment's runs, in run order: a point per run that recovered (a line joins
  * them), a cross at the top for a run that did not, and the RTO target when the runs share one.
  */
-function trendChart(runs: readonly Journal[]): string {
+export function trendChart(runs: readonly Journal[]): string {
   const times = runs.map(recoveryMs);
   const rtos = new Set(runs.flatMap((j) => j.objectives.filter((o) => o.objective === 'rto' && o.unit === 'ms').map((o) => o.target)));
   const rto = rtos.size === 1 ? [...rtos][0] : undefined;
@@ -106,9 +106,12 @@ function sideBySide(runs: readonly Journal[]): string {
   return `<div class="scroll"><table class="side-by-side">${head}${body}</table></div>`;
 }
 
-const STYLE = `${REPORT_STYLE}
-.scroll{overflow-x:auto}table.side-by-side td,table.side-by-side th{white-space:nowrap}svg .ytick{font-size:11px;text-anchor:end;dominant-baseline:middle;fill:#57606a}svg .xtick{font-size:11px;text-anchor:middle;fill:#57606a}
+/** The trend chart's own style, beside the report's (`REPORT_STYLE`) and the timeline's axes. */
+export const TREND_STYLE = `svg .ytick{font-size:11px;text-anchor:end;dominant-baseline:middle;fill:#57606a}svg .xtick{font-size:11px;text-anchor:middle;fill:#57606a}
 svg .trend-line{fill:none;stroke:#0969da;stroke-width:1.5}svg .recovered{fill:#0969da}svg .not-recovered{stroke:#cf222e;stroke-width:2;fill:none}svg .not-recovered-key{font-size:11px;text-anchor:end;fill:#cf222e}svg .rto-label{font-size:11px;text-anchor:end;fill:#cf222e}`;
+
+const STYLE = `${REPORT_STYLE}
+.scroll{overflow-x:auto}table.side-by-side td,table.side-by-side th{white-space:nowrap}${TREND_STYLE}`;
 
 /**
  * Several runs on one self-contained page (no script, no network): per experiment, its runs side by side and the trend

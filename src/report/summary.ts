@@ -1,6 +1,7 @@
 import { uncertainty, type Bracket } from '../engine/bracket.js';
 import type { Journal } from '../engine/journal.js';
 import { formatDuration } from '../experiment/duration.js';
+import { failureText, journeySummaries } from './journeys.js';
 
 /** Changes of each kind listed per probe; the journal keeps them all. */
 const SHOWN_CHANGES = 5;
@@ -18,6 +19,7 @@ export function renderSummary(j: Journal): string {
   };
   const lines = [
     `verdict: ${j.verdict.status.toUpperCase()} — ${j.verdict.reason}`,
+    ...outstandingLines(j),
     `experiment: ${j.experiment.name} (${j.environment.type}, ${j.environment.region})  run: ${j.runId}  took ${formatDuration(j.durationMs)}`,
     ...(j.guards.length === 0 ? [] : [`guards: ${j.guards.map((g) => `${g.guard} ${g.status === 'passed' ? 'ok' : 'REFUSED'}`).join(', ')}`]),
     `time to impact:   ${m.impactAt === null ? 'no impact observed' : time(m.timeToImpact)}`,
@@ -30,9 +32,10 @@ export function renderSummary(j: Journal): string {
     const lat = (l: { p50: number; p95: number; p99: number } | null): string =>
       l === null ? '—' : `p50 ${formatDuration(l.p50)} p95 ${formatDuration(l.p95)} p99 ${formatDuration(l.p99)}`;
     lines.push(
-      `probe ${p.name} (${p.probe}${p.from === undefined ? '' : ` from ${p.from}`}): ${pm.samples} samples, ${pm.failedSamples} failed, ${pm.fastSamples} fast; latency before ${lat(pm.latency.before)}; during ${lat(pm.latency.during)}; after ${lat(pm.latency.after)}`,
+      `probe ${p.name} (${p.probe}${p.from === undefined ? '' : ` from ${p.from}`}): ${pm.samples} ${p.steps === undefined ? 'samples' : 'journeys'}, ${pm.failedSamples} failed, ${pm.fastSamples} fast; latency before ${lat(pm.latency.before)}; during ${lat(pm.latency.during)}; after ${lat(pm.latency.after)}`,
     );
   }
+  for (const s of journeySummaries(j)) lines.push(`journey ${s.probe}: ${s.steps.join(' → ')}; failed journeys: ${failureText(s)}`);
   if (j.objectives.length === 0 && m.injectedAt === null) lines.push('objectives: not evaluated (nothing was injected)');
   const injectedAt = m.injectedAt;
   for (const p of j.probes) {
@@ -60,6 +63,20 @@ export function renderSummary(j: Journal): string {
     if (a.status === 'failed') lines.push(`${a.kind} ${a.name} (${a.action}) failed: ${a.error?.message ?? ''}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Right under a `rollback-failed` verdict: each undo left outstanding with what finishing it needs, then what the
+ * verdict would otherwise have been.
+ */
+function outstandingLines(j: Journal): string[] {
+  const lines = (j.outstandingUndo ?? []).map(
+    (u) =>
+      `outstanding undo: ${u.kind} '${u.fault}' (${u.action}) in ${u.region ?? j.environment.region} on ${u.resources.join(', ') || '—'}: ${u.attempts} attempt(s), last: ${u.error.message}`,
+  );
+  const otherwise = j.verdict.otherwise;
+  if (otherwise !== undefined) lines.push(`otherwise: ${otherwise.status.toUpperCase()} — ${otherwise.reason}`);
+  return lines;
 }
 
 /**

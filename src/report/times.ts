@@ -38,7 +38,7 @@ export function headlineTimes(j: Journal): HeadlineTimes {
     ...(requests === undefined ? {} : { requestDowntime: wall(requests.value) }),
     // Latencies are real time on any clock; journals from before timeBase mark only them as such by their objective.
     objectives: j.objectives
-      .filter((o) => o.unit === 'ms' && (o.timeBase ?? (o.objective === 'maxP99Latency' ? 'real' : 'aws')) === 'aws')
+      .filter((o) => o.unit === 'ms' && (o.timeBase ?? (o.objective === 'maxP99Latency' || o.objective === 'maxJourneyP99' ? 'real' : 'aws')) === 'aws')
       .map((o) => ({ objective: o.objective, measured: o.measured === null ? null : aws(o.measured), target: aws(o.target) })),
   };
 }

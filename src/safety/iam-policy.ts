@@ -89,6 +89,8 @@ export interface PolicyUsage {
   probes: readonly string[];
   /** Whether a stop condition watches a CloudWatch alarm. */
   alarms: boolean;
+  /** The SSM documents `aws.ssm.send-command` faults and rollbacks name (names or ARNs). */
+  documents?: readonly string[];
 }
 
 interface Scope {
@@ -125,6 +127,25 @@ const TAGGED_GROUPS: Scope = {
   resource: () => 'arn:aws:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/*',
   condition: (t) => ({ StringEquals: { [`aws:ResourceTag/${t.key}`]: t.value } }),
 };
+// Run Command authorizes SendCommand on the document and on each instance (SSM user guide, "Restricting Run Command
+// access based on tags": https://docs.aws.amazon.com/systems-manager/latest/userguide/run-command-setting-up.html),
+// which it matches by the ssm:resourceTag condition key. AWS-owned documents have no account in their ARN.
+const SSM_TAGGED_INSTANCES: Scope = {
+  suffix: 'TaggedInstances',
+  resource: () => 'arn:aws:ec2:*:*:instance/*',
+  condition: (t) => ({ StringEquals: { [`ssm:resourceTag/${t.key}`]: t.value } }),
+};
+const FIS_DOCUMENTS: Scope = { suffix: 'FisDocuments', resource: () => 'arn:aws:ssm:*::document/AWSFIS-Run-*' };
+/** The user's own documents: those the experiments name, or (for the full policy) those carrying the opt-in tag. */
+function userDocuments(documents: readonly string[] | undefined): Scope {
+  if (documents === undefined)
+    return {
+      suffix: 'TaggedDocuments',
+      resource: () => 'arn:aws:ssm:*:*:document/*',
+      condition: (t) => ({ StringEquals: { [`ssm:resourceTag/${t.key}`]: t.value } }),
+    };
+  return { suffix: 'Documents', resource: () => [...new Set(documents)].sort().map((d) => (d.startsWith('arn:') ? d : `arn:aws:ssm:*:*:document/${d}`)) };
+}
 const HEALTH_CHECKS: Scope = { suffix: 'HealthChecks', resource: () => 'arn:aws:route53:::healthcheck/*' };
 const FIS: Scope = { suffix: 'Fis', resource: () => FIS_RESOURCES };
 const ROLE_FOR_FIS: Scope = {
@@ -134,7 +155,8 @@ const ROLE_FOR_FIS: Scope = {
 };
 const ANY: Scope = { suffix: '', resource: () => '*' };
 
-const SCOPES: Record<string, Scope> = {
+const SCOPES: Record<string, Scope | readonly Scope[]> = {
+  'ssm:SendCommand': [SSM_TAGGED_INSTANCES, FIS_DOCUMENTS],
   'ec2:StopInstances': TAGGED_INSTANCES,
   'ec2:StartInstances': TAGGED_INSTANCES,
   'ec2:TerminateInstances': TAGGED_INSTANCES,
@@ -152,8 +174,9 @@ const SCOPES: Record<string, Scope> = {
   'iam:PassRole': ROLE_FOR_FIS,
 };
 
-function scopeOf(action: string): Scope {
-  return SCOPES[action] ?? (action.startsWith('fis:') ? FIS : ANY);
+function scopesOf(action: string, own: Readonly<Record<string, readonly Scope[]>>): readonly Scope[] {
+  const scopes = own[action] ?? SCOPES[action] ?? (action.startsWith('fis:') ? FIS : ANY);
+  return Array.isArray(scopes) ? scopes : [scopes as Scope];
 }
 
 /** `aws.ec2.stop-instances` → `AwsEc2StopInstances`: IAM Sids are alphanumeric. */
@@ -178,16 +201,17 @@ export function permissionsFor(registry: Registry, ids?: Iterable<string>): stri
 }
 
 /** Statements for one definition: one per resource scope its IAM actions fall into, the unscoped one first. */
-function statementsFor(sid: string, p: Permissions, tag: OptInTag): PolicyStatement[] {
+function statementsFor(sid: string, p: Permissions, tag: OptInTag, own: Readonly<Record<string, readonly Scope[]>> = {}): PolicyStatement[] {
   const byScope = new Map<Scope, string[]>();
   for (const action of actionsOf(p)) {
-    const scope = scopeOf(action);
-    byScope.set(scope, [...(byScope.get(scope) ?? []), action]);
+    for (const scope of scopesOf(action, own)) byScope.set(scope, [...(byScope.get(scope) ?? []), action]);
   }
   const scopes = [...byScope.keys()].sort((a, b) => a.suffix.localeCompare(b.suffix));
-  return scopes.map((scope) => {
+  // Two scopes may share a suffix (EC2's and SSM's tag conditions on instances): the statements' Sids stay distinct.
+  const suffixes = scopes.map((scope, i) => (scopes.findIndex((o) => o.suffix === scope.suffix) === i ? scope.suffix : `${scope.suffix}${i}`));
+  return scopes.map((scope, i) => {
     const statement: PolicyStatement = {
-      Sid: scopes.length === 1 ? sid : sid + scope.suffix,
+      Sid: scopes.length === 1 ? sid : sid + (suffixes[i] ?? scope.suffix),
       Effect: 'Allow',
       Action: (byScope.get(scope) ?? []).sort(),
       Resource: scope.resource(tag),
@@ -208,23 +232,26 @@ export function policyFor(registry: Registry, usage?: PolicyUsage, tag: OptInTag
   const statements = [...statementsFor('GamedayCore', corePermissions, tag)];
   if (usage === undefined || usage.alarms) statements.push(...statementsFor('GamedayAlarmStopConditions', alarmStopPermissions, tag));
   if (usage === undefined) statements.push(...statementsFor('GamedayArchitectureRead', architectureReadPermissions, tag));
-  for (const d of [...actions, ...probes]) statements.push(...statementsFor(sidOf(d.id), d.permissions, tag));
+  // The generic Run Command action sends the user's documents, not FIS's.
+  const own = (id: string): Record<string, readonly Scope[]> =>
+    id === 'aws.ssm.send-command' ? { 'ssm:SendCommand': [SSM_TAGGED_INSTANCES, userDocuments(usage?.documents)] } : {};
+  for (const d of [...actions, ...probes]) statements.push(...statementsFor(sidOf(d.id), d.permissions, tag, own(d.id)));
   return { Version: '2012-10-17', Statement: usage === undefined ? withoutRepeatedGrants(statements) : statements };
 }
 
 /**
- * The full policy without what an earlier statement already grants on every resource: an unconditioned `*`
- * statement loses those actions, and goes when none is left. The grants are the same; the document stays under the
- * 6,144 characters of a managed policy as definitions are added (most of them read the instances they target).
+ * The full policy without what an earlier statement already grants on the same resources under the same condition:
+ * a statement loses those actions, and goes when none is left. The grants are the same; the document stays under the
+ * 6,144 characters of a managed policy as definitions are added (most of them read the instances they target, and
+ * every Run Command fault sends to the same documents and tagged instances).
  */
 function withoutRepeatedGrants(statements: PolicyStatement[]): PolicyStatement[] {
-  const everywhere = new Set<string>();
+  const granted = new Map<string, Set<string>>();
   const out: PolicyStatement[] = [];
   for (const s of statements) {
-    if (s.Resource !== '*' || s.Condition !== undefined) {
-      out.push(s);
-      continue;
-    }
+    const scope = JSON.stringify([s.Resource, s.Condition ?? null]);
+    const everywhere = granted.get(scope) ?? new Set<string>();
+    granted.set(scope, everywhere);
     const Action = s.Action.filter((a) => !everywhere.has(a));
     for (const a of Action) everywhere.add(a);
     if (Action.length > 0) out.push({ ...s, Action });
@@ -243,5 +270,10 @@ export function usageOf(experiments: readonly Experiment[]): PolicyUsage {
     actions: [...new Set(experiments.flatMap((e) => [...e.faults.map((f) => f.action), ...e.rollbacks.map((r) => r.action)]))],
     probes: [...new Set(experiments.flatMap((e) => e.probes.map((p) => p.probe)))],
     alarms: experiments.some((e) => e.stopConditions.some((s) => s.alarm !== undefined)),
+    documents: experiments.flatMap((e) =>
+      [...e.faults, ...e.rollbacks]
+        .filter((s) => s.action === 'aws.ssm.send-command')
+        .map((s) => String((s.args as { documentName?: unknown } | undefined)?.documentName ?? '')),
+    ),
   };
 }

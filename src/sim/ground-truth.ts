@@ -19,7 +19,8 @@ export interface TruthEvent {
     | 'fis-experiment'
     | 'subnet-connectivity'
     | 'zone'
-    | 'replication';
+    | 'replication'
+    | 'impairment';
   resource: string;
   /** The Region it happened in, in a world of several Regions. */
   region?: string | undefined;

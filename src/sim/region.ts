@@ -14,6 +14,7 @@ import type { SimAlarm } from './world/alarm.js';
 import { SimFis, type FisTemplate } from './world/fis.js';
 import { SimSsm } from './world/ssm.js';
 import { SimStack } from './world/stack.js';
+import type { OutboundRule } from './app-tier.js';
 import type { SimDatabase } from './world/database.js';
 import type { SimDbCluster } from './world/db-cluster.js';
 import { SimInstance, type InstanceApp, type InstanceStateName } from './world/instance.js';
@@ -142,6 +143,11 @@ export class SimWorld {
   /** The other Regions' worlds of a world of several Regions, whose Route 53 and DNS the first (home) one holds. */
   readonly #peers: WorldPeers | undefined;
   readonly #nextHost = new Map<string, number>();
+  /**
+   * What the network does to the instances' apps' database traffic (delay or loss toward an address and port), for a
+   * fault that degrades it; consulted before each connection and query. Undefined: nothing.
+   */
+  appOutbound: OutboundRule | undefined;
   #reaper: () => void = () => undefined;
 
   /** True while `start()` builds the steady state: the fleet it launches is already booted, as an existing stack's is. */
@@ -269,6 +275,9 @@ export class SimWorld {
     const started = await Promise.allSettled([...this.databases.values(), ...this.dbClusters.values()].map((db) => db.start()));
     const failed = started.find((r) => r.status === 'rejected');
     if (failed !== undefined) throw new Error(`A database of the simulated region did not start: ${String((failed as PromiseRejectedResult).reason)}`);
+    // A database an app uses is a running one on AWS: its store starts now rather than during the app's first query,
+    // which would otherwise spend seconds of the app's timeout on the embedded engine's start.
+    await Promise.all(this.#appDatabases().map((db) => db.endpoint.warm()));
     // A replica of another Region's database follows it once every Region has started (`connectReplicas`).
     if (this.#peers === undefined) await connectReplicas(this);
     // Load balancers on distinct addresses share the first one's port, as AWS ALBs all listen on 80.
@@ -365,9 +374,13 @@ export class SimWorld {
     return isSteady(this);
   }
 
-  /** Resolves when `isReady()` holds; rejects after `timeoutMs` of wall time. */
-  ready(timeoutMs: number): Promise<void> {
-    return whenSteady(this, timeoutMs);
+  /**
+   * Resolves when `isReady()` holds and the running instances' apps have opened their database clients (a system in
+   * its steady state has served before); rejects after `timeoutMs` of wall time.
+   */
+  async ready(timeoutMs: number): Promise<void> {
+    await whenSteady(this, timeoutMs);
+    await Promise.all([...this.instances.values()].filter((i) => i.state === 'running').map((i) => i.workload.warm()));
   }
 
   /** Launches an instance of a launch template's version (default: its default version), tagged as EC2 tags it. */
@@ -399,6 +412,8 @@ export class SimWorld {
         durations: this.durations,
         bootTime: lt.bootTime,
         stream: lt.name,
+        dnsServer: () => this.#home().dns.address,
+        outbound: (address, port) => this.appOutbound?.(address, port),
         booted: (i, to) => this.truth.record({ kind: 'workload', resource: i.id, to, detail: { booted: true, zone: i.spec.availabilityZone } }),
         crashed: (i) =>
           this.truth.record({
@@ -416,11 +431,36 @@ export class SimWorld {
     return instance;
   }
 
+  /** The databases and clusters the topology's apps use. */
+  #appDatabases(): (SimDatabase | SimDbCluster)[] {
+    const ids = new Set(this.topology.apps.flatMap((a) => (a.database === undefined ? [] : [a.database.id])));
+    return [...this.databases.values(), ...this.dbClusters.values()].filter((db) => ids.has(db.id));
+  }
+
   /** The app an image runs (the topology's `apps`), or undefined for an image no app names: the default healthy service. */
   appOfImage(imageId: string): InstanceApp | undefined {
     const app = this.topology.apps.find((a) => a.imageId === imageId);
     if (app === undefined) return undefined;
-    return { name: app.name, health: app.health, errors: app.errors, latencyMs: app.latency, crashAfter: app.crashAfter };
+    const db = app.database === undefined ? undefined : (this.databases.get(app.database.id) ?? this.dbClusters.get(app.database.id));
+    return {
+      name: app.name,
+      health: app.health,
+      errors: app.errors,
+      latencyMs: app.latency,
+      crashAfter: app.crashAfter,
+      healthCheck: app.healthCheck,
+      database:
+        app.database === undefined || db === undefined
+          ? undefined
+          : {
+              endpoint: db.dnsName,
+              port: db.port,
+              dns: app.database.dns,
+              pool: app.database.pool,
+              retries: app.database.retries,
+              timeoutMs: app.database.timeout,
+            },
+    };
   }
 
   /** Values experiments can use as `${sim:…}`. */

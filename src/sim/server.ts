@@ -132,7 +132,10 @@ export class SimRegion {
   private constructor(globe: SimGlobe) {
     this.globe = globe;
     this.world = globe.home;
-    this.#server = createServer((req, res) => void this.#handle(req, res));
+    // An idle keep-alive connection is kept a minute (assumed: AWS does not document its API endpoints' idle timeout).
+    // Node's default, 5 s, closes it while an SDK client, whose agent keeps idle sockets indefinitely, may be sending
+    // on it: the request fails with ECONNRESET, which a client with retries off reports.
+    this.#server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => void this.#handle(req, res));
   }
 
   /**

@@ -51,6 +51,38 @@ const app = z.strictObject({
   latency: simDuration().optional(),
   /** The process exits this long (AWS time) after it starts, refusing connections until a reboot, start or replacement. */
   crashAfter: simDuration().optional(),
+  /**
+   * The app's database: with one, the app serves `/orders` (GET: the count and latest ten orders; POST: a new order,
+   * 201 with its id; GET `/orders/<id>`: one order or 404) from it over the PostgreSQL protocol, answering 503 when the
+   * database fails and 504 when a query outlasts `timeout`. Without one, `/orders` is not found (the default app).
+   */
+  database: z
+    .strictObject({
+      /** A DB instance (`databases`) or a DB cluster (`dbClusters`, its writer endpoint) of the same Region. */
+      id: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, { error: 'a DB identifier is lower-case letters, digits and -' }),
+      /**
+       * How the app resolves the endpoint's name through the region's DNS. `ttl`: again whenever the answer's TTL
+       * (5 s for an RDS endpoint) has passed, so it follows the record's flip to the standby after a Multi-AZ failover,
+       * which is how clients must reconnect (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZ.Failover.html).
+       * `forever`: once, at first use, keeping the address until the process restarts, as a JVM with
+       * `networkaddress.cache.ttl=-1` does; AWS warns against it for this reason
+       * (https://docs.aws.amazon.com/sdk-for-java/latest/developer-guide/jvm-ttl-dns.html). @defaultValue 'ttl'
+       */
+      dns: z.enum(['ttl', 'forever']).default('ttl'),
+      /** Most connections open at once; a request waits for a free one within its timeout. @defaultValue 5 (assumed: a small app pool) */
+      pool: z.number().int().min(1).max(100).default(5),
+      /** Attempts after the first, per query, on a connection error, each on a new connection. @defaultValue 1 (assumed) */
+      retries: z.number().int().min(0).max(10).default(1),
+      /** Wall time one attempt (resolving, connecting, querying) may take, like `latency`. @defaultValue 2s (assumed: a common client default) */
+      timeout: simDuration().default(2_000),
+    })
+    .optional(),
+  /**
+   * What `/health` checks. `shallow`: the process is up (200). `deep`: it runs `SELECT 1` through the app's pool and
+   * answers 503 when that fails or outlasts the timeout, so a target group takes every target out while the database
+   * is down. Deep needs `database`. @defaultValue 'shallow'
+   */
+  healthCheck: z.enum(['shallow', 'deep']).default('shallow'),
 });
 
 export type TopologyApp = z.output<typeof app>;
@@ -610,8 +642,13 @@ export function regionalTopologies(t: Topology): Topology[] {
 function resolveApps(t: Topology, source: string): void {
   const byName = new Map<string, TopologyApp>();
   const byImage = new Map<string, TopologyApp>();
+  const rds = new Set([...t.databases.map((d) => d.id), ...t.dbClusters.map((c) => c.id)]);
   t.apps.forEach((a, i) => {
     if (byName.has(a.name)) throw new Error(`${source}: apps.${i}.name: app '${a.name}' is declared twice.`);
+    if (a.database !== undefined && !rds.has(a.database.id))
+      throw new Error(`${source}: apps.${i}.database.id: app '${a.name}' uses database '${a.database.id}', which is not declared in databases or dbClusters.`);
+    if (a.healthCheck === 'deep' && a.database === undefined)
+      throw new Error(`${source}: apps.${i}.healthCheck: app '${a.name}' has a deep health check, which needs a database.`);
     const other = byImage.get(a.imageId);
     if (other !== undefined)
       throw new Error(`${source}: apps.${i}.imageId: apps '${other.name}' and '${a.name}' both have image '${a.imageId}'; an image runs one app.`);
@@ -865,8 +902,8 @@ async function withTemplateRegions(doc: unknown, file: string): Promise<unknown>
   const healthChecks: unknown[] = Array.isArray(top.healthChecks) ? [...top.healthChecks] : [];
   const regions: unknown[] = [];
   for (const entry of top.regions) {
-    const r = entry as { region?: unknown; template?: unknown; parameters?: Record<string, string>; stackName?: string };
-    if (typeof r !== 'object' || r === null || typeof r.template !== 'string' || typeof r.region !== 'string') {
+    const r = templateRegionEntry(entry);
+    if (r === undefined) {
       regions.push(entry);
       continue;
     }
@@ -887,6 +924,33 @@ async function withTemplateRegions(doc: unknown, file: string): Promise<unknown>
     regions.push(regional);
   }
   return { ...top, regions, hostedZones, healthChecks };
+}
+
+/** A `regions` entry that names a CloudFormation template, read leniently (validation reports what is wrong with it). */
+function templateRegionEntry(entry: unknown): { region: string; template: string; parameters?: Record<string, string>; stackName?: string } | undefined {
+  const r = entry as { region?: unknown; template?: unknown; parameters?: Record<string, string>; stackName?: string } | null;
+  if (typeof r !== 'object' || r === null || typeof r.template !== 'string' || typeof r.region !== 'string') return undefined;
+  return r as { region: string; template: string; parameters?: Record<string, string>; stackName?: string };
+}
+
+/**
+ * The other files a topology file's text names, as written (relative to the topology file) with the field naming each:
+ * every `regions` entry's CloudFormation template. A CloudFormation template given as the topology names none. What
+ * `loadTopology` reads besides the file itself, so a queued run can carry them all.
+ */
+export function topologyFileReferences(text: string): { path: string; field: string }[] {
+  let doc: unknown;
+  try {
+    doc = parseTemplateYaml(text);
+  } catch {
+    // Unreadable YAML names nothing; loading the topology reports the syntax error.
+    return [];
+  }
+  if (isCloudFormationTemplate(doc) || typeof doc !== 'object' || doc === null || !('regions' in doc) || !Array.isArray(doc.regions)) return [];
+  return doc.regions.flatMap((entry: unknown, i) => {
+    const r = templateRegionEntry(entry);
+    return r === undefined ? [] : [{ path: r.template, field: `regions.${i}.template` }];
+  });
 }
 
 /** Full zone names of a topology: suffixes are joined to the region. */

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { systemClock, type Clock } from '../core/clock.js';
+import { AppTier, type AppDatabase, type OutboundRule, type TierAnswer } from './app-tier.js';
 import { simDurationMs } from './duration.js';
 
 /**
@@ -30,6 +32,16 @@ export interface WorkloadApp {
   errors?: { rate: number; paths?: readonly string[] | undefined; status: number } | undefined;
   /** Wall ms added to every answer. */
   latencyMs?: number | undefined;
+  /**
+   * The database it serves `/orders` from (`app-tier.ts`); without one, `/orders` is not found and `/health` never
+   * touches a database, as before apps had databases.
+   */
+  database?: AppDatabase | undefined;
+  /**
+   * `shallow`: `/health` answers 200 while the process is up; `deep`: it runs `SELECT 1` through the app's pool and
+   * answers 503 when that fails, 504 when it takes longer than the database's timeout. @defaultValue 'shallow'
+   */
+  healthCheck?: 'shallow' | 'deep' | undefined;
 }
 
 export interface WorkloadOptions {
@@ -45,6 +57,17 @@ export interface WorkloadOptions {
    * so its timers stop with the region). @defaultValue setTimeout
    */
   delay?: ((wallMs: number, then: () => void) => () => void) | undefined;
+  /** The region's DNS server (`host:port`), through which an app with a database resolves its endpoint. */
+  dnsServer?: (() => string | undefined) | undefined;
+  /** The region's speed: a DNS TTL of `n` AWS seconds lasts `n / speed` wall seconds. @defaultValue 1 */
+  speed?: number | undefined;
+  /** What the network does to the app's database traffic, consulted before each connection and query (`OutboundRule`). */
+  outbound?: OutboundRule | undefined;
+  /**
+   * What a request from `client` to `port` meets before the app sees it (the instance's impairments): `delayMs` wall
+   * ms, then the answer, no answer (`hang`) or a 503.
+   */
+  inbound?: ((client: string, port: number) => { delayMs: number; fail?: 'hang' | 503 | undefined } | undefined) | undefined;
 }
 
 function timeoutDelay(wallMs: number, then: () => void): () => void {
@@ -66,8 +89,11 @@ export class Workload {
   #server: Server | undefined;
   readonly #app: WorkloadApp | undefined;
   readonly #delay: (wallMs: number, then: () => void) => () => void;
+  readonly #inbound: WorkloadOptions['inbound'];
   #mode: OutageMode | null = null;
   #requests = 0;
+  /** The app's client of its database, when its app has one. */
+  readonly #tier: AppTier | undefined;
   /** Requests on the app's error paths so far: the n-th is an error when ⌊n·rate⌋ passes an integer, spreading them evenly. */
   #errorPathRequests = 0;
 
@@ -78,6 +104,19 @@ export class Workload {
     this.#clock = options.clock ?? systemClock;
     this.#app = options.app;
     this.#delay = options.delay ?? timeoutDelay;
+    const database = options.app?.database;
+    this.#tier =
+      database === undefined
+        ? undefined
+        : new AppTier({
+            database,
+            dnsServer: options.dnsServer ?? (() => undefined),
+            speed: options.speed ?? 1,
+            clock: this.#clock,
+            delay: this.#delay,
+            outbound: options.outbound,
+          });
+    this.#inbound = options.inbound;
   }
 
   /** The app version it serves, if one was declared for its image. */
@@ -113,10 +152,16 @@ export class Workload {
     return this.#mode !== 'blackhole';
   }
 
+  /** Warms the app's database client (its pool and table), when its app has a database. */
+  warm(): Promise<void> {
+    return this.#tier?.warm() ?? Promise.resolve();
+  }
+
   /** Starts serving (again, after `close`). */
   async start(): Promise<this> {
     if (this.#server !== undefined) return this;
     this.#mode = null;
+    this.#tier?.start();
     await this.#listen();
     this.transitions.push({ at: this.#clock.now(), up: true });
     return this;
@@ -127,6 +172,8 @@ export class Workload {
     if (this.#mode !== null) return;
     this.#mode = mode;
     if (mode === 'refuse') {
+      // The process exits: its connections and the address it resolved go with it.
+      this.#tier?.stop();
       const server = this.#server;
       this.#server = undefined;
       if (server !== undefined) {
@@ -144,12 +191,16 @@ export class Workload {
   async up(): Promise<void> {
     if (this.#mode === null) return;
     const mode = this.#mode;
-    if (mode === 'refuse' && this.#server === undefined) await this.#listen();
+    if (mode === 'refuse' && this.#server === undefined) {
+      this.#tier?.start();
+      await this.#listen();
+    }
     this.#mode = null;
     this.transitions.push({ at: this.#clock.now(), up: true });
   }
 
   async close(): Promise<void> {
+    this.#tier?.stop();
     const server = this.#server;
     this.#server = undefined;
     if (server === undefined) return;
@@ -172,7 +223,9 @@ export class Workload {
     });
   }
 
-  #handle(req: IncomingMessage, res: ServerResponse): void {
+  #handle(req: IncomingMessage, res: ServerResponse, impaired = false): void {
+    const effect = impaired || this.#mode !== null ? undefined : this.#inbound?.(req.socket.remoteAddress ?? '', this.#port);
+    if (effect !== undefined) return this.#impaired(effect, req, res);
     this.#requests++;
     if (this.#mode === 'hang' || this.#mode === 'blackhole') return;
     if (this.#mode === 'error') {
@@ -182,18 +235,49 @@ export class Workload {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const app = this.#app;
     if (app === undefined) return this.#answer(res, path);
+    const tier = this.#tier;
     const answer = (): void => {
       if (res.destroyed || res.writableEnded) return;
       if (this.#isError(app, path)) {
         const status = app.errors?.status ?? 500;
         res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify({ service: this.#name, app: app.name, status: 'error' })}\n`);
       } else if (path === '/health' && app.health === 'failing') res.writeHead(500, { 'content-type': 'text/plain' }).end('unhealthy\n');
+      else if (tier !== undefined && path === '/health' && app.healthCheck === 'deep') void tier.health().then((a) => this.#answerTier(res, app, a));
+      else if (tier?.serves(path)) void tier.orders(req, path).then((a) => this.#answerTier(res, app, a));
       else this.#answer(res, path, app.name);
     };
     const latency = app.latencyMs ?? 0;
     if (latency <= 0) return answer();
-    const cancel = this.#delay(latency, answer);
-    res.on('close', cancel);
+    res.on('close', this.#atLeast(latency, answer));
+  }
+
+  /** A request under the instance's impairments: never answered, or answered (503, or served) after their delay. */
+  #impaired(effect: { delayMs: number; fail?: 'hang' | 503 | undefined }, req: IncomingMessage, res: ServerResponse): void {
+    if (effect.fail === 'hang') return;
+    const answer = (): void => {
+      if (res.destroyed || res.writableEnded) return;
+      if (effect.fail === 503) res.writeHead(503, { 'content-type': 'text/plain' }).end('unavailable\n');
+      else this.#handle(req, res, true);
+    };
+    if (effect.delayMs <= 0) return answer();
+    res.on('close', this.#atLeast(effect.delayMs, answer));
+  }
+
+  /**
+   * Runs `then` no sooner than `wallMs` from now, and returns its cancel. A Node timer counts from the event loop's
+   * cached time, which can be a millisecond or two behind when it is set late in a busy turn, so it may fire that much
+   * early: the rest is waited again, and an added latency is never shorter than the one asked.
+   */
+  #atLeast(wallMs: number, then: () => void): () => void {
+    const due = performance.now() + wallMs;
+    let cancel = (): void => undefined;
+    const fire = (): void => {
+      const left = due - performance.now();
+      if (left > 0) cancel = this.#delay(left, fire);
+      else then();
+    };
+    cancel = this.#delay(wallMs, fire);
+    return () => cancel();
   }
 
   /** Whether this request on `path` is one of the app's errors: deterministic by the count of requests on its error paths. */
@@ -203,6 +287,13 @@ export class Workload {
     if (errors.paths === undefined ? path === '/health' : !errors.paths.includes(path)) return false;
     const n = ++this.#errorPathRequests;
     return Math.floor(n * errors.rate) > Math.floor((n - 1) * errors.rate);
+  }
+
+  /** An answer of the app's database tier, as JSON naming the instance and the app. */
+  #answerTier(res: ServerResponse, app: WorkloadApp, answer: TierAnswer): void {
+    if (res.destroyed || res.writableEnded) return;
+    const body = { service: this.#name, app: app.name, ...answer.body };
+    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
   }
 
   /** The healthy service's answer; `/` names the app when one is declared. */

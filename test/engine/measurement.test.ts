@@ -215,7 +215,7 @@ describe('the switchover objective', () => {
   const on = (measurement: ReturnType<typeof measure>, speed = 1) => ({
     measurement,
     samples: [],
-    probesOf: { rto: ['web'], rpo: ['web'], maxErrorRate: ['web'], maxP99Latency: ['web'] },
+    probesOf: { rto: ['web'], rpo: ['web'], maxErrorRate: ['web'], maxP99Latency: ['web'], minJourneySuccessRate: [], maxJourneyP99: [] },
     speed,
     reports: [],
   });

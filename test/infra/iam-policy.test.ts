@@ -153,8 +153,14 @@ function parseModule(path: string, text: string): Module {
       for (const d of statement.declarationList.declarations) {
         if (!ts.isIdentifier(d.name)) continue;
         tops.push([d.name.text, d]);
-        if (d.initializer !== undefined && ts.isObjectLiteralExpression(d.initializer)) {
-          const id = d.initializer.properties.find((p) => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'id');
+        // A definition is an object literal, or one built by a factory from one (fisDocumentAction({ id: … })).
+        const init = d.initializer;
+        const literal =
+          init !== undefined && ts.isCallExpression(init) && init.arguments[0] !== undefined && ts.isObjectLiteralExpression(init.arguments[0])
+            ? init.arguments[0]
+            : init;
+        if (literal !== undefined && ts.isObjectLiteralExpression(literal)) {
+          const id = literal.properties.find((p) => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'id');
           if (id !== undefined && ts.isPropertyAssignment(id) && ts.isStringLiteral(id.initializer)) mod.definitions.set(id.initializer.text, d.name.text);
         }
       }

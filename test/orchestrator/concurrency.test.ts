@@ -9,9 +9,12 @@ import { queueEnv, startWorker, submitDetached, waitForFinishedRuns } from '../s
 import { startRedis, type TestRedis, SKIP_WITHOUT_REDIS } from '../support/redis.js';
 
 const SPEED = 100;
-const RUNS = 20;
+const RUNS = 12;
+const INSTANCES = 6;
+/** Runs submitted at once: enough to overlap, few enough that `gameday` processes do not only contend for the machine's cores. */
+const BATCH = 4;
 
-/** Stops one instance (running or not, so runs compete for the same ten) for 30 AWS seconds. */
+/** Stops one instance (running or not, so runs compete for the same six) for 30 AWS seconds. */
 const stopOne = (endpoint: string): string => `apiVersion: gameday/v1
 metadata: { name: stop-one, description: Stop one instance of the group for 30 seconds. }
 environment: { type: sim, speed: ${SPEED}, endpoint: "${endpoint}" }
@@ -37,12 +40,12 @@ describe('one worker, many runs at once', { skip: SKIP_WITHOUT_REDIS }, () => {
     [redis, tmp] = await Promise.all([startRedis(), tempDir()]);
     const reference = await readFile(join(ROOT, 'experiments', 'topologies', 'reference.yaml'), 'utf8');
     const topology = await tmp.write(
-      'ten.yaml',
+      'six.yaml',
       reference
-        .replace(/min: 3/, 'min: 10')
-        .replace(/max: 6/, 'max: 10')
-        .replace(/desired: 3/, 'desired: 10')
-        // The group leaves stopped instances alone, so the ten stay the same ten.
+        .replace(/min: 3/, `min: ${INSTANCES}`)
+        .replace(/max: 6/, `max: ${INSTANCES}`)
+        .replace(/desired: 3/, `desired: ${INSTANCES}`)
+        // The group leaves stopped instances alone, so the six stay the same six.
         .concat('\ntimings: { asgHealthCheckPeriod: 10h }\n'),
     );
     sim = await startSimProcess({ speed: SPEED, topology });
@@ -51,15 +54,19 @@ describe('one worker, many runs at once', { skip: SKIP_WITHOUT_REDIS }, () => {
     await Promise.all([redis?.stop(), sim?.stop(), tmp?.cleanup()]);
   });
 
-  it(`${RUNS} runs competing for ten instances all complete, and no instance is ever in two runs' faults at once`, async () => {
+  it(`${RUNS} runs competing for ${INSTANCES} instances all complete, and no instance is ever in two runs' faults at once`, async () => {
     const env = queueEnv(redis);
-    const worker = await startWorker(env, join(tmp.dir, 'results'), { concurrency: RUNS });
+    // Its lease outlasts the pauses of a machine busy with a dozen runs and the `gameday` processes submitting them.
+    const worker = await startWorker(env, join(tmp.dir, 'results'), { concurrency: RUNS, lease: '10s' });
     try {
       const file = await tmp.write('stop-one.yaml', stopOne(sim.endpoint));
-      // One after another: twenty `gameday` processes at once would only contend for the machine's cores.
+      // A few at a time, so runs submitted together contend for the same instances while earlier ones still hold theirs.
       const runIds: string[] = [];
-      for (let seed = 0; seed < RUNS; seed++) runIds.push(await submitDetached(env, file, ['--wait-for-locks', '--seed', String(seed)]));
-      // One `gameday list` reads every run's state, where a `gameday status` per run would take twenty processes a round.
+      for (let first = 0; first < RUNS; first += BATCH) {
+        const seeds = Array.from({ length: Math.min(BATCH, RUNS - first) }, (_, i) => first + i);
+        runIds.push(...(await Promise.all(seeds.map((seed) => submitDetached(env, file, ['--wait-for-locks', '--seed', String(seed)])))));
+      }
+      // One `gameday list` reads every run's state, where a `gameday status` per run would take a dozen processes a round.
       const finished = await waitForFinishedRuns(env, RUNS);
       assert.deepEqual(finished.map((r) => r.runId).sort(), [...runIds].sort());
       const journals: Journal[] = [];

@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { gameday } from '../support/cli.js';
-import { cronAt, experimentAgainst, listRuns, queueEnv, simQueueForSuite, startWorker, submitDetached, waitForStatus } from '../support/queue.js';
+import { cronAt, experimentAgainst, storedRuns, queueEnv, simQueueForSuite, startWorker, submitDetached, waitForStatus } from '../support/queue.js';
 import { SKIP_WITHOUT_REDIS } from '../support/redis.js';
 import { allInstances, CREDENTIALS, waitFor } from '../support/sim.js';
 
-const SPEED = 40;
+// The README's examples run stop-half-fleet at 100×; nothing here compares clocks.
+const SPEED = 100;
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 describe('gameday freeze', { skip: SKIP_WITHOUT_REDIS }, () => {
@@ -25,10 +26,9 @@ describe('gameday freeze', { skip: SKIP_WITHOUT_REDIS }, () => {
     const add = await gameday(['freeze', 'add', 'release-42', '--from', iso(from), '--to', iso(to), '--reason', 'release 4.2'], { env: { ...env } });
     assert.equal(add.code, 0, add.stderr);
     const window = `the freeze window 'release-42' (${iso(from)} to ${iso(to)}, release 4.2) is in effect; no experiment starts inside it`;
-    const list = await gameday(['freeze', 'list'], { env: { ...env } });
+    const [list, refused] = await Promise.all([gameday(['freeze', 'list'], { env: { ...env } }), gameday(['run', file, '--queue'], { env: { ...env } })]);
     assert.equal(list.stdout, `release-42  ${iso(from)} to ${iso(to)}  IN EFFECT  release 4.2\n`);
 
-    const refused = await gameday(['run', file, '--queue'], { env: { ...env } });
     assert.equal(refused.code, 3);
     assert.equal(refused.stderr, `error: ${window}.\n`);
 
@@ -44,7 +44,7 @@ describe('gameday freeze', { skip: SKIP_WITHOUT_REDIS }, () => {
       const at = new Date(Math.ceil((Date.now() + 8_000) / 1000) * 1000);
       const added = await gameday(['schedule', 'add', 'daily', '--cron', cronAt(at, 'UTC'), file], { env: { ...env } });
       assert.equal(added.code, 0, added.stderr);
-      const fired = await waitFor('the game day to fire', async () => (await listRuns(env)).find((r) => r.runId !== queued), {
+      const fired = await waitFor('the game day to fire', async () => (await storedRuns(env)).find((r) => r.runId !== queued), {
         timeoutMs: 60_000,
         intervalMs: 250,
       });
@@ -86,25 +86,32 @@ describe('gameday freeze', { skip: SKIP_WITHOUT_REDIS }, () => {
       ],
       [['remove', 'w'], "error: No freeze window 'w' is declared on this queue; 'gameday freeze list' shows them.\n"],
     ];
-    for (const [args, message] of cases) {
-      const result = await gameday(['freeze', ...args], { env: { ...env } });
-      assert.equal(result.code, 2, result.stderr);
-      assert.equal(result.stderr, message);
+    // Each refused command is its own process and stores nothing, so they run side by side.
+    const [ended, bad, ...results] = await Promise.all(
+      [
+        // A window that already ended (a wrong year, say) is refused rather than stored as one that freezes nothing.
+        ['add', 'w', '--from', '2025-12-01T08:00Z', '--to', '2025-12-01T18:00Z'],
+        ['add', 'w', '--from', 'now', '--to', 'tomorrow'],
+        ...cases.map(([args]) => args),
+      ].map((args) => gameday(['freeze', ...args], { env: { ...env } })),
+    );
+    assert.ok(ended !== undefined && bad !== undefined);
+    for (const [i, [, message]] of cases.entries()) {
+      const result = results[i];
+      assert.equal(result?.code, 2, result?.stderr);
+      assert.equal(result?.stderr, message);
     }
-    // A window that already ended (a wrong year, say) is refused rather than stored as one that freezes nothing.
-    const ended = await gameday(['freeze', 'add', 'w', '--from', '2025-12-01T08:00Z', '--to', '2025-12-01T18:00Z'], { env: { ...env } });
     assert.equal(ended.code, 2, ended.stderr);
     assert.match(
       ended.stderr,
       /^error: The freeze window 'w' has already ended \(--to 2025-12-01T18:00:00\.000Z is before now, \d{4}-[\d-]+T[\d:.]+Z\), so it would freeze nothing\.\n$/,
     );
-    assert.equal((await gameday(['freeze', 'list'], { env: { ...env } })).stdout, 'no freeze windows on this queue\n');
-    const bad = await gameday(['freeze', 'add', 'w', '--from', 'now', '--to', 'tomorrow'], { env: { ...env } });
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(
       bad.stderr,
       /^error: --to needs an ISO 8601 instant with a time zone \(2026-12-24T00:00Z\) or a duration after --from \(10h, P14D\): 'tomorrow' is neither/,
     );
+    assert.equal((await gameday(['freeze', 'list'], { env: { ...env } })).stdout, 'no freeze windows on this queue\n');
   });
 
   it('takes --from now and --to as a duration after --from, as the README example does', async () => {

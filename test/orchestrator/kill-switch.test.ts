@@ -19,7 +19,9 @@ import {
 import { startRedis, type TestRedis, SKIP_WITHOUT_REDIS } from '../support/redis.js';
 import { allInstances, CREDENTIALS, waitFor } from '../support/sim.js';
 
-const SPEED = 40;
+// Fast enough for the last run to pass quickly; slow enough that a lingering run stays in its recovery phase for a wall
+// minute (60 AWS minutes), time to read its live status and halt it on a busy machine.
+const SPEED = 60;
 
 describe('gameday halt and gameday resume', { skip: SKIP_WITHOUT_REDIS }, () => {
   let redis: TestRedis;
@@ -71,10 +73,9 @@ describe('gameday halt and gameday resume', { skip: SKIP_WITHOUT_REDIS }, () => 
       for (const id of stopped) assert.equal(states.get(id), 'running', `${String(id)} runs again`);
 
       const file = await experimentAgainst(tmp, 'stop-half-fleet.yaml', sim.endpoint, SPEED);
-      const refused = await gameday(['run', file, '--queue'], { env: { ...env } });
+      const [refused, status] = await Promise.all([gameday(['run', file, '--queue'], { env: { ...env } }), gameday(['status', runId], { env: { ...env } })]);
       assert.equal(refused.code, 3);
       assert.match(refused.stderr, /^error: gameday is halted since \S+ \(incident INC-42\); no run starts until 'gameday resume'\.\n$/);
-      const status = await gameday(['status', runId], { env: { ...env } });
       assert.match(status.stdout, /^gameday is HALTED since \S+: incident INC-42$/m);
 
       const resumed = await gameday(['resume'], { env: { ...env } });

@@ -77,18 +77,28 @@ describe('an Availability Zone failing, through the AWS CLI', () => {
   });
 
   it('a zone that loses power: its instance stops (the CLI waiter sees it), its target is unused with Target.InvalidState, and the group launches elsewhere after a Failed activity', async () => {
-    const reservations = (
-      await aws('ec2', 'describe-instances', '--filters', 'Name=availability-zone,Values=us-east-1a', 'Name=instance-state-name,Values=running')
-    ).Reservations as { Instances: { InstanceId: string }[] }[];
-    const victim = reservations.flatMap((r) => r.Instances)[0]?.InstanceId ?? '';
+    // The victim is web-asg's: the zone holds other groups' instances too, and only web-asg's processes are suspended.
+    const members = (
+      (await aws('autoscaling', 'describe-auto-scaling-groups', '--auto-scaling-group-names', 'web-asg')).AutoScalingGroups as {
+        Instances: { InstanceId: string; AvailabilityZone: string; LifecycleState: string }[];
+      }[]
+    )[0]?.Instances;
+    const victim = members?.find((i) => i.AvailabilityZone === 'us-east-1a' && i.LifecycleState === 'InService')?.InstanceId ?? '';
     assert.match(victim, /^i-/);
+    // The waiter fails on a `terminated` instance, and at this speed the group's EC2 health check may replace the
+    // stopped one before the CLI's first poll: the group leaves it in place until the waiter has seen it stopped.
+    await aws('autoscaling', 'suspend-processes', '--auto-scaling-group-name', 'web-asg', '--scaling-processes', 'ReplaceUnhealthy');
     const impaired = await fetch(`${sim.endpoint}/_sim/zones/us-east-1a/impair`, {
       method: 'POST',
       body: JSON.stringify({ power: true, connectivity: false, capacity: true }),
     });
     assert.equal(impaired.status, 200, await impaired.text());
     try {
-      await aws('ec2', 'wait', 'instance-stopped', '--instance-ids', victim);
+      try {
+        await aws('ec2', 'wait', 'instance-stopped', '--instance-ids', victim);
+      } finally {
+        await aws('autoscaling', 'resume-processes', '--auto-scaling-group-name', 'web-asg', '--scaling-processes', 'ReplaceUnhealthy');
+      }
       const health = (await aws('elbv2', 'describe-target-health', '--target-group-arn', sim.outputs['tg.web-tg.arn'] ?? '')).TargetHealthDescriptions as {
         Target: { Id: string };
         TargetHealth: { State: string; Reason?: string };

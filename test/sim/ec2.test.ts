@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import {
   DescribeInstanceStatusCommand,
   DescribeInstancesCommand,
@@ -40,6 +40,16 @@ async function running(sim: Sim): Promise<Instance[]> {
   return allInstances(sim.ec2, { Filters: [{ Name: 'instance-state-name', Values: ['running'] }] });
 }
 
+/**
+ * The reference region of the tests that only read it, or whose refused calls change nothing (each asserts so):
+ * started once for the file, by the first of them.
+ */
+let shared: Promise<Sim> | undefined;
+const referenceRegion = (): Promise<Sim> => (shared ??= startSim({ speed: SPEED }));
+after(async () => {
+  await (await shared)?.close();
+});
+
 /** A region whose Auto Scaling group does not check its instances during the test, so stopped ones stay stopped. */
 const quietGroup = referenceWith((t) => {
   t.timings = { asgHealthCheckPeriod: '1h' };
@@ -47,99 +57,91 @@ const quietGroup = referenceWith((t) => {
 
 describe('EC2 DescribeInstances on the reference architecture', () => {
   it('lists three running instances, one per zone, with placement, state codes and the group tags', async () => {
-    const sim = await startSim({ speed: SPEED });
-    try {
-      const res = await sim.ec2.send(new DescribeInstancesCommand({}));
-      const reservations = res.Reservations ?? [];
-      const instances = reservations.flatMap((r) => r.Instances ?? []);
-      assert.equal(instances.length, 3);
-      for (const r of reservations) {
-        assert.equal(r.OwnerId, '123456789012');
-        assert.match(r.ReservationId ?? '', /^r-[0-9a-f]+$/);
-      }
-      assert.deepEqual(instances.map((i) => i.Placement?.AvailabilityZone).sort(), ZONES);
-      const vpcs = new Set(instances.map((i) => i.VpcId));
-      assert.equal(vpcs.size, 1);
-      assert.match([...vpcs][0] ?? '', /^vpc-[0-9a-f]+$/);
-      assert.equal(new Set(instances.map((i) => i.SubnetId)).size, 3, 'one subnet per zone');
-      assert.equal(new Set(instances.map((i) => i.PrivateIpAddress)).size, 3);
-      for (const i of instances) {
-        assert.match(i.InstanceId ?? '', /^i-[0-9a-f]{17}$/);
-        assert.deepEqual(i.State, { Code: 16, Name: 'running' });
-        assert.equal(i.InstanceType, 't3.micro');
-        assert.equal(i.ImageId, 'ami-0gameday00000000');
-        assert.equal(i.Placement?.Tenancy, 'default');
-        assert.ok(i.LaunchTime instanceof Date && Math.abs(i.LaunchTime.getTime() - Date.now()) < 60_000, `LaunchTime ${String(i.LaunchTime)}`);
-        assert.match(i.PrivateIpAddress ?? '', /^127\.\d+\.\d+\.\d+$/);
-        assert.match(i.PrivateDnsName ?? '', /^ip-127-\d+-\d+-\d+\.ec2\.internal$/);
-        assert.equal(i.StateReason, undefined);
-        const tags = Object.fromEntries((i.Tags ?? []).map((t) => [t.Key, t.Value]));
-        assert.equal(tags['aws:autoscaling:groupName'], 'web-asg');
-        assert.equal(tags.Name, 'web');
-        assert.equal(tags['gameday:allowed'], 'true');
-        assert.match(tags['aws:ec2launchtemplate:id'] ?? '', /^lt-[0-9a-f]+$/);
-        // The instance really serves: its workload names it.
-        assert.equal(servedBy(await httpGet(await urlOf(sim, i))), i.InstanceId);
-      }
-      // Asking by id gives the same instance.
-      const first = instances[0] as Instance;
-      const one = await instance(sim.ec2, first.InstanceId ?? '');
-      assert.equal(one.InstanceId, first.InstanceId);
-      assert.equal(one.Placement?.AvailabilityZone, first.Placement?.AvailabilityZone);
-    } finally {
-      await sim.close();
+    const sim = await referenceRegion();
+    const res = await sim.ec2.send(new DescribeInstancesCommand({}));
+    const reservations = res.Reservations ?? [];
+    const instances = reservations.flatMap((r) => r.Instances ?? []);
+    assert.equal(instances.length, 3);
+    for (const r of reservations) {
+      assert.equal(r.OwnerId, '123456789012');
+      assert.match(r.ReservationId ?? '', /^r-[0-9a-f]+$/);
     }
+    assert.deepEqual(instances.map((i) => i.Placement?.AvailabilityZone).sort(), ZONES);
+    const vpcs = new Set(instances.map((i) => i.VpcId));
+    assert.equal(vpcs.size, 1);
+    assert.match([...vpcs][0] ?? '', /^vpc-[0-9a-f]+$/);
+    assert.equal(new Set(instances.map((i) => i.SubnetId)).size, 3, 'one subnet per zone');
+    assert.equal(new Set(instances.map((i) => i.PrivateIpAddress)).size, 3);
+    for (const i of instances) {
+      assert.match(i.InstanceId ?? '', /^i-[0-9a-f]{17}$/);
+      assert.deepEqual(i.State, { Code: 16, Name: 'running' });
+      assert.equal(i.InstanceType, 't3.micro');
+      assert.equal(i.ImageId, 'ami-0gameday00000000');
+      assert.equal(i.Placement?.Tenancy, 'default');
+      assert.ok(i.LaunchTime instanceof Date && Math.abs(i.LaunchTime.getTime() - Date.now()) < 60_000, `LaunchTime ${String(i.LaunchTime)}`);
+      assert.match(i.PrivateIpAddress ?? '', /^127\.\d+\.\d+\.\d+$/);
+      assert.match(i.PrivateDnsName ?? '', /^ip-127-\d+-\d+-\d+\.ec2\.internal$/);
+      assert.equal(i.StateReason, undefined);
+      const tags = Object.fromEntries((i.Tags ?? []).map((t) => [t.Key, t.Value]));
+      assert.equal(tags['aws:autoscaling:groupName'], 'web-asg');
+      assert.equal(tags.Name, 'web');
+      assert.equal(tags['gameday:allowed'], 'true');
+      assert.match(tags['aws:ec2launchtemplate:id'] ?? '', /^lt-[0-9a-f]+$/);
+      // The instance really serves: its workload names it.
+      assert.equal(servedBy(await httpGet(await urlOf(sim, i))), i.InstanceId);
+    }
+    // Asking by id gives the same instance.
+    const first = instances[0] as Instance;
+    const one = await instance(sim.ec2, first.InstanceId ?? '');
+    assert.equal(one.InstanceId, first.InstanceId);
+    assert.equal(one.Placement?.AvailabilityZone, first.Placement?.AvailabilityZone);
   });
 
   it('filters by state, zone, tag value, tag key and wildcards, ANDing filters and ORing values', async () => {
-    const sim = await startSim({ speed: SPEED });
-    try {
-      const count = async (filters: { Name: string; Values: string[] }[]): Promise<number> => (await allInstances(sim.ec2, { Filters: filters })).length;
-      assert.equal(await count([{ Name: 'instance-state-name', Values: ['running'] }]), 3);
-      assert.equal(await count([{ Name: 'instance-state-name', Values: ['stopped'] }]), 0);
-      assert.equal(await count([{ Name: 'instance-state-name', Values: ['stopped', 'running'] }]), 3);
-      assert.equal(await count([{ Name: 'instance-state-code', Values: ['16'] }]), 3);
-      const inB = await allInstances(sim.ec2, { Filters: [{ Name: 'availability-zone', Values: ['us-east-1b'] }] });
-      assert.equal(inB.length, 1);
-      assert.equal(inB[0]?.Placement?.AvailabilityZone, 'us-east-1b');
-      assert.equal(await count([{ Name: 'availability-zone', Values: ['us-east-1a', 'us-east-1c'] }]), 2);
-      assert.equal(await count([{ Name: 'availability-zone', Values: ['us-east-1?'] }]), 3);
-      assert.equal(await count([{ Name: 'availability-zone', Values: ['eu-*'] }]), 0);
-      assert.equal(await count([{ Name: 'tag:aws:autoscaling:groupName', Values: ['web-asg'] }]), 3);
-      assert.equal(await count([{ Name: 'tag:aws:autoscaling:groupName', Values: ['other-asg'] }]), 0);
-      assert.equal(await count([{ Name: 'tag:Name', Values: ['w*'] }]), 3);
-      assert.equal(await count([{ Name: 'tag:Name', Values: ['?eb'] }]), 3);
-      assert.equal(await count([{ Name: 'tag:Name', Values: ['web*x'] }]), 0);
-      assert.equal(await count([{ Name: 'tag:NoSuchKey', Values: ['*'] }]), 0);
-      assert.equal(await count([{ Name: 'tag-key', Values: ['gameday:allowed'] }]), 3);
-      assert.equal(await count([{ Name: 'tag-key', Values: ['gameday:*'] }]), 3);
-      assert.equal(await count([{ Name: 'tag-key', Values: ['absent'] }]), 0);
-      // Filters AND together.
-      assert.equal(
-        await count([
-          { Name: 'tag:Name', Values: ['web'] },
-          { Name: 'availability-zone', Values: ['us-east-1c'] },
-        ]),
-        1,
-      );
-      assert.equal(
-        await count([
-          { Name: 'instance-state-name', Values: ['running'] },
-          { Name: 'tag:Name', Values: ['db'] },
-        ]),
-        0,
-      );
-      // Filters combine with ids.
-      const ids = (await allInstances(sim.ec2)).map((i) => i.InstanceId ?? '');
-      const byIdAndZone = await allInstances(sim.ec2, { InstanceIds: ids, Filters: [{ Name: 'availability-zone', Values: ['us-east-1a'] }] });
-      assert.equal(byIdAndZone.length, 1);
-      // An unknown filter name is refused as EC2 refuses it.
-      const e = await sdkError(sim.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'no-such-filter', Values: ['x'] }] })));
-      assert.equal(e.name, 'InvalidParameterValue');
-      assert.equal(e.$metadata?.httpStatusCode, 400);
-    } finally {
-      await sim.close();
-    }
+    const sim = await referenceRegion();
+    const count = async (filters: { Name: string; Values: string[] }[]): Promise<number> => (await allInstances(sim.ec2, { Filters: filters })).length;
+    assert.equal(await count([{ Name: 'instance-state-name', Values: ['running'] }]), 3);
+    assert.equal(await count([{ Name: 'instance-state-name', Values: ['stopped'] }]), 0);
+    assert.equal(await count([{ Name: 'instance-state-name', Values: ['stopped', 'running'] }]), 3);
+    assert.equal(await count([{ Name: 'instance-state-code', Values: ['16'] }]), 3);
+    const inB = await allInstances(sim.ec2, { Filters: [{ Name: 'availability-zone', Values: ['us-east-1b'] }] });
+    assert.equal(inB.length, 1);
+    assert.equal(inB[0]?.Placement?.AvailabilityZone, 'us-east-1b');
+    assert.equal(await count([{ Name: 'availability-zone', Values: ['us-east-1a', 'us-east-1c'] }]), 2);
+    assert.equal(await count([{ Name: 'availability-zone', Values: ['us-east-1?'] }]), 3);
+    assert.equal(await count([{ Name: 'availability-zone', Values: ['eu-*'] }]), 0);
+    assert.equal(await count([{ Name: 'tag:aws:autoscaling:groupName', Values: ['web-asg'] }]), 3);
+    assert.equal(await count([{ Name: 'tag:aws:autoscaling:groupName', Values: ['other-asg'] }]), 0);
+    assert.equal(await count([{ Name: 'tag:Name', Values: ['w*'] }]), 3);
+    assert.equal(await count([{ Name: 'tag:Name', Values: ['?eb'] }]), 3);
+    assert.equal(await count([{ Name: 'tag:Name', Values: ['web*x'] }]), 0);
+    assert.equal(await count([{ Name: 'tag:NoSuchKey', Values: ['*'] }]), 0);
+    assert.equal(await count([{ Name: 'tag-key', Values: ['gameday:allowed'] }]), 3);
+    assert.equal(await count([{ Name: 'tag-key', Values: ['gameday:*'] }]), 3);
+    assert.equal(await count([{ Name: 'tag-key', Values: ['absent'] }]), 0);
+    // Filters AND together.
+    assert.equal(
+      await count([
+        { Name: 'tag:Name', Values: ['web'] },
+        { Name: 'availability-zone', Values: ['us-east-1c'] },
+      ]),
+      1,
+    );
+    assert.equal(
+      await count([
+        { Name: 'instance-state-name', Values: ['running'] },
+        { Name: 'tag:Name', Values: ['db'] },
+      ]),
+      0,
+    );
+    // Filters combine with ids.
+    const ids = (await allInstances(sim.ec2)).map((i) => i.InstanceId ?? '');
+    const byIdAndZone = await allInstances(sim.ec2, { InstanceIds: ids, Filters: [{ Name: 'availability-zone', Values: ['us-east-1a'] }] });
+    assert.equal(byIdAndZone.length, 1);
+    // An unknown filter name is refused as EC2 refuses it.
+    const e = await sdkError(sim.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'no-such-filter', Values: ['x'] }] })));
+    assert.equal(e.name, 'InvalidParameterValue');
+    assert.equal(e.$metadata?.httpStatusCode, 400);
   });
 
   it('pages twelve instances with MaxResults and NextToken, and validates paging parameters', async () => {
@@ -372,40 +374,32 @@ describe('EC2 instance lifecycle', () => {
 
 describe('EC2 errors, as the SDK surfaces them', () => {
   it('an unknown id is InvalidInstanceID.NotFound, a client fault with HTTP 400', async () => {
-    const sim = await startSim({ speed: SPEED });
-    try {
-      for (const command of [
-        new DescribeInstancesCommand({ InstanceIds: [UNKNOWN_ID] }),
-        new TerminateInstancesCommand({ InstanceIds: [UNKNOWN_ID] }),
-        new StopInstancesCommand({ InstanceIds: [UNKNOWN_ID] }),
-        new StartInstancesCommand({ InstanceIds: [UNKNOWN_ID] }),
-        new RebootInstancesCommand({ InstanceIds: [UNKNOWN_ID] }),
-      ]) {
-        const e = await sdkError(sim.ec2.send(command as never));
-        assert.equal(e.name, 'InvalidInstanceID.NotFound', command.constructor.name);
-        assert.equal(e.$fault, 'client');
-        assert.equal(e.$metadata?.httpStatusCode, 400);
-        assert.match(e.message, new RegExp(UNKNOWN_ID));
-      }
-    } finally {
-      await sim.close();
+    const sim = await referenceRegion();
+    for (const command of [
+      new DescribeInstancesCommand({ InstanceIds: [UNKNOWN_ID] }),
+      new TerminateInstancesCommand({ InstanceIds: [UNKNOWN_ID] }),
+      new StopInstancesCommand({ InstanceIds: [UNKNOWN_ID] }),
+      new StartInstancesCommand({ InstanceIds: [UNKNOWN_ID] }),
+      new RebootInstancesCommand({ InstanceIds: [UNKNOWN_ID] }),
+    ]) {
+      const e = await sdkError(sim.ec2.send(command as never));
+      assert.equal(e.name, 'InvalidInstanceID.NotFound', command.constructor.name);
+      assert.equal(e.$fault, 'client');
+      assert.equal(e.$metadata?.httpStatusCode, 400);
+      assert.match(e.message, new RegExp(UNKNOWN_ID));
     }
   });
 
   it('a malformed id is InvalidInstanceID.Malformed', async () => {
-    const sim = await startSim({ speed: SPEED });
-    try {
-      for (const bad of ['i-xyz', 'web-1', 'i-12']) {
-        const e = await sdkError(sim.ec2.send(new TerminateInstancesCommand({ InstanceIds: [bad] })));
-        assert.equal(e.name, 'InvalidInstanceID.Malformed', bad);
-        assert.equal(e.$fault, 'client');
-        assert.equal(e.$metadata?.httpStatusCode, 400);
-      }
-      const e = await sdkError(sim.ec2.send(new DescribeInstancesCommand({ InstanceIds: ['nope'] })));
-      assert.equal(e.name, 'InvalidInstanceID.Malformed');
-    } finally {
-      await sim.close();
+    const sim = await referenceRegion();
+    for (const bad of ['i-xyz', 'web-1', 'i-12']) {
+      const e = await sdkError(sim.ec2.send(new TerminateInstancesCommand({ InstanceIds: [bad] })));
+      assert.equal(e.name, 'InvalidInstanceID.Malformed', bad);
+      assert.equal(e.$fault, 'client');
+      assert.equal(e.$metadata?.httpStatusCode, 400);
     }
+    const e = await sdkError(sim.ec2.send(new DescribeInstancesCommand({ InstanceIds: ['nope'] })));
+    assert.equal(e.name, 'InvalidInstanceID.Malformed');
   });
 
   it('stopping, starting or rebooting an instance in the wrong state is IncorrectInstanceState', async () => {
@@ -439,56 +433,48 @@ describe('EC2 errors, as the SDK surfaces them', () => {
   });
 
   it('a terminate that names one unknown id fails as a whole and terminates none of the instances', async () => {
-    const sim = await startSim({ speed: SPEED });
-    try {
-      const ids = (await running(sim)).map((i) => i.InstanceId ?? '');
-      assert.equal(ids.length, 3);
-      const before = (await truth(sim.endpoint)).length;
-      const e = await sdkError(sim.ec2.send(new TerminateInstancesCommand({ InstanceIds: [...ids, UNKNOWN_ID] })));
-      assert.equal(e.name, 'InvalidInstanceID.NotFound');
-      const malformed = await sdkError(sim.ec2.send(new TerminateInstancesCommand({ InstanceIds: [ids[0] ?? '', 'i-bogus'] })));
-      assert.equal(malformed.name, 'InvalidInstanceID.Malformed');
-      const after = await allInstances(sim.ec2, { InstanceIds: ids });
-      assert.deepEqual(
-        after.map((i) => i.State?.Name),
-        ['running', 'running', 'running'],
-      );
-      const changes = (await truth(sim.endpoint, before)).filter((ev) => ev.kind === 'instance-state');
-      assert.deepEqual(changes, [], 'no instance changed state');
-      for (const i of after) assert.equal(servedBy(await httpGet(await urlOf(sim, i))), i.InstanceId);
-    } finally {
-      await sim.close();
-    }
+    const sim = await referenceRegion();
+    const ids = (await running(sim)).map((i) => i.InstanceId ?? '');
+    assert.equal(ids.length, 3);
+    const before = (await truth(sim.endpoint)).length;
+    const e = await sdkError(sim.ec2.send(new TerminateInstancesCommand({ InstanceIds: [...ids, UNKNOWN_ID] })));
+    assert.equal(e.name, 'InvalidInstanceID.NotFound');
+    const malformed = await sdkError(sim.ec2.send(new TerminateInstancesCommand({ InstanceIds: [ids[0] ?? '', 'i-bogus'] })));
+    assert.equal(malformed.name, 'InvalidInstanceID.Malformed');
+    const after = await allInstances(sim.ec2, { InstanceIds: ids });
+    assert.deepEqual(
+      after.map((i) => i.State?.Name),
+      ['running', 'running', 'running'],
+    );
+    const changes = (await truth(sim.endpoint, before)).filter((ev) => ev.kind === 'instance-state');
+    assert.deepEqual(changes, [], 'no instance changed state');
+    for (const i of after) assert.equal(servedBy(await httpGet(await urlOf(sim, i))), i.InstanceId);
   });
 
   it('an action the region does not implement is an error response, and the region keeps serving', async () => {
-    const sim = await startSim({ speed: SPEED });
-    try {
-      const e = await sdkError(sim.ec2.send(new DescribeRegionsCommand({})));
-      assert.equal(e.name, 'InvalidAction');
-      assert.equal(e.$fault, 'client');
-      assert.equal(e.$metadata?.httpStatusCode, 400);
-      // A hand-made query with a nonsense action, and one with no signature at all.
-      const scope = 'AWS4-HMAC-SHA256 Credential=AKIDSIMTEST/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=00';
-      const bogus = await fetch(sim.endpoint, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: scope },
-        body: 'Action=Nope&Version=2016-11-15',
-      });
-      assert.equal(bogus.status, 400);
-      assert.match(await bogus.text(), /<Code>InvalidAction<\/Code>/);
-      const unsigned = await fetch(sim.endpoint, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'Action=DescribeInstances&Version=2016-11-15',
-      });
-      // AWS refuses an unsigned request (the exact code differs per service); the point is a client error, not a crash.
-      assert.ok(unsigned.status >= 400 && unsigned.status < 500, `unsigned request answered ${unsigned.status}`);
-      await unsigned.text();
-      // Still answering.
-      assert.equal((await running(sim)).length, 3);
-    } finally {
-      await sim.close();
-    }
+    const sim = await referenceRegion();
+    const e = await sdkError(sim.ec2.send(new DescribeRegionsCommand({})));
+    assert.equal(e.name, 'InvalidAction');
+    assert.equal(e.$fault, 'client');
+    assert.equal(e.$metadata?.httpStatusCode, 400);
+    // A hand-made query with a nonsense action, and one with no signature at all.
+    const scope = 'AWS4-HMAC-SHA256 Credential=AKIDSIMTEST/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=00';
+    const bogus = await fetch(sim.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: scope },
+      body: 'Action=Nope&Version=2016-11-15',
+    });
+    assert.equal(bogus.status, 400);
+    assert.match(await bogus.text(), /<Code>InvalidAction<\/Code>/);
+    const unsigned = await fetch(sim.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Action=DescribeInstances&Version=2016-11-15',
+    });
+    // AWS refuses an unsigned request (the exact code differs per service); the point is a client error, not a crash.
+    assert.ok(unsigned.status >= 400 && unsigned.status < 500, `unsigned request answered ${unsigned.status}`);
+    await unsigned.text();
+    // Still answering.
+    assert.equal((await running(sim)).length, 3);
   });
 });

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { access, constants } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { runProgram } from './cli.js';
 import { CREDENTIALS } from './sim.js';
 
@@ -7,6 +9,32 @@ export interface AwsCliResult {
   code: number | null;
   stdout: string;
   stderr: string;
+}
+
+let program: Promise<string> | undefined;
+
+/**
+ * The `aws` program the shell would run. A pyenv shim on PATH (a bash script that runs `pyenv exec`) is resolved once
+ * to the program it would run: the shim costs more than a second of every call on a loaded machine.
+ */
+function awsProgram(): Promise<string> {
+  program ??= (async () => {
+    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+      const candidate = join(dir, 'aws');
+      if (
+        !(await access(candidate, constants.X_OK).then(
+          () => true,
+          () => false,
+        ))
+      )
+        continue;
+      if (!/[\\/]\.pyenv[\\/]shims$/.test(dir)) return candidate;
+      const which = await runProgram('pyenv', ['which', 'aws'], { timeoutMs: 30_000 }).catch(() => undefined);
+      return which?.code === 0 && which.stdout.trim() !== '' ? which.stdout.trim() : candidate;
+    }
+    return 'aws';
+  })();
+  return program;
 }
 
 /**
@@ -29,7 +57,8 @@ export function awsCli(endpoint: string, region = 'us-east-1') {
    * Runs `aws <args>`; the caller reads the exit code and both streams. `--endpoint-url` is passed as well as
    * AWS_ENDPOINT_URL: some of the CLI v1's service customizations (rds) do not read the variable.
    */
-  const raw = (...args: string[]): Promise<AwsCliResult> => runProgram('aws', [...args, '--endpoint-url', endpoint], { env, timeoutMs: 120_000 });
+  const raw = async (...args: string[]): Promise<AwsCliResult> =>
+    runProgram(await awsProgram(), [...args, '--endpoint-url', endpoint], { env, timeoutMs: 120_000 });
   return {
     raw,
     /** Runs `aws <args> --output json`; fails the test on a non-zero exit, naming stderr, and parses what it printed. */

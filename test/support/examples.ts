@@ -1,10 +1,11 @@
 /**
  * The command examples gameday shows its users, read from where users read them: the README's shell blocks, every
- * command's `--help` (through the real CLI), and the comments of the files under experiments/.
+ * command's `--help` (from the CLI's own entry), and the comments of the files under experiments/.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { gameday, ROOT } from './cli.js';
+import { pathToFileURL } from 'node:url';
+import { ROOT, runProgram } from './cli.js';
 
 /** One example as written (continuation lines joined, its trailing `# comment` left out), and where it is shown. */
 export interface Example {
@@ -62,17 +63,67 @@ function readmeExamples(text: string): { command: string; source: string }[] {
   return out;
 }
 
-/** Every command path (`[]`, `['run']`, `['schedule', 'add']`…) the CLI lists under "Commands:", with its help text. */
-async function helpTexts(path: readonly string[] = []): Promise<{ path: readonly string[]; text: string }[]> {
-  const help = await gameday([...path, '--help']);
-  if (help.code !== 0) throw new Error(`gameday ${path.join(' ')} --help exited with ${String(help.code)}: ${help.stderr}`);
-  const out = [{ path, text: help.stdout }];
-  const commands = /\nCommands:\n([\s\S]*?)(\n\n|$)/.exec(help.stdout)?.[1] ?? '';
-  for (const line of commands.split('\n')) {
+/** The CLI's bundle, whose `main` bin/gameday.js calls with its arguments. */
+const CLI_BUNDLE = pathToFileURL(join(ROOT, 'dist', 'cli', 'gameday.js')).href;
+
+/**
+ * `gameday PATH --help` for each of `paths`, from one process that calls the CLI's `main` (what bin/gameday.js calls)
+ * once per path with standard output captured: one Node start for a whole level of commands instead of one for each.
+ */
+async function helpsOf(paths: readonly (readonly string[])[]): Promise<string[]> {
+  const script = `
+    const { main } = await import(process.argv[1]);
+    const write = process.stdout.write.bind(process.stdout);
+    const helps = [];
+    for (const path of JSON.parse(process.argv[2])) {
+      let text = '';
+      process.stdout.write = (chunk) => ((text += String(chunk)), true);
+      const code = await main([...path, '--help']);
+      process.stdout.write = write;
+      helps.push({ path, code, text });
+    }
+    write(JSON.stringify(helps));`;
+  const ran = await runProgram(process.execPath, ['--input-type=module', '-e', script, CLI_BUNDLE, JSON.stringify(paths)]);
+  if (ran.code !== 0) throw new Error(`the --help texts exited with ${String(ran.code)}: ${ran.stderr}`);
+  return (JSON.parse(ran.stdout) as { path: string[]; code: number; text: string }[]).map(({ path, code, text }) => {
+    if (code !== 0) throw new Error(`gameday ${path.join(' ')} --help exited with ${String(code)}`);
+    return text;
+  });
+}
+
+/** The commands a help text lists under "Commands:", in its order. */
+function subcommands(help: string): string[] {
+  const commands = /\nCommands:\n([\s\S]*?)(\n\n|$)/.exec(help)?.[1] ?? '';
+  return commands.split('\n').flatMap((line) => {
     const name = /^ {2}([a-z][a-z-]*)\b/.exec(line)?.[1];
-    if (name !== undefined && name !== 'help') out.push(...(await helpTexts([...path, name])));
+    return name !== undefined && name !== 'help' ? [name] : [];
+  });
+}
+
+/**
+ * Every command path (`[]`, `['run']`, `['schedule', 'add']`…) the CLI lists under "Commands:", with its help text, in
+ * the order the CLI lists them (each command followed by its own subcommands); asked a level of the tree at a time.
+ */
+async function helpTexts(): Promise<{ path: readonly string[]; text: string }[]> {
+  const texts = new Map<string, string>();
+  const children = new Map<string, (readonly string[])[]>();
+  for (let level: (readonly string[])[] = [[]]; level.length > 0; ) {
+    const helps = await helpsOf(level);
+    const next: (readonly string[])[] = [];
+    level.forEach((path, i) => {
+      const text = helps[i] ?? '';
+      const below = subcommands(text).map((name) => [...path, name]);
+      texts.set(path.join(' '), text);
+      children.set(path.join(' '), below);
+      next.push(...below);
+    });
+    level = next;
   }
-  return out;
+  const inOrder = (path: readonly string[]): { path: readonly string[]; text: string }[] => [
+    { path, text: texts.get(path.join(' ')) ?? '' },
+    ...(children.get(path.join(' ')) ?? []).flatMap(inOrder),
+  ];
+  return inOrder([]);
 }
 
 function helpExamples(texts: readonly { path: readonly string[]; text: string }[]): { command: string; source: string }[] {

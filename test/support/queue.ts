@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { openQueue } from '../../src/cli/queue-connection.js';
+import type { RunQueue } from '../../src/orchestrator/run-queue.js';
 import type { RunStatus } from '../../src/orchestrator/run-store.js';
 import { ROOT, gameday, tempDir } from './cli.js';
 import { startDaemon, startSimProcess, type Daemon } from './daemon.js';
@@ -31,12 +33,31 @@ export async function runStatus(env: QueueEnv, runId: string): Promise<RunStatus
   return (JSON.parse(result.stdout) as { run: RunStatus }).run;
 }
 
-/** Polls `gameday status` until the run's status satisfies `check`. */
+/**
+ * The run's stored status as `gameday status RUN --json` reads it (the same `RunQueue.status`), read in this process: a
+ * poll that started a CLI process every 100 ms kept a core of the shared test machine busy for the whole wait. Each
+ * look opens its own connection, so a poll rides out a Redis restart or a Sentinel failover as the CLI does.
+ */
+async function stored<T>(env: QueueEnv, read: (queue: RunQueue) => Promise<T>): Promise<T> {
+  const connection = await openQueue({ redis: env.REDIS_URL, prefix: env.GAMEDAY_PREFIX });
+  try {
+    return await read(connection.queue);
+  } finally {
+    await connection.close();
+  }
+}
+
+const storedStatus = (env: QueueEnv, runId: string): Promise<RunStatus> => stored(env, (q) => q.status(runId));
+
+/** The runs as `gameday list --json` lists them (the same `RunStore.list`), read in this process for polling. */
+export const storedRuns = (env: QueueEnv): Promise<RunStatus[]> => stored(env, (q) => q.store.list(20));
+
+/** Polls the run's status (what `gameday status` shows) until it satisfies `check`. */
 export function waitForStatus(env: QueueEnv, runId: string, what: string, check: (s: RunStatus) => boolean, timeoutMs = 60_000): Promise<RunStatus> {
   return waitFor(
     `run ${runId} ${what}`,
     async () => {
-      const s = await runStatus(env, runId);
+      const s = await storedStatus(env, runId);
       return check(s) ? s : undefined;
     },
     { timeoutMs, intervalMs: 100 },
@@ -115,11 +136,11 @@ export function waitForFinishedRuns(env: QueueEnv, count: number, timeoutMs = 24
   return waitFor(
     `${count} runs to finish`,
     async () => {
-      const runs = await listRuns(env);
+      const runs = await storedRuns(env);
       return runs.length === count && runs.every((r) => r.state === 'finished') && runs;
     },
     { timeoutMs, intervalMs: 500 },
-  );
+  ).then(() => listRuns(env));
 }
 
 /**

@@ -334,6 +334,8 @@ export const instanceRefreshAction: ActionDefinition<Args> = {
   summary:
     'Releases a launch template version to an Auto Scaling group with an instance refresh and follows it to its end; undone by a rollback or a refresh back.',
   mutating: true,
+  reconcileExempt:
+    "it checkpoints its undo (ctx.checkpoint: the group, its launch template and the refresh it may cancel) before StartInstanceRefresh, and its rollback is safe whether the refresh started or not, so a lost worker's successor runs that rollback.",
   permissions: {
     read: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeInstanceRefreshes', 'ec2:DescribeLaunchTemplateVersions'],
     // Starting a refresh with a launch template needs the right to launch from it (RunInstances, CreateTags for its

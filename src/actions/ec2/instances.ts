@@ -104,12 +104,25 @@ export async function instanceInventory(spec: TargetSpec, ctx: ActivityContext):
   return out;
 }
 
-/** Current states of instances, by id. */
+/**
+ * Current states of instances, by id. An instance EC2 no longer lists is `terminated`: terminated instances stay
+ * visible only for a while ("about an hour", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/terminating-instances.html),
+ * after which naming one in `InstanceIds` fails the whole call with InvalidInstanceID.NotFound; an `instance-id` filter
+ * lists those that remain instead, so a rollback late after a replacement still reads the others.
+ */
 export async function instanceStates(ctx: ActivityContext, ids: string[]): Promise<Map<string, string>> {
   const { DescribeInstancesCommand } = await sdk.ec2();
   const states = new Map<string, string>();
-  const page: DescribeInstancesCommandOutput = await sendEc2(ctx, new DescribeInstancesCommand({ InstanceIds: ids }));
-  for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) states.set(i.InstanceId ?? '', i.State?.Name ?? 'unknown');
+  let token: string | undefined;
+  do {
+    const page: DescribeInstancesCommandOutput = await sendEc2(
+      ctx,
+      new DescribeInstancesCommand({ Filters: [{ Name: 'instance-id', Values: ids }], NextToken: token }),
+    );
+    for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) states.set(i.InstanceId ?? '', i.State?.Name ?? 'unknown');
+    token = page.NextToken;
+  } while (token !== undefined && token !== '');
+  for (const id of ids) if (!states.has(id)) states.set(id, 'terminated');
   return states;
 }
 
@@ -148,4 +161,42 @@ export async function waitForStates(ctx: ActivityContext, ids: string[], wanted:
     await ctx.clock.sleep(delay, ctx.signal);
     delay = Math.min(2_000, delay * 1.5);
   }
+}
+
+/** An instance action's intent: the state of each target before the change. */
+export async function instanceIntent(targets: readonly Resource[], ctx: ActivityContext): Promise<{ states: Record<string, string> }> {
+  const ids = targets.filter((t) => t.type === EC2_INSTANCE).map((t) => t.id);
+  return { states: ids.length === 0 ? {} : Object.fromEntries(await instanceStates(ctx, ids)) };
+}
+
+/** The states recorded by `instanceIntent`, read back from an undo log. */
+export function priorStates(prior: Record<string, unknown>): Record<string, string> {
+  return (prior.states as Record<string, string> | undefined) ?? {};
+}
+
+/** States in which a terminated instance is gone for good. */
+const GONE = ['shutting-down', 'terminated'];
+
+/**
+ * What a lost run's termination left: each instance that was not gone before and is gone now, reported as lasting
+ * (nothing brings it back), with its group when it has one.
+ */
+export function terminationsFound(
+  targets: readonly Resource[],
+  before: Record<string, string>,
+  now: Map<string, string>,
+): { landed: boolean; found: string[]; lasting: string[] } {
+  const found: string[] = [];
+  const lasting: string[] = [];
+  for (const t of targets.filter((r) => r.type === EC2_INSTANCE)) {
+    const was = before[t.id] ?? 'unknown';
+    const is = now.get(t.id) ?? 'gone';
+    if (!GONE.includes(was) && (GONE.includes(is) || is === 'gone')) {
+      const group = t.tags['aws:autoscaling:groupName'];
+      lasting.push(
+        `${t.id} was terminated by the lost run (${was} before, ${is} now); a terminated instance cannot be restored${group === undefined ? '' : `, its group ${group} replaces it`}`,
+      );
+    } else found.push(`${t.id} is ${is}, as before the fault (${was}): the termination did not reach it`);
+  }
+  return { landed: lasting.length > 0, found, lasting };
 }

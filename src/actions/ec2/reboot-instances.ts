@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { sdk } from '../../aws/sdk.js';
 import { MOTO_TEST, partial, yes } from '../../registry/capabilities.js';
 import type { ActionDefinition } from '../../registry/types.js';
-import { instanceTargets, sendEc2 } from './instances.js';
+import { instanceIntent, instanceStates, instanceTargets, priorStates, sendEc2 } from './instances.js';
 
 const args = z.strictObject({});
 
@@ -27,6 +27,23 @@ export const rebootInstancesAction: ActionDefinition<z.output<typeof args>> = {
   },
   args,
   ...instanceTargets,
+  intent: (_a, targets, ctx) => instanceIntent(targets, ctx),
+  /**
+   * Nothing to undo: a rebooted instance comes back by itself. A reboot leaves no state to read back, so whether the
+   * lost run's reboot happened is reported as unknown, with each instance's state then and now.
+   */
+  async reconcile(_a, prior, targets, ctx) {
+    const before = priorStates(prior);
+    const now = await instanceStates(
+      ctx,
+      targets.map((t) => t.id),
+    );
+    const found = targets.map(
+      (t) =>
+        `${t.id} is ${now.get(t.id) ?? 'gone'} (${before[t.id] ?? 'unknown'} before the fault); a reboot leaves nothing to read back, so whether the lost run rebooted it is unknown, and there is nothing to undo`,
+    );
+    return { landed: 'unknown' as const, found, done: [], lasting: [] };
+  },
   async run(_a, ctx) {
     const ids = ctx.targets.map((t) => t.id);
     const { RebootInstancesCommand } = await sdk.ec2();

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import type { StopInstancesCommandOutput } from '@aws-sdk/client-ec2';
 import { duration } from '../../experiment/fields.js';
 import { MOTO_TEST, partial, yes } from '../../registry/capabilities.js';
-import type { ActionDefinition } from '../../registry/types.js';
-import { instanceTargets, sendEc2, stateSummary, verifyStates, waitForStates } from './instances.js';
+import type { ActionDefinition, ActivityContext } from '../../registry/types.js';
+import { instanceIntent, instanceStates, instanceTargets, priorStates, sendEc2, stateSummary, verifyStates, waitForStates } from './instances.js';
 import { sdk } from '../../aws/sdk.js';
 
 const args = z.strictObject({
@@ -49,16 +49,43 @@ export const stopInstancesAction: ActionDefinition<z.output<typeof args>> = {
     const states = await verifyStates(ctx, ids, STOPPED_OR_REPLACED, `Stopping ${ids.join(', ')}`);
     return { output: { instanceIds: ids, states } };
   },
-  async rollback(a, result, ctx) {
-    const ids = (result.output.instanceIds as string[] | undefined) ?? [];
-    // An instance that is still stopping cannot be started; one terminated meanwhile (by its group) is left alone.
-    const settled = await waitForStates(ctx, ids, ['stopped', 'terminated', 'shutting-down', 'running', 'pending'], a.restartTimeout);
-    const toStart = ids.filter((id) => settled[id] === 'stopped');
-    if (toStart.length > 0) {
-      const { StartInstancesCommand } = await sdk.ec2();
-      await sendEc2(ctx, new StartInstancesCommand({ InstanceIds: toStart }));
-      await waitForStates(ctx, toStart, ['running'], a.restartTimeout);
+  intent: (_a, targets, ctx) => instanceIntent(targets, ctx),
+  /** Starts each target that was running before the fault and is stopping or stopped now, once it has stopped. */
+  async reconcile(a, prior, targets, ctx) {
+    const before = priorStates(prior);
+    const ids = targets.map((t) => t.id);
+    const now = await instanceStates(ctx, ids);
+    const found: string[] = [];
+    const lasting: string[] = [];
+    const stopped = ids.filter((id) => before[id] === 'running' && ['stopping', 'stopped'].includes(now.get(id) ?? ''));
+    for (const id of ids) {
+      const is = now.get(id) ?? 'gone';
+      if (stopped.includes(id)) found.push(`${id} was stopped by the lost run (running before, ${is} now)`);
+      else if (before[id] === 'running' && ['shutting-down', 'terminated', 'gone'].includes(is))
+        lasting.push(`${id} was running before the fault and is ${is} now (replaced by its group); there is nothing to start`);
+      else found.push(`${id} is ${is}, as before the fault (${before[id] ?? 'unknown'}): the stop did not reach it`);
     }
-    return { output: { started: toStart, skipped: ids.filter((id) => !toStart.includes(id)) } };
+    const done = stopped.length === 0 ? [] : (await startStopped(ctx, stopped, a.restartTimeout)).started.map((id) => `started ${id}`);
+    return { landed: stopped.length > 0 || lasting.length > 0, found, done, lasting };
+  },
+  async rollback(a, result, ctx) {
+    return { output: await startStopped(ctx, (result.output.instanceIds as string[] | undefined) ?? [], a.restartTimeout) };
   },
 };
+
+/** Waits until the instances have stopped, starts them and waits until they run; safe to run again. */
+async function startStopped(ctx: ActivityContext, ids: string[], timeoutMs: number): Promise<{ started: string[]; skipped: string[] }> {
+  // An instance that is still stopping cannot be started; one terminated meanwhile (by its group) is left alone.
+  const settled = await waitForStates(ctx, ids, ['stopped', 'terminated', 'shutting-down', 'running', 'pending'], timeoutMs);
+  const toStart = ids.filter((id) => settled[id] === 'stopped');
+  if (toStart.length > 0) {
+    const { StartInstancesCommand } = await sdk.ec2();
+    await sendEc2(ctx, new StartInstancesCommand({ InstanceIds: toStart }));
+    // Its group may replace a stopped instance (EC2 health checks mark it unhealthy) even as it starts again: one
+    // that is being terminated will never run, and there is nothing left to wait for.
+    const ended = await waitForStates(ctx, toStart, ['running', 'shutting-down', 'terminated'], timeoutMs);
+    const running = toStart.filter((id) => ended[id] === 'running');
+    return { started: running, skipped: ids.filter((id) => !running.includes(id)) };
+  }
+  return { started: [], skipped: ids };
+}

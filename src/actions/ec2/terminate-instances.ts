@@ -7,7 +7,17 @@ import { z } from 'zod';
 import { sdk } from '../../aws/sdk.js';
 import { MOTO_TEST, partial, yes } from '../../registry/capabilities.js';
 import type { ActionDefinition } from '../../registry/types.js';
-import { instanceTargets, sendEc2, stateSummary, terminationUndo, verifyStates } from './instances.js';
+import {
+  instanceIntent,
+  instanceStates,
+  instanceTargets,
+  priorStates,
+  sendEc2,
+  stateSummary,
+  terminationsFound,
+  terminationUndo,
+  verifyStates,
+} from './instances.js';
 
 const args = z.strictObject({});
 
@@ -33,6 +43,15 @@ export const terminateInstancesAction: ActionDefinition<z.output<typeof args>> =
   args,
   ...instanceTargets,
   undo: (_a, resources) => terminationUndo(resources),
+  intent: (_a, targets, ctx) => instanceIntent(targets, ctx),
+  /** Nothing can be undone: says which instances the lost run terminated (lasting) and which it did not reach. */
+  async reconcile(_a, prior, targets, ctx) {
+    const now = await instanceStates(
+      ctx,
+      targets.map((t) => t.id),
+    );
+    return { ...terminationsFound(targets, priorStates(prior), now), done: [] };
+  },
   async run(_a, ctx) {
     const ids = ctx.targets.map((t) => t.id);
     const { TerminateInstancesCommand } = await sdk.ec2();

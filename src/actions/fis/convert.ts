@@ -9,6 +9,68 @@ import type { SelectionMode } from '../../experiment/selection.js';
 import { isoDuration, parseIsoDuration } from '../../experiment/duration.js';
 import { arnId, type FisActionBody, type FisTargetBody, type FisTemplateBody } from './template.js';
 import { ErrorCode, ExitCode, GamedayError } from '../../errors/gameday-error.js';
+import { blackholePortAction } from '../ec2/blackhole-port.js';
+import { cpuStressAction } from '../ec2/cpu-stress.js';
+import { memoryStressAction } from '../ec2/memory-stress.js';
+import { networkLatencyAction } from '../ec2/network-latency.js';
+import { packetLossAction } from '../ec2/packet-loss.js';
+import { durationSeconds, fisDocumentArn, type FisDocumentMapping } from '../ssm/fis-document.js';
+
+/** The actions that run one of FIS's own SSM documents: each is FIS's aws:ssm:send-command with that document. */
+// biome-ignore lint/suspicious/noExplicitAny: a table of mappings of every argument type
+const FIS_DOCUMENT_ACTIONS: readonly { id: string; fis: FisDocumentMapping<any> }[] = [
+  networkLatencyAction,
+  packetLossAction,
+  blackholePortAction,
+  cpuStressAction,
+  memoryStressAction,
+];
+
+/** FIS's action for running a document with Run Command (https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html#ssm-send-command). */
+const SSM_SEND_COMMAND = 'aws:ssm:send-command';
+
+/**
+ * aws:ssm:send-command for a fault that runs an SSM document: the document's ARN, its parameters as a JSON string,
+ * and the action's duration (the fault's; for the AWSFIS documents also their DurationSeconds).
+ */
+function ssmActionFor(
+  fault: FaultSpec,
+  ctx: ExportContext,
+  needAccount: (what: string) => string,
+): { actionId: string; key: string; parameters: Record<string, string> } | string | undefined {
+  const args = (fault.args ?? {}) as Record<string, unknown>;
+  const mapping = FIS_DOCUMENT_ACTIONS.find((d) => d.id === fault.action)?.fis;
+  if (fault.duration === undefined && (mapping !== undefined || fault.action === 'aws.ssm.send-command'))
+    return 'FIS runs aws:ssm:send-command for a duration, and this fault has none';
+  const duration = isoDuration(fault.duration ?? 0);
+  if (mapping !== undefined) {
+    const { document, parameters } = mapping.toDocument(args);
+    return {
+      actionId: SSM_SEND_COMMAND,
+      key: 'Instances',
+      parameters: {
+        documentArn: fisDocumentArn(ctx.region, document),
+        documentParameters: JSON.stringify({ ...parameters, DurationSeconds: durationSeconds(fault.duration ?? 0) }),
+        duration,
+      },
+    };
+  }
+  if (fault.action !== 'aws.ssm.send-command') return undefined;
+  const name = String(args.documentName);
+  const parameters = Object.fromEntries(
+    Object.entries((args.parameters ?? {}) as Record<string, string | string[]>).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]),
+  );
+  return {
+    actionId: SSM_SEND_COMMAND,
+    key: 'Instances',
+    parameters: {
+      documentArn: name.startsWith('arn:') ? name : `arn:aws:ssm:${ctx.region}:${needAccount(`fault '${fault.name}' (${fault.action})`)}:document/${name}`,
+      ...(args.documentVersion === undefined ? {} : { documentVersion: String(args.documentVersion) }),
+      ...(Object.keys(parameters).length === 0 ? {} : { documentParameters: JSON.stringify(parameters) }),
+      duration,
+    },
+  };
+}
 
 /** Something one side could not express, by the name the user gave it. */
 export interface Unexpressed {
@@ -212,7 +274,7 @@ export function toFisTemplate(e: Experiment, ctx: ExportContext): { template: Fi
     } else {
       const spec = fault.targets;
       type = spec?.type ?? (fault.action.startsWith('aws.rds.') ? 'aws:rds:db' : 'aws:ec2:instance');
-      mapped = fisActionFor(fault, type);
+      mapped = ssmActionFor(fault, ctx, needAccount) ?? fisActionFor(fault, type);
       if (typeof mapped === 'string') {
         unexpressed.push({ what, reason: mapped });
         continue;
@@ -263,7 +325,8 @@ export function toFisTemplate(e: Experiment, ctx: ExportContext): { template: Fi
     };
     if (fault.duration !== undefined) {
       if (mapped.actionId === 'aws:ec2:stop-instances') action.parameters = { ...action.parameters, startInstancesAfterDuration: isoDuration(fault.duration) };
-      else unexpressed.push({ what: `${what}, duration ${isoDuration(fault.duration)}`, reason: `${mapped.actionId} has nothing to undo after a duration` });
+      else if (mapped.actionId !== SSM_SEND_COMMAND)
+        unexpressed.push({ what: `${what}, duration ${isoDuration(fault.duration)}`, reason: `${mapped.actionId} has nothing to undo after a duration` });
     }
     if (fault.startAfter > 0) {
       actions[`${name}-wait`] = { actionId: 'aws:fis:wait', parameters: { duration: isoDuration(fault.startAfter) } };
@@ -307,6 +370,7 @@ export interface ImportedFault {
   action: string;
   startAfter?: string;
   duration?: string;
+  args?: Record<string, unknown>;
   targets?: { type?: string; ids?: string[]; tags?: Record<string, string>; filters?: { path: string; values: string[] }[]; selection: string };
 }
 
@@ -351,7 +415,12 @@ export function fromFisTemplate(t: FisTemplateBody): { faults: ImportedFault[]; 
   for (const [name, a] of Object.entries(t.actions)) {
     visit(name, new Set());
     if (a.actionId === 'aws:fis:wait') continue;
-    const native = NATIVE[a.actionId];
+    const ssm = a.actionId === SSM_SEND_COMMAND ? ssmFaultOf(a) : undefined;
+    if (typeof ssm === 'string') {
+      unexpressed.push({ what: `action '${name}' (${a.actionId})`, reason: ssm });
+      continue;
+    }
+    const native = ssm?.action ?? NATIVE[a.actionId];
     const what = `action '${name}' (${a.actionId})`;
     if (native === undefined) {
       unexpressed.push({ what, reason: 'gameday has no native equivalent; keep it in FIS and run the template with aws.fis.experiment' });
@@ -384,8 +453,55 @@ export function fromFisTemplate(t: FisTemplateBody): { faults: ImportedFault[]; 
     if (start > 0) fault.startAfter = secs(start);
     const restart = parseIsoDuration(a.parameters?.startInstancesAfterDuration);
     if (restart !== undefined) fault.duration = secs(restart);
+    if (ssm !== undefined) {
+      fault.args = ssm.args;
+      if (ssm.duration !== undefined) fault.duration = secs(ssm.duration);
+    }
     faults.push(fault);
   }
   const alarms = t.stopConditions.filter((s) => s.source === 'aws:cloudwatch:alarm' && s.value !== undefined).map((s) => arnId(s.value ?? ''));
   return { faults, alarms, unexpressed };
+}
+
+/**
+ * The gameday fault an aws:ssm:send-command action becomes: the specific action for an AWSFIS document (its
+ * DurationSeconds the fault's duration), aws.ssm.send-command for any other; or why it cannot be imported.
+ */
+function ssmFaultOf(a: FisActionBody): { action: string; args: Record<string, unknown>; duration: number | undefined } | string {
+  const arn = a.parameters?.documentArn ?? '';
+  const document = /^arn:aws[a-z-]*:ssm:[a-z0-9-]*:\d{0,12}:document\/(.+)$/.exec(arn)?.[1];
+  if (document === undefined) return `its documentArn '${arn}' is not an SSM document ARN`;
+  let parameters: Record<string, string> = {};
+  if (a.parameters?.documentParameters !== undefined) {
+    try {
+      const parsed = JSON.parse(a.parameters.documentParameters) as unknown;
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      parameters = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+    } catch {
+      return 'its documentParameters is not a JSON object';
+    }
+  }
+  const duration = parseIsoDuration(a.parameters?.duration);
+  const aws = /::document\/AWSFIS-/.test(arn);
+  const mapping = aws ? FIS_DOCUMENT_ACTIONS.find((d) => d.fis.documents.includes(document)) : undefined;
+  if (mapping !== undefined) {
+    const { DurationSeconds, ...rest } = parameters;
+    const seconds = DurationSeconds === undefined ? undefined : Number(DurationSeconds) * 1_000;
+    return {
+      action: mapping.id,
+      args: mapping.fis.fromParameters(document, rest),
+      duration: seconds !== undefined && Number.isFinite(seconds) ? seconds : duration,
+    };
+  }
+  return {
+    action: 'aws.ssm.send-command',
+    args: {
+      // An AWS-owned document by name; one with an account (the user's own, or shared with them) by its ARN.
+      documentName: /::document\//.test(arn) ? document : arn,
+      ...(a.parameters?.documentVersion === undefined ? {} : { documentVersion: a.parameters.documentVersion }),
+      ...(Object.keys(parameters).length === 0 ? {} : { parameters }),
+      cancelOnUndo: true,
+    },
+    duration,
+  };
 }

@@ -12,6 +12,8 @@ import type {
   ListExperimentResolvedTargetsCommandOutput,
   StartExperimentCommandOutput,
   GetExperimentTemplateCommandOutput,
+  ListExperimentsCommandOutput,
+  ListExperimentTemplatesCommandOutput,
   CreateExperimentTemplateCommandOutput,
   CreateExperimentTemplateCommandInput,
   ExperimentTemplateTarget,
@@ -267,6 +269,8 @@ export const fisExperimentAction: ActionDefinition<Args> = {
     read: [
       'fis:GetExperimentTemplate',
       'fis:GetExperiment',
+      'fis:ListExperiments',
+      'fis:ListExperimentTemplates',
       'fis:ListExperimentResolvedTargets',
       'fis:GetSafetyLever',
       'ec2:DescribeInstances',
@@ -303,6 +307,56 @@ export const fisExperimentAction: ActionDefinition<Args> = {
       { type: 'aws:fis:experiment-template', id: a.experimentTemplateId ?? '', tags: t.tags ?? {}, attributes: {} },
       ...(await storedTemplateResources(t, ctx)),
     ];
+  },
+  /**
+   * What finds the run's experiment afterwards: the run's tag, which every template and experiment the action creates
+   * carries (`gameday:run`), and the template it starts from when it names one.
+   */
+  async intent(a, _targets, ctx) {
+    return { runTag: ctx.runId, experimentTemplateId: a.experimentTemplateId ?? null };
+  },
+  /**
+   * Stops each experiment of the lost run still under way (and waits until FIS says it stopped), then deletes the
+   * templates the run created for itself. FIS undoes what its own actions define once stopped.
+   */
+  async reconcile(a, prior, _targets, ctx) {
+    const { ListExperimentsCommand, ListExperimentTemplatesCommand, StopExperimentCommand, DeleteExperimentTemplateCommand } = await sdk.fis();
+    const runTag = String(prior.runTag ?? '');
+    const experiments = [];
+    let nextToken: string | undefined;
+    do {
+      const page: ListExperimentsCommandOutput = await send(ctx, new ListExperimentsCommand({ maxResults: 100, nextToken }));
+      experiments.push(...(page.experiments ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined && nextToken !== '');
+    const template = typeof prior.experimentTemplateId === 'string' ? prior.experimentTemplateId : undefined;
+    const ours = experiments.filter(
+      (e) => e.tags?.['gameday:run'] === runTag && e.id !== undefined && (template === undefined || e.experimentTemplateId === template),
+    );
+    const found: string[] = [];
+    const done: string[] = [];
+    for (const e of ours) {
+      const id = e.id ?? '';
+      const status = e.state?.status ?? 'unknown';
+      found.push(`FIS experiment ${id} of the lost run is ${status}`);
+      if (FINAL.has(status)) continue;
+      // The lost run started it, so its successor may stop it.
+      ctx.fence?.admit(id);
+      await send(ctx, new StopExperimentCommand({ id }), (o: StopExperimentCommandOutput) => stateOf(o.experiment));
+      const final = await untilFinal(ctx, id, a.pollInterval / ctx.speed, ctx.clock.now() + 300_000, ctx.signal);
+      done.push(`stopped FIS experiment ${id} (${final.state?.status ?? 'unknown'})`);
+    }
+    if (a.template !== undefined) {
+      const templates: ListExperimentTemplatesCommandOutput = await send(ctx, new ListExperimentTemplatesCommand({}));
+      for (const t of templates.experimentTemplates ?? []) {
+        if (t.tags?.['gameday:run'] !== runTag || t.id === undefined) continue;
+        ctx.fence?.admit(t.id);
+        await send(ctx, new DeleteExperimentTemplateCommand({ id: t.id }));
+        done.push(`deleted the FIS template ${t.id} the lost run created`);
+      }
+    }
+    if (ours.length === 0) found.push('no FIS experiment of the lost run was started');
+    return { landed: ours.length > 0, found, done, lasting: [] };
   },
   async run(a, ctx) {
     const {

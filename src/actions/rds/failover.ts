@@ -12,8 +12,8 @@ import { sdk } from '../../aws/sdk.js';
 import { ActionFailedError } from '../../errors/action-error.js';
 import { duration } from '../../experiment/fields.js';
 import { MOTO_DATA_TEST, no, partial, yes } from '../../registry/capabilities.js';
-import type { ActionDefinition } from '../../registry/types.js';
-import { failoverCluster, RDS_CLUSTER, rdsInventory } from './db-clusters.js';
+import type { ActionDefinition, ActivityContext, Resource } from '../../registry/types.js';
+import { clusterWriter, describeCluster, failoverCluster, RDS_CLUSTER, rdsInventory, waitClusterAvailable } from './db-clusters.js';
 import { dbTargets, describeDb, sendRds, waitAvailable } from './db-instances.js';
 
 const args = z.strictObject({
@@ -43,6 +43,34 @@ export const rdsFailoverAction: ActionDefinition<z.output<typeof args>> = {
   args,
   ...dbTargets,
   inventory: rdsInventory,
+  /** Where each target's primary is (a cluster's writer) before the failover. */
+  async intent(_a, targets, ctx) {
+    const primaries: Record<string, string> = {};
+    for (const t of targets) primaries[t.id] = await primaryOf(ctx, t);
+    return { primaries };
+  },
+  /**
+   * Waits until each target is available (a failover under way ends) and says whose primary moved. Nothing is failed
+   * back, as after a landed failover: the old primary is the standby or a reader now.
+   */
+  async reconcile(a, prior, targets, ctx) {
+    const before = (prior.primaries as Record<string, string> | undefined) ?? {};
+    const found: string[] = [];
+    let landed = false;
+    for (const t of targets) {
+      if (t.type === RDS_CLUSTER) await waitClusterAvailable(ctx, t.id, a.waitTimeout);
+      else await waitAvailable(ctx, t.id, a.waitTimeout);
+      const now = await primaryOf(ctx, t);
+      const was = before[t.id] ?? 'unknown';
+      if (now !== was) landed = true;
+      found.push(
+        now === was
+          ? `${t.id}'s primary is still ${now}: the failover did not land`
+          : `${t.id} was failed over by the lost run (primary ${was} before, ${now} now); a failover is not undone, the old primary serves as standby`,
+      );
+    }
+    return { landed, found, done: [], lasting: [] };
+  },
   async run(a, ctx) {
     const { RebootDBInstanceCommand } = await sdk.rds();
     const moved: Record<string, string> = {};
@@ -71,3 +99,12 @@ export const rdsFailoverAction: ActionDefinition<z.output<typeof args>> = {
     return { output: { [ctx.targets[0]?.type === RDS_CLUSTER ? 'dbClusters' : 'dbInstances']: ctx.targets.map((t) => t.id), moved } };
   },
 };
+
+/** Where a database's primary is: a cluster's writer instance, a cluster member's cluster writer, an instance's zone. */
+async function primaryOf(ctx: ActivityContext, target: Resource): Promise<string> {
+  if (target.type === RDS_CLUSTER) return `writer ${clusterWriter(await describeCluster(ctx, target.id)) ?? 'none'}`;
+  const db = await describeDb(ctx, target.id);
+  const cluster = db.DBClusterIdentifier;
+  if (cluster !== undefined && cluster !== '') return `writer ${clusterWriter(await describeCluster(ctx, cluster)) ?? 'none'}`;
+  return db.AvailabilityZone ?? 'unknown';
+}

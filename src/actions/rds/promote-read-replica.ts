@@ -76,6 +76,29 @@ export const promoteReadReplicaAction: ActionDefinition<z.output<typeof args>> =
     }
     return { output: { dbInstanceIdentifier: a.dbInstanceIdentifier, formerSource: source, status: after.DBInstanceStatus } };
   },
+  /** The replica's source before the promotion. */
+  async intent(a, _targets, ctx) {
+    return { source: sourceOf(await describeDb(ctx, a.dbInstanceIdentifier)) ?? null };
+  },
+  /** Says whether the lost run promoted the replica: a promotion cannot be undone, so it is reported as lasting. */
+  async reconcile(a, prior, _targets, ctx) {
+    const db = await describeDb(ctx, a.dbInstanceIdentifier);
+    const source = sourceOf(db);
+    if (prior.source === null || prior.source === undefined || source !== undefined) {
+      return {
+        landed: false,
+        found: [`DB instance ${a.dbInstanceIdentifier} is ${source === undefined ? 'standalone' : `a read replica of ${source}`}, as before the fault`],
+        done: [],
+        lasting: [],
+      };
+    }
+    return {
+      landed: true,
+      found: [`DB instance ${a.dbInstanceIdentifier} is ${db.DBInstanceStatus ?? 'in an unknown state'} and standalone: the lost run promoted it`],
+      done: [],
+      lasting: [`${a.dbInstanceIdentifier} was promoted and stays a standalone primary; replication from ${String(prior.source)} cannot be restored`],
+    };
+  },
   async rollback(a, result, ctx) {
     const formerSource = String(result.output.formerSource ?? '');
     const db = await describeDb(ctx, a.dbInstanceIdentifier);

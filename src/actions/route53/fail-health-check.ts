@@ -85,21 +85,56 @@ export const failHealthCheckAction: ActionDefinition<z.output<typeof args>> = {
     }
     return { output: { healthCheckId: a.healthCheckId, previous, version: after.HealthCheck?.HealthCheckVersion } };
   },
-  async rollback(a, result, ctx) {
-    const previous = result.output.previous as { inverted: boolean; disabled: boolean };
-    const { GetHealthCheckCommand, UpdateHealthCheckCommand } = await sdk.route53();
-    // Read the current version: someone (Route 53 itself, an operator) may have changed the check meanwhile.
+  /** Inverted and Disabled as they are before the change. */
+  async intent(a, _targets, ctx) {
+    const { GetHealthCheckCommand } = await sdk.route53();
+    const out: GetHealthCheckCommandOutput = await send(ctx, new GetHealthCheckCommand({ HealthCheckId: a.healthCheckId }), configSummary);
+    const config = out.HealthCheck?.HealthCheckConfig;
+    return { inverted: config?.Inverted === true, disabled: config?.Disabled === true };
+  },
+  /** Restores Inverted and Disabled when either differs from before the fault (the rollback, from the intent). */
+  async reconcile(a, prior, _targets, ctx) {
+    const previous = { inverted: prior.inverted === true, disabled: prior.disabled === true };
+    const { GetHealthCheckCommand } = await sdk.route53();
     const now: GetHealthCheckCommandOutput = await send(ctx, new GetHealthCheckCommand({ HealthCheckId: a.healthCheckId }), configSummary);
-    const out: UpdateHealthCheckCommandOutput = await send(
-      ctx,
-      new UpdateHealthCheckCommand({
-        HealthCheckId: a.healthCheckId,
-        HealthCheckVersion: now.HealthCheck?.HealthCheckVersion,
-        Inverted: previous.inverted,
-        Disabled: previous.disabled,
-      }),
-      configSummary,
-    );
-    return { output: { restored: previous, version: out.HealthCheck?.HealthCheckVersion } };
+    const config = now.HealthCheck?.HealthCheckConfig;
+    const present = { inverted: config?.Inverted === true, disabled: config?.Disabled === true };
+    const flags = (f: { inverted: boolean; disabled: boolean }): string => `Inverted ${f.inverted}, Disabled ${f.disabled}`;
+    if (present.inverted === previous.inverted && present.disabled === previous.disabled) {
+      return {
+        landed: false,
+        found: [`health check ${a.healthCheckId} has ${flags(present)}, as before the fault: the change did not land`],
+        done: [],
+        lasting: [],
+      };
+    }
+    await restore(ctx, a.healthCheckId, previous);
+    return {
+      landed: true,
+      found: [`health check ${a.healthCheckId} has ${flags(present)}, changed by the lost run (${flags(previous)} before)`],
+      done: [`restored ${flags(previous)} on health check ${a.healthCheckId}`],
+      lasting: [],
+    };
+  },
+  async rollback(a, result, ctx) {
+    return { output: await restore(ctx, a.healthCheckId, result.output.previous as { inverted: boolean; disabled: boolean }) };
   },
 };
+
+/** Puts Inverted and Disabled back as they were; safe to run again. */
+async function restore(ctx: ActivityContext, healthCheckId: string, previous: { inverted: boolean; disabled: boolean }): Promise<Record<string, unknown>> {
+  const { GetHealthCheckCommand, UpdateHealthCheckCommand } = await sdk.route53();
+  // Read the current version: someone (Route 53 itself, an operator) may have changed the check meanwhile.
+  const now: GetHealthCheckCommandOutput = await send(ctx, new GetHealthCheckCommand({ HealthCheckId: healthCheckId }), configSummary);
+  const out: UpdateHealthCheckCommandOutput = await send(
+    ctx,
+    new UpdateHealthCheckCommand({
+      HealthCheckId: healthCheckId,
+      HealthCheckVersion: now.HealthCheck?.HealthCheckVersion,
+      Inverted: previous.inverted,
+      Disabled: previous.disabled,
+    }),
+    configSummary,
+  );
+  return { restored: previous, version: out.HealthCheck?.HealthCheckVersion };
+}

@@ -51,6 +51,8 @@ export const regionOutageAction: ActionDefinition<Args> = {
   summary:
     'Takes every AZ of one Region dark at once (FIS has no such action): tagged instances stopped, every subnet of their VPCs cut by a deny-all network ACL, databases left to fail (a Multi-AZ failover stays in the Region). Needs the Region in safety.allowedRegions.',
   mutating: true,
+  reconcileExempt:
+    "not yet reconciled: its undo (the deny network ACLs it creates, the groups' subnets it changes) is known only from its own calls, so a worker lost while injecting it is reported with its outcome unknown (issue 21).",
   permissions: {
     read: ['ec2:DescribeInstances', 'ec2:DescribeSubnets', 'ec2:DescribeNetworkAcls'],
     write: ['ec2:StopInstances', 'ec2:StartInstances', ...NETWORK_CUT_WRITES],

@@ -6,14 +6,14 @@
  * invocation has succeeded; undo reboots the instances it hit, which starts their processes again.
  */
 import { z } from 'zod';
-import type { CommandInvocation, ListCommandInvocationsCommandOutput, SendCommandCommandOutput } from '@aws-sdk/client-ssm';
+import type { CommandInvocation, ListCommandInvocationsCommandOutput, ListCommandsCommandOutput, SendCommandCommandOutput } from '@aws-sdk/client-ssm';
 import { awsSend } from '../../aws/call.js';
 import { sdk } from '../../aws/sdk.js';
 import { ActionFailedError } from '../../errors/action-error.js';
 import { duration } from '../../experiment/fields.js';
 import { no, yes } from '../../registry/capabilities.js';
 import type { ActionDefinition, ActivityContext } from '../../registry/types.js';
-import { instanceStates, instanceTargets, sendEc2 } from '../ec2/instances.js';
+import { instanceIntent, instanceStates, instanceTargets, sendEc2 } from '../ec2/instances.js';
 
 export const KILL_PROCESS_DOCUMENT = 'AWSFIS-Run-Kill-Process';
 
@@ -51,7 +51,7 @@ export const killProcessAction: ActionDefinition<z.output<typeof args>> = {
   id: 'aws.ssm.kill-process',
   summary: 'Kills a process on the selected EC2 instances with SSM Run Command (AWSFIS-Run-Kill-Process); the undo reboots them.',
   mutating: true,
-  permissions: { read: ['ec2:DescribeInstances', 'ssm:ListCommandInvocations'], write: ['ssm:SendCommand', 'ec2:RebootInstances'] },
+  permissions: { read: ['ec2:DescribeInstances', 'ssm:ListCommandInvocations', 'ssm:ListCommands'], write: ['ssm:SendCommand', 'ec2:RebootInstances'] },
   capabilities: {
     services: ['ssm', 'ec2'],
     support: {
@@ -74,7 +74,7 @@ export const killProcessAction: ActionDefinition<z.output<typeof args>> = {
         DocumentName: KILL_PROCESS_DOCUMENT,
         InstanceIds: ids,
         Parameters: { ProcessName: [a.processName], Signal: [a.signal] },
-        Comment: `gameday ${killProcessAction.id}`,
+        Comment: commentOf(ctx.runId),
       }),
       (out: SendCommandCommandOutput) => ({ commandId: out.Command?.CommandId }),
     );
@@ -91,10 +91,57 @@ export const killProcessAction: ActionDefinition<z.output<typeof args>> = {
     }
     return { output: { instanceIds: ids, commandId } };
   },
+  /** The targets' states, and the comment the run's command will carry: how a successor finds whether it was sent. */
+  async intent(_a, targets, ctx) {
+    return { ...(await instanceIntent(targets, ctx)), comment: commentOf(ctx.runId) };
+  },
+  /**
+   * Finds the lost run's command by its comment on each target; once its invocations have ended, reboots the running
+   * targets where the kill succeeded, which starts their processes again.
+   */
+  async reconcile(a, prior, targets, ctx) {
+    const { ListCommandsCommand } = await sdk.ssm();
+    const comment = String(prior.comment ?? '');
+    const commands = new Set<string>();
+    for (const t of targets) {
+      const out: ListCommandsCommandOutput = await awsSend(ctx, 'ssm', new ListCommandsCommand({ InstanceId: t.id }));
+      for (const c of out.Commands ?? [])
+        if (c.Comment === comment && c.DocumentName === KILL_PROCESS_DOCUMENT && c.CommandId !== undefined) commands.add(c.CommandId);
+    }
+    if (commands.size === 0) {
+      return {
+        landed: false,
+        found: [`no SSM command of the lost run reached ${targets.map((t) => t.id).join(', ')}: the kill was not sent`],
+        done: [],
+        lasting: [],
+      };
+    }
+    const ids = new Set(targets.map((t) => t.id));
+    const killed = new Set<string>();
+    const found: string[] = [];
+    for (const commandId of commands) {
+      for (const i of await invocationsEnded(ctx, commandId, a.timeout)) {
+        found.push(`SSM command ${commandId} of the lost run ended ${i.Status ?? 'unknown'} on ${i.InstanceId ?? '?'}`);
+        if (i.Status === 'Success' && ids.has(i.InstanceId ?? '')) killed.add(i.InstanceId ?? '');
+      }
+    }
+    const { rebooted, skipped } = await rebootRunning(ctx, [...killed]);
+    return {
+      landed: killed.size > 0,
+      found,
+      done: rebooted.map((id) => `rebooted ${id}, which starts its processes again`),
+      lasting: skipped.map((id) => `${id} is no longer running, so its process was not restarted by a reboot`),
+    };
+  },
   async rollback(_a, result, ctx) {
     return { output: await rebootRunning(ctx, (result.output.instanceIds as string[] | undefined) ?? []) };
   },
 };
+
+/** The comment of a run's kill command (at most 100 characters, as SSM allows): how its successor finds it. */
+function commentOf(runId: string): string {
+  return `gameday ${killProcessAction.id} ${runId}`.slice(0, 100);
+}
 
 /** Reboots those of `ids` still running, which starts their processes again; one replaced or stopped meanwhile has nothing left to restart. */
 async function rebootRunning(ctx: ActivityContext, ids: string[]): Promise<{ rebooted: string[]; skipped: string[] }> {

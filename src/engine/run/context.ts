@@ -10,7 +10,7 @@ import type { PhaseName, RunListener } from '../events.js';
 import type { RunRecord } from '../run-record.js';
 import { StopConditionWatch } from '../stop-conditions.js';
 import { speedOf, wallSchedule } from '../time-scale.js';
-import type { MutationStep, RunOptions } from './options.js';
+import type { MutationPurpose, MutationStep, RunOptions } from './options.js';
 import { RunStop } from './run-stop.js';
 
 /** Calls kept in the journal's audit section; the audit log file keeps them all. */
@@ -91,8 +91,10 @@ export class RunContext {
       stopConditions: e.stopConditions.map((spec, i) => ({ name: spec.name ?? `stop-${i + 1}`, spec, trippedAt: null })),
       verdict: 'passed',
       reason: '',
+      outstandingUndo: [],
     };
     this.env = { runId, clock: this.clock, logger: options.logger ?? silentLogger, aws: options.aws, speed, origin };
+    if (options.mayMutate !== undefined) this.env.mayMutate = (purpose) => options.mayMutate?.(purpose) !== false;
     this.scope = { runId, experiment: e.metadata.name, steps: new Map() };
     this.stopConditions = new StopConditionWatch({
       conditions: this.record.stopConditions,
@@ -142,6 +144,17 @@ export class RunContext {
     } catch {
       // Listener isolation: the view reports its own failures.
     }
+  }
+
+  /** Whether this process may still change the world for the run (`RunOptions.mayMutate`). */
+  mayMutate(purpose: MutationPurpose): boolean {
+    return this.options.mayMutate?.(purpose) !== false;
+  }
+
+  /** Like `mayMutate`, but asks the caller to settle a doubt (`RunOptions.confirmMayMutate`); `false` if that fails. */
+  async confirmMayMutate(purpose: MutationPurpose): Promise<boolean> {
+    if (this.mayMutate(purpose)) return true;
+    return (await this.options.confirmMayMutate?.(purpose).catch(() => false)) === true;
   }
 
   /** Runs an observer hook; its failure is logged and never changes the run. */

@@ -1,7 +1,7 @@
 import type { FaultSpec } from '../../experiment/schema.js';
-import type { AnyActionDefinition } from '../../registry/types.js';
+import type { AnyActionDefinition, CallRecord } from '../../registry/types.js';
 import { faultRegion } from '../../safety/plan.js';
-import { runActivity } from '../activity.js';
+import { readIntent, runActivity } from '../activity.js';
 import { bracket } from '../bracket.js';
 import type { RunContext } from './context.js';
 import type { MutationStep } from './options.js';
@@ -16,12 +16,23 @@ import { failureVerdict } from './verdict.js';
  */
 export async function runMethod(ctx: RunContext): Promise<Promise<void>[]> {
   ctx.phase('method');
+  const e = ctx.schedule;
+  // Before anything is injected, so a worker lost at any point after leaves its rollbacks to whoever finishes its undo.
+  if (ctx.options.recordRollbacks !== undefined && e.rollbacks.length > 0) {
+    try {
+      await ctx.options.recordRollbacks(e.rollbacks.map((r, index) => ({ index, name: r.name, action: r.action })));
+    } catch (error) {
+      throw new RunStop(
+        'errored',
+        `the experiment's rollbacks could not be recorded, so nothing was injected: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
   ctx.methodStart = ctx.clock.now();
   ctx.methodStarted = true;
   const method = new AbortController();
   const stopMethod = (): void => method.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', stopMethod, { once: true });
-  const e = ctx.schedule;
   const state: MethodState = { method, firstFailure: null, durationEnds: [] };
   const faultOrder = [...e.faults].sort((a, b) => a.startAfter - b.startAfter);
   await Promise.all(faultOrder.map((fault) => injectFault(ctx, state, fault)));
@@ -58,21 +69,43 @@ async function injectFault(ctx: RunContext, state: MethodState, fault: FaultSpec
     state.firstFailure ??= stop;
     method.abort(state.firstFailure);
   };
+  if (definition.mutating && !ctx.mayMutate('inject')) {
+    fail(new RunStop('aborted', `fault '${fault.name}' was not injected: this process no longer owns the run`));
+    return;
+  }
+  let earlierCalls: CallRecord[] | undefined;
   if (definition.mutating && options.beforeMutation !== undefined) {
+    // The intent is read only for a run that records it: another process needs it if this one dies while injecting.
+    if (definition.intent !== undefined) {
+      const intent = await readIntent(
+        { name: fault.name, definition, args: fault.args, rawArgs, scope: ctx.scope, targets, region, signal: method.signal },
+        ctx.env,
+      );
+      earlierCalls = intent.calls;
+      if (intent.prior === undefined) {
+        const why = intent.error instanceof Error ? intent.error.message : String(intent.error);
+        fail(new RunStop('errored', `the state of fault '${fault.name}''s targets could not be read before it, so it was not injected: ${why}`));
+        return;
+      }
+      step.prior = intent.prior;
+    }
     try {
       await options.beforeMutation(step);
     } catch (error) {
       fail(
-        new RunStop(
-          'errored',
-          `the undo of fault '${fault.name}' could not be recorded, so it was not injected: ${error instanceof Error ? error.message : String(error)}`,
-        ),
+        error instanceof RunStop
+          ? error
+          : new RunStop(
+              'errored',
+              `the undo of fault '${fault.name}' could not be recorded, so it was not injected: ${error instanceof Error ? error.message : String(error)}`,
+            ),
       );
       return;
     }
   }
   ctx.notify('activityStart', 'fault', fault.name, fault.action);
   const checkpoint = definition.mutating ? options.checkpoint?.bind(options) : undefined;
+  const atPoint = options.atInjectionPoint?.bind(options);
   const outcome = await runActivity(
     {
       kind: 'fault',
@@ -82,14 +115,22 @@ async function injectFault(ctx: RunContext, state: MethodState, fault: FaultSpec
       rawArgs,
       scope: ctx.scope,
       targets,
+      // The schedule is wall time; the action sends AWS time (a simulated region scales it itself).
+      duration: fault.duration === undefined ? undefined : fault.duration * ctx.env.speed,
       region,
       signal: method.signal,
       checkpoint: checkpoint === undefined ? undefined : (undo) => checkpoint(step, undo),
+      earlierCalls,
+      atFirstMutatingCall:
+        definition.mutating && atPoint !== undefined
+          ? (moment) => atPoint(moment === 'before' ? 'before-call' : moment === 'answered' ? 'during-call' : 'after-call', step)
+          : undefined,
     },
     ctx.env,
   );
   record.activities.push(outcome.record);
   ctx.notify('activityEnd', outcome.record);
+  if (definition.mutating) atPoint?.('before-record', step);
   if (definition.mutating) await ctx.hook(() => options.afterMutation?.(step, outcome.result === null ? null : { args: outcome.args, result: outcome.result }));
   if (outcome.result === null) {
     // A fault cut short by an abort did not fail on its own: the abort's reason is the verdict.

@@ -35,6 +35,6 @@ const AWS_UNAVAILABLE =
 export function failureVerdict(error: unknown): Verdict {
   if (error instanceof SafetyError) return 'refused';
   if (error instanceof FaultStoppedError) return 'aborted';
-  if (error instanceof AwsCallError && (error.fault === 'server' || AWS_UNAVAILABLE.test(error.awsName))) return 'errored';
+  if (error instanceof AwsCallError && (error.fault === 'server' || !error.reachedAws || AWS_UNAVAILABLE.test(error.awsName))) return 'errored';
   return 'invalid-fault';
 }

@@ -9,8 +9,8 @@ import { fromArg, placement } from '../dns/client-location.js';
 import { TtlResolver, dnsServerArg } from '../dns/ttl-resolver.js';
 import { networkErrorText } from './network-error.js';
 
-const statusClass = z.enum(['1xx', '2xx', '3xx', '4xx', '5xx']);
-const statusSpec = z.union([z.number().int().min(100).max(599), statusClass]);
+export const statusClass = z.enum(['1xx', '2xx', '3xx', '4xx', '5xx']);
+export const statusSpec = z.union([z.number().int().min(100).max(599), statusClass]);
 
 const args = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
@@ -79,7 +79,13 @@ export const httpProbe: ProbeDefinition<Args, Tolerance> = {
     const headers = dns === undefined ? a.headers : { host: url.host, ...a.headers };
     let client: Client | undefined;
     let address: string | undefined;
-    // undici loads on first use, so commands that never probe (validate, schema) start fast.
+    // undici loads on first use, so commands that never probe (validate, schema) start fast; it loads before the first
+    // sample's clock starts, since loading a module is no part of the endpoint's latency.
+    let undici: typeof import('undici') | undefined;
+    const loadUndici = async (): Promise<typeof import('undici')> => {
+      if (undici === undefined) undici = await import('undici');
+      return undici;
+    };
     const connect = async (): Promise<Client> => {
       const now = dns === undefined ? undefined : await dns.address(url.hostname);
       if (client !== undefined && now === address) return client;
@@ -89,7 +95,7 @@ export const httpProbe: ProbeDefinition<Args, Tolerance> = {
       address = now;
       const origin = now === undefined ? url.origin : `${url.protocol}//${now}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
       const servername = isIP(url.hostname) === 0 ? url.hostname : undefined;
-      client = new (await import('undici')).Client(origin, {
+      client = new (await loadUndici()).Client(origin, {
         connect: {
           timeout: a.timeout,
           rejectUnauthorized: !a.insecure,
@@ -123,6 +129,7 @@ export const httpProbe: ProbeDefinition<Args, Tolerance> = {
     };
     return {
       async sample(signal): Promise<ProbeObservation> {
+        if (undici === undefined) await loadUndici();
         const started = performance.now();
         watch(signal);
         try {
@@ -163,7 +170,8 @@ export const httpProbe: ProbeDefinition<Args, Tolerance> = {
   },
 };
 
-async function readLimited(body: AsyncIterable<Buffer>): Promise<string> {
+/** Reads a response body, keeping its first 64 KiB. */
+export async function readLimited(body: AsyncIterable<Buffer>): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {

@@ -3,7 +3,7 @@ import { SimApiError } from '../protocol/errors.js';
 import { jsonInput, jsonReply } from '../protocol/json.js';
 import type { SimService, WireReply } from '../protocol/reply.js';
 import type { SimWorld } from '../region.js';
-import { commandStatus, type SsmCommand, type SsmInvocation } from '../world/ssm.js';
+import { commandStatus, invocationEnded, type SsmCommand, type SsmInvocation } from '../world/ssm.js';
 
 /* SSM over awsJson1_1 (botocore's ssm model: target prefix AmazonSSM, signing name ssm). */
 
@@ -26,7 +26,7 @@ function targetsOf(v: unknown): { Key: string; Values: string[] }[] {
 
 function commandWire(c: SsmCommand): Record<string, unknown> {
   const status = commandStatus(c);
-  const ended = c.invocations.filter((i) => i.status === 'Success' || i.status === 'Failed');
+  const ended = c.invocations.filter(invocationEnded);
   return {
     CommandId: c.id,
     DocumentName: c.documentName,
@@ -65,7 +65,7 @@ function invocationWire(c: SsmCommand, i: SsmInvocation, details: boolean): Reco
     CommandPlugins: details
       ? [
           {
-            Name: 'KillProcess',
+            Name: c.plugin,
             Status: i.status,
             StatusDetails: i.details,
             ResponseCode: i.responseCode,
@@ -112,6 +112,11 @@ function operations(world: SimWorld, operation: string, input: Record<string, un
       });
       return { Command: commandWire(command) };
     }
+    case 'CancelCommand': {
+      if (typeof input.CommandId !== 'string') throw new SimApiError('InvalidCommandId', 'CancelCommand needs a CommandId.');
+      world.ssm.cancel(input.CommandId, strings(input.InstanceIds));
+      return {};
+    }
     case 'ListCommands': {
       const instanceId = input.InstanceId;
       const commands = commandsFor(world, input).filter((c) => instanceId === undefined || c.invocations.some((i) => i.instanceId === instanceId));
@@ -137,7 +142,7 @@ function operations(world: SimWorld, operation: string, input: Record<string, un
         Comment: command.comment,
         DocumentName: command.documentName,
         DocumentVersion: '$DEFAULT',
-        PluginName: 'KillProcess',
+        PluginName: command.plugin,
         ResponseCode: i.responseCode,
         ExecutionStartDateTime: i.startedAt?.toISOString() ?? '',
         ExecutionElapsedTime: i.startedAt === undefined ? '' : elapsed(i.startedAt, i.endedAt ?? new Date()),
@@ -160,7 +165,7 @@ function elapsed(from: Date, to: Date): string {
   return `PT${Math.max(0, (to.getTime() - from.getTime()) / 1000)}S`;
 }
 
-/** SSM: Run Command (SendCommand, ListCommands, ListCommandInvocations, GetCommandInvocation). */
+/** SSM: Run Command (SendCommand, CancelCommand, ListCommands, ListCommandInvocations, GetCommandInvocation). */
 export const ssmService: SimService<SimWorld> = {
   route: (req) => ({ operation: awsJsonOperation(req.target, SSM_TARGET), path: [] }),
   handle: (world, req, route): WireReply => jsonReply(AWS_JSON_1_1, operations(world, route.operation, jsonInput(req.body, 'SerializationException'))),

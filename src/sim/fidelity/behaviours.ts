@@ -533,6 +533,48 @@ export const BEHAVIOURS: Behaviour[] = [
     test: 'test/sim/ssm.test.ts',
   },
   {
+    area: 'SSM',
+    behaviour:
+      "SendCommand with AWS FIS's degradation documents (AWSFIS-Run-Network-Latency and -Latency-Sources, -Network-Packet-Loss and -Packet-Loss-Sources, -Network-Blackhole-Port, -CPU-Stress, -Memory-Stress) resolves their parameters as the FIS guide lists them (required DurationSeconds, Sources, Port, Protocol, Percent; defaults Interface eth0, DelayMilliseconds 200, JitterMilliseconds 10, LossPercent 7, TrafficType ingress, CPU 0, LoadPercent 100, Workers 1, InstallDependencies True); the effect starts when the invocation turns InProgress and lasts DurationSeconds of AWS time, then ends by itself and the invocation succeeds; a reboot, stop or termination ends it and fails the invocation (assumed).",
+    source: 'https://docs.aws.amazon.com/fis/latest/userguide/actions-ssm-agent.html',
+    test: 'test/sim/ssm-degradation.test.ts',
+  },
+  {
+    area: 'SSM',
+    behaviour:
+      "CancelCommand (all the command's instances, or those InstanceIds names) turns each invocation not yet ended Cancelled and ends its effect at once (assumed immediate: AWS documents no time for the document's cleanup); the command then shows Cancelled. A missing parameter, an unknown one or a value outside the document's range is InvalidParameters naming it; an unknown document is InvalidDocument naming it.",
+    source: 'https://docs.aws.amazon.com/systems-manager/latest/userguide/monitor-commands.html',
+    test: 'test/sim/ssm-degradation.test.ts',
+  },
+  {
+    area: 'SSM',
+    behaviour:
+      "Network latency (delay ± uniform jitter, in wall ms at every speed: network time, not an AWS duration) is felt once per request by what reaches the instance's workload (clients, the load balancer's forwarding and health checks), and by the instance's own connections through its `outbound(address, port)`; with Sources only traffic to or from those addresses or CIDR blocks is delayed (assumed: one round trip a request, as on a reused connection; a new connection's handshake would add another).",
+    source: 'assumed',
+    test: 'test/sim/ssm-degradation.test.ts',
+  },
+  {
+    area: 'SSM',
+    behaviour:
+      'Packet loss: each request (or outbound exchange) is lost with the LossPercent chance, and each loss costs one TCP retransmission timeout, 1 s doubling per further loss (RFC 6298 sections 2.4 and 5.5); past six losses (Linux tcp_syn_retries) it is never answered, so 100 % loss drops the traffic. The timeouts are wall time: at high speeds a retransmitted health check can time out where on AWS it would pass (assumed).',
+    source: 'assumed',
+    test: 'test/sim/ssm-degradation.test.ts',
+  },
+  {
+    area: 'SSM',
+    behaviour:
+      "A blackholed TCP port with TrafficType ingress leaves connections to it unanswered (the load balancer's health checks time out: Target.Timeout after UnhealthyThresholdCount checks); with egress, the instance's own connections to that port are dropped.",
+    source: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html',
+    test: 'test/sim/ssm-degradation.test.ts',
+  },
+  {
+    area: 'SSM',
+    behaviour:
+      'CPU stress at LoadPercent p makes a request that needs 10 ms of CPU take 10 / (1 − p) ms (a processor-sharing slowdown), whatever the CPU count; from 95 % requests are never answered (they time out). Memory stress from 90 % answers every request 503: the OOM killer is assumed to take the larger stress-ng workers, so the app lives but fails its allocations. All assumed: AWS documents the stress, not its effect on an application.',
+    source: 'assumed',
+    test: 'test/sim/ssm-degradation.test.ts',
+  },
+  {
     area: 'ELB',
     behaviour:
       "A load balancer answers a client connecting from a topology's client location one round trip later: the location's latency to the load balancer's Region from its `latency` table, in wall ms at every speed (network time a user sees, not an AWS duration); a client without a location, or whose table does not name the Region, waits for nothing (assumed: the table stands in for the real network).",

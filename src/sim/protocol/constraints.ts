@@ -2031,6 +2031,27 @@ export const INPUT_CONSTRAINTS: InputConstraints = {
   },
   ssm: {
     operations: {
+      CancelCommand: {
+        members: [
+          {
+            in: 'body',
+            max: 36,
+            min: 36,
+            name: 'CommandId',
+            required: true,
+            type: 's',
+            wire: 'CommandId',
+          },
+          {
+            in: 'body',
+            max: 50,
+            min: 0,
+            name: 'InstanceIds',
+            type: 'l',
+            wire: 'InstanceIds',
+          },
+        ],
+      },
       GetCommandInvocation: {
         members: [
           {

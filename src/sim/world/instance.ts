@@ -1,6 +1,8 @@
+import type { OutboundRule } from '../app-tier.js';
 import { Workload, type WorkloadApp, type WorkloadOptions } from '../workload.js';
 import type { Durations, SimScheduler } from '../timing.js';
 import { SimApiError } from '../protocol/errors.js';
+import { Impairments, type OutboundEffect } from './impairments.js';
 
 export type InstanceStateName = 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';
 
@@ -20,6 +22,10 @@ export interface InstanceTiming {
   bootTime: number | undefined;
   /** The draw stream (the launch template's name), so each template's sequence replays on its own. */
   stream: string;
+  /** The region's DNS server (`host:port`), through which an app with a database resolves its endpoint. */
+  dnsServer?: () => string | undefined;
+  /** What the network does to its app's database traffic (`OutboundRule`). */
+  outbound?: OutboundRule;
   /** Called when the workload starts after booting: `serving`, or `hanging` inside a subnet that denies traffic. */
   booted?: (instance: SimInstance, to: 'serving' | 'hanging') => void;
   /** Called when its app's process exits by itself (the app's `crashAfter`). */
@@ -58,6 +64,8 @@ export interface InstanceSpec {
  */
 export class SimInstance {
   readonly spec: InstanceSpec;
+  /** The degradations SSM's AWSFIS documents put on it (latency, loss, a blackholed port, CPU or memory stress). */
+  readonly impairments: Impairments;
   #workload: Workload;
   state: InstanceStateName = 'pending';
   launchTime = new Date();
@@ -91,6 +99,7 @@ export class SimInstance {
     this.#scheduler = scheduler;
     this.#timing = timing;
     this.#onChange = onChange;
+    this.impairments = new Impairments(scheduler);
     this.#workload = new Workload(this.#workloadOptions(spec.port));
   }
 
@@ -102,12 +111,22 @@ export class SimInstance {
       port,
       name: this.spec.id,
       app: this.spec.app,
+      dnsServer: this.#timing.dnsServer,
+      speed: scheduler.speed,
+      // The region's own rule (a test's) after the instance's impairments.
+      outbound: (address, port) => this.outbound(address, port) ?? this.#timing.outbound?.(address, port),
       // The scheduler counts AWS ms; wallMs × speed of them is wallMs of wall time.
       delay: (wallMs, then) => {
         const timer = scheduler.after(wallMs * scheduler.speed, then);
         return () => scheduler.cancel(timer);
       },
+      inbound: (client, port) => this.impairments.inbound(client, port),
     };
+  }
+
+  /** What a connection from this instance to `address`:`port` meets under its impairments, or undefined when none touches it. */
+  outbound(address: string, port: number): OutboundEffect | undefined {
+    return this.impairments.outbound(address, port);
   }
 
   /** The HTTP service the instance runs. */
@@ -153,6 +172,7 @@ export class SimInstance {
     this.stateTransitionReason = `User initiated (${utcStamp(new Date())})`;
     this.stateReason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
     this.#silence();
+    this.impairments.clear();
     this.#set('shutting-down');
     this.#pending = this.#scheduler.after(this.#draw('instanceShuttingDown'), () => {
       this.terminatedAt = Date.now();
@@ -170,6 +190,7 @@ export class SimInstance {
     this.#scheduler.cancel(this.#booting);
     this.#scheduler.cancel(this.#crash);
     this.#silence();
+    this.impairments.clear();
     this.#set('stopping');
     this.#pending = this.#scheduler.after(this.#draw('instanceStopping'), () => this.#set('stopped'));
   }
@@ -186,6 +207,7 @@ export class SimInstance {
     this.stateTransitionReason = `Server.InternalError (${utcStamp(new Date())})`;
     this.stateReason = { code: 'Server.InternalError', message: 'Server.InternalError: Internal error on stop' };
     void this.workload.down('hang');
+    this.impairments.clear();
     this.#set('stopping');
     this.#pending = this.#scheduler.after(this.#draw('instanceStopping'), () => this.#set('stopped'));
   }
@@ -250,6 +272,8 @@ export class SimInstance {
       throw new SimApiError('IncorrectInstanceState', `The instance '${this.id}' is not in a state from which it can be rebooted.`);
     }
     void this.workload.down(this.#isolated ? 'blackhole' : 'refuse');
+    // The reboot drops the tc and iptables rules and the stress processes.
+    this.impairments.clear();
     this.#scheduler.cancel(this.#booting);
     this.#scheduler.cancel(this.#crash);
     this.#booting = this.#scheduler.after(this.#draw('instanceReboot'), () => {

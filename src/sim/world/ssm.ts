@@ -2,19 +2,22 @@ import { randomUUID } from 'node:crypto';
 import type { GroundTruth } from '../ground-truth.js';
 import { SimApiError } from '../protocol/errors.js';
 import type { Durations, SimScheduler } from '../timing.js';
+import type { Impairment, ImpairmentEnd } from './impairments.js';
 import type { SimInstance } from './instance.js';
+import { resolveParameters, ssmDocument, type SsmDocument } from './ssm-documents.js';
 
 /**
- * SSM Run Command on the region's instances, for the one document the twin's fault needs: AWS FIS's
- * `AWSFIS-Run-Kill-Process` (https://docs.aws.amazon.com/fis/latest/userguide/actions-ssm-agent.html: `ProcessName`
- * required, `Signal` SIGTERM (default) or SIGKILL, `InstallDependencies`). Every instance is assumed to be a managed
- * node (the SSM Agent installed and its instance profile allowing Systems Manager), as FIS's requirements ask.
+ * SSM Run Command on the region's instances, for AWS FIS's SSM documents (./ssm-documents.ts): AWSFIS-Run-Kill-Process
+ * and the degradations (network latency, packet loss, a blackholed port, CPU and memory stress), which last their
+ * DurationSeconds on the region's clock or until CancelCommand. Every instance is assumed to be a managed node (the SSM
+ * Agent installed and its instance profile allowing Systems Manager), as FIS's requirements ask.
  */
-export const KILL_PROCESS_DOCUMENT = 'AWSFIS-Run-Kill-Process';
-const SIGNALS = ['SIGTERM', 'SIGKILL'];
+export { KILL_PROCESS_DOCUMENT } from './ssm-documents.js';
 
-/** The statuses of one invocation (https://docs.aws.amazon.com/systems-manager/latest/userguide/monitor-commands.html). */
-export type InvocationStatus = 'Pending' | 'InProgress' | 'Success' | 'Failed';
+/**
+ * The statuses of one invocation (https://docs.aws.amazon.com/systems-manager/latest/userguide/monitor-commands.html).
+ */
+export type InvocationStatus = 'Pending' | 'InProgress' | 'Success' | 'Failed' | 'Cancelled';
 
 export interface SsmInvocation {
   instanceId: string;
@@ -26,11 +29,15 @@ export interface SsmInvocation {
   error: string;
   startedAt?: Date;
   endedAt?: Date;
+  /** Ends the invocation's running effect at once (CancelCommand). */
+  cancel?: () => void;
 }
 
 export interface SsmCommand {
   id: string;
   documentName: string;
+  /** The document's step name, shown as PluginName. */
+  plugin: string;
   parameters: Record<string, string[]>;
   instanceIds: string[];
   targets: { Key: string; Values: string[] }[];
@@ -43,9 +50,11 @@ export interface SsmCommand {
 /** What SSM reaches in the region: its instances, the clock, the durations and the record of ground truth. */
 export interface SsmWorld {
   readonly instances: ReadonlyMap<string, SimInstance>;
-  readonly scheduler: Pick<SimScheduler, 'after'>;
+  readonly scheduler: Pick<SimScheduler, 'after' | 'cancel'>;
   readonly durations: Pick<Durations, 'draw'>;
   readonly truth: Pick<GroundTruth, 'record'>;
+  /** The world's DNS, for the -Sources documents' domain names. */
+  dnsAnswer?(name: string, type: string): { answers: readonly { type: string; data: string }[] };
 }
 
 export interface SendCommandInput {
@@ -57,12 +66,19 @@ export interface SendCommandInput {
   timeoutSeconds: number;
 }
 
-/** The command's status from its invocations': in progress until all end, then Success only if all succeeded. */
-export function commandStatus(c: SsmCommand): 'Pending' | 'InProgress' | 'Success' | 'Failed' {
+/**
+ * The command's status from its invocations': in progress until all end, then Success only if all succeeded, Cancelled
+ * if one was cancelled, else Failed.
+ */
+export function commandStatus(c: SsmCommand): InvocationStatus {
   if (c.invocations.every((i) => i.status === 'Pending')) return 'Pending';
   if (c.invocations.some((i) => i.status === 'Pending' || i.status === 'InProgress')) return 'InProgress';
-  return c.invocations.every((i) => i.status === 'Success') ? 'Success' : 'Failed';
+  if (c.invocations.every((i) => i.status === 'Success')) return 'Success';
+  return c.invocations.some((i) => i.status === 'Cancelled') ? 'Cancelled' : 'Failed';
 }
+
+/** Whether an invocation has ended (no further status follows). */
+export const invocationEnded = (i: SsmInvocation): boolean => i.status === 'Success' || i.status === 'Failed' || i.status === 'Cancelled';
 
 /** Run Command: commands sent to instances, each invocation Pending → InProgress → Success or Failed on the region's clock. */
 export class SimSsm {
@@ -74,21 +90,15 @@ export class SimSsm {
   }
 
   send(input: SendCommandInput): SsmCommand {
-    if (input.documentName !== KILL_PROCESS_DOCUMENT) {
-      throw new SimApiError('InvalidDocument', `The document '${input.documentName}' does not exist in this region (only ${KILL_PROCESS_DOCUMENT} is served).`);
-    }
-    const processName = input.parameters.ProcessName?.[0];
-    if (processName === undefined || processName === '')
-      throw new SimApiError('InvalidParameters', `${KILL_PROCESS_DOCUMENT} requires the parameter ProcessName.`);
-    const signal = input.parameters.Signal?.[0] ?? 'SIGTERM';
-    if (!SIGNALS.includes(signal))
-      throw new SimApiError('InvalidParameters', `Signal '${signal}' of ${KILL_PROCESS_DOCUMENT} is not one of ${SIGNALS.join(', ')}.`);
+    const document = ssmDocument(input.documentName);
+    const parameters = resolveParameters(document, input.parameters);
     if (input.instanceIds.length === 0 && input.targets.length === 0) throw new SimApiError('ValidationException', 'SendCommand needs InstanceIds or Targets.');
     const instances = [...input.instanceIds.map((id) => this.#explicit(id)), ...this.#byTargets(input.targets)];
     const command: SsmCommand = {
       id: randomUUID(),
-      documentName: input.documentName,
-      parameters: { ProcessName: [processName], Signal: [signal], ...input.parameters },
+      documentName: document.name,
+      plugin: document.plugin,
+      parameters: Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k, [v]])),
       instanceIds: input.instanceIds,
       targets: input.targets,
       comment: input.comment,
@@ -97,8 +107,26 @@ export class SimSsm {
       invocations: [...new Set(instances)].map((i) => ({ instanceId: i.id, status: 'Pending', details: 'Pending', responseCode: -1, output: '', error: '' })),
     };
     this.commands.set(command.id, command);
-    for (const invocation of command.invocations) this.#run(command, invocation, processName, signal);
+    for (const invocation of command.invocations) this.#run(command, invocation, document, parameters);
     return command;
+  }
+
+  /**
+   * CancelCommand: each named (or every) invocation not yet ended is Cancelled at once, and the effect it runs ends
+   * with it (the document's cleanup on SIGTERM; assumed immediate: AWS documents no time for it). An instance the
+   * command was not sent to is InvalidInstanceId.
+   */
+  cancel(commandId: string, instanceIds: string[]): void {
+    const command = this.commands.get(commandId);
+    if (command === undefined) throw new SimApiError('InvalidCommandId', `There is no command '${commandId}'.`);
+    const unknown = instanceIds.find((id) => !command.invocations.some((i) => i.instanceId === id));
+    if (unknown !== undefined) throw new SimApiError('InvalidInstanceId', `Command '${commandId}' was not sent to the instance '${unknown}'.`);
+    for (const invocation of command.invocations) {
+      if (invocationEnded(invocation) || (instanceIds.length > 0 && !instanceIds.includes(invocation.instanceId))) continue;
+      const cancel = invocation.cancel;
+      Object.assign(invocation, { status: 'Cancelled', details: 'Cancelled', endedAt: new Date(), cancel: undefined });
+      cancel?.();
+    }
   }
 
   /**
@@ -131,36 +159,106 @@ export class SimSsm {
   }
 
   /**
-   * Delivers after `ssmCommandDelivery`, runs for `ssmCommandExecution`. An instance not running when the command is
+   * Delivers after `ssmCommandDelivery`, then runs the document. An instance not running when the command is
    * delivered cannot take it: Failed, StatusDetails Undeliverable (assumed at delivery; AWS waits up to the delivery
    * timeout before giving up on a stopped node).
    */
-  #run(command: SsmCommand, invocation: SsmInvocation, processName: string, signal: string): void {
-    this.#world.scheduler.after(this.#world.durations.draw('ssmCommandDelivery'), () => {
+  #run(command: SsmCommand, invocation: SsmInvocation, document: SsmDocument, parameters: Record<string, string>): void {
+    const delivery = this.#world.scheduler.after(this.#world.durations.draw('ssmCommandDelivery'), () => {
+      if (invocation.status !== 'Pending') return;
       const instance = this.#world.instances.get(invocation.instanceId);
       if (instance === undefined || instance.state !== 'running') {
-        Object.assign(invocation, { status: 'Failed', details: 'Undeliverable', endedAt: new Date() });
+        Object.assign(invocation, { status: 'Failed', details: 'Undeliverable', endedAt: new Date(), cancel: undefined });
         return;
       }
-      Object.assign(invocation, { status: 'InProgress', details: 'InProgress', startedAt: new Date() });
-      this.#world.scheduler.after(this.#world.durations.draw('ssmCommandExecution'), () => {
-        const killed = instance.killProcess(processName);
-        // Assumed: the document's kill exits 1 when no process of that name runs, as `killall` does.
-        Object.assign(invocation, {
-          status: killed ? 'Success' : 'Failed',
-          details: killed ? 'Success' : 'Failed',
-          responseCode: killed ? 0 : 1,
-          output: killed ? `Sent ${signal} to ${processName}.\n` : '',
-          error: killed ? '' : `${processName}: no process found\n`,
-          endedAt: new Date(),
+      Object.assign(invocation, { status: 'InProgress', details: 'InProgress', startedAt: new Date(), cancel: undefined });
+      if (document.impairment === undefined) this.#killProcess(command, invocation, instance, parameters);
+      else this.#impair(command, invocation, instance, document, parameters);
+    });
+    invocation.cancel = () => this.#world.scheduler.cancel(delivery);
+  }
+
+  /** AWSFIS-Run-Kill-Process: one signal after `ssmCommandExecution`. */
+  #killProcess(command: SsmCommand, invocation: SsmInvocation, instance: SimInstance, parameters: Record<string, string>): void {
+    const processName = parameters.ProcessName ?? '';
+    const signal = parameters.Signal ?? 'SIGTERM';
+    const timer = this.#world.scheduler.after(this.#world.durations.draw('ssmCommandExecution'), () => {
+      if (invocation.status !== 'InProgress') return;
+      const killed = instance.killProcess(processName);
+      // Assumed: the document's kill exits 1 when no process of that name runs, as `killall` does.
+      Object.assign(invocation, {
+        status: killed ? 'Success' : 'Failed',
+        details: killed ? 'Success' : 'Failed',
+        responseCode: killed ? 0 : 1,
+        output: killed ? `Sent ${signal} to ${processName}.\n` : '',
+        error: killed ? '' : `${processName}: no process found\n`,
+        endedAt: new Date(),
+        cancel: undefined,
+      });
+      if (killed)
+        this.#world.truth.record({
+          kind: 'workload',
+          resource: instance.id,
+          to: 'refusing',
+          detail: { processKilled: processName, signal, command: command.id },
         });
-        if (killed)
-          this.#world.truth.record({
-            kind: 'workload',
-            resource: instance.id,
-            to: 'refusing',
-            detail: { processKilled: processName, signal, command: command.id },
-          });
+    });
+    invocation.cancel = () => this.#world.scheduler.cancel(timer);
+  }
+
+  /**
+   * The -Sources documents resolve a domain name once, when they start (they install `dig` for it), and filter the
+   * addresses it had then: a name whose answer changes later (a database failover) keeps the old address affected.
+   * https://docs.aws.amazon.com/fis/latest/userguide/actions-ssm-agent.html. A name the world's DNS does not answer
+   * is kept as written, matching nothing.
+   */
+  #resolveSources(impairment: Impairment): Impairment {
+    const answer = this.#world.dnsAnswer?.bind(this.#world);
+    if (!('sources' in impairment) || impairment.sources === undefined || answer === undefined) return impairment;
+    const sources = impairment.sources.flatMap((s) => {
+      if (s === 'DYNAMODB' || s === 'S3' || /^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/.test(s)) return [s];
+      const addresses = answer(s, 'A')
+        .answers.filter((a) => a.type === 'A')
+        .map((a) => a.data);
+      return addresses.length > 0 ? addresses : [s];
+    });
+    return { ...impairment, sources };
+  }
+
+  /**
+   * A degradation document: the effect starts once the command runs and lasts DurationSeconds of AWS time (the
+   * document's own sleep), then it ends by itself and the invocation succeeds. An interface other than the instance's
+   * one (`eth0`, assumed: Amazon Linux names its primary interface so) fails the run as `tc` does.
+   */
+  #impair(command: SsmCommand, invocation: SsmInvocation, instance: SimInstance, document: SsmDocument, parameters: Record<string, string>): void {
+    const declared = document.impairment?.(parameters);
+    if (declared === undefined) return;
+    const impairment = this.#resolveSources(declared);
+    const iface = parameters.Interface;
+    if (iface !== undefined && iface !== 'eth0') {
+      Object.assign(invocation, { status: 'Failed', details: 'Failed', responseCode: 1, error: `Cannot find device "${iface}"\n`, endedAt: new Date() });
+      return;
+    }
+    const seconds = Number(parameters.DurationSeconds ?? '0');
+    this.#world.truth.record({
+      kind: 'impairment',
+      resource: instance.id,
+      to: impairment.kind,
+      detail: { ...impairment, command: command.id, document: document.name, durationSeconds: seconds },
+    });
+    invocation.cancel = instance.impairments.add(impairment, seconds * 1000, (reason: ImpairmentEnd) => {
+      this.#world.truth.record({ kind: 'impairment', resource: instance.id, from: impairment.kind, to: 'ended', detail: { reason, command: command.id } });
+      if (reason === 'cancelled') return;
+      // Assumed: a reboot, stop or termination kills the agent's run, which fails; an expiry is the document's success.
+      const ok = reason === 'expired';
+      Object.assign(invocation, {
+        status: ok ? 'Success' : 'Failed',
+        details: ok ? 'Success' : 'Failed',
+        responseCode: ok ? 0 : 1,
+        output: ok ? `${document.name} ran for ${seconds} seconds.\n` : '',
+        error: ok ? '' : 'The instance stopped or rebooted while the document ran.\n',
+        endedAt: new Date(),
+        cancel: undefined,
       });
     });
   }

@@ -262,7 +262,8 @@ export class SimTargetGroup {
    * out, a faster one is not failed by the speed.
    */
   #wallTimeout(instance: SimInstance, timeout: number): number {
-    const added = instance.spec.app?.latencyMs ?? 0;
+    // The instance's impairments (network latency, CPU stress) are network and CPU time too.
+    const added = (instance.spec.app?.latencyMs ?? 0) + instance.impairments.addedMs();
     if (added <= 0 || added >= timeout) return Math.max(MIN_WALL_CHECK_TIMEOUT_MS, this.#scheduler.wall(timeout));
     return added + Math.max(MIN_WALL_CHECK_TIMEOUT_MS, this.#scheduler.wall(timeout - added));
   }

@@ -5,7 +5,7 @@ import { runOnSim } from '../../support/sim.js';
 describe('aws.scenario.az-outage as the AZ power interruption (experiments/az-power-interruption.yaml)', () => {
   // https://docs.aws.amazon.com/fis/latest/userguide/az-availability-scenario.html
   it("stops the zone's instances, cuts its subnet with a deny-all ACL and keeps the group out of it; the site serves, replacements land elsewhere; the undo gives everything back", async () => {
-    await runOnSim('az-power-interruption.yaml', { topology: 'web-and-database.yaml', speed: 40, seed: 7 }, async ({ journal, events }) => {
+    await runOnSim('az-power-interruption.yaml', { topology: 'web-and-database.yaml', speed: 80, seed: 7 }, async ({ journal, events }) => {
       assert.equal(journal.verdict.status, 'passed', journal.verdict.reason);
       const [fault, undo] = journal.activities;
       assert.deepEqual(

@@ -4,9 +4,11 @@ import { systemClock, withClockTimeout } from '../core/clock.js';
 import { silentLogger } from '../core/logger.js';
 import { ExitCode } from '../errors/gameday-error.js';
 import { newRunId } from '../engine/runner.js';
+import { checkText, effectCheck } from '../engine/effects.js';
 import { wallSchedule, speedOf } from '../engine/time-scale.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { defaultRegistry } from '../registry/default-registry.js';
+import type { Registry } from '../registry/registry.js';
 import type { CallRecord } from '../registry/types.js';
 import { zoneOf, buildPlan, operatorPolicyFrom, type Plan } from '../safety/plan.js';
 import type { GlobalOptions } from './output.js';
@@ -43,7 +45,7 @@ export async function makePlan(loaded: LoadedExperiment, aws: AwsClientFactory, 
 }
 
 /** The plan as the operator reads it before saying yes. */
-export function renderPlan(loaded: LoadedExperiment, plan: Plan, calls: readonly CallRecord[]): string {
+export function renderPlan(loaded: LoadedExperiment, plan: Plan, calls: readonly CallRecord[], registry: Registry = defaultRegistry()): string {
   const e = loaded.experiment;
   const lines = [
     `plan: ${e.metadata.name} (${e.environment.type}, ${plan.region}${plan.account === undefined ? '' : `, account ${plan.account}`}), seed ${plan.seed}`,
@@ -62,6 +64,9 @@ export function renderPlan(loaded: LoadedExperiment, plan: Plan, calls: readonly
     }
     for (const line of f.detail ?? []) lines.push(`  ${line}`);
     lines.push(`  undo: ${f.rollback}`);
+    const spec = e.faults.find((s) => s.name === f.fault);
+    const check = spec === undefined ? undefined : effectCheck(spec, registry.action(spec.action)?.effect?.(spec.args), e, registry);
+    if (check !== undefined) lines.push(`  checked: ${checkText(check)}`);
   }
   if (plan.rollbacks.length > 0) lines.push(`explicit rollbacks: ${plan.rollbacks.join(', ')}`);
   lines.push('guards:');

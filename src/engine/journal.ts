@@ -91,6 +91,16 @@ export const activitySchema = z.object({
     .optional()
     .meta({ description: 'How many times a rollback was tried (absent when once): a failure that may pass is retried with backoff up to its deadline.' }),
   calls: z.array(callSchema),
+  effect: z
+    .object({
+      expected: z.string().meta({ description: 'What the degradation does to a request that crosses it.' }),
+      seen: z.boolean().nullable().meta({ description: 'Whether a probe saw it while it was in place (null: no probe times requests, so unchecked).' }),
+      probe: z.string().optional().meta({ description: 'The probe that saw it first.' }),
+      at: ms.optional().meta({ description: `When that probe's sample started: ${TIME_BASE}, since the run started.` }),
+      detail: z.string(),
+    })
+    .optional()
+    .meta({ description: "For a degradation fault: whether it took effect. Unseen, the run's verdict is invalid-fault." }),
 });
 
 /**

@@ -19,6 +19,7 @@ import {
   type OutstandingUndo,
   type Verdict,
 } from './journal.js';
+import { type EffectFinding, faultEffects } from './effects.js';
 import { measure } from './measurement.js';
 import { checkObjectives, type MethodStep, notEvaluated } from './objectives.js';
 import { objectiveProbes, requestProbes } from '../experiment/objective-probes.js';
@@ -114,6 +115,14 @@ export function buildJournal(r: RunRecord, registry: Registry): Journal {
       reason = `${impact}; ${objectives.length === 0 ? 'no objectives declared' : `all ${objectives.length} objective(s) met`}`;
     }
   }
+  // A degradation no probe saw measured an unharmed system: whatever the objectives said, it proved nothing.
+  const effects: Map<string, EffectFinding> =
+    r.injectedAt === null ? new Map() : faultEffects({ ...r, samples: new Map(samples.map((p) => [p.name, p.samples])) }, registry);
+  const unseen = [...effects].filter(([, f]) => f.seen === false);
+  if (unseen.length > 0 && (verdict === 'passed' || verdict === 'not-recovered' || verdict === 'failed-objective')) {
+    verdict = 'invalid-fault';
+    reason = unseen.map(([name, f]) => `fault '${name}' (${f.expected}) landed but no probe saw it take effect: ${f.detail}`).join('; ');
+  }
   // A fault that may still be in place is the headline, whatever the objectives said; the rest is kept beside it.
   const outstanding = r.outstandingUndo;
   const otherwise = outstanding.length === 0 ? undefined : { status: verdict, reason };
@@ -163,7 +172,11 @@ export function buildJournal(r: RunRecord, registry: Registry): Journal {
       })),
       dropped: r.auditDropped,
     },
-    activities: r.activities,
+    activities: r.activities.map((a) => {
+      const effect = a.kind === 'fault' ? effects.get(a.name) : undefined;
+      if (effect === undefined) return a;
+      return { ...a, effect: effect.at === undefined ? effect : { ...effect, at: rel(effect.at) } };
+    }),
     probes: r.samplers.map((s) => ({
       name: s.spec.name,
       probe: s.spec.probe,

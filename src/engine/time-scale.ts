@@ -19,7 +19,13 @@ export function wallSchedule(e: Experiment, speed: number): Experiment {
     ...e,
     steadyState: { ...e.steadyState, timeout: w(e.steadyState.timeout) },
     probes: e.probes.map((p) => ({ ...p, interval: w(p.interval), fastInterval: opt(p.fastInterval) })),
-    faults: e.faults.map((f) => ({ ...f, startAfter: w(f.startAfter), duration: opt(f.duration) })),
+    faults: e.faults.map((f) => ({
+      ...f,
+      startAfter: w(f.startAfter),
+      duration: opt(f.duration),
+      // A latency is wall time at any speed (a probe times what the sim adds unscaled); only the window is AWS time.
+      ...(f.verify === undefined || f.verify === false ? {} : { verify: { ...f.verify, within: opt(f.verify.within) } }),
+    })),
     recovery: { stableFor: w(e.recovery.stableFor), timeout: w(e.recovery.timeout), observeAtLeast: w(e.recovery.observeAtLeast) },
     stopConditions: e.stopConditions.map((s) => ({ ...s, window: w(s.window), failingFor: opt(s.failingFor), pollInterval: w(s.pollInterval) })),
   };

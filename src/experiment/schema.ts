@@ -218,6 +218,27 @@ const faultCommon = {
   region: activityRegion(),
   startAfter: duration().default(0).meta({ description: 'Offset from the start of the method phase.' }),
   duration: duration().optional().meta({ description: 'Undo this fault (run its automatic rollback) after this long.' }),
+  verify: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        probes: z
+          .array(stepName())
+          .min(1)
+          .optional()
+          .meta({ description: 'The probes on the degraded path, one of which must see it; default: every probe that times requests.' }),
+        within: duration().optional().meta({ description: 'How long after it landed a probe must have seen it; default: the whole time it is in place.' }),
+        slowerBy: duration().optional().meta({
+          description:
+            "A sample this much slower than its probe's steady-state median (wall ms) sees it; default: the action's (half a latency fault's delay, 200 ms for loss).",
+        }),
+      }),
+    ])
+    .optional()
+    .meta({
+      description:
+        'Checks that a degradation took effect: a probe must see it (a failed sample, or one slower than its steady state by slowerBy), else the run is invalid-fault. On by default for network latency, loss and blackholes; `false` turns it off; an object turns it on for any action.',
+    }),
 };
 const rollbackCommon = { name: stepName(), description: z.string().optional(), region: activityRegion() };
 

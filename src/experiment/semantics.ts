@@ -90,6 +90,24 @@ export function checkSemantics(e: Experiment, registry: Registry): RefProblem[] 
       `the experiment has ${e.faults.length} faults: name the release whose rollback is timed, as in { within: 10m, step: ${e.faults[0]?.name ?? 'release'} }`,
     );
 
+  // A degradation's check needs a probe on the request path: a control-plane probe (a target's health) cannot time one.
+  e.faults.forEach((f, i) => {
+    if (f.verify === undefined || f.verify === false) return;
+    const path: Path = ['faults', i, 'verify'];
+    if (f.verify.probes === undefined) {
+      if (requests.length === 0) add(path, `no probe of the experiment times requests, so none can see the fault take effect; add one (${ids('latency')})`);
+      return;
+    }
+    f.verify.probes.forEach((name, j) => {
+      if (!probeNames.has(name)) probeRef([...path, 'probes', j], name);
+      else if (!requests.includes(name))
+        add(
+          [...path, 'probes', j],
+          `probe '${name}' (${kindOf(name)}) times no request, so it cannot see a degradation; name request probes (${ids('latency')})`,
+        );
+    });
+  });
+
   const probesOf = objectiveProbes(e, registry);
   const needs: [ProbedObjective, Measure, string][] = [
     ['rto', 'availability', 'recovery time'],

@@ -157,6 +157,29 @@ export interface ActionDefinition<Args = unknown> {
    * why the fault needs a `duration`. Validation refuses such a fault without one.
    */
   requiresDuration?: string;
+  /**
+   * For a degradation (latency, loss, a blackhole, stress): what it does to a request that crosses it, so the run
+   * checks that it took effect. A fault can land by every API's account and still touch nothing users do (a source
+   * that matches no dependency, a port nobody uses), and its run would then prove nothing.
+   */
+  effect?(args: Args): ExpectedEffect;
+}
+
+/** What a degradation does to the requests that cross it: how a probe on the degraded path sees that it landed. */
+export interface ExpectedEffect {
+  /** The effect in words, for the plan and the journal ("200 ms added towards orders-db.example"). */
+  text: string;
+  /**
+   * A request sample at least this much slower than its probe's steady-state median (wall ms) sees the fault. Absent
+   * when only a failed sample can (a memory stress fails requests rather than slowing them). A failed sample always
+   * sees it.
+   */
+  slowerByMs?: number;
+  /**
+   * Whether the run checks the effect unless the fault says `verify: false`: true for network faults, which every
+   * request through them feels; false for stress, which an app with headroom may absorb without being wrong to.
+   */
+  checkedByDefault: boolean;
 }
 
 /** What an action's `intent` read before its mutating call: JSON, as the action's `reconcile` will receive it. */

@@ -6,6 +6,7 @@ import { headlineMeasures, objectiveValues } from './markdown.js';
 import { callResources } from './resources.js';
 import { timeline, TIMELINE_STYLE } from './timeline.js';
 import { failureText, journeySummaries } from './journeys.js';
+import { effectText, grayFailureText } from './summary.js';
 
 /** The report pages' styles: tables, verdicts, objective statuses (any status, not only pass and fail) and the timeline. */
 export const REPORT_STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1b1f24}h1{font-size:1.4rem}table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #d0d7de;padding:.25rem .6rem;text-align:left;vertical-align:top}th{background:#f6f8fa}
@@ -69,7 +70,11 @@ export function renderHtml(j: Journal): string {
     (a.calls.length === 0 ? [undefined] : a.calls).map((c, i) => [
       i === 0 ? `${esc(a.kind)} ${esc(a.name)}` : '',
       i === 0 ? esc(a.action) : '',
-      i === 0 ? esc(a.status) + (a.error === undefined ? '' : `: ${esc(a.error.message)}`) : '',
+      i === 0
+        ? esc(a.status) +
+          (a.error === undefined ? '' : `: ${esc(a.error.message)}`) +
+          (a.effect === undefined ? '' : `<br>effect: ${esc(effectText(a.effect))}`)
+        : '',
       c === undefined ? '—' : `${esc(c.service)}:${esc(c.operation)}${c.mutating ? ' (mutating)' : ''}`,
       c === undefined
         ? ''
@@ -86,7 +91,7 @@ export function renderHtml(j: Journal): string {
 <body>
 ${rollbackFailedBanner(j)}<h1>${esc(j.experiment.name)}</h1>
 <p class="verdict ${j.verdict.status === 'passed' ? 'passed' : 'other'}" id="verdict">${esc(j.verdict.status.toUpperCase())} — ${esc(j.verdict.reason)}</p>
-<p>Run <code>${esc(j.runId)}</code> on ${esc(j.environment.type)} (${esc(j.environment.region)}${j.environment.speed === 1 ? '' : `, ${j.environment.speed}× faster than AWS; times are AWS time`}), started ${esc(j.startedAt)}, took ${esc(formatDuration(j.durationMs))}.</p>
+${grayFailureText(j) === undefined ? '' : `<p id="gray-failure"><strong>${esc(grayFailureText(j) ?? '')}</strong></p>\n`}<p>Run <code>${esc(j.runId)}</code> on ${esc(j.environment.type)} (${esc(j.environment.region)}${j.environment.speed === 1 ? '' : `, ${j.environment.speed}× faster than AWS; times are AWS time`}), started ${esc(j.startedAt)}, took ${esc(formatDuration(j.durationMs))}.</p>
 <table id="measures"><tr><th>measure</th><th>value</th></tr>${rows(measures)}</table>
 <h2>Timeline</h2>
 ${timeline(j)}

@@ -3,6 +3,7 @@ import type { Journal, ObjectiveResult } from '../engine/journal.js';
 import { formatDuration } from '../experiment/duration.js';
 import { hypothesisChecks } from './hypothesis.js';
 import { failureText, journeySummaries } from './journeys.js';
+import { effectText, grayFailureText } from './summary.js';
 
 /** Durations of a run in AWS time (wall × speed), with the uncertainty. */
 export function awsTime(j: Journal, b: Bracket | null): string {
@@ -102,6 +103,8 @@ function outstandingMarkdown(j: Journal): string[] {
   return lines;
 }
 
+const capitalized = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
 /** A Markdown summary of one run, fit for a CI step summary: a pure function of the journal. */
 export function renderMarkdown(j: Journal): string {
   const m = j.measurement;
@@ -119,6 +122,7 @@ export function renderMarkdown(j: Journal): string {
     `${j.verdict.reason}`,
     '',
     ...outstandingMarkdown(j),
+    ...(grayFailureText(j) === undefined ? [] : [`**${capitalized(grayFailureText(j) ?? '')}**`, '']),
     `Run \`${j.runId}\` on ${j.environment.type} (${j.environment.region}${j.environment.speed === 1 ? '' : `, ${j.environment.speed}× faster than AWS; times below are AWS time`}), started ${j.startedAt}, took ${formatDuration(j.durationMs)}.`,
     '',
     '| measure | value |',
@@ -164,6 +168,7 @@ export function renderMarkdown(j: Journal): string {
       lines.push(`| ${a.kind} ${cell(a.name)} | ${a.action} | ${a.status}${a.error === undefined ? '' : `: ${cell(a.error.message)}`} | ${cell(calls)} |`);
     }
   }
+  for (const a of acts) if (a.effect !== undefined) lines.push('', `Effect of **${a.name}**: ${effectText(a.effect)}.`);
   const tripped = j.stopConditions.filter((s) => s.trippedAt !== null);
   for (const s of tripped) lines.push('', `Stop condition **${s.name}** (${s.condition}) tripped at ${formatDuration(s.trippedAt ?? 0)}: ${s.detail ?? ''}`);
   const refused = j.guards.filter((g) => g.status === 'refused');

@@ -1,5 +1,5 @@
 import { uncertainty, type Bracket } from '../engine/bracket.js';
-import type { Journal } from '../engine/journal.js';
+import { decodeSamples, type Journal } from '../engine/journal.js';
 import { formatDuration } from '../experiment/duration.js';
 import { failureText, journeySummaries } from './journeys.js';
 
@@ -20,6 +20,7 @@ export function renderSummary(j: Journal): string {
   const lines = [
     `verdict: ${j.verdict.status.toUpperCase()} — ${j.verdict.reason}`,
     ...outstandingLines(j),
+    ...(grayFailureText(j) === undefined ? [] : [grayFailureText(j) as string]),
     `experiment: ${j.experiment.name} (${j.environment.type}, ${j.environment.region})  run: ${j.runId}  took ${formatDuration(j.durationMs)}`,
     ...(j.guards.length === 0 ? [] : [`guards: ${j.guards.map((g) => `${g.guard} ${g.status === 'passed' ? 'ok' : 'REFUSED'}`).join(', ')}`]),
     `time to impact:   ${m.impactAt === null ? 'no impact observed' : time(m.timeToImpact)}`,
@@ -61,8 +62,32 @@ export function renderSummary(j: Journal): string {
     if (s.trippedAt !== null) lines.push(`stop condition ${s.name} tripped at ${formatDuration(s.trippedAt)}: ${s.detail ?? ''}`);
   for (const a of j.activities) {
     if (a.status === 'failed') lines.push(`${a.kind} ${a.name} (${a.action}) failed: ${a.error?.message ?? ''}`);
+    if (a.effect !== undefined) lines.push(`fault ${a.name}: ${effectText(a.effect)}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A gray failure, when the run shows one: users missed their objectives while every probe of AWS's own view (a
+ * target's health, the group's instances, a health check: the `aws.*` probes) stayed in tolerance from the injection
+ * on. Then no health check saw the fault, and nothing AWS does on a failed check (replace, drain, fail over) happened.
+ */
+export function grayFailureText(j: Journal): string | undefined {
+  const status = j.verdict.otherwise?.status ?? j.verdict.status;
+  const injected = j.measurement.injectedAt?.value;
+  if ((status !== 'failed-objective' && status !== 'not-recovered') || injected === undefined || injected === null) return undefined;
+  const aws = j.probes.filter((p) => p.probe.startsWith('aws.'));
+  const after = aws.map((p) => ({ name: p.name, samples: decodeSamples(p.samples).filter((s) => s.start >= injected) }));
+  if (after.length === 0 || after.some((p) => p.samples.length === 0 || p.samples.some((s) => !s.ok))) return undefined;
+  const names = after.map((p) => `${p.name} (${p.samples.length} samples)`).join(', ');
+  return `gray failure: users' objectives were missed while AWS's own view stayed healthy from the injection on: ${names} in tolerance throughout. No health check saw it, so nothing was replaced, drained or failed over.`;
+}
+
+/** Whether a degradation took effect, in words: who saw it and when, or what was looked at. */
+export function effectText(e: NonNullable<Journal['activities'][number]['effect']>): string {
+  if (e.seen === null) return `${e.expected}, ${e.detail}`;
+  if (!e.seen) return `${e.expected}, not seen: ${e.detail}`;
+  return `${e.expected}, seen by ${e.probe ?? 'a probe'} at ${formatDuration(e.at ?? 0)}: ${e.detail}`;
 }
 
 /**

@@ -110,16 +110,19 @@ const FAULTS = `  - name: slow-db
     action: aws.ec2.network-latency
     args: { delay: 250ms, jitter: 15ms, sources: [10.0.2.0/24, db.internal], trafficType: egress }
     duration: 5m
+    verify: false
     targets: { tags: { role: web }, selection: COUNT(1) }
   - name: lossy
     action: aws.ec2.packet-loss
     args: { lossPercent: 20 }
     duration: 2m
+    verify: false
     targets: { tags: { role: web }, selection: COUNT(1) }
   - name: no-postgres
     action: aws.ec2.blackhole-port
     args: { port: 5432, protocol: tcp, trafficType: egress }
     duration: 90s
+    verify: false
     targets: { tags: { role: web }, selection: ALL }
   - name: busy
     action: aws.ec2.cpu-stress
@@ -150,6 +153,19 @@ describe('the degradation actions in an experiment', () => {
         e instanceof ExperimentValidationError &&
         /faults\[0\]: fault 'busy' needs a duration: AWSFIS-Run-CPU-Stress take DurationSeconds/.test(e.message.replace(/^.*?faults/, 'faults')),
     );
+  });
+
+  it('export to FIS naming the check that a network fault took effect, which FIS does not make, unless the fault goes without it', () => {
+    const checked = FAULTS.replaceAll('    verify: false\n', '').replace('    duration: 10m\n', '    duration: 10m\n    verify: { slowerBy: 50ms }\n');
+    const loaded = parseExperiment(experiment(checked), 'degrade.yaml', { registry, env: {} }).experiment;
+    const { unexpressed } = toFisTemplate(loaded, { region: 'us-east-1', account: '123456789012', roleArn: 'arn:aws:iam::123456789012:role/fis' });
+    assert.deepEqual(
+      unexpressed.filter((u) => u.keptByGameday !== true).map((u) => u.what),
+      ['slow-db', 'lossy', 'no-postgres', 'busy'].map(
+        (name) => `fault '${name}' (${loaded.faults.find((f) => f.name === name)?.action}), its check that it took effect`,
+      ),
+    );
+    assert.match(unexpressed[0]?.reason ?? '', /write verify: false to go without the check$/);
   });
 
   it('export to FIS as aws:ssm:send-command with the document ARN, its parameters as JSON and the duration, and import back', () => {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeSamples } from '../../src/engine/journal.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { renderSummary } from '../../src/report/summary.js';
 import { runOnSim } from '../support/sim.js';
 
 /**
@@ -82,6 +84,57 @@ describe('the gray-failure experiments', () => {
       assert.equal(started.length, 3, JSON.stringify(truth));
       for (const e of started) assert.deepEqual(e.detail?.sources, [outputs['rds.orders-db.address']]);
       assert.equal(truth.filter((e) => e.to === 'ended').length, 3);
+      // The run checked that the delay took effect: the journey probe saw it.
+      const effect = journal.activities.find((a) => a.kind === 'fault' && a.name === 'slow-database')?.effect;
+      assert.equal(effect?.seen, true, JSON.stringify(effect));
+      assert.equal(effect?.probe, 'orders');
+      // The report says it is a gray failure: users broke while AWS's own view stayed healthy.
+      assert.match(
+        renderSummary(journal),
+        /^gray failure: users' objectives were missed while AWS's own view stayed healthy from the injection on: healthy-targets \(\d+ samples\), in-service \(\d+ samples\) in tolerance throughout\./m,
+      );
+      assert.match(renderMarkdown(journal), /\*\*Gray failure: /);
+    });
+  });
+
+  it('gray-db-latency with a deep health check: the checks still pass (200 ms is inside their timeout), nothing is replaced, and the report says so', async () => {
+    await runOnSim('gray-db-latency.yaml', { topology: 'three-tier-deep.yaml', speed: 30 }, async ({ journal, events }) => {
+      assert.equal(journal.verdict.status, 'failed-objective', journal.verdict.reason);
+      assert.equal(journal.objectives.find((o) => o.objective === 'maxJourneyP99')?.status, 'fail');
+      const truth = (await events()).filter((e) => e.epochMs > journal.startedAtEpochMs);
+      // Ground truth: no target left healthy, no instance ended; the group replaced nothing.
+      assert.deepEqual(
+        truth.filter(
+          (e) =>
+            (e.kind === 'target-health' && e.to !== 'healthy') ||
+            (e.kind === 'instance-state' && ['shutting-down', 'terminated', 'Terminating'].includes(String(e.to))),
+        ),
+        [],
+      );
+      assert.match(
+        renderSummary(journal),
+        /^gray failure: .*healthy-targets .*in-service .*No health check saw it, so nothing was replaced, drained or failed over\.$/m,
+      );
+    });
+  });
+
+  it('gray-db-latency aimed at an address the app never talks to: the delay lands on every instance, no probe sees it, and the run is invalid-fault', async () => {
+    // A second's delay: slower than anything the machine's own noise adds to a journey, so only the fault could be seen.
+    const misaimed = (text: string): string => text.replace('delay: 200ms, sources: ["${sim:rds.orders-db.endpoint}"]', 'delay: 1s, sources: ["192.0.2.10"]');
+    await runOnSim('gray-db-latency.yaml', { topology: 'three-tier.yaml', speed: 30, edit: misaimed }, async ({ journal, events }) => {
+      assert.equal(journal.verdict.status, 'invalid-fault', journal.verdict.reason);
+      assert.match(
+        journal.verdict.reason,
+        /fault 'slow-database' \(1000 ms added towards 192\.0\.2\.10\) landed but no probe saw it take effect: .*orders: \d+ samples, (none failed|only 1 failed or slow)/,
+      );
+      const effect = journal.activities.find((a) => a.kind === 'fault' && a.name === 'slow-database')?.effect;
+      assert.equal(effect?.seen, false);
+      // It did land (SSM ran the document on every instance) and it was undone: the check is about its effect.
+      const truth = (await events()).filter((e) => e.kind === 'impairment' && e.epochMs > journal.startedAtEpochMs);
+      assert.equal(truth.filter((e) => e.to === 'network-latency').length, 3);
+      assert.equal(truth.filter((e) => e.to === 'ended').length, 3);
+      // The objectives are still judged: the journal keeps what they said of an unharmed system.
+      assert.ok(['pass', 'fail'].includes(journal.objectives.find((o) => o.objective === 'maxJourneyP99')?.status ?? ''));
     });
   });
 
@@ -100,6 +153,8 @@ describe('the gray-failure experiments', () => {
       }
       const encoded = journal.probes.find((p) => p.name === 'healthy-targets')?.samples;
       assert.ok(encoded !== undefined && decodeSamples(encoded).every((x) => x.ok), 'the load balancer kept every target');
+      const effect = journal.activities.find((a) => a.kind === 'fault' && a.name === 'lossy-zone')?.effect;
+      assert.equal(effect?.seen, true, JSON.stringify(effect));
     });
   });
 });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -7,6 +8,9 @@ import { experimentAgainst, lingering, queueEnv, runStatus, slowGroupTopology, s
 import { startDaemon, startSimProcess, type Daemon } from '../support/daemon.js';
 import { SKIP_WITHOUT_REDIS, startRedis } from '../support/redis.js';
 import { allInstances, CREDENTIALS, waitFor } from '../support/sim.js';
+
+/** 'still running' after `ms`, on a timer that does not keep the test process alive once the worker has exited. */
+const stillRunningAfter = (ms: number): Promise<'still running'> => sleep(ms, 'still running' as const, { ref: false });
 
 const GRACE_MS = 5_000;
 const SPEED = 40;
@@ -57,7 +61,7 @@ describe('a worker that loses Redis', { skip: SKIP_WITHOUT_REDIS }, () => {
         timeoutMs: 20_000,
       });
       worker.child.kill('SIGTERM');
-      const code = await Promise.race([exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), GRACE_MS + 10_000))]);
+      const code = await Promise.race([exited, stillRunningAfter(GRACE_MS + 10_000)]);
       assert.equal(code, 0, `it exits, and with 0 since no run was left unfinished:\n${worker.stderr()}`);
       assert.match(worker.stderr(), /SIGTERM: no run in progress; exiting within 5\.00s/);
       assert.doesNotMatch(worker.stderr(), /^\s+at /m, 'no stack trace');
@@ -84,7 +88,7 @@ describe('a worker that loses Redis', { skip: SKIP_WITHOUT_REDIS }, () => {
       await redis.stop();
       await waitFor('the worker to say Redis is lost', () => worker.stderr().includes('redis lost'), { timeoutMs: 20_000 });
       worker.child.kill('SIGTERM');
-      const code = await Promise.race([exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), grace + 10_000))]);
+      const code = await Promise.race([exited, stillRunningAfter(grace + 10_000)]);
       const stderr = worker.stderr();
       assert.equal(code, 0, `it exits, with 0: the run's rollbacks ran:\n${stderr}`);
       assert.match(stderr, new RegExp(`SIGTERM: aborting ${runId}; rollbacks are running; exiting within 20\\.0s`));

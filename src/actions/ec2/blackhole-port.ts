@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { yes } from '../../registry/capabilities.js';
 import { fisDocumentAction } from '../ssm/fis-document.js';
 import { ssmBool, waitTimeout } from '../ssm/run-command.js';
-import { installFrom } from './network-sources.js';
+import { installFrom, LOST_PACKET_MS } from './network-sources.js';
 
 export const BLACKHOLE_PORT_DOCUMENT = 'AWSFIS-Run-Network-Blackhole-Port';
 
@@ -25,6 +25,8 @@ const args = z.strictObject({
 
 export const blackholePortAction = fisDocumentAction<z.output<typeof args>>({
   id: 'aws.ec2.blackhole-port',
+  // A request that needs the port hangs until its timeout, or its client retries another way, later.
+  effect: (a) => ({ text: `${a.protocol.toUpperCase()} port ${a.port} blackholed (${a.trafficType})`, slowerByMs: LOST_PACKET_MS, checkedByDefault: true }),
   summary: "Drops the selected EC2 instances' traffic on one port with SSM Run Command (AWSFIS-Run-Network-Blackhole-Port) for the fault's duration.",
   args,
   documents: [BLACKHOLE_PORT_DOCUMENT],

@@ -22,6 +22,8 @@ const args = z.strictObject({
 
 export const cpuStressAction = fisDocumentAction<z.output<typeof args>>({
   id: 'aws.ec2.cpu-stress',
+  // An app with headroom may absorb it, rightly: checked only when the fault asks (`verify`), by its `slowerBy`.
+  effect: (a) => ({ text: `${a.loadPercent}% CPU load`, checkedByDefault: false }),
   summary: "Loads the selected EC2 instances' CPUs with SSM Run Command (AWSFIS-Run-CPU-Stress) for the fault's duration.",
   args,
   documents: [CPU_STRESS_DOCUMENT],

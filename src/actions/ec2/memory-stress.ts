@@ -23,6 +23,8 @@ const args = z.strictObject({
 
 export const memoryStressAction = fisDocumentAction<z.output<typeof args>>({
   id: 'aws.ec2.memory-stress',
+  // An app with memory to spare may not feel it, rightly: checked only when the fault asks (`verify`).
+  effect: (a) => ({ text: `${a.percent}% of memory taken`, checkedByDefault: false }),
   summary: "Fills the selected EC2 instances' memory with SSM Run Command (AWSFIS-Run-Memory-Stress) for the fault's duration.",
   args,
   documents: [MEMORY_STRESS_DOCUMENT],

@@ -9,7 +9,7 @@ import { duration } from '../../experiment/fields.js';
 import { yes } from '../../registry/capabilities.js';
 import { fisDocumentAction } from '../ssm/fis-document.js';
 import { sourceList, ssmBool, waitTimeout } from '../ssm/run-command.js';
-import { flowsPercent, interfaceName, sourceParameters, sourcesFrom, sourcesOnly, trafficType } from './network-sources.js';
+import { flowsPercent, interfaceName, sourceParameters, sourcesFrom, sourcesOnly, towards, trafficType } from './network-sources.js';
 
 export const NETWORK_LATENCY_DOCUMENT = 'AWSFIS-Run-Network-Latency';
 export const NETWORK_LATENCY_SOURCES_DOCUMENT = 'AWSFIS-Run-Network-Latency-Sources';
@@ -38,6 +38,12 @@ export const networkLatencyAction = fisDocumentAction<z.output<typeof args>>({
   args,
   documents: [NETWORK_LATENCY_DOCUMENT, NETWORK_LATENCY_SOURCES_DOCUMENT],
   sim: yes('The simulated instance delays the traffic the document names for DurationSeconds of AWS time.'),
+  // Half the delay, or the least a jittered delay adds, whichever is less: a request crosses it at least once.
+  effect: (a) => ({
+    text: `${ms(a.delay)} ms added${towards(a.sources)}`,
+    slowerByMs: Math.max(1, Math.min(a.delay / 2, a.delay - (a.jitter ?? 0))),
+    checkedByDefault: true,
+  }),
   toDocument(a) {
     const common = {
       DelayMilliseconds: ms(a.delay),

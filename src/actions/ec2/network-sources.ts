@@ -59,3 +59,12 @@ export function sourcesFrom(p: Record<string, string>): Record<string, unknown> 
 export function installFrom(p: Record<string, string>): Record<string, unknown> {
   return p.InstallDependencies === undefined ? {} : { installDependencies: p.InstallDependencies.toLowerCase() === 'true' };
 }
+
+/** " towards a, b" for an effect's words when a fault names sources, else nothing. */
+export const towards = (sources: readonly string[] | undefined): string => (sources === undefined ? '' : ` towards ${sources.join(', ')}`);
+
+/**
+ * The least a lost packet adds to a request: Linux's minimum retransmission timeout, TCP_RTO_MIN, 200 ms (RFC 6298
+ * §2.4 asks for 1 s; Linux waits less). A request slower than its steady state by this much, or failed, felt a loss.
+ */
+export const LOST_PACKET_MS = 200;

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { yes } from '../../registry/capabilities.js';
 import { fisDocumentAction } from '../ssm/fis-document.js';
 import { sourceList, ssmBool, waitTimeout } from '../ssm/run-command.js';
-import { flowsPercent, interfaceName, sourceParameters, sourcesFrom, sourcesOnly, trafficType } from './network-sources.js';
+import { flowsPercent, interfaceName, LOST_PACKET_MS, sourceParameters, sourcesFrom, sourcesOnly, towards, trafficType } from './network-sources.js';
 
 export const PACKET_LOSS_DOCUMENT = 'AWSFIS-Run-Network-Packet-Loss';
 export const PACKET_LOSS_SOURCES_DOCUMENT = 'AWSFIS-Run-Network-Packet-Loss-Sources';
@@ -28,6 +28,7 @@ const args = z
 
 export const packetLossAction = fisDocumentAction<z.output<typeof args>>({
   id: 'aws.ec2.packet-loss',
+  effect: (a) => ({ text: `${a.lossPercent}% of packets lost${towards(a.sources)}`, slowerByMs: LOST_PACKET_MS, checkedByDefault: true }),
   summary: "Drops a share of the selected EC2 instances' packets with SSM Run Command (AWSFIS-Run-Network-Packet-Loss[-Sources]) for the fault's duration.",
   args,
   documents: [PACKET_LOSS_DOCUMENT, PACKET_LOSS_SOURCES_DOCUMENT],

@@ -15,10 +15,11 @@ import { memoryStressAction } from '../ec2/memory-stress.js';
 import { networkLatencyAction } from '../ec2/network-latency.js';
 import { packetLossAction } from '../ec2/packet-loss.js';
 import { durationSeconds, fisDocumentArn, type FisDocumentMapping } from '../ssm/fis-document.js';
+import type { ExpectedEffect } from '../../registry/types.js';
 
 /** The actions that run one of FIS's own SSM documents: each is FIS's aws:ssm:send-command with that document. */
 // biome-ignore lint/suspicious/noExplicitAny: a table of mappings of every argument type
-const FIS_DOCUMENT_ACTIONS: readonly { id: string; fis: FisDocumentMapping<any> }[] = [
+const FIS_DOCUMENT_ACTIONS: readonly { id: string; fis: FisDocumentMapping<any>; effect(a: any): ExpectedEffect }[] = [
   networkLatencyAction,
   packetLossAction,
   blackholePortAction,
@@ -328,6 +329,13 @@ export function toFisTemplate(e: Experiment, ctx: ExportContext): { template: Fi
       else if (mapped.actionId !== SSM_SEND_COMMAND)
         unexpressed.push({ what: `${what}, duration ${isoDuration(fault.duration)}`, reason: `${mapped.actionId} has nothing to undo after a duration` });
     }
+    // FIS ends an experiment whose document ran as completed, whatever it touched; `run --via-fis` runs one FIS fault.
+    const checked = FIS_DOCUMENT_ACTIONS.find((d) => d.id === fault.action)?.effect(args).checkedByDefault === true;
+    if (fault.verify !== false && (fault.verify !== undefined || checked))
+      unexpressed.push({
+        what: `${what}, its check that it took effect`,
+        reason: 'FIS does not check that an action had an effect a probe could see; write verify: false to go without the check',
+      });
     if (fault.startAfter > 0) {
       actions[`${name}-wait`] = { actionId: 'aws:fis:wait', parameters: { duration: isoDuration(fault.startAfter) } };
       action.startAfter = [`${name}-wait`];

@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import { ActionFailedError } from '../../errors/action-error.js';
 import { no, yes, type Capability } from '../../registry/capabilities.js';
-import type { ActionDefinition } from '../../registry/types.js';
+import type { ActionDefinition, ExpectedEffect } from '../../registry/types.js';
 import { instanceTargets } from '../ec2/instances.js';
 import { cancelResult, commandIntent, RUN_COMMAND_PERMISSIONS, reconcileCommand, sendAndLand } from './run-command.js';
 
@@ -30,6 +30,8 @@ export interface FisDocumentActionSpec<A extends { timeout: number }> extends Fi
   args: z.ZodType<A>;
   /** What the simulated region does with the document. */
   sim: Capability;
+  /** What the document does to the requests that cross it (see `ActionDefinition.effect`). */
+  effect(a: A): ExpectedEffect;
 }
 
 /**
@@ -39,7 +41,9 @@ export interface FisDocumentActionSpec<A extends { timeout: number }> extends Fi
 export const durationSeconds = (ms: number): string => String(Math.max(1, Math.ceil(Math.round(ms) / 1_000)));
 
 /** An action definition running an AWSFIS document; with its mapping, which `gameday fis export/import` use. */
-export function fisDocumentAction<A extends { timeout: number }>(spec: FisDocumentActionSpec<A>): ActionDefinition<A> & { fis: FisDocumentMapping<A> } {
+export function fisDocumentAction<A extends { timeout: number }>(
+  spec: FisDocumentActionSpec<A>,
+): ActionDefinition<A> & { fis: FisDocumentMapping<A>; effect(a: A): ExpectedEffect } {
   return {
     id: spec.id,
     summary: spec.summary,
@@ -57,6 +61,7 @@ export function fisDocumentAction<A extends { timeout: number }>(spec: FisDocume
     },
     requiresDuration: `${spec.documents.join(' and ')} take DurationSeconds, after which the effect ends on the instance by itself.`,
     args: spec.args,
+    effect: spec.effect,
     ...instanceTargets,
     async run(a, ctx) {
       if (ctx.duration === undefined) throw new ActionFailedError(`${spec.id} needs the fault's duration, which it sends as DurationSeconds.`);

@@ -61,7 +61,7 @@ export async function main(): Promise<BenchOutcome> {
         new SendCommandCommand({
           DocumentName: 'AWSFIS-Run-Network-Latency',
           InstanceIds: [instance.InstanceId],
-          Parameters: { DelayMilliseconds: [String(ASKED_MS)], JitterMilliseconds: ['0'], DurationSeconds: ['3600'], InstallDependencies: ['False'] },
+          Parameters: { DelayMilliseconds: [String(ASKED_MS)], DurationSeconds: ['3600'], InstallDependencies: ['False'] },
         }),
       );
       const commandId = sent.Command?.CommandId ?? '';

@@ -3,7 +3,7 @@ import { hex } from './hex.js';
 import { GroundTruth } from './ground-truth.js';
 import { AWS_TIMINGS, Durations, SimScheduler, type SimTimings } from './timing.js';
 import { edgeZonesOf, placementZones, zoneName, zoneNames, type Topology } from './topology.js';
-import type { EdgeZone } from './edge-zones.js';
+import { regionShortCode, type EdgeZone } from './edge-zones.js';
 import { buildNetwork, type SimNetwork, type SimSubnet } from './world/network.js';
 import { launchTemplateOf, versionOf, type SimLaunchTemplate } from './world/launch-template.js';
 import { launchStandaloneInstances, registerWhenRunning } from './build/instances.js';
@@ -414,6 +414,7 @@ export class SimWorld {
         stream: lt.name,
         dnsServer: () => this.#home().dns.address,
         outbound: (address, port) => this.appOutbound?.(address, port),
+        zoneOf: (address) => this.zoneOfAddress(address),
         booted: (i, to) => this.truth.record({ kind: 'workload', resource: i.id, to, detail: { booted: true, zone: i.spec.availabilityZone } }),
         crashed: (i) =>
           this.truth.record({
@@ -507,6 +508,38 @@ export class SimWorld {
       const lb = world.loadBalancers.get(lbName);
       if (lb !== undefined) return { hostedZoneId: elbHostedZoneId(world.topology.region), dnsName: `${lb.dnsName}.` };
     }
+    return undefined;
+  }
+
+  /**
+   * A zone's id, as EC2 names it: the region's short code and the zone's number (`use1-az1`, `euw1-az2`,
+   * `apne1-az3`). AWS maps names to ids per account; the region's mapping is the zones' order. An edge zone's id is
+   * its own (`use1-bos1-az1`, `edge-zones.ts`).
+   */
+  zoneId(zone: string): string {
+    const edge = this.edgeZones.find((e) => e.name === zone);
+    if (edge !== undefined) return edge.zoneId;
+    return `${regionShortCode(this.topology.region)}-az${this.availabilityZones.indexOf(zone) + 1}`;
+  }
+
+  /** The name of the zone `nameOrId` names (`us-east-1a` or `use1-az1`), or undefined when it is none of this Region's. */
+  zoneNamed(nameOrId: string): string | undefined {
+    return this.zones.find((z) => z === nameOrId || this.zoneId(z) === nameOrId);
+  }
+
+  /**
+   * The zone of an address in the region's subnets: an instance's private address, a database node's, a load balancer
+   * node's. 127.0.0.1 is in none: it is also every local client's address (the default load balancer's first node).
+   */
+  zoneOfAddress(address: string): string | undefined {
+    if (address === '127.0.0.1') return undefined;
+    for (const i of this.instances.values()) if (i.spec.privateIp === address) return i.spec.availabilityZone;
+    for (const db of this.databases.values()) {
+      const zone = this.zones.find((z) => db.addressIn(z) === address);
+      if (zone !== undefined) return zone;
+    }
+    for (const cluster of this.dbClusters.values()) for (const m of cluster.members) if (m.host === address) return m.zone;
+    for (const lb of this.loadBalancers.values()) for (const n of lb.nodes) if (n.address === address) return n.zone;
     return undefined;
   }
 

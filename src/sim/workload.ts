@@ -65,9 +65,9 @@ export interface WorkloadOptions {
   outbound?: OutboundRule | undefined;
   /**
    * What a request from `client` to `port` meets before the app sees it (the instance's impairments): `delayMs` wall
-   * ms, then the answer, no answer (`hang`) or a 503.
+   * ms, then the answer, no answer (`hang`) or a 503. `clientPort` is the connection's other end.
    */
-  inbound?: ((client: string, port: number) => { delayMs: number; fail?: 'hang' | 503 | undefined } | undefined) | undefined;
+  inbound?: ((client: string, port: number, clientPort?: number) => { delayMs: number; fail?: 'hang' | 503 | undefined } | undefined) | undefined;
 }
 
 function timeoutDelay(wallMs: number, then: () => void): () => void {
@@ -224,7 +224,7 @@ export class Workload {
   }
 
   #handle(req: IncomingMessage, res: ServerResponse, impaired = false): void {
-    const effect = impaired || this.#mode !== null ? undefined : this.#inbound?.(req.socket.remoteAddress ?? '', this.#port);
+    const effect = impaired || this.#mode !== null ? undefined : this.#inbound?.(req.socket.remoteAddress ?? '', this.#port, req.socket.remotePort);
     if (effect !== undefined) return this.#impaired(effect, req, res);
     this.#requests++;
     if (this.#mode === 'hang' || this.#mode === 'blackhole') return;

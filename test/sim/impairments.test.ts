@@ -60,11 +60,29 @@ describe('instance impairments', () => {
       assert.equal(i.active.length, 0);
     }));
 
-  it('reads Sources as AWS lists them: IPv4 addresses, CIDR blocks, domain names, DYNAMODB and S3', () => {
+  it('reads Sources as AWS lists them: IPv4 addresses, CIDR blocks, domain names, AZ names and ids, ALL, DYNAMODB and S3', () => {
     assert.ok(matchesSource('10.1.0.0/16', '10.1.200.3'));
     assert.ok(!matchesSource('10.1.0.0/16', '10.2.0.3'));
     assert.ok(matchesSource('db.example.com', 'DB.example.com'));
-    for (const s of ['10.0.0.1', '10.0.0.0/8', 'orders.cluster-x.us-east-1.rds.amazonaws.com', 'DYNAMODB', 'S3']) assert.ok(validSource(s), s);
-    for (const s of ['10.0.0.0/33', '300.1.1.1', 'not a host', '10.0.0.1/8/2']) assert.ok(!validSource(s), s);
+    assert.ok(matchesSource('ALL', '10.9.9.9'));
+    assert.ok(!matchesSource('S3', '10.9.9.9'));
+    const zoneOf = (address: string) => (address.startsWith('127.0.1.') ? 'us-east-1a' : 'us-east-1b');
+    assert.ok(matchesSource('us-east-1a', '127.0.1.10', zoneOf));
+    assert.ok(!matchesSource('us-east-1a', '127.0.17.10', zoneOf));
+    for (const s of ['10.0.0.1', '10.0.0.0/8', 'orders.cluster-x.us-east-1.rds.amazonaws.com', 'DYNAMODB', 'S3', 'ALL', 'us-east-1a', 'use1-az1'])
+      assert.ok(validSource(s), s);
+    for (const s of ['10.0.0.0/33', '300.1.1.1', 'not a host', '10.0.0.1/8/2', 'all']) assert.ok(!validSource(s), s);
   });
+
+  it('with FlowsPercent, keeps one connection’s fate for all its requests, and takes no flow at 0 %', () =>
+    withImpairments(Math.random, (i) => {
+      i.add({ kind: 'network-latency', delayMs: 50, jitterMs: 0, sources: ['ALL'], flowsPercent: 50 }, 60_000, () => {});
+      const fates = Array.from({ length: 40 }, (_, port) => i.inbound('127.0.0.1', 8080, 40_000 + port)?.delayMs);
+      assert.ok(fates.includes(50) && fates.includes(0), 'some connections delayed, some not');
+      for (let port = 40_000; port < 40_040; port++) assert.equal(i.inbound('127.0.0.1', 8080, port)?.delayMs, fates[port - 40_000]);
+      i.clear();
+      i.add({ kind: 'packet-loss', percent: 100, sources: ['ALL'], flowsPercent: 0 }, 60_000, () => {});
+      assert.equal(i.outbound('10.0.0.1', 5432), undefined);
+      assert.deepEqual(i.inbound('127.0.0.1', 8080, 40_000), { delayMs: 0, fail: undefined });
+    }));
 });

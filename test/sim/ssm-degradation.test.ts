@@ -108,7 +108,7 @@ describe('degradation documents of AWS FIS through SSM Run Command', () => {
   it('100 ms of latency slows answers from that instance by 100 ms, not the others; CancelCommand ends it at once', async () => {
     const [a = '', b = ''] = ids;
     const baseline = await medianMs(url(a));
-    const commandId = await send(LATENCY, a, { DelayMilliseconds: ['100'], JitterMilliseconds: ['0'], DurationSeconds: [LONG] });
+    const commandId = await send(LATENCY, a, { DelayMilliseconds: ['100'], DurationSeconds: [LONG] });
     await running(commandId, a);
 
     const slowed = await timings(url(a), 9);
@@ -250,7 +250,7 @@ describe('degradation documents of AWS FIS through SSM Run Command', () => {
       '--instance-ids',
       b,
       '--parameters',
-      JSON.stringify({ DelayMilliseconds: ['100'], JitterMilliseconds: ['0'], DurationSeconds: [LONG] }),
+      JSON.stringify({ DelayMilliseconds: ['100'], DurationSeconds: [LONG] }),
     );
     const commandId = sent.Command.CommandId;
     await waitFor('the CLI to show the invocation in progress', async () => {

@@ -5,17 +5,10 @@ import type { XmlValue } from '../protocol/xml.js';
 import type { SimWorld } from '../region.js';
 import type { SimNatGateway, SimRouteTable } from '../world/network.js';
 import { matchesAny, tagFilter, tagSet } from './ec2-glob.js';
-import { regionShortCode } from '../edge-zones.js';
 
-/**
- * A zone's id, as EC2 names it: the region's short code and the zone's number (`use1-az1`, `euw1-az2`,
- * `apne1-az3`). AWS maps names to ids per account; the region's mapping is the zones' order. An edge zone's id is
- * its own (`use1-bos1-az1`, `edge-zones.ts`).
- */
+/** A zone's id, as EC2 names it (`SimWorld.zoneId`: `use1-az1`). */
 export function zoneId(world: SimWorld, zone: string): string {
-  const edge = world.edgeZones.find((e) => e.name === zone);
-  if (edge !== undefined) return edge.zoneId;
-  return `${regionShortCode(world.topology.region)}-az${world.availabilityZones.indexOf(zone) + 1}`;
+  return world.zoneId(zone);
 }
 
 function natXml(world: SimWorld, nat: SimNatGateway): XmlValue {

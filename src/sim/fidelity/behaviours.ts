@@ -535,7 +535,7 @@ export const BEHAVIOURS: Behaviour[] = [
   {
     area: 'SSM',
     behaviour:
-      "SendCommand with AWS FIS's degradation documents (AWSFIS-Run-Network-Latency and -Latency-Sources, -Network-Packet-Loss and -Packet-Loss-Sources, -Network-Blackhole-Port, -CPU-Stress, -Memory-Stress) resolves their parameters as the FIS guide lists them (required DurationSeconds, Sources, Port, Protocol, Percent; defaults Interface eth0, DelayMilliseconds 200, JitterMilliseconds 10, LossPercent 7, TrafficType ingress, CPU 0, LoadPercent 100, Workers 1, InstallDependencies True); the effect starts when the invocation turns InProgress and lasts DurationSeconds of AWS time, then ends by itself and the invocation succeeds; a reboot, stop or termination ends it and fails the invocation (assumed).",
+      "SendCommand with AWS FIS's degradation documents (AWSFIS-Run-Network-Latency and -Latency-Sources, -Network-Packet-Loss and -Packet-Loss-Sources, -Network-Blackhole-Port, -CPU-Stress, -Memory-Stress) resolves their parameters as the FIS guide lists them (required DurationSeconds, Sources, Port, Protocol, Percent; defaults Interface eth0 (DEFAULT on the -Sources documents), DelayMilliseconds 200, JitterMilliseconds 10 (the -Latency-Sources document only: AWSFIS-Run-Network-Latency has none, and refuses it as any undeclared parameter, InvalidParameters), FlowsPercent 100, LossPercent 7, TrafficType ingress, CPU 0, LoadPercent 100, Workers 1, InstallDependencies True); the effect starts when the invocation turns InProgress and lasts DurationSeconds of AWS time, then ends by itself and the invocation succeeds; a reboot, stop or termination ends it and fails the invocation (assumed).",
     source: 'https://docs.aws.amazon.com/fis/latest/userguide/actions-ssm-agent.html',
     test: 'test/sim/ssm-degradation.test.ts',
   },
@@ -552,6 +552,27 @@ export const BEHAVIOURS: Behaviour[] = [
       "Network latency (delay ± uniform jitter, in wall ms at every speed: network time, not an AWS duration) is felt once per request by what reaches the instance's workload (clients, the load balancer's forwarding and health checks), and by the instance's own connections through its `outbound(address, port)`; with Sources only traffic to or from those addresses or CIDR blocks is delayed (assumed: one round trip a request, as on a reused connection; a new connection's handshake would add another).",
     source: 'assumed',
     test: 'test/sim/ssm-degradation.test.ts',
+  },
+  {
+    area: 'SSM',
+    behaviour:
+      "The -Sources documents' Sources take an IPv4 address, an IPv4 CIDR block, a domain name, an AZ name (us-east-1a), an AZ ID (use1-az1, as DescribeAvailabilityZones gives ZoneId), ALL, DYNAMODB and S3; an AZ name or ID covers the addresses the region places in that zone (its instances' private addresses, its database nodes', its load balancer nodes'; assumed: as the zone's subnets would be), ALL every address, DYNAMODB and S3 nothing (the region serves neither). Interface takes ALL, DEFAULT (the primary interface) or names separated by commas; an instance has one interface, eth0 (assumed), so a list naming another fails the invocation as tc does.",
+    source: 'https://docs.aws.amazon.com/fis/latest/userguide/actions-ssm-agent.html',
+    test: 'test/sim/ssm-documents.test.ts',
+  },
+  {
+    area: 'SSM',
+    behaviour:
+      "FlowsPercent (0 to 100, default 100) takes that share of the flows that Sources covers: per connection for requests reaching the instance's workload (a connection's fate is drawn once from its two ends, so all its requests share it), and per exchange for the instance's own database queries, whose connection is not known when the app asks (assumed: AWS does not say how flows are picked). FlowsPercent 0 affects nothing.",
+    source: 'assumed',
+    test: 'test/sim/ssm-documents.test.ts',
+  },
+  {
+    area: 'SSM',
+    behaviour:
+      "AWSFIS-Run-Network-Blackhole-Port, -Network-Latency, -Network-Latency-Sources, -Network-Packet-Loss and -Network-Packet-Loss-Sources cannot run in parallel (the guide's Limitations): one of them sent to an instance while another is in effect there fails on that instance (Failed, a nonzero ResponseCode, and StandardErrorContent saying another network fault is running) and the first stays in effect; CPU and memory stress run beside them. How AWS reports the conflict is not documented (assumed).",
+    source: 'assumed',
+    test: 'test/sim/ssm-documents.test.ts',
   },
   {
     area: 'SSM',

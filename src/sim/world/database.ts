@@ -186,6 +186,11 @@ export class SimDatabase extends RdsResource<DbInstanceStatus> {
     });
   }
 
+  /** The loopback address of its node in `zone` (the primary's or the standby's, or where either may go). */
+  addressIn(zone: string): string {
+    return this.#hostIn(zone);
+  }
+
   /** Whether clients reach it now: available, and its serving zone not dark. */
   get reachable(): boolean {
     return this.status === 'available' && !this.#stranded;

@@ -3,11 +3,12 @@ import type { SimScheduler } from '../timing.js';
 /**
  * The degradations AWS FIS's SSM documents put on one instance
  * (https://docs.aws.amazon.com/fis/latest/userguide/actions-ssm-agent.html): `tc netem` delay or loss on its interface
- * (optionally only for packets to or from `sources`), an iptables drop of one port, stress-ng on its CPUs or memory.
+ * (optionally only for packets to or from `sources`, and only on `flowsPercent` of the flows), an iptables drop of one
+ * port, stress-ng on its CPUs or memory.
  */
 export type Impairment =
-  | { kind: 'network-latency'; delayMs: number; jitterMs: number; sources?: readonly string[] | undefined }
-  | { kind: 'packet-loss'; percent: number; sources?: readonly string[] | undefined }
+  | { kind: 'network-latency'; delayMs: number; jitterMs: number; sources?: readonly string[] | undefined; flowsPercent?: number | undefined }
+  | { kind: 'packet-loss'; percent: number; sources?: readonly string[] | undefined; flowsPercent?: number | undefined }
   | { kind: 'blackhole-port'; port: number; protocol: 'tcp' | 'udp'; traffic: 'ingress' | 'egress' }
   | { kind: 'cpu-stress'; loadPercent: number }
   | { kind: 'memory-stress'; percent: number };
@@ -54,17 +55,24 @@ interface Active {
   readonly impairment: Impairment;
   readonly timer: NodeJS.Timeout | undefined;
   readonly onEnd: (reason: ImpairmentEnd) => void;
+  /** Which flows this effect takes: a connection's share is drawn from it and the connection's ends. */
+  readonly salt: number;
 }
+
+/** The zone an address of the region belongs to (an instance's, a database node's, a load balancer node's), if any. */
+export type ZoneOf = (address: string) => string | undefined;
 
 /** The impairments active on one instance, each until its end; asked by the workload (inbound) and its clients (outbound). */
 export class Impairments {
   readonly #active = new Set<Active>();
   readonly #scheduler: Pick<SimScheduler, 'after' | 'cancel'>;
   readonly #random: () => number;
+  readonly #zoneOf: ZoneOf;
 
-  constructor(scheduler: Pick<SimScheduler, 'after' | 'cancel'>, random: () => number = Math.random) {
+  constructor(scheduler: Pick<SimScheduler, 'after' | 'cancel'>, random: () => number = Math.random, zoneOf: ZoneOf = () => undefined) {
     this.#scheduler = scheduler;
     this.#random = random;
+    this.#zoneOf = zoneOf;
   }
 
   /** The impairments now in force. */
@@ -77,7 +85,9 @@ export class Impairments {
    * Returns the function that ends it at once (a cancelled command).
    */
   add(impairment: Impairment, awsMs: number, onEnd: (reason: ImpairmentEnd) => void): () => void {
-    const entry: Active = { impairment, onEnd, timer: this.#scheduler.after(awsMs, () => this.#end(entry, 'expired')) };
+    const some = 'flowsPercent' in impairment && impairment.flowsPercent !== undefined && impairment.flowsPercent < 100;
+    const salt = some ? Math.floor(this.#random() * 0x1_0000_0000) : 0;
+    const entry: Active = { impairment, onEnd, salt, timer: this.#scheduler.after(awsMs, () => this.#end(entry, 'expired')) };
     this.#active.add(entry);
     return () => this.#end(entry, 'cancelled');
   }
@@ -94,7 +104,7 @@ export class Impairments {
   addedMs(): number {
     let ms = 0;
     for (const { impairment: i } of this.#active) {
-      if (i.kind === 'network-latency' && i.sources === undefined) ms += i.delayMs + i.jitterMs;
+      if (i.kind === 'network-latency' && (i.sources === undefined || i.sources.includes('ALL'))) ms += i.delayMs + i.jitterMs;
       else if (i.kind === 'cpu-stress' && i.loadPercent < CPU_HANG_PERCENT) ms += SERVICE_MS / (1 - i.loadPercent / 100) - SERVICE_MS;
     }
     return ms;
@@ -102,14 +112,17 @@ export class Impairments {
 
   /**
    * What a request from `client` to the workload's `port` meets. Latency, loss and a blackhole act on its packets (one
-   * round trip a request: a reused connection); CPU stress slows its handling; memory stress fails it.
+   * round trip a request: a reused connection); CPU stress slows its handling; memory stress fails it. `clientPort`
+   * (the connection's other end) tells connections apart, so FlowsPercent picks whole connections.
    */
-  inbound(client: string, port: number): InboundEffect | undefined {
+  inbound(client: string, port: number, clientPort?: number): InboundEffect | undefined {
     if (this.#active.size === 0) return undefined;
     const address = plainAddress(client);
+    const flow = clientPort === undefined ? undefined : `${address}:${clientPort}`;
     let delayMs = 0;
     let fail: InboundEffect['fail'];
-    for (const { impairment: i } of this.#active) {
+    for (const entry of this.#active) {
+      const i = entry.impairment;
       if (i.kind === 'blackhole-port') {
         // Ingress drops packets arriving for the port; an answer's packets leave from it to the client's own port.
         if (i.traffic === 'ingress' && i.protocol === 'tcp' && i.port === port) fail = 'hang';
@@ -119,7 +132,7 @@ export class Impairments {
       } else if (i.kind === 'memory-stress') {
         if (i.percent >= MEMORY_FAIL_PERCENT && fail === undefined) fail = 503;
       } else {
-        const network = this.#network(i, address);
+        const network = this.#network(entry, i, address, flow);
         if (network === 'drop') fail = 'hang';
         else delayMs += network;
       }
@@ -127,17 +140,21 @@ export class Impairments {
     return { delayMs, fail };
   }
 
-  /** What a connection from the instance to `address`:`port` meets, or undefined when nothing touches it. */
+  /**
+   * What a connection from the instance to `address`:`port` meets, or undefined when nothing touches it. The app asks
+   * before it takes a connection from its pool, so FlowsPercent picks per exchange here, not per connection.
+   */
   outbound(address: string, port: number): OutboundEffect | undefined {
     if (this.#active.size === 0) return undefined;
     let delayMs = 0;
     let drop = false;
-    for (const { impairment: i } of this.#active) {
+    for (const entry of this.#active) {
+      const i = entry.impairment;
       if (i.kind === 'blackhole-port') {
         // Egress drops packets leaving for the port; ingress drops the answers only if they came from that port too.
         if (i.port === port && i.protocol === 'tcp') drop = true;
       } else if (i.kind === 'network-latency' || i.kind === 'packet-loss') {
-        const network = this.#network(i, plainAddress(address));
+        const network = this.#network(entry, i, plainAddress(address), undefined);
         if (network === 'drop') drop = true;
         else delayMs += network;
       }
@@ -145,9 +162,19 @@ export class Impairments {
     return delayMs === 0 && !drop ? undefined : { delayMs, drop };
   }
 
-  /** One exchange with `address` under a latency or loss impairment: its added wall ms, or `drop` when it never completes. */
-  #network(i: Extract<Impairment, { kind: 'network-latency' | 'packet-loss' }>, address: string): number | 'drop' {
-    if (i.sources !== undefined && !i.sources.some((s) => matchesSource(s, address))) return 0;
+  /**
+   * One exchange with `address` under a latency or loss impairment: its added wall ms, or `drop` when it never
+   * completes. With FlowsPercent below 100 only that share of flows is touched: of connections when `flow` names one
+   * (each connection's fate drawn once, from its ends), else of exchanges (assumed: AWS does not say how flows are
+   * picked).
+   */
+  #network(entry: Active, i: Extract<Impairment, { kind: 'network-latency' | 'packet-loss' }>, address: string, flow: string | undefined): number | 'drop' {
+    if (i.sources !== undefined && !i.sources.some((s) => matchesSource(s, address, this.#zoneOf))) return 0;
+    const flows = i.flowsPercent ?? 100;
+    if (flows < 100) {
+      const draw = flow === undefined ? this.#random() : flowShare(entry.salt, flow);
+      if (draw >= flows / 100) return 0;
+    }
     if (i.kind === 'network-latency') {
       // netem's jitter is uniform in delay ± jitter.
       return Math.max(0, i.delayMs + (this.#random() * 2 - 1) * i.jitterMs);
@@ -185,8 +212,27 @@ function ipv4(address: string): number | undefined {
   return n;
 }
 
-/** Whether `source` (an IPv4 address, a CIDR block, or a domain name) covers `address`. */
-export function matchesSource(source: string, address: string): boolean {
+/** A flow's place in [0, 1): FNV-1a of its ends, salted per effect, so one connection always draws the same. */
+function flowShare(salt: number, flow: string): number {
+  let h = (0x811c9dc5 ^ salt) >>> 0;
+  for (let k = 0; k < flow.length; k++) h = Math.imul(h ^ flow.charCodeAt(k), 0x01000193) >>> 0;
+  return h / 0x1_0000_0000;
+}
+
+/** An Availability Zone's name (`us-east-1a`, a Local Zone's `us-east-1-bos-1a`), as the -Sources documents take one. */
+export const isZoneName = (s: string): boolean => /^[a-z]{2}(-[a-z0-9]+)*-\d+[a-z]$/.test(s);
+/** An Availability Zone's id (`use1-az1`, a Local Zone's `use1-bos1-az1`). */
+export const isZoneId = (s: string): boolean => /^[a-z]{2,}\d+(-[a-z0-9]+)*-(az|wlz)\d+$/.test(s);
+
+/**
+ * Whether `source` covers `address`: ALL covers every address, an Availability Zone's name the addresses `zoneOf`
+ * places in it, an IPv4 address or CIDR block its addresses, and a domain name (not resolved) only itself. DYNAMODB
+ * and S3 cover nothing the region serves.
+ */
+export function matchesSource(source: string, address: string, zoneOf: ZoneOf = () => undefined): boolean {
+  if (source === 'ALL') return true;
+  if (source === 'DYNAMODB' || source === 'S3') return false;
+  if (isZoneName(source)) return zoneOf(address) === source;
   const [base = '', bits] = source.split('/');
   const want = ipv4(base);
   if (want === undefined) return source.toLowerCase() === address.toLowerCase();
@@ -197,9 +243,12 @@ export function matchesSource(source: string, address: string): boolean {
   return (got & mask) >>> 0 === (want & mask) >>> 0;
 }
 
-/** Whether `source` is a form the -Sources documents take: IPv4, IPv4 CIDR, a domain name, DYNAMODB or S3. */
+/**
+ * Whether `source` is a form the -Sources documents take: an IPv4 address, an IPv4 CIDR block, a domain name, an AZ
+ * name, an AZ id, ALL, DYNAMODB or S3.
+ */
 export function validSource(source: string): boolean {
-  if (source === 'DYNAMODB' || source === 'S3') return true;
+  if (source === 'ALL' || source === 'DYNAMODB' || source === 'S3' || isZoneName(source) || isZoneId(source)) return true;
   const [base = '', bits, extra] = source.split('/');
   if (ipv4(base) !== undefined) return extra === undefined && (bits === undefined || (/^\d{1,2}$/.test(bits) && Number(bits) <= 32));
   return bits === undefined && /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(source);

@@ -2,7 +2,7 @@ import type { OutboundRule } from '../app-tier.js';
 import { Workload, type WorkloadApp, type WorkloadOptions } from '../workload.js';
 import type { Durations, SimScheduler } from '../timing.js';
 import { SimApiError } from '../protocol/errors.js';
-import { Impairments, type OutboundEffect } from './impairments.js';
+import { Impairments, type OutboundEffect, type ZoneOf } from './impairments.js';
 
 export type InstanceStateName = 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';
 
@@ -30,6 +30,8 @@ export interface InstanceTiming {
   booted?: (instance: SimInstance, to: 'serving' | 'hanging') => void;
   /** Called when its app's process exits by itself (the app's `crashAfter`). */
   crashed?: (instance: SimInstance) => void;
+  /** The zone of an address of the region, for the -Sources documents' AZ names. */
+  zoneOf?: ZoneOf;
 }
 
 /** The app version an instance's image runs (the topology's `apps`): how it answers, and when its process exits. */
@@ -99,7 +101,7 @@ export class SimInstance {
     this.#scheduler = scheduler;
     this.#timing = timing;
     this.#onChange = onChange;
-    this.impairments = new Impairments(scheduler);
+    this.impairments = new Impairments(scheduler, Math.random, timing.zoneOf);
     this.#workload = new Workload(this.#workloadOptions(spec.port));
   }
 
@@ -120,7 +122,7 @@ export class SimInstance {
         const timer = scheduler.after(wallMs * scheduler.speed, then);
         return () => scheduler.cancel(timer);
       },
-      inbound: (client, port) => this.impairments.inbound(client, port),
+      inbound: (client, port, clientPort) => this.impairments.inbound(client, port, clientPort),
     };
   }
 

@@ -24,7 +24,20 @@ export interface SsmDocument {
   parameters: Record<string, ParameterSpec>;
   /** What it does to the instance, from its validated parameters; undefined for Kill-Process, which is one signal. */
   impairment?: (p: Record<string, string>) => Impairment;
+  /** The interfaces it acts on, by name (PRIMARY_INTERFACE for DEFAULT and ALL), from its validated parameters. */
+  interfaces?: (p: Record<string, string>) => string[];
+  /**
+   * One of the network documents the guide's Limitations say "cannot run in parallel": on an instance where one is in
+   * effect, another fails.
+   */
+  exclusive?: true;
 }
+
+/**
+ * The name of the region's instances' one network interface, the primary (assumed: Amazon Linux names it so, the
+ * documents' default). DEFAULT names the primary interface, and ALL every interface, which is this one.
+ */
+export const PRIMARY_INTERFACE = 'eth0';
 
 const integer =
   (min: number, max: number) =>
@@ -34,16 +47,24 @@ const oneOf =
   (...values: string[]) =>
   (v: string): string | undefined =>
     values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
-const interfaceName = (v: string): string | undefined => (/^[0-9a-zA-Z\-_:.]{1,15}$/.test(v) ? undefined : 'must be a network interface name');
+const isInterfaceName = (v: string): boolean => /^[0-9a-zA-Z\-_:.]{1,15}$/.test(v);
+const interfaceName = (v: string): string | undefined => (isInterfaceName(v) ? undefined : 'must be a network interface name');
+/** The -Sources documents' Interface: ALL, DEFAULT, or interface names separated by commas. */
+const interfaceList = (v: string): string | undefined =>
+  v === 'ALL' || v === 'DEFAULT' || v.split(',').every(isInterfaceName) ? undefined : 'must be ALL, DEFAULT or network interface names separated by commas';
 const sources = (v: string): string | undefined => {
   const bad = v.split(',').find((s) => !validSource(s));
-  return bad === undefined ? undefined : `names '${bad}', which is not an IPv4 address, an IPv4 CIDR block, a domain name, DYNAMODB or S3`;
+  return bad === undefined
+    ? undefined
+    : `names '${bad}', which is not an IPv4 address, an IPv4 CIDR block, a domain name, an AZ name, an AZ ID, ALL, DYNAMODB or S3`;
 };
 
 // The documents' figures as the FIS user guide gives them.
 const DURATION: ParameterSpec = { required: true, check: integer(0, 43_200) };
 const INSTALL: ParameterSpec = { default: 'True', check: oneOf('True', 'False') };
-const INTERFACE: ParameterSpec = { default: 'eth0', check: interfaceName };
+const INTERFACE: ParameterSpec = { default: PRIMARY_INTERFACE, check: interfaceName };
+const INTERFACES: ParameterSpec = { default: 'DEFAULT', check: interfaceList };
+const FLOWS: ParameterSpec = { default: '100', check: integer(0, 100) };
 const DELAY: ParameterSpec = { default: '200', check: integer(0, 60_000) };
 const JITTER: ParameterSpec = { default: '10', check: integer(0, 60_000) };
 const LOSS: ParameterSpec = { default: '7', check: integer(0, 100) };
@@ -52,6 +73,11 @@ const TRAFFIC: ParameterSpec = { default: 'ingress', check: oneOf('ingress', 'eg
 
 const num = (p: Record<string, string>, name: string): number => Number(p[name]);
 const list = (v: string | undefined): string[] => (v ?? '').split(',').filter((s) => s !== '');
+/** The plain documents' one Interface. */
+const oneInterface = (p: Record<string, string>): string[] => [p.Interface ?? PRIMARY_INTERFACE];
+/** The -Sources documents' Interface: DEFAULT is the primary interface, ALL every one (the primary alone here). */
+const interfaceNames = (p: Record<string, string>): string[] =>
+  p.Interface === undefined || p.Interface === 'ALL' || p.Interface === 'DEFAULT' ? [PRIMARY_INTERFACE] : list(p.Interface);
 
 export const SSM_DOCUMENTS: readonly SsmDocument[] = [
   {
@@ -66,34 +92,58 @@ export const SSM_DOCUMENTS: readonly SsmDocument[] = [
   {
     name: 'AWSFIS-Run-Network-Latency',
     plugin: 'NetworkLatency',
-    parameters: { Interface: INTERFACE, DelayMilliseconds: DELAY, JitterMilliseconds: JITTER, DurationSeconds: DURATION, InstallDependencies: INSTALL },
-    impairment: (p) => ({ kind: 'network-latency', delayMs: num(p, 'DelayMilliseconds'), jitterMs: num(p, 'JitterMilliseconds') }),
+    // No JitterMilliseconds: the guide lists it for the -Sources document only.
+    parameters: { Interface: INTERFACE, DelayMilliseconds: DELAY, DurationSeconds: DURATION, InstallDependencies: INSTALL },
+    impairment: (p) => ({ kind: 'network-latency', delayMs: num(p, 'DelayMilliseconds'), jitterMs: 0 }),
+    interfaces: oneInterface,
+    exclusive: true,
   },
   {
     name: 'AWSFIS-Run-Network-Latency-Sources',
     plugin: 'NetworkLatencySources',
     parameters: {
-      Interface: INTERFACE,
+      Interface: INTERFACES,
       DelayMilliseconds: DELAY,
       JitterMilliseconds: JITTER,
+      FlowsPercent: FLOWS,
       Sources: SOURCES,
       TrafficType: TRAFFIC,
       DurationSeconds: DURATION,
       InstallDependencies: INSTALL,
     },
-    impairment: (p) => ({ kind: 'network-latency', delayMs: num(p, 'DelayMilliseconds'), jitterMs: num(p, 'JitterMilliseconds'), sources: list(p.Sources) }),
+    impairment: (p) => ({
+      kind: 'network-latency',
+      delayMs: num(p, 'DelayMilliseconds'),
+      jitterMs: num(p, 'JitterMilliseconds'),
+      sources: list(p.Sources),
+      flowsPercent: num(p, 'FlowsPercent'),
+    }),
+    interfaces: interfaceNames,
+    exclusive: true,
   },
   {
     name: 'AWSFIS-Run-Network-Packet-Loss',
     plugin: 'NetworkPacketLoss',
     parameters: { Interface: INTERFACE, LossPercent: LOSS, DurationSeconds: DURATION, InstallDependencies: INSTALL },
     impairment: (p) => ({ kind: 'packet-loss', percent: num(p, 'LossPercent') }),
+    interfaces: oneInterface,
+    exclusive: true,
   },
   {
     name: 'AWSFIS-Run-Network-Packet-Loss-Sources',
     plugin: 'NetworkPacketLossSources',
-    parameters: { Interface: INTERFACE, LossPercent: LOSS, Sources: SOURCES, TrafficType: TRAFFIC, DurationSeconds: DURATION, InstallDependencies: INSTALL },
-    impairment: (p) => ({ kind: 'packet-loss', percent: num(p, 'LossPercent'), sources: list(p.Sources) }),
+    parameters: {
+      Interface: INTERFACES,
+      LossPercent: LOSS,
+      FlowsPercent: FLOWS,
+      Sources: SOURCES,
+      TrafficType: TRAFFIC,
+      DurationSeconds: DURATION,
+      InstallDependencies: INSTALL,
+    },
+    impairment: (p) => ({ kind: 'packet-loss', percent: num(p, 'LossPercent'), sources: list(p.Sources), flowsPercent: num(p, 'FlowsPercent') }),
+    interfaces: interfaceNames,
+    exclusive: true,
   },
   {
     name: 'AWSFIS-Run-Network-Blackhole-Port',
@@ -111,6 +161,7 @@ export const SSM_DOCUMENTS: readonly SsmDocument[] = [
       protocol: p.Protocol === 'udp' ? 'udp' : 'tcp',
       traffic: p.TrafficType === 'egress' ? 'egress' : 'ingress',
     }),
+    exclusive: true,
   },
   {
     name: 'AWSFIS-Run-CPU-Stress',

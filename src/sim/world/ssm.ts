@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { GroundTruth } from '../ground-truth.js';
 import { SimApiError } from '../protocol/errors.js';
 import type { Durations, SimScheduler } from '../timing.js';
-import type { Impairment, ImpairmentEnd } from './impairments.js';
+import { isZoneId, isZoneName, type Impairment, type ImpairmentEnd } from './impairments.js';
 import type { SimInstance } from './instance.js';
-import { resolveParameters, ssmDocument, type SsmDocument } from './ssm-documents.js';
+import { PRIMARY_INTERFACE, resolveParameters, ssmDocument, type SsmDocument } from './ssm-documents.js';
 
 /**
  * SSM Run Command on the region's instances, for AWS FIS's SSM documents (./ssm-documents.ts): AWSFIS-Run-Kill-Process
@@ -55,6 +55,8 @@ export interface SsmWorld {
   readonly truth: Pick<GroundTruth, 'record'>;
   /** The world's DNS, for the -Sources documents' domain names. */
   dnsAnswer?(name: string, type: string): { answers: readonly { type: string; data: string }[] };
+  /** The zone an AZ name or AZ ID names (`use1-az1` → `us-east-1a`), for the -Sources documents. */
+  zoneNamed?(nameOrId: string): string | undefined;
 }
 
 export interface SendCommandInput {
@@ -84,6 +86,8 @@ export const invocationEnded = (i: SsmInvocation): boolean => i.status === 'Succ
 export class SimSsm {
   readonly commands = new Map<string, SsmCommand>();
   readonly #world: SsmWorld;
+  /** The network document in effect on each instance (the ones that cannot run in parallel), by instance id. */
+  readonly #network = new Map<string, { document: string; command: string }>();
 
   constructor(world: SsmWorld) {
     this.#world = world;
@@ -210,16 +214,16 @@ export class SimSsm {
    * The -Sources documents resolve a domain name once, when they start (they install `dig` for it), and filter the
    * addresses it had then: a name whose answer changes later (a database failover) keeps the old address affected.
    * https://docs.aws.amazon.com/fis/latest/userguide/actions-ssm-agent.html. A name the world's DNS does not answer
-   * is kept as written, matching nothing.
+   * is kept as written, matching nothing. An AZ ID becomes its zone's name; a zone name is matched against each
+   * address's zone as traffic flows (assumed: as the zone's subnets' CIDR blocks would be), ALL against every address.
    */
   #resolveSources(impairment: Impairment): Impairment {
+    if (!('sources' in impairment) || impairment.sources === undefined) return impairment;
     const answer = this.#world.dnsAnswer?.bind(this.#world);
-    if (!('sources' in impairment) || impairment.sources === undefined || answer === undefined) return impairment;
     const sources = impairment.sources.flatMap((s) => {
-      if (s === 'DYNAMODB' || s === 'S3' || /^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/.test(s)) return [s];
-      const addresses = answer(s, 'A')
-        .answers.filter((a) => a.type === 'A')
-        .map((a) => a.data);
+      if (s === 'ALL' || s === 'DYNAMODB' || s === 'S3' || isZoneName(s) || /^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/.test(s)) return [s];
+      if (isZoneId(s)) return [this.#world.zoneNamed?.(s) ?? s];
+      const addresses = (answer?.(s, 'A').answers ?? []).filter((a) => a.type === 'A').map((a) => a.data);
       return addresses.length > 0 ? addresses : [s];
     });
     return { ...impairment, sources };
@@ -228,17 +232,26 @@ export class SimSsm {
   /**
    * A degradation document: the effect starts once the command runs and lasts DurationSeconds of AWS time (the
    * document's own sleep), then it ends by itself and the invocation succeeds. An interface other than the instance's
-   * one (`eth0`, assumed: Amazon Linux names its primary interface so) fails the run as `tc` does.
+   * one (PRIMARY_INTERFACE) fails the run as `tc` does. A network document sent while another is in effect on the
+   * instance fails: the guide's Limitations say they "cannot run in parallel" (assumed: how AWS reports it is not
+   * documented; here the invocation fails with a sentence on standard error and the first stays in effect).
    */
   #impair(command: SsmCommand, invocation: SsmInvocation, instance: SimInstance, document: SsmDocument, parameters: Record<string, string>): void {
     const declared = document.impairment?.(parameters);
     if (declared === undefined) return;
     const impairment = this.#resolveSources(declared);
-    const iface = parameters.Interface;
-    if (iface !== undefined && iface !== 'eth0') {
-      Object.assign(invocation, { status: 'Failed', details: 'Failed', responseCode: 1, error: `Cannot find device "${iface}"\n`, endedAt: new Date() });
-      return;
+    const fail = (error: string): void => {
+      Object.assign(invocation, { status: 'Failed', details: 'Failed', responseCode: 1, error, endedAt: new Date(), cancel: undefined });
+    };
+    const missing = document.interfaces?.(parameters).find((name) => name !== PRIMARY_INTERFACE);
+    if (missing !== undefined) return fail(`Cannot find device "${missing}"\n`);
+    const running = this.#network.get(instance.id);
+    if (document.exclusive === true && running !== undefined) {
+      return fail(
+        `Another network fault is running on this instance (${running.document}, command ${running.command}): the AWSFIS network documents cannot run in parallel.\n`,
+      );
     }
+    if (document.exclusive === true) this.#network.set(instance.id, { document: document.name, command: command.id });
     const seconds = Number(parameters.DurationSeconds ?? '0');
     this.#world.truth.record({
       kind: 'impairment',
@@ -247,6 +260,7 @@ export class SimSsm {
       detail: { ...impairment, command: command.id, document: document.name, durationSeconds: seconds },
     });
     invocation.cancel = instance.impairments.add(impairment, seconds * 1000, (reason: ImpairmentEnd) => {
+      if (this.#network.get(instance.id)?.command === command.id) this.#network.delete(instance.id);
       this.#world.truth.record({ kind: 'impairment', resource: instance.id, from: impairment.kind, to: 'ended', detail: { reason, command: command.id } });
       if (reason === 'cancelled') return;
       // Assumed: a reboot, stop or termination kills the agent's run, which fails; an expiry is the document's success.

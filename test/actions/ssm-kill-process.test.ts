@@ -50,7 +50,7 @@ describe('aws.ssm.kill-process', () => {
           fault?.calls.filter((c) => c.mutating).map((c) => c.operation),
           ['SendCommand'],
         );
-        assert.ok((fault?.calls.filter((c) => c.operation === 'ListCommandInvocations').length ?? 0) >= 1, 'it waited for the invocation');
+        assert.ok((fault?.calls.filter((c) => c.operation === 'GetCommandInvocation').length ?? 0) >= 1, 'it waited for the invocation');
         const [victim] = (fault?.output?.instanceIds as string[] | undefined) ?? [];
         assert.ok(victim !== undefined);
         assert.deepEqual(

@@ -17,7 +17,7 @@ import { tempDir } from '../support/cli.js';
 import { startDaemon, startSimProcess } from '../support/daemon.js';
 import { submitDetached } from '../support/queue.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../support/redis.js';
-import { CREDENTIALS, waitFor } from '../support/sim.js';
+import { CREDENTIALS, truth, waitFor } from '../support/sim.js';
 
 /**
  * A worker killed (SIGKILL, `GAMEDAY_CRASH_AT`) at every moment of every covered action's injection — before its
@@ -42,6 +42,8 @@ const byId = (id: string): string => `    targets: { ids: [${id}] }\n`;
 let ec2: EC2Client;
 let route53: Route53Client;
 let rds: RDSClient;
+/** The simulated region's endpoint, for its ground truth. */
+let simEndpoint = '';
 
 async function instance(id: string): Promise<{ state: string; address: string }> {
   const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
@@ -108,6 +110,22 @@ const CASES: Case[] = [
     },
   },
   {
+    // A degradation sent as an SSM command: the lost run's command is found by its comment and cancelled.
+    action: 'aws.ec2.network-latency',
+    resource: 'instance',
+    fault: (id) => `${byId(id)}    args: { delay: 500ms }\n    duration: 1h\n`,
+    async check(id, point, r) {
+      // Left alone, the delay would last an AWS hour: none is in effect once the successor is done.
+      const events = (await truth(simEndpoint)).filter((e) => e.kind === 'impairment' && e.resource === id);
+      assert.ok(events.length === 0 || events.at(-1)?.to === 'ended', `${id} after a crash ${point}: ${JSON.stringify(events)}`);
+      if (point === 'before-call') assert.equal(r.output?.landed, false, lines(r, 'found'));
+      else {
+        assert.equal(r.output?.landed, true, lines(r, 'found'));
+        assert.match(lines(r, 'done'), new RegExp(`cancelled SSM command \\S+ on ${id}`));
+      }
+    },
+  },
+  {
     action: 'aws.route53.fail-health-check',
     resource: 'health-check',
     fault: (id) => `    args: { healthCheckId: ${id} }\n`,
@@ -169,6 +187,7 @@ describe('a worker killed at every moment of an injection', { skip: SKIP_WITHOUT
     ec2 = new EC2Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
     route53 = new Route53Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
     rds = new RDSClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+    simEndpoint = sim.endpoint;
   });
   after(async () => {
     ec2?.destroy();

@@ -54,7 +54,7 @@ async function invocations(ctx: ActivityContext, commandId: string, ids: readonl
 }
 
 /** What gameday reads of one invocation. */
-interface Invocation {
+export interface Invocation {
   InstanceId: string;
   Status?: string | undefined;
   StatusDetails?: string | undefined;
@@ -98,11 +98,8 @@ export const RUN_COMMAND_PERMISSIONS = {
   write: ['ssm:SendCommand', 'ssm:CancelCommand'],
 };
 
-/**
- * Sends the document to the fault's targets and waits until every invocation runs (InProgress) or already ended with
- * Success. An invocation that failed fails the fault with its StatusDetails, once the others are cancelled.
- */
-export async function sendAndLand(ctx: ActionContext, actionId: string, spec: CommandSpec, timeoutMs: number): Promise<ActionResult> {
+/** Sends the document to the fault's targets, its comment naming the run; returns the command's id. */
+async function send(ctx: ActionContext, actionId: string, spec: CommandSpec): Promise<string> {
   const ids = ctx.targets.map((t) => t.id);
   const { SendCommandCommand } = await sdk.ssm();
   const sent: SendCommandCommandOutput = await awsSend(
@@ -119,6 +116,43 @@ export async function sendAndLand(ctx: ActionContext, actionId: string, spec: Co
   );
   const commandId = sent.Command?.CommandId;
   if (commandId === undefined) throw new ActionFailedError(`SSM answered SendCommand of ${spec.documentName} without a command id.`);
+  return commandId;
+}
+
+/**
+ * Sends a document whose work is one act (a kill) to the fault's targets and waits until every invocation has ended;
+ * returns them, whatever their status: the caller judges them.
+ */
+export async function sendAndEnd(
+  ctx: ActionContext,
+  actionId: string,
+  spec: CommandSpec,
+  timeoutMs: number,
+): Promise<{ commandId: string; ended: Invocation[] }> {
+  const commandId = await send(ctx, actionId, spec);
+  return {
+    commandId,
+    ended: await endedInvocations(
+      ctx,
+      commandId,
+      ctx.targets.map((t) => t.id),
+      timeoutMs,
+    ),
+  };
+}
+
+/** The command's invocations on `ids`, once each has ended (or an error naming those still open after `timeoutMs`). */
+export function endedInvocations(ctx: ActivityContext, commandId: string, ids: readonly string[], timeoutMs: number): Promise<Invocation[]> {
+  return pollUntil(ctx, commandId, ids, (i) => ENDED.has(i.Status ?? ''), timeoutMs, 'end');
+}
+
+/**
+ * Sends the document to the fault's targets and waits until every invocation runs (InProgress) or already ended with
+ * Success. An invocation that failed fails the fault with its StatusDetails, once the others are cancelled.
+ */
+export async function sendAndLand(ctx: ActionContext, actionId: string, spec: CommandSpec, timeoutMs: number): Promise<ActionResult> {
+  const ids = ctx.targets.map((t) => t.id);
+  const commandId = await send(ctx, actionId, spec);
   const output = { commandId, documentName: spec.documentName, instanceIds: ids };
   const settled = await pollUntil(ctx, commandId, ids, (i) => LANDED.has(i.Status ?? '') || ENDED.has(i.Status ?? ''), timeoutMs, 'start');
   const failed = settled.filter((i) => !LANDED.has(i.Status ?? ''));
@@ -148,7 +182,7 @@ export async function cancel(
     // Naming the instances keeps the call inside the run's plan (the fence reads InstanceIds).
     await awsSend(ctx, 'ssm', new CancelCommandCommand({ CommandId: commandId, InstanceIds: open }));
   }
-  const ended = await pollUntil(ctx, commandId, ids, (i) => ENDED.has(i.Status ?? ''), timeoutMs, 'end');
+  const ended = await endedInvocations(ctx, commandId, ids, timeoutMs);
   return { cancelled: open, ended: Object.fromEntries(ended.map((i) => [i.InstanceId ?? '', i.Status ?? 'unknown'])) };
 }
 
@@ -165,6 +199,18 @@ export function commandIntent(actionId: string, ctx: ActivityContext): PriorStat
   return { comment: commentOf(actionId, ctx.runId) };
 }
 
+/** The commands of `documentName` a lost run sent to `targets`, found by the comment its intent recorded. */
+export async function lostCommands(documentName: string, prior: PriorState, targets: readonly Resource[], ctx: ActivityContext): Promise<Set<string>> {
+  const { ListCommandsCommand } = await sdk.ssm();
+  const comment = String(prior.comment ?? '');
+  const commands = new Set<string>();
+  for (const t of targets) {
+    const out: ListCommandsCommandOutput = await awsSend(ctx, 'ssm', new ListCommandsCommand({ InstanceId: t.id }));
+    for (const c of out.Commands ?? []) if (c.Comment === comment && c.DocumentName === documentName && c.CommandId !== undefined) commands.add(c.CommandId);
+  }
+  return commands;
+}
+
 /**
  * Finds the lost run's command by its comment on each target and cancels it where it still runs. Safe whether the
  * command was sent or not, and safe to run again.
@@ -176,13 +222,7 @@ export async function reconcileCommand(
   ctx: ActivityContext,
   timeoutMs: number,
 ): Promise<Reconciliation> {
-  const { ListCommandsCommand } = await sdk.ssm();
-  const comment = String(prior.comment ?? '');
-  const commands = new Set<string>();
-  for (const t of targets) {
-    const out: ListCommandsCommandOutput = await awsSend(ctx, 'ssm', new ListCommandsCommand({ InstanceId: t.id }));
-    for (const c of out.Commands ?? []) if (c.Comment === comment && c.DocumentName === documentName && c.CommandId !== undefined) commands.add(c.CommandId);
-  }
+  const commands = await lostCommands(documentName, prior, targets, ctx);
   const ids = targets.map((t) => t.id);
   if (commands.size === 0) {
     return { landed: false, found: [`no SSM command of the lost run reached ${ids.join(', ')}: ${documentName} was not sent`], done: [], lasting: [] };

@@ -1,5 +1,6 @@
 import { formatDuration } from '../../experiment/duration.js';
 import { describeCondition } from '../stop-conditions.js';
+import type { Sample } from '../sampler.js';
 import type { RunContext } from './context.js';
 import { startProbes } from './probes.js';
 import { RunStop } from './run-stop.js';
@@ -68,18 +69,21 @@ export async function steadyStateAfter(ctx: RunContext): Promise<void> {
   const e = ctx.schedule;
   ctx.phase('steady-state-after');
   const need = e.steadyState.samples;
-  const from = record.samplers.map((s) => s.sampler.samples.length);
+  // Only samples that started after the rollbacks judge the system after them: one in flight across their end (a
+  // request waiting out a lost packet's retransmission, say) met the fault.
+  const phaseStart = clock.now();
+  const after = (s: (typeof record.samplers)[number]): Sample[] => s.sampler.samples.filter((x) => x.start >= phaseStart);
   const streakOk = (): boolean =>
-    record.samplers.every((s, i) => {
-      const after = s.sampler.samples.slice(from[i]);
-      return after.length >= need && after.slice(-need).every((x) => x.ok);
+    record.samplers.every((s) => {
+      const taken = after(s);
+      return taken.length >= need && taken.slice(-need).every((x) => x.ok);
     });
   // The check ends at the timeout once every probe has had the chance to show its run of samples. At a high sim speed
   // the timeout is a fraction of a wall second, and a busy machine can take that to run a few probe cycles: the wait
   // then goes on until each probe has taken `need` samples (at most SAMPLING_SLACK_MS of wall time longer), so a slow
   // host is not taken for a system that did not recover. The verdict is still the samples': the last `need` in tolerance.
   const deadline = clock.now() + e.steadyState.timeout + need * answeringMs(ctx, need);
-  const sampled = (): boolean => record.samplers.every((s, i) => s.sampler.samples.length - (from[i] ?? 0) >= need);
+  const sampled = (): boolean => record.samplers.every((s) => after(s).length >= need);
   // No stop signal: the run's own may be aborted by now, and this check must still happen.
   await ctx.until(() => streakOk() || (clock.now() >= deadline && sampled()), deadline + SAMPLING_SLACK_MS);
   if (streakOk()) return;

@@ -75,6 +75,9 @@ function timeoutDelay(wallMs: number, then: () => void): () => void {
   return () => clearTimeout(timer);
 }
 
+/** Ports a workload asked for any port picks from: below the kernel's ephemeral range. */
+const FIXED_PORTS = { from: 20_000, to: 32_000 };
+
 /**
  * A small web service serving `/` and `/health` on a real socket, which can be taken down and brought back.
  * It records the instant of every transition on its clock, so a measurement can be checked against the truth.
@@ -210,11 +213,25 @@ export class Workload {
     });
   }
 
-  #listen(): Promise<void> {
+  async #listen(): Promise<void> {
+    if (this.#port !== 0) return this.#listenOn(this.#port);
+    // Asked for any port: one below Linux's ephemeral range (32768–60999 by default), tried at random. A port the kernel
+    // hands out may be given to an outgoing connection while the service is down for an outage, and its restart on the
+    // same port would then fail with EADDRINUSE; no outgoing connection takes a port below the range.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#listenOn(FIXED_PORTS.from + Math.floor(Math.random() * (FIXED_PORTS.to - FIXED_PORTS.from)));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 50) throw error;
+      }
+    }
+  }
+
+  #listenOn(port: number): Promise<void> {
     const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => this.#handle(req, res));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.#port, this.#host, () => {
+      server.listen(port, this.#host, () => {
         server.off('error', reject);
         this.#port = (server.address() as AddressInfo).port;
         this.#server = server;

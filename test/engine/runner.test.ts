@@ -366,6 +366,19 @@ rollbacks:
     assert.equal(journal.activities[1]?.calls[0]?.operation, `POST ${w.control}/up?after=200`);
     assert.equal(journal.phases.find((p) => p.name === 'steady-state-after')?.status, 'completed');
   });
+
+  it('names the probe that did not hold after the rollbacks, and how', async () => {
+    try {
+      const text = experiment(w.workload.url, w.control, `${DOWN}recovery: { stableFor: 1s, timeout: 1s }`);
+      const journal = await run(text.replace('steadyState: { samples: 2 }', 'steadyState: { samples: 2, timeout: 4s }'));
+      assert.equal(journal.verdict.status, 'not-recovered');
+      const after = journal.phases.find((p) => p.name === 'steady-state-after');
+      assert.equal(after?.status, 'failed');
+      assert.match(after?.detail ?? '', /^the steady state did not hold after rollbacks within 4\.00s: web: 2 of its last 2 samples out of tolerance \(.+\)$/);
+    } finally {
+      await w.workload.up();
+    }
+  });
 });
 
 describe('faults with an automatic undo', () => {

@@ -87,7 +87,14 @@ export async function steadyStateAfter(ctx: RunContext): Promise<void> {
   // No stop signal: the run's own may be aborted by now, and this check must still happen.
   await ctx.until(() => streakOk() || (clock.now() >= deadline && sampled()), deadline + SAMPLING_SLACK_MS);
   if (streakOk()) return;
-  const reason = `the steady state did not hold after rollbacks within ${formatDuration(e.steadyState.timeout)}`;
+  // Which probes did not hold, and how: what an operator reads first.
+  const held = record.samplers.flatMap((s) => {
+    const taken = after(s);
+    if (taken.length < need) return [`${s.spec.name} took ${taken.length} of ${need} samples`];
+    const out = taken.slice(-need).filter((x) => !x.ok);
+    return out.length === 0 ? [] : [`${s.spec.name}: ${out.length} of its last ${need} samples out of tolerance (${out[0]?.reason ?? 'failed'})`];
+  });
+  const reason = `the steady state did not hold after rollbacks within ${formatDuration(e.steadyState.timeout)}: ${held.join('; ')}`;
   ctx.endPhase('failed', reason);
   if (record.verdict === 'passed') {
     record.verdict = 'not-recovered';

@@ -1,4 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:net';
 import { hex } from './hex.js';
 import { GroundTruth } from './ground-truth.js';
 import { AWS_TIMINGS, Durations, SimScheduler, type SimTimings } from './timing.js';
@@ -66,6 +67,9 @@ export interface WorldPeers {
 export function outputsOfWorlds(worlds: readonly SimWorld[], endpoint: string): Record<string, string> {
   return Object.assign({}, ...[...worlds].reverse().map((w) => w.outputs(endpoint))) as Record<string, string>;
 }
+
+/** The port on 127.<net>.0.1 whose listening socket claims a region's loopback octet on this machine. */
+const NET_CLAIM_PORT = 65_300;
 
 /**
  * The world of a simulated region: instances, target groups, load balancers, Auto Scaling groups, one clock and one
@@ -139,7 +143,9 @@ export class SimWorld {
   readonly az: AzFailures;
   #unsubscribeTruth: () => void = () => undefined;
   /** Second octet of this world's loopback addresses: 127.<net>.<zone>.<n>. */
-  readonly #net: number;
+  #net: number;
+  /** The socket that claims `#net` on this machine while the region runs (see `#claimNet`). */
+  #netClaim: Server | undefined;
   /** The other Regions' worlds of a world of several Regions, whose Route 53 and DNS the first (home) one holds. */
   readonly #peers: WorldPeers | undefined;
   readonly #nextHost = new Map<string, number>();
@@ -270,7 +276,40 @@ export class SimWorld {
     await connectReplicas(this);
   }
 
+  /** The second octet of the region's loopback addresses (127.<net>.x.y). */
+  get net(): number {
+    return this.#net;
+  }
+
+  /**
+   * Claims the region's loopback octet on this machine before any of its addresses is used: a socket listening on
+   * 127.<net>.0.1 (an address no resource of a region takes), held until the region stops. Another simulated region,
+   * in this process or in another one (test files run side by side), holding the octet makes this one draw another:
+   * two regions on one octet would share instance addresses, and one's instance would answer for the other's.
+   */
+  async #claimNet(): Promise<void> {
+    const peers = new Set((this.#peers?.worlds() ?? []).filter((w) => w !== this).map((w) => w.net));
+    for (let attempt = 0; ; attempt++) {
+      if (!peers.has(this.#net)) {
+        const claim = createServer();
+        const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+          claim.once('error', resolve);
+          claim.listen(NET_CLAIM_PORT, `127.${this.#net}.0.1`, () => resolve(undefined));
+        });
+        if (error === undefined) {
+          claim.unref();
+          this.#netClaim = claim;
+          return;
+        }
+        // Anything but a held claim (a machine without the 127/8 loopback route, say): go on unclaimed, as before.
+        if (error.code !== 'EADDRINUSE' || attempt >= 200) return;
+      }
+      this.#net = randomInt(20, 250);
+    }
+  }
+
   async start(): Promise<void> {
+    await this.#claimNet();
     declareDatabases(this, this.#net);
     const started = await Promise.allSettled([...this.databases.values(), ...this.dbClusters.values()].map((db) => db.start()));
     const failed = started.find((r) => r.status === 'rejected');
@@ -350,6 +389,8 @@ export class SimWorld {
   }
 
   async stop(): Promise<void> {
+    this.#netClaim?.close();
+    this.#netClaim = undefined;
     this.#reaper();
     this.#unsubscribeTruth();
     this.scheduler.stop();

@@ -66,7 +66,8 @@ export async function main(names: readonly string[] = []): Promise<BenchOutcome[
   }
 
   heading(`summary (${((Date.now() - started) / 1_000).toFixed(0)} s)`);
-  const widths = { bench: 19, metric: 44, value: 30, target: 14 };
+  // The longest benchmark name and a space: a name never runs into its metric.
+  const widths = { bench: Math.max(...BENCHMARKS.map((b) => b.name.length)) + 2, metric: 44, value: 30, target: 14 };
   console.log(`  ${pad('benchmark', widths.bench)}${pad('metric', widths.metric)}${pad('value', widths.value)}${pad('target', widths.target)}status`);
   console.log(`  ${'-'.repeat(widths.bench + widths.metric + widths.value + widths.target + 6)}`);
   for (const o of outcomes) {

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { AwsClientFactory } from '../src/aws/client-factory.js';
 import { systemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
-import type { ActivityContext } from '../src/registry/types.js';
+import { ProbeSampler } from '../src/engine/sampler.js';
+import type { ActivityContext, AnyProbeDefinition, ProbeDefinition, ProbeSession } from '../src/registry/types.js';
 
 /** Repository root (benchmarks run from dist/bench/). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -195,5 +196,56 @@ export function probeContext(runId: string, signal: AbortSignal): ActivityContex
     aws: new AwsClientFactory({ kind: 'sim', region: 'us-east-1', endpoint: 'http://127.0.0.1:9' }),
     speed: 1,
     recordCall: () => undefined,
+  };
+}
+
+/** Samplers running back to back, as a probe's counts of good and failed samples show them; `stop` ends them. */
+export interface RunningSamplers {
+  ok(): number;
+  failed(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * gameday's probe path under load: `n` continuous samplers (no interval) over sessions of `definition` with `args`,
+ * as the runner builds them, counting the samples in and out of the probe's default tolerance.
+ */
+export function startProbeSamplers<A, T>(definition: ProbeDefinition<A, T>, args: A, n: number, runId: string): RunningSamplers {
+  let ok = 0;
+  let failed = 0;
+  const life = new AbortController();
+  const ctx = probeContext(runId, life.signal);
+  const tolerance = definition.defaultTolerance;
+  const sessions: ProbeSession[] = [];
+  const samplers: ProbeSampler[] = [];
+  for (let i = 0; i < n; i++) {
+    const session = definition.open(args, ctx, tolerance);
+    sessions.push(session);
+    samplers.push(
+      new ProbeSampler({
+        name: `${definition.id}-${i + 1}`,
+        definition: definition as AnyProbeDefinition,
+        session,
+        tolerance,
+        intervalMs: 0,
+        fastIntervalMs: 0,
+        settleMs: 0,
+        clock: systemClock,
+        onSample: (_sampler, sample) => {
+          if (sample.ok) ok++;
+          else failed++;
+        },
+      }),
+    );
+  }
+  for (const s of samplers) s.start();
+  return {
+    ok: () => ok,
+    failed: () => failed,
+    stop: async () => {
+      await Promise.all(samplers.map((s) => s.stop()));
+      await Promise.all(sessions.map((s) => s.close()));
+      life.abort();
+    },
   };
 }

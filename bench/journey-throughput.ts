@@ -15,10 +15,7 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { systemClock } from '../src/core/clock.js';
-import { ProbeSampler } from '../src/engine/sampler.js';
 import { httpJourneyProbe } from '../src/probes/net/http-journey.js';
-import type { ProbeSession } from '../src/registry/types.js';
 import type { TargetReady, TargetStats } from './target-server.js';
 import {
   envInt,
@@ -33,7 +30,8 @@ import {
   writeResult,
   type BenchOutcome,
   type SummaryRow,
-  probeContext,
+  startProbeSamplers,
+  type RunningSamplers,
 } from './common.js';
 
 const NAME = 'journey-throughput';
@@ -80,11 +78,7 @@ async function startTarget(): Promise<{ ready: TargetReady; stats(): Promise<Tar
   };
 }
 
-function startJourneys(url: string, n: number): { ok(): number; failed(): number; stop(): Promise<void> } {
-  let ok = 0;
-  let failed = 0;
-  const life = new AbortController();
-  const ctx = probeContext('bench-journey-throughput', life.signal);
+function startJourneys(url: string, n: number): RunningSamplers {
   const args = httpJourneyProbe.args.parse({
     steps: [
       { method: 'POST', url: `${url}/orders`, body: '{"item":"x"}', expect: 201, capture: { id: '$.id' } },
@@ -92,39 +86,7 @@ function startJourneys(url: string, n: number): { ok(): number; failed(): number
     ],
     limit: '1s',
   });
-  const tolerance = httpJourneyProbe.defaultTolerance;
-  const sessions: ProbeSession[] = [];
-  const samplers: ProbeSampler[] = [];
-  for (let i = 0; i < n; i++) {
-    const session = httpJourneyProbe.open(args, ctx, tolerance);
-    sessions.push(session);
-    samplers.push(
-      new ProbeSampler({
-        name: `journey-${i + 1}`,
-        definition: httpJourneyProbe,
-        session,
-        tolerance,
-        intervalMs: 0,
-        fastIntervalMs: 0,
-        settleMs: 0,
-        clock: systemClock,
-        onSample: (_sampler, sample) => {
-          if (sample.ok) ok++;
-          else failed++;
-        },
-      }),
-    );
-  }
-  for (const s of samplers) s.start();
-  return {
-    ok: () => ok,
-    failed: () => failed,
-    stop: async () => {
-      await Promise.all(samplers.map((s) => s.stop()));
-      await Promise.all(sessions.map((s) => s.close()));
-      life.abort();
-    },
-  };
+  return startProbeSamplers(httpJourneyProbe, args, n, 'bench-journey-throughput');
 }
 
 async function measureOnce(

@@ -21,10 +21,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'undici';
-import { systemClock } from '../src/core/clock.js';
-import { ProbeSampler } from '../src/engine/sampler.js';
 import { httpProbe } from '../src/probes/net/http.js';
-import type { ProbeSession } from '../src/registry/types.js';
 import type { TargetReady, TargetStats } from './target-server.js';
 import {
   envInt,
@@ -40,7 +37,8 @@ import {
   writeResult,
   type BenchOutcome,
   type SummaryRow,
-  probeContext,
+  startProbeSamplers,
+  type RunningSamplers,
 } from './common.js';
 
 const NAME = 'probe-throughput';
@@ -189,44 +187,7 @@ function startRaw(url: string, n: number): Running {
 
 /** gameday's probe path: N continuous samplers over http probe sessions, as the runner builds them. */
 function startGameday(url: string, n: number): Running {
-  let ok = 0;
-  let failed = 0;
-  const life = new AbortController();
-  const ctx = probeContext('bench-probe-throughput', life.signal);
-  const args = httpProbe.args.parse({ url: `${url}/health` });
-  const tolerance = httpProbe.defaultTolerance;
-  const sessions: ProbeSession[] = [];
-  const samplers: ProbeSampler[] = [];
-  for (let i = 0; i < n; i++) {
-    const session = httpProbe.open(args, ctx, tolerance);
-    sessions.push(session);
-    samplers.push(
-      new ProbeSampler({
-        name: `probe-${i + 1}`,
-        definition: httpProbe,
-        session,
-        tolerance,
-        intervalMs: 0,
-        fastIntervalMs: 0,
-        settleMs: 0,
-        clock: systemClock,
-        onSample: (_sampler, sample) => {
-          if (sample.ok) ok++;
-          else failed++;
-        },
-      }),
-    );
-  }
-  for (const s of samplers) s.start();
-  return {
-    ok: () => ok,
-    failed: () => failed,
-    stop: async () => {
-      await Promise.all(samplers.map((s) => s.stop()));
-      await Promise.all(sessions.map((s) => s.close()));
-      life.abort();
-    },
-  };
+  return startProbeSamplers(httpProbe, httpProbe.args.parse({ url: `${url}/health` }), n, 'bench-probe-throughput');
 }
 
 async function measureOnce(target: Target, url: string, kind: Kind, n: number, round: number, warmupMs: number, windowMs: number): Promise<Measurement> {

@@ -141,6 +141,8 @@ export function faultEffects(
   const found = new Map<string, EffectFinding>();
   const methodStart = run.phases.find((p) => p.name === 'method')?.startedAt;
   if (methodStart === undefined) return found;
+  // A fault never undone was in place until the window ended, or, without one, until the last sample.
+  const lastSample = Math.max(methodStart, ...[...run.samples.values()].map((s) => s.at(-1)?.end ?? 0));
   for (const fault of run.schedule.faults) {
     const injected = run.activities.find((a) => a.kind === 'fault' && a.name === fault.name && a.status === 'succeeded');
     if (injected === undefined) continue;
@@ -148,7 +150,6 @@ export function faultEffects(
     if (check === undefined) continue;
     const landedAt = injected.calls.find((c) => c.mutating)?.startedAt ?? injected.startedAt ?? 0;
     const undone = run.activities.find((a) => (a.kind === 'fault-end' || a.kind === 'auto-rollback') && a.name === fault.name);
-    const lastSample = Math.max(methodStart, ...[...run.samples.values()].map((s) => s.at(-1)?.end ?? 0));
     const to = undone?.startedAt != null ? run.origin + undone.startedAt : (run.windowEnd ?? lastSample);
     found.set(fault.name, judgeEffect(check, run.samples, { methodStart, from: run.origin + landedAt, to, speed: run.speed }));
   }

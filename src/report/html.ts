@@ -46,6 +46,7 @@ function rollbackFailedBanner(j: Journal): string {
  * hypothesis, and the actions with their AWS calls. A pure function of the journal.
  */
 export function renderHtml(j: Journal): string {
+  const gray = grayFailureText(j);
   const rows = (cells: string[][], columnClasses: readonly string[] = []): string =>
     cells.map((r) => `<tr>${r.map((c, i) => `<td${columnClasses[i] ? ` class="${columnClasses[i]}"` : ''}>${c}</td>`).join('')}</tr>`).join('');
   const objectives = j.objectives.map((o) => {
@@ -91,7 +92,7 @@ export function renderHtml(j: Journal): string {
 <body>
 ${rollbackFailedBanner(j)}<h1>${esc(j.experiment.name)}</h1>
 <p class="verdict ${j.verdict.status === 'passed' ? 'passed' : 'other'}" id="verdict">${esc(j.verdict.status.toUpperCase())} — ${esc(j.verdict.reason)}</p>
-${grayFailureText(j) === undefined ? '' : `<p id="gray-failure"><strong>${esc(grayFailureText(j) ?? '')}</strong></p>\n`}<p>Run <code>${esc(j.runId)}</code> on ${esc(j.environment.type)} (${esc(j.environment.region)}${j.environment.speed === 1 ? '' : `, ${j.environment.speed}× faster than AWS; times are AWS time`}), started ${esc(j.startedAt)}, took ${esc(formatDuration(j.durationMs))}.</p>
+${gray === undefined ? '' : `<p id="gray-failure"><strong>${esc(gray)}</strong></p>\n`}<p>Run <code>${esc(j.runId)}</code> on ${esc(j.environment.type)} (${esc(j.environment.region)}${j.environment.speed === 1 ? '' : `, ${j.environment.speed}× faster than AWS; times are AWS time`}), started ${esc(j.startedAt)}, took ${esc(formatDuration(j.durationMs))}.</p>
 <table id="measures"><tr><th>measure</th><th>value</th></tr>${rows(measures)}</table>
 <h2>Timeline</h2>
 ${timeline(j)}

@@ -107,6 +107,7 @@ const capitalized = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1
 
 /** A Markdown summary of one run, fit for a CI step summary: a pure function of the journal. */
 export function renderMarkdown(j: Journal): string {
+  const gray = grayFailureText(j);
   const m = j.measurement;
   const icon =
     j.verdict.status === 'passed'
@@ -122,7 +123,7 @@ export function renderMarkdown(j: Journal): string {
     `${j.verdict.reason}`,
     '',
     ...outstandingMarkdown(j),
-    ...(grayFailureText(j) === undefined ? [] : [`**${capitalized(grayFailureText(j) ?? '')}**`, '']),
+    ...(gray === undefined ? [] : [`**${capitalized(gray)}**`, '']),
     `Run \`${j.runId}\` on ${j.environment.type} (${j.environment.region}${j.environment.speed === 1 ? '' : `, ${j.environment.speed}× faster than AWS; times below are AWS time`}), started ${j.startedAt}, took ${formatDuration(j.durationMs)}.`,
     '',
     '| measure | value |',

@@ -17,10 +17,11 @@ export function renderSummary(j: Journal): string {
     if (b === null || speed === 1) return fmt(b);
     return `${fmt({ value: b.value * speed, lower: b.lower * speed, upper: b.upper * speed })} AWS-equivalent (${fmt(b)} wall at ${speed}×)`;
   };
+  const gray = grayFailureText(j);
   const lines = [
     `verdict: ${j.verdict.status.toUpperCase()} — ${j.verdict.reason}`,
     ...outstandingLines(j),
-    ...(grayFailureText(j) === undefined ? [] : [grayFailureText(j) as string]),
+    ...(gray === undefined ? [] : [gray]),
     `experiment: ${j.experiment.name} (${j.environment.type}, ${j.environment.region})  run: ${j.runId}  took ${formatDuration(j.durationMs)}`,
     ...(j.guards.length === 0 ? [] : [`guards: ${j.guards.map((g) => `${g.guard} ${g.status === 'passed' ? 'ok' : 'REFUSED'}`).join(', ')}`]),
     `time to impact:   ${m.impactAt === null ? 'no impact observed' : time(m.timeToImpact)}`,

@@ -72,10 +72,11 @@ export async function steadyStateAfter(ctx: RunContext): Promise<void> {
   // Only samples that started after the rollbacks judge the system after them: one in flight across their end (a
   // request waiting out a lost packet's retransmission, say) met the fault.
   const phaseStart = clock.now();
-  const after = (s: (typeof record.samplers)[number]): Sample[] => s.sampler.samples.filter((x) => x.start >= phaseStart);
+  const from = record.samplers.map((s) => s.sampler.samples.length);
+  const after = (s: (typeof record.samplers)[number], i: number): Sample[] => s.sampler.samples.slice(from[i]).filter((x) => x.start >= phaseStart);
   const streakOk = (): boolean =>
-    record.samplers.every((s) => {
-      const taken = after(s);
+    record.samplers.every((s, i) => {
+      const taken = after(s, i);
       return taken.length >= need && taken.slice(-need).every((x) => x.ok);
     });
   // The check ends at the timeout once every probe has had the chance to show its run of samples. At a high sim speed
@@ -83,13 +84,13 @@ export async function steadyStateAfter(ctx: RunContext): Promise<void> {
   // then goes on until each probe has taken `need` samples (at most SAMPLING_SLACK_MS of wall time longer), so a slow
   // host is not taken for a system that did not recover. The verdict is still the samples': the last `need` in tolerance.
   const deadline = clock.now() + e.steadyState.timeout + need * answeringMs(ctx, need);
-  const sampled = (): boolean => record.samplers.every((s) => after(s).length >= need);
+  const sampled = (): boolean => record.samplers.every((s, i) => after(s, i).length >= need);
   // No stop signal: the run's own may be aborted by now, and this check must still happen.
   await ctx.until(() => streakOk() || (clock.now() >= deadline && sampled()), deadline + SAMPLING_SLACK_MS);
   if (streakOk()) return;
   // Which probes did not hold, and how: what an operator reads first.
-  const held = record.samplers.flatMap((s) => {
-    const taken = after(s);
+  const held = record.samplers.flatMap((s, i) => {
+    const taken = after(s, i);
     if (taken.length < need) return [`${s.spec.name} took ${taken.length} of ${need} samples`];
     const out = taken.slice(-need).filter((x) => !x.ok);
     return out.length === 0 ? [] : [`${s.spec.name}: ${out.length} of its last ${need} samples out of tolerance (${out[0]?.reason ?? 'failed'})`];

@@ -267,5 +267,17 @@ describe('degradation documents of AWS FIS through SSM Run Command', () => {
     );
     const error = await cli.fails('ssm', 'send-command', '--document-name', 'AWSFIS-Run-Nothing', '--instance-ids', b);
     assert.match(error, /\(InvalidDocument\).*AWSFIS-Run-Nothing/);
+    // A parameter the document does not declare (AWSFIS-Run-Network-Latency has no jitter; its -Sources twin has).
+    const jitter = await cli.fails(
+      'ssm',
+      'send-command',
+      '--document-name',
+      LATENCY,
+      '--instance-ids',
+      b,
+      '--parameters',
+      JSON.stringify({ DelayMilliseconds: ['100'], JitterMilliseconds: ['10'], DurationSeconds: ['60'] }),
+    );
+    assert.match(jitter, /\(InvalidParameters\).*JitterMilliseconds/);
   });
 });
